@@ -1,0 +1,60 @@
+package domain
+
+import "errors"
+
+// ErrUnavailable means a dependency (the database or Temporal) cannot be reached
+// right now; the API answers 503 and the caller may try again.
+var ErrUnavailable = errors.New("unavailable")
+
+// List limits of the contract.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 200
+)
+
+// ListOptions pages through a list: at most Limit items after the opaque Cursor a
+// previous page returned.
+type ListOptions struct {
+	Limit  int
+	Cursor string
+}
+
+// Page is one page of a list; NextCursor is empty on the last page.
+type Page[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// TaskFilter selects tasks for the inbox. Empty fields do not filter.
+type TaskFilter struct {
+	Assignee  string
+	Team      Team
+	Role      Role
+	Status    TaskStatus
+	Process   Process
+	ProcessID string
+	ListOptions
+}
+
+// CampaignFilter selects campaigns. Owner matches the project manager or the
+// marketing ops manager of the brief.
+type CampaignFilter struct {
+	Status Status
+	Owner  string
+	ListOptions
+}
+
+// PeopleFilter selects people from the directory.
+type PeopleFilter struct {
+	Team Team
+	Role Role
+	ListOptions
+}
+
+// IdempotencyClaim reserves an Idempotency-Key for a create request.
+type IdempotencyClaim struct {
+	Scope      string // whose key it is: the caller's handle, so keys never collide across people
+	Key        string
+	BodyHash   string // SHA-256 of the request body, hex
+	ResourceID string // the ID the request will create
+}

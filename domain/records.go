@@ -1,0 +1,162 @@
+package domain
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ID prefixes of the contract.
+const (
+	PrefixCampaign = "cmp_"
+	PrefixHiring   = "hir_"
+	PrefixRisk     = "rsk_"
+	PrefixTask     = "tsk_"
+)
+
+var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
+
+// NewID returns a short random ID with the given prefix, such as cmp_5kq3h8d2xw9a.
+func NewID(prefix string) string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return prefix + idEncoding.EncodeToString(b)[:12]
+}
+
+// TaskID derives a task's ID from its workflow and its sequence number there, so a
+// workflow makes the same IDs on every replay without recording a side effect.
+func TaskID(workflowID string, seq int) string {
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s/task/%d", workflowID, seq))
+	return PrefixTask + idEncoding.EncodeToString(sum[:])[:12]
+}
+
+// HasPrefixID reports whether id looks like an ID with the given prefix.
+func HasPrefixID(id, prefix string) bool {
+	rest, ok := strings.CutPrefix(id, prefix)
+	if !ok || len(rest) != 12 {
+		return false
+	}
+	for _, r := range rest {
+		if !strings.ContainsRune("0123456789abcdefghjkmnpqrstvwxyz", r) {
+			return false
+		}
+	}
+	return true
+}
+
+// WaitingOn says whom a process waits for, since when and until when.
+type WaitingOn struct {
+	TaskID   string    `json:"task_id"`
+	Title    string    `json:"title"`
+	Team     Team      `json:"team,omitempty"`
+	Assignee string    `json:"assignee,omitempty"`
+	Since    time.Time `json:"since"`
+	DueAt    time.Time `json:"due_at"`
+}
+
+// WaitingOnOf lists the open tasks among tasks.
+func WaitingOnOf(tasks []Task) []WaitingOn {
+	out := []WaitingOn{}
+	for _, t := range tasks {
+		if t.IsOpen() {
+			out = append(out, WaitingOn{TaskID: t.ID, Title: t.Title, Team: t.Team, Assignee: t.Assignee, Since: t.CreatedAt, DueAt: t.DueAt})
+		}
+	}
+	return out
+}
+
+// Campaign is the record of a campaign launch: the database's projection of the
+// workflow's state, and the body of its detail.
+type Campaign struct {
+	ID          string      `json:"id"`
+	WorkflowID  string      `json:"workflow_id"`
+	Brief       Brief       `json:"brief"`
+	Status      Status      `json:"status"`
+	Stage       Stage       `json:"stage"`
+	RequestedBy string      `json:"requested_by"`
+	Actuals     []KPIActual `json:"kpi_actuals"`
+	KPIs        []KPIResult `json:"kpi_report"`
+	Stages      []StageSpan `json:"stages"`
+	Report      *Report     `json:"report,omitempty"`
+	Reason      string      `json:"reason,omitempty"` // why it ended, when it was cancelled or rejected
+	CreatedAt   time.Time   `json:"created_at"`
+	UpdatedAt   time.Time   `json:"updated_at"`
+}
+
+// EventKind classifies timeline events.
+type EventKind string
+
+// Timeline event kinds.
+const (
+	EventStarted       EventKind = "started"
+	EventStage         EventKind = "stage_changed"
+	EventTaskOpened    EventKind = "task_opened"
+	EventTaskCompleted EventKind = "task_completed"
+	EventTaskCancelled EventKind = "task_cancelled"
+	EventTaskReassign  EventKind = "task_reassigned"
+	EventTaskOverdue   EventKind = "task_overdue"
+	EventChanged       EventKind = "changed"
+	EventLaunchSlipped EventKind = "launch_slipped"
+	EventKPIRecorded   EventKind = "kpi_recorded"
+	EventKPIMissed     EventKind = "kpi_missed"
+	EventEnded         EventKind = "ended"
+)
+
+// Event is one line of a process's business timeline: who did what, when.
+type Event struct {
+	Key       string    `json:"-"` // idempotency key made by the workflow
+	Process   Process   `json:"process"`
+	ProcessID string    `json:"process_id"`
+	Kind      EventKind `json:"kind"`
+	Actor     string    `json:"actor,omitempty"`
+	TaskID    string    `json:"task_id,omitempty"`
+	Message   string    `json:"message"`
+	At        time.Time `json:"at"`
+}
+
+// NotificationKind classifies notifications.
+type NotificationKind string
+
+// Notification kinds.
+const (
+	NotifyAssigned  NotificationKind = "assigned"
+	NotifyReminder  NotificationKind = "reminder"
+	NotifyOverdue   NotificationKind = "overdue"
+	NotifyEscalated NotificationKind = "escalation"
+	NotifyUpdate    NotificationKind = "update"
+)
+
+// Notification is a message to one person, or to everyone holding Role in Team
+// when Recipient is empty (expanded when it is written).
+type Notification struct {
+	Key       string           `json:"-"` // idempotency key made by the workflow, unique per recipient
+	ID        uint64           `json:"id,omitempty"`
+	Recipient string           `json:"recipient,omitempty"`
+	Team      Team             `json:"team,omitempty"`
+	Role      Role             `json:"role,omitempty"`
+	Kind      NotificationKind `json:"kind"`
+	Subject   string           `json:"subject"`
+	Process   Process          `json:"process,omitempty"`
+	ProcessID string           `json:"process_id,omitempty"`
+	TaskID    string           `json:"task_id,omitempty"`
+	CreatedAt time.Time        `json:"created_at"`
+	ReadAt    *time.Time       `json:"read_at,omitempty"`
+}
+
+// Batch is what one workflow step writes to the records, at once and idempotently:
+// the process record as it now is, the tasks that changed, new timeline events and
+// notifications. Writing the same batch twice leaves the records as after once.
+type Batch struct {
+	Campaign      *Campaign      `json:"campaign,omitempty"`
+	Tasks         []Task         `json:"tasks,omitempty"`
+	Events        []Event        `json:"events,omitempty"`
+	Notifications []Notification `json:"notifications,omitempty"`
+}
+
+// Empty reports whether the batch writes nothing.
+func (b Batch) Empty() bool {
+	return b.Campaign == nil && len(b.Tasks) == 0 && len(b.Events) == 0 && len(b.Notifications) == 0
+}
