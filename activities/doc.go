@@ -1,0 +1,6 @@
+// Package activities holds Tandem's side effects: writing the records that
+// workflows project into the database (tasks, process records, timeline events,
+// notifications). Every activity is idempotent, because Temporal retries it. The
+// database arrives through the small interfaces declared here; this package must
+// not import gorm, store or gin.
+package activities

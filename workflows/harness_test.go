@@ -1,0 +1,264 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/tandemhq/tandem/activities"
+	"github.com/tandemhq/tandem/domain"
+)
+
+// t0 is when every test campaign starts.
+var t0 = time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)
+
+// Demo people the tests act as.
+var (
+	pat  = domain.Actor{Handle: "pat", Team: domain.TeamPMO, Roles: []domain.Role{domain.RoleProjectManager}}
+	sam  = domain.Actor{Handle: "sam", Team: domain.TeamPMO, Roles: []domain.Role{domain.RoleProjectManager}}
+	maya = domain.Actor{Handle: "maya", Team: domain.TeamMarketingOps, Roles: []domain.Role{domain.RoleMarketingOpsManager}}
+	mo2  = domain.Actor{Handle: "omar", Team: domain.TeamMarketingOps, Roles: []domain.Role{domain.RoleMarketingOpsManager}}
+	cleo = domain.Actor{Handle: "cleo", Team: domain.TeamCreative, Roles: []domain.Role{domain.RoleCreative}}
+	col  = domain.Actor{Handle: "colin", Team: domain.TeamContent, Roles: []domain.Role{domain.RoleContent}}
+	wes  = domain.Actor{Handle: "wes", Team: domain.TeamWeb, Roles: []domain.Role{domain.RoleWeb}}
+	ana  = domain.Actor{Handle: "ana", Team: domain.TeamAnalytics, Roles: []domain.Role{domain.RoleAnalytics}}
+	lee  = domain.Actor{Handle: "lee", Team: domain.TeamLegal, Roles: []domain.Role{domain.RoleLegal}}
+)
+
+// actorFor picks the demo person of a deliverable's team.
+var actorFor = map[domain.Team]domain.Actor{
+	domain.TeamCreative: cleo, domain.TeamContent: col, domain.TeamWeb: wes, domain.TeamAnalytics: ana, domain.TeamLegal: lee,
+}
+
+func testBrief() domain.Brief {
+	return domain.Brief{
+		Name: "Spring launch", Objective: "Grow trials", Audience: "SMB owners",
+		Channels: []domain.Channel{domain.ChannelEmail, domain.ChannelPaidSearch},
+		Budget:   domain.Money{Amount: 50000, Currency: "EUR"}, LaunchAt: t0.Add(30 * 24 * time.Hour),
+		TrackingWindow: domain.Duration(14 * 24 * time.Hour),
+		KPIs: []domain.KPI{
+			{Name: "signups", Target: 1000, Unit: "signups", Direction: domain.Higher},
+			{Name: "cpa", Target: 40, Unit: "EUR", Direction: domain.Lower},
+		},
+		ProjectManager: "pat", MarketingOpsManager: "maya",
+	}
+}
+
+// fakeRecords stands in for the database behind the real SaveRecords activity:
+// it keeps what the workflow projected, as the store would.
+type fakeRecords struct {
+	mu            sync.Mutex
+	campaign      *domain.Campaign
+	tasks         map[string]domain.Task
+	events        []domain.Event
+	notifications []domain.Notification
+	batches       int
+}
+
+func (f *fakeRecords) Apply(_ context.Context, b domain.Batch) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.batches++
+	if b.Campaign != nil {
+		f.campaign = b.Campaign
+	}
+	for _, t := range b.Tasks {
+		f.tasks[t.ID] = t
+	}
+	f.events = append(f.events, b.Events...)
+	f.notifications = append(f.notifications, b.Notifications...)
+	return nil
+}
+
+func (f *fakeRecords) eventsOf(kind domain.EventKind) []domain.Event {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []domain.Event
+	for _, e := range f.events {
+		if e.Kind == kind {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (f *fakeRecords) notificationsOf(kind domain.NotificationKind) []domain.Notification {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []domain.Notification
+	for _, n := range f.notifications {
+		if n.Kind == kind {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// harness runs one campaign in the test environment with time skipping.
+type harness struct {
+	t    *testing.T
+	env  *testsuite.TestWorkflowEnvironment
+	recs *fakeRecords
+	sent []*sent
+	seq  int
+}
+
+func newHarness(t *testing.T) *harness {
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
+	env := s.NewTestWorkflowEnvironment()
+	env.SetStartTime(t0)
+	recs := &fakeRecords{tasks: map[string]domain.Task{}}
+	env.RegisterWorkflow(CampaignLaunch)
+	env.RegisterActivity(&activities.Activities{Records: recs})
+	return &harness{t: t, env: env, recs: recs}
+}
+
+// at runs fn when the workflow's clock reaches t0+d.
+func (h *harness) at(d time.Duration, fn func()) { h.env.RegisterDelayedCallback(fn, d) }
+
+// run starts the campaign and runs it to its end, with the scripted callbacks.
+func (h *harness) run(in CampaignInput) CampaignResult {
+	h.t.Helper()
+	if in.ID == "" {
+		in.ID = "cmp_test00000001"
+	}
+	if in.RequestedBy == "" {
+		in.RequestedBy = "pat"
+	}
+	if in.Policy.Campaign.BriefReviewSLA == 0 {
+		in.Policy = domain.DefaultPolicy()
+	}
+	h.env.ExecuteWorkflow(CampaignLaunch, in)
+	if !h.env.IsWorkflowCompleted() {
+		h.t.Fatal("the campaign did not finish")
+	}
+	if err := h.env.GetWorkflowError(); err != nil {
+		h.t.Fatalf("workflow failed: %v", err)
+	}
+	h.checkSent()
+	var res CampaignResult
+	if err := h.env.GetWorkflowResult(&res); err != nil {
+		h.t.Fatal(err)
+	}
+	return res
+}
+
+func (h *harness) detail() CampaignDetail {
+	h.t.Helper()
+	v, err := h.env.QueryWorkflow(QueryDetail)
+	if err != nil {
+		h.t.Fatalf("query: %v", err)
+	}
+	var d CampaignDetail
+	if err := v.Get(&d); err != nil {
+		h.t.Fatal(err)
+	}
+	return d
+}
+
+// openTask finds the open task whose key starts with prefix.
+func (h *harness) openTask(prefix string) domain.Task {
+	h.t.Helper()
+	for _, t := range h.detail().Tasks {
+		if t.IsOpen() && strings.HasPrefix(t.Key, prefix) {
+			return t
+		}
+	}
+	h.t.Fatalf("no open task %s* at %s", prefix, h.env.Now())
+	return domain.Task{}
+}
+
+// sent is one update sent during a run, with the outcome the test expects: ""
+// for success, or the code of the refusal.
+type sent struct {
+	label, want string
+	done        bool
+	err         error
+}
+
+// send sends an update now; its outcome is checked when the run ends, because
+// the test environment completes updates asynchronously.
+func (h *harness) send(label, want, name string, args ...any) {
+	h.seq++
+	u := &sent{label: fmt.Sprintf("%s at %s", label, h.env.Now().Format(time.RFC3339)), want: want}
+	h.sent = append(h.sent, u)
+	h.env.UpdateWorkflow(name, fmt.Sprintf("u%d", h.seq), &testsuite.TestUpdateCallback{
+		OnReject:   func(err error) { u.done, u.err = true, err },
+		OnAccept:   func() {},
+		OnComplete: func(_ any, err error) { u.done, u.err = true, err },
+	}, args...)
+}
+
+// ok sends an update that must succeed.
+func (h *harness) ok(label, name string, args ...any) { h.send(label, "", name, args...) }
+
+// refused sends an update that must be refused with the given domain code.
+func (h *harness) refused(label, code, name string, args ...any) { h.send(label, code, name, args...) }
+
+func (h *harness) checkSent() {
+	h.t.Helper()
+	for _, u := range h.sent {
+		switch {
+		case !u.done:
+			h.t.Errorf("%s: no outcome", u.label)
+		case u.want == "" && u.err != nil:
+			h.t.Errorf("%s: %v", u.label, u.err)
+		case u.want != "" && refusalCode(u.err) != u.want:
+			h.t.Errorf("%s: got %v, want a %s refusal", u.label, u.err, u.want)
+		}
+	}
+}
+
+func completion(t domain.Task, a domain.Actor, outcome domain.Outcome, comment string, data map[string]any) CompleteTaskInput {
+	return CompleteTaskInput{TaskID: t.ID, Actor: a, Completion: domain.Completion{Outcome: outcome, Comment: comment, Data: data}}
+}
+
+// complete completes a task, expecting success.
+func (h *harness) complete(t domain.Task, a domain.Actor, outcome domain.Outcome, comment string, data map[string]any) {
+	h.ok(a.Handle+" completes "+t.Key, UpdateCompleteTask, completion(t, a, outcome, comment, data))
+}
+
+// approveBrief, doWork and signOff are the happy-path steps, scripted at a time.
+func (h *harness) approveBrief(at time.Duration) {
+	h.at(at, func() { h.complete(h.openTask(keyBriefReview), maya, domain.OutcomeApproved, "", nil) })
+}
+
+func (h *harness) doWork(at time.Duration) {
+	h.at(at, func() {
+		for _, t := range h.detail().Tasks {
+			if t.IsOpen() && isWork(t) {
+				h.complete(t, actorFor[t.Team], domain.OutcomeDone, "", nil)
+			}
+		}
+	})
+}
+
+func (h *harness) signOff(at time.Duration, who ...domain.Actor) {
+	h.at(at, func() {
+		for _, a := range who {
+			h.complete(h.openTask(keySignOff+a.Handle), a, domain.OutcomeApproved, "", nil)
+		}
+	})
+}
+
+// refusalCode returns the domain code of an update refusal.
+func refusalCode(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return appErr.Type()
+	}
+	return ""
+}
+
+const day = 24 * time.Hour

@@ -1,0 +1,68 @@
+package workflows
+
+import (
+	"strings"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+// TaskQueue is the one task queue Tandem's workers poll.
+const TaskQueue = "tandem"
+
+// Workflow type names. Workflows are registered under these constants, so renaming a
+// Go function never orphans a running process.
+const (
+	CampaignLaunchType = "CampaignLaunch"
+)
+
+// Update, query and signal names.
+const (
+	// UpdateCompleteTask completes one human task of a process.
+	UpdateCompleteTask = "complete-task"
+	// UpdateReassignTask gives a task to another person.
+	UpdateReassignTask = "reassign-task"
+	// UpdateAddTask lets the project manager add a task to a campaign's plan.
+	UpdateAddTask = "add-task"
+	// UpdateChangeCampaign applies a change request to a campaign before launch.
+	UpdateChangeCampaign = "change-campaign"
+	// UpdateRecordKPIs records KPI actuals.
+	UpdateRecordKPIs = "record-kpis"
+	// UpdateCancel cancels a process with a reason.
+	UpdateCancel = "cancel"
+	// QueryDetail returns the live detail of a process.
+	QueryDetail = "detail"
+)
+
+// Search attributes every Tandem run carries, so the Temporal UI can list and filter
+// them. Registered by `tandem dev`, the compose one-shot and the end-to-end tests.
+var (
+	AttrProcess   = temporal.NewSearchAttributeKeyKeyword("TandemProcess")
+	AttrStage     = temporal.NewSearchAttributeKeyKeyword("TandemStage")
+	AttrStatus    = temporal.NewSearchAttributeKeyKeyword("TandemStatus")
+	AttrOwner     = temporal.NewSearchAttributeKeyKeyword("TandemOwner")
+	AttrWaitingOn = temporal.NewSearchAttributeKeyKeywordList("TandemWaitingOn")
+	AttrNextDue   = temporal.NewSearchAttributeKeyTime("TandemNextDue")
+)
+
+// SearchAttributes lists the custom search attributes by name with their type, for
+// registering them on a Temporal namespace.
+var SearchAttributes = map[string]enumspb.IndexedValueType{
+	AttrProcess.GetName():   enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	AttrStage.GetName():     enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	AttrStatus.GetName():    enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	AttrOwner.GetName():     enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	AttrWaitingOn.GetName(): enumspb.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+	AttrNextDue.GetName():   enumspb.INDEXED_VALUE_TYPE_DATETIME,
+}
+
+// CampaignWorkflowID is the readable workflow ID of campaign id: "campaign/cmp_…".
+func CampaignWorkflowID(id string) string { return "campaign/" + id }
+
+// CampaignIDFromWorkflowID is the inverse of CampaignWorkflowID.
+func CampaignIDFromWorkflowID(wid string) (string, bool) {
+	id, ok := strings.CutPrefix(wid, "campaign/")
+	return id, ok && domain.HasPrefixID(id, domain.PrefixCampaign)
+}

@@ -1,0 +1,318 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+// taskSpec is a task a process asks for.
+type taskSpec struct {
+	Kind        domain.TaskKind
+	Key         string
+	Title       string
+	Description string
+	Team        domain.Team
+	Role        domain.Role
+	Assignee    string
+	RequestedBy string
+	DueAt       time.Time
+	// check validates the data of a completion beyond outcome and comment, e.g. a
+	// revised brief; nil accepts any data.
+	check func(domain.Completion) error
+}
+
+// humanTasks is the human-task machinery every process shares: it opens tasks,
+// projects them, reminds before due, reports overdue work, and serves the
+// complete-task and reassign-task updates with validators.
+type humanTasks struct {
+	process    domain.Process
+	processID  string
+	workflowID string
+	rec        *recorder
+	// reminderBefore is how long before due the people of a task are reminded.
+	reminderBefore time.Duration
+	// managers may reassign any task, and are told when one is overdue.
+	managers func() []string
+	// onOverdue runs once for each task still open at its due time, after the
+	// notices are queued; the process adds its own reaction there.
+	onOverdue func(ctx workflow.Context, t domain.Task)
+
+	seq     int
+	order   []string // task IDs in the order opened, for deterministic iteration
+	byID    map[string]*domain.Task
+	checks  map[string]func(domain.Completion) error
+	stops   map[string]workflow.CancelFunc // per open task: stops its reminder and due timers
+	overdue map[string]bool
+}
+
+func newHumanTasks(rec *recorder, workflowID string, reminderBefore time.Duration, managers func() []string) *humanTasks {
+	return &humanTasks{
+		process: rec.process, processID: rec.processID, workflowID: workflowID, rec: rec,
+		reminderBefore: reminderBefore, managers: managers,
+		byID: map[string]*domain.Task{}, checks: map[string]func(domain.Completion) error{},
+		stops: map[string]workflow.CancelFunc{}, overdue: map[string]bool{},
+	}
+}
+
+// register installs the task updates on the workflow.
+func (h *humanTasks) register(ctx workflow.Context) error {
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateCompleteTask, h.complete,
+		workflow.UpdateHandlerOptions{Validator: h.validateComplete}); err != nil {
+		return err
+	}
+	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateReassignTask, h.reassign,
+		workflow.UpdateHandlerOptions{Validator: h.validateReassign})
+}
+
+// open creates a task, queues its record, tells its people, and starts its timers.
+// The caller flushes.
+func (h *humanTasks) open(ctx workflow.Context, s taskSpec) *domain.Task {
+	h.seq++
+	now := workflow.Now(ctx)
+	t := &domain.Task{
+		ID: domain.TaskID(h.workflowID, h.seq), Process: h.process, ProcessID: h.processID, WorkflowID: h.workflowID,
+		Kind: s.Kind, Key: s.Key, Title: s.Title, Description: s.Description, Team: s.Team, Role: s.Role,
+		Assignee: s.Assignee, RequestedBy: s.RequestedBy, Status: domain.TaskOpen, DueAt: s.DueAt.UTC(),
+		CreatedAt: now, UpdatedAt: now,
+	}
+	h.order = append(h.order, t.ID)
+	h.byID[t.ID] = t
+	if s.check != nil {
+		h.checks[t.ID] = s.check
+	}
+	h.rec.task(*t)
+	h.rec.event(now, domain.EventTaskOpened, "", t.ID, "Task %q opened for %s, due %s", t.Title, whoFor(*t), t.DueAt.Format(time.RFC3339))
+	h.rec.notifyTask(now, domain.NotifyAssigned, *t, "New task: "+t.Title)
+	h.watch(ctx, t.ID)
+	return t
+}
+
+func whoFor(t domain.Task) string {
+	if t.Assignee != "" {
+		return t.Assignee
+	}
+	return fmt.Sprintf("the %s team (%s)", t.Team, t.Role)
+}
+
+// watch runs a task's reminder and due timers until the task closes.
+func (h *humanTasks) watch(ctx workflow.Context, id string) {
+	if stop, ok := h.stops[id]; ok {
+		stop()
+	}
+	tctx, stop := workflow.WithCancel(ctx)
+	h.stops[id] = stop
+	workflow.Go(tctx, func(ctx workflow.Context) {
+		t := h.byID[id]
+		if h.reminderBefore > 0 {
+			remindAt := t.DueAt.Add(-h.reminderBefore)
+			if d := remindAt.Sub(workflow.Now(ctx)); d > 0 {
+				if workflow.NewTimerWithOptions(ctx, d, workflow.TimerOptions{Summary: "reminder: " + t.Title}).Get(ctx, nil) != nil {
+					return
+				}
+				if t.IsOpen() {
+					h.rec.notifyTask(workflow.Now(ctx), domain.NotifyReminder, *t, fmt.Sprintf("Reminder: %q is due %s", t.Title, t.DueAt.Format(time.RFC3339)))
+					_ = h.rec.flush(ctx)
+				}
+			}
+		}
+		if d := t.DueAt.Sub(workflow.Now(ctx)); d > 0 {
+			if workflow.NewTimerWithOptions(ctx, d, workflow.TimerOptions{Summary: "due: " + t.Title}).Get(ctx, nil) != nil {
+				return
+			}
+		}
+		if !t.IsOpen() || h.overdue[id] {
+			return
+		}
+		h.overdue[id] = true
+		now := workflow.Now(ctx)
+		subject := fmt.Sprintf("Overdue: %q was due %s", t.Title, t.DueAt.Format(time.RFC3339))
+		h.rec.event(now, domain.EventTaskOverdue, "", t.ID, "Task %q is overdue (was due %s)", t.Title, t.DueAt.Format(time.RFC3339))
+		h.rec.notifyTask(now, domain.NotifyOverdue, *t, subject)
+		h.rec.notify(now, domain.NotifyOverdue, t.ID, subject, h.managers()...)
+		_ = h.rec.flush(ctx)
+		if h.onOverdue != nil {
+			h.onOverdue(ctx, *t)
+		}
+	})
+}
+
+// setDue moves an open task's due time and restarts its timers.
+func (h *humanTasks) setDue(ctx workflow.Context, id string, due time.Time) {
+	t := h.byID[id]
+	if !t.IsOpen() || t.DueAt.Equal(due) {
+		return
+	}
+	t.DueAt, t.UpdatedAt = due.UTC(), workflow.Now(ctx)
+	delete(h.overdue, id)
+	h.rec.task(*t)
+	h.watch(ctx, id)
+}
+
+// close ends a task with status and stops its timers. The caller queues events.
+func (h *humanTasks) close(ctx workflow.Context, t *domain.Task, status domain.TaskStatus) {
+	t.Status, t.UpdatedAt = status, workflow.Now(ctx)
+	if stop, ok := h.stops[t.ID]; ok {
+		stop()
+		delete(h.stops, t.ID)
+	}
+	h.rec.task(*t)
+}
+
+// cancel closes an open task as cancelled, saying why.
+func (h *humanTasks) cancel(ctx workflow.Context, id, reason string) {
+	t := h.byID[id]
+	if t == nil || !t.IsOpen() {
+		return
+	}
+	h.close(ctx, t, domain.TaskCancelled)
+	h.rec.event(workflow.Now(ctx), domain.EventTaskCancelled, "", t.ID, "Task %q cancelled: %s", t.Title, reason)
+}
+
+// cancelOpen cancels every open task that match selects (all when match is nil).
+func (h *humanTasks) cancelOpen(ctx workflow.Context, reason string, match func(domain.Task) bool) {
+	for _, id := range h.order {
+		if t := h.byID[id]; t.IsOpen() && (match == nil || match(*t)) {
+			h.cancel(ctx, id, reason)
+		}
+	}
+}
+
+// await blocks until none of the tasks is open any more.
+func (h *humanTasks) await(ctx workflow.Context, ids ...string) error {
+	return workflow.Await(ctx, func() bool { return !h.anyOpen(ids...) })
+}
+
+func (h *humanTasks) anyOpen(ids ...string) bool {
+	return slices.ContainsFunc(ids, func(id string) bool { return h.byID[id].IsOpen() })
+}
+
+// list returns copies of all tasks, in the order opened.
+func (h *humanTasks) list() []domain.Task {
+	out := make([]domain.Task, 0, len(h.order))
+	for _, id := range h.order {
+		out = append(out, *h.byID[id])
+	}
+	return out
+}
+
+// openTasks returns copies of the open tasks that match selects (all when nil).
+func (h *humanTasks) openTasks(match func(domain.Task) bool) []domain.Task {
+	return slices.DeleteFunc(h.list(), func(t domain.Task) bool { return !t.IsOpen() || (match != nil && !match(t)) })
+}
+
+func (h *humanTasks) find(id string) (*domain.Task, error) {
+	t, ok := h.byID[id]
+	if !ok {
+		return nil, domain.NotFoundf("task %s is not part of %s", id, h.processID)
+	}
+	return t, nil
+}
+
+func (h *humanTasks) validateComplete(in CompleteTaskInput) error {
+	t, err := h.find(in.TaskID)
+	if err == nil {
+		err = t.CheckEligible(in.Actor)
+	}
+	if err == nil {
+		err = t.CheckOutcome(in.Completion)
+	}
+	if check := h.checks[in.TaskID]; err == nil && check != nil {
+		err = check(in.Completion)
+	}
+	return refusal(err)
+}
+
+func (h *humanTasks) complete(ctx workflow.Context, in CompleteTaskInput) (domain.Task, error) {
+	t, err := h.find(in.TaskID)
+	if err != nil {
+		return domain.Task{}, refusal(err)
+	}
+	if !t.IsOpen() { // a second completion that raced past the validator
+		return domain.Task{}, refusal(domain.Conflictf("task %s is %s", t.ID, t.Status))
+	}
+	now := workflow.Now(ctx)
+	c := in.Completion
+	t.Outcome, t.Comment, t.Data = c.Outcome, strings.TrimSpace(c.Comment), c.Data
+	t.CompletedBy, t.OnBehalfOf, t.CompletedAt = in.Actor.Handle, in.Actor.OnBehalfOf, &now
+	h.close(ctx, t, domain.TaskDone)
+	by := in.Actor.Handle
+	if in.Actor.OnBehalfOf != "" {
+		by = fmt.Sprintf("%s on behalf of %s", in.Actor.Handle, in.Actor.OnBehalfOf)
+	}
+	msg := fmt.Sprintf("%s completed %q: %s", by, t.Title, t.Outcome)
+	if t.Comment != "" {
+		msg += " — " + t.Comment
+	}
+	h.rec.event(now, domain.EventTaskCompleted, in.Actor.Handle, t.ID, "%s", msg)
+	if err := h.rec.flush(ctx); err != nil {
+		return domain.Task{}, err
+	}
+	return *t, nil
+}
+
+func (h *humanTasks) validateReassign(in ReassignTaskInput) error {
+	t, err := h.find(in.TaskID)
+	if err != nil {
+		return refusal(err)
+	}
+	var p domain.Problems
+	if in.Assignee == "" {
+		p.Add("assignee", "required")
+	} else if in.Assignee == t.Assignee {
+		p.Add("assignee", "the task is already assigned to %s", in.Assignee)
+	}
+	if strings.TrimSpace(in.Reason) == "" {
+		p.Add("reason", "required")
+	}
+	switch {
+	case !t.IsOpen():
+		err = domain.Conflictf("task %s is %s", t.ID, t.Status)
+	case !(in.Actor.Handle == t.Assignee || slices.Contains(h.managers(), in.Actor.Handle) || in.Actor.HasRole(domain.RoleAdmin)):
+		err = domain.Forbiddenf("only the assignee or the process's managers may reassign task %s", t.ID)
+	default:
+		err = p.Err()
+	}
+	return refusal(err)
+}
+
+func (h *humanTasks) reassign(ctx workflow.Context, in ReassignTaskInput) (domain.Task, error) {
+	t, err := h.find(in.TaskID)
+	if err != nil || !t.IsOpen() {
+		return domain.Task{}, refusal(domain.Conflictf("task %s can no longer be reassigned", in.TaskID))
+	}
+	now := workflow.Now(ctx)
+	from := whoFor(*t)
+	t.Assignee, t.UpdatedAt = in.Assignee, now
+	h.rec.task(*t)
+	h.rec.event(now, domain.EventTaskReassign, in.Actor.Handle, t.ID, "%s reassigned %q from %s to %s: %s", in.Actor.Handle, t.Title, from, in.Assignee, in.Reason)
+	h.rec.notify(now, domain.NotifyAssigned, t.ID, "Task reassigned to you: "+t.Title, in.Assignee)
+	if err := h.rec.flush(ctx); err != nil {
+		return domain.Task{}, err
+	}
+	return *t, nil
+}
+
+// refusal turns a domain refusal into the application error an update answers
+// with: the domain code as its type, field problems as its details. The API turns
+// it back. Other errors pass through unchanged.
+func refusal(err error) error {
+	code := domain.Code(err)
+	if code == "" {
+		return err
+	}
+	var details []any
+	var ve *domain.ValidationError
+	if errors.As(err, &ve) {
+		details = append(details, ve.Problems)
+	}
+	return temporal.NewApplicationErrorWithOptions(domain.Message(err), code,
+		temporal.ApplicationErrorOptions{NonRetryable: true, Details: details})
+}

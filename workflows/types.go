@@ -1,0 +1,73 @@
+package workflows
+
+import (
+	"time"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+// CampaignInput starts a campaign launch.
+type CampaignInput struct {
+	ID          string        `json:"id"`
+	Brief       domain.Brief  `json:"brief"`
+	RequestedBy string        `json:"requested_by"`
+	Policy      domain.Policy `json:"policy"` // captured at start: later edits never change this run
+}
+
+// CampaignResult is how a campaign launch ended.
+type CampaignResult struct {
+	Status domain.Status  `json:"status"`
+	Report *domain.Report `json:"report,omitempty"`
+}
+
+// CompleteTaskInput is a person's answer to a task, with the actor the API resolved.
+type CompleteTaskInput struct {
+	TaskID     string            `json:"task_id"`
+	Actor      domain.Actor      `json:"actor"`
+	Completion domain.Completion `json:"completion"`
+}
+
+// ReassignTaskInput gives a task to another person. The API has checked that the
+// new assignee exists and may hold the task.
+type ReassignTaskInput struct {
+	TaskID   string       `json:"task_id"`
+	Actor    domain.Actor `json:"actor"`
+	Assignee string       `json:"assignee"`
+	Reason   string       `json:"reason"`
+}
+
+// AddTaskInput is a task the project manager adds to a campaign's plan.
+type AddTaskInput struct {
+	Actor       domain.Actor `json:"actor"`
+	Title       string       `json:"title"`
+	Description string       `json:"description,omitempty"`
+	Team        domain.Team  `json:"team"`
+	Role        domain.Role  `json:"role"`
+	Assignee    string       `json:"assignee,omitempty"`
+	DueAt       time.Time    `json:"due_at"`
+}
+
+// ChangeCampaignInput is a change request on a campaign before launch.
+type ChangeCampaignInput struct {
+	Actor  domain.Actor  `json:"actor"`
+	Change domain.Change `json:"change"`
+}
+
+// RecordKPIsInput records KPI actuals on a launched (or launching) campaign.
+type RecordKPIsInput struct {
+	Actor   domain.Actor       `json:"actor"`
+	Actuals []domain.KPIActual `json:"actuals"`
+}
+
+// CancelInput cancels a process.
+type CancelInput struct {
+	Actor  domain.Actor `json:"actor"`
+	Reason string       `json:"reason"`
+}
+
+// CampaignDetail is the live detail of a campaign, answered by QueryDetail.
+type CampaignDetail struct {
+	domain.Campaign
+	Tasks     []domain.Task      `json:"tasks"`
+	WaitingOn []domain.WaitingOn `json:"waiting_on"`
+}

@@ -1,0 +1,66 @@
+package workflows
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+// showProgress keeps what the Temporal UI shows current: the search attributes
+// (stage, status, whom it waits on, the next due time) and the current details.
+// They carry handles, teams and titles, never personal data.
+func (c *campaign) showProgress(ctx workflow.Context) error {
+	open := c.tasks.openTasks(nil)
+	var waiting []string
+	var next time.Time
+	for _, t := range open {
+		waiting = append(waiting, "team:"+string(t.Team))
+		if t.Assignee != "" {
+			waiting = append(waiting, "person:"+t.Assignee)
+		}
+		if next.IsZero() || t.DueAt.Before(next) {
+			next = t.DueAt
+		}
+	}
+	slices.Sort(waiting)
+	updates := []temporal.SearchAttributeUpdate{
+		AttrStage.ValueSet(string(c.rec.Stage)),
+		AttrStatus.ValueSet(string(c.rec.Status)),
+		AttrWaitingOn.ValueSet(slices.Compact(waiting)),
+	}
+	if next.IsZero() {
+		updates = append(updates, AttrNextDue.ValueUnset())
+	} else {
+		updates = append(updates, AttrNextDue.ValueSet(next))
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
+		return err
+	}
+	workflow.SetCurrentDetails(ctx, c.currentDetails(open, workflow.Now(ctx)))
+	return nil
+}
+
+func (c *campaign) currentDetails(open []domain.Task, now time.Time) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "**%s** — %s, stage **%s**\n\n", c.rec.Brief.Name, c.rec.Status, c.rec.Stage)
+	fmt.Fprintf(&b, "Launch: %s\n\n", c.rec.Brief.LaunchAt.Format(time.RFC3339))
+	if len(open) == 0 {
+		b.WriteString("Waiting on nobody.\n")
+		return b.String()
+	}
+	b.WriteString("Waiting on:\n")
+	for _, t := range open {
+		late := ""
+		if now.After(t.DueAt) {
+			late = " — **overdue**"
+		}
+		fmt.Fprintf(&b, "- %s: %s, since %s, due %s%s\n", whoFor(t), t.Title, t.CreatedAt.Format(time.RFC3339), t.DueAt.Format(time.RFC3339), late)
+	}
+	return b.String()
+}
