@@ -1,0 +1,33 @@
+# The tandem binary in a small non-root image. One image serves every subcommand:
+# docker-compose.yml runs it as `migrate`, `api` and `worker`.
+#
+#   docker build -t tandem .
+#
+# The tests in deploy/ check this file: run `go test ./deploy/` after changing it.
+
+# The toolchain go.mod asks for (go 1.26.8), pinned so a rebuild cannot pick up another.
+FROM golang:1.26.8-bookworm AS build
+
+WORKDIR /src
+
+# Fail, rather than download another toolchain, if go.mod's go line moves past the image's.
+ENV GOTOOLCHAIN=local
+
+# Modules in their own layer: it is rebuilt only when go.mod or go.sum change, not on
+# every source edit.
+COPY go.mod go.sum ./
+RUN go mod download
+
+# CGO_ENABLED=0: a static binary for distroless/static (the SQLite driver is pure Go).
+COPY . .
+RUN --mount=type=cache,target=/root/.cache/go-build \
+    CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/tandem ./cmd/tandem
+
+# CA certificates and tzdata, no shell, no package manager; runs as uid 65532.
+FROM gcr.io/distroless/static-debian12:nonroot
+
+COPY --from=build /out/tandem /tandem
+
+USER nonroot:nonroot
+EXPOSE 8080
+ENTRYPOINT ["/tandem"]
