@@ -107,7 +107,7 @@ const (
 
 // Event is one line of a process's business timeline: who did what, when.
 type Event struct {
-	Key       string    `json:"-"` // idempotency key made by the workflow
+	Key       string    `json:"key"` // idempotency key made by the workflow; stable, so clients can de-duplicate
 	Process   Process   `json:"process"`
 	ProcessID string    `json:"process_id"`
 	Kind      EventKind `json:"kind"`
@@ -132,7 +132,7 @@ const (
 // Notification is a message to one person, or to everyone holding Role in Team
 // when Recipient is empty (expanded when it is written).
 type Notification struct {
-	Key       string           `json:"-"` // idempotency key made by the workflow, unique per recipient
+	Key       string           `json:"key"` // idempotency key made by the workflow, unique per recipient
 	ID        uint64           `json:"id,omitempty"`
 	Recipient string           `json:"recipient,omitempty"`
 	Team      Team             `json:"team,omitempty"`

@@ -68,6 +68,17 @@ type fakeRecords struct {
 func (f *fakeRecords) Apply(_ context.Context, b domain.Batch) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	// Like the store: keys make the writes idempotent, so a batch without them is refused.
+	for _, e := range b.Events {
+		if e.Key == "" {
+			return domain.Invalid(domain.FieldProblem{Field: "events.key", Problem: "required"})
+		}
+	}
+	for _, n := range b.Notifications {
+		if n.Key == "" {
+			return domain.Invalid(domain.FieldProblem{Field: "notifications.key", Problem: "required"})
+		}
+	}
 	f.batches++
 	if b.Campaign != nil {
 		f.campaign = b.Campaign

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -109,5 +110,14 @@ func (r *recorder) flush(ctx workflow.Context) error {
 		b.Campaign = r.snapshot()
 	}
 	var a *activities.Activities
-	return workflow.ExecuteActivity(ctx, a.SaveRecords, b).Get(ctx, nil)
+	err := workflow.ExecuteActivity(ctx, a.SaveRecords, b).Get(ctx, nil)
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeBadRecord {
+		// The records refused the batch as invalid: a bug, which retrying cannot fix.
+		// The run is the source of truth and goes on; the next snapshot rewrites the
+		// process record and tasks, so only this batch's events and notices are lost.
+		workflow.GetLogger(ctx).Error("records refused a batch", "error", err)
+		return nil
+	}
+	return err
 }
