@@ -1,0 +1,423 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/workflows"
+)
+
+const (
+	idempotencyKeyHeader = "Idempotency-Key"
+	replayedHeader       = "Idempotent-Replayed"
+	maxIdempotencyKey    = 255
+)
+
+// campaignBody is a campaign as the API answers it: the live detail plus, when the
+// server knows the Temporal Web UI, a link to the run.
+type campaignBody struct {
+	workflows.CampaignDetail
+	TemporalUIURL string `json:"temporal_ui_url,omitempty"`
+}
+
+func (s *Server) campaignBody(d workflows.CampaignDetail) campaignBody {
+	// Lists are always arrays in answers, never null, so clients need no nil checks.
+	d.Brief.Channels = nonNil(d.Brief.Channels)
+	d.Brief.KPIs = nonNil(d.Brief.KPIs)
+	d.Actuals = nonNil(d.Actuals)
+	d.KPIs = nonNil(d.KPIs)
+	d.Stages = nonNil(d.Stages)
+	d.Tasks = nonNil(d.Tasks)
+	d.WaitingOn = nonNil(d.WaitingOn)
+	return campaignBody{CampaignDetail: d, TemporalUIURL: s.temporalURL(d.WorkflowID)}
+}
+
+// temporalURL links to a run in the Temporal Web UI, or is empty when the UI is unknown.
+func (s *Server) temporalURL(workflowID string) string {
+	if s.uiURL == "" || workflowID == "" {
+		return ""
+	}
+	return s.uiURL + "/namespaces/" + url.PathEscape(s.namespace) + "/workflows/" + url.PathEscape(workflowID)
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// campaignID reads the {id} path parameter. An ID that cannot be a campaign's is
+// not found without asking anyone.
+func campaignID(c *gin.Context) (string, error) {
+	id := c.Param("id")
+	if !domain.HasPrefixID(id, domain.PrefixCampaign) {
+		return "", domain.NotFoundf("campaign %s not found", id)
+	}
+	return id, nil
+}
+
+// starters are the roles that may start a campaign launch.
+var starters = []domain.Role{domain.RoleProjectManager, domain.RoleMarketingOpsManager, domain.RoleAdmin}
+
+func (s *Server) createCampaign(c *gin.Context) {
+	me := caller(c)
+	if !slices.ContainsFunc(starters, me.HasRole) {
+		s.fail(c, domain.Forbiddenf("starting a campaign needs the project_manager, marketing_ops_manager or admin role"))
+		return
+	}
+	key := c.GetHeader(idempotencyKeyHeader)
+	if len(key) > maxIdempotencyKey {
+		s.fail(c, errBadRequest("", fmt.Sprintf("the Idempotency-Key header is longer than %d characters", maxIdempotencyKey)))
+		return
+	}
+	var req createCampaignRequest
+	raw, err := decode(c, &req)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+
+	now := s.now().UTC()
+	brief, problems := req.brief(s.policy.Campaign, now)
+	if err := s.checkManager(ctx, &problems, "project_manager", brief.ProjectManager, domain.RoleProjectManager); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.checkManager(ctx, &problems, "marketing_ops_manager", brief.MarketingOpsManager, domain.RoleMarketingOpsManager); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := problems.Err(); err != nil {
+		s.fail(c, err)
+		return
+	}
+
+	id := domain.NewID(domain.PrefixCampaign)
+	replayed := false
+	if key != "" {
+		sum := sha256.Sum256(raw)
+		existing, err := s.records.ClaimIdempotencyKey(ctx, domain.IdempotencyClaim{
+			Scope: me.Handle, Key: key, BodyHash: hex.EncodeToString(sum[:]), ResourceID: id,
+		})
+		if err != nil { // a key reused with another body is a conflict, answered 409
+			s.fail(c, fmt.Errorf("claim idempotency key: %w", err))
+			return
+		}
+		if existing != "" {
+			id, replayed = existing, true
+		}
+	}
+
+	camp := domain.Campaign{
+		ID:          id,
+		WorkflowID:  workflows.CampaignWorkflowID(id),
+		Brief:       brief,
+		Status:      domain.StatusActive,
+		Stage:       domain.StageBriefReview,
+		RequestedBy: me.Handle,
+		KPIs:        domain.EvaluateKPIs(brief.KPIs, nil, s.policy.Campaign.KPIMissThreshold),
+		Stages:      []domain.StageSpan{{Stage: domain.StageBriefReview, Entered: now}},
+		CreatedAt:   now,
+		UpdatedAt:   now,
+	}
+	// A replay starts the workflow again: starting is idempotent, and it finishes the
+	// job if the first request claimed the key but died before its start landed.
+	err = s.temporal.Start(ctx, s.campaignStart(camp))
+	if err != nil {
+		if key != "" && !replayed {
+			s.releaseKey(c, me.Handle, key)
+		}
+		s.fail(c, err)
+		return
+	}
+	if replayed {
+		// The record, once projected, is the resource as it now is.
+		if rec, err := s.records.Campaign(ctx, id); err == nil {
+			camp = rec
+		} else if !errors.Is(err, domain.ErrNotFound) {
+			s.fail(c, fmt.Errorf("load replayed campaign %s: %w", id, err))
+			return
+		}
+		c.Header(replayedHeader, "true")
+	}
+	c.Header("Location", "/api/v1/campaigns/"+id)
+	c.JSON(http.StatusCreated, s.campaignBody(workflows.CampaignDetail{Campaign: camp}))
+}
+
+// campaignStart is the workflow start of a new campaign, labelled for the Temporal UI.
+func (s *Server) campaignStart(camp domain.Campaign) StartRequest {
+	return StartRequest{
+		WorkflowID:   camp.WorkflowID,
+		WorkflowType: workflows.CampaignLaunchType,
+		Input:        workflows.CampaignInput{ID: camp.ID, Brief: camp.Brief, RequestedBy: camp.RequestedBy, Policy: s.policy},
+		Summary:      "Campaign launch: " + camp.Brief.Name,
+		SearchAttributes: temporal.NewSearchAttributes(
+			workflows.AttrProcess.ValueSet(string(domain.ProcessCampaign)),
+			workflows.AttrStage.ValueSet(string(camp.Stage)),
+			workflows.AttrStatus.ValueSet(string(camp.Status)),
+			workflows.AttrOwner.ValueSet(camp.Brief.ProjectManager),
+		),
+	}
+}
+
+// releaseKey frees an Idempotency-Key whose request failed, so a retry can use it.
+// It runs even when the client has gone, since the failed start is what matters.
+func (s *Server) releaseKey(c *gin.Context, scope, key string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), downstreamTimeout)
+	defer cancel()
+	if err := s.records.ReleaseIdempotencyKey(ctx, scope, key); err != nil {
+		// The request already fails; the key stays claimed and a retry replays it,
+		// which starts the workflow again.
+		_ = c.Error(fmt.Errorf("release idempotency key: %w", err))
+	}
+}
+
+// checkManager adds a field problem unless handle names a person holding role.
+func (s *Server) checkManager(ctx context.Context, p *domain.Problems, field, handle string, role domain.Role) error {
+	if handle == "" {
+		return nil // the brief's own check already says it is required
+	}
+	person, err := s.records.Person(ctx, handle)
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+		p.Add(field, "no person with handle %q", handle)
+	case err != nil:
+		return fmt.Errorf("load %s %s: %w", field, handle, err)
+	case !person.HasRole(role):
+		p.Add(field, "%s does not hold the %s role", handle, role)
+	}
+	return nil
+}
+
+func (s *Server) listCampaigns(c *gin.Context) {
+	var p domain.Problems
+	f := domain.CampaignFilter{
+		Status: enumParam(c, &p, "status", campaignStatuses),
+		Owner:  c.Query("owner"),
+	}
+	if f.Owner == "me" {
+		f.Owner = caller(c).Handle
+	}
+	opts, err := listOptions(c)
+	if err == nil {
+		err = p.Err()
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	f.ListOptions = opts
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	page, err := s.records.Campaigns(ctx, f)
+	if err != nil {
+		s.fail(c, fmt.Errorf("list campaigns: %w", err))
+		return
+	}
+	page.Items = nonNil(page.Items)
+	c.JSON(http.StatusOK, page)
+}
+
+// getCampaign answers the live detail from the workflow. A run Temporal no longer
+// has (past retention) or cannot reach right now is answered from the record, which
+// activities keep up to date.
+func (s *Server) getCampaign(c *gin.Context) {
+	id, err := campaignID(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	var d workflows.CampaignDetail
+	qerr := s.temporal.Query(ctx, workflows.CampaignWorkflowID(id), workflows.QueryDetail, &d)
+	if qerr == nil {
+		c.JSON(http.StatusOK, s.campaignBody(d))
+		return
+	}
+	if !errors.Is(qerr, domain.ErrNotFound) && !errors.Is(qerr, domain.ErrUnavailable) {
+		s.fail(c, fmt.Errorf("query campaign %s: %w", id, qerr))
+		return
+	}
+	// The fallback reads from the database with a deadline of its own: a Temporal
+	// query that timed out must not leave it none.
+	ctx, cancel = context.WithTimeout(c.Request.Context(), downstreamTimeout)
+	defer cancel()
+	rec, err := s.records.Campaign(ctx, id)
+	if errors.Is(err, domain.ErrNotFound) {
+		if errors.Is(qerr, domain.ErrUnavailable) {
+			// Not projected yet, or not there at all: only Temporal could say which.
+			s.fail(c, qerr)
+			return
+		}
+		s.fail(c, domain.NotFoundf("campaign %s not found", id))
+		return
+	}
+	if err != nil {
+		s.fail(c, fmt.Errorf("load campaign %s: %w", id, err))
+		return
+	}
+	tasks, err := s.records.Tasks(ctx, domain.TaskFilter{
+		Process: domain.ProcessCampaign, ProcessID: id,
+		ListOptions: domain.ListOptions{Limit: domain.MaxLimit},
+	})
+	if err != nil {
+		s.fail(c, fmt.Errorf("load tasks of campaign %s: %w", id, err))
+		return
+	}
+	c.JSON(http.StatusOK, s.campaignBody(workflows.CampaignDetail{
+		Campaign: rec, Tasks: tasks.Items, WaitingOn: domain.WaitingOnOf(tasks.Items),
+	}))
+}
+
+// updateCampaign runs update on the campaign's workflow and answers its detail.
+func (s *Server) updateCampaign(c *gin.Context, id, update string, input any) {
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	var d workflows.CampaignDetail
+	if err := s.temporal.Update(ctx, workflows.CampaignWorkflowID(id), update, input, &d); err != nil {
+		s.fail(c, namedNotFound(err, "campaign", id))
+		return
+	}
+	c.JSON(http.StatusOK, s.campaignBody(d))
+}
+
+func (s *Server) changeCampaign(c *gin.Context) {
+	id, err := campaignID(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var req changeCampaignRequest
+	if _, err := decode(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	ch, err := req.change()
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.updateCampaign(c, id, workflows.UpdateChangeCampaign, workflows.ChangeCampaignInput{Actor: domain.ActorOf(caller(c)), Change: ch})
+}
+
+func (s *Server) recordKPIs(c *gin.Context) {
+	id, err := campaignID(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var req recordKPIsRequest
+	if _, err := decode(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	me := caller(c)
+	s.updateCampaign(c, id, workflows.UpdateRecordKPIs, workflows.RecordKPIsInput{
+		Actor: domain.ActorOf(me), Actuals: req.actuals(me.Handle, s.now().UTC()),
+	})
+}
+
+func (s *Server) cancelCampaign(c *gin.Context) {
+	id, err := campaignID(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var req cancelRequest
+	if _, err := decode(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if req.Reason == "" || len(req.Reason) > 2000 {
+		s.fail(c, domain.Invalid(domain.FieldProblem{Field: "reason", Problem: "required, at most 2000 characters"}))
+		return
+	}
+	s.updateCampaign(c, id, workflows.UpdateCancel, workflows.CancelInput{Actor: domain.ActorOf(caller(c)), Reason: req.Reason})
+}
+
+func (s *Server) addTask(c *gin.Context) {
+	id, err := campaignID(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var req addTaskRequest
+	if _, err := decode(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	due, problems := req.check(s.now())
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	if req.Assignee != "" {
+		if err := s.checkPerson(ctx, &problems, "assignee", req.Assignee); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	if err := problems.Err(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	in := workflows.AddTaskInput{
+		Actor: domain.ActorOf(caller(c)), Title: req.Title, Description: req.Description,
+		Team: domain.Team(req.Team), Role: domain.Role(req.Role), Assignee: req.Assignee, DueAt: due,
+	}
+	var t domain.Task
+	if err := s.temporal.Update(ctx, workflows.CampaignWorkflowID(id), workflows.UpdateAddTask, in, &t); err != nil {
+		s.fail(c, namedNotFound(err, "campaign", id))
+		return
+	}
+	c.Header("Location", "/api/v1/tasks/"+t.ID)
+	c.JSON(http.StatusCreated, t)
+}
+
+// checkPerson adds a field problem unless handle names a person in the directory.
+func (s *Server) checkPerson(ctx context.Context, p *domain.Problems, field, handle string) error {
+	_, err := s.records.Person(ctx, handle)
+	if errors.Is(err, domain.ErrNotFound) {
+		p.Add(field, "no person with handle %q", handle)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("load %s %s: %w", field, handle, err)
+	}
+	return nil
+}
+
+func (s *Server) campaignTimeline(c *gin.Context) {
+	id, err := campaignID(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	events, err := s.records.Timeline(ctx, domain.ProcessCampaign, id)
+	if err != nil {
+		s.fail(c, fmt.Errorf("timeline of campaign %s: %w", id, err))
+		return
+	}
+	if len(events) == 0 {
+		// Every campaign has at least its start event: none may mean no such campaign.
+		if _, err := s.records.Campaign(ctx, id); err != nil {
+			s.fail(c, recordErr(err, "campaign", id))
+			return
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": nonNil(events)})
+}

@@ -1,0 +1,12 @@
+// Package api is Tandem's HTTP API v1: the Gin server, its routes, bearer-token
+// authentication, the request and response types, and the one mapping from domain
+// and Temporal errors to status codes and the contract's error body.
+//
+// The server starts, inspects and advances processes through a small Temporal
+// interface (NewTemporal adapts the SDK client to it) and reads records through the
+// Records interface, so handler tests run on fakes. It binds requests into its own
+// types, never into domain, workflow or database types.
+//
+// It must not import gorm, the store package or go.temporal.io/server: the
+// database arrives through Records, and the Temporal server is heavy to link.
+package api

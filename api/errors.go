@@ -1,0 +1,120 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+// errorBody is the contract's error answer.
+type errorBody struct {
+	Error errorObject `json:"error"`
+}
+
+type errorObject struct {
+	Code    string                `json:"code"`
+	Message string                `json:"message"`
+	Details []domain.FieldProblem `json:"details,omitempty"`
+}
+
+// requestError is a refusal the HTTP layer makes itself, before any domain rule:
+// a malformed body, a body too large, a missing token, an unknown route.
+type requestError struct {
+	status  int
+	code    string
+	message string
+	field   string // the field at fault, when known
+}
+
+func (e *requestError) Error() string { return e.message }
+
+func errBadRequest(field, message string) error {
+	return &requestError{status: http.StatusBadRequest, code: "bad_request", message: message, field: field}
+}
+
+func errUnauthorized(message string) error {
+	return &requestError{status: http.StatusUnauthorized, code: "unauthorized", message: message}
+}
+
+// Codes of the answers that have no domain refusal behind them.
+const (
+	codeUnavailable = "unavailable"
+	codeInternal    = "internal"
+)
+
+// classify is the one mapping from an error to a status and the body the client
+// sees. Anything it does not recognise is internal: 500 with a fixed message, so
+// no internal text ever reaches a client.
+func classify(err error) (int, errorObject) {
+	var re *requestError
+	var ve *domain.ValidationError
+	switch {
+	case errors.As(err, &re):
+		o := errorObject{Code: re.code, Message: re.message}
+		if re.field != "" {
+			o.Details = []domain.FieldProblem{{Field: re.field, Problem: re.message}}
+		}
+		return re.status, o
+	case errors.As(err, &ve):
+		return http.StatusUnprocessableEntity, errorObject{Code: domain.CodeInvalid, Message: "the request is invalid", Details: ve.Problems}
+	case errors.Is(err, domain.ErrInvalid):
+		return http.StatusUnprocessableEntity, errorObject{Code: domain.CodeInvalid, Message: publicMessage(err, domain.ErrInvalid)}
+	case errors.Is(err, domain.ErrForbidden):
+		return http.StatusForbidden, errorObject{Code: domain.CodeForbidden, Message: publicMessage(err, domain.ErrForbidden)}
+	case errors.Is(err, domain.ErrNotFound):
+		return http.StatusNotFound, errorObject{Code: domain.CodeNotFound, Message: publicMessage(err, domain.ErrNotFound)}
+	case errors.Is(err, domain.ErrConflict):
+		return http.StatusConflict, errorObject{Code: domain.CodeConflict, Message: publicMessage(err, domain.ErrConflict)}
+	case errors.Is(err, domain.ErrUnavailable):
+		// The cause (a dial error, a host name) is for the log, not the client.
+		return http.StatusServiceUnavailable, errorObject{Code: codeUnavailable, Message: "a service Tandem depends on is unavailable; try again shortly"}
+	}
+	return http.StatusInternalServerError, errorObject{Code: codeInternal, Message: "internal error"}
+}
+
+// publicMessage is the part of a refusal meant for people: the text after its kind
+// ("not found: campaign cmp_… not found" gives "campaign cmp_… not found"). Context a
+// caller wrapped around the refusal stays out; a bare kind answers as itself.
+func publicMessage(err, kind error) string {
+	if _, after, ok := strings.Cut(err.Error(), kind.Error()+": "); ok && after != "" {
+		return after
+	}
+	return kind.Error()
+}
+
+// recordErr turns a failed lookup of one record into the answer: a not-found naming
+// the record, or the error with context for the log.
+func recordErr(err error, what, id string) error {
+	if errors.Is(err, domain.ErrNotFound) {
+		return domain.NotFoundf("%s %s not found", what, id)
+	}
+	return fmt.Errorf("load %s %s: %w", what, id, err)
+}
+
+// namedNotFound names the resource in a bare not-found from Temporal, which knows
+// only that the workflow is missing; every other error passes as it is.
+func namedNotFound(err error, what, id string) error {
+	if errors.Is(err, domain.ErrNotFound) && publicMessage(err, domain.ErrNotFound) == domain.ErrNotFound.Error() {
+		return domain.NotFoundf("%s %s not found", what, id)
+	}
+	return err
+}
+
+// fail answers the request with err mapped by classify and stops the handler chain.
+// Server-side failures are attached to the request, so the request logger writes
+// them once, with the request ID.
+func (s *Server) fail(c *gin.Context, err error) {
+	status, body := classify(err)
+	if status >= http.StatusInternalServerError {
+		_ = c.Error(err)
+	}
+	if status == http.StatusUnauthorized {
+		c.Header("WWW-Authenticate", `Bearer realm="tandem"`)
+	}
+	c.AbortWithStatusJSON(status, errorBody{Error: body})
+}

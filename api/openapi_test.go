@@ -1,0 +1,136 @@
+package api
+
+import (
+	"encoding/json"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+type openAPIDocument struct {
+	OpenAPI    string                                `json:"openapi"`
+	Paths      map[string]map[string]json.RawMessage `json:"paths"`
+	Components struct {
+		SecuritySchemes map[string]struct {
+			Type   string `json:"type"`
+			Scheme string `json:"scheme"`
+		} `json:"securitySchemes"`
+		Schemas map[string]json.RawMessage `json:"schemas"`
+	} `json:"components"`
+}
+
+func loadOpenAPI(t *testing.T) openAPIDocument {
+	t.Helper()
+	var doc openAPIDocument
+	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
+		t.Fatalf("openapi.json: %v", err)
+	}
+	return doc
+}
+
+var ginParam = regexp.MustCompile(`:([A-Za-z_]+)`)
+
+// TestOpenAPIMatchesRoutes keeps the document and the router in step: every route is
+// documented with its method, and every documented operation is routed.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	doc := loadOpenAPI(t)
+	if doc.OpenAPI != "3.1.0" {
+		t.Errorf("openapi = %q, want 3.1.0", doc.OpenAPI)
+	}
+	routed := map[string]bool{}
+	for _, r := range newEnv(t).srv.engine.Routes() {
+		path := ginParam.ReplaceAllString(r.Path, "{$1}")
+		op := strings.ToLower(r.Method) + " " + path
+		routed[op] = true
+		if _, ok := doc.Paths[path][strings.ToLower(r.Method)]; !ok {
+			t.Errorf("route %s %s is not documented", r.Method, path)
+		}
+	}
+	methods := []string{"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+	for path, item := range doc.Paths {
+		for method := range item {
+			if !slices.Contains(methods, method) {
+				continue // parameters or a summary shared by the path's operations
+			}
+			if !routed[method+" "+path] {
+				t.Errorf("documented %s %s is not routed", strings.ToUpper(method), path)
+			}
+		}
+	}
+}
+
+// TestOpenAPIIsWhole checks what the route test cannot: every reference resolves,
+// bearer auth is declared, and every operation answers the error schema for its
+// failures.
+func TestOpenAPIIsWhole(t *testing.T) {
+	doc := loadOpenAPI(t)
+	var raw map[string]any
+	if err := json.Unmarshal(openAPIDoc, &raw); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if ref, ok := v["$ref"].(string); ok {
+				if !resolves(raw, ref) {
+					t.Errorf("$ref %s does not resolve", ref)
+				}
+			}
+			for _, child := range v {
+				walk(child)
+			}
+		case []any:
+			for _, child := range v {
+				walk(child)
+			}
+		}
+	}
+	walk(raw)
+
+	if s := doc.Components.SecuritySchemes["bearerAuth"]; s.Type != "http" || s.Scheme != "bearer" {
+		t.Errorf("bearerAuth = %+v", s)
+	}
+	if _, ok := doc.Components.Schemas["Error"]; !ok {
+		t.Error("no Error schema")
+	}
+	for path, item := range doc.Paths {
+		for method, raw := range item {
+			var op struct {
+				Responses map[string]json.RawMessage `json:"responses"`
+			}
+			if err := json.Unmarshal(raw, &op); err != nil {
+				t.Fatalf("%s %s: %v", method, path, err)
+			}
+			if len(op.Responses) == 0 {
+				t.Errorf("%s %s documents no responses", method, path)
+			}
+			if strings.HasPrefix(path, "/api/v1/") && path != "/api/v1/openapi.json" {
+				for _, code := range []string{"401", "500", "503"} {
+					if _, ok := op.Responses[code]; !ok {
+						t.Errorf("%s %s does not document %s", method, path, code)
+					}
+				}
+			}
+		}
+	}
+}
+
+func resolves(doc map[string]any, ref string) bool {
+	parts, ok := strings.CutPrefix(ref, "#/")
+	if !ok {
+		return false
+	}
+	var v any = doc
+	for _, p := range strings.Split(parts, "/") {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return false
+		}
+		if v, ok = m[p]; !ok {
+			return false
+		}
+	}
+	return true
+}

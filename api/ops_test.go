@@ -1,0 +1,168 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+func TestHealthz(t *testing.T) {
+	e := newEnv(t)
+	e.records.fail["Ping"] = errors.New("down") // liveness checks no dependency
+	rr := e.do("GET", "/healthz", "", "")
+	want(t, rr, sOK, "")
+	if strings.TrimSpace(rr.Body.String()) != `{"status":"ok"}` {
+		t.Errorf("body = %s", rr.Body)
+	}
+}
+
+type readiness struct {
+	Status string            `json:"status"`
+	Checks map[string]string `json:"checks"`
+}
+
+func TestReadyz(t *testing.T) {
+	for name, tc := range map[string]struct {
+		db, temporal error
+		status       int
+		want         readiness
+	}{
+		"ready":       {nil, nil, sOK, readiness{"ok", map[string]string{"database": "ok", "temporal": "ok"}}},
+		"temporal":    {nil, errors.New("dial tcp: connection refused"), sUnavail, readiness{"unavailable", map[string]string{"database": "ok", "temporal": "unreachable"}}},
+		"database":    {errors.New("dial tcp: i/o timeout"), nil, sUnavail, readiness{"unavailable", map[string]string{"database": "unreachable", "temporal": "ok"}}},
+		"both broken": {errors.New("x"), errors.New("y"), sUnavail, readiness{"unavailable", map[string]string{"database": "unreachable", "temporal": "unreachable"}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			e.records.fail["Ping"] = tc.db
+			e.temporal.health = tc.temporal
+			rr := e.do("GET", "/readyz", "", "")
+			want(t, rr, tc.status, "")
+			got := decodeJSON[readiness](t, rr)
+			if got.Status != tc.want.Status || len(got.Checks) != 2 ||
+				got.Checks["database"] != tc.want.Checks["database"] || got.Checks["temporal"] != tc.want.Checks["temporal"] {
+				t.Errorf("readiness = %+v, want %+v", got, tc.want)
+			}
+			if strings.Contains(rr.Body.String(), "dial tcp") {
+				t.Errorf("body leaks the cause: %s", rr.Body)
+			}
+		})
+	}
+}
+
+// hangingPing is a database whose ping hangs until the probe gives up.
+type hangingPing struct{ *fakeRecords }
+
+func (h hangingPing) Ping(ctx context.Context) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func TestReadyzHasAShortDeadline(t *testing.T) {
+	e := newEnv(t)
+	e.srv.records = hangingPing{e.records}
+	start := time.Now()
+	rr := e.do("GET", "/readyz", "", "")
+	want(t, rr, sUnavail, "")
+	if elapsed := time.Since(start); elapsed > readyTimeout+time.Second {
+		t.Errorf("readyz took %v", elapsed)
+	}
+	if got := decodeJSON[readiness](t, rr); got.Checks["database"] != "unreachable" {
+		t.Errorf("readiness = %+v", got)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	e := newEnv(t)
+	want(t, e.do("GET", "/api/v1/tasks/"+workTask, "tok-cara", ""), sNotFound, domain.CodeNotFound)
+	e.do("GET", "/no/such/thing", "", "")
+	rr := e.do("GET", "/metrics", "", "")
+	if rr.Code != sOK {
+		t.Fatalf("status = %d", rr.Code)
+	}
+	body := rr.Body.String()
+	for _, want := range []string{
+		`tandem_http_requests_total{method="GET",route="/api/v1/tasks/:id",status="404"} 1`,
+		`tandem_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
+		`tandem_http_request_duration_seconds_bucket{method="GET",route="/api/v1/tasks/:id",status="404",le="+Inf"} 1`,
+		`go_goroutines`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	// Each server has its own registry, so two can run side by side.
+	other := newEnv(t)
+	if strings.Contains(other.do("GET", "/metrics", "", "").Body.String(), `route="/api/v1/tasks/:id"`) {
+		t.Error("servers share a metrics registry")
+	}
+}
+
+func TestOpenAPIServedWithoutAuth(t *testing.T) {
+	rr := newEnv(t).do("GET", "/api/v1/openapi.json", "", "")
+	want(t, rr, sOK, "")
+	var doc struct {
+		OpenAPI string `json:"openapi"`
+	}
+	if err := json.Unmarshal(rr.Body.Bytes(), &doc); err != nil || doc.OpenAPI != "3.1.0" {
+		t.Errorf("openapi = %q, err %v", doc.OpenAPI, err)
+	}
+}
+
+func TestUnknownRoute404(t *testing.T) {
+	e := newEnv(t)
+	for _, path := range []string{"/nope", "/api/v1/campaign", "/api/v1/campaigns/"} {
+		want(t, e.do("GET", path, "tok-cara", ""), sNotFound, domain.CodeNotFound)
+	}
+}
+
+func TestWrongMethod405(t *testing.T) {
+	e := newEnv(t)
+	rr := e.do("DELETE", "/api/v1/campaigns", "tok-paula", "")
+	want(t, rr, http.StatusMethodNotAllowed, "method_not_allowed")
+	if allow := rr.Header().Get("Allow"); !strings.Contains(allow, "GET") || !strings.Contains(allow, "POST") {
+		t.Errorf("Allow = %q", allow)
+	}
+}
+
+func TestRequestID(t *testing.T) {
+	e := newEnv(t)
+	if got := e.do("GET", "/healthz", "", "", "X-Request-ID", "abc-123").Header().Get("X-Request-ID"); got != "abc-123" {
+		t.Errorf("echoed X-Request-ID = %q", got)
+	}
+	a := e.do("GET", "/healthz", "", "").Header().Get("X-Request-ID")
+	b := e.do("GET", "/healthz", "", "", "X-Request-ID", "bad id\x01").Header().Get("X-Request-ID")
+	if len(a) != 32 || len(b) != 32 || a == b {
+		t.Errorf("generated IDs %q and %q", a, b)
+	}
+}
+
+func TestPanicAnswers500WithoutAStack(t *testing.T) {
+	e := newEnv(t)
+	e.records.panicOn = "Tasks"
+	rr := e.do("GET", "/api/v1/tasks", "tok-cara", "", "X-Request-ID", "req-panic")
+	got := want(t, rr, sInternal, codeInternal)
+	if got.Message != "internal error" || strings.Contains(rr.Body.String(), "exploded") || strings.Contains(rr.Body.String(), "goroutine") {
+		t.Errorf("answer = %s", rr.Body)
+	}
+	logs := e.logs.String()
+	if !strings.Contains(logs, "exploded") || !strings.Contains(logs, "req-panic") {
+		t.Errorf("the panic is not logged with the request ID:\n%s", logs)
+	}
+	// The server keeps serving.
+	e.records.panicOn = ""
+	want(t, e.do("GET", "/api/v1/tasks", "tok-cara", ""), sOK, "")
+}
+
+func TestHTTPServerHasTimeouts(t *testing.T) {
+	s := NewHTTPServer(":0", http.NotFoundHandler())
+	if s.ReadHeaderTimeout <= 0 || s.ReadTimeout <= 0 || s.IdleTimeout <= 0 || s.WriteTimeout <= downstreamTimeout {
+		t.Errorf("timeouts = %v %v %v %v", s.ReadHeaderTimeout, s.ReadTimeout, s.WriteTimeout, s.IdleTimeout)
+	}
+}

@@ -1,0 +1,361 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+// decode reads the request body (at most maxBody bytes) into dst, refusing unknown
+// fields and trailing data, and returns the raw body for hashing.
+func decode(c *gin.Context, dst any) ([]byte, error) {
+	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, &requestError{status: http.StatusRequestEntityTooLarge, code: "payload_too_large",
+				message: fmt.Sprintf("the request body is larger than %d bytes", maxBody)}
+		}
+		return nil, errBadRequest("", "the request body could not be read")
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil, errBadRequest("", "a JSON request body is required")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return nil, jsonError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errBadRequest("", "the request body holds more than one JSON value")
+	}
+	return raw, nil
+}
+
+// jsonError says what is wrong with a body the JSON decoder refused, naming the
+// field when the decoder does.
+func jsonError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return errBadRequest("", fmt.Sprintf("malformed JSON at byte %d", syntax.Offset))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errBadRequest("", "malformed JSON: the body ends too early")
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return errBadRequest("", "the body must be a JSON "+jsonType(typ.Type))
+		}
+		return errBadRequest(typ.Field, fmt.Sprintf("%s must be a JSON %s, not %s", typ.Field, jsonType(typ.Type), typ.Value))
+	}
+	// The decoder has no typed error for an unknown field, only this message.
+	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		f = strings.Trim(f, `"`)
+		return errBadRequest(f, fmt.Sprintf("unknown field %q", f))
+	}
+	return errBadRequest("", "malformed JSON")
+}
+
+// jsonType names the JSON type a Go type decodes from.
+func jsonType(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.Pointer:
+		return jsonType(t.Elem())
+	}
+	return "object"
+}
+
+// listOptions reads ?limit= and ?cursor=.
+func listOptions(c *gin.Context) (domain.ListOptions, error) {
+	o := domain.ListOptions{Limit: domain.DefaultLimit, Cursor: c.Query("cursor")}
+	if v, ok := c.GetQuery("limit"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > domain.MaxLimit {
+			return o, domain.Invalid(domain.FieldProblem{Field: "limit", Problem: fmt.Sprintf("must be a whole number from 1 to %d", domain.MaxLimit)})
+		}
+		o.Limit = n
+	}
+	return o, nil
+}
+
+// enumParam reads an optional query filter that must be one of the allowed values.
+func enumParam[T ~string](c *gin.Context, p *domain.Problems, name string, allowed []T) T {
+	v := T(c.Query(name))
+	if v == "" {
+		return v
+	}
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	vals := make([]string, len(allowed))
+	for i, a := range allowed {
+		vals[i] = string(a)
+	}
+	p.Add(name, "must be one of %s", strings.Join(vals, ", "))
+	return v
+}
+
+// Allowed values of the list filters.
+var (
+	campaignStatuses = []domain.Status{domain.StatusActive, domain.StatusCompleted, domain.StatusRejected, domain.StatusCancelled}
+	taskStatuses     = []domain.TaskStatus{domain.TaskOpen, domain.TaskDone, domain.TaskCancelled, domain.TaskExpired}
+	processes        = []domain.Process{domain.ProcessCampaign, domain.ProcessHiring, domain.ProcessRisk}
+)
+
+// parseTime reads a required RFC 3339 field; a missing or malformed one is a field problem.
+func parseTime(p *domain.Problems, field, v string) time.Time {
+	if v == "" {
+		p.Add(field, "required, an RFC 3339 time")
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		p.Add(field, "must be an RFC 3339 time like 2030-01-31T09:00:00Z")
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// moneyRequest is an amount in a currency.
+type moneyRequest struct {
+	Amount   float64 `json:"amount"`
+	Currency string  `json:"currency"`
+}
+
+func (m moneyRequest) money() domain.Money {
+	return domain.Money{Amount: m.Amount, Currency: m.Currency}
+}
+
+type kpiRequest struct {
+	Name      string  `json:"name"`
+	Target    float64 `json:"target"`
+	Unit      string  `json:"unit"`
+	Direction string  `json:"direction"`
+}
+
+// createCampaignRequest is the body of POST /campaigns: a brief.
+type createCampaignRequest struct {
+	Name                string       `json:"name"`
+	Objective           string       `json:"objective"`
+	Audience            string       `json:"audience"`
+	Channels            []string     `json:"channels"`
+	Budget              moneyRequest `json:"budget"`
+	LaunchAt            string       `json:"launch_at"`
+	TrackingWindow      string       `json:"tracking_window"`
+	KPIs                []kpiRequest `json:"kpis"`
+	ProjectManager      string       `json:"project_manager"`
+	MarketingOpsManager string       `json:"marketing_ops_manager"`
+	Regulated           bool         `json:"regulated"`
+}
+
+// brief converts the request, with the policy's defaults filled in, and checks it at
+// time now. Whether the named managers exist is checked by the handler.
+func (r createCampaignRequest) brief(pol domain.CampaignPolicy, now time.Time) (domain.Brief, domain.Problems) {
+	var p domain.Problems
+	b := domain.Brief{
+		Name:                strings.TrimSpace(r.Name),
+		Objective:           r.Objective,
+		Audience:            r.Audience,
+		Channels:            channels(r.Channels),
+		Budget:              r.Budget.money(),
+		ProjectManager:      r.ProjectManager,
+		MarketingOpsManager: r.MarketingOpsManager,
+		Regulated:           r.Regulated,
+	}
+	if r.LaunchAt != "" {
+		b.LaunchAt = parseTime(&p, "launch_at", r.LaunchAt)
+	}
+	if r.TrackingWindow != "" {
+		d, err := time.ParseDuration(r.TrackingWindow)
+		if err != nil {
+			p.Add("tracking_window", "must be a Go duration like 336h")
+		}
+		b.TrackingWindow = domain.Duration(d)
+	}
+	for _, k := range r.KPIs {
+		b.KPIs = append(b.KPIs, domain.KPI{Name: k.Name, Target: k.Target, Unit: k.Unit, Direction: domain.Direction(k.Direction)})
+	}
+	b = b.WithDefaults(pol)
+	// A field that did not parse already has its problem; the brief's own check of
+	// its zero value would only repeat it.
+	parsed := map[string]bool{}
+	for _, fp := range p {
+		parsed[fp.Field] = true
+	}
+	var ve *domain.ValidationError
+	if errors.As(b.Validate(now), &ve) {
+		for _, fp := range ve.Problems {
+			if !parsed[fp.Field] {
+				p = append(p, fp)
+			}
+		}
+	}
+	return b, p
+}
+
+func channels(in []string) []domain.Channel {
+	out := make([]domain.Channel, len(in))
+	for i, c := range in {
+		out[i] = domain.Channel(c)
+	}
+	return out
+}
+
+// changeCampaignRequest is the body of POST /campaigns/{id}/changes.
+type changeCampaignRequest struct {
+	LaunchAt       string        `json:"launch_at"`
+	AddChannels    []string      `json:"add_channels"`
+	RemoveChannels []string      `json:"remove_channels"`
+	Budget         *moneyRequest `json:"budget"`
+	Reason         string        `json:"reason"`
+}
+
+// change converts the request. Whether the change fits the campaign is the
+// workflow's to check, against the brief as it is now.
+func (r changeCampaignRequest) change() (domain.Change, error) {
+	var p domain.Problems
+	ch := domain.Change{Reason: r.Reason}
+	if r.LaunchAt != "" {
+		t := parseTime(&p, "launch_at", r.LaunchAt)
+		ch.LaunchAt = &t
+	}
+	if len(r.AddChannels) > 0 {
+		ch.AddChannels = channels(r.AddChannels)
+	}
+	if len(r.RemoveChannels) > 0 {
+		ch.RemoveChannels = channels(r.RemoveChannels)
+	}
+	if r.Budget != nil {
+		m := r.Budget.money()
+		ch.Budget = &m
+	}
+	return ch, p.Err()
+}
+
+type kpiActualRequest struct {
+	Name  string  `json:"name"`
+	Value float64 `json:"value"`
+}
+
+// recordKPIsRequest is the body of POST /campaigns/{id}/kpis.
+type recordKPIsRequest struct {
+	Actuals []kpiActualRequest `json:"actuals"`
+}
+
+func (r recordKPIsRequest) actuals(by string, at time.Time) []domain.KPIActual {
+	out := make([]domain.KPIActual, len(r.Actuals))
+	for i, a := range r.Actuals {
+		out[i] = domain.KPIActual{Name: a.Name, Value: a.Value, RecordedAt: at, RecordedBy: by}
+	}
+	return out
+}
+
+// cancelRequest is the body of POST /campaigns/{id}/cancel.
+type cancelRequest struct {
+	Reason string `json:"reason"`
+}
+
+// addTaskRequest is the body of POST /campaigns/{id}/tasks.
+type addTaskRequest struct {
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	Team        string `json:"team"`
+	Role        string `json:"role"`
+	Assignee    string `json:"assignee"`
+	DueAt       string `json:"due_at"`
+}
+
+// check validates what does not depend on the campaign; the assignee's existence is
+// the handler's to check.
+func (r addTaskRequest) check(now time.Time) (time.Time, domain.Problems) {
+	var p domain.Problems
+	if strings.TrimSpace(r.Title) == "" {
+		p.Add("title", "required")
+	} else if len(r.Title) > 200 {
+		p.Add("title", "at most 200 characters")
+	}
+	if !domain.Team(r.Team).Valid() {
+		p.Add("team", "must be a known team")
+	}
+	if !domain.Role(r.Role).Valid() {
+		p.Add("role", "must be a known role")
+	}
+	due := parseTime(&p, "due_at", r.DueAt)
+	if !due.IsZero() && !due.After(now) {
+		p.Add("due_at", "must be in the future")
+	}
+	return due, p
+}
+
+// completeTaskRequest is the body of POST /tasks/{id}/complete.
+type completeTaskRequest struct {
+	Outcome string         `json:"outcome"`
+	Comment string         `json:"comment"`
+	Data    map[string]any `json:"data"`
+}
+
+func (r completeTaskRequest) completion() domain.Completion {
+	return domain.Completion{Outcome: domain.Outcome(r.Outcome), Comment: r.Comment, Data: r.Data}
+}
+
+// reassignTaskRequest is the body of POST /tasks/{id}/reassign.
+type reassignTaskRequest struct {
+	Assignee string `json:"assignee"`
+	Reason   string `json:"reason"`
+}
+
+// outOfOfficeRequest is the body of PUT /people/{handle}/out-of-office; {} or null
+// clears the window.
+type outOfOfficeRequest struct {
+	From     string `json:"from"`
+	To       string `json:"to"`
+	Delegate string `json:"delegate"`
+}
+
+func (r *outOfOfficeRequest) empty() bool {
+	return r == nil || (r.From == "" && r.To == "" && r.Delegate == "")
+}
+
+// window converts the request for the person handle; the delegate's existence is
+// the handler's to check.
+func (r *outOfOfficeRequest) window(handle string) (*domain.OutOfOffice, domain.Problems) {
+	var p domain.Problems
+	o := &domain.OutOfOffice{
+		From:     parseTime(&p, "from", r.From),
+		To:       parseTime(&p, "to", r.To),
+		Delegate: r.Delegate,
+	}
+	if !o.From.IsZero() && !o.To.IsZero() && !o.To.After(o.From) {
+		p.Add("to", "must be after from")
+	}
+	switch r.Delegate {
+	case "":
+		p.Add("delegate", "required")
+	case handle:
+		p.Add("delegate", "must be someone else")
+	}
+	return o, p
+}

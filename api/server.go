@@ -1,0 +1,342 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+// Temporal is the little of Temporal the API needs.
+type Temporal interface {
+	// Start starts a workflow. A workflow already started with the same ID is not
+	// an error, so a retried request converges on the one run.
+	Start(ctx context.Context, req StartRequest) error
+	// Update runs an update and waits for its result, which it decodes into result.
+	Update(ctx context.Context, workflowID, update string, input, result any) error
+	// Query runs a query and decodes its answer into result.
+	Query(ctx context.Context, workflowID, query string, result any) error
+	// CheckHealth reports whether the Temporal frontend answers.
+	CheckHealth(ctx context.Context) error
+}
+
+// StartRequest is one workflow start.
+type StartRequest struct {
+	WorkflowID       string
+	WorkflowType     string
+	Input            any
+	Summary          string // the static summary shown in the Temporal UI
+	SearchAttributes temporal.SearchAttributes
+}
+
+// Records is the read side of the database, plus the two writes the API owns (out
+// of office and idempotency keys); *store.Store implements it. Lookups of a missing
+// record return domain.ErrNotFound.
+type Records interface {
+	PersonByToken(ctx context.Context, token string) (domain.Person, error)
+	Person(ctx context.Context, handle string) (domain.Person, error)
+	People(ctx context.Context, f domain.PeopleFilter) (domain.Page[domain.Person], error)
+	SetOutOfOffice(ctx context.Context, handle string, o *domain.OutOfOffice) error
+	Campaign(ctx context.Context, id string) (domain.Campaign, error)
+	Campaigns(ctx context.Context, f domain.CampaignFilter) (domain.Page[domain.Campaign], error)
+	Task(ctx context.Context, id string) (domain.Task, error)
+	Tasks(ctx context.Context, f domain.TaskFilter) (domain.Page[domain.Task], error)
+	Timeline(ctx context.Context, p domain.Process, processID string) ([]domain.Event, error)
+	Notifications(ctx context.Context, recipient string, o domain.ListOptions) (domain.Page[domain.Notification], error)
+	// ClaimIdempotencyKey reserves c.Key for c.ResourceID. It returns "" when the key
+	// is newly claimed, the ID of the resource already made when the same key came
+	// with the same body, and domain.ErrConflict when it came with another body.
+	ClaimIdempotencyKey(ctx context.Context, c domain.IdempotencyClaim) (string, error)
+	ReleaseIdempotencyKey(ctx context.Context, scope, key string) error
+	Ping(ctx context.Context) error
+}
+
+// Config is what the server needs.
+type Config struct {
+	Temporal Temporal
+	Records  Records
+	// Policy is the policy in force; each new process captures it at start.
+	Policy domain.Policy
+	Logger *slog.Logger
+	// TemporalUIURL, when set, adds a link to each process's run in the Temporal Web UI.
+	TemporalUIURL string
+	Namespace     string
+	// Now reads the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server is the HTTP API v1.
+type Server struct {
+	temporal  Temporal
+	records   Records
+	policy    domain.Policy
+	log       *slog.Logger
+	uiURL     string
+	namespace string
+	now       func() time.Time
+
+	engine   *gin.Engine
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+const (
+	// downstreamTimeout bounds every call a request makes to Temporal or the database,
+	// below the HTTP server's write timeout so the client still gets an answer.
+	downstreamTimeout = 10 * time.Second
+	// readyTimeout keeps a readiness probe quick even when a dependency hangs.
+	readyTimeout = 2 * time.Second
+	// maxBody is the largest request body accepted.
+	maxBody = 1 << 20
+
+	requestIDHeader = "X-Request-ID"
+	requestIDKey    = "tandem.request_id"
+	callerKey       = "tandem.caller"
+)
+
+// New builds the server and its routes.
+func New(cfg Config) *Server {
+	s := &Server{
+		temporal:  cfg.Temporal,
+		records:   cfg.Records,
+		policy:    cfg.Policy,
+		log:       cfg.Logger,
+		uiURL:     strings.TrimRight(cfg.TemporalUIURL, "/"),
+		namespace: cfg.Namespace,
+		now:       cfg.Now,
+		registry:  prometheus.NewRegistry(),
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.namespace == "" {
+		s.namespace = "default"
+	}
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "tandem_http_requests_total",
+		Help: "HTTP requests answered, by method, route template and status.",
+	}, []string{"method", "route", "status"})
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "tandem_http_request_duration_seconds",
+		Help:    "HTTP request latency, by method, route template and status.",
+		Buckets: prometheus.DefBuckets,
+	}, []string{"method", "route", "status"})
+	s.registry.MustRegister(s.requests, s.latency,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	// An API answers the path it was asked, it does not redirect clients around.
+	e.RedirectTrailingSlash = false
+	e.RedirectFixedPath = false
+	// The server sees clients directly or through a proxy it does not know; either
+	// way no forwarded header is trusted for the client address.
+	_ = e.SetTrustedProxies(nil)
+	e.Use(s.requestID, s.observe, s.recover)
+	e.NoRoute(func(c *gin.Context) {
+		s.fail(c, &requestError{status: http.StatusNotFound, code: domain.CodeNotFound, message: "no such route: " + c.Request.URL.Path})
+	})
+	e.NoMethod(func(c *gin.Context) {
+		s.fail(c, &requestError{status: http.StatusMethodNotAllowed, code: "method_not_allowed", message: c.Request.Method + " is not allowed here"})
+	})
+	s.engine = e
+	s.routes()
+	return s
+}
+
+func (s *Server) routes() {
+	e := s.engine
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
+	e.GET("/api/v1/openapi.json", s.openAPI)
+
+	v1 := e.Group("/api/v1", s.authenticate)
+	v1.POST("/campaigns", s.createCampaign)
+	v1.GET("/campaigns", s.listCampaigns)
+	v1.GET("/campaigns/:id", s.getCampaign)
+	v1.POST("/campaigns/:id/changes", s.changeCampaign)
+	v1.POST("/campaigns/:id/kpis", s.recordKPIs)
+	v1.POST("/campaigns/:id/cancel", s.cancelCampaign)
+	v1.POST("/campaigns/:id/tasks", s.addTask)
+	v1.GET("/campaigns/:id/timeline", s.campaignTimeline)
+
+	v1.GET("/tasks", s.listTasks)
+	v1.GET("/tasks/:id", s.getTask)
+	v1.POST("/tasks/:id/complete", s.completeTask)
+	v1.POST("/tasks/:id/reassign", s.reassignTask)
+
+	v1.GET("/me", s.me)
+	v1.GET("/people", s.listPeople)
+	v1.PUT("/people/:handle/out-of-office", s.setOutOfOffice)
+	v1.GET("/notifications", s.listNotifications)
+}
+
+// Handler is the server's http.Handler.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// NewHTTPServer wraps h in an http.Server with timeouts, so a slow or idle client
+// cannot hold a connection forever. The write timeout leaves room for the
+// downstream deadline of a request plus writing its answer.
+func NewHTTPServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      downstreamTimeout + 20*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
+// requestID takes the client's X-Request-ID when it is a sane token, or makes one,
+// and echoes it so logs and client reports can be matched.
+func (s *Server) requestID(c *gin.Context) {
+	id := c.GetHeader(requestIDHeader)
+	if !validRequestID(id) {
+		b := make([]byte, 16)
+		_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+		id = hex.EncodeToString(b)
+	}
+	c.Set(requestIDKey, id)
+	c.Header(requestIDHeader, id)
+	c.Next()
+}
+
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for _, r := range id {
+		if r <= ' ' || r > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// observe is the one request logger and the metrics: one log line and one sample
+// per request, with the errors s.fail attached for internal failures.
+func (s *Server) observe(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	elapsed := time.Since(start)
+
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched" // keeps label cardinality bounded whatever paths clients try
+	}
+	status := c.Writer.Status()
+	labels := prometheus.Labels{"method": c.Request.Method, "route": route, "status": strconv.Itoa(status)}
+	s.requests.With(labels).Inc()
+	s.latency.With(labels).Observe(elapsed.Seconds())
+
+	attrs := []slog.Attr{
+		slog.String("request_id", c.GetString(requestIDKey)),
+		slog.String("method", c.Request.Method),
+		slog.String("route", route),
+		slog.String("path", c.Request.URL.Path),
+		slog.Int("status", status),
+		slog.Duration("duration", elapsed),
+		slog.Int("bytes", c.Writer.Size()),
+	}
+	if p, ok := c.Get(callerKey); ok {
+		attrs = append(attrs, slog.String("caller", p.(domain.Person).Handle))
+	}
+	level := slog.LevelInfo
+	switch {
+	case status >= 500:
+		level = slog.LevelError
+	case route == "/healthz" || route == "/readyz" || route == "/metrics":
+		level = slog.LevelDebug // probes and scrapes every few seconds would drown the log
+	}
+	if len(c.Errors) > 0 {
+		attrs = append(attrs, slog.String("error", strings.Join(c.Errors.Errors(), "; ")))
+	}
+	s.log.LogAttrs(c.Request.Context(), level, "http request", attrs...)
+}
+
+// recover turns a panic into the contract's 500 answer; the stack goes to the log,
+// never to the client.
+func (s *Server) recover(c *gin.Context) {
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		// net/http aborts a response by panicking with this value; let it through.
+		if r == http.ErrAbortHandler {
+			panic(r)
+		}
+		err := fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+		if c.Writer.Written() {
+			_ = c.Error(err)
+			c.Abort()
+			return
+		}
+		s.fail(c, err)
+	}()
+	c.Next()
+}
+
+// authenticate resolves the bearer token to the calling person.
+func (s *Server) authenticate(c *gin.Context) {
+	token, ok := bearerToken(c.GetHeader("Authorization"))
+	if !ok {
+		s.fail(c, errUnauthorized("an Authorization: Bearer <token> header is required"))
+		return
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	p, err := s.records.PersonByToken(ctx, token)
+	if errors.Is(err, domain.ErrNotFound) {
+		s.fail(c, errUnauthorized("the bearer token is invalid or revoked"))
+		return
+	}
+	if err != nil {
+		s.fail(c, fmt.Errorf("authenticate: %w", err))
+		return
+	}
+	c.Set(callerKey, p)
+	c.Next()
+}
+
+func bearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}
+
+// caller is the authenticated person; authenticate ran before every handler that asks.
+func caller(c *gin.Context) domain.Person {
+	return c.MustGet(callerKey).(domain.Person)
+}
+
+// ctx is the request's context with the downstream deadline.
+func (s *Server) ctx(c *gin.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.Request.Context(), downstreamTimeout)
+}

@@ -1,0 +1,185 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/workflows"
+)
+
+// listTasks is the inbox: tasks by assignee (me or a handle), team, role, status and
+// process, one indexed query on the records.
+func (s *Server) listTasks(c *gin.Context) {
+	var p domain.Problems
+	f := domain.TaskFilter{
+		Assignee:  c.Query("assignee"),
+		Team:      enumParam(c, &p, "team", domain.Teams),
+		Role:      enumParam(c, &p, "role", domain.Roles),
+		Status:    enumParam(c, &p, "status", taskStatuses),
+		Process:   enumParam(c, &p, "process", processes),
+		ProcessID: c.Query("process_id"),
+	}
+	if f.Assignee == "me" {
+		f.Assignee = caller(c).Handle
+	}
+	opts, err := listOptions(c)
+	if err == nil {
+		err = p.Err()
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	f.ListOptions = opts
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	page, err := s.records.Tasks(ctx, f)
+	if err != nil {
+		s.fail(c, fmt.Errorf("list tasks: %w", err))
+		return
+	}
+	page.Items = nonNil(page.Items)
+	c.JSON(http.StatusOK, page)
+}
+
+// loadTask reads the {id} task; an ID that cannot be a task's is not found without
+// asking the database.
+func (s *Server) loadTask(ctx context.Context, c *gin.Context) (domain.Task, error) {
+	id := c.Param("id")
+	if !domain.HasPrefixID(id, domain.PrefixTask) {
+		return domain.Task{}, domain.NotFoundf("task %s not found", id)
+	}
+	t, err := s.records.Task(ctx, id)
+	if err != nil {
+		return t, recordErr(err, "task", id)
+	}
+	return t, nil
+}
+
+func (s *Server) getTask(c *gin.Context) {
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	t, err := s.loadTask(ctx, c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, t)
+}
+
+// completeTask answers a task. The outcome is checked here, so bad input never
+// reaches the workflow; who may complete it is the workflow validator's decision,
+// made on the task as it is now rather than on a projection that may lag behind a
+// reassignment.
+func (s *Server) completeTask(c *gin.Context) {
+	var req completeTaskRequest
+	if _, err := decode(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	t, err := s.loadTask(ctx, c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	completion := req.completion()
+	if err := t.CheckOutcome(completion); err != nil {
+		s.fail(c, err)
+		return
+	}
+	actor, err := s.actorFor(ctx, caller(c), t)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var done domain.Task
+	in := workflows.CompleteTaskInput{TaskID: t.ID, Actor: actor, Completion: completion}
+	if err := s.temporal.Update(ctx, t.WorkflowID, workflows.UpdateCompleteTask, in, &done); err != nil {
+		s.fail(c, namedNotFound(err, "task", t.ID))
+		return
+	}
+	c.JSON(http.StatusOK, done)
+}
+
+// actorFor is the caller acting on task t: in their own name, or on behalf of the
+// assignee whose out-of-office window covers now with the caller as delegate.
+func (s *Server) actorFor(ctx context.Context, me domain.Person, t domain.Task) (domain.Actor, error) {
+	actor := domain.ActorOf(me)
+	if t.Assignee == "" || t.Assignee == me.Handle {
+		return actor, nil
+	}
+	assignee, err := s.records.Person(ctx, t.Assignee)
+	if errors.Is(err, domain.ErrNotFound) {
+		return actor, nil // nobody to stand in for; the validator refuses a stranger
+	}
+	if err != nil {
+		return actor, fmt.Errorf("load assignee %s: %w", t.Assignee, err)
+	}
+	if o := assignee.OutOfOffice; o.Covers(s.now()) && o.Delegate == me.Handle {
+		actor.OnBehalfOf = assignee.Handle
+	}
+	return actor, nil
+}
+
+// reassignTask gives a task to another person, who must exist and be able to hold it.
+func (s *Server) reassignTask(c *gin.Context) {
+	var req reassignTaskRequest
+	if _, err := decode(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	t, err := s.loadTask(ctx, c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.checkAssignee(ctx, t, req.Assignee); err != nil {
+		s.fail(c, err)
+		return
+	}
+	var out domain.Task
+	in := workflows.ReassignTaskInput{TaskID: t.ID, Actor: domain.ActorOf(caller(c)), Assignee: req.Assignee, Reason: req.Reason}
+	if err := s.temporal.Update(ctx, t.WorkflowID, workflows.UpdateReassignTask, in, &out); err != nil {
+		s.fail(c, namedNotFound(err, "task", t.ID))
+		return
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// checkAssignee refuses a new assignee who does not exist, already holds the task,
+// or could not complete it: without the task's role (in its team where the role is
+// team-bound), or the person who raised what an approval decides.
+func (s *Server) checkAssignee(ctx context.Context, t domain.Task, handle string) error {
+	problem := func(format string, args ...any) error {
+		return domain.Invalid(domain.FieldProblem{Field: "assignee", Problem: fmt.Sprintf(format, args...)})
+	}
+	if handle == "" {
+		return problem("required")
+	}
+	if handle == t.Assignee {
+		return problem("the task is already assigned to %s", handle)
+	}
+	p, err := s.records.Person(ctx, handle)
+	if errors.Is(err, domain.ErrNotFound) {
+		return problem("no person with handle %q", handle)
+	}
+	if err != nil {
+		return fmt.Errorf("load assignee %s: %w", handle, err)
+	}
+	unassigned := t
+	unassigned.Assignee = ""
+	err = unassigned.CheckEligible(domain.ActorOf(p))
+	if errors.Is(err, domain.ErrForbidden) {
+		return problem("%s", publicMessage(err, domain.ErrForbidden))
+	}
+	return err // nil, or a conflict: the task is no longer open
+}

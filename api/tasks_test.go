@@ -1,0 +1,301 @@
+package api
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/workflows"
+)
+
+const (
+	workTask     = "tsk_wwwwwwwwwwww"
+	approvalTask = "tsk_aaaaaaaaaaaa"
+	poolTask     = "tsk_pppppppppppp"
+)
+
+// withTasks seeds a work task assigned to cara, an approval of paula's brief
+// assigned to mo, and an unassigned creative task.
+func withTasks(e *env) {
+	wid := "campaign/" + campaignID1
+	base := domain.Task{Process: domain.ProcessCampaign, ProcessID: campaignID1, WorkflowID: wid, Status: domain.TaskOpen, DueAt: testNow.Add(48 * time.Hour)}
+	w := base
+	w.ID, w.Kind, w.Title, w.Team, w.Role, w.Assignee = workTask, domain.KindWork, "Creative assets", domain.TeamCreative, domain.RoleCreative, "cara"
+	a := base
+	a.ID, a.Kind, a.Title, a.Team, a.Role, a.Assignee, a.RequestedBy = approvalTask, domain.KindApproval, "Review the brief", domain.TeamMarketingOps, domain.RoleMarketingOpsManager, "mo", "paula"
+	p := base
+	p.ID, p.Kind, p.Title, p.Team, p.Role = poolTask, domain.KindWork, "Banner", domain.TeamCreative, domain.RoleCreative
+	for _, t := range []domain.Task{w, a, p} {
+		e.records.tasks[t.ID] = t
+	}
+}
+
+// completes makes the fake's complete-task update answer the task as done.
+func completes(e *env) {
+	e.temporal.update = func(_, _ string, input any) (any, error) {
+		in := input.(workflows.CompleteTaskInput)
+		t := e.records.tasks[in.TaskID]
+		t.Status, t.Outcome, t.CompletedBy, t.OnBehalfOf = domain.TaskDone, in.Completion.Outcome, in.Actor.Handle, in.Actor.OnBehalfOf
+		return t, nil
+	}
+}
+
+func TestListTasksAssigneeMe(t *testing.T) {
+	e := newEnv(t)
+	withTasks(e)
+	rr := e.do("GET", "/api/v1/tasks?assignee=me&status=open&process=campaign&team=creative&role=creative", "tok-cara", "")
+	want(t, rr, sOK, "")
+	got := decodeJSON[domain.Page[domain.Task]](t, rr)
+	if len(got.Items) != 1 || got.Items[0].ID != workTask {
+		t.Errorf("inbox = %+v", got.Items)
+	}
+	f := e.records.lastTasks
+	if f.Assignee != "cara" || f.Status != domain.TaskOpen || f.Process != domain.ProcessCampaign ||
+		f.Team != domain.TeamCreative || f.Role != domain.RoleCreative || f.Limit != domain.DefaultLimit || f.Cursor != "" {
+		t.Errorf("filter = %+v", f)
+	}
+}
+
+func TestListTasksAssigneeHandleAndPagination(t *testing.T) {
+	e := newEnv(t)
+	withTasks(e)
+	rr := e.do("GET", "/api/v1/tasks?assignee=mo&limit=10&cursor=0", "tok-cara", "")
+	want(t, rr, sOK, "")
+	f := e.records.lastTasks
+	if f.Assignee != "mo" || f.Limit != 10 || f.Cursor != "0" {
+		t.Errorf("filter = %+v", f)
+	}
+
+	// Walk all tasks a page of one at a time.
+	var seen []string
+	cursor := ""
+	for range 5 {
+		rr := e.do("GET", "/api/v1/tasks?limit=1&cursor="+cursor, "tok-cara", "")
+		want(t, rr, sOK, "")
+		p := decodeJSON[domain.Page[domain.Task]](t, rr)
+		for _, t := range p.Items {
+			seen = append(seen, t.ID)
+		}
+		if p.NextCursor == "" {
+			break
+		}
+		cursor = p.NextCursor
+	}
+	if len(seen) != 3 {
+		t.Errorf("paged through %v, want 3 tasks", seen)
+	}
+}
+
+func TestListTasks422(t *testing.T) {
+	e := newEnv(t)
+	for _, q := range []string{"limit=0", "limit=201", "status=pending", "process=payroll", "team=design", "role=king"} {
+		field, _, _ := strings.Cut(q, "=")
+		got := want(t, e.do("GET", "/api/v1/tasks?"+q, "tok-cara", ""), sInvalid, domain.CodeInvalid)
+		if !hasProblem(got, field, "") {
+			t.Errorf("%s: details = %v", q, got.Details)
+		}
+	}
+}
+
+func TestListTasks401And503(t *testing.T) {
+	e := newEnv(t)
+	want(t, e.do("GET", "/api/v1/tasks", "", ""), sUnauth, "unauthorized")
+	e.records.fail["Tasks"] = domain.ErrUnavailable
+	want(t, e.do("GET", "/api/v1/tasks", "tok-cara", ""), sUnavail, codeUnavailable)
+}
+
+func TestGetTask(t *testing.T) {
+	e := newEnv(t)
+	withTasks(e)
+	rr := e.do("GET", "/api/v1/tasks/"+workTask, "tok-cara", "")
+	want(t, rr, sOK, "")
+	if got := decodeJSON[domain.Task](t, rr); got.ID != workTask || got.Assignee != "cara" {
+		t.Errorf("task = %+v", got)
+	}
+	got := want(t, e.do("GET", "/api/v1/tasks/tsk_zzzzzzzzzzzz", "tok-cara", ""), sNotFound, domain.CodeNotFound)
+	if !strings.Contains(got.Message, "tsk_zzzzzzzzzzzz") {
+		t.Errorf("message = %q", got.Message)
+	}
+	want(t, e.do("GET", "/api/v1/tasks/42", "tok-cara", ""), sNotFound, domain.CodeNotFound)
+	want(t, e.do("GET", "/api/v1/tasks/"+workTask, "", ""), sUnauth, "unauthorized")
+}
+
+func TestCompleteTask200(t *testing.T) {
+	e := newEnv(t)
+	withTasks(e)
+	completes(e)
+	rr := e.do("POST", "/api/v1/tasks/"+workTask+"/complete", "tok-cara", `{"outcome": "done", "comment": "shipped", "data": {"link": "https://assets"}}`)
+	want(t, rr, sOK, "")
+	if got := decodeJSON[domain.Task](t, rr); got.Status != domain.TaskDone || got.CompletedBy != "cara" {
+		t.Errorf("task = %+v", got)
+	}
+	call := e.temporal.updates[0]
+	in := call.Input.(workflows.CompleteTaskInput)
+	if call.WorkflowID != "campaign/"+campaignID1 || call.Name != workflows.UpdateCompleteTask || in.TaskID != workTask {
+		t.Errorf("call = %+v", call)
+	}
+	if in.Actor.Handle != "cara" || in.Actor.OnBehalfOf != "" || in.Actor.Team != domain.TeamCreative ||
+		in.Completion.Outcome != domain.OutcomeDone || in.Completion.Comment != "shipped" || in.Completion.Data["link"] != "https://assets" {
+		t.Errorf("input = %+v", in)
+	}
+}
+
+func TestCompleteTaskDelegate(t *testing.T) {
+	for name, tc := range map[string]struct {
+		window *domain.OutOfOffice
+		want   string
+	}{
+		"covering window":   {&domain.OutOfOffice{From: testNow.Add(-time.Hour), To: testNow.Add(time.Hour), Delegate: "cole"}, "cara"},
+		"window starts now": {&domain.OutOfOffice{From: testNow, To: testNow.Add(time.Hour), Delegate: "cole"}, "cara"},
+		"window over":       {&domain.OutOfOffice{From: testNow.Add(-2 * time.Hour), To: testNow, Delegate: "cole"}, ""},
+		"window ahead":      {&domain.OutOfOffice{From: testNow.Add(time.Hour), To: testNow.Add(2 * time.Hour), Delegate: "cole"}, ""},
+		"other delegate":    {&domain.OutOfOffice{From: testNow.Add(-time.Hour), To: testNow.Add(time.Hour), Delegate: "wes"}, ""},
+		"not away":          {nil, ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			withTasks(e)
+			completes(e)
+			cara := e.records.people["cara"]
+			cara.OutOfOffice = tc.window
+			e.records.people["cara"] = cara
+			want(t, e.do("POST", "/api/v1/tasks/"+workTask+"/complete", "tok-cole", `{"outcome": "done"}`), sOK, "")
+			in := e.temporal.updates[0].Input.(workflows.CompleteTaskInput)
+			if in.Actor.Handle != "cole" || in.Actor.OnBehalfOf != tc.want {
+				t.Errorf("actor = %+v, want on behalf of %q", in.Actor, tc.want)
+			}
+		})
+	}
+}
+
+func TestCompleteTask422(t *testing.T) {
+	for name, tc := range map[string]struct{ task, body, field string }{
+		"work with approved":     {workTask, `{"outcome": "approved"}`, "outcome"},
+		"approval with done":     {approvalTask, `{"outcome": "done"}`, "outcome"},
+		"rejection sans comment": {approvalTask, `{"outcome": "rejected", "comment": "  "}`, "comment"},
+		"no outcome":             {workTask, `{}`, "outcome"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			withTasks(e)
+			got := want(t, e.do("POST", "/api/v1/tasks/"+tc.task+"/complete", "tok-mo", tc.body), sInvalid, domain.CodeInvalid)
+			if !hasProblem(got, tc.field, "") {
+				t.Errorf("details = %v", got.Details)
+			}
+			if len(e.temporal.updates) != 0 {
+				t.Error("a bad answer reached Temporal")
+			}
+		})
+	}
+}
+
+func TestCompleteTaskRefusedByWorkflow(t *testing.T) {
+	for _, tc := range []struct {
+		err    error
+		status int
+		code   string
+	}{
+		{domain.Forbiddenf("task %s is assigned to cara", workTask), sForbid, domain.CodeForbidden},
+		{domain.Conflictf("task %s is done", workTask), sConflict, domain.CodeConflict},
+		{domain.Conflictf("the process has ended"), sConflict, domain.CodeConflict},
+		{fmt.Errorf("%w: timeout", domain.ErrUnavailable), sUnavail, codeUnavailable},
+	} {
+		e := newEnv(t)
+		withTasks(e)
+		e.temporal.update = func(string, string, any) (any, error) { return nil, tc.err }
+		got := want(t, e.do("POST", "/api/v1/tasks/"+workTask+"/complete", "tok-wes", `{"outcome": "done"}`), tc.status, tc.code)
+		if tc.status == sForbid && got.Message != "task "+workTask+" is assigned to cara" {
+			t.Errorf("message = %q, want the validator's", got.Message)
+		}
+	}
+}
+
+func TestCompleteTaskRequestErrors(t *testing.T) {
+	e := newEnv(t)
+	withTasks(e)
+	want(t, e.do("POST", "/api/v1/tasks/tsk_zzzzzzzzzzzz/complete", "tok-cara", `{"outcome": "done"}`), sNotFound, domain.CodeNotFound)
+	got := want(t, e.do("POST", "/api/v1/tasks/"+workTask+"/complete", "tok-cara", `{"outcome": "done", "by": "x"}`), sBad, "bad_request")
+	if !hasProblem(got, "by", "unknown field") {
+		t.Errorf("details = %v", got.Details)
+	}
+	want(t, e.do("POST", "/api/v1/tasks/"+workTask+"/complete", "tok-cara", `{"outcome": 1}`), sBad, "bad_request")
+	want(t, e.do("POST", "/api/v1/tasks/"+workTask+"/complete", "tok-cara", `{"comment": "`+strings.Repeat("x", maxBody)+`"}`), sTooLarge, "payload_too_large")
+	want(t, e.do("POST", "/api/v1/tasks/"+workTask+"/complete", "", `{"outcome": "done"}`), sUnauth, "unauthorized")
+	e.records.fail["Task"] = domain.ErrUnavailable
+	want(t, e.do("POST", "/api/v1/tasks/"+workTask+"/complete", "tok-cara", `{"outcome": "done"}`), sUnavail, codeUnavailable)
+	if len(e.temporal.updates) != 0 {
+		t.Error("a refused request reached Temporal")
+	}
+}
+
+func TestReassignTask200(t *testing.T) {
+	e := newEnv(t)
+	withTasks(e)
+	e.temporal.update = func(_, _ string, input any) (any, error) {
+		in := input.(workflows.ReassignTaskInput)
+		t := e.records.tasks[in.TaskID]
+		t.Assignee = in.Assignee
+		return t, nil
+	}
+	rr := e.do("POST", "/api/v1/tasks/"+workTask+"/reassign", "tok-paula", `{"assignee": "cole", "reason": "cara is away"}`)
+	want(t, rr, sOK, "")
+	if got := decodeJSON[domain.Task](t, rr); got.Assignee != "cole" {
+		t.Errorf("task = %+v", got)
+	}
+	call := e.temporal.updates[0]
+	in := call.Input.(workflows.ReassignTaskInput)
+	if call.Name != workflows.UpdateReassignTask || call.WorkflowID != "campaign/"+campaignID1 ||
+		in.TaskID != workTask || in.Assignee != "cole" || in.Reason != "cara is away" || in.Actor.Handle != "paula" {
+		t.Errorf("call = %+v", call)
+	}
+}
+
+func TestReassignTask422(t *testing.T) {
+	for name, tc := range map[string]struct{ task, body, text string }{
+		"unknown person":   {workTask, `{"assignee": "nobody"}`, "no person"},
+		"missing":          {workTask, `{"reason": "x"}`, "required"},
+		"same assignee":    {workTask, `{"assignee": "cara"}`, "already assigned"},
+		"lacks the role":   {workTask, `{"assignee": "wes"}`, "creative role"},
+		"approves own ask": {approvalTask, `{"assignee": "paula"}`, "may not approve"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			withTasks(e)
+			got := want(t, e.do("POST", "/api/v1/tasks/"+tc.task+"/reassign", "tok-paula", tc.body), sInvalid, domain.CodeInvalid)
+			if !hasProblem(got, "assignee", tc.text) {
+				t.Errorf("details = %v, want assignee: %s", got.Details, tc.text)
+			}
+			if len(e.temporal.updates) != 0 {
+				t.Error("a bad reassignment reached Temporal")
+			}
+		})
+	}
+}
+
+func TestReassignTaskStatuses(t *testing.T) {
+	e := newEnv(t)
+	withTasks(e)
+	done := e.records.tasks[workTask]
+	done.Status = domain.TaskDone
+	e.records.tasks[workTask] = done
+	want(t, e.do("POST", "/api/v1/tasks/"+workTask+"/reassign", "tok-paula", `{"assignee": "cole"}`), sConflict, domain.CodeConflict)
+	want(t, e.do("POST", "/api/v1/tasks/tsk_zzzzzzzzzzzz/reassign", "tok-paula", `{"assignee": "cole"}`), sNotFound, domain.CodeNotFound)
+	want(t, e.do("POST", "/api/v1/tasks/"+poolTask+"/reassign", "tok-paula", `{"assignee": ["cole"]}`), sBad, "bad_request")
+	want(t, e.do("POST", "/api/v1/tasks/"+poolTask+"/reassign", "", `{"assignee": "cole"}`), sUnauth, "unauthorized")
+	want(t, e.do("POST", "/api/v1/tasks/"+poolTask+"/reassign", "tok-paula", `{"reason": "`+strings.Repeat("x", maxBody)+`"}`), sTooLarge, "payload_too_large")
+
+	e.temporal.update = func(string, string, any) (any, error) {
+		return nil, domain.Forbiddenf("only the project manager may reassign")
+	}
+	want(t, e.do("POST", "/api/v1/tasks/"+poolTask+"/reassign", "tok-cara", `{"assignee": "cole"}`), sForbid, domain.CodeForbidden)
+	e.temporal.update = func(string, string, any) (any, error) { return nil, domain.ErrUnavailable }
+	want(t, e.do("POST", "/api/v1/tasks/"+poolTask+"/reassign", "tok-paula", `{"assignee": "cole"}`), sUnavail, codeUnavailable)
+}
+
+func TestGetTask503(t *testing.T) {
+	e := newEnv(t)
+	e.records.fail["Task"] = fmt.Errorf("%w: connection reset", domain.ErrUnavailable)
+	want(t, e.do("GET", "/api/v1/tasks/"+workTask, "tok-cara", ""), sUnavail, codeUnavailable)
+}

@@ -1,0 +1,139 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/workflows"
+)
+
+// sdkTemporal adapts the Temporal SDK client to the Temporal interface, and turns
+// what Temporal answers into domain errors the API maps to status codes.
+type sdkTemporal struct {
+	c client.Client
+}
+
+// NewTemporal adapts a Temporal SDK client for the server.
+func NewTemporal(c client.Client) Temporal { return sdkTemporal{c: c} }
+
+func (t sdkTemporal) Start(ctx context.Context, req StartRequest) error {
+	_, err := t.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                    req.WorkflowID,
+		TaskQueue:             workflows.TaskQueue,
+		StaticSummary:         req.Summary,
+		TypedSearchAttributes: req.SearchAttributes,
+		// A process ID names one run for ever: a retry after the run ended must not
+		// start the process again.
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+	}, req.WorkflowType, req.Input)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if err == nil || errors.As(err, &started) {
+		return nil
+	}
+	return fmt.Errorf("start %s: %w", req.WorkflowID, fromTemporal(err))
+}
+
+func (t sdkTemporal) Update(ctx context.Context, workflowID, update string, input, result any) error {
+	h, err := t.c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   workflowID,
+		UpdateName:   update,
+		Args:         []any{input},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = h.Get(ctx, result)
+	}
+	if err != nil {
+		return fmt.Errorf("update %s on %s: %w", update, workflowID, fromTemporal(err))
+	}
+	return nil
+}
+
+func (t sdkTemporal) Query(ctx context.Context, workflowID, query string, result any) error {
+	v, err := t.c.QueryWorkflow(ctx, workflowID, "", query)
+	if err != nil {
+		return fmt.Errorf("query %s on %s: %w", query, workflowID, fromTemporal(err))
+	}
+	if err := v.Get(result); err != nil {
+		return fmt.Errorf("decode %s of %s: %w", query, workflowID, err)
+	}
+	return nil
+}
+
+func (t sdkTemporal) CheckHealth(ctx context.Context) error {
+	if _, err := t.c.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		return fmt.Errorf("temporal health: %w", fromTemporal(err))
+	}
+	return nil
+}
+
+// endedMessages are what the Temporal server answers, as NotFound, to an update on
+// a workflow that has closed, or that closed while the update waited
+// (consts.ErrWorkflowCompleted and update.AbortedByWorkflowClosingErr in the server).
+var endedMessages = []string{
+	"workflow execution already completed",
+	"workflow update was aborted by closing workflow",
+}
+
+// fromTemporal converts an error from the Temporal client into a domain error.
+//
+// A refusal by a workflow (an update validator or handler) arrives as an
+// *temporal.ApplicationError whose type is a domain code and whose message is meant
+// for people; an invalid one carries its []domain.FieldProblem as details. Other
+// application errors are bugs, answered as internal errors. Errors that say Temporal
+// cannot be reached right now become domain.ErrUnavailable, wrapping the cause for the log.
+func fromTemporal(err error) error {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		switch app.Type() {
+		case domain.CodeForbidden:
+			return domain.Forbiddenf("%s", app.Message())
+		case domain.CodeNotFound:
+			return domain.NotFoundf("%s", app.Message())
+		case domain.CodeConflict:
+			return domain.Conflictf("%s", app.Message())
+		case domain.CodeInvalid:
+			var problems []domain.FieldProblem
+			if app.HasDetails() && app.Details(&problems) == nil && len(problems) > 0 {
+				return &domain.ValidationError{Problems: problems}
+			}
+			return fmt.Errorf("%w: %s", domain.ErrInvalid, app.Message())
+		}
+		return err
+	}
+
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		for _, m := range endedMessages {
+			if strings.Contains(notFound.Message, m) {
+				return domain.Conflictf("the process has ended")
+			}
+		}
+		return domain.ErrNotFound
+	}
+
+	var (
+		unavailable *serviceerror.Unavailable
+		deadline    *serviceerror.DeadlineExceeded
+		canceled    *serviceerror.Canceled
+		exhausted   *serviceerror.ResourceExhausted
+		notReady    *serviceerror.WorkflowNotReady
+		updateWait  *client.WorkflowUpdateServiceTimeoutOrCanceledError
+	)
+	switch {
+	case errors.As(err, &unavailable), errors.As(err, &deadline), errors.As(err, &canceled),
+		errors.As(err, &exhausted), errors.As(err, &notReady), errors.As(err, &updateWait),
+		errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		// Busy, closing or not reachable in time: the same request may succeed later.
+		return fmt.Errorf("%w: %w", domain.ErrUnavailable, err)
+	}
+	return err
+}

@@ -1,0 +1,211 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/workflows"
+)
+
+// refusal is how a workflow validator refuses, by the workflows package's convention.
+func refusal(err error) error {
+	var ve *domain.ValidationError
+	opts := temporal.ApplicationErrorOptions{NonRetryable: true}
+	if errors.As(err, &ve) {
+		opts.Details = []any{ve.Problems}
+	}
+	return temporal.NewApplicationErrorWithOptions(domain.Message(err), domain.Code(err), opts)
+}
+
+// overTheWire sends an error through the failure converter both ways, as it travels
+// from a worker through the server to the client, details encoded as payloads.
+func overTheWire(err error) error {
+	fc := temporal.GetDefaultFailureConverter()
+	return fc.FailureToError(fc.ErrorToFailure(err))
+}
+
+func TestFromTemporal(t *testing.T) {
+	problems := []domain.FieldProblem{{Field: "budget.currency", Problem: "must stay EUR"}, {Field: "reason", Problem: "required"}}
+	for name, tc := range map[string]struct {
+		err     error
+		status  int
+		message string
+		details []domain.FieldProblem
+	}{
+		"forbidden": {
+			err: refusal(domain.Forbiddenf("task tsk_1 is assigned to cara")), status: http.StatusForbidden, message: "task tsk_1 is assigned to cara",
+		},
+		"forbidden over the wire": {
+			err: overTheWire(refusal(domain.Forbiddenf("paula raised this request and may not approve it"))), status: http.StatusForbidden,
+			message: "paula raised this request and may not approve it",
+		},
+		"not found": {
+			err: refusal(domain.NotFoundf("task tsk_9 not found")), status: http.StatusNotFound, message: "task tsk_9 not found",
+		},
+		"conflict": {
+			err: overTheWire(refusal(domain.Conflictf("task tsk_1 is done"))), status: http.StatusConflict, message: "task tsk_1 is done",
+		},
+		"invalid with problems": {
+			err: refusal(domain.Invalid(problems...)), status: http.StatusUnprocessableEntity, details: problems,
+		},
+		"invalid with problems over the wire": {
+			err: overTheWire(refusal(domain.Invalid(problems...))), status: http.StatusUnprocessableEntity, details: problems,
+		},
+		"invalid without details": {
+			err:    temporal.NewApplicationErrorWithOptions("launch_at must be in the future", domain.CodeInvalid, temporal.ApplicationErrorOptions{NonRetryable: true}),
+			status: http.StatusUnprocessableEntity, message: "launch_at must be in the future",
+		},
+		"another application error is a bug": {
+			err: temporal.NewApplicationError("nil map write", "PanicError"), status: http.StatusInternalServerError, message: "internal error",
+		},
+		"workflow not found": {
+			err: serviceerror.NewNotFound("workflow execution not found for workflow ID: campaign/cmp_x"), status: http.StatusNotFound, message: "not found",
+		},
+		"update on a completed workflow": {
+			err: serviceerror.NewNotFound("workflow execution already completed"), status: http.StatusConflict, message: "the process has ended",
+		},
+		"update aborted as the workflow closed": {
+			err: serviceerror.NewNotFound("workflow update was aborted by closing workflow"), status: http.StatusConflict, message: "the process has ended",
+		},
+		"unavailable": {
+			err: serviceerror.NewUnavailable("connection error: dial tcp 127.0.0.1:7233: connect: connection refused"), status: http.StatusServiceUnavailable,
+		},
+		"deadline exceeded": {
+			err: serviceerror.NewDeadlineExceeded("context deadline exceeded"), status: http.StatusServiceUnavailable,
+		},
+		"busy": {
+			err: serviceerror.NewResourceExhausted(enumspb.RESOURCE_EXHAUSTED_CAUSE_BUSY_WORKFLOW, "workflow is closing"), status: http.StatusServiceUnavailable,
+		},
+		"update wait timed out": {
+			err: client.NewWorkflowUpdateServiceTimeoutOrCanceledError(context.DeadlineExceeded), status: http.StatusServiceUnavailable,
+		},
+		"request deadline": {
+			err: fmt.Errorf("query: %w", context.DeadlineExceeded), status: http.StatusServiceUnavailable,
+		},
+		"anything else": {
+			err: serviceerror.NewInvalidArgument("WorkflowType is not set on request"), status: http.StatusInternalServerError, message: "internal error",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got := fromTemporal(tc.err)
+			status, body := classify(got)
+			if status != tc.status {
+				t.Fatalf("status = %d, want %d (converted %v)", status, tc.status, got)
+			}
+			if tc.message != "" && body.Message != tc.message {
+				t.Errorf("message = %q, want %q", body.Message, tc.message)
+			}
+			if tc.details != nil {
+				var ve *domain.ValidationError
+				if !errors.As(got, &ve) || fmt.Sprint(ve.Problems) != fmt.Sprint(tc.details) || fmt.Sprint(body.Details) != fmt.Sprint(tc.details) {
+					t.Errorf("converted %#v, body details %v, want %v", got, body.Details, tc.details)
+				}
+			}
+			if status == http.StatusServiceUnavailable && !errors.Is(got, tc.err) {
+				t.Errorf("the cause %v is lost for the log", tc.err)
+			}
+		})
+	}
+}
+
+// sdkClient is a Temporal client that records what the adapter asks and answers as
+// told; every method the adapter does not use panics through the nil embedded client.
+type sdkClient struct {
+	client.Client
+	startOpts  client.StartWorkflowOptions
+	startArgs  []any
+	startErr   error
+	updateOpts client.UpdateWorkflowOptions
+	updateErr  error
+	outcome    error
+}
+
+func (c *sdkClient) ExecuteWorkflow(_ context.Context, opts client.StartWorkflowOptions, wf any, args ...any) (client.WorkflowRun, error) {
+	c.startOpts, c.startArgs = opts, append([]any{wf}, args...)
+	return nil, c.startErr
+}
+
+func (c *sdkClient) UpdateWorkflow(_ context.Context, opts client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error) {
+	c.updateOpts = opts
+	if c.updateErr != nil {
+		return nil, c.updateErr
+	}
+	return updateHandle{c.outcome}, nil
+}
+
+type updateHandle struct{ err error }
+
+func (updateHandle) WorkflowID() string { return "" }
+func (updateHandle) RunID() string      { return "" }
+func (updateHandle) UpdateID() string   { return "" }
+func (h updateHandle) Get(_ context.Context, result any) error {
+	if h.err != nil {
+		return h.err
+	}
+	*result.(*domain.Task) = domain.Task{ID: "tsk_done00000000", Status: domain.TaskDone}
+	return nil
+}
+
+func TestAdapterStart(t *testing.T) {
+	c := &sdkClient{}
+	sa := temporal.NewSearchAttributes(workflows.AttrProcess.ValueSet("campaign"))
+	err := NewTemporal(c).Start(context.Background(), StartRequest{
+		WorkflowID: "campaign/cmp_1", WorkflowType: workflows.CampaignLaunchType, Input: "in", Summary: "Campaign launch: x", SearchAttributes: sa,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := c.startOpts
+	if o.ID != "campaign/cmp_1" || o.TaskQueue != workflows.TaskQueue || o.StaticSummary != "Campaign launch: x" ||
+		o.WorkflowIDReusePolicy != enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE || o.TypedSearchAttributes.Size() != 1 {
+		t.Errorf("options = %+v", o)
+	}
+	if len(c.startArgs) != 2 || c.startArgs[0] != workflows.CampaignLaunchType || c.startArgs[1] != "in" {
+		t.Errorf("args = %v", c.startArgs)
+	}
+
+	c.startErr = serviceerror.NewWorkflowExecutionAlreadyStarted("already started", "req", "run")
+	if err := NewTemporal(c).Start(context.Background(), StartRequest{WorkflowID: "campaign/cmp_1"}); err != nil {
+		t.Errorf("an already started workflow is an error: %v", err)
+	}
+	c.startErr = serviceerror.NewUnavailable("connection refused")
+	if err := NewTemporal(c).Start(context.Background(), StartRequest{WorkflowID: "campaign/cmp_1"}); !errors.Is(err, domain.ErrUnavailable) {
+		t.Errorf("err = %v, want unavailable", err)
+	}
+}
+
+func TestAdapterUpdate(t *testing.T) {
+	c := &sdkClient{}
+	tmp := NewTemporal(c)
+	var got domain.Task
+	if err := tmp.Update(context.Background(), "campaign/cmp_1", workflows.UpdateCompleteTask, "in", &got); err != nil {
+		t.Fatal(err)
+	}
+	o := c.updateOpts
+	if o.WorkflowID != "campaign/cmp_1" || o.UpdateName != workflows.UpdateCompleteTask || o.WaitForStage != client.WorkflowUpdateStageCompleted ||
+		len(o.Args) != 1 || o.Args[0] != "in" || got.ID != "tsk_done00000000" {
+		t.Errorf("options = %+v, result %+v", o, got)
+	}
+
+	c.outcome = overTheWire(refusal(domain.Conflictf("task tsk_done00000000 is done")))
+	err := tmp.Update(context.Background(), "campaign/cmp_1", workflows.UpdateCompleteTask, "in", &got)
+	if status, body := classify(err); status != http.StatusConflict || body.Message != "task tsk_done00000000 is done" {
+		t.Errorf("refused update = %d %q", status, body.Message)
+	}
+
+	c.updateErr = serviceerror.NewNotFound("workflow execution already completed")
+	err = tmp.Update(context.Background(), "campaign/cmp_1", workflows.UpdateCancel, "in", &got)
+	if !errors.Is(err, domain.ErrConflict) || !strings.Contains(err.Error(), "the process has ended") {
+		t.Errorf("update of an ended workflow = %v", err)
+	}
+}
