@@ -1,0 +1,154 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+// batchSize bounds the rows of one INSERT, well under SQLite's bind-variable limit.
+const batchSize = 100
+
+// Apply writes what one workflow step produced, in one transaction: the campaign
+// record and the tasks as they now are (upserted by ID, every column overwritten),
+// new timeline events and notifications (inserted once per key, and per recipient
+// for notifications). Writing the same batch twice leaves the records as after once,
+// so an activity may retry it freely.
+func (st *Store) Apply(ctx context.Context, b domain.Batch) error {
+	if err := checkBatch(b); err != nil {
+		return err
+	}
+	if b.Empty() {
+		return nil
+	}
+	err := st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if b.Campaign != nil {
+			row := campaignFromDomain(*b.Campaign)
+			if err := tx.Clauses(upsertByID).Create(&row).Error; err != nil {
+				return fmt.Errorf("campaign %s: %w", row.ID, err)
+			}
+		}
+		if len(b.Tasks) > 0 {
+			rows := lastByID(b.Tasks)
+			if err := tx.Clauses(upsertByID).CreateInBatches(&rows, batchSize).Error; err != nil {
+				return fmt.Errorf("tasks: %w", err)
+			}
+		}
+		if len(b.Events) > 0 {
+			rows := make([]eventRow, len(b.Events))
+			for i, e := range b.Events {
+				rows[i] = eventFromDomain(e)
+			}
+			// In the batch's order, so the IDs keep the order of same-time events.
+			err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "event_key"}}, DoNothing: true}).
+				CreateInBatches(&rows, batchSize).Error
+			if err != nil {
+				return fmt.Errorf("events: %w", err)
+			}
+		}
+		if len(b.Notifications) > 0 {
+			rows, err := expandNotifications(tx, b.Notifications)
+			if err != nil {
+				return err
+			}
+			if len(rows) > 0 {
+				err := tx.Clauses(clause.OnConflict{
+					Columns:   []clause.Column{{Name: "notification_key"}, {Name: "recipient"}},
+					DoNothing: true,
+				}).CreateInBatches(&rows, batchSize).Error
+				if err != nil {
+					return fmt.Errorf("notifications: %w", err)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("apply batch: %w", classify(err))
+	}
+	return nil
+}
+
+// upsertByID inserts a row, or overwrites every column of the row with its ID.
+var upsertByID = clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, UpdateAll: true}
+
+// checkBatch refuses records without the keys that make writing them idempotent.
+func checkBatch(b domain.Batch) error {
+	var p domain.Problems
+	if b.Campaign != nil && b.Campaign.ID == "" {
+		p.Add("campaign.id", "required")
+	}
+	for i, t := range b.Tasks {
+		if t.ID == "" {
+			p.Add(fmt.Sprintf("tasks[%d].id", i), "required")
+		}
+	}
+	for i, e := range b.Events {
+		if e.Key == "" {
+			p.Add(fmt.Sprintf("events[%d].key", i), "required: it makes the write idempotent")
+		}
+	}
+	for i, n := range b.Notifications {
+		if n.Key == "" {
+			p.Add(fmt.Sprintf("notifications[%d].key", i), "required: it makes the write idempotent")
+		}
+		if n.Recipient == "" && n.Role == "" && n.Team == "" {
+			p.Add(fmt.Sprintf("notifications[%d].recipient", i), "give a recipient, or a role or team to expand")
+		}
+	}
+	return p.Err()
+}
+
+// lastByID converts tasks to rows, keeping the last version of a task given twice:
+// PostgreSQL refuses an upsert that touches one row twice in a statement.
+func lastByID(tasks []domain.Task) []taskRow {
+	at := make(map[string]int, len(tasks))
+	rows := make([]taskRow, 0, len(tasks))
+	for _, t := range tasks {
+		if i, ok := at[t.ID]; ok {
+			rows[i] = taskFromDomain(t)
+			continue
+		}
+		at[t.ID] = len(rows)
+		rows = append(rows, taskFromDomain(t))
+	}
+	return rows
+}
+
+// expandNotifications makes one row per recipient. A notification without a
+// recipient goes to everyone in the directory who holds its role (in its team when
+// one is set; everyone in the team when only a team is set), as the directory is now.
+func expandNotifications(tx *gorm.DB, ns []domain.Notification) ([]notificationRow, error) {
+	type group struct{ team, role string }
+	members := map[group][]string{}
+	var rows []notificationRow
+	for _, n := range ns {
+		if n.Recipient != "" {
+			rows = append(rows, notificationFromDomain(n, n.Recipient))
+			continue
+		}
+		g := group{string(n.Team), string(n.Role)}
+		handles, ok := members[g]
+		if !ok {
+			q := tx.Model(&personRow{})
+			if g.team != "" {
+				q = q.Where("team = ?", g.team)
+			}
+			if g.role != "" {
+				q = q.Where("handle IN (?)", tx.Model(&personRoleRow{}).Select("handle").Where("role = ?", g.role))
+			}
+			if err := q.Order("handle").Pluck("handle", &handles).Error; err != nil {
+				return nil, fmt.Errorf("expand notification %s: %w", n.Key, err)
+			}
+			members[g] = handles
+		}
+		for _, h := range handles {
+			rows = append(rows, notificationFromDomain(n, h))
+		}
+	}
+	return rows, nil
+}

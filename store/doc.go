@@ -1,0 +1,16 @@
+// Package store owns Tandem's records in SQL: the GORM models, their queries and the
+// schema migration, on PostgreSQL (production) and SQLite (the embedded default).
+//
+// It holds the directory (people, roles, API tokens), the projection that workflows
+// write through activities (campaigns, tasks, timeline events, notifications) and the
+// Idempotency-Keys of create requests. The workflows are the source of truth for
+// process state; everything here is a projection they keep up to date, written
+// idempotently so activity retries are harmless.
+//
+// Models are the store's own structs, converted to and from domain types at the
+// edge. Refusals come back as domain errors (domain.ErrNotFound, domain.ErrConflict,
+// domain.ErrInvalid) and an unreachable database as domain.ErrUnavailable.
+//
+// It imports domain, gorm and the database drivers only: never the Temporal SDK,
+// gin or workflows.
+package store

@@ -1,0 +1,65 @@
+package store
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/store/storetest"
+)
+
+// oldPersonRow is the people table as an earlier release might have made it: the
+// manager column of another type, which GORM can only change on SQLite by
+// rebuilding the table.
+type oldPersonRow struct {
+	Handle      string `gorm:"primaryKey"`
+	Name        string `gorm:"not null"`
+	Email       string `gorm:"not null"`
+	Team        string `gorm:"not null"`
+	Manager     int64
+	OOOFrom     *time.Time
+	OOOTo       *time.Time
+	OOODelegate *string
+	CreatedAt   time.Time       `gorm:"not null;autoCreateTime:false"`
+	UpdatedAt   time.Time       `gorm:"not null;autoUpdateTime:false"`
+	Roles       []personRoleRow `gorm:"foreignKey:Handle;references:Handle;constraint:OnDelete:CASCADE"`
+	Tokens      []tokenRow      `gorm:"foreignKey:Handle;references:Handle;constraint:OnDelete:CASCADE"`
+}
+
+func (oldPersonRow) TableName() string { return "people" }
+
+func TestMigrateRebuildKeepsReferencingRows(t *testing.T) {
+	// SQLite rebuilds a table to change a column, and dropping the old table with
+	// foreign keys on would cascade: every role and token would silently go.
+	st, err := Open(t.Context(), storetest.SQLiteDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	if err := st.db.AutoMigrate(&oldPersonRow{}, &personRoleRow{}, &tokenRow{}); err != nil {
+		t.Fatal(err)
+	}
+	mustUpsert(t, st, person("pat", domain.TeamPMO, domain.RoleProjectManager, domain.RoleAdmin))
+	tok, err := st.CreateToken(t.Context(), "pat", "laptop")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if err := st.Migrate(t.Context()); err != nil {
+		t.Fatalf("Migrate over the old schema: %v", err)
+	}
+	var typ string
+	if err := st.db.Raw("SELECT type FROM pragma_table_info('people') WHERE name = 'manager'").Scan(&typ).Error; err != nil || !strings.EqualFold(typ, "text") {
+		t.Fatalf("manager column is %q (%v) after Migrate, want text: the table was not rebuilt", typ, err)
+	}
+	p, err := st.PersonByToken(t.Context(), tok)
+	if err != nil {
+		t.Fatalf("token after the rebuild: %v", err)
+	}
+	equal(t, "roles after the rebuild", p.Roles, []domain.Role{domain.RoleProjectManager, domain.RoleAdmin})
+	var fk int
+	if err := st.db.Raw("PRAGMA foreign_keys").Scan(&fk).Error; err != nil || fk != 1 {
+		t.Errorf("foreign_keys = %d (%v) after Migrate, want 1", fk, err)
+	}
+}

@@ -1,0 +1,253 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+// UpsertPerson creates or overwrites a member of the directory: every field of p,
+// including the roles and the out-of-office window (nil clears it).
+func (st *Store) UpsertPerson(ctx context.Context, p domain.Person) error {
+	if p.Handle == "" {
+		return domain.Invalid(domain.FieldProblem{Field: "handle", Problem: "required"})
+	}
+	err := st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		row := personFromDomain(p, time.Now())
+		err := tx.Omit(clause.Associations).Clauses(clause.OnConflict{
+			Columns: []clause.Column{{Name: "handle"}},
+			// Everything but created_at, which stays the time the person first appeared.
+			DoUpdates: clause.AssignmentColumns([]string{"name", "email", "team", "manager", "ooo_from", "ooo_to", "ooo_delegate", "updated_at"}),
+		}).Create(&row).Error
+		if err != nil {
+			return err
+		}
+		if err := tx.Where("handle = ?", p.Handle).Delete(&personRoleRow{}).Error; err != nil {
+			return err
+		}
+		var roles []personRoleRow
+		seen := map[domain.Role]bool{}
+		for _, r := range p.Roles {
+			if !seen[r] {
+				seen[r] = true
+				roles = append(roles, personRoleRow{Handle: p.Handle, Role: string(r), Position: len(roles)})
+			}
+		}
+		if len(roles) == 0 {
+			return nil
+		}
+		return tx.Create(&roles).Error
+	})
+	return wrap(err, "upsert person "+p.Handle)
+}
+
+// withRoles loads people with their roles in the order they were given.
+func withRoles(q *gorm.DB) *gorm.DB {
+	return q.Preload("Roles", func(db *gorm.DB) *gorm.DB { return db.Order("position") })
+}
+
+// Person returns one member of the directory.
+func (st *Store) Person(ctx context.Context, handle string) (domain.Person, error) {
+	var row personRow
+	if err := withRoles(st.db.WithContext(ctx)).Where("handle = ?", handle).Take(&row).Error; err != nil {
+		return domain.Person{}, wrap(err, "person "+handle)
+	}
+	return row.toDomain(), nil
+}
+
+// People lists the directory by handle, filtered by team and role.
+func (st *Store) People(ctx context.Context, f domain.PeopleFilter) (domain.Page[domain.Person], error) {
+	db := st.db.WithContext(ctx)
+	q := withRoles(db)
+	if f.Team != "" {
+		q = q.Where("team = ?", f.Team)
+	}
+	if f.Role != "" {
+		q = q.Where("handle IN (?)", db.Model(&personRoleRow{}).Select("handle").Where("role = ?", f.Role))
+	}
+	// The directory pages by handle, its natural order and unique key.
+	if f.Cursor != "" {
+		c, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return domain.Page[domain.Person]{}, err
+		}
+		if c.ID == "" {
+			return domain.Page[domain.Person]{}, badCursor()
+		}
+		q = q.Where("handle > ?", c.ID)
+	}
+	var rows []personRow
+	if err := q.Order("handle").Limit(limitOf(f.ListOptions) + 1).Find(&rows).Error; err != nil {
+		return domain.Page[domain.Person]{}, wrap(err, "list people")
+	}
+	return pageOf(rows, f.ListOptions, personRow.toDomain, func(r personRow) cursor { return cursor{ID: r.Handle} }), nil
+}
+
+// SetOutOfOffice sets a person's out-of-office window and delegate; nil clears it.
+func (st *Store) SetOutOfOffice(ctx context.Context, handle string, o *domain.OutOfOffice) error {
+	updates := map[string]any{"ooo_from": nil, "ooo_to": nil, "ooo_delegate": nil, "updated_at": time.Now().UTC()}
+	if o != nil {
+		updates["ooo_from"], updates["ooo_to"], updates["ooo_delegate"] = utc(o.From), utc(o.To), o.Delegate
+	}
+	res := st.db.WithContext(ctx).Model(&personRow{}).Where("handle = ?", handle).Updates(updates)
+	if res.Error != nil {
+		return wrap(res.Error, "set out of office of "+handle)
+	}
+	if res.RowsAffected == 0 {
+		return domain.NotFoundf("person %s", handle)
+	}
+	return nil
+}
+
+// tokenPrefix marks Tandem tokens, so a leaked one is recognisable (secret scanners
+// key on such prefixes).
+const tokenPrefix = "tdm_"
+
+// hashToken is how a token is stored and looked up: its SHA-256 in hex. The token
+// is 256 random bits, so a fast unsalted hash is enough; no one can guess it.
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// CreateToken makes a new API token for a person and returns it. It is the only
+// time the token is seen: only its hash is stored.
+func (st *Store) CreateToken(ctx context.Context, handle, label string) (string, error) {
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return "", fmt.Errorf("create token: %w", err)
+	}
+	token := tokenPrefix + base64.RawURLEncoding.EncodeToString(secret)
+	row := tokenRow{Hash: hashToken(token), Handle: handle, Label: label, CreatedAt: utc(time.Now())}
+	if err := st.db.WithContext(ctx).Create(&row).Error; err != nil {
+		if errors.Is(err, gorm.ErrForeignKeyViolated) {
+			return "", domain.NotFoundf("person %s", handle)
+		}
+		return "", wrap(err, "create token for "+handle)
+	}
+	return token, nil
+}
+
+// lastUsedEvery is how stale last_used_at may get: resolving a token writes at most
+// once a minute, not on every request.
+const lastUsedEvery = time.Minute
+
+// PersonByToken resolves a bearer token to its person. An unknown or revoked token
+// is domain.ErrNotFound.
+func (st *Store) PersonByToken(ctx context.Context, token string) (domain.Person, error) {
+	tok, err := st.liveToken(ctx, token)
+	if err != nil {
+		return domain.Person{}, err
+	}
+	p, err := st.Person(ctx, tok.Handle)
+	if err != nil {
+		return domain.Person{}, err
+	}
+	if now := utc(time.Now()); tok.LastUsedAt == nil || now.Sub(*tok.LastUsedAt) >= lastUsedEvery {
+		err := st.db.WithContext(ctx).Model(&tokenRow{}).Where("hash = ?", tok.Hash).Update("last_used_at", now).Error
+		if err != nil {
+			return domain.Person{}, wrap(err, "record token use")
+		}
+	}
+	return p, nil
+}
+
+// liveToken finds a token that has not been revoked.
+func (st *Store) liveToken(ctx context.Context, token string) (tokenRow, error) {
+	var tok tokenRow
+	err := st.db.WithContext(ctx).Where("hash = ? AND revoked_at IS NULL", hashToken(token)).Take(&tok).Error
+	return tok, wrap(err, "token")
+}
+
+// RevokeToken revokes a token; it never resolves again. Revoking a revoked token
+// is not an error; an unknown one is domain.ErrNotFound.
+func (st *Store) RevokeToken(ctx context.Context, token string) error {
+	db := st.db.WithContext(ctx)
+	res := db.Model(&tokenRow{}).Where("hash = ? AND revoked_at IS NULL", hashToken(token)).Update("revoked_at", utc(time.Now()))
+	if res.Error != nil {
+		return wrap(res.Error, "revoke token")
+	}
+	if res.RowsAffected == 0 {
+		var n int64
+		if err := db.Model(&tokenRow{}).Where("hash = ?", hashToken(token)).Count(&n).Error; err != nil {
+			return wrap(err, "revoke token")
+		}
+		if n == 0 {
+			return domain.NotFoundf("token")
+		}
+	}
+	return nil
+}
+
+// demoPeople is the directory `tandem dev` starts with: at least one person per
+// role, with managers set.
+var demoPeople = []struct {
+	handle, name string
+	team         domain.Team
+	role         domain.Role
+	manager      string
+}{
+	{"pat", "Pat Morgan", domain.TeamPMO, domain.RoleProjectManager, "dana"},
+	{"sam", "Sam Reed", domain.TeamPMO, domain.RoleProjectManager, "dana"},
+	{"maya", "Maya Ortiz", domain.TeamMarketingOps, domain.RoleMarketingOpsManager, "dana"},
+	{"cleo", "Cleo Park", domain.TeamCreative, domain.RoleCreative, "maya"},
+	{"colin", "Colin Shaw", domain.TeamContent, domain.RoleContent, "maya"},
+	{"wes", "Wes Brandt", domain.TeamWeb, domain.RoleWeb, "maya"},
+	{"ana", "Ana Lopez", domain.TeamAnalytics, domain.RoleAnalytics, "maya"},
+	{"lee", "Lee Adams", domain.TeamLegal, domain.RoleLegal, "dana"},
+	{"finn", "Finn Walsh", domain.TeamFinance, domain.RoleFinance, "dana"},
+	{"hana", "Hana Sato", domain.TeamHR, domain.RoleHR, "dana"},
+	{"dana", "Dana Kim", domain.TeamLeadership, domain.RoleDirector, ""},
+	{"ada", "Ada Quinn", domain.TeamPMO, domain.RoleAdmin, "dana"},
+}
+
+// demoTokenLabel labels the tokens SeedDemo makes.
+const demoTokenLabel = "demo"
+
+// SeedDemo writes the demo directory and returns a token per demo person. Tokens in
+// existing (handle → token, from a previous run's demo-tokens.json) are kept when
+// they still resolve to their person; the others are made afresh. A person's
+// out-of-office window set during an earlier run survives the reseed.
+func SeedDemo(ctx context.Context, st *Store, existing map[string]string) (map[string]string, error) {
+	tokens := make(map[string]string, len(demoPeople))
+	for _, d := range demoPeople {
+		p := domain.Person{
+			Handle: d.handle, Name: d.name, Email: d.handle + "@tandem.example",
+			Team: d.team, Roles: []domain.Role{d.role}, Manager: d.manager,
+		}
+		switch prev, err := st.Person(ctx, d.handle); {
+		case err == nil:
+			p.OutOfOffice = prev.OutOfOffice
+		case !errors.Is(err, domain.ErrNotFound):
+			return nil, fmt.Errorf("seed demo: %w", err)
+		}
+		if err := st.UpsertPerson(ctx, p); err != nil {
+			return nil, fmt.Errorf("seed demo: %w", err)
+		}
+		if tok, ok := existing[d.handle]; ok {
+			switch row, err := st.liveToken(ctx, tok); {
+			case err == nil && row.Handle == d.handle:
+				tokens[d.handle] = tok
+				continue
+			case err != nil && !errors.Is(err, domain.ErrNotFound):
+				return nil, fmt.Errorf("seed demo: %w", err)
+			}
+		}
+		tok, err := st.CreateToken(ctx, d.handle, demoTokenLabel)
+		if err != nil {
+			return nil, fmt.Errorf("seed demo: %w", err)
+		}
+		tokens[d.handle] = tok
+	}
+	return tokens, nil
+}

@@ -1,0 +1,329 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+func TestPeople(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st *Store) {
+		seedPeople(t, st)
+		// Roles keep their order; a repeated role is stored once.
+		walt := person("walt", domain.TeamWeb, domain.RoleWeb, domain.RoleCreative, domain.RoleWeb)
+		walt.Manager = "maya"
+		mustUpsert(t, st, walt)
+		got, err := st.Person(t.Context(), "walt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		walt.Roles = []domain.Role{domain.RoleWeb, domain.RoleCreative}
+		equal(t, "person", got, walt)
+
+		// Upsert overwrites: a lost role is gone.
+		walt.Roles, walt.Team, walt.Name = []domain.Role{domain.RoleWeb}, domain.TeamCreative, "Walter"
+		mustUpsert(t, st, walt)
+		got, err = st.Person(t.Context(), "walt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		equal(t, "person after upsert", got, walt)
+
+		handle := func(p domain.Person) string { return p.Handle }
+		for _, tc := range []struct {
+			name string
+			f    domain.PeopleFilter
+			want []string
+		}{
+			{"all", domain.PeopleFilter{}, []string{"cara", "cleo", "maya", "pat", "sam", "walt", "wes"}},
+			{"team", domain.PeopleFilter{Team: domain.TeamCreative}, []string{"cara", "cleo", "walt"}},
+			{"role", domain.PeopleFilter{Role: domain.RoleProjectManager}, []string{"pat", "sam"}},
+			{"second role", domain.PeopleFilter{Role: domain.RoleAdmin}, []string{"sam"}},
+			{"team and role", domain.PeopleFilter{Team: domain.TeamCreative, Role: domain.RoleCreative}, []string{"cara", "cleo"}},
+			{"none", domain.PeopleFilter{Role: domain.RoleLegal}, []string{}},
+		} {
+			for _, limit := range []int{1, 2, 50} {
+				got := collect(t, limit, func(o domain.ListOptions) (domain.Page[domain.Person], error) {
+					f := tc.f
+					f.ListOptions = o
+					return st.People(t.Context(), f)
+				})
+				equal(t, tc.name, ids(got, handle), tc.want)
+			}
+		}
+		p, err := st.People(t.Context(), domain.PeopleFilter{Role: domain.RoleAdmin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		equal(t, "listed person's roles", p.Items[0].Roles, []domain.Role{domain.RoleProjectManager, domain.RoleAdmin})
+
+		_, err = st.Person(t.Context(), "zed")
+		wantErr(t, err, domain.ErrNotFound, "Person of an unknown handle")
+		wantErr(t, st.UpsertPerson(t.Context(), domain.Person{Name: "No handle"}), domain.ErrInvalid, "UpsertPerson without a handle")
+	})
+}
+
+func TestOutOfOffice(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st *Store) {
+		seedPeople(t, st)
+		paris := time.FixedZone("CET", 3600)
+		o := &domain.OutOfOffice{
+			From:     time.Date(2026, 7, 1, 9, 0, 0, 999, paris),
+			To:       time.Date(2026, 7, 15, 18, 0, 0, 0, paris),
+			Delegate: "sam",
+		}
+		if err := st.SetOutOfOffice(t.Context(), "pat", o); err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.Person(t.Context(), "pat")
+		if err != nil {
+			t.Fatal(err)
+		}
+		equal(t, "out of office", got.OutOfOffice, &domain.OutOfOffice{
+			From: time.Date(2026, 7, 1, 8, 0, 0, 0, time.UTC), To: time.Date(2026, 7, 15, 17, 0, 0, 0, time.UTC), Delegate: "sam",
+		})
+		if !got.OutOfOffice.Covers(time.Date(2026, 7, 10, 0, 0, 0, 0, time.UTC)) {
+			t.Error("window read back does not cover a day inside it")
+		}
+		// The rest of the person is untouched.
+		got.OutOfOffice = nil
+		equal(t, "person beside the window", got, person("pat", domain.TeamPMO, domain.RoleProjectManager))
+
+		if err := st.SetOutOfOffice(t.Context(), "pat", nil); err != nil {
+			t.Fatal(err)
+		}
+		got, err = st.Person(t.Context(), "pat")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.OutOfOffice != nil {
+			t.Errorf("cleared window reads back as %+v", got.OutOfOffice)
+		}
+		wantErr(t, st.SetOutOfOffice(t.Context(), "zed", o), domain.ErrNotFound, "SetOutOfOffice of an unknown handle")
+	})
+}
+
+func TestTokens(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st *Store) {
+		seedPeople(t, st)
+		tok, err := st.CreateToken(t.Context(), "pat", "laptop")
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret, ok := strings.CutPrefix(tok, tokenPrefix)
+		if !ok || len(secret) != 43 {
+			t.Fatalf("token %q: want %q and 43 base64url characters (32 bytes)", tok, tokenPrefix)
+		}
+		tok2, err := st.CreateToken(t.Context(), "pat", "ci")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tok2 == tok {
+			t.Fatal("two tokens are equal")
+		}
+
+		p, err := st.PersonByToken(t.Context(), tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Handle != "pat" || len(p.Roles) != 1 {
+			t.Errorf("token resolves to %+v, want pat with roles", p)
+		}
+
+		// Only the hash is stored: neither the token nor its secret part appears anywhere.
+		rows := dump(t, st, "api_tokens", "hash")
+		if len(rows) != 2 {
+			t.Fatalf("api_tokens has %d rows, want 2", len(rows))
+		}
+		sum := sha256.Sum256([]byte(tok))
+		hash := hex.EncodeToString(sum[:])
+		foundHash := false
+		for _, r := range rows {
+			if strings.Contains(r, tok) || strings.Contains(r, secret) {
+				t.Fatalf("the token is stored in clear: %s", r)
+			}
+			foundHash = foundHash || strings.Contains(r, "hash="+hash)
+		}
+		if !foundHash {
+			t.Errorf("no row holds the SHA-256 of the token; rows: %v", rows)
+		}
+		var used tokenRow
+		if err := st.db.Where("hash = ?", hash).Take(&used).Error; err != nil {
+			t.Fatal(err)
+		}
+		if used.LastUsedAt == nil || time.Since(*used.LastUsedAt) > time.Minute || used.Label != "laptop" {
+			t.Errorf("token row after use: %+v; want last_used_at now and label laptop", used)
+		}
+
+		if err := st.RevokeToken(t.Context(), tok); err != nil {
+			t.Fatal(err)
+		}
+		_, err = st.PersonByToken(t.Context(), tok)
+		wantErr(t, err, domain.ErrNotFound, "PersonByToken after revoke")
+		if err := st.RevokeToken(t.Context(), tok); err != nil {
+			t.Errorf("revoking twice: %v", err)
+		}
+		// The person's other token still works.
+		if p, err := st.PersonByToken(t.Context(), tok2); err != nil || p.Handle != "pat" {
+			t.Errorf("other token after revoke: %+v, %v", p, err)
+		}
+
+		wantErr(t, st.RevokeToken(t.Context(), "tdm_unknown"), domain.ErrNotFound, "RevokeToken of an unknown token")
+		_, err = st.PersonByToken(t.Context(), "tdm_unknown")
+		wantErr(t, err, domain.ErrNotFound, "PersonByToken of an unknown token")
+		_, err = st.PersonByToken(t.Context(), "")
+		wantErr(t, err, domain.ErrNotFound, "PersonByToken of an empty token")
+		_, err = st.CreateToken(t.Context(), "zed", "x")
+		wantErr(t, err, domain.ErrNotFound, "CreateToken for an unknown person")
+	})
+}
+
+func TestIdempotencyKeys(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st *Store) {
+		claim := domain.IdempotencyClaim{Scope: "pat", Key: "k1", BodyHash: "aaa", ResourceID: "cmp_1"}
+		claim2 := func(c domain.IdempotencyClaim) string {
+			t.Helper()
+			id, err := st.ClaimIdempotencyKey(t.Context(), c)
+			if err != nil {
+				t.Fatalf("claim %+v: %v", c, err)
+			}
+			return id
+		}
+		if id := claim2(claim); id != "" {
+			t.Fatalf("new key returned %q, want \"\"", id)
+		}
+		// A retry of the same request (which made a new ID of its own) gets the first one.
+		retry := claim
+		retry.ResourceID = "cmp_2"
+		if id := claim2(retry); id != "cmp_1" {
+			t.Fatalf("same key and body returned %q, want cmp_1", id)
+		}
+		other := claim
+		other.BodyHash = "bbb"
+		_, err := st.ClaimIdempotencyKey(t.Context(), other)
+		wantErr(t, err, domain.ErrConflict, "same key, different body")
+
+		// Keys are per caller.
+		sam := claim
+		sam.Scope, sam.ResourceID = "sam", "cmp_3"
+		if id := claim2(sam); id != "" {
+			t.Fatalf("another caller's key returned %q, want \"\"", id)
+		}
+
+		// Released after a failed create: the key is free again, for any body.
+		if err := st.ReleaseIdempotencyKey(t.Context(), "pat", "k1"); err != nil {
+			t.Fatal(err)
+		}
+		other.ResourceID = "cmp_4"
+		if id := claim2(other); id != "" {
+			t.Fatalf("released key returned %q, want \"\"", id)
+		}
+		if id := claim2(other); id != "cmp_4" {
+			t.Fatalf("reclaimed key returned %q, want cmp_4", id)
+		}
+		if err := st.ReleaseIdempotencyKey(t.Context(), "pat", "never"); err != nil {
+			t.Errorf("releasing an unclaimed key: %v", err)
+		}
+		_, err = st.ClaimIdempotencyKey(t.Context(), domain.IdempotencyClaim{Scope: "pat"})
+		wantErr(t, err, domain.ErrInvalid, "claim without a key")
+	})
+}
+
+func TestSeedDemo(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st *Store) {
+		tokens, err := SeedDemo(t.Context(), st, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tokens) != len(demoPeople) || len(demoPeople) != 12 {
+			t.Fatalf("%d tokens for %d demo people, want 12", len(tokens), len(demoPeople))
+		}
+		for handle, tok := range tokens {
+			p, err := st.PersonByToken(t.Context(), tok)
+			if err != nil || p.Handle != handle {
+				t.Fatalf("token of %s resolves to %+v, %v", handle, p, err)
+			}
+		}
+		maya, err := st.Person(t.Context(), "maya")
+		if err != nil {
+			t.Fatal(err)
+		}
+		equal(t, "maya", maya, domain.Person{
+			Handle: "maya", Name: "Maya Ortiz", Email: "maya@tandem.example", Team: domain.TeamMarketingOps,
+			Roles: []domain.Role{domain.RoleMarketingOpsManager}, Manager: "dana",
+		})
+		// Every role has someone, and every manager named is in the directory.
+		for _, r := range domain.Roles {
+			p, err := st.People(t.Context(), domain.PeopleFilter{Role: r})
+			if err != nil || len(p.Items) == 0 {
+				t.Errorf("no demo person holds %s (%v)", r, err)
+			}
+			for _, person := range p.Items {
+				if person.Manager != "" {
+					if _, err := st.Person(t.Context(), person.Manager); err != nil {
+						t.Errorf("%s's manager %s: %v", person.Handle, person.Manager, err)
+					}
+				}
+			}
+		}
+
+		// A window set during the demo survives a restart's reseed.
+		ooo := &domain.OutOfOffice{From: t0, To: at(24 * time.Hour), Delegate: "sam"}
+		if err := st.SetOutOfOffice(t.Context(), "pat", ooo); err != nil {
+			t.Fatal(err)
+		}
+
+		// A restart with the saved tokens keeps them all and makes none.
+		again, err := SeedDemo(t.Context(), st, tokens)
+		if err != nil {
+			t.Fatal(err)
+		}
+		equal(t, "tokens after reseeding", again, tokens)
+		if n := count(t, st, "api_tokens"); n != 12 {
+			t.Errorf("api_tokens = %d after reseeding, want 12", n)
+		}
+		if n := count(t, st, "people"); n != 12 {
+			t.Errorf("people = %d after reseeding, want 12", n)
+		}
+		pat, err := st.Person(t.Context(), "pat")
+		if err != nil {
+			t.Fatal(err)
+		}
+		equal(t, "pat's window after reseeding", pat.OutOfOffice, ooo)
+
+		// Tokens that no longer resolve to their person are replaced; the rest kept.
+		if err := st.RevokeToken(t.Context(), tokens["pat"]); err != nil {
+			t.Fatal(err)
+		}
+		stale := map[string]string{}
+		for h, tok := range tokens {
+			stale[h] = tok
+		}
+		stale["sam"] = tokens["maya"] // someone else's token
+		stale["lee"] = "tdm_garbage"
+		stale["zed"] = "tdm_not_a_demo_person"
+		fresh, err := SeedDemo(t.Context(), st, stale)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(fresh) != 12 {
+			t.Fatalf("%d tokens, want 12", len(fresh))
+		}
+		for h, tok := range fresh {
+			replaced := h == "pat" || h == "sam" || h == "lee"
+			if replaced == (tok == tokens[h]) {
+				t.Errorf("token of %s: replaced %v, want %v", h, tok != tokens[h], replaced)
+			}
+			if p, err := st.PersonByToken(t.Context(), tok); err != nil || p.Handle != h {
+				t.Errorf("token of %s resolves to %+v, %v", h, p, err)
+			}
+		}
+		if n := count(t, st, "api_tokens"); n != 15 {
+			t.Errorf("api_tokens = %d, want 15", n)
+		}
+	})
+}
