@@ -26,10 +26,12 @@ func NewID(prefix string) string {
 	return prefix + idEncoding.EncodeToString(b)[:12]
 }
 
-// TaskID derives a task's ID from its workflow and its sequence number there, so a
-// workflow makes the same IDs on every replay without recording a side effect.
-func TaskID(workflowID string, seq int) string {
-	sum := sha256.Sum256(fmt.Appendf(nil, "%s/task/%d", workflowID, seq))
+// TaskID derives a task's ID from its process's ID and its sequence number there,
+// so a workflow makes the same IDs on every replay without recording a side
+// effect. It uses the process ID from the workflow's input, not the run's workflow
+// ID, which a replayer may not know.
+func TaskID(processID string, seq int) string {
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s/task/%d", processID, seq))
 	return PrefixTask + idEncoding.EncodeToString(sum[:])[:12]
 }
 

@@ -102,9 +102,9 @@ func TestIDs(t *testing.T) {
 	if !HasPrefixID(id, PrefixCampaign) || id == NewID(PrefixCampaign) {
 		t.Errorf("NewID = %q: want a fresh cmp_ ID each time", id)
 	}
-	a, b := TaskID("campaign/cmp_1", 1), TaskID("campaign/cmp_1", 2)
-	if a != TaskID("campaign/cmp_1", 1) || a == b || !HasPrefixID(a, PrefixTask) {
-		t.Errorf("TaskID must be stable per (workflow, seq) and distinct: %q %q", a, b)
+	a, b := TaskID("cmp_1", 1), TaskID("cmp_1", 2)
+	if a != TaskID("cmp_1", 1) || a == b || a == TaskID("cmp_2", 1) || !HasPrefixID(a, PrefixTask) {
+		t.Errorf("TaskID must be stable per (process, seq) and distinct: %q %q", a, b)
 	}
 	for _, bad := range []string{"cmp_", "tsk_abcdefghjkmn", "cmp_ABCDEFGHJKMN", "cmp_abcdefghjkm", "cmp_abcdefghjkmi"} {
 		if HasPrefixID(bad, PrefixCampaign) {

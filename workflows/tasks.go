@@ -78,7 +78,7 @@ func (h *humanTasks) open(ctx workflow.Context, s taskSpec) *domain.Task {
 	h.seq++
 	now := workflow.Now(ctx)
 	t := &domain.Task{
-		ID: domain.TaskID(h.workflowID, h.seq), Process: h.process, ProcessID: h.processID, WorkflowID: h.workflowID,
+		ID: domain.TaskID(h.processID, h.seq), Process: h.process, ProcessID: h.processID, WorkflowID: h.workflowID,
 		Kind: s.Kind, Key: s.Key, Title: s.Title, Description: s.Description, Team: s.Team, Role: s.Role,
 		Assignee: s.Assignee, RequestedBy: s.RequestedBy, Status: domain.TaskOpen, DueAt: s.DueAt.UTC(),
 		CreatedAt: now, UpdatedAt: now,
