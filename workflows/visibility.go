@@ -51,7 +51,16 @@ func (c *campaign) currentDetails(open []domain.Task, now time.Time) string {
 	fmt.Fprintf(&b, "**%s** — %s, stage **%s**\n\n", c.rec.Brief.Name, c.rec.Status, c.rec.Stage)
 	fmt.Fprintf(&b, "Launch: %s\n\n", c.rec.Brief.LaunchAt.Format(time.RFC3339))
 	if len(open) == 0 {
-		b.WriteString("Waiting on nobody.\n")
+		switch {
+		case c.rec.Status.Terminal():
+			b.WriteString("Ended.\n")
+		case c.rec.Stage == domain.StageScheduled:
+			fmt.Fprintf(&b, "Waiting for the launch at %s.\n", c.rec.Brief.LaunchAt.Format(time.RFC3339))
+		case c.rec.Stage == domain.StageTracking && c.launchedAt != nil:
+			fmt.Fprintf(&b, "Tracking KPIs until %s.\n", c.launchedAt.Add(c.rec.Brief.TrackingWindow.D()).Format(time.RFC3339))
+		default:
+			b.WriteString("Waiting on nobody.\n")
+		}
 		return b.String()
 	}
 	b.WriteString("Waiting on:\n")
