@@ -60,3 +60,15 @@ func TestLoadRefusesMistakes(t *testing.T) {
 		t.Errorf("no path: %v", err)
 	}
 }
+
+func TestExamplePoliciesLoad(t *testing.T) {
+	paths, _ := filepath.Glob("../examples/*.yaml")
+	if len(paths) == 0 {
+		t.Fatal("no example policies found")
+	}
+	for _, p := range paths {
+		if _, err := Load(p); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+}

@@ -10,12 +10,17 @@ import (
 	"github.com/tandemhq/tandem/workflows"
 )
 
-// Register puts every workflow and activity on r. Workflows are registered under
-// the constant type names of workflows/names.go, so a Go rename never orphans a
-// running process.
+// Register puts every workflow and activity on r.
 func Register(r sdkworker.Registry, acts *activities.Activities) {
-	r.RegisterWorkflowWithOptions(workflows.CampaignLaunch, workflow.RegisterOptions{Name: workflows.CampaignLaunchType})
+	RegisterWorkflows(r)
 	r.RegisterActivityWithOptions(acts, activity.RegisterOptions{SkipInvalidStructFunctions: true})
+}
+
+// RegisterWorkflows puts every workflow on r, under the constant type names of
+// workflows/names.go, so a Go rename never orphans a running process. The replay
+// tests use it alone.
+func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
+	r.RegisterWorkflowWithOptions(workflows.CampaignLaunch, workflow.RegisterOptions{Name: workflows.CampaignLaunchType})
 }
 
 // New builds a worker on Tandem's task queue with everything registered.
