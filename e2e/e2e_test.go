@@ -1,0 +1,338 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/tandemhq/tandem/activities"
+	"github.com/tandemhq/tandem/api"
+	"github.com/tandemhq/tandem/devserver"
+	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/store"
+	"github.com/tandemhq/tandem/store/storetest"
+	"github.com/tandemhq/tandem/worker"
+	"github.com/tandemhq/tandem/workflows"
+)
+
+// saveHistory writes the completed campaign's history where the replay test reads
+// it: go test ./e2e -run OverHTTP -save-history. Do it when the workflow's command
+// sequence changes on purpose, keeping the old files for the runs still out there.
+var saveHistory = flag.Bool("save-history", false, "save the campaign's history to workflows/testdata/histories")
+
+// stack is Tandem running in this process, reachable over HTTP.
+type stack struct {
+	t        *testing.T
+	url      string
+	tokens   map[string]string
+	temporal client.Client
+}
+
+// seconds is a policy where a whole campaign fits in a test: deliverables due 5s
+// before launch, readiness 2s before, a few seconds of tracking.
+func seconds() domain.Policy {
+	p := domain.DefaultPolicy()
+	c := &p.Campaign
+	c.BriefReviewSLA, c.ReviseSLA, c.SignOffSLA, c.RetrospectiveSLA = dur(time.Minute), dur(time.Minute), dur(time.Minute), dur(time.Minute)
+	c.ReminderBeforeDue, c.ReadinessLeadTime, c.LaunchSlip = dur(time.Second), dur(2*time.Second), dur(10*time.Second)
+	c.TrackingWindow, c.KPIEvaluationInterval = dur(4*time.Second), dur(2*time.Second)
+	for i := range c.Deliverables {
+		c.Deliverables[i].DueBeforeLaunch = dur(5 * time.Second)
+	}
+	return p
+}
+
+func dur(d time.Duration) domain.Duration { return domain.Duration(d) }
+
+func start(t *testing.T, pol domain.Policy) *stack {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	// Errors only: Temporal warns about every connection it drops at shutdown.
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+
+	srv, err := devserver.Start(ctx, devserver.Options{UIPort: -1, SearchAttributes: workflows.SearchAttributes, Logger: logger})
+	if err != nil {
+		t.Fatalf("start Temporal: %v", err)
+	}
+	t.Cleanup(func() { _ = srv.Stop() })
+
+	st, err := store.Open(ctx, storetest.PostgresDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tokens, err := store.SeedDemo(ctx, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	c, err := client.Dial(client.Options{HostPort: srv.FrontendHostPort(), Namespace: srv.Namespace(), Logger: sdklog.NewStructuredLogger(logger)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	w := worker.New(c, &activities.Activities{Records: st}, sdkworker.Options{})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+
+	h := api.New(api.Config{Temporal: api.NewTemporal(c), Records: st, Policy: pol, Logger: logger, Namespace: srv.Namespace()})
+	hs := httptest.NewServer(h.Handler())
+	t.Cleanup(hs.Close)
+	return &stack{t: t, url: hs.URL, tokens: tokens, temporal: c}
+}
+
+// call sends a JSON request as a demo person and decodes the answer into out
+// (when not nil); it returns the status code.
+func (s *stack) call(who, method, path string, body any, out any, headers ...string) int {
+	s.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, s.url+path, rd)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+s.tokens[who])
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			s.t.Fatalf("%s %s: %v in %s", method, path, err, raw)
+		}
+	}
+	if resp.StatusCode >= 300 {
+		s.t.Logf("%s %s as %s: %d %s", method, path, who, resp.StatusCode, raw)
+	}
+	return resp.StatusCode
+}
+
+// must is call that expects the given status.
+func (s *stack) must(want int, who, method, path string, body, out any, headers ...string) {
+	s.t.Helper()
+	if got := s.call(who, method, path, body, out, headers...); got != want {
+		s.t.Fatalf("%s %s as %s: status %d, want %d", method, path, who, got, want)
+	}
+}
+
+type campaign struct {
+	ID        string             `json:"id"`
+	Stage     domain.Stage       `json:"stage"`
+	Status    domain.Status      `json:"status"`
+	Tasks     []domain.Task      `json:"tasks"`
+	WaitingOn []domain.WaitingOn `json:"waiting_on"`
+	Report    *domain.Report     `json:"report"`
+	KPIs      []domain.KPIResult `json:"kpi_report"`
+}
+
+// waitFor polls the campaign until cond holds, failing after a minute.
+func (s *stack) waitFor(id, what string, cond func(campaign) bool) campaign {
+	s.t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var c campaign
+		s.must(http.StatusOK, "pat", http.MethodGet, "/api/v1/campaigns/"+id, nil, &c)
+		if cond(c) {
+			return c
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("campaign %s never reached %s: stage %s, status %s, waiting on %+v", id, what, c.Stage, c.Status, c.WaitingOn)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// projected waits until the records hold every task of c, as the inbox would show
+// them: the live detail can show a task a moment before its row is written.
+func (s *stack) projected(c campaign) campaign {
+	s.t.Helper()
+	for _, task := range c.Tasks {
+		for tries := 0; s.call("pat", http.MethodGet, "/api/v1/tasks/"+task.ID, nil, nil) != http.StatusOK; tries++ {
+			if tries > 100 {
+				s.t.Fatalf("task %s never reached the records", task.ID)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	return c
+}
+
+func (c campaign) open(keyPrefix string) []domain.Task {
+	var out []domain.Task
+	for _, t := range c.Tasks {
+		if t.IsOpen() && len(t.Key) >= len(keyPrefix) && t.Key[:len(keyPrefix)] == keyPrefix {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// teamMember is the demo person who does each team's work.
+var teamMember = map[domain.Team]string{
+	domain.TeamCreative: "cleo", domain.TeamContent: "colin", domain.TeamWeb: "wes", domain.TeamAnalytics: "ana", domain.TeamLegal: "lee",
+}
+
+func TestCampaignOverHTTPFromBriefToCompleted(t *testing.T) {
+	s := start(t, seconds())
+	brief := map[string]any{
+		"name": "Spring launch", "objective": "Grow trial sign-ups", "audience": "Small business owners",
+		"channels": []string{"email", "paid_search"}, "budget": map[string]any{"amount": 50000, "currency": "EUR"},
+		"launch_at": time.Now().UTC().Add(15 * time.Second).Format(time.RFC3339), "tracking_window": "4s",
+		"kpis":            []map[string]any{{"name": "signups", "target": 1000, "unit": "signups", "direction": "higher"}},
+		"project_manager": "pat", "marketing_ops_manager": "maya",
+	}
+
+	var created, again campaign
+	s.must(http.StatusCreated, "pat", http.MethodPost, "/api/v1/campaigns", brief, &created, "Idempotency-Key", "spring-1")
+	s.must(http.StatusCreated, "pat", http.MethodPost, "/api/v1/campaigns", brief, &again, "Idempotency-Key", "spring-1")
+	if again.ID != created.ID {
+		t.Fatalf("the same Idempotency-Key made two campaigns: %s and %s", created.ID, again.ID)
+	}
+	var list struct{ Items []campaign }
+	s.must(http.StatusOK, "pat", http.MethodGet, "/api/v1/campaigns?owner=pat", nil, &list)
+	if len(list.Items) > 1 {
+		t.Errorf("%d campaigns listed, want the one", len(list.Items))
+	}
+	id := created.ID
+
+	c := s.projected(s.waitFor(id, "brief review task", func(c campaign) bool { return len(c.open("brief_review")) == 1 }))
+	review := c.open("brief_review")[0]
+	s.must(http.StatusForbidden, "pat", http.MethodPost, "/api/v1/tasks/"+review.ID+"/complete", map[string]any{"outcome": "approved"}, nil)
+	s.must(http.StatusOK, "maya", http.MethodPost, "/api/v1/tasks/"+review.ID+"/complete", map[string]any{"outcome": "approved", "comment": "Clear goals"}, nil)
+	s.must(http.StatusConflict, "maya", http.MethodPost, "/api/v1/tasks/"+review.ID+"/complete", map[string]any{"outcome": "approved"}, nil)
+
+	c = s.projected(s.waitFor(id, "production", func(c campaign) bool { return c.Stage == domain.StageProduction && len(c.open("deliverable:")) == 5 }))
+	for _, task := range c.open("deliverable:") {
+		// The inbox of the team shows the task before anyone completes it.
+		var inbox struct{ Items []domain.Task }
+		who := teamMember[task.Team]
+		s.must(http.StatusOK, who, http.MethodGet, fmt.Sprintf("/api/v1/tasks?team=%s&status=open&process_id=%s", task.Team, id), nil, &inbox)
+		if len(inbox.Items) != 1 || inbox.Items[0].ID != task.ID {
+			t.Errorf("inbox of %s = %+v, want %s", task.Team, inbox.Items, task.ID)
+		}
+		s.must(http.StatusOK, who, http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", map[string]any{"outcome": "done"}, nil)
+	}
+
+	c = s.projected(s.waitFor(id, "readiness", func(c campaign) bool { return len(c.open("sign_off:")) == 2 }))
+	for _, task := range c.open("sign_off:") {
+		s.must(http.StatusOK, task.Assignee, http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", map[string]any{"outcome": "approved"}, nil)
+	}
+
+	s.waitFor(id, "launch", func(c campaign) bool { return c.Stage == domain.StageTracking })
+	s.must(http.StatusOK, "ana", http.MethodPost, "/api/v1/campaigns/"+id+"/kpis", map[string]any{"actuals": []map[string]any{{"name": "signups", "value": 1250}}}, nil)
+
+	c = s.projected(s.waitFor(id, "retrospective", func(c campaign) bool { return len(c.open("retrospective:")) == 2 }))
+	if c.Report == nil || len(c.Report.KPIs) != 1 || c.Report.KPIs[0].Attained == nil || !*c.Report.KPIs[0].Attained {
+		t.Fatalf("retrospective report = %+v, want signups attained", c.Report)
+	}
+	for _, task := range c.open("retrospective:") {
+		s.must(http.StatusOK, task.Assignee, http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", map[string]any{"outcome": "done", "comment": "Lessons"}, nil)
+	}
+	// The run's end, not the live query: by then the last records and search attributes are written.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var result workflows.CampaignResult
+	if err := s.temporal.GetWorkflow(ctx, workflows.CampaignWorkflowID(id), "").Get(ctx, &result); err != nil || result.Status != domain.StatusCompleted {
+		t.Fatalf("run ended with %+v, %v; want completed", result, err)
+	}
+	s.must(http.StatusOK, "pat", http.MethodGet, "/api/v1/campaigns/"+id, nil, &c)
+	if c.Status != domain.StatusCompleted || c.Stage != domain.StageRetrospective || len(c.WaitingOn) != 0 {
+		t.Errorf("completed campaign: stage %s, waiting on %+v", c.Stage, c.WaitingOn)
+	}
+
+	// The records agree with the run: the list shows it completed, the timeline tells the story.
+	var stored struct{ Items []campaign }
+	s.must(http.StatusOK, "maya", http.MethodGet, "/api/v1/campaigns?status=completed", nil, &stored)
+	if len(stored.Items) != 1 || stored.Items[0].ID != id {
+		t.Errorf("completed campaigns = %+v", stored.Items)
+	}
+	var timeline struct{ Items []domain.Event }
+	s.must(http.StatusOK, "pat", http.MethodGet, "/api/v1/campaigns/"+id+"/timeline", nil, &timeline)
+	kinds := map[domain.EventKind]int{}
+	for _, e := range timeline.Items {
+		kinds[e.Kind]++
+	}
+	if kinds[domain.EventStarted] != 1 || kinds[domain.EventEnded] != 1 || kinds[domain.EventStage] != 7 || kinds[domain.EventTaskCompleted] != 10 {
+		t.Errorf("timeline events by kind = %v", kinds)
+	}
+	var notes struct{ Items []domain.Notification }
+	s.must(http.StatusOK, "cleo", http.MethodGet, "/api/v1/notifications", nil, &notes)
+	if len(notes.Items) == 0 {
+		t.Error("cleo was never told about the creative task")
+	}
+
+	// The Temporal UI can find the run by its search attributes.
+	desc, err := s.temporal.DescribeWorkflowExecution(ctx, workflows.CampaignWorkflowID(id), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	attrs := desc.WorkflowExecutionInfo.SearchAttributes.GetIndexedFields()
+	for _, name := range []string{"TandemProcess", "TandemStage", "TandemStatus", "TandemOwner"} {
+		if attrs[name] == nil {
+			t.Errorf("search attribute %s missing on the run", name)
+		}
+	}
+	if got := string(attrs["TandemStatus"].GetData()); got != `"completed"` {
+		t.Errorf("TandemStatus = %s, want completed", got)
+	}
+	if *saveHistory {
+		s.saveHistory(ctx, workflows.CampaignWorkflowID(id), "campaign-completed.json")
+	}
+}
+
+func (s *stack) saveHistory(ctx context.Context, workflowID, name string) {
+	s.t.Helper()
+	var events []*historypb.HistoryEvent
+	it := s.temporal.GetWorkflowHistory(ctx, workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		events = append(events, e)
+	}
+	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&historypb.History{Events: events})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	path := filepath.Join("..", "workflows", "testdata", "histories", name)
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Logf("saved %d events to %s", len(events), path)
+}
