@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+)
+
+// flags is a command's flag set whose defaults come from TANDEM_* variables.
+type flags struct{ *flag.FlagSet }
+
+func newFlags(name string) flags {
+	fs := flag.NewFlagSet("tandem "+name, flag.ContinueOnError)
+	return flags{fs}
+}
+
+// str defines a string flag whose default is $env, else def.
+func (f flags) str(name, env, def, help string) *string {
+	if v, ok := os.LookupEnv(env); ok {
+		def = v
+	}
+	return f.String(name, def, fmt.Sprintf("%s ($%s)", help, env))
+}
+
+// num defines an int flag whose default is $env, else def.
+func (f flags) num(name, env string, def int, help string) *int {
+	if v, err := strconv.Atoi(os.Getenv(env)); err == nil {
+		def = v
+	}
+	return f.Int(name, def, fmt.Sprintf("%s ($%s)", help, env))
+}
+
+// services is the configuration the api and worker commands share.
+type services struct {
+	db, temporal, namespace, http, policy, uiURL *string
+}
+
+func serviceFlags(f flags, defaultHTTP string) services {
+	return services{
+		db:        f.str("db", "TANDEM_DB", "tandem.db", "records database: a postgres:// URL or a SQLite file"),
+		temporal:  f.str("temporal", "TANDEM_TEMPORAL_ADDRESS", "127.0.0.1:7233", "Temporal frontend host:port"),
+		namespace: f.str("namespace", "TANDEM_NAMESPACE", "default", "Temporal namespace"),
+		http:      f.str("http", "TANDEM_HTTP", defaultHTTP, "listen address"),
+		policy:    f.str("policy", "TANDEM_POLICY", "", "policy YAML file (built-in defaults when empty)"),
+		uiURL:     f.str("ui-url", "TANDEM_UI_URL", "", "Temporal Web UI base URL, for links in API answers"),
+	}
+}
+
+// temporalLogger passes the SDK's own logging on at warn level and above: its info
+// lines (every poll, every start) would drown Tandem's.
+func temporalLogger(l *slog.Logger) sdklog.Logger {
+	return sdklog.NewStructuredLogger(slog.New(warnOnly{l.Handler()}))
+}
+
+type warnOnly struct{ slog.Handler }
+
+func (w warnOnly) Enabled(ctx context.Context, level slog.Level) bool {
+	return level >= slog.LevelWarn && w.Handler.Enabled(ctx, level)
+}
+
+func clientOptions(hostPort, namespace string, l *slog.Logger) client.Options {
+	return client.Options{HostPort: hostPort, Namespace: namespace, Logger: temporalLogger(l)}
+}

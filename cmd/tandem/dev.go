@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/tandemhq/tandem/activities"
+	"github.com/tandemhq/tandem/api"
+	"github.com/tandemhq/tandem/devserver"
+	"github.com/tandemhq/tandem/policy"
+	"github.com/tandemhq/tandem/store"
+	"github.com/tandemhq/tandem/worker"
+	"github.com/tandemhq/tandem/workflows"
+)
+
+func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logger) error {
+	started := time.Now()
+	f := newFlags("dev")
+	dataDir := f.str("data-dir", "TANDEM_DATA_DIR", ".tandem", "where Temporal's and Tandem's files are kept across restarts")
+	httpAddr := f.str("http", "TANDEM_HTTP", "127.0.0.1:8080", "API listen address")
+	temporalPort := f.num("temporal-port", "TANDEM_TEMPORAL_PORT", 7233, "embedded Temporal frontend port")
+	uiPort := f.num("ui-port", "TANDEM_UI_PORT", 8233, "Temporal Web UI port")
+	db := f.str("db", "TANDEM_DB", "", "records database (default <data-dir>/tandem.db)")
+	policyPath := f.str("policy", "TANDEM_POLICY", "", "policy YAML file (built-in defaults when empty)")
+	uiWrite := f.Bool("ui-write-actions", false, "let the Temporal UI signal, update, terminate and reset runs (operators only)")
+	if err := f.Parse(args); err != nil {
+		return err
+	}
+	pol, err := policy.Load(*policyPath)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	if *db == "" {
+		*db = filepath.Join(*dataDir, "tandem.db")
+	}
+
+	temporal, err := devserver.Start(ctx, devserver.Options{
+		DataDir: *dataDir, FrontendPort: *temporalPort, UIPort: *uiPort,
+		SearchAttributes: workflows.SearchAttributes, UIWriteActions: *uiWrite, Logger: logger,
+	})
+	if err != nil {
+		return fmt.Errorf("start Temporal: %w", err)
+	}
+	defer temporal.Stop()
+
+	st, err := store.Open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	tokensPath := filepath.Join(*dataDir, "demo-tokens.json")
+	tokens, err := seedDemo(ctx, st, tokensPath)
+	if err != nil {
+		return err
+	}
+
+	c, err := client.DialContext(ctx, clientOptions(temporal.FrontendHostPort(), temporal.Namespace(), logger))
+	if err != nil {
+		return fmt.Errorf("connect to the embedded Temporal: %w", err)
+	}
+	defer c.Close()
+	w := worker.New(c, &activities.Activities{Records: st}, sdkworker.Options{})
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	defer w.Stop()
+
+	srv := api.New(api.Config{
+		Temporal: api.NewTemporal(c), Records: st, Policy: pol, Logger: logger,
+		TemporalUIURL: temporal.UIURL(), Namespace: temporal.Namespace(),
+	})
+	httpSrv := api.NewHTTPServer(*httpAddr, srv.Handler())
+	ln, err := net.Listen("tcp", *httpAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *httpAddr, err)
+	}
+	banner(stdout, devInfo{
+		api: "http://" + hostPort(ln.Addr()), ui: temporal.UIURL(), temporal: temporal.FrontendHostPort(),
+		namespace: temporal.Namespace(), dataDir: *dataDir, db: *db, tokensPath: tokensPath,
+		token: tokens["pat"], ready: time.Since(started),
+	})
+	go func() { _ = httpSrv.Serve(ln) }()
+	<-ctx.Done()
+	logger.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return httpSrv.Shutdown(shutdown)
+}
+
+// seedDemo makes sure the demo directory exists and that demo-tokens.json holds a
+// working token per person: tokens still valid from an earlier run are kept, so a
+// restart does not invalidate what people pasted.
+func seedDemo(ctx context.Context, st *store.Store, path string) (map[string]string, error) {
+	existing := map[string]string{}
+	switch b, err := os.ReadFile(path); {
+	case err == nil:
+		if err := json.Unmarshal(b, &existing); err != nil {
+			return nil, fmt.Errorf("%s is not a JSON object of handle to token (delete it to get new tokens): %w", path, err)
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, err
+	}
+	tokens, err := store.SeedDemo(ctx, st, existing)
+	if err != nil {
+		return nil, fmt.Errorf("seed demo directory: %w", err)
+	}
+	b, err := json.MarshalIndent(tokens, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	// The tokens are credentials: readable by their owner only.
+	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+		return nil, err
+	}
+	return tokens, os.Chmod(path, 0o600)
+}
+
+// hostPort makes a listen address clickable: an unspecified host becomes localhost.
+func hostPort(a net.Addr) string {
+	host, port, _ := net.SplitHostPort(a.String())
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+type devInfo struct {
+	api, ui, temporal, namespace, dataDir, db, tokensPath, token string
+	ready                                                        time.Duration
+}
+
+func banner(w io.Writer, d devInfo) {
+	launch := time.Now().UTC().Add(30 * 24 * time.Hour).Truncate(time.Hour).Format(time.RFC3339)
+	body := fmt.Sprintf(`{"name":"Spring launch","objective":"Grow trial sign-ups","audience":"Small business owners",`+
+		`"channels":["email","paid_search"],"budget":{"amount":50000,"currency":"EUR"},"launch_at":"%s",`+
+		`"kpis":[{"name":"signups","target":1000,"unit":"signups","direction":"higher"}],`+
+		`"project_manager":"pat","marketing_ops_manager":"maya"}`, launch)
+	ui := d.ui
+	if ui == "" {
+		ui = "(disabled)"
+	} else {
+		ui += "/namespaces/" + d.namespace + "/workflows"
+	}
+	fmt.Fprintf(w, `
+Tandem dev is ready (%s).
+
+  API          %s/api/v1   (OpenAPI: %s/api/v1/openapi.json)
+  Temporal UI  %s
+  Temporal     %s, namespace %s
+  Data         %s (records: %s)
+  Demo tokens  %s
+               pat: project manager, maya: marketing ops, cleo: creative, colin: content,
+               wes: web, ana: analytics, lee: legal, finn: finance, hana: hr, dana: director, ada: admin
+
+Launch a campaign as pat:
+
+  curl -sS -X POST %s/api/v1/campaigns \
+    -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \
+    -d '%s'
+
+Stop with Ctrl-C; start again with the same --data-dir and every process continues where it was.
+`, d.ready.Round(time.Millisecond), d.api, d.api, ui, d.temporal, d.namespace, d.dataDir, strings.TrimPrefix(d.db, "sqlite:"), d.tokensPath, d.api, d.token, body)
+}

@@ -1,0 +1,70 @@
+// Command tandem runs Tandem: `tandem dev` runs everything in one process;
+// `api`, `worker` and `migrate` are the separate services of a deployment;
+// `policy default` prints the built-in policy. Configuration comes from TANDEM_*
+// environment variables; flags override them.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `Tandem runs cross-team processes (campaign launches, hiring, risks) on Temporal.
+
+Usage:
+  tandem dev                  everything in one process: Temporal, its Web UI, worker, API
+  tandem api                  the HTTP API
+  tandem worker               the Temporal worker
+  tandem migrate              create or update the database schema
+  tandem policy default       print the built-in policy as YAML
+  tandem healthcheck URL      exit 0 when URL answers 2xx (for container health checks)
+
+Run 'tandem COMMAND -h' for the flags of a command. Every flag can also be set by
+its TANDEM_* environment variable, shown with the flag.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "tandem:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, usage)
+		return errors.New("a command is required")
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "dev":
+		return runDev(ctx, rest, stdout, logger)
+	case "api":
+		return runAPI(ctx, rest, logger)
+	case "worker":
+		return runWorker(ctx, rest, logger)
+	case "migrate":
+		return runMigrate(ctx, rest, logger)
+	case "policy":
+		return runPolicy(rest, stdout)
+	case "healthcheck":
+		return runHealthcheck(ctx, rest)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(os.Stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/tandemhq/tandem/activities"
+	"github.com/tandemhq/tandem/api"
+	"github.com/tandemhq/tandem/policy"
+	"github.com/tandemhq/tandem/store"
+	"github.com/tandemhq/tandem/worker"
+)
+
+func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
+	f := newFlags("api")
+	cfg := serviceFlags(f, ":8080")
+	if err := f.Parse(args); err != nil {
+		return err
+	}
+	pol, err := policy.Load(*cfg.policy)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, *cfg.db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	// Lazy: the API starts, and answers 503 from /readyz, while Temporal is still coming up.
+	c, err := client.NewLazyClient(clientOptions(*cfg.temporal, *cfg.namespace, logger))
+	if err != nil {
+		return fmt.Errorf("temporal client: %w", err)
+	}
+	defer c.Close()
+	srv := api.New(api.Config{
+		Temporal: api.NewTemporal(c), Records: st, Policy: pol, Logger: logger,
+		TemporalUIURL: *cfg.uiURL, Namespace: *cfg.namespace,
+	})
+	logger.Info("tandem api listening", "addr", *cfg.http, "temporal", *cfg.temporal, "namespace", *cfg.namespace)
+	return serve(ctx, api.NewHTTPServer(*cfg.http, srv.Handler()), logger)
+}
+
+func runWorker(ctx context.Context, args []string, logger *slog.Logger) error {
+	f := newFlags("worker")
+	cfg := serviceFlags(f, ":8081")
+	if err := f.Parse(args); err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, *cfg.db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	c, err := client.DialContext(ctx, clientOptions(*cfg.temporal, *cfg.namespace, logger))
+	if err != nil {
+		return fmt.Errorf("connect to Temporal at %s: %w", *cfg.temporal, err)
+	}
+	defer c.Close()
+	w := worker.New(c, &activities.Activities{Records: st}, sdkworker.Options{})
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	defer w.Stop()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"status":"ok"}`)
+	})
+	mux.Handle("GET /metrics", promhttp.Handler())
+	logger.Info("tandem worker polling", "task_queue", "tandem", "temporal", *cfg.temporal, "health", *cfg.http)
+	return serve(ctx, api.NewHTTPServer(*cfg.http, mux), logger)
+}
+
+func runMigrate(ctx context.Context, args []string, logger *slog.Logger) error {
+	f := newFlags("migrate")
+	db := f.str("db", "TANDEM_DB", "tandem.db", "records database: a postgres:// URL or a SQLite file")
+	if err := f.Parse(args); err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	logger.Info("schema up to date")
+	return nil
+}
+
+func runPolicy(args []string, stdout io.Writer) error {
+	if len(args) != 1 || args[0] != "default" {
+		return errors.New("usage: tandem policy default")
+	}
+	_, err := stdout.Write(policy.Default())
+	return err
+}
+
+func runHealthcheck(ctx context.Context, args []string) error {
+	if len(args) != 1 {
+		return errors.New("usage: tandem healthcheck URL")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, args[0], nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s answered %s", args[0], resp.Status)
+	}
+	return nil
+}
+
+// serve runs srv until ctx ends, then shuts it down gracefully.
+func serve(ctx context.Context, srv *http.Server, logger *slog.Logger) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("listen on %s: %w", srv.Addr, err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdown)
+}
