@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tandemhq/tandem/policy"
+	"github.com/tandemhq/tandem/store"
+)
+
+func TestPolicyDefaultPrintsTheBuiltInPolicy(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"policy", "default"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := policy.Parse(out.Bytes()); err != nil || !strings.Contains(out.String(), "launch_slip: 72h") {
+		t.Errorf("printed policy does not read back (%v):\n%s", err, out.String())
+	}
+	if err := run(context.Background(), []string{"policy"}, &out); err == nil {
+		t.Error("policy without default was accepted")
+	}
+}
+
+func TestUnknownCommandFails(t *testing.T) {
+	if err := run(context.Background(), []string{"launch"}, &bytes.Buffer{}); err == nil {
+		t.Error("an unknown command was accepted")
+	}
+	if err := run(context.Background(), nil, &bytes.Buffer{}); err == nil {
+		t.Error("no command was accepted")
+	}
+}
+
+func TestHealthcheck(t *testing.T) {
+	status := http.StatusOK
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(status) }))
+	defer srv.Close()
+	if err := run(context.Background(), []string{"healthcheck", srv.URL}, &bytes.Buffer{}); err != nil {
+		t.Errorf("healthy: %v", err)
+	}
+	status = http.StatusServiceUnavailable
+	if err := run(context.Background(), []string{"healthcheck", srv.URL}, &bytes.Buffer{}); err == nil {
+		t.Error("503 passed the health check")
+	}
+}
+
+func TestSeedDemoKeepsTokensAcrossRestarts(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := store.Open(ctx, filepath.Join(dir, "tandem.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "demo-tokens.json")
+	first, err := seedDemo(ctx, st, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("demo-tokens.json mode = %v (%v), want 0600", fi.Mode().Perm(), err)
+	}
+	p, err := st.PersonByToken(ctx, first["maya"])
+	if err != nil || p.Handle != "maya" {
+		t.Fatalf("maya's demo token resolves to %+v (%v)", p, err)
+	}
+	second, err := seedDemo(ctx, st, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second["maya"] != first["maya"] || len(second) != len(first) {
+		t.Error("a restart replaced tokens people may have pasted")
+	}
+	var onDisk map[string]string
+	b, _ := os.ReadFile(path)
+	if err := json.Unmarshal(b, &onDisk); err != nil || onDisk["pat"] != first["pat"] {
+		t.Errorf("demo-tokens.json = %s (%v)", b, err)
+	}
+	if err := os.WriteFile(path, []byte("not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seedDemo(ctx, st, path); err == nil {
+		t.Error("a corrupt demo-tokens.json was accepted silently")
+	}
+}

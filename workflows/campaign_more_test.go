@@ -1,0 +1,114 @@
+package workflows
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+func TestReassignedTaskIsCompletedByTheNewAssignee(t *testing.T) {
+	h := newHarness(t)
+	h.approveBrief(time.Hour)
+	h.at(2*time.Hour, func() {
+		assets := h.openTask(keyDeliverable + "assets")
+		h.ok("reassign to cleo", UpdateReassignTask, ReassignTaskInput{TaskID: assets.ID, Actor: pat, Assignee: "cleo", Reason: "Cleo knows the brand"})
+	})
+	h.at(3*time.Hour, func() {
+		assets := h.openTask(keyDeliverable + "assets")
+		if assets.Assignee != "cleo" {
+			t.Errorf("assignee = %q, want cleo", assets.Assignee)
+		}
+		other := domain.Actor{Handle: "cory", Team: domain.TeamCreative, Roles: []domain.Role{domain.RoleCreative}}
+		h.refused("another designer", domain.CodeForbidden, UpdateCompleteTask, completion(assets, other, domain.OutcomeDone, "", nil))
+		h.complete(assets, cleo, domain.OutcomeDone, "", nil)
+	})
+	h.cancelAt(4 * time.Hour)
+	h.run(CampaignInput{Brief: testBrief()})
+	var told bool
+	for _, n := range h.recs.notificationsOf(domain.NotifyAssigned) {
+		told = told || (n.Recipient == "cleo" && n.Subject == "Task reassigned to you: Creative assets for \"Spring launch\"")
+	}
+	if !told {
+		t.Error("cleo was not told about the reassignment")
+	}
+	if n := len(h.recs.eventsOf(domain.EventTaskReassign)); n != 1 {
+		t.Errorf("%d reassignment events, want 1", n)
+	}
+}
+
+func TestAddedTaskHoldsProductionUntilDone(t *testing.T) {
+	h := newHarness(t)
+	h.approveBrief(time.Hour)
+	h.at(2*time.Hour, func() {
+		h.ok("PM adds a video", UpdateAddTask, AddTaskInput{Actor: pat, Title: "Launch video", Team: domain.TeamCreative, Role: domain.RoleCreative, DueAt: t0.Add(20 * day)})
+		h.refused("creative adds a task", domain.CodeForbidden, UpdateAddTask, AddTaskInput{Actor: cleo, Title: "x", Team: domain.TeamCreative, Role: domain.RoleCreative, DueAt: t0.Add(20 * day)})
+		h.refused("task due in the past", domain.CodeInvalid, UpdateAddTask, AddTaskInput{Actor: pat, Title: "x", Team: domain.TeamCreative, Role: domain.RoleCreative, DueAt: t0})
+	})
+	h.at(3*time.Hour, func() {
+		for _, task := range h.detail().Tasks {
+			if task.IsOpen() && task.Title != "Launch video" {
+				h.complete(task, actorFor[task.Team], domain.OutcomeDone, "", nil)
+			}
+		}
+	})
+	h.at(4*time.Hour, func() {
+		d := h.detail()
+		if d.Stage != domain.StageProduction || len(d.WaitingOn) != 1 || d.WaitingOn[0].Title != "Launch video" {
+			t.Errorf("stage %s waiting on %+v, want production waiting on the added task", d.Stage, d.WaitingOn)
+		}
+		h.complete(h.openTask(keyAdded), cleo, domain.OutcomeDone, "", nil)
+	})
+	h.at(5*time.Hour, func() {
+		if s := h.detail().Stage; s != domain.StageReadiness {
+			t.Errorf("stage = %s, want readiness once the added task is done", s)
+		}
+	})
+	h.cancelAt(6 * time.Hour)
+	h.run(CampaignInput{Brief: testBrief()})
+}
+
+// TestSearchAttributesFollowTheCampaign asserts what the Temporal UI can filter on
+// after each step: the stage, the status, whom the run waits on and the next due time.
+func TestSearchAttributesFollowTheCampaign(t *testing.T) {
+	h := newHarness(t)
+	type upsert struct {
+		stage, status string
+		waiting       []string
+		nextDue       *time.Time
+	}
+	var seen []upsert
+	h.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		sa := args.Get(0).(temporal.SearchAttributes)
+		u := upsert{}
+		u.stage, _ = sa.GetKeyword(AttrStage)
+		u.status, _ = sa.GetKeyword(AttrStatus)
+		u.waiting, _ = sa.GetKeywordList(AttrWaitingOn)
+		if due, ok := sa.GetTime(AttrNextDue); ok {
+			u.nextDue = &due
+		}
+		seen = append(seen, u)
+	}).Return(nil)
+	h.at(time.Hour, func() {
+		h.complete(h.openTask(keyBriefReview), maya, domain.OutcomeRejected, "Not this quarter", nil)
+	})
+	h.run(CampaignInput{Brief: testBrief()})
+
+	if len(seen) < 3 {
+		t.Fatalf("%d upserts, want one per step", len(seen))
+	}
+	review := seen[1] // after the brief review task opened
+	wantDue := t0.Add(48 * time.Hour)
+	if review.stage != "brief_review" || review.status != "active" ||
+		!slices.Equal(review.waiting, []string{"person:maya", "team:marketing-ops"}) || review.nextDue == nil || !review.nextDue.Equal(wantDue) {
+		t.Errorf("during review: %+v (due %v), want brief_review/active waiting on maya and marketing-ops, due %s", review, review.nextDue, wantDue)
+	}
+	last := seen[len(seen)-1]
+	if last.status != "rejected" || len(last.waiting) != 0 || last.nextDue != nil {
+		t.Errorf("after rejection: %+v, want rejected, waiting on nobody, no due time", last)
+	}
+}
