@@ -20,7 +20,8 @@ type Records interface {
 // Activities are the side effects workflows ask for. Register a pointer to one
 // value with the worker; workflows call the methods through a nil *Activities.
 type Activities struct {
-	Records Records
+	Records   Records
+	Directory Directory
 }
 
 // ErrTypeBadRecord is the application error type of a batch the records refuse as

@@ -382,7 +382,8 @@ type Report struct {
 	LaunchSlipped bool               `json:"launch_slipped"`
 }
 
-// TimeInStage sums the time spent per stage; an open span counts up to now.
+// TimeInStage sums the time spent per stage, to the second; an open span counts
+// up to now.
 func TimeInStage(spans []StageSpan, now time.Time) map[Stage]Duration {
 	out := map[Stage]Duration{}
 	for _, s := range spans {
@@ -391,6 +392,9 @@ func TimeInStage(spans []StageSpan, now time.Time) map[Stage]Duration {
 			end = *s.Left
 		}
 		out[s.Stage] += Duration(end.Sub(s.Entered))
+	}
+	for st, d := range out {
+		out[st] = Duration(d.D().Round(time.Second))
 	}
 	return out
 }

@@ -99,3 +99,17 @@ func ActorOf(p Person) Actor { return Actor{Handle: p.Handle, Team: p.Team, Role
 
 // HasRole reports whether the actor holds role r.
 func (a Actor) HasRole(r Role) bool { return slices.Contains(a.Roles, r) }
+
+// PersonRef is what processes need to know of a person to route work: no name,
+// no e-mail, so it can travel through workflow histories.
+type PersonRef struct {
+	Handle  string `json:"handle"`
+	Team    Team   `json:"team"`
+	Roles   []Role `json:"roles"`
+	Manager string `json:"manager,omitempty"`
+}
+
+// Ref returns p without its personal data.
+func (p Person) Ref() PersonRef {
+	return PersonRef{Handle: p.Handle, Team: p.Team, Roles: p.Roles, Manager: p.Manager}
+}

@@ -100,6 +100,7 @@ const (
 	EventTaskCancelled EventKind = "task_cancelled"
 	EventTaskReassign  EventKind = "task_reassigned"
 	EventTaskOverdue   EventKind = "task_overdue"
+	EventTaskEscalated EventKind = "task_escalated"
 	EventChanged       EventKind = "changed"
 	EventLaunchSlipped EventKind = "launch_slipped"
 	EventKPIRecorded   EventKind = "kpi_recorded"

@@ -92,7 +92,7 @@ func start(t *testing.T, pol domain.Policy) *stack {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	w := worker.New(c, &activities.Activities{Records: st}, sdkworker.Options{})
+	w := worker.New(c, &activities.Activities{Records: st, Directory: st}, sdkworker.Options{})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

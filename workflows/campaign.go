@@ -295,7 +295,7 @@ func (c *campaign) planning(ctx workflow.Context) error {
 	if err := c.setStage(ctx, domain.StagePlanning); err != nil {
 		return err
 	}
-	c.replan(ctx, "planned")
+	c.replan(ctx, "made")
 	return c.save(ctx)
 }
 

@@ -24,9 +24,14 @@ type taskSpec struct {
 	Assignee    string
 	RequestedBy string
 	DueAt       time.Time
+	// RemindAt is when the task's people are reminded; zero means the machinery's
+	// default, reminderBefore the due time.
+	RemindAt time.Time
 	// check validates the data of a completion beyond outcome and comment, e.g. a
 	// revised brief; nil accepts any data.
 	check func(domain.Completion) error
+	// notice is what the task's people are told when it opens; empty means "New task: <title>".
+	notice string
 }
 
 // humanTasks is the human-task machinery every process shares: it opens tasks,
@@ -48,6 +53,7 @@ type humanTasks struct {
 	seq     int
 	order   []string // task IDs in the order opened, for deterministic iteration
 	byID    map[string]*domain.Task
+	specs   map[string]taskSpec // what each task was opened with, for its escalation
 	checks  map[string]func(domain.Completion) error
 	stops   map[string]workflow.CancelFunc // per open task: stops its reminder and due timers
 	overdue map[string]bool
@@ -57,7 +63,7 @@ func newHumanTasks(rec *recorder, workflowID string, reminderBefore time.Duratio
 	return &humanTasks{
 		process: rec.process, processID: rec.processID, workflowID: workflowID, rec: rec,
 		reminderBefore: reminderBefore, managers: managers,
-		byID: map[string]*domain.Task{}, checks: map[string]func(domain.Completion) error{},
+		byID: map[string]*domain.Task{}, specs: map[string]taskSpec{}, checks: map[string]func(domain.Completion) error{},
 		stops: map[string]workflow.CancelFunc{}, overdue: map[string]bool{},
 	}
 }
@@ -85,12 +91,17 @@ func (h *humanTasks) open(ctx workflow.Context, s taskSpec) *domain.Task {
 	}
 	h.order = append(h.order, t.ID)
 	h.byID[t.ID] = t
+	h.specs[t.ID] = s
 	if s.check != nil {
 		h.checks[t.ID] = s.check
 	}
 	h.rec.task(*t)
 	h.rec.event(now, domain.EventTaskOpened, "", t.ID, "Task %q opened for %s, due %s", t.Title, whoFor(*t), t.DueAt.Format(time.RFC3339))
-	h.rec.notifyTask(now, domain.NotifyAssigned, *t, "New task: "+t.Title)
+	if s.notice == "" {
+		h.rec.notifyTask(now, domain.NotifyAssigned, *t, "New task: "+t.Title)
+	} else {
+		h.rec.notifyTask(now, domain.NotifyEscalated, *t, s.notice)
+	}
 	h.watch(ctx, t.ID)
 	return t
 }
@@ -111,8 +122,11 @@ func (h *humanTasks) watch(ctx workflow.Context, id string) {
 	h.stops[id] = stop
 	workflow.Go(tctx, func(ctx workflow.Context) {
 		t := h.byID[id]
-		if h.reminderBefore > 0 {
-			remindAt := t.DueAt.Add(-h.reminderBefore)
+		remindAt := h.specs[id].RemindAt
+		if remindAt.IsZero() && h.reminderBefore > 0 {
+			remindAt = t.DueAt.Add(-h.reminderBefore)
+		}
+		if !remindAt.IsZero() {
 			if d := remindAt.Sub(workflow.Now(ctx)); d > 0 {
 				if workflow.NewTimerWithOptions(ctx, d, workflow.TimerOptions{Summary: "reminder: " + t.Title}).Get(ctx, nil) != nil {
 					return
@@ -183,6 +197,55 @@ func (h *humanTasks) cancelOpen(ctx workflow.Context, reason string, match func(
 			h.cancel(ctx, id, reason)
 		}
 	}
+}
+
+// escalation says where an escalated task goes: to a person, or to everyone
+// holding a role in a team when Assignee is empty.
+type escalation struct {
+	Assignee string
+	Team     domain.Team
+	Role     domain.Role
+	DueAt    time.Time
+	RemindAt time.Time
+	Why      string // in words, for the timeline: "not approved within the 24h SLA"
+}
+
+// escalate expires an open task and opens its successor one level up, for the
+// same decision: same kind, key and checks, a new owner and due time. Both the
+// old and the new owner are told. It returns the new task; the caller flushes.
+func (h *humanTasks) escalate(ctx workflow.Context, id string, to escalation) *domain.Task {
+	old := h.byID[id]
+	h.close(ctx, old, domain.TaskExpired)
+	spec := h.specs[id]
+	spec.Assignee, spec.Team, spec.Role, spec.DueAt, spec.RemindAt = to.Assignee, to.Team, to.Role, to.DueAt, to.RemindAt
+	subject := fmt.Sprintf("Escalated: %q, %s", old.Title, to.Why)
+	spec.notice = subject + "; it is now yours"
+	next := h.open(ctx, spec)
+	next.EscalationLevel = old.EscalationLevel + 1
+	h.rec.task(*next)
+	now := workflow.Now(ctx)
+	h.rec.event(now, domain.EventTaskEscalated, "", next.ID, "%q escalated from %s to %s (level %d): %s",
+		old.Title, whoFor(*old), whoFor(*next), next.EscalationLevel, to.Why)
+	h.rec.notifyTask(now, domain.NotifyEscalated, *old, subject+"; it has passed to "+whoFor(*next))
+	return next
+}
+
+// latest returns the most recent task opened with key (an escalated decision's
+// current task), or nil.
+func (h *humanTasks) latest(key string) *domain.Task {
+	for i := len(h.order) - 1; i >= 0; i-- {
+		if t := h.byID[h.order[i]]; t.Key == key {
+			return t
+		}
+	}
+	return nil
+}
+
+// awaitKey blocks until the current task for key is no longer open, following
+// escalations, and returns it.
+func (h *humanTasks) awaitKey(ctx workflow.Context, key string) (*domain.Task, error) {
+	err := workflow.Await(ctx, func() bool { t := h.latest(key); return t != nil && !t.IsOpen() && t.Status != domain.TaskExpired })
+	return h.latest(key), err
 }
 
 // await blocks until none of the tasks is open any more.

@@ -20,7 +20,9 @@ func (c *campaign) showProgress(ctx workflow.Context) error {
 	var waiting []string
 	var next time.Time
 	for _, t := range open {
-		waiting = append(waiting, "team:"+string(t.Team))
+		if t.Team != "" {
+			waiting = append(waiting, "team:"+string(t.Team))
+		}
 		if t.Assignee != "" {
 			waiting = append(waiting, "person:"+t.Assignee)
 		}

@@ -78,7 +78,7 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 		return fmt.Errorf("connect to the embedded Temporal: %w", err)
 	}
 	defer c.Close()
-	w := worker.New(c, &activities.Activities{Records: st}, sdkworker.Options{})
+	w := worker.New(c, &activities.Activities{Records: st, Directory: st}, sdkworker.Options{})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}

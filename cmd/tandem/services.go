@@ -65,7 +65,7 @@ func runWorker(ctx context.Context, args []string, logger *slog.Logger) error {
 		return fmt.Errorf("connect to Temporal at %s: %w", *cfg.temporal, err)
 	}
 	defer c.Close()
-	w := worker.New(c, &activities.Activities{Records: st}, sdkworker.Options{})
+	w := worker.New(c, &activities.Activities{Records: st, Directory: st}, sdkworker.Options{})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}

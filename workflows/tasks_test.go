@@ -1,0 +1,104 @@
+package workflows
+
+import (
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/tandemhq/tandem/activities"
+	"github.com/tandemhq/tandem/domain"
+)
+
+// escalatingApproval is a test-only process on the task machinery: one approval
+// with a 10h SLA, a reminder at half of it, and an escalation to the approver's
+// manager each time the SLA passes.
+func escalatingApproval(ctx workflow.Context) (domain.Task, error) {
+	rec := newRecorder(ctx, domain.ProcessHiring, "hir_test00000001")
+	managers := map[string]string{"finn": "dana", "dana": ""}
+	h := newHumanTasks(rec, "hiring/hir_test00000001", 0, func() []string { return []string{"pat"} })
+	if err := h.register(ctx); err != nil {
+		return domain.Task{}, err
+	}
+	sla := 10 * time.Hour
+	due := func() (time.Time, time.Time) {
+		now := workflow.Now(ctx)
+		return now.Add(sla), now.Add(sla / 2)
+	}
+	h.onOverdue = func(ctx workflow.Context, t domain.Task) {
+		if next := managers[t.Assignee]; next != "" {
+			d, r := due()
+			h.escalate(ctx, t.ID, escalation{Assignee: next, DueAt: d, RemindAt: r, Why: "not decided within the 10h SLA"})
+			_ = rec.flush(ctx)
+		}
+	}
+	d, r := due()
+	h.open(ctx, taskSpec{Kind: domain.KindApproval, Key: "step:finance", Title: "Approve the budget", Team: domain.TeamFinance, Role: domain.RoleFinance, Assignee: "finn", RequestedBy: "pat", DueAt: d, RemindAt: r})
+	if err := rec.flush(ctx); err != nil {
+		return domain.Task{}, err
+	}
+	t, err := h.awaitKey(ctx, "step:finance")
+	if err != nil {
+		return domain.Task{}, err
+	}
+	return *t, workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+}
+
+func TestEscalationExpiresTheTaskAndOpensOneForTheManager(t *testing.T) {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.SetStartTime(t0)
+	recs := &fakeRecords{tasks: map[string]domain.Task{}}
+	env.RegisterWorkflow(escalatingApproval)
+	env.RegisterActivity(&activities.Activities{Records: recs})
+	h := &harness{t: t, env: env, recs: recs}
+	dana := domain.Actor{Handle: "dana", Team: domain.TeamLeadership, Roles: []domain.Role{domain.RoleDirector}}
+	finn := domain.Actor{Handle: "finn", Team: domain.TeamFinance, Roles: []domain.Role{domain.RoleFinance}}
+
+	var first domain.Task
+	env.RegisterDelayedCallback(func() {
+		for _, task := range recs.tasks {
+			first = task
+		}
+		if n := len(recs.notificationsOf(domain.NotifyReminder)); n != 1 {
+			t.Errorf("%d reminders at 6h, want one at half the SLA", n)
+		}
+	}, 6*time.Hour)
+	env.RegisterDelayedCallback(func() {
+		h.refused("finn decides after the escalation", domain.CodeConflict, UpdateCompleteTask, completion(first, finn, domain.OutcomeApproved, "", nil))
+		var current domain.Task
+		for _, task := range recs.tasks {
+			if task.IsOpen() {
+				current = task
+			}
+		}
+		if current.Assignee != "dana" || current.EscalationLevel != 1 || current.Key != "step:finance" {
+			t.Errorf("after the SLA the open task is %+v, want dana's, level 1", current)
+		}
+		h.complete(current, dana, domain.OutcomeApproved, "", nil)
+	}, 11*time.Hour)
+	env.ExecuteWorkflow(escalatingApproval)
+	h.checkSent()
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var decided domain.Task
+	_ = env.GetWorkflowResult(&decided)
+	if decided.CompletedBy != "dana" || decided.Outcome != domain.OutcomeApproved {
+		t.Errorf("decision = %+v, want dana's approval", decided)
+	}
+	if recs.tasks[first.ID].Status != domain.TaskExpired {
+		t.Errorf("finn's task is %s, want expired", recs.tasks[first.ID].Status)
+	}
+	told := map[string]int{}
+	for _, n := range recs.notificationsOf(domain.NotifyEscalated) {
+		told[n.Recipient]++
+	}
+	if told["finn"] != 1 || told["dana"] != 1 {
+		t.Errorf("escalation notices = %v, want one each to finn and dana", told)
+	}
+	if n := len(recs.eventsOf(domain.EventTaskEscalated)); n != 1 {
+		t.Errorf("%d escalation events, want 1", n)
+	}
+}
