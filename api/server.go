@@ -64,6 +64,8 @@ type Records interface {
 	ClaimIdempotencyKey(ctx context.Context, c domain.IdempotencyClaim) (string, error)
 	ReleaseIdempotencyKey(ctx context.Context, scope, key string) error
 	Ping(ctx context.Context) error
+	HiringRecords
+	RiskRecords
 }
 
 // Config is what the server needs.
@@ -190,6 +192,9 @@ func (s *Server) routes() {
 	v1.GET("/people", s.listPeople)
 	v1.PUT("/people/:handle/out-of-office", s.setOutOfOffice)
 	v1.GET("/notifications", s.listNotifications)
+
+	s.hiringRoutes(v1)
+	s.riskRoutes(v1)
 }
 
 // Handler is the server's http.Handler.

@@ -56,6 +56,8 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 // captures the policy in force when it starts and keeps it for its whole life.
 type Policy struct {
 	Campaign CampaignPolicy `json:"campaign" yaml:"campaign"`
+	Hiring   HiringPolicy   `json:"hiring" yaml:"hiring"`
+	Risk     RiskPolicy     `json:"risk" yaml:"risk"`
 }
 
 // CampaignPolicy is the policy of the campaign launch process.
@@ -103,7 +105,7 @@ type Deliverable struct {
 // DefaultPolicy is the built-in policy.
 func DefaultPolicy() Policy {
 	h := func(n int) Duration { return Duration(time.Duration(n) * time.Hour) }
-	return Policy{Campaign: CampaignPolicy{
+	return Policy{Hiring: defaultHiringPolicy(), Risk: defaultRiskPolicy(), Campaign: CampaignPolicy{
 		BriefReviewSLA:            h(48),
 		ReviseSLA:                 h(48),
 		SignOffSLA:                h(24),
@@ -174,6 +176,8 @@ func (p Policy) Validate() error {
 			}
 		}
 	}
+	p.Hiring.check(&probs)
+	p.Risk.check(&probs)
 	// Sorted output keeps the message stable whatever map order the checks ran in.
 	sortProblems(probs)
 	return probs.Err()

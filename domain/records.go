@@ -84,8 +84,12 @@ type Campaign struct {
 	Stages      []StageSpan `json:"stages"`
 	Report      *Report     `json:"report,omitempty"`
 	Reason      string      `json:"reason,omitempty"` // why it ended, when it was cancelled or rejected
-	CreatedAt   time.Time   `json:"created_at"`
-	UpdatedAt   time.Time   `json:"updated_at"`
+	// Risks are the risks linked to the campaign; HeldBy names the critical one
+	// holding its launch, if any.
+	Risks     []LinkedRisk `json:"risks,omitempty"`
+	HeldBy    string       `json:"held_by,omitempty"`
+	CreatedAt time.Time    `json:"created_at"`
+	UpdatedAt time.Time    `json:"updated_at"`
 }
 
 // EventKind classifies timeline events.
@@ -106,6 +110,15 @@ const (
 	EventKPIRecorded   EventKind = "kpi_recorded"
 	EventKPIMissed     EventKind = "kpi_missed"
 	EventEnded         EventKind = "ended"
+	// Risk
+	EventRiskRaised     EventKind = "risk_raised"
+	EventRiskAssessed   EventKind = "risk_assessed"
+	EventRiskEscalated  EventKind = "risk_escalated"
+	EventRiskResponded  EventKind = "risk_responded"
+	EventRiskDecided    EventKind = "risk_decided"
+	EventRiskLinked     EventKind = "risk_linked"
+	EventLaunchHeld     EventKind = "launch_held"
+	EventLaunchReleased EventKind = "launch_released"
 )
 
 // Event is one line of a process's business timeline: who did what, when.
@@ -154,6 +167,8 @@ type Notification struct {
 // notifications. Writing the same batch twice leaves the records as after once.
 type Batch struct {
 	Campaign      *Campaign      `json:"campaign,omitempty"`
+	Hiring        *HiringRequest `json:"hiring,omitempty"`
+	Risk          *Risk          `json:"risk,omitempty"`
 	Tasks         []Task         `json:"tasks,omitempty"`
 	Events        []Event        `json:"events,omitempty"`
 	Notifications []Notification `json:"notifications,omitempty"`
@@ -161,5 +176,5 @@ type Batch struct {
 
 // Empty reports whether the batch writes nothing.
 func (b Batch) Empty() bool {
-	return b.Campaign == nil && len(b.Tasks) == 0 && len(b.Events) == 0 && len(b.Notifications) == 0
+	return b.Campaign == nil && b.Hiring == nil && b.Risk == nil && len(b.Tasks) == 0 && len(b.Events) == 0 && len(b.Notifications) == 0
 }

@@ -43,6 +43,8 @@ type stack struct {
 	url      string
 	tokens   map[string]string
 	temporal client.Client
+	records  *store.Store
+	worker   sdkworker.Worker
 }
 
 // seconds is a policy where a whole campaign fits in a test: deliverables due 5s
@@ -92,16 +94,29 @@ func start(t *testing.T, pol domain.Policy) *stack {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	w := worker.New(c, &activities.Activities{Records: st, Directory: st}, sdkworker.Options{})
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Stop)
 
 	h := api.New(api.Config{Temporal: api.NewTemporal(c), Records: st, Policy: pol, Logger: logger, Namespace: srv.Namespace()})
 	hs := httptest.NewServer(h.Handler())
 	t.Cleanup(hs.Close)
-	return &stack{t: t, url: hs.URL, tokens: tokens, temporal: c}
+	s := &stack{t: t, url: hs.URL, tokens: tokens, temporal: c, records: st}
+	s.startWorker()
+	t.Cleanup(func() { s.worker.Stop() })
+	return s
+}
+
+func (s *stack) startWorker() {
+	s.t.Helper()
+	s.worker = worker.New(s.temporal, &activities.Activities{Records: s.records, Directory: s.records}, sdkworker.Options{})
+	if err := s.worker.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// restartWorker stops the worker, as a crash or a deploy would, and starts a new
+// one on the same task queue.
+func (s *stack) restartWorker() {
+	s.worker.Stop()
+	s.startWorker()
 }
 
 // call sends a JSON request as a demo person and decodes the answer into out

@@ -32,6 +32,12 @@ func (st *Store) Apply(ctx context.Context, b domain.Batch) error {
 				return fmt.Errorf("campaign %s: %w", row.ID, err)
 			}
 		}
+		if err := saveHiring(tx, b.Hiring); err != nil {
+			return err
+		}
+		if err := saveRisk(tx, b.Risk); err != nil {
+			return err
+		}
 		if len(b.Tasks) > 0 {
 			rows := lastByID(b.Tasks)
 			if err := tx.Clauses(upsertByID).CreateInBatches(&rows, batchSize).Error; err != nil {

@@ -47,6 +47,20 @@ var indexes = []index{
 	// A person's notifications, newest first, and the idempotency of notification writes.
 	{name: "idx_notifications_recipient", table: "notifications", columns: []string{"recipient", "id"}},
 	{name: "uq_notifications_key_recipient", table: "notifications", columns: []string{"notification_key", "recipient"}, unique: true},
+
+	// Risk lists: all, by severity, status, owner, and the risks of a linked process.
+	{name: "idx_risks_created", table: "risks", columns: []string{"created_at", "id"}},
+	{name: "idx_risks_severity", table: "risks", columns: []string{"severity", "created_at", "id"}},
+	{name: "idx_risks_status", table: "risks", columns: []string{"status", "created_at", "id"}},
+	{name: "idx_risks_owner", table: "risks", columns: []string{"owner", "created_at", "id"}},
+	{name: "idx_risks_related", table: "risks", columns: []string{"related_id", "created_at", "id"}},
+
+	// Hiring request lists: all, by status, by requester, by team; a request's candidates.
+	{name: "idx_hiring_created", table: "hiring_requests", columns: []string{"created_at", "id"}},
+	{name: "idx_hiring_status", table: "hiring_requests", columns: []string{"status", "created_at", "id"}},
+	{name: "idx_hiring_requested_by", table: "hiring_requests", columns: []string{"requested_by", "created_at", "id"}},
+	{name: "idx_hiring_team", table: "hiring_requests", columns: []string{"team", "created_at", "id"}},
+	{name: "idx_candidates_hiring", table: "candidates", columns: []string{"hiring_id", "created_at", "id"}},
 }
 
 // migrationLock is the PostgreSQL advisory lock key that serialises Migrate across

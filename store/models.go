@@ -158,10 +158,10 @@ type idempotencyRow struct {
 func (idempotencyRow) TableName() string { return "idempotency_keys" }
 
 // models lists every table, for AutoMigrate.
-var models = []any{
+var models = append(append([]any{
 	&personRow{}, &personRoleRow{}, &tokenRow{}, &campaignRow{}, &taskRow{},
 	&eventRow{}, &notificationRow{}, &idempotencyRow{},
-}
+}, hiringModels...), riskModels...)
 
 // jsonCol stores a value as JSON: jsonb on PostgreSQL, text on SQLite.
 type jsonCol[T any] struct{ V T }

@@ -21,6 +21,8 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 // tests use it alone.
 func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.CampaignLaunch, workflow.RegisterOptions{Name: workflows.CampaignLaunchType})
+	r.RegisterWorkflowWithOptions(workflows.HiringRequest, workflow.RegisterOptions{Name: workflows.HiringRequestType})
+	r.RegisterWorkflowWithOptions(workflows.RiskProcess, workflow.RegisterOptions{Name: workflows.RiskType})
 }
 
 // New builds a worker on Tandem's task queue with everything registered.

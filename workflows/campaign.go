@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -45,6 +46,9 @@ type campaign struct {
 	budgetWanted *domain.Money // a budget increase waiting for MOps approval
 }
 
+// linkedRisksVersion guards raising linked risks: runs from before it raise none.
+const linkedRisksVersion = "linked-risks"
+
 // CampaignLaunch runs process 1: a campaign from brief review to retrospective.
 func CampaignLaunch(ctx workflow.Context, in CampaignInput) (CampaignResult, error) {
 	c, err := startCampaign(ctx, in)
@@ -79,7 +83,7 @@ func startCampaign(ctx workflow.Context, in CampaignInput) (*campaign, error) {
 		CreatedAt: now, UpdatedAt: now,
 	}
 	c.out = newRecorder(ctx, domain.ProcessCampaign, in.ID)
-	c.out.snapshot = c.snapshot
+	c.out.snapshot = func(b *domain.Batch) { b.Campaign = c.snapshot() }
 	c.tasks = newHumanTasks(c.out, c.rec.WorkflowID, c.pol.ReminderBeforeDue.D(), c.managers)
 	c.tasks.onOverdue = c.taskOverdue
 	if err := c.tasks.register(ctx); err != nil {
@@ -91,6 +95,14 @@ func startCampaign(ctx workflow.Context, in CampaignInput) (*campaign, error) {
 	if err := workflow.SetQueryHandler(ctx, QueryDetail, func() (CampaignDetail, error) { return c.detail(), nil }); err != nil {
 		return nil, err
 	}
+	risks := workflow.GetSignalChannel(ctx, SignalRiskChanged)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var l domain.LinkedRisk
+			risks.Receive(ctx, &l)
+			c.riskChanged(l)
+		}
+	})
 	c.out.event(now, domain.EventStarted, in.RequestedBy, "", "%s started the campaign %q, launching %s", in.RequestedBy, in.Brief.Name, in.Brief.LaunchAt.Format(time.RFC3339))
 	return c, nil
 }
@@ -140,6 +152,7 @@ func (c *campaign) snapshot() *domain.Campaign {
 	r := c.rec
 	r.Actuals = slices.Clone(r.Actuals)
 	r.Stages = slices.Clone(r.Stages)
+	r.Risks = slices.Clone(r.Risks)
 	r.KPIs = domain.EvaluateKPIs(r.Brief.KPIs, r.Actuals, c.pol.KPIMissThreshold)
 	return &r
 }
@@ -530,6 +543,12 @@ func (c *campaign) scheduled(ctx workflow.Context) (bool, error) {
 			return false, err
 		}
 		if c.budgetWanted == nil && !c.newWork && !c.changed {
+			if err := c.holdForRisks(ctx); err != nil {
+				return false, err
+			}
+			if c.newWork || c.changed {
+				continue
+			}
 			return true, nil
 		}
 	}
@@ -574,6 +593,11 @@ func (c *campaign) evaluateKPIs(ctx workflow.Context) error {
 		msg := fmt.Sprintf("KPI %q is off target: %g %s against a target of %g (%s is better)", r.Name, *r.Actual, r.Unit, r.Target, r.Direction)
 		c.out.event(now, domain.EventKPIMissed, "", "", "%s", msg)
 		c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q: %s", c.rec.Brief.Name, msg), c.managers()...)
+		// A missed KPI is marketing ops' to answer: they approved the goals and own the budget.
+		c.raiseRisk(ctx, "kpi:"+r.Name, domain.RiskRaise{
+			Title: fmt.Sprintf("%q misses its KPI %s", c.rec.Brief.Name, r.Name), Description: msg,
+			Category: domain.CategoryMarket, Probability: 4, Impact: 4, Owner: c.rec.Brief.MarketingOpsManager,
+		})
 	}
 	return c.save(ctx)
 }
@@ -632,7 +656,113 @@ func (c *campaign) finish(ctx workflow.Context, status domain.Status, by, reason
 }
 
 // taskOverdue is the campaign's reaction to overdue work, beyond the notices the
-// task machinery already sent. The risk process (issue 4) raises a linked risk here.
+// task machinery already sent: a linked schedule risk, owned by the project
+// manager, who runs the production schedule.
 func (c *campaign) taskOverdue(ctx workflow.Context, t domain.Task) {
+	c.raiseRisk(ctx, "overdue:"+t.ID, domain.RiskRaise{
+		Title:       fmt.Sprintf("Overdue: %s", t.Title),
+		Description: fmt.Sprintf("Task %s for %s was due %s and is not done.", t.ID, whoFor(t), t.DueAt.Format(time.RFC3339)),
+		Category:    domain.CategorySchedule, Probability: 4, Impact: 3, Owner: c.rec.Brief.ProjectManager,
+	})
 	_ = c.showProgress(ctx)
+}
+
+// raiseRisk raises the risk of one cause, linked to the campaign, exactly once:
+// its ID derives from the cause, it starts as a child whose start the history
+// records (so a retry or a restarted worker replays it rather than raising it
+// again), and an "already started" answer counts as raised. The risk outlives
+// the campaign (parent close policy abandon).
+func (c *campaign) raiseRisk(ctx workflow.Context, cause string, raise domain.RiskRaise) {
+	if workflow.GetVersion(ctx, linkedRisksVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return
+	}
+	id := domain.LinkedRiskID(c.in.ID, cause)
+	if slices.ContainsFunc(c.rec.Risks, func(l domain.LinkedRisk) bool { return l.ID == id }) {
+		return
+	}
+	raise.Cause, raise.Related = cause, &domain.Related{Process: domain.ProcessCampaign, ID: c.in.ID}
+	// The task whose timer raised it may close meanwhile; the raise goes on.
+	ctx, _ = workflow.NewDisconnectedContext(ctx)
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:            RiskWorkflowID(id),
+		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		StaticSummary:         "Risk: " + raise.Title,
+	})
+	in := RiskInput{ID: id, Raise: raise, RaisedBy: "tandem", Policy: c.in.Policy}
+	err := workflow.ExecuteChildWorkflow(cctx, RiskType, in).GetChildWorkflowExecution().Get(ctx, nil)
+	var dup *temporal.ChildWorkflowExecutionAlreadyStartedError
+	if err != nil && !errors.As(err, &dup) {
+		workflow.GetLogger(ctx).Error("could not raise a linked risk", "risk", id, "error", err)
+		return
+	}
+	now := workflow.Now(ctx)
+	sev := domain.SeverityOf(domain.Score(raise.Probability, raise.Impact))
+	c.riskChanged(domain.LinkedRisk{ID: id, Cause: cause, Severity: sev, Status: domain.RiskOpen})
+	c.out.event(now, domain.EventRiskLinked, "", "", "Raised the %s risk %s: %s (owner %s)", sev, id, raise.Title, raise.Owner)
+	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q: risk %s raised: %s", c.rec.Brief.Name, id, raise.Title), c.managers()...)
+	_ = c.save(ctx) // the recorder retries until written
+}
+
+// riskChanged keeps the campaign's view of a linked risk; the first news of a
+// risk links it.
+func (c *campaign) riskChanged(l domain.LinkedRisk) {
+	i := slices.IndexFunc(c.rec.Risks, func(x domain.LinkedRisk) bool { return x.ID == l.ID })
+	if i < 0 {
+		c.rec.Risks = append(c.rec.Risks, l)
+		return
+	}
+	if l.Cause == "" {
+		l.Cause = c.rec.Risks[i].Cause
+	}
+	c.rec.Risks[i] = l
+}
+
+// holdingRisk is the first linked critical risk still open, or "".
+func (c *campaign) holdingRisk() string {
+	for _, l := range c.rec.Risks {
+		if l.Holds() {
+			return l.ID
+		}
+	}
+	return ""
+}
+
+// holdForRisks holds the launch while a linked critical risk is open: until it
+// is resolved or accepted, or a change or new work sends the campaign elsewhere.
+// Released past launch_at, the campaign launches at once and says it is late.
+func (c *campaign) holdForRisks(ctx workflow.Context) error {
+	id := c.holdingRisk()
+	if id == "" {
+		return nil
+	}
+	now := workflow.Now(ctx)
+	c.rec.HeldBy = id
+	c.out.event(now, domain.EventLaunchHeld, "", "", "Launch held by risk %s: it is critical and open", id)
+	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q: launch held by risk %s", c.rec.Brief.Name, id), c.managers()...)
+	if err := c.save(ctx); err != nil {
+		return err
+	}
+	for {
+		if err := workflow.Await(ctx, func() bool { return c.holdingRisk() != c.rec.HeldBy || c.newWork || c.changed }); err != nil {
+			return err
+		}
+		if next := c.holdingRisk(); next != "" && !c.newWork && !c.changed {
+			c.rec.HeldBy = next // another critical risk still holds it
+			if err := c.save(ctx); err != nil {
+				return err
+			}
+			continue
+		}
+		break
+	}
+	now = workflow.Now(ctx)
+	msg := fmt.Sprintf("Launch released: risk %s no longer holds it", id)
+	if late := now.Sub(c.rec.Brief.LaunchAt); late > 0 && !c.newWork && !c.changed {
+		msg += fmt.Sprintf("; launching late, %s after %s", late.Round(time.Second), c.rec.Brief.LaunchAt.Format(time.RFC3339))
+	}
+	c.rec.HeldBy = ""
+	c.out.event(now, domain.EventLaunchReleased, "", "", "%s", msg)
+	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q: %s", c.rec.Brief.Name, msg), c.managers()...)
+	return c.save(ctx)
 }

@@ -11,9 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/tandemhq/tandem/activities"
 	"github.com/tandemhq/tandem/domain"
@@ -122,6 +124,8 @@ type harness struct {
 	recs *fakeRecords
 	sent []*sent
 	seq  int
+	// raised are the linked risks a campaign raised.
+	raised []RiskInput
 }
 
 func newHarness(t *testing.T) *harness {
@@ -132,7 +136,14 @@ func newHarness(t *testing.T) *harness {
 	recs := &fakeRecords{tasks: map[string]domain.Task{}}
 	env.RegisterWorkflow(CampaignLaunch)
 	env.RegisterActivity(&activities.Activities{Records: recs})
-	return &harness{t: t, env: env, recs: recs}
+	h := &harness{t: t, env: env, recs: recs}
+	// Linked risks are children the campaign raises; here they only record how they were raised.
+	env.RegisterWorkflowWithOptions(RiskProcess, workflow.RegisterOptions{Name: RiskType})
+	env.OnWorkflow(RiskType, mock.Anything, mock.Anything).Return(func(_ workflow.Context, in RiskInput) (RiskResult, error) {
+		h.raised = append(h.raised, in)
+		return RiskResult{Status: domain.RiskResolved}, nil
+	})
+	return h
 }
 
 // at runs fn when the workflow's clock reaches t0+d.

@@ -16,6 +16,8 @@ const TaskQueue = "tandem"
 // Go function never orphans a running process.
 const (
 	CampaignLaunchType = "CampaignLaunch"
+	HiringRequestType  = "HiringRequest"
+	RiskType           = "Risk"
 )
 
 // Update, query and signal names.
@@ -34,6 +36,29 @@ const (
 	UpdateCancel = "cancel"
 	// QueryDetail returns the live detail of a process.
 	QueryDetail = "detail"
+)
+
+// Risk
+const (
+	// UpdateAssessRisk re-assesses a risk's probability and impact.
+	UpdateAssessRisk = "assess-risk"
+	// UpdateDecideRisk resolves, accepts, materializes or closes a risk.
+	UpdateDecideRisk = "decide-risk"
+	// SignalRiskChanged tells a risk's linked process its severity or status changed:
+	// system to system, not a human decision, so a signal.
+	SignalRiskChanged = "risk-changed"
+)
+
+// Risk search attributes: what the Temporal UI filters risks by.
+var (
+	AttrSeverity = temporal.NewSearchAttributeKeyKeyword("TandemSeverity")
+	AttrLevel    = temporal.NewSearchAttributeKeyInt64("TandemLevel")
+)
+
+// Hiring
+const (
+	// UpdateAddCandidate adds a candidate, by ID only, to a hiring request in recruiting.
+	UpdateAddCandidate = "add-candidate"
 )
 
 // Search attributes every Tandem run carries, so the Temporal UI can list and filter
@@ -56,6 +81,9 @@ var SearchAttributes = map[string]enumspb.IndexedValueType{
 	AttrOwner.GetName():     enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 	AttrWaitingOn.GetName(): enumspb.INDEXED_VALUE_TYPE_KEYWORD_LIST,
 	AttrNextDue.GetName():   enumspb.INDEXED_VALUE_TYPE_DATETIME,
+	// Risk
+	AttrSeverity.GetName(): enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	AttrLevel.GetName():    enumspb.INDEXED_VALUE_TYPE_INT,
 }
 
 // CampaignWorkflowID is the readable workflow ID of campaign id: "campaign/cmp_…".
@@ -66,3 +94,9 @@ func CampaignIDFromWorkflowID(wid string) (string, bool) {
 	id, ok := strings.CutPrefix(wid, "campaign/")
 	return id, ok && domain.HasPrefixID(id, domain.PrefixCampaign)
 }
+
+// HiringWorkflowID is the readable workflow ID of hiring request id: "hiring/hir_…".
+func HiringWorkflowID(id string) string { return "hiring/" + id }
+
+// RiskWorkflowID is the readable workflow ID of risk id: "risk/rsk_…".
+func RiskWorkflowID(id string) string { return "risk/" + id }

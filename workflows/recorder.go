@@ -19,7 +19,8 @@ type recorder struct {
 	mu        workflow.Mutex
 	process   domain.Process
 	processID string
-	snapshot  func() *domain.Campaign // the process record as it is now; nil for processes without one
+	// snapshot puts the process's record, as it is now, into a batch being written.
+	snapshot  func(*domain.Batch)
 	pending   domain.Batch
 	taskIndex map[string]int // position of a task in pending.Tasks, so a task queued twice is written once, as it is last
 	dirty     bool
@@ -107,7 +108,7 @@ func (r *recorder) flush(ctx workflow.Context) error {
 	}
 	r.pending, r.taskIndex, r.dirty = domain.Batch{}, map[string]int{}, false
 	if r.snapshot != nil {
-		b.Campaign = r.snapshot()
+		r.snapshot(&b)
 	}
 	var a *activities.Activities
 	err := workflow.ExecuteActivity(ctx, a.SaveRecords, b).Get(ctx, nil)

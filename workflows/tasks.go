@@ -49,6 +49,13 @@ type humanTasks struct {
 	// onOverdue runs once for each task still open at its due time, after the
 	// notices are queued; the process adds its own reaction there.
 	onOverdue func(ctx workflow.Context, t domain.Task)
+	// authorize is the process's own check of a completion, on top of the task's
+	// eligibility and outcome rules: who may accept a critical risk, say. Nil allows.
+	authorize func(CompleteTaskInput) error
+
+	// root is the workflow's own context, the parent of every task's timers: a
+	// task opened from an update handler or an overdue hook must outlive them.
+	root workflow.Context
 
 	seq     int
 	order   []string // task IDs in the order opened, for deterministic iteration
@@ -68,8 +75,10 @@ func newHumanTasks(rec *recorder, workflowID string, reminderBefore time.Duratio
 	}
 }
 
-// register installs the task updates on the workflow.
+// register installs the task updates on the workflow; ctx must be the workflow's
+// root context.
 func (h *humanTasks) register(ctx workflow.Context) error {
+	h.root = ctx
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateCompleteTask, h.complete,
 		workflow.UpdateHandlerOptions{Validator: h.validateComplete}); err != nil {
 		return err
@@ -102,7 +111,7 @@ func (h *humanTasks) open(ctx workflow.Context, s taskSpec) *domain.Task {
 	} else {
 		h.rec.notifyTask(now, domain.NotifyEscalated, *t, s.notice)
 	}
-	h.watch(ctx, t.ID)
+	h.watch(t.ID)
 	return t
 }
 
@@ -113,12 +122,14 @@ func whoFor(t domain.Task) string {
 	return fmt.Sprintf("the %s team (%s)", t.Team, t.Role)
 }
 
-// watch runs a task's reminder and due timers until the task closes.
-func (h *humanTasks) watch(ctx workflow.Context, id string) {
+// watch runs a task's reminder and due timers until the task closes. They hang
+// off the root context, not the caller's: an escalation runs in the expiring
+// task's own timer coroutine, whose context closing the old task cancels.
+func (h *humanTasks) watch(id string) {
 	if stop, ok := h.stops[id]; ok {
 		stop()
 	}
-	tctx, stop := workflow.WithCancel(ctx)
+	tctx, stop := workflow.WithCancel(h.root)
 	h.stops[id] = stop
 	workflow.Go(tctx, func(ctx workflow.Context) {
 		t := h.byID[id]
@@ -167,7 +178,7 @@ func (h *humanTasks) setDue(ctx workflow.Context, id string, due time.Time) {
 	t.DueAt, t.UpdatedAt = due.UTC(), workflow.Now(ctx)
 	delete(h.overdue, id)
 	h.rec.task(*t)
-	h.watch(ctx, id)
+	h.watch(id)
 }
 
 // close ends a task with status and stops its timers. The caller queues events.
@@ -248,6 +259,48 @@ func (h *humanTasks) awaitKey(ctx workflow.Context, key string) (*domain.Task, e
 	return h.latest(key), err
 }
 
+// CarriedTask is an open task handed to the next run by continue-as-new, with
+// what its timers need.
+type CarriedTask struct {
+	Task     domain.Task `json:"task"`
+	RemindAt time.Time   `json:"remind_at"`
+	Overdue  bool        `json:"overdue"` // already reported: not reported again
+}
+
+// carry returns what continue-as-new must hand on: the sequence number, so no
+// task ID is ever made twice, and the open tasks.
+func (h *humanTasks) carry() (int, []CarriedTask) {
+	var out []CarriedTask
+	for _, t := range h.openTasks(nil) {
+		out = append(out, CarriedTask{Task: t, RemindAt: h.specs[t.ID].RemindAt, Overdue: h.overdue[t.ID]})
+	}
+	return h.seq, out
+}
+
+// restore takes over carried tasks in a new run and re-arms their timers from
+// their due and reminder times. checkFor gives back each task's completion check,
+// which, being code, cannot be carried.
+func (h *humanTasks) restore(seq int, tasks []CarriedTask, checkFor func(domain.Task) func(domain.Completion) error) {
+	h.seq = seq
+	for _, ct := range tasks {
+		t := ct.Task
+		h.order = append(h.order, t.ID)
+		h.byID[t.ID] = &t
+		spec := taskSpec{
+			Kind: t.Kind, Key: t.Key, Title: t.Title, Description: t.Description, Team: t.Team, Role: t.Role,
+			Assignee: t.Assignee, RequestedBy: t.RequestedBy, DueAt: t.DueAt, RemindAt: ct.RemindAt, check: checkFor(t),
+		}
+		h.specs[t.ID] = spec
+		if spec.check != nil {
+			h.checks[t.ID] = spec.check
+		}
+		if ct.Overdue {
+			h.overdue[t.ID] = true
+		}
+		h.watch(t.ID)
+	}
+}
+
 // await blocks until none of the tasks is open any more.
 func (h *humanTasks) await(ctx workflow.Context, ids ...string) error {
 	return workflow.Await(ctx, func() bool { return !h.anyOpen(ids...) })
@@ -289,6 +342,9 @@ func (h *humanTasks) validateComplete(in CompleteTaskInput) error {
 	}
 	if check := h.checks[in.TaskID]; err == nil && check != nil {
 		err = check(in.Completion)
+	}
+	if err == nil && h.authorize != nil {
+		err = h.authorize(in)
 	}
 	return refusal(err)
 }

@@ -16,7 +16,7 @@ import (
 // manager each time the SLA passes.
 func escalatingApproval(ctx workflow.Context) (domain.Task, error) {
 	rec := newRecorder(ctx, domain.ProcessHiring, "hir_test00000001")
-	managers := map[string]string{"finn": "dana", "dana": ""}
+	managers := map[string]string{"finn": "dana", "dana": "ada", "ada": ""}
 	h := newHumanTasks(rec, "hiring/hir_test00000001", 0, func() []string { return []string{"pat"} })
 	if err := h.register(ctx); err != nil {
 		return domain.Task{}, err
@@ -45,6 +45,8 @@ func escalatingApproval(ctx workflow.Context) (domain.Task, error) {
 	return *t, workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 }
 
+// The climb goes two levels: the second escalation runs from the successor's
+// timers, which must survive the first task's timers being stopped.
 func TestEscalationExpiresTheTaskAndOpensOneForTheManager(t *testing.T) {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
@@ -54,9 +56,10 @@ func TestEscalationExpiresTheTaskAndOpensOneForTheManager(t *testing.T) {
 	env.RegisterActivity(&activities.Activities{Records: recs})
 	h := &harness{t: t, env: env, recs: recs}
 	dana := domain.Actor{Handle: "dana", Team: domain.TeamLeadership, Roles: []domain.Role{domain.RoleDirector}}
+	ada := domain.Actor{Handle: "ada", Team: domain.TeamPMO, Roles: []domain.Role{domain.RoleAdmin}}
 	finn := domain.Actor{Handle: "finn", Team: domain.TeamFinance, Roles: []domain.Role{domain.RoleFinance}}
 
-	var first domain.Task
+	var first, second domain.Task
 	env.RegisterDelayedCallback(func() {
 		for _, task := range recs.tasks {
 			first = task
@@ -76,8 +79,21 @@ func TestEscalationExpiresTheTaskAndOpensOneForTheManager(t *testing.T) {
 		if current.Assignee != "dana" || current.EscalationLevel != 1 || current.Key != "step:finance" {
 			t.Errorf("after the SLA the open task is %+v, want dana's, level 1", current)
 		}
-		h.complete(current, dana, domain.OutcomeApproved, "", nil)
+		second = current
 	}, 11*time.Hour)
+	env.RegisterDelayedCallback(func() {
+		var current domain.Task
+		for _, task := range recs.tasks {
+			if task.IsOpen() {
+				current = task
+			}
+		}
+		if current.Assignee != "ada" || current.EscalationLevel != 2 {
+			t.Errorf("after the second SLA the open task is %+v, want ada's, level 2", current)
+		}
+		h.refused("dana decides after the second escalation", domain.CodeConflict, UpdateCompleteTask, completion(second, dana, domain.OutcomeApproved, "", nil))
+		h.complete(current, ada, domain.OutcomeApproved, "", nil)
+	}, 21*time.Hour)
 	env.ExecuteWorkflow(escalatingApproval)
 	h.checkSent()
 	if err := env.GetWorkflowError(); err != nil {
@@ -85,8 +101,8 @@ func TestEscalationExpiresTheTaskAndOpensOneForTheManager(t *testing.T) {
 	}
 	var decided domain.Task
 	_ = env.GetWorkflowResult(&decided)
-	if decided.CompletedBy != "dana" || decided.Outcome != domain.OutcomeApproved {
-		t.Errorf("decision = %+v, want dana's approval", decided)
+	if decided.CompletedBy != "ada" || decided.Outcome != domain.OutcomeApproved {
+		t.Errorf("decision = %+v, want ada's approval", decided)
 	}
 	if recs.tasks[first.ID].Status != domain.TaskExpired {
 		t.Errorf("finn's task is %s, want expired", recs.tasks[first.ID].Status)
@@ -95,10 +111,10 @@ func TestEscalationExpiresTheTaskAndOpensOneForTheManager(t *testing.T) {
 	for _, n := range recs.notificationsOf(domain.NotifyEscalated) {
 		told[n.Recipient]++
 	}
-	if told["finn"] != 1 || told["dana"] != 1 {
-		t.Errorf("escalation notices = %v, want one each to finn and dana", told)
+	if told["finn"] != 1 || told["dana"] != 2 || told["ada"] != 1 {
+		t.Errorf("escalation notices = %v, want finn 1, dana 2 (in, then out), ada 1", told)
 	}
-	if n := len(recs.eventsOf(domain.EventTaskEscalated)); n != 1 {
-		t.Errorf("%d escalation events, want 1", n)
+	if n := len(recs.eventsOf(domain.EventTaskEscalated)); n != 2 {
+		t.Errorf("%d escalation events, want 2", n)
 	}
 }

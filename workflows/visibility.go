@@ -12,11 +12,13 @@ import (
 	"github.com/tandemhq/tandem/domain"
 )
 
-// showProgress keeps what the Temporal UI shows current: the search attributes
-// (stage, status, whom it waits on, the next due time) and the current details.
-// They carry handles, teams and titles, never personal data.
-func (c *campaign) showProgress(ctx workflow.Context) error {
-	open := c.tasks.openTasks(nil)
+// showProgress keeps what the Temporal UI shows of a process current: the search
+// attributes every process has (stage, status, whom it waits on, the next due
+// time) plus any of its own, and the current details, which details writes from
+// the open tasks. They carry handles, teams, titles and IDs, never personal data.
+func showProgress(ctx workflow.Context, h *humanTasks, stage, status string,
+	details func(open []domain.Task, now time.Time) string, extra ...temporal.SearchAttributeUpdate) error {
+	open := h.openTasks(nil)
 	var waiting []string
 	var next time.Time
 	for _, t := range open {
@@ -32,8 +34,8 @@ func (c *campaign) showProgress(ctx workflow.Context) error {
 	}
 	slices.Sort(waiting)
 	updates := []temporal.SearchAttributeUpdate{
-		AttrStage.ValueSet(string(c.rec.Stage)),
-		AttrStatus.ValueSet(string(c.rec.Status)),
+		AttrStage.ValueSet(stage),
+		AttrStatus.ValueSet(status),
 		AttrWaitingOn.ValueSet(slices.Compact(waiting)),
 	}
 	if next.IsZero() {
@@ -41,17 +43,24 @@ func (c *campaign) showProgress(ctx workflow.Context) error {
 	} else {
 		updates = append(updates, AttrNextDue.ValueSet(next))
 	}
-	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
+	if err := workflow.UpsertTypedSearchAttributes(ctx, append(updates, extra...)...); err != nil {
 		return err
 	}
-	workflow.SetCurrentDetails(ctx, c.currentDetails(open, workflow.Now(ctx)))
+	workflow.SetCurrentDetails(ctx, details(open, workflow.Now(ctx)))
 	return nil
+}
+
+func (c *campaign) showProgress(ctx workflow.Context) error {
+	return showProgress(ctx, c.tasks, string(c.rec.Stage), string(c.rec.Status), c.currentDetails)
 }
 
 func (c *campaign) currentDetails(open []domain.Task, now time.Time) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "**%s** — %s, stage **%s**\n\n", c.rec.Brief.Name, c.rec.Status, c.rec.Stage)
 	fmt.Fprintf(&b, "Launch: %s\n\n", c.rec.Brief.LaunchAt.Format(time.RFC3339))
+	if c.rec.HeldBy != "" {
+		fmt.Fprintf(&b, "**Held by risk %s** until it is resolved or accepted.\n\n", c.rec.HeldBy)
+	}
 	if len(open) == 0 {
 		switch {
 		case c.rec.Status.Terminal():

@@ -1,0 +1,394 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/workflows"
+)
+
+// HiringRecords is the read side of hiring requests, plus the candidates' personal
+// data, which the API alone writes: it never enters Temporal.
+type HiringRecords interface {
+	HiringRequest(ctx context.Context, id string) (domain.HiringRequest, error)
+	HiringRequests(ctx context.Context, f domain.HiringFilter) (domain.Page[domain.HiringRequest], error)
+	AddCandidate(ctx context.Context, c domain.Candidate) error
+	RemoveCandidate(ctx context.Context, id string) error
+	Candidates(ctx context.Context, hiringID string) ([]domain.Candidate, error)
+}
+
+func (s *Server) hiringRoutes(v1 *gin.RouterGroup) {
+	v1.POST("/hiring-requests", s.createHiring)
+	v1.GET("/hiring-requests", s.listHiring)
+	v1.GET("/hiring-requests/:id", s.getHiring)
+	v1.POST("/hiring-requests/:id/candidates", s.addCandidate)
+	v1.POST("/hiring-requests/:id/cancel", s.cancelHiring)
+	v1.GET("/hiring-requests/:id/timeline", s.hiringTimeline)
+}
+
+// createHiringRequest is the body of POST /hiring-requests.
+type createHiringRequest struct {
+	Title         string `json:"title"`
+	Team          string `json:"team"`
+	Level         string `json:"level"`
+	Kind          string `json:"kind"`
+	Justification string `json:"justification"`
+	Budget        struct {
+		Min      float64 `json:"min"`
+		Max      float64 `json:"max"`
+		Currency string  `json:"currency"`
+	} `json:"budget"`
+	NeededBy      string `json:"needed_by"`
+	HiringManager string `json:"hiring_manager"`
+}
+
+// addCandidateRequest is the body of POST /hiring-requests/{id}/candidates.
+type addCandidateRequest struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+// hiringBody is a hiring request as the API answers it.
+type hiringBody struct {
+	workflows.HiringDetail
+	TemporalUIURL string `json:"temporal_ui_url,omitempty"`
+}
+
+func (s *Server) hiringBody(d workflows.HiringDetail) hiringBody {
+	d.Chain = nonNil(d.Chain)
+	for i := range d.Chain {
+		d.Chain[i].Escalations = nonNil(d.Chain[i].Escalations)
+	}
+	d.Candidates = nonNil(d.Candidates)
+	d.Tasks = nonNil(d.Tasks)
+	d.WaitingOn = nonNil(d.WaitingOn)
+	return hiringBody{HiringDetail: d, TemporalUIURL: s.temporalURL(d.WorkflowID)}
+}
+
+// hiringID reads the {id} path parameter; an ID that cannot be a hiring
+// request's is not found without asking anyone.
+func hiringID(c *gin.Context) (string, error) {
+	id := c.Param("id")
+	if !domain.HasPrefixID(id, domain.PrefixHiring) {
+		return "", domain.NotFoundf("hiring request %s not found", id)
+	}
+	return id, nil
+}
+
+// hiringStarters are the roles that may request a hire.
+var hiringStarters = []domain.Role{domain.RoleProjectManager, domain.RoleMarketingOpsManager, domain.RoleDirector, domain.RoleHR, domain.RoleAdmin}
+
+func (s *Server) createHiring(c *gin.Context) {
+	me := caller(c)
+	if !slices.ContainsFunc(hiringStarters, me.HasRole) {
+		s.fail(c, domain.Forbiddenf("requesting a hire needs the project_manager, marketing_ops_manager, director, hr or admin role"))
+		return
+	}
+	key := c.GetHeader(idempotencyKeyHeader)
+	if len(key) > maxIdempotencyKey {
+		s.fail(c, errBadRequest("", fmt.Sprintf("the Idempotency-Key header is longer than %d characters", maxIdempotencyKey)))
+		return
+	}
+	var req createHiringRequest
+	raw, err := decode(c, &req)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+
+	now := s.now().UTC()
+	var problems domain.Problems
+	r := domain.Requisition{
+		Title: strings.TrimSpace(req.Title), Team: domain.Team(req.Team), Level: strings.TrimSpace(req.Level),
+		Kind: domain.HireKind(req.Kind), Justification: strings.TrimSpace(req.Justification),
+		Budget:        domain.SalaryRange{Min: req.Budget.Min, Max: req.Budget.Max, Currency: req.Budget.Currency},
+		NeededBy:      parseTime(&problems, "needed_by", req.NeededBy),
+		HiringManager: req.HiringManager,
+	}
+	badTime := len(problems) > 0 // needed_by is missing or malformed: said once, not twice
+	var ve *domain.ValidationError
+	if err := r.Validate(now); errors.As(err, &ve) {
+		for _, p := range ve.Problems {
+			if !badTime || p.Field != "needed_by" {
+				problems = append(problems, p)
+			}
+		}
+	}
+	if r.HiringManager != "" {
+		if err := s.checkPerson(ctx, &problems, "hiring_manager", r.HiringManager); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	if err := problems.Err(); err != nil {
+		s.fail(c, err)
+		return
+	}
+
+	id := domain.NewID(domain.PrefixHiring)
+	replayed := false
+	if key != "" {
+		sum := sha256.Sum256(raw)
+		existing, err := s.records.ClaimIdempotencyKey(ctx, domain.IdempotencyClaim{
+			Scope: me.Handle, Key: key, BodyHash: hex.EncodeToString(sum[:]), ResourceID: id,
+		})
+		if err != nil { // a key reused with another body is a conflict, answered 409
+			s.fail(c, fmt.Errorf("claim idempotency key: %w", err))
+			return
+		}
+		if existing != "" {
+			id, replayed = existing, true
+		}
+	}
+	rec := domain.HiringRequest{
+		ID: id, WorkflowID: workflows.HiringWorkflowID(id), Request: r, Status: domain.StatusActive,
+		Stage: domain.StageApproval, RequestedBy: me.Handle, CreatedAt: now, UpdatedAt: now,
+	}
+	// A replay starts the workflow again: starting is idempotent, and it finishes the
+	// job if the first request claimed the key but died before its start landed.
+	if err := s.temporal.Start(ctx, s.hiringStart(rec)); err != nil {
+		if key != "" && !replayed {
+			s.releaseKey(c, me.Handle, key)
+		}
+		s.fail(c, err)
+		return
+	}
+	if replayed {
+		if stored, err := s.records.HiringRequest(ctx, id); err == nil {
+			rec = stored
+		} else if !errors.Is(err, domain.ErrNotFound) {
+			s.fail(c, fmt.Errorf("load replayed hiring request %s: %w", id, err))
+			return
+		}
+		c.Header(replayedHeader, "true")
+	}
+	c.Header("Location", "/api/v1/hiring-requests/"+id)
+	c.JSON(http.StatusCreated, s.hiringBody(workflows.HiringDetail{HiringRequest: rec}))
+}
+
+// hiringStart is the workflow start of a new hiring request, labelled for the
+// Temporal UI. It carries no candidate: candidates arrive later, by ID.
+func (s *Server) hiringStart(r domain.HiringRequest) StartRequest {
+	return StartRequest{
+		WorkflowID:   r.WorkflowID,
+		WorkflowType: workflows.HiringRequestType,
+		Input:        workflows.HiringInput{ID: r.ID, Request: r.Request, RequestedBy: r.RequestedBy, Policy: s.policy},
+		Summary:      fmt.Sprintf("Hiring request: %s (%s, %s team)", r.Request.Title, r.Request.Level, r.Request.Team),
+		SearchAttributes: temporal.NewSearchAttributes(
+			workflows.AttrProcess.ValueSet(string(domain.ProcessHiring)),
+			workflows.AttrStage.ValueSet(string(r.Stage)),
+			workflows.AttrStatus.ValueSet(string(r.Status)),
+			workflows.AttrOwner.ValueSet(r.RequestedBy),
+		),
+	}
+}
+
+func (s *Server) listHiring(c *gin.Context) {
+	var p domain.Problems
+	f := domain.HiringFilter{
+		Status:      enumParam(c, &p, "status", domain.HiringStatuses),
+		RequestedBy: c.Query("requested_by"),
+		Team:        enumParam(c, &p, "team", domain.Teams),
+	}
+	if f.RequestedBy == "me" {
+		f.RequestedBy = caller(c).Handle
+	}
+	opts, err := listOptions(c)
+	if err == nil {
+		err = p.Err()
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	f.ListOptions = opts
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	page, err := s.records.HiringRequests(ctx, f)
+	if err != nil {
+		s.fail(c, fmt.Errorf("list hiring requests: %w", err))
+		return
+	}
+	page.Items = nonNil(page.Items)
+	c.JSON(http.StatusOK, page)
+}
+
+// getHiring answers the live detail from the workflow, or from the record when
+// Temporal no longer has the run or cannot be reached. Candidates' names and
+// e-mails are joined from the database for those who may read them.
+func (s *Server) getHiring(c *gin.Context) {
+	id, err := hiringID(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	var d workflows.HiringDetail
+	qerr := s.temporal.Query(ctx, workflows.HiringWorkflowID(id), workflows.QueryDetail, &d)
+	if qerr != nil {
+		if !errors.Is(qerr, domain.ErrNotFound) && !errors.Is(qerr, domain.ErrUnavailable) {
+			s.fail(c, fmt.Errorf("query hiring request %s: %w", id, qerr))
+			return
+		}
+		// The fallback has a deadline of its own: a timed-out query must not leave it none.
+		ctx, cancel = context.WithTimeout(c.Request.Context(), downstreamTimeout)
+		defer cancel()
+		if d, err = s.hiringFromRecords(ctx, id); err != nil {
+			if errors.Is(err, domain.ErrNotFound) && errors.Is(qerr, domain.ErrUnavailable) {
+				err = qerr // not projected yet, or not there at all: only Temporal could say
+			}
+			s.fail(c, err)
+			return
+		}
+	}
+	if err := s.joinCandidates(ctx, &d.HiringRequest, domain.ActorOf(caller(c))); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, s.hiringBody(d))
+}
+
+func (s *Server) hiringFromRecords(ctx context.Context, id string) (workflows.HiringDetail, error) {
+	rec, err := s.records.HiringRequest(ctx, id)
+	if err != nil {
+		return workflows.HiringDetail{}, recordErr(err, "hiring request", id)
+	}
+	tasks, err := s.records.Tasks(ctx, domain.TaskFilter{
+		Process: domain.ProcessHiring, ProcessID: id, ListOptions: domain.ListOptions{Limit: domain.MaxLimit},
+	})
+	if err != nil {
+		return workflows.HiringDetail{}, fmt.Errorf("load tasks of hiring request %s: %w", id, err)
+	}
+	return workflows.HiringDetail{HiringRequest: rec, Tasks: tasks.Items, WaitingOn: domain.WaitingOnOf(tasks.Items)}, nil
+}
+
+// joinCandidates fills candidates' names and e-mails for a reader allowed to see
+// them; others see candidate IDs only.
+func (s *Server) joinCandidates(ctx context.Context, r *domain.HiringRequest, reader domain.Actor) error {
+	if len(r.Candidates) == 0 || !r.MayReadCandidates(reader) {
+		return nil
+	}
+	people, err := s.records.Candidates(ctx, r.ID)
+	if err != nil {
+		return fmt.Errorf("candidates of %s: %w", r.ID, err)
+	}
+	for i, ref := range r.Candidates {
+		if j := slices.IndexFunc(people, func(p domain.Candidate) bool { return p.ID == ref.ID }); j >= 0 {
+			r.Candidates[i].Name, r.Candidates[i].Email = people[j].Name, people[j].Email
+		}
+	}
+	return nil
+}
+
+// addCandidate stores the candidate's personal data, then tells the workflow the
+// candidate's ID, which opens the interview feedback task. When the workflow
+// refuses, the row is removed again, so nothing half-made remains.
+func (s *Server) addCandidate(c *gin.Context) {
+	id, err := hiringID(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var req addCandidateRequest
+	if _, err := decode(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	me := caller(c)
+	cand := domain.Candidate{
+		ID: domain.NewID(domain.PrefixCandidate), HiringID: id, Name: strings.TrimSpace(req.Name),
+		Email: strings.TrimSpace(req.Email), AddedBy: me.Handle, CreatedAt: s.now().UTC(),
+	}
+	if err := cand.Validate(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	if err := s.records.AddCandidate(ctx, cand); err != nil {
+		s.fail(c, fmt.Errorf("store candidate: %w", err))
+		return
+	}
+	var task domain.Task
+	in := workflows.AddCandidateInput{Actor: domain.ActorOf(me), CandidateID: cand.ID}
+	if err := s.temporal.Update(ctx, workflows.HiringWorkflowID(id), workflows.UpdateAddCandidate, in, &task); err != nil {
+		s.removeCandidate(c, cand.ID)
+		s.fail(c, namedNotFound(err, "hiring request", id))
+		return
+	}
+	c.Header("Location", "/api/v1/hiring-requests/"+id)
+	c.JSON(http.StatusCreated, gin.H{"candidate": cand, "interview_task": task})
+}
+
+// removeCandidate deletes a candidate the workflow did not take, even when the
+// client has gone.
+func (s *Server) removeCandidate(c *gin.Context, id string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), downstreamTimeout)
+	defer cancel()
+	if err := s.records.RemoveCandidate(ctx, id); err != nil {
+		// The request already fails; the orphan row names no request it joined.
+		_ = c.Error(fmt.Errorf("remove refused candidate %s: %w", id, err))
+	}
+}
+
+func (s *Server) cancelHiring(c *gin.Context) {
+	id, err := hiringID(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var req cancelRequest
+	if _, err := decode(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if strings.TrimSpace(req.Reason) == "" || len(req.Reason) > 2000 {
+		s.fail(c, domain.Invalid(domain.FieldProblem{Field: "reason", Problem: "required, at most 2000 characters"}))
+		return
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	var d workflows.HiringDetail
+	in := workflows.CancelInput{Actor: domain.ActorOf(caller(c)), Reason: req.Reason}
+	if err := s.temporal.Update(ctx, workflows.HiringWorkflowID(id), workflows.UpdateCancel, in, &d); err != nil {
+		s.fail(c, namedNotFound(err, "hiring request", id))
+		return
+	}
+	c.JSON(http.StatusOK, s.hiringBody(d))
+}
+
+func (s *Server) hiringTimeline(c *gin.Context) {
+	id, err := hiringID(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	events, err := s.records.Timeline(ctx, domain.ProcessHiring, id)
+	if err != nil {
+		s.fail(c, fmt.Errorf("timeline of hiring request %s: %w", id, err))
+		return
+	}
+	if len(events) == 0 {
+		// Every request has at least its start event: none may mean no such request.
+		if _, err := s.records.HiringRequest(ctx, id); err != nil {
+			s.fail(c, recordErr(err, "hiring request", id))
+			return
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": nonNil(events)})
+}

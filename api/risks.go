@@ -1,0 +1,407 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/workflows"
+)
+
+// RiskRecords is the read side of risks.
+type RiskRecords interface {
+	Risk(ctx context.Context, id string) (domain.Risk, error)
+	Risks(ctx context.Context, f domain.RiskFilter) (domain.Page[domain.Risk], error)
+}
+
+func (s *Server) riskRoutes(v1 *gin.RouterGroup) {
+	v1.POST("/risks", s.createRisk)
+	v1.GET("/risks", s.listRisks)
+	v1.GET("/risks/:id", s.getRisk)
+	v1.POST("/risks/:id/assessments", s.assessRisk)
+	for _, d := range domain.RiskDecisions {
+		v1.POST("/risks/:id/"+string(d), s.decideRisk(d))
+	}
+	v1.GET("/risks/:id/timeline", s.riskTimeline)
+}
+
+// createRiskRequest is the body of POST /risks.
+type createRiskRequest struct {
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	Category    string `json:"category"`
+	Probability int    `json:"probability"`
+	Impact      int    `json:"impact"`
+	Owner       string `json:"owner"`
+	Related     *struct {
+		Process string `json:"process"`
+		ID      string `json:"id"`
+	} `json:"related"`
+}
+
+func (r createRiskRequest) raise() domain.RiskRaise {
+	rs := domain.RiskRaise{
+		Title: strings.TrimSpace(r.Title), Description: strings.TrimSpace(r.Description),
+		Category: domain.RiskCategory(r.Category), Probability: r.Probability, Impact: r.Impact, Owner: r.Owner,
+	}
+	if r.Related != nil {
+		rs.Related = &domain.Related{Process: domain.Process(r.Related.Process), ID: r.Related.ID}
+	}
+	return rs
+}
+
+// assessRiskRequest is the body of POST /risks/{id}/assessments.
+type assessRiskRequest struct {
+	Probability int    `json:"probability"`
+	Impact      int    `json:"impact"`
+	Comment     string `json:"comment"`
+}
+
+// decideRiskRequest is the body of POST /risks/{id}/{resolve|accept|materialize|close}.
+type decideRiskRequest struct {
+	Comment string `json:"comment"`
+}
+
+// riskBody is a risk as the API answers it.
+type riskBody struct {
+	workflows.RiskDetail
+	TemporalUIURL string `json:"temporal_ui_url,omitempty"`
+}
+
+func (s *Server) riskBody(d workflows.RiskDetail) riskBody {
+	d.Assessments = nonNil(d.Assessments)
+	d.Escalations = nonNil(d.Escalations)
+	d.Tasks = nonNil(d.Tasks)
+	d.WaitingOn = nonNil(d.WaitingOn)
+	return riskBody{RiskDetail: d, TemporalUIURL: s.temporalURL(d.WorkflowID)}
+}
+
+// riskID reads the {id} path parameter; an ID that cannot be a risk's is not
+// found without asking anyone.
+func riskID(c *gin.Context) (string, error) {
+	id := c.Param("id")
+	if !domain.HasPrefixID(id, domain.PrefixRisk) {
+		return "", domain.NotFoundf("risk %s not found", id)
+	}
+	return id, nil
+}
+
+// createRisk raises a risk. Anyone may raise one: seeing a risk is everybody's
+// job. The owner and the related process must exist, or nothing is started.
+func (s *Server) createRisk(c *gin.Context) {
+	me := caller(c)
+	key := c.GetHeader(idempotencyKeyHeader)
+	if len(key) > maxIdempotencyKey {
+		s.fail(c, errBadRequest("", fmt.Sprintf("the Idempotency-Key header is longer than %d characters", maxIdempotencyKey)))
+		return
+	}
+	var req createRiskRequest
+	raw, err := decode(c, &req)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+
+	rs := req.raise()
+	var problems domain.Problems
+	var ve *domain.ValidationError
+	if err := rs.Validate(); errors.As(err, &ve) {
+		problems = append(problems, ve.Problems...)
+	}
+	if rs.Owner != "" {
+		if err := s.checkPerson(ctx, &problems, "owner", rs.Owner); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	if err := s.checkRelated(ctx, &problems, rs.Related); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := problems.Err(); err != nil {
+		s.fail(c, err)
+		return
+	}
+
+	id := domain.NewID(domain.PrefixRisk)
+	replayed := false
+	if key != "" {
+		sum := sha256.Sum256(raw)
+		existing, err := s.records.ClaimIdempotencyKey(ctx, domain.IdempotencyClaim{
+			Scope: me.Handle, Key: key, BodyHash: hex.EncodeToString(sum[:]), ResourceID: id,
+		})
+		if err != nil { // a key reused with another body is a conflict, answered 409
+			s.fail(c, fmt.Errorf("claim idempotency key: %w", err))
+			return
+		}
+		if existing != "" {
+			id, replayed = existing, true
+		}
+	}
+	rec := s.newRisk(id, rs, me.Handle)
+	// A replay starts the workflow again: starting is idempotent, and it finishes the
+	// job if the first request claimed the key but died before its start landed.
+	if err := s.temporal.Start(ctx, s.riskStart(rec, rs)); err != nil {
+		if key != "" && !replayed {
+			s.releaseKey(c, me.Handle, key)
+		}
+		s.fail(c, err)
+		return
+	}
+	if replayed {
+		if stored, err := s.records.Risk(ctx, id); err == nil {
+			rec = stored
+		} else if !errors.Is(err, domain.ErrNotFound) {
+			s.fail(c, fmt.Errorf("load replayed risk %s: %w", id, err))
+			return
+		}
+		c.Header(replayedHeader, "true")
+	}
+	c.Header("Location", "/api/v1/risks/"+id)
+	c.JSON(http.StatusCreated, s.riskBody(workflows.RiskDetail{Risk: rec}))
+}
+
+// checkRelated adds a field problem unless the related process exists. The
+// records are asked first; a process started a moment ago may not be projected
+// yet, so a miss there is confirmed with its workflow before it is refused.
+func (s *Server) checkRelated(ctx context.Context, p *domain.Problems, rel *domain.Related) error {
+	shapeRefused := slices.ContainsFunc(*p, func(f domain.FieldProblem) bool { return strings.HasPrefix(f.Field, "related.") })
+	if rel == nil || shapeRefused {
+		return nil // absent, or already refused for its shape: no lookup would find it
+	}
+	var err error
+	var wid string
+	switch rel.Process {
+	case domain.ProcessCampaign:
+		_, err = s.records.Campaign(ctx, rel.ID)
+		wid = workflows.CampaignWorkflowID(rel.ID)
+	case domain.ProcessHiring:
+		_, err = s.records.HiringRequest(ctx, rel.ID)
+		wid = workflows.HiringWorkflowID(rel.ID)
+	}
+	if errors.Is(err, domain.ErrNotFound) {
+		var live json.RawMessage
+		err = s.temporal.Query(ctx, wid, workflows.QueryDetail, &live)
+	}
+	if errors.Is(err, domain.ErrNotFound) {
+		p.Add("related.id", "no %s with ID %q", rel.Process, rel.ID)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("look up related %s %s: %w", rel.Process, rel.ID, err)
+	}
+	return nil
+}
+
+// newRisk is the risk as it stands when raised: what the answer to its creation
+// shows before the workflow has recorded it.
+func (s *Server) newRisk(id string, rs domain.RiskRaise, by string) domain.Risk {
+	now := s.now().UTC()
+	score := domain.Score(rs.Probability, rs.Impact)
+	sev := domain.SeverityOf(score)
+	return domain.Risk{
+		ID: id, WorkflowID: workflows.RiskWorkflowID(id), Title: rs.Title, Description: rs.Description,
+		Category: rs.Category, Probability: rs.Probability, Impact: rs.Impact, Score: score, Severity: sev,
+		Owner: rs.Owner, RaisedBy: by, Related: rs.Related, Status: domain.RiskOpen,
+		Assessments: []domain.Assessment{{Probability: rs.Probability, Impact: rs.Impact, Score: score, Severity: sev, By: by, At: now}},
+		CreatedAt:   now, UpdatedAt: now,
+	}
+}
+
+// riskStart is the workflow start of a new risk, labelled for the Temporal UI.
+func (s *Server) riskStart(r domain.Risk, rs domain.RiskRaise) StartRequest {
+	return StartRequest{
+		WorkflowID:   r.WorkflowID,
+		WorkflowType: workflows.RiskType,
+		Input:        workflows.RiskInput{ID: r.ID, Raise: rs, RaisedBy: r.RaisedBy, Policy: s.policy},
+		Summary:      "Risk: " + r.Title,
+		SearchAttributes: temporal.NewSearchAttributes(
+			workflows.AttrProcess.ValueSet(string(domain.ProcessRisk)),
+			workflows.AttrStatus.ValueSet(string(r.Status)),
+			workflows.AttrOwner.ValueSet(r.Owner),
+			workflows.AttrSeverity.ValueSet(string(r.Severity)),
+		),
+	}
+}
+
+func (s *Server) listRisks(c *gin.Context) {
+	var p domain.Problems
+	f := domain.RiskFilter{
+		Severity: enumParam(c, &p, "severity", domain.Severities),
+		Status:   enumParam(c, &p, "status", domain.RiskStatuses),
+		Owner:    c.Query("owner"),
+		Related:  c.Query("related"),
+	}
+	if f.Owner == "me" {
+		f.Owner = caller(c).Handle
+	}
+	if f.Related != "" && !domain.HasPrefixID(f.Related, domain.PrefixCampaign) && !domain.HasPrefixID(f.Related, domain.PrefixHiring) {
+		p.Add("related", "must be a campaign ID (cmp_…) or a hiring request ID (hir_…)")
+	}
+	opts, err := listOptions(c)
+	if err == nil {
+		err = p.Err()
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	f.ListOptions = opts
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	page, err := s.records.Risks(ctx, f)
+	if err != nil {
+		s.fail(c, fmt.Errorf("list risks: %w", err))
+		return
+	}
+	page.Items = nonNil(page.Items)
+	for i := range page.Items {
+		page.Items[i].Assessments = nonNil(page.Items[i].Assessments)
+		page.Items[i].Escalations = nonNil(page.Items[i].Escalations)
+	}
+	c.JSON(http.StatusOK, page)
+}
+
+// getRisk answers the live detail from the workflow, or from the record when
+// Temporal no longer has the run or cannot be reached.
+func (s *Server) getRisk(c *gin.Context) {
+	id, err := riskID(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	var d workflows.RiskDetail
+	qerr := s.temporal.Query(ctx, workflows.RiskWorkflowID(id), workflows.QueryDetail, &d)
+	if qerr == nil {
+		c.JSON(http.StatusOK, s.riskBody(d))
+		return
+	}
+	if !errors.Is(qerr, domain.ErrNotFound) && !errors.Is(qerr, domain.ErrUnavailable) {
+		s.fail(c, fmt.Errorf("query risk %s: %w", id, qerr))
+		return
+	}
+	// The fallback has a deadline of its own: a timed-out query must not leave it none.
+	ctx, cancel = context.WithTimeout(c.Request.Context(), downstreamTimeout)
+	defer cancel()
+	if d, err = s.riskFromRecords(ctx, id); err != nil {
+		if errors.Is(err, domain.ErrNotFound) && errors.Is(qerr, domain.ErrUnavailable) {
+			err = qerr // not projected yet, or not there at all: only Temporal could say
+		}
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, s.riskBody(d))
+}
+
+func (s *Server) riskFromRecords(ctx context.Context, id string) (workflows.RiskDetail, error) {
+	rec, err := s.records.Risk(ctx, id)
+	if err != nil {
+		return workflows.RiskDetail{}, recordErr(err, "risk", id)
+	}
+	tasks, err := s.records.Tasks(ctx, domain.TaskFilter{
+		Process: domain.ProcessRisk, ProcessID: id, ListOptions: domain.ListOptions{Limit: domain.MaxLimit},
+	})
+	if err != nil {
+		return workflows.RiskDetail{}, fmt.Errorf("load tasks of risk %s: %w", id, err)
+	}
+	return workflows.RiskDetail{Risk: rec, Tasks: tasks.Items, WaitingOn: domain.WaitingOnOf(tasks.Items)}, nil
+}
+
+// updateRisk runs update on the risk's workflow and answers its detail.
+func (s *Server) updateRisk(c *gin.Context, id, update string, input any) {
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	var d workflows.RiskDetail
+	if err := s.temporal.Update(ctx, workflows.RiskWorkflowID(id), update, input, &d); err != nil {
+		s.fail(c, namedNotFound(err, "risk", id))
+		return
+	}
+	c.JSON(http.StatusOK, s.riskBody(d))
+}
+
+// assessRisk re-scores a risk. Levels out of range are refused here, before a
+// round trip to the workflow; who may re-assess is the workflow's to say.
+func (s *Server) assessRisk(c *gin.Context) {
+	id, err := riskID(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var req assessRiskRequest
+	if _, err := decode(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	var p domain.Problems
+	domain.CheckLevels(&p, req.Probability, req.Impact)
+	if len(req.Comment) > 2000 {
+		p.Add("comment", "at most 2000 characters")
+	}
+	if err := p.Err(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.updateRisk(c, id, workflows.UpdateAssessRisk, workflows.AssessRiskInput{
+		Actor: domain.ActorOf(caller(c)), Probability: req.Probability, Impact: req.Impact, Comment: req.Comment,
+	})
+}
+
+// decideRisk is the handler of one decision: resolve, accept, materialize or close.
+func (s *Server) decideRisk(d domain.RiskDecision) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, err := riskID(c)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		var req decideRiskRequest
+		if _, err := decode(c, &req); err != nil {
+			s.fail(c, err)
+			return
+		}
+		if strings.TrimSpace(req.Comment) == "" || len(req.Comment) > 2000 {
+			s.fail(c, domain.Invalid(domain.FieldProblem{Field: "comment", Problem: "required, at most 2000 characters"}))
+			return
+		}
+		s.updateRisk(c, id, workflows.UpdateDecideRisk, workflows.DecideRiskInput{
+			Actor: domain.ActorOf(caller(c)), Decision: d, Comment: req.Comment,
+		})
+	}
+}
+
+func (s *Server) riskTimeline(c *gin.Context) {
+	id, err := riskID(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	events, err := s.records.Timeline(ctx, domain.ProcessRisk, id)
+	if err != nil {
+		s.fail(c, fmt.Errorf("timeline of risk %s: %w", id, err))
+		return
+	}
+	if len(events) == 0 {
+		// Every risk has at least its raised event: none may mean no such risk.
+		if _, err := s.records.Risk(ctx, id); err != nil {
+			s.fail(c, recordErr(err, "risk", id))
+			return
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": nonNil(events)})
+}

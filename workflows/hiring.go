@@ -1,0 +1,727 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/tandemhq/tandem/activities"
+	"github.com/tandemhq/tandem/domain"
+)
+
+// HiringInput starts a hiring request. It carries no personal data: candidates
+// arrive later, by ID only.
+type HiringInput struct {
+	ID          string             `json:"id"`
+	Request     domain.Requisition `json:"request"`
+	RequestedBy string             `json:"requested_by"`
+	Policy      domain.Policy      `json:"policy"` // captured at start: later edits never change this run
+}
+
+// HiringResult is how a hiring request ended.
+type HiringResult struct {
+	Status domain.Status `json:"status"`
+	Hired  string        `json:"hired,omitempty"` // candidate ID
+}
+
+// HiringDetail is the live detail of a hiring request, answered by QueryDetail.
+type HiringDetail struct {
+	domain.HiringRequest
+	Tasks     []domain.Task      `json:"tasks"`
+	WaitingOn []domain.WaitingOn `json:"waiting_on"`
+}
+
+// AddCandidateInput adds a candidate the API has already stored; only the ID
+// enters the workflow.
+type AddCandidateInput struct {
+	Actor       domain.Actor `json:"actor"`
+	CandidateID string       `json:"candidate_id"`
+}
+
+// Task keys of the hiring process.
+const (
+	keyStep          = "step:" // + chain step key
+	keyReviseRequest = "revise_request"
+	keyPosting       = "posting"
+	keyInterview     = "interview:"    // + candidate ID
+	keyOfferApproval = "offer:"        // + "mops:" or "finance:" + candidate ID
+	keyReviseOffer   = "revise_offer:" // + candidate ID
+	keyAnswer        = "answer:"       // + candidate ID
+	keyOnboarding    = "onboarding:"   // + policy key
+)
+
+// hiring is the state of one hiring request run.
+type hiring struct {
+	in    HiringInput
+	pol   domain.HiringPolicy
+	rec   domain.HiringRequest
+	out   *recorder
+	tasks *humanTasks
+
+	stopRun     workflow.CancelFunc
+	cancelledBy string
+	ended       bool
+	slas        map[string]time.Duration // per approval task key: its SLA, which an escalation restarts
+	hires       []recommendation         // candidates recommended for an offer, oldest first
+}
+
+// recommendation is a hiring manager's "hire" for a candidate, with the offer amount.
+type recommendation struct {
+	candidate string
+	amount    float64
+}
+
+// HiringRequest runs process 2: approval chain, recruiting, offer and onboarding.
+func HiringRequest(ctx workflow.Context, in HiringInput) (HiringResult, error) {
+	h, err := startHiring(ctx, in)
+	if err != nil {
+		return HiringResult{}, err
+	}
+	runCtx, stop := workflow.WithCancel(ctx)
+	h.stopRun = stop
+	err = h.run(runCtx)
+
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	switch {
+	case err == nil:
+	case temporal.IsCanceledError(err):
+		h.finish(dctx, domain.StatusCancelled, h.cancelledBy, h.rec.Reason)
+	default:
+		return HiringResult{}, err
+	}
+	if err := workflow.Await(dctx, func() bool { return workflow.AllHandlersFinished(dctx) }); err != nil {
+		return HiringResult{}, err
+	}
+	return HiringResult{Status: h.rec.Status, Hired: h.rec.Hired}, nil
+}
+
+func startHiring(ctx workflow.Context, in HiringInput) (*hiring, error) {
+	now := workflow.Now(ctx)
+	h := &hiring{in: in, pol: in.Policy.Hiring, slas: map[string]time.Duration{}}
+	h.rec = domain.HiringRequest{
+		ID: in.ID, WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID, Request: in.Request,
+		Status: domain.StatusActive, Stage: domain.StageApproval, RequestedBy: in.RequestedBy,
+		Chain: []domain.ChainStep{}, Candidates: []domain.CandidateRef{}, CreatedAt: now, UpdatedAt: now,
+	}
+	h.out = newRecorder(ctx, domain.ProcessHiring, in.ID)
+	h.out.snapshot = func(b *domain.Batch) { b.Hiring = h.snapshot() }
+	// The machinery's reminders come from each task's RemindAt (half its SLA), so
+	// no default reminder is set.
+	h.tasks = newHumanTasks(h.out, h.rec.WorkflowID, 0, h.managers)
+	h.tasks.onOverdue = h.taskOverdue
+	if err := h.tasks.register(ctx); err != nil {
+		return nil, err
+	}
+	if err := h.registerUpdates(ctx); err != nil {
+		return nil, err
+	}
+	if err := workflow.SetQueryHandler(ctx, QueryDetail, func() (HiringDetail, error) { return h.detail(), nil }); err != nil {
+		return nil, err
+	}
+	h.out.event(now, domain.EventStarted, in.RequestedBy, "", "%s requested a hire: %q (%s, %s), needed by %s",
+		in.RequestedBy, in.Request.Title, in.Request.Level, in.Request.Kind, in.Request.NeededBy.Format(time.RFC3339))
+	return h, nil
+}
+
+// run walks the stages. It returns nil when the request ended by itself, a
+// cancelled error when it was cancelled.
+func (h *hiring) run(ctx workflow.Context) error {
+	approved, err := h.approval(ctx)
+	if err != nil || !approved {
+		return err
+	}
+	for {
+		next, err := h.recruiting(ctx)
+		if err != nil {
+			return err
+		}
+		accepted, err := h.offer(ctx, next)
+		if err != nil {
+			return err
+		}
+		if accepted {
+			break
+		}
+	}
+	return h.onboarding(ctx)
+}
+
+// managers may reassign any task of the request and hear of overdue work.
+func (h *hiring) managers() []string {
+	return []string{h.in.RequestedBy, h.rec.Request.HiringManager}
+}
+
+func (h *hiring) snapshot() *domain.HiringRequest {
+	r := h.rec
+	r.Chain = make([]domain.ChainStep, len(h.rec.Chain))
+	for i, s := range h.rec.Chain {
+		s.Escalations = append([]domain.Escalation{}, s.Escalations...)
+		r.Chain[i] = s
+	}
+	r.Candidates = append([]domain.CandidateRef{}, h.rec.Candidates...)
+	if h.rec.Offer != nil {
+		o := *h.rec.Offer
+		r.Offer = &o
+	}
+	return &r
+}
+
+func (h *hiring) detail() HiringDetail {
+	tasks := h.tasks.list()
+	return HiringDetail{HiringRequest: *h.snapshot(), Tasks: tasks, WaitingOn: domain.WaitingOnOf(tasks)}
+}
+
+// save writes the record with what else is queued, and refreshes what the
+// Temporal UI shows.
+func (h *hiring) save(ctx workflow.Context) error {
+	h.rec.UpdatedAt = workflow.Now(ctx)
+	h.out.changed()
+	if err := h.out.flush(ctx); err != nil {
+		return err
+	}
+	return h.showProgress(ctx)
+}
+
+func (h *hiring) setStage(ctx workflow.Context, s domain.Stage) error {
+	h.rec.Stage, h.rec.Step = s, ""
+	h.out.event(workflow.Now(ctx), domain.EventStage, "", "", "Stage: %s", s)
+	return h.save(ctx)
+}
+
+var lookupOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 10 * time.Second,
+	// Directory reads are safe to repeat; the cap keeps a recovered database found quickly.
+	RetryPolicy: &temporal.RetryPolicy{MaximumInterval: 30 * time.Second},
+	Summary:     "directory lookup",
+}
+
+// approverFor picks who decides a step: the first holder of role (in team), in
+// handle order, who is not the requester; "" leaves it to anyone holding the role.
+func (h *hiring) approverFor(ctx workflow.Context, role domain.Role, team domain.Team) (string, error) {
+	var a *activities.Activities
+	var people []string
+	ctx = workflow.WithActivityOptions(ctx, lookupOptions)
+	if err := workflow.ExecuteActivity(ctx, a.FindPeople, activities.FindPeopleInput{Role: role, Team: team}).Get(ctx, &people); err != nil {
+		return "", err
+	}
+	for _, p := range people {
+		if p != h.in.RequestedBy {
+			return p, nil
+		}
+	}
+	return "", nil
+}
+
+// lookup returns a person's routing data; ok is false for a handle the directory
+// no longer has.
+func (h *hiring) lookup(ctx workflow.Context, handle string) (domain.PersonRef, bool, error) {
+	var a *activities.Activities
+	var ref domain.PersonRef
+	ctx = workflow.WithActivityOptions(ctx, lookupOptions)
+	err := workflow.ExecuteActivity(ctx, a.LookupPerson, handle).Get(ctx, &ref)
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeUnknownPerson {
+		return ref, false, nil
+	}
+	return ref, err == nil, err
+}
+
+// openApproval opens an approval with an SLA, a reminder at half of it and an
+// escalation at the SLA.
+func (h *hiring) openApproval(ctx workflow.Context, s taskSpec, sla time.Duration) *domain.Task {
+	now := workflow.Now(ctx)
+	s.Kind, s.RequestedBy, s.DueAt, s.RemindAt = domain.KindApproval, h.in.RequestedBy, now.Add(sla), now.Add(sla/2)
+	h.slas[s.Key] = sla
+	return h.tasks.open(ctx, s)
+}
+
+// decided reports whether the current task of key (following escalations) is closed.
+func (h *hiring) decided(key string) bool {
+	t := h.tasks.latest(key)
+	return t != nil && !t.IsOpen() && t.Status != domain.TaskExpired
+}
+
+// approval runs the chain until every step approved (true), or the request is
+// rejected or expires (false). Changes requested send a revise task to the
+// requester, and the resubmission restarts the chain with every approval reset.
+func (h *hiring) approval(ctx workflow.Context) (bool, error) {
+	if err := h.setStage(ctx, domain.StageApproval); err != nil {
+		return false, err
+	}
+	for {
+		h.rec.Round++
+		steps := h.pol.ChainFor(h.rec.Request.Budget)
+		h.rec.Chain = make([]domain.ChainStep, len(steps))
+		names := make([]string, len(steps))
+		for i, s := range steps {
+			h.rec.Chain[i] = domain.ChainStep{Key: s.Key, Title: s.Title, Role: s.Role, Team: s.Team, Decision: domain.DecisionPending, Escalations: []domain.Escalation{}}
+			names[i] = s.Key
+		}
+		h.out.event(workflow.Now(ctx), domain.EventChanged, "", "", "Approval round %d: %s", h.rec.Round, strings.Join(names, " → "))
+		outcome, err := h.runChain(ctx, steps)
+		if err != nil || outcome == domain.OutcomeApproved {
+			return outcome == domain.OutcomeApproved, err
+		}
+		if outcome != domain.OutcomeChangesRequested {
+			return false, nil
+		}
+		revised, err := h.revise(ctx)
+		if err != nil || !revised {
+			return false, err
+		}
+	}
+}
+
+// runChain asks each step in turn. It returns approved when all approved,
+// changes_requested when a step asked for changes, and "" when the request ended
+// (rejected or expired).
+func (h *hiring) runChain(ctx workflow.Context, steps []domain.ApprovalStep) (domain.Outcome, error) {
+	r := h.rec.Request
+	for i, s := range steps {
+		h.rec.Step = s.Key
+		approver, err := h.approverFor(ctx, s.Role, s.Team)
+		if err != nil {
+			return "", err
+		}
+		key := keyStep + s.Key
+		t := h.openApproval(ctx, taskSpec{
+			Key: key, Title: fmt.Sprintf("%s: hire %q (%s)", s.Title, r.Title, r.Level),
+			Description: fmt.Sprintf("%s hire for the %s team, budget %g–%g %s, needed by %s. Justification: %s\nApprove, request changes, or reject (a comment is required for both).",
+				r.Kind, r.Team, r.Budget.Min, r.Budget.Max, r.Budget.Currency, r.NeededBy.Format(time.RFC3339), r.Justification),
+			Team: s.Team, Role: s.Role, Assignee: approver,
+		}, s.SLA.D())
+		h.rec.Chain[i].Approver, h.rec.Chain[i].TaskID = approver, t.ID
+		if err := h.save(ctx); err != nil {
+			return "", err
+		}
+		in, err := h.untilNeededBy(ctx, func() bool { return h.decided(key) })
+		if err != nil || !in {
+			return "", err
+		}
+		d := h.tasks.latest(key)
+		step := &h.rec.Chain[i]
+		step.Approver, step.TaskID = d.Assignee, d.ID
+		step.Decision, step.DecidedBy, step.OnBehalfOf = domain.Decision(d.Outcome), d.CompletedBy, d.OnBehalfOf
+		step.Comment, step.DecidedAt = d.Comment, d.CompletedAt
+		switch d.Outcome {
+		case domain.OutcomeApproved:
+			continue
+		case domain.OutcomeRejected:
+			h.finish(ctx, domain.StatusRejected, d.CompletedBy, d.Comment)
+			return "", nil
+		}
+		return domain.OutcomeChangesRequested, nil
+	}
+	return domain.OutcomeApproved, nil
+}
+
+// untilNeededBy waits for done while the request is still needed. When needed_by
+// passes first, the request expires and it reports false.
+func (h *hiring) untilNeededBy(ctx workflow.Context, done func() bool) (bool, error) {
+	wait := h.rec.Request.NeededBy.Sub(workflow.Now(ctx))
+	ok := false
+	if wait > 0 {
+		var err error
+		ok, err = workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
+			Timeout: wait, TimerOptions: workflow.TimerOptions{Summary: "needed by " + h.rec.Request.NeededBy.Format(time.RFC3339)},
+		}, done)
+		if err != nil {
+			return false, err
+		}
+	}
+	if !ok {
+		h.finish(ctx, domain.StatusExpired, "", "still in approval at needed_by "+h.rec.Request.NeededBy.Format(time.RFC3339))
+	}
+	return ok, nil
+}
+
+// revise asks the requester to revise the request; it reports false when the
+// request expired meanwhile.
+func (h *hiring) revise(ctx workflow.Context) (bool, error) {
+	asked := h.rec.Chain[len(h.rec.Chain)-1]
+	for _, s := range h.rec.Chain {
+		if s.Decision == domain.DecisionChangesRequested {
+			asked = s
+		}
+	}
+	h.rec.Step = keyReviseRequest
+	t := h.tasks.open(ctx, taskSpec{
+		Kind: domain.KindWork, Key: keyReviseRequest, Title: fmt.Sprintf("Revise the hiring request %q", h.rec.Request.Title),
+		Description: fmt.Sprintf("%s requested changes: %s\nComplete with data.request holding the fields you change (title, level, justification, budget, needed_by); the approval chain then starts again.", asked.DecidedBy, asked.Comment),
+		Assignee:    h.in.RequestedBy, DueAt: workflow.Now(ctx).Add(h.pol.ReviseSLA.D()), check: h.checkRevision(ctx),
+	})
+	if err := h.save(ctx); err != nil {
+		return false, err
+	}
+	in, err := h.untilNeededBy(ctx, func() bool { return !t.IsOpen() })
+	if err != nil || !in {
+		return false, err
+	}
+	if r, err := h.revised(workflow.Now(ctx), t.Data); err == nil {
+		h.rec.Request = r
+	}
+	h.out.event(workflow.Now(ctx), domain.EventChanged, t.CompletedBy, t.ID, "%s resubmitted the request; the approval chain starts again", t.CompletedBy)
+	return true, nil
+}
+
+func (h *hiring) checkRevision(ctx workflow.Context) func(domain.Completion) error {
+	return func(c domain.Completion) error {
+		_, err := h.revised(workflow.Now(ctx), c.Data)
+		return err
+	}
+}
+
+// revised applies data.request of a revise task to the request.
+func (h *hiring) revised(now time.Time, data map[string]any) (domain.Requisition, error) {
+	raw, ok := data["request"]
+	if !ok {
+		return h.rec.Request, nil
+	}
+	var v domain.Revision
+	if err := decodeData(raw, &v); err != nil {
+		return h.rec.Request, domain.Invalid(domain.FieldProblem{Field: "data.request", Problem: err.Error()})
+	}
+	r, err := v.Apply(h.rec.Request, now)
+	var ve *domain.ValidationError
+	if errors.As(err, &ve) {
+		for i := range ve.Problems {
+			ve.Problems[i].Field = "data.request." + ve.Problems[i].Field
+		}
+	}
+	return r, err
+}
+
+// recruiting posts the role (once) and waits for a candidate the hiring manager
+// recommends; candidates arrive through the add-candidate update.
+func (h *hiring) recruiting(ctx workflow.Context) (recommendation, error) {
+	if err := h.setStage(ctx, domain.StageRecruiting); err != nil {
+		return recommendation{}, err
+	}
+	if h.tasks.latest(keyPosting) == nil {
+		r := h.rec.Request
+		h.tasks.open(ctx, taskSpec{
+			Kind: domain.KindWork, Key: keyPosting, Title: fmt.Sprintf("Post the role %q (%s)", r.Title, r.Level),
+			Description: fmt.Sprintf("Publish the opening for the %s team. Add candidates through the API as they apply.", r.Team),
+			Team:        domain.TeamHR, Role: domain.RoleHR, DueAt: workflow.Now(ctx).Add(h.pol.PostingSLA.D()),
+		})
+		if err := h.save(ctx); err != nil {
+			return recommendation{}, err
+		}
+	}
+	if err := workflow.Await(ctx, func() bool { return len(h.hires) > 0 }); err != nil {
+		return recommendation{}, err
+	}
+	next := h.hires[0]
+	h.hires = h.hires[1:]
+	return next, nil
+}
+
+// interview opens the hiring manager's feedback task for a new candidate and
+// queues the candidate for an offer when the feedback says hire.
+func (h *hiring) interview(ctx workflow.Context, candidate string) *domain.Task {
+	t := h.tasks.open(ctx, taskSpec{
+		Kind: domain.KindWork, Key: keyInterview + candidate,
+		Title:       fmt.Sprintf("Interview feedback on candidate %s for %q", candidate, h.rec.Request.Title),
+		Description: `Complete with data {"hire": true, "offer_amount": <yearly salary>} to propose an offer, or {"hire": false} to pass.`,
+		Team:        h.rec.Request.Team, Assignee: h.rec.Request.HiringManager,
+		DueAt: workflow.Now(ctx).Add(h.pol.InterviewSLA.D()), check: checkFeedback,
+	})
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		if h.tasks.await(ctx, t.ID) != nil || t.Status != domain.TaskDone {
+			return
+		}
+		hire, amount, _ := feedbackOf(t.Data) // checked by the validator
+		if hire {
+			h.hires = append(h.hires, recommendation{candidate: candidate, amount: amount})
+			h.out.event(workflow.Now(ctx), domain.EventChanged, t.CompletedBy, t.ID, "%s recommends an offer to candidate %s", t.CompletedBy, candidate)
+		} else {
+			h.setCandidate(candidate, domain.CandidateNotHired)
+		}
+		_ = h.save(ctx)
+	})
+	return t
+}
+
+// feedbackOf reads interview feedback: {"hire": bool, "offer_amount": number}.
+func feedbackOf(data map[string]any) (bool, float64, error) {
+	var f struct {
+		Hire        *bool    `json:"hire"`
+		OfferAmount *float64 `json:"offer_amount"`
+	}
+	if err := decodeData(data, &f); err != nil || f.Hire == nil {
+		return false, 0, domain.Invalid(domain.FieldProblem{Field: "data.hire", Problem: "required: true to propose an offer, false to pass"})
+	}
+	if *f.Hire && (f.OfferAmount == nil || *f.OfferAmount <= 0) {
+		return false, 0, domain.Invalid(domain.FieldProblem{Field: "data.offer_amount", Problem: "required when hire is true: a positive yearly salary"})
+	}
+	if !*f.Hire {
+		return false, 0, nil
+	}
+	return true, *f.OfferAmount, nil
+}
+
+func checkFeedback(c domain.Completion) error {
+	_, _, err := feedbackOf(c.Data)
+	return err
+}
+
+func (h *hiring) setCandidate(id string, s domain.CandidateStatus) {
+	for i := range h.rec.Candidates {
+		if h.rec.Candidates[i].ID == id {
+			h.rec.Candidates[i].Status = s
+		}
+	}
+}
+
+// offer gets the offer approved (MOps, plus finance above budget.max), then HR
+// records the candidate's answer. It reports whether the candidate accepted.
+func (h *hiring) offer(ctx workflow.Context, rec recommendation) (bool, error) {
+	cand, amount := rec.candidate, rec.amount
+	h.rec.Offer = &domain.Offer{CandidateID: cand, Amount: amount, Currency: h.rec.Request.Budget.Currency}
+	h.setCandidate(cand, domain.CandidateOffered)
+	if err := h.setStage(ctx, domain.StageOffer); err != nil {
+		return false, err
+	}
+	for {
+		outcome, err := h.approveOffer(ctx, cand, amount)
+		if err != nil {
+			return false, err
+		}
+		if outcome == domain.OutcomeApproved {
+			break
+		}
+		if outcome == domain.OutcomeRejected {
+			h.dropOffer(ctx, cand, domain.CandidateNotHired, "the offer was rejected")
+			return false, h.save(ctx)
+		}
+		if amount, err = h.reviseOffer(ctx, cand); err != nil {
+			return false, err
+		}
+		h.rec.Offer.Amount = amount
+	}
+	t := h.tasks.open(ctx, taskSpec{
+		Kind: domain.KindWork, Key: keyAnswer + cand, Title: fmt.Sprintf("Record candidate %s's answer to the offer for %q", cand, h.rec.Request.Title),
+		Description: fmt.Sprintf(`Offer: %g %s a year. Complete with data {"answer": "accepted"} or {"answer": "declined"}.`, amount, h.rec.Offer.Currency),
+		Team:        domain.TeamHR, Role: domain.RoleHR, DueAt: workflow.Now(ctx).Add(h.pol.AnswerSLA.D()), check: checkAnswer,
+	})
+	if err := h.save(ctx); err != nil {
+		return false, err
+	}
+	if err := h.tasks.await(ctx, t.ID); err != nil {
+		return false, err
+	}
+	if answerOf(t.Data) == "accepted" {
+		h.setCandidate(cand, domain.CandidateHired)
+		h.rec.Hired = cand
+		h.out.event(workflow.Now(ctx), domain.EventChanged, t.CompletedBy, t.ID, "Candidate %s accepted the offer", cand)
+		return true, nil
+	}
+	h.dropOffer(ctx, cand, domain.CandidateDeclined, "the candidate declined")
+	return false, h.save(ctx)
+}
+
+// approveOffer opens the offer approvals and waits for them. It returns approved
+// when all approved, or the first other outcome.
+func (h *hiring) approveOffer(ctx workflow.Context, cand string, amount float64) (domain.Outcome, error) {
+	type approver struct {
+		key  string
+		role domain.Role
+		team domain.Team
+	}
+	who := []approver{{"mops", domain.RoleMarketingOpsManager, domain.TeamMarketingOps}}
+	if amount > h.rec.Request.Budget.Max {
+		who = append(who, approver{"finance", domain.RoleFinance, domain.TeamFinance})
+	}
+	var keys []string
+	for _, a := range who {
+		person, err := h.approverFor(ctx, a.role, a.team)
+		if err != nil {
+			return "", err
+		}
+		key := keyOfferApproval + a.key + ":" + cand
+		h.openApproval(ctx, taskSpec{
+			Key: key, Title: fmt.Sprintf("Approve the offer to candidate %s for %q", cand, h.rec.Request.Title),
+			Description: fmt.Sprintf("Offer %g %s a year; the budget is %g–%g %s.", amount, h.rec.Offer.Currency,
+				h.rec.Request.Budget.Min, h.rec.Request.Budget.Max, h.rec.Request.Budget.Currency),
+			Team: a.team, Role: a.role, Assignee: person,
+		}, h.pol.OfferApprovalSLA.D())
+		keys = append(keys, key)
+	}
+	if err := h.save(ctx); err != nil {
+		return "", err
+	}
+	var refusal *domain.Task
+	err := workflow.Await(ctx, func() bool {
+		all := true
+		for _, k := range keys {
+			if !h.decided(k) {
+				all = false
+			} else if t := h.tasks.latest(k); t.Outcome != domain.OutcomeApproved {
+				refusal = t
+				return true
+			}
+		}
+		return all
+	})
+	if err != nil || refusal == nil {
+		return domain.OutcomeApproved, err
+	}
+	h.tasks.cancelOpen(ctx, "another approver decided the offer", func(t domain.Task) bool { return strings.HasPrefix(t.Key, keyOfferApproval) })
+	return refusal.Outcome, nil
+}
+
+// reviseOffer asks the hiring manager for a new amount after changes were requested.
+func (h *hiring) reviseOffer(ctx workflow.Context, cand string) (float64, error) {
+	t := h.tasks.open(ctx, taskSpec{
+		Kind: domain.KindWork, Key: keyReviseOffer + cand, Title: fmt.Sprintf("Revise the offer to candidate %s for %q", cand, h.rec.Request.Title),
+		Description: `Changes were requested on the offer. Complete with data {"offer_amount": <yearly salary>}; it goes to approval again.`,
+		Assignee:    h.rec.Request.HiringManager, DueAt: workflow.Now(ctx).Add(h.pol.ReviseSLA.D()),
+		check: func(c domain.Completion) error {
+			_, _, err := feedbackOf(map[string]any{"hire": true, "offer_amount": c.Data["offer_amount"]})
+			return err
+		},
+	})
+	if err := h.save(ctx); err != nil {
+		return 0, err
+	}
+	if err := h.tasks.await(ctx, t.ID); err != nil {
+		return 0, err
+	}
+	_, amount, _ := feedbackOf(map[string]any{"hire": true, "offer_amount": t.Data["offer_amount"]})
+	return amount, nil
+}
+
+func (h *hiring) dropOffer(ctx workflow.Context, cand string, s domain.CandidateStatus, why string) {
+	h.setCandidate(cand, s)
+	h.rec.Offer = nil
+	now := workflow.Now(ctx)
+	h.out.event(now, domain.EventChanged, "", "", "No hire of candidate %s: %s; back to recruiting", cand, why)
+	h.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q: %s; back to recruiting", h.rec.Request.Title, why), h.managers()...)
+}
+
+func answerOf(data map[string]any) string {
+	s, _ := data["answer"].(string)
+	return s
+}
+
+func checkAnswer(c domain.Completion) error {
+	if a := answerOf(c.Data); a != "accepted" && a != "declined" {
+		return domain.Invalid(domain.FieldProblem{Field: "data.answer", Problem: "must be accepted or declined"})
+	}
+	return nil
+}
+
+// onboarding opens the policy's onboarding tasks and waits for all; then the role is filled.
+func (h *hiring) onboarding(ctx workflow.Context) error {
+	if err := h.setStage(ctx, domain.StageOnboarding); err != nil {
+		return err
+	}
+	due := workflow.Now(ctx).Add(h.pol.OnboardingSLA.D())
+	var ids []string
+	for _, o := range h.pol.Onboarding {
+		s := taskSpec{
+			Kind: domain.KindWork, Key: keyOnboarding + o.Key, Title: fmt.Sprintf("%s for the new %s", o.Title, h.rec.Request.Title),
+			Description: fmt.Sprintf("Candidate %s accepted; prepare their start.", h.rec.Hired),
+			Team:        o.Team, Role: o.Role, DueAt: due,
+		}
+		if o.ForHiringManager {
+			s.Assignee = h.rec.Request.HiringManager
+		}
+		ids = append(ids, h.tasks.open(ctx, s).ID)
+	}
+	if err := h.save(ctx); err != nil {
+		return err
+	}
+	if err := h.tasks.await(ctx, ids...); err != nil {
+		return err
+	}
+	h.finish(ctx, domain.StatusFilled, "", "")
+	return nil
+}
+
+// finish ends the request with status: open tasks cancelled, candidates still in
+// play not hired, the end recorded and told.
+func (h *hiring) finish(ctx workflow.Context, status domain.Status, by, reason string) {
+	now := workflow.Now(ctx)
+	h.tasks.cancelOpen(ctx, "the hiring request is "+string(status), nil)
+	for i, c := range h.rec.Candidates {
+		if c.Status == domain.CandidateInterviewing || c.Status == domain.CandidateOffered {
+			h.rec.Candidates[i].Status = domain.CandidateNotHired
+		}
+	}
+	h.rec.Status, h.rec.Reason, h.rec.Step = status, reason, ""
+	msg := "The hiring request is " + string(status)
+	if by != "" {
+		msg += " by " + by
+	}
+	if reason != "" {
+		msg += ": " + reason
+	}
+	h.out.event(now, domain.EventEnded, by, "", "%s", msg)
+	h.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q: %s", h.rec.Request.Title, msg), h.managers()...)
+	_ = h.save(ctx) // the recorder retries until written; only a terminated run stops it
+	h.ended = true
+}
+
+// taskOverdue escalates an approval at its SLA: to the approver's manager, or the
+// next role up the policy's ladder. Other tasks only get the machinery's notices.
+func (h *hiring) taskOverdue(ctx workflow.Context, t domain.Task) {
+	if t.Kind != domain.KindApproval || h.rec.Status.Terminal() {
+		_ = h.showProgress(ctx)
+		return
+	}
+	to, ok, err := h.nextUp(ctx, t)
+	if err != nil || !ok || !h.tasks.byID[t.ID].IsOpen() {
+		_ = h.showProgress(ctx)
+		return
+	}
+	now := workflow.Now(ctx)
+	sla := h.slas[t.Key]
+	to.DueAt, to.RemindAt = now.Add(sla), now.Add(sla/2)
+	to.Why = fmt.Sprintf("not decided within the %s SLA", domain.Duration(sla))
+	next := h.tasks.escalate(ctx, t.ID, to)
+	for i, s := range h.rec.Chain {
+		if s.TaskID == t.ID {
+			h.rec.Chain[i].Escalations = append(h.rec.Chain[i].Escalations, domain.Escalation{From: whoFor(t), To: whoFor(*next), At: now})
+			h.rec.Chain[i].Approver, h.rec.Chain[i].TaskID = next.Assignee, next.ID
+		}
+	}
+	_ = h.save(ctx)
+}
+
+// nextUp is where an overdue approval goes: the assignee's manager when there is
+// one (and it is not the requester), otherwise the next role up.
+func (h *hiring) nextUp(ctx workflow.Context, t domain.Task) (escalation, bool, error) {
+	if t.Assignee != "" {
+		ref, ok, err := h.lookup(ctx, t.Assignee)
+		if err != nil {
+			return escalation{}, false, err
+		}
+		if ok && ref.Manager != "" && ref.Manager != h.in.RequestedBy {
+			mgr, ok, err := h.lookup(ctx, ref.Manager)
+			if err != nil {
+				return escalation{}, false, err
+			}
+			if ok {
+				to := escalation{Assignee: mgr.Handle, Team: mgr.Team}
+				if len(mgr.Roles) > 0 {
+					to.Role = mgr.Roles[0]
+				}
+				return to, true, nil
+			}
+		}
+	}
+	rung, ok := h.pol.Up(t.Role)
+	if !ok {
+		return escalation{}, false, nil
+	}
+	person, err := h.approverFor(ctx, rung.To, rung.Team)
+	if err != nil || (person != "" && person == t.Assignee) {
+		return escalation{}, false, err
+	}
+	return escalation{Assignee: person, Team: rung.Team, Role: rung.To}, true, nil
+}

@@ -1,0 +1,81 @@
+package workflows
+
+import (
+	"slices"
+	"strings"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+// registerUpdates installs the hiring request's own updates, each with a
+// validator, so a refused request never reaches the history.
+func (h *hiring) registerUpdates(ctx workflow.Context) error {
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateAddCandidate, h.addCandidate,
+		workflow.UpdateHandlerOptions{Validator: h.validateAddCandidate}); err != nil {
+		return err
+	}
+	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateCancel, h.cancel,
+		workflow.UpdateHandlerOptions{Validator: h.validateCancel})
+}
+
+func (h *hiring) checkActive() error {
+	if h.rec.Status.Terminal() {
+		return domain.Conflictf("the hiring request is %s", h.rec.Status)
+	}
+	return nil
+}
+
+func (h *hiring) validateAddCandidate(in AddCandidateInput) error {
+	var err error
+	switch {
+	case !h.rec.MayReadCandidates(in.Actor):
+		err = domain.Forbiddenf("only the requester, the hiring manager, marketing ops or HR may add candidates")
+	case h.rec.Status.Terminal():
+		err = h.checkActive()
+	case h.rec.Stage != domain.StageRecruiting && h.rec.Stage != domain.StageOffer:
+		err = domain.Conflictf("candidates are added in recruiting; the request is in %s", h.rec.Stage)
+	case !domain.HasPrefixID(in.CandidateID, domain.PrefixCandidate):
+		err = domain.Invalid(domain.FieldProblem{Field: "candidate_id", Problem: "must be a cnd_ ID"})
+	case slices.ContainsFunc(h.rec.Candidates, func(c domain.CandidateRef) bool { return c.ID == in.CandidateID }):
+		err = domain.Conflictf("candidate %s is already part of this request", in.CandidateID)
+	}
+	return refusal(err)
+}
+
+// addCandidate records the candidate's ID and opens the interview feedback task,
+// which it returns.
+func (h *hiring) addCandidate(ctx workflow.Context, in AddCandidateInput) (domain.Task, error) {
+	h.rec.Candidates = append(h.rec.Candidates, domain.CandidateRef{ID: in.CandidateID, Status: domain.CandidateInterviewing})
+	h.out.event(workflow.Now(ctx), domain.EventChanged, in.Actor.Handle, "", "%s added candidate %s", in.Actor.Handle, in.CandidateID)
+	t := h.interview(ctx, in.CandidateID)
+	if err := h.save(ctx); err != nil {
+		return domain.Task{}, err
+	}
+	return *t, nil
+}
+
+func (h *hiring) validateCancel(in CancelInput) error {
+	var err error
+	switch {
+	case in.Actor.Handle != h.in.RequestedBy && !in.Actor.HasRole(domain.RoleMarketingOpsManager) && !in.Actor.HasRole(domain.RoleAdmin):
+		err = domain.Forbiddenf("only the requester or marketing ops may cancel a hiring request")
+	case h.rec.Status.Terminal():
+		err = h.checkActive()
+	case strings.TrimSpace(in.Reason) == "":
+		err = domain.Invalid(domain.FieldProblem{Field: "reason", Problem: "required"})
+	}
+	return refusal(err)
+}
+
+// cancel stops the run; the workflow then cancels the open tasks and records the
+// end, and the caller gets the request as it ended.
+func (h *hiring) cancel(ctx workflow.Context, in CancelInput) (HiringDetail, error) {
+	h.cancelledBy, h.rec.Reason = in.Actor.Handle, strings.TrimSpace(in.Reason)
+	h.stopRun()
+	if err := workflow.Await(ctx, func() bool { return h.ended }); err != nil {
+		return HiringDetail{}, err
+	}
+	return h.detail(), nil
+}
