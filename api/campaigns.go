@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -105,20 +103,10 @@ func (s *Server) createCampaign(c *gin.Context) {
 		return
 	}
 
-	id := domain.NewID(domain.PrefixCampaign)
-	replayed := false
-	if key != "" {
-		sum := sha256.Sum256(raw)
-		existing, err := s.records.ClaimIdempotencyKey(ctx, domain.IdempotencyClaim{
-			Scope: me.Handle, Key: key, BodyHash: hex.EncodeToString(sum[:]), ResourceID: id,
-		})
-		if err != nil { // a key reused with another body is a conflict, answered 409
-			s.fail(c, fmt.Errorf("claim idempotency key: %w", err))
-			return
-		}
-		if existing != "" {
-			id, replayed = existing, true
-		}
+	id, replayed, err := s.claimCreate(ctx, me.Handle, key, raw, domain.NewID(domain.PrefixCampaign))
+	if err != nil {
+		s.fail(c, err)
+		return
 	}
 
 	camp := domain.Campaign{
@@ -211,23 +199,13 @@ func (s *Server) listCampaigns(c *gin.Context) {
 	if f.Owner == "me" {
 		f.Owner = caller(c).Handle
 	}
-	opts, err := listOptions(c)
-	if err == nil {
-		err = p.Err()
-	}
-	if err != nil {
-		s.fail(c, err)
+	page, ok := listPage(s, c, p, "campaigns", func(ctx context.Context, o domain.ListOptions) (domain.Page[domain.Campaign], error) {
+		f.ListOptions = o
+		return s.records.Campaigns(ctx, f)
+	})
+	if !ok {
 		return
 	}
-	f.ListOptions = opts
-	ctx, cancel := s.ctx(c)
-	defer cancel()
-	page, err := s.records.Campaigns(ctx, f)
-	if err != nil {
-		s.fail(c, fmt.Errorf("list campaigns: %w", err))
-		return
-	}
-	page.Items = nonNil(page.Items)
 	c.JSON(http.StatusOK, page)
 }
 

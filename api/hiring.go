@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -137,20 +135,10 @@ func (s *Server) createHiring(c *gin.Context) {
 		return
 	}
 
-	id := domain.NewID(domain.PrefixHiring)
-	replayed := false
-	if key != "" {
-		sum := sha256.Sum256(raw)
-		existing, err := s.records.ClaimIdempotencyKey(ctx, domain.IdempotencyClaim{
-			Scope: me.Handle, Key: key, BodyHash: hex.EncodeToString(sum[:]), ResourceID: id,
-		})
-		if err != nil { // a key reused with another body is a conflict, answered 409
-			s.fail(c, fmt.Errorf("claim idempotency key: %w", err))
-			return
-		}
-		if existing != "" {
-			id, replayed = existing, true
-		}
+	id, replayed, err := s.claimCreate(ctx, me.Handle, key, raw, domain.NewID(domain.PrefixHiring))
+	if err != nil {
+		s.fail(c, err)
+		return
 	}
 	rec := domain.HiringRequest{
 		ID: id, WorkflowID: workflows.HiringWorkflowID(id), Request: r, Status: domain.StatusActive,
@@ -205,23 +193,13 @@ func (s *Server) listHiring(c *gin.Context) {
 	if f.RequestedBy == "me" {
 		f.RequestedBy = caller(c).Handle
 	}
-	opts, err := listOptions(c)
-	if err == nil {
-		err = p.Err()
-	}
-	if err != nil {
-		s.fail(c, err)
+	page, ok := listPage(s, c, p, "hiring requests", func(ctx context.Context, o domain.ListOptions) (domain.Page[domain.HiringRequest], error) {
+		f.ListOptions = o
+		return s.records.HiringRequests(ctx, f)
+	})
+	if !ok {
 		return
 	}
-	f.ListOptions = opts
-	ctx, cancel := s.ctx(c)
-	defer cancel()
-	page, err := s.records.HiringRequests(ctx, f)
-	if err != nil {
-		s.fail(c, fmt.Errorf("list hiring requests: %w", err))
-		return
-	}
-	page.Items = nonNil(page.Items)
 	c.JSON(http.StatusOK, page)
 }
 

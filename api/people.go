@@ -1,7 +1,7 @@
 package api
 
 import (
-	"fmt"
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -19,23 +19,13 @@ func (s *Server) listPeople(c *gin.Context) {
 		Team: enumParam(c, &p, "team", domain.Teams),
 		Role: enumParam(c, &p, "role", domain.Roles),
 	}
-	opts, err := listOptions(c)
-	if err == nil {
-		err = p.Err()
-	}
-	if err != nil {
-		s.fail(c, err)
+	page, ok := listPage(s, c, p, "people", func(ctx context.Context, o domain.ListOptions) (domain.Page[domain.Person], error) {
+		f.ListOptions = o
+		return s.records.People(ctx, f)
+	})
+	if !ok {
 		return
 	}
-	f.ListOptions = opts
-	ctx, cancel := s.ctx(c)
-	defer cancel()
-	page, err := s.records.People(ctx, f)
-	if err != nil {
-		s.fail(c, fmt.Errorf("list people: %w", err))
-		return
-	}
-	page.Items = nonNil(page.Items)
 	c.JSON(http.StatusOK, page)
 }
 
@@ -84,18 +74,11 @@ func (s *Server) setOutOfOffice(c *gin.Context) {
 }
 
 func (s *Server) listNotifications(c *gin.Context) {
-	opts, err := listOptions(c)
-	if err != nil {
-		s.fail(c, err)
-		return
+	me := caller(c).Handle
+	page, ok := listPage(s, c, nil, "notifications", func(ctx context.Context, o domain.ListOptions) (domain.Page[domain.Notification], error) {
+		return s.records.Notifications(ctx, me, o)
+	})
+	if ok {
+		c.JSON(http.StatusOK, page)
 	}
-	ctx, cancel := s.ctx(c)
-	defer cancel()
-	page, err := s.records.Notifications(ctx, caller(c).Handle, opts)
-	if err != nil {
-		s.fail(c, fmt.Errorf("list notifications: %w", err))
-		return
-	}
-	page.Items = nonNil(page.Items)
-	c.JSON(http.StatusOK, page)
 }

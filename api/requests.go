@@ -2,6 +2,9 @@ package api
 
 import (
 	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -87,6 +90,51 @@ func jsonType(t reflect.Type) string {
 }
 
 // listOptions reads ?limit= and ?cursor=.
+// claimCreate reserves a create request's Idempotency-Key, when it has one, for
+// the new resource id. It answers the ID to use, the one an earlier request with
+// the same key and body made or else id, and whether the request is such a replay.
+// The same key with another body is a conflict (409).
+func (s *Server) claimCreate(ctx context.Context, scope, key string, body []byte, id string) (string, bool, error) {
+	if key == "" {
+		return id, false, nil
+	}
+	sum := sha256.Sum256(body)
+	existing, err := s.records.ClaimIdempotencyKey(ctx, domain.IdempotencyClaim{
+		Scope: scope, Key: key, BodyHash: hex.EncodeToString(sum[:]), ResourceID: id,
+	})
+	switch {
+	case err != nil:
+		return id, false, fmt.Errorf("claim idempotency key: %w", err)
+	case existing != "":
+		return existing, true, nil
+	}
+	return id, false, nil
+}
+
+// listPage runs one page of a list: the paging parameters and the filter problems
+// p are checked first, then list runs with the request's deadline. On a failure it
+// has answered the request and reports false.
+func listPage[T any](s *Server, c *gin.Context, p domain.Problems, what string,
+	list func(ctx context.Context, o domain.ListOptions) (domain.Page[T], error)) (domain.Page[T], bool) {
+	opts, err := listOptions(c)
+	if err == nil {
+		err = p.Err()
+	}
+	if err != nil {
+		s.fail(c, err)
+		return domain.Page[T]{}, false
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	page, err := list(ctx, opts)
+	if err != nil {
+		s.fail(c, fmt.Errorf("list %s: %w", what, err))
+		return page, false
+	}
+	page.Items = nonNil(page.Items)
+	return page, true
+}
+
 func listOptions(c *gin.Context) (domain.ListOptions, error) {
 	o := domain.ListOptions{Limit: domain.DefaultLimit, Cursor: c.Query("cursor")}
 	if v, ok := c.GetQuery("limit"); ok {

@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -135,20 +133,10 @@ func (s *Server) createRisk(c *gin.Context) {
 		return
 	}
 
-	id := domain.NewID(domain.PrefixRisk)
-	replayed := false
-	if key != "" {
-		sum := sha256.Sum256(raw)
-		existing, err := s.records.ClaimIdempotencyKey(ctx, domain.IdempotencyClaim{
-			Scope: me.Handle, Key: key, BodyHash: hex.EncodeToString(sum[:]), ResourceID: id,
-		})
-		if err != nil { // a key reused with another body is a conflict, answered 409
-			s.fail(c, fmt.Errorf("claim idempotency key: %w", err))
-			return
-		}
-		if existing != "" {
-			id, replayed = existing, true
-		}
+	id, replayed, err := s.claimCreate(ctx, me.Handle, key, raw, domain.NewID(domain.PrefixRisk))
+	if err != nil {
+		s.fail(c, err)
+		return
 	}
 	rec := s.newRisk(id, rs, me.Handle)
 	// A replay starts the workflow again: starting is idempotent, and it finishes the
@@ -250,23 +238,13 @@ func (s *Server) listRisks(c *gin.Context) {
 	if f.Related != "" && !domain.HasPrefixID(f.Related, domain.PrefixCampaign) && !domain.HasPrefixID(f.Related, domain.PrefixHiring) {
 		p.Add("related", "must be a campaign ID (cmp_…) or a hiring request ID (hir_…)")
 	}
-	opts, err := listOptions(c)
-	if err == nil {
-		err = p.Err()
-	}
-	if err != nil {
-		s.fail(c, err)
+	page, ok := listPage(s, c, p, "risks", func(ctx context.Context, o domain.ListOptions) (domain.Page[domain.Risk], error) {
+		f.ListOptions = o
+		return s.records.Risks(ctx, f)
+	})
+	if !ok {
 		return
 	}
-	f.ListOptions = opts
-	ctx, cancel := s.ctx(c)
-	defer cancel()
-	page, err := s.records.Risks(ctx, f)
-	if err != nil {
-		s.fail(c, fmt.Errorf("list risks: %w", err))
-		return
-	}
-	page.Items = nonNil(page.Items)
 	for i := range page.Items {
 		page.Items[i].Assessments = nonNil(page.Items[i].Assessments)
 		page.Items[i].Escalations = nonNil(page.Items[i].Escalations)

@@ -27,23 +27,13 @@ func (s *Server) listTasks(c *gin.Context) {
 	if f.Assignee == "me" {
 		f.Assignee = caller(c).Handle
 	}
-	opts, err := listOptions(c)
-	if err == nil {
-		err = p.Err()
-	}
-	if err != nil {
-		s.fail(c, err)
+	page, ok := listPage(s, c, p, "tasks", func(ctx context.Context, o domain.ListOptions) (domain.Page[domain.Task], error) {
+		f.ListOptions = o
+		return s.records.Tasks(ctx, f)
+	})
+	if !ok {
 		return
 	}
-	f.ListOptions = opts
-	ctx, cancel := s.ctx(c)
-	defer cancel()
-	page, err := s.records.Tasks(ctx, f)
-	if err != nil {
-		s.fail(c, fmt.Errorf("list tasks: %w", err))
-		return
-	}
-	page.Items = nonNil(page.Items)
 	c.JSON(http.StatusOK, page)
 }
 
