@@ -377,25 +377,35 @@ func (s *Server) checkPerson(ctx context.Context, p *domain.Problems, field, han
 	return nil
 }
 
-func (s *Server) campaignTimeline(c *gin.Context) {
-	id, err := campaignID(c)
+// timeline answers the timeline of the process whose ID parseID reads from the
+// path. Every process has at least its start event, so an empty timeline is
+// checked against the record with exists: it may mean there is no such process.
+func (s *Server) timeline(c *gin.Context, p domain.Process, what string,
+	parseID func(*gin.Context) (string, error), exists func(ctx context.Context, id string) error) {
+	id, err := parseID(c)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	events, err := s.records.Timeline(ctx, domain.ProcessCampaign, id)
+	events, err := s.records.Timeline(ctx, p, id)
 	if err != nil {
-		s.fail(c, fmt.Errorf("timeline of campaign %s: %w", id, err))
+		s.fail(c, fmt.Errorf("timeline of %s %s: %w", what, id, err))
 		return
 	}
 	if len(events) == 0 {
-		// Every campaign has at least its start event: none may mean no such campaign.
-		if _, err := s.records.Campaign(ctx, id); err != nil {
-			s.fail(c, recordErr(err, "campaign", id))
+		if err := exists(ctx, id); err != nil {
+			s.fail(c, recordErr(err, what, id))
 			return
 		}
 	}
 	c.JSON(http.StatusOK, gin.H{"items": nonNil(events)})
+}
+
+func (s *Server) campaignTimeline(c *gin.Context) {
+	s.timeline(c, domain.ProcessCampaign, "campaign", campaignID, func(ctx context.Context, id string) error {
+		_, err := s.records.Campaign(ctx, id)
+		return err
+	})
 }

@@ -349,24 +349,8 @@ func (s *Server) cancelHiring(c *gin.Context) {
 }
 
 func (s *Server) hiringTimeline(c *gin.Context) {
-	id, err := hiringID(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	ctx, cancel := s.ctx(c)
-	defer cancel()
-	events, err := s.records.Timeline(ctx, domain.ProcessHiring, id)
-	if err != nil {
-		s.fail(c, fmt.Errorf("timeline of hiring request %s: %w", id, err))
-		return
-	}
-	if len(events) == 0 {
-		// Every request has at least its start event: none may mean no such request.
-		if _, err := s.records.HiringRequest(ctx, id); err != nil {
-			s.fail(c, recordErr(err, "hiring request", id))
-			return
-		}
-	}
-	c.JSON(http.StatusOK, gin.H{"items": nonNil(events)})
+	s.timeline(c, domain.ProcessHiring, "hiring request", hiringID, func(ctx context.Context, id string) error {
+		_, err := s.records.HiringRequest(ctx, id)
+		return err
+	})
 }

@@ -362,24 +362,8 @@ func (s *Server) decideRisk(d domain.RiskDecision) gin.HandlerFunc {
 }
 
 func (s *Server) riskTimeline(c *gin.Context) {
-	id, err := riskID(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	ctx, cancel := s.ctx(c)
-	defer cancel()
-	events, err := s.records.Timeline(ctx, domain.ProcessRisk, id)
-	if err != nil {
-		s.fail(c, fmt.Errorf("timeline of risk %s: %w", id, err))
-		return
-	}
-	if len(events) == 0 {
-		// Every risk has at least its raised event: none may mean no such risk.
-		if _, err := s.records.Risk(ctx, id); err != nil {
-			s.fail(c, recordErr(err, "risk", id))
-			return
-		}
-	}
-	c.JSON(http.StatusOK, gin.H{"items": nonNil(events)})
+	s.timeline(c, domain.ProcessRisk, "risk", riskID, func(ctx context.Context, id string) error {
+		_, err := s.records.Risk(ctx, id)
+		return err
+	})
 }
