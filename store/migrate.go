@@ -61,6 +61,13 @@ var indexes = []index{
 	{name: "idx_hiring_requested_by", table: "hiring_requests", columns: []string{"requested_by", "created_at", "id"}},
 	{name: "idx_hiring_team", table: "hiring_requests", columns: []string{"team", "created_at", "id"}},
 	{name: "idx_candidates_hiring", table: "candidates", columns: []string{"hiring_id", "created_at", "id"}},
+
+	// Reports (store/reports.go): open tasks by due time, tasks done by completion
+	// time (all, and approvals alone), campaigns by status and completion time.
+	{name: "idx_tasks_status_due", table: "tasks", columns: []string{"status", "due_at"}},
+	{name: "idx_tasks_status_completed", table: "tasks", columns: []string{"status", "completed_at"}},
+	{name: "idx_tasks_kind_status_completed", table: "tasks", columns: []string{"kind", "status", "completed_at"}},
+	{name: "idx_campaigns_status_updated", table: "campaigns", columns: []string{"status", "updated_at"}},
 }
 
 // migrationLock is the PostgreSQL advisory lock key that serialises Migrate across

@@ -1,0 +1,72 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+// ReportRecords is the read side of the reports: aggregates the database computes.
+type ReportRecords interface {
+	Overview(ctx context.Context, w domain.ReportWindow, now time.Time) (domain.Overview, error)
+}
+
+// reportReaders may read the reports: they are team performance data, for the
+// people who run the processes and lead the teams, not for every member.
+var reportReaders = []domain.Role{domain.RoleProjectManager, domain.RoleMarketingOpsManager, domain.RoleDirector, domain.RoleAdmin}
+
+// defaultReportWindow is the window when the request names none: the last 30 days.
+const defaultReportWindow = 30 * 24 * time.Hour
+
+// reportOverview answers the overview report over ?from= and ?to= (RFC 3339).
+func (s *Server) reportOverview(c *gin.Context) {
+	if !slices.ContainsFunc(reportReaders, caller(c).HasRole) {
+		s.fail(c, domain.Forbiddenf("reports need the project_manager, marketing_ops_manager, director or admin role"))
+		return
+	}
+	now := s.now().UTC()
+	w, err := reportWindow(c, now)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	o, err := s.records.Overview(ctx, w, now)
+	if err != nil {
+		s.fail(c, fmt.Errorf("overview report: %w", err))
+		return
+	}
+	// Lists are always arrays in answers, never null, so clients need no nil checks.
+	o.OpenProcesses = nonNil(o.OpenProcesses)
+	o.OverdueTasks = nonNil(o.OverdueTasks)
+	o.ApprovalCycleTimes = nonNil(o.ApprovalCycleTimes)
+	o.EscalatedTasks = nonNil(o.EscalatedTasks)
+	o.RisksRaised = nonNil(o.RisksRaised)
+	o.KPIAttainment.Campaigns = nonNil(o.KPIAttainment.Campaigns)
+	c.JSON(http.StatusOK, o)
+}
+
+// reportWindow reads ?from= and ?to=. A missing to is now; a missing from is
+// defaultReportWindow before to.
+func reportWindow(c *gin.Context, now time.Time) (domain.ReportWindow, error) {
+	var p domain.Problems
+	w := domain.ReportWindow{To: now}
+	if v, ok := c.GetQuery("to"); ok {
+		w.To = parseTime(&p, "to", v)
+	}
+	w.From = w.To.Add(-defaultReportWindow)
+	if v, ok := c.GetQuery("from"); ok {
+		w.From = parseTime(&p, "from", v)
+	}
+	if err := p.Err(); err != nil {
+		return w, err
+	}
+	return w, w.Check()
+}

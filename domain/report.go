@@ -1,0 +1,146 @@
+package domain
+
+import "time"
+
+// MaxReportWindow bounds a report's window: a year and a day, so a leap year fits
+// and no request scans the whole history.
+const MaxReportWindow = 366 * 24 * time.Hour
+
+// ReportWindow is the half-open interval [From, To) a report measures.
+type ReportWindow struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+}
+
+// Check refuses a window that is empty, reversed or longer than MaxReportWindow.
+func (w ReportWindow) Check() error {
+	var p Problems
+	switch {
+	case !w.From.Before(w.To):
+		p.Add("from", "must be before to")
+	case w.To.Sub(w.From) > MaxReportWindow:
+		p.Add("to", "the window may span at most 366 days")
+	}
+	return p.Err()
+}
+
+// Overview is the team-performance report over a window. Figures about the present
+// (open processes, overdue tasks) are as of GeneratedAt; the others count what
+// happened inside the window. Every list is sorted by its labels.
+type Overview struct {
+	Window      ReportWindow `json:"window"`
+	GeneratedAt time.Time    `json:"generated_at"`
+	// OpenProcesses counts the processes still running, by process and stage. A risk
+	// has no stage: its status (open, acknowledged, materialized) stands in for one.
+	OpenProcesses []StageCount `json:"open_processes"`
+	// OverdueTasks counts the open tasks whose due time has passed, by team.
+	OverdueTasks []TeamCount `json:"overdue_tasks"`
+	// ApprovalCycleTimes describes, per approval step, how long the approval tasks
+	// completed inside the window took from opening to completion.
+	ApprovalCycleTimes []CycleTime `json:"approval_cycle_times"`
+	SLA                SLABreaches `json:"sla"`
+	// EscalatedTasks counts the tasks created inside the window at an escalation
+	// level above zero (each escalation opens such a task), by process.
+	EscalatedTasks []ProcessCount `json:"escalated_tasks"`
+	// RisksRaised counts the risks created inside the window, by their severity now.
+	RisksRaised   []SeverityCount `json:"risks_raised"`
+	KPIAttainment KPIAttainment   `json:"kpi_attainment"`
+}
+
+// StageCount is how many running processes of a kind are in one stage.
+type StageCount struct {
+	Process Process `json:"process"`
+	Stage   string  `json:"stage"`
+	Count   int     `json:"count"`
+}
+
+// TeamCount is a count for one team.
+type TeamCount struct {
+	Team  Team `json:"team"`
+	Count int  `json:"count"`
+}
+
+// ProcessCount is a count for one process.
+type ProcessCount struct {
+	Process Process `json:"process"`
+	Count   int     `json:"count"`
+}
+
+// SeverityCount is a count for one severity.
+type SeverityCount struct {
+	Severity Severity `json:"severity"`
+	Count    int      `json:"count"`
+}
+
+// CycleTime is the nearest-rank median and 90th percentile of the time approval
+// tasks of one step took, from created_at to completed_at, to the second.
+type CycleTime struct {
+	Process Process  `json:"process"`
+	Key     string   `json:"key"`
+	Count   int      `json:"count"`
+	Median  Duration `json:"median"`
+	P90     Duration `json:"p90"`
+}
+
+// SLABreaches measures due dates kept. Measured are the tasks completed (status
+// done) inside the window, plus the open tasks due inside the window whose due time
+// has passed; Breached are those completed after their due time plus those open
+// ones. Cancelled and expired tasks are not measured: an expiry is an escalation,
+// counted in EscalatedTasks.
+type SLABreaches struct {
+	Completed     int     `json:"completed"`
+	CompletedLate int     `json:"completed_late"`
+	OpenOverdue   int     `json:"open_overdue"`
+	Measured      int     `json:"measured"`
+	Breached      int     `json:"breached"`
+	Rate          float64 `json:"rate"` // Breached / Measured; 0 when nothing was measured
+}
+
+// NewSLABreaches totals the three counts.
+func NewSLABreaches(completed, completedLate, openOverdue int) SLABreaches {
+	s := SLABreaches{Completed: completed, CompletedLate: completedLate, OpenOverdue: openOverdue,
+		Measured: completed + openOverdue, Breached: completedLate + openOverdue}
+	s.Rate = Ratio(s.Breached, s.Measured)
+	return s
+}
+
+// KPIAttainment is how the campaigns completed inside the window did against their
+// KPIs. A KPI counts as attained when its latest actual met the target in the
+// campaign's final KPI report; a KPI without an actual counts as not attained.
+type KPIAttainment struct {
+	Campaigns []CampaignKPIs `json:"campaigns"`
+	Attained  int            `json:"attained"`
+	Total     int            `json:"total"`
+	Rate      float64        `json:"rate"` // Attained / Total over all those campaigns; 0 without KPIs
+}
+
+// CampaignKPIs is one completed campaign's KPI score.
+type CampaignKPIs struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Attained int    `json:"attained"`
+	Total    int    `json:"total"`
+}
+
+// NewKPIAttainment totals the campaigns' scores.
+func NewKPIAttainment(cs []CampaignKPIs) KPIAttainment {
+	a := KPIAttainment{Campaigns: cs}
+	if a.Campaigns == nil {
+		a.Campaigns = []CampaignKPIs{}
+	}
+	for _, c := range cs {
+		a.Attained += c.Attained
+		a.Total += c.Total
+	}
+	a.Rate = Ratio(a.Attained, a.Total)
+	return a
+}
+
+// Ratio is part / whole, or 0 when whole is 0: a report never answers NaN, which
+// JSON cannot carry.
+func Ratio(part, whole int) float64 {
+	if whole == 0 {
+		return 0
+	}
+	return float64(part) / float64(whole)
+}

@@ -1,0 +1,194 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+// Overview computes the overview report over window w, as of now. Every figure is
+// an aggregate the database computes; only the grouped answers are read back.
+func (st *Store) Overview(ctx context.Context, w domain.ReportWindow, now time.Time) (domain.Overview, error) {
+	from, to, now := utc(w.From), utc(w.To), utc(now)
+	o := domain.Overview{Window: domain.ReportWindow{From: from, To: to}, GeneratedAt: now}
+	db := st.db.WithContext(ctx)
+	steps := []struct {
+		what string
+		run  func(*gorm.DB) error
+	}{
+		{"open processes", func(db *gorm.DB) (err error) { o.OpenProcesses, err = openProcesses(db); return }},
+		{"overdue tasks", func(db *gorm.DB) (err error) { o.OverdueTasks, err = overdueTasks(db, now); return }},
+		{"approval cycle times", func(db *gorm.DB) (err error) {
+			o.ApprovalCycleTimes, err = st.approvalCycleTimes(db, from, to)
+			return
+		}},
+		{"SLA breaches", func(db *gorm.DB) (err error) { o.SLA, err = slaBreaches(db, from, to, now); return }},
+		{"escalated tasks", func(db *gorm.DB) (err error) { o.EscalatedTasks, err = escalatedTasks(db, from, to); return }},
+		{"risks raised", func(db *gorm.DB) (err error) { o.RisksRaised, err = risksRaised(db, from, to); return }},
+		{"KPI attainment", func(db *gorm.DB) (err error) { o.KPIAttainment, err = st.kpiAttainment(db, from, to); return }},
+	}
+	for _, s := range steps {
+		if err := s.run(db); err != nil {
+			return domain.Overview{}, fmt.Errorf("overview: %s: %w", s.what, classify(err))
+		}
+	}
+	return o, nil
+}
+
+// openProcesses counts the running processes by stage; a risk's status stands in
+// for the stage it does not have.
+func openProcesses(db *gorm.DB) ([]domain.StageCount, error) {
+	out := []domain.StageCount{}
+	err := db.Raw(`
+SELECT process, stage, COUNT(*) AS count FROM (
+	SELECT 'campaign' AS process, stage FROM campaigns WHERE status = ?
+	UNION ALL
+	SELECT 'hiring', stage FROM hiring_requests WHERE status = ?
+	UNION ALL
+	SELECT 'risk', status FROM risks WHERE status IN ?
+) AS running
+GROUP BY process, stage
+ORDER BY process, stage`,
+		domain.StatusActive, domain.StatusActive,
+		[]domain.RiskStatus{domain.RiskOpen, domain.RiskAcknowledged, domain.RiskMaterialized},
+	).Scan(&out).Error
+	return out, err
+}
+
+// overdueTasks counts the open tasks past their due time, by team.
+func overdueTasks(db *gorm.DB, now time.Time) ([]domain.TeamCount, error) {
+	out := []domain.TeamCount{}
+	err := db.Model(&taskRow{}).Select("team, COUNT(*) AS count").
+		Where("status = ? AND due_at < ?", domain.TaskOpen, now).
+		Group("team").Order("team").Scan(&out).Error
+	return out, err
+}
+
+// approvalCycleTimes ranks, per approval step, the cycle times of the approval tasks
+// completed in [from, to), and picks the nearest-rank median and 90th percentile:
+// the values at ranks ceil(n/2) and ceil(9n/10), in integer arithmetic so both
+// databases agree. ROW_NUMBER and COUNT as window functions work on both, where
+// PostgreSQL's percentile_disc does not exist on SQLite.
+func (st *Store) approvalCycleTimes(db *gorm.DB, from, to time.Time) ([]domain.CycleTime, error) {
+	var rows []struct {
+		Process, TaskKey string
+		Count            int
+		Median, P90      int64
+	}
+	err := db.Raw(`
+SELECT process, task_key, MAX(n) AS count,
+	MAX(CASE WHEN rn = (n * 50 + 99) / 100 THEN secs END) AS median,
+	MAX(CASE WHEN rn = (n * 90 + 99) / 100 THEN secs END) AS p90
+FROM (
+	SELECT process, task_key, secs,
+		ROW_NUMBER() OVER (PARTITION BY process, task_key ORDER BY secs) AS rn,
+		COUNT(*) OVER (PARTITION BY process, task_key) AS n
+	FROM (
+		SELECT process, task_key, `+st.cycleSeconds()+` AS secs
+		FROM tasks
+		WHERE kind = ? AND status = ? AND completed_at >= ? AND completed_at < ?
+	) AS cycles
+) AS ranked
+GROUP BY process, task_key
+ORDER BY process, task_key`,
+		domain.KindApproval, domain.TaskDone, from, to,
+	).Scan(&rows).Error
+	out := make([]domain.CycleTime, len(rows))
+	for i, r := range rows {
+		out[i] = domain.CycleTime{
+			Process: domain.Process(r.Process), Key: r.TaskKey, Count: r.Count,
+			Median: domain.Duration(time.Duration(r.Median) * time.Second),
+			P90:    domain.Duration(time.Duration(r.P90) * time.Second),
+		}
+	}
+	return out, err
+}
+
+// cycleSeconds is a task's completed_at − created_at in whole seconds. The dialects
+// differ: PostgreSQL subtracts timestamps exactly; SQLite keeps text, and
+// julianday() resolves milliseconds, so both round to the second to agree.
+func (st *Store) cycleSeconds() string {
+	if st.postgres {
+		return "CAST(ROUND(EXTRACT(EPOCH FROM (completed_at - created_at))) AS BIGINT)"
+	}
+	return "CAST(ROUND((julianday(completed_at) - julianday(created_at)) * 86400) AS INTEGER)"
+}
+
+// slaBreaches counts the tasks done in [from, to), those done after their due
+// time, and the open tasks due in [from, min(to, now)): already late.
+func slaBreaches(db *gorm.DB, from, to, now time.Time) (domain.SLABreaches, error) {
+	var done struct{ Completed, Late int }
+	err := db.Model(&taskRow{}).
+		Select("COUNT(*) AS completed, COALESCE(SUM(CASE WHEN completed_at > due_at THEN 1 ELSE 0 END), 0) AS late").
+		Where("status = ? AND completed_at >= ? AND completed_at < ?", domain.TaskDone, from, to).
+		Scan(&done).Error
+	if err != nil {
+		return domain.SLABreaches{}, err
+	}
+	var open int64
+	err = db.Model(&taskRow{}).
+		Where("status = ? AND due_at >= ? AND due_at < ?", domain.TaskOpen, from, minTime(to, now)).
+		Count(&open).Error
+	return domain.NewSLABreaches(done.Completed, done.Late, int(open)), err
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// escalatedTasks counts the tasks opened in [from, to) by an escalation, by process.
+func escalatedTasks(db *gorm.DB, from, to time.Time) ([]domain.ProcessCount, error) {
+	out := []domain.ProcessCount{}
+	err := db.Model(&taskRow{}).Select("process, COUNT(*) AS count").
+		Where("escalation_level > 0 AND created_at >= ? AND created_at < ?", from, to).
+		Group("process").Order("process").Scan(&out).Error
+	return out, err
+}
+
+// risksRaised counts the risks created in [from, to), by severity, lowest first.
+func risksRaised(db *gorm.DB, from, to time.Time) ([]domain.SeverityCount, error) {
+	out := []domain.SeverityCount{}
+	err := db.Model(&riskRow{}).Select("severity, COUNT(*) AS count").
+		Where("created_at >= ? AND created_at < ?", from, to).
+		Group("severity").Scan(&out).Error
+	// At most one row per severity: ordering them by rank here keeps the SQL plain.
+	slices.SortFunc(out, func(a, b domain.SeverityCount) int { return cmp.Compare(a.Severity.Rank(), b.Severity.Rank()) })
+	return out, err
+}
+
+// kpiAttainment scores the campaigns completed in [from, to) against their final
+// KPI report. A completed campaign is never written again, so its updated_at is
+// when it completed. The KPI report is a JSON array in both databases; each
+// dialect unnests it its own way, and a report that is not an array (a campaign
+// stored without one) counts as no KPIs.
+func (st *Store) kpiAttainment(db *gorm.DB, from, to time.Time) (domain.KPIAttainment, error) {
+	name, kpis, attained := "json_extract(c.brief, '$.name')",
+		"json_each(CASE WHEN json_type(c.kpi_report) = 'array' THEN c.kpi_report ELSE '[]' END) AS k",
+		"json_extract(k.value, '$.attained') = 1"
+	if st.postgres {
+		name, kpis, attained = "c.brief->>'name'",
+			"LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(c.kpi_report) = 'array' THEN c.kpi_report ELSE '[]'::jsonb END) AS k(value)",
+			"k.value->>'attained' = 'true'"
+	}
+	out := []domain.CampaignKPIs{}
+	err := db.Raw(`
+SELECT c.id, `+name+` AS name,
+	COUNT(k.value) AS total,
+	COALESCE(SUM(CASE WHEN `+attained+` THEN 1 ELSE 0 END), 0) AS attained
+FROM campaigns AS c LEFT JOIN `+kpis+` ON true
+WHERE c.status = ? AND c.updated_at >= ? AND c.updated_at < ?
+GROUP BY c.id, `+name+`
+ORDER BY c.id`,
+		domain.StatusCompleted, from, to,
+	).Scan(&out).Error
+	return domain.NewKPIAttainment(out), err
+}

@@ -1,0 +1,321 @@
+package store
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+// The report window of the tests: ten days from t0, looked at on day eight.
+var (
+	reportWindow = domain.ReportWindow{From: at(0), To: at(10 * 24 * time.Hour)}
+	reportNow    = at(8 * 24 * time.Hour)
+)
+
+// reportSeed is what the report test writes, kept so the test can count by hand.
+type reportSeed struct {
+	campaigns []domain.Campaign
+	hiring    []domain.HiringRequest
+	risks     []domain.Risk
+	tasks     []domain.Task
+}
+
+// seedReport makes a varied population from a fixed seed, plus the edge cases the
+// definitions turn on: times exactly on the window's bounds, a task done exactly at
+// its due time, an open task due exactly now, and a step whose percentiles are
+// known by heart.
+func seedReport() reportSeed {
+	rng := rand.New(rand.NewPCG(6, 6))
+	pick := func(n int) int { return rng.IntN(n) }
+	minutes := func(lo, hi int) time.Duration { return time.Duration(lo+pick(hi-lo)) * time.Minute }
+	var s reportSeed
+
+	processes := []domain.Process{domain.ProcessCampaign, domain.ProcessHiring, domain.ProcessRisk}
+	teams := []domain.Team{domain.TeamCreative, domain.TeamFinance, domain.TeamLegal, domain.TeamMarketingOps}
+	statuses := []domain.TaskStatus{domain.TaskOpen, domain.TaskDone, domain.TaskDone, domain.TaskCancelled, domain.TaskExpired}
+	keys := []string{"brief_review", "finance", "mops"}
+	for i := range 150 {
+		task := newTask(fmt.Sprintf("tsk_%012d", i), at(minutes(-3*24*60, 12*24*60)+time.Duration(pick(60))*time.Second))
+		task.Process, task.Team, task.Status = processes[pick(3)], teams[pick(4)], statuses[pick(5)]
+		task.Key = keys[pick(3)]
+		if pick(2) == 0 {
+			task.Kind = domain.KindApproval
+		}
+		task.DueAt = task.CreatedAt.Add(minutes(60, 72*60))
+		task.EscalationLevel = max(0, pick(5)-2)
+		if task.Status == domain.TaskDone {
+			task.CompletedAt = ptr(task.CreatedAt.Add(minutes(10, 100*60) + time.Duration(pick(60))*time.Second))
+		}
+		s.tasks = append(s.tasks, task)
+	}
+	edge := func(id string, kind domain.TaskKind, status domain.TaskStatus, created, due time.Time, completed *time.Time) {
+		task := newTask(id, created)
+		task.Kind, task.Status, task.DueAt, task.CompletedAt, task.Team = kind, status, due, completed, domain.TeamWeb
+		s.tasks = append(s.tasks, task)
+	}
+	edge("tsk_edgefrom0001", domain.KindWork, domain.TaskDone, at(-time.Hour), at(-time.Minute), ptr(reportWindow.From))
+	edge("tsk_edgeto000001", domain.KindWork, domain.TaskDone, at(9*24*time.Hour), at(9*24*time.Hour), ptr(reportWindow.To))
+	edge("tsk_edgedue00001", domain.KindWork, domain.TaskDone, at(time.Hour), at(2*time.Hour), ptr(at(2*time.Hour)))
+	edge("tsk_edgenow00001", domain.KindWork, domain.TaskOpen, at(7*24*time.Hour), reportNow, nil)
+	edge("tsk_edgeafter001", domain.KindWork, domain.TaskOpen, at(7*24*time.Hour), reportNow.Add(time.Minute), nil)
+	// Ten approvals of one step taking 1h … 10h: median 5h, p90 9h.
+	for h := 1; h <= 10; h++ {
+		task := newTask(fmt.Sprintf("tsk_known%07d", h), at(time.Duration(h)*time.Hour))
+		task.Process, task.Kind, task.Key, task.Status = domain.ProcessHiring, domain.KindApproval, "director", domain.TaskDone
+		task.CompletedAt = ptr(task.CreatedAt.Add(time.Duration(h) * time.Hour))
+		s.tasks = append(s.tasks, task)
+	}
+
+	attained := func(vals ...bool) []domain.KPIResult {
+		out := make([]domain.KPIResult, len(vals))
+		for i, v := range vals {
+			out[i] = domain.KPIResult{KPI: domain.KPI{Name: fmt.Sprintf("kpi%d", i), Target: 1, Direction: domain.Higher}, Attained: ptr(v)}
+		}
+		return out
+	}
+	stages := []domain.Stage{domain.StageBriefReview, domain.StageProduction, domain.StageProduction, domain.StageTracking}
+	for i, st := range stages {
+		c := newCampaign(fmt.Sprintf("cmp_active%06d", i), "pat", "maya", domain.StatusActive, at(0))
+		c.Stage = st
+		s.campaigns = append(s.campaigns, c)
+	}
+	for i, c := range []struct {
+		status  domain.Status
+		updated time.Time
+		kpis    []domain.KPIResult
+	}{
+		{domain.StatusCompleted, at(24 * time.Hour), attained(true, false, true)},
+		{domain.StatusCompleted, reportWindow.From, attained(true)},
+		{domain.StatusCompleted, at(5 * 24 * time.Hour), append(attained(false), domain.KPIResult{KPI: domain.KPI{Name: "no actual"}})},
+		{domain.StatusCompleted, at(6 * 24 * time.Hour), nil},
+		{domain.StatusCompleted, reportWindow.To, attained(true, true)}, // outside: the window is half-open
+		{domain.StatusCompleted, at(-time.Hour), attained(true)},
+		{domain.StatusCancelled, at(2 * 24 * time.Hour), attained(false)},
+	} {
+		cm := newCampaign(fmt.Sprintf("cmp_ended%07d", i), "pat", "maya", c.status, at(-20*24*time.Hour))
+		cm.Stage, cm.UpdatedAt, cm.KPIs = domain.StageRetrospective, c.updated, c.kpis
+		s.campaigns = append(s.campaigns, cm)
+	}
+
+	for i, st := range []domain.Status{domain.StatusActive, domain.StatusActive, domain.StatusFilled, domain.StatusActive} {
+		h := testHiring(fmt.Sprintf("hir_%012d", i), domain.TeamFinance, "pat", st, at(0))
+		if i == 1 {
+			h.Stage = domain.StageOffer
+		}
+		s.hiring = append(s.hiring, h)
+	}
+
+	riskStatuses := []domain.RiskStatus{domain.RiskOpen, domain.RiskAcknowledged, domain.RiskMaterialized, domain.RiskResolved, domain.RiskClosed}
+	for i := range 25 {
+		r := testRisk(fmt.Sprintf("rsk_%012d", i), at(minutes(-5*24*60, 15*24*60)), domain.Severities[pick(4)], "pat", "")
+		r.Status = riskStatuses[pick(5)]
+		s.risks = append(s.risks, r)
+	}
+	s.risks = append(s.risks,
+		testRisk("rsk_edgefrom0001", reportWindow.From, domain.SeverityLow, "pat", ""),
+		testRisk("rsk_edgeto000001", reportWindow.To, domain.SeverityLow, "pat", ""))
+	return s
+}
+
+func (s reportSeed) apply(t *testing.T, st *Store) {
+	t.Helper()
+	mustApply(t, st, domain.Batch{Tasks: s.tasks})
+	for _, c := range s.campaigns {
+		mustApply(t, st, domain.Batch{Campaign: &c})
+	}
+	for _, h := range s.hiring {
+		mustApply(t, st, domain.Batch{Hiring: &h})
+	}
+	for _, r := range s.risks {
+		mustApply(t, st, domain.Batch{Risk: &r})
+	}
+}
+
+func inWindow(t time.Time, w domain.ReportWindow) bool { return !t.Before(w.From) && t.Before(w.To) }
+
+// expect counts the report by hand from the seeded records: loops and a sort, no SQL.
+func (s reportSeed) expect(w domain.ReportWindow, now time.Time) domain.Overview {
+	o := domain.Overview{Window: w, GeneratedAt: now}
+
+	open := map[domain.StageCount]int{}
+	for _, c := range s.campaigns {
+		if c.Status == domain.StatusActive {
+			open[domain.StageCount{Process: domain.ProcessCampaign, Stage: string(c.Stage)}]++
+		}
+	}
+	for _, h := range s.hiring {
+		if h.Status == domain.StatusActive {
+			open[domain.StageCount{Process: domain.ProcessHiring, Stage: string(h.Stage)}]++
+		}
+	}
+	for _, r := range s.risks {
+		if !r.Status.Terminal() {
+			open[domain.StageCount{Process: domain.ProcessRisk, Stage: string(r.Status)}]++
+		}
+	}
+	for k, n := range open {
+		k.Count = n
+		o.OpenProcesses = append(o.OpenProcesses, k)
+	}
+	slices.SortFunc(o.OpenProcesses, func(a, b domain.StageCount) int {
+		return cmp.Or(cmp.Compare(a.Process, b.Process), cmp.Compare(a.Stage, b.Stage))
+	})
+
+	overdue := map[domain.Team]int{}
+	cycles := map[[2]string][]time.Duration{}
+	escalated := map[domain.Process]int{}
+	var completed, late, openLate int
+	for _, t := range s.tasks {
+		if t.Status == domain.TaskOpen && t.DueAt.Before(now) {
+			overdue[t.Team]++
+			if inWindow(t.DueAt, w) {
+				openLate++
+			}
+		}
+		if t.Status == domain.TaskDone && inWindow(*t.CompletedAt, w) {
+			completed++
+			if t.CompletedAt.After(t.DueAt) {
+				late++
+			}
+			if t.Kind == domain.KindApproval {
+				k := [2]string{string(t.Process), t.Key}
+				cycles[k] = append(cycles[k], t.CompletedAt.Sub(t.CreatedAt).Round(time.Second))
+			}
+		}
+		if t.EscalationLevel > 0 && inWindow(t.CreatedAt, w) {
+			escalated[t.Process]++
+		}
+	}
+	for team, n := range overdue {
+		o.OverdueTasks = append(o.OverdueTasks, domain.TeamCount{Team: team, Count: n})
+	}
+	slices.SortFunc(o.OverdueTasks, func(a, b domain.TeamCount) int { return cmp.Compare(a.Team, b.Team) })
+	nearestRank := func(sorted []time.Duration, p float64) domain.Duration {
+		return domain.Duration(sorted[int(math.Ceil(float64(len(sorted))*p))-1])
+	}
+	for k, ds := range cycles {
+		slices.Sort(ds)
+		o.ApprovalCycleTimes = append(o.ApprovalCycleTimes, domain.CycleTime{
+			Process: domain.Process(k[0]), Key: k[1], Count: len(ds), Median: nearestRank(ds, 0.5), P90: nearestRank(ds, 0.9),
+		})
+	}
+	slices.SortFunc(o.ApprovalCycleTimes, func(a, b domain.CycleTime) int {
+		return cmp.Or(cmp.Compare(a.Process, b.Process), cmp.Compare(a.Key, b.Key))
+	})
+	o.SLA = domain.SLABreaches{Completed: completed, CompletedLate: late, OpenOverdue: openLate,
+		Measured: completed + openLate, Breached: late + openLate}
+	if o.SLA.Measured > 0 {
+		o.SLA.Rate = float64(o.SLA.Breached) / float64(o.SLA.Measured)
+	}
+	for p, n := range escalated {
+		o.EscalatedTasks = append(o.EscalatedTasks, domain.ProcessCount{Process: p, Count: n})
+	}
+	slices.SortFunc(o.EscalatedTasks, func(a, b domain.ProcessCount) int { return cmp.Compare(a.Process, b.Process) })
+
+	for _, sev := range domain.Severities {
+		n := 0
+		for _, r := range s.risks {
+			if r.Severity == sev && inWindow(r.CreatedAt, w) {
+				n++
+			}
+		}
+		if n > 0 {
+			o.RisksRaised = append(o.RisksRaised, domain.SeverityCount{Severity: sev, Count: n})
+		}
+	}
+
+	o.KPIAttainment.Campaigns = []domain.CampaignKPIs{}
+	for _, c := range s.campaigns {
+		if c.Status != domain.StatusCompleted || !inWindow(c.UpdatedAt, w) {
+			continue
+		}
+		ck := domain.CampaignKPIs{ID: c.ID, Name: c.Brief.Name, Total: len(c.KPIs)}
+		for _, k := range c.KPIs {
+			if k.Attained != nil && *k.Attained {
+				ck.Attained++
+			}
+		}
+		o.KPIAttainment.Campaigns = append(o.KPIAttainment.Campaigns, ck)
+		o.KPIAttainment.Attained += ck.Attained
+		o.KPIAttainment.Total += ck.Total
+	}
+	slices.SortFunc(o.KPIAttainment.Campaigns, func(a, b domain.CampaignKPIs) int { return cmp.Compare(a.ID, b.ID) })
+	o.KPIAttainment.Rate = float64(o.KPIAttainment.Attained) / float64(o.KPIAttainment.Total)
+	return o
+}
+
+func TestOverviewMatchesIndependentCounts(t *testing.T) {
+	seed := seedReport()
+	want := seed.expect(reportWindow, reportNow)
+	// The seed must exercise every figure, or a match would prove little.
+	if len(want.OpenProcesses) < 5 || len(want.OverdueTasks) < 3 || len(want.ApprovalCycleTimes) < 4 ||
+		want.SLA.CompletedLate == 0 || want.SLA.OpenOverdue == 0 || len(want.EscalatedTasks) != 3 ||
+		len(want.RisksRaised) != 4 || len(want.KPIAttainment.Campaigns) != 4 {
+		t.Fatalf("the seed is too thin: %+v", want)
+	}
+	eachBackend(t, func(t *testing.T, st *Store) {
+		empty, err := st.Overview(t.Context(), reportWindow, reportNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// An empty database answers empty lists, never null, and zero rates.
+		if empty.OpenProcesses == nil || empty.OverdueTasks == nil || empty.ApprovalCycleTimes == nil ||
+			empty.EscalatedTasks == nil || empty.RisksRaised == nil || empty.KPIAttainment.Campaigns == nil ||
+			empty.SLA != (domain.SLABreaches{}) || empty.KPIAttainment.Rate != 0 {
+			t.Errorf("empty overview = %+v", empty)
+		}
+
+		seed.apply(t, st)
+		// Asked in another zone, the report is the same: times are compared in UTC.
+		cet := time.FixedZone("CET", 3600)
+		got, err := st.Overview(t.Context(), domain.ReportWindow{From: reportWindow.From.In(cet), To: reportWindow.To.In(cet)}, reportNow.In(cet))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("overview differs from the independent count\n got %+v\nwant %+v", got, want)
+		}
+
+		// The figures the definitions fix by hand, whatever the random part holds.
+		director := slices.IndexFunc(got.ApprovalCycleTimes, func(c domain.CycleTime) bool { return c.Key == "director" })
+		if director < 0 || got.ApprovalCycleTimes[director] != (domain.CycleTime{Process: domain.ProcessHiring, Key: "director",
+			Count: 10, Median: domain.Duration(5 * time.Hour), P90: domain.Duration(9 * time.Hour)}) {
+			t.Errorf("director cycle times = %+v, want 10, median 5h, p90 9h", got.ApprovalCycleTimes)
+		}
+		wantKPIs := []domain.CampaignKPIs{
+			{ID: "cmp_ended0000000", Name: "Spring launch cmp_ended0000000", Attained: 2, Total: 3},
+			{ID: "cmp_ended0000001", Name: "Spring launch cmp_ended0000001", Attained: 1, Total: 1},
+			{ID: "cmp_ended0000002", Name: "Spring launch cmp_ended0000002", Attained: 0, Total: 2},
+			{ID: "cmp_ended0000003", Name: "Spring launch cmp_ended0000003", Attained: 0, Total: 0},
+		}
+		if !reflect.DeepEqual(got.KPIAttainment.Campaigns, wantKPIs) || got.KPIAttainment.Rate != 0.5 {
+			t.Errorf("KPI attainment = %+v, want %+v at 3/6", got.KPIAttainment, wantKPIs)
+		}
+		running := map[string]int{}
+		for _, c := range got.OpenProcesses {
+			running[string(c.Process)+"/"+c.Stage] = c.Count
+		}
+		if running["campaign/production"] != 2 || running["campaign/brief_review"] != 1 ||
+			running["hiring/approval"] != 2 || running["hiring/offer"] != 1 {
+			t.Errorf("open processes = %v", running)
+		}
+
+		// A window that saw nothing: the present-tense figures remain, the others are empty.
+		past := domain.ReportWindow{From: at(-400 * 24 * time.Hour), To: at(-300 * 24 * time.Hour)}
+		old, err := st.Overview(t.Context(), past, reportNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(old.OverdueTasks, want.OverdueTasks) || len(old.ApprovalCycleTimes) != 0 ||
+			old.SLA != (domain.SLABreaches{}) || len(old.RisksRaised) != 0 || len(old.KPIAttainment.Campaigns) != 0 {
+			t.Errorf("past window = %+v", old)
+		}
+	})
+}
