@@ -41,6 +41,12 @@ func errUnauthorized(message string) error {
 	return &requestError{status: http.StatusUnauthorized, code: "unauthorized", message: message}
 }
 
+// errRateLimited refuses a request over its token's budget; the caller sets
+// Retry-After, which only it knows.
+func errRateLimited() error {
+	return &requestError{status: http.StatusTooManyRequests, code: "rate_limited", message: "too many requests with this token; retry after the number of seconds in Retry-After"}
+}
+
 // Codes of the answers that have no domain refusal behind them.
 const (
 	codeUnavailable = "unavailable"

@@ -66,6 +66,7 @@ type Records interface {
 	Ping(ctx context.Context) error
 	HiringRecords
 	RiskRecords
+	ReportRecords
 }
 
 // Config is what the server needs.
@@ -80,6 +81,9 @@ type Config struct {
 	Namespace     string
 	// Now reads the clock; nil means time.Now.
 	Now func() time.Time
+	// RateLimit is each token's request budget on /api/v1; the zero value is the
+	// default budget.
+	RateLimit RateLimit
 }
 
 // Server is the HTTP API v1.
@@ -91,6 +95,7 @@ type Server struct {
 	uiURL     string
 	namespace string
 	now       func() time.Time
+	limiter   *rateLimiter // nil when the rate limit is disabled
 
 	engine   *gin.Engine
 	registry *prometheus.Registry
@@ -122,6 +127,7 @@ func New(cfg Config) *Server {
 		uiURL:     strings.TrimRight(cfg.TemporalUIURL, "/"),
 		namespace: cfg.Namespace,
 		now:       cfg.Now,
+		limiter:   newRateLimiter(cfg.RateLimit),
 		registry:  prometheus.NewRegistry(),
 	}
 	if s.log == nil {
@@ -154,7 +160,7 @@ func New(cfg Config) *Server {
 	// The server sees clients directly or through a proxy it does not know; either
 	// way no forwarded header is trusted for the client address.
 	_ = e.SetTrustedProxies(nil)
-	e.Use(s.requestID, s.observe, s.recover)
+	e.Use(s.requestID, securityHeaders, s.observe, s.recover)
 	e.NoRoute(func(c *gin.Context) {
 		s.fail(c, &requestError{status: http.StatusNotFound, code: domain.CodeNotFound, message: "no such route: " + c.Request.URL.Path})
 	})
@@ -173,7 +179,7 @@ func (s *Server) routes() {
 	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
 	e.GET("/api/v1/openapi.json", s.openAPI)
 
-	v1 := e.Group("/api/v1", s.authenticate)
+	v1 := e.Group("/api/v1", s.authenticate, s.rateLimit)
 	v1.POST("/campaigns", s.createCampaign)
 	v1.GET("/campaigns", s.listCampaigns)
 	v1.GET("/campaigns/:id", s.getCampaign)
@@ -195,6 +201,7 @@ func (s *Server) routes() {
 
 	s.hiringRoutes(v1)
 	s.riskRoutes(v1)
+	v1.GET("/reports/overview", s.reportOverview)
 }
 
 // Handler is the server's http.Handler.

@@ -56,6 +56,8 @@ type tokenRow struct {
 	CreatedAt  time.Time `gorm:"not null;autoCreateTime:false"`
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
+	// ExpiresAt is when the token stops resolving; NULL is never.
+	ExpiresAt *time.Time
 }
 
 func (tokenRow) TableName() string { return "api_tokens" }

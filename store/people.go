@@ -120,15 +120,30 @@ func hashToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// CreateToken makes a new API token for a person and returns it. It is the only
-// time the token is seen: only its hash is stored.
+// CreateToken makes a new API token for a person that never expires, and returns
+// it. It is the only time the token is seen: only its hash is stored.
 func (st *Store) CreateToken(ctx context.Context, handle, label string) (string, error) {
+	return st.CreateTokenExpiring(ctx, handle, label, time.Time{})
+}
+
+// CreateTokenExpiring is CreateToken with an expiry: from expiresAt on, the token
+// resolves no more. A zero expiresAt is never; one already past is refused, since
+// such a token would be useless the moment it is shown.
+func (st *Store) CreateTokenExpiring(ctx context.Context, handle, label string, expiresAt time.Time) (string, error) {
+	now := time.Now()
+	if !expiresAt.IsZero() && !expiresAt.After(now) {
+		return "", domain.Invalid(domain.FieldProblem{Field: "expires_at", Problem: "must be in the future"})
+	}
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
 		return "", fmt.Errorf("create token: %w", err)
 	}
 	token := tokenPrefix + base64.RawURLEncoding.EncodeToString(secret)
-	row := tokenRow{Hash: hashToken(token), Handle: handle, Label: label, CreatedAt: utc(time.Now())}
+	row := tokenRow{Hash: hashToken(token), Handle: handle, Label: label, CreatedAt: utc(now)}
+	if !expiresAt.IsZero() {
+		at := utc(expiresAt)
+		row.ExpiresAt = &at
+	}
 	if err := st.db.WithContext(ctx).Create(&row).Error; err != nil {
 		if errors.Is(err, gorm.ErrForeignKeyViolated) {
 			return "", domain.NotFoundf("person %s", handle)
@@ -142,8 +157,9 @@ func (st *Store) CreateToken(ctx context.Context, handle, label string) (string,
 // once a minute, not on every request.
 const lastUsedEvery = time.Minute
 
-// PersonByToken resolves a bearer token to its person. An unknown or revoked token
-// is domain.ErrNotFound.
+// PersonByToken resolves a bearer token to its person. An unknown, revoked or
+// expired token is domain.ErrNotFound, the same for all three, so a caller learns
+// nothing about which tokens once existed.
 func (st *Store) PersonByToken(ctx context.Context, token string) (domain.Person, error) {
 	tok, err := st.liveToken(ctx, token)
 	if err != nil {
@@ -162,15 +178,23 @@ func (st *Store) PersonByToken(ctx context.Context, token string) (domain.Person
 	return p, nil
 }
 
-// liveToken finds a token that has not been revoked.
+// liveToken finds a token that is neither revoked nor expired. Expiry is checked
+// here rather than in SQL: the row is fetched by its primary key anyway, and
+// comparing in Go avoids SQLite's text timestamps in a comparison.
 func (st *Store) liveToken(ctx context.Context, token string) (tokenRow, error) {
 	var tok tokenRow
 	err := st.db.WithContext(ctx).Where("hash = ? AND revoked_at IS NULL", hashToken(token)).Take(&tok).Error
-	return tok, wrap(err, "token")
+	if err != nil {
+		return tokenRow{}, wrap(err, "token")
+	}
+	if tok.ExpiresAt != nil && !time.Now().Before(*tok.ExpiresAt) {
+		return tokenRow{}, domain.NotFoundf("token")
+	}
+	return tok, nil
 }
 
-// RevokeToken revokes a token; it never resolves again. Revoking a revoked token
-// is not an error; an unknown one is domain.ErrNotFound.
+// RevokeToken revokes a token; it never resolves again. Revoking a revoked or
+// expired token is not an error; an unknown one is domain.ErrNotFound.
 func (st *Store) RevokeToken(ctx context.Context, token string) error {
 	db := st.db.WithContext(ctx)
 	res := db.Model(&tokenRow{}).Where("hash = ? AND revoked_at IS NULL", hashToken(token)).Update("revoked_at", utc(time.Now()))
@@ -187,6 +211,27 @@ func (st *Store) RevokeToken(ctx context.Context, token string) error {
 		}
 	}
 	return nil
+}
+
+// RevokeTokens revokes every token of a person (a lost laptop, someone leaving) and
+// returns how many were still unrevoked. An unknown person is domain.ErrNotFound.
+func (st *Store) RevokeTokens(ctx context.Context, handle string) (int64, error) {
+	var n int64
+	err := st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&personRow{}).Where("handle = ?", handle).Count(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			return domain.NotFoundf("person %s", handle)
+		}
+		res := tx.Model(&tokenRow{}).Where("handle = ? AND revoked_at IS NULL", handle).Update("revoked_at", utc(time.Now()))
+		n = res.RowsAffected
+		return res.Error
+	})
+	if err != nil {
+		return 0, wrap(err, "revoke tokens of "+handle)
+	}
+	return n, nil
 }
 
 // demoPeople is the directory `tandem dev` starts with: at least one person per

@@ -182,6 +182,108 @@ func TestTokens(t *testing.T) {
 	})
 }
 
+func TestTokenExpiry(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st *Store) {
+		seedPeople(t, st)
+		expires := time.Now().Add(time.Hour)
+		tok, err := st.CreateTokenExpiring(t.Context(), "pat", "ci", expires)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, err := st.PersonByToken(t.Context(), tok); err != nil || p.Handle != "pat" {
+			t.Fatalf("unexpired token resolves to %+v, %v", p, err)
+		}
+		var row tokenRow
+		if err := st.db.Where("hash = ?", hashToken(tok)).Take(&row).Error; err != nil {
+			t.Fatal(err)
+		}
+		if row.ExpiresAt == nil || !row.ExpiresAt.Equal(utc(expires)) {
+			t.Errorf("expires_at = %v, want %v", row.ExpiresAt, utc(expires))
+		}
+		secret := strings.TrimPrefix(tok, tokenPrefix)
+		for _, r := range dump(t, st, "api_tokens", "hash") {
+			if strings.Contains(r, secret) {
+				t.Fatalf("the token is stored in clear: %s", r)
+			}
+		}
+
+		// Once the expiry passes, the token answers exactly like an unknown one.
+		past := utc(time.Now().Add(-time.Second))
+		if err := st.db.Model(&tokenRow{}).Where("hash = ?", hashToken(tok)).Update("expires_at", past).Error; err != nil {
+			t.Fatal(err)
+		}
+		_, expiredErr := st.PersonByToken(t.Context(), tok)
+		wantErr(t, expiredErr, domain.ErrNotFound, "PersonByToken of an expired token")
+		_, unknownErr := st.PersonByToken(t.Context(), "tdm_unknown")
+		if expiredErr.Error() != unknownErr.Error() {
+			t.Errorf("an expired token is told apart from an unknown one: %q vs %q", expiredErr, unknownErr)
+		}
+		// Revoking an expired token still works, so it stays dead if the clock is wrong.
+		if err := st.RevokeToken(t.Context(), tok); err != nil {
+			t.Errorf("revoking an expired token: %v", err)
+		}
+
+		// A token with no expiry never expires.
+		never, err := st.CreateToken(t.Context(), "pat", "laptop")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var neverRow tokenRow
+		if err := st.db.Where("hash = ?", hashToken(never)).Take(&neverRow).Error; err != nil || neverRow.ExpiresAt != nil {
+			t.Errorf("token without expiry has expires_at %v (%v), want NULL", neverRow.ExpiresAt, err)
+		}
+
+		before := count(t, st, "api_tokens")
+		_, err = st.CreateTokenExpiring(t.Context(), "pat", "late", time.Now().Add(-time.Minute))
+		wantErr(t, err, domain.ErrInvalid, "CreateTokenExpiring in the past")
+		_, err = st.CreateTokenExpiring(t.Context(), "zed", "x", expires)
+		wantErr(t, err, domain.ErrNotFound, "CreateTokenExpiring for an unknown person")
+		if n := count(t, st, "api_tokens"); n != before {
+			t.Errorf("refused creations left %d tokens, want %d", n, before)
+		}
+	})
+}
+
+func TestRevokeTokens(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st *Store) {
+		seedPeople(t, st)
+		var pats []string
+		for _, label := range []string{"laptop", "ci", "phone"} {
+			tok, err := st.CreateToken(t.Context(), "pat", label)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pats = append(pats, tok)
+		}
+		sams, err := st.CreateToken(t.Context(), "sam", "laptop")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.RevokeToken(t.Context(), pats[0]); err != nil {
+			t.Fatal(err)
+		}
+		n, err := st.RevokeTokens(t.Context(), "pat")
+		if err != nil || n != 2 {
+			t.Fatalf("RevokeTokens(pat) = %d, %v; want the 2 still live", n, err)
+		}
+		for _, tok := range pats {
+			_, err := st.PersonByToken(t.Context(), tok)
+			wantErr(t, err, domain.ErrNotFound, "pat's token after RevokeTokens")
+		}
+		if p, err := st.PersonByToken(t.Context(), sams); err != nil || p.Handle != "sam" {
+			t.Errorf("another person's token after RevokeTokens(pat): %+v, %v", p, err)
+		}
+		if n, err := st.RevokeTokens(t.Context(), "pat"); err != nil || n != 0 {
+			t.Errorf("RevokeTokens again = %d, %v; want 0, nil", n, err)
+		}
+		if n, err := st.RevokeTokens(t.Context(), "cleo"); err != nil || n != 0 {
+			t.Errorf("RevokeTokens of a person without tokens = %d, %v; want 0, nil", n, err)
+		}
+		_, err = st.RevokeTokens(t.Context(), "zed")
+		wantErr(t, err, domain.ErrNotFound, "RevokeTokens of an unknown person")
+	})
+}
+
 func TestIdempotencyKeys(t *testing.T) {
 	eachBackend(t, func(t *testing.T, st *Store) {
 		claim := domain.IdempotencyClaim{Scope: "pat", Key: "k1", BodyHash: "aaa", ResourceID: "cmp_1"}

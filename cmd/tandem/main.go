@@ -1,6 +1,7 @@
 // Command tandem runs Tandem: `tandem dev` runs everything in one process;
 // `api`, `worker` and `migrate` are the separate services of a deployment;
-// `policy default` prints the built-in policy. Configuration comes from TANDEM_*
+// `policy default` prints the built-in policy; `token` creates and revokes API
+// tokens. Configuration comes from TANDEM_*
 // environment variables; flags override them.
 package main
 
@@ -24,6 +25,8 @@ Usage:
   tandem worker               the Temporal worker
   tandem migrate              create or update the database schema
   tandem policy default       print the built-in policy as YAML
+  tandem token create         make an API token for a person (--handle H [--expires 720h])
+  tandem token revoke TOKEN   revoke a token (or --all --handle H: all of a person's)
   tandem healthcheck URL      exit 0 when URL answers 2xx (for container health checks)
 
 Run 'tandem COMMAND -h' for the flags of a command. Every flag can also be set by
@@ -61,6 +64,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return runPolicy(rest, stdout)
 	case "healthcheck":
 		return runHealthcheck(ctx, rest)
+	case "token":
+		return runToken(ctx, rest, os.Stdin, stdout, logger)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
