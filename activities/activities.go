@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -22,6 +23,12 @@ type Records interface {
 type Activities struct {
 	Records   Records
 	Directory Directory
+	// Webhooks holds the webhook subscriptions; nil turns webhooks off.
+	Webhooks WebhookRecords
+	// HTTP sends webhook deliveries; nil means http.DefaultClient. Give it a timeout.
+	HTTP *http.Client
+	// Mail sends reminders and escalations by e-mail; nil turns e-mail off.
+	Mail *Mailer
 }
 
 // ErrTypeBadRecord is the application error type of a batch the records refuse as

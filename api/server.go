@@ -44,9 +44,9 @@ type StartRequest struct {
 	SearchAttributes temporal.SearchAttributes
 }
 
-// Records is the read side of the database, plus the two writes the API owns (out
-// of office and idempotency keys); *store.Store implements it. Lookups of a missing
-// record return domain.ErrNotFound.
+// Records is the read side of the database, plus the writes the API owns (out of
+// office, idempotency keys, the audit trail); *store.Store implements it. Lookups
+// of a missing record return domain.ErrNotFound.
 type Records interface {
 	PersonByToken(ctx context.Context, token string) (domain.Person, error)
 	Person(ctx context.Context, handle string) (domain.Person, error)
@@ -67,6 +67,8 @@ type Records interface {
 	HiringRecords
 	RiskRecords
 	ReportRecords
+	WebhookRecords
+	AuditRecords
 }
 
 // Config is what the server needs.
@@ -179,7 +181,7 @@ func (s *Server) routes() {
 	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
 	e.GET("/api/v1/openapi.json", s.openAPI)
 
-	v1 := e.Group("/api/v1", s.authenticate, s.rateLimit)
+	v1 := e.Group("/api/v1", s.audit, s.authenticate, s.rateLimit)
 	v1.POST("/campaigns", s.createCampaign)
 	v1.GET("/campaigns", s.listCampaigns)
 	v1.GET("/campaigns/:id", s.getCampaign)
@@ -201,6 +203,7 @@ func (s *Server) routes() {
 
 	s.hiringRoutes(v1)
 	s.riskRoutes(v1)
+	s.webhookRoutes(v1)
 	v1.GET("/reports/overview", s.reportOverview)
 }
 

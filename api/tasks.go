@@ -89,6 +89,7 @@ func (s *Server) completeTask(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	c.Set(auditOnBehalfKey, actor.OnBehalfOf)
 	var done domain.Task
 	in := workflows.CompleteTaskInput{TaskID: t.ID, Actor: actor, Completion: completion}
 	if err := s.temporal.Update(ctx, t.WorkflowID, workflows.UpdateCompleteTask, in, &done); err != nil {

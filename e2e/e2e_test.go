@@ -106,7 +106,7 @@ func start(t *testing.T, pol domain.Policy) *stack {
 
 func (s *stack) startWorker() {
 	s.t.Helper()
-	s.worker = worker.New(s.temporal, &activities.Activities{Records: s.records, Directory: s.records}, sdkworker.Options{})
+	s.worker = worker.New(s.temporal, &activities.Activities{Records: s.records, Directory: s.records, Webhooks: s.records}, sdkworker.Options{})
 	if err := s.worker.Start(); err != nil {
 		s.t.Fatal(err)
 	}

@@ -68,6 +68,11 @@ var indexes = []index{
 	{name: "idx_tasks_status_completed", table: "tasks", columns: []string{"status", "completed_at"}},
 	{name: "idx_tasks_kind_status_completed", table: "tasks", columns: []string{"kind", "status", "completed_at"}},
 	{name: "idx_campaigns_status_updated", table: "campaigns", columns: []string{"status", "updated_at"}},
+
+	// Webhooks: a caller's subscriptions; a subscription's delivery log, newest
+	// first, and the idempotency of logging an attempt.
+	{name: "idx_webhooks_owner", table: "webhooks", columns: []string{"owner", "created_at", "id"}},
+	{name: "uq_webhook_deliveries_attempt", table: "webhook_deliveries", columns: []string{"subscription_id", "event_key", "attempt"}, unique: true},
 }
 
 // migrationLock is the PostgreSQL advisory lock key that serialises Migrate across

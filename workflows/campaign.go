@@ -71,6 +71,9 @@ func CampaignLaunch(ctx workflow.Context, in CampaignInput) (CampaignResult, err
 	if err := workflow.Await(dctx, func() bool { return workflow.AllHandlersFinished(dctx) }); err != nil {
 		return CampaignResult{}, err
 	}
+	if err := c.out.drain(dctx); err != nil {
+		return CampaignResult{}, err
+	}
 	return CampaignResult{Status: c.rec.Status, Report: c.rec.Report}, nil
 }
 

@@ -96,6 +96,9 @@ func HiringRequest(ctx workflow.Context, in HiringInput) (HiringResult, error) {
 	if err := workflow.Await(dctx, func() bool { return workflow.AllHandlersFinished(dctx) }); err != nil {
 		return HiringResult{}, err
 	}
+	if err := h.out.drain(dctx); err != nil {
+		return HiringResult{}, err
+	}
 	return HiringResult{Status: h.rec.Status, Hired: h.rec.Hired}, nil
 }
 

@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -25,10 +26,22 @@ type recorder struct {
 	taskIndex map[string]int // position of a task in pending.Tasks, so a task queued twice is written once, as it is last
 	dirty     bool
 	seq       int // numbers events and notifications, which makes their idempotency keys
+	// outbound is whether this run sends webhooks and e-mail after each write.
+	// Runs started before that existed never do, so their histories replay.
+	outbound bool
+	// outstanding counts webhook and e-mail activities not settled yet; a run
+	// drains them before it ends, so their retries are not dropped with it.
+	outstanding int
 }
 
+// outboundVersion is the change that added webhooks and e-mail after each write.
+const outboundVersion = "outbound-webhooks-email"
+
 func newRecorder(ctx workflow.Context, process domain.Process, processID string) *recorder {
-	return &recorder{mu: workflow.NewMutex(ctx), process: process, processID: processID, taskIndex: map[string]int{}}
+	return &recorder{
+		mu: workflow.NewMutex(ctx), process: process, processID: processID, taskIndex: map[string]int{},
+		outbound: workflow.GetVersion(ctx, outboundVersion, workflow.DefaultVersion, 1) >= 1,
+	}
 }
 
 var saveOptions = workflow.ActivityOptions{
@@ -37,6 +50,21 @@ var saveOptions = workflow.ActivityOptions{
 	// picks a recovered database up within half a minute.
 	RetryPolicy: &temporal.RetryPolicy{MaximumInterval: 30 * time.Second},
 	Summary:     "save records",
+}
+
+var webhookOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 2 * time.Minute,
+	// Receivers go down for minutes, not days: back off from a second to ten
+	// minutes and give up after about an hour, logging the delivery as abandoned.
+	RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute, MaximumAttempts: 15},
+	Summary:     "deliver webhooks",
+}
+
+var emailOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: time.Minute,
+	// A reminder is worth little hours late: about an hour of retries, as webhooks.
+	RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute, MaximumAttempts: 15},
+	Summary:     "send e-mail",
 }
 
 func (r *recorder) key(kind string) string {
@@ -112,6 +140,9 @@ func (r *recorder) flush(ctx workflow.Context) error {
 	}
 	var a *activities.Activities
 	err := workflow.ExecuteActivity(ctx, a.SaveRecords, b).Get(ctx, nil)
+	if err == nil && r.outbound {
+		r.sendOutbound(ctx, b)
+	}
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeBadRecord {
 		// The records refused the batch as invalid: a bug, which retrying cannot fix.
@@ -121,4 +152,51 @@ func (r *recorder) flush(ctx workflow.Context) error {
 		return nil
 	}
 	return err
+}
+
+// sendOutbound starts the webhook deliveries and e-mails of a written batch. They
+// run beside the workflow, not in the flush: a receiver that is down retries for
+// an hour, and no step (or update answer) waits for it.
+func (r *recorder) sendOutbound(ctx workflow.Context, b domain.Batch) {
+	var a *activities.Activities
+	var events []domain.Event
+	for _, e := range b.Events {
+		if slices.Contains(domain.WebhookEventKinds, e.Kind) {
+			events = append(events, e)
+		}
+	}
+	var keys []string
+	for _, n := range b.Notifications {
+		if slices.Contains(activities.EmailKinds, n.Kind) && !slices.Contains(keys, n.Key) {
+			keys = append(keys, n.Key)
+		}
+	}
+	if len(events) > 0 {
+		f := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, webhookOptions), a.DeliverWebhooks, activities.DeliverWebhooksInput{Events: events})
+		r.logFailure(ctx, f, "webhook deliveries abandoned")
+	}
+	if len(keys) > 0 {
+		f := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, emailOptions), a.SendEmail, activities.SendEmailInput{Keys: keys})
+		r.logFailure(ctx, f, "e-mails abandoned")
+	}
+}
+
+// logFailure logs f's error once it is settled, without making anyone wait for
+// it but drain.
+func (r *recorder) logFailure(ctx workflow.Context, f workflow.Future, msg string) {
+	r.outstanding++
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		defer func() { r.outstanding-- }()
+		if err := f.Get(ctx, nil); err != nil {
+			workflow.GetLogger(ctx).Warn(msg, "process_id", r.processID, "error", err)
+		}
+	})
+}
+
+// drain waits until every webhook delivery and e-mail this run started has
+// settled: delivered, or abandoned after its retries. A run calls it last (and
+// before continue-as-new): the business outcome is already in the records, and a
+// receiver that is down keeps the run open, not the people waiting on it.
+func (r *recorder) drain(ctx workflow.Context) error {
+	return workflow.Await(ctx, func() bool { return r.outstanding == 0 })
 }

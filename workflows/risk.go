@@ -111,6 +111,9 @@ func RiskProcess(ctx workflow.Context, in RiskInput) (RiskResult, error) {
 			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && !r.climbing }); err != nil {
 				return RiskResult{}, err
 			}
+			if err := r.out.drain(ctx); err != nil {
+				return RiskResult{}, err
+			}
 			return RiskResult{Status: r.rec.Status}, nil
 		case t != nil:
 			if err := r.handle(ctx, t); err != nil {
@@ -197,6 +200,9 @@ func (r *risk) mayContinue(ctx workflow.Context) bool {
 
 func (r *risk) continueAsNew(ctx workflow.Context) error {
 	if err := r.out.flush(ctx); err != nil {
+		return err
+	}
+	if err := r.out.drain(ctx); err != nil {
 		return err
 	}
 	c := &RiskCarry{Risk: *r.snapshot(), RecordSeq: r.out.seq, Signalled: r.signalled, Runs: r.runs + 1}

@@ -52,6 +52,19 @@ func serviceFlags(f flags, defaultHTTP string) services {
 	}
 }
 
+// mailSettings is the optional SMTP server reminders and escalations are e-mailed
+// through. The password comes from $TANDEM_SMTP_PASSWORD only: a flag would show
+// it in the process list.
+type mailSettings struct{ addr, from, user *string }
+
+func mailFlags(f flags) mailSettings {
+	return mailSettings{
+		addr: f.str("smtp-addr", "TANDEM_SMTP_ADDR", "", "SMTP server host:port for e-mailing reminders and escalations (off when empty)"),
+		from: f.str("smtp-from", "TANDEM_SMTP_FROM", "tandem@localhost", "sender address of e-mails"),
+		user: f.str("smtp-user", "TANDEM_SMTP_USER", "", "SMTP user name, with $TANDEM_SMTP_PASSWORD (PLAIN auth: TLS or localhost only)"),
+	}
+}
+
 // temporalLogger passes the SDK's own logging on at warn level and above: its info
 // lines (every poll, every start) would drown Tandem's.
 func temporalLogger(l *slog.Logger) sdklog.Logger {

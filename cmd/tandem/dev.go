@@ -17,7 +17,6 @@ import (
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 
-	"github.com/tandemhq/tandem/activities"
 	"github.com/tandemhq/tandem/api"
 	"github.com/tandemhq/tandem/devserver"
 	"github.com/tandemhq/tandem/policy"
@@ -35,6 +34,7 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 	uiPort := f.num("ui-port", "TANDEM_UI_PORT", 8233, "Temporal Web UI port")
 	db := f.str("db", "TANDEM_DB", "", "records database (default <data-dir>/tandem.db)")
 	policyPath := f.str("policy", "TANDEM_POLICY", "", "policy YAML file (built-in defaults when empty)")
+	mail := mailFlags(f)
 	uiWrite := f.Bool("ui-write-actions", false, "let the Temporal UI signal, update, terminate and reset runs (operators only)")
 	if err := f.Parse(args); err != nil {
 		return err
@@ -78,7 +78,7 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 		return fmt.Errorf("connect to the embedded Temporal: %w", err)
 	}
 	defer c.Close()
-	w := worker.New(c, &activities.Activities{Records: st, Directory: st}, sdkworker.Options{})
+	w := worker.New(c, newActivities(st, mail), sdkworker.Options{})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}

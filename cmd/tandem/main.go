@@ -1,7 +1,7 @@
 // Command tandem runs Tandem: `tandem dev` runs everything in one process;
 // `api`, `worker` and `migrate` are the separate services of a deployment;
 // `policy default` prints the built-in policy; `token` creates and revokes API
-// tokens. Configuration comes from TANDEM_*
+// tokens; `audit verify` checks the audit trail. Configuration comes from TANDEM_*
 // environment variables; flags override them.
 package main
 
@@ -27,6 +27,7 @@ Usage:
   tandem policy default       print the built-in policy as YAML
   tandem token create         make an API token for a person (--handle H [--expires 720h])
   tandem token revoke TOKEN   revoke a token (or --all --handle H: all of a person's)
+  tandem audit verify         check the audit trail's hash chain; exit 1 naming the first bad entry
   tandem healthcheck URL      exit 0 when URL answers 2xx (for container health checks)
 
 Run 'tandem COMMAND -h' for the flags of a command. Every flag can also be set by
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return runHealthcheck(ctx, rest)
 	case "token":
 		return runToken(ctx, rest, os.Stdin, stdout, logger)
+	case "audit":
+		return runAudit(ctx, rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -52,6 +53,7 @@ func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 func runWorker(ctx context.Context, args []string, logger *slog.Logger) error {
 	f := newFlags("worker")
 	cfg := serviceFlags(f, ":8081")
+	mail := mailFlags(f)
 	if err := f.Parse(args); err != nil {
 		return err
 	}
@@ -65,7 +67,7 @@ func runWorker(ctx context.Context, args []string, logger *slog.Logger) error {
 		return fmt.Errorf("connect to Temporal at %s: %w", *cfg.temporal, err)
 	}
 	defer c.Close()
-	w := worker.New(c, &activities.Activities{Records: st, Directory: st}, sdkworker.Options{})
+	w := worker.New(c, newActivities(st, mail), sdkworker.Options{})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -140,4 +142,17 @@ func serve(ctx context.Context, srv *http.Server, logger *slog.Logger) error {
 	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdown)
+}
+
+// webhookClient sends webhook deliveries; the timeout bounds one delivery.
+var webhookClient = &http.Client{Timeout: 10 * time.Second}
+
+// newActivities builds the worker's activities over st: webhooks always, e-mail
+// when an SMTP server is configured.
+func newActivities(st *store.Store, m mailSettings) *activities.Activities {
+	a := &activities.Activities{Records: st, Directory: st, Webhooks: st, HTTP: webhookClient}
+	if *m.addr != "" {
+		a.Mail = &activities.Mailer{Addr: *m.addr, From: *m.from, Username: *m.user, Password: os.Getenv("TANDEM_SMTP_PASSWORD"), Records: st}
+	}
+	return a
 }

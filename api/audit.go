@@ -1,0 +1,164 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+// AuditRecords is the audit trail's one write: append an entry to the chain.
+type AuditRecords interface {
+	// AppendAudit numbers, links and stores e after the last entry.
+	AppendAudit(ctx context.Context, e domain.AuditEntry) error
+}
+
+// auditOnBehalfKey is set by a handler whose caller acts for someone else (an
+// out-of-office delegate completing a task), for the audit entry.
+const auditOnBehalfKey = "tandem.audit.on_behalf_of"
+
+const (
+	// maxAuditBody bounds how much of a refusal's answer is kept to read its message.
+	maxAuditBody = 8 << 10
+	// maxAuditText bounds each free-text field of an entry (object, reason), since a
+	// client chooses the path and a refusal may quote it.
+	maxAuditText = 512
+)
+
+// audit records every command on /api/v1, allowed or not, once the answer is made.
+// It sits before authenticate in the group, so it also records the commands that
+// authenticate refuses (401, no actor): an abort stops the handlers after it, not
+// the rest of the ones before. The caller is read after the chain ran, when
+// authenticate has set it.
+//
+// Reads (GET, HEAD, OPTIONS) change nothing and are not recorded. Nothing of the
+// request itself is kept: no header (so no token), no body; the reason is the
+// public message the client was answered with, never internal error text.
+func (s *Server) audit(c *gin.Context) {
+	switch c.Request.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		c.Next()
+		return
+	}
+	w := &auditWriter{ResponseWriter: c.Writer}
+	c.Writer = w
+	defer func() {
+		// A panicking handler is a failed command; s.recover, outside this group,
+		// still makes the 500 answer from the same panic.
+		if r := recover(); r != nil {
+			s.appendAudit(c, w, http.StatusInternalServerError)
+			panic(r)
+		}
+	}()
+	c.Next()
+	s.appendAudit(c, w, w.Status())
+}
+
+// appendAudit writes the entry of the command c answered with status. The answer is
+// already made and stays as it is whatever happens here. If the write fails the
+// command has still happened (a Temporal update is not undone): the entry is
+// missing from the trail, so the failure is logged at error level with everything
+// the entry would have held. There is no transaction spanning the command and its
+// entry; that is a known gap.
+func (s *Server) appendAudit(c *gin.Context, w *auditWriter, status int) {
+	e := domain.AuditEntry{
+		At:         s.now(),
+		OnBehalfOf: c.GetString(auditOnBehalfKey),
+		Action:     c.Request.Method + " " + c.FullPath(),
+		Object:     auditText(auditObject(c)),
+		Status:     status,
+		RequestID:  c.GetString(requestIDKey),
+		ClientIP:   c.ClientIP(),
+	}
+	if p, ok := c.Get(callerKey); ok {
+		e.Actor = p.(domain.Person).Handle
+	}
+	switch {
+	case status >= http.StatusInternalServerError:
+		e.Outcome, e.Reason = domain.AuditFailed, "internal error"
+	case status >= http.StatusBadRequest:
+		e.Outcome, e.Reason = domain.AuditDenied, auditText(refusalReason(w.body))
+	default:
+		e.Outcome = domain.AuditAllowed
+	}
+	// The client may have gone; the command it sent still belongs in the trail.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), downstreamTimeout)
+	defer cancel()
+	if err := s.records.AppendAudit(ctx, e); err != nil {
+		s.log.LogAttrs(ctx, slog.LevelError, "audit entry lost: the command was answered but is not in the audit trail",
+			slog.String("request_id", e.RequestID), slog.String("action", e.Action), slog.String("object", e.Object),
+			slog.String("actor", e.Actor), slog.String("on_behalf_of", e.OnBehalfOf), slog.String("outcome", string(e.Outcome)),
+			slog.Int("status", e.Status), slog.String("client_ip", e.ClientIP), slog.String("error", err.Error()))
+	}
+}
+
+// auditObject is what the command acted on: the ID or handle in the path, or for a
+// creation the new resource its Location names.
+func auditObject(c *gin.Context) string {
+	for _, name := range []string{"id", "handle"} {
+		if v := c.Param(name); v != "" {
+			return v
+		}
+	}
+	if loc := c.Writer.Header().Get("Location"); loc != "" {
+		return path.Base(loc)
+	}
+	return ""
+}
+
+// refusalReason is the message of the contract's error answer, with the fields at
+// fault when it names them.
+func refusalReason(body []byte) string {
+	var b errorBody
+	if err := json.Unmarshal(body, &b); err != nil {
+		return ""
+	}
+	reason := b.Error.Message
+	if len(b.Error.Details) > 0 {
+		parts := make([]string, len(b.Error.Details))
+		for i, d := range b.Error.Details {
+			parts[i] = d.Field + ": " + d.Problem
+		}
+		reason += " (" + strings.Join(parts, "; ") + ")"
+	}
+	return reason
+}
+
+// auditText makes client-chosen text fit to store: valid UTF-8 without NUL (which
+// PostgreSQL refuses in text, and would lose the entry), at most maxAuditText bytes.
+func auditText(s string) string {
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+	if len(s) > maxAuditText {
+		// Cutting may split a character; ToValidUTF8 drops its remains.
+		s = strings.ToValidUTF8(s[:maxAuditText], "") + "…"
+	}
+	return s
+}
+
+// auditWriter keeps the start of a refusal's answer, to read its public message.
+type auditWriter struct {
+	gin.ResponseWriter
+	body []byte
+}
+
+func (w *auditWriter) Write(b []byte) (int, error) {
+	w.keep(b)
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *auditWriter) WriteString(s string) (int, error) {
+	w.keep([]byte(s))
+	return w.ResponseWriter.WriteString(s)
+}
+
+func (w *auditWriter) keep(b []byte) {
+	if w.Status() >= http.StatusBadRequest && len(w.body) < maxAuditBody {
+		w.body = append(w.body, b[:min(len(b), maxAuditBody-len(w.body))]...)
+	}
+}

@@ -1,0 +1,167 @@
+package api
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+const completePath = "/api/v1/tasks/" + workTask + "/complete"
+
+// oneAudit returns the one audit entry the request made.
+func oneAudit(t *testing.T, e *env) domain.AuditEntry {
+	t.Helper()
+	got := e.records.auditEntries()
+	if len(got) != 1 {
+		t.Fatalf("audit entries = %+v, want one", got)
+	}
+	for _, s := range []string{got[0].Actor, got[0].Object, got[0].Reason, got[0].RequestID} {
+		if strings.Contains(s, "tok-") {
+			t.Errorf("a token is in the audit entry: %+v", got[0])
+		}
+	}
+	return got[0]
+}
+
+func TestAuditDeniedCompletion(t *testing.T) {
+	e := newEnv(t)
+	withTasks(e)
+	e.temporal.update = func(string, string, any) (any, error) {
+		return nil, domain.Forbiddenf("task %s is assigned to cara", workTask)
+	}
+	rr := e.do("POST", completePath, "tok-cole", `{"outcome": "done"}`, "X-Request-ID", "req-denied")
+	want(t, rr, sForbid, domain.CodeForbidden)
+	got := oneAudit(t, e)
+	wantEntry := domain.AuditEntry{
+		At: testNow, Actor: "cole", Action: "POST /api/v1/tasks/:id/complete", Object: workTask,
+		Outcome: domain.AuditDenied, Status: sForbid, Reason: "task " + workTask + " is assigned to cara",
+		RequestID: "req-denied", ClientIP: "192.0.2.1",
+	}
+	if got != wantEntry {
+		t.Errorf("entry\n%+v\nwant\n%+v", got, wantEntry)
+	}
+}
+
+func TestAuditAllowedCompletionOnBehalf(t *testing.T) {
+	e := newEnv(t)
+	withTasks(e)
+	completes(e)
+	cara := e.records.people["cara"]
+	cara.OutOfOffice = &domain.OutOfOffice{From: testNow.Add(-time.Hour), To: testNow.Add(time.Hour), Delegate: "cole"}
+	e.records.people["cara"] = cara
+	rr := e.do("POST", completePath, "tok-cole", `{"outcome": "done"}`)
+	want(t, rr, sOK, "")
+	got := oneAudit(t, e)
+	wantEntry := domain.AuditEntry{
+		At: testNow, Actor: "cole", OnBehalfOf: "cara", Action: "POST /api/v1/tasks/:id/complete", Object: workTask,
+		Outcome: domain.AuditAllowed, Status: sOK, RequestID: rr.Header().Get(requestIDHeader), ClientIP: "192.0.2.1",
+	}
+	if got != wantEntry || got.RequestID == "" {
+		t.Errorf("entry\n%+v\nwant\n%+v", got, wantEntry)
+	}
+}
+
+func TestAuditSkipsReads(t *testing.T) {
+	e := newEnv(t)
+	withTasks(e)
+	want(t, e.do("GET", "/api/v1/tasks", "tok-cara", ""), sOK, "")
+	want(t, e.do("GET", "/api/v1/tasks/"+workTask, "tok-cara", ""), sOK, "")
+	want(t, e.do("GET", "/api/v1/tasks/"+workTask, "", ""), sUnauth, "unauthorized")
+	if got := e.records.auditEntries(); len(got) != 0 {
+		t.Errorf("reads were audited: %+v", got)
+	}
+}
+
+func TestAuditUnauthenticatedCommand(t *testing.T) {
+	for name, token := range map[string]string{"no token": "", "unknown token": "tok-nobody"} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			withTasks(e)
+			want(t, e.do("POST", completePath, token, `{"outcome": "done"}`), sUnauth, "unauthorized")
+			got := oneAudit(t, e)
+			if got.Actor != "" || got.Outcome != domain.AuditDenied || got.Status != sUnauth ||
+				got.Action != "POST /api/v1/tasks/:id/complete" || got.Object != workTask || !strings.Contains(strings.ToLower(got.Reason), "bearer") {
+				t.Errorf("entry = %+v", got)
+			}
+			if len(e.temporal.updates) != 0 {
+				t.Error("an unauthenticated command reached Temporal")
+			}
+		})
+	}
+}
+
+func TestAuditInvalidInputNamesTheFields(t *testing.T) {
+	e := newEnv(t)
+	body := strings.Replace(addTaskBody, `"cara"`, `"nobody"`, 1)
+	want(t, e.do("POST", "/api/v1/campaigns/"+campaignID1+"/tasks", "tok-paula", body), sInvalid, domain.CodeInvalid)
+	got := oneAudit(t, e)
+	if got.Outcome != domain.AuditDenied || got.Object != campaignID1 || !strings.Contains(got.Reason, "assignee: ") {
+		t.Errorf("entry = %+v", got)
+	}
+}
+
+func TestAuditCreationNamesTheNewResource(t *testing.T) {
+	e := newEnv(t)
+	rr := e.do("POST", "/api/v1/campaigns", "tok-paula", validBrief)
+	want(t, rr, sCreated, "")
+	got := oneAudit(t, e)
+	if loc := rr.Header().Get("Location"); got.Object == "" || loc != "/api/v1/campaigns/"+got.Object ||
+		got.Action != "POST /api/v1/campaigns" || got.Outcome != domain.AuditAllowed || got.Status != sCreated {
+		t.Errorf("entry = %+v, Location %q", got, loc)
+	}
+}
+
+func TestAuditFailuresKeepInternalTextOut(t *testing.T) {
+	t.Run("error", func(t *testing.T) {
+		e := newEnv(t)
+		e.records.fail["Task"] = errors.New("dial tcp 10.0.0.7:5432: secret-host")
+		want(t, e.do("POST", completePath, "tok-cara", `{"outcome": "done"}`), sInternal, codeInternal)
+		if got := oneAudit(t, e); got.Outcome != domain.AuditFailed || got.Status != sInternal || got.Reason != "internal error" || got.Actor != "cara" {
+			t.Errorf("entry = %+v", got)
+		}
+	})
+	t.Run("panic", func(t *testing.T) {
+		e := newEnv(t)
+		e.records.panicOn = "Task"
+		want(t, e.do("POST", completePath, "tok-cara", `{"outcome": "done"}`), sInternal, codeInternal)
+		if got := oneAudit(t, e); got.Outcome != domain.AuditFailed || got.Status != sInternal || got.Reason != "internal error" {
+			t.Errorf("entry = %+v", got)
+		}
+	})
+}
+
+// A lost audit write does not change the answer the command already got, and is
+// logged at error level for an operator.
+func TestAuditWriteFailureKeepsTheAnswer(t *testing.T) {
+	e := newEnv(t)
+	withTasks(e)
+	completes(e)
+	e.records.fail["AppendAudit"] = errors.New("disk full")
+	rr := e.do("POST", completePath, "tok-cara", `{"outcome": "done"}`)
+	want(t, rr, sOK, "")
+	if got := decodeJSON[domain.Task](t, rr); got.Status != domain.TaskDone {
+		t.Errorf("answer = %+v", got)
+	}
+	logs := e.logs.String()
+	if !strings.Contains(logs, `"level":"ERROR","msg":"audit entry lost`) || !strings.Contains(logs, "disk full") || !strings.Contains(logs, workTask) {
+		t.Errorf("no error log of the lost entry:\n%s", logs)
+	}
+}
+
+func TestAuditTextIsStorable(t *testing.T) {
+	long := strings.Repeat("é", maxAuditText)
+	for in, want := range map[string]string{
+		"tsk_1":       "tsk_1",
+		"a\x00b":      "a\uFFFDb",
+		"bad\xffutf8": "bad\uFFFDutf8",
+		long:          long[:maxAuditText] + "…",
+		"x" + long:    "x" + long[:510] + "…", // the character cut in half is dropped
+	} {
+		if got := auditText(in); got != want {
+			t.Errorf("auditText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,90 @@
+package api
+
+import (
+	"context"
+	"sync"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+// webhookFake is the webhook part of a fakeRecords, kept beside it so the shared
+// fake needs no field of ours.
+type webhookFake struct {
+	webhooks   []domain.Webhook
+	deliveries map[string][]domain.WebhookDelivery
+}
+
+var webhookFakes sync.Map // *fakeRecords → *webhookFake
+
+// webhook returns the webhook part of r; the caller holds r.mu.
+func (r *fakeRecords) webhook() *webhookFake {
+	v, _ := webhookFakes.LoadOrStore(r, &webhookFake{deliveries: map[string][]domain.WebhookDelivery{}})
+	return v.(*webhookFake)
+}
+
+func (r *fakeRecords) CreateWebhook(_ context.Context, w domain.Webhook) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.enter("CreateWebhook"); err != nil {
+		return err
+	}
+	f := r.webhook()
+	f.webhooks = append(f.webhooks, w)
+	return nil
+}
+
+func (r *fakeRecords) Webhook(_ context.Context, id string) (domain.Webhook, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.enter("Webhook"); err != nil {
+		return domain.Webhook{}, err
+	}
+	for _, w := range r.webhook().webhooks {
+		if w.ID == id {
+			return w, nil
+		}
+	}
+	return domain.Webhook{}, domain.ErrNotFound
+}
+
+func (r *fakeRecords) Webhooks(_ context.Context, owner string) ([]domain.Webhook, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.enter("Webhooks"); err != nil {
+		return nil, err
+	}
+	var out []domain.Webhook
+	for _, w := range r.webhook().webhooks {
+		if owner == "" || w.Owner == owner {
+			out = append(out, w)
+		}
+	}
+	return out, nil
+}
+
+func (r *fakeRecords) DeleteWebhook(_ context.Context, id string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.enter("DeleteWebhook"); err != nil {
+		return err
+	}
+	f := r.webhook()
+	for i, w := range f.webhooks {
+		if w.ID == id {
+			f.webhooks = append(f.webhooks[:i], f.webhooks[i+1:]...)
+			delete(f.deliveries, id)
+			return nil
+		}
+	}
+	return domain.ErrNotFound
+}
+
+func (r *fakeRecords) WebhookDeliveries(_ context.Context, id string, limit int) ([]domain.WebhookDelivery, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.enter("WebhookDeliveries"); err != nil {
+		return nil, err
+	}
+	ds := r.webhook().deliveries[id]
+	return ds[:min(limit, len(ds))], nil
+}

@@ -1,0 +1,135 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+// auditRow is one entry of the audit trail. Seq is set by AppendAudit, never by the
+// database: the chain needs the number before the row is written, to hash it.
+//
+// The table is append-only by construction: the store has no method that updates
+// or deletes it. In production the database role Tandem runs as should also lack
+// UPDATE and DELETE on audit_log, so that only someone with other credentials can
+// tamper with it, and `tandem audit verify` shows where they did.
+type auditRow struct {
+	Seq        int64     `gorm:"primaryKey;autoIncrement:false"`
+	At         time.Time `gorm:"not null;autoCreateTime:false"`
+	Actor      string    `gorm:"not null"`
+	OnBehalfOf string    `gorm:"not null"`
+	Action     string    `gorm:"not null"`
+	Object     string    `gorm:"not null"`
+	Outcome    string    `gorm:"not null"`
+	Status     int       `gorm:"not null"`
+	Reason     string    `gorm:"not null"`
+	RequestID  string    `gorm:"not null"`
+	ClientIP   string    `gorm:"not null"`
+	PrevHash   string    `gorm:"not null"`
+	Hash       string    `gorm:"not null"`
+}
+
+func (auditRow) TableName() string { return "audit_log" }
+
+func auditRowOf(e domain.AuditEntry) auditRow {
+	return auditRow{
+		Seq: e.Seq, At: e.At, Actor: e.Actor, OnBehalfOf: e.OnBehalfOf, Action: e.Action,
+		Object: e.Object, Outcome: string(e.Outcome), Status: e.Status, Reason: e.Reason,
+		RequestID: e.RequestID, ClientIP: e.ClientIP, PrevHash: e.PrevHash, Hash: e.Hash,
+	}
+}
+
+func (r auditRow) entry() domain.AuditEntry {
+	return domain.AuditEntry{
+		Seq: r.Seq, At: r.At.UTC(), Actor: r.Actor, OnBehalfOf: r.OnBehalfOf, Action: r.Action,
+		Object: r.Object, Outcome: domain.AuditOutcome(r.Outcome), Status: r.Status, Reason: r.Reason,
+		RequestID: r.RequestID, ClientIP: r.ClientIP, PrevHash: r.PrevHash, Hash: r.Hash,
+	}
+}
+
+// auditLock is the PostgreSQL advisory lock key that serialises appends to the
+// audit chain across every API process: "audit" in ASCII.
+const auditLock = 0x6175646974
+
+// AppendAudit adds e to the end of the audit chain; the store numbers, links and
+// hashes it (e's Seq, PrevHash and Hash are ignored). Reading the last entry and
+// writing the next is one transaction that holds the chain for its duration, so
+// concurrent appends, from this process or others, never fork the chain:
+//   - PostgreSQL: a transaction-scoped advisory lock, released at commit;
+//   - SQLite: the store's transactions are immediate, so the write lock is taken at
+//     BEGIN, before the last entry is read.
+//
+// Seq being the primary key is the backstop: a fork would be a duplicate key.
+func (st *Store) AppendAudit(ctx context.Context, e domain.AuditEntry) error {
+	if e.At.IsZero() {
+		e.At = time.Now()
+	}
+	err := st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if st.postgres {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", auditLock).Error; err != nil {
+				return fmt.Errorf("lock the audit chain: %w", err)
+			}
+		}
+		var last auditRow
+		var prev *domain.AuditEntry
+		err := tx.Order("seq DESC").Take(&last).Error
+		switch {
+		case err == nil:
+			p := last.entry()
+			prev = &p
+		case !errors.Is(err, gorm.ErrRecordNotFound):
+			return fmt.Errorf("read the last audit entry: %w", err)
+		}
+		row := auditRowOf(e.Chained(prev))
+		if err := tx.Create(&row).Error; err != nil {
+			return fmt.Errorf("insert audit entry %d: %w", row.Seq, err)
+		}
+		return nil
+	})
+	if err != nil {
+		// Not wrap: a duplicate seq is a lost race, not a resource that "already exists".
+		return fmt.Errorf("append audit entry: %w", classify(err))
+	}
+	return nil
+}
+
+// auditPage is how many entries VerifyAudit reads at a time, so its memory does not
+// grow with the trail.
+const auditPage = 500
+
+// VerifyAudit walks the audit chain in order and checks every link. It returns how
+// many entries it checked and, when the chain does not hold, the first entry that
+// breaks it; checked then counts the sound entries before that one.
+//
+// The chain proves that no entry was changed, removed or inserted before its last
+// entry. Removing the newest entries leaves a shorter chain that still holds; only
+// a copy of the last hash kept elsewhere shows that.
+func (st *Store) VerifyAudit(ctx context.Context) (int, *domain.AuditBreak, error) {
+	db := st.db.WithContext(ctx)
+	var prev *domain.AuditEntry
+	checked := 0
+	after := int64(-1) << 62 // below any seq, so an edited seq of 0 or less is read too
+	for {
+		var rows []auditRow
+		if err := db.Where("seq > ?", after).Order("seq").Limit(auditPage).Find(&rows).Error; err != nil {
+			return checked, nil, wrap(err, "read audit entries")
+		}
+		for _, r := range rows {
+			e := r.entry()
+			if err := domain.CheckAuditLink(prev, e); err != nil {
+				return checked, &domain.AuditBreak{Entry: e, Problem: err.Error()}, nil
+			}
+			checked++
+			prev = &e
+			after = e.Seq
+		}
+		if len(rows) < auditPage {
+			return checked, nil, nil
+		}
+	}
+}
