@@ -5,9 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/mock"
-	"go.temporal.io/sdk/temporal"
-
 	"github.com/tandemhq/tandem/domain"
 )
 
@@ -76,28 +73,13 @@ func TestAddedTaskHoldsProductionUntilDone(t *testing.T) {
 // after each step: the stage, the status, whom the run waits on and the next due time.
 func TestSearchAttributesFollowTheCampaign(t *testing.T) {
 	h := newHarness(t)
-	type upsert struct {
-		stage, status string
-		waiting       []string
-		nextDue       *time.Time
-	}
-	var seen []upsert
-	h.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
-		sa := args.Get(0).(temporal.SearchAttributes)
-		u := upsert{}
-		u.stage, _ = sa.GetKeyword(AttrStage)
-		u.status, _ = sa.GetKeyword(AttrStatus)
-		u.waiting, _ = sa.GetKeywordList(AttrWaitingOn)
-		if due, ok := sa.GetTime(AttrNextDue); ok {
-			u.nextDue = &due
-		}
-		seen = append(seen, u)
-	}).Return(nil)
+	upserts := recordUpserts(h)
 	h.at(time.Hour, func() {
 		h.complete(h.openTask(keyBriefReview), maya, domain.OutcomeRejected, "Not this quarter", nil)
 	})
 	h.run(CampaignInput{Brief: testBrief()})
 
+	seen := *upserts
 	if len(seen) < 3 {
 		t.Fatalf("%d upserts, want one per step", len(seen))
 	}

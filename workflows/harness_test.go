@@ -284,3 +284,32 @@ func refusalCode(err error) string {
 }
 
 const day = 24 * time.Hour
+
+// saUpsert is one search-attribute upsert, as the Temporal UI's run list sees it.
+type saUpsert struct {
+	process, stage, status, owner, severity string
+	level                                   int64
+	waiting                                 []string
+	nextDue                                 *time.Time
+}
+
+// recordUpserts collects every search-attribute upsert the run makes, in order.
+func recordUpserts(h *harness) *[]saUpsert {
+	var seen []saUpsert
+	h.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		sa := args.Get(0).(temporal.SearchAttributes)
+		var u saUpsert
+		u.process, _ = sa.GetKeyword(AttrProcess)
+		u.stage, _ = sa.GetKeyword(AttrStage)
+		u.status, _ = sa.GetKeyword(AttrStatus)
+		u.owner, _ = sa.GetKeyword(AttrOwner)
+		u.severity, _ = sa.GetKeyword(AttrSeverity)
+		u.level, _ = sa.GetInt64(AttrLevel)
+		u.waiting, _ = sa.GetKeywordList(AttrWaitingOn)
+		if due, ok := sa.GetTime(AttrNextDue); ok {
+			u.nextDue = &due
+		}
+		seen = append(seen, u)
+	}).Return(nil)
+	return &seen
+}
