@@ -351,3 +351,38 @@ func (s *stack) saveHistory(ctx context.Context, workflowID, name string) {
 	}
 	s.t.Logf("saved %d events to %s", len(events), path)
 }
+
+// noticesAbout lists who's notifications about process id.
+func (s *stack) noticesAbout(who, id string) []domain.Notification {
+	s.t.Helper()
+	var page struct {
+		Items []domain.Notification `json:"items"`
+	}
+	s.must(http.StatusOK, who, http.MethodGet, "/api/v1/notifications?limit=200", nil, &page)
+	var out []domain.Notification
+	for _, n := range page.Items {
+		if n.ProcessID == id {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// waitNotices waits until who has at least n notifications about id: the live
+// detail shows an escalation a moment before its notices are written.
+func (s *stack) waitNotices(who, id string, n int, kind domain.NotificationKind) []domain.Notification {
+	s.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var got []domain.Notification
+		for _, x := range s.noticesAbout(who, id) {
+			if kind == "" || x.Kind == kind {
+				got = append(got, x)
+			}
+		}
+		if len(got) >= n || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

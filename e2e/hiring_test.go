@@ -253,15 +253,11 @@ func TestHiringOverHTTPEscalatesRestartsRejectsAndExpires(t *testing.T) {
 			t.Error("a director step below the threshold")
 		}
 	}
-	var notes struct {
-		Items []domain.Notification `json:"items"`
-	}
-	s.must(http.StatusOK, "maya", http.MethodGet, "/api/v1/notifications", nil, &notes)
+	// The escalation notice is written a moment after the detail shows the escalation.
+	s.waitNotices("maya", id, 1, domain.NotifyEscalated)
 	kinds := map[domain.NotificationKind]bool{}
-	for _, n := range notes.Items {
-		if n.ProcessID == id {
-			kinds[n.Kind] = true
-		}
+	for _, n := range s.noticesAbout("maya", id) {
+		kinds[n.Kind] = true
 	}
 	if !kinds[domain.NotifyReminder] || !kinds[domain.NotifyEscalated] {
 		t.Errorf("maya's notices %v, want a reminder and an escalation", kinds)

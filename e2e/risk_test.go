@@ -63,22 +63,6 @@ func (s *stack) inRecords(task domain.Task) {
 	s.projected(campaign{Tasks: []domain.Task{task}})
 }
 
-// noticesAbout lists who's notifications about process id.
-func (s *stack) noticesAbout(who, id string) []domain.Notification {
-	s.t.Helper()
-	var page struct {
-		Items []domain.Notification `json:"items"`
-	}
-	s.must(http.StatusOK, who, http.MethodGet, "/api/v1/notifications?limit=200", nil, &page)
-	var out []domain.Notification
-	for _, n := range page.Items {
-		if n.ProcessID == id {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
 func ackData(plan string) map[string]any {
 	return map[string]any{"outcome": "done", "data": map[string]any{
 		"response": "mitigate", "plan": plan, "due_at": time.Now().UTC().Add(48 * time.Hour).Format(time.RFC3339),
@@ -150,25 +134,21 @@ func TestRiskOverHTTPEscalatesAcknowledgesReassessesAndAccepts(t *testing.T) {
 
 	// Nobody answers: owner pat → manager dana → marketing ops maya → director dana,
 	// each told when it reaches them, the owner told of every climb.
+	reached := map[string]int{}
 	for _, step := range []struct {
 		level int
 		who   string
 	}{{1, "dana"}, {2, "maya"}, {3, "dana"}} {
 		d = s.waitForRisk(climbing.ID, "level "+step.who, atLevel(step.level, step.who))
-		if n := len(s.noticesAbout(step.who, climbing.ID)); n == 0 {
+		reached[step.who]++ // dana is reached twice: as pat's manager, then as director
+		if n := len(s.waitNotices(step.who, climbing.ID, reached[step.who], domain.NotifyEscalated)); n < reached[step.who] {
 			t.Errorf("%s was not told the risk reached level %d", step.who, step.level)
 		}
 	}
 	if len(d.Escalations) != 3 || d.Escalations[0].From != "pat" || d.Escalations[2].To != "dana" {
 		t.Errorf("escalations = %+v", d.Escalations)
 	}
-	escalatedToOwner := 0
-	for _, n := range s.noticesAbout("pat", climbing.ID) {
-		if n.Kind == domain.NotifyEscalated {
-			escalatedToOwner++
-		}
-	}
-	if escalatedToOwner != 3 {
+	if escalatedToOwner := len(s.waitNotices("pat", climbing.ID, 3, domain.NotifyEscalated)); escalatedToOwner != 3 {
 		t.Errorf("pat was told of %d escalations, want one per climb: 3", escalatedToOwner)
 	}
 
