@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/temporal"
@@ -152,6 +154,9 @@ func (s *Server) campaignStart(camp domain.Campaign) StartRequest {
 		WorkflowType: workflows.CampaignLaunchType,
 		Input:        workflows.CampaignInput{ID: camp.ID, Brief: camp.Brief, RequestedBy: camp.RequestedBy, Policy: s.policy},
 		Summary:      "Campaign launch: " + camp.Brief.Name,
+		Details: fmt.Sprintf("**Objective:** %s\n\n**Audience:** %s\n\n**Channels:** %s\n\n**Budget:** %g %s\n\n**Launch:** %s\n\n**Project manager:** %s · **Marketing ops:** %s · regulated: %t",
+			camp.Brief.Objective, camp.Brief.Audience, joinStrings(camp.Brief.Channels), camp.Brief.Budget.Amount, camp.Brief.Budget.Currency,
+			camp.Brief.LaunchAt.Format(time.RFC3339), camp.Brief.ProjectManager, camp.Brief.MarketingOpsManager, camp.Brief.Regulated),
 		SearchAttributes: temporal.NewSearchAttributes(
 			workflows.AttrProcess.ValueSet(string(domain.ProcessCampaign)),
 			workflows.AttrStage.ValueSet(string(camp.Stage)),
@@ -408,4 +413,13 @@ func (s *Server) campaignTimeline(c *gin.Context) {
 		_, err := s.records.Campaign(ctx, id)
 		return err
 	})
+}
+
+// joinStrings lists string-like values, comma separated.
+func joinStrings[T ~string](vs []T) string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return strings.Join(out, ", ")
 }

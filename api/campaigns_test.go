@@ -83,6 +83,15 @@ func TestCreateCampaign201(t *testing.T) {
 		st.Summary != "Campaign launch: Spring launch" {
 		t.Errorf("start = %+v", st)
 	}
+	// The static details say what was asked for, by handle: never a name or an e-mail.
+	for _, part := range []string{"**Objective:**", "**Launch:** 2030-03-01T09:00:00Z", "**Project manager:** paula"} {
+		if !strings.Contains(st.Details, part) {
+			t.Errorf("static details lack %q:\n%s", part, st.Details)
+		}
+	}
+	if strings.Contains(st.Details, "@") || strings.Contains(st.Details, "Paula") {
+		t.Errorf("static details carry personal data:\n%s", st.Details)
+	}
 	if in.ID != got.ID || in.RequestedBy != "paula" || in.Brief.Name != "Spring launch" ||
 		!in.Brief.LaunchAt.Equal(time.Date(2030, 3, 1, 9, 0, 0, 0, time.UTC)) || in.Policy.Campaign.TrackingWindow == 0 {
 		t.Errorf("input = %+v", in)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/temporal"
@@ -174,6 +175,9 @@ func (s *Server) hiringStart(r domain.HiringRequest) StartRequest {
 		WorkflowType: workflows.HiringRequestType,
 		Input:        workflows.HiringInput{ID: r.ID, Request: r.Request, RequestedBy: r.RequestedBy, Policy: s.policy},
 		Summary:      fmt.Sprintf("Hiring request: %s (%s, %s team)", r.Request.Title, r.Request.Level, r.Request.Team),
+		Details: fmt.Sprintf("**Kind:** %s · **Budget:** %g–%g %s · **Needed by:** %s\n\n**Requested by:** %s · **Hiring manager:** %s\n\n%s",
+			r.Request.Kind, r.Request.Budget.Min, r.Request.Budget.Max, r.Request.Budget.Currency, r.Request.NeededBy.Format(time.RFC3339),
+			r.RequestedBy, r.Request.HiringManager, r.Request.Justification),
 		SearchAttributes: temporal.NewSearchAttributes(
 			workflows.AttrProcess.ValueSet(string(domain.ProcessHiring)),
 			workflows.AttrStage.ValueSet(string(r.Stage)),

@@ -41,6 +41,7 @@ type StartRequest struct {
 	WorkflowType     string
 	Input            any
 	Summary          string // the static summary shown in the Temporal UI
+	Details          string // the static details shown there: what was asked for, in Markdown, no personal data
 	SearchAttributes temporal.SearchAttributes
 }
 

@@ -29,6 +29,7 @@ func (t sdkTemporal) Start(ctx context.Context, req StartRequest) error {
 		ID:                    req.WorkflowID,
 		TaskQueue:             workflows.TaskQueue,
 		StaticSummary:         req.Summary,
+		StaticDetails:         req.Details,
 		TypedSearchAttributes: req.SearchAttributes,
 		// A process ID names one run for ever: a retry after the run ended must not
 		// start the process again.

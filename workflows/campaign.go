@@ -691,6 +691,7 @@ func (c *campaign) raiseRisk(ctx workflow.Context, cause string, raise domain.Ri
 		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		StaticSummary:         "Risk: " + raise.Title,
+		StaticDetails:         raise.Description,
 	})
 	in := RiskInput{ID: id, Raise: raise, RaisedBy: "tandem", Policy: c.in.Policy}
 	err := workflow.ExecuteChildWorkflow(cctx, RiskType, in).GetChildWorkflowExecution().Get(ctx, nil)

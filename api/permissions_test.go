@@ -1,0 +1,340 @@
+package api
+
+import (
+	"cmp"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/workflows"
+)
+
+// The permission matrix (issue 5): every route × caller × ownership case, with the
+// exact status the API answers. Only the API's own decision is measured here: the
+// fake Temporal accepts every update, so the workflow validators' checks (task
+// eligibility, separation of duties, campaign manager-only changes, who may cancel a
+// hiring request or add candidates, accepting high/critical risks, reassignment) are
+// tested with the workflows. What this test asserts about them is that the API hands
+// the validator the real caller as the actor, which is what makes them the second
+// line of defence.
+
+const (
+	permHiringID    = "hir_aaaaaaaaaaaa"
+	permCandidateID = "cnd_aaaaaaaaaaaa"
+	permWebhookID   = "whk_aaaaaaaaaaaa"
+	// Handles of people who own records in the matrix but never call: the
+	// "someone else" of the ownership cases.
+	permRequester = "rita"
+	permManager   = "hugo"
+	permOther     = "cole"
+)
+
+// permCallers are the callers of every row: no token, then one person per role the
+// product names. Handles are those of newEnv plus the three permEnv adds.
+var permCallers = []struct{ role, handle string }{
+	{"anonymous", ""},
+	{"project_manager", "paula"},
+	{"marketing_ops_manager", "mo"},
+	{"creative", "cara"},
+	{"web", "wes"},
+	{"director", "dora"},
+	{"hr", "hana"},
+	{"finance", "finn"},
+	{"admin", "ada"},
+}
+
+// permEnv is a server whose records hold one of each process record, so every
+// route's target exists and the permission decision is what a request meets.
+func permEnv(t *testing.T) *env {
+	e := newEnv(t)
+	for _, p := range []domain.Person{
+		person("dora", domain.TeamLeadership, domain.RoleDirector),
+		person("hana", domain.TeamHR, domain.RoleHR),
+		person("finn", domain.TeamFinance, domain.RoleFinance),
+	} {
+		e.records.people[p.Handle] = p
+		e.records.tokens["tok-"+p.Handle] = p.Handle
+	}
+	e.records.campaigns[campaignID1] = domain.Campaign{ID: campaignID1, Status: domain.StatusActive, Stage: domain.StageScheduled}
+	withTasks(e)
+	e.records.hiring().requests[permHiringID] = domain.HiringRequest{ID: permHiringID, RequestedBy: permRequester, Status: domain.StatusActive}
+	e.records.risk().risks[riskID1] = domain.Risk{ID: riskID1, Owner: "paula", Status: domain.RiskOpen}
+	return e
+}
+
+// permRow is one route (and ownership case) of the matrix.
+type permRow struct {
+	route     string // METHOD and template, as the engine lists it
+	ownership string // the ownership case, when ownership changes the answer
+	// path is the request path; "{me}" stands for the caller's handle.
+	path, body string
+	// public routes answer without a token; every other /api/v1 route answers 401.
+	public bool
+	// ok is the status of an allowed caller; allowed lists them by handle, nil
+	// meaning every authenticated caller. Others get denied, 403 unless set.
+	ok      int
+	allowed []string
+	denied  int
+	// update, when set, is the workflow update an allowed request runs; the test
+	// checks it carries the caller as actor for the validator to judge.
+	update string
+	setup  func(e *env, me string)
+	// check asserts on an allowed caller's answer beyond its status.
+	check func(t *testing.T, me string, body string)
+}
+
+func (r permRow) want(me string) int {
+	switch {
+	case me == "" && !r.public:
+		return http.StatusUnauthorized
+	case me == "" || r.allowed == nil || slices.Contains(r.allowed, me):
+		return r.ok
+	case r.denied != 0:
+		return r.denied
+	}
+	return http.StatusForbidden
+}
+
+var (
+	// campaignStarters are PMs, MOps and admins.
+	campaignStarters = []string{"paula", "mo", "ada"}
+	// hireRequesters add directors and HR.
+	hireRequesters = []string{"paula", "mo", "dora", "hana", "ada"}
+	// processLeads may subscribe to webhooks and read reports.
+	processLeads = []string{"paula", "mo", "dora", "ada"}
+	admins       = []string{"ada"}
+	// candidateReaders see the candidates of a request they neither raised nor
+	// manage: MOps, HR and admins.
+	candidateReaders = []string{"mo", "hana", "ada"}
+)
+
+// seesCandidate asserts the candidate's name and e-mail are in an answer exactly
+// when sees, and the candidate ID always is.
+func seesCandidate(sees func(me string) bool) func(t *testing.T, me, body string) {
+	return func(t *testing.T, me, body string) {
+		t.Helper()
+		got := strings.Contains(body, "Jane Roe") || strings.Contains(body, "jane@example.com")
+		if got != sees(me) {
+			t.Errorf("%s sees candidate data: %v, want %v", me, got, sees(me))
+		}
+		if !strings.Contains(body, permCandidateID) {
+			t.Errorf("%s does not see the candidate ID", me)
+		}
+	}
+}
+
+// hiringDetail makes the fake workflow answer a hiring request raised by
+// requester, managed by manager, with one candidate whose data is in the records.
+func hiringDetail(requester, manager func(me string) string) func(e *env, me string) {
+	return func(e *env, me string) {
+		e.records.hiring().candidates[permCandidateID] = domain.Candidate{
+			ID: permCandidateID, HiringID: permHiringID, Name: "Jane Roe", Email: "jane@example.com",
+		}
+		e.temporal.query = func(string, string) (any, error) {
+			return workflows.HiringDetail{HiringRequest: domain.HiringRequest{
+				ID: permHiringID, WorkflowID: workflows.HiringWorkflowID(permHiringID), RequestedBy: requester(me),
+				Request:    domain.Requisition{HiringManager: manager(me)},
+				Candidates: []domain.CandidateRef{{ID: permCandidateID, Status: domain.CandidateInterviewing}},
+			}}, nil
+		}
+	}
+}
+
+func fixed(handle string) func(string) string { return func(string) string { return handle } }
+func self(me string) string                   { return me }
+
+// webhookOf gives owner (of the caller) the one subscription in the records.
+func webhookOf(owner func(me string) string) func(e *env, me string) {
+	return func(e *env, me string) {
+		e.records.webhook().webhooks = []domain.Webhook{{ID: permWebhookID, Owner: owner(me), URL: "https://hooks.example.com/t"}}
+	}
+}
+
+func permRows() []permRow {
+	const (
+		cpn  = "/api/v1/campaigns/" + campaignID1
+		hir  = "/api/v1/hiring-requests/" + permHiringID
+		rsk  = "/api/v1/risks/" + riskID1
+		ooo  = `{"from": "2030-01-10T00:00:00Z", "to": "2030-01-20T00:00:00Z", "delegate": "` + permOther + `"}`
+		decn = `{"comment": "done with it"}`
+	)
+	return []permRow{
+		{route: "GET /healthz", path: "/healthz", public: true, ok: http.StatusOK},
+		{route: "GET /readyz", path: "/readyz", public: true, ok: http.StatusOK},
+		{route: "GET /metrics", path: "/metrics", public: true, ok: http.StatusOK},
+		{route: "GET /api/v1/openapi.json", path: "/api/v1/openapi.json", public: true, ok: http.StatusOK},
+
+		{route: "POST /api/v1/campaigns", path: "/api/v1/campaigns", body: validBrief, ok: http.StatusCreated, allowed: campaignStarters},
+		{route: "GET /api/v1/campaigns", path: "/api/v1/campaigns", ok: http.StatusOK},
+		{route: "GET /api/v1/campaigns/:id", path: cpn, ok: http.StatusOK},
+		{route: "POST /api/v1/campaigns/:id/changes", path: cpn + "/changes", body: `{"budget": {"amount": 1, "currency": "EUR"}, "reason": "r"}`,
+			ok: http.StatusOK, update: workflows.UpdateChangeCampaign},
+		{route: "POST /api/v1/campaigns/:id/kpis", path: cpn + "/kpis", body: `{"actuals": [{"name": "signups", "value": 3}]}`,
+			ok: http.StatusOK, update: workflows.UpdateRecordKPIs},
+		{route: "POST /api/v1/campaigns/:id/cancel", path: cpn + "/cancel", body: `{"reason": "budget cut"}`,
+			ok: http.StatusOK, update: workflows.UpdateCancel},
+		{route: "POST /api/v1/campaigns/:id/tasks", path: cpn + "/tasks", body: addTaskBody,
+			ok: http.StatusCreated, update: workflows.UpdateAddTask},
+		{route: "GET /api/v1/campaigns/:id/timeline", path: cpn + "/timeline", ok: http.StatusOK},
+
+		{route: "GET /api/v1/tasks", path: "/api/v1/tasks", ok: http.StatusOK},
+		{route: "GET /api/v1/tasks/:id", path: "/api/v1/tasks/" + workTask, ok: http.StatusOK},
+		{route: "POST /api/v1/tasks/:id/complete", path: "/api/v1/tasks/" + workTask + "/complete", body: `{"outcome": "done"}`,
+			ok: http.StatusOK, update: workflows.UpdateCompleteTask},
+		{route: "POST /api/v1/tasks/:id/reassign", path: "/api/v1/tasks/" + workTask + "/reassign", body: `{"assignee": "cole", "reason": "cara is busy"}`,
+			ok: http.StatusOK, update: workflows.UpdateReassignTask},
+
+		{route: "GET /api/v1/me", path: "/api/v1/me", ok: http.StatusOK,
+			check: func(t *testing.T, me, body string) {
+				if !strings.Contains(body, `"handle":"`+me+`"`) {
+					t.Errorf("/me of %s answered %s", me, body)
+				}
+			}},
+		{route: "GET /api/v1/people", path: "/api/v1/people", ok: http.StatusOK},
+		{route: "PUT /api/v1/people/:handle/out-of-office", ownership: "own", path: "/api/v1/people/{me}/out-of-office", body: ooo, ok: http.StatusOK},
+		{route: "PUT /api/v1/people/:handle/out-of-office", ownership: "someone else's", path: "/api/v1/people/" + permOther + "/out-of-office",
+			body: `{"from": "2030-01-10T00:00:00Z", "to": "2030-01-20T00:00:00Z", "delegate": "cara"}`, ok: http.StatusOK, allowed: admins},
+		{route: "GET /api/v1/notifications", path: "/api/v1/notifications", ok: http.StatusOK},
+
+		{route: "POST /api/v1/hiring-requests", path: "/api/v1/hiring-requests", body: validHiring, ok: http.StatusCreated, allowed: hireRequesters},
+		{route: "GET /api/v1/hiring-requests", path: "/api/v1/hiring-requests", ok: http.StatusOK},
+		{route: "GET /api/v1/hiring-requests/:id", ownership: "raised by the caller", path: hir, ok: http.StatusOK,
+			setup: hiringDetail(self, fixed(permManager)), check: seesCandidate(func(string) bool { return true })},
+		{route: "GET /api/v1/hiring-requests/:id", ownership: "the caller is hiring manager", path: hir, ok: http.StatusOK,
+			setup: hiringDetail(fixed(permRequester), self), check: seesCandidate(func(string) bool { return true })},
+		{route: "GET /api/v1/hiring-requests/:id", ownership: "someone else's", path: hir, ok: http.StatusOK,
+			setup: hiringDetail(fixed(permRequester), fixed(permManager)),
+			check: seesCandidate(func(me string) bool { return slices.Contains(candidateReaders, me) })},
+		{route: "POST /api/v1/hiring-requests/:id/candidates", path: hir + "/candidates", body: `{"name": "Jane Roe", "email": "jane@example.com"}`,
+			ok: http.StatusCreated, update: workflows.UpdateAddCandidate},
+		{route: "POST /api/v1/hiring-requests/:id/cancel", path: hir + "/cancel", body: `{"reason": "budget freeze"}`,
+			ok: http.StatusOK, update: workflows.UpdateCancel},
+		{route: "GET /api/v1/hiring-requests/:id/timeline", path: hir + "/timeline", ok: http.StatusOK},
+
+		{route: "POST /api/v1/risks", path: "/api/v1/risks", body: validRiskRaw, ok: http.StatusCreated},
+		{route: "GET /api/v1/risks", path: "/api/v1/risks", ok: http.StatusOK},
+		{route: "GET /api/v1/risks/:id", path: rsk, ok: http.StatusOK},
+		{route: "POST /api/v1/risks/:id/assessments", path: rsk + "/assessments", body: `{"probability": 2, "impact": 2, "comment": "vendor confirmed"}`,
+			ok: http.StatusOK, update: workflows.UpdateAssessRisk},
+		{route: "POST /api/v1/risks/:id/resolve", path: rsk + "/resolve", body: decn, ok: http.StatusOK, update: workflows.UpdateDecideRisk},
+		{route: "POST /api/v1/risks/:id/accept", path: rsk + "/accept", body: decn, ok: http.StatusOK, update: workflows.UpdateDecideRisk},
+		{route: "POST /api/v1/risks/:id/materialize", path: rsk + "/materialize", body: decn, ok: http.StatusOK, update: workflows.UpdateDecideRisk},
+		{route: "POST /api/v1/risks/:id/close", path: rsk + "/close", body: decn, ok: http.StatusOK, update: workflows.UpdateDecideRisk},
+		{route: "GET /api/v1/risks/:id/timeline", path: rsk + "/timeline", ok: http.StatusOK},
+
+		{route: "POST /api/v1/webhooks", path: "/api/v1/webhooks", body: validWebhookRaw, ok: http.StatusCreated, allowed: processLeads},
+		{route: "GET /api/v1/webhooks", ownership: "someone else's", path: "/api/v1/webhooks", ok: http.StatusOK,
+			setup: webhookOf(fixed(permOther)),
+			check: func(t *testing.T, me, body string) {
+				if listed, admin := strings.Contains(body, permWebhookID), slices.Contains(admins, me); listed != admin {
+					t.Errorf("%s is shown %s's webhook: %v, want %v", me, permOther, listed, admin)
+				}
+			}},
+		{route: "DELETE /api/v1/webhooks/:id", ownership: "own", path: "/api/v1/webhooks/" + permWebhookID, ok: http.StatusNoContent,
+			setup: webhookOf(self)},
+		// Someone else's subscription is not found rather than forbidden, as it is not
+		// listed to them either.
+		{route: "DELETE /api/v1/webhooks/:id", ownership: "someone else's", path: "/api/v1/webhooks/" + permWebhookID, ok: http.StatusNoContent,
+			allowed: admins, denied: http.StatusNotFound, setup: webhookOf(fixed(permOther))},
+
+		{route: "GET /api/v1/reports/overview", path: "/api/v1/reports/overview", ok: http.StatusOK, allowed: processLeads},
+	}
+}
+
+func TestPermissionMatrix(t *testing.T) {
+	rows := permRows()
+
+	// Every registered route has a row and every row a route, so a route added
+	// without a decided permission fails here.
+	registered := map[string]bool{}
+	for _, r := range newEnv(t).srv.engine.Routes() {
+		registered[r.Method+" "+r.Path] = true
+	}
+	covered := map[string]bool{}
+	for _, r := range rows {
+		if !registered[r.route] {
+			t.Errorf("row %q names no registered route", r.route)
+		}
+		covered[r.route] = true
+	}
+	for route := range registered {
+		if !covered[route] {
+			t.Errorf("route %s has no row in the permission matrix", route)
+		}
+	}
+
+	for _, row := range rows {
+		name := row.route
+		if row.ownership != "" {
+			name += " (" + row.ownership + ")"
+		}
+		t.Run(name, func(t *testing.T) {
+			for _, c := range permCallers {
+				t.Run(c.role, func(t *testing.T) {
+					// A fresh server per cell: a delete or an idempotency key of one
+					// caller must not change what the next one meets.
+					e := permEnv(t)
+					me := c.handle
+					if row.setup != nil {
+						row.setup(e, me)
+					}
+					token := ""
+					if me != "" {
+						token = "tok-" + me
+					}
+					// Anonymous callers of a {me} path ask for someone's: the token
+					// is refused before the path matters.
+					path := strings.ReplaceAll(row.path, "{me}", cmp.Or(me, permOther))
+					rr := e.do(row.method(), path, token, row.body)
+					status := row.want(me)
+					if status >= 400 {
+						code := map[int]string{
+							http.StatusUnauthorized: "unauthorized", http.StatusForbidden: domain.CodeForbidden, http.StatusNotFound: domain.CodeNotFound,
+						}[status]
+						want(t, rr, status, code)
+						// A refusal reaches no workflow: nothing is started or updated.
+						if len(e.temporal.starts)+len(e.temporal.updates) > 0 {
+							t.Errorf("refused request reached Temporal: starts %v, updates %v", e.temporal.starts, e.temporal.updates)
+						}
+						return
+					}
+					if rr.Code != status {
+						t.Fatalf("status = %d, want %d; body %s", rr.Code, status, rr.Body)
+					}
+					if row.update != "" {
+						checkActor(t, e, row.update, me)
+					}
+					if row.check != nil {
+						row.check(t, me, rr.Body.String())
+					}
+				})
+			}
+		})
+	}
+}
+
+func (r permRow) method() string {
+	m, _, _ := strings.Cut(r.route, " ")
+	return m
+}
+
+// checkActor asserts the request ran update once with the caller, roles and all,
+// as the actor: the validator judges eligibility from it.
+func checkActor(t *testing.T, e *env, update, me string) {
+	t.Helper()
+	if len(e.temporal.updates) != 1 || e.temporal.updates[0].Name != update {
+		t.Fatalf("updates = %+v, want one %s", e.temporal.updates, update)
+	}
+	var in struct {
+		Actor domain.Actor `json:"actor"`
+	}
+	if err := roundTrip(e.temporal.updates[0].Input, &in); err != nil {
+		t.Fatal(err)
+	}
+	p := e.records.people[me]
+	if in.Actor.Handle != me || in.Actor.Team != p.Team || !slices.Equal(in.Actor.Roles, p.Roles) {
+		t.Errorf("actor = %+v, want %s of %s with %v", in.Actor, me, p.Team, p.Roles)
+	}
+}
