@@ -1,8 +1,8 @@
 // Command tandem runs Tandem: `tandem dev` runs everything in one process;
 // `api`, `worker` and `migrate` are the separate services of a deployment;
 // `policy default` prints the built-in policy; `token` creates and revokes API
-// tokens; `audit verify` checks the audit trail. Configuration comes from TANDEM_*
-// environment variables; flags override them.
+// tokens; `audit verify` checks the audit trail; `bench` measures performance.
+// Configuration comes from TANDEM_* environment variables; flags override them.
 package main
 
 import (
@@ -29,6 +29,7 @@ Usage:
   tandem token revoke TOKEN   revoke a token (or --all --handle H: all of a person's)
   tandem audit verify         check the audit trail's hash chain; exit 1 naming the first bad entry
   tandem healthcheck URL      exit 0 when URL answers 2xx (for container health checks)
+  tandem bench                measure the SDK floor and Tandem over HTTP; prints a table, writes JSON (--smoke: seconds)
 
 Run 'tandem COMMAND -h' for the flags of a command. Every flag can also be set by
 its TANDEM_* environment variable, shown with the flag.
@@ -69,6 +70,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return runToken(ctx, rest, os.Stdin, stdout, logger)
 	case "audit":
 		return runAudit(ctx, rest, stdout)
+	case "bench":
+		return runBench(ctx, rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
