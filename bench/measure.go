@@ -1,0 +1,86 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// measure does opts.Ops calls of op with n in flight at once, showing a counter on
+// opts.Progress, and summarizes their latencies. The first error stops the batch
+// and is returned: a latency table over failed calls would mislead.
+func measure(ctx context.Context, opts Options, name string, n int, op func(ctx context.Context, i int) error) (Result, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	latencies := make([]time.Duration, opts.Ops)
+	next := make(chan int)
+	var done atomic.Int64
+	var wg sync.WaitGroup
+	started := time.Now()
+	for range n {
+		wg.Go(func() {
+			for i := range next {
+				t := time.Now()
+				if err := op(ctx, i); err != nil {
+					cancel(fmt.Errorf("%s at concurrency %d: %w", name, n, err))
+					return
+				}
+				latencies[i] = time.Since(t)
+				done.Add(1)
+			}
+		})
+	}
+	stopProgress := progress(opts, fmt.Sprintf("%s, concurrency %d", name, n), &done)
+feed:
+	for i := range opts.Ops {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	wall := time.Since(started)
+	stopProgress()
+	if err := context.Cause(ctx); err != nil {
+		return Result{}, err
+	}
+	return summarize(name, n, latencies, wall), nil
+}
+
+// progress redraws "label done/total" in place, when it changed, every tenth of a
+// second until the returned func is called, which draws it a last time and ends
+// the line.
+func progress(opts Options, label string, done *atomic.Int64) func() {
+	shown := int64(-1)
+	draw := func() {
+		if n := done.Load(); n != shown {
+			shown = n
+			fmt.Fprintf(opts.Progress, "\r  %-45s %d/%d", label, n, opts.Ops)
+		}
+	}
+	stop := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				draw()
+			case <-stop:
+				return
+			}
+		}
+	}()
+	return func() {
+		close(stop)
+		<-stopped
+		draw()
+		fmt.Fprintln(opts.Progress)
+	}
+}
