@@ -196,6 +196,11 @@ func permRows() []permRow {
 		{route: "PUT /api/v1/people/:handle/out-of-office", ownership: "own", path: "/api/v1/people/{me}/out-of-office", body: ooo, ok: http.StatusOK},
 		{route: "PUT /api/v1/people/:handle/out-of-office", ownership: "someone else's", path: "/api/v1/people/" + permOther + "/out-of-office",
 			body: `{"from": "2030-01-10T00:00:00Z", "to": "2030-01-20T00:00:00Z", "delegate": "cara"}`, ok: http.StatusOK, allowed: admins},
+		{route: "PUT /api/v1/people/:handle", path: "/api/v1/people/" + permOther,
+			body: `{"name": "Cole", "email": "cole@example.com", "team": "creative", "roles": ["creative"]}`, ok: http.StatusOK, allowed: admins},
+		{route: "POST /api/v1/people/:handle/tokens", path: "/api/v1/people/" + permOther + "/tokens", body: `{"label": "ci", "expires_in": "720h"}`,
+			ok: http.StatusCreated, allowed: admins},
+		{route: "DELETE /api/v1/people/:handle/tokens", path: "/api/v1/people/" + permOther + "/tokens", ok: http.StatusOK, allowed: admins},
 		{route: "GET /api/v1/notifications", path: "/api/v1/notifications", ok: http.StatusOK},
 
 		{route: "POST /api/v1/hiring-requests", path: "/api/v1/hiring-requests", body: validHiring, ok: http.StatusCreated, allowed: hireRequesters},

@@ -70,6 +70,7 @@ type Records interface {
 	ReportRecords
 	WebhookRecords
 	AuditRecords
+	AdminRecords
 }
 
 // Config is what the server needs.
@@ -200,6 +201,9 @@ func (s *Server) routes() {
 	v1.GET("/me", s.me)
 	v1.GET("/people", s.listPeople)
 	v1.PUT("/people/:handle/out-of-office", s.setOutOfOffice)
+	v1.PUT("/people/:handle", s.putPerson)
+	v1.POST("/people/:handle/tokens", s.createPersonToken)
+	v1.DELETE("/people/:handle/tokens", s.revokePersonTokens)
 	v1.GET("/notifications", s.listNotifications)
 
 	s.hiringRoutes(v1)

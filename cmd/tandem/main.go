@@ -27,6 +27,7 @@ Usage:
   tandem policy default       print the built-in policy as YAML
   tandem token create         make an API token for a person (--handle H [--expires 720h])
   tandem token revoke TOKEN   revoke a token (or --all --handle H: all of a person's)
+  tandem people import FILE   create or update the people listed in a YAML file; nothing is written if any is wrong
   tandem audit verify         check the audit trail's hash chain; exit 1 naming the first bad entry
   tandem healthcheck URL      exit 0 when URL answers 2xx (for container health checks)
   tandem bench                measure the SDK floor and Tandem over HTTP; prints a table, writes JSON (--smoke: seconds)
@@ -68,6 +69,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return runHealthcheck(ctx, rest)
 	case "token":
 		return runToken(ctx, rest, os.Stdin, stdout, logger)
+	case "people":
+		return runPeople(ctx, rest, stdout, logger)
 	case "audit":
 		return runAudit(ctx, rest, stdout)
 	case "bench":

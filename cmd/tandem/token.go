@@ -20,8 +20,8 @@ const tokenUsage = `usage:
   tandem token revoke TOKEN [--db DSN]      (TOKEN "-" reads it from stdin)
   tandem token revoke --all --handle H [--db DSN]`
 
-// runToken manages API tokens directly in the database, for an operator: the API
-// has no endpoint that mints tokens, so a token never travels through it.
+// runToken manages API tokens directly in the database, for an operator with
+// access to it; admins can do the same through the API's /people/{handle}/tokens.
 func runToken(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, logger *slog.Logger) error {
 	if len(args) == 0 {
 		return errors.New(tokenUsage)
