@@ -128,7 +128,7 @@ func (s *Server) createCampaign(c *gin.Context) {
 	err = s.temporal.Start(ctx, s.campaignStart(camp))
 	if err != nil {
 		if key != "" && !replayed {
-			s.releaseKey(c, me.Handle, key)
+			s.releaseKeyAfter(c, me.Handle, key, err)
 		}
 		s.fail(c, err)
 		return
@@ -166,9 +166,16 @@ func (s *Server) campaignStart(camp domain.Campaign) StartRequest {
 	}
 }
 
-// releaseKey frees an Idempotency-Key whose request failed, so a retry can use it.
+// releaseKeyAfter frees the Idempotency-Key of a create whose workflow start
+// failed with err, so a retry can make the resource. When err leaves it unknown
+// whether Temporal started the workflow (unavailable, timed out: the answer may be
+// what was lost), the key stays claimed instead: a retry then replays the same ID
+// and starts it again, which is idempotent, so it can never make a second one.
 // It runs even when the client has gone, since the failed start is what matters.
-func (s *Server) releaseKey(c *gin.Context, scope, key string) {
+func (s *Server) releaseKeyAfter(c *gin.Context, scope, key string, err error) {
+	if errors.Is(err, domain.ErrUnavailable) {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), downstreamTimeout)
 	defer cancel()
 	if err := s.records.ReleaseIdempotencyKey(ctx, scope, key); err != nil {

@@ -266,22 +266,36 @@ func TestCreateCampaign409IdempotencyConflict(t *testing.T) {
 	}
 }
 
-func TestCreateCampaign503ReleasesTheKey(t *testing.T) {
+// A start that failed as unavailable may still have reached Temporal, so the key
+// stays claimed: the retry replays the same campaign instead of making a second.
+func TestCreateCampaign503KeepsTheKey(t *testing.T) {
 	e := newEnv(t)
 	e.temporal.startErr = fmt.Errorf("%w: dial tcp 10.0.0.7:7233: connection refused", domain.ErrUnavailable)
 	got := want(t, e.do("POST", "/api/v1/campaigns", "tok-paula", validBrief, "Idempotency-Key", "k-1"), sUnavail, codeUnavailable)
 	if strings.Contains(got.Message, "10.0.0.7") {
 		t.Errorf("message leaks the cause: %q", got.Message)
 	}
-	if len(e.records.released) != 1 || e.records.released[0] != "k-1" {
-		t.Fatalf("released = %v, want k-1", e.records.released)
+	if len(e.records.released) != 0 {
+		t.Fatalf("released = %v: an ambiguous failure must keep the key", e.records.released)
 	}
-	// With Temporal back, the retry starts a campaign rather than replaying a failure.
 	e.temporal.startErr = nil
 	rr := e.do("POST", "/api/v1/campaigns", "tok-paula", validBrief, "Idempotency-Key", "k-1")
 	want(t, rr, sCreated, "")
-	if rr.Header().Get(replayedHeader) != "" {
-		t.Error("the retry after a released key is marked replayed")
+	if rr.Header().Get(replayedHeader) != "true" {
+		t.Error("the retry is not a replay of the first request")
+	}
+	if len(e.temporal.starts) != 2 || e.temporal.starts[0].WorkflowID != e.temporal.starts[1].WorkflowID {
+		t.Errorf("starts = %+v, want the same workflow started again", e.temporal.starts)
+	}
+}
+
+// A start Temporal definitely refused made nothing, so the key is freed for a retry.
+func TestCreateCampaign500ReleasesTheKey(t *testing.T) {
+	e := newEnv(t)
+	e.temporal.startErr = errors.New("the workflow type is not registered")
+	want(t, e.do("POST", "/api/v1/campaigns", "tok-paula", validBrief, "Idempotency-Key", "k-1"), sInternal, codeInternal)
+	if len(e.records.released) != 1 || e.records.released[0] != "k-1" {
+		t.Fatalf("released = %v, want k-1", e.records.released)
 	}
 }
 

@@ -149,7 +149,7 @@ func (s *Server) createHiring(c *gin.Context) {
 	// job if the first request claimed the key but died before its start landed.
 	if err := s.temporal.Start(ctx, s.hiringStart(rec)); err != nil {
 		if key != "" && !replayed {
-			s.releaseKey(c, me.Handle, key)
+			s.releaseKeyAfter(c, me.Handle, key, err)
 		}
 		s.fail(c, err)
 		return

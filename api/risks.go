@@ -143,7 +143,7 @@ func (s *Server) createRisk(c *gin.Context) {
 	// job if the first request claimed the key but died before its start landed.
 	if err := s.temporal.Start(ctx, s.riskStart(rec, rs)); err != nil {
 		if key != "" && !replayed {
-			s.releaseKey(c, me.Handle, key)
+			s.releaseKeyAfter(c, me.Handle, key, err)
 		}
 		s.fail(c, err)
 		return

@@ -1,0 +1,403 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"maps"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+
+	"github.com/tandemhq/tandem/api"
+	"github.com/tandemhq/tandem/devserver"
+	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/store"
+	"github.com/tandemhq/tandem/store/storetest"
+	"github.com/tandemhq/tandem/workflows"
+)
+
+// dbProxy stands between the store and PostgreSQL, so a test can take "the
+// database" away from Tandem without stopping the server other tests share.
+// cut closes the listener and every connection, as a stopped server would:
+// pooled connections break and new dials are refused. restore listens again on
+// the same address.
+type dbProxy struct {
+	t      *testing.T
+	target string
+	addr   string
+
+	mu    sync.Mutex
+	ln    net.Listener
+	conns map[net.Conn]struct{}
+}
+
+func newDBProxy(t *testing.T, target string) *dbProxy {
+	t.Helper()
+	p := &dbProxy{t: t, target: target, addr: "127.0.0.1:0", conns: map[net.Conn]struct{}{}}
+	p.restore()
+	p.addr = p.ln.Addr().String()
+	t.Cleanup(p.cut)
+	return p
+}
+
+func (p *dbProxy) restore() {
+	p.t.Helper()
+	ln, err := net.Listen("tcp", p.addr)
+	if err != nil {
+		p.t.Fatalf("proxy listen on %s: %v", p.addr, err)
+	}
+	p.mu.Lock()
+	p.ln = ln
+	p.mu.Unlock()
+	go p.serve(ln)
+}
+
+func (p *dbProxy) serve(ln net.Listener) {
+	for {
+		down, err := ln.Accept()
+		if err != nil {
+			return // cut
+		}
+		up, err := net.Dial("tcp", p.target)
+		if err != nil {
+			_ = down.Close()
+			continue
+		}
+		if !p.track(down, up) {
+			continue
+		}
+		go p.pipe(down, up)
+		go p.pipe(up, down)
+	}
+}
+
+// track records a connection pair, or closes it when the proxy was cut meanwhile.
+func (p *dbProxy) track(conns ...net.Conn) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ln == nil {
+		for _, c := range conns {
+			_ = c.Close()
+		}
+		return false
+	}
+	for _, c := range conns {
+		p.conns[c] = struct{}{}
+	}
+	return true
+}
+
+func (p *dbProxy) pipe(dst, src net.Conn) {
+	_, _ = io.Copy(dst, src)
+	_ = dst.Close()
+	_ = src.Close()
+}
+
+func (p *dbProxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ln != nil {
+		_ = p.ln.Close()
+		p.ln = nil
+	}
+	for c := range p.conns {
+		_ = c.Close()
+	}
+	clear(p.conns)
+}
+
+// startOn is start with the store at dsn and Temporal at srv, which the test
+// stops itself.
+func startOn(t *testing.T, dsn string, srv *devserver.Server) *stack {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tokens, err := store.SeedDemo(ctx, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &stack{t: t, tokens: tokens, records: st}
+	s.connect(srv)
+	t.Cleanup(func() { s.worker.Stop() })
+	return s
+}
+
+// connect points the stack at srv: a new client, worker and API server, as
+// after a Temporal restart, which comes back on other ports.
+func (s *stack) connect(srv *devserver.Server) {
+	s.t.Helper()
+	logger := quietLogger()
+	c, err := client.Dial(client.Options{HostPort: srv.FrontendHostPort(), Namespace: srv.Namespace(), Logger: sdklog.NewStructuredLogger(logger)})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(c.Close)
+	h := api.New(api.Config{Temporal: api.NewTemporal(c), Records: s.records, Policy: seconds(), Logger: logger, Namespace: srv.Namespace()})
+	hs := httptest.NewServer(h.Handler())
+	s.t.Cleanup(hs.Close)
+	s.temporal, s.url = c, hs.URL
+	s.startWorker()
+}
+
+func quietLogger() *slog.Logger {
+	// Errors only: both outages make Temporal and the SDK log every failed dial.
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+}
+
+// answer is an HTTP answer as the failure tests read it.
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (s *stack) send(method, path string, body any, headers ...string) answer {
+	s.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, s.url+path, rd)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+s.tokens["pat"])
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return answer{status: resp.StatusCode, header: resp.Header, body: raw}
+}
+
+// readiness polls /readyz until it answers status with checks, failing after 20s.
+func (s *stack) readiness(status int, checks map[string]string) {
+	s.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		a := s.send(http.MethodGet, "/readyz", nil)
+		var got struct{ Checks map[string]string }
+		_ = json.Unmarshal(a.body, &got)
+		if a.status == status && maps.Equal(got.Checks, checks) {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("readyz: %d %s, want %d with checks %v", a.status, a.body, status, checks)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// refusedUnavailable asserts a create is answered 503 in the error format.
+func (s *stack) refusedUnavailable(brief map[string]any, key string) {
+	s.t.Helper()
+	a := s.send(http.MethodPost, "/api/v1/campaigns", brief, "Idempotency-Key", key)
+	var body struct{ Error struct{ Code string } }
+	if err := json.Unmarshal(a.body, &body); err != nil || a.status != http.StatusServiceUnavailable || body.Error.Code != "unavailable" {
+		s.t.Fatalf("POST /campaigns during the outage: %d %s, want 503 with code unavailable", a.status, a.body)
+	}
+}
+
+func (s *stack) create(brief map[string]any, key string) answer {
+	s.t.Helper()
+	a := s.send(http.MethodPost, "/api/v1/campaigns", brief, "Idempotency-Key", key)
+	if a.status != http.StatusCreated {
+		s.t.Fatalf("POST /campaigns: %d %s, want 201", a.status, a.body)
+	}
+	return a
+}
+
+func createdID(t *testing.T, a answer) string {
+	t.Helper()
+	var c campaign
+	if err := json.Unmarshal(a.body, &c); err != nil || c.ID == "" {
+		t.Fatalf("created campaign: %v in %s", err, a.body)
+	}
+	return c.ID
+}
+
+// consistent waits until the campaign rows and the CampaignLaunch workflows are
+// the same set, and that set is want: every workflow has its row and every row
+// its workflow, and nothing else was made.
+func (s *stack) consistent(want ...string) {
+	s.t.Helper()
+	var wantWIDs []string
+	for _, id := range want {
+		wantWIDs = append(wantWIDs, workflows.CampaignWorkflowID(id))
+	}
+	slices.Sort(want)
+	slices.Sort(wantWIDs)
+	ctx := context.Background()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		page, err := s.records.Campaigns(ctx, domain.CampaignFilter{ListOptions: domain.ListOptions{Limit: 100}})
+		if err != nil {
+			s.t.Fatalf("list campaign rows: %v", err)
+		}
+		var rows []string
+		for _, c := range page.Items {
+			rows = append(rows, c.ID)
+		}
+		resp, err := s.temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: "WorkflowType = '" + workflows.CampaignLaunchType + "'"})
+		if err != nil {
+			s.t.Fatalf("list campaign workflows: %v", err)
+		}
+		var wids []string
+		for _, e := range resp.Executions {
+			wids = append(wids, e.Execution.WorkflowId)
+		}
+		slices.Sort(rows)
+		slices.Sort(wids)
+		if slices.Equal(rows, want) && slices.Equal(wids, wantWIDs) {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("campaign rows %v and workflows %v, want exactly the campaigns %v", rows, wids, want)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestFailureDatabaseDown takes the database away while the API and the worker
+// run: readiness names it, a create is refused with 503 and leaves nothing
+// behind, and a campaign whose workflow started before the outage gets its row
+// once the database is back, its first activity having failed meanwhile.
+func TestFailureDatabaseDown(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	srv, err := devserver.Start(ctx, devserver.Options{UIPort: -1, SearchAttributes: workflows.SearchAttributes, Logger: quietLogger()})
+	if err != nil {
+		t.Fatalf("start Temporal: %v", err)
+	}
+	t.Cleanup(func() { _ = srv.Stop() })
+	u, err := url.Parse(storetest.PostgresDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := newDBProxy(t, u.Host)
+	u.Host = proxy.addr
+	s := startOn(t, u.String(), srv)
+	s.readiness(http.StatusOK, map[string]string{"database": "ok", "temporal": "ok"})
+
+	// The worker is stopped so that the campaign's first activity, which writes
+	// its row, runs only once the database is gone.
+	s.worker.Stop()
+	before := createdID(t, s.create(campaignBrief("Before the outage", 10*time.Minute), "db-before"))
+	proxy.cut()
+
+	s.readiness(http.StatusServiceUnavailable, map[string]string{"database": "unreachable", "temporal": "ok"})
+	s.refusedUnavailable(campaignBrief("During the outage", 10*time.Minute), "db-during")
+
+	s.startWorker()
+	s.activityFailed(workflows.CampaignWorkflowID(before))
+	proxy.restore()
+	s.readiness(http.StatusOK, map[string]string{"database": "ok", "temporal": "ok"})
+	s.consistent(before)
+
+	// The refused request claimed nothing: its key makes a new campaign.
+	a := s.create(campaignBrief("During the outage", 10*time.Minute), "db-during")
+	if a.header.Get("Idempotent-Replayed") != "" {
+		t.Errorf("the refused request's Idempotency-Key was replayed, want a fresh create")
+	}
+	s.consistent(before, createdID(t, a))
+}
+
+// activityFailed waits until the workflow's pending activity has failed at least
+// once, so the test knows the outage was seen by the worker, not just the API.
+func (s *stack) activityFailed(workflowID string) {
+	s.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		d, err := s.temporal.DescribeWorkflowExecution(context.Background(), workflowID, "")
+		if err != nil {
+			s.t.Fatalf("describe %s: %v", workflowID, err)
+		}
+		for _, a := range d.PendingActivities {
+			if a.LastFailure != nil {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("%s: no activity failed during the database outage (pending %v)", workflowID, d.PendingActivities)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestFailureTemporalDown stops the Temporal server while the API runs:
+// readiness names it, a create is refused with 503, writes no row and releases
+// its Idempotency-Key, so the same request after a restart on the same data dir
+// makes exactly one campaign, beside the one made before the outage.
+func TestFailureTemporalDown(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	opts := devserver.Options{DataDir: t.TempDir(), UIPort: -1, SearchAttributes: workflows.SearchAttributes, Logger: quietLogger()}
+	srv, err := devserver.Start(ctx, opts)
+	if err != nil {
+		t.Fatalf("start Temporal: %v", err)
+	}
+	t.Cleanup(func() { _ = srv.Stop() })
+	s := startOn(t, storetest.PostgresDSN(t), srv)
+	before := createdID(t, s.create(campaignBrief("Before the outage", 10*time.Minute), "t-before"))
+	s.consistent(before)
+
+	if err := srv.Stop(); err != nil {
+		t.Fatalf("stop Temporal: %v", err)
+	}
+	s.readiness(http.StatusServiceUnavailable, map[string]string{"database": "ok", "temporal": "unreachable"})
+	during := campaignBrief("During the outage", 10*time.Minute)
+	s.refusedUnavailable(during, "t-during")
+	page, err := s.records.Campaigns(ctx, domain.CampaignFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != 1 || page.Items[0].ID != before {
+		t.Fatalf("campaign rows after the refused create: %+v, want only %s", page.Items, before)
+	}
+
+	s.worker.Stop()
+	srv2, err := devserver.Start(ctx, opts)
+	if err != nil {
+		t.Fatalf("restart Temporal on %s: %v", opts.DataDir, err)
+	}
+	t.Cleanup(func() { _ = srv2.Stop() })
+	s.connect(srv2)
+	s.readiness(http.StatusOK, map[string]string{"database": "ok", "temporal": "ok"})
+
+	// Temporal may have taken the refused start and lost only its answer, so the
+	// key stayed claimed: the retry replays that request's ID and starts it.
+	a := s.create(during, "t-during")
+	if a.header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("the refused request's Idempotency-Key was not replayed")
+	}
+	s.consistent(before, createdID(t, a))
+}
