@@ -119,9 +119,15 @@ func (s *stack) restartWorker() {
 	s.startWorker()
 }
 
-// call sends a JSON request as a demo person and decodes the answer into out
-// (when not nil); it returns the status code.
-func (s *stack) call(who, method, path string, body any, out any, headers ...string) int {
+// answer is an HTTP answer: status, headers and the raw body.
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// send sends a JSON request as a demo person and returns the answer as it came.
+func (s *stack) send(who, method, path string, body any, headers ...string) answer {
 	s.t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -146,15 +152,23 @@ func (s *stack) call(who, method, path string, body any, out any, headers ...str
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	if out != nil && resp.StatusCode < 300 {
-		if err := json.Unmarshal(raw, out); err != nil {
-			s.t.Fatalf("%s %s: %v in %s", method, path, err, raw)
+	return answer{status: resp.StatusCode, header: resp.Header, body: raw}
+}
+
+// call sends a JSON request as a demo person and decodes the answer into out
+// (when not nil); it returns the status code.
+func (s *stack) call(who, method, path string, body any, out any, headers ...string) int {
+	s.t.Helper()
+	a := s.send(who, method, path, body, headers...)
+	if out != nil && a.status < 300 {
+		if err := json.Unmarshal(a.body, out); err != nil {
+			s.t.Fatalf("%s %s: %v in %s", method, path, err, a.body)
 		}
 	}
-	if resp.StatusCode >= 300 {
-		s.t.Logf("%s %s as %s: %d %s", method, path, who, resp.StatusCode, raw)
+	if a.status >= 300 {
+		s.t.Logf("%s %s as %s: %d %s", method, path, who, a.status, a.body)
 	}
-	return resp.StatusCode
+	return a.status
 }
 
 // must is call that expects the given status.

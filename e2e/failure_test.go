@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -164,47 +163,12 @@ func quietLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 }
 
-// answer is an HTTP answer as the failure tests read it.
-type answer struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (s *stack) send(method, path string, body any, headers ...string) answer {
-	s.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, s.url+path, rd)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+s.tokens["pat"])
-	req.Header.Set("Content-Type", "application/json")
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	return answer{status: resp.StatusCode, header: resp.Header, body: raw}
-}
-
 // readiness polls /readyz until it answers status with checks, failing after 20s.
 func (s *stack) readiness(status int, checks map[string]string) {
 	s.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		a := s.send(http.MethodGet, "/readyz", nil)
+		a := s.send("pat", http.MethodGet, "/readyz", nil)
 		var got struct{ Checks map[string]string }
 		_ = json.Unmarshal(a.body, &got)
 		if a.status == status && maps.Equal(got.Checks, checks) {
@@ -220,7 +184,7 @@ func (s *stack) readiness(status int, checks map[string]string) {
 // refusedUnavailable asserts a create is answered 503 in the error format.
 func (s *stack) refusedUnavailable(brief map[string]any, key string) {
 	s.t.Helper()
-	a := s.send(http.MethodPost, "/api/v1/campaigns", brief, "Idempotency-Key", key)
+	a := s.send("pat", http.MethodPost, "/api/v1/campaigns", brief, "Idempotency-Key", key)
 	var body struct{ Error struct{ Code string } }
 	if err := json.Unmarshal(a.body, &body); err != nil || a.status != http.StatusServiceUnavailable || body.Error.Code != "unavailable" {
 		s.t.Fatalf("POST /campaigns during the outage: %d %s, want 503 with code unavailable", a.status, a.body)
@@ -229,7 +193,7 @@ func (s *stack) refusedUnavailable(brief map[string]any, key string) {
 
 func (s *stack) create(brief map[string]any, key string) answer {
 	s.t.Helper()
-	a := s.send(http.MethodPost, "/api/v1/campaigns", brief, "Idempotency-Key", key)
+	a := s.send("pat", http.MethodPost, "/api/v1/campaigns", brief, "Idempotency-Key", key)
 	if a.status != http.StatusCreated {
 		s.t.Fatalf("POST /campaigns: %d %s, want 201", a.status, a.body)
 	}
