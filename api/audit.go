@@ -17,6 +17,8 @@ import (
 type AuditRecords interface {
 	// AppendAudit numbers, links and stores e after the last entry.
 	AppendAudit(ctx context.Context, e domain.AuditEntry) error
+	// RefusedCommands returns the denied or failed commands on any of objects.
+	RefusedCommands(ctx context.Context, objects []string) ([]domain.AuditEntry, error)
 }
 
 // auditOnBehalfKey is set by a handler whose caller acts for someone else (an

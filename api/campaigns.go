@@ -412,7 +412,66 @@ func (s *Server) timeline(c *gin.Context, p domain.Process, what string,
 			return
 		}
 	}
-	c.JSON(http.StatusOK, gin.H{"items": nonNil(events)})
+	refused, err := s.refusedOn(ctx, p, id)
+	if err != nil {
+		s.fail(c, fmt.Errorf("refused commands on %s %s: %w", what, id, err))
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": nonNil(mergeByTime(events, refused))})
+}
+
+// refusedOn turns the audit trail's refused and failed commands on a process and
+// on its tasks into timeline events: who tried what, and why it was refused.
+func (s *Server) refusedOn(ctx context.Context, p domain.Process, id string) ([]domain.Event, error) {
+	objects := []string{id}
+	f := domain.TaskFilter{Process: p, ProcessID: id, ListOptions: domain.ListOptions{Limit: domain.MaxLimit}}
+	for {
+		page, err := s.records.Tasks(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range page.Items {
+			objects = append(objects, t.ID)
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		f.Cursor = page.NextCursor
+	}
+	entries, err := s.records.RefusedCommands(ctx, objects)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domain.Event, 0, len(entries))
+	for _, e := range entries {
+		who := e.Actor
+		if who == "" {
+			who = "someone without a valid token"
+		}
+		ev := domain.Event{
+			Key: fmt.Sprintf("audit/%d", e.Seq), Process: p, ProcessID: id, Kind: domain.EventRefused, Actor: e.Actor, At: e.At,
+			Message: fmt.Sprintf("%s was refused (%d): %s on %s: %s", who, e.Status, e.Action, e.Object, e.Reason),
+		}
+		if domain.HasPrefixID(e.Object, domain.PrefixTask) {
+			ev.TaskID = e.Object
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}
+
+// mergeByTime merges two time-ordered lists of events into one, keeping the
+// order of events at the same time.
+func mergeByTime(a, b []domain.Event) []domain.Event {
+	out := make([]domain.Event, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if b[0].At.Before(a[0].At) {
+			out, b = append(out, b[0]), b[1:]
+		} else {
+			out, a = append(out, a[0]), a[1:]
+		}
+	}
+	return append(append(out, a...), b...)
 }
 
 func (s *Server) campaignTimeline(c *gin.Context) {

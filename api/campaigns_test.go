@@ -1,9 +1,11 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -660,6 +662,40 @@ func TestCampaignTimeline(t *testing.T) {
 	got := decodeJSON[struct{ Items []domain.Event }](t, rr)
 	if len(got.Items) != 1 || got.Items[0].Kind != domain.EventStarted {
 		t.Errorf("timeline = %+v", got)
+	}
+}
+
+// The timeline shows refused attempts from the audit trail beside what happened,
+// in time order: on the process and on its tasks, not allowed commands (they have
+// their own events) and not other processes' refusals.
+func TestCampaignTimelineShowsRefusedCommands(t *testing.T) {
+	e := newEnv(t)
+	e.records.events["campaign/"+campaignID1] = []domain.Event{
+		{Process: domain.ProcessCampaign, ProcessID: campaignID1, Kind: domain.EventStarted, Actor: "paula", Message: "started", At: testNow},
+		{Process: domain.ProcessCampaign, ProcessID: campaignID1, Kind: domain.EventTaskCompleted, Actor: "mo", Message: "approved", At: testNow.Add(2 * time.Hour)},
+	}
+	e.records.tasks["tsk_aaaaaaaaaaaa"] = domain.Task{ID: "tsk_aaaaaaaaaaaa", Process: domain.ProcessCampaign, ProcessID: campaignID1, Status: domain.TaskDone}
+	for _, a := range []domain.AuditEntry{
+		{Seq: 1, At: testNow.Add(time.Hour), Actor: "paula", Action: "POST /api/v1/tasks/:id/complete", Object: "tsk_aaaaaaaaaaaa", Outcome: domain.AuditDenied, Status: 403, Reason: "paula raised this request and may not approve it"},
+		{Seq: 2, At: testNow.Add(2 * time.Hour), Actor: "mo", Action: "POST /api/v1/tasks/:id/complete", Object: "tsk_aaaaaaaaaaaa", Outcome: domain.AuditAllowed, Status: 200},
+		{Seq: 3, At: testNow.Add(3 * time.Hour), Actor: "cara", Action: "POST /api/v1/campaigns/:id/cancel", Object: "cmp_other0000000", Outcome: domain.AuditDenied, Status: 403},
+	} {
+		if err := e.records.AppendAudit(context.Background(), a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rr := e.do("GET", "/api/v1/campaigns/"+campaignID1+"/timeline", "tok-cara", "")
+	want(t, rr, sOK, "")
+	got := decodeJSON[struct{ Items []domain.Event }](t, rr).Items
+	var kinds []domain.EventKind
+	for _, ev := range got {
+		kinds = append(kinds, ev.Kind)
+	}
+	if !slices.Equal(kinds, []domain.EventKind{domain.EventStarted, domain.EventRefused, domain.EventTaskCompleted}) {
+		t.Fatalf("timeline kinds = %v, want started, the refusal, then the approval", kinds)
+	}
+	if r := got[1]; r.Actor != "paula" || r.TaskID != "tsk_aaaaaaaaaaaa" || !strings.Contains(r.Message, "may not approve it") {
+		t.Errorf("refusal = %+v", r)
 	}
 }
 

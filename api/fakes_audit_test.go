@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/tandemhq/tandem/domain"
@@ -24,6 +25,21 @@ func (r *fakeRecords) AppendAudit(_ context.Context, e domain.AuditEntry) error 
 	a := r.audit()
 	*a = append(*a, e)
 	return nil
+}
+
+func (r *fakeRecords) RefusedCommands(_ context.Context, objects []string) ([]domain.AuditEntry, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.enter("RefusedCommands"); err != nil {
+		return nil, err
+	}
+	var out []domain.AuditEntry
+	for _, e := range *r.audit() {
+		if e.Outcome != domain.AuditAllowed && slices.Contains(objects, e.Object) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
 // auditEntries is a copy of what was appended so far.

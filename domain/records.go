@@ -110,6 +110,8 @@ const (
 	EventKPIRecorded   EventKind = "kpi_recorded"
 	EventKPIMissed     EventKind = "kpi_missed"
 	EventEnded         EventKind = "ended"
+	// EventRefused is a command refused or failed on the process, from the audit trail.
+	EventRefused EventKind = "refused"
 	// Risk
 	EventRiskRaised     EventKind = "risk_raised"
 	EventRiskAssessed   EventKind = "risk_assessed"

@@ -133,3 +133,28 @@ func (st *Store) VerifyAudit(ctx context.Context) (int, *domain.AuditBreak, erro
 		}
 	}
 }
+
+// RefusedCommands returns the commands on any of objects (process and task IDs)
+// that were denied or failed, oldest first: the attempts a process's timeline
+// shows beside what happened. Allowed commands are left out, since each already
+// has its event on the timeline.
+func (st *Store) RefusedCommands(ctx context.Context, objects []string) ([]domain.AuditEntry, error) {
+	if len(objects) == 0 {
+		return nil, nil
+	}
+	var rows []auditRow
+	err := st.db.WithContext(ctx).Where("object IN ? AND outcome <> ?", objects, domain.AuditAllowed).
+		Order("seq").Limit(refusedCommandsLimit).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("refused commands: %w", classify(err))
+	}
+	out := make([]domain.AuditEntry, len(rows))
+	for i, r := range rows {
+		out[i] = r.entry()
+	}
+	return out, nil
+}
+
+// refusedCommandsLimit bounds what one timeline shows of refused attempts: a
+// client hammering a task must not make its process's timeline unbounded.
+const refusedCommandsLimit = 500

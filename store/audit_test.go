@@ -1,7 +1,9 @@
 package store
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -182,6 +184,39 @@ func TestAuditVerifyFindsAResealedEdit(t *testing.T) {
 		n, bad := mustVerify(t, st)
 		if bad == nil || bad.Entry.Seq != 4 || n != 3 || !strings.Contains(bad.Problem, "does not link") {
 			t.Errorf("verify: %d checked, break %+v; want entry 4 not linking", n, bad)
+		}
+	})
+}
+
+func TestRefusedCommandsOfObjects(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st *Store) {
+		ctx := context.Background()
+		at := time.Date(2030, 1, 7, 9, 0, 0, 0, time.UTC)
+		for i, e := range []domain.AuditEntry{
+			{Actor: "paula", Action: "POST /api/v1/tasks/:id/complete", Object: "tsk_a", Outcome: domain.AuditDenied, Status: 403},
+			{Actor: "mo", Action: "POST /api/v1/tasks/:id/complete", Object: "tsk_a", Outcome: domain.AuditAllowed, Status: 200},
+			{Actor: "", Action: "POST /api/v1/campaigns/:id/cancel", Object: "cmp_1", Outcome: domain.AuditDenied, Status: 401},
+			{Actor: "cara", Action: "POST /api/v1/tasks/:id/complete", Object: "tsk_other", Outcome: domain.AuditDenied, Status: 403},
+			{Actor: "ada", Action: "POST /api/v1/campaigns/:id/changes", Object: "cmp_1", Outcome: domain.AuditFailed, Status: 500},
+		} {
+			e.At, e.RequestID = at.Add(time.Duration(i)*time.Minute), fmt.Sprintf("r%d", i)
+			if err := st.AppendAudit(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := st.RefusedCommands(ctx, []string{"cmp_1", "tsk_a"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var who []string
+		for _, e := range got {
+			who = append(who, e.Actor+"/"+string(e.Outcome))
+		}
+		if !slices.Equal(who, []string{"paula/denied", "/denied", "ada/failed"}) {
+			t.Errorf("refused commands = %v, want paula's, the anonymous one and ada's, in order", who)
+		}
+		if none, err := st.RefusedCommands(ctx, nil); err != nil || len(none) != 0 {
+			t.Errorf("no objects: %v, %v", none, err)
 		}
 	})
 }

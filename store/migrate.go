@@ -44,6 +44,9 @@ var indexes = []index{
 	{name: "idx_events_process_id", table: "events", columns: []string{"process_id", "at", "id"}},
 	{name: "uq_events_key", table: "events", columns: []string{"event_key"}, unique: true},
 
+	// The refused commands a process's timeline shows, by object.
+	{name: "idx_audit_object", table: "audit_log", columns: []string{"object", "seq"}},
+
 	// A person's notifications, newest first, and the idempotency of notification writes.
 	{name: "idx_notifications_recipient", table: "notifications", columns: []string{"recipient", "id"}},
 	{name: "uq_notifications_key_recipient", table: "notifications", columns: []string{"notification_key", "recipient"}, unique: true},
