@@ -230,47 +230,16 @@ func (s *Server) getCampaign(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	ctx, cancel := s.ctx(c)
-	defer cancel()
-	var d workflows.CampaignDetail
-	qerr := s.temporal.Query(ctx, workflows.CampaignWorkflowID(id), workflows.QueryDetail, &d)
-	if qerr == nil {
-		c.JSON(http.StatusOK, s.campaignBody(d))
-		return
-	}
-	if !errors.Is(qerr, domain.ErrNotFound) && !errors.Is(qerr, domain.ErrUnavailable) {
-		s.fail(c, fmt.Errorf("query campaign %s: %w", id, qerr))
-		return
-	}
-	// The fallback reads from the database with a deadline of its own: a Temporal
-	// query that timed out must not leave it none.
-	ctx, cancel = context.WithTimeout(c.Request.Context(), downstreamTimeout)
-	defer cancel()
-	rec, err := s.records.Campaign(ctx, id)
-	if errors.Is(err, domain.ErrNotFound) {
-		if errors.Is(qerr, domain.ErrUnavailable) {
-			// Not projected yet, or not there at all: only Temporal could say which.
-			s.fail(c, qerr)
-			return
+	if d, ok := queryOrRecords(s, c, "campaign", id, workflows.CampaignWorkflowID(id), func(ctx context.Context) (workflows.CampaignDetail, error) {
+		rec, err := s.records.Campaign(ctx, id)
+		if err != nil {
+			return workflows.CampaignDetail{}, recordErr(err, "campaign", id)
 		}
-		s.fail(c, domain.NotFoundf("campaign %s not found", id))
-		return
+		tasks, err := s.processTasks(ctx, domain.ProcessCampaign, "campaign", id)
+		return workflows.CampaignDetail{Campaign: rec, Tasks: tasks, WaitingOn: domain.WaitingOnOf(tasks)}, err
+	}); ok {
+		c.JSON(http.StatusOK, s.campaignBody(d))
 	}
-	if err != nil {
-		s.fail(c, fmt.Errorf("load campaign %s: %w", id, err))
-		return
-	}
-	tasks, err := s.records.Tasks(ctx, domain.TaskFilter{
-		Process: domain.ProcessCampaign, ProcessID: id,
-		ListOptions: domain.ListOptions{Limit: domain.MaxLimit},
-	})
-	if err != nil {
-		s.fail(c, fmt.Errorf("load tasks of campaign %s: %w", id, err))
-		return
-	}
-	c.JSON(http.StatusOK, s.campaignBody(workflows.CampaignDetail{
-		Campaign: rec, Tasks: tasks.Items, WaitingOn: domain.WaitingOnOf(tasks.Items),
-	}))
 }
 
 // updateCampaign runs update on the campaign's workflow and answers its detail.

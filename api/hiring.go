@@ -216,26 +216,14 @@ func (s *Server) getHiring(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	d, ok := queryOrRecords(s, c, "hiring request", id, workflows.HiringWorkflowID(id), func(ctx context.Context) (workflows.HiringDetail, error) {
+		return s.hiringFromRecords(ctx, id)
+	})
+	if !ok {
+		return
+	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	var d workflows.HiringDetail
-	qerr := s.temporal.Query(ctx, workflows.HiringWorkflowID(id), workflows.QueryDetail, &d)
-	if qerr != nil {
-		if !errors.Is(qerr, domain.ErrNotFound) && !errors.Is(qerr, domain.ErrUnavailable) {
-			s.fail(c, fmt.Errorf("query hiring request %s: %w", id, qerr))
-			return
-		}
-		// The fallback has a deadline of its own: a timed-out query must not leave it none.
-		ctx, cancel = context.WithTimeout(c.Request.Context(), downstreamTimeout)
-		defer cancel()
-		if d, err = s.hiringFromRecords(ctx, id); err != nil {
-			if errors.Is(err, domain.ErrNotFound) && errors.Is(qerr, domain.ErrUnavailable) {
-				err = qerr // not projected yet, or not there at all: only Temporal could say
-			}
-			s.fail(c, err)
-			return
-		}
-	}
 	if err := s.joinCandidates(ctx, &d.HiringRequest, domain.ActorOf(caller(c))); err != nil {
 		s.fail(c, err)
 		return
@@ -248,13 +236,8 @@ func (s *Server) hiringFromRecords(ctx context.Context, id string) (workflows.Hi
 	if err != nil {
 		return workflows.HiringDetail{}, recordErr(err, "hiring request", id)
 	}
-	tasks, err := s.records.Tasks(ctx, domain.TaskFilter{
-		Process: domain.ProcessHiring, ProcessID: id, ListOptions: domain.ListOptions{Limit: domain.MaxLimit},
-	})
-	if err != nil {
-		return workflows.HiringDetail{}, fmt.Errorf("load tasks of hiring request %s: %w", id, err)
-	}
-	return workflows.HiringDetail{HiringRequest: rec, Tasks: tasks.Items, WaitingOn: domain.WaitingOnOf(tasks.Items)}, nil
+	tasks, err := s.processTasks(ctx, domain.ProcessHiring, "hiring request", id)
+	return workflows.HiringDetail{HiringRequest: rec, Tasks: tasks, WaitingOn: domain.WaitingOnOf(tasks)}, err
 }
 
 // joinCandidates fills candidates' names and e-mails for a reader allowed to see

@@ -262,29 +262,11 @@ func (s *Server) getRisk(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	ctx, cancel := s.ctx(c)
-	defer cancel()
-	var d workflows.RiskDetail
-	qerr := s.temporal.Query(ctx, workflows.RiskWorkflowID(id), workflows.QueryDetail, &d)
-	if qerr == nil {
+	if d, ok := queryOrRecords(s, c, "risk", id, workflows.RiskWorkflowID(id), func(ctx context.Context) (workflows.RiskDetail, error) {
+		return s.riskFromRecords(ctx, id)
+	}); ok {
 		c.JSON(http.StatusOK, s.riskBody(d))
-		return
 	}
-	if !errors.Is(qerr, domain.ErrNotFound) && !errors.Is(qerr, domain.ErrUnavailable) {
-		s.fail(c, fmt.Errorf("query risk %s: %w", id, qerr))
-		return
-	}
-	// The fallback has a deadline of its own: a timed-out query must not leave it none.
-	ctx, cancel = context.WithTimeout(c.Request.Context(), downstreamTimeout)
-	defer cancel()
-	if d, err = s.riskFromRecords(ctx, id); err != nil {
-		if errors.Is(err, domain.ErrNotFound) && errors.Is(qerr, domain.ErrUnavailable) {
-			err = qerr // not projected yet, or not there at all: only Temporal could say
-		}
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, s.riskBody(d))
 }
 
 func (s *Server) riskFromRecords(ctx context.Context, id string) (workflows.RiskDetail, error) {
@@ -292,13 +274,8 @@ func (s *Server) riskFromRecords(ctx context.Context, id string) (workflows.Risk
 	if err != nil {
 		return workflows.RiskDetail{}, recordErr(err, "risk", id)
 	}
-	tasks, err := s.records.Tasks(ctx, domain.TaskFilter{
-		Process: domain.ProcessRisk, ProcessID: id, ListOptions: domain.ListOptions{Limit: domain.MaxLimit},
-	})
-	if err != nil {
-		return workflows.RiskDetail{}, fmt.Errorf("load tasks of risk %s: %w", id, err)
-	}
-	return workflows.RiskDetail{Risk: rec, Tasks: tasks.Items, WaitingOn: domain.WaitingOnOf(tasks.Items)}, nil
+	tasks, err := s.processTasks(ctx, domain.ProcessRisk, "risk", id)
+	return workflows.RiskDetail{Risk: rec, Tasks: tasks, WaitingOn: domain.WaitingOnOf(tasks)}, err
 }
 
 // updateRisk runs update on the risk's workflow and answers its detail.

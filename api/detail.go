@@ -1,0 +1,54 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/workflows"
+)
+
+// queryOrRecords answers what every process detail route does: the live detail from
+// the workflow's query, or, when Temporal no longer has the run (past retention)
+// or cannot be reached, the detail fromRecords builds out of the database, which
+// activities keep up to date. When the records lack it too but Temporal was only
+// unreachable, the answer is 503, not 404: the process may exist, not yet
+// projected. On failure it has answered the request and reports false.
+func queryOrRecords[D any](s *Server, c *gin.Context, what, id, workflowID string,
+	fromRecords func(ctx context.Context) (D, error)) (D, bool) {
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	var d D
+	qerr := s.temporal.Query(ctx, workflowID, workflows.QueryDetail, &d)
+	if qerr == nil {
+		return d, true
+	}
+	if !errors.Is(qerr, domain.ErrNotFound) && !errors.Is(qerr, domain.ErrUnavailable) {
+		s.fail(c, fmt.Errorf("query %s %s: %w", what, id, qerr))
+		return d, false
+	}
+	// The fallback has a deadline of its own: a timed-out query must not leave it none.
+	ctx, cancel = context.WithTimeout(c.Request.Context(), downstreamTimeout)
+	defer cancel()
+	d, err := fromRecords(ctx)
+	if err != nil {
+		if errors.Is(err, domain.ErrNotFound) && errors.Is(qerr, domain.ErrUnavailable) {
+			err = qerr
+		}
+		s.fail(c, err)
+		return d, false
+	}
+	return d, true
+}
+
+// processTasks reads a process's tasks from the records, for a detail built there.
+func (s *Server) processTasks(ctx context.Context, p domain.Process, what, id string) ([]domain.Task, error) {
+	tasks, err := s.records.Tasks(ctx, domain.TaskFilter{Process: p, ProcessID: id, ListOptions: domain.ListOptions{Limit: domain.MaxLimit}})
+	if err != nil {
+		return nil, fmt.Errorf("load tasks of %s %s: %w", what, id, err)
+	}
+	return tasks.Items, nil
+}
