@@ -123,28 +123,11 @@ func (s *Server) createCampaign(c *gin.Context) {
 		CreatedAt:   now,
 		UpdatedAt:   now,
 	}
-	// A replay starts the workflow again: starting is idempotent, and it finishes the
-	// job if the first request claimed the key but died before its start landed.
-	err = s.temporal.Start(ctx, s.campaignStart(camp))
-	if err != nil {
-		if key != "" && !replayed {
-			s.releaseKeyAfter(c, me.Handle, key, err)
-		}
-		s.fail(c, err)
-		return
+	camp, ok := startCreated(ctx, s, c, me.Handle, key, replayed, "campaign "+id, "/api/v1/campaigns/"+id, camp, s.campaignStart(camp),
+		func(ctx context.Context) (domain.Campaign, error) { return s.records.Campaign(ctx, id) })
+	if ok {
+		c.JSON(http.StatusCreated, s.campaignBody(workflows.CampaignDetail{Campaign: camp}))
 	}
-	if replayed {
-		// The record, once projected, is the resource as it now is.
-		if rec, err := s.records.Campaign(ctx, id); err == nil {
-			camp = rec
-		} else if !errors.Is(err, domain.ErrNotFound) {
-			s.fail(c, fmt.Errorf("load replayed campaign %s: %w", id, err))
-			return
-		}
-		c.Header(replayedHeader, "true")
-	}
-	c.Header("Location", "/api/v1/campaigns/"+id)
-	c.JSON(http.StatusCreated, s.campaignBody(workflows.CampaignDetail{Campaign: camp}))
 }
 
 // campaignStart is the workflow start of a new campaign, labelled for the Temporal UI.

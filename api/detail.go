@@ -52,3 +52,32 @@ func (s *Server) processTasks(ctx context.Context, p domain.Process, what, id st
 	}
 	return tasks.Items, nil
 }
+
+// startCreated starts the workflow of a resource a create request made, or that
+// its Idempotency-Key replays, and sets the answer's headers; the caller writes
+// the 201 body from the record it returns. A replay starts the workflow again:
+// starting is idempotent, and it finishes the job if the first request claimed
+// the key but died before its start landed. A replay answers with the record as
+// it now is, once projected (stored), else as made. A failed start frees the key
+// as releaseKeyAfter says. On failure it has answered and reports false.
+func startCreated[R any](ctx context.Context, s *Server, c *gin.Context, scope, key string, replayed bool,
+	what, location string, rec R, start StartRequest, stored func(context.Context) (R, error)) (R, bool) {
+	if err := s.temporal.Start(ctx, start); err != nil {
+		if key != "" && !replayed {
+			s.releaseKeyAfter(c, scope, key, err)
+		}
+		s.fail(c, err)
+		return rec, false
+	}
+	if replayed {
+		if now, err := stored(ctx); err == nil {
+			rec = now
+		} else if !errors.Is(err, domain.ErrNotFound) {
+			s.fail(c, fmt.Errorf("load replayed %s: %w", what, err))
+			return rec, false
+		}
+		c.Header(replayedHeader, "true")
+	}
+	c.Header("Location", location)
+	return rec, true
+}

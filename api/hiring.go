@@ -145,26 +145,11 @@ func (s *Server) createHiring(c *gin.Context) {
 		ID: id, WorkflowID: workflows.HiringWorkflowID(id), Request: r, Status: domain.StatusActive,
 		Stage: domain.StageApproval, RequestedBy: me.Handle, CreatedAt: now, UpdatedAt: now,
 	}
-	// A replay starts the workflow again: starting is idempotent, and it finishes the
-	// job if the first request claimed the key but died before its start landed.
-	if err := s.temporal.Start(ctx, s.hiringStart(rec)); err != nil {
-		if key != "" && !replayed {
-			s.releaseKeyAfter(c, me.Handle, key, err)
-		}
-		s.fail(c, err)
-		return
+	rec, ok := startCreated(ctx, s, c, me.Handle, key, replayed, "hiring request "+id, "/api/v1/hiring-requests/"+id, rec, s.hiringStart(rec),
+		func(ctx context.Context) (domain.HiringRequest, error) { return s.records.HiringRequest(ctx, id) })
+	if ok {
+		c.JSON(http.StatusCreated, s.hiringBody(workflows.HiringDetail{HiringRequest: rec}))
 	}
-	if replayed {
-		if stored, err := s.records.HiringRequest(ctx, id); err == nil {
-			rec = stored
-		} else if !errors.Is(err, domain.ErrNotFound) {
-			s.fail(c, fmt.Errorf("load replayed hiring request %s: %w", id, err))
-			return
-		}
-		c.Header(replayedHeader, "true")
-	}
-	c.Header("Location", "/api/v1/hiring-requests/"+id)
-	c.JSON(http.StatusCreated, s.hiringBody(workflows.HiringDetail{HiringRequest: rec}))
 }
 
 // hiringStart is the workflow start of a new hiring request, labelled for the

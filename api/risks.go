@@ -139,26 +139,11 @@ func (s *Server) createRisk(c *gin.Context) {
 		return
 	}
 	rec := s.newRisk(id, rs, me.Handle)
-	// A replay starts the workflow again: starting is idempotent, and it finishes the
-	// job if the first request claimed the key but died before its start landed.
-	if err := s.temporal.Start(ctx, s.riskStart(rec, rs)); err != nil {
-		if key != "" && !replayed {
-			s.releaseKeyAfter(c, me.Handle, key, err)
-		}
-		s.fail(c, err)
-		return
+	rec, ok := startCreated(ctx, s, c, me.Handle, key, replayed, "risk "+id, "/api/v1/risks/"+id, rec, s.riskStart(rec, rs),
+		func(ctx context.Context) (domain.Risk, error) { return s.records.Risk(ctx, id) })
+	if ok {
+		c.JSON(http.StatusCreated, s.riskBody(workflows.RiskDetail{Risk: rec}))
 	}
-	if replayed {
-		if stored, err := s.records.Risk(ctx, id); err == nil {
-			rec = stored
-		} else if !errors.Is(err, domain.ErrNotFound) {
-			s.fail(c, fmt.Errorf("load replayed risk %s: %w", id, err))
-			return
-		}
-		c.Header(replayedHeader, "true")
-	}
-	c.Header("Location", "/api/v1/risks/"+id)
-	c.JSON(http.StatusCreated, s.riskBody(workflows.RiskDetail{Risk: rec}))
 }
 
 // checkRelated adds a field problem unless the related process exists. The
