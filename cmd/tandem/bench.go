@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/tandemhq/tandem/bench"
@@ -19,8 +20,16 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 	out := f.str("out", "TANDEM_BENCH_OUT", "bench.json", "JSON file the results are written to")
 	db := f.str("db", "TANDEM_BENCH_DB", "", "records database (default: SQLite in a temporary directory)")
 	smoke := f.Bool("smoke", false, "check that the bench works, in seconds: concurrency 1 and 2, 5 operations (CI)")
+	cpuProfile := f.String("cpuprofile", "", "write a CPU profile of the whole run (stack, floor and API) to this file, for go tool pprof")
 	if err := f.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	opts := bench.Options{
 		Ops: *ops, DB: *db, Progress: os.Stderr,
@@ -51,4 +60,20 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	_, err = fmt.Fprintf(stdout, "results written to %s\n", *out)
 	return err
+}
+
+// startCPUProfile profiles the process until the returned func is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
