@@ -245,6 +245,7 @@ func permRows() []permRow {
 			allowed: admins, denied: http.StatusNotFound, setup: webhookOf(fixed(permOther))},
 
 		{route: "GET /api/v1/reports/overview", path: "/api/v1/reports/overview", ok: http.StatusOK, allowed: processLeads},
+		{route: "GET /api/v1/reports/workload", path: "/api/v1/reports/workload", ok: http.StatusOK, allowed: processLeads},
 	}
 }
 

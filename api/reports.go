@@ -15,6 +15,9 @@ import (
 // ReportRecords is the read side of the reports: aggregates the database computes.
 type ReportRecords interface {
 	Overview(ctx context.Context, w domain.ReportWindow, now time.Time) (domain.Overview, error)
+	// Workload counts the open tasks per person and per team as of now, with those
+	// due in [now, now+dueSoon) due soon.
+	Workload(ctx context.Context, now time.Time, dueSoon time.Duration) (domain.Workload, error)
 }
 
 // reportReaders may read the reports: they are team performance data, for the
@@ -24,10 +27,18 @@ var reportReaders = []domain.Role{domain.RoleProjectManager, domain.RoleMarketin
 // defaultReportWindow is the window when the request names none: the last 30 days.
 const defaultReportWindow = 30 * 24 * time.Hour
 
-// reportOverview answers the overview report over ?from= and ?to= (RFC 3339).
-func (s *Server) reportOverview(c *gin.Context) {
+// readsReports answers 403 and reports false unless the caller is a report reader.
+func (s *Server) readsReports(c *gin.Context) bool {
 	if !slices.ContainsFunc(reportReaders, caller(c).HasRole) {
 		s.fail(c, domain.Forbiddenf("reports need the project_manager, marketing_ops_manager, director or admin role"))
+		return false
+	}
+	return true
+}
+
+// reportOverview answers the overview report over ?from= and ?to= (RFC 3339).
+func (s *Server) reportOverview(c *gin.Context) {
+	if !s.readsReports(c) {
 		return
 	}
 	now := s.now().UTC()
@@ -69,4 +80,35 @@ func reportWindow(c *gin.Context, now time.Time) (domain.ReportWindow, error) {
 		return w, err
 	}
 	return w, w.Check()
+}
+
+// reportWorkload answers the workload report as of now: open tasks per person and
+// per team, with ?due_soon_within= (a Go duration, default 48h) the horizon of due soon.
+func (s *Server) reportWorkload(c *gin.Context) {
+	if !s.readsReports(c) {
+		return
+	}
+	dueSoon := domain.DefaultDueSoon
+	if v, ok := c.GetQuery("due_soon_within"); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			s.fail(c, domain.Invalid(domain.FieldProblem{Field: "due_soon_within", Problem: "must be a duration like 48h or 168h"}))
+			return
+		}
+		dueSoon = d
+	}
+	if err := domain.CheckDueSoon(dueSoon); err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	w, err := s.records.Workload(ctx, s.now().UTC(), dueSoon)
+	if err != nil {
+		s.fail(c, fmt.Errorf("workload report: %w", err))
+		return
+	}
+	w.People = nonNil(w.People)
+	w.Teams = nonNil(w.Teams)
+	c.JSON(http.StatusOK, w)
 }

@@ -124,3 +124,117 @@ func TestReportOverview503(t *testing.T) {
 		t.Errorf("the answer leaks the cause: %s", rr.Body)
 	}
 }
+
+func TestReportWorkload200(t *testing.T) {
+	e := reportEnv(t)
+	e.records.report().workload = domain.Workload{
+		AsOf: testNow, DueSoonWithin: domain.Duration(domain.DefaultDueSoon),
+		Totals: domain.WorkloadTotals{Open: 5, Overdue: 2, DueSoon: 1, Unassigned: 1},
+		People: []domain.PersonLoad{
+			{Handle: "cara", Name: "Cara", Team: domain.TeamCreative, Open: 3, Overdue: 2, DueSoon: 1},
+			{Handle: "ghost", Open: 1},
+			{Handle: "cole", Name: "Cole", Team: domain.TeamCreative, OutOfOffice: true},
+		},
+	}
+	rr := e.do("GET", "/api/v1/reports/workload", "tok-dina", "")
+	want(t, rr, sOK, "")
+	f := e.records.report()
+	if len(f.workloadAsked) != 1 || f.workloadAsked[0] != (workloadAsk{now: testNow, dueSoon: 48 * time.Hour}) {
+		t.Fatalf("asked %+v, want now %v and 48h", f.workloadAsked, testNow)
+	}
+	var body map[string]json.RawMessage
+	if err := json.Unmarshal(rr.Body.Bytes(), &body); err != nil {
+		t.Fatal(err)
+	}
+	for field, wantJSON := range map[string]string{
+		"as_of":           `"2030-01-07T09:00:00Z"`,
+		"due_soon_within": `"48h"`,
+		"totals":          `{"open":5,"overdue":2,"due_soon":1,"unassigned":1}`,
+		// An assignee missing from the directory has no name or team; a free person is listed.
+		"people": `[{"handle":"cara","name":"Cara","team":"creative","out_of_office":false,"open":3,"overdue":2,"due_soon":1},` +
+			`{"handle":"ghost","out_of_office":false,"open":1,"overdue":0,"due_soon":0},` +
+			`{"handle":"cole","name":"Cole","team":"creative","out_of_office":true,"open":0,"overdue":0,"due_soon":0}]`,
+		// A list the records left nil is an array all the same.
+		"teams": `[]`,
+	} {
+		if got := string(body[field]); got != wantJSON {
+			t.Errorf("%s = %s, want %s", field, got, wantJSON)
+		}
+	}
+}
+
+func TestReportWorkloadDueSoonWithin(t *testing.T) {
+	e := reportEnv(t)
+	for _, tc := range []struct {
+		query string
+		want  time.Duration
+	}{
+		{"", 48 * time.Hour},
+		{"?due_soon_within=168h", 168 * time.Hour},
+		{"?due_soon_within=90m", 90 * time.Minute},
+		{"?due_soon_within=720h", 720 * time.Hour},
+	} {
+		want(t, e.do("GET", "/api/v1/reports/workload"+tc.query, "tok-mo", ""), sOK, "")
+		f := e.records.report()
+		if got := f.workloadAsked[len(f.workloadAsked)-1].dueSoon; got != tc.want {
+			t.Errorf("%q: due soon within %v, want %v", tc.query, got, tc.want)
+		}
+	}
+}
+
+func TestReportWorkloadReaders(t *testing.T) {
+	e := reportEnv(t)
+	for _, tok := range []string{"tok-paula", "tok-mo", "tok-dina", "tok-ada"} {
+		want(t, e.do("GET", "/api/v1/reports/workload", tok, ""), sOK, "")
+	}
+}
+
+func TestReportWorkload401(t *testing.T) {
+	e := reportEnv(t)
+	want(t, e.do("GET", "/api/v1/reports/workload", "", ""), sUnauth, "unauthorized")
+	if n := len(e.records.report().workloadAsked); n != 0 {
+		t.Errorf("the records were asked %d times", n)
+	}
+}
+
+func TestReportWorkload403(t *testing.T) {
+	e := reportEnv(t)
+	for _, tok := range []string{"tok-cara", "tok-wes"} {
+		o := want(t, e.do("GET", "/api/v1/reports/workload", tok, ""), sForbid, domain.CodeForbidden)
+		if !strings.Contains(o.Message, "director") {
+			t.Errorf("message %q does not say who may read reports", o.Message)
+		}
+	}
+	if n := len(e.records.report().workloadAsked); n != 0 {
+		t.Errorf("the records were asked %d times", n)
+	}
+}
+
+func TestReportWorkload422(t *testing.T) {
+	e := reportEnv(t)
+	for _, tc := range []struct{ query, problem string }{
+		{"?due_soon_within=", "duration"},
+		{"?due_soon_within=2d", "duration"},
+		{"?due_soon_within=0s", "positive"},
+		{"?due_soon_within=-1h", "positive"},
+		{"?due_soon_within=720h1s", "720h"},
+	} {
+		o := want(t, e.do("GET", "/api/v1/reports/workload"+tc.query, "tok-mo", ""), sInvalid, domain.CodeInvalid)
+		if !hasProblem(o, "due_soon_within", tc.problem) {
+			t.Errorf("%s: details %+v, want due_soon_within: %s", tc.query, o.Details, tc.problem)
+		}
+	}
+	if n := len(e.records.report().workloadAsked); n != 0 {
+		t.Errorf("the records were asked %d times", n)
+	}
+}
+
+func TestReportWorkload503(t *testing.T) {
+	e := reportEnv(t)
+	e.records.fail["Workload"] = fmt.Errorf("%w: dial tcp 10.0.0.9:5432: connection refused", domain.ErrUnavailable)
+	rr := e.do("GET", "/api/v1/reports/workload", "tok-paula", "")
+	want(t, rr, sUnavail, codeUnavailable)
+	if strings.Contains(rr.Body.String(), "10.0.0.9") {
+		t.Errorf("the answer leaks the cause: %s", rr.Body)
+	}
+}

@@ -210,6 +210,7 @@ func (s *Server) routes() {
 	s.riskRoutes(v1)
 	s.webhookRoutes(v1)
 	v1.GET("/reports/overview", s.reportOverview)
+	v1.GET("/reports/workload", s.reportWorkload)
 }
 
 // Handler is the server's http.Handler.

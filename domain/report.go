@@ -144,3 +144,78 @@ func Ratio(part, whole int) float64 {
 	}
 	return float64(part) / float64(whole)
 }
+
+// The workload report's due-soon horizon: DefaultDueSoon when the request names
+// none, at most MaxDueSoon.
+const (
+	DefaultDueSoon = 48 * time.Hour
+	MaxDueSoon     = 30 * 24 * time.Hour
+)
+
+// CheckDueSoon refuses a due-soon horizon that is not positive or longer than MaxDueSoon.
+func CheckDueSoon(d time.Duration) error {
+	var p Problems
+	switch {
+	case d <= 0:
+		p.Add("due_soon_within", "must be positive")
+	case d > MaxDueSoon:
+		p.Add("due_soon_within", "may be at most 720h (30 days)")
+	}
+	return p.Err()
+}
+
+// Workload is who holds the open work, as of AsOf: the open tasks of every process,
+// per person and per team, so whoever assigns work sees who is overloaded and who
+// is free. A task is overdue when its due time is before AsOf, and due soon when it
+// is due in [AsOf, AsOf+DueSoonWithin); the two never overlap.
+type Workload struct {
+	AsOf          time.Time `json:"as_of"`
+	DueSoonWithin Duration  `json:"due_soon_within"`
+	// Totals counts every open task once.
+	Totals WorkloadTotals `json:"totals"`
+	// People has a row for every person in the directory, those with no open task
+	// too, plus one for any assignee missing from the directory, so every assigned
+	// open task is on exactly one row. Most overdue first, then most open, then by
+	// handle.
+	People []PersonLoad `json:"people"`
+	// Teams has a row for every team that has members or open tasks. A task counts
+	// for the team it belongs to (its candidate group), whoever it is assigned to; a
+	// task without a team (a retrospective, assigned to a person) counts in Totals
+	// and on its assignee's row only. Most overdue first, then most open, then by team.
+	Teams []TeamLoad `json:"teams"`
+}
+
+// WorkloadTotals counts all open tasks.
+type WorkloadTotals struct {
+	Open    int `json:"open"`
+	Overdue int `json:"overdue"`
+	DueSoon int `json:"due_soon"`
+	// Unassigned are the open tasks no one holds yet: anyone eligible in the team
+	// may take them.
+	Unassigned int `json:"unassigned"`
+}
+
+// PersonLoad is the open work assigned to one person. An assignee missing from the
+// directory has no name or team.
+type PersonLoad struct {
+	Handle string `json:"handle"`
+	Name   string `json:"name,omitempty"`
+	Team   Team   `json:"team,omitempty"`
+	// OutOfOffice is set when the person's out-of-office window covers AsOf: free or
+	// not, they cannot take work now.
+	OutOfOffice bool `json:"out_of_office"`
+	Open        int  `json:"open"`
+	Overdue     int  `json:"overdue"`
+	DueSoon     int  `json:"due_soon"`
+}
+
+// TeamLoad is the open work of one team.
+type TeamLoad struct {
+	Team Team `json:"team"`
+	// Members counts the people of the directory in the team.
+	Members    int `json:"members"`
+	Open       int `json:"open"`
+	Overdue    int `json:"overdue"`
+	DueSoon    int `json:"due_soon"`
+	Unassigned int `json:"unassigned"`
+}

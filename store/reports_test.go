@@ -319,3 +319,208 @@ func TestOverviewMatchesIndependentCounts(t *testing.T) {
 		}
 	})
 }
+
+// workloadSeed is what the workload test writes, kept so the test can count by hand.
+type workloadSeed struct {
+	people []domain.Person
+	tasks  []domain.Task
+}
+
+// workloadSoon is the due-soon horizon the workload test asks for.
+const workloadSoon = 48 * time.Hour
+
+// seedWorkload makes a directory and a varied population of tasks around reportNow
+// from a fixed seed, plus the edge cases the definitions turn on: a task due exactly
+// now (due soon, not overdue), one due exactly at the horizon (neither), one a
+// microsecond overdue; an assignee missing from the directory; tasks without a
+// team; a team with tasks but no members and one with members but no tasks; people
+// with no task at all; out-of-office windows that start or end exactly now.
+func seedWorkload() workloadSeed {
+	rng := rand.New(rand.NewPCG(7, 7))
+	pick := func(n int) int { return rng.IntN(n) }
+	var s workloadSeed
+
+	ooo := func(p domain.Person, from, to time.Time) domain.Person {
+		p.OutOfOffice = &domain.OutOfOffice{From: from, To: to, Delegate: "pat"}
+		return p
+	}
+	s.people = []domain.Person{
+		person("pat", domain.TeamPMO, domain.RoleProjectManager),
+		person("sam", domain.TeamPMO, domain.RoleProjectManager),
+		person("maya", domain.TeamMarketingOps, domain.RoleMarketingOpsManager),
+		ooo(person("cleo", domain.TeamCreative, domain.RoleCreative), reportNow.Add(-24*time.Hour), reportNow.Add(24*time.Hour)),
+		ooo(person("cara", domain.TeamCreative, domain.RoleCreative), reportNow, reportNow.Add(time.Hour)),                // starts now: away
+		ooo(person("wes", domain.TeamWeb, domain.RoleWeb), reportNow.Add(-time.Hour), reportNow),                          // ended now: back
+		ooo(person("finn", domain.TeamFinance, domain.RoleFinance), reportNow.Add(time.Hour), reportNow.Add(2*time.Hour)), // not yet
+		// Nothing is ever assigned to them: on the board as free, and zero.
+		person("ana", domain.TeamAnalytics, domain.RoleAnalytics),
+		person("hana", domain.TeamHR, domain.RoleHR),
+	}
+
+	assignees := []string{"pat", "sam", "maya", "cleo", "cara", "wes", "finn", "", "", "", "ghost"}
+	// Legal has tasks but no members; "" is a task without a team.
+	teams := []domain.Team{domain.TeamPMO, domain.TeamMarketingOps, domain.TeamCreative, domain.TeamWeb, domain.TeamFinance, domain.TeamLegal, ""}
+	statuses := []domain.TaskStatus{domain.TaskOpen, domain.TaskOpen, domain.TaskOpen, domain.TaskDone, domain.TaskCancelled, domain.TaskExpired}
+	processes := []domain.Process{domain.ProcessCampaign, domain.ProcessHiring, domain.ProcessRisk}
+	for i := range 200 {
+		task := newTask(fmt.Sprintf("tsk_wl%010d", i), reportNow.Add(-10*24*time.Hour))
+		task.Process, task.Status = processes[pick(3)], statuses[pick(len(statuses))]
+		task.Assignee, task.Team = assignees[pick(len(assignees))], teams[pick(len(teams))]
+		// Due from four days ago to four days ahead, to the second.
+		task.DueAt = reportNow.Add(time.Duration(pick(8*24*3600)-4*24*3600) * time.Second)
+		if task.Status == domain.TaskDone {
+			task.CompletedAt = ptr(reportNow.Add(-time.Hour))
+		}
+		s.tasks = append(s.tasks, task)
+	}
+	edge := func(id, assignee string, team domain.Team, due time.Time) {
+		task := newTask(id, reportNow.Add(-24*time.Hour))
+		task.Assignee, task.Team, task.DueAt = assignee, team, due
+		s.tasks = append(s.tasks, task)
+	}
+	edge("tsk_wledgenow001", "sam", domain.TeamPMO, reportNow)
+	edge("tsk_wledgesoon01", "sam", domain.TeamPMO, reportNow.Add(workloadSoon))
+	edge("tsk_wledgelate01", "", domain.TeamPMO, reportNow.Add(-time.Microsecond))
+	return s
+}
+
+func (s workloadSeed) apply(t *testing.T, st *Store) {
+	t.Helper()
+	mustUpsert(t, st, s.people...)
+	mustApply(t, st, domain.Batch{Tasks: s.tasks})
+}
+
+// expect counts the workload by hand from the seeded records: loops and a sort, no SQL.
+func (s workloadSeed) expect(now time.Time, soon time.Duration) domain.Workload {
+	w := domain.Workload{AsOf: now, DueSoonWithin: domain.Duration(soon), People: []domain.PersonLoad{}, Teams: []domain.TeamLoad{}}
+	people := map[string]*domain.PersonLoad{}
+	teams := map[domain.Team]*domain.TeamLoad{}
+	team := func(tm domain.Team) *domain.TeamLoad {
+		if teams[tm] == nil {
+			teams[tm] = &domain.TeamLoad{Team: tm}
+		}
+		return teams[tm]
+	}
+	for _, p := range s.people {
+		people[p.Handle] = &domain.PersonLoad{Handle: p.Handle, Name: p.Name, Team: p.Team, OutOfOffice: p.OutOfOffice.Covers(now)}
+		team(p.Team).Members++
+	}
+	for _, t := range s.tasks {
+		if t.Status != domain.TaskOpen {
+			continue
+		}
+		overdue, dueSoon := t.DueAt.Before(now), !t.DueAt.Before(now) && t.DueAt.Before(now.Add(soon))
+		add := func(open, late, soon *int) {
+			*open++
+			if overdue {
+				*late++
+			}
+			if dueSoon {
+				*soon++
+			}
+		}
+		add(&w.Totals.Open, &w.Totals.Overdue, &w.Totals.DueSoon)
+		tl := team(t.Team)
+		add(&tl.Open, &tl.Overdue, &tl.DueSoon)
+		if t.Assignee == "" {
+			w.Totals.Unassigned++
+			tl.Unassigned++
+			continue
+		}
+		if people[t.Assignee] == nil {
+			people[t.Assignee] = &domain.PersonLoad{Handle: t.Assignee}
+		}
+		pl := people[t.Assignee]
+		add(&pl.Open, &pl.Overdue, &pl.DueSoon)
+	}
+	for _, p := range people {
+		w.People = append(w.People, *p)
+	}
+	slices.SortFunc(w.People, func(a, b domain.PersonLoad) int {
+		return cmp.Or(-cmp.Compare(a.Overdue, b.Overdue), -cmp.Compare(a.Open, b.Open), cmp.Compare(a.Handle, b.Handle))
+	})
+	for tm, l := range teams {
+		if tm != "" {
+			w.Teams = append(w.Teams, *l)
+		}
+	}
+	slices.SortFunc(w.Teams, func(a, b domain.TeamLoad) int {
+		return cmp.Or(-cmp.Compare(a.Overdue, b.Overdue), -cmp.Compare(a.Open, b.Open), cmp.Compare(a.Team, b.Team))
+	})
+	return w
+}
+
+func TestWorkloadMatchesIndependentCounts(t *testing.T) {
+	seed := seedWorkload()
+	want := seed.expect(reportNow, workloadSoon)
+	// The seed must exercise every rule, or a match would prove little.
+	byHandle := map[string]domain.PersonLoad{}
+	for _, p := range want.People {
+		byHandle[p.Handle] = p
+	}
+	byTeam := map[domain.Team]domain.TeamLoad{}
+	for _, tl := range want.Teams {
+		byTeam[tl.Team] = tl
+	}
+	teamless := want.Totals.Open
+	for _, tl := range want.Teams {
+		teamless -= tl.Open
+	}
+	if len(want.People) != len(seed.people)+1 || byHandle["ghost"].Open == 0 || byHandle["ana"] != (domain.PersonLoad{Handle: "ana", Name: "Ana", Team: domain.TeamAnalytics}) ||
+		!byHandle["cleo"].OutOfOffice || !byHandle["cara"].OutOfOffice || byHandle["wes"].OutOfOffice || byHandle["finn"].OutOfOffice ||
+		byTeam[domain.TeamLegal].Members != 0 || byTeam[domain.TeamLegal].Open == 0 || byTeam[domain.TeamHR] != (domain.TeamLoad{Team: domain.TeamHR, Members: 1}) ||
+		teamless == 0 || want.Totals.Overdue == 0 || want.Totals.DueSoon == 0 || want.Totals.Unassigned == 0 ||
+		want.People[0].Overdue == want.People[len(want.People)-1].Overdue {
+		t.Fatalf("the seed is too thin: %+v", want)
+	}
+	withoutEdges := workloadSeed{people: seed.people, tasks: seed.tasks[:len(seed.tasks)-3]}.expect(reportNow, workloadSoon)
+	eachBackend(t, func(t *testing.T, st *Store) {
+		empty, err := st.Workload(t.Context(), reportNow, workloadSoon)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// An empty database answers empty lists, never null, and zero totals.
+		if empty.People == nil || empty.Teams == nil || len(empty.People)+len(empty.Teams) != 0 || empty.Totals != (domain.WorkloadTotals{}) {
+			t.Errorf("empty workload = %+v", empty)
+		}
+
+		seed.apply(t, st)
+		// Asked in another zone, the report is the same: times are compared in UTC.
+		got, err := st.Workload(t.Context(), reportNow.In(time.FixedZone("CET", 3600)), workloadSoon)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("workload differs from the independent count\n got %+v\nwant %+v", got, want)
+		}
+
+		// The edge tasks, whatever the random part holds: due now is due soon, due
+		// at the horizon is neither, a microsecond late is overdue.
+		personOf := func(w domain.Workload, h string) domain.PersonLoad {
+			return w.People[slices.IndexFunc(w.People, func(p domain.PersonLoad) bool { return p.Handle == h })]
+		}
+		teamOf := func(w domain.Workload, tm domain.Team) domain.TeamLoad {
+			return w.Teams[slices.IndexFunc(w.Teams, func(tl domain.TeamLoad) bool { return tl.Team == tm })]
+		}
+		gs, ws := personOf(got, "sam"), personOf(withoutEdges, "sam")
+		if d := [3]int{gs.Open - ws.Open, gs.Overdue - ws.Overdue, gs.DueSoon - ws.DueSoon}; d != [3]int{2, 0, 1} {
+			t.Errorf("the edge tasks add %v (open, overdue, due soon) to sam, want [2 0 1]", d)
+		}
+		gp, wp := teamOf(got, domain.TeamPMO), teamOf(withoutEdges, domain.TeamPMO)
+		if d := [4]int{gp.Open - wp.Open, gp.Overdue - wp.Overdue, gp.DueSoon - wp.DueSoon, gp.Unassigned - wp.Unassigned}; d != [4]int{3, 1, 1, 1} {
+			t.Errorf("the edge tasks add %v (open, overdue, due soon, unassigned) to pmo, want [3 1 1 1]", d)
+		}
+
+		// A longer horizon moves tasks into due soon and changes nothing else.
+		week, err := st.Workload(t.Context(), reportNow, 7*24*time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if wantWeek := seed.expect(reportNow, 7*24*time.Hour); !reflect.DeepEqual(week, wantWeek) {
+			t.Errorf("a week's horizon\n got %+v\nwant %+v", week, wantWeek)
+		}
+		if week.Totals.DueSoon <= got.Totals.DueSoon || week.Totals.Open != got.Totals.Open || week.Totals.Overdue != got.Totals.Overdue {
+			t.Errorf("a week's horizon: totals %+v, two days' %+v", week.Totals, got.Totals)
+		}
+	})
+}
