@@ -21,6 +21,7 @@ import (
 	"github.com/tandemhq/tandem/devserver"
 	"github.com/tandemhq/tandem/policy"
 	"github.com/tandemhq/tandem/store"
+	"github.com/tandemhq/tandem/web"
 	"github.com/tandemhq/tandem/worker"
 	"github.com/tandemhq/tandem/workflows"
 )
@@ -88,7 +89,7 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 		Temporal: api.NewTemporal(c), Records: st, Policy: pol, Logger: logger,
 		TemporalUIURL: temporal.UIURL(), Namespace: temporal.Namespace(),
 	})
-	httpSrv := api.NewHTTPServer(*httpAddr, srv.Handler())
+	httpSrv := api.NewHTTPServer(*httpAddr, web.New(web.Config{API: srv.Handler(), Logger: logger}).Handler())
 	ln, err := net.Listen("tcp", *httpAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *httpAddr, err)
@@ -163,6 +164,7 @@ func banner(w io.Writer, d devInfo) {
 	fmt.Fprintf(w, `
 Tandem dev is ready (%s).
 
+  Board        %s/   (sign in with a token from the demo tokens file)
   API          %s/api/v1   (OpenAPI: %s/api/v1/openapi.json)
   Temporal UI  %s
   Temporal     %s, namespace %s
@@ -178,5 +180,5 @@ Launch a campaign as pat:
     -d '%s'
 
 Stop with Ctrl-C; start again with the same --data-dir and every process continues where it was.
-`, d.ready.Round(time.Millisecond), d.api, d.api, ui, d.temporal, d.namespace, d.dataDir, strings.TrimPrefix(d.db, "sqlite:"), d.tokensPath, d.api, d.token, body)
+`, d.ready.Round(time.Millisecond), d.api, d.api, d.api, ui, d.temporal, d.namespace, d.dataDir, strings.TrimPrefix(d.db, "sqlite:"), d.tokensPath, d.api, d.token, body)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/tandemhq/tandem/api"
 	"github.com/tandemhq/tandem/policy"
 	"github.com/tandemhq/tandem/store"
+	"github.com/tandemhq/tandem/web"
 	"github.com/tandemhq/tandem/worker"
 )
 
@@ -47,7 +48,7 @@ func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 		TemporalUIURL: *cfg.uiURL, Namespace: *cfg.namespace,
 	})
 	logger.Info("tandem api listening", "addr", *cfg.http, "temporal", *cfg.temporal, "namespace", *cfg.namespace)
-	return serve(ctx, api.NewHTTPServer(*cfg.http, srv.Handler()), logger)
+	return serve(ctx, api.NewHTTPServer(*cfg.http, web.New(web.Config{API: srv.Handler(), Logger: logger}).Handler()), logger)
 }
 
 func runWorker(ctx context.Context, args []string, logger *slog.Logger) error {

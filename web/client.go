@@ -1,0 +1,156 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+// client calls API v1 in process, as the signed-in person.
+type client struct{ h http.Handler }
+
+// apiError is a refusal the API answered, in the contract's error shape.
+type apiError struct {
+	Status  int
+	Code    string                `json:"code"`
+	Message string                `json:"message"`
+	Details []domain.FieldProblem `json:"details"`
+}
+
+func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
+
+// field is the problem the API found with one field, or "".
+func (e *apiError) field(name string) string {
+	var msgs []string
+	for _, d := range e.Details {
+		if d.Field == name {
+			msgs = append(msgs, d.Problem)
+		}
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// asAPIError unwraps the API's refusal from err, if it is one.
+func asAPIError(err error) (*apiError, bool) {
+	var ae *apiError
+	ok := errors.As(err, &ae)
+	return ae, ok
+}
+
+// call sends one request to the API on behalf of the browser request r, with the
+// session's token, and decodes a 2xx answer into out (when out is not nil). The
+// API sees the browser's address, so its audit trail and rate limit treat the page
+// like any other client of the same person.
+func (c client) call(r *http.Request, token, method, path string, query url.Values, body, out any) error {
+	return c.callWith(r, token, method, path, query, nil, body, out)
+}
+
+// callWith is call with extra request headers, such as a create's
+// Idempotency-Key. They cannot replace the headers call sets itself.
+func (c client) callWith(r *http.Request, token, method, path string, query url.Values, header http.Header, body, out any) error {
+	target := "/api/v1" + path
+	if len(query) > 0 {
+		target += "?" + query.Encode()
+	}
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return fmt.Errorf("encode %s %s: %w", method, path, err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(r.Context(), method, target, rd)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	for k, vs := range header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	req.RemoteAddr = r.RemoteAddr
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("User-Agent", "tandem-web")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	var w capture
+	c.h.ServeHTTP(&w, req)
+	if w.status >= 300 {
+		e := struct {
+			Error apiError `json:"error"`
+		}{}
+		if err := json.Unmarshal(w.body.Bytes(), &e); err != nil || e.Error.Code == "" {
+			e.Error = apiError{Code: "internal", Message: http.StatusText(w.status)}
+		}
+		e.Error.Status = w.status
+		return &e.Error
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(w.body.Bytes(), out); err != nil {
+		return fmt.Errorf("decode %s %s: %w", method, path, err)
+	}
+	return nil
+}
+
+// capture is the http.ResponseWriter an in-process API call writes into.
+type capture struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (w *capture) Header() http.Header {
+	if w.header == nil {
+		w.header = http.Header{}
+	}
+	return w.header
+}
+
+func (w *capture) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+}
+
+func (w *capture) Write(b []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	return w.body.Write(b)
+}
+
+// list reads up to max items of an API list, following its cursors. more reports
+// that the list holds more than max.
+func list[T any](c client, r *http.Request, token, path string, query url.Values, max int) (items []T, more bool, err error) {
+	q := url.Values{}
+	for k, v := range query {
+		q[k] = v
+	}
+	q.Set("limit", "200")
+	for {
+		var p struct {
+			Items      []T    `json:"items"`
+			NextCursor string `json:"next_cursor"`
+		}
+		if err := c.call(r, token, http.MethodGet, path, q, nil, &p); err != nil {
+			return nil, false, err
+		}
+		items = append(items, p.Items...)
+		if p.NextCursor == "" {
+			return items, false, nil
+		}
+		if len(items) >= max {
+			return items[:max], true, nil
+		}
+		q.Set("cursor", p.NextCursor)
+	}
+}

@@ -1,0 +1,16 @@
+// Package web is the board: server-rendered pages where every team sees who is
+// working on what, served at / beside the API.
+//
+// The pages are a client of API v1, not a second way into the processes: every
+// read and every command goes through the API's own http.Handler, in process, with
+// the signed-in person's bearer token. So the web app has exactly the API's
+// permissions, validation, audit trail and rate limit, and nothing of its own to
+// keep in step with them.
+//
+// Pages are html/template with a little hand-written JavaScript (live updates and
+// in-page checks); every asset is embedded, so the content policy can be
+// default-src 'self' and no front-end build step exists.
+//
+// It may import domain and workflows (for the shapes the API answers); it must not
+// import store, gorm, gin or the Temporal SDK.
+package web

@@ -1,0 +1,203 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+// fakeAPI stands in for API v1: it knows a few people by token and answers the
+// routes a test sets up, recording each call. The pages are a client of the API,
+// so this is the seam their tests drive; the API's own rules are tested in api.
+type fakeAPI struct {
+	t      *testing.T
+	people map[string]domain.Person // by token
+	mux    *http.ServeMux
+
+	mu    sync.Mutex
+	calls []apiCall
+}
+
+// apiCall is one request the pages made.
+type apiCall struct {
+	Method, Path, Query, Caller string
+	Body                        map[string]any
+}
+
+// apiHandler answers one route for the signed-in person me: a status and a body
+// to encode as JSON.
+type apiHandler func(r *http.Request, me domain.Person) (int, any)
+
+// Tokens of the people every test knows.
+const (
+	tokMaya = "tok-maya" // marketing ops manager
+	tokCleo = "tok-cleo" // creative
+	tokPat  = "tok-pat"  // project manager
+)
+
+func newFakeAPI(t *testing.T) *fakeAPI {
+	f := &fakeAPI{t: t, mux: http.NewServeMux(), people: map[string]domain.Person{
+		tokMaya: {Handle: "maya", Name: "Maya Ops", Team: domain.TeamMarketingOps, Roles: []domain.Role{domain.RoleMarketingOpsManager}},
+		tokCleo: {Handle: "cleo", Name: "Cleo Creative", Team: domain.TeamCreative, Roles: []domain.Role{domain.RoleCreative}},
+		tokPat:  {Handle: "pat", Name: "Pat Manager", Team: domain.TeamPMO, Roles: []domain.Role{domain.RoleProjectManager}},
+	}}
+	f.on("GET /api/v1/me", func(_ *http.Request, me domain.Person) (int, any) { return http.StatusOK, me })
+	return f
+}
+
+// on answers pattern (a ServeMux pattern with method) with h.
+func (f *fakeAPI) on(pattern string, h apiHandler) {
+	f.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		status, body := h(r, r.Context().Value(meKey{}).(domain.Person))
+		writeJSON(w, status, body)
+	})
+}
+
+type meKey struct{}
+
+func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	me, ok := f.people[token]
+	call := apiCall{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Caller: me.Handle}
+	if r.Body != nil {
+		b, _ := io.ReadAll(r.Body)
+		if len(b) > 0 {
+			if err := json.Unmarshal(b, &call.Body); err != nil {
+				f.t.Errorf("%s %s: body is not JSON: %v", r.Method, r.URL.Path, err)
+			}
+		}
+	}
+	f.mu.Lock()
+	f.calls = append(f.calls, call)
+	f.mu.Unlock()
+	if !ok {
+		writeJSON(w, http.StatusUnauthorized, apiErr("unauthorized", "the bearer token is invalid or revoked"))
+		return
+	}
+	if _, pattern := f.mux.Handler(r); pattern == "" {
+		f.t.Errorf("the page called %s %s, which this test does not answer", r.Method, r.URL.Path)
+		writeJSON(w, http.StatusNotFound, apiErr("not_found", "no such route"))
+		return
+	}
+	f.mux.ServeHTTP(w, r.WithContext(contextWith(r, me)))
+}
+
+// commands are the calls that were not reads.
+func (f *fakeAPI) commands() []apiCall {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []apiCall
+	for _, c := range f.calls {
+		if c.Method != http.MethodGet {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// apiErr is the contract's error body.
+func apiErr(code, message string, details ...domain.FieldProblem) any {
+	return map[string]any{"error": map[string]any{"code": code, "message": message, "details": details}}
+}
+
+// pageOf is an API list answer.
+func pageOf[T any](items ...T) any {
+	if items == nil {
+		items = []T{}
+	}
+	return map[string]any{"items": items}
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// testNow is the clock of every page test.
+var testNow = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+
+// newTestApp is the web app over a fake API, with a fixed clock.
+func newTestApp(t *testing.T) (http.Handler, *fakeAPI) {
+	f := newFakeAPI(t)
+	a := New(Config{API: f, Now: func() time.Time { return testNow }})
+	return a.Handler(), f
+}
+
+// get fetches path as the person holding token ("" for nobody).
+func get(t *testing.T, h http.Handler, token, path string) *httptest.ResponseRecorder {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodGet, path, nil)
+	if token != "" {
+		r.AddCookie(&http.Cookie{Name: sessionCookie, Value: token})
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+// post submits a form as the person holding token, with the session's form token.
+func post(t *testing.T, h http.Handler, token, path string, form url.Values) *httptest.ResponseRecorder {
+	t.Helper()
+	if token != "" && form.Get("csrf") == "" {
+		form.Set("csrf", csrfToken(token))
+	}
+	r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if token != "" {
+		r.AddCookie(&http.Cookie{Name: sessionCookie, Value: token})
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+// mustContain fails unless the page holds each of want.
+func mustContain(t *testing.T, w *httptest.ResponseRecorder, want ...string) {
+	t.Helper()
+	body := w.Body.String()
+	for _, s := range want {
+		if !strings.Contains(body, s) {
+			t.Errorf("page (status %d) lacks %q; it reads:\n%s", w.Code, s, body)
+			return
+		}
+	}
+}
+
+// mustNotContain fails if the page holds any of bad.
+func mustNotContain(t *testing.T, w *httptest.ResponseRecorder, bad ...string) {
+	t.Helper()
+	for _, s := range bad {
+		if strings.Contains(w.Body.String(), s) {
+			t.Errorf("page (status %d) holds %q, which it must not", w.Code, s)
+		}
+	}
+}
+
+func contextWith(r *http.Request, me domain.Person) context.Context {
+	return context.WithValue(r.Context(), meKey{}, me)
+}
+
+func newGet(path string) *http.Request { return httptest.NewRequest(http.MethodGet, path, nil) }
+
+func newPost(path string, form url.Values, token string) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.AddCookie(&http.Cookie{Name: sessionCookie, Value: token})
+	return r
+}
+
+func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}

@@ -1,0 +1,145 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+// approval is maya's open brief review, due in two hours.
+var approval = domain.Task{ID: "tsk_review", Process: domain.ProcessCampaign, ProcessID: "cmp_spring", Kind: domain.KindApproval,
+	Title: "Review the brief of Spring launch", Team: domain.TeamMarketingOps, Role: domain.RoleMarketingOpsManager,
+	Assignee: "maya", RequestedBy: "pat", Status: domain.TaskOpen, DueAt: testNow.Add(2 * time.Hour)}
+
+// teamTasks are the marketing-ops team's: one assigned to someone else, overdue.
+var othersTask = domain.Task{ID: "tsk_other", Process: domain.ProcessHiring, ProcessID: "hir_1", Kind: domain.KindApproval,
+	Title: "Approve the hire", Team: domain.TeamMarketingOps, Assignee: "mo", Status: domain.TaskOpen, DueAt: testNow.Add(-26 * time.Hour)}
+
+func inbox(f *fakeAPI) {
+	f.on("GET /api/v1/tasks", func(r *http.Request, me domain.Person) (int, any) {
+		q := r.URL.Query()
+		switch {
+		case q.Get("assignee") == "me" && q.Get("status") == "open" && me.Handle == "maya":
+			return http.StatusOK, pageOf(approval)
+		case q.Get("team") == string(domain.TeamMarketingOps) && q.Get("status") == "open":
+			return http.StatusOK, pageOf(approval, othersTask)
+		}
+		return http.StatusOK, pageOf[domain.Task]()
+	})
+}
+
+func TestMyWorkShowsMineAndMyTeamsOpenTasks(t *testing.T) {
+	h, f := newTestApp(t)
+	inbox(f)
+	w := get(t, h, tokMaya, "/")
+	if w.Code != http.StatusOK {
+		t.Fatalf("status %d", w.Code)
+	}
+	mustContain(t, w,
+		"Maya Ops", "Marketing ops manager", // who is signed in
+		"Review the brief of Spring launch", `href="/campaigns/cmp_spring"`, "due in 2 hours",
+		`action="/tasks/tsk_review/complete"`, `value="approved"`, `value="changes_requested"`, `value="rejected"`,
+		"Approve the hire", "overdue by 26 hours", "Assigned to mo", "task tsk_other is assigned to mo",
+	)
+	// maya's own task shows once, under mine, not again under the team's.
+	if n := strings.Count(w.Body.String(), `id="task-tsk_review"`); n != 1 {
+		t.Errorf("maya's task shows %d times", n)
+	}
+	// No form for a task someone else holds.
+	mustNotContain(t, w, `action="/tasks/tsk_other/complete"`)
+}
+
+func TestMyWorkRefreshDrawsOnlyTheMainPart(t *testing.T) {
+	h, f := newTestApp(t)
+	inbox(f)
+	r := newGet("/")
+	r.AddCookie(&http.Cookie{Name: sessionCookie, Value: tokMaya})
+	r.Header.Set(fragmentHeader, "main")
+	w := serve(h, r)
+	mustContain(t, w, "Review the brief of Spring launch")
+	mustNotContain(t, w, "<html", "<header")
+}
+
+func TestDecidingATaskGoesThroughTheAPI(t *testing.T) {
+	h, f := newTestApp(t)
+	inbox(f)
+	f.on("POST /api/v1/tasks/{id}/complete", func(r *http.Request, me domain.Person) (int, any) {
+		done := approval
+		done.Status, done.Outcome = domain.TaskDone, domain.OutcomeApproved
+		return http.StatusOK, done
+	})
+	w := post(t, h, tokMaya, "/tasks/tsk_review/complete", url.Values{"outcome": {"approved"}, "comment": {" Looks right "}, "back": {"/"}})
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/" {
+		t.Fatalf("status %d to %q, want 303 to /", w.Code, w.Header().Get("Location"))
+	}
+	c := f.commands()
+	if len(c) != 1 || c[0].Path != "/api/v1/tasks/tsk_review/complete" || c[0].Caller != "maya" ||
+		c[0].Body["outcome"] != "approved" || c[0].Body["comment"] != "Looks right" {
+		t.Fatalf("commands %+v", c)
+	}
+	// The next page says what happened, once.
+	next := newGet("/")
+	next.AddCookie(&http.Cookie{Name: sessionCookie, Value: tokMaya})
+	for _, ck := range w.Result().Cookies() {
+		next.AddCookie(ck)
+	}
+	mustContain(t, serve(h, next), "Approved: Review the brief of Spring launch")
+}
+
+func TestARefusedDecisionIsShownInWords(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		status int
+		body   any
+		words  string
+	}{
+		{"not eligible", http.StatusForbidden, apiErr("forbidden", "pat raised this request and may not approve it"),
+			"You are not eligible to decide this task: pat raised this request and may not approve it."},
+		{"already done", http.StatusConflict, apiErr("conflict", "task tsk_review is done"),
+			"This task is already done or closed: task tsk_review is done."},
+		{"comment required", http.StatusUnprocessableEntity, apiErr("validation_failed", "the request is invalid",
+			domain.FieldProblem{Field: "comment", Problem: "required when the outcome is rejected"}),
+			"A comment is required: required when the outcome is rejected."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, f := newTestApp(t)
+			inbox(f)
+			f.on("POST /api/v1/tasks/{id}/complete", func(*http.Request, domain.Person) (int, any) { return tc.status, tc.body })
+			w := post(t, h, tokMaya, "/tasks/tsk_review/complete", url.Values{"outcome": {"rejected"}, "comment": {"half a thought"}, "back": {"/"}})
+			if w.Code != tc.status {
+				t.Errorf("status %d, want %d", w.Code, tc.status)
+			}
+			mustContain(t, w, tc.words, `id="problem-tsk_review"`, "half a thought")
+		})
+	}
+}
+
+func TestARefusalFromAnotherPageGoesBackThere(t *testing.T) {
+	h, f := newTestApp(t)
+	f.on("POST /api/v1/tasks/{id}/complete", func(*http.Request, domain.Person) (int, any) {
+		return http.StatusConflict, apiErr("conflict", "task tsk_review is done")
+	})
+	w := post(t, h, tokMaya, "/tasks/tsk_review/complete", url.Values{"outcome": {"approved"}, "back": {"/campaigns/cmp_spring"}})
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/campaigns/cmp_spring" {
+		t.Fatalf("status %d to %q", w.Code, w.Header().Get("Location"))
+	}
+	if c := w.Result().Cookies(); len(c) != 1 || c[0].Name != flashCookie || !strings.Contains(c[0].Value, "already+done") {
+		t.Errorf("cookies %+v", c)
+	}
+}
+
+func TestMyWorkWhenTheAPIIsDown(t *testing.T) {
+	h, f := newTestApp(t)
+	f.on("GET /api/v1/tasks", func(*http.Request, domain.Person) (int, any) {
+		return http.StatusServiceUnavailable, apiErr("unavailable", "the database is unavailable")
+	})
+	w := get(t, h, tokMaya, "/")
+	if w.Code != http.StatusServiceUnavailable {
+		t.Errorf("status %d, want 503", w.Code)
+	}
+	mustContain(t, w, "cannot reach its database or Temporal")
+}

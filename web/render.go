@@ -1,0 +1,294 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+// view is what every page template gets.
+type view struct {
+	Session *session
+	Title   string
+	Nav     string // the navigation entry this page belongs to
+	Notice  string // what just succeeded, e.g. "Approved: Review brief"
+	Problem string // why the last action was refused, in words
+	// Fields maps a form field to what is wrong with it, shown next to the field.
+	Fields map[string]string
+	Poll   bool // the page refreshes itself while open
+	Data   any
+}
+
+// Me is the signed-in person, or nil on the sign-in page.
+func (v view) Me() *domain.Person {
+	if v.Session == nil {
+		return nil
+	}
+	return &v.Session.me
+}
+
+// CSRF is the value each form of the page carries.
+func (v view) CSRF() string {
+	if v.Session == nil {
+		return ""
+	}
+	return v.Session.csrf
+}
+
+// fragmentHeader marks a page's background refresh: only its main part is drawn.
+const fragmentHeader = "X-Tandem-Fragment"
+
+func isFragment(r *http.Request) bool { return r.Header.Get(fragmentHeader) != "" }
+
+// parsePages parses each page template together with the layout and partials.
+func parsePages(funcs template.FuncMap) map[string]*template.Template {
+	base := template.Must(template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/_*.html"))
+	files, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	pages := map[string]*template.Template{}
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		if strings.HasPrefix(name, "_") {
+			continue
+		}
+		pages[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, f))
+	}
+	return pages
+}
+
+// render draws a page, or only its main part for a background refresh. It renders
+// into a buffer first, so a template error becomes a clean 500, not half a page.
+func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
+	t, ok := a.pages[name]
+	if !ok {
+		panic("web: no page template " + name)
+	}
+	if v.Poll {
+		w.Header().Set("X-Tandem-Poll", fmt.Sprint(a.poll.Milliseconds()))
+	}
+	tmpl := "layout"
+	if isFragment(r) {
+		tmpl = "main"
+	}
+	var b bytes.Buffer
+	if err := t.ExecuteTemplate(&b, tmpl, v); err != nil {
+		a.log.Error("render page", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = b.WriteTo(w)
+}
+
+// fail answers an error no page can recover from: the API's refusal in words, or
+// "something went wrong" for anything else, which is logged and never shown.
+func (a *App) fail(w http.ResponseWriter, r *http.Request, s *session, err error) {
+	v := view{Session: s, Title: "Something went wrong"}
+	status := http.StatusInternalServerError
+	if ae, ok := asAPIError(err); ok && ae.Status != http.StatusInternalServerError {
+		status = ae.Status
+		v.Title, v.Problem = http.StatusText(status), refusal(ae)
+	} else {
+		a.log.Error("web page", "path", r.URL.Path, "err", err)
+		v.Problem = "Something went wrong on our side. Try again in a moment; if it keeps happening, tell your admin."
+	}
+	a.render(w, r, status, "error", v)
+}
+
+// refusal says in words why the API refused a command.
+func refusal(e *apiError) string {
+	switch e.Status {
+	case http.StatusForbidden:
+		return "You are not allowed to do this: " + e.Message
+	case http.StatusNotFound:
+		return "Not found: " + e.Message
+	case http.StatusConflict:
+		return "Already done or no longer possible: " + e.Message
+	case http.StatusTooManyRequests:
+		return "Too many requests just now. Wait a few seconds and try again."
+	case http.StatusServiceUnavailable:
+		return "Tandem cannot reach its database or Temporal right now. Nothing was changed; try again shortly."
+	case http.StatusUnprocessableEntity, http.StatusBadRequest:
+		if len(e.Details) > 0 {
+			var parts []string
+			for _, d := range e.Details {
+				parts = append(parts, d.Problem)
+			}
+			return "Check the form: " + strings.Join(parts, "; ")
+		}
+		return "Check the form: " + e.Message
+	}
+	return e.Message
+}
+
+// fieldProblems maps the API's field details for a form.
+func fieldProblems(e *apiError) map[string]string {
+	m := map[string]string{}
+	for _, d := range e.Details {
+		if m[d.Field] != "" {
+			m[d.Field] += "; "
+		}
+		m[d.Field] += d.Problem
+	}
+	return m
+}
+
+// assets serves the embedded static files. Their URLs carry a hash of the
+// content, so a browser can keep them for a long time and still never run an old
+// script after an upgrade.
+type assets struct {
+	files   http.Handler
+	version map[string]string
+}
+
+func loadAssets() assets {
+	a := assets{files: http.FileServerFS(staticFS), version: map[string]string{}}
+	entries, err := fs.ReadDir(staticFS, "static")
+	if err != nil {
+		panic(err)
+	}
+	for _, e := range entries {
+		b, err := fs.ReadFile(staticFS, "static/"+e.Name())
+		if err != nil {
+			panic(err)
+		}
+		sum := sha256.Sum256(b)
+		a.version[e.Name()] = hex.EncodeToString(sum[:6])
+	}
+	return a
+}
+
+func (a assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	if r.URL.Query().Get("v") != "" {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	}
+	a.files.ServeHTTP(w, r)
+}
+
+// url is the versioned URL of an embedded asset.
+func (a assets) url(name string) string {
+	v, ok := a.version[name]
+	if !ok {
+		panic("web: no asset " + name)
+	}
+	return "/static/" + name + "?v=" + v
+}
+
+// funcs are the helpers every template may call.
+func (a *App) funcs() template.FuncMap {
+	return template.FuncMap{
+		"asset":        func(name string) string { return a.assets.url(name) },
+		"label":        label,
+		"when":         func(t time.Time) string { return when(t) },
+		"due":          func(t time.Time) due { return dueOf(t, a.now()) },
+		"since":        func(t time.Time) string { return ago(a.now().Sub(t)) },
+		"pollMs":       func() int64 { return a.poll.Milliseconds() },
+		"outcomeLabel": outcomeLabel,
+		"bar":          barOf,
+	}
+}
+
+// label turns an identifier such as "brief_review" into "Brief review", and
+// writes the initialisms people know in capitals ("hr" is "HR").
+func label(s any) string {
+	words := strings.Fields(strings.NewReplacer("_", " ", "-", " ").Replace(fmt.Sprint(s)))
+	for i, w := range words {
+		switch {
+		case initialisms[w]:
+			words[i] = strings.ToUpper(w)
+		case i == 0:
+			words[i] = strings.ToUpper(w[:1]) + w[1:]
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+var initialisms = map[string]bool{"hr": true, "pmo": true, "kpi": true, "kpis": true, "pr": true, "it": true, "seo": true}
+
+// outcomeLabel is the button that gives an outcome.
+func outcomeLabel(o domain.Outcome) string {
+	switch o {
+	case domain.OutcomeApproved:
+		return "Approve"
+	case domain.OutcomeRejected:
+		return "Reject"
+	case domain.OutcomeChangesRequested:
+		return "Request changes"
+	case domain.OutcomeDone:
+		return "Mark done"
+	}
+	return label(o)
+}
+
+// when prints a time for people: day, date and minute, in UTC like the API.
+func when(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("Mon 2 Jan 15:04 UTC")
+}
+
+// due is how a due time reads on a card: "due in 3 h", "overdue by 2 d".
+type due struct {
+	At    time.Time
+	Label string
+	Class string // "overdue", "soon" (within a day) or ""
+}
+
+func dueOf(at, now time.Time) due {
+	if at.IsZero() {
+		return due{Label: "no due date"}
+	}
+	d := at.Sub(now)
+	switch {
+	case d < 0:
+		return due{At: at, Label: "overdue by " + ago(-d), Class: "overdue"}
+	case d < 24*time.Hour:
+		return due{At: at, Label: "due in " + ago(d), Class: "soon"}
+	}
+	return due{At: at, Label: "due in " + ago(d)}
+}
+
+// ago prints a duration the way people say it, to its largest unit.
+func ago(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "under a minute"
+	case d < time.Hour:
+		return plural(int(d/time.Minute), "minute")
+	case d < 48*time.Hour:
+		return plural(int(d/time.Hour), "hour")
+	}
+	return plural(int(d/(24*time.Hour)), "day")
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+// bar is a load bar's two lengths out of 100: open work, and the overdue part of it.
+type bar struct{ Open, Overdue int }
+
+func barOf(open, overdue, most int) bar {
+	if most == 0 {
+		return bar{}
+	}
+	return bar{Open: open * 100 / most, Overdue: overdue * 100 / most}
+}

@@ -1,0 +1,82 @@
+// Tandem's pages work without this script; it adds live updates and the checks
+// a form can make before it is sent.
+(function () {
+  'use strict';
+
+  var main = document.getElementById('main');
+  var live = document.getElementById('live');
+
+  // A decision that needs a comment is checked here first, so the person is told
+  // next to the field at once; the server checks again.
+  document.addEventListener('submit', function (e) {
+    var form = e.target;
+    var button = e.submitter;
+    if (!form.matches('form.decide') || !button || !button.hasAttribute('data-needs-comment')) return;
+    var comment = form.querySelector('textarea[name=comment]');
+    if (comment.value.trim() !== '') return;
+    e.preventDefault();
+    var msg = form.querySelector('.field-problem');
+    msg.textContent = 'A comment is required to ' + button.textContent.toLowerCase() + '.';
+    msg.hidden = false;
+    comment.setAttribute('aria-invalid', 'true');
+    comment.setAttribute('aria-describedby', msg.id);
+    comment.focus();
+  });
+
+  // Live updates: while the page is visible, redraw its main part from the server
+  // every data-poll milliseconds. Never while someone is typing or has a half
+  // written form, and keep keyboard focus where it was.
+  if (!main || !main.dataset.poll) return;
+  var every = Number(main.dataset.poll);
+  var last = '';
+
+  function typing() {
+    var el = document.activeElement;
+    if (el && main.contains(el) && /^(TEXTAREA|INPUT|SELECT)$/.test(el.tagName)) return true;
+    var fields = main.querySelectorAll('textarea, input:not([type=hidden]), select');
+    for (var i = 0; i < fields.length; i++) {
+      if (fields[i].value !== fields[i].defaultValue) return true;
+    }
+    return false;
+  }
+
+  // focusKey names the focused element so the same one can be found after a redraw.
+  function focusKey() {
+    var el = document.activeElement;
+    if (!el || !main.contains(el)) return null;
+    var holder = el.closest('[id]');
+    return { holder: holder && main.contains(holder) ? holder.id : null, tag: el.tagName,
+      href: el.getAttribute('href'), value: el.getAttribute('value') };
+  }
+
+  function refocus(k) {
+    if (!k) return;
+    var scope = (k.holder && document.getElementById(k.holder)) || main;
+    var found = Array.prototype.find.call(scope.querySelectorAll(k.tag), function (el) {
+      return el.getAttribute('href') === k.href && el.getAttribute('value') === k.value;
+    });
+    (found || main).focus({ preventScroll: true });
+  }
+
+  function refresh() {
+    if (document.hidden || typing()) return;
+    fetch(location.href, { headers: { 'X-Tandem-Fragment': 'main' }, credentials: 'same-origin' })
+      .then(function (res) {
+        if (res.status === 401) { location.reload(); return null; }
+        return res.ok ? res.text() : null;
+      })
+      .then(function (html) {
+        if (html === null || html === last || typing()) return;
+        var first = last === '';
+        last = html;
+        var k = focusKey();
+        main.innerHTML = html;
+        refocus(k);
+        if (!first) live.textContent = 'Updated at ' + new Date().toLocaleTimeString();
+      })
+      .catch(function () { /* offline for a moment: try again next time */ });
+  }
+
+  main.setAttribute('tabindex', '-1');
+  setInterval(refresh, every);
+})();

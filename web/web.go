@@ -1,0 +1,103 @@
+package web
+
+import (
+	"embed"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Config is what the web app needs.
+type Config struct {
+	// API is API v1's handler: the pages read and act through it, and requests for
+	// /api/, /healthz, /readyz and /metrics pass straight to it.
+	API    http.Handler
+	Logger *slog.Logger
+	// Now reads the clock; nil means time.Now.
+	Now func() time.Time
+	// PollInterval is how often an open page checks for changes; zero means 5 s.
+	PollInterval time.Duration
+}
+
+// App serves the pages.
+type App struct {
+	api    client
+	log    *slog.Logger
+	now    func() time.Time
+	poll   time.Duration
+	pages  map[string]*template.Template
+	assets assets
+	mux    *http.ServeMux
+}
+
+// New builds the app and its routes.
+func New(cfg Config) *App {
+	a := &App{
+		api:  client{h: cfg.API},
+		log:  cfg.Logger,
+		now:  cfg.Now,
+		poll: cfg.PollInterval,
+	}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.poll == 0 {
+		a.poll = 5 * time.Second
+	}
+	a.assets = loadAssets()
+	a.pages = parsePages(a.funcs())
+	a.routes()
+	return a
+}
+
+// Handler serves the pages, the embedded assets, and the API under its own paths.
+func (a *App) Handler() http.Handler { return a.mux }
+
+func (a *App) routes() {
+	m := http.NewServeMux()
+	for _, p := range []string{"/api/", "/healthz", "/readyz", "/metrics"} {
+		m.Handle(p, a.api.h)
+	}
+	m.Handle("GET /static/", a.assets)
+
+	m.HandleFunc("GET /signin", a.page(a.signInPage))
+	m.HandleFunc("POST /signin", a.page(a.signIn))
+	m.HandleFunc("POST /signout", a.page(a.signOut))
+
+	m.HandleFunc("GET /{$}", a.authed(a.myWork))
+	m.HandleFunc("POST /tasks/{id}/complete", a.authed(a.completeTask))
+
+	a.boardRoutes(m)
+	m.HandleFunc("GET /workload", a.authed(a.workload))
+
+	m.HandleFunc("/", a.page(func(w http.ResponseWriter, r *http.Request) {
+		a.render(w, r, http.StatusNotFound, "error", view{Title: "Not found", Problem: "There is no page at " + r.URL.Path + "."})
+	}))
+	a.mux = m
+}
+
+// page wraps every page handler: the headers a page needs, which differ from the
+// API's JSON-only ones.
+func (a *App) page(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "same-origin")
+		// Everything the pages use is served from here; no inline script or style.
+		hd.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		// Pages carry people's work and names: no cache keeps them.
+		hd.Set("Cache-Control", "no-store")
+		h(w, r)
+	}
+}
