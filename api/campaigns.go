@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -67,13 +66,10 @@ func campaignID(c *gin.Context) (string, error) {
 	return id, nil
 }
 
-// starters are the roles that may start a campaign launch.
-var starters = []domain.Role{domain.RoleProjectManager, domain.RoleMarketingOpsManager, domain.RoleAdmin}
-
 func (s *Server) createCampaign(c *gin.Context) {
 	me := caller(c)
-	if !slices.ContainsFunc(starters, me.HasRole) {
-		s.fail(c, domain.Forbiddenf("starting a campaign needs the project_manager, marketing_ops_manager or admin role"))
+	if err := domain.CheckStartCampaign(domain.ActorOf(me)); err != nil {
+		s.fail(c, err)
 		return
 	}
 	key := c.GetHeader(idempotencyKeyHeader)

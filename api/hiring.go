@@ -84,13 +84,10 @@ func hiringID(c *gin.Context) (string, error) {
 	return id, nil
 }
 
-// hiringStarters are the roles that may request a hire.
-var hiringStarters = []domain.Role{domain.RoleProjectManager, domain.RoleMarketingOpsManager, domain.RoleDirector, domain.RoleHR, domain.RoleAdmin}
-
 func (s *Server) createHiring(c *gin.Context) {
 	me := caller(c)
-	if !slices.ContainsFunc(hiringStarters, me.HasRole) {
-		s.fail(c, domain.Forbiddenf("requesting a hire needs the project_manager, marketing_ops_manager, director, hr or admin role"))
+	if err := domain.CheckRequestHire(domain.ActorOf(me)); err != nil {
+		s.fail(c, err)
 		return
 	}
 	key := c.GetHeader(idempotencyKeyHeader)

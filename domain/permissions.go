@@ -1,0 +1,109 @@
+package domain
+
+import "slices"
+
+// Who may do what to a process. Each rule is one function, so the API (which
+// enforces it), the workflows' update validators (which enforce it again) and the
+// web pages (which offer only the actions a person may take) read the same rule.
+// Each answers nil, or a refusal for ErrForbidden whose message says who may.
+
+// campaignStarters are the roles that may start a campaign launch.
+var campaignStarters = []Role{RoleProjectManager, RoleMarketingOpsManager, RoleAdmin}
+
+// hireRequesters are the roles that may request a hire.
+var hireRequesters = []Role{RoleProjectManager, RoleMarketingOpsManager, RoleDirector, RoleHR, RoleAdmin}
+
+// CheckStartCampaign says whether a may start a campaign launch: project
+// managers, marketing ops managers and admins.
+func CheckStartCampaign(a Actor) error {
+	if slices.ContainsFunc(campaignStarters, a.HasRole) {
+		return nil
+	}
+	return Forbiddenf("starting a campaign needs the project_manager, marketing_ops_manager or admin role")
+}
+
+// CheckRequestHire says whether a may request a hire: project managers,
+// marketing ops managers, directors, HR and admins.
+func CheckRequestHire(a Actor) error {
+	if slices.ContainsFunc(hireRequesters, a.HasRole) {
+		return nil
+	}
+	return Forbiddenf("requesting a hire needs the project_manager, marketing_ops_manager, director, hr or admin role")
+}
+
+// CheckManageCampaign says whether a may change the campaign c, add tasks to it
+// or cancel it: its project manager, its marketing ops manager and admins. what
+// completes the refusal: "only … may <what>".
+func CheckManageCampaign(c Campaign, a Actor, what string) error {
+	if (a.Handle != "" && (a.Handle == c.Brief.ProjectManager || a.Handle == c.Brief.MarketingOpsManager)) || a.HasRole(RoleAdmin) {
+		return nil
+	}
+	return Forbiddenf("only the campaign's project manager or marketing ops manager may %s", what)
+}
+
+// CheckRecordKPIs says whether a may record KPI actuals of the campaign c: the
+// analytics team besides those who manage it.
+func CheckRecordKPIs(c Campaign, a Actor) error {
+	if a.HasRole(RoleAnalytics) {
+		return nil
+	}
+	return CheckManageCampaign(c, a, "record KPI actuals (or the analytics team)")
+}
+
+// CheckCancelHiring says whether a may cancel the hiring request r: its
+// requester, marketing ops and admins.
+func CheckCancelHiring(r HiringRequest, a Actor) error {
+	if (a.Handle != "" && a.Handle == r.RequestedBy) || a.HasRole(RoleMarketingOpsManager) || a.HasRole(RoleAdmin) {
+		return nil
+	}
+	return Forbiddenf("only the requester or marketing ops may cancel a hiring request")
+}
+
+// HasRiskAuthority reports whether a may accept a high or critical risk:
+// marketing ops managers and directors.
+func HasRiskAuthority(a Actor) bool {
+	return a.HasRole(RoleMarketingOpsManager) || a.HasRole(RoleDirector)
+}
+
+// CheckActOnRisk says whether a may re-assess or decide the risk r, whose tasks
+// are tasks: its owner, whoever holds one of its open tasks (in person or as the
+// holder's delegate), marketing ops, directors and admins. what completes the
+// refusal: "re-assess", "resolve", ….
+func CheckActOnRisk(r Risk, tasks []Task, a Actor, what string) error {
+	if (a.Handle != "" && a.Handle == r.Owner) || HasRiskAuthority(a) || a.HasRole(RoleAdmin) {
+		return nil
+	}
+	holds := func(t Task) bool {
+		return t.IsOpen() && t.Assignee != "" && (t.Assignee == a.Handle || (a.OnBehalfOf != "" && t.Assignee == a.OnBehalfOf))
+	}
+	if slices.ContainsFunc(tasks, holds) {
+		return nil
+	}
+	return Forbiddenf("only the risk's owner, whoever must act on it, marketing ops or a director may %s it", what)
+}
+
+// CheckAcceptRisk says whether a may accept the risk r as it is scored now: a
+// high or critical risk needs the authority of marketing ops or a director.
+func CheckAcceptRisk(r Risk, a Actor) error {
+	if r.Severity.Rank() >= SeverityHigh.Rank() && !HasRiskAuthority(a) {
+		return Forbiddenf("accepting a %s risk needs the authority of marketing ops or a director", r.Severity)
+	}
+	return nil
+}
+
+// CheckRiskDecision says whether decision d can be taken on a risk in status s,
+// whoever asks: an ended risk takes none, only a materialized risk is closed, and
+// a materialized risk takes nothing else.
+func CheckRiskDecision(s RiskStatus, d RiskDecision) error {
+	switch {
+	case !slices.Contains(RiskDecisions, d):
+		return Invalid(FieldProblem{Field: "decision", Problem: "must be resolve, accept, materialize or close"})
+	case s.Terminal():
+		return Conflictf("the risk is %s", s)
+	case d == DecideClose && s != RiskMaterialized:
+		return Conflictf("only a materialized risk is closed; resolve or accept this one")
+	case d != DecideClose && s == RiskMaterialized:
+		return Conflictf("the risk has materialized: close it once the issue is handled")
+	}
+	return nil
+}
