@@ -78,6 +78,7 @@ func (a *App) routes() {
 	m.HandleFunc("POST /tasks/{id}/complete", a.authed(a.completeTask))
 
 	a.boardRoutes(m)
+	a.detailRoutes(m)
 	a.formRoutes(m)
 	m.HandleFunc("GET /workload", a.authed(a.workload))
 

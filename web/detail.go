@@ -1,0 +1,653 @@
+package web
+
+import (
+	"cmp"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/workflows"
+)
+
+// The detail pages: one campaign, hiring request or risk, with its stage
+// progress, whom it waits on, its tasks, timeline and links, and the actions the
+// viewer may take. Which actions to offer is decided with the domain's permission
+// rules, the same the API and the workflows enforce; the API checks again when a
+// form is sent, and its refusal is shown next to that form.
+
+func (a *App) detailRoutes(m *http.ServeMux) {
+	m.HandleFunc("GET /campaigns/{id}", a.authed(func(w http.ResponseWriter, r *http.Request, s *session) {
+		a.showCampaign(w, r, s, http.StatusOK, nil)
+	}))
+	m.HandleFunc("POST /campaigns/{id}/changes", a.authed(a.detailChangeCampaign))
+	m.HandleFunc("POST /campaigns/{id}/kpis", a.authed(a.detailRecordKPIs))
+	m.HandleFunc("POST /campaigns/{id}/cancel", a.authed(a.detailCancelCampaign))
+
+	m.HandleFunc("GET /hiring-requests/{id}", a.authed(func(w http.ResponseWriter, r *http.Request, s *session) {
+		a.showHiring(w, r, s, http.StatusOK, nil)
+	}))
+	m.HandleFunc("POST /hiring-requests/{id}/cancel", a.authed(a.detailCancelHiring))
+
+	m.HandleFunc("GET /risks/{id}", a.authed(func(w http.ResponseWriter, r *http.Request, s *session) {
+		a.showRisk(w, r, s, http.StatusOK, nil)
+	}))
+	m.HandleFunc("POST /risks/{id}/assessments", a.authed(a.detailAssessRisk))
+	m.HandleFunc("POST /risks/{id}/decisions", a.authed(a.detailDecideRisk))
+}
+
+// The API's detail bodies: the workflow's detail plus the link to the run.
+type (
+	campaignBody struct {
+		workflows.CampaignDetail
+		TemporalUIURL string `json:"temporal_ui_url"`
+	}
+	hiringBody struct {
+		workflows.HiringDetail
+		TemporalUIURL string `json:"temporal_ui_url"`
+	}
+	riskBody struct {
+		workflows.RiskDetail
+		TemporalUIURL string `json:"temporal_ui_url"`
+	}
+)
+
+// detailAttempt is a refused form: which one, why, and what the person typed.
+type detailAttempt struct {
+	Form    string
+	Problem string
+	Fields  map[string]string
+	Values  url.Values
+}
+
+// stageStep is one step of a process's progress.
+type stageStep struct {
+	Label   string
+	State   string // done, current, ended (where it stopped), skipped or todo
+	Current bool
+	Note    string
+}
+
+// StateWords says the step's state for a screen reader.
+func (s stageStep) StateWords() string {
+	switch s.State {
+	case "done":
+		return "done"
+	case "current":
+		return "current stage"
+	case "ended":
+		return "ended here"
+	case "skipped":
+		return "skipped"
+	}
+	return "not reached"
+}
+
+// detailCommon is what every detail page shows.
+type detailCommon struct {
+	Kind        domain.Process
+	Path        string // this page, where its forms come back to
+	Steps       []stageStep
+	Ended       string // how the process ended, when it has
+	Waiting     []domain.WaitingOn
+	Open        []taskView
+	Closed      []domain.Task
+	Timeline    []domain.Event
+	TemporalURL string
+	CSRF        string
+	Attempt     *detailAttempt
+}
+
+// Num prints an amount as people write it.
+func (detailCommon) Num(v float64) string { return kpiNum(v) }
+
+// Tried reports whether form is the one just refused.
+func (d detailCommon) Tried(form string) bool { return d.Attempt != nil && d.Attempt.Form == form }
+
+// Problem is why form was refused, or "".
+func (d detailCommon) Problem(form string) string {
+	if !d.Tried(form) {
+		return ""
+	}
+	return d.Attempt.Problem
+}
+
+// Field is what is wrong with one field of form, or "".
+func (d detailCommon) Field(form, name string) string {
+	if !d.Tried(form) {
+		return ""
+	}
+	return d.Attempt.Fields[name]
+}
+
+// Value is what the person typed into a field of form, kept after a refusal.
+func (d detailCommon) Value(form, name string) string {
+	if !d.Tried(form) {
+		return ""
+	}
+	return d.Attempt.Values.Get(name)
+}
+
+// ValueAt is the i-th value of a repeated field of form.
+func (d detailCommon) ValueAt(form, name string, i int) string {
+	if !d.Tried(form) || i >= len(d.Attempt.Values[name]) {
+		return ""
+	}
+	return d.Attempt.Values[name][i]
+}
+
+// Checked reports whether the person ticked value in a field of form.
+func (d detailCommon) Checked(form, name, value string) bool {
+	return d.Tried(form) && slices.Contains(d.Attempt.Values[name], value)
+}
+
+// common fills what every detail page shows from a process's tasks.
+func (a *App) common(s *session, path string, tasks []domain.Task, waiting []domain.WaitingOn, events []domain.Event, uiURL string, at *detailAttempt) detailCommon {
+	var open, closed []domain.Task
+	for _, t := range tasks {
+		if t.IsOpen() {
+			open = append(open, t)
+		} else {
+			closed = append(closed, t)
+		}
+	}
+	slices.SortStableFunc(closed, func(x, y domain.Task) int { return completedAt(y).Compare(completedAt(x)) })
+	return detailCommon{
+		Path: path, Waiting: waiting, Open: a.taskViews(s, path, open, nil), Closed: closed,
+		Timeline: events, TemporalURL: uiURL, CSRF: s.csrf, Attempt: at,
+	}
+}
+
+func completedAt(t domain.Task) time.Time {
+	if t.CompletedAt != nil {
+		return *t.CompletedAt
+	}
+	return t.UpdatedAt
+}
+
+// timeline reads a process's timeline.
+func (a *App) timeline(r *http.Request, s *session, path string) ([]domain.Event, error) {
+	var tl struct {
+		Items []domain.Event `json:"items"`
+	}
+	err := a.api.call(r, s.token, http.MethodGet, path+"/timeline", nil, nil, &tl)
+	return tl.Items, err
+}
+
+// detailView is the page's view: its flash message, or the refusal of the form
+// just sent, which the page shows next to that form.
+func (a *App) detailView(w http.ResponseWriter, r *http.Request, s *session, title string, at *detailAttempt, data any) view {
+	v := view{Session: s, Title: title, Nav: "board", Poll: true, Data: data}
+	if at != nil {
+		v.Problem, v.Fields = at.Problem, at.Fields
+	} else {
+		v.Notice, v.Problem = a.takeFlash(w, r)
+	}
+	return v
+}
+
+// sentence makes a refusal's message, which starts in lower case, a sentence.
+func sentence(msg string) string {
+	if msg == "" {
+		return ""
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:] + "."
+}
+
+// ---- campaign
+
+type campaignPage struct {
+	detailCommon
+	C     campaignBody
+	Chart kpiChart
+	// What the viewer may do, and why not when they may not.
+	MayChange, MayKPIs, MayCancel bool
+	WhyNotManage, WhyNotKPIs      string
+	Launched                      bool               // too late for change requests
+	AddChannels                   []domain.Channel   // the channels it does not use yet
+	TimeInStage                   []stageTime        // of the retrospective report
+	HeldBy                        *domain.LinkedRisk // the risk holding its launch
+}
+
+type stageTime struct {
+	Stage domain.Stage
+	Took  string
+}
+
+func (a *App) showCampaign(w http.ResponseWriter, r *http.Request, s *session, status int, at *detailAttempt) {
+	id := r.PathValue("id")
+	path := "/campaigns/" + url.PathEscape(id)
+	var c campaignBody
+	if err := a.api.call(r, s.token, http.MethodGet, path, nil, nil, &c); err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	events, err := a.timeline(r, s, path)
+	if err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	me := domain.ActorOf(s.me)
+	p := campaignPage{
+		detailCommon: a.common(s, path, c.Tasks, c.WaitingOn, events, c.TemporalUIURL, at),
+		C:            c,
+		Chart:        newKPIChart(c.KPIs),
+		Launched:     !c.Stage.BeforeLaunch(),
+	}
+	p.Steps, p.Ended = campaignSteps(c.Campaign, a.now())
+	if !c.Status.Terminal() {
+		manage := domain.CheckManageCampaign(c.Campaign, me, "change or cancel it")
+		kpis := domain.CheckRecordKPIs(c.Campaign, me)
+		p.MayChange = manage == nil && c.Stage.BeforeLaunch()
+		p.MayCancel = manage == nil
+		p.MayKPIs = kpis == nil && len(c.Brief.KPIs) > 0
+		if manage != nil {
+			p.WhyNotManage = sentence(domain.Message(manage))
+		}
+		if kpis != nil {
+			p.WhyNotKPIs = sentence(domain.Message(kpis))
+		}
+	}
+	for _, ch := range domain.Channels {
+		if !slices.Contains(c.Brief.Channels, ch) {
+			p.AddChannels = append(p.AddChannels, ch)
+		}
+	}
+	for i, l := range c.Risks {
+		if l.ID == c.HeldBy {
+			p.HeldBy = &c.Risks[i]
+		}
+	}
+	if c.Report != nil {
+		for _, st := range domain.CampaignStages {
+			if d, ok := c.Report.TimeInStage[st]; ok {
+				p.TimeInStage = append(p.TimeInStage, stageTime{Stage: st, Took: ago(d.D())})
+			}
+		}
+	}
+	title := cmp.Or(c.Brief.Name, id)
+	p.Kind = domain.ProcessCampaign
+	a.render(w, r, status, "detail", a.detailView(w, r, s, title, at, p))
+}
+
+// campaignSteps is a campaign's progress through its stages, with when it
+// entered each, and how it ended.
+func campaignSteps(c domain.Campaign, now time.Time) ([]stageStep, string) {
+	entered := map[domain.Stage]domain.StageSpan{}
+	for _, sp := range c.Stages {
+		entered[sp.Stage] = sp
+	}
+	steps := progress(domain.CampaignStages, c.Stage, c.Status, domain.StatusCompleted)
+	for i, st := range domain.CampaignStages {
+		sp, ok := entered[st]
+		switch {
+		case !ok:
+		case steps[i].Current && !c.Status.Terminal():
+			steps[i].Note = "for " + ago(now.Sub(sp.Entered))
+		case sp.Left != nil:
+			steps[i].Note = "took " + ago(sp.Left.Sub(sp.Entered))
+		}
+	}
+	return steps, ended(c.Status, c.Reason)
+}
+
+// progress marks ordered stages against the current one. A process that ended
+// in success has done them all; one that ended otherwise stopped at its stage.
+func progress(stages []domain.Stage, cur domain.Stage, status, success domain.Status) []stageStep {
+	at := slices.Index(stages, cur)
+	out := make([]stageStep, len(stages))
+	for i, st := range stages {
+		out[i] = stageStep{Label: label(st), State: "todo"}
+		switch {
+		case status == success || i < at:
+			out[i].State = "done"
+		case i == at && status.Terminal():
+			out[i].State, out[i].Current = "ended", true
+		case i == at:
+			out[i].State, out[i].Current = "current", true
+		}
+	}
+	if status == success && len(out) > 0 {
+		out[len(out)-1].Current = true
+	}
+	return out
+}
+
+func ended(status domain.Status, reason string) string {
+	if !status.Terminal() {
+		return ""
+	}
+	if reason != "" {
+		return label(status) + ": " + reason
+	}
+	return label(status)
+}
+
+// detailChangeCampaign sends a change request: any of a new launch time,
+// channels added or removed, a new budget, and the reason, which is required.
+func (a *App) detailChangeCampaign(w http.ResponseWriter, r *http.Request, s *session) {
+	body := struct {
+		LaunchAt       string        `json:"launch_at,omitempty"`
+		AddChannels    []string      `json:"add_channels,omitempty"`
+		RemoveChannels []string      `json:"remove_channels,omitempty"`
+		Budget         *domain.Money `json:"budget,omitempty"`
+		Reason         string        `json:"reason"`
+	}{
+		LaunchAt:    utcTime(r.PostFormValue("launch_at")),
+		AddChannels: r.PostForm["add_channels"], RemoveChannels: r.PostForm["remove_channels"],
+		Reason: strings.TrimSpace(r.PostFormValue("reason")),
+	}
+	if v := strings.TrimSpace(r.PostFormValue("budget.amount")); v != "" {
+		amount, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			a.refuseLocally(w, r, s, "change", a.showCampaign, "budget.amount", "must be a number, such as 25000")
+			return
+		}
+		body.Budget = &domain.Money{Amount: amount, Currency: strings.TrimSpace(r.PostFormValue("budget.currency"))}
+	}
+	a.detailCommand(w, r, s, "change", campaignPath(r), "/changes", body, nil,
+		"Change requested", a.showCampaign)
+}
+
+// utcTime reads a datetime-local value ("2026-12-01T09:00"), which the form
+// labels as UTC, as an RFC 3339 time. Anything else goes to the API as typed,
+// which says what is wrong with it.
+func utcTime(v string) string {
+	v = strings.TrimSpace(v)
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t.UTC().Format(time.RFC3339)
+		}
+	}
+	return v
+}
+
+// detailRecordKPIs records the actuals the person filled in; a KPI left empty is
+// not sent. The API's field details name actuals by their place in the request,
+// which is mapped back to the KPI's row of the form.
+func (a *App) detailRecordKPIs(w http.ResponseWriter, r *http.Request, s *session) {
+	type actual struct {
+		Name  string  `json:"name"`
+		Value float64 `json:"value"`
+	}
+	names, values := r.PostForm["kpi_name"], r.PostForm["kpi_value"]
+	body := struct {
+		Actuals []actual `json:"actuals"`
+	}{Actuals: []actual{}}
+	var rows []int // the form row of each actual sent
+	for i, name := range names {
+		if i >= len(values) || strings.TrimSpace(values[i]) == "" {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(values[i]), 64)
+		if err != nil {
+			a.refuseLocally(w, r, s, "kpis", a.showCampaign, "kpi_value_"+strconv.Itoa(i), "must be a number, such as 1250 or 3.5")
+			return
+		}
+		body.Actuals = append(body.Actuals, actual{Name: name, Value: v})
+		rows = append(rows, i)
+	}
+	fields := func(p map[string]string) map[string]string {
+		out := map[string]string{}
+		for f, msg := range p {
+			var j int
+			var rest string
+			if n, _ := fmt.Sscanf(f, "actuals[%d]%s", &j, &rest); n >= 1 && j >= 0 && j < len(rows) {
+				f = "kpi_value_" + strconv.Itoa(rows[j])
+			}
+			if out[f] != "" {
+				msg = out[f] + "; " + msg
+			}
+			out[f] = msg
+		}
+		return out
+	}
+	a.detailCommand(w, r, s, "kpis", campaignPath(r), "/kpis", body, fields,
+		"KPI actuals recorded", a.showCampaign)
+}
+
+func campaignPath(r *http.Request) string { return "/campaigns/" + url.PathEscape(r.PathValue("id")) }
+func riskPath(r *http.Request) string     { return "/risks/" + url.PathEscape(r.PathValue("id")) }
+
+func (a *App) detailCancelCampaign(w http.ResponseWriter, r *http.Request, s *session) {
+	a.detailCommand(w, r, s, "cancel", campaignPath(r), "/cancel",
+		map[string]string{"reason": strings.TrimSpace(r.PostFormValue("reason"))}, nil, "Campaign cancelled", a.showCampaign)
+}
+
+// ---- hiring request
+
+type hiringPage struct {
+	detailCommon
+	H         hiringBody
+	Risks     []domain.Risk // risks raised about it
+	MayCancel bool
+	WhyNot    string
+}
+
+func (a *App) showHiring(w http.ResponseWriter, r *http.Request, s *session, status int, at *detailAttempt) {
+	id := r.PathValue("id")
+	path := "/hiring-requests/" + url.PathEscape(id)
+	var h hiringBody
+	if err := a.api.call(r, s.token, http.MethodGet, path, nil, nil, &h); err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	events, err := a.timeline(r, s, path)
+	if err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	risks, _, err := list[domain.Risk](a.api, r, s.token, "/risks", url.Values{"related": {id}}, 50)
+	if err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	p := hiringPage{detailCommon: a.common(s, path, h.Tasks, h.WaitingOn, events, h.TemporalUIURL, at), H: h, Risks: risks}
+	p.Steps = progress(domain.HiringStages, h.Stage, h.Status, domain.StatusFilled)
+	p.Ended = ended(h.Status, h.Reason)
+	for i := range p.Steps {
+		if p.Steps[i].State == "current" && h.Stage == domain.StageApproval && h.Step != "" {
+			p.Steps[i].Note = "step: " + label(h.Step)
+		}
+	}
+	if !h.Status.Terminal() {
+		if err := domain.CheckCancelHiring(h.HiringRequest, domain.ActorOf(s.me)); err != nil {
+			p.WhyNot = sentence(domain.Message(err))
+		} else {
+			p.MayCancel = true
+		}
+	}
+	title := cmp.Or(h.Request.Title, id)
+	p.Kind = domain.ProcessHiring
+	a.render(w, r, status, "detail", a.detailView(w, r, s, title, at, p))
+}
+
+func (a *App) detailCancelHiring(w http.ResponseWriter, r *http.Request, s *session) {
+	a.detailCommand(w, r, s, "cancel", "/hiring-requests/"+url.PathEscape(r.PathValue("id")), "/cancel",
+		map[string]string{"reason": strings.TrimSpace(r.PostFormValue("reason"))}, nil, "Hiring request cancelled", a.showHiring)
+}
+
+// ---- risk
+
+type riskPage struct {
+	detailCommon
+	R         riskBody
+	Related   string // the page of the process it belongs to
+	MayAssess bool
+	Decisions []domain.RiskDecision // the decisions the viewer may take now
+	WhyNot    string
+	Levels    []int // 1 to 5, for the assessment's choices
+}
+
+func (a *App) showRisk(w http.ResponseWriter, r *http.Request, s *session, status int, at *detailAttempt) {
+	id := r.PathValue("id")
+	path := "/risks/" + url.PathEscape(id)
+	var k riskBody
+	if err := a.api.call(r, s.token, http.MethodGet, path, nil, nil, &k); err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	events, err := a.timeline(r, s, path)
+	if err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	p := riskPage{detailCommon: a.common(s, path, k.Tasks, k.WaitingOn, events, k.TemporalUIURL, at), R: k, Levels: []int{1, 2, 3, 4, 5}}
+	if k.Related != nil {
+		p.Related = processLink(k.Related.Process, k.Related.ID)
+	}
+	p.Steps = riskSteps(k.Risk)
+	if k.Status.Terminal() {
+		p.Ended = label(k.Status)
+		if k.Reason != "" {
+			p.Ended += ": " + k.Reason
+		}
+	}
+	me := domain.ActorOf(s.me)
+	if !k.Status.Terminal() {
+		if err := domain.CheckActOnRisk(k.Risk, k.Tasks, me, "re-assess or decide"); err != nil {
+			p.WhyNot = sentence(domain.Message(err))
+		} else {
+			p.MayAssess = true
+			for _, d := range domain.RiskDecisions {
+				if domain.CheckRiskDecision(k.Status, d) != nil {
+					continue
+				}
+				if d == domain.DecideAccept {
+					if err := domain.CheckAcceptRisk(k.Risk, me); err != nil {
+						p.WhyNot = sentence(domain.Message(err))
+						continue
+					}
+				}
+				p.Decisions = append(p.Decisions, d)
+			}
+		}
+	}
+	title := cmp.Or(k.Title, id)
+	p.Kind = domain.ProcessRisk
+	a.render(w, r, status, "detail", a.detailView(w, r, s, title, at, p))
+}
+
+// riskSteps is a risk's life: raised, acknowledged, then resolved or accepted,
+// or materialized and then closed.
+func riskSteps(k domain.Risk) []stageStep {
+	raised := stageStep{Label: "Raised", State: "done", Note: "score " + strconv.Itoa(k.Score) + ", " + string(k.Severity)}
+	ack := stageStep{Label: "Acknowledged", State: "todo"}
+	end := stageStep{Label: "Resolved or accepted", State: "todo"}
+	switch {
+	case k.Response != nil:
+		ack.State, ack.Note = "done", "response: "+string(k.Response.Response)
+	case k.Status != domain.RiskOpen:
+		ack.State = "skipped"
+	}
+	switch k.Status {
+	case domain.RiskOpen:
+		raised.State, raised.Current = "current", true
+		raised.Note += "; waiting for acknowledgement"
+		if k.Level > 0 {
+			raised.Note += ", escalated " + plural(k.Level, "level")
+		}
+	case domain.RiskAcknowledged:
+		ack.State, ack.Current = "current", true
+	case domain.RiskResolved, domain.RiskAccepted:
+		end = stageStep{Label: label(k.Status), State: "done", Current: true}
+	case domain.RiskMaterialized, domain.RiskClosed:
+		mat := stageStep{Label: "Materialized", State: "current", Current: true, Note: "now an issue"}
+		end = stageStep{Label: "Closed", State: "todo"}
+		if k.Status == domain.RiskClosed {
+			mat.State, mat.Current = "done", false
+			end.State, end.Current = "done", true
+		}
+		return []stageStep{raised, ack, mat, end}
+	}
+	return []stageStep{raised, ack, end}
+}
+
+func (a *App) detailAssessRisk(w http.ResponseWriter, r *http.Request, s *session) {
+	// A level that is not a number goes as 0, which the API refuses in words.
+	p, _ := strconv.Atoi(strings.TrimSpace(r.PostFormValue("probability")))
+	i, _ := strconv.Atoi(strings.TrimSpace(r.PostFormValue("impact")))
+	body := map[string]any{"probability": p, "impact": i, "comment": strings.TrimSpace(r.PostFormValue("comment"))}
+	a.detailCommand(w, r, s, "assess", riskPath(r), "/assessments", body, nil,
+		fmt.Sprintf("Re-assessed: probability %d, impact %d", p, i), a.showRisk)
+}
+
+// detailDecideRisk posts to the API route of the decision the person chose.
+func (a *App) detailDecideRisk(w http.ResponseWriter, r *http.Request, s *session) {
+	d := domain.RiskDecision(r.PostFormValue("decision"))
+	if !slices.Contains(domain.RiskDecisions, d) {
+		a.refuseLocally(w, r, s, "decide", a.showRisk, "decision", "choose resolve, accept, materialize or close")
+		return
+	}
+	a.detailCommand(w, r, s, "decide", riskPath(r), "/"+string(d),
+		map[string]string{"comment": strings.TrimSpace(r.PostFormValue("comment"))}, nil,
+		"Risk: "+riskDecisionDone(d), a.showRisk)
+}
+
+func riskDecisionDone(d domain.RiskDecision) string {
+	switch d {
+	case domain.DecideResolve:
+		return "resolved"
+	case domain.DecideAccept:
+		return "accepted"
+	case domain.DecideMaterialize:
+		return "materialized"
+	}
+	return "closed"
+}
+
+// DecisionLabel is the button of a decision.
+func (riskPage) DecisionLabel(d domain.RiskDecision) string {
+	switch d {
+	case domain.DecideResolve:
+		return "Resolve"
+	case domain.DecideAccept:
+		return "Accept the risk"
+	case domain.DecideMaterialize:
+		return "It materialized"
+	}
+	return "Close the issue"
+}
+
+// ---- commands
+
+// showFunc draws a detail page, after a refusal with the attempt next to its form.
+type showFunc func(w http.ResponseWriter, r *http.Request, s *session, status int, at *detailAttempt)
+
+// detailCommand sends one command of a detail page's form to the API: POST
+// back+command, where back is the page's path, the same under the API. Success
+// goes back to the page with a notice (post/redirect/get). A refusal the person
+// can act on (not allowed, no longer possible, a field to fix, try again later)
+// draws the page again with the refusal next to the form and what they typed;
+// fields maps the API's field details to the form's fields, when they differ.
+func (a *App) detailCommand(w http.ResponseWriter, r *http.Request, s *session, form, back, command string, body any,
+	fields func(map[string]string) map[string]string, notice string, show showFunc) {
+	err := a.api.call(r, s.token, http.MethodPost, back+command, nil, body, nil)
+	if err == nil {
+		a.setNotice(w, notice)
+		http.Redirect(w, r, back, http.StatusSeeOther)
+		return
+	}
+	ae, ok := asAPIError(err)
+	if !ok || ae.Status == http.StatusNotFound || ae.Status >= http.StatusInternalServerError && ae.Status != http.StatusServiceUnavailable {
+		a.fail(w, r, s, err)
+		return
+	}
+	f := fieldProblems(ae)
+	if fields != nil {
+		f = fields(f)
+	}
+	show(w, r, s, ae.Status, &detailAttempt{Form: form, Problem: refusal(ae), Fields: f, Values: r.PostForm})
+}
+
+// refuseLocally draws the page with a problem the page found before asking the
+// API: a value that cannot even be sent, such as a number that is not one.
+func (a *App) refuseLocally(w http.ResponseWriter, r *http.Request, s *session, form string, show showFunc, field, problem string) {
+	show(w, r, s, http.StatusUnprocessableEntity, &detailAttempt{
+		Form: form, Problem: "Check the form: " + problem + ".", Fields: map[string]string{field: problem}, Values: r.PostForm,
+	})
+}
