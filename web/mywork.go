@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tandemhq/tandem/domain"
 )
@@ -19,8 +20,12 @@ type taskView struct {
 	Problem  string           // why the viewer's last attempt was refused
 	Comment  string           // the comment of that attempt, kept for another try
 	Due      due
-	CSRF     string // the session's form token
-	Back     string // the page the form returns to
+	// Respond asks for a risk response with the decision: an acknowledgement
+	// records what will be done about the risk, by when.
+	Respond   bool
+	Responses []domain.Response
+	CSRF      string // the session's form token
+	Back      string // the page the form returns to
 }
 
 type myWorkData struct {
@@ -75,6 +80,9 @@ func (a *App) taskViews(s *session, back string, tasks []domain.Task, attempt *t
 			tv.Why = domain.Message(err)
 		} else {
 			tv.Outcomes = outcomes(t.Kind)
+			if t.Process == domain.ProcessRisk && t.Kind == domain.KindAcknowledge {
+				tv.Respond, tv.Responses = true, domain.Responses
+			}
 		}
 		if attempt != nil && attempt.ID == t.ID {
 			tv.Problem, tv.Comment = attempt.Problem, attempt.Comment
@@ -111,6 +119,9 @@ func processLink(p domain.Process, id string) string {
 func (a *App) completeTask(w http.ResponseWriter, r *http.Request, s *session) {
 	id := r.PathValue("id")
 	c := domain.Completion{Outcome: domain.Outcome(r.PostFormValue("outcome")), Comment: strings.TrimSpace(r.PostFormValue("comment"))}
+	if r.PostFormValue("respond") != "" {
+		c.Data = responseData(r)
+	}
 	back := cmp.Or(localPath(r.PostFormValue("back")), "/")
 	var t domain.Task
 	err := a.api.call(r, s.token, http.MethodPost, "/tasks/"+url.PathEscape(id)+"/complete", nil, c, &t)
@@ -145,4 +156,19 @@ func decisionRefusal(e *apiError) string {
 		return "A comment is required: " + e.field("comment") + "."
 	}
 	return refusal(e)
+}
+
+// responseData is a risk acknowledgement's answer: the response, the plan and
+// when it is due. The date input has no zone: it is read as UTC, as its label
+// says; what cannot be read goes to the API as typed, which says what is wrong.
+func responseData(r *http.Request) map[string]any {
+	due := r.PostFormValue("plan_due")
+	if t, err := time.Parse("2006-01-02T15:04", due); err == nil {
+		due = t.UTC().Format(time.RFC3339)
+	}
+	return map[string]any{
+		"response": r.PostFormValue("response"),
+		"plan":     strings.TrimSpace(r.PostFormValue("plan")),
+		"due_at":   due,
+	}
 }

@@ -74,8 +74,10 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name st
 	if !ok {
 		panic("web: no page template " + name)
 	}
-	if v.Poll {
-		w.Header().Set("X-Tandem-Poll", fmt.Sprint(a.poll.Milliseconds()))
+	// A page drawn in answer to a form (a refusal) is at the form's address, which
+	// a refresh cannot fetch: it stays still until the person moves on.
+	if r.Method != http.MethodGet {
+		v.Poll = false
 	}
 	tmpl := "layout"
 	if isFragment(r) {

@@ -30,14 +30,20 @@
   var every = Number(main.dataset.poll);
   var last = '';
 
+  // changed reports whether a field differs from what the page was drawn with.
+  function changed(f) {
+    if (f.type === 'checkbox' || f.type === 'radio') return f.checked !== f.defaultChecked;
+    if (f.tagName === 'SELECT') {
+      var drawn = Array.prototype.findIndex.call(f.options, function (o) { return o.defaultSelected; });
+      return f.selectedIndex !== (drawn < 0 ? 0 : drawn);
+    }
+    return f.value !== f.defaultValue;
+  }
+
   function typing() {
     var el = document.activeElement;
     if (el && main.contains(el) && /^(TEXTAREA|INPUT|SELECT)$/.test(el.tagName)) return true;
-    var fields = main.querySelectorAll('textarea, input:not([type=hidden]), select');
-    for (var i = 0; i < fields.length; i++) {
-      if (fields[i].value !== fields[i].defaultValue) return true;
-    }
-    return false;
+    return Array.prototype.some.call(main.querySelectorAll('textarea, input:not([type=hidden]), select'), changed);
   }
 
   // focusKey names the focused element so the same one can be found after a redraw.
@@ -70,7 +76,10 @@
         var first = last === '';
         last = html;
         var k = focusKey();
+        // An action someone opened (a <details> with an id) stays open.
+        var open = Array.prototype.map.call(main.querySelectorAll('details[open][id]'), function (d) { return d.id; });
         main.innerHTML = html;
+        open.forEach(function (id) { var d = document.getElementById(id); if (d) d.open = true; });
         refocus(k);
         if (!first) live.textContent = 'Updated at ' + new Date().toLocaleTimeString();
       })
