@@ -36,6 +36,8 @@ type startForm struct {
 	roles []domain.Role
 	// related says the form offers the running processes a risk can belong to.
 	related bool
+	// may is who may start the process, the rule the API applies; nil is anyone.
+	may func(domain.Actor) error
 	// alias maps an API field path to the input that stands for it, where the
 	// two differ.
 	alias map[string]string
@@ -64,8 +66,10 @@ const maxPeople = 1000
 const maxRelated = 200
 
 func (a *App) formRoutes(m *http.ServeMux) {
-	m.HandleFunc("GET /new", a.page(func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/new/"+startForms[0].slug, http.StatusSeeOther)
+	// Start opens the first form the person may use: a creative raises risks.
+	m.HandleFunc("GET /new", a.authed(func(w http.ResponseWriter, r *http.Request, s *session) {
+		i := slices.IndexFunc(startForms, func(f *startForm) bool { return f.may == nil || f.may(domain.ActorOf(s.me)) == nil })
+		http.Redirect(w, r, "/new/"+startForms[max(i, 0)].slug, http.StatusSeeOther)
 	}))
 	for _, f := range startForms {
 		m.HandleFunc("GET /new/"+f.slug, a.authed(func(w http.ResponseWriter, r *http.Request, s *session) { a.startFormPage(w, r, s, f) }))
@@ -76,6 +80,14 @@ func (a *App) formRoutes(m *http.ServeMux) {
 // startFormPage draws a form with its defaults and a fresh Idempotency-Key: each
 // drawing of the form starts at most one process, however often it is sent.
 func (a *App) startFormPage(w http.ResponseWriter, r *http.Request, s *session, f *startForm) {
+	if f.may != nil {
+		if err := f.may(domain.ActorOf(s.me)); err != nil {
+			p := startPage{Slug: f.slug, Intro: f.intro, Tabs: startTabs(), Refused: true}
+			a.render(w, r, http.StatusForbidden, "new_process", view{Session: s, Title: f.title, Nav: "new",
+				Problem: "You cannot start this: " + domain.Message(err) + ".", Data: p})
+			return
+		}
+	}
 	d, err := a.directory(r, s, f)
 	if err != nil {
 		a.fail(w, r, s, err)
@@ -162,6 +174,9 @@ type startPage struct {
 	Sections []section
 	// Summary links each problem to its input, for the box at the top.
 	Summary []problemLink
+	// Refused says the viewer may not start this process: the page explains
+	// instead of offering a form the API would refuse.
+	Refused bool
 }
 
 type startTab struct{ Slug, Label string }
@@ -180,10 +195,7 @@ func (a *App) renderStart(w http.ResponseWriter, r *http.Request, s *session, f 
 		}
 		mapped[name] += v
 	}
-	p := startPage{Slug: f.slug, Intro: f.intro, Submit: f.submit, Key: key, Sections: f.draw(vals, d, a.now())}
-	for _, g := range startForms {
-		p.Tabs = append(p.Tabs, startTab{Slug: g.slug, Label: g.tab})
-	}
+	p := startPage{Slug: f.slug, Intro: f.intro, Submit: f.submit, Key: key, Sections: f.draw(vals, d, a.now()), Tabs: startTabs()}
 	used := map[string]bool{}
 	focused := false
 	for i := range p.Sections {
@@ -506,3 +518,12 @@ func validIdempotencyKey(k string) bool {
 
 // quoted is a name in a notice.
 func quoted(s string) string { return "“" + s + "”" }
+
+// startTabs is the sub-navigation between the forms.
+func startTabs() []startTab {
+	tabs := make([]startTab, len(startForms))
+	for i, g := range startForms {
+		tabs[i] = startTab{Slug: g.slug, Label: g.tab}
+	}
+	return tabs
+}

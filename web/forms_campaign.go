@@ -29,6 +29,7 @@ type campaignRequest struct {
 }
 
 var campaignForm = &startForm{
+	may:    domain.CheckStartCampaign,
 	slug:   "campaign",
 	tab:    "Campaign launch",
 	title:  "Start a campaign launch",

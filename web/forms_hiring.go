@@ -22,6 +22,7 @@ type hiringRequest struct {
 }
 
 var hiringForm = &startForm{
+	may:    domain.CheckRequestHire,
 	slug:   "hiring-request",
 	tab:    "Hiring request",
 	title:  "Request a hire",

@@ -338,10 +338,18 @@ func TestAStartThePersonMayNotMakeIsRefusedInWords(t *testing.T) {
 	f.on("POST /api/v1/campaigns", func(_ *http.Request, me domain.Person) (int, any) {
 		return http.StatusForbidden, apiErr("forbidden", "starting a campaign needs the project_manager, marketing_ops_manager or admin role")
 	})
-	// Anyone signed in sees the form; the API decides who may start.
-	if w := get(t, h, tokCleo, "/new/campaign"); w.Code != http.StatusOK {
-		t.Fatalf("GET: status %d", w.Code)
+	// The page says so instead of offering a form the API would refuse.
+	g := get(t, h, tokCleo, "/new/campaign")
+	if g.Code != http.StatusForbidden {
+		t.Fatalf("GET: status %d, want 403", g.Code)
 	}
+	mustContain(t, g, "You cannot start this: starting a campaign needs the project_manager, marketing_ops_manager or admin role")
+	mustNotContain(t, g, `<form method="post" action="/new/campaign"`)
+	// A risk anyone may raise.
+	if r := get(t, h, tokCleo, "/new/risk"); r.Code != http.StatusOK {
+		t.Errorf("GET /new/risk: status %d", r.Code)
+	}
+	// Should a form arrive anyway, the API's refusal is shown with what was typed.
 	w := post(t, h, tokCleo, "/new/campaign", url.Values{"name": {"Cleo's idea"}, "budget.amount": {"10"}, "kpis[0].name": {"likes"}, "kpis[0].target": {"100"}})
 	if w.Code != http.StatusForbidden {
 		t.Fatalf("status %d, want 403", w.Code)
@@ -427,5 +435,14 @@ func TestStartFormsNeedSignInAndTheFormToken(t *testing.T) {
 	}
 	if w := get(t, h, tokPat, "/new"); w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/new/campaign" {
 		t.Errorf("/new: status %d to %q", w.Code, w.Header().Get("Location"))
+	}
+}
+
+func TestStartOpensAFormThePersonMayUse(t *testing.T) {
+	h, _ := newTestApp(t)
+	for tok, want := range map[string]string{tokPat: "/new/campaign", tokCleo: "/new/risk"} {
+		if w := get(t, h, tok, "/new"); w.Code != http.StatusSeeOther || w.Header().Get("Location") != want {
+			t.Errorf("%s: %d to %q, want %s", tok, w.Code, w.Header().Get("Location"), want)
+		}
 	}
 }
