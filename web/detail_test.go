@@ -194,7 +194,7 @@ func TestDetailPagesRefuseWhomTheAPIRefuses(t *testing.T) {
 func TestDetailPagesUpdateThemselves(t *testing.T) {
 	h, f := newTestApp(t)
 	campaignAPI(f, springCampaign())
-	mustContain(t, get(t, h, tokPat, "/campaigns/cmp_spring"), `<main id="main" data-poll="5000">`)
+	mustContain(t, get(t, h, tokPat, "/campaigns/cmp_spring"), `<main id="main" data-poll="5000" data-version="`)
 	r := newGet("/campaigns/cmp_spring")
 	r.AddCookie(&http.Cookie{Name: sessionCookie, Value: tokPat})
 	r.Header.Set(fragmentHeader, "main")

@@ -179,3 +179,29 @@ func TestAnOrdinaryTaskSendsNoData(t *testing.T) {
 		t.Errorf("commands %+v", c)
 	}
 }
+
+func TestARefreshSaysWhetherAnythingMoved(t *testing.T) {
+	h, f := newTestApp(t)
+	inbox(f)
+	page := get(t, h, tokMaya, "/").Body.String()
+	i := strings.Index(page, `data-version="`)
+	if i < 0 {
+		t.Fatalf("my work carries no version:\n%s", page)
+	}
+	drawn := page[i+len(`data-version="`) : i+len(`data-version="`)+16]
+
+	refresh := func() string {
+		r := newGet("/")
+		r.AddCookie(&http.Cookie{Name: sessionCookie, Value: tokMaya})
+		r.Header.Set(fragmentHeader, "main")
+		return serve(h, r).Header().Get("X-Tandem-Version")
+	}
+	if got := refresh(); got != drawn {
+		t.Errorf("nothing moved, yet the refresh answers version %q, the page %q", got, drawn)
+	}
+	approval.Title = "Review the brief of Spring launch, second round"
+	defer func() { approval.Title = "Review the brief of Spring launch" }()
+	if got := refresh(); got == drawn {
+		t.Errorf("a task changed, yet the version stayed %q", got)
+	}
+}

@@ -25,6 +25,8 @@ type view struct {
 	// Fields maps a form field to what is wrong with it, shown next to the field.
 	Fields map[string]string
 	Poll   bool // the page refreshes itself while open
+	// Version names what the main part shows, for the refresh (set by render).
+	Version string
 	Data   any
 }
 
@@ -84,7 +86,17 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name st
 		tmpl = "main"
 	}
 	var b bytes.Buffer
-	if err := t.ExecuteTemplate(&b, tmpl, v); err != nil {
+	err := t.ExecuteTemplate(&b, tmpl, v)
+	if err == nil && v.Poll {
+		v.Version, err = version(t, v)
+		if isFragment(r) {
+			w.Header().Set("X-Tandem-Version", v.Version)
+		} else {
+			b.Reset()
+			err = t.ExecuteTemplate(&b, tmpl, v)
+		}
+	}
+	if err != nil {
 		a.log.Error("render page", "page", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -92,6 +104,17 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name st
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = b.WriteTo(w)
+}
+
+// version names what a polling page's main part shows, notices left out: the
+// page's script redraws only when a refresh answers another version.
+func version(t *template.Template, v view) (string, error) {
+	v.Notice, v.Problem = "", ""
+	h := sha256.New()
+	if err := t.ExecuteTemplate(h, "main", v); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8]), nil
 }
 
 // fail answers an error no page can recover from: the API's refusal in words, or

@@ -28,7 +28,6 @@
   // written form, and keep keyboard focus where it was.
   if (!main || !main.dataset.poll) return;
   var every = Number(main.dataset.poll);
-  var last = '';
 
   // changed reports whether a field differs from what the page was drawn with.
   function changed(f) {
@@ -46,42 +45,52 @@
     return Array.prototype.some.call(main.querySelectorAll('textarea, input:not([type=hidden]), select'), changed);
   }
 
-  // focusKey names the focused element so the same one can be found after a redraw.
+  // focusKey names the focused element so the same one can be found after a
+  // redraw: by its own id, or by the nearest element with one and what it links
+  // to or submits.
   function focusKey() {
     var el = document.activeElement;
-    if (!el || !main.contains(el)) return null;
-    var holder = el.closest('[id]');
+    if (!el || el === main || !main.contains(el)) return null;
+    if (el.id) return { id: el.id };
+    var holder = el.parentElement.closest('[id]');
     return { holder: holder && main.contains(holder) ? holder.id : null, tag: el.tagName,
       href: el.getAttribute('href'), value: el.getAttribute('value') };
   }
 
   function refocus(k) {
     if (!k) return;
-    var scope = (k.holder && document.getElementById(k.holder)) || main;
-    var found = Array.prototype.find.call(scope.querySelectorAll(k.tag), function (el) {
-      return el.getAttribute('href') === k.href && el.getAttribute('value') === k.value;
-    });
+    var found = k.id && document.getElementById(k.id);
+    if (!k.id) {
+      var scope = (k.holder && document.getElementById(k.holder)) || main;
+      found = Array.prototype.find.call(scope.querySelectorAll(k.tag), function (el) {
+        return el.getAttribute('href') === k.href && el.getAttribute('value') === k.value;
+      });
+    }
     (found || main).focus({ preventScroll: true });
   }
 
+  // The server names each drawing of a page's main part by a hash of what it
+  // shows (notices left out), so the page is redrawn only when something moved,
+  // and a notice stays until then.
   function refresh() {
     if (document.hidden || typing()) return;
     fetch(location.href, { headers: { 'X-Tandem-Fragment': 'main' }, credentials: 'same-origin' })
       .then(function (res) {
         if (res.status === 401) { location.reload(); return null; }
-        return res.ok ? res.text() : null;
+        if (!res.ok || res.headers.get('X-Tandem-Version') === main.dataset.version) return null;
+        var version = res.headers.get('X-Tandem-Version');
+        return res.text().then(function (html) { return { html: html, version: version }; });
       })
-      .then(function (html) {
-        if (html === null || html === last || typing()) return;
-        var first = last === '';
-        last = html;
+      .then(function (next) {
+        if (!next || typing()) return;
         var k = focusKey();
         // An action someone opened (a <details> with an id) stays open.
         var open = Array.prototype.map.call(main.querySelectorAll('details[open][id]'), function (d) { return d.id; });
-        main.innerHTML = html;
+        main.innerHTML = next.html;
+        main.dataset.version = next.version;
         open.forEach(function (id) { var d = document.getElementById(id); if (d) d.open = true; });
         refocus(k);
-        if (!first) live.textContent = 'Updated at ' + new Date().toLocaleTimeString();
+        live.textContent = 'Updated at ' + new Date().toLocaleTimeString();
       })
       .catch(function () { /* offline for a moment: try again next time */ });
   }
