@@ -28,6 +28,7 @@ import (
 	"github.com/tandemhq/tandem/domain"
 	"github.com/tandemhq/tandem/store"
 	"github.com/tandemhq/tandem/store/storetest"
+	"github.com/tandemhq/tandem/web"
 	"github.com/tandemhq/tandem/worker"
 	"github.com/tandemhq/tandem/workflows"
 )
@@ -96,12 +97,20 @@ func start(t *testing.T, pol domain.Policy) *stack {
 	t.Cleanup(c.Close)
 
 	h := api.New(api.Config{Temporal: api.NewTemporal(c), Records: st, Policy: pol, Logger: logger, Namespace: srv.Namespace()})
-	hs := httptest.NewServer(h.Handler())
-	t.Cleanup(hs.Close)
-	s := &stack{t: t, url: hs.URL, tokens: tokens, temporal: c, records: st}
+	s := &stack{t: t, url: serve(t, h, logger).URL, tokens: tokens, temporal: c, records: st}
 	s.startWorker()
 	t.Cleanup(func() { s.worker.Stop() })
 	return s
+}
+
+// serve serves the web app in front of API v1 over HTTP, as `tandem api` and
+// `tandem dev` do: the API under /api/ and the probes, the pages everywhere else.
+// The pages poll every second, so the browser test sees work move quickly.
+func serve(t *testing.T, h *api.Server, logger *slog.Logger) *httptest.Server {
+	t.Helper()
+	hs := httptest.NewServer(web.New(web.Config{API: h.Handler(), Logger: logger, PollInterval: time.Second}).Handler())
+	t.Cleanup(hs.Close)
+	return hs
 }
 
 func (s *stack) startWorker() {

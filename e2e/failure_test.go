@@ -8,7 +8,6 @@ import (
 	"maps"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"slices"
@@ -152,9 +151,7 @@ func (s *stack) connect(srv *devserver.Server) {
 	}
 	s.t.Cleanup(c.Close)
 	h := api.New(api.Config{Temporal: api.NewTemporal(c), Records: s.records, Policy: seconds(), Logger: logger, Namespace: srv.Namespace()})
-	hs := httptest.NewServer(h.Handler())
-	s.t.Cleanup(hs.Close)
-	s.temporal, s.url = c, hs.URL
+	s.temporal, s.url = c, serve(s.t, h, logger).URL
 	s.startWorker()
 }
 
