@@ -32,8 +32,13 @@ var indexes = []index{
 	{name: "idx_campaigns_mops", table: "campaigns", columns: []string{"marketing_ops_manager", "created_at", "id"}},
 
 	// The inbox: by assignee, team or role, each usually with a status, and a process's tasks.
+	// An assignee's or a team's tasks of every status have indexes of their own: with
+	// only the status ones, a person's first page meant sorting all their tasks, or
+	// walking idx_tasks_created past everyone else's (tandem bench, inbox part).
 	{name: "idx_tasks_created", table: "tasks", columns: []string{"created_at", "id"}},
+	{name: "idx_tasks_assignee", table: "tasks", columns: []string{"assignee", "created_at", "id"}},
 	{name: "idx_tasks_assignee_status", table: "tasks", columns: []string{"assignee", "status", "created_at", "id"}},
+	{name: "idx_tasks_team", table: "tasks", columns: []string{"team", "created_at", "id"}},
 	{name: "idx_tasks_team_status", table: "tasks", columns: []string{"team", "status", "created_at", "id"}},
 	{name: "idx_tasks_role_status", table: "tasks", columns: []string{"role", "status", "created_at", "id"}},
 	{name: "idx_tasks_status", table: "tasks", columns: []string{"status", "created_at", "id"}},

@@ -1,0 +1,157 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+// Every inbox filter has an index that makes a page one range scan in the list's
+// order, first page and later ones alike: its leading columns are the filters and
+// its trailing ones the keyset (created_at, id), so the database neither sorts
+// rows nor reads rows the page does not return, however many tasks there are.
+// The plans are of the store's own statements, captured as GORM runs them. SQLite
+// must pick that index itself. PostgreSQL picks among indexes by statistics (on
+// a big table the bench's inbox part shows its choices), so here it is shown that
+// index alone, with sorts and other scans priced out: a plan that still sorts or
+// filters would mean the index cannot serve the statement.
+func TestInboxQueriesAreIndexRangeScans(t *testing.T) {
+	next := cursor{At: at(0), ID: "tsk_1"}.encode()
+	var taskIndexes []string
+	for _, ix := range indexes {
+		if ix.table == "tasks" {
+			taskIndexes = append(taskIndexes, ix.name)
+		}
+	}
+	cases := []struct {
+		name   string
+		filter domain.TaskFilter
+		index  string
+	}{
+		{"assignee", domain.TaskFilter{Assignee: "maya"}, "idx_tasks_assignee"},
+		{"assignee and status", domain.TaskFilter{Assignee: "maya", Status: domain.TaskOpen}, "idx_tasks_assignee_status"},
+		{"team", domain.TaskFilter{Team: domain.TeamCreative}, "idx_tasks_team"},
+		{"team and status", domain.TaskFilter{Team: domain.TeamCreative, Status: domain.TaskOpen}, "idx_tasks_team_status"},
+		{"role and status", domain.TaskFilter{Role: domain.RoleLegal, Status: domain.TaskOpen}, "idx_tasks_role_status"},
+		{"status", domain.TaskFilter{Status: domain.TaskOpen}, "idx_tasks_status"},
+		{"process id", domain.TaskFilter{ProcessID: "cmp_1"}, "idx_tasks_process_id"},
+		{"none", domain.TaskFilter{}, "idx_tasks_created"},
+	}
+	eachBackend(t, func(t *testing.T, st *Store) {
+		mustApply(t, st, domain.Batch{Tasks: inboxTasks()})
+		var stmt struct {
+			sql  string
+			vars []any
+		}
+		if err := st.db.Callback().Query().After("gorm:query").Register("test:capture", func(db *gorm.DB) {
+			stmt.sql, stmt.vars = db.Statement.SQL.String(), db.Statement.Vars
+		}); err != nil {
+			t.Fatal(err)
+		}
+		sqlDB, err := st.db.DB()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cases {
+			for _, page := range []string{"first", "next"} {
+				f := c.filter
+				if page == "next" {
+					f.Cursor = next
+				}
+				if _, err := st.Tasks(t.Context(), f); err != nil {
+					t.Fatalf("%s, %s page: %v", c.name, page, err)
+				}
+				var problem string
+				if st.postgres {
+					problem = postgresRangeScan(t.Context(), t, sqlDB, stmt.sql, stmt.vars, c.index, taskIndexes)
+				} else {
+					problem = sqliteRangeScan(t.Context(), t, sqlDB, stmt.sql, stmt.vars, c.index)
+				}
+				if problem != "" {
+					t.Errorf("%s, %s page: %s\n%s", c.name, page, problem, stmt.sql)
+				}
+			}
+		}
+	})
+}
+
+// postgresRangeScan explains query with the tasks' other indexes dropped (in a
+// transaction rolled back afterwards) and says what keeps it from being a range
+// scan of index alone, or "" when it is one.
+func postgresRangeScan(ctx context.Context, t *testing.T, db *sql.DB, query string, vars []any, index string, all []string) string {
+	t.Helper()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	for _, other := range all {
+		if other == index {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "DROP INDEX "+other); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, set := range []string{"enable_sort", "enable_incremental_sort", "enable_seqscan", "enable_bitmapscan"} {
+		if _, err := tx.ExecContext(ctx, "SET LOCAL "+set+" = off"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var raw string
+	if err := tx.QueryRowContext(ctx, "EXPLAIN (FORMAT JSON) "+query, vars...).Scan(&raw); err != nil {
+		t.Fatalf("explain %s: %v", query, err)
+	}
+	type node struct {
+		NodeType  string `json:"Node Type"`
+		IndexName string `json:"Index Name"`
+		Filter    string `json:"Filter"`
+		Plans     []node `json:"Plans"`
+	}
+	var plans []struct{ Plan node }
+	if err := json.Unmarshal([]byte(raw), &plans); err != nil || len(plans) != 1 {
+		t.Fatalf("read the plan %s: %v", raw, err)
+	}
+	// Expected: Limit over one Index Scan of index, all conditions in its Index
+	// Cond, none left to filter rows with.
+	n := plans[0].Plan
+	if n.NodeType == "Limit" && len(n.Plans) == 1 {
+		n = n.Plans[0]
+	}
+	if n.NodeType != "Index Scan" || n.IndexName != index || n.Filter != "" || len(n.Plans) != 0 {
+		return "want Limit ← Index Scan on " + index + " without a filter, got " + raw
+	}
+	return ""
+}
+
+// sqliteRangeScan is postgresRangeScan on SQLite, from EXPLAIN QUERY PLAN.
+func sqliteRangeScan(ctx context.Context, t *testing.T, db *sql.DB, query string, vars []any, index string) string {
+	t.Helper()
+	rows, err := db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, vars...)
+	if err != nil {
+		t.Fatalf("explain %s: %v", query, err)
+	}
+	defer rows.Close()
+	var steps []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		steps = append(steps, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(steps) != 1 || !strings.HasPrefix(steps[0], "SEARCH tasks USING INDEX "+index+" (") && !(index == "idx_tasks_created" && steps[0] == "SCAN tasks USING INDEX "+index) {
+		return "want one search of " + index + ", got " + strings.Join(steps, "; ")
+	}
+	return ""
+}
