@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -35,104 +36,227 @@ const (
 // Operations lists every operation a run measures at each level, floor first.
 var Operations = []string{OpFloor, OpCreateCampaign, OpCompleteTask}
 
+// Part is one part of a run; a run does every part unless Options.Parts says otherwise.
+type Part string
+
+// The parts of a run.
+const (
+	// PartDev is `tandem dev` as a separate process: time to ready and memory.
+	PartDev Part = "dev"
+	// PartLevels is the floor and the API at each concurrency level.
+	PartLevels Part = "levels"
+	// PartSustained is task decisions at a fixed rate, open loop.
+	PartSustained Part = "sustained"
+	// PartInbox is the inbox query on PostgreSQL at several table sizes.
+	PartInbox Part = "inbox"
+)
+
+// Parts lists every part, in the order a run does them.
+var Parts = []Part{PartDev, PartLevels, PartSustained, PartInbox}
+
 // Options configures Run.
 type Options struct {
+	// Parts are the parts to run; empty means all of them.
+	Parts []Part
 	// Concurrency lists the levels: how many operations are in flight at once.
 	Concurrency []int
 	// Ops is how many operations of each kind are done at each level.
 	Ops int
-	// DB is the records database; empty means SQLite in a temporary directory.
+	// DB is the records database of the levels and the sustained run; empty
+	// means SQLite in a temporary directory.
 	DB string
-	// Progress receives an in-place counter line per batch (a terminal's stderr).
+	// Rates are the sustained runs' arrival rates, one run each; none means one
+	// run at TargetShare of the floor's best throughput at the levels.
+	Rates []Rate
+	// Duration is how long each sustained run's arrivals last.
+	Duration time.Duration
+	// Inbox configures the inbox part, which is skipped without a DSN.
+	Inbox InboxOptions
+	// Dev configures the `tandem dev` part, which is skipped without a binary.
+	Dev DevOptions
+	// Progress receives progress lines (a terminal's stderr).
 	Progress io.Writer
 	// Logger receives the stack's own logs.
 	Logger *slog.Logger
 }
 
+func (o Options) has(p Part) bool { return len(o.Parts) == 0 || slices.Contains(o.Parts, p) }
+
 // Report is what a run measured.
 type Report struct {
-	Date       time.Time `json:"date"`
-	GoVersion  string    `json:"go_version"`
-	CPUs       int       `json:"cpus"`
-	Database   string    `json:"database"`
-	StackReady float64   `json:"stack_ready_ms"`
+	Date      time.Time `json:"date"`
+	GoVersion string    `json:"go_version"`
+	CPUs      int       `json:"cpus"`
+	// Database and StackReady describe the in-process stack of the levels and
+	// the sustained run.
+	Database   string  `json:"database,omitempty"`
+	StackReady float64 `json:"stack_ready_ms,omitempty"`
 	// RSSReady and RSSPeak are this bench process's own resident memory (VmRSS
-	// once the stack is ready, VmHWM at the end), not a separate `tandem dev`;
-	// zero where /proc/self/status is missing.
-	RSSReady int64    `json:"rss_ready_bytes"`
-	RSSPeak  int64    `json:"rss_peak_bytes"`
-	Results  []Result `json:"results"`
+	// once the stack is ready, VmHWM at the end), not a separate `tandem dev`
+	// (that is Dev); zero where /proc/self/status is missing.
+	RSSReady  int64       `json:"rss_ready_bytes,omitempty"`
+	RSSPeak   int64       `json:"rss_peak_bytes,omitempty"`
+	Results   []Result    `json:"results"`
+	Sustained []Sustained `json:"sustained,omitempty"`
+	Inbox     *Inbox      `json:"inbox,omitempty"`
+	Dev       *Dev        `json:"dev,omitempty"`
+	// Skipped says which parts were not run, and why.
+	Skipped []string `json:"skipped,omitempty"`
+	// LoadBefore and LoadAfter are the machine's load averages (1, 5 and 15
+	// minutes) when the run started and ended: other processes' share of the
+	// cores, which every number above competes with.
+	LoadBefore string `json:"load_before,omitempty"`
+	LoadAfter  string `json:"load_after,omitempty"`
 }
 
-// Run starts the stack in this process, measures every operation at every level
-// and stops the stack.
+// Run does the parts opts asks for: `tandem dev` as a separate process first,
+// while nothing else of the run loads the machine; then the levels and the
+// sustained run on one stack started in this process; then the inbox on
+// PostgreSQL.
 func Run(ctx context.Context, opts Options) (*Report, error) {
-	if opts.Ops < 1 || len(opts.Concurrency) == 0 {
-		return nil, fmt.Errorf("bench: need at least one operation and one concurrency level")
-	}
-	for _, n := range opts.Concurrency {
-		if n < 1 {
-			return nil, fmt.Errorf("bench: concurrency %d is not positive", n)
-		}
-	}
 	if opts.Progress == nil {
 		opts.Progress = io.Discard
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	rep := &Report{Date: time.Now().UTC(), GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), LoadBefore: loadAverage()}
+	defer func() { rep.LoadAfter = loadAverage() }()
+	if opts.has(PartDev) {
+		if opts.Dev.Binary == "" {
+			rep.Skipped = append(rep.Skipped, "dev: no tandem binary given")
+		} else {
+			dev, err := measureDev(ctx, opts.Dev, opts.Progress)
+			if err != nil {
+				return nil, err
+			}
+			rep.Dev = dev
+		}
+	}
+	if opts.has(PartLevels) || opts.has(PartSustained) {
+		if err := runStack(ctx, opts, rep); err != nil {
+			return nil, err
+		}
+	}
+	if opts.has(PartInbox) {
+		if opts.Inbox.DSN == "" {
+			rep.Skipped = append(rep.Skipped, "inbox: no PostgreSQL DSN given (--inbox-db)")
+		} else {
+			inbox, err := measureInbox(ctx, opts.Inbox, opts.Progress, opts.Logger)
+			if err != nil {
+				return nil, err
+			}
+			rep.Inbox = inbox
+		}
+	}
+	return rep, nil
+}
+
+// runStack starts the stack in this process, measures every operation at every
+// level and then the sustained run, and stops the stack.
+func runStack(ctx context.Context, opts Options, rep *Report) error {
+	levels, sustained := opts.has(PartLevels), opts.has(PartSustained)
+	if levels {
+		if opts.Ops < 1 || len(opts.Concurrency) == 0 {
+			return fmt.Errorf("bench: need at least one operation and one concurrency level")
+		}
+		for _, n := range opts.Concurrency {
+			if n < 1 {
+				return fmt.Errorf("bench: concurrency %d is not positive", n)
+			}
+		}
+	}
+	if sustained {
+		if opts.Duration <= 0 {
+			return fmt.Errorf("bench: the sustained run needs a positive duration")
+		}
+		if len(opts.Rates) == 0 {
+			opts.Rates = []Rate{{FloorShare: TargetShare}}
+		}
+		for _, r := range opts.Rates {
+			if (r.PerSecond > 0) == (r.FloorShare > 0) || (r.FloorShare > 0 && !levels) {
+				return fmt.Errorf("bench: a sustained rate needs a positive rate per second, or a share of the floor and the levels to measure it")
+			}
+		}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	rep := &Report{Date: time.Now().UTC(), GoVersion: runtime.Version(), CPUs: runtime.NumCPU()}
 	started := time.Now()
 	s, err := startStack(ctx, opts)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer s.stop()
 	rep.StackReady = ms(time.Since(started))
 	rep.Database = s.database
-	rep.RSSReady, _ = memory("VmRSS")
+	rep.RSSReady, _ = memory("self", "VmRSS")
 
-	for _, n := range opts.Concurrency {
-		floor, err := measure(ctx, opts, OpFloor, n, func(ctx context.Context, _ int) error {
-			return floorRoundTrip(ctx, s.temporal, fmt.Sprintf("bench-floor-%d", s.seq.Add(1)))
-		})
-		if err != nil {
-			return nil, err
-		}
-		campaigns := make([]string, opts.Ops)
-		create, err := measure(ctx, opts, OpCreateCampaign, n, func(ctx context.Context, i int) (err error) {
-			campaigns[i], err = s.http.createCampaign(ctx)
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		// Not measured: the wait until each brief review task is in the records,
-		// which is what an inbox would show and what completing it needs.
-		tasks := make([]string, opts.Ops)
-		for i, id := range campaigns {
-			if tasks[i], err = s.http.briefReview(ctx, id); err != nil {
-				return nil, err
+	if levels {
+		for _, n := range opts.Concurrency {
+			results, err := s.level(ctx, opts, n)
+			if err != nil {
+				return err
 			}
-		}
-		complete, err := measure(ctx, opts, OpCompleteTask, n, func(ctx context.Context, i int) error {
-			return s.http.completeTask(ctx, tasks[i])
-		})
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range []Result{floor, create, complete} {
-			if floor.P50 > 0 {
-				r.RatioToFloor = r.P50 / floor.P50
-			}
-			rep.Results = append(rep.Results, r)
+			rep.Results = append(rep.Results, results...)
 		}
 	}
-	rep.RSSPeak, _ = memory("VmHWM")
-	return rep, nil
+	if sustained {
+		floor := 0.0
+		for _, r := range rep.Results {
+			if r.Operation == OpFloor {
+				floor = max(floor, r.Throughput)
+			}
+		}
+		for _, rate := range opts.Rates {
+			run, err := s.sustained(ctx, opts, rate, floor)
+			if err != nil {
+				return err
+			}
+			rep.Sustained = append(rep.Sustained, *run)
+		}
+	}
+	rep.RSSPeak, _ = memory("self", "VmHWM")
+	return nil
+}
+
+// level measures the floor, campaign starts and task completions with n in flight.
+func (s *stack) level(ctx context.Context, opts Options, n int) ([]Result, error) {
+	floor, err := measure(ctx, opts, OpFloor, n, opts.Ops, func(ctx context.Context, _ int) error {
+		return floorRoundTrip(ctx, s.temporal, fmt.Sprintf("bench-floor-%d", s.seq.Add(1)))
+	})
+	if err != nil {
+		return nil, err
+	}
+	campaigns := make([]string, opts.Ops)
+	create, err := measure(ctx, opts, OpCreateCampaign, n, opts.Ops, func(ctx context.Context, i int) (err error) {
+		campaigns[i], err = s.http.createCampaign(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Not measured: the wait until each brief review task is in the records,
+	// which is what an inbox would show and what completing it needs.
+	tasks := make([]string, opts.Ops)
+	for i, id := range campaigns {
+		if tasks[i], err = s.http.briefReview(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	complete, err := measure(ctx, opts, OpCompleteTask, n, opts.Ops, func(ctx context.Context, i int) error {
+		return s.http.completeTask(ctx, tasks[i])
+	})
+	if err != nil {
+		return nil, err
+	}
+	results := []Result{floor, create, complete}
+	for i := range results {
+		if floor.P50 > 0 {
+			results[i].RatioToFloor = results[i].P50 / floor.P50
+		}
+	}
+	return results, nil
 }
 
 // stack is Tandem running in this process, as `tandem dev` runs it: an embedded

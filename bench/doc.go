@@ -1,12 +1,21 @@
-// Package bench is `tandem bench`: a load generator that measures, in one run on
-// one embedded Temporal server, the floor (the raw SDK starting a one-step
-// workflow and completing it through an Update) and Tandem over HTTP (starting a
-// campaign, completing a task), at several concurrency levels, with p50, p95 and
-// p99 per operation and the ratio of each to the floor.
+// Package bench is `tandem bench`, a load generator. One run does up to four parts:
 //
-// It starts the whole stack in its own process, as `tandem dev` does. The floor's
-// workflow lives here, on a task queue of its own: it is never registered by
-// Tandem's production worker.
+//   - dev: `tandem dev` started as a separate process on a fresh data directory:
+//     the time until /readyz answers 200 and its resident memory from /proc.
+//   - levels: on one embedded Temporal server started in this process, the floor
+//     (the raw SDK starting a one-step workflow and completing it through an
+//     Update) and Tandem over HTTP (starting a campaign, completing a task) at
+//     several concurrency levels, closed loop, with p50, p95 and p99 per operation
+//     and the ratio of each to the floor.
+//   - sustained: on the same stack, task decisions at a fixed arrival rate, open
+//     loop, latency counted from each operation's scheduled start (no coordinated
+//     omission), against TargetShare of the floor's throughput and TargetP99.
+//   - inbox: the inbox query through the real API handler on PostgreSQL, in a
+//     schema of its own that is dropped afterwards, at several table sizes seeded
+//     in bulk, with the EXPLAIN (ANALYZE) plan of the statement the store sent.
+//
+// The floor's workflow lives here, on a task queue of its own: it is never
+// registered by Tandem's production worker.
 //
 // Only cmd/tandem and tests import bench; it may import devserver, worker, api,
 // store, activities, workflows and domain.

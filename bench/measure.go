@@ -3,18 +3,20 @@ package bench
 import (
 	"context"
 	"fmt"
+	"io"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// measure does opts.Ops calls of op with n in flight at once, showing a counter on
-// opts.Progress, and summarizes their latencies. The first error stops the batch
-// and is returned: a latency table over failed calls would mislead.
-func measure(ctx context.Context, opts Options, name string, n int, op func(ctx context.Context, i int) error) (Result, error) {
+// measure does ops calls of op with n in flight at once (closed loop: a call starts
+// when one ends), showing a counter on opts.Progress, and summarizes their
+// latencies. The first error stops the batch and is returned: a latency table over
+// failed calls would mislead.
+func measure(ctx context.Context, opts Options, name string, n, ops int, op func(ctx context.Context, i int) error) (Result, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	latencies := make([]time.Duration, opts.Ops)
+	latencies := make([]time.Duration, ops)
 	next := make(chan int)
 	var done atomic.Int64
 	var wg sync.WaitGroup
@@ -32,9 +34,9 @@ func measure(ctx context.Context, opts Options, name string, n int, op func(ctx 
 			}
 		})
 	}
-	stopProgress := progress(opts, fmt.Sprintf("%s, concurrency %d", name, n), &done)
+	stopProgress := progress(opts.Progress, fmt.Sprintf("%s, concurrency %d", name, n), &done, ops)
 feed:
-	for i := range opts.Ops {
+	for i := range ops {
 		select {
 		case next <- i:
 		case <-ctx.Done():
@@ -51,15 +53,15 @@ feed:
 	return summarize(name, n, latencies, wall), nil
 }
 
-// progress redraws "label done/total" in place, when it changed, every tenth of a
-// second until the returned func is called, which draws it a last time and ends
-// the line.
-func progress(opts Options, label string, done *atomic.Int64) func() {
+// progress redraws "label done/total" in place on w, when it changed, every tenth
+// of a second until the returned func is called, which draws it a last time and
+// ends the line.
+func progress(w io.Writer, label string, done *atomic.Int64, total int) func() {
 	shown := int64(-1)
 	draw := func() {
 		if n := done.Load(); n != shown {
 			shown = n
-			fmt.Fprintf(opts.Progress, "\r  %-45s %d/%d", label, n, opts.Ops)
+			fmt.Fprintf(w, "\r  %-50s %d/%d", label, n, total)
 		}
 	}
 	stop := make(chan struct{})
@@ -81,6 +83,6 @@ func progress(opts Options, label string, done *atomic.Int64) func() {
 		close(stop)
 		<-stopped
 		draw()
-		fmt.Fprintln(opts.Progress)
+		fmt.Fprintln(w)
 	}
 }

@@ -8,10 +8,12 @@ import (
 	"strings"
 )
 
-// memory reads one field of /proc/self/status ("VmRSS", "VmHWM") in bytes: the
-// resident memory of this process. It fails where there is no /proc (not Linux).
-func memory(field string) (int64, error) {
-	f, err := os.Open("/proc/self/status")
+// memory reads one field of /proc/<pid>/status ("VmRSS", "VmHWM") in bytes: the
+// resident memory of process pid ("self" for this one). It fails where there is
+// no /proc (not Linux).
+func memory(pid, field string) (int64, error) {
+	path := "/proc/" + pid + "/status"
+	f, err := os.Open(path)
 	if err != nil {
 		return 0, err
 	}
@@ -25,12 +27,22 @@ func memory(field string) (int64, error) {
 		// "   123456 kB"
 		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("%s in /proc/self/status: %w", field, err)
+			return 0, fmt.Errorf("%s in %s: %w", field, path, err)
 		}
 		return kb * 1024, nil
 	}
 	if err := sc.Err(); err != nil {
 		return 0, err
 	}
-	return 0, fmt.Errorf("no %s in /proc/self/status", field)
+	return 0, fmt.Errorf("no %s in %s", field, path)
+}
+
+// loadAverage is the first three fields of /proc/loadavg, or "" where there is none.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	fields := strings.Fields(string(b))
+	return strings.Join(fields[:min(3, len(fields))], " ")
 }

@@ -6,20 +6,30 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strconv"
 	"runtime/pprof"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tandemhq/tandem/bench"
 )
 
 func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 	f := newFlags("bench")
+	parts := f.str("parts", "TANDEM_BENCH_PARTS", "dev,levels,sustained,inbox", "comma-separated parts to run: dev, levels, sustained, inbox")
 	levels := f.str("concurrency", "TANDEM_BENCH_CONCURRENCY", "1,16,64", "comma-separated concurrency levels")
 	ops := f.num("ops", "TANDEM_BENCH_OPS", 200, "operations of each kind at each level")
 	out := f.str("out", "TANDEM_BENCH_OUT", "bench.json", "JSON file the results are written to")
-	db := f.str("db", "TANDEM_BENCH_DB", "", "records database (default: SQLite in a temporary directory)")
-	smoke := f.Bool("smoke", false, "check that the bench works, in seconds: concurrency 1 and 2, 5 operations (CI)")
+	db := f.str("db", "TANDEM_BENCH_DB", "", "records database of the levels and the sustained run (default: SQLite in a temporary directory)")
+	rates := f.str("rate", "TANDEM_BENCH_RATE", fmt.Sprintf("%.0f%%", 100*bench.TargetShare), "comma-separated arrival rates of the sustained runs, one run each: task decisions per second (120) or a share of the floor's best throughput at the levels (80%)")
+	duration := f.Duration("duration", 30*time.Second, "how long each sustained run's arrivals last")
+	inboxDB := f.str("inbox-db", "TANDEM_BENCH_INBOX_DB", "", "PostgreSQL URL for the inbox part, which makes and drops a schema of its own there (no URL: the part is skipped)")
+	inboxSizes := f.str("inbox-sizes", "TANDEM_BENCH_INBOX_SIZES", "10000,100000,1000000", "comma-separated numbers of tasks the inbox is measured at")
+	inboxRequests := f.num("inbox-requests", "TANDEM_BENCH_INBOX_REQUESTS", 300, "timed requests of each inbox query at each size")
+	binary := f.str("tandem-binary", "TANDEM_BENCH_BINARY", "", "tandem executable whose `tandem dev` is measured (default: this one)")
+	settle := f.Duration("dev-settle", 5*time.Second, "how long after ready `tandem dev`'s memory is read again")
+	smoke := f.Bool("smoke", false, "check that the bench works, in seconds: tiny sizes everywhere (CI)")
 	cpuProfile := f.String("cpuprofile", "", "write a CPU profile of the whole run (stack, floor and API) to this file, for go tool pprof")
 	if err := f.Parse(args); err != nil {
 		return err
@@ -32,21 +42,45 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 		defer stop()
 	}
 	opts := bench.Options{
-		Ops: *ops, DB: *db, Progress: os.Stderr,
+		Ops: *ops, DB: *db, Duration: *duration, Progress: os.Stderr,
+		Inbox: bench.InboxOptions{DSN: *inboxDB, Requests: *inboxRequests, Warmup: 30},
+		Dev:   bench.DevOptions{Binary: *binary, Settle: *settle},
 		// Errors only: the API logs every request, and Temporal warns about each
-		// connection it drops at shutdown.
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
+		// connection it drops at shutdown. Not the API's request lines either:
+		// an overloaded sustained run answers thousands of 503s, which the bench
+		// counts and reports, and which would bury the progress lines.
+		Logger: slog.New(withoutRequestLines{slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})}),
+	}
+	for _, s := range splitList(*parts) {
+		if !slices.Contains(bench.Parts, bench.Part(s)) {
+			return fmt.Errorf("--parts: %q is not one of %v", s, bench.Parts)
+		}
+		opts.Parts = append(opts.Parts, bench.Part(s))
+	}
+	for _, s := range splitList(*rates) {
+		r, err := bench.ParseRate(s)
+		if err != nil {
+			return fmt.Errorf("--rate: %w", err)
+		}
+		opts.Rates = append(opts.Rates, r)
+	}
+	var err error
+	if opts.Concurrency, err = numbers("--concurrency", *levels); err != nil {
+		return err
+	}
+	if opts.Inbox.Sizes, err = numbers("--inbox-sizes", *inboxSizes); err != nil {
+		return err
+	}
+	if opts.Dev.Binary == "" {
+		if opts.Dev.Binary, err = os.Executable(); err != nil {
+			return fmt.Errorf("--tandem-binary: %w", err)
+		}
 	}
 	if *smoke {
 		opts.Concurrency, opts.Ops = []int{1, 2}, 5
-	} else {
-		for _, s := range strings.Split(*levels, ",") {
-			n, err := strconv.Atoi(strings.TrimSpace(s))
-			if err != nil {
-				return fmt.Errorf("--concurrency: %q is not a number", s)
-			}
-			opts.Concurrency = append(opts.Concurrency, n)
-		}
+		opts.Rates, opts.Duration = []bench.Rate{{PerSecond: 5}}, time.Second
+		opts.Inbox.Sizes, opts.Inbox.People, opts.Inbox.Requests, opts.Inbox.Warmup = []int{200, 1000}, 50, 5, 1
+		opts.Dev.Settle = 100 * time.Millisecond
 	}
 	rep, err := bench.Run(ctx, opts)
 	if err != nil {
@@ -60,6 +94,47 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	_, err = fmt.Fprintf(stdout, "results written to %s\n", *out)
 	return err
+}
+
+// withoutRequestLines drops the API's per-request log lines.
+type withoutRequestLines struct{ slog.Handler }
+
+func (h withoutRequestLines) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == "http request" {
+		return nil
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h withoutRequestLines) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return withoutRequestLines{h.Handler.WithAttrs(attrs)}
+}
+
+func (h withoutRequestLines) WithGroup(name string) slog.Handler {
+	return withoutRequestLines{h.Handler.WithGroup(name)}
+}
+
+func splitList(s string) []string {
+	var items []string
+	for item := range strings.SplitSeq(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			items = append(items, item)
+		}
+	}
+	return items
+}
+
+// numbers parses a comma-separated list of integers given to flag.
+func numbers(flag, s string) ([]int, error) {
+	var ns []int
+	for _, item := range splitList(s) {
+		n, err := strconv.Atoi(item)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %q is not a number", flag, item)
+		}
+		ns = append(ns, n)
+	}
+	return ns, nil
 }
 
 // startCPUProfile profiles the process until the returned func is called.

@@ -9,28 +9,40 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/tandemhq/tandem/bench"
+	"github.com/tandemhq/tandem/store/storetest"
 )
 
-// The smoke mode CI runs: the whole bench, end to end, with tiny numbers. It
-// checks that every operation was measured at every level, never how fast.
-func TestBenchSmokeMeasuresEveryOperationAtEveryLevel(t *testing.T) {
+// asTandem, set in a child's environment, makes this test binary act as the
+// tandem command: the bench's `tandem dev` part then starts it instead of a
+// binary built for the test.
+const asTandem = "TANDEM_TEST_RUN_AS_TANDEM"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(asTandem) == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// The smoke mode CI runs: the whole bench but the inbox, end to end, with tiny
+// numbers. It checks that every part measured something, never how fast.
+func TestBenchSmokeMeasuresEveryPart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Temporal")
 	}
+	t.Setenv(asTandem, "1") // inherited by the `tandem dev` the bench starts
 	path := filepath.Join(t.TempDir(), "bench.json")
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"bench", "--smoke", "--out", path}, &out); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(path)
+	err := run(context.Background(), []string{"bench", "--smoke", "--parts", "dev,levels,sustained",
+		"--tandem-binary", os.Args[0], "--out", path}, &out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep bench.Report
-	if err := json.Unmarshal(b, &rep); err != nil {
-		t.Fatalf("%v in %s", err, b)
-	}
+	rep := readReport(t, path)
 	measured := map[string]map[int]int{}
 	for _, r := range rep.Results {
 		if measured[r.Operation] == nil {
@@ -48,9 +60,90 @@ func TestBenchSmokeMeasuresEveryOperationAtEveryLevel(t *testing.T) {
 	if len(rep.Results) != len(bench.Operations)*2 {
 		t.Errorf("%d results, want %d", len(rep.Results), len(bench.Operations)*2)
 	}
-	for _, want := range []string{bench.OpCompleteTask, "not a separate tandem dev", path} {
+
+	// Smoke: 5 decisions a second for a second.
+	if len(rep.Sustained) != 1 {
+		t.Errorf("%d sustained runs in the report, want 1", len(rep.Sustained))
+	} else {
+		s := rep.Sustained[0]
+		if s.Ops != 5 || s.Errors != 0 || s.OfferedRate != 5 || s.P99 <= 0 || s.AchievedRate <= 0 {
+			t.Errorf("sustained run = %+v, want 5 operations at 5/s without errors, with latencies", s)
+		}
+		if s.TargetRate <= 0 {
+			t.Errorf("sustained run has no target rate although the floor was measured: %+v", s)
+		}
+	}
+
+	if d := rep.Dev; d == nil {
+		t.Error("no tandem dev measurement in the report")
+	} else if d.Ready <= 0 || d.RSSReady <= 0 || d.RSSSettled <= 0 || d.RSSPeak < d.RSSReady || d.Shutdown <= 0 {
+		t.Errorf("tandem dev = %+v, want a time to ready, memory and a shutdown", *d)
+	}
+	if rep.Inbox != nil {
+		t.Error("the inbox was measured although --parts left it out")
+	}
+	for _, want := range []string{bench.OpCompleteTask, "not a separate tandem dev", "open loop", "tandem dev, a separate process", path} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the printed table lacks %q:\n%s", want, out.String())
 		}
 	}
+}
+
+// The inbox part in smoke mode, on the test PostgreSQL server (required in CI,
+// like every PostgreSQL test): every query at every size with its plan, and the
+// bench's schema gone afterwards.
+func TestBenchSmokeInboxOnPostgres(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	path := filepath.Join(t.TempDir(), "bench.json")
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"bench", "--smoke", "--parts", "inbox", "--inbox-db", dsn, "--out", path}, &out); err != nil {
+		t.Fatal(err)
+	}
+	rep := readReport(t, path)
+	if rep.Inbox == nil {
+		t.Fatalf("no inbox in the report:\n%s", out.String())
+	}
+	in := rep.Inbox
+	if len(in.Seeding) != 2 || in.Seeding[1].Tasks != 1000 {
+		t.Errorf("seeding = %+v, want two steps up to 1000 tasks", in.Seeding)
+	}
+	perSize := map[int]int{}
+	for _, q := range in.Results {
+		perSize[q.Tasks]++
+		if q.P99 <= 0 || q.Matching < q.Returned {
+			t.Errorf("%s as %s at %d: %+v", q.Query, q.Caller, q.Tasks, q)
+		}
+		if !strings.Contains(q.SQL, `FROM "tasks"`) || !strings.Contains(q.Plan, "Execution Time") || q.Shape == "" {
+			t.Errorf("%s at %d: SQL %q, plan %q", q.Query, q.Tasks, q.SQL, q.Plan)
+		}
+	}
+	if perSize[200] != 6 || perSize[1000] != 6 {
+		t.Errorf("queries per size = %v, want 6 at 200 and at 1000", perSize)
+	}
+	if !strings.Contains(out.String(), "EXPLAIN (ANALYZE, BUFFERS)") {
+		t.Errorf("the printed report lacks the plans:\n%s", out.String())
+	}
+
+	conn, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var left bool
+	if err := conn.QueryRow(t.Context(), "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", in.Schema).Scan(&left); err != nil || left {
+		t.Errorf("schema %s left behind (%v)", in.Schema, err)
+	}
+}
+
+func readReport(t *testing.T, path string) bench.Report {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep bench.Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatalf("%v in %s", err, b)
+	}
+	return rep
 }

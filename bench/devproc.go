@@ -1,0 +1,193 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// The `tandem dev` targets, from the issue.
+const (
+	TargetDevReady = 3 * time.Second
+	TargetDevRSS   = 300 << 20
+)
+
+// DevOptions configures the `tandem dev` part.
+type DevOptions struct {
+	// Binary is the tandem executable to start; the part is skipped when empty.
+	Binary string
+	// Settle is how long after ready the memory is read a second time.
+	Settle time.Duration
+	// Timeout bounds the wait for ready.
+	Timeout time.Duration
+}
+
+// Dev is `tandem dev` measured as a separate process, on a fresh data directory
+// and free ports, with the Temporal Web UI on, as a developer starts it.
+type Dev struct {
+	Binary string `json:"binary"`
+	// Ready is from starting the process to the first 200 from /readyz.
+	Ready float64 `json:"ready_ms"`
+	// RSSReady is VmRSS once ready; RSSSettled VmRSS and RSSPeak VmHWM Settle later.
+	RSSReady   int64   `json:"rss_ready_bytes"`
+	RSSSettled int64   `json:"rss_settled_bytes"`
+	RSSPeak    int64   `json:"rss_peak_bytes"`
+	Settle     float64 `json:"settle_s"`
+	// Shutdown is from SIGINT to the process's exit.
+	Shutdown float64 `json:"shutdown_ms"`
+	// Met says whether ready came within TargetDevReady and the memory stayed
+	// under TargetDevRSS.
+	Met bool `json:"met"`
+}
+
+// measureDev starts `tandem dev`, waits for /readyz, reads its memory from /proc
+// and stops it with SIGINT, as Ctrl-C would.
+func measureDev(ctx context.Context, opts DevOptions, progress io.Writer) (res *Dev, err error) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = 2 * time.Minute
+	}
+	dir, err := os.MkdirTemp("", "tandem-bench-dev-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(progress, "  tandem dev: starting %s\n", opts.Binary)
+	// Port 0: the embedded Temporal and its UI pick free ports themselves.
+	cmd := exec.Command(opts.Binary, "dev", "--data-dir", dir, "--http", addr, "--temporal-port", "0", "--ui-port", "0")
+	var logs tail
+	cmd.Stdout, cmd.Stderr = io.Discard, &logs
+	started := time.Now()
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start tandem dev: %w", err)
+	}
+	// gone is closed once the process has exited, and waitErr is then its end.
+	var waitErr error
+	gone := make(chan struct{})
+	go func() {
+		waitErr = cmd.Wait()
+		close(gone)
+	}()
+	defer func() {
+		select {
+		case <-gone:
+		default: // still running after an error: kill it
+			_ = cmd.Process.Kill()
+			<-gone
+		}
+		if err != nil {
+			err = fmt.Errorf("%w; its last output:\n%s", err, logs.String())
+		}
+	}()
+
+	if err := waitReady(ctx, "http://"+addr+"/readyz", opts.Timeout, gone); err != nil {
+		return nil, fmt.Errorf("tandem dev: %w", err)
+	}
+	res = &Dev{Binary: opts.Binary, Ready: ms(time.Since(started)), Settle: opts.Settle.Seconds()}
+	pid := strconv.Itoa(cmd.Process.Pid)
+	if res.RSSReady, err = memory(pid, "VmRSS"); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(progress, "  tandem dev: ready in %s, %s resident; reading it again in %s\n",
+		time.Duration(res.Ready*float64(time.Millisecond)).Round(time.Millisecond), mib(res.RSSReady), opts.Settle)
+	select {
+	case <-time.After(opts.Settle):
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-gone:
+		return nil, fmt.Errorf("tandem dev exited after ready: %v", waitErr)
+	}
+	if res.RSSSettled, err = memory(pid, "VmRSS"); err != nil {
+		return nil, err
+	}
+	if res.RSSPeak, err = memory(pid, "VmHWM"); err != nil {
+		return nil, err
+	}
+
+	stopping := time.Now()
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		return nil, fmt.Errorf("stop tandem dev: %w", err)
+	}
+	select {
+	case <-gone:
+		if waitErr != nil {
+			return nil, fmt.Errorf("tandem dev did not stop cleanly: %w", waitErr)
+		}
+	case <-time.After(30 * time.Second):
+		return nil, errors.New("tandem dev did not stop within 30s of SIGINT")
+	}
+	res.Shutdown = ms(time.Since(stopping))
+	res.Met = res.Ready < ms(TargetDevReady) && max(res.RSSReady, res.RSSSettled, res.RSSPeak) < TargetDevRSS
+	return res, nil
+}
+
+// waitReady polls url until it answers 200, the process exits or timeout passes.
+func waitReady(ctx context.Context, url string, timeout time.Duration, gone <-chan struct{}) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	client := &http.Client{Timeout: time.Second}
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		if resp, err := client.Do(req); err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-gone:
+			return errors.New("exited before ready")
+		case <-ctx.Done():
+			return fmt.Errorf("not ready within %s", timeout)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// freeAddr returns a loopback address with a port free right now.
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// tail keeps the last 4 KiB written to it: enough of a child's log to say why it failed.
+type tail struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if over := len(t.buf) - 4096; over > 0 {
+		t.buf = bytes.Clone(t.buf[over:])
+	}
+	return len(p), nil
+}
+
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.buf)
+}
