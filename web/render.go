@@ -233,8 +233,8 @@ func label(s any) string {
 	words := strings.Fields(strings.NewReplacer("_", " ", "-", " ").Replace(fmt.Sprint(s)))
 	for i, w := range words {
 		switch {
-		case initialisms[w]:
-			words[i] = strings.ToUpper(w)
+		case initialisms[w] != "":
+			words[i] = initialisms[w]
 		case i == 0:
 			words[i] = strings.ToUpper(w[:1]) + w[1:]
 		}
@@ -242,7 +242,7 @@ func label(s any) string {
 	return strings.Join(words, " ")
 }
 
-var initialisms = map[string]bool{"hr": true, "pmo": true, "kpi": true, "kpis": true, "pr": true, "it": true, "seo": true}
+var initialisms = map[string]string{"hr": "HR", "pmo": "PMO", "kpi": "KPI", "kpis": "KPIs", "pr": "PR", "it": "IT", "seo": "SEO", "mops": "MOps"}
 
 // outcomeLabel is the button that gives an outcome.
 func outcomeLabel(o domain.Outcome) string {
