@@ -35,18 +35,54 @@ type Activities struct {
 // invalid: retrying cannot help, so it is not retried.
 const ErrTypeBadRecord = "BadRecord"
 
+// SaveRecordsResult tells the workflow which outbound work a written batch needs,
+// so it starts only the activities that have something to do. The zero value asks
+// for all of it, which is also what a worker older than this result answers.
+type SaveRecordsResult struct {
+	// NoWebhooks: no subscription wants any event of the batch, or webhooks are off.
+	NoWebhooks bool `json:"no_webhooks,omitempty"`
+	// NoEmail: e-mail is off on this worker.
+	NoEmail bool `json:"no_email,omitempty"`
+}
+
 // SaveRecords writes what one workflow step changed: the process record, tasks,
-// timeline events and notifications, all or nothing.
-func (a *Activities) SaveRecords(ctx context.Context, b domain.Batch) error {
+// timeline events and notifications, all or nothing. Once written, it says which
+// webhook and e-mail work the batch needs; a failure to tell leaves that work to
+// the delivery activities, which retry it.
+func (a *Activities) SaveRecords(ctx context.Context, b domain.Batch) (SaveRecordsResult, error) {
 	if b.Empty() {
-		return nil
+		return SaveRecordsResult{}, nil
 	}
 	err := a.Records.Apply(ctx, b)
 	if errors.Is(err, domain.ErrInvalid) {
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeBadRecord, err)
+		return SaveRecordsResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeBadRecord, err)
 	}
 	if err != nil {
-		return fmt.Errorf("save records: %w", err)
+		return SaveRecordsResult{}, fmt.Errorf("save records: %w", err)
 	}
-	return nil
+	return SaveRecordsResult{NoWebhooks: a.noWebhooks(ctx, b.Events), NoEmail: a.Mail == nil}, nil
+}
+
+// noWebhooks reports whether no subscription wants any of events. When the
+// subscriptions cannot be read it answers false: DeliverWebhooks reads them
+// again, and retries until it can.
+func (a *Activities) noWebhooks(ctx context.Context, events []domain.Event) bool {
+	if a.Webhooks == nil {
+		return true
+	}
+	if len(events) == 0 {
+		return true
+	}
+	subs, err := a.Webhooks.Webhooks(ctx, "")
+	if err != nil {
+		return false
+	}
+	for _, e := range events {
+		for _, w := range subs {
+			if w.Wants(e.Kind) {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -57,3 +57,39 @@ func TestSaveRecordsErrors(t *testing.T) {
 		t.Errorf("unavailable database: %v, want a retryable error", err)
 	}
 }
+
+// SaveRecords tells the workflow which outbound work a written batch needs.
+func TestSaveRecordsSaysWhatOutboundWorkIsNeeded(t *testing.T) {
+	opened := domain.Batch{Events: []domain.Event{{Key: "cmp_1/event/1", Kind: domain.EventTaskOpened}}}
+	for _, tc := range []struct {
+		name string
+		acts *Activities
+		want SaveRecordsResult
+	}{
+		{"webhooks and e-mail off", &Activities{}, SaveRecordsResult{NoWebhooks: true, NoEmail: true}},
+		{"nobody subscribed", &Activities{Webhooks: &fakeWebhooks{}}, SaveRecordsResult{NoWebhooks: true, NoEmail: true}},
+		{"a subscription to other kinds", &Activities{Webhooks: &fakeWebhooks{subs: []domain.Webhook{{ID: "whk_1", Events: []domain.EventKind{domain.EventRiskRaised}}}}},
+			SaveRecordsResult{NoWebhooks: true, NoEmail: true}},
+		{"a subscription that wants it", &Activities{Webhooks: &fakeWebhooks{subs: []domain.Webhook{{ID: "whk_1", Events: []domain.EventKind{domain.EventTaskOpened}}}}},
+			SaveRecordsResult{NoEmail: true}},
+		{"e-mail on", &Activities{Mail: &Mailer{}}, SaveRecordsResult{NoWebhooks: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.acts.Records = &fakeRecords{}
+			var s testsuite.WorkflowTestSuite
+			env := s.NewTestActivityEnvironment()
+			env.RegisterActivity(tc.acts)
+			v, err := env.ExecuteActivity((&Activities{}).SaveRecords, opened)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got SaveRecordsResult
+			if err := v.Get(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
