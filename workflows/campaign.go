@@ -87,6 +87,7 @@ func startCampaign(ctx workflow.Context, in CampaignInput) (*campaign, error) {
 	}
 	c.out = newRecorder(ctx, domain.ProcessCampaign, in.ID)
 	c.out.snapshot = func(b *domain.Batch) { b.Campaign = c.snapshot() }
+	c.out.progress = c.showProgress
 	c.tasks = newHumanTasks(c.out, c.rec.WorkflowID, c.pol.ReminderBeforeDue.D(), c.managers)
 	c.tasks.onOverdue = c.taskOverdue
 	if err := c.tasks.register(ctx); err != nil {
@@ -193,6 +194,9 @@ func (c *campaign) save(ctx workflow.Context) error {
 	c.out.changed()
 	if err := c.out.flush(ctx); err != nil {
 		return err
+	}
+	if c.out.local {
+		return nil // the writer shows the progress with the write
 	}
 	return c.showProgress(ctx)
 }

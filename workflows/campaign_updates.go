@@ -221,6 +221,9 @@ func (c *campaign) cancel(ctx workflow.Context, in CancelInput) (CampaignDetail,
 	if err := workflow.Await(ctx, func() bool { return c.ended }); err != nil {
 		return CampaignDetail{}, err
 	}
+	if err := c.out.written(ctx); err != nil { // the end is in the records before the answer
+		return CampaignDetail{}, err
+	}
 	return c.detail(), nil
 }
 

@@ -65,11 +65,19 @@ type fakeRecords struct {
 	events        []domain.Event
 	notifications []domain.Notification
 	batches       int
+	// failNext fails that many Apply calls to come, as a database that is down.
+	failNext int
+	calls    int
 }
 
 func (f *fakeRecords) Apply(_ context.Context, b domain.Batch) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.calls++
+	if f.failNext > 0 {
+		f.failNext--
+		return domain.ErrUnavailable
+	}
 	// Like the store: keys make the writes idempotent, so a batch without them is refused.
 	for _, e := range b.Events {
 		if e.Key == "" {
@@ -91,6 +99,13 @@ func (f *fakeRecords) Apply(_ context.Context, b domain.Batch) error {
 	f.events = append(f.events, b.Events...)
 	f.notifications = append(f.notifications, b.Notifications...)
 	return nil
+}
+
+// task returns the record of task id and how many batches were written so far.
+func (f *fakeRecords) task(id string) (domain.Task, int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.tasks[id], f.batches
 }
 
 func (f *fakeRecords) eventsOf(kind domain.EventKind) []domain.Event {
@@ -117,13 +132,39 @@ func (f *fakeRecords) notificationsOf(kind domain.NotificationKind) []domain.Not
 	return out
 }
 
+// fakeWebhooks holds the webhook subscriptions the SaveRecords activity consults
+// to tell whether a batch needs deliveries: none unless a test adds one.
+type fakeWebhooks struct {
+	mu   sync.Mutex
+	subs []domain.Webhook
+}
+
+func (f *fakeWebhooks) subscribe(w domain.Webhook) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.subs = append(f.subs, w)
+}
+
+func (f *fakeWebhooks) Webhooks(context.Context, string) ([]domain.Webhook, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]domain.Webhook(nil), f.subs...), nil
+}
+
+func (f *fakeWebhooks) WebhookDelivered(context.Context, string, string) (bool, error) {
+	return false, nil
+}
+
+func (f *fakeWebhooks) LogWebhookDelivery(context.Context, domain.WebhookDelivery) error { return nil }
+
 // harness runs one campaign in the test environment with time skipping.
 type harness struct {
-	t    *testing.T
-	env  *testsuite.TestWorkflowEnvironment
-	recs *fakeRecords
-	sent []*sent
-	seq  int
+	t        *testing.T
+	env      *testsuite.TestWorkflowEnvironment
+	recs     *fakeRecords
+	webhooks *fakeWebhooks
+	sent     []*sent
+	seq      int
 	// raised are the linked risks a campaign raised.
 	raised []RiskInput
 }
@@ -134,9 +175,10 @@ func newHarness(t *testing.T) *harness {
 	env := s.NewTestWorkflowEnvironment()
 	env.SetStartTime(t0)
 	recs := &fakeRecords{tasks: map[string]domain.Task{}}
+	hooks := &fakeWebhooks{}
 	env.RegisterWorkflow(CampaignLaunch)
-	env.RegisterActivity(&activities.Activities{Records: recs})
-	h := &harness{t: t, env: env, recs: recs}
+	env.RegisterActivity(&activities.Activities{Records: recs, Webhooks: hooks})
+	h := &harness{t: t, env: env, recs: recs, webhooks: hooks}
 	// Linked risks are children the campaign raises; here they only record how they were raised.
 	env.RegisterWorkflowWithOptions(RiskProcess, workflow.RegisterOptions{Name: RiskType})
 	env.OnWorkflow(RiskType, mock.Anything, mock.Anything).Return(func(_ workflow.Context, in RiskInput) (RiskResult, error) {

@@ -112,6 +112,7 @@ func startHiring(ctx workflow.Context, in HiringInput) (*hiring, error) {
 	}
 	h.out = newRecorder(ctx, domain.ProcessHiring, in.ID)
 	h.out.snapshot = func(b *domain.Batch) { b.Hiring = h.snapshot() }
+	h.out.progress = h.showProgress
 	// The machinery's reminders come from each task's RemindAt (half its SLA), so
 	// no default reminder is set.
 	h.tasks = newHumanTasks(h.out, h.rec.WorkflowID, 0, h.managers)
@@ -185,6 +186,9 @@ func (h *hiring) save(ctx workflow.Context) error {
 	h.out.changed()
 	if err := h.out.flush(ctx); err != nil {
 		return err
+	}
+	if h.out.local {
+		return nil // the writer shows the progress with the write
 	}
 	return h.showProgress(ctx)
 }

@@ -77,5 +77,8 @@ func (h *hiring) cancel(ctx workflow.Context, in CancelInput) (HiringDetail, err
 	if err := workflow.Await(ctx, func() bool { return h.ended }); err != nil {
 		return HiringDetail{}, err
 	}
+	if err := h.out.written(ctx); err != nil { // the end is in the records before the answer
+		return HiringDetail{}, err
+	}
 	return h.detail(), nil
 }

@@ -137,6 +137,7 @@ func startRisk(ctx workflow.Context, in RiskInput) (*risk, error) {
 	wid := workflow.GetInfo(ctx).WorkflowExecution.ID
 	r.out = newRecorder(ctx, domain.ProcessRisk, in.ID)
 	r.out.snapshot = func(b *domain.Batch) { b.Risk = r.snapshot() }
+	r.out.progress = r.showProgress
 	r.tasks = newHumanTasks(r.out, wid, 0, func() []string { return []string{r.rec.Owner} })
 	r.tasks.onOverdue = r.overdue
 	if err := r.register(ctx); err != nil {
@@ -609,8 +610,10 @@ func (r *risk) save(ctx workflow.Context) error {
 	if err := r.out.flush(ctx); err != nil {
 		return err
 	}
-	if err := r.showProgress(ctx); err != nil {
-		return err
+	if !r.out.local { // a newer run's writer shows the progress with the write
+		if err := r.showProgress(ctx); err != nil {
+			return err
+		}
 	}
 	r.tellRelated(ctx)
 	return nil
