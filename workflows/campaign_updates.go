@@ -3,7 +3,6 @@ package workflows
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -30,10 +29,7 @@ func (c *campaign) registerUpdates(ctx workflow.Context) error {
 
 // checkManager refuses anyone but the campaign's two managers and admins.
 func (c *campaign) checkManager(a domain.Actor, what string) error {
-	if slices.Contains(c.managers(), a.Handle) || a.HasRole(domain.RoleAdmin) {
-		return nil
-	}
-	return domain.Forbiddenf("only the campaign's project manager or marketing ops manager may %s", what)
+	return domain.CheckManageCampaign(c.rec, a, what)
 }
 
 func (c *campaign) checkActive() error {
@@ -177,8 +173,8 @@ func (c *campaign) addTask(ctx workflow.Context, in AddTaskInput) (domain.Task, 
 
 func (c *campaign) validateKPIs(in RecordKPIsInput) error {
 	err := c.checkActive()
-	if err == nil && !in.Actor.HasRole(domain.RoleAnalytics) {
-		err = c.checkManager(in.Actor, "record KPI actuals (or the analytics team)")
+	if err == nil {
+		err = domain.CheckRecordKPIs(c.rec, in.Actor)
 	}
 	if err == nil {
 		err = domain.CheckActuals(c.rec.Brief.KPIs, in.Actuals)

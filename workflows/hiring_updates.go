@@ -57,10 +57,9 @@ func (h *hiring) addCandidate(ctx workflow.Context, in AddCandidateInput) (domai
 }
 
 func (h *hiring) validateCancel(in CancelInput) error {
-	var err error
+	err := domain.CheckCancelHiring(h.rec, in.Actor)
 	switch {
-	case in.Actor.Handle != h.in.RequestedBy && !in.Actor.HasRole(domain.RoleMarketingOpsManager) && !in.Actor.HasRole(domain.RoleAdmin):
-		err = domain.Forbiddenf("only the requester or marketing ops may cancel a hiring request")
+	case err != nil:
 	case h.rec.Status.Terminal():
 		err = h.checkActive()
 	case strings.TrimSpace(in.Reason) == "":

@@ -406,11 +406,6 @@ func (r *risk) planFrom(data map[string]any, now time.Time) (domain.RiskPlan, er
 	return domain.RiskPlan{Response: in.Response, Plan: strings.TrimSpace(in.Plan), DueAt: due.UTC()}, p.Err()
 }
 
-// hasAuthority reports whether a may accept a high or critical risk.
-func hasAuthority(a domain.Actor) bool {
-	return a.HasRole(domain.RoleMarketingOpsManager) || a.HasRole(domain.RoleDirector)
-}
-
 // checkAcceptAuthority refuses an acknowledgement choosing to accept a high or
 // critical risk from anyone without the authority of MOps or a director.
 func (r *risk) checkAcceptAuthority(in CompleteTaskInput) error {
@@ -418,21 +413,13 @@ func (r *risk) checkAcceptAuthority(in CompleteTaskInput) error {
 	if t.Key != keyAcknowledge || in.Completion.Data["response"] != string(domain.ResponseAccept) {
 		return nil
 	}
-	if r.rec.Severity.Rank() >= domain.SeverityHigh.Rank() && !hasAuthority(in.Actor) {
-		return domain.Forbiddenf("accepting a %s risk needs the authority of marketing ops or a director", r.rec.Severity)
-	}
-	return nil
+	return domain.CheckAcceptRisk(r.rec, in.Actor)
 }
 
-// mayAct reports whether a may re-assess or decide the risk: its owner, whoever
-// holds one of its open tasks, MOps, directors and admins.
-func (r *risk) mayAct(a domain.Actor) bool {
-	if a.Handle == r.rec.Owner || hasAuthority(a) || a.HasRole(domain.RoleAdmin) {
-		return true
-	}
-	return len(r.tasks.openTasks(func(t domain.Task) bool {
-		return t.Assignee == a.Handle || (a.OnBehalfOf != "" && t.Assignee == a.OnBehalfOf)
-	})) > 0
+// mayAct refuses anyone but who may re-assess or decide the risk: its owner,
+// whoever holds one of its open tasks, MOps, directors and admins.
+func (r *risk) mayAct(a domain.Actor, what string) error {
+	return domain.CheckActOnRisk(r.rec, r.tasks.list(), a, what)
 }
 
 func (r *risk) validateAssess(in AssessRiskInput) error {
@@ -444,8 +431,9 @@ func (r *risk) validateAssess(in AssessRiskInput) error {
 	switch {
 	case r.rec.Status.Terminal():
 		return refusal(domain.Conflictf("the risk is %s", r.rec.Status))
-	case !r.mayAct(in.Actor):
-		return refusal(domain.Forbiddenf("only the risk's owner, whoever must act on it, marketing ops or a director may re-assess it"))
+	}
+	if err := r.mayAct(in.Actor, "re-assess"); err != nil {
+		return refusal(err)
 	}
 	return refusal(p.Err())
 }
@@ -520,19 +508,15 @@ func (r *risk) reacknowledge(ctx workflow.Context, why string) {
 
 func (r *risk) validateDecide(in DecideRiskInput) error {
 	var err error
+	err = domain.CheckRiskDecision(r.rec.Status, in.Decision)
+	if err == nil {
+		err = r.mayAct(in.Actor, string(in.Decision))
+	}
+	if err == nil && in.Decision == domain.DecideAccept {
+		err = domain.CheckAcceptRisk(r.rec, in.Actor)
+	}
 	switch {
-	case !slices.Contains(domain.RiskDecisions, in.Decision):
-		err = domain.Invalid(domain.FieldProblem{Field: "decision", Problem: "must be resolve, accept, materialize or close"})
-	case r.rec.Status.Terminal():
-		err = domain.Conflictf("the risk is %s", r.rec.Status)
-	case in.Decision == domain.DecideClose && r.rec.Status != domain.RiskMaterialized:
-		err = domain.Conflictf("only a materialized risk is closed; resolve or accept this one")
-	case in.Decision != domain.DecideClose && r.rec.Status == domain.RiskMaterialized:
-		err = domain.Conflictf("the risk has materialized: close it once the issue is handled")
-	case !r.mayAct(in.Actor):
-		err = domain.Forbiddenf("only the risk's owner, whoever must act on it, marketing ops or a director may %s it", in.Decision)
-	case in.Decision == domain.DecideAccept && r.rec.Severity.Rank() >= domain.SeverityHigh.Rank() && !hasAuthority(in.Actor):
-		err = domain.Forbiddenf("accepting a %s risk needs the authority of marketing ops or a director", r.rec.Severity)
+	case err != nil:
 	case strings.TrimSpace(in.Comment) == "" || len(in.Comment) > 2000:
 		err = domain.Invalid(domain.FieldProblem{Field: "comment", Problem: "required, at most 2000 characters"})
 	}
