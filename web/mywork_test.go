@@ -147,7 +147,7 @@ func TestMyWorkWhenTheAPIIsDown(t *testing.T) {
 func TestAcknowledgingARiskSendsTheResponsePlan(t *testing.T) {
 	h, f := newTestApp(t)
 	ack := domain.Task{ID: "tsk_ack", Process: domain.ProcessRisk, ProcessID: "rsk_1", Kind: domain.KindAcknowledge,
-		Title: "Acknowledge the risk", Assignee: "maya", Status: domain.TaskOpen, DueAt: testNow.Add(time.Hour)}
+		Title: "Acknowledge the risk", Description: `complete with data {"response": …}`, Assignee: "maya", Status: domain.TaskOpen, DueAt: testNow.Add(time.Hour)}
 	f.on("GET /api/v1/tasks", func(r *http.Request, _ domain.Person) (int, any) {
 		if r.URL.Query().Get("assignee") == "me" {
 			return http.StatusOK, pageOf(ack)
@@ -157,7 +157,9 @@ func TestAcknowledgingARiskSendsTheResponsePlan(t *testing.T) {
 	f.on("POST /api/v1/tasks/{id}/complete", func(*http.Request, domain.Person) (int, any) { return http.StatusOK, ack })
 
 	w := get(t, h, tokMaya, "/")
-	mustContain(t, w, `name="response"`, `<option value="mitigate">Mitigate</option>`, `name="plan_due" type="datetime-local"`, ">Acknowledge</button>")
+	mustContain(t, w, `name="response"`, `<option value="mitigate">Mitigate</option>`, `name="plan_due" type="datetime-local"`, ">Acknowledge</button>",
+		"Choose how the risk will be handled")
+	mustNotContain(t, w, "complete with data")
 
 	post(t, h, tokMaya, "/tasks/tsk_ack/complete", url.Values{"outcome": {"done"}, "respond": {"1"},
 		"response": {"mitigate"}, "plan": {" Book a second printer "}, "plan_due": {"2026-11-25T17:30"}})
