@@ -27,7 +27,7 @@ func TestTextContrastMeetsWCAGAA(t *testing.T) {
 		{"overdue", "paper"}, {"overdue", "overdue-wash"}, {"overdue", "column"},
 		{"soon", "paper"}, {"soon", "soon-wash"},
 		{"ok", "ok-wash"},
-		{"white", "ink"}, {"header-soft", "ink"},
+		{"white", "ink"}, {"header-soft", "ink"}, {"white", "overdue"},
 	} {
 		fg, bg := vars[p[0]], vars[p[1]]
 		if fg == "" || bg == "" {
