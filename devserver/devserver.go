@@ -74,6 +74,11 @@ type Options struct {
 	// Logger receives Temporal's own logs at warn level and above; nil discards
 	// them.
 	Logger *slog.Logger
+	// Postgres, when set, makes the server persist on PostgreSQL instead of
+	// SQLite (DataDir must then be empty). `tandem dev` never sets it; the bench
+	// does, to measure Temporal on a store with several history shards and a
+	// connection pool.
+	Postgres *Postgres
 }
 
 // Server is a running embedded Temporal server, with its Web UI unless disabled.
@@ -86,6 +91,10 @@ type Server struct {
 	frontend  string
 	uiURL     string
 	namespace string
+	// persistence says where the server persists; postgres is set when that is
+	// PostgreSQL.
+	persistence string
+	postgres    *postgresStore
 
 	stopOnce sync.Once
 	stopErr  error
@@ -94,7 +103,7 @@ type Server struct {
 // Start starts the server and returns once the frontend answers, the namespace
 // carries opts.SearchAttributes and the UI (if any) is listening. ctx bounds the
 // waits for those; call Stop to shut the server down.
-func Start(ctx context.Context, opts Options) (*Server, error) {
+func Start(ctx context.Context, opts Options) (_ *Server, err error) {
 	if opts.IP == "" {
 		opts.IP = "127.0.0.1"
 	}
@@ -121,47 +130,75 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		dialHost = "127.0.0.1"
 	}
 
+	if opts.Postgres != nil && opts.DataDir != "" {
+		return nil, errors.New("devserver: a data directory is for SQLite; PostgreSQL keeps the data itself")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{log: newLogger(opts.Logger), namespace: opts.Namespace}
+	// A failed start undoes what it did: stops what started, and drops the
+	// PostgreSQL databases it was asked to drop.
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, s.Stop())
+		}
+	}()
+
 	ports, err := allocatePorts(opts)
 	if err != nil {
 		return nil, err
 	}
-	sqlCfg, err := sqlConfig(opts.DataDir)
-	if err != nil {
-		return nil, err
+	s.frontend = net.JoinHostPort(dialHost, strconv.Itoa(ports.frontend))
+	var persistence config.Persistence
+	if opts.Postgres != nil {
+		if s.postgres, err = newPostgresStore(*opts.Postgres); err != nil {
+			return nil, err
+		}
+		if err := s.postgres.setUp(s.log); err != nil {
+			return nil, err
+		}
+		persistence = s.postgres.persistence()
+		s.persistence = s.postgres.describe()
+	} else {
+		sqlCfg, err := sqlConfig(opts.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		persistence = sqlitePersistence(sqlCfg)
+		s.persistence = "SQLite in memory, 1 history shard, one connection"
+		if opts.DataDir != "" {
+			s.persistence = "SQLite file " + sqlCfg.DatabaseName + ", 1 history shard, one connection"
+		}
 	}
 	// Creating the namespace in the database before the server starts makes it,
-	// and its search attributes, usable the moment Start returns.
+	// and its search attributes, usable the moment Start returns. The SQLite
+	// schema package's helper writes through whichever SQL plugin the store
+	// names, PostgreSQL's too; both visibility schemas have the same custom
+	// search attribute columns.
 	nsCfg, err := sqliteschema.NewNamespaceConfig(clusterName, opts.Namespace, false, opts.SearchAttributes)
 	if err != nil {
 		return nil, fmt.Errorf("devserver: namespace %s: %w", opts.Namespace, err)
 	}
-	if err := sqliteschema.CreateNamespaces(sqlCfg, nsCfg); err != nil {
+	if err := sqliteschema.CreateNamespaces(persistence.DataStores[persistence.DefaultStore].SQL, nsCfg); err != nil {
 		return nil, fmt.Errorf("devserver: create namespace %s: %w", opts.Namespace, err)
 	}
 
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
 	binaryChecksumOnce.Do(setBinaryChecksum)
-	s := &Server{
-		log:       newLogger(opts.Logger),
-		frontend:  net.JoinHostPort(dialHost, strconv.Itoa(ports.frontend)),
-		namespace: opts.Namespace,
-	}
-	s.temporal, err = startTemporal(temporalOptions(opts, ports, s.frontend, sqlCfg, s.log))
+	s.temporal, err = startTemporal(temporalOptions(opts, ports, s.frontend, persistence, s.log))
 	if err != nil {
 		return nil, fmt.Errorf("devserver: start Temporal: %w", err)
 	}
 	s.conn, err = grpc.NewClient(s.frontend, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
-		return nil, errors.Join(fmt.Errorf("devserver: dial frontend: %w", err), s.Stop())
+		return nil, fmt.Errorf("devserver: dial frontend: %w", err)
 	}
 	if err := s.ensureSearchAttributes(ctx, opts.SearchAttributes); err != nil {
-		return nil, errors.Join(err, s.Stop())
+		return nil, err
 	}
 	if ports.ui > 0 {
 		if err := s.startUI(ctx, opts, dialHost, ports.ui); err != nil {
-			return nil, errors.Join(err, s.Stop())
+			return nil, err
 		}
 	}
 	return s, nil
@@ -176,9 +213,15 @@ func (s *Server) UIURL() string { return s.uiURL }
 // Namespace is the namespace created at start.
 func (s *Server) Namespace() string { return s.namespace }
 
+// Persistence says where the server persists and with how many history shards,
+// for reports: "SQLite in memory, 1 history shard, one connection", or the
+// PostgreSQL address, databases, shards and pool size (never a password).
+func (s *Server) Persistence() string { return s.persistence }
+
 // Stop shuts the UI and the server down; it takes about a second, the frontend's
 // minimum drain time. It is safe to call more than once. The SQLite file stays
 // open until the process exits: Temporal's plugin never closes its connections.
+// On PostgreSQL with DropOnStop, Stop then drops both databases.
 func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
 		// While stopping, the services report one another's going away, and
@@ -192,7 +235,12 @@ func (s *Server) Stop() error {
 		if s.conn != nil {
 			errs = append(errs, s.conn.Close())
 		}
-		errs = append(errs, s.temporal.Stop())
+		if s.temporal != nil {
+			errs = append(errs, s.temporal.Stop())
+		}
+		if s.postgres != nil && s.postgres.opts.DropOnStop {
+			errs = append(errs, s.postgres.drop(s.log))
+		}
 		s.stopErr = errors.Join(errs...)
 	})
 	return s.stopErr
@@ -349,7 +397,19 @@ func syncFile(path string) error {
 	return nil
 }
 
-func temporalOptions(opts Options, p ports, frontend string, sqlCfg *config.SQL, logger log.Logger) []temporal.ServerOption {
+// sqlitePersistence is the SQLite store: one database for everything.
+func sqlitePersistence(sqlCfg *config.SQL) config.Persistence {
+	return config.Persistence{
+		DefaultStore:    storeName,
+		VisibilityStore: storeName,
+		// One shard is plenty for a laptop and keeps start-up and memory low.
+		// It is written into the database on first start and cannot change.
+		NumHistoryShards: 1,
+		DataStores:       map[string]config.DataStore{storeName: {SQL: sqlCfg}},
+	}
+}
+
+func temporalOptions(opts Options, p ports, frontend string, persistence config.Persistence, logger log.Logger) []temporal.ServerOption {
 	rpc := func(ip string, port int) config.Service {
 		return config.Service{RPC: config.RPC{GRPCPort: port, BindOnIP: ip}}
 	}
@@ -357,14 +417,7 @@ func temporalOptions(opts Options, p ports, frontend string, sqlCfg *config.SQL,
 		return static.SingleLocalHost(net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 	}
 	cfg := &config.Config{
-		Persistence: config.Persistence{
-			DefaultStore:    storeName,
-			VisibilityStore: storeName,
-			// One shard is plenty for a laptop and keeps start-up and memory low.
-			// It is written into the database on first start and cannot change.
-			NumHistoryShards: 1,
-			DataStores:       map[string]config.DataStore{storeName: {SQL: sqlCfg}},
-		},
+		Persistence: persistence,
 		ClusterMetadata: &cluster.Config{
 			FailoverVersionIncrement: 10,
 			MasterClusterName:        clusterName,

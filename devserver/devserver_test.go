@@ -12,6 +12,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/workflowservice/v1"
@@ -30,6 +32,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/tandemhq/tandem/devserver"
+	"github.com/tandemhq/tandem/store/storetest"
 	"github.com/tandemhq/tandem/workflows"
 )
 
@@ -440,4 +443,159 @@ func httpDo(t *testing.T, method, url, body string) (int, string) {
 		t.Fatal(err)
 	}
 	return resp.StatusCode, string(b)
+}
+
+// The server on PostgreSQL with several history shards: databases and schemas
+// made at start, a workflow that outlives a restart, visibility with Tandem's
+// search attributes, and both databases dropped at the end. PostgreSQL is
+// required in CI, as for every PostgreSQL test.
+func TestPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Temporal twice")
+	}
+	dsn := postgresServerURL(t)
+	db := "tandem_devserver_test_" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	pg := devserver.Postgres{URL: dsn, Database: db, HistoryShards: 3, MaxConns: 4, VisibilityMaxConns: 2}
+	ctx := t.Context()
+	// Should the test fail before the last Stop, which drops them.
+	t.Cleanup(func() {
+		for _, name := range []string{db, db + "_visibility"} {
+			execSQL(t, dsn, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		}
+	})
+
+	// First start: creates the databases; kept at Stop.
+	s := start(t, devserver.Options{UIPort: -1, Postgres: &pg, SearchAttributes: workflows.SearchAttributes})
+	for _, want := range []string{"PostgreSQL", db + "_visibility", "3 history shards"} {
+		if !strings.Contains(s.Persistence(), want) {
+			t.Errorf("Persistence() = %q, want it to mention %q", s.Persistence(), want)
+		}
+	}
+	if strings.Contains(s.Persistence(), "password") {
+		t.Errorf("Persistence() = %q shows the password", s.Persistence())
+	}
+	c := dial(t, s)
+	w := startWorker(t, c)
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                    "greet-pg",
+		TaskQueue:             taskQueue,
+		TypedSearchAttributes: temporal.NewSearchAttributes(workflows.AttrProcess.ValueSet("campaign")),
+	}, greetType, "postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := run.Get(ctx, &got); err != nil || got != "hello postgres" {
+		t.Fatalf("greet = %q, %v; want %q", got, err, "hello postgres")
+	}
+	waitListed(t, c, s.Namespace(), `TandemProcess = "campaign"`, "greet-pg")
+	// Four services, each with a pool on each store.
+	if n, most := countConnections(t, dsn, db), 4*(pg.MaxConns+pg.VisibilityMaxConns); n > most {
+		t.Errorf("%d connections to %s and its visibility database, want at most %d", n, db, most)
+	} else {
+		t.Logf("%d connections to %s and its visibility database (at most %d)", n, db, most)
+	}
+	w.Stop()
+	c.Close()
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if !databaseExists(t, dsn, db) {
+		t.Fatalf("database %s gone after a Stop without DropOnStop", db)
+	}
+
+	// Second start on the same databases: the schema tool finds them current,
+	// the workflow is still there; this one drops them.
+	pg.DropOnStop = true
+	s = start(t, devserver.Options{UIPort: -1, Postgres: &pg, SearchAttributes: workflows.SearchAttributes})
+	c = dial(t, s)
+	if err := c.GetWorkflow(ctx, "greet-pg", "").Get(ctx, &got); err != nil || got != "hello postgres" {
+		t.Fatalf("greet after restart = %q, %v; want %q", got, err, "hello postgres")
+	}
+	assertSearchAttributes(t, c, s.Namespace(), workflows.SearchAttributes)
+	c.Close()
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{db, db + "_visibility"} {
+		if databaseExists(t, dsn, name) {
+			t.Errorf("database %s left after Stop with DropOnStop", name)
+		}
+	}
+}
+
+func TestPostgresRejectsBadOptions(t *testing.T) {
+	for name, pg := range map[string]devserver.Postgres{
+		"not a URL":          {URL: "host=127.0.0.1 user=postgres"},
+		"upper-case name":    {URL: storetest.DefaultPostgres, Database: "Temporal"},
+		"quote in name":      {URL: storetest.DefaultPostgres, Database: `t"; DROP DATABASE test; --`},
+		"name too long":      {URL: storetest.DefaultPostgres, Database: strings.Repeat("t", 53)},
+		"negative shards":    {URL: storetest.DefaultPostgres, HistoryShards: -1},
+		"negative max conns": {URL: storetest.DefaultPostgres, MaxConns: -1},
+	} {
+		if s, err := devserver.Start(t.Context(), devserver.Options{UIPort: -1, Postgres: &pg}); err == nil {
+			_ = s.Stop()
+			t.Errorf("%s: Start succeeded", name)
+		}
+	}
+	pg := devserver.Postgres{URL: storetest.DefaultPostgres}
+	if s, err := devserver.Start(t.Context(), devserver.Options{UIPort: -1, Postgres: &pg, DataDir: t.TempDir()}); err == nil {
+		_ = s.Stop()
+		t.Error("Start with both a data directory and PostgreSQL succeeded")
+	}
+}
+
+// postgresServerURL is the test PostgreSQL server's URL, on the terms of
+// storetest.PostgresDSN: unreachable fails the test in CI and skips it
+// elsewhere. The schema that makes is not used: the server gets databases of
+// its own, and the URL loses the search_path that would point into the schema.
+func postgresServerURL(t *testing.T) string {
+	t.Helper()
+	u, err := url.Parse(storetest.PostgresDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Del("search_path")
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func databaseExists(t *testing.T, dsn, name string) bool {
+	t.Helper()
+	var exists bool
+	queryRow(t, dsn, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", []any{name}, &exists)
+	return exists
+}
+
+func countConnections(t *testing.T, dsn, db string) int {
+	t.Helper()
+	var n int
+	queryRow(t, dsn, "SELECT count(*) FROM pg_stat_activity WHERE datname IN ($1::text, $1::text || '_visibility')", []any{db}, &n)
+	return n
+}
+
+func execSQL(t *testing.T, dsn, sql string) {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), sql); err != nil {
+		t.Error(err)
+	}
+}
+
+func queryRow(t *testing.T, dsn, sql string, args []any, dest ...any) {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if err := conn.QueryRow(t.Context(), sql, args...).Scan(dest...); err != nil {
+		t.Fatal(err)
+	}
 }
