@@ -65,6 +65,9 @@ type Options struct {
 	// DB is the records database of the levels and the sustained run; empty
 	// means SQLite in a temporary directory.
 	DB string
+	// Temporal is where the embedded Temporal server of the levels and the
+	// sustained run persists: SQLite in memory unless it says PostgreSQL.
+	Temporal TemporalOptions
 	// Rates are the sustained runs' arrival rates, one run each; none means one
 	// run at TargetShare of the floor's best throughput at the levels.
 	Rates []Rate
@@ -87,10 +90,12 @@ type Report struct {
 	Date      time.Time `json:"date"`
 	GoVersion string    `json:"go_version"`
 	CPUs      int       `json:"cpus"`
-	// Database and StackReady describe the in-process stack of the levels and
-	// the sustained run.
-	Database   string  `json:"database,omitempty"`
-	StackReady float64 `json:"stack_ready_ms,omitempty"`
+	// Database, Temporal and StackReady describe the in-process stack of the
+	// levels and the sustained run: the records database, where the embedded
+	// Temporal server persisted, and the time to start it all.
+	Database   string    `json:"database,omitempty"`
+	Temporal   *Temporal `json:"temporal,omitempty"`
+	StackReady float64   `json:"stack_ready_ms,omitempty"`
 	// RSSReady and RSSPeak are this bench process's own resident memory (VmRSS
 	// once the stack is ready, VmHWM at the end), not a separate `tandem dev`
 	// (that is Dev); zero where /proc/self/status is missing.
@@ -190,6 +195,7 @@ func runStack(ctx context.Context, opts Options, rep *Report) error {
 	defer s.stop()
 	rep.StackReady = ms(time.Since(started))
 	rep.Database = s.database
+	rep.Temporal = s.temporalStore
 	rep.RSSReady, _ = memory("self", "VmRSS")
 
 	if levels {
@@ -260,14 +266,15 @@ func (s *stack) level(ctx context.Context, opts Options, n int) ([]Result, error
 }
 
 // stack is Tandem running in this process, as `tandem dev` runs it: an embedded
-// Temporal server in memory, the records, Tandem's worker, the floor's worker and
-// the API on a loopback port.
+// Temporal server (in memory, or on PostgreSQL), the records, Tandem's worker,
+// the floor's worker and the API on a loopback port.
 type stack struct {
-	temporal client.Client
-	http     *httpClient
-	database string
-	seq      atomic.Int64
-	stops    []func()
+	temporal      client.Client
+	temporalStore *Temporal
+	http          *httpClient
+	database      string
+	seq           atomic.Int64
+	stops         []func()
 }
 
 func startStack(ctx context.Context, opts Options) (s *stack, err error) {
@@ -277,12 +284,35 @@ func startStack(ctx context.Context, opts Options) (s *stack, err error) {
 			s.stop()
 		}
 	}()
-	// In memory and without the Web UI: nothing of a bench run is kept.
-	temporal, err := devserver.Start(ctx, devserver.Options{UIPort: -1, SearchAttributes: workflows.SearchAttributes, Logger: opts.Logger})
+	// In memory or in databases dropped at the end, and without the Web UI:
+	// nothing of a bench run is kept.
+	pg, err := devserverPostgres(opts.Temporal)
+	if err != nil {
+		return s, err
+	}
+	if pg != nil {
+		fmt.Fprintf(opts.Progress, "  embedded Temporal on PostgreSQL: creating databases %s and %s_visibility\n", pg.Database, pg.Database)
+	}
+	temporal, err := devserver.Start(ctx, devserver.Options{
+		UIPort: -1, SearchAttributes: workflows.SearchAttributes, Logger: opts.Logger, Postgres: pg,
+	})
 	if err != nil {
 		return s, fmt.Errorf("start Temporal: %w", err)
 	}
-	s.stops = append(s.stops, func() { _ = temporal.Stop() })
+	s.stops = append(s.stops, func() {
+		if err := temporal.Stop(); err != nil {
+			fmt.Fprintf(opts.Progress, "  stop Temporal: %v\n", err)
+		}
+	})
+	s.temporalStore = describeTemporal(temporal, pg)
+	fmt.Fprintf(opts.Progress, "  embedded Temporal on %s\n", s.temporalStore.Detail)
+	if pg != nil {
+		stop, err := watchConnections(ctx, pg.URL, pg.Database, s.temporalStore, opts.Progress)
+		if err != nil {
+			return s, err
+		}
+		s.stops = append(s.stops, stop)
+	}
 
 	s.database = opts.DB
 	if s.database == "" {

@@ -28,6 +28,9 @@ tandem dev, a separate process (%s), fresh data directory, Web UI on:
 	}
 	if len(r.Results) > 0 || len(r.Sustained) > 0 {
 		fmt.Fprintf(ew, "\nin-process stack, records in %s\n", r.Database)
+		if t := r.Temporal; t != nil {
+			fmt.Fprintf(ew, "embedded Temporal persisting on %s\n", temporalText(t))
+		}
 	}
 	if len(r.Results) > 0 {
 		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -39,9 +42,13 @@ tandem dev, a separate process (%s), fresh data directory, Web UI on:
 		_ = tw.Flush()
 	}
 	if r.StackReady > 0 {
-		fmt.Fprintf(ew, `stack ready in %s (embedded Temporal in memory, records, workers, API; in this process)
+		what := "embedded Temporal in memory"
+		if r.Temporal != nil && r.Temporal.Persistence == "postgresql" {
+			what = "embedded Temporal with its databases created and migrated"
+		}
+		fmt.Fprintf(ew, `stack ready in %s (%s, records, workers, API; in this process)
 resident memory of this bench process (not a separate tandem dev): %s once ready, %s at peak
-`, dur(r.StackReady), mib(r.RSSReady), mib(r.RSSPeak))
+`, dur(r.StackReady), what, mib(r.RSSReady), mib(r.RSSPeak))
 	}
 	for _, s := range r.Sustained {
 		target := "no floor measured in this run, so no target"
@@ -66,6 +73,21 @@ sustained %s, open loop (latency from each operation's scheduled start):
 		fmt.Fprintf(ew, "\nskipped %s\n", s)
 	}
 	return ew.err
+}
+
+// temporalText is where Temporal persisted, as the table's header says it.
+func temporalText(t *Temporal) string {
+	if t.Persistence != "postgresql" {
+		return t.Detail
+	}
+	text := t.Detail
+	if t.Server != "" {
+		text = strings.Replace(text, "PostgreSQL", "PostgreSQL "+t.Server, 1)
+	}
+	if t.PeakConnections > 0 {
+		text += fmt.Sprintf("; at most %d connections seen", t.PeakConnections)
+	}
+	return text + "; databases dropped afterwards"
 }
 
 func writeInbox(w io.Writer, in *Inbox) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem/bench"
+	"github.com/tandemhq/tandem/devserver"
 )
 
 func runBench(ctx context.Context, args []string, stdout io.Writer) error {
@@ -22,6 +24,9 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 	ops := f.num("ops", "TANDEM_BENCH_OPS", 200, "operations of each kind at each level")
 	out := f.str("out", "TANDEM_BENCH_OUT", "bench.json", "JSON file the results are written to")
 	db := f.str("db", "TANDEM_BENCH_DB", "", "records database of the levels and the sustained run (default: SQLite in a temporary directory)")
+	temporalDB := f.str("temporal-db", "TANDEM_BENCH_TEMPORAL_DB", "", "PostgreSQL URL (a user who may create databases) to run the embedded Temporal of the levels and the sustained run on, in two databases made for the run and dropped afterwards (default: SQLite in memory, one history shard)")
+	shards := f.num("shards", "TANDEM_BENCH_SHARDS", devserver.DefaultHistoryShards, "history shards of the embedded Temporal on PostgreSQL (--temporal-db)")
+	temporalConns := f.num("temporal-conns", "TANDEM_BENCH_TEMPORAL_CONNS", devserver.DefaultMaxConns, "connection pool size of each embedded Temporal service on PostgreSQL (--temporal-db)")
 	rates := f.str("rate", "TANDEM_BENCH_RATE", fmt.Sprintf("%.0f%%", 100*bench.TargetShare), "comma-separated arrival rates of the sustained runs, one run each: task decisions per second (120) or a share of the floor's best throughput at the levels (80%)")
 	duration := f.Duration("duration", 30*time.Second, "how long each sustained run's arrivals last")
 	inboxDB := f.str("inbox-db", "TANDEM_BENCH_INBOX_DB", "", "PostgreSQL URL for the inbox part, which makes and drops a schema of its own there (no URL: the part is skipped)")
@@ -43,8 +48,9 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	opts := bench.Options{
 		Ops: *ops, DB: *db, Duration: *duration, Progress: os.Stderr,
-		Inbox: bench.InboxOptions{DSN: *inboxDB, Requests: *inboxRequests, Warmup: 30},
-		Dev:   bench.DevOptions{Binary: *binary, Settle: *settle},
+		Temporal: bench.TemporalOptions{PostgresURL: *temporalDB, Shards: *shards, MaxConns: *temporalConns},
+		Inbox:    bench.InboxOptions{DSN: *inboxDB, Requests: *inboxRequests, Warmup: 30},
+		Dev:      bench.DevOptions{Binary: *binary, Settle: *settle},
 		// Errors only: the API logs every request, and Temporal warns about each
 		// connection it drops at shutdown. Not the API's request lines either:
 		// an overloaded sustained run answers thousands of 503s, which the bench
@@ -63,6 +69,21 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 			return fmt.Errorf("--rate: %w", err)
 		}
 		opts.Rates = append(opts.Rates, r)
+	}
+	if *temporalDB == "" {
+		// One shard and one connection is what SQLite gives; asking for other
+		// numbers there would be silently ignored.
+		var set []string
+		f.Visit(func(fl *flag.Flag) {
+			if fl.Name == "shards" || fl.Name == "temporal-conns" {
+				set = append(set, "--"+fl.Name)
+			}
+		})
+		if len(set) > 0 {
+			return fmt.Errorf("%s: only with --temporal-db (the embedded Temporal on SQLite has one shard and one connection)", strings.Join(set, ", "))
+		}
+	} else if *shards < 1 || *temporalConns < 1 {
+		return fmt.Errorf("--shards and --temporal-conns must be positive")
 	}
 	var err error
 	if opts.Concurrency, err = numbers("--concurrency", *levels); err != nil {

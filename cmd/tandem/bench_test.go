@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,6 +84,9 @@ func TestBenchSmokeMeasuresEveryPart(t *testing.T) {
 	if rep.Inbox != nil {
 		t.Error("the inbox was measured although --parts left it out")
 	}
+	if tp := rep.Temporal; tp == nil || tp.Persistence != "sqlite" || tp.HistoryShards != 1 {
+		t.Errorf("temporal = %+v, want SQLite with one history shard", tp)
+	}
 	for _, want := range []string{bench.OpCompleteTask, "not a separate tandem dev", "open loop", "tandem dev, a separate process", path} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the printed table lacks %q:\n%s", want, out.String())
@@ -132,6 +137,66 @@ func TestBenchSmokeInboxOnPostgres(t *testing.T) {
 	var left bool
 	if err := conn.QueryRow(t.Context(), "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", in.Schema).Scan(&left); err != nil || left {
 		t.Errorf("schema %s left behind (%v)", in.Schema, err)
+	}
+}
+
+// The levels on the embedded Temporal on PostgreSQL (required in CI, like every
+// PostgreSQL test): the report says so, and the run's databases are gone after.
+func TestBenchSmokeTemporalOnPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Temporal")
+	}
+	u, err := url.Parse(storetest.PostgresDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The server gets databases of its own, not the test's schema.
+	q := u.Query()
+	q.Del("search_path")
+	u.RawQuery = q.Encode()
+	server := u.String()
+
+	path := filepath.Join(t.TempDir(), "bench.json")
+	var out bytes.Buffer
+	err = run(context.Background(), []string{"bench", "--smoke", "--parts", "levels",
+		"--temporal-db", server, "--shards", "2", "--temporal-conns", "5", "--out", path}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := readReport(t, path)
+	if len(rep.Results) != len(bench.Operations)*2 {
+		t.Errorf("%d results, want %d", len(rep.Results), len(bench.Operations)*2)
+	}
+	tp := rep.Temporal
+	if tp == nil || tp.Persistence != "postgresql" || tp.HistoryShards != 2 || tp.MaxConns != 5 ||
+		tp.Server == "" || tp.Database == "" || tp.PeakConnections < 1 {
+		t.Fatalf("temporal = %+v, want PostgreSQL with 2 shards, pools of 5, the server's version and connections seen", tp)
+	}
+	if !strings.Contains(out.String(), "embedded Temporal persisting on PostgreSQL") || !strings.Contains(out.String(), "2 history shards") {
+		t.Errorf("the printed table does not say Temporal ran on PostgreSQL with 2 shards:\n%s", out.String())
+	}
+
+	conn, err := pgx.Connect(t.Context(), server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var left int
+	if err := conn.QueryRow(t.Context(), "SELECT count(*) FROM pg_database WHERE datname IN ($1::text, $1::text || '_visibility')", tp.Database).Scan(&left); err != nil || left != 0 {
+		t.Errorf("%d of the databases of %s left behind (%v)", left, tp.Database, err)
+	}
+}
+
+func TestBenchShardsNeedPostgres(t *testing.T) {
+	for _, args := range [][]string{
+		{"bench", "--parts", "levels", "--shards", "8"},
+		{"bench", "--parts", "levels", "--temporal-conns", "8"},
+		{"bench", "--parts", "levels", "--temporal-db", "postgres://127.0.0.1/x", "--shards", "0"},
+	} {
+		err := run(context.Background(), args, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "--") {
+			t.Errorf("%v: %v, want an error about the flags", args, err)
+		}
 	}
 }
 
