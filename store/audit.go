@@ -110,7 +110,7 @@ const auditPage = 500
 // entry. Removing the newest entries leaves a shorter chain that still holds; only
 // a copy of the last hash kept elsewhere shows that.
 func (st *Store) VerifyAudit(ctx context.Context) (int, *domain.AuditBreak, error) {
-	db := st.db.WithContext(ctx)
+	db := st.reads.WithContext(ctx)
 	var prev *domain.AuditEntry
 	checked := 0
 	after := int64(-1) << 62 // below any seq, so an edited seq of 0 or less is read too
@@ -143,7 +143,7 @@ func (st *Store) RefusedCommands(ctx context.Context, objects []string) ([]domai
 		return nil, nil
 	}
 	var rows []auditRow
-	err := st.db.WithContext(ctx).Where("object IN ? AND outcome <> ?", objects, domain.AuditAllowed).
+	err := st.reads.WithContext(ctx).Where("object IN ? AND outcome <> ?", objects, domain.AuditAllowed).
 		Order("seq").Limit(refusedCommandsLimit).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("refused commands: %w", classify(err))

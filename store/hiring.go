@@ -111,7 +111,7 @@ func (r hiringRow) toDomain() domain.HiringRequest {
 // HiringRequest returns one hiring request record.
 func (st *Store) HiringRequest(ctx context.Context, id string) (domain.HiringRequest, error) {
 	var row hiringRow
-	if err := st.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+	if err := st.reads.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
 		return domain.HiringRequest{}, wrap(err, "hiring request "+id)
 	}
 	return row.toDomain(), nil
@@ -120,7 +120,7 @@ func (st *Store) HiringRequest(ctx context.Context, id string) (domain.HiringReq
 // HiringRequests lists hiring requests oldest first, filtered by status,
 // requester and team.
 func (st *Store) HiringRequests(ctx context.Context, f domain.HiringFilter) (domain.Page[domain.HiringRequest], error) {
-	q := st.db.WithContext(ctx).Model(&hiringRow{})
+	q := st.reads.WithContext(ctx).Model(&hiringRow{})
 	// A fixed order of conditions gives one SQL text per combination of filters.
 	for _, c := range []struct{ col, v string }{
 		{"status", string(f.Status)}, {"requested_by", f.RequestedBy}, {"team", string(f.Team)},
@@ -163,7 +163,7 @@ func (st *Store) RemoveCandidate(ctx context.Context, id string) error {
 // Candidates returns the candidates of a hiring request, in the order added.
 func (st *Store) Candidates(ctx context.Context, hiringID string) ([]domain.Candidate, error) {
 	var rows []candidateRow
-	if err := st.db.WithContext(ctx).Where("hiring_id = ?", hiringID).Order("created_at, id").Find(&rows).Error; err != nil {
+	if err := st.reads.WithContext(ctx).Where("hiring_id = ?", hiringID).Order("created_at, id").Find(&rows).Error; err != nil {
 		return nil, wrap(err, "candidates of "+hiringID)
 	}
 	out := make([]domain.Candidate, len(rows))

@@ -49,12 +49,13 @@ func TestInboxQueriesAreIndexRangeScans(t *testing.T) {
 			sql  string
 			vars []any
 		}
-		if err := st.db.Callback().Query().After("gorm:query").Register("test:capture", func(db *gorm.DB) {
+		// Reads run on the read pool (on SQLite, one of its own; on PostgreSQL, the one pool).
+		if err := st.reads.Callback().Query().After("gorm:query").Register("test:capture", func(db *gorm.DB) {
 			stmt.sql, stmt.vars = db.Statement.SQL.String(), db.Statement.Vars
 		}); err != nil {
 			t.Fatal(err)
 		}
-		sqlDB, err := st.db.DB()
+		sqlDB, err := st.reads.DB()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -59,7 +59,7 @@ func withRoles(q *gorm.DB) *gorm.DB {
 // Person returns one member of the directory.
 func (st *Store) Person(ctx context.Context, handle string) (domain.Person, error) {
 	var row personRow
-	if err := withRoles(st.db.WithContext(ctx)).Where("handle = ?", handle).Take(&row).Error; err != nil {
+	if err := withRoles(st.reads.WithContext(ctx)).Where("handle = ?", handle).Take(&row).Error; err != nil {
 		return domain.Person{}, wrap(err, "person "+handle)
 	}
 	return row.toDomain(), nil
@@ -67,7 +67,7 @@ func (st *Store) Person(ctx context.Context, handle string) (domain.Person, erro
 
 // People lists the directory by handle, filtered by team and role.
 func (st *Store) People(ctx context.Context, f domain.PeopleFilter) (domain.Page[domain.Person], error) {
-	db := st.db.WithContext(ctx)
+	db := st.reads.WithContext(ctx)
 	q := withRoles(db)
 	if f.Team != "" {
 		q = q.Where("team = ?", f.Team)
@@ -183,7 +183,7 @@ func (st *Store) PersonByToken(ctx context.Context, token string) (domain.Person
 // comparing in Go avoids SQLite's text timestamps in a comparison.
 func (st *Store) liveToken(ctx context.Context, token string) (tokenRow, error) {
 	var tok tokenRow
-	err := st.db.WithContext(ctx).Where("hash = ? AND revoked_at IS NULL", hashToken(token)).Take(&tok).Error
+	err := st.reads.WithContext(ctx).Where("hash = ? AND revoked_at IS NULL", hashToken(token)).Take(&tok).Error
 	if err != nil {
 		return tokenRow{}, wrap(err, "token")
 	}

@@ -9,7 +9,7 @@ import (
 // Campaign returns one campaign record.
 func (st *Store) Campaign(ctx context.Context, id string) (domain.Campaign, error) {
 	var row campaignRow
-	if err := st.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+	if err := st.reads.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
 		return domain.Campaign{}, wrap(err, "campaign "+id)
 	}
 	return row.toDomain(), nil
@@ -18,7 +18,7 @@ func (st *Store) Campaign(ctx context.Context, id string) (domain.Campaign, erro
 // Campaigns lists campaigns oldest first, filtered by status and by owner (the
 // project manager or the marketing ops manager).
 func (st *Store) Campaigns(ctx context.Context, f domain.CampaignFilter) (domain.Page[domain.Campaign], error) {
-	q := st.db.WithContext(ctx).Model(&campaignRow{})
+	q := st.reads.WithContext(ctx).Model(&campaignRow{})
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
 	}
@@ -41,7 +41,7 @@ func (st *Store) Campaigns(ctx context.Context, f domain.CampaignFilter) (domain
 // Task returns one task.
 func (st *Store) Task(ctx context.Context, id string) (domain.Task, error) {
 	var row taskRow
-	if err := st.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+	if err := st.reads.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
 		return domain.Task{}, wrap(err, "task "+id)
 	}
 	return row.toDomain(), nil
@@ -50,7 +50,7 @@ func (st *Store) Task(ctx context.Context, id string) (domain.Task, error) {
 // Tasks lists tasks oldest first: the inbox, filtered by assignee, team, role,
 // status, process and process ID.
 func (st *Store) Tasks(ctx context.Context, f domain.TaskFilter) (domain.Page[domain.Task], error) {
-	q := st.db.WithContext(ctx).Model(&taskRow{})
+	q := st.reads.WithContext(ctx).Model(&taskRow{})
 	// A fixed order of conditions gives one SQL text per combination of filters,
 	// which the PostgreSQL driver's statement cache reuses.
 	for _, c := range []struct{ col, v string }{
@@ -78,7 +78,7 @@ func (st *Store) Tasks(ctx context.Context, f domain.TaskFilter) (domain.Page[do
 // order they were written.
 func (st *Store) Timeline(ctx context.Context, p domain.Process, processID string) ([]domain.Event, error) {
 	var rows []eventRow
-	err := st.db.WithContext(ctx).Where("process_id = ? AND process = ?", processID, p).Order("at, id").Find(&rows).Error
+	err := st.reads.WithContext(ctx).Where("process_id = ? AND process = ?", processID, p).Order("at, id").Find(&rows).Error
 	if err != nil {
 		return nil, wrap(err, "timeline of "+processID)
 	}
@@ -91,7 +91,7 @@ func (st *Store) Timeline(ctx context.Context, p domain.Process, processID strin
 
 // Notifications lists a person's notifications, newest first.
 func (st *Store) Notifications(ctx context.Context, recipient string, o domain.ListOptions) (domain.Page[domain.Notification], error) {
-	q := st.db.WithContext(ctx).Where("recipient = ?", recipient)
+	q := st.reads.WithContext(ctx).Where("recipient = ?", recipient)
 	if o.Cursor != "" {
 		c, err := decodeCursor(o.Cursor)
 		if err != nil {

@@ -18,7 +18,7 @@ import (
 func (st *Store) Overview(ctx context.Context, w domain.ReportWindow, now time.Time) (domain.Overview, error) {
 	from, to, now := utc(w.From), utc(w.To), utc(now)
 	o := domain.Overview{Window: domain.ReportWindow{From: from, To: to}, GeneratedAt: now}
-	db := st.db.WithContext(ctx)
+	db := st.reads.WithContext(ctx)
 	steps := []struct {
 		what string
 		run  func(*gorm.DB) error
@@ -200,7 +200,7 @@ ORDER BY c.id`,
 func (st *Store) Workload(ctx context.Context, now time.Time, dueSoon time.Duration) (domain.Workload, error) {
 	now = utc(now)
 	w := domain.Workload{AsOf: now, DueSoonWithin: domain.Duration(dueSoon)}
-	db := st.db.WithContext(ctx)
+	db := st.reads.WithContext(ctx)
 	var err error
 	if w.People, err = peopleLoad(db, now, now.Add(dueSoon)); err != nil {
 		return domain.Workload{}, fmt.Errorf("workload: per person: %w", classify(err))

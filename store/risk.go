@@ -65,7 +65,7 @@ func saveRisk(tx *gorm.DB, r *domain.Risk) error {
 // Risk returns one risk record.
 func (st *Store) Risk(ctx context.Context, id string) (domain.Risk, error) {
 	var row riskRow
-	if err := st.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+	if err := st.reads.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
 		return domain.Risk{}, wrap(err, "risk "+id)
 	}
 	return row.toDomain(), nil
@@ -74,7 +74,7 @@ func (st *Store) Risk(ctx context.Context, id string) (domain.Risk, error) {
 // Risks lists risks oldest first, filtered by severity, status, owner and the
 // process they are linked to.
 func (st *Store) Risks(ctx context.Context, f domain.RiskFilter) (domain.Page[domain.Risk], error) {
-	q := st.db.WithContext(ctx).Model(&riskRow{})
+	q := st.reads.WithContext(ctx).Model(&riskRow{})
 	for _, c := range []struct{ col, v string }{
 		{"severity", string(f.Severity)}, {"status", string(f.Status)}, {"owner", f.Owner}, {"related_id", f.Related},
 	} {

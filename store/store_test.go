@@ -286,6 +286,10 @@ func TestOpenAndPing(t *testing.T) {
 	if err := st2.db.Raw("PRAGMA foreign_keys").Scan(&fk).Error; err != nil || fk != 1 {
 		t.Errorf("foreign_keys = %d (%v), want 1", fk, err)
 	}
+	var sync int
+	if err := st2.db.Raw("PRAGMA synchronous").Scan(&sync).Error; err != nil || sync != 1 {
+		t.Errorf("synchronous = %d (%v), want 1 (NORMAL)", sync, err)
+	}
 }
 
 func TestSQLiteDSN(t *testing.T) {
@@ -303,7 +307,7 @@ func TestSQLiteDSN(t *testing.T) {
 		if path != tc.path {
 			t.Errorf("sqliteDSN(%q) path = %q, want %q", tc.in, path, tc.path)
 		}
-		for _, want := range []string{"journal_mode%28WAL%29", "busy_timeout%285000%29", "foreign_keys%281%29", "_txlock=immediate"} {
+		for _, want := range []string{"journal_mode%28WAL%29", "busy_timeout%285000%29", "foreign_keys%281%29", "synchronous%28NORMAL%29", "_txlock=immediate"} {
 			if !strings.Contains(query, want) {
 				t.Errorf("sqliteDSN(%q) = %q, missing %s", tc.in, got, want)
 			}
@@ -316,6 +320,24 @@ func TestSQLiteDSN(t *testing.T) {
 	}
 	if strings.Contains(got, "busy_timeout%285000%29") || !strings.Contains(got, "_txlock=deferred") || strings.Contains(got, "immediate") {
 		t.Errorf("caller's settings overridden: %s", got)
+	}
+	// A caller who wants every commit synced says so.
+	if got, err := sqliteDSN("/x.db?_pragma=synchronous(FULL)"); err != nil || strings.Contains(got, "NORMAL") || !strings.Contains(got, "synchronous%28FULL%29") {
+		t.Errorf("caller's synchronous(FULL) overridden: %s (%v)", got, err)
+	}
+	// The read pool's DSN: the same file and settings, query_only, deferred
+	// transactions, and no journal mode of its own.
+	rd := sqliteReadDSN(got)
+	if path, _, _ := strings.Cut(rd, "?"); path != "/x.db" {
+		t.Errorf("read DSN path = %q, want /x.db", path)
+	}
+	for _, want := range []string{"query_only%281%29", "_txlock=deferred", "busy_timeout%28100%29", "_time_format=sqlite"} {
+		if !strings.Contains(rd, want) {
+			t.Errorf("read DSN %q missing %s", rd, want)
+		}
+	}
+	if strings.Contains(rd, "journal_mode") || strings.Contains(rd, "immediate") {
+		t.Errorf("read DSN %q sets a journal mode or immediate transactions", rd)
 	}
 	if _, err := sqliteDSN("sqlite:"); err == nil {
 		t.Error("empty path accepted")

@@ -79,7 +79,7 @@ func (st *Store) CreateWebhook(ctx context.Context, w domain.Webhook) error {
 // Webhook returns one subscription, or domain.ErrNotFound.
 func (st *Store) Webhook(ctx context.Context, id string) (domain.Webhook, error) {
 	var row webhookRow
-	err := st.db.WithContext(ctx).Take(&row, "id = ?", id).Error
+	err := st.reads.WithContext(ctx).Take(&row, "id = ?", id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return domain.Webhook{}, domain.NotFoundf("webhook %s not found", id)
 	}
@@ -93,7 +93,7 @@ func (st *Store) Webhook(ctx context.Context, id string) (domain.Webhook, error)
 // empty, oldest first. Subscriptions are few (a handful per integration), so the
 // list is not paged.
 func (st *Store) Webhooks(ctx context.Context, owner string) ([]domain.Webhook, error) {
-	q := st.db.WithContext(ctx).Order("created_at, id")
+	q := st.reads.WithContext(ctx).Order("created_at, id")
 	if owner != "" {
 		q = q.Where("owner = ?", owner)
 	}
@@ -147,7 +147,7 @@ func (st *Store) LogWebhookDelivery(ctx context.Context, d domain.WebhookDeliver
 // WebhookDelivered reports whether the event already reached the subscription.
 func (st *Store) WebhookDelivered(ctx context.Context, subscriptionID, eventKey string) (bool, error) {
 	var n int64
-	err := st.db.WithContext(ctx).Model(&webhookDeliveryRow{}).
+	err := st.reads.WithContext(ctx).Model(&webhookDeliveryRow{}).
 		Where("subscription_id = ? AND event_key = ? AND delivered", subscriptionID, eventKey).Count(&n).Error
 	if err != nil {
 		return false, fmt.Errorf("check delivery of %s to %s: %w", eventKey, subscriptionID, classify(err))
@@ -158,7 +158,7 @@ func (st *Store) WebhookDelivered(ctx context.Context, subscriptionID, eventKey 
 // WebhookDeliveries returns a subscription's latest attempts, newest first.
 func (st *Store) WebhookDeliveries(ctx context.Context, subscriptionID string, limit int) ([]domain.WebhookDelivery, error) {
 	var rows []webhookDeliveryRow
-	err := st.db.WithContext(ctx).Where("subscription_id = ?", subscriptionID).
+	err := st.reads.WithContext(ctx).Where("subscription_id = ?", subscriptionID).
 		Order("id DESC").Limit(limit).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("list deliveries of %s: %w", subscriptionID, classify(err))
@@ -180,7 +180,7 @@ func (st *Store) NotificationsByKey(ctx context.Context, keys []string) ([]domai
 		return nil, nil
 	}
 	var rows []notificationRow
-	if err := st.db.WithContext(ctx).Where("notification_key IN ?", keys).Order("id").Find(&rows).Error; err != nil {
+	if err := st.reads.WithContext(ctx).Where("notification_key IN ?", keys).Order("id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("load notifications: %w", classify(err))
 	}
 	out := make([]domain.Notification, len(rows))
@@ -193,7 +193,7 @@ func (st *Store) NotificationsByKey(ctx context.Context, keys []string) ([]domai
 // EmailSent reports whether a notification was already e-mailed to recipient.
 func (st *Store) EmailSent(ctx context.Context, key, recipient string) (bool, error) {
 	var n int64
-	err := st.db.WithContext(ctx).Model(&emailRow{}).Where("notification_key = ? AND recipient = ?", key, recipient).Count(&n).Error
+	err := st.reads.WithContext(ctx).Model(&emailRow{}).Where("notification_key = ? AND recipient = ?", key, recipient).Count(&n).Error
 	if err != nil {
 		return false, fmt.Errorf("check e-mail %s to %s: %w", key, recipient, classify(err))
 	}
