@@ -27,7 +27,7 @@ type view struct {
 	Poll   bool // the page refreshes itself while open
 	// Version names what the main part shows, for the refresh (set by render).
 	Version string
-	Data   any
+	Data    any
 }
 
 // Me is the signed-in person, or nil on the sign-in page.
