@@ -102,6 +102,16 @@ type detailCommon struct {
 	Attempt     *detailAttempt
 }
 
+// cancelForm is the cancel action of a campaign or hiring request page: the same
+// form, with What naming the process ("the campaign").
+type cancelForm struct {
+	detailCommon
+	What string
+}
+
+// CancelForm is the cancel action of this page, for the "detail-cancel" template.
+func (d detailCommon) CancelForm(what string) cancelForm { return cancelForm{d, what} }
+
 // Num prints an amount as people write it.
 func (detailCommon) Num(v float64) string { return kpiNum(v) }
 

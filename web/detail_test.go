@@ -425,7 +425,7 @@ func TestHiringDetailShowsItsPartsAndWhoMayCancel(t *testing.T) {
 		"Headcount", "maya", "“Yes”", "Pending",
 		`<a href="/risks/rsk_budget">Salary band too low</a>`,
 		"pat requested a hire", "60000–75000 EUR",
-		`action="/hiring-requests/hir_eng/cancel"`,
+		`action="/hiring-requests/hir_eng/cancel"`, "<summary>Cancel the request</summary>",
 	)
 	mustNotContain(t, w, `action="/tasks/tsk_fin/complete"`, "Open the run in the Temporal UI")
 
