@@ -56,15 +56,8 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-// campaignID reads the {id} path parameter. An ID that cannot be a campaign's is
-// not found without asking anyone.
-func campaignID(c *gin.Context) (string, error) {
-	id := c.Param("id")
-	if !domain.HasPrefixID(id, domain.PrefixCampaign) {
-		return "", domain.NotFoundf("campaign %s not found", id)
-	}
-	return id, nil
-}
+// campaignID reads the {id} path parameter of a campaign route.
+func campaignID(c *gin.Context) (string, error) { return pathID(c, domain.PrefixCampaign, "campaign") }
 
 func (s *Server) createCampaign(c *gin.Context) {
 	me := caller(c)
@@ -72,9 +65,9 @@ func (s *Server) createCampaign(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	key := c.GetHeader(idempotencyKeyHeader)
-	if len(key) > maxIdempotencyKey {
-		s.fail(c, errBadRequest("", fmt.Sprintf("the Idempotency-Key header is longer than %d characters", maxIdempotencyKey)))
+	key, err := idempotencyKey(c)
+	if err != nil {
+		s.fail(c, err)
 		return
 	}
 	var req createCampaignRequest

@@ -74,14 +74,9 @@ func (s *Server) hiringBody(d workflows.HiringDetail) hiringBody {
 	return hiringBody{HiringDetail: d, TemporalUIURL: s.temporalURL(d.WorkflowID)}
 }
 
-// hiringID reads the {id} path parameter; an ID that cannot be a hiring
-// request's is not found without asking anyone.
+// hiringID reads the {id} path parameter of a hiring request route.
 func hiringID(c *gin.Context) (string, error) {
-	id := c.Param("id")
-	if !domain.HasPrefixID(id, domain.PrefixHiring) {
-		return "", domain.NotFoundf("hiring request %s not found", id)
-	}
-	return id, nil
+	return pathID(c, domain.PrefixHiring, "hiring request")
 }
 
 func (s *Server) createHiring(c *gin.Context) {
@@ -90,9 +85,9 @@ func (s *Server) createHiring(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	key := c.GetHeader(idempotencyKeyHeader)
-	if len(key) > maxIdempotencyKey {
-		s.fail(c, errBadRequest("", fmt.Sprintf("the Idempotency-Key header is longer than %d characters", maxIdempotencyKey)))
+	key, err := idempotencyKey(c)
+	if err != nil {
+		s.fail(c, err)
 		return
 	}
 	var req createHiringRequest

@@ -89,7 +89,26 @@ func jsonType(t reflect.Type) string {
 	return "object"
 }
 
-// listOptions reads ?limit= and ?cursor=.
+// idempotencyKey reads a create request's Idempotency-Key header; "" when it has
+// none. A key too long to store is a bad request.
+func idempotencyKey(c *gin.Context) (string, error) {
+	key := c.GetHeader(idempotencyKeyHeader)
+	if len(key) > maxIdempotencyKey {
+		return "", errBadRequest("", fmt.Sprintf("the Idempotency-Key header is longer than %d characters", maxIdempotencyKey))
+	}
+	return key, nil
+}
+
+// pathID reads the {id} path parameter. An ID without the prefix of the kind of
+// resource the route serves is not found without asking anyone.
+func pathID(c *gin.Context, prefix, what string) (string, error) {
+	id := c.Param("id")
+	if !domain.HasPrefixID(id, prefix) {
+		return "", domain.NotFoundf("%s %s not found", what, id)
+	}
+	return id, nil
+}
+
 // claimCreate reserves a create request's Idempotency-Key, when it has one, for
 // the new resource id. It answers the ID to use, the one an earlier request with
 // the same key and body made or else id, and whether the request is such a replay.

@@ -84,23 +84,16 @@ func (s *Server) riskBody(d workflows.RiskDetail) riskBody {
 	return riskBody{RiskDetail: d, TemporalUIURL: s.temporalURL(d.WorkflowID)}
 }
 
-// riskID reads the {id} path parameter; an ID that cannot be a risk's is not
-// found without asking anyone.
-func riskID(c *gin.Context) (string, error) {
-	id := c.Param("id")
-	if !domain.HasPrefixID(id, domain.PrefixRisk) {
-		return "", domain.NotFoundf("risk %s not found", id)
-	}
-	return id, nil
-}
+// riskID reads the {id} path parameter of a risk route.
+func riskID(c *gin.Context) (string, error) { return pathID(c, domain.PrefixRisk, "risk") }
 
 // createRisk raises a risk. Anyone may raise one: seeing a risk is everybody's
 // job. The owner and the related process must exist, or nothing is started.
 func (s *Server) createRisk(c *gin.Context) {
 	me := caller(c)
-	key := c.GetHeader(idempotencyKeyHeader)
-	if len(key) > maxIdempotencyKey {
-		s.fail(c, errBadRequest("", fmt.Sprintf("the Idempotency-Key header is longer than %d characters", maxIdempotencyKey)))
+	key, err := idempotencyKey(c)
+	if err != nil {
+		s.fail(c, err)
 		return
 	}
 	var req createRiskRequest
