@@ -216,14 +216,7 @@ func (s *Server) getCampaign(c *gin.Context) {
 
 // updateCampaign runs update on the campaign's workflow and answers its detail.
 func (s *Server) updateCampaign(c *gin.Context, id, update string, input any) {
-	ctx, cancel := s.ctx(c)
-	defer cancel()
-	var d workflows.CampaignDetail
-	if err := s.temporal.Update(ctx, workflows.CampaignWorkflowID(id), update, input, &d); err != nil {
-		s.fail(c, namedNotFound(err, "campaign", id))
-		return
-	}
-	c.JSON(http.StatusOK, s.campaignBody(d))
+	updateDetail(s, c, "campaign", id, workflows.CampaignWorkflowID(id), update, input, s.campaignBody)
 }
 
 func (s *Server) changeCampaign(c *gin.Context) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/gin-gonic/gin"
 
@@ -42,6 +43,20 @@ func queryOrRecords[D any](s *Server, c *gin.Context, what, id, workflowID strin
 		return d, false
 	}
 	return d, true
+}
+
+// updateDetail runs update on a process's workflow and answers 200 with the
+// detail it returns, shaped by body; a run Temporal does not know is the named
+// process not found.
+func updateDetail[D, B any](s *Server, c *gin.Context, what, id, workflowID, update string, input any, body func(D) B) {
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	var d D
+	if err := s.temporal.Update(ctx, workflowID, update, input, &d); err != nil {
+		s.fail(c, namedNotFound(err, what, id))
+		return
+	}
+	c.JSON(http.StatusOK, body(d))
 }
 
 // processTasks reads a process's tasks from the records, for a detail built there.

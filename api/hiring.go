@@ -301,15 +301,8 @@ func (s *Server) cancelHiring(c *gin.Context) {
 		s.fail(c, domain.Invalid(domain.FieldProblem{Field: "reason", Problem: "required, at most 2000 characters"}))
 		return
 	}
-	ctx, cancel := s.ctx(c)
-	defer cancel()
-	var d workflows.HiringDetail
 	in := workflows.CancelInput{Actor: domain.ActorOf(caller(c)), Reason: req.Reason}
-	if err := s.temporal.Update(ctx, workflows.HiringWorkflowID(id), workflows.UpdateCancel, in, &d); err != nil {
-		s.fail(c, namedNotFound(err, "hiring request", id))
-		return
-	}
-	c.JSON(http.StatusOK, s.hiringBody(d))
+	updateDetail(s, c, "hiring request", id, workflows.HiringWorkflowID(id), workflows.UpdateCancel, in, s.hiringBody)
 }
 
 func (s *Server) hiringTimeline(c *gin.Context) {

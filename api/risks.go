@@ -258,14 +258,7 @@ func (s *Server) riskFromRecords(ctx context.Context, id string) (workflows.Risk
 
 // updateRisk runs update on the risk's workflow and answers its detail.
 func (s *Server) updateRisk(c *gin.Context, id, update string, input any) {
-	ctx, cancel := s.ctx(c)
-	defer cancel()
-	var d workflows.RiskDetail
-	if err := s.temporal.Update(ctx, workflows.RiskWorkflowID(id), update, input, &d); err != nil {
-		s.fail(c, namedNotFound(err, "risk", id))
-		return
-	}
-	c.JSON(http.StatusOK, s.riskBody(d))
+	updateDetail(s, c, "risk", id, workflows.RiskWorkflowID(id), update, input, s.riskBody)
 }
 
 // assessRisk re-scores a risk. Levels out of range are refused here, before a
