@@ -179,8 +179,11 @@ func completedAt(t domain.Task) time.Time {
 	return t.UpdatedAt
 }
 
-// timeline reads a process's timeline.
-func (a *App) timeline(r *http.Request, s *session, path string) ([]domain.Event, error) {
+// load reads a process's detail into body and its timeline, through the API.
+func (a *App) load(r *http.Request, s *session, path string, body any) ([]domain.Event, error) {
+	if err := a.api.call(r, s.token, http.MethodGet, path, nil, nil, body); err != nil {
+		return nil, err
+	}
 	var tl struct {
 		Items []domain.Event `json:"items"`
 	}
@@ -232,11 +235,7 @@ func (a *App) showCampaign(w http.ResponseWriter, r *http.Request, s *session, s
 	id := r.PathValue("id")
 	path := "/campaigns/" + url.PathEscape(id)
 	var c campaignBody
-	if err := a.api.call(r, s.token, http.MethodGet, path, nil, nil, &c); err != nil {
-		a.fail(w, r, s, err)
-		return
-	}
-	events, err := a.timeline(r, s, path)
+	events, err := a.load(r, s, path, &c)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return
@@ -442,11 +441,7 @@ func (a *App) showHiring(w http.ResponseWriter, r *http.Request, s *session, sta
 	id := r.PathValue("id")
 	path := "/hiring-requests/" + url.PathEscape(id)
 	var h hiringBody
-	if err := a.api.call(r, s.token, http.MethodGet, path, nil, nil, &h); err != nil {
-		a.fail(w, r, s, err)
-		return
-	}
-	events, err := a.timeline(r, s, path)
+	events, err := a.load(r, s, path, &h)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return
@@ -497,11 +492,7 @@ func (a *App) showRisk(w http.ResponseWriter, r *http.Request, s *session, statu
 	id := r.PathValue("id")
 	path := "/risks/" + url.PathEscape(id)
 	var k riskBody
-	if err := a.api.call(r, s.token, http.MethodGet, path, nil, nil, &k); err != nil {
-		a.fail(w, r, s, err)
-		return
-	}
-	events, err := a.timeline(r, s, path)
+	events, err := a.load(r, s, path, &k)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return
