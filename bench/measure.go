@@ -11,8 +11,8 @@ import (
 
 // measure does ops calls of op with n in flight at once (closed loop: a call starts
 // when one ends), showing a counter on opts.Progress, and summarizes their
-// latencies. The first error stops the batch and is returned: a latency table over
-// failed calls would mislead.
+// latencies and the CPU time the process spent meanwhile. The first error stops
+// the batch and is returned: a latency table over failed calls would mislead.
 func measure(ctx context.Context, opts Options, name string, n, ops int, op func(ctx context.Context, i int) error) (Result, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -20,6 +20,8 @@ func measure(ctx context.Context, opts Options, name string, n, ops int, op func
 	next := make(chan int)
 	var done atomic.Int64
 	var wg sync.WaitGroup
+	settle(ctx)
+	cpu := startCPU()
 	started := time.Now()
 	for range n {
 		wg.Go(func() {
@@ -46,12 +48,44 @@ feed:
 	close(next)
 	wg.Wait()
 	wall := time.Since(started)
+	cpuPerOp := cpu.perOp(ops)
 	stopProgress()
 	if err := context.Cause(ctx); err != nil {
 		return Result{}, err
 	}
-	return summarize(name, n, latencies, wall), nil
+	r := summarize(name, n, latencies, wall)
+	r.CPUPerOp = cpuPerOp
+	return r, nil
 }
+
+// settle waits, at most settleFor, until the process is idle: under idleShare of
+// a core over a quarter of a second. A batch leaves background work behind it
+// (visibility writes, the first workflow tasks of prepared processes, their
+// records), which would otherwise be timed, and charged, in the next batch.
+func settle(ctx context.Context) {
+	const window = 250 * time.Millisecond
+	prev, ok := cpuTime()
+	if !ok {
+		return
+	}
+	for deadline := time.Now().Add(settleFor); time.Now().Before(deadline); {
+		select {
+		case <-time.After(window):
+		case <-ctx.Done():
+			return
+		}
+		now, _ := cpuTime()
+		if float64(now-prev) < idleShare*float64(window) {
+			return
+		}
+		prev = now
+	}
+}
+
+const (
+	settleFor = 30 * time.Second
+	idleShare = 0.1
+)
 
 // progress redraws "label done/total" in place on w, when it changed, every tenth
 // of a second until the returned func is called, which draws it a last time and

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // memory reads one field of /proc/<pid>/status ("VmRSS", "VmHWM") in bytes: the
@@ -45,4 +46,25 @@ func loadAverage() string {
 	}
 	fields := strings.Fields(string(b))
 	return strings.Join(fields[:min(3, len(fields))], " ")
+}
+
+// cpuMeter measures the CPU time this process spends from startCPU on.
+type cpuMeter struct {
+	start time.Duration
+	ok    bool
+}
+
+func startCPU() cpuMeter {
+	t, ok := cpuTime()
+	return cpuMeter{start: t, ok: ok}
+}
+
+// perOp is the CPU time spent since startCPU over ops operations, in milliseconds;
+// zero when it cannot be read.
+func (m cpuMeter) perOp(ops int) float64 {
+	now, ok := cpuTime()
+	if !m.ok || !ok || ops == 0 {
+		return 0
+	}
+	return ms(now-m.start) / float64(ops)
 }

@@ -14,6 +14,11 @@ type Result struct {
 	P50         float64 `json:"p50_ms"`
 	P95         float64 `json:"p95_ms"`
 	P99         float64 `json:"p99_ms"`
+	// CPUPerOp is the CPU time this process spent during the batch, on every core,
+	// over its operations: what one operation costs the whole stack (Temporal,
+	// worker, API, records and the load generator), whatever its latency. Zero
+	// where the CPU time cannot be read.
+	CPUPerOp float64 `json:"cpu_ms_per_op"`
 	// RatioToFloor is this operation's p50 over the floor's p50 at the same
 	// concurrency: how many raw SDK round trips one Tandem call costs.
 	RatioToFloor float64 `json:"ratio_p50_to_floor"`

@@ -75,6 +75,9 @@ type Sustained struct {
 	// MaxSendLag is how late the generator itself sent an operation: a large one
 	// means the bench, not the server, could not keep the rate.
 	MaxSendLag float64 `json:"max_send_lag_ms"`
+	// CPUPerOp is the process's CPU time from the first arrival to the last answer
+	// over the operations, as in Result.
+	CPUPerOp float64 `json:"cpu_ms_per_op"`
 	// FloorThroughput is the floor's best throughput at the levels of this run
 	// (zero when the levels were not run), TargetRate TargetShare of it.
 	FloorThroughput float64 `json:"floor_best_ops_per_s,omitempty"`
@@ -118,6 +121,8 @@ func (s *stack) sustained(ctx context.Context, opts Options, rate Rate, floor fl
 	}
 
 	label := fmt.Sprintf("sustained %s at %.1f/s", OpCompleteTask, res.OfferedRate)
+	settle(ctx)
+	cpu := startCPU()
 	o := openLoop(ctx, opts, label, res.OfferedRate, n, func(ctx context.Context, i int) error {
 		return s.http.completeTask(ctx, tasks[i])
 	})
@@ -126,6 +131,7 @@ func (s *stack) sustained(ctx context.Context, opts Options, rate Rate, floor fl
 	}
 	res.Duration = opts.Duration.Seconds()
 	res.Ops, res.Errors, res.MaxSendLag = n, o.errors, ms(o.maxLag)
+	res.CPUPerOp = cpu.perOp(n)
 	if o.firstErr != nil {
 		res.FirstError = o.firstErr.Error()
 	}
