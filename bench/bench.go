@@ -338,6 +338,7 @@ func startStack(ctx context.Context, opts Options) (s *stack, err error) {
 
 	c, err := client.DialContext(ctx, client.Options{
 		HostPort: temporal.FrontendHostPort(), Namespace: temporal.Namespace(), Logger: sdklog.NewStructuredLogger(opts.Logger),
+		ConnectionOptions: temporal.ConnectionOptions(),
 	})
 	if err != nil {
 		return s, fmt.Errorf("connect to the embedded Temporal: %w", err)

@@ -74,7 +74,9 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 		return err
 	}
 
-	c, err := client.DialContext(ctx, clientOptions(temporal.FrontendHostPort(), temporal.Namespace(), logger))
+	copts := clientOptions(temporal.FrontendHostPort(), temporal.Namespace(), logger)
+	copts.ConnectionOptions = temporal.ConnectionOptions()
+	c, err := client.DialContext(ctx, copts)
 	if err != nil {
 		return fmt.Errorf("connect to the embedded Temporal: %w", err)
 	}
