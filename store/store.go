@@ -76,6 +76,10 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Not prepared, unlike the reads below: GORM prepares a statement first met in
+	// a transaction on that transaction, and database/sql prepares it again in every
+	// later one, so the writer's statements, which run in transactions, would gain
+	// nothing.
 	if st.db, err = openGorm(sqliteDialect(writeDSN), false); err != nil {
 		return nil, err
 	}
@@ -192,6 +196,10 @@ func sqliteDSN(dsn string) (string, error) {
 		// Another process holding the write lock is waited for rather than failed.
 		{"busy_timeout", "busy_timeout(5000)"},
 		{"foreign_keys", "foreign_keys(1)"},
+		// Statement journals and temporary tables in memory, not in temporary
+		// files: every multi-row upsert in a transaction keeps a statement journal,
+		// and on disk each of its pages was a system call.
+		{"temp_store", "temp_store(MEMORY)"},
 	} {
 		set := false
 		for _, v := range q["_pragma"] {

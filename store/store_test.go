@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/tandemhq/tandem/domain"
 	"github.com/tandemhq/tandem/store/storetest"
 )
@@ -289,6 +291,12 @@ func TestOpenAndPing(t *testing.T) {
 	var sync int
 	if err := st2.db.Raw("PRAGMA synchronous").Scan(&sync).Error; err != nil || sync != 1 {
 		t.Errorf("synchronous = %d (%v), want 1 (NORMAL)", sync, err)
+	}
+	for name, db := range map[string]*gorm.DB{"writer": st2.db, "reads": st2.reads} {
+		var temp int
+		if err := db.Raw("PRAGMA temp_store").Scan(&temp).Error; err != nil || temp != 2 {
+			t.Errorf("%s: temp_store = %d (%v), want 2 (MEMORY)", name, temp, err)
+		}
 	}
 }
 
