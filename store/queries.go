@@ -65,8 +65,8 @@ func (st *Store) Tasks(ctx context.Context, f domain.TaskFilter) (domain.Page[do
 	if err != nil {
 		return domain.Page[domain.Task]{}, err
 	}
-	var rows []taskRow
-	if err := q.Find(&rows).Error; err != nil {
+	rows, err := scanTasks(q.Select(taskColumns))
+	if err != nil {
 		return domain.Page[domain.Task]{}, wrap(err, "list tasks")
 	}
 	return pageOf(rows, f.ListOptions, taskRow.toDomain, func(r taskRow) cursor {

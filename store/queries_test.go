@@ -3,8 +3,11 @@ package store
 import (
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
+
+	"gorm.io/gorm/schema"
 
 	"github.com/tandemhq/tandem/domain"
 )
@@ -215,4 +218,46 @@ func TestCampaignFilters(t *testing.T) {
 		_, err = st.Campaign(t.Context(), "cmp_missing")
 		wantErr(t, err, domain.ErrNotFound, "Campaign of an unknown ID")
 	})
+}
+
+// Task lists scan rows by hand (scanTasks): every field a task has must come back
+// from a list as it does from Task, which GORM reads, on both databases.
+func TestListedTaskHasEveryField(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st *Store) {
+		done := at(3 * time.Hour)
+		task := newTask("tsk_full", at(time.Hour))
+		task.Description, task.Assignee, task.RequestedBy = "Every column set", "cleo", "pat"
+		task.Status, task.EscalationLevel, task.Outcome, task.Comment = domain.TaskDone, 2, domain.OutcomeApproved, "Looks right"
+		task.CompletedBy, task.OnBehalfOf, task.CompletedAt = "sam", "cleo", &done
+		task.Data = map[string]any{"step": "finance", "n": float64(2)}
+		task.UpdatedAt = done
+		mustApply(t, st, domain.Batch{Tasks: []domain.Task{task}})
+
+		p, err := st.Tasks(t.Context(), domain.TaskFilter{Assignee: "cleo"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		one, err := st.Task(t.Context(), task.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Items) != 1 {
+			t.Fatalf("listed %d tasks, want 1", len(p.Items))
+		}
+		equal(t, "listed task against Task", p.Items[0], one)
+		equal(t, "listed task against what was written", p.Items[0], task)
+	})
+}
+
+// taskColumns names taskRow's columns in the order of its fields.
+func TestTaskColumnsFollowTheModel(t *testing.T) {
+	s, err := schema.Parse(&taskRow{}, &sync.Map{}, schema.NamingStrategy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var model []string
+	for _, f := range s.Fields {
+		model = append(model, f.DBName)
+	}
+	equal(t, "taskColumns", taskColumns, model)
 }
