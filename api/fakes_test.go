@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/codec"
 	"github.com/tandemhq/tandem/domain"
 )
 
@@ -338,7 +339,7 @@ func newEnv(t *testing.T) *env {
 		Temporal: tmp, Records: rec, Policy: domain.DefaultPolicy(),
 		Logger:        slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		TemporalUIURL: "http://localhost:8233/", Namespace: "default",
-		Now: func() time.Time { return testNow },
+		Now: func() time.Time { return testNow }, Codec: codec.New(testKeys, codec.Options{AcceptClear: true}),
 	})
 	return &env{t: t, srv: srv, temporal: tmp, records: rec, logs: logs}
 }

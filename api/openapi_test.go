@@ -99,6 +99,7 @@ func TestOpenAPIIsWhole(t *testing.T) {
 		for method, raw := range item {
 			var op struct {
 				Responses map[string]json.RawMessage `json:"responses"`
+				Security  *[]json.RawMessage         `json:"security"`
 			}
 			if err := json.Unmarshal(raw, &op); err != nil {
 				t.Fatalf("%s %s: %v", method, path, err)
@@ -107,7 +108,12 @@ func TestOpenAPIIsWhole(t *testing.T) {
 				t.Errorf("%s %s documents no responses", method, path)
 			}
 			if strings.HasPrefix(path, "/api/v1/") && path != "/api/v1/openapi.json" {
-				for _, code := range []string{"401", "500", "503"} {
+				codes := []string{"401", "500", "503"}
+				if op.Security != nil && len(*op.Security) == 0 {
+					// Public, and calling nothing downstream: only a bug fails it.
+					codes = []string{"500"}
+				}
+				for _, code := range codes {
 					if _, ok := op.Responses[code]; !ok {
 						t.Errorf("%s %s does not document %s", method, path, code)
 					}

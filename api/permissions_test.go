@@ -108,6 +108,10 @@ var (
 	// candidateReaders see the candidates of a request they neither raised nor
 	// manage: MOps, HR and admins.
 	candidateReaders = []string{"mo", "hana", "ada"}
+	// hiringConfidants read the whole of a request they neither raised nor
+	// manage (its payloads in the Temporal UI): candidate readers, finance and
+	// directors.
+	hiringConfidants = []string{"mo", "dora", "hana", "finn", "ada"}
 )
 
 // seesCandidate asserts the candidate's name and e-mail are in an answer exactly
@@ -152,7 +156,7 @@ func webhookOf(owner func(me string) string) func(e *env, me string) {
 	}
 }
 
-func permRows() []permRow {
+func permRows(t testing.TB) []permRow {
 	const (
 		cpn  = "/api/v1/campaigns/" + campaignID1
 		hir  = "/api/v1/hiring-requests/" + permHiringID
@@ -244,13 +248,22 @@ func permRows() []permRow {
 		{route: "DELETE /api/v1/webhooks/:id", ownership: "someone else's", path: "/api/v1/webhooks/" + permWebhookID, ok: http.StatusNoContent,
 			allowed: admins, denied: http.StatusNotFound, setup: webhookOf(fixed(permOther))},
 
+		{route: "OPTIONS /api/v1/codec/decode", path: "/api/v1/codec/decode", public: true, ok: http.StatusNoContent},
+		{route: "POST /api/v1/codec/decode", ownership: "a campaign's payload", path: "/api/v1/codec/decode",
+			body: sealedFor(t, testKeys, workflows.CampaignWorkflowID(campaignID1)), ok: http.StatusOK},
+		{route: "POST /api/v1/codec/decode", ownership: "a hiring request's payload", path: "/api/v1/codec/decode",
+			body: sealedFor(t, testKeys, workflows.HiringWorkflowID(permHiringID)), ok: http.StatusOK, allowed: hiringConfidants},
+		{route: "POST /api/v1/codec/decode", ownership: "another run's payload", path: "/api/v1/codec/decode",
+			body: sealedFor(t, testKeys, "elsewhere/1"), ok: http.StatusOK, allowed: admins},
+		{route: "POST /api/v1/codec/encode", path: "/api/v1/codec/encode", body: `{"payloads": []}`, public: true, ok: http.StatusForbidden},
+
 		{route: "GET /api/v1/reports/overview", path: "/api/v1/reports/overview", ok: http.StatusOK, allowed: processLeads},
 		{route: "GET /api/v1/reports/workload", path: "/api/v1/reports/workload", ok: http.StatusOK, allowed: processLeads},
 	}
 }
 
 func TestPermissionMatrix(t *testing.T) {
-	rows := permRows()
+	rows := permRows(t)
 
 	// Every registered route has a row and every row a route, so a route added
 	// without a decided permission fails here.

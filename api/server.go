@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/tandemhq/tandem/codec"
 	"github.com/tandemhq/tandem/domain"
 )
 
@@ -88,6 +89,10 @@ type Config struct {
 	// RateLimit is each token's request budget on /api/v1; the zero value is the
 	// default budget.
 	RateLimit RateLimit
+	// Codec, when set, opens sealed payloads for the codec endpoint the Temporal
+	// UI and CLI decode through; the UI's origin (of TemporalUIURL) may call it
+	// from the browser.
+	Codec *codec.Codec
 }
 
 // Server is the HTTP API v1.
@@ -100,6 +105,8 @@ type Server struct {
 	namespace string
 	now       func() time.Time
 	limiter   *rateLimiter // nil when the rate limit is disabled
+	codec     *codec.Codec
+	uiOrigin  string
 
 	engine   *gin.Engine
 	registry *prometheus.Registry
@@ -132,6 +139,8 @@ func New(cfg Config) *Server {
 		namespace: cfg.Namespace,
 		now:       cfg.Now,
 		limiter:   newRateLimiter(cfg.RateLimit),
+		codec:     cfg.Codec,
+		uiOrigin:  originOf(cfg.TemporalUIURL),
 		registry:  prometheus.NewRegistry(),
 	}
 	if s.log == nil {
@@ -211,6 +220,7 @@ func (s *Server) routes() {
 	s.webhookRoutes(v1)
 	v1.GET("/reports/overview", s.reportOverview)
 	v1.GET("/reports/workload", s.reportWorkload)
+	s.codecRoutes()
 }
 
 // Handler is the server's http.Handler.
@@ -321,9 +331,16 @@ func (s *Server) recover(c *gin.Context) {
 	c.Next()
 }
 
-// authenticate resolves the bearer token to the calling person.
+// authenticate resolves the bearer token to the calling person. On the codec
+// endpoint only, the board's session cookie stands in for a missing header: it
+// is how the Temporal UI's decode calls carry the person (see codec.go).
 func (s *Server) authenticate(c *gin.Context) {
 	token, ok := bearerToken(c.GetHeader("Authorization"))
+	if !ok && strings.HasPrefix(c.FullPath(), codecPath+"/") {
+		if ck, err := c.Request.Cookie(SessionCookie); err == nil && ck.Value != "" {
+			token, ok = ck.Value, true
+		}
+	}
 	if !ok {
 		s.fail(c, errUnauthorized("an Authorization: Bearer <token> header is required"))
 		return

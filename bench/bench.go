@@ -14,14 +14,15 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/tandemhq/tandem/activities"
 	"github.com/tandemhq/tandem/api"
+	"github.com/tandemhq/tandem/codec"
 	"github.com/tandemhq/tandem/devserver"
 	"github.com/tandemhq/tandem/domain"
 	"github.com/tandemhq/tandem/store"
+	"github.com/tandemhq/tandem/temporalclient"
 	"github.com/tandemhq/tandem/worker"
 	"github.com/tandemhq/tandem/workflows"
 )
@@ -336,10 +337,24 @@ func startStack(ctx context.Context, opts Options) (s *stack, err error) {
 		return s, fmt.Errorf("seed demo directory: %w", err)
 	}
 
-	c, err := client.DialContext(ctx, client.Options{
-		HostPort: temporal.FrontendHostPort(), Namespace: temporal.Namespace(), Logger: sdklog.NewStructuredLogger(opts.Logger),
-		ConnectionOptions: temporal.ConnectionOptions(),
+	// Tandem seals every payload; the floor shares the client, so it pays the
+	// same codec and the comparison stays like with like.
+	entry, err := codec.NewKeyEntry("bench", time.Now())
+	if err != nil {
+		return s, err
+	}
+	keys, err := codec.ParseKeys(entry)
+	if err != nil {
+		return s, err
+	}
+	copts, err := temporalclient.Options(temporalclient.Settings{
+		HostPort: temporal.FrontendHostPort(), Namespace: temporal.Namespace(), Keys: keys, Logger: opts.Logger,
 	})
+	if err != nil {
+		return s, err
+	}
+	copts.ConnectionOptions = temporal.ConnectionOptions()
+	c, err := client.DialContext(ctx, copts)
 	if err != nil {
 		return s, fmt.Errorf("connect to the embedded Temporal: %w", err)
 	}

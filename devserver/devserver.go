@@ -72,6 +72,11 @@ type Options struct {
 	// reset, start, ...). Off by default: changes go through Tandem's API, which
 	// checks who may make them.
 	UIWriteActions bool
+	// CodecEndpoint, when set, is the remote codec the UI decodes payloads
+	// through (Tandem's API, which checks who may read each run). The browser
+	// calls it with its cookies, so a person signed in to the board sees what
+	// they may see.
+	CodecEndpoint string
 	// Logger receives Temporal's own logs at warn level and above; nil discards
 	// them.
 	Logger *slog.Logger
@@ -587,6 +592,12 @@ func (s *Server) startUI(ctx context.Context, opts Options, dialHost string, por
 		HideLogs:         true,
 		// Plain HTTP on localhost: a Secure CSRF cookie would never come back.
 		CORS: uiconfig.CORS{CookieInsecure: true},
+	}
+	if opts.CodecEndpoint != "" {
+		cfg.Codec = uiconfig.Codec{
+			Endpoint: opts.CodecEndpoint, IncludeCredentials: true,
+			DefaultErrorMessage: "Sign in to Tandem's board in this browser to read this run; you see only the processes Tandem lets you read.",
+		}
 	}
 	s.ui = uiserver.NewServer(uiserveroptions.WithConfigProvider(cfg))
 	s.uiDone = make(chan struct{})

@@ -394,6 +394,14 @@ func (r HiringRequest) MayReadCandidates(a Actor) bool {
 		a.HasRole(RoleMarketingOpsManager) || a.HasRole(RoleHR) || a.HasRole(RoleAdmin)
 }
 
+// MayReadConfidential reports whether a may read what a hiring request keeps
+// from everyone else (its budget, justification, interview feedback and offer):
+// the requester, the hiring manager, the roles that approve or run hiring
+// (marketing ops, finance, HR, directors) and admins.
+func (r HiringRequest) MayReadConfidential(a Actor) bool {
+	return r.MayReadCandidates(a) || a.HasRole(RoleFinance) || a.HasRole(RoleDirector)
+}
+
 // HiringFilter selects hiring requests. Empty fields do not filter.
 type HiringFilter struct {
 	Status      Status

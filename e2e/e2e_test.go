@@ -12,22 +12,27 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/proxy"
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/tandemhq/tandem/activities"
 	"github.com/tandemhq/tandem/api"
+	"github.com/tandemhq/tandem/codec"
 	"github.com/tandemhq/tandem/devserver"
 	"github.com/tandemhq/tandem/domain"
 	"github.com/tandemhq/tandem/store"
 	"github.com/tandemhq/tandem/store/storetest"
+	"github.com/tandemhq/tandem/temporalclient"
 	"github.com/tandemhq/tandem/web"
 	"github.com/tandemhq/tandem/worker"
 	"github.com/tandemhq/tandem/workflows"
@@ -90,17 +95,53 @@ func start(t *testing.T, pol domain.Policy) *stack {
 		t.Fatal(err)
 	}
 
-	c, err := client.Dial(client.Options{HostPort: srv.FrontendHostPort(), Namespace: srv.Namespace(), Logger: sdklog.NewStructuredLogger(logger)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-
-	h := api.New(api.Config{Temporal: api.NewTemporal(c), Records: st, Policy: pol, Logger: logger, Namespace: srv.Namespace()})
+	c := dial(t, srv, logger)
+	h := api.New(api.Config{Temporal: api.NewTemporal(c), Records: st, Policy: pol, Logger: logger, Namespace: srv.Namespace(), Codec: testCodec(t)})
 	s := &stack{t: t, url: serve(t, h, logger).URL, tokens: tokens, temporal: c, records: st}
 	s.startWorker()
 	t.Cleanup(func() { s.worker.Stop() })
 	return s
+}
+
+// testKeys seals every payload of this test binary's stacks, as a deployment's
+// keys would: the e2e tests run Tandem with encryption on, as it always runs.
+var testKeys = sync.OnceValues(func() (*codec.Keyring, error) {
+	entry, err := codec.NewKeyEntry("e2e", time.Now())
+	if err != nil {
+		return nil, err
+	}
+	return codec.ParseKeys(entry)
+})
+
+func keyring(t *testing.T) *codec.Keyring {
+	t.Helper()
+	k, err := testKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// testCodec opens payloads as the API's codec endpoint does.
+func testCodec(t *testing.T) *codec.Codec {
+	return codec.New(keyring(t), codec.Options{AcceptClear: true})
+}
+
+// dial connects to srv as Tandem's API and worker do: through the sealing codec.
+func dial(t *testing.T, srv *devserver.Server, logger *slog.Logger) client.Client {
+	t.Helper()
+	opts, err := temporalclient.Options(temporalclient.Settings{
+		HostPort: srv.FrontendHostPort(), Namespace: srv.Namespace(), Keys: keyring(t), Logger: logger,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.Dial(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
 }
 
 // serve serves the web app in front of API v1 over HTTP, as `tandem api` and
@@ -340,7 +381,7 @@ func TestCampaignOverHTTPFromBriefToCompleted(t *testing.T) {
 		t.Fatal(err)
 	}
 	attrs := desc.WorkflowExecutionInfo.SearchAttributes.GetIndexedFields()
-	for _, name := range []string{"TandemProcess", "TandemStage", "TandemStatus", "TandemOwner"} {
+	for _, name := range []string{"TandemProcess", "TandemStage", "TandemStatus"} {
 		if attrs[name] == nil {
 			t.Errorf("search attribute %s missing on the run", name)
 		}
@@ -355,6 +396,23 @@ func TestCampaignOverHTTPFromBriefToCompleted(t *testing.T) {
 
 func (s *stack) saveHistory(ctx context.Context, workflowID, name string) {
 	s.t.Helper()
+	// Saved in clear: the replay tests replay it without Tandem's keys.
+	h := s.history(ctx, workflowID)
+	openPayloads(s.t, ctx, h)
+	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	path := filepath.Join("..", "workflows", "testdata", "histories", name)
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Logf("saved %d events to %s", len(h.Events), path)
+}
+
+// history reads a run's whole history as Temporal keeps it, payloads sealed.
+func (s *stack) history(ctx context.Context, workflowID string) *historypb.History {
+	s.t.Helper()
 	var events []*historypb.HistoryEvent
 	it := s.temporal.GetWorkflowHistory(ctx, workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for it.HasNext() {
@@ -364,15 +422,20 @@ func (s *stack) saveHistory(ctx context.Context, workflowID, name string) {
 		}
 		events = append(events, e)
 	}
-	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&historypb.History{Events: events})
-	if err != nil {
-		s.t.Fatal(err)
+	return &historypb.History{Events: events}
+}
+
+// openPayloads decodes every sealed payload of msg in place, with the keys the
+// stack seals with.
+func openPayloads(t *testing.T, ctx context.Context, msg proto.Message) {
+	t.Helper()
+	if err := proxy.VisitPayloads(ctx, msg, proxy.VisitPayloadsOptions{
+		Visitor: func(_ *proxy.VisitPayloadsContext, ps []*commonpb.Payload) ([]*commonpb.Payload, error) {
+			return testCodec(t).Decode(ps)
+		},
+	}); err != nil {
+		t.Fatal(err)
 	}
-	path := filepath.Join("..", "workflows", "testdata", "histories", name)
-	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-		s.t.Fatal(err)
-	}
-	s.t.Logf("saved %d events to %s", len(events), path)
 }
 
 // noticesAbout lists who's notifications about process id.

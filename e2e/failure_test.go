@@ -16,8 +16,6 @@ import (
 	"time"
 
 	"go.temporal.io/api/workflowservice/v1"
-	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/tandemhq/tandem/api"
 	"github.com/tandemhq/tandem/devserver"
@@ -145,12 +143,8 @@ func startOn(t *testing.T, dsn string, srv *devserver.Server) *stack {
 func (s *stack) connect(srv *devserver.Server) {
 	s.t.Helper()
 	logger := quietLogger()
-	c, err := client.Dial(client.Options{HostPort: srv.FrontendHostPort(), Namespace: srv.Namespace(), Logger: sdklog.NewStructuredLogger(logger)})
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	s.t.Cleanup(c.Close)
-	h := api.New(api.Config{Temporal: api.NewTemporal(c), Records: s.records, Policy: seconds(), Logger: logger, Namespace: srv.Namespace()})
+	c := dial(s.t, srv, logger)
+	h := api.New(api.Config{Temporal: api.NewTemporal(c), Records: s.records, Policy: seconds(), Logger: logger, Namespace: srv.Namespace(), Codec: testCodec(s.t)})
 	s.temporal, s.url = c, serve(s.t, h, logger).URL
 	s.startWorker()
 }

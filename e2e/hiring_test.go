@@ -8,7 +8,6 @@ import (
 	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
-	enumspb "go.temporal.io/api/enums/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
@@ -166,18 +165,15 @@ func TestHiringOverHTTPFromRequestToFilled(t *testing.T) {
 		t.Error("the timeline does not record sam acting on behalf of maya")
 	}
 
-	// Personal data stays out of Temporal: the whole history of the run holds no
-	// candidate name or e-mail.
+	// Personal data stays out of Temporal, even sealed: the whole history of the
+	// run, its payloads opened, holds no candidate name or e-mail.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	it := s.temporal.GetWorkflowHistory(ctx, workflows.HiringWorkflowID(id), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	run := s.history(ctx, workflows.HiringWorkflowID(id))
+	openPayloads(t, ctx, run)
 	var history strings.Builder
 	events := 0
-	for it.HasNext() {
-		e, err := it.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, e := range run.Events {
 		b, err := protojson.Marshal(e)
 		if err != nil {
 			t.Fatal(err)

@@ -1,15 +1,17 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
+
+	"github.com/tandemhq/tandem/codec"
+	"github.com/tandemhq/tandem/temporalclient"
 )
 
 // flags is a command's flag set whose defaults come from TANDEM_* variables.
@@ -36,20 +38,101 @@ func (f flags) num(name, env string, def int, help string) *int {
 	return f.Int(name, def, fmt.Sprintf("%s ($%s)", help, env))
 }
 
+// boolean defines a bool flag whose default is $env ("1", "true", ...), else def.
+func (f flags) boolean(name, env string, def bool, help string) *bool {
+	if v, err := strconv.ParseBool(os.Getenv(env)); err == nil {
+		def = v
+	}
+	return f.Bool(name, def, fmt.Sprintf("%s ($%s)", help, env))
+}
+
 // services is the configuration the api and worker commands share.
 type services struct {
-	db, temporal, namespace, http, policy, uiURL *string
+	db, http, policy, uiURL *string
+	temporal                temporalFlags
 }
 
 func serviceFlags(f flags, defaultHTTP string) services {
 	return services{
-		db:        f.str("db", "TANDEM_DB", "tandem.db", "records database: a postgres:// URL or a SQLite file"),
-		temporal:  f.str("temporal", "TANDEM_TEMPORAL_ADDRESS", "127.0.0.1:7233", "Temporal frontend host:port"),
-		namespace: f.str("namespace", "TANDEM_NAMESPACE", "default", "Temporal namespace"),
-		http:      f.str("http", "TANDEM_HTTP", defaultHTTP, "listen address"),
-		policy:    f.str("policy", "TANDEM_POLICY", "", "policy YAML file (built-in defaults when empty)"),
-		uiURL:     f.str("ui-url", "TANDEM_UI_URL", "", "Temporal Web UI base URL, for links in API answers"),
+		db:       f.str("db", "TANDEM_DB", "tandem.db", "records database: a postgres:// URL or a SQLite file"),
+		http:     f.str("http", "TANDEM_HTTP", defaultHTTP, "listen address"),
+		policy:   f.str("policy", "TANDEM_POLICY", "", "policy YAML file (built-in defaults when empty)"),
+		uiURL:    f.str("ui-url", "TANDEM_UI_URL", "", "Temporal Web UI base URL, for links in API answers"),
+		temporal: temporalConnFlags(f),
 	}
+}
+
+// temporalFlags say how the api and worker reach a Temporal cluster and seal
+// what they send it. Secrets (the payload keys, an API key) come from the
+// environment or files only: a flag would show them in the process list.
+type temporalFlags struct {
+	addr, namespace, ca, cert, key, serverName, apiKeyFile *string
+	tls                                                    *bool
+	codec                                                  codecFlags
+}
+
+func temporalConnFlags(f flags) temporalFlags {
+	return temporalFlags{
+		addr:       f.str("temporal", "TANDEM_TEMPORAL_ADDRESS", "127.0.0.1:7233", "Temporal frontend host:port"),
+		namespace:  f.str("namespace", "TANDEM_NAMESPACE", "default", "Temporal namespace"),
+		tls:        f.boolean("temporal-tls", "TANDEM_TEMPORAL_TLS", false, "connect to Temporal over TLS (implied by the certificate, CA and API key settings)"),
+		ca:         f.str("temporal-tls-ca", "TANDEM_TEMPORAL_TLS_CA", "", "PEM file of the CA that signed the frontend's certificate (system roots when empty)"),
+		cert:       f.str("temporal-tls-cert", "TANDEM_TEMPORAL_TLS_CERT", "", "client certificate PEM file, for mutual TLS"),
+		key:        f.str("temporal-tls-key", "TANDEM_TEMPORAL_TLS_KEY", "", "client private key PEM file, for mutual TLS"),
+		serverName: f.str("temporal-tls-server-name", "TANDEM_TEMPORAL_TLS_SERVER_NAME", "", "name to verify in the frontend's certificate (default: the host of --temporal)"),
+		apiKeyFile: f.str("temporal-api-key-file", "TANDEM_TEMPORAL_API_KEY_FILE", "", "file holding a Temporal API key (or set $TANDEM_TEMPORAL_API_KEY)"),
+		codec:      codecConnFlags(f),
+	}
+}
+
+// codecFlags locate the keys that seal payloads.
+type codecFlags struct {
+	keyFile     *string
+	acceptClear *bool
+}
+
+func codecConnFlags(f flags) codecFlags {
+	return codecFlags{
+		keyFile: f.str("codec-key-file", "TANDEM_CODEC_KEY_FILE", "", "file of the keys that encrypt what Temporal stores, one \"<id> <base64>\" per line, newest last (or set $TANDEM_CODEC_KEYS)"),
+		acceptClear: f.boolean("codec-accept-clear", "TANDEM_CODEC_ACCEPT_CLEAR", false,
+			"also read payloads that were never encrypted: only while runs started before encryption are still open (weakens the refusal of forged commands)"),
+	}
+}
+
+// keys loads the keyring: $TANDEM_CODEC_KEYS, else the key file.
+func (c codecFlags) keys() (*codec.Keyring, error) {
+	return codec.LoadKeys(os.Getenv("TANDEM_CODEC_KEYS"), *c.keyFile)
+}
+
+// settings reads the flags into the client settings, loading keys and secrets.
+func (t temporalFlags) settings(l *slog.Logger) (temporalclient.Settings, error) {
+	keys, err := t.codec.keys()
+	if err != nil {
+		return temporalclient.Settings{}, err
+	}
+	apiKey := os.Getenv("TANDEM_TEMPORAL_API_KEY")
+	if *t.apiKeyFile != "" {
+		b, err := os.ReadFile(*t.apiKeyFile)
+		if err != nil {
+			return temporalclient.Settings{}, fmt.Errorf("temporal API key: %w", err)
+		}
+		apiKey = strings.TrimSpace(string(b))
+	}
+	return temporalclient.Settings{
+		HostPort: *t.addr, Namespace: *t.namespace,
+		TLS: *t.tls, CAFile: *t.ca, CertFile: *t.cert, KeyFile: *t.key, ServerName: *t.serverName,
+		APIKey: apiKey, Keys: keys, AcceptClear: *t.codec.acceptClear, Logger: l,
+	}, nil
+}
+
+// clientOptions builds the Temporal client options of the api and worker.
+func (t temporalFlags) clientOptions(l *slog.Logger) (client.Options, temporalclient.Settings, error) {
+	s, err := t.settings(l)
+	if err != nil {
+		return client.Options{}, s, err
+	}
+	o, err := temporalclient.Options(s)
+	return o, s, err
 }
 
 // mailSettings is the optional SMTP server reminders and escalations are e-mailed
@@ -63,20 +146,4 @@ func mailFlags(f flags) mailSettings {
 		from: f.str("smtp-from", "TANDEM_SMTP_FROM", "tandem@localhost", "sender address of e-mails"),
 		user: f.str("smtp-user", "TANDEM_SMTP_USER", "", "SMTP user name, with $TANDEM_SMTP_PASSWORD (PLAIN auth: TLS or localhost only)"),
 	}
-}
-
-// temporalLogger passes the SDK's own logging on at warn level and above: its info
-// lines (every poll, every start) would drown Tandem's.
-func temporalLogger(l *slog.Logger) sdklog.Logger {
-	return sdklog.NewStructuredLogger(slog.New(warnOnly{l.Handler()}))
-}
-
-type warnOnly struct{ slog.Handler }
-
-func (w warnOnly) Enabled(ctx context.Context, level slog.Level) bool {
-	return level >= slog.LevelWarn && w.Handler.Enabled(ctx, level)
-}
-
-func clientOptions(hostPort, namespace string, l *slog.Logger) client.Options {
-	return client.Options{HostPort: hostPort, Namespace: namespace, Logger: temporalLogger(l)}
 }

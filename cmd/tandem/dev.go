@@ -18,9 +18,11 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/tandemhq/tandem/api"
+	"github.com/tandemhq/tandem/codec"
 	"github.com/tandemhq/tandem/devserver"
 	"github.com/tandemhq/tandem/policy"
 	"github.com/tandemhq/tandem/store"
+	"github.com/tandemhq/tandem/temporalclient"
 	"github.com/tandemhq/tandem/web"
 	"github.com/tandemhq/tandem/worker"
 	"github.com/tandemhq/tandem/workflows"
@@ -36,6 +38,7 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 	db := f.str("db", "TANDEM_DB", "", "records database (default <data-dir>/tandem.db)")
 	policyPath := f.str("policy", "TANDEM_POLICY", "", "policy YAML file (built-in defaults when empty)")
 	mail := mailFlags(f)
+	keys := codecConnFlags(f)
 	uiWrite := f.Bool("ui-write-actions", false, "let the Temporal UI signal, update, terminate and reset runs (operators only)")
 	if err := f.Parse(args); err != nil {
 		return err
@@ -51,9 +54,21 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 		*db = filepath.Join(*dataDir, "tandem.db")
 	}
 
+	keyring, acceptClear, err := devKeys(keys, *dataDir, logger)
+	if err != nil {
+		return err
+	}
+	// Listening before Temporal starts gives the UI the codec endpoint's address.
+	ln, err := net.Listen("tcp", *httpAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *httpAddr, err)
+	}
+	defer ln.Close()
+	apiURL := "http://" + hostPort(ln.Addr())
 	temporal, err := devserver.Start(ctx, devserver.Options{
 		DataDir: *dataDir, FrontendPort: *temporalPort, UIPort: *uiPort,
 		SearchAttributes: workflows.SearchAttributes, UIWriteActions: *uiWrite, Logger: logger,
+		CodecEndpoint: apiURL + api.CodecEndpoint,
 	})
 	if err != nil {
 		return fmt.Errorf("start Temporal: %w", err)
@@ -74,7 +89,13 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 		return err
 	}
 
-	copts := clientOptions(temporal.FrontendHostPort(), temporal.Namespace(), logger)
+	copts, err := temporalclient.Options(temporalclient.Settings{
+		HostPort: temporal.FrontendHostPort(), Namespace: temporal.Namespace(),
+		Keys: keyring, AcceptClear: acceptClear, Logger: logger,
+	})
+	if err != nil {
+		return err
+	}
 	copts.ConnectionOptions = temporal.ConnectionOptions()
 	c, err := client.DialContext(ctx, copts)
 	if err != nil {
@@ -90,14 +111,11 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 	srv := api.New(api.Config{
 		Temporal: api.NewTemporal(c), Records: st, Policy: pol, Logger: logger,
 		TemporalUIURL: temporal.UIURL(), Namespace: temporal.Namespace(),
+		Codec: codec.New(keyring, codec.Options{AcceptClear: true}),
 	})
 	httpSrv := api.NewHTTPServer(*httpAddr, web.New(web.Config{API: srv.Handler(), Logger: logger}).Handler())
-	ln, err := net.Listen("tcp", *httpAddr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", *httpAddr, err)
-	}
 	banner(stdout, devInfo{
-		api: "http://" + hostPort(ln.Addr()), ui: temporal.UIURL(), temporal: temporal.FrontendHostPort(),
+		api: apiURL, ui: temporal.UIURL(), temporal: temporal.FrontendHostPort(),
 		namespace: temporal.Namespace(), dataDir: *dataDir, db: *db, tokensPath: tokensPath,
 		token: tokens["pat"], ready: time.Since(started),
 	})
@@ -135,6 +153,50 @@ func seedDemo(ctx context.Context, st *store.Store, path string) (map[string]str
 		return nil, err
 	}
 	return tokens, os.Chmod(path, 0o600)
+}
+
+// devKeyFile is where tandem dev keeps the keys that seal its payloads, beside
+// the Temporal database they protect; clearMarker says the data directory holds
+// runs from before encryption, whose clear payloads must stay readable.
+const (
+	devKeyFile  = "codec-keys"
+	clearMarker = "codec-accept-clear"
+)
+
+// devKeys loads the payload keys tandem dev seals with: $TANDEM_CODEC_KEYS or
+// --codec-key-file when given, else <data-dir>/codec-keys, made on first start.
+// Made for a data directory whose Temporal database already exists (runs from
+// a version that did not encrypt), it also leaves the marker that keeps their
+// clear payloads readable, and says so.
+func devKeys(f codecFlags, dataDir string, logger *slog.Logger) (*codec.Keyring, bool, error) {
+	acceptClear := *f.acceptClear
+	if os.Getenv("TANDEM_CODEC_KEYS") != "" || *f.keyFile != "" {
+		k, err := f.keys()
+		return k, acceptClear, err
+	}
+	path := filepath.Join(dataDir, devKeyFile)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		entry, err := codec.NewKeyEntry("", time.Now())
+		if err != nil {
+			return nil, false, err
+		}
+		text := "# Keys that encrypt what Temporal stores for this data directory: \"<id> <base64>\", newest last.\n" + entry + "\n"
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			return nil, false, fmt.Errorf("payload keys: %w", err)
+		}
+		if _, err := os.Stat(filepath.Join(dataDir, devserver.DBFile)); err == nil {
+			if err := os.WriteFile(filepath.Join(dataDir, clearMarker), []byte("runs started before payloads were encrypted\n"), 0o600); err != nil {
+				return nil, false, err
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dataDir, clearMarker)); err == nil {
+		acceptClear = true
+		logger.Warn("this data directory holds runs from before payloads were encrypted: clear payloads stay readable, which also lets commands sent around Tandem through; delete the marker once those runs have ended",
+			"marker", filepath.Join(dataDir, clearMarker))
+	}
+	k, err := codec.LoadKeys("", path)
+	return k, acceptClear, err
 }
 
 // hostPort makes a listen address clickable: an unspecified host becomes localhost.

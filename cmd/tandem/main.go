@@ -29,6 +29,7 @@ Usage:
   tandem token revoke TOKEN   revoke a token (or --all --handle H: all of a person's)
   tandem people import FILE   create or update the people listed in a YAML file; nothing is written if any is wrong
   tandem audit verify         check the audit trail's hash chain; exit 1 naming the first bad entry
+  tandem codec new-key        print a new key for encrypting what Temporal stores ([--id ID])
   tandem healthcheck URL      exit 0 when URL answers 2xx (for container health checks)
   tandem bench                measure the SDK floor and Tandem over HTTP; prints a table, writes JSON (--smoke: seconds)
 
@@ -73,6 +74,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return runPeople(ctx, rest, stdout, logger)
 	case "audit":
 		return runAudit(ctx, rest, stdout)
+	case "codec":
+		return runCodec(rest, stdout)
 	case "bench":
 		return runBench(ctx, rest, stdout)
 	case "help", "-h", "--help":

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tandemhq/tandem/codec"
 	"github.com/tandemhq/tandem/policy"
 	"github.com/tandemhq/tandem/store"
 )
@@ -90,5 +91,19 @@ func TestSeedDemoKeepsTokensAcrossRestarts(t *testing.T) {
 	}
 	if _, err := seedDemo(ctx, st, path); err == nil {
 		t.Error("a corrupt demo-tokens.json was accepted silently")
+	}
+}
+
+func TestCodecNewKeyPrintsAnEntryTheKeyringReads(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"codec", "new-key", "--id", "k2"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	k, err := codec.ParseKeys(out.String())
+	if err != nil || k.Newest() != "k2" {
+		t.Fatalf("printed %q: %v", out.String(), err)
+	}
+	if err := run(context.Background(), []string{"codec"}, &out); err == nil {
+		t.Error("codec without new-key was accepted")
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tandemhq/tandem/activities"
 	"github.com/tandemhq/tandem/api"
+	"github.com/tandemhq/tandem/codec"
 	"github.com/tandemhq/tandem/policy"
 	"github.com/tandemhq/tandem/store"
 	"github.com/tandemhq/tandem/web"
@@ -37,17 +38,21 @@ func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 		return err
 	}
 	defer st.Close()
+	copts, conn, err := cfg.temporal.clientOptions(logger)
+	if err != nil {
+		return err
+	}
 	// Lazy: the API starts, and answers 503 from /readyz, while Temporal is still coming up.
-	c, err := client.NewLazyClient(clientOptions(*cfg.temporal, *cfg.namespace, logger))
+	c, err := client.NewLazyClient(copts)
 	if err != nil {
 		return fmt.Errorf("temporal client: %w", err)
 	}
 	defer c.Close()
 	srv := api.New(api.Config{
 		Temporal: api.NewTemporal(c), Records: st, Policy: pol, Logger: logger,
-		TemporalUIURL: *cfg.uiURL, Namespace: *cfg.namespace,
+		TemporalUIURL: *cfg.uiURL, Namespace: conn.Namespace, Codec: codec.New(conn.Keys, codec.Options{AcceptClear: true}),
 	})
-	logger.Info("tandem api listening", "addr", *cfg.http, "temporal", *cfg.temporal, "namespace", *cfg.namespace)
+	logger.Info("tandem api listening", "addr", *cfg.http, "temporal", conn.HostPort, "namespace", conn.Namespace, "tls", copts.ConnectionOptions.TLS != nil, "payload_key", conn.Keys.Newest())
 	return serve(ctx, api.NewHTTPServer(*cfg.http, web.New(web.Config{API: srv.Handler(), Logger: logger}).Handler()), logger)
 }
 
@@ -63,9 +68,13 @@ func runWorker(ctx context.Context, args []string, logger *slog.Logger) error {
 		return err
 	}
 	defer st.Close()
-	c, err := client.DialContext(ctx, clientOptions(*cfg.temporal, *cfg.namespace, logger))
+	copts, conn, err := cfg.temporal.clientOptions(logger)
 	if err != nil {
-		return fmt.Errorf("connect to Temporal at %s: %w", *cfg.temporal, err)
+		return err
+	}
+	c, err := client.DialContext(ctx, copts)
+	if err != nil {
+		return fmt.Errorf("connect to Temporal at %s: %w", conn.HostPort, err)
 	}
 	defer c.Close()
 	w := worker.New(c, newActivities(st, mail), sdkworker.Options{})
@@ -79,7 +88,7 @@ func runWorker(ctx context.Context, args []string, logger *slog.Logger) error {
 		_, _ = io.WriteString(w, `{"status":"ok"}`)
 	})
 	mux.Handle("GET /metrics", promhttp.Handler())
-	logger.Info("tandem worker polling", "task_queue", "tandem", "temporal", *cfg.temporal, "health", *cfg.http)
+	logger.Info("tandem worker polling", "task_queue", "tandem", "temporal", conn.HostPort, "tls", copts.ConnectionOptions.TLS != nil, "payload_key", conn.Keys.Newest(), "health", *cfg.http)
 	return serve(ctx, api.NewHTTPServer(*cfg.http, mux), logger)
 }
 
