@@ -126,14 +126,14 @@ func (s *Server) campaignStart(camp domain.Campaign) StartRequest {
 		WorkflowType: workflows.CampaignLaunchType,
 		Input:        workflows.CampaignInput{ID: camp.ID, Brief: camp.Brief, RequestedBy: camp.RequestedBy, Policy: s.policy},
 		Summary:      "Campaign launch: " + camp.Brief.Name,
-		Details: fmt.Sprintf("**Objective:** %s\n\n**Audience:** %s\n\n**Channels:** %s\n\n**Budget:** %g %s\n\n**Launch:** %s\n\n**Project manager:** %s · **Marketing ops:** %s · regulated: %t",
-			camp.Brief.Objective, camp.Brief.Audience, joinStrings(camp.Brief.Channels), camp.Brief.Budget.Amount, camp.Brief.Budget.Currency,
-			camp.Brief.LaunchAt.Format(time.RFC3339), camp.Brief.ProjectManager, camp.Brief.MarketingOpsManager, camp.Brief.Regulated),
+		// What was asked for, without money or people: the details are for
+		// operators reading runs, not a copy of the brief.
+		Details: fmt.Sprintf("**Objective:** %s\n\n**Audience:** %s\n\n**Channels:** %s\n\n**Launch:** %s · regulated: %t",
+			camp.Brief.Objective, camp.Brief.Audience, joinStrings(camp.Brief.Channels), camp.Brief.LaunchAt.Format(time.RFC3339), camp.Brief.Regulated),
 		SearchAttributes: temporal.NewSearchAttributes(
 			workflows.AttrProcess.ValueSet(string(domain.ProcessCampaign)),
 			workflows.AttrStage.ValueSet(string(camp.Stage)),
 			workflows.AttrStatus.ValueSet(string(camp.Status)),
-			workflows.AttrOwner.ValueSet(camp.Brief.ProjectManager),
 		),
 	}
 }

@@ -152,14 +152,12 @@ func (s *Server) hiringStart(r domain.HiringRequest) StartRequest {
 		WorkflowType: workflows.HiringRequestType,
 		Input:        workflows.HiringInput{ID: r.ID, Request: r.Request, RequestedBy: r.RequestedBy, Policy: s.policy},
 		Summary:      fmt.Sprintf("Hiring request: %s (%s, %s team)", r.Request.Title, r.Request.Level, r.Request.Team),
-		Details: fmt.Sprintf("**Kind:** %s · **Budget:** %g–%g %s · **Needed by:** %s\n\n**Requested by:** %s · **Hiring manager:** %s\n\n%s",
-			r.Request.Kind, r.Request.Budget.Min, r.Request.Budget.Max, r.Request.Budget.Currency, r.Request.NeededBy.Format(time.RFC3339),
-			r.RequestedBy, r.Request.HiringManager, r.Request.Justification),
+		// No budget, justification or people: the request's kind and date only.
+		Details: fmt.Sprintf("**Kind:** %s · **Needed by:** %s", r.Request.Kind, r.Request.NeededBy.Format(time.RFC3339)),
 		SearchAttributes: temporal.NewSearchAttributes(
 			workflows.AttrProcess.ValueSet(string(domain.ProcessHiring)),
 			workflows.AttrStage.ValueSet(string(r.Stage)),
 			workflows.AttrStatus.ValueSet(string(r.Status)),
-			workflows.AttrOwner.ValueSet(r.RequestedBy),
 		),
 	}
 }

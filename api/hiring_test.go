@@ -53,9 +53,10 @@ func TestCreateHiring201(t *testing.T) {
 	for k, v := range st.SearchAttributes.GetUntypedValues() {
 		attrs[k.GetName()] = v
 	}
-	if attrs["TandemProcess"] != "hiring" || attrs["TandemStage"] != "approval" || attrs["TandemOwner"] != "paula" {
+	if attrs["TandemProcess"] != "hiring" || attrs["TandemStage"] != "approval" {
 		t.Errorf("search attributes = %v", attrs)
 	}
+	noPeopleOrMoney(t, st, "paula", "90000", in.Request.Justification)
 }
 
 func TestCreateHiringRefusals(t *testing.T) {

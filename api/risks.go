@@ -193,12 +193,11 @@ func (s *Server) riskStart(r domain.Risk, rs domain.RiskRaise) StartRequest {
 		WorkflowType: workflows.RiskType,
 		Input:        workflows.RiskInput{ID: r.ID, Raise: rs, RaisedBy: r.RaisedBy, Policy: s.policy},
 		Summary:      "Risk: " + r.Title,
-		Details: fmt.Sprintf("**Category:** %s · **Score:** %d (%s) · **Owner:** %s · raised by %s\n\n%s",
-			r.Category, r.Score, r.Severity, r.Owner, r.RaisedBy, r.Description),
+		// No people and no free text, which may name them.
+		Details: fmt.Sprintf("**Category:** %s · **Score:** %d (%s)", r.Category, r.Score, r.Severity),
 		SearchAttributes: temporal.NewSearchAttributes(
 			workflows.AttrProcess.ValueSet(string(domain.ProcessRisk)),
 			workflows.AttrStatus.ValueSet(string(r.Status)),
-			workflows.AttrOwner.ValueSet(r.Owner),
 			workflows.AttrSeverity.ValueSet(string(r.Severity)),
 		),
 	}

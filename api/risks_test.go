@@ -90,11 +90,12 @@ func TestCreateRisk201(t *testing.T) {
 	for k, v := range st.SearchAttributes.GetUntypedValues() {
 		attrs[k.GetName()] = v
 	}
-	for key, want := range map[string]string{"TandemProcess": "risk", "TandemStatus": "open", "TandemOwner": "paula", "TandemSeverity": "critical"} {
+	for key, want := range map[string]string{"TandemProcess": "risk", "TandemStatus": "open", "TandemSeverity": "critical"} {
 		if attrs[key] != want {
 			t.Errorf("search attribute %s = %v, want %s", key, attrs[key], want)
 		}
 	}
+	noPeopleOrMoney(t, st, "paula", in.Raise.Description)
 }
 
 func TestCreateRisk201WithoutRelated(t *testing.T) {

@@ -174,7 +174,7 @@ func TestComposeChecksCatchMistakes(t *testing.T) {
 		{"setup does not wait", "        retry op cluster health\n", "", "cluster health"},
 		{"namespace not idempotent", "op namespace describe >/dev/null 2>&1 || ", "", "namespace describe"},
 		{"search attribute type", "--name TandemNextDue --type Datetime", "--name TandemNextDue --type Keyword", "TandemNextDue"},
-		{"search attribute missing", "        retry op search-attribute create --name TandemOwner --type Keyword\n", "", "TandemOwner"},
+		{"search attribute missing", "        retry op search-attribute create --name TandemStage --type Keyword\n", "", "TandemStage"},
 		{"search attribute extra", "        retry op search-attribute list\n", "        retry op search-attribute create --name TandemExtra --type Keyword\n", "TandemExtra"},
 		{"ui writable", "${TEMPORAL_UI_WRITE_ACTIONS_DISABLED:-true}", "${TEMPORAL_UI_WRITE_ACTIONS_DISABLED:-false}", "write actions"},
 		{"ui address", "      TEMPORAL_ADDRESS: temporal:7233\n      TEMPORAL_DEFAULT_NAMESPACE", "      TEMPORAL_ADDRESS: localhost:7233\n      TEMPORAL_DEFAULT_NAMESPACE", "temporal-ui: TEMPORAL_ADDRESS"},

@@ -695,7 +695,8 @@ func (c *campaign) raiseRisk(ctx workflow.Context, cause string, raise domain.Ri
 		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		StaticSummary:         "Risk: " + raise.Title,
-		StaticDetails:         raise.Description,
+		// The description names people; the Temporal UI's details do not.
+		StaticDetails: fmt.Sprintf("Raised by campaign %s: %s risk, category %s.", c.in.ID, domain.SeverityOf(raise.Probability*raise.Impact), raise.Category),
 	})
 	in := RiskInput{ID: id, Raise: raise, RaisedBy: "tandem", Policy: c.in.Policy}
 	err := workflow.ExecuteChildWorkflow(cctx, RiskType, in).GetChildWorkflowExecution().Get(ctx, nil)

@@ -329,7 +329,7 @@ const day = 24 * time.Hour
 
 // saUpsert is one search-attribute upsert, as the Temporal UI's run list sees it.
 type saUpsert struct {
-	process, stage, status, owner, severity string
+	process, stage, status, severity string
 	level                                   int64
 	waiting                                 []string
 	nextDue                                 *time.Time
@@ -344,7 +344,6 @@ func recordUpserts(h *harness) *[]saUpsert {
 		u.process, _ = sa.GetKeyword(AttrProcess)
 		u.stage, _ = sa.GetKeyword(AttrStage)
 		u.status, _ = sa.GetKeyword(AttrStatus)
-		u.owner, _ = sa.GetKeyword(AttrOwner)
 		u.severity, _ = sa.GetKeyword(AttrSeverity)
 		u.level, _ = sa.GetInt64(AttrLevel)
 		u.waiting, _ = sa.GetKeywordList(AttrWaitingOn)

@@ -19,8 +19,8 @@ func (h *hiring) stageLabel() string {
 	return string(h.rec.Stage)
 }
 
-// showProgress keeps what the Temporal UI shows current. It carries handles,
-// teams, titles and candidate IDs, never a candidate's name or e-mail.
+// showProgress keeps what the Temporal UI shows current. It carries teams, roles,
+// titles and counts: no handle, no candidate, no budget.
 func (h *hiring) showProgress(ctx workflow.Context) error {
 	return showProgress(ctx, h.tasks, h.stageLabel(), string(h.rec.Status), h.currentDetails)
 }
@@ -29,15 +29,11 @@ func (h *hiring) currentDetails(open []domain.Task, now time.Time) string {
 	var b strings.Builder
 	r := h.rec.Request
 	fmt.Fprintf(&b, "**%s** (%s, %s team) — %s, stage **%s**\n\n", r.Title, r.Level, r.Team, h.rec.Status, h.stageLabel())
-	fmt.Fprintf(&b, "Requested by %s; hiring manager %s; needed by %s\n\n", h.rec.RequestedBy, r.HiringManager, r.NeededBy.Format(time.RFC3339))
+	fmt.Fprintf(&b, "Needed by %s\n\n", r.NeededBy.Format(time.RFC3339))
 	if len(h.rec.Chain) > 0 {
 		fmt.Fprintf(&b, "Approval round %d:\n", h.rec.Round)
 		for _, s := range h.rec.Chain {
-			who := s.Approver
-			if who == "" {
-				who = string(s.Role)
-			}
-			fmt.Fprintf(&b, "- %s (%s): %s", s.Key, who, s.Decision)
+			fmt.Fprintf(&b, "- %s (%s): %s", s.Key, s.Role, s.Decision)
 			if n := len(s.Escalations); n > 0 {
 				fmt.Fprintf(&b, ", escalated %d×", n)
 			}
@@ -59,7 +55,7 @@ func (h *hiring) currentDetails(open []domain.Task, now time.Time) string {
 		if now.After(t.DueAt) {
 			late = " — **overdue**"
 		}
-		fmt.Fprintf(&b, "- %s: %s, since %s, due %s%s\n", whoFor(t), t.Title, t.CreatedAt.Format(time.RFC3339), t.DueAt.Format(time.RFC3339), late)
+		fmt.Fprintf(&b, "- %s: %s, since %s, due %s%s\n", teamOf(t), t.Title, t.CreatedAt.Format(time.RFC3339), t.DueAt.Format(time.RFC3339), late)
 	}
 	return b.String()
 }

@@ -63,11 +63,12 @@ const (
 
 // Search attributes every Tandem run carries, so the Temporal UI can list and filter
 // them. Registered by `tandem dev`, the compose one-shot and the end-to-end tests.
+// They are indexed in clear, so they hold no personal data and no money: stages,
+// statuses, teams and due times, never a person's handle.
 var (
 	AttrProcess   = temporal.NewSearchAttributeKeyKeyword("TandemProcess")
 	AttrStage     = temporal.NewSearchAttributeKeyKeyword("TandemStage")
 	AttrStatus    = temporal.NewSearchAttributeKeyKeyword("TandemStatus")
-	AttrOwner     = temporal.NewSearchAttributeKeyKeyword("TandemOwner")
 	AttrWaitingOn = temporal.NewSearchAttributeKeyKeywordList("TandemWaitingOn")
 	AttrNextDue   = temporal.NewSearchAttributeKeyTime("TandemNextDue")
 )
@@ -78,7 +79,6 @@ var SearchAttributes = map[string]enumspb.IndexedValueType{
 	AttrProcess.GetName():   enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 	AttrStage.GetName():     enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 	AttrStatus.GetName():    enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-	AttrOwner.GetName():     enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 	AttrWaitingOn.GetName(): enumspb.INDEXED_VALUE_TYPE_KEYWORD_LIST,
 	AttrNextDue.GetName():   enumspb.INDEXED_VALUE_TYPE_DATETIME,
 	// Risk
@@ -93,6 +93,25 @@ func CampaignWorkflowID(id string) string { return "campaign/" + id }
 func CampaignIDFromWorkflowID(wid string) (string, bool) {
 	id, ok := strings.CutPrefix(wid, "campaign/")
 	return id, ok && domain.HasPrefixID(id, domain.PrefixCampaign)
+}
+
+// ProcessOfWorkflowID names the process and its ID from one of Tandem's
+// workflow IDs; ok is false for any other workflow ID.
+func ProcessOfWorkflowID(wid string) (p domain.Process, id string, ok bool) {
+	for _, k := range []struct {
+		process domain.Process
+		prefix  string
+		idp     string
+	}{
+		{domain.ProcessCampaign, "campaign/", domain.PrefixCampaign},
+		{domain.ProcessHiring, "hiring/", domain.PrefixHiring},
+		{domain.ProcessRisk, "risk/", domain.PrefixRisk},
+	} {
+		if id, found := strings.CutPrefix(wid, k.prefix); found && domain.HasPrefixID(id, k.idp) {
+			return k.process, id, true
+		}
+	}
+	return "", "", false
 }
 
 // HiringWorkflowID is the readable workflow ID of hiring request id: "hiring/hir_…".

@@ -622,12 +622,11 @@ func (r *risk) tellRelated(ctx workflow.Context) {
 	}
 }
 
-// showProgress keeps the Temporal UI current: severity, level, owner and whom
-// the risk waits on as search attributes, and who must act by when as details.
+// showProgress keeps the Temporal UI current: severity, level and the teams the
+// risk waits on as search attributes, and which team must act by when as details.
 func (r *risk) showProgress(ctx workflow.Context) error {
 	return showProgress(ctx, r.tasks, string(r.rec.Status), string(r.rec.Status), r.currentDetails,
 		AttrProcess.ValueSet(string(domain.ProcessRisk)),
-		AttrOwner.ValueSet(r.rec.Owner),
 		AttrSeverity.ValueSet(string(r.rec.Severity)),
 		AttrLevel.ValueSet(int64(r.rec.Level)),
 	)
@@ -635,14 +634,14 @@ func (r *risk) showProgress(ctx workflow.Context) error {
 
 func (r *risk) currentDetails(open []domain.Task, _ time.Time) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "**%s** — %s risk (score %d), **%s**, level %d, owner %s\n\n", r.rec.Title, r.rec.Severity, r.rec.Score, r.rec.Status, r.rec.Level, r.rec.Owner)
+	fmt.Fprintf(&b, "**%s** — %s risk (score %d), **%s**, escalation level %d\n\n", r.rec.Title, r.rec.Severity, r.rec.Score, r.rec.Status, r.rec.Level)
 	if len(open) == 0 {
 		b.WriteString("Waiting on nobody.\n")
 		return b.String()
 	}
 	b.WriteString("Must act:\n")
 	for _, t := range open {
-		fmt.Fprintf(&b, "- %s: %s, by %s\n", whoFor(t), t.Title, t.DueAt.Format(time.RFC3339))
+		fmt.Fprintf(&b, "- %s: %s, by %s\n", teamOf(t), t.Title, t.DueAt.Format(time.RFC3339))
 	}
 	return b.String()
 }

@@ -13,9 +13,10 @@ import (
 )
 
 // showProgress keeps what the Temporal UI shows of a process current: the search
-// attributes every process has (stage, status, whom it waits on, the next due
-// time) plus any of its own, and the current details, which details writes from
-// the open tasks. They carry handles, teams, titles and IDs, never personal data.
+// attributes every process has (stage, status, the teams it waits on, the next
+// due time) plus any of its own, and the current details, which details writes
+// from the open tasks. They carry teams, roles, titles and IDs: no handle, no
+// personal data, no money (search attributes are stored in clear).
 func showProgress(ctx workflow.Context, h *humanTasks, stage, status string,
 	details func(open []domain.Task, now time.Time) string, extra ...temporal.SearchAttributeUpdate) error {
 	open := h.openTasks(nil)
@@ -24,9 +25,6 @@ func showProgress(ctx workflow.Context, h *humanTasks, stage, status string,
 	for _, t := range open {
 		if t.Team != "" {
 			waiting = append(waiting, "team:"+string(t.Team))
-		}
-		if t.Assignee != "" {
-			waiting = append(waiting, "person:"+t.Assignee)
 		}
 		if next.IsZero() || t.DueAt.Before(next) {
 			next = t.DueAt
@@ -80,7 +78,16 @@ func (c *campaign) currentDetails(open []domain.Task, now time.Time) string {
 		if now.After(t.DueAt) {
 			late = " — **overdue**"
 		}
-		fmt.Fprintf(&b, "- %s: %s, since %s, due %s%s\n", whoFor(t), t.Title, t.CreatedAt.Format(time.RFC3339), t.DueAt.Format(time.RFC3339), late)
+		fmt.Fprintf(&b, "- %s: %s, since %s, due %s%s\n", teamOf(t), t.Title, t.CreatedAt.Format(time.RFC3339), t.DueAt.Format(time.RFC3339), late)
 	}
 	return b.String()
+}
+
+// teamOf says who a task waits on for the Temporal UI: the team and role, and
+// whether someone in it was assigned, never who.
+func teamOf(t domain.Task) string {
+	if t.Assignee != "" {
+		return fmt.Sprintf("the %s team (%s, assigned)", t.Team, t.Role)
+	}
+	return fmt.Sprintf("the %s team (%s)", t.Team, t.Role)
 }
