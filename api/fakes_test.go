@@ -338,7 +338,8 @@ func newEnv(t *testing.T) *env {
 		Temporal: tmp, Records: rec, Policy: domain.DefaultPolicy(),
 		Logger:        slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		TemporalUIURL: "http://localhost:8233/", Namespace: "default",
-		Now: func() time.Time { return testNow },
+		Now:          func() time.Time { return testNow },
+		WebhookGuard: webhookGuard(t, &dns{"hooks.example.com": {"93.184.215.14"}}),
 	})
 	return &env{t: t, srv: srv, temporal: tmp, records: rec, logs: logs}
 }

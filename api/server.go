@@ -20,6 +20,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/netguard"
 )
 
 // Temporal is the little of Temporal the API needs.
@@ -88,6 +89,9 @@ type Config struct {
 	// RateLimit is each token's request budget on /api/v1; the zero value is the
 	// default budget.
 	RateLimit RateLimit
+	// WebhookGuard decides which destinations webhooks may be subscribed to; the
+	// worker must use the same settings. nil allows public destinations only.
+	WebhookGuard *netguard.Guard
 }
 
 // Server is the HTTP API v1.
@@ -100,6 +104,8 @@ type Server struct {
 	namespace string
 	now       func() time.Time
 	limiter   *rateLimiter // nil when the rate limit is disabled
+
+	webhookGuard *netguard.Guard
 
 	engine   *gin.Engine
 	registry *prometheus.Registry
@@ -133,6 +139,8 @@ func New(cfg Config) *Server {
 		now:       cfg.Now,
 		limiter:   newRateLimiter(cfg.RateLimit),
 		registry:  prometheus.NewRegistry(),
+
+		webhookGuard: cfg.WebhookGuard,
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -142,6 +150,9 @@ func New(cfg Config) *Server {
 	}
 	if s.namespace == "" {
 		s.namespace = "default"
+	}
+	if s.webhookGuard == nil {
+		s.webhookGuard, _ = netguard.New(netguard.Config{}) // nothing to parse, nothing to fail
 	}
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "tandem_http_requests_total",

@@ -150,7 +150,7 @@ func (s *stack) connect(srv *devserver.Server) {
 		s.t.Fatal(err)
 	}
 	s.t.Cleanup(c.Close)
-	h := api.New(api.Config{Temporal: api.NewTemporal(c), Records: s.records, Policy: seconds(), Logger: logger, Namespace: srv.Namespace()})
+	h := api.New(api.Config{Temporal: api.NewTemporal(c), Records: s.records, Policy: seconds(), Logger: logger, Namespace: srv.Namespace(), WebhookGuard: webhookGuard})
 	s.temporal, s.url = c, serve(s.t, h, logger).URL
 	s.startWorker()
 }

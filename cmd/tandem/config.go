@@ -10,6 +10,8 @@ import (
 
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+
+	"github.com/tandemhq/tandem/netguard"
 )
 
 // flags is a command's flag set whose defaults come from TANDEM_* variables.
@@ -39,6 +41,7 @@ func (f flags) num(name, env string, def int, help string) *int {
 // services is the configuration the api and worker commands share.
 type services struct {
 	db, temporal, namespace, http, policy, uiURL *string
+	webhooks                                     webhookSettings
 }
 
 func serviceFlags(f flags, defaultHTTP string) services {
@@ -49,7 +52,38 @@ func serviceFlags(f flags, defaultHTTP string) services {
 		http:      f.str("http", "TANDEM_HTTP", defaultHTTP, "listen address"),
 		policy:    f.str("policy", "TANDEM_POLICY", "", "policy YAML file (built-in defaults when empty)"),
 		uiURL:     f.str("ui-url", "TANDEM_UI_URL", "", "Temporal Web UI base URL, for links in API answers"),
+		webhooks:  webhookFlags(f, ""),
 	}
+}
+
+// webhookSettings are the destinations webhooks may reach beyond the public
+// internet, and those they never may. The API checks them when a URL is
+// subscribed and the worker before every delivery, so both need the same.
+type webhookSettings struct{ allow, deny *string }
+
+func webhookFlags(f flags, defaultAllow string) webhookSettings {
+	return webhookSettings{
+		allow: f.str("webhook-allow", "TANDEM_WEBHOOK_ALLOW", defaultAllow,
+			"comma-separated CIDRs, addresses and host names (*.example.com for all under it) webhooks may reach although not public"),
+		deny: f.str("webhook-deny", "TANDEM_WEBHOOK_DENY", "", "comma-separated CIDRs and addresses webhooks may never reach, even when allowed"),
+	}
+}
+
+// guard builds the destination guard, and logs what it lets through.
+func (w webhookSettings) guard(logger *slog.Logger) (*netguard.Guard, error) {
+	g, err := netguard.New(netguard.Config{Allow: netguard.SplitList(*w.allow), Deny: netguard.SplitList(*w.deny)})
+	if err != nil {
+		return nil, err
+	}
+	logger.Info("webhook destinations: public https receivers, and those allowed", "allow", orNone(*w.allow), "deny", orNone(*w.deny))
+	return g, nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }
 
 // mailSettings is the optional SMTP server reminders and escalations are e-mailed
