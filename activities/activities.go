@@ -25,7 +25,9 @@ type Activities struct {
 	Directory Directory
 	// Webhooks holds the webhook subscriptions; nil turns webhooks off.
 	Webhooks WebhookRecords
-	// HTTP sends webhook deliveries; nil means http.DefaultClient. Give it a timeout.
+	// HTTP sends webhook deliveries: NewWebhookClient over the operator's
+	// destination guard. nil means that client over a guard that allows public
+	// destinations only.
 	HTTP *http.Client
 	// Mail sends reminders and escalations by e-mail; nil turns e-mail off.
 	Mail *Mailer

@@ -7,15 +7,19 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/netguard"
 )
 
 // WebhookRecords holds the subscriptions and their delivery log; *store.Store
@@ -33,9 +37,49 @@ const (
 	HeaderEvent     = "X-Tandem-Event"
 )
 
-// deliveryTimeout bounds one POST, so one slow receiver cannot use up the
-// activity's whole start-to-close time.
-const deliveryTimeout = 10 * time.Second
+// Limits of one delivery. The whole POST is bounded so one slow receiver cannot
+// use up the activity's start-to-close time; each step within it is bounded
+// too; and of the answer only the status and a little of the body are read.
+const (
+	deliveryTimeout     = 10 * time.Second
+	tlsHandshakeTimeout = 5 * time.Second
+	responseTimeout     = 5 * time.Second // from the request sent to the response headers
+	maxResponseHeaders  = 16 << 10
+	maxResponseBody     = 4 << 10
+)
+
+// NewWebhookClient returns the HTTP client deliveries go through. It connects
+// only through the guard, which dials a destination only when the guard allows
+// the address it resolves to at that moment. It uses no proxy, not even one from
+// the environment, as a proxy would resolve and dial past the guard. It follows
+// no redirect: a 3xx is the receiver's answer, and following it would send the
+// signed body wherever the receiver points (the metadata address, say).
+func NewWebhookClient(g *netguard.Guard) *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{
+			Proxy:                  nil,
+			DialContext:            g.DialContext,
+			ForceAttemptHTTP2:      true,
+			TLSHandshakeTimeout:    tlsHandshakeTimeout,
+			ResponseHeaderTimeout:  responseTimeout,
+			MaxResponseHeaderBytes: maxResponseHeaders,
+			MaxIdleConns:           100,
+			IdleConnTimeout:        90 * time.Second,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Timeout:       deliveryTimeout,
+	}
+}
+
+// publicOnlyClient delivers for Activities without a client of their own: public
+// destinations only.
+var publicOnlyClient = sync.OnceValue(func() *http.Client {
+	g, err := netguard.New(netguard.Config{})
+	if err != nil {
+		panic(err) // an empty configuration has nothing to refuse
+	}
+	return NewWebhookClient(g)
+})
 
 // DeliverWebhooksInput is the events one workflow step wrote that webhooks may want.
 type DeliverWebhooksInput struct {
@@ -109,14 +153,21 @@ func (a *Activities) DeliverWebhooks(ctx context.Context, in DeliverWebhooksInpu
 			if done {
 				continue
 			}
-			d := a.post(ctx, w, e)
+			body, err := webhookBody(w.Format, e)
+			if err != nil {
+				return fmt.Errorf("deliver webhooks: %w", err)
+			}
+			d := a.post(ctx, w, e, body)
 			d.Attempt, d.Abandoned = int(info.Attempt), !d.Delivered && last
 			if err := a.Webhooks.LogWebhookDelivery(ctx, d); err != nil {
 				return fmt.Errorf("deliver webhooks: %w", err)
 			}
 			if !d.Delivered {
 				failed++
-				activity.GetLogger(ctx).Warn("webhook delivery failed", "subscription", w.ID, "event", e.Key, "status", d.StatusCode, "error", d.Error, "abandoned", d.Abandoned)
+				// The outcome only: an error's text carries the URL, whose path
+				// or query may be the receiver's secret (Slack's are).
+				activity.GetLogger(ctx).Warn("webhook delivery failed", "subscription", w.ID, "event", e.Key,
+					"outcome", d.Outcome, "status_class", d.StatusClass, "attempt", d.Attempt, "abandoned", d.Abandoned)
 			}
 		}
 	}
@@ -126,19 +177,15 @@ func (a *Activities) DeliverWebhooks(ctx context.Context, in DeliverWebhooksInpu
 	return nil
 }
 
-// post makes one delivery attempt; the outcome goes to the log, never an error.
-func (a *Activities) post(ctx context.Context, w domain.Webhook, e domain.Event) domain.WebhookDelivery {
+// post makes one delivery attempt; its classified outcome goes to the log,
+// never an error or its text.
+func (a *Activities) post(ctx context.Context, w domain.Webhook, e domain.Event, body []byte) domain.WebhookDelivery {
 	d := domain.WebhookDelivery{SubscriptionID: w.ID, EventKey: e.Key, Kind: e.Kind, At: time.Now()}
-	body, err := webhookBody(w.Format, e)
-	if err != nil {
-		d.Error = err.Error()
-		return d
-	}
 	ctx, cancel := context.WithTimeout(ctx, deliveryTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
 	if err != nil {
-		d.Error = err.Error()
+		d.Outcome = domain.DeliveryUnreachable // a stored URL that no longer parses
 		return d
 	}
 	req.Header.Set("Content-Type", "application/json")
@@ -148,16 +195,34 @@ func (a *Activities) post(ctx context.Context, w domain.Webhook, e domain.Event)
 	req.Header.Set(HeaderSignature, Sign(w.Secret, d.At, body))
 	client := a.HTTP
 	if client == nil {
-		client = http.DefaultClient
+		client = publicOnlyClient()
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		d.Error = err.Error()
+		d.Outcome = failureOutcome(err)
 		return d
 	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // drain, so the connection is reused
-	d.StatusCode = resp.StatusCode
+	// A little of the body is read so a small answer leaves the connection
+	// reusable; a receiver cannot make Tandem read more.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBody))
+	resp.Body.Close()
+	d.StatusClass = domain.StatusClass(resp.StatusCode)
 	d.Delivered = resp.StatusCode >= 200 && resp.StatusCode < 300
+	d.Outcome = domain.DeliveryRefused
+	if d.Delivered {
+		d.Outcome = domain.DeliveryDelivered
+	}
 	return d
+}
+
+// failureOutcome classifies why a delivery got no answer.
+func failureOutcome(err error) domain.DeliveryOutcome {
+	var ne net.Error
+	switch {
+	case errors.Is(err, netguard.ErrBlocked):
+		return domain.DeliveryBlocked
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return domain.DeliveryTimedOut
+	}
+	return domain.DeliveryUnreachable
 }

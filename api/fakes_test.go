@@ -339,7 +339,9 @@ func newEnv(t *testing.T) *env {
 		Temporal: tmp, Records: rec, Policy: domain.DefaultPolicy(),
 		Logger:        slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		TemporalUIURL: "http://localhost:8233/", Namespace: "default",
-		Now: func() time.Time { return testNow }, Codec: codec.New(testKeys, codec.Options{AcceptClear: true}),
+		Now:          func() time.Time { return testNow },
+		WebhookGuard: webhookGuard(t, &dns{"hooks.example.com": {"93.184.215.14"}}),
+		Codec:        codec.New(testKeys, codec.Options{AcceptClear: true}),
 	})
 	return &env{t: t, srv: srv, temporal: tmp, records: rec, logs: logs}
 }

@@ -2,9 +2,13 @@ package api
 
 import (
 	"context"
+	"net"
+	"net/netip"
 	"sync"
+	"testing"
 
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/netguard"
 )
 
 // webhookFake is the webhook part of a fakeRecords, kept beside it so the shared
@@ -87,4 +91,40 @@ func (r *fakeRecords) WebhookDeliveries(_ context.Context, id string, limit int)
 	}
 	ds := r.webhook().deliveries[id]
 	return ds[:min(limit, len(ds))], nil
+}
+
+// dns answers names from a table a test may change between lookups, as a DNS
+// server rebinding a name would; other names do not exist.
+type dns map[string][]string
+
+var dnsMu sync.Mutex
+
+func (d *dns) set(host string, addrs ...string) {
+	dnsMu.Lock()
+	defer dnsMu.Unlock()
+	(*d)[host] = addrs
+}
+
+func (d *dns) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	dnsMu.Lock()
+	defer dnsMu.Unlock()
+	as, ok := (*d)[host]
+	if !ok {
+		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+	}
+	out := make([]netip.Addr, len(as))
+	for i, a := range as {
+		out[i] = netip.MustParseAddr(a)
+	}
+	return out, nil
+}
+
+// webhookGuard is a destination guard over r with the given allow list.
+func webhookGuard(t *testing.T, r netguard.Resolver, allow ...string) *netguard.Guard {
+	t.Helper()
+	g, err := netguard.New(netguard.Config{Allow: allow, Resolver: r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/tandemhq/tandem/codec"
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/netguard"
 )
 
 // Temporal is the little of Temporal the API needs.
@@ -93,6 +94,9 @@ type Config struct {
 	// UI and CLI decode through; the UI's origin (of TemporalUIURL) may call it
 	// from the browser.
 	Codec *codec.Codec
+	// WebhookGuard decides which destinations webhooks may be subscribed to; the
+	// worker must use the same settings. nil allows public destinations only.
+	WebhookGuard *netguard.Guard
 }
 
 // Server is the HTTP API v1.
@@ -107,6 +111,8 @@ type Server struct {
 	limiter   *rateLimiter // nil when the rate limit is disabled
 	codec     *codec.Codec
 	uiOrigin  string
+
+	webhookGuard *netguard.Guard
 
 	engine   *gin.Engine
 	registry *prometheus.Registry
@@ -142,6 +148,8 @@ func New(cfg Config) *Server {
 		codec:     cfg.Codec,
 		uiOrigin:  originOf(cfg.TemporalUIURL),
 		registry:  prometheus.NewRegistry(),
+
+		webhookGuard: cfg.WebhookGuard,
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -151,6 +159,9 @@ func New(cfg Config) *Server {
 	}
 	if s.namespace == "" {
 		s.namespace = "default"
+	}
+	if s.webhookGuard == nil {
+		s.webhookGuard, _ = netguard.New(netguard.Config{}) // nothing to parse, nothing to fail
 	}
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "tandem_http_requests_total",

@@ -4,13 +4,17 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/netguard"
 )
 
 // WebhookRecords holds the outbound webhook subscriptions and their delivery log.
@@ -91,12 +95,12 @@ func (s *Server) createWebhook(c *gin.Context) {
 	for _, k := range req.Events {
 		w.Events = append(w.Events, domain.EventKind(k))
 	}
-	if err := w.Validate(); err != nil {
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	if err := s.checkWebhook(ctx, w); err != nil {
 		s.fail(c, err)
 		return
 	}
-	ctx, cancel := s.ctx(c)
-	defer cancel()
 	if err := s.records.CreateWebhook(ctx, w); err != nil {
 		s.fail(c, err)
 		return
@@ -104,6 +108,36 @@ func (s *Server) createWebhook(c *gin.Context) {
 	body := toWebhookBody(w, nil)
 	body.Secret = w.Secret
 	c.JSON(http.StatusCreated, body)
+}
+
+// checkWebhook checks a new subscription: its shape, and where its URL leads.
+// The worker checks the destination again, with the same guard rules, before
+// every delivery, since a name may resolve elsewhere by then.
+func (s *Server) checkWebhook(ctx context.Context, w domain.Webhook) error {
+	var p domain.Problems
+	var ve *domain.ValidationError
+	if err := w.Validate(); errors.As(err, &ve) {
+		p = ve.Problems
+	} else if err != nil {
+		return err
+	}
+	if slices.ContainsFunc(p, func(fp domain.FieldProblem) bool { return fp.Field == "url" }) {
+		return p.Err() // not a URL to resolve
+	}
+	u, err := url.Parse(w.URL)
+	if err != nil {
+		return fmt.Errorf("parse a validated webhook URL: %w", err)
+	}
+	switch err := s.webhookGuard.CheckURL(ctx, u); {
+	case errors.Is(err, netguard.ErrBlocked), errors.Is(err, netguard.ErrUnresolved):
+		p.Add("url", "%s", err.Error())
+	case errors.Is(err, netguard.ErrPlainHTTP):
+		p.Add("url", "must use https (plain http only to a destination on the operator's webhook allow list)")
+	case err != nil:
+		// The resolver failed (not "no such host"): try again later.
+		return fmt.Errorf("%w: check webhook destination: %w", domain.ErrUnavailable, err)
+	}
+	return p.Err()
 }
 
 // newSecret makes a 256-bit signing secret.

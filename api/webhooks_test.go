@@ -1,7 +1,10 @@
 package api
 
 import (
+	"context"
+	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -37,14 +40,55 @@ func TestCreateWebhookRefusals(t *testing.T) {
 	want(t, e.do("POST", "/api/v1/webhooks", "", validWebhookRaw), sUnauth, "unauthorized")
 	want(t, e.do("POST", "/api/v1/webhooks", "tok-cara", validWebhookRaw), sForbid, domain.CodeForbidden)
 	want(t, e.do("POST", "/api/v1/webhooks", "tok-paula", `{"url":1}`), sBad, "bad_request")
-	o := want(t, e.do("POST", "/api/v1/webhooks", "tok-paula", `{"url":"http://example.com/h","secret":"short","events":["ended"],"format":"xml"}`), http.StatusUnprocessableEntity, domain.CodeInvalid)
+	o := want(t, e.do("POST", "/api/v1/webhooks", "tok-paula", `{"url":"ftp://hooks.example.com/h","secret":"short","events":["ended"],"format":"xml"}`), http.StatusUnprocessableEntity, domain.CodeInvalid)
 	for _, f := range []string{"url", "secret", "events", "format"} {
 		if !hasProblem(o, f, "") {
 			t.Errorf("no problem with %s in %+v", f, o.Details)
 		}
 	}
-	// Plain http is allowed to the loopback interface only.
+	// Where the URL leads is checked with the rest, so every problem comes at once.
+	o = want(t, e.do("POST", "/api/v1/webhooks", "tok-paula", `{"url":"https://10.0.0.1/h","secret":"short","events":["task_opened"]}`), http.StatusUnprocessableEntity, domain.CodeInvalid)
+	if !hasProblem(o, "url", "destination not allowed: a private address") || !hasProblem(o, "secret", "") {
+		t.Errorf("problems %+v, want the private destination and the short secret", o.Details)
+	}
+	for url, problem := range map[string]string{
+		"http://hooks.example.com/h":         "must use https",
+		"https://nowhere.example.com/h":      "host name does not resolve",
+		"http://127.0.0.1:9/h":               "destination not allowed: a loopback address",
+		"https://localhost/h":                "host name does not resolve", // the test resolver knows no localhost
+		"https://[::ffff:a9fe:a9fe]/latest/": "destination not allowed: a link-local address",
+	} {
+		o := want(t, e.do("POST", "/api/v1/webhooks", "tok-paula", `{"url":"`+url+`","events":["task_opened"]}`), http.StatusUnprocessableEntity, domain.CodeInvalid)
+		if !hasProblem(o, "url", problem) {
+			t.Errorf("%s: problems %+v, want url: %s", url, o.Details, problem)
+		}
+	}
+	if n := len(e.records.webhook().webhooks); n != 0 {
+		t.Errorf("%d refused subscriptions were stored", n)
+	}
+	// An operator who allows the loopback interface may have plain http to it.
+	e.srv.webhookGuard = webhookGuard(t, &dns{}, "127.0.0.0/8")
 	want(t, e.do("POST", "/api/v1/webhooks", "tok-paula", `{"url":"http://127.0.0.1:9/h","events":["task_opened"]}`), sCreated, "")
+}
+
+func TestCreateWebhook503WhenTheResolverFails(t *testing.T) {
+	e := newEnv(t)
+	e.srv.webhookGuard = webhookGuard(t, failingResolver{})
+	rr := e.do("POST", "/api/v1/webhooks", "tok-paula", validWebhookRaw)
+	want(t, rr, sUnavail, codeUnavailable)
+	if strings.Contains(rr.Body.String(), "SERVFAIL") {
+		t.Errorf("the answer shows the resolver's error: %s", rr.Body)
+	}
+	if !strings.Contains(e.logs.String(), "SERVFAIL") {
+		t.Errorf("the resolver's failure is not logged for the operator:\n%s", e.logs)
+	}
+}
+
+// failingResolver fails as a DNS server that cannot answer does.
+type failingResolver struct{}
+
+func (failingResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	return nil, &net.DNSError{Err: "server misbehaving (SERVFAIL)", Name: host, IsTemporary: true}
 }
 
 func TestDeleteWebhook(t *testing.T) {

@@ -30,6 +30,7 @@ import (
 	"github.com/tandemhq/tandem/codec"
 	"github.com/tandemhq/tandem/devserver"
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/netguard"
 	"github.com/tandemhq/tandem/store"
 	"github.com/tandemhq/tandem/store/storetest"
 	"github.com/tandemhq/tandem/temporalclient"
@@ -96,7 +97,7 @@ func start(t *testing.T, pol domain.Policy) *stack {
 	}
 
 	c := dial(t, srv, logger)
-	h := api.New(api.Config{Temporal: api.NewTemporal(c), Records: st, Policy: pol, Logger: logger, Namespace: srv.Namespace(), Codec: testCodec(t)})
+	h := api.New(api.Config{Temporal: api.NewTemporal(c), Records: st, Policy: pol, Logger: logger, Namespace: srv.Namespace(), Codec: testCodec(t), WebhookGuard: webhookGuard})
 	s := &stack{t: t, url: serve(t, h, logger).URL, tokens: tokens, temporal: c, records: st}
 	s.startWorker()
 	t.Cleanup(func() { s.worker.Stop() })
@@ -154,9 +155,22 @@ func serve(t *testing.T, h *api.Server, logger *slog.Logger) *httptest.Server {
 	return hs
 }
 
+// webhookGuard lets webhooks reach the tests' receivers, which httptest serves
+// on 127.0.0.1, as an operator allowing a receiver on the same machine would;
+// nothing else internal. The API and the worker share it, as they must share
+// the settings in production.
+var webhookGuard = func() *netguard.Guard {
+	g, err := netguard.New(netguard.Config{Allow: []string{"127.0.0.1"}})
+	if err != nil {
+		panic(err)
+	}
+	return g
+}()
+
 func (s *stack) startWorker() {
 	s.t.Helper()
-	s.worker = worker.New(s.temporal, &activities.Activities{Records: s.records, Directory: s.records, Webhooks: s.records}, sdkworker.Options{})
+	a := &activities.Activities{Records: s.records, Directory: s.records, Webhooks: s.records, HTTP: activities.NewWebhookClient(webhookGuard)}
+	s.worker = worker.New(s.temporal, a, sdkworker.Options{})
 	if err := s.worker.Start(); err != nil {
 		s.t.Fatal(err)
 	}

@@ -144,7 +144,7 @@ func (s *stack) connect(srv *devserver.Server) {
 	s.t.Helper()
 	logger := quietLogger()
 	c := dial(s.t, srv, logger)
-	h := api.New(api.Config{Temporal: api.NewTemporal(c), Records: s.records, Policy: seconds(), Logger: logger, Namespace: srv.Namespace(), Codec: testCodec(s.t)})
+	h := api.New(api.Config{Temporal: api.NewTemporal(c), Records: s.records, Policy: seconds(), Logger: logger, Namespace: srv.Namespace(), Codec: testCodec(s.t), WebhookGuard: webhookGuard})
 	s.temporal, s.url = c, serve(s.t, h, logger).URL
 	s.startWorker()
 }

@@ -156,7 +156,7 @@ func TestWebhooksDeliverSignedEventsOnceAndRetryAfter500(t *testing.T) {
 		}
 	}
 
-	// The delivery log shows the refusal and the deliveries.
+	// The delivery log shows the refusal and the deliveries, as outcomes.
 	var list struct {
 		Items []struct {
 			ID               string
@@ -170,8 +170,8 @@ func TestWebhooksDeliverSignedEventsOnceAndRetryAfter500(t *testing.T) {
 	}
 	var refused, retried bool
 	for _, d := range list.Items[0].RecentDeliveries {
-		refused = refused || (d.EventKey == first.id && d.StatusCode == 500 && !d.Delivered && d.Attempt == 1)
-		retried = retried || (d.EventKey == first.id && d.Delivered && d.Attempt == 2)
+		refused = refused || (d.EventKey == first.id && d.Outcome == domain.DeliveryRefused && d.StatusClass == "5xx" && !d.Delivered && d.Attempt == 1)
+		retried = retried || (d.EventKey == first.id && d.Outcome == domain.DeliveryDelivered && d.Delivered && d.Attempt == 2)
 	}
 	if !refused || !retried {
 		t.Errorf("delivery log %+v lacks the refused first attempt or the delivered retry", list.Items[0].RecentDeliveries)

@@ -145,6 +145,9 @@ func migrate(tx *gorm.DB) error {
 	if err := tx.AutoMigrate(models...); err != nil {
 		return fmt.Errorf("tables: %w", err)
 	}
+	if err := classifyLegacyDeliveries(tx); err != nil {
+		return err
+	}
 	for _, ix := range indexes {
 		unique := ""
 		if ix.unique {

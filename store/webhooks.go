@@ -26,15 +26,16 @@ type webhookRow struct {
 
 func (webhookRow) TableName() string { return "webhooks" }
 
-// webhookDeliveryRow is one delivery attempt, the delivery log.
+// webhookDeliveryRow is one delivery attempt, the delivery log. It keeps the
+// classified outcome only: no error text, no exact status code.
 type webhookDeliveryRow struct {
 	ID             uint64    `gorm:"primaryKey;autoIncrement"`
 	SubscriptionID string    `gorm:"not null"`
 	EventKey       string    `gorm:"not null"`
 	Kind           string    `gorm:"not null"`
 	Attempt        int       `gorm:"not null"`
-	StatusCode     int       `gorm:"not null"`
-	Error          string    `gorm:"not null"`
+	Outcome        string    `gorm:"not null;default:''"`
+	StatusClass    string    `gorm:"not null;default:''"`
 	Delivered      bool      `gorm:"not null"`
 	Abandoned      bool      `gorm:"not null"`
 	At             time.Time `gorm:"not null"`
@@ -53,6 +54,38 @@ type emailRow struct {
 func (emailRow) TableName() string { return "emails_sent" }
 
 var webhookModels = []any{&webhookRow{}, &webhookDeliveryRow{}, &emailRow{}}
+
+// classifyLegacyDeliveries rewrites a delivery log from before outcomes: each
+// attempt gets the outcome its status code and error text imply, and the
+// columns that held the raw error and the exact status code are dropped, so no
+// answer ever shows them again. It runs within Migrate, after the tables are
+// migrated and before the indexes are made (SQLite drops a column by rebuilding
+// the table, and its indexes with it).
+func classifyLegacyDeliveries(tx *gorm.DB) error {
+	m := tx.Migrator()
+	if !m.HasColumn(&webhookDeliveryRow{}, "error") {
+		return nil
+	}
+	// The same SQL on both databases: integer division, CAST to text, || to join.
+	err := tx.Exec(`UPDATE webhook_deliveries SET
+		outcome = CASE
+			WHEN delivered THEN ?
+			WHEN status_code >= 300 THEN ?
+			WHEN LOWER(error) LIKE '%timeout%' OR LOWER(error) LIKE '%deadline exceeded%' THEN ?
+			ELSE ? END,
+		status_class = CASE WHEN status_code BETWEEN 200 AND 599 THEN CAST(status_code / 100 AS TEXT) || 'xx' ELSE '' END
+		WHERE outcome = ''`,
+		domain.DeliveryDelivered, domain.DeliveryRefused, domain.DeliveryTimedOut, domain.DeliveryUnreachable).Error
+	if err != nil {
+		return fmt.Errorf("classify old deliveries: %w", err)
+	}
+	for _, col := range []string{"error", "status_code"} {
+		if err := m.DropColumn(&webhookDeliveryRow{}, col); err != nil {
+			return fmt.Errorf("drop webhook_deliveries.%s: %w", col, err)
+		}
+	}
+	return nil
+}
 
 func (r webhookRow) toDomain() domain.Webhook {
 	return domain.Webhook{
@@ -132,7 +165,7 @@ func (st *Store) DeleteWebhook(ctx context.Context, id string) error {
 func (st *Store) LogWebhookDelivery(ctx context.Context, d domain.WebhookDelivery) error {
 	row := webhookDeliveryRow{
 		SubscriptionID: d.SubscriptionID, EventKey: d.EventKey, Kind: string(d.Kind), Attempt: d.Attempt,
-		StatusCode: d.StatusCode, Error: d.Error, Delivered: d.Delivered, Abandoned: d.Abandoned, At: utc(d.At),
+		Outcome: string(d.Outcome), StatusClass: d.StatusClass, Delivered: d.Delivered, Abandoned: d.Abandoned, At: utc(d.At),
 	}
 	err := st.db.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "subscription_id"}, {Name: "event_key"}, {Name: "attempt"}},
@@ -167,7 +200,7 @@ func (st *Store) WebhookDeliveries(ctx context.Context, subscriptionID string, l
 	for i, r := range rows {
 		out[i] = domain.WebhookDelivery{
 			SubscriptionID: r.SubscriptionID, EventKey: r.EventKey, Kind: domain.EventKind(r.Kind), Attempt: r.Attempt,
-			StatusCode: r.StatusCode, Error: r.Error, Delivered: r.Delivered, Abandoned: r.Abandoned, At: fromDB(r.At),
+			Outcome: domain.DeliveryOutcome(r.Outcome), StatusClass: r.StatusClass, Delivered: r.Delivered, Abandoned: r.Abandoned, At: fromDB(r.At),
 		}
 	}
 	return out, nil

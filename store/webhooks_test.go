@@ -32,7 +32,8 @@ func TestWebhooksAndDeliveryLog(t *testing.T) {
 			t.Errorf("all = %d subscriptions, want 1", len(l))
 		}
 
-		failed := domain.WebhookDelivery{SubscriptionID: w.ID, EventKey: "cmp_1/event/1", Kind: domain.EventTaskOpened, Attempt: 1, StatusCode: 500, At: at}
+		failed := domain.WebhookDelivery{SubscriptionID: w.ID, EventKey: "cmp_1/event/1", Kind: domain.EventTaskOpened, Attempt: 1,
+			Outcome: domain.DeliveryRefused, StatusClass: "5xx", At: at}
 		for range 2 { // logging an attempt twice keeps it once
 			if err := st.LogWebhookDelivery(ctx, failed); err != nil {
 				t.Fatal(err)
@@ -42,7 +43,7 @@ func TestWebhooksAndDeliveryLog(t *testing.T) {
 			t.Errorf("delivered after a 500: %v %v", done, err)
 		}
 		ok := failed
-		ok.Attempt, ok.StatusCode, ok.Delivered = 2, 204, true
+		ok.Attempt, ok.Outcome, ok.StatusClass, ok.Delivered = 2, domain.DeliveryDelivered, "2xx", true
 		if err := st.LogWebhookDelivery(ctx, ok); err != nil {
 			t.Fatal(err)
 		}
@@ -50,7 +51,8 @@ func TestWebhooksAndDeliveryLog(t *testing.T) {
 			t.Errorf("not delivered after a 204: %v %v", done, err)
 		}
 		log, err := st.WebhookDeliveries(ctx, w.ID, 10)
-		if err != nil || len(log) != 2 || log[0].Attempt != 2 || log[1].StatusCode != 500 {
+		if err != nil || len(log) != 2 || log[0].Attempt != 2 || log[0].Outcome != domain.DeliveryDelivered ||
+			log[1].Outcome != domain.DeliveryRefused || log[1].StatusClass != "5xx" {
 			t.Fatalf("log = %+v, %v; want the two attempts, newest first", log, err)
 		}
 
@@ -62,6 +64,92 @@ func TestWebhooksAndDeliveryLog(t *testing.T) {
 		}
 		if log, _ := st.WebhookDeliveries(ctx, w.ID, 10); len(log) != 0 {
 			t.Errorf("the log outlived its subscription: %+v", log)
+		}
+	})
+}
+
+// legacyDeliveryRow is the delivery log as releases before outcomes made it: the
+// raw error text and the exact status code.
+type legacyDeliveryRow struct {
+	ID             uint64    `gorm:"primaryKey;autoIncrement"`
+	SubscriptionID string    `gorm:"not null"`
+	EventKey       string    `gorm:"not null"`
+	Kind           string    `gorm:"not null"`
+	Attempt        int       `gorm:"not null"`
+	StatusCode     int       `gorm:"not null"`
+	Error          string    `gorm:"not null"`
+	Delivered      bool      `gorm:"not null"`
+	Abandoned      bool      `gorm:"not null"`
+	At             time.Time `gorm:"not null"`
+}
+
+func (legacyDeliveryRow) TableName() string { return "webhook_deliveries" }
+
+// TestMigrateClassifiesAndDropsRawDeliveryErrors: a log written before outcomes
+// held dial errors and exact status codes, which made it a port scanner. After
+// Migrate every attempt has an outcome, the raw columns are gone, and the log
+// still takes new attempts and keeps its idempotency index.
+func TestMigrateClassifiesAndDropsRawDeliveryErrors(t *testing.T) {
+	eachDSN(t, func(t *testing.T, dsn string) {
+		ctx := t.Context()
+		st, err := Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = st.Close() })
+		if err := st.db.AutoMigrate(&legacyDeliveryRow{}); err != nil {
+			t.Fatal(err)
+		}
+		at := time.Date(2030, 1, 7, 9, 0, 0, 0, time.UTC)
+		raw := []legacyDeliveryRow{
+			{Attempt: 1, StatusCode: 502},
+			{Attempt: 2, Error: `Post "https://10.0.0.1:6379/x?token=s3cret": dial tcp 10.0.0.1:6379: connect: connection refused`},
+			{Attempt: 3, Error: `Post "https://10.0.0.2/": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`},
+			{Attempt: 4, Error: "net/http: TLS handshake timeout"},
+			{Attempt: 5, StatusCode: 204, Delivered: true},
+			{Attempt: 6, StatusCode: 301},
+		}
+		for i := range raw {
+			raw[i].SubscriptionID, raw[i].EventKey, raw[i].Kind, raw[i].At = "whk_aaaaaaaaaaaa", "cmp_1/event/1", "task_opened", at
+		}
+		if err := st.db.Create(&raw).Error; err != nil {
+			t.Fatal(err)
+		}
+
+		for range 2 { // a second Migrate finds nothing left to do
+			if err := st.Migrate(ctx); err != nil {
+				t.Fatalf("Migrate over the old delivery log: %v", err)
+			}
+		}
+		for _, col := range []string{"error", "status_code"} {
+			if st.db.Migrator().HasColumn(&webhookDeliveryRow{}, col) {
+				t.Errorf("webhook_deliveries.%s survived Migrate", col)
+			}
+		}
+		log, err := st.WebhookDeliveries(ctx, "whk_aaaaaaaaaaaa", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[int]string{}
+		for _, d := range log {
+			got[d.Attempt] = string(d.Outcome) + " " + d.StatusClass
+		}
+		want := map[int]string{
+			1: "refused_by_receiver 5xx", 2: "unreachable ", 3: "timed_out ", 4: "timed_out ", 5: "delivered 2xx", 6: "refused_by_receiver 3xx",
+		}
+		equal(t, "outcomes after Migrate", got, want)
+		if done, err := st.WebhookDelivered(ctx, "whk_aaaaaaaaaaaa", "cmp_1/event/1"); err != nil || !done {
+			t.Errorf("WebhookDelivered after Migrate = %v, %v", done, err)
+		}
+		again := domain.WebhookDelivery{SubscriptionID: "whk_aaaaaaaaaaaa", EventKey: "cmp_1/event/1", Kind: domain.EventTaskOpened,
+			Attempt: 7, Outcome: domain.DeliveryBlocked, At: at}
+		for range 2 {
+			if err := st.LogWebhookDelivery(ctx, again); err != nil {
+				t.Fatalf("log an attempt after Migrate: %v", err)
+			}
+		}
+		if log, _ := st.WebhookDeliveries(ctx, "whk_aaaaaaaaaaaa", 10); len(log) != 7 || log[0].Outcome != domain.DeliveryBlocked {
+			t.Errorf("log after a new attempt logged twice = %+v, want 7 attempts, the blocked one first", log)
 		}
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/tandemhq/tandem/codec"
+	"github.com/tandemhq/tandem/netguard"
 	"github.com/tandemhq/tandem/temporalclient"
 )
 
@@ -50,6 +51,7 @@ func (f flags) boolean(name, env string, def bool, help string) *bool {
 type services struct {
 	db, http, policy, uiURL *string
 	temporal                temporalFlags
+	webhooks                webhookSettings
 }
 
 func serviceFlags(f flags, defaultHTTP string) services {
@@ -59,7 +61,38 @@ func serviceFlags(f flags, defaultHTTP string) services {
 		policy:   f.str("policy", "TANDEM_POLICY", "", "policy YAML file (built-in defaults when empty)"),
 		uiURL:    f.str("ui-url", "TANDEM_UI_URL", "", "Temporal Web UI base URL, for links in API answers"),
 		temporal: temporalConnFlags(f),
+		webhooks: webhookFlags(f, ""),
 	}
+}
+
+// webhookSettings are the destinations webhooks may reach beyond the public
+// internet, and those they never may. The API checks them when a URL is
+// subscribed and the worker before every delivery, so both need the same.
+type webhookSettings struct{ allow, deny *string }
+
+func webhookFlags(f flags, defaultAllow string) webhookSettings {
+	return webhookSettings{
+		allow: f.str("webhook-allow", "TANDEM_WEBHOOK_ALLOW", defaultAllow,
+			"comma-separated CIDRs, addresses and host names (*.example.com for all under it) webhooks may reach although not public"),
+		deny: f.str("webhook-deny", "TANDEM_WEBHOOK_DENY", "", "comma-separated CIDRs and addresses webhooks may never reach, even when allowed"),
+	}
+}
+
+// guard builds the destination guard, and logs what it lets through.
+func (w webhookSettings) guard(logger *slog.Logger) (*netguard.Guard, error) {
+	g, err := netguard.New(netguard.Config{Allow: netguard.SplitList(*w.allow), Deny: netguard.SplitList(*w.deny)})
+	if err != nil {
+		return nil, err
+	}
+	logger.Info("webhook destinations: public https receivers, and those allowed", "allow", orNone(*w.allow), "deny", orNone(*w.deny))
+	return g, nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }
 
 // temporalFlags say how the api and worker reach a Temporal cluster and seal

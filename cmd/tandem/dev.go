@@ -39,11 +39,17 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 	policyPath := f.str("policy", "TANDEM_POLICY", "", "policy YAML file (built-in defaults when empty)")
 	mail := mailFlags(f)
 	keys := codecConnFlags(f)
+	// On a laptop the receiver under test usually runs on the same machine.
+	webhooks := webhookFlags(f, devWebhookAllow)
 	uiWrite := f.Bool("ui-write-actions", false, "let the Temporal UI signal, update, terminate and reset runs (operators only)")
 	if err := f.Parse(args); err != nil {
 		return err
 	}
 	pol, err := policy.Load(*policyPath)
+	if err != nil {
+		return err
+	}
+	guard, err := webhooks.guard(logger)
 	if err != nil {
 		return err
 	}
@@ -102,7 +108,7 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 		return fmt.Errorf("connect to the embedded Temporal: %w", err)
 	}
 	defer c.Close()
-	w := worker.New(c, newActivities(st, mail), sdkworker.Options{})
+	w := worker.New(c, newActivities(st, mail, guard), sdkworker.Options{})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -110,14 +116,14 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 
 	srv := api.New(api.Config{
 		Temporal: api.NewTemporal(c), Records: st, Policy: pol, Logger: logger,
-		TemporalUIURL: temporal.UIURL(), Namespace: temporal.Namespace(),
+		TemporalUIURL: temporal.UIURL(), Namespace: temporal.Namespace(), WebhookGuard: guard,
 		Codec: codec.New(keyring, codec.Options{AcceptClear: true}),
 	})
 	httpSrv := api.NewHTTPServer(*httpAddr, web.New(web.Config{API: srv.Handler(), Logger: logger}).Handler())
 	banner(stdout, devInfo{
 		api: apiURL, ui: temporal.UIURL(), temporal: temporal.FrontendHostPort(),
 		namespace: temporal.Namespace(), dataDir: *dataDir, db: *db, tokensPath: tokensPath,
-		token: tokens["pat"], ready: time.Since(started),
+		token: tokens["pat"], webhookAllow: *webhooks.allow, ready: time.Since(started),
 	})
 	go func() { _ = httpSrv.Serve(ln) }()
 	<-ctx.Done()
@@ -208,8 +214,13 @@ func hostPort(a net.Addr) string {
 	return net.JoinHostPort(host, port)
 }
 
+// devWebhookAllow is what tandem dev lets webhooks reach beyond public hosts:
+// the loopback interface. tandem api and worker allow nothing internal.
+const devWebhookAllow = "127.0.0.0/8,::1"
+
 type devInfo struct {
 	api, ui, temporal, namespace, dataDir, db, tokensPath, token string
+	webhookAllow                                                 string
 	ready                                                        time.Duration
 }
 
@@ -219,6 +230,14 @@ func banner(w io.Writer, d devInfo) {
 		`"channels":["email","paid_search"],"budget":{"amount":50000,"currency":"EUR"},"launch_at":"%s",`+
 		`"kpis":[{"name":"signups","target":1000,"unit":"signups","direction":"higher"}],`+
 		`"project_manager":"pat","marketing_ops_manager":"maya"}`, launch)
+	hooks := "public https receivers only (--webhook-allow to permit internal ones)"
+	switch d.webhookAllow {
+	case "":
+	case devWebhookAllow:
+		hooks = "public https receivers, and loopback (" + devWebhookAllow + ", dev only; change with --webhook-allow)"
+	default:
+		hooks = "public https receivers, and " + d.webhookAllow + " (--webhook-allow)"
+	}
 	ui := d.ui
 	if ui == "" {
 		ui = "(disabled)"
@@ -233,6 +252,7 @@ Tandem dev is ready (%s).
   Temporal UI  %s
   Temporal     %s, namespace %s
   Data         %s (records: %s)
+  Webhooks     %s
   Demo tokens  %s
                pat: project manager, maya: marketing ops, cleo: creative, colin: content,
                wes: web, ana: analytics, lee: legal, finn: finance, hana: hr, dana: director, ada: admin
@@ -244,5 +264,5 @@ Launch a campaign as pat:
     -d '%s'
 
 Stop with Ctrl-C; start again with the same --data-dir and every process continues where it was.
-`, d.ready.Round(time.Millisecond), d.api, d.api, d.api, ui, d.temporal, d.namespace, d.dataDir, strings.TrimPrefix(d.db, "sqlite:"), d.tokensPath, d.api, d.token, body)
+`, d.ready.Round(time.Millisecond), d.api, d.api, d.api, ui, d.temporal, d.namespace, d.dataDir, strings.TrimPrefix(d.db, "sqlite:"), hooks, d.tokensPath, d.api, d.token, body)
 }

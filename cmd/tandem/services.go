@@ -17,6 +17,7 @@ import (
 	"github.com/tandemhq/tandem/activities"
 	"github.com/tandemhq/tandem/api"
 	"github.com/tandemhq/tandem/codec"
+	"github.com/tandemhq/tandem/netguard"
 	"github.com/tandemhq/tandem/policy"
 	"github.com/tandemhq/tandem/store"
 	"github.com/tandemhq/tandem/web"
@@ -30,6 +31,10 @@ func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 		return err
 	}
 	pol, err := policy.Load(*cfg.policy)
+	if err != nil {
+		return err
+	}
+	guard, err := cfg.webhooks.guard(logger)
 	if err != nil {
 		return err
 	}
@@ -50,7 +55,8 @@ func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 	defer c.Close()
 	srv := api.New(api.Config{
 		Temporal: api.NewTemporal(c), Records: st, Policy: pol, Logger: logger,
-		TemporalUIURL: *cfg.uiURL, Namespace: conn.Namespace, Codec: codec.New(conn.Keys, codec.Options{AcceptClear: true}),
+		TemporalUIURL: *cfg.uiURL, Namespace: conn.Namespace, WebhookGuard: guard,
+		Codec: codec.New(conn.Keys, codec.Options{AcceptClear: true}),
 	})
 	logger.Info("tandem api listening", "addr", *cfg.http, "temporal", conn.HostPort, "namespace", conn.Namespace, "tls", copts.ConnectionOptions.TLS != nil, "payload_key", conn.Keys.Newest())
 	return serve(ctx, api.NewHTTPServer(*cfg.http, web.New(web.Config{API: srv.Handler(), Logger: logger}).Handler()), logger)
@@ -61,6 +67,10 @@ func runWorker(ctx context.Context, args []string, logger *slog.Logger) error {
 	cfg := serviceFlags(f, ":8081")
 	mail := mailFlags(f)
 	if err := f.Parse(args); err != nil {
+		return err
+	}
+	guard, err := cfg.webhooks.guard(logger)
+	if err != nil {
 		return err
 	}
 	st, err := store.Open(ctx, *cfg.db)
@@ -77,7 +87,7 @@ func runWorker(ctx context.Context, args []string, logger *slog.Logger) error {
 		return fmt.Errorf("connect to Temporal at %s: %w", conn.HostPort, err)
 	}
 	defer c.Close()
-	w := worker.New(c, newActivities(st, mail), sdkworker.Options{})
+	w := worker.New(c, newActivities(st, mail, guard), sdkworker.Options{})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -154,13 +164,10 @@ func serve(ctx context.Context, srv *http.Server, logger *slog.Logger) error {
 	return srv.Shutdown(shutdown)
 }
 
-// webhookClient sends webhook deliveries; the timeout bounds one delivery.
-var webhookClient = &http.Client{Timeout: 10 * time.Second}
-
-// newActivities builds the worker's activities over st: webhooks always, e-mail
-// when an SMTP server is configured.
-func newActivities(st *store.Store, m mailSettings) *activities.Activities {
-	a := &activities.Activities{Records: st, Directory: st, Webhooks: st, HTTP: webhookClient}
+// newActivities builds the worker's activities over st: webhooks always, sent
+// only where guard allows, and e-mail when an SMTP server is configured.
+func newActivities(st *store.Store, m mailSettings, guard *netguard.Guard) *activities.Activities {
+	a := &activities.Activities{Records: st, Directory: st, Webhooks: st, HTTP: activities.NewWebhookClient(guard)}
 	if *m.addr != "" {
 		a.Mail = &activities.Mailer{Addr: *m.addr, From: *m.from, Username: *m.user, Password: os.Getenv("TANDEM_SMTP_PASSWORD"), Records: st}
 	}
