@@ -100,3 +100,21 @@ func HiringWorkflowID(id string) string { return "hiring/" + id }
 
 // RiskWorkflowID is the readable workflow ID of risk id: "risk/rsk_…".
 func RiskWorkflowID(id string) string { return "risk/" + id }
+
+// ProcessOfWorkflowID is the inverse of the three workflow-ID helpers: the process
+// and record ID a workflow ID names, or false when it names none of Tandem's.
+func ProcessOfWorkflowID(wid string) (domain.Process, string, bool) {
+	for _, p := range []struct {
+		process             domain.Process
+		idPrefix, widPrefix string
+	}{
+		{domain.ProcessCampaign, domain.PrefixCampaign, CampaignWorkflowID("")},
+		{domain.ProcessHiring, domain.PrefixHiring, HiringWorkflowID("")},
+		{domain.ProcessRisk, domain.PrefixRisk, RiskWorkflowID("")},
+	} {
+		if id, ok := strings.CutPrefix(wid, p.widPrefix); ok && domain.HasPrefixID(id, p.idPrefix) {
+			return p.process, id, true
+		}
+	}
+	return "", "", false
+}
