@@ -11,6 +11,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 
 	"github.com/tandemhq/tandem/domain"
@@ -21,12 +22,15 @@ import (
 type Runs interface {
 	ListWorkflow(ctx context.Context, req *workflowservice.ListWorkflowExecutionsRequest) (*workflowservice.ListWorkflowExecutionsResponse, error)
 	DescribeWorkflowExecution(ctx context.Context, workflowID, runID string) (*workflowservice.DescribeWorkflowExecutionResponse, error)
+	SignalWorkflow(ctx context.Context, workflowID, runID, signalName string, arg any) error
 }
 
 // EndedRuns is what the reconciler reads and writes in the records; the store has both.
 type EndedRuns interface {
 	// Unfinished reports whether a process's record exists and has not ended.
 	Unfinished(ctx context.Context, p domain.Process, id string) (bool, error)
+	// Risk reads a risk's record.
+	Risk(ctx context.Context, id string) (domain.Risk, error)
 	// CloseEndedRun ends the record of a run that ended in Temporal, once; it
 	// reports whether this call closed it.
 	CloseEndedRun(ctx context.Context, e domain.EndedRun) (bool, error)
@@ -82,6 +86,9 @@ func abnormalStatuses() string {
 // (terminated or cancelled by someone talking to Temporal directly, failed, timed
 // out) and closes their records: a run ended that way cannot write its own end,
 // and its record and open tasks would otherwise stay open for ever.
+//
+// A risk linked to a campaign is told to the campaign too, as its run would
+// have, so a critical one no longer holds the launch.
 //
 // It runs in every worker process. Several reconcilers finding the same run do no
 // harm: the records change once (see EndedRuns.CloseEndedRun).
@@ -223,6 +230,11 @@ func (r *Reconciler) reconcile(ctx context.Context, wid string) (bool, error) {
 		return false, nil
 	}
 	e := domain.EndedRun{Process: p, ProcessID: id, RunID: info.GetExecution().GetRunId(), How: how, At: info.GetCloseTime().AsTime()}
+	if p == domain.ProcessRisk {
+		if err := r.tellCampaign(ctx, e); err != nil {
+			return false, err
+		}
+	}
 	closed, err := r.records.CloseEndedRun(ctx, e)
 	if err != nil {
 		return false, err
@@ -232,4 +244,28 @@ func (r *Reconciler) reconcile(ctx context.Context, wid string) (bool, error) {
 			"process", p, "id", id, "workflow_id", wid, "run_id", e.RunID, "how", how)
 	}
 	return closed, nil
+}
+
+// tellCampaign tells the campaign a risk is linked to that the risk has ended, as
+// the risk's run would have: a critical risk holds the campaign's launch until it
+// hears so. It comes before the records change, so a failure leaves the risk open
+// and the next pass tells again; telling twice changes nothing. A campaign that
+// has ended needs no telling.
+func (r *Reconciler) tellCampaign(ctx context.Context, e domain.EndedRun) error {
+	risk, err := r.records.Risk(ctx, e.ProcessID)
+	if err != nil {
+		return err
+	}
+	rel := risk.Related
+	ended := e.EndRisk(risk, nil).Risk
+	if rel == nil || rel.Process != domain.ProcessCampaign || ended == nil {
+		return nil
+	}
+	link := domain.LinkedRisk{ID: ended.ID, Cause: ended.Cause, Severity: ended.Severity, Status: ended.Status}
+	err = r.runs.SignalWorkflow(ctx, workflows.CampaignWorkflowID(rel.ID), "", workflows.SignalRiskChanged, link)
+	var notFound *serviceerror.NotFound
+	if err != nil && !errors.As(err, &notFound) {
+		return fmt.Errorf("tell campaign %s that risk %s ended: %w", rel.ID, e.ProcessID, err)
+	}
+	return nil
 }

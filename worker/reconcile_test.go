@@ -16,6 +16,7 @@ import (
 
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -43,6 +44,10 @@ type fakeRuns struct {
 	failOn   string
 	queries  []string
 	describe []string
+	// signals are the signals sent, by workflow ID; signalErr, by workflow ID,
+	// is what sending one answers.
+	signals   map[string][]any
+	signalErr map[string]error
 }
 
 var (
@@ -99,6 +104,22 @@ func (f *fakeRuns) DescribeWorkflowExecution(_ context.Context, wid, runID strin
 		}
 	}
 	return nil, fmt.Errorf("fake: no workflow %s", wid)
+}
+
+func (f *fakeRuns) SignalWorkflow(_ context.Context, wid, runID, name string, arg any) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if runID != "" || name != workflows.SignalRiskChanged {
+		return fmt.Errorf("fake: unexpected signal %s to run %q", name, runID)
+	}
+	if err := f.signalErr[wid]; err != nil {
+		return err
+	}
+	if f.signals == nil {
+		f.signals = map[string][]any{}
+	}
+	f.signals[wid] = append(f.signals[wid], arg)
+	return nil
 }
 
 func (r run) info() *workflowpb.WorkflowExecutionInfo {
@@ -319,6 +340,65 @@ func TestReconcilerRetriesWhatAFailedPassMissed(t *testing.T) {
 	}
 	if s, task := status(t, st, b); s != "closed" || task != domain.TaskCancelled {
 		t.Errorf("%s: %s, %s", b, s, task)
+	}
+}
+
+func TestReconcilerReleasesTheLinkedCampaign(t *testing.T) {
+	// A critical risk linked to a campaign holds its launch until the campaign
+	// hears it has ended: the reconciler tells it, as the risk's run would have.
+	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	const (
+		holding   = "rsk_aaaaaaaaaaaa" // linked to a running campaign
+		lateTell  = "rsk_bbbbbbbbbbbb" // linked to a campaign Temporal cannot reach yet
+		campEnded = "rsk_cccccccccccc" // linked to a campaign that has ended
+		unlinked  = "rsk_dddddddddddd"
+	)
+	st := fixture(t, now.Add(-time.Hour), holding, lateTell, campEnded, unlinked)
+	for id, cmp := range map[string]string{holding: "cmp_111111111111", lateTell: "cmp_222222222222", campEnded: "cmp_333333333333"} {
+		r, err := st.Risk(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Related, r.Cause, r.Severity = &domain.Related{Process: domain.ProcessCampaign, ID: cmp}, "overdue:tsk_1", domain.SeverityCritical
+		if err := st.Apply(t.Context(), domain.Batch{Risk: &r}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runs := &fakeRuns{signalErr: map[string]error{
+		workflows.CampaignWorkflowID("cmp_222222222222"): serviceerror.NewUnavailable("frontend restarting"),
+		workflows.CampaignWorkflowID("cmp_333333333333"): serviceerror.NewNotFound("workflow execution already completed"),
+	}}
+	for _, id := range []string{holding, lateTell, campEnded, unlinked} {
+		runs.runs = append(runs.runs, run{wid(id), "r1", workflows.RiskType, terminated, now.Add(-10 * time.Minute)})
+	}
+	rec := NewReconciler(runs, st, slog.New(slog.DiscardHandler), ReconcileConfig{Lookback: time.Hour})
+
+	n, err := rec.Pass(t.Context(), now)
+	if err == nil || n != 3 {
+		t.Fatalf("pass: closed %d, %v; want 3 and an error for the campaign not reached", n, err)
+	}
+	want := domain.LinkedRisk{ID: holding, Cause: "overdue:tsk_1", Severity: domain.SeverityCritical, Status: domain.RiskClosed}
+	if got := runs.signals[workflows.CampaignWorkflowID("cmp_111111111111")]; len(got) != 1 || got[0] != want {
+		t.Errorf("the holding risk's campaign got %+v, want %+v", got, want)
+	}
+	if len(runs.signals) != 1 {
+		t.Errorf("signals %+v: only the running campaign can be told", runs.signals)
+	}
+	// Not told, so not closed: the next pass tells it and closes the risk.
+	if s, task := status(t, st, lateTell); s != "open" || task != domain.TaskOpen {
+		t.Errorf("%s, its campaign not told: %s, %s; want it left open", lateTell, s, task)
+	}
+	delete(runs.signalErr, workflows.CampaignWorkflowID("cmp_222222222222"))
+	if n, err := rec.Pass(t.Context(), now.Add(time.Minute)); err != nil || n != 1 {
+		t.Fatalf("next pass: closed %d, %v; want 1", n, err)
+	}
+	if got := runs.signals[workflows.CampaignWorkflowID("cmp_222222222222")]; len(got) != 1 {
+		t.Errorf("the late campaign got %+v, want one signal", got)
+	}
+	for _, id := range []string{holding, lateTell, campEnded, unlinked} {
+		if s, task := status(t, st, id); s != "closed" || task != domain.TaskCancelled {
+			t.Errorf("%s: %s, %s; want closed, cancelled", id, s, task)
+		}
 	}
 }
 
