@@ -37,7 +37,14 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 	policyPath := f.str("policy", "TANDEM_POLICY", "", "policy YAML file (built-in defaults when empty)")
 	mail := mailFlags(f)
 	uiWrite := f.Bool("ui-write-actions", false, "let the Temporal UI signal, update, terminate and reset runs (operators only)")
+	reconcile, err := reconcileFlags(f)
+	if err != nil {
+		return err
+	}
 	if err := f.Parse(args); err != nil {
+		return err
+	}
+	if err := reconcile.check(); err != nil {
 		return err
 	}
 	pol, err := policy.Load(*policyPath)
@@ -86,6 +93,7 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 		return fmt.Errorf("start worker: %w", err)
 	}
 	defer w.Stop()
+	reconcile.start(ctx, c, st, logger)
 
 	srv := api.New(api.Config{
 		Temporal: api.NewTemporal(c), Records: st, Policy: pol, Logger: logger,
