@@ -11,7 +11,8 @@ import (
 )
 
 // Unfinished reports whether the record of process p with ID id exists and has not
-// ended: the one records read the reconciler makes before it asks Temporal about a run.
+// ended: what the reconciler reads before it asks Temporal about a run, so a run
+// whose record has ended costs one indexed read.
 func (st *Store) Unfinished(ctx context.Context, p domain.Process, id string) (bool, error) {
 	table, err := recordTable(p)
 	if err != nil {

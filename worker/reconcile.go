@@ -137,8 +137,8 @@ func (r *Reconciler) Run(ctx context.Context) {
 }
 
 // Pass closes the records of the runs that closed abnormally between the last
-// successful pass (the first looks back cfg.Lookback) and now minus cfg.Grace,
-// and returns how many it closed.
+// successful pass (the first looks back cfg.Lookback, none further) and now minus
+// cfg.Grace, and returns how many it closed.
 //
 // The grace period lets a write the run started before it was ended finish first
 // (a records write times out within seconds), so that write cannot put an open
@@ -153,8 +153,11 @@ func (r *Reconciler) Run(ctx context.Context) {
 func (r *Reconciler) Pass(ctx context.Context, now time.Time) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.since.IsZero() {
-		r.since = now.Add(-r.cfg.Lookback)
+	// The first pass looks back cfg.Lookback, and no pass further: a run that
+	// failed every pass for that long (each failure logged) is given up, rather
+	// than every pass listing more.
+	if oldest := now.Add(-r.cfg.Lookback); r.since.Before(oldest) {
+		r.since = oldest
 	}
 	upto := now.Add(-r.cfg.Grace)
 	wids, err := r.list(ctx, r.since, upto)

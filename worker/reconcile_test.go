@@ -328,7 +328,7 @@ func TestReconcilerRetriesWhatAFailedPassMissed(t *testing.T) {
 		{wid(a), "r1", workflows.RiskType, terminated, now.Add(-10 * time.Minute)},
 		{wid(b), "r1", workflows.RiskType, terminated, now.Add(-10 * time.Minute)},
 	}}
-	rec := NewReconciler(runs, st, slog.New(slog.DiscardHandler), ReconcileConfig{Lookback: time.Hour})
+	rec := NewReconciler(runs, st, slog.New(slog.DiscardHandler), ReconcileConfig{Lookback: 2 * time.Hour})
 	n, err := rec.Pass(t.Context(), now)
 	if err == nil || n != 1 {
 		t.Fatalf("pass with Temporal failing on %s: closed %d, %v; want 1 and an error", b, n, err)
@@ -340,6 +340,24 @@ func TestReconcilerRetriesWhatAFailedPassMissed(t *testing.T) {
 	}
 	if s, task := status(t, st, b); s != "closed" || task != domain.TaskCancelled {
 		t.Errorf("%s: %s, %s", b, s, task)
+	}
+
+	// A run that fails every pass holds the window back no further than the lookback.
+	runs.failOn = wid(a)
+	runs.runs = append(runs.runs, run{wid(a), "r2", workflows.RiskType, terminated, now.Add(2 * time.Hour)})
+	if err := st.Apply(t.Context(), domain.Batch{Risk: &domain.Risk{ID: a, WorkflowID: wid(a), Owner: "maya", Status: domain.RiskOpen}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rec.Pass(t.Context(), now.Add(3*time.Hour)); err == nil {
+		t.Fatal("a pass with Temporal failing reported no error")
+	}
+	// Past the lookback the run is given up: the window starts there.
+	if _, err := rec.Pass(t.Context(), now.Add(5*time.Hour)); err != nil {
+		t.Fatalf("a pass past the lookback of the failing run: %v", err)
+	}
+	last := runs.queries[len(runs.queries)-1]
+	if want := "CloseTime > '" + now.Add(3*time.Hour).Format(time.RFC3339Nano) + "'"; !strings.Contains(last, want) {
+		t.Errorf("query %q\nwant the window to start at the lookback: %s", last, want)
 	}
 }
 
