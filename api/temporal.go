@@ -58,12 +58,23 @@ func (t sdkTemporal) Update(ctx context.Context, workflowID, update string, inpu
 	return nil
 }
 
+// Query asks a run for its live detail. A run Temporal closed without its process
+// ending (terminated or cancelled outside Tandem, failed, timed out) would answer
+// as it stood then: open, waiting on tasks nobody can complete. Temporal refuses
+// the query on such a run, and the refusal reads as not found, so the detail is
+// read from the records, where the worker's reconciler has recorded how it ended.
 func (t sdkTemporal) Query(ctx context.Context, workflowID, query string, result any) error {
-	v, err := t.c.QueryWorkflow(ctx, workflowID, "", query)
+	resp, err := t.c.QueryWorkflowWithOptions(ctx, &client.QueryWorkflowWithOptionsRequest{
+		WorkflowID: workflowID, QueryType: query,
+		QueryRejectCondition: enumspb.QUERY_REJECT_CONDITION_NOT_COMPLETED_CLEANLY,
+	})
 	if err != nil {
 		return fmt.Errorf("query %s on %s: %w", query, workflowID, fromTemporal(err))
 	}
-	if err := v.Get(result); err != nil {
+	if r := resp.QueryRejected; r != nil {
+		return fmt.Errorf("query %s on %s: the run is %s: %w", query, workflowID, r.GetStatus(), domain.ErrNotFound)
+	}
+	if err := resp.QueryResult.Get(result); err != nil {
 		return fmt.Errorf("decode %s of %s: %w", query, workflowID, err)
 	}
 	return nil

@@ -25,56 +25,59 @@ func (st *Store) Apply(ctx context.Context, b domain.Batch) error {
 	if b.Empty() {
 		return nil
 	}
-	err := st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if b.Campaign != nil {
-			row := campaignFromDomain(*b.Campaign)
-			if err := tx.Clauses(upsertByID).Create(&row).Error; err != nil {
-				return fmt.Errorf("campaign %s: %w", row.ID, err)
-			}
-		}
-		if err := saveHiring(tx, b.Hiring); err != nil {
-			return err
-		}
-		if err := saveRisk(tx, b.Risk); err != nil {
-			return err
-		}
-		if len(b.Tasks) > 0 {
-			rows := lastByID(b.Tasks)
-			if err := tx.Clauses(upsertByID).CreateInBatches(&rows, batchSize).Error; err != nil {
-				return fmt.Errorf("tasks: %w", err)
-			}
-		}
-		if len(b.Events) > 0 {
-			rows := make([]eventRow, len(b.Events))
-			for i, e := range b.Events {
-				rows[i] = eventFromDomain(e)
-			}
-			// In the batch's order, so the IDs keep the order of same-time events.
-			err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "event_key"}}, DoNothing: true}).
-				CreateInBatches(&rows, batchSize).Error
-			if err != nil {
-				return fmt.Errorf("events: %w", err)
-			}
-		}
-		if len(b.Notifications) > 0 {
-			rows, err := expandNotifications(tx, b.Notifications)
-			if err != nil {
-				return err
-			}
-			if len(rows) > 0 {
-				err := tx.Clauses(clause.OnConflict{
-					Columns:   []clause.Column{{Name: "notification_key"}, {Name: "recipient"}},
-					DoNothing: true,
-				}).CreateInBatches(&rows, batchSize).Error
-				if err != nil {
-					return fmt.Errorf("notifications: %w", err)
-				}
-			}
-		}
-		return nil
-	})
+	err := st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return applyBatch(tx, b) })
 	if err != nil {
 		return fmt.Errorf("apply batch: %w", classify(err))
+	}
+	return nil
+}
+
+// applyBatch writes b inside transaction tx, as Apply describes.
+func applyBatch(tx *gorm.DB, b domain.Batch) error {
+	if b.Campaign != nil {
+		row := campaignFromDomain(*b.Campaign)
+		if err := tx.Clauses(upsertByID).Create(&row).Error; err != nil {
+			return fmt.Errorf("campaign %s: %w", row.ID, err)
+		}
+	}
+	if err := saveHiring(tx, b.Hiring); err != nil {
+		return err
+	}
+	if err := saveRisk(tx, b.Risk); err != nil {
+		return err
+	}
+	if len(b.Tasks) > 0 {
+		rows := lastByID(b.Tasks)
+		if err := tx.Clauses(upsertByID).CreateInBatches(&rows, batchSize).Error; err != nil {
+			return fmt.Errorf("tasks: %w", err)
+		}
+	}
+	if len(b.Events) > 0 {
+		rows := make([]eventRow, len(b.Events))
+		for i, e := range b.Events {
+			rows[i] = eventFromDomain(e)
+		}
+		// In the batch's order, so the IDs keep the order of same-time events.
+		err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "event_key"}}, DoNothing: true}).
+			CreateInBatches(&rows, batchSize).Error
+		if err != nil {
+			return fmt.Errorf("events: %w", err)
+		}
+	}
+	if len(b.Notifications) > 0 {
+		rows, err := expandNotifications(tx, b.Notifications)
+		if err != nil {
+			return err
+		}
+		if len(rows) > 0 {
+			err := tx.Clauses(clause.OnConflict{
+				Columns:   []clause.Column{{Name: "notification_key"}, {Name: "recipient"}},
+				DoNothing: true,
+			}).CreateInBatches(&rows, batchSize).Error
+			if err != nil {
+				return fmt.Errorf("notifications: %w", err)
+			}
+		}
 	}
 	return nil
 }

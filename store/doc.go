@@ -5,7 +5,9 @@
 // write through activities (campaigns, tasks, timeline events, notifications) and the
 // Idempotency-Keys of create requests. The workflows are the source of truth for
 // process state; everything here is a projection they keep up to date, written
-// idempotently so activity retries are harmless.
+// idempotently so activity retries are harmless. The one other writer is the
+// worker's reconciler, which ends the record of a run Temporal closed without its
+// process ending (CloseEndedRun).
 //
 // Models are the store's own structs, converted to and from domain types at the
 // edge. Refusals come back as domain errors (domain.ErrNotFound, domain.ErrConflict,

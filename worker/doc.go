@@ -2,4 +2,9 @@
 // every workflow and activity on a registry under its explicit name, used by the
 // worker command, `tandem dev`, the replay tests and the end-to-end tests alike.
 // It shadows the SDK's worker package, which is imported as sdkworker.
+//
+// It also holds the Reconciler every worker process runs beside the worker: it
+// closes the records of runs that Temporal closed without their process ending
+// (terminated or cancelled outside Tandem, failed, timed out). It reaches the
+// records through the small interface it declares, never the store package.
 package worker

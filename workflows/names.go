@@ -95,27 +95,26 @@ func CampaignIDFromWorkflowID(wid string) (string, bool) {
 	return id, ok && domain.HasPrefixID(id, domain.PrefixCampaign)
 }
 
-// ProcessOfWorkflowID names the process and its ID from one of Tandem's
-// workflow IDs; ok is false for any other workflow ID.
-func ProcessOfWorkflowID(wid string) (p domain.Process, id string, ok bool) {
-	for _, k := range []struct {
-		process domain.Process
-		prefix  string
-		idp     string
-	}{
-		{domain.ProcessCampaign, "campaign/", domain.PrefixCampaign},
-		{domain.ProcessHiring, "hiring/", domain.PrefixHiring},
-		{domain.ProcessRisk, "risk/", domain.PrefixRisk},
-	} {
-		if id, found := strings.CutPrefix(wid, k.prefix); found && domain.HasPrefixID(id, k.idp) {
-			return k.process, id, true
-		}
-	}
-	return "", "", false
-}
-
 // HiringWorkflowID is the readable workflow ID of hiring request id: "hiring/hir_…".
 func HiringWorkflowID(id string) string { return "hiring/" + id }
 
 // RiskWorkflowID is the readable workflow ID of risk id: "risk/rsk_…".
 func RiskWorkflowID(id string) string { return "risk/" + id }
+
+// ProcessOfWorkflowID is the inverse of the three workflow-ID helpers: the process
+// and record ID a workflow ID names, or false when it names none of Tandem's.
+func ProcessOfWorkflowID(wid string) (domain.Process, string, bool) {
+	for _, p := range []struct {
+		process             domain.Process
+		idPrefix, widPrefix string
+	}{
+		{domain.ProcessCampaign, domain.PrefixCampaign, CampaignWorkflowID("")},
+		{domain.ProcessHiring, domain.PrefixHiring, HiringWorkflowID("")},
+		{domain.ProcessRisk, domain.PrefixRisk, RiskWorkflowID("")},
+	} {
+		if id, ok := strings.CutPrefix(wid, p.widPrefix); ok && domain.HasPrefixID(id, p.idPrefix) {
+			return p.process, id, true
+		}
+	}
+	return "", "", false
+}

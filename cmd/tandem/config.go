@@ -1,18 +1,22 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.temporal.io/sdk/client"
 
 	"github.com/tandemhq/tandem/codec"
 	"github.com/tandemhq/tandem/netguard"
 	"github.com/tandemhq/tandem/temporalclient"
+	"github.com/tandemhq/tandem/worker"
 )
 
 // flags is a command's flag set whose defaults come from TANDEM_* variables.
@@ -45,6 +49,19 @@ func (f flags) boolean(name, env string, def bool, help string) *bool {
 		def = v
 	}
 	return f.Bool(name, def, fmt.Sprintf("%s ($%s)", help, env))
+}
+
+// dur defines a duration flag whose default is $env, else def. A $env that is not
+// a duration is an error now, rather than a default silently kept.
+func (f flags) dur(name, env string, def time.Duration, help string) (*time.Duration, error) {
+	if v, ok := os.LookupEnv(env); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return nil, fmt.Errorf("$%s: %w", env, err)
+		}
+		def = d
+	}
+	return f.Duration(name, def, fmt.Sprintf("%s ($%s)", help, env)), nil
 }
 
 // services is the configuration the api and worker commands share.
@@ -179,4 +196,36 @@ func mailFlags(f flags) mailSettings {
 		from: f.str("smtp-from", "TANDEM_SMTP_FROM", "tandem@localhost", "sender address of e-mails"),
 		user: f.str("smtp-user", "TANDEM_SMTP_USER", "", "SMTP user name, with $TANDEM_SMTP_PASSWORD (PLAIN auth: TLS or localhost only)"),
 	}
+}
+
+// reconcileSettings say how often a worker process looks for runs that Temporal
+// closed without their process ending, and how far back its first look goes.
+type reconcileSettings struct{ every, lookback *time.Duration }
+
+func reconcileFlags(f flags) (reconcileSettings, error) {
+	every, err1 := f.dur("reconcile-every", "TANDEM_RECONCILE_EVERY", worker.DefaultReconcileEvery,
+		"how often to close the records of runs terminated, cancelled, failed or timed out in Temporal (0: never)")
+	lookback, err2 := f.dur("reconcile-lookback", "TANDEM_RECONCILE_LOOKBACK", worker.DefaultReconcileLookback,
+		"how far back the first of those passes looks, for runs that ended while no worker ran")
+	return reconcileSettings{every, lookback}, errors.Join(err1, err2)
+}
+
+// check refuses settings that make no sense, once the flags are parsed.
+func (r reconcileSettings) check() error {
+	switch {
+	case *r.every < 0:
+		return errors.New("--reconcile-every must be 0 (off) or a positive duration")
+	case *r.lookback <= 0:
+		return errors.New("--reconcile-lookback must be a positive duration")
+	}
+	return nil
+}
+
+// start runs the reconciler until ctx ends, unless it is switched off.
+func (r reconcileSettings) start(ctx context.Context, runs worker.Runs, records worker.EndedRuns, logger *slog.Logger) {
+	if *r.every == 0 {
+		logger.Warn("reconciliation is off: runs ended in Temporal leave their records open")
+		return
+	}
+	go worker.NewReconciler(runs, records, logger, worker.ReconcileConfig{Every: *r.every, Lookback: *r.lookback}).Run(ctx)
 }

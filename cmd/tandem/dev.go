@@ -42,7 +42,14 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 	// On a laptop the receiver under test usually runs on the same machine.
 	webhooks := webhookFlags(f, devWebhookAllow)
 	uiWrite := f.Bool("ui-write-actions", false, "let the Temporal UI signal, update, terminate and reset runs (operators only)")
+	reconcile, err := reconcileFlags(f)
+	if err != nil {
+		return err
+	}
 	if err := f.Parse(args); err != nil {
+		return err
+	}
+	if err := reconcile.check(); err != nil {
 		return err
 	}
 	pol, err := policy.Load(*policyPath)
@@ -113,6 +120,7 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 		return fmt.Errorf("start worker: %w", err)
 	}
 	defer w.Stop()
+	reconcile.start(ctx, c, st, logger)
 
 	srv := api.New(api.Config{
 		Temporal: api.NewTemporal(c), Records: st, Policy: pol, Logger: logger,

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -105,5 +106,37 @@ func TestCodecNewKeyPrintsAnEntryTheKeyringReads(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"codec"}, &out); err == nil {
 		t.Error("codec without new-key was accepted")
+	}
+}
+
+func TestReconcileSettingsAreChecked(t *testing.T) {
+	// Each is refused before anything starts: no database, no Temporal.
+	for name, tc := range map[string]struct {
+		env  string
+		args []string
+		want string
+	}{
+		"negative interval":  {args: []string{"worker", "--reconcile-every", "-1m"}, want: "--reconcile-every"},
+		"zero lookback":      {args: []string{"dev", "--reconcile-lookback", "0s"}, want: "--reconcile-lookback"},
+		"not a duration":     {args: []string{"worker", "--reconcile-every", "5"}, want: "reconcile-every"},
+		"env not a duration": {env: "5", args: []string{"worker"}, want: "$TANDEM_RECONCILE_EVERY"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if tc.env != "" {
+				t.Setenv("TANDEM_RECONCILE_EVERY", tc.env)
+			}
+			dir := t.TempDir()
+			args := append(slices.Clone(tc.args), "--db", filepath.Join(dir, "never.db"))
+			if tc.args[0] == "dev" {
+				args = append(slices.Clone(tc.args), "--data-dir", filepath.Join(dir, "data"))
+			}
+			err := run(context.Background(), args, &bytes.Buffer{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("%v: %v, want an error naming %s", args, err, tc.want)
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+				t.Errorf("%v created %v", args, entries)
+			}
+		})
 	}
 }

@@ -66,7 +66,14 @@ func runWorker(ctx context.Context, args []string, logger *slog.Logger) error {
 	f := newFlags("worker")
 	cfg := serviceFlags(f, ":8081")
 	mail := mailFlags(f)
+	reconcile, err := reconcileFlags(f)
+	if err != nil {
+		return err
+	}
 	if err := f.Parse(args); err != nil {
+		return err
+	}
+	if err := reconcile.check(); err != nil {
 		return err
 	}
 	guard, err := cfg.webhooks.guard(logger)
@@ -92,6 +99,7 @@ func runWorker(ctx context.Context, args []string, logger *slog.Logger) error {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	defer w.Stop()
+	reconcile.start(ctx, c, st, logger)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
