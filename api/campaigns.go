@@ -250,9 +250,12 @@ func (s *Server) recordKPIs(c *gin.Context) {
 		return
 	}
 	me := caller(c)
-	s.updateCampaign(c, id, workflows.UpdateRecordKPIs, workflows.RecordKPIsInput{
-		Actor: domain.ActorOf(me), Actuals: req.actuals(me.Handle, s.now().UTC()),
-	})
+	actuals, err := req.actuals(me.Handle, s.now().UTC())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.updateCampaign(c, id, workflows.UpdateRecordKPIs, workflows.RecordKPIsInput{Actor: domain.ActorOf(me), Actuals: actuals})
 }
 
 func (s *Server) cancelCampaign(c *gin.Context) {
@@ -266,8 +269,10 @@ func (s *Server) cancelCampaign(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if req.Reason == "" || len(req.Reason) > 2000 {
-		s.fail(c, domain.Invalid(domain.FieldProblem{Field: "reason", Problem: "required, at most 2000 characters"}))
+	var p domain.Problems
+	domain.CheckRequiredText(&p, "reason", req.Reason, domain.MaxCommentChars)
+	if err := p.Err(); err != nil {
+		s.fail(c, err)
 		return
 	}
 	s.updateCampaign(c, id, workflows.UpdateCancel, workflows.CancelInput{Actor: domain.ActorOf(caller(c)), Reason: req.Reason})

@@ -297,8 +297,10 @@ func (s *Server) cancelHiring(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if strings.TrimSpace(req.Reason) == "" || len(req.Reason) > 2000 {
-		s.fail(c, domain.Invalid(domain.FieldProblem{Field: "reason", Problem: "required, at most 2000 characters"}))
+	var p domain.Problems
+	domain.CheckRequiredText(&p, "reason", req.Reason, domain.MaxCommentChars)
+	if err := p.Err(); err != nil {
+		s.fail(c, err)
 		return
 	}
 	in := workflows.CancelInput{Actor: domain.ActorOf(caller(c)), Reason: req.Reason}

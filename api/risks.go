@@ -276,9 +276,7 @@ func (s *Server) assessRisk(c *gin.Context) {
 	}
 	var p domain.Problems
 	domain.CheckLevels(&p, req.Probability, req.Impact)
-	if len(req.Comment) > 2000 {
-		p.Add("comment", "at most 2000 characters")
-	}
+	domain.CheckText(&p, "comment", req.Comment, domain.MaxCommentChars)
 	if err := p.Err(); err != nil {
 		s.fail(c, err)
 		return
@@ -301,8 +299,10 @@ func (s *Server) decideRisk(d domain.RiskDecision) gin.HandlerFunc {
 			s.fail(c, err)
 			return
 		}
-		if strings.TrimSpace(req.Comment) == "" || len(req.Comment) > 2000 {
-			s.fail(c, domain.Invalid(domain.FieldProblem{Field: "comment", Problem: "required, at most 2000 characters"}))
+		var p domain.Problems
+		domain.CheckRequiredText(&p, "comment", req.Comment, domain.MaxCommentChars)
+		if err := p.Err(); err != nil {
+			s.fail(c, err)
 			return
 		}
 		s.updateRisk(c, id, workflows.UpdateDecideRisk, workflows.DecideRiskInput{

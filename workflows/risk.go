@@ -394,9 +394,7 @@ func (r *risk) planFrom(data map[string]any, now time.Time) (domain.RiskPlan, er
 	if !slices.Contains(domain.Responses, in.Response) {
 		p.Add("data.response", "required: avoid, mitigate, transfer or accept")
 	}
-	if strings.TrimSpace(in.Plan) == "" || len(in.Plan) > 5000 {
-		p.Add("data.plan", "required, at most 5000 characters")
-	}
+	domain.CheckRequiredText(&p, "data.plan", in.Plan, domain.MaxDescriptionChars)
 	due, err := time.Parse(time.RFC3339, in.DueAt)
 	if err != nil {
 		p.Add("data.due_at", "required, an RFC 3339 time")
@@ -425,9 +423,7 @@ func (r *risk) mayAct(a domain.Actor, what string) error {
 func (r *risk) validateAssess(in AssessRiskInput) error {
 	var p domain.Problems
 	domain.CheckLevels(&p, in.Probability, in.Impact)
-	if len(in.Comment) > 2000 {
-		p.Add("comment", "at most 2000 characters")
-	}
+	domain.CheckText(&p, "comment", in.Comment, domain.MaxCommentChars)
 	switch {
 	case r.rec.Status.Terminal():
 		return refusal(domain.Conflictf("the risk is %s", r.rec.Status))
@@ -507,18 +503,17 @@ func (r *risk) reacknowledge(ctx workflow.Context, why string) {
 }
 
 func (r *risk) validateDecide(in DecideRiskInput) error {
-	var err error
-	err = domain.CheckRiskDecision(r.rec.Status, in.Decision)
+	err := domain.CheckRiskDecision(r.rec.Status, in.Decision)
 	if err == nil {
 		err = r.mayAct(in.Actor, string(in.Decision))
 	}
 	if err == nil && in.Decision == domain.DecideAccept {
 		err = domain.CheckAcceptRisk(r.rec, in.Actor)
 	}
-	switch {
-	case err != nil:
-	case strings.TrimSpace(in.Comment) == "" || len(in.Comment) > 2000:
-		err = domain.Invalid(domain.FieldProblem{Field: "comment", Problem: "required, at most 2000 characters"})
+	if err == nil {
+		var p domain.Problems
+		domain.CheckRequiredText(&p, "comment", in.Comment, domain.MaxCommentChars)
+		err = p.Err()
 	}
 	return refusal(err)
 }

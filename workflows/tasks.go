@@ -332,10 +332,18 @@ func (h *humanTasks) find(id string) (*domain.Task, error) {
 	return t, nil
 }
 
+// validateComplete refuses a completion that is not this person's to make, or
+// that breaks a rule of the task, or the caps on what a completion may carry,
+// which the API checks too: an update sent to Temporal directly meets them here.
 func (h *humanTasks) validateComplete(in CompleteTaskInput) error {
 	t, err := h.find(in.TaskID)
 	if err == nil {
 		err = t.CheckEligible(in.Actor)
+	}
+	if err == nil {
+		var p domain.Problems
+		in.Completion.CheckLimits(&p)
+		err = p.Err()
 	}
 	if err == nil {
 		err = t.CheckOutcome(in.Completion)
@@ -388,9 +396,7 @@ func (h *humanTasks) validateReassign(in ReassignTaskInput) error {
 	} else if in.Assignee == t.Assignee {
 		p.Add("assignee", "the task is already assigned to %s", in.Assignee)
 	}
-	if strings.TrimSpace(in.Reason) == "" {
-		p.Add("reason", "required")
-	}
+	domain.CheckRequiredText(&p, "reason", in.Reason, domain.MaxCommentChars)
 	switch {
 	case !t.IsOpen():
 		err = domain.Conflictf("task %s is %s", t.ID, t.Status)
