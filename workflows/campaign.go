@@ -162,8 +162,9 @@ func (c *campaign) snapshot() *domain.Campaign {
 }
 
 func (c *campaign) detail() CampaignDetail {
-	tasks := c.tasks.list()
-	return CampaignDetail{Campaign: *c.snapshot(), Tasks: tasks, WaitingOn: domain.WaitingOnOf(tasks)}
+	all := c.tasks.list()
+	tasks, omitted := fitTasks(all, tasksBudget)
+	return CampaignDetail{Campaign: *c.snapshot(), Tasks: tasks, WaitingOn: domain.WaitingOnOf(all), TasksOmitted: omitted}
 }
 
 // setStage moves the campaign to stage s and records it.

@@ -53,6 +53,9 @@ type RiskDetail struct {
 	domain.Risk
 	Tasks     []domain.Task      `json:"tasks"`
 	WaitingOn []domain.WaitingOn `json:"waiting_on"`
+	// TasksOmitted counts the oldest closed tasks left out of this answer to keep
+	// it within Temporal's payload limit; the task list has them all.
+	TasksOmitted int `json:"tasks_omitted,omitempty"`
 }
 
 // AssessRiskInput re-assesses a risk.
@@ -578,8 +581,9 @@ func (r *risk) snapshot() *domain.Risk {
 }
 
 func (r *risk) detail() RiskDetail {
-	tasks := r.tasks.list()
-	return RiskDetail{Risk: *r.snapshot(), Tasks: tasks, WaitingOn: domain.WaitingOnOf(tasks)}
+	all := r.tasks.list()
+	tasks, omitted := fitTasks(all, tasksBudget)
+	return RiskDetail{Risk: *r.snapshot(), Tasks: tasks, WaitingOn: domain.WaitingOnOf(all), TasksOmitted: omitted}
 }
 
 // save writes the record with what is queued, refreshes what the Temporal UI

@@ -1,8 +1,10 @@
 package workflows
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -317,6 +319,64 @@ func (h *humanTasks) list() []domain.Task {
 		out = append(out, *h.byID[id])
 	}
 	return out
+}
+
+// tasksBudget is the most a detail answer's tasks may take as JSON. The detail
+// is both the query's answer and the result of the updates that return it, and
+// Temporal refuses either over its blob limit, 2 MiB by default: a query fails,
+// and an update result that large terminates the run. Each task's data is
+// capped at 16 KiB, but a process's tasks are not counted (a manager adds tasks,
+// each revision, rework round or budget change opens more), so a long campaign
+// could reach the limit through its tasks alone. The budget leaves the other
+// half of the limit to the record itself.
+const tasksBudget = 1 << 20
+
+// fitTasks returns tasks as a detail answers them: all of them, whole, while
+// their JSON fits budget bytes. Past it, the data of the oldest tasks is left out
+// first, each marked data_omitted (the task itself, GET /tasks/{id}, still has
+// it); then the oldest closed tasks, whose number it returns. Open tasks are
+// always answered: they are what the process waits on. Data over the caps,
+// which only a completion made before they existed holds, is left out whatever
+// the budget: answering it is what once made such a detail unreadable. tasks is
+// not changed. Answers only: nothing here reaches a command, so replay is
+// unaffected.
+func fitTasks(tasks []domain.Task, budget int) ([]domain.Task, int) {
+	out := slices.Clone(tasks)
+	sizes := make([]int, len(out))
+	total := 0
+	for i := range out {
+		out[i].OmitUnfitData()
+		sizes[i] = encodedSize(out[i])
+		total += sizes[i]
+	}
+	for i := 0; i < len(out) && total > budget; i++ {
+		if out[i].Data != nil {
+			out[i].OmitData()
+			size := encodedSize(out[i])
+			total, sizes[i] = total-sizes[i]+size, size
+		}
+	}
+	kept, omitted := out[:0], 0
+	for i, t := range out {
+		if total > budget && !t.IsOpen() {
+			total -= sizes[i]
+			omitted++
+			continue
+		}
+		kept = append(kept, t)
+	}
+	return kept, omitted
+}
+
+// encodedSize is how many bytes t takes as JSON, as the data converter encodes it.
+func encodedSize(t domain.Task) int {
+	b, err := json.Marshal(t)
+	if err != nil {
+		// Only data can fail to encode, and such data is unfit and already left
+		// out. Counting the task as over any budget keeps the answer safe anyway.
+		return math.MaxInt32
+	}
+	return len(b)
 }
 
 // openTasks returns copies of the open tasks that match selects (all when nil).
