@@ -74,14 +74,15 @@ type decideRiskRequest struct {
 type riskBody struct {
 	workflows.RiskDetail
 	TemporalUIURL string `json:"temporal_ui_url,omitempty"`
+	Live          bool   `json:"live"` // as campaignBody's
 }
 
-func (s *Server) riskBody(d workflows.RiskDetail) riskBody {
+func (s *Server) riskBody(d workflows.RiskDetail, live bool) riskBody {
 	d.Assessments = nonNil(d.Assessments)
 	d.Escalations = nonNil(d.Escalations)
 	d.Tasks = nonNil(d.Tasks)
 	d.WaitingOn = nonNil(d.WaitingOn)
-	return riskBody{RiskDetail: d, TemporalUIURL: s.temporalURL(d.WorkflowID)}
+	return riskBody{RiskDetail: d, TemporalUIURL: s.temporalURL(d.WorkflowID), Live: live}
 }
 
 // riskID reads the {id} path parameter of a risk route.
@@ -135,7 +136,7 @@ func (s *Server) createRisk(c *gin.Context) {
 	rec, ok := startCreated(ctx, s, c, me.Handle, key, replayed, "risk "+id, "/api/v1/risks/"+id, rec, s.riskStart(rec, rs),
 		func(ctx context.Context) (domain.Risk, error) { return s.records.Risk(ctx, id) })
 	if ok {
-		c.JSON(http.StatusCreated, s.riskBody(workflows.RiskDetail{Risk: rec}))
+		c.JSON(http.StatusCreated, s.riskBody(workflows.RiskDetail{Risk: rec}, false))
 	}
 }
 
@@ -240,10 +241,10 @@ func (s *Server) getRisk(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if d, ok := queryOrRecords(s, c, "risk", id, workflows.RiskWorkflowID(id), func(ctx context.Context) (workflows.RiskDetail, error) {
+	if d, live, ok := queryOrRecords(s, c, "risk", id, workflows.RiskWorkflowID(id), func(ctx context.Context) (workflows.RiskDetail, error) {
 		return s.riskFromRecords(ctx, id)
 	}); ok {
-		c.JSON(http.StatusOK, s.riskBody(d))
+		c.JSON(http.StatusOK, s.riskBody(d, live))
 	}
 }
 

@@ -34,6 +34,7 @@ func (s *Server) listTasks(c *gin.Context) {
 	if !ok {
 		return
 	}
+	page.Items = fitRecords(page.Items)
 	c.JSON(http.StatusOK, page)
 }
 
@@ -59,6 +60,7 @@ func (s *Server) getTask(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	t.OmitUnfitData()
 	c.JSON(http.StatusOK, t)
 }
 
