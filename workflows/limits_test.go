@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/testsuite"
+
 	"github.com/tandemhq/tandem/domain"
 )
 
@@ -22,8 +24,8 @@ func deepData(levels int) map[string]any {
 // TestValidatorsRefuseWhatBreaksTheCaps sends what the API refuses straight to
 // the updates, as a client of Temporal could: every validator refuses it, and
 // nothing is recorded. (Data ten thousand levels deep does not even decode in the
-// workflow, Go's JSON decoder stopping there; a few thousand levels do, and are
-// refused here.)
+// workflow, Go's JSON decoder stopping there, and the SDK rejects the update for
+// it; a few thousand levels do decode, and the validator refuses them.)
 func TestValidatorsRefuseWhatBreaksTheCaps(t *testing.T) {
 	long := func(n int) string { return strings.Repeat("x", n) }
 	keys := map[string]any{}
@@ -42,6 +44,17 @@ func TestValidatorsRefuseWhatBreaksTheCaps(t *testing.T) {
 		} {
 			h.refused(label, domain.CodeInvalid, UpdateCompleteTask, completion(review, maya, domain.OutcomeApproved, "", data))
 		}
+		var undecodable error
+		h.env.UpdateWorkflow(UpdateCompleteTask, "deepest", &testsuite.TestUpdateCallback{
+			OnReject:   func(err error) { undecodable = err },
+			OnAccept:   func() { t.Error("data ten thousand levels deep was accepted") },
+			OnComplete: func(any, error) {},
+		}, completion(review, maya, domain.OutcomeApproved, "", deepData(10_000)))
+		h.at(time.Hour+time.Minute, func() {
+			if undecodable == nil || !strings.Contains(undecodable.Error(), "unable to decode") {
+				t.Errorf("data ten thousand levels deep: %v, want a rejection", undecodable)
+			}
+		})
 		h.refused("a comment too long", domain.CodeInvalid, UpdateCompleteTask, completion(review, maya, domain.OutcomeRejected, long(domain.MaxCommentChars+1), nil))
 		h.refused("a reassignment reason too long", domain.CodeInvalid, UpdateReassignTask, ReassignTaskInput{TaskID: review.ID, Actor: maya, Assignee: "omar", Reason: long(domain.MaxCommentChars + 1)})
 		h.refused("a cancel reason too long", domain.CodeInvalid, UpdateCancel, CancelInput{Actor: pat, Reason: long(domain.MaxCommentChars + 1)})
