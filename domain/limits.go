@@ -24,8 +24,8 @@ const (
 	MaxCommentChars = 2000
 	// MaxDescriptionChars caps descriptions, objectives, audiences and plans.
 	MaxDescriptionChars = 5000
-	// MaxKPIs caps the KPIs of a brief and the actuals of one recording: a
-	// recording names each KPI at most once or twice.
+	// MaxKPIs caps the KPIs of a brief, and so the actuals of one recording,
+	// which names each KPI once.
 	MaxKPIs = 20
 	// MaxKPINameChars and MaxKPIUnitChars cap a KPI's name and unit, as the
 	// board's form does.
@@ -156,8 +156,9 @@ func (c Completion) CheckLimits(p *Problems) {
 }
 
 // CheckLimits adds the caps a brief breaks beyond its name's, which Validate
-// checks, each field named as in the request. Validate leaves them out: workflows re-run it on revisions already in
-// their histories, which a tighter rule must never refuse on replay.
+// checks, each field named as in the request. Validate leaves them out:
+// workflows re-run it on revisions already in their histories, which a tighter
+// rule must never refuse on replay.
 func (b Brief) CheckLimits(p *Problems) {
 	CheckText(p, "objective", b.Objective, MaxDescriptionChars)
 	CheckText(p, "audience", b.Audience, MaxDescriptionChars)
