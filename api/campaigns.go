@@ -27,9 +27,13 @@ const (
 type campaignBody struct {
 	workflows.CampaignDetail
 	TemporalUIURL string `json:"temporal_ui_url,omitempty"`
+	// Live says the answer is the workflow's own view; false when it is built
+	// from the records (the query failed, or a create answers before the
+	// workflow has run), which may lag a moment behind.
+	Live bool `json:"live"`
 }
 
-func (s *Server) campaignBody(d workflows.CampaignDetail) campaignBody {
+func (s *Server) campaignBody(d workflows.CampaignDetail, live bool) campaignBody {
 	// Lists are always arrays in answers, never null, so clients need no nil checks.
 	d.Brief.Channels = nonNil(d.Brief.Channels)
 	d.Brief.KPIs = nonNil(d.Brief.KPIs)
@@ -38,7 +42,7 @@ func (s *Server) campaignBody(d workflows.CampaignDetail) campaignBody {
 	d.Stages = nonNil(d.Stages)
 	d.Tasks = nonNil(d.Tasks)
 	d.WaitingOn = nonNil(d.WaitingOn)
-	return campaignBody{CampaignDetail: d, TemporalUIURL: s.temporalURL(d.WorkflowID)}
+	return campaignBody{CampaignDetail: d, TemporalUIURL: s.temporalURL(d.WorkflowID), Live: live}
 }
 
 // temporalURL links to a run in the Temporal Web UI, or is empty when the UI is unknown.
@@ -115,7 +119,7 @@ func (s *Server) createCampaign(c *gin.Context) {
 	camp, ok := startCreated(ctx, s, c, me.Handle, key, replayed, "campaign "+id, "/api/v1/campaigns/"+id, camp, s.campaignStart(camp),
 		func(ctx context.Context) (domain.Campaign, error) { return s.records.Campaign(ctx, id) })
 	if ok {
-		c.JSON(http.StatusCreated, s.campaignBody(workflows.CampaignDetail{Campaign: camp}))
+		c.JSON(http.StatusCreated, s.campaignBody(workflows.CampaignDetail{Campaign: camp}, false))
 	}
 }
 
@@ -193,16 +197,15 @@ func (s *Server) listCampaigns(c *gin.Context) {
 	c.JSON(http.StatusOK, page)
 }
 
-// getCampaign answers the live detail from the workflow. A run Temporal no longer
-// has (past retention) or cannot reach right now is answered from the record, which
-// activities keep up to date.
+// getCampaign answers the live detail from the workflow, or from the record,
+// which activities keep up to date, when the workflow cannot answer.
 func (s *Server) getCampaign(c *gin.Context) {
 	id, err := campaignID(c)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	if d, ok := queryOrRecords(s, c, "campaign", id, workflows.CampaignWorkflowID(id), func(ctx context.Context) (workflows.CampaignDetail, error) {
+	if d, live, ok := queryOrRecords(s, c, "campaign", id, workflows.CampaignWorkflowID(id), func(ctx context.Context) (workflows.CampaignDetail, error) {
 		rec, err := s.records.Campaign(ctx, id)
 		if err != nil {
 			return workflows.CampaignDetail{}, recordErr(err, "campaign", id)
@@ -210,7 +213,7 @@ func (s *Server) getCampaign(c *gin.Context) {
 		tasks, err := s.processTasks(ctx, domain.ProcessCampaign, "campaign", id)
 		return workflows.CampaignDetail{Campaign: rec, Tasks: tasks, WaitingOn: domain.WaitingOnOf(tasks)}, err
 	}); ok {
-		c.JSON(http.StatusOK, s.campaignBody(d))
+		c.JSON(http.StatusOK, s.campaignBody(d, live))
 	}
 }
 
@@ -250,9 +253,12 @@ func (s *Server) recordKPIs(c *gin.Context) {
 		return
 	}
 	me := caller(c)
-	s.updateCampaign(c, id, workflows.UpdateRecordKPIs, workflows.RecordKPIsInput{
-		Actor: domain.ActorOf(me), Actuals: req.actuals(me.Handle, s.now().UTC()),
-	})
+	actuals, err := req.actuals(me.Handle, s.now().UTC())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.updateCampaign(c, id, workflows.UpdateRecordKPIs, workflows.RecordKPIsInput{Actor: domain.ActorOf(me), Actuals: actuals})
 }
 
 func (s *Server) cancelCampaign(c *gin.Context) {
@@ -266,8 +272,10 @@ func (s *Server) cancelCampaign(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if req.Reason == "" || len(req.Reason) > 2000 {
-		s.fail(c, domain.Invalid(domain.FieldProblem{Field: "reason", Problem: "required, at most 2000 characters"}))
+	var p domain.Problems
+	domain.CheckRequiredText(&p, "reason", req.Reason, domain.MaxCommentChars)
+	if err := p.Err(); err != nil {
+		s.fail(c, err)
 		return
 	}
 	s.updateCampaign(c, id, workflows.UpdateCancel, workflows.CancelInput{Actor: domain.ActorOf(caller(c)), Reason: req.Reason})

@@ -401,7 +401,7 @@ func TestGetCampaign200Live(t *testing.T) {
 	rr := e.do("GET", "/api/v1/campaigns/"+campaignID1, "tok-cara", "")
 	want(t, rr, sOK, "")
 	got := decodeJSON[campaignBody](t, rr)
-	if got.Stage != domain.StageProduction || len(got.WaitingOn) != 1 || len(got.Tasks) != 1 {
+	if got.Stage != domain.StageProduction || len(got.WaitingOn) != 1 || len(got.Tasks) != 1 || !got.Live {
 		t.Errorf("detail = %+v", got)
 	}
 	if !strings.HasSuffix(got.TemporalUIURL, "/workflows/campaign%2F"+campaignID1) {
@@ -417,7 +417,7 @@ func TestGetCampaign200FromRecordWhenTemporalForgot(t *testing.T) {
 	rr := e.do("GET", "/api/v1/campaigns/"+campaignID1, "tok-cara", "")
 	want(t, rr, sOK, "")
 	got := decodeJSON[campaignBody](t, rr)
-	if got.Status != domain.StatusCompleted || len(got.Tasks) != 1 || len(got.WaitingOn) != 1 {
+	if got.Status != domain.StatusCompleted || len(got.Tasks) != 1 || len(got.WaitingOn) != 1 || got.Live {
 		t.Errorf("detail = %+v", got)
 	}
 }
@@ -469,7 +469,7 @@ func TestChangeCampaign200(t *testing.T) {
 	rr := e.do("POST", "/api/v1/campaigns/"+campaignID1+"/changes", "tok-paula",
 		`{"launch_at": "2030-04-01T10:00:00+02:00", "add_channels": ["web"], "budget": {"amount": 30000, "currency": "EUR"}, "reason": "bigger"}`)
 	want(t, rr, sOK, "")
-	if got := decodeJSON[campaignBody](t, rr); got.ID != campaignID1 || got.TemporalUIURL == "" {
+	if got := decodeJSON[campaignBody](t, rr); got.ID != campaignID1 || got.TemporalUIURL == "" || !got.Live {
 		t.Errorf("detail = %+v", got)
 	}
 	call := e.temporal.updates[0]

@@ -13,42 +13,45 @@ import (
 )
 
 // queryOrRecords answers what every process detail route does: the live detail from
-// the workflow's query, or, when Temporal no longer has the run (past retention)
-// or cannot be reached, the detail fromRecords builds out of the database, which
-// activities keep up to date. When the records lack it too but Temporal was only
-// unreachable, the answer is 503, not 404: the process may exist, not yet
-// projected. On failure it has answered the request and reports false.
+// the workflow's query (live is true), or else the detail fromRecords builds out
+// of the database, which activities keep up to date (live is false). The records
+// answer whenever the query fails: Temporal no longer has the run (past
+// retention), cannot be reached, or cannot return its detail at all (an answer
+// over Temporal's payload limit, one that does not decode, a query that failed in
+// the workflow). Such a process must stay readable; the last kind is a fault, so
+// it goes to the log with the request. When the records lack the process too,
+// the query's error answers: 503 if Temporal was only unreachable, not 404, since
+// the process may exist, not yet projected. On failure it has answered the
+// request and reports ok false.
 func queryOrRecords[D any](s *Server, c *gin.Context, what, id, workflowID string,
-	fromRecords func(ctx context.Context) (D, error)) (D, bool) {
+	fromRecords func(ctx context.Context) (D, error)) (d D, live, ok bool) {
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	var d D
 	qerr := s.temporal.Query(ctx, workflowID, workflows.QueryDetail, &d)
 	if qerr == nil {
-		return d, true
-	}
-	if !errors.Is(qerr, domain.ErrNotFound) && !errors.Is(qerr, domain.ErrUnavailable) {
-		s.fail(c, fmt.Errorf("query %s %s: %w", what, id, qerr))
-		return d, false
+		return d, true, true
 	}
 	// The fallback has a deadline of its own: a timed-out query must not leave it none.
 	ctx, cancel = context.WithTimeout(c.Request.Context(), downstreamTimeout)
 	defer cancel()
 	d, err := fromRecords(ctx)
 	if err != nil {
-		if errors.Is(err, domain.ErrNotFound) && errors.Is(qerr, domain.ErrUnavailable) {
-			err = qerr
+		if errors.Is(err, domain.ErrNotFound) && !errors.Is(qerr, domain.ErrNotFound) {
+			err = fmt.Errorf("query %s %s: %w", what, id, qerr)
 		}
 		s.fail(c, err)
-		return d, false
+		return d, false, false
 	}
-	return d, true
+	if !errors.Is(qerr, domain.ErrNotFound) && !errors.Is(qerr, domain.ErrUnavailable) {
+		_ = c.Error(fmt.Errorf("query %s %s, answered from the records: %w", what, id, qerr))
+	}
+	return d, false, true
 }
 
 // updateDetail runs update on a process's workflow and answers 200 with the
-// detail it returns, shaped by body; a run Temporal does not know is the named
-// process not found.
-func updateDetail[D, B any](s *Server, c *gin.Context, what, id, workflowID, update string, input any, body func(D) B) {
+// detail it returns, shaped by body (live: the workflow's own); a run Temporal
+// does not know is the named process not found.
+func updateDetail[D, B any](s *Server, c *gin.Context, what, id, workflowID, update string, input any, body func(D, bool) B) {
 	ctx, cancel := s.ctx(c)
 	defer cancel()
 	var d D
@@ -56,7 +59,7 @@ func updateDetail[D, B any](s *Server, c *gin.Context, what, id, workflowID, upd
 		s.fail(c, namedNotFound(err, what, id))
 		return
 	}
-	c.JSON(http.StatusOK, body(d))
+	c.JSON(http.StatusOK, body(d, true))
 }
 
 // processTasks reads a process's tasks from the records, for a detail built there.
@@ -65,7 +68,17 @@ func (s *Server) processTasks(ctx context.Context, p domain.Process, what, id st
 	if err != nil {
 		return nil, fmt.Errorf("load tasks of %s %s: %w", what, id, err)
 	}
-	return tasks.Items, nil
+	return fitRecords(tasks.Items), nil
+}
+
+// fitRecords leaves out of recorded tasks the data that breaks the caps, which
+// only a completion from before them holds: data nested thousands deep is what
+// made clients (the board among them) fail to read an answer.
+func fitRecords(tasks []domain.Task) []domain.Task {
+	for i := range tasks {
+		tasks[i].OmitUnfitData()
+	}
+	return tasks
 }
 
 // startCreated starts the workflow of a resource a create request made, or that

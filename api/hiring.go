@@ -61,9 +61,10 @@ type addCandidateRequest struct {
 type hiringBody struct {
 	workflows.HiringDetail
 	TemporalUIURL string `json:"temporal_ui_url,omitempty"`
+	Live          bool   `json:"live"` // as campaignBody's
 }
 
-func (s *Server) hiringBody(d workflows.HiringDetail) hiringBody {
+func (s *Server) hiringBody(d workflows.HiringDetail, live bool) hiringBody {
 	d.Chain = nonNil(d.Chain)
 	for i := range d.Chain {
 		d.Chain[i].Escalations = nonNil(d.Chain[i].Escalations)
@@ -71,7 +72,7 @@ func (s *Server) hiringBody(d workflows.HiringDetail) hiringBody {
 	d.Candidates = nonNil(d.Candidates)
 	d.Tasks = nonNil(d.Tasks)
 	d.WaitingOn = nonNil(d.WaitingOn)
-	return hiringBody{HiringDetail: d, TemporalUIURL: s.temporalURL(d.WorkflowID)}
+	return hiringBody{HiringDetail: d, TemporalUIURL: s.temporalURL(d.WorkflowID), Live: live}
 }
 
 // hiringID reads the {id} path parameter of a hiring request route.
@@ -140,7 +141,7 @@ func (s *Server) createHiring(c *gin.Context) {
 	rec, ok := startCreated(ctx, s, c, me.Handle, key, replayed, "hiring request "+id, "/api/v1/hiring-requests/"+id, rec, s.hiringStart(rec),
 		func(ctx context.Context) (domain.HiringRequest, error) { return s.records.HiringRequest(ctx, id) })
 	if ok {
-		c.JSON(http.StatusCreated, s.hiringBody(workflows.HiringDetail{HiringRequest: rec}))
+		c.JSON(http.StatusCreated, s.hiringBody(workflows.HiringDetail{HiringRequest: rec}, false))
 	}
 }
 
@@ -191,7 +192,7 @@ func (s *Server) getHiring(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	d, ok := queryOrRecords(s, c, "hiring request", id, workflows.HiringWorkflowID(id), func(ctx context.Context) (workflows.HiringDetail, error) {
+	d, live, ok := queryOrRecords(s, c, "hiring request", id, workflows.HiringWorkflowID(id), func(ctx context.Context) (workflows.HiringDetail, error) {
 		return s.hiringFromRecords(ctx, id)
 	})
 	if !ok {
@@ -203,7 +204,7 @@ func (s *Server) getHiring(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, s.hiringBody(d))
+	c.JSON(http.StatusOK, s.hiringBody(d, live))
 }
 
 func (s *Server) hiringFromRecords(ctx context.Context, id string) (workflows.HiringDetail, error) {
@@ -295,8 +296,10 @@ func (s *Server) cancelHiring(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if strings.TrimSpace(req.Reason) == "" || len(req.Reason) > 2000 {
-		s.fail(c, domain.Invalid(domain.FieldProblem{Field: "reason", Problem: "required, at most 2000 characters"}))
+	var p domain.Problems
+	domain.CheckRequiredText(&p, "reason", req.Reason, domain.MaxCommentChars)
+	if err := p.Err(); err != nil {
+		s.fail(c, err)
 		return
 	}
 	in := workflows.CancelInput{Actor: domain.ActorOf(caller(c)), Reason: req.Reason}

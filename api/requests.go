@@ -266,6 +266,7 @@ func (r createCampaignRequest) brief(pol domain.CampaignPolicy, now time.Time) (
 		b.KPIs = append(b.KPIs, domain.KPI{Name: k.Name, Target: k.Target, Unit: k.Unit, Direction: domain.Direction(k.Direction)})
 	}
 	b = b.WithDefaults(pol)
+	b.CheckLimits(&p)
 	// A field that did not parse already has its problem; the brief's own check of
 	// its zero value would only repeat it.
 	parsed := map[string]bool{}
@@ -319,6 +320,7 @@ func (r changeCampaignRequest) change() (domain.Change, error) {
 		m := r.Budget.money()
 		ch.Budget = &m
 	}
+	ch.CheckLimits(&p)
 	return ch, p.Err()
 }
 
@@ -332,12 +334,16 @@ type recordKPIsRequest struct {
 	Actuals []kpiActualRequest `json:"actuals"`
 }
 
-func (r recordKPIsRequest) actuals(by string, at time.Time) []domain.KPIActual {
+// actuals converts the request, checked against the caps on one recording;
+// whether each names a KPI of the campaign is the workflow's to check.
+func (r recordKPIsRequest) actuals(by string, at time.Time) ([]domain.KPIActual, error) {
 	out := make([]domain.KPIActual, len(r.Actuals))
 	for i, a := range r.Actuals {
 		out[i] = domain.KPIActual{Name: a.Name, Value: a.Value, RecordedAt: at, RecordedBy: by}
 	}
-	return out
+	var p domain.Problems
+	domain.CheckActualsLimits(&p, out)
+	return out, p.Err()
 }
 
 // cancelRequest is the body of POST /campaigns/{id}/cancel.
@@ -361,9 +367,10 @@ func (r addTaskRequest) check(now time.Time) (time.Time, domain.Problems) {
 	var p domain.Problems
 	if strings.TrimSpace(r.Title) == "" {
 		p.Add("title", "required")
-	} else if len(r.Title) > 200 {
-		p.Add("title", "at most 200 characters")
+	} else {
+		domain.CheckText(&p, "title", r.Title, domain.MaxNameChars)
 	}
+	domain.CheckText(&p, "description", r.Description, domain.MaxDescriptionChars)
 	if !domain.Team(r.Team).Valid() {
 		p.Add("team", "must be a known team")
 	}

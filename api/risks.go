@@ -74,14 +74,15 @@ type decideRiskRequest struct {
 type riskBody struct {
 	workflows.RiskDetail
 	TemporalUIURL string `json:"temporal_ui_url,omitempty"`
+	Live          bool   `json:"live"` // as campaignBody's
 }
 
-func (s *Server) riskBody(d workflows.RiskDetail) riskBody {
+func (s *Server) riskBody(d workflows.RiskDetail, live bool) riskBody {
 	d.Assessments = nonNil(d.Assessments)
 	d.Escalations = nonNil(d.Escalations)
 	d.Tasks = nonNil(d.Tasks)
 	d.WaitingOn = nonNil(d.WaitingOn)
-	return riskBody{RiskDetail: d, TemporalUIURL: s.temporalURL(d.WorkflowID)}
+	return riskBody{RiskDetail: d, TemporalUIURL: s.temporalURL(d.WorkflowID), Live: live}
 }
 
 // riskID reads the {id} path parameter of a risk route.
@@ -135,7 +136,7 @@ func (s *Server) createRisk(c *gin.Context) {
 	rec, ok := startCreated(ctx, s, c, me.Handle, key, replayed, "risk "+id, "/api/v1/risks/"+id, rec, s.riskStart(rec, rs),
 		func(ctx context.Context) (domain.Risk, error) { return s.records.Risk(ctx, id) })
 	if ok {
-		c.JSON(http.StatusCreated, s.riskBody(workflows.RiskDetail{Risk: rec}))
+		c.JSON(http.StatusCreated, s.riskBody(workflows.RiskDetail{Risk: rec}, false))
 	}
 }
 
@@ -239,10 +240,10 @@ func (s *Server) getRisk(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if d, ok := queryOrRecords(s, c, "risk", id, workflows.RiskWorkflowID(id), func(ctx context.Context) (workflows.RiskDetail, error) {
+	if d, live, ok := queryOrRecords(s, c, "risk", id, workflows.RiskWorkflowID(id), func(ctx context.Context) (workflows.RiskDetail, error) {
 		return s.riskFromRecords(ctx, id)
 	}); ok {
-		c.JSON(http.StatusOK, s.riskBody(d))
+		c.JSON(http.StatusOK, s.riskBody(d, live))
 	}
 }
 
@@ -275,9 +276,7 @@ func (s *Server) assessRisk(c *gin.Context) {
 	}
 	var p domain.Problems
 	domain.CheckLevels(&p, req.Probability, req.Impact)
-	if len(req.Comment) > 2000 {
-		p.Add("comment", "at most 2000 characters")
-	}
+	domain.CheckText(&p, "comment", req.Comment, domain.MaxCommentChars)
 	if err := p.Err(); err != nil {
 		s.fail(c, err)
 		return
@@ -300,8 +299,10 @@ func (s *Server) decideRisk(d domain.RiskDecision) gin.HandlerFunc {
 			s.fail(c, err)
 			return
 		}
-		if strings.TrimSpace(req.Comment) == "" || len(req.Comment) > 2000 {
-			s.fail(c, domain.Invalid(domain.FieldProblem{Field: "comment", Problem: "required, at most 2000 characters"}))
+		var p domain.Problems
+		domain.CheckRequiredText(&p, "comment", req.Comment, domain.MaxCommentChars)
+		if err := p.Err(); err != nil {
+			s.fail(c, err)
 			return
 		}
 		s.updateRisk(c, id, workflows.UpdateDecideRisk, workflows.DecideRiskInput{

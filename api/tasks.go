@@ -34,6 +34,7 @@ func (s *Server) listTasks(c *gin.Context) {
 	if !ok {
 		return
 	}
+	page.Items = fitRecords(page.Items)
 	c.JSON(http.StatusOK, page)
 }
 
@@ -59,16 +60,24 @@ func (s *Server) getTask(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	t.OmitUnfitData()
 	c.JSON(http.StatusOK, t)
 }
 
-// completeTask answers a task. The outcome is checked here, so bad input never
-// reaches the workflow; who may complete it is the workflow validator's decision,
-// made on the task as it is now rather than on a projection that may lag behind a
-// reassignment.
+// completeTask answers a task. The caps on the comment and data, then the
+// outcome, are checked here, so bad input never reaches the workflow; who may
+// complete it is the workflow validator's decision, made on the task as it is now
+// rather than on a projection that may lag behind a reassignment.
 func (s *Server) completeTask(c *gin.Context) {
 	var req completeTaskRequest
 	if _, err := decode(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	completion := req.completion()
+	var p domain.Problems
+	completion.CheckLimits(&p)
+	if err := p.Err(); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -79,7 +88,6 @@ func (s *Server) completeTask(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	completion := req.completion()
 	if err := t.CheckOutcome(completion); err != nil {
 		s.fail(c, err)
 		return
@@ -123,6 +131,12 @@ func (s *Server) actorFor(ctx context.Context, me domain.Person, t domain.Task) 
 func (s *Server) reassignTask(c *gin.Context) {
 	var req reassignTaskRequest
 	if _, err := decode(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	var p domain.Problems
+	domain.CheckText(&p, "reason", req.Reason, domain.MaxCommentChars)
+	if err := p.Err(); err != nil {
 		s.fail(c, err)
 		return
 	}

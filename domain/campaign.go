@@ -124,8 +124,8 @@ func (b Brief) Validate(now time.Time) error {
 	var p Problems
 	if strings.TrimSpace(b.Name) == "" {
 		p.Add("name", "required")
-	} else if len(b.Name) > 200 {
-		p.Add("name", "at most 200 characters")
+	} else {
+		CheckText(&p, "name", b.Name, MaxNameChars)
 	}
 	if strings.TrimSpace(b.Objective) == "" {
 		p.Add("objective", "required")

@@ -67,11 +67,11 @@ func (r Requisition) Validate(now time.Time) error {
 		switch v = strings.TrimSpace(v); {
 		case v == "":
 			p.Add(field, "required")
-		case len(v) > max:
-			p.Add(field, "at most %d characters", max)
+		default:
+			CheckText(&p, field, v, max)
 		}
 	}
-	text("title", r.Title, 200)
+	text("title", r.Title, MaxNameChars)
 	text("level", r.Level, 50)
 	text("justification", r.Justification, 4000)
 	if !r.Team.Valid() {
@@ -426,8 +426,8 @@ func (c Candidate) Validate() error {
 	switch n := strings.TrimSpace(c.Name); {
 	case n == "":
 		p.Add("name", "required")
-	case len(n) > 200:
-		p.Add("name", "at most 200 characters")
+	default:
+		CheckText(&p, "name", n, MaxNameChars)
 	}
 	if a, err := mail.ParseAddress(c.Email); err != nil || a.Address != c.Email || len(c.Email) > 254 {
 		p.Add("email", "must be an e-mail address like ana@example.com")

@@ -143,12 +143,10 @@ func (r RiskRaise) Validate() error {
 	var p Problems
 	if strings.TrimSpace(r.Title) == "" {
 		p.Add("title", "required")
-	} else if len(r.Title) > 200 {
-		p.Add("title", "at most 200 characters")
+	} else {
+		CheckText(&p, "title", r.Title, MaxNameChars)
 	}
-	if len(r.Description) > 5000 {
-		p.Add("description", "at most 5000 characters")
-	}
+	CheckText(&p, "description", r.Description, MaxDescriptionChars)
 	if !slices.Contains(RiskCategories, r.Category) {
 		p.Add("category", "must be one of schedule, budget, quality, compliance, resource, market")
 	}

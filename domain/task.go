@@ -75,10 +75,27 @@ type Task struct {
 	Data            map[string]any `json:"data,omitempty"` // structured answer given with the completion
 	CreatedAt       time.Time      `json:"created_at"`
 	UpdatedAt       time.Time      `json:"updated_at"`
+
+	// DataOmitted says this answer leaves out the task's data: for room in a
+	// process's detail (the task itself has it), or because the data breaks the
+	// caps, which only a completion made before they existed can.
+	DataOmitted bool `json:"data_omitted,omitempty"`
 }
 
 // IsOpen reports whether the task still waits for someone.
 func (t Task) IsOpen() bool { return t.Status == TaskOpen }
+
+// OmitData leaves the task's data out of an answer, and marks that it did.
+func (t *Task) OmitData() { t.Data, t.DataOmitted = nil, true }
+
+// OmitUnfitData leaves out data that breaks the caps (see DataProblem): only a
+// completion made before they existed holds such data, and answering it is what
+// once made a process's detail unreadable.
+func (t *Task) OmitUnfitData() {
+	if DataProblem(t.Data) != "" {
+		t.OmitData()
+	}
+}
 
 // Completion is a person's answer to a task.
 type Completion struct {

@@ -40,19 +40,23 @@ func (a *App) detailRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /risks/{id}/decisions", a.authed(a.detailDecideRisk))
 }
 
-// The API's detail bodies: the workflow's detail plus the link to the run.
+// The API's detail bodies: the workflow's detail plus the link to the run, and
+// whether it is the workflow's own view or the records'.
 type (
 	campaignBody struct {
 		workflows.CampaignDetail
 		TemporalUIURL string `json:"temporal_ui_url"`
+		Live          bool   `json:"live"`
 	}
 	hiringBody struct {
 		workflows.HiringDetail
 		TemporalUIURL string `json:"temporal_ui_url"`
+		Live          bool   `json:"live"`
 	}
 	riskBody struct {
 		workflows.RiskDetail
 		TemporalUIURL string `json:"temporal_ui_url"`
+		Live          bool   `json:"live"`
 	}
 )
 
@@ -100,6 +104,11 @@ type detailCommon struct {
 	TemporalURL string
 	CSRF        string
 	Attempt     *detailAttempt
+	// FromRecords says the page shows the records' view: the live detail could
+	// not be read, so the latest change may take a moment to show.
+	FromRecords bool
+	// TasksOmitted counts the oldest finished tasks the detail left out for size.
+	TasksOmitted int
 }
 
 // cancelForm is the cancel action of a campaign or hiring request page: the same
@@ -247,6 +256,7 @@ func (a *App) showCampaign(w http.ResponseWriter, r *http.Request, s *session, s
 		Chart:        newKPIChart(c.KPIs),
 		Launched:     !c.Stage.BeforeLaunch(),
 	}
+	p.FromRecords, p.TasksOmitted = !c.Live, c.TasksOmitted
 	p.Steps, p.Ended = campaignSteps(c.Campaign, a.now())
 	if !c.Status.Terminal() {
 		manage := domain.CheckManageCampaign(c.Campaign, me, "change or cancel it")
@@ -452,6 +462,7 @@ func (a *App) showHiring(w http.ResponseWriter, r *http.Request, s *session, sta
 		return
 	}
 	p := hiringPage{detailCommon: a.common(s, path, h.Tasks, h.WaitingOn, events, h.TemporalUIURL, at), H: h, Risks: risks}
+	p.FromRecords, p.TasksOmitted = !h.Live, h.TasksOmitted
 	p.Steps = progress(domain.HiringStages, h.Stage, h.Status, domain.StatusFilled)
 	p.Ended = ended(h.Status, h.Reason)
 	for i := range p.Steps {
@@ -501,6 +512,7 @@ func (a *App) showRisk(w http.ResponseWriter, r *http.Request, s *session, statu
 	if k.Related != nil {
 		p.Related = processLink(k.Related.Process, k.Related.ID)
 	}
+	p.FromRecords, p.TasksOmitted = !k.Live, k.TasksOmitted
 	p.Steps = riskSteps(k.Risk)
 	if k.Status.Terminal() {
 		p.Ended = label(k.Status)

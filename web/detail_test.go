@@ -61,6 +61,7 @@ func springCampaign() campaignBody {
 			Tasks: tasks, WaitingOn: domain.WaitingOnOf(tasks),
 		},
 		TemporalUIURL: "http://localhost:8233/namespaces/default/workflows/campaign%2Fcmp_spring",
+		Live:          true,
 	}
 }
 
@@ -127,6 +128,39 @@ func TestCampaignDetailShowsItsParts(t *testing.T) {
 	// A creative may do the open task from here, and the form comes back here.
 	w = get(t, h, tokCleo, "/campaigns/cmp_spring")
 	mustContain(t, w, `action="/tasks/tsk_assets/complete"`, `name="back" value="/campaigns/cmp_spring"`)
+}
+
+// TestDetailPagesRenderTheRecordsView: when the API answers a process from its
+// records (its live detail could not be read), the page still renders, and says
+// so; tasks the detail left out for size are counted.
+func TestDetailPagesRenderTheRecordsView(t *testing.T) {
+	const note = "Shown from the records: the live view of this process could not be read just now"
+	h, f := newTestApp(t)
+	c := springCampaign()
+	c.Live, c.TasksOmitted = false, 3
+	campaignAPI(f, c)
+	w := get(t, h, tokPat, "/campaigns/cmp_spring")
+	if w.Code != http.StatusOK {
+		t.Fatalf("status %d:\n%s", w.Code, w.Body)
+	}
+	mustContain(t, w, "<h1>Spring launch</h1>", note, "The 3 oldest finished tasks are not shown", "Review the brief")
+
+	h, f = newTestApp(t)
+	hb := engineerHire()
+	hb.Live = false
+	hiringAPI(f, hb)
+	mustContain(t, get(t, h, tokPat, "/hiring-requests/hir_eng"), "Web developer", note)
+
+	h, f = newTestApp(t)
+	rb := lateRisk(domain.SeverityHigh, domain.RiskAcknowledged)
+	rb.Live = false
+	riskAPI(f, rb)
+	mustContain(t, get(t, h, tokPat, "/risks/rsk_late"), "Assets are late", note)
+
+	// The live view says nothing of the kind.
+	h, f = newTestApp(t)
+	campaignAPI(f, springCampaign())
+	mustNotContain(t, get(t, h, tokPat, "/campaigns/cmp_spring"), note, "oldest finished tasks")
 }
 
 func TestCampaignActionsFollowThePermissionRules(t *testing.T) {
@@ -394,6 +428,7 @@ func engineerHire() hiringBody {
 			},
 			Tasks: tasks, WaitingOn: domain.WaitingOnOf(tasks),
 		},
+		Live: true,
 	}
 }
 
@@ -478,6 +513,7 @@ func lateRisk(sev domain.Severity, status domain.RiskStatus, tasks ...domain.Tas
 			Tasks: tasks, WaitingOn: domain.WaitingOnOf(tasks),
 		},
 		TemporalUIURL: "http://ui/namespaces/default/workflows/risk%2Frsk_late",
+		Live:          true,
 	}
 }
 

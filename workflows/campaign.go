@@ -162,8 +162,9 @@ func (c *campaign) snapshot() *domain.Campaign {
 }
 
 func (c *campaign) detail() CampaignDetail {
-	tasks := c.tasks.list()
-	return CampaignDetail{Campaign: *c.snapshot(), Tasks: tasks, WaitingOn: domain.WaitingOnOf(tasks)}
+	all := c.tasks.list()
+	tasks, omitted := fitTasks(all, tasksBudget)
+	return CampaignDetail{Campaign: *c.snapshot(), Tasks: tasks, WaitingOn: domain.WaitingOnOf(all), TasksOmitted: omitted}
 }
 
 // setStage moves the campaign to stage s and records it.
@@ -254,11 +255,20 @@ func (c *campaign) briefReview(ctx workflow.Context) (bool, error) {
 	}
 }
 
-// checkRevision validates the revised brief a revise task is completed with.
+// checkRevision validates the revised brief a revise task is completed with,
+// caps included: revisedBrief, which the run re-applies on replay, leaves them out.
 func (c *campaign) checkRevision(ctx workflow.Context) func(domain.Completion) error {
 	return func(done domain.Completion) error {
-		_, err := c.revisedBrief(workflow.Now(ctx), done.Data)
-		return err
+		b, err := c.revisedBrief(workflow.Now(ctx), done.Data)
+		if err != nil {
+			return err
+		}
+		var p domain.Problems
+		b.CheckLimits(&p)
+		for i := range p {
+			p[i].Field = "data.brief." + p[i].Field
+		}
+		return p.Err()
 	}
 }
 

@@ -48,6 +48,11 @@ func (c *campaign) validateChange(ctx workflow.Context, in ChangeCampaignInput) 
 		err = domain.Conflictf("the campaign has launched: changes are taken only before launch")
 	}
 	if err == nil {
+		var p domain.Problems
+		in.Change.CheckLimits(&p)
+		err = p.Err()
+	}
+	if err == nil {
 		_, err = in.Change.Apply(c.rec.Brief, workflow.Now(ctx))
 	}
 	return refusal(err)
@@ -141,9 +146,8 @@ func (c *campaign) validateAddTask(ctx workflow.Context, in AddTaskInput) error 
 	}
 	if err == nil {
 		var p domain.Problems
-		if strings.TrimSpace(in.Title) == "" {
-			p.Add("title", "required")
-		}
+		domain.CheckRequiredText(&p, "title", in.Title, domain.MaxNameChars)
+		domain.CheckText(&p, "description", in.Description, domain.MaxDescriptionChars)
 		if !in.Team.Valid() {
 			p.Add("team", "unknown team %q", in.Team)
 		}
@@ -177,6 +181,11 @@ func (c *campaign) validateKPIs(in RecordKPIsInput) error {
 		err = domain.CheckRecordKPIs(c.rec, in.Actor)
 	}
 	if err == nil {
+		var p domain.Problems
+		domain.CheckActualsLimits(&p, in.Actuals)
+		err = p.Err()
+	}
+	if err == nil {
 		err = domain.CheckActuals(c.rec.Brief.KPIs, in.Actuals)
 	}
 	return refusal(err)
@@ -203,8 +212,10 @@ func (c *campaign) validateCancel(in CancelInput) error {
 	if err == nil {
 		err = c.checkActive()
 	}
-	if err == nil && strings.TrimSpace(in.Reason) == "" {
-		err = domain.Invalid(domain.FieldProblem{Field: "reason", Problem: "required"})
+	if err == nil {
+		var p domain.Problems
+		domain.CheckRequiredText(&p, "reason", in.Reason, domain.MaxCommentChars)
+		err = p.Err()
 	}
 	return refusal(err)
 }

@@ -33,6 +33,9 @@ type HiringDetail struct {
 	domain.HiringRequest
 	Tasks     []domain.Task      `json:"tasks"`
 	WaitingOn []domain.WaitingOn `json:"waiting_on"`
+	// TasksOmitted counts the oldest closed tasks left out of this answer to keep
+	// it within Temporal's payload limit; the task list has them all.
+	TasksOmitted int `json:"tasks_omitted,omitempty"`
 }
 
 // AddCandidateInput adds a candidate the API has already stored; only the ID
@@ -175,8 +178,9 @@ func (h *hiring) snapshot() *domain.HiringRequest {
 }
 
 func (h *hiring) detail() HiringDetail {
-	tasks := h.tasks.list()
-	return HiringDetail{HiringRequest: *h.snapshot(), Tasks: tasks, WaitingOn: domain.WaitingOnOf(tasks)}
+	all := h.tasks.list()
+	tasks, omitted := fitTasks(all, tasksBudget)
+	return HiringDetail{HiringRequest: *h.snapshot(), Tasks: tasks, WaitingOn: domain.WaitingOnOf(all), TasksOmitted: omitted}
 }
 
 // save writes the record with what else is queued, and refreshes what the

@@ -62,8 +62,10 @@ func (h *hiring) validateCancel(in CancelInput) error {
 	case err != nil:
 	case h.rec.Status.Terminal():
 		err = h.checkActive()
-	case strings.TrimSpace(in.Reason) == "":
-		err = domain.Invalid(domain.FieldProblem{Field: "reason", Problem: "required"})
+	default:
+		var p domain.Problems
+		domain.CheckRequiredText(&p, "reason", in.Reason, domain.MaxCommentChars)
+		err = p.Err()
 	}
 	return refusal(err)
 }

@@ -53,6 +53,9 @@ type RiskDetail struct {
 	domain.Risk
 	Tasks     []domain.Task      `json:"tasks"`
 	WaitingOn []domain.WaitingOn `json:"waiting_on"`
+	// TasksOmitted counts the oldest closed tasks left out of this answer to keep
+	// it within Temporal's payload limit; the task list has them all.
+	TasksOmitted int `json:"tasks_omitted,omitempty"`
 }
 
 // AssessRiskInput re-assesses a risk.
@@ -394,9 +397,7 @@ func (r *risk) planFrom(data map[string]any, now time.Time) (domain.RiskPlan, er
 	if !slices.Contains(domain.Responses, in.Response) {
 		p.Add("data.response", "required: avoid, mitigate, transfer or accept")
 	}
-	if strings.TrimSpace(in.Plan) == "" || len(in.Plan) > 5000 {
-		p.Add("data.plan", "required, at most 5000 characters")
-	}
+	domain.CheckRequiredText(&p, "data.plan", in.Plan, domain.MaxDescriptionChars)
 	due, err := time.Parse(time.RFC3339, in.DueAt)
 	if err != nil {
 		p.Add("data.due_at", "required, an RFC 3339 time")
@@ -425,9 +426,7 @@ func (r *risk) mayAct(a domain.Actor, what string) error {
 func (r *risk) validateAssess(in AssessRiskInput) error {
 	var p domain.Problems
 	domain.CheckLevels(&p, in.Probability, in.Impact)
-	if len(in.Comment) > 2000 {
-		p.Add("comment", "at most 2000 characters")
-	}
+	domain.CheckText(&p, "comment", in.Comment, domain.MaxCommentChars)
 	switch {
 	case r.rec.Status.Terminal():
 		return refusal(domain.Conflictf("the risk is %s", r.rec.Status))
@@ -507,18 +506,17 @@ func (r *risk) reacknowledge(ctx workflow.Context, why string) {
 }
 
 func (r *risk) validateDecide(in DecideRiskInput) error {
-	var err error
-	err = domain.CheckRiskDecision(r.rec.Status, in.Decision)
+	err := domain.CheckRiskDecision(r.rec.Status, in.Decision)
 	if err == nil {
 		err = r.mayAct(in.Actor, string(in.Decision))
 	}
 	if err == nil && in.Decision == domain.DecideAccept {
 		err = domain.CheckAcceptRisk(r.rec, in.Actor)
 	}
-	switch {
-	case err != nil:
-	case strings.TrimSpace(in.Comment) == "" || len(in.Comment) > 2000:
-		err = domain.Invalid(domain.FieldProblem{Field: "comment", Problem: "required, at most 2000 characters"})
+	if err == nil {
+		var p domain.Problems
+		domain.CheckRequiredText(&p, "comment", in.Comment, domain.MaxCommentChars)
+		err = p.Err()
 	}
 	return refusal(err)
 }
@@ -583,8 +581,9 @@ func (r *risk) snapshot() *domain.Risk {
 }
 
 func (r *risk) detail() RiskDetail {
-	tasks := r.tasks.list()
-	return RiskDetail{Risk: *r.snapshot(), Tasks: tasks, WaitingOn: domain.WaitingOnOf(tasks)}
+	all := r.tasks.list()
+	tasks, omitted := fitTasks(all, tasksBudget)
+	return RiskDetail{Risk: *r.snapshot(), Tasks: tasks, WaitingOn: domain.WaitingOnOf(all), TasksOmitted: omitted}
 }
 
 // save writes the record with what is queued, refreshes what the Temporal UI

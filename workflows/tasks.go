@@ -1,8 +1,10 @@
 package workflows
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -319,6 +321,64 @@ func (h *humanTasks) list() []domain.Task {
 	return out
 }
 
+// tasksBudget is the most a detail answer's tasks may take as JSON. The detail
+// is both the query's answer and the result of the updates that return it, and
+// Temporal refuses either over its blob limit, 2 MiB by default: a query fails,
+// and an update result that large terminates the run. Each task's data is
+// capped at 16 KiB, but a process's tasks are not counted (a manager adds tasks,
+// each revision, rework round or budget change opens more), so a long campaign
+// could reach the limit through its tasks alone. The budget leaves the other
+// half of the limit to the record itself.
+const tasksBudget = 1 << 20
+
+// fitTasks returns tasks as a detail answers them: all of them, whole, while
+// their JSON fits budget bytes. Past it, the data of the oldest tasks is left out
+// first, each marked data_omitted (the task itself, GET /tasks/{id}, still has
+// it); then the oldest closed tasks, whose number it returns. Open tasks are
+// always answered: they are what the process waits on. Data over the caps,
+// which only a completion made before they existed holds, is left out whatever
+// the budget: answering it is what once made such a detail unreadable. tasks is
+// not changed. Answers only: nothing here reaches a command, so replay is
+// unaffected.
+func fitTasks(tasks []domain.Task, budget int) ([]domain.Task, int) {
+	out := slices.Clone(tasks)
+	sizes := make([]int, len(out))
+	total := 0
+	for i := range out {
+		out[i].OmitUnfitData()
+		sizes[i] = encodedSize(out[i])
+		total += sizes[i]
+	}
+	for i := 0; i < len(out) && total > budget; i++ {
+		if out[i].Data != nil {
+			out[i].OmitData()
+			size := encodedSize(out[i])
+			total, sizes[i] = total-sizes[i]+size, size
+		}
+	}
+	kept, omitted := out[:0], 0
+	for i, t := range out {
+		if total > budget && !t.IsOpen() {
+			total -= sizes[i]
+			omitted++
+			continue
+		}
+		kept = append(kept, t)
+	}
+	return kept, omitted
+}
+
+// encodedSize is how many bytes t takes as JSON, as the data converter encodes it.
+func encodedSize(t domain.Task) int {
+	b, err := json.Marshal(t)
+	if err != nil {
+		// Only data can fail to encode, and such data is unfit and already left
+		// out. Counting the task as over any budget keeps the answer safe anyway.
+		return math.MaxInt32
+	}
+	return len(b)
+}
+
 // openTasks returns copies of the open tasks that match selects (all when nil).
 func (h *humanTasks) openTasks(match func(domain.Task) bool) []domain.Task {
 	return slices.DeleteFunc(h.list(), func(t domain.Task) bool { return !t.IsOpen() || (match != nil && !match(t)) })
@@ -332,10 +392,18 @@ func (h *humanTasks) find(id string) (*domain.Task, error) {
 	return t, nil
 }
 
+// validateComplete refuses a completion that is not this person's to make, or
+// that breaks a rule of the task, or the caps on what a completion may carry,
+// which the API checks too: an update sent to Temporal directly meets them here.
 func (h *humanTasks) validateComplete(in CompleteTaskInput) error {
 	t, err := h.find(in.TaskID)
 	if err == nil {
 		err = t.CheckEligible(in.Actor)
+	}
+	if err == nil {
+		var p domain.Problems
+		in.Completion.CheckLimits(&p)
+		err = p.Err()
 	}
 	if err == nil {
 		err = t.CheckOutcome(in.Completion)
@@ -388,9 +456,7 @@ func (h *humanTasks) validateReassign(in ReassignTaskInput) error {
 	} else if in.Assignee == t.Assignee {
 		p.Add("assignee", "the task is already assigned to %s", in.Assignee)
 	}
-	if strings.TrimSpace(in.Reason) == "" {
-		p.Add("reason", "required")
-	}
+	domain.CheckRequiredText(&p, "reason", in.Reason, domain.MaxCommentChars)
 	switch {
 	case !t.IsOpen():
 		err = domain.Conflictf("task %s is %s", t.ID, t.Status)

@@ -70,4 +70,7 @@ type CampaignDetail struct {
 	domain.Campaign
 	Tasks     []domain.Task      `json:"tasks"`
 	WaitingOn []domain.WaitingOn `json:"waiting_on"`
+	// TasksOmitted counts the oldest closed tasks left out of this answer to keep
+	// it within Temporal's payload limit; the task list has them all.
+	TasksOmitted int `json:"tasks_omitted,omitempty"`
 }
