@@ -22,11 +22,11 @@ type queryClient struct {
 	err   error
 }
 
-func (c queryClient) QueryWorkflow(context.Context, string, string, string, ...any) (converter.EncodedValue, error) {
+func (c queryClient) QueryWorkflowWithOptions(context.Context, *client.QueryWorkflowWithOptionsRequest) (*client.QueryWorkflowWithOptionsResponse, error) {
 	if c.err != nil {
 		return nil, c.err
 	}
-	return client.NewValue(c.value), nil
+	return &client.QueryWorkflowWithOptionsResponse{QueryResult: client.NewValue(c.value)}, nil
 }
 
 // jsonPayloads is raw JSON as a worker's data converter sends a query's answer.

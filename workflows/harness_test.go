@@ -330,9 +330,9 @@ const day = 24 * time.Hour
 // saUpsert is one search-attribute upsert, as the Temporal UI's run list sees it.
 type saUpsert struct {
 	process, stage, status, severity string
-	level                                   int64
-	waiting                                 []string
-	nextDue                                 *time.Time
+	level                            int64
+	waiting                          []string
+	nextDue                          *time.Time
 }
 
 // recordUpserts collects every search-attribute upsert the run makes, in order.
