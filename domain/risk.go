@@ -236,6 +236,25 @@ type LinkedRisk struct {
 	Cause    string     `json:"cause,omitempty"`
 	Severity Severity   `json:"severity"`
 	Status   RiskStatus `json:"status"`
+	// Seq counts the news a risk's runs sent its process, so the process can
+	// tell newer news from older. Zero: news from a run before it was counted,
+	// or the reconciler's word that the risk's run ended.
+	Seq int `json:"seq,omitempty"`
+}
+
+// Supersedes reports whether news l replaces old, what the process knew of the
+// same risk. Newer news wins, by the risk's own count, and a risk that ended
+// stays ended: an older signal replayed from a history (sealed, so it decodes)
+// cannot take a risk back to an earlier state, nor hold a launch again.
+// Uncounted news always wins, as before counting.
+func (l LinkedRisk) Supersedes(old LinkedRisk) bool {
+	switch {
+	case l.Seq == 0:
+		return true
+	case old.Status.Terminal() && !l.Status.Terminal():
+		return false
+	}
+	return l.Seq > old.Seq
 }
 
 // Holds reports whether the risk holds a launch: critical and not yet resolved,

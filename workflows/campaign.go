@@ -724,11 +724,14 @@ func (c *campaign) raiseRisk(ctx workflow.Context, cause string, raise domain.Ri
 }
 
 // riskChanged keeps the campaign's view of a linked risk; the first news of a
-// risk links it.
+// risk links it, and news older than what the campaign knows is dropped.
 func (c *campaign) riskChanged(l domain.LinkedRisk) {
 	i := slices.IndexFunc(c.rec.Risks, func(x domain.LinkedRisk) bool { return x.ID == l.ID })
 	if i < 0 {
 		c.rec.Risks = append(c.rec.Risks, l)
+		return
+	}
+	if !l.Supersedes(c.rec.Risks[i]) {
 		return
 	}
 	if l.Cause == "" {

@@ -100,3 +100,40 @@ func TestCriticalRiskHoldsTheLaunchUntilResolved(t *testing.T) {
 		t.Errorf("held %+v, released %+v", held, released)
 	}
 }
+
+// A risk-changed signal copied from the campaign's own history and sent again
+// decodes (it is sealed for this run), so the campaign itself drops news older
+// than what it knows: a replayed signal neither holds a launch again nor lowers
+// a risk's severity.
+func TestReplayedRiskNewsChangesNothing(t *testing.T) {
+	h := newHarness(t)
+	in := CampaignInput{Brief: testBrief()}
+	launch := in.Brief.LaunchAt.Sub(t0)
+	const id = "rsk_test00000009"
+	open := domain.LinkedRisk{ID: id, Severity: domain.SeverityHigh, Status: domain.RiskOpen, Seq: 1}
+	critical := domain.LinkedRisk{ID: id, Severity: domain.SeverityCritical, Status: domain.RiskOpen, Seq: 2}
+	resolved := domain.LinkedRisk{ID: id, Severity: domain.SeverityCritical, Status: domain.RiskResolved, Seq: 3}
+	h.approveBrief(time.Hour)
+	h.doWork(2 * time.Hour)
+	h.signOff(3*time.Hour, pat, maya)
+	h.at(10*day, func() {
+		h.env.SignalWorkflow(SignalRiskChanged, open)
+		h.env.SignalWorkflow(SignalRiskChanged, critical)
+		h.env.SignalWorkflow(SignalRiskChanged, open) // replayed: would release the hold
+	})
+	h.at(launch+time.Hour, func() {
+		if d := h.detail(); d.HeldBy != id {
+			t.Errorf("an older signal replayed released the hold: held by %q, risks %+v", d.HeldBy, d.Risks)
+		}
+		h.env.SignalWorkflow(SignalRiskChanged, resolved)
+		h.env.SignalWorkflow(SignalRiskChanged, critical) // replayed: would hold again
+	})
+	h.at(launch+2*time.Hour, func() {
+		d := h.detail()
+		if d.Stage != domain.StageTracking || d.HeldBy != "" || len(d.Risks) != 1 || d.Risks[0].Status != domain.RiskResolved {
+			t.Errorf("after the risk was resolved and an old signal replayed: stage %s, held by %q, risks %+v", d.Stage, d.HeldBy, d.Risks)
+		}
+	})
+	h.cancelAt(launch + 3*time.Hour)
+	h.run(in)
+}

@@ -611,10 +611,14 @@ func (r *risk) link() domain.LinkedRisk {
 // A campaign that has ended no longer listens; that is no error of the risk's.
 func (r *risk) tellRelated(ctx workflow.Context) {
 	rel := r.rec.Related
-	if rel == nil || rel.Process != domain.ProcessCampaign || r.link() == r.signalled {
+	told := r.signalled
+	told.Seq = 0
+	if rel == nil || rel.Process != domain.ProcessCampaign || r.link() == told {
 		return
 	}
-	r.signalled = r.link()
+	next := r.link()
+	next.Seq = r.signalled.Seq + 1 // carried across continue-as-new with Signalled
+	r.signalled = next
 	err := workflow.SignalExternalWorkflow(ctx, CampaignWorkflowID(rel.ID), "", SignalRiskChanged, r.signalled).Get(ctx, nil)
 	if err != nil {
 		workflow.GetLogger(ctx).Warn("could not tell the linked campaign", "campaign", rel.ID, "error", err)
