@@ -52,6 +52,8 @@ type stack struct {
 	temporal client.Client
 	records  *store.Store
 	worker   sdkworker.Worker
+	// frontend is Temporal's address, for tests that go around Tandem to it.
+	frontend string
 }
 
 // seconds is a policy where a whole campaign fits in a test: deliverables due 5s
@@ -98,7 +100,7 @@ func start(t *testing.T, pol domain.Policy) *stack {
 
 	c := dial(t, srv, logger)
 	h := api.New(api.Config{Temporal: api.NewTemporal(c), Records: st, Policy: pol, Logger: logger, Namespace: srv.Namespace(), Codec: testCodec(t), WebhookGuard: webhookGuard})
-	s := &stack{t: t, url: serve(t, h, logger).URL, tokens: tokens, temporal: c, records: st}
+	s := &stack{t: t, url: serve(t, h, logger).URL, tokens: tokens, temporal: c, records: st, frontend: srv.FrontendHostPort()}
 	s.startWorker()
 	t.Cleanup(func() { s.worker.Stop() })
 	return s

@@ -145,7 +145,7 @@ func (s *stack) connect(srv *devserver.Server) {
 	logger := quietLogger()
 	c := dial(s.t, srv, logger)
 	h := api.New(api.Config{Temporal: api.NewTemporal(c), Records: s.records, Policy: seconds(), Logger: logger, Namespace: srv.Namespace(), Codec: testCodec(s.t), WebhookGuard: webhookGuard})
-	s.temporal, s.url = c, serve(s.t, h, logger).URL
+	s.temporal, s.url, s.frontend = c, serve(s.t, h, logger).URL, srv.FrontendHostPort()
 	s.startWorker()
 }
 

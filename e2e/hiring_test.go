@@ -170,6 +170,9 @@ func TestHiringOverHTTPFromRequestToFilled(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	run := s.history(ctx, workflows.HiringWorkflowID(id))
+	// As Temporal keeps it, sealed: not even the interview feedback's offer
+	// or a handle reads in clear.
+	assertSealed(t, ctx, run, `"offer_amount"`, `"hire":true`, `"sam"`, "Campaign reporting takes a day a week")
 	openPayloads(t, ctx, run)
 	var history strings.Builder
 	events := 0
