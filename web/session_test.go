@@ -372,3 +372,21 @@ func TestTheAPIIsServedBesideThePages(t *testing.T) {
 		t.Errorf("calls %+v", f.calls)
 	}
 }
+
+func TestStaticServesFilesOnly(t *testing.T) {
+	h, _ := newTestApp(t)
+	for _, p := range []string{"/static/", "/static", "/static/./", "/static/app.css/", "/static/nothing.css", "/static/../templates/signin.html"} {
+		w := get(t, h, "", p)
+		// The router cleans a path by redirecting to its clean form first.
+		for hops := 0; w.Code/100 == 3 && hops < 3; hops++ {
+			w = get(t, h, "", w.Header().Get("Location"))
+		}
+		if w.Code != http.StatusNotFound {
+			t.Errorf("GET %s: status %d, want 404", p, w.Code)
+		}
+		mustNotContain(t, w, `href="app.css"`, `href="app.js"`, "Sign in to Tandem")
+	}
+	if w := get(t, h, "", "/static/app.js"); w.Code != http.StatusOK {
+		t.Errorf("GET /static/app.js: status %d", w.Code)
+	}
+}
