@@ -69,8 +69,7 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 		return err
 	}
 	tokensPath := filepath.Join(*dataDir, "demo-tokens.json")
-	tokens, err := seedDemo(ctx, st, tokensPath)
-	if err != nil {
+	if _, err := seedDemo(ctx, st, tokensPath); err != nil {
 		return err
 	}
 
@@ -99,7 +98,7 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 	banner(stdout, devInfo{
 		api: "http://" + hostPort(ln.Addr()), ui: temporal.UIURL(), temporal: temporal.FrontendHostPort(),
 		namespace: temporal.Namespace(), dataDir: *dataDir, db: *db, tokensPath: tokensPath,
-		token: tokens["pat"], ready: time.Since(started),
+		ready: time.Since(started),
 	})
 	go func() { _ = httpSrv.Serve(ln) }()
 	<-ctx.Done()
@@ -147,10 +146,15 @@ func hostPort(a net.Addr) string {
 }
 
 type devInfo struct {
-	api, ui, temporal, namespace, dataDir, db, tokensPath, token string
-	ready                                                        time.Duration
+	api, ui, temporal, namespace, dataDir, db, tokensPath string
+	ready                                                 time.Duration
 }
 
+// banner says where everything is. It prints no token: stdout of a dev server
+// ends up in terminals' scrollback, CI logs and screen shares, where a bearer
+// token would be a credential handed out. The example reads pat's token from the
+// tokens file instead, with sed (no jq or python needed); the file is written by
+// seedDemo as indented JSON, one "handle": "token" per line.
 func banner(w io.Writer, d devInfo) {
 	launch := time.Now().UTC().Add(30 * 24 * time.Hour).Truncate(time.Hour).Format(time.RFC3339)
 	body := fmt.Sprintf(`{"name":"Spring launch","objective":"Grow trial sign-ups","audience":"Small business owners",`+
@@ -177,10 +181,20 @@ Tandem dev is ready (%s).
 
 Launch a campaign as pat:
 
+  TOKEN=$(sed -n 's/^ *"pat": "\([^"]*\)".*/\1/p' %s)
   curl -sS -X POST %s/api/v1/campaigns \
-    -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \
+    -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
     -d '%s'
 
 Stop with Ctrl-C; start again with the same --data-dir and every process continues where it was.
-`, d.ready.Round(time.Millisecond), d.api, d.api, d.api, ui, d.temporal, d.namespace, d.dataDir, strings.TrimPrefix(d.db, "sqlite:"), d.tokensPath, d.api, d.token, body)
+`, d.ready.Round(time.Millisecond), d.api, d.api, d.api, ui, d.temporal, d.namespace, d.dataDir, strings.TrimPrefix(d.db, "sqlite:"), d.tokensPath, shellQuote(d.tokensPath), d.api, body)
+}
+
+// shellQuote makes s one word for a POSIX shell: as it is when it holds nothing a
+// shell reads specially, else in single quotes.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:@%+=,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
