@@ -266,7 +266,7 @@ func (s *Server) cancelCampaign(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if req.Reason == "" || len(req.Reason) > 2000 {
+	if domain.Blank(req.Reason) || len(req.Reason) > 2000 {
 		s.fail(c, domain.Invalid(domain.FieldProblem{Field: "reason", Problem: "required, at most 2000 characters"}))
 		return
 	}

@@ -301,7 +301,7 @@ func (s *Server) decideRisk(d domain.RiskDecision) gin.HandlerFunc {
 			s.fail(c, err)
 			return
 		}
-		if strings.TrimSpace(req.Comment) == "" || len(req.Comment) > 2000 {
+		if domain.Blank(req.Comment) || len(req.Comment) > 2000 {
 			s.fail(c, domain.Invalid(domain.FieldProblem{Field: "comment", Problem: "required, at most 2000 characters"}))
 			return
 		}

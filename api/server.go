@@ -183,7 +183,7 @@ func (s *Server) routes() {
 	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
 	e.GET("/api/v1/openapi.json", s.openAPI)
 
-	v1 := e.Group("/api/v1", s.audit, s.authenticate, s.rateLimit)
+	v1 := e.Group("/api/v1", s.audit, s.authenticate, s.rateLimit, s.checkURL)
 	v1.POST("/campaigns", s.createCampaign)
 	v1.GET("/campaigns", s.listCampaigns)
 	v1.GET("/campaigns/:id", s.getCampaign)

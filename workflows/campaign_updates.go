@@ -141,9 +141,7 @@ func (c *campaign) validateAddTask(ctx workflow.Context, in AddTaskInput) error 
 	}
 	if err == nil {
 		var p domain.Problems
-		if strings.TrimSpace(in.Title) == "" {
-			p.Add("title", "required")
-		}
+		domain.RequireText(&p, "title", in.Title)
 		if !in.Team.Valid() {
 			p.Add("team", "unknown team %q", in.Team)
 		}
@@ -203,7 +201,7 @@ func (c *campaign) validateCancel(in CancelInput) error {
 	if err == nil {
 		err = c.checkActive()
 	}
-	if err == nil && strings.TrimSpace(in.Reason) == "" {
+	if err == nil && domain.Blank(in.Reason) {
 		err = domain.Invalid(domain.FieldProblem{Field: "reason", Problem: "required"})
 	}
 	return refusal(err)

@@ -62,7 +62,7 @@ func (h *hiring) validateCancel(in CancelInput) error {
 	case err != nil:
 	case h.rec.Status.Terminal():
 		err = h.checkActive()
-	case strings.TrimSpace(in.Reason) == "":
+	case domain.Blank(in.Reason):
 		err = domain.Invalid(domain.FieldProblem{Field: "reason", Problem: "required"})
 	}
 	return refusal(err)

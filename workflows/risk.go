@@ -394,7 +394,7 @@ func (r *risk) planFrom(data map[string]any, now time.Time) (domain.RiskPlan, er
 	if !slices.Contains(domain.Responses, in.Response) {
 		p.Add("data.response", "required: avoid, mitigate, transfer or accept")
 	}
-	if strings.TrimSpace(in.Plan) == "" || len(in.Plan) > 5000 {
+	if domain.Blank(in.Plan) || len(in.Plan) > 5000 {
 		p.Add("data.plan", "required, at most 5000 characters")
 	}
 	due, err := time.Parse(time.RFC3339, in.DueAt)
@@ -517,7 +517,7 @@ func (r *risk) validateDecide(in DecideRiskInput) error {
 	}
 	switch {
 	case err != nil:
-	case strings.TrimSpace(in.Comment) == "" || len(in.Comment) > 2000:
+	case domain.Blank(in.Comment) || len(in.Comment) > 2000:
 		err = domain.Invalid(domain.FieldProblem{Field: "comment", Problem: "required, at most 2000 characters"})
 	}
 	return refusal(err)

@@ -383,14 +383,10 @@ func (h *humanTasks) validateReassign(in ReassignTaskInput) error {
 		return refusal(err)
 	}
 	var p domain.Problems
-	if in.Assignee == "" {
-		p.Add("assignee", "required")
-	} else if in.Assignee == t.Assignee {
+	if domain.RequireText(&p, "assignee", in.Assignee) && in.Assignee == t.Assignee {
 		p.Add("assignee", "the task is already assigned to %s", in.Assignee)
 	}
-	if strings.TrimSpace(in.Reason) == "" {
-		p.Add("reason", "required")
-	}
+	domain.RequireText(&p, "reason", in.Reason)
 	switch {
 	case !t.IsOpen():
 		err = domain.Conflictf("task %s is %s", t.ID, t.Status)
