@@ -47,6 +47,12 @@ func errRateLimited() error {
 	return &requestError{status: http.StatusTooManyRequests, code: "rate_limited", message: "too many requests with this token; retry after the number of seconds in Retry-After"}
 }
 
+// errAddressLimited refuses a request without a valid token from a client address
+// that has sent too many of them; the caller sets Retry-After.
+func errAddressLimited() error {
+	return &requestError{status: http.StatusTooManyRequests, code: "rate_limited", message: "too many requests without a valid token from this address; retry after the number of seconds in Retry-After"}
+}
+
 // Codes of the answers that have no domain refusal behind them.
 const (
 	codeBadRequest  = "bad_request"

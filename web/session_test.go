@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestPagesNeedSignIn(t *testing.T) {
@@ -388,5 +389,45 @@ func TestStaticServesFilesOnly(t *testing.T) {
 	}
 	if w := get(t, h, "", "/static/app.js"); w.Code != http.StatusOK {
 		t.Errorf("GET /static/app.js: status %d", w.Code)
+	}
+}
+
+// The API limits requests without a valid token per client address, so a sign-in
+// reaches it from the browser's address (and whatever proxy header names it,
+// which the API believes only from a proxy it trusts), not from the web app's.
+func TestSignInReachesTheAPIFromTheBrowsersAddress(t *testing.T) {
+	h, f := newTestApp(t)
+	csrf, cookie := signInForm(t, h)
+	r := httptest.NewRequest(http.MethodPost, "/signin", strings.NewReader(url.Values{"token": {"tok-guess"}, "csrf": {csrf}}.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.RemoteAddr = "10.1.2.3:4444"
+	r.Header.Set("X-Forwarded-For", "198.51.100.7")
+	r.AddCookie(cookie)
+	if w := serve(h, r); w.Code != http.StatusUnauthorized {
+		t.Fatalf("status %d, want 401", w.Code)
+	}
+	if len(f.calls) != 1 || f.calls[0].From != "10.1.2.3:4444 198.51.100.7" {
+		t.Errorf("calls %+v, want one from the browser's address", f.calls)
+	}
+}
+
+func TestSignInSaysWhenTheAPILimitsTheAddress(t *testing.T) {
+	f := newFakeAPI(t)
+	h := New(Config{API: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.calls = append(f.calls, apiCall{Method: r.Method, Path: r.URL.Path})
+		f.mu.Unlock()
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusTooManyRequests, apiErr("rate_limited", "too many requests without a valid token from this address"))
+	}), Now: func() time.Time { return testNow }}).Handler()
+	w := signInPost(t, h, url.Values{"token": {tokMaya}})
+	if w.Code != http.StatusTooManyRequests {
+		t.Fatalf("status %d, want 429", w.Code)
+	}
+	mustContain(t, w, "Too many attempts")
+	for _, c := range w.Result().Cookies() {
+		if c.Name == sessionCookie {
+			t.Errorf("a session cookie was set")
+		}
 	}
 }

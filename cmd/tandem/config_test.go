@@ -86,3 +86,10 @@ func TestRedacted(t *testing.T) {
 		}
 	}
 }
+
+func TestAPIRefusesABadTrustedProxy(t *testing.T) {
+	err := run(context.Background(), []string{"api", "--trusted-proxies", "10.0.0.0/8, proxy.internal", "--db", t.TempDir() + "/never.db"}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), `--trusted-proxies: "proxy.internal"`) {
+		t.Errorf("err = %v, want the bad entry named", err)
+	}
+}

@@ -25,8 +25,13 @@ import (
 func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 	f := newFlags("api")
 	cfg := serviceFlags(f, ":8080")
+	proxies := f.str("trusted-proxies", "TANDEM_TRUSTED_PROXIES", "", "comma-separated IPs or CIDR blocks of the reverse proxies whose X-Forwarded-For names the client (none when empty)")
 	if err := f.Parse(args); err != nil {
 		return err
+	}
+	trusted := splitList(*proxies)
+	if err := api.CheckTrustedProxies(trusted); err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
 	}
 	pol, err := policy.Load(*cfg.policy)
 	if err != nil {
@@ -45,7 +50,7 @@ func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 	defer c.Close()
 	srv := api.New(api.Config{
 		Temporal: api.NewTemporal(c), Records: st, Policy: pol, Logger: logger,
-		TemporalUIURL: *cfg.uiURL, Namespace: *cfg.namespace,
+		TemporalUIURL: *cfg.uiURL, Namespace: *cfg.namespace, TrustedProxies: trusted,
 	})
 	logger.Info("tandem api listening", "addr", *cfg.http, "temporal", *cfg.temporal, "namespace", *cfg.namespace)
 	return serve(ctx, api.NewHTTPServer(*cfg.http, web.New(web.Config{API: srv.Handler(), Logger: logger}).Handler()), logger)
