@@ -34,9 +34,10 @@ func PersonProblems(p domain.Person) domain.Problems {
 	if !handlePattern.MatchString(p.Handle) {
 		problems.Add("handle", "must be 1 to 64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit")
 	}
-	if p.Name == "" {
-		problems.Add("name", "required")
-	}
+	domain.RequireText(&problems, "name", p.Name)
+	// The import reads YAML, not a request body, so the text check the API makes
+	// of every body is made here too.
+	domain.CheckCharacters(&problems, "name", p.Name)
 	// The address alone, as notifications send to it verbatim.
 	if a, err := mail.ParseAddress(p.Email); err != nil || a.Address != p.Email || len(p.Email) > 254 {
 		problems.Add("email", "must be an e-mail address such as pat@example.com")
@@ -48,6 +49,9 @@ func PersonProblems(p domain.Person) domain.Problems {
 		if !r.Valid() {
 			problems.Add(fmt.Sprintf("roles[%d]", i), "must be one of %s", joinEnum(domain.Roles))
 		}
+	}
+	if p.Manager != "" && !handlePattern.MatchString(p.Manager) {
+		problems.Add("manager", "must be a handle")
 	}
 	if p.Manager != "" && p.Manager == p.Handle {
 		problems.Add("manager", "a person cannot be their own manager")

@@ -2,13 +2,18 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"path"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/gin-gonic/gin"
+	"golang.org/x/time/rate"
 
 	"github.com/tandemhq/tandem/domain"
 )
@@ -81,6 +86,15 @@ func (s *Server) appendAudit(c *gin.Context, w *auditWriter, status int) {
 	if p, ok := c.Get(callerKey); ok {
 		e.Actor = p.(domain.Person).Handle
 	}
+	unrecorded := 0
+	if e.Actor == "" {
+		record, n := s.sampler.admit(e.ClientIP)
+		if !record {
+			s.unaudited.Inc()
+			return
+		}
+		unrecorded = n
+	}
 	switch {
 	case status >= http.StatusInternalServerError:
 		e.Outcome, e.Reason = domain.AuditFailed, "internal error"
@@ -88,6 +102,9 @@ func (s *Server) appendAudit(c *gin.Context, w *auditWriter, status int) {
 		e.Outcome, e.Reason = domain.AuditDenied, auditText(refusalReason(w.body))
 	default:
 		e.Outcome = domain.AuditAllowed
+	}
+	if unrecorded > 0 {
+		e.Reason = auditText(fmt.Sprintf("%s (and %d more from this address since its last entry, not recorded)", e.Reason, unrecorded))
 	}
 	// The client may have gone; the command it sent still belongs in the trail.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), downstreamTimeout)
@@ -98,6 +115,85 @@ func (s *Server) appendAudit(c *gin.Context, w *auditWriter, status int) {
 			slog.String("actor", e.Actor), slog.String("on_behalf_of", e.OnBehalfOf), slog.String("outcome", string(e.Outcome)),
 			slog.Int("status", e.Status), slog.String("client_ip", e.ClientIP), slog.String("error", err.Error()))
 	}
+}
+
+// auditSampler decides which commands refused for want of a valid token go into
+// the audit trail: at most one entry per client address per unauthenticatedEvery,
+// and at most unauthenticatedBurst entries at once across all addresses, then one
+// a second. The entry that is written says how many from its address were left
+// out since the one before; every one left out is counted in the metric
+// tandem_audit_unrecorded_total, and the request log still has a line for each.
+//
+// Why not one entry each: such a request has no actor and changed nothing, so
+// the trail learns little from the thousandth copy, while each costs a write
+// serialised behind the hash chain's lock, which a flood would turn against the
+// entries that matter. Why not none: who tried, from where and how often is what
+// an operator looking into an attack needs, and one entry a minute per address
+// with a count keeps that.
+//
+// Its memory is bounded like the address limiter's: idle windows are dropped
+// once a minute, and past maxAddressBuckets addresses the new ones are counted,
+// not recorded.
+type auditSampler struct {
+	now    func() time.Time
+	global *rate.Limiter
+
+	mu        sync.Mutex
+	windows   map[[sha256.Size]byte]*auditWindow
+	lastSweep time.Time
+}
+
+// auditWindow is one address's: when its last entry was written, and how many of
+// its refusals have been left out since.
+type auditWindow struct {
+	recorded time.Time
+	skipped  int
+}
+
+const (
+	unauthenticatedEvery = time.Minute
+	unauthenticatedBurst = 60
+)
+
+func newAuditSampler() *auditSampler {
+	return &auditSampler{
+		now:     time.Now,
+		global:  rate.NewLimiter(1, unauthenticatedBurst),
+		windows: map[[sha256.Size]byte]*auditWindow{},
+	}
+}
+
+// admit reports whether the unauthenticated refusal from ip is recorded, and if
+// so how many from the same address were left out before it.
+func (a *auditSampler) admit(ip string) (record bool, skipped int) {
+	now := a.now()
+	key := addressKey(ip)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if now.Sub(a.lastSweep) >= unauthenticatedEvery {
+		// A window with refusals left out is kept a while, for the next entry from
+		// its address to count them; the metric has them either way.
+		for k, w := range a.windows {
+			if age := now.Sub(w.recorded); age >= unauthenticatedEvery && w.skipped == 0 || age >= time.Hour {
+				delete(a.windows, k)
+			}
+		}
+		a.lastSweep = now
+	}
+	w := a.windows[key]
+	if w == nil {
+		if len(a.windows) >= maxAddressBuckets {
+			return false, 0
+		}
+		w = &auditWindow{}
+		a.windows[key] = w
+	}
+	if now.Sub(w.recorded) < unauthenticatedEvery || !a.global.AllowN(now, 1) {
+		w.skipped++
+		return false, 0
+	}
+	skipped, w.recorded, w.skipped = w.skipped, now, 0
+	return true, skipped
 }
 
 // auditObject is what the command acted on: the ID or handle in the path, or for a

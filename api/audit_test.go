@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -163,5 +164,62 @@ func TestAuditTextIsStorable(t *testing.T) {
 		if got := auditText(in); got != want {
 			t.Errorf("auditText(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// Commands refused for want of a valid token are sampled: one entry per client
+// address per minute, saying how many were left out before it, and a metric
+// counting each left out. Commands with an actor are all recorded.
+func TestAuditSamplesUnauthenticatedRefusals(t *testing.T) {
+	e := newEnv(t)
+	withTasks(e)
+	e.srv.addresses = nil // this test is about the audit, not the address limit
+	clock := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
+	e.srv.sampler.now = func() time.Time { return clock }
+	const a, b = "198.51.100.7:4000", "203.0.113.9:5000"
+	for range 5 {
+		want(t, e.doFrom(a, "POST", completePath, "tok-nobody", `{"outcome":"done"}`), sUnauth, "unauthorized")
+	}
+	want(t, e.doFrom(b, "POST", completePath, "", `{"outcome":"done"}`), sUnauth, "unauthorized")
+	for range 3 {
+		e.doFrom(a, "POST", completePath, "tok-cara", `{"outcome":"done"}`) // an actor: recorded each time
+	}
+	got := e.records.auditEntries()
+	if len(got) != 5 || got[0].ClientIP != "198.51.100.7" || got[1].ClientIP != "203.0.113.9" || got[2].Actor != "cara" {
+		t.Fatalf("entries %+v, want a's first refusal, b's, and cara's three commands", got)
+	}
+	if strings.Contains(got[0].Reason, "more") {
+		t.Errorf("the first entry claims refusals before it: %q", got[0].Reason)
+	}
+	if m := e.do("GET", "/metrics", "", "").Body.String(); !strings.Contains(m, "tandem_audit_unrecorded_total 4") {
+		t.Errorf("metrics do not count the 4 left out:\n%s", m)
+	}
+	if n := strings.Count(e.logs.String(), `"status":401,`); n != 6 || strings.Count(e.logs.String(), `"client_ip":"198.51.100.7"`) != 5 {
+		t.Errorf("the request log lacks a line with the address for each refusal:\n%s", e.logs)
+	}
+
+	// A minute on, the next one from a is recorded, with the count of those left out.
+	clock = clock.Add(time.Minute)
+	want(t, e.doFrom(a, "POST", completePath, "tok-nobody", `{"outcome":"done"}`), sUnauth, "unauthorized")
+	got = e.records.auditEntries()
+	if len(got) != 6 || !strings.Contains(got[5].Reason, "(and 4 more from this address since its last entry, not recorded)") {
+		t.Errorf("entry %+v, want it to count the 4 left out", got[len(got)-1])
+	}
+}
+
+// However many addresses a flood comes from, the unauthenticated entries it
+// writes are bounded: a burst, then one a second.
+func TestAuditSamplingIsBoundedAcrossAddresses(t *testing.T) {
+	s := newAuditSampler()
+	clock := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return clock }
+	recorded := 0
+	for i := range 1000 {
+		if ok, _ := s.admit(fmt.Sprintf("10.0.%d.%d", i/256, i%256)); ok {
+			recorded++
+		}
+	}
+	if recorded != unauthenticatedBurst {
+		t.Errorf("%d entries from 1000 addresses at once, want %d", recorded, unauthenticatedBurst)
 	}
 }

@@ -34,7 +34,7 @@ type requestError struct {
 func (e *requestError) Error() string { return e.message }
 
 func errBadRequest(field, message string) error {
-	return &requestError{status: http.StatusBadRequest, code: "bad_request", message: message, field: field}
+	return &requestError{status: http.StatusBadRequest, code: codeBadRequest, message: message, field: field}
 }
 
 func errUnauthorized(message string) error {
@@ -47,8 +47,15 @@ func errRateLimited() error {
 	return &requestError{status: http.StatusTooManyRequests, code: "rate_limited", message: "too many requests with this token; retry after the number of seconds in Retry-After"}
 }
 
+// errAddressLimited refuses a request without a valid token from a client address
+// that has sent too many of them; the caller sets Retry-After.
+func errAddressLimited() error {
+	return &requestError{status: http.StatusTooManyRequests, code: "rate_limited", message: "too many requests without a valid token from this address; retry after the number of seconds in Retry-After"}
+}
+
 // Codes of the answers that have no domain refusal behind them.
 const (
+	codeBadRequest  = "bad_request"
 	codeUnavailable = "unavailable"
 	codeInternal    = "internal"
 )
@@ -66,6 +73,11 @@ func classify(err error) (int, errorObject) {
 			o.Details = []domain.FieldProblem{{Field: re.field, Problem: re.message}}
 		}
 		return re.status, o
+	case errors.Is(err, domain.ErrBadCursor):
+		// A cursor is opaque: one the list did not make is a malformed request, not a
+		// field the client could correct, so 400 rather than 422.
+		return http.StatusBadRequest, errorObject{Code: codeBadRequest, Message: "cursor: " + domain.ErrBadCursor.Error(),
+			Details: []domain.FieldProblem{{Field: "cursor", Problem: domain.ErrBadCursor.Error() + "; start again without it"}}}
 	case errors.As(err, &ve):
 		return http.StatusUnprocessableEntity, errorObject{Code: domain.CodeInvalid, Message: "the request is invalid", Details: ve.Problems}
 	case errors.Is(err, domain.ErrInvalid):

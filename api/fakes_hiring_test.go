@@ -54,7 +54,7 @@ func (r *fakeRecords) HiringRequests(_ context.Context, f domain.HiringFilter) (
 		}
 	}
 	slices.SortFunc(out, func(a, b domain.HiringRequest) int { return strings.Compare(a.ID, b.ID) })
-	return page(out, f.ListOptions), nil
+	return page(out, f.ListOptions)
 }
 
 func (r *fakeRecords) AddCandidate(_ context.Context, c domain.Candidate) error {

@@ -56,5 +56,5 @@ func (r *fakeRecords) Risks(_ context.Context, f domain.RiskFilter) (domain.Page
 		}
 	}
 	slices.SortFunc(out, func(a, b domain.Risk) int { return strings.Compare(a.ID, b.ID) })
-	return page(out, f.ListOptions), nil
+	return page(out, f.ListOptions)
 }

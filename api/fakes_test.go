@@ -156,7 +156,7 @@ func (r *fakeRecords) People(_ context.Context, f domain.PeopleFilter) (domain.P
 		}
 	}
 	slices.SortFunc(out, func(a, b domain.Person) int { return strings.Compare(a.Handle, b.Handle) })
-	return page(out, f.ListOptions), nil
+	return page(out, f.ListOptions)
 }
 
 func (r *fakeRecords) SetOutOfOffice(_ context.Context, handle string, o *domain.OutOfOffice) error {
@@ -199,7 +199,7 @@ func (r *fakeRecords) Campaigns(_ context.Context, f domain.CampaignFilter) (dom
 		}
 	}
 	slices.SortFunc(out, func(a, b domain.Campaign) int { return strings.Compare(a.ID, b.ID) })
-	return page(out, f.ListOptions), nil
+	return page(out, f.ListOptions)
 }
 
 func (r *fakeRecords) Task(_ context.Context, id string) (domain.Task, error) {
@@ -231,7 +231,7 @@ func (r *fakeRecords) Tasks(_ context.Context, f domain.TaskFilter) (domain.Page
 		}
 	}
 	slices.SortFunc(out, func(a, b domain.Task) int { return strings.Compare(a.ID, b.ID) })
-	return page(out, f.ListOptions), nil
+	return page(out, f.ListOptions)
 }
 
 func (r *fakeRecords) Timeline(_ context.Context, p domain.Process, id string) ([]domain.Event, error) {
@@ -250,7 +250,7 @@ func (r *fakeRecords) Notifications(_ context.Context, recipient string, o domai
 	if err := r.enter("Notifications"); err != nil {
 		return domain.Page[domain.Notification]{}, err
 	}
-	return page(r.notifications[recipient], o), nil
+	return page(r.notifications[recipient], o)
 }
 
 func (r *fakeRecords) ClaimIdempotencyKey(_ context.Context, c domain.IdempotencyClaim) (string, error) {
@@ -284,11 +284,14 @@ func (r *fakeRecords) ReleaseIdempotencyKey(_ context.Context, scope, key string
 
 func (r *fakeRecords) Ping(context.Context) error { return r.enter("Ping") }
 
-// page cuts items like a keyset page: the cursor is the index to start at.
-func page[T any](items []T, o domain.ListOptions) domain.Page[T] {
+// page cuts items like a keyset page: the cursor is the index to start at, and
+// anything else is a bad cursor, as the store says of one it did not make.
+func page[T any](items []T, o domain.ListOptions) (domain.Page[T], error) {
 	start := 0
 	if o.Cursor != "" {
-		_ = json.Unmarshal([]byte(o.Cursor), &start)
+		if err := json.Unmarshal([]byte(o.Cursor), &start); err != nil || start < 0 {
+			return domain.Page[T]{}, domain.ErrBadCursor
+		}
 	}
 	start = min(start, len(items))
 	end := min(start+o.Limit, len(items))
@@ -297,7 +300,7 @@ func page[T any](items []T, o domain.ListOptions) domain.Page[T] {
 		b, _ := json.Marshal(end)
 		p.NextCursor = string(b)
 	}
-	return p
+	return p, nil
 }
 
 // env is one test server with its fakes.

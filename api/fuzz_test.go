@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/tandemhq/tandem/domain"
@@ -144,4 +145,39 @@ func FuzzOutOfOffice(f *testing.F) {
 		`{"from":"2030-01-08T00:00:00Z","to":"2030-01-15T00:00:00Z","delegate":"mo"}`,
 		`{}`, `null`, `{"from":"2030-01-15T00:00:00Z","to":"2030-01-08T00:00:00Z","delegate":"paula"}`,
 	)
+}
+
+// FuzzListQuery sends an arbitrary query string (cursor, limit, filters) to every
+// list. The store's own cursor decoding is fuzzed in store (FuzzCursor); here the
+// answer must be a page, or 400/422 in the error format, never a 500.
+func FuzzListQuery(f *testing.F) {
+	lists := []string{"/api/v1/tasks", "/api/v1/campaigns", "/api/v1/hiring-requests", "/api/v1/risks", "/api/v1/people", "/api/v1/notifications"}
+	for i, q := range []string{
+		"limit=1", "cursor=1", "cursor=eyJuIjo5MjIzMzcyMDM2ODU0Nzc1ODA4fQ", "cursor=-1", "limit=0", "limit=201", "limit=1e3",
+		"status=open&assignee=me", "owner=%00", "cursor=%ff", "team=web&role=web&process=campaign", "severity=extreme",
+	} {
+		f.Add(uint8(i), q)
+	}
+	f.Fuzz(func(t *testing.T, pick uint8, query string) {
+		path := lists[int(pick)%len(lists)]
+		e := fuzzEnv(t)
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.URL.RawQuery = query
+		req.Header.Set("Authorization", "Bearer tok-paula")
+		rr := httptest.NewRecorder()
+		e.srv.Handler().ServeHTTP(rr, req)
+		switch rr.Code {
+		case http.StatusOK:
+			if !json.Valid(rr.Body.Bytes()) {
+				t.Fatalf("GET %s?%s answered 200 with invalid JSON: %q", path, query, rr.Body)
+			}
+		case http.StatusBadRequest, http.StatusUnprocessableEntity:
+			var eb errorBody
+			if err := json.Unmarshal(rr.Body.Bytes(), &eb); err != nil || eb.Error.Code == "" || eb.Error.Message == "" {
+				t.Fatalf("GET %s?%s answered %d without the error format: %q", path, query, rr.Code, rr.Body)
+			}
+		default:
+			t.Fatalf("GET %s?%s answered %d: %s", path, query, rr.Code, rr.Body)
+		}
+	})
 }

@@ -21,7 +21,8 @@ import (
 )
 
 // decode reads the request body (at most maxBody bytes) into dst, refusing unknown
-// fields and trailing data, and returns the raw body for hashing.
+// fields, trailing data and text with control characters (textProblems), and
+// returns the raw body for hashing.
 func decode(c *gin.Context, dst any) ([]byte, error) {
 	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
 	if err != nil {
@@ -42,6 +43,9 @@ func decode(c *gin.Context, dst any) ([]byte, error) {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, errBadRequest("", "the request body holds more than one JSON value")
+	}
+	if p := textProblems(dst); len(p) > 0 {
+		return nil, p.Err()
 	}
 	return raw, nil
 }
@@ -95,6 +99,11 @@ func idempotencyKey(c *gin.Context) (string, error) {
 	key := c.GetHeader(idempotencyKeyHeader)
 	if len(key) > maxIdempotencyKey {
 		return "", errBadRequest("", fmt.Sprintf("the Idempotency-Key header is longer than %d characters", maxIdempotencyKey))
+	}
+	// The key is stored: text a database keeps as it is (PostgreSQL refused
+	// bytes that are not UTF-8 with a 500).
+	if !plainText(key) {
+		return "", errBadRequest("", "the Idempotency-Key header must be UTF-8 text without control characters")
 	}
 	return key, nil
 }
@@ -365,9 +374,7 @@ type addTaskRequest struct {
 // the handler's to check.
 func (r addTaskRequest) check(now time.Time) (time.Time, domain.Problems) {
 	var p domain.Problems
-	if strings.TrimSpace(r.Title) == "" {
-		p.Add("title", "required")
-	} else {
+	if domain.RequireText(&p, "title", r.Title) {
 		domain.CheckText(&p, "title", r.Title, domain.MaxNameChars)
 	}
 	domain.CheckText(&p, "description", r.Description, domain.MaxDescriptionChars)
@@ -425,10 +432,7 @@ func (r *outOfOfficeRequest) window(handle string) (*domain.OutOfOffice, domain.
 	if !o.From.IsZero() && !o.To.IsZero() && !o.To.After(o.From) {
 		p.Add("to", "must be after from")
 	}
-	switch r.Delegate {
-	case "":
-		p.Add("delegate", "required")
-	case handle:
+	if domain.RequireText(&p, "delegate", r.Delegate) && r.Delegate == handle {
 		p.Add("delegate", "must be someone else")
 	}
 	return o, p

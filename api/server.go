@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -97,6 +98,14 @@ type Config struct {
 	// WebhookGuard decides which destinations webhooks may be subscribed to; the
 	// worker must use the same settings. nil allows public destinations only.
 	WebhookGuard *netguard.Guard
+	// AddressLimit is each client address's budget of requests without a valid
+	// token on /api/v1; the zero value is the default (a burst of 20, then one a
+	// second). A request that authenticates does not spend it.
+	AddressLimit RateLimit
+	// TrustedProxies are the reverse proxies (IP addresses or CIDR blocks) whose
+	// X-Forwarded-For or X-Real-IP header names the client. Empty trusts no
+	// header: the client is the connection's peer. See CheckTrustedProxies.
+	TrustedProxies []string
 }
 
 // Server is the HTTP API v1.
@@ -113,11 +122,14 @@ type Server struct {
 	uiOrigin  string
 
 	webhookGuard *netguard.Guard
+	addresses    *rateLimiter // requests without a valid token, per client address; nil when disabled
+	sampler      *auditSampler
 
-	engine   *gin.Engine
-	registry *prometheus.Registry
-	requests *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
+	engine    *gin.Engine
+	registry  *prometheus.Registry
+	requests  *prometheus.CounterVec
+	latency   *prometheus.HistogramVec
+	unaudited prometheus.Counter
 }
 
 const (
@@ -147,6 +159,8 @@ func New(cfg Config) *Server {
 		limiter:   newRateLimiter(cfg.RateLimit),
 		codec:     cfg.Codec,
 		uiOrigin:  originOf(cfg.TemporalUIURL),
+		addresses: newAddressLimiter(cfg.AddressLimit),
+		sampler:   newAuditSampler(),
 		registry:  prometheus.NewRegistry(),
 
 		webhookGuard: cfg.WebhookGuard,
@@ -172,7 +186,11 @@ func New(cfg Config) *Server {
 		Help:    "HTTP request latency, by method, route template and status.",
 		Buckets: prometheus.DefBuckets,
 	}, []string{"method", "route", "status"})
-	s.registry.MustRegister(s.requests, s.latency,
+	s.unaudited = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "tandem_audit_unrecorded_total",
+		Help: "Commands refused for want of a valid token that the audit trail left out: it keeps at most one such entry per client address per minute.",
+	})
+	s.registry.MustRegister(s.requests, s.latency, s.unaudited,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	gin.SetMode(gin.ReleaseMode)
@@ -181,9 +199,14 @@ func New(cfg Config) *Server {
 	// An API answers the path it was asked, it does not redirect clients around.
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
-	// The server sees clients directly or through a proxy it does not know; either
-	// way no forwarded header is trusted for the client address.
-	_ = e.SetTrustedProxies(nil)
+	// The client address (audit trail, address limit) is the connection's peer,
+	// unless that peer is a proxy the operator named: only then is its
+	// X-Forwarded-For (or X-Real-IP) believed, read from the right, past every
+	// trusted proxy. A header from anyone else is ignored, as anyone can send one.
+	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		s.log.Error("trusted proxies ignored: no forwarded header is believed", "error", err)
+		_ = e.SetTrustedProxies(nil)
+	}
 	e.Use(s.requestID, securityHeaders, s.observe, s.recover)
 	e.NoRoute(func(c *gin.Context) {
 		s.fail(c, &requestError{status: http.StatusNotFound, code: domain.CodeNotFound, message: "no such route: " + c.Request.URL.Path})
@@ -203,7 +226,7 @@ func (s *Server) routes() {
 	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
 	e.GET("/api/v1/openapi.json", s.openAPI)
 
-	v1 := e.Group("/api/v1", s.audit, s.authenticate, s.rateLimit)
+	v1 := e.Group("/api/v1", s.audit, s.authenticate, s.rateLimit, s.checkURL)
 	v1.POST("/campaigns", s.createCampaign)
 	v1.GET("/campaigns", s.listCampaigns)
 	v1.GET("/campaigns/:id", s.getCampaign)
@@ -305,6 +328,10 @@ func (s *Server) observe(c *gin.Context) {
 	}
 	if p, ok := c.Get(callerKey); ok {
 		attrs = append(attrs, slog.String("caller", p.(domain.Person).Handle))
+	} else if status == http.StatusUnauthorized || status == http.StatusTooManyRequests {
+		// Who keeps failing, from where: the audit trail samples these, the log
+		// keeps each.
+		attrs = append(attrs, slog.String("client_ip", c.ClientIP()))
 	}
 	level := slog.LevelInfo
 	switch {
@@ -342,10 +369,33 @@ func (s *Server) recover(c *gin.Context) {
 	c.Next()
 }
 
-// authenticate resolves the bearer token to the calling person. On the codec
-// endpoint only, the board's session cookie stands in for a missing header: it
-// is how the Temporal UI's decode calls carry the person (see codec.go).
+// authenticate resolves the bearer token to the calling person.
+//
+// Requests without a valid token are limited per client address, checked before
+// the token is looked up: the limit bounds what a guesser, a flood or a script
+// with a revoked token costs the database and the audit trail. Only refused
+// requests spend the budget; while it is spent, every request from the address
+// is refused, a valid token too, since telling them apart costs the lookup the
+// limit is there to save (someone sharing the address, an office behind one NAT,
+// waits as well: Retry-After says how long).
+//
+// On the codec endpoint only, the board's session cookie stands in for a missing
+// header: it is how the Temporal UI's decode calls carry the person (see codec.go).
 func (s *Server) authenticate(c *gin.Context) {
+	addr := addressKey(c.ClientIP())
+	if s.addresses != nil {
+		if wait := s.addresses.wait(addr); wait > 0 {
+			retryAfter(c, wait)
+			s.fail(c, errAddressLimited())
+			return
+		}
+	}
+	refuse := func(msg string) {
+		if s.addresses != nil {
+			s.addresses.spend(addr)
+		}
+		s.fail(c, errUnauthorized(msg))
+	}
 	token, ok := bearerToken(c.GetHeader("Authorization"))
 	if !ok && strings.HasPrefix(c.FullPath(), codecPath+"/") {
 		if ck, err := c.Request.Cookie(SessionCookie); err == nil && ck.Value != "" {
@@ -353,14 +403,14 @@ func (s *Server) authenticate(c *gin.Context) {
 		}
 	}
 	if !ok {
-		s.fail(c, errUnauthorized("an Authorization: Bearer <token> header is required"))
+		refuse("an Authorization: Bearer <token> header is required")
 		return
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
 	p, err := s.records.PersonByToken(ctx, token)
 	if errors.Is(err, domain.ErrNotFound) {
-		s.fail(c, errUnauthorized("the bearer token is invalid or revoked"))
+		refuse("the bearer token is invalid or revoked")
 		return
 	}
 	if err != nil {
@@ -369,6 +419,20 @@ func (s *Server) authenticate(c *gin.Context) {
 	}
 	c.Set(callerKey, p)
 	c.Next()
+}
+
+// CheckTrustedProxies reports the first entry of proxies that is neither an IP
+// address nor a CIDR block, for a command to refuse its flag with.
+func CheckTrustedProxies(proxies []string) error {
+	for _, p := range proxies {
+		if _, err := netip.ParsePrefix(p); err == nil {
+			continue
+		}
+		if _, err := netip.ParseAddr(p); err != nil {
+			return fmt.Errorf("%q is neither an IP address nor a CIDR block", p)
+		}
+	}
+	return nil
 }
 
 func bearerToken(header string) (string, bool) {

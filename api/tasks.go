@@ -167,7 +167,7 @@ func (s *Server) checkAssignee(ctx context.Context, t domain.Task, handle string
 	problem := func(format string, args ...any) error {
 		return domain.Invalid(domain.FieldProblem{Field: "assignee", Problem: fmt.Sprintf(format, args...)})
 	}
-	if handle == "" {
+	if domain.Blank(handle) {
 		return problem("required")
 	}
 	if handle == t.Assignee {

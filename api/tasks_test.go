@@ -1,7 +1,9 @@
 package api
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -298,4 +300,21 @@ func TestGetTask503(t *testing.T) {
 	e := newEnv(t)
 	e.records.fail["Task"] = fmt.Errorf("%w: connection reset", domain.ErrUnavailable)
 	want(t, e.do("GET", "/api/v1/tasks/"+workTask, "tok-cara", ""), sUnavail, codeUnavailable)
+}
+
+// A cursor the list did not make answers 400 naming it, on every list: the
+// client sent something malformed, and nothing reaches a handler's logic.
+func TestListsRefuseABadCursor(t *testing.T) {
+	e := newEnv(t)
+	for _, path := range []string{"/api/v1/tasks", "/api/v1/campaigns", "/api/v1/hiring-requests", "/api/v1/risks", "/api/v1/people", "/api/v1/notifications"} {
+		rr := e.do("GET", path+"?cursor=eyJuIjo5MjIzMzcyMDM2ODU0Nzc1ODA4fQ", "tok-cara", "")
+		if rr.Code != http.StatusBadRequest {
+			t.Errorf("%s: status %d, want 400: %s", path, rr.Code, rr.Body)
+			continue
+		}
+		var b errorBody
+		if err := json.Unmarshal(rr.Body.Bytes(), &b); err != nil || b.Error.Code != "bad_request" || len(b.Error.Details) != 1 || b.Error.Details[0].Field != "cursor" {
+			t.Errorf("%s: body %s, want bad_request naming cursor", path, rr.Body)
+		}
+	}
 }

@@ -122,17 +122,11 @@ var currencyOK = func(c string) bool {
 // WithDefaults first. Knowing whether the named managers exist is the caller's job.
 func (b Brief) Validate(now time.Time) error {
 	var p Problems
-	if strings.TrimSpace(b.Name) == "" {
-		p.Add("name", "required")
-	} else {
+	if RequireText(&p, "name", b.Name) {
 		CheckText(&p, "name", b.Name, MaxNameChars)
 	}
-	if strings.TrimSpace(b.Objective) == "" {
-		p.Add("objective", "required")
-	}
-	if strings.TrimSpace(b.Audience) == "" {
-		p.Add("audience", "required")
-	}
+	RequireText(&p, "objective", b.Objective)
+	RequireText(&p, "audience", b.Audience)
 	checkChannels(&p, "channels", b.Channels)
 	if len(b.Channels) == 0 {
 		p.Add("channels", "at least one channel is required")
@@ -152,9 +146,7 @@ func (b Brief) Validate(now time.Time) error {
 	names := map[string]bool{}
 	for i, k := range b.KPIs {
 		f := "kpis[" + itoa(i) + "]"
-		if strings.TrimSpace(k.Name) == "" {
-			p.Add(f+".name", "required")
-		} else if names[k.Name] {
+		if RequireText(&p, f+".name", k.Name) && names[k.Name] {
 			p.Add(f+".name", "duplicate KPI %q", k.Name)
 		}
 		names[k.Name] = true
@@ -165,12 +157,8 @@ func (b Brief) Validate(now time.Time) error {
 			p.Add(f+".target", "must be a number")
 		}
 	}
-	if b.ProjectManager == "" {
-		p.Add("project_manager", "required")
-	}
-	if b.MarketingOpsManager == "" {
-		p.Add("marketing_ops_manager", "required")
-	}
+	RequireText(&p, "project_manager", b.ProjectManager)
+	RequireText(&p, "marketing_ops_manager", b.MarketingOpsManager)
 	return p.Err()
 }
 
@@ -250,9 +238,7 @@ func (c Change) Apply(b Brief, now time.Time) (Brief, error) {
 	if c.LaunchAt == nil && len(c.AddChannels) == 0 && len(c.RemoveChannels) == 0 && c.Budget == nil {
 		p.Add("change", "nothing to change: give launch_at, add_channels, remove_channels or budget")
 	}
-	if strings.TrimSpace(c.Reason) == "" {
-		p.Add("reason", "required")
-	}
+	RequireText(&p, "reason", c.Reason)
 	if c.LaunchAt != nil && !c.LaunchAt.After(now) {
 		p.Add("launch_at", "must be in the future")
 	}

@@ -64,10 +64,7 @@ type Requisition struct {
 func (r Requisition) Validate(now time.Time) error {
 	var p Problems
 	text := func(field, v string, max int) {
-		switch v = strings.TrimSpace(v); {
-		case v == "":
-			p.Add(field, "required")
-		default:
+		if v = strings.TrimSpace(v); RequireText(&p, field, v) {
 			CheckText(&p, field, v, max)
 		}
 	}
@@ -92,9 +89,7 @@ func (r Requisition) Validate(now time.Time) error {
 	if !r.NeededBy.After(now) {
 		p.Add("needed_by", "must be in the future")
 	}
-	if strings.TrimSpace(r.HiringManager) == "" {
-		p.Add("hiring_manager", "required")
-	}
+	RequireText(&p, "hiring_manager", r.HiringManager)
 	return p.Err()
 }
 
@@ -423,10 +418,7 @@ type Candidate struct {
 // Validate checks a candidate's name and e-mail.
 func (c Candidate) Validate() error {
 	var p Problems
-	switch n := strings.TrimSpace(c.Name); {
-	case n == "":
-		p.Add("name", "required")
-	default:
+	if n := strings.TrimSpace(c.Name); RequireText(&p, "name", n) {
 		CheckText(&p, "name", n, MaxNameChars)
 	}
 	if a, err := mail.ParseAddress(c.Email); err != nil || a.Address != c.Email || len(c.Email) > 254 {

@@ -3,7 +3,6 @@ package domain
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -57,11 +56,9 @@ func CheckText(p *Problems, field, v string, max int) {
 // CheckRequiredText adds a problem with field when v is blank or longer than
 // max characters.
 func CheckRequiredText(p *Problems, field, v string, max int) {
-	if strings.TrimSpace(v) == "" {
-		p.Add(field, "required")
-		return
+	if RequireText(p, field, v) {
+		CheckText(p, field, v, max)
 	}
-	CheckText(p, field, v, max)
 }
 
 // CheckCount adds a problem with field when a list holds more than max items.

@@ -6,6 +6,10 @@ import "errors"
 // right now; the API answers 503 and the caller may try again.
 var ErrUnavailable = errors.New("unavailable")
 
+// ErrBadCursor means a list's ?cursor= is not one that list returned: malformed,
+// tampered with, or another list's. The API answers 400, naming the parameter.
+var ErrBadCursor = errors.New("not a cursor this list returned")
+
 // List limits of the contract.
 const (
 	DefaultLimit = 50

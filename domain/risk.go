@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -141,9 +140,7 @@ func CheckLevels(p *Problems, probability, impact int) {
 // is the caller's job.
 func (r RiskRaise) Validate() error {
 	var p Problems
-	if strings.TrimSpace(r.Title) == "" {
-		p.Add("title", "required")
-	} else {
+	if RequireText(&p, "title", r.Title) {
 		CheckText(&p, "title", r.Title, MaxNameChars)
 	}
 	CheckText(&p, "description", r.Description, MaxDescriptionChars)
@@ -151,9 +148,7 @@ func (r RiskRaise) Validate() error {
 		p.Add("category", "must be one of schedule, budget, quality, compliance, resource, market")
 	}
 	CheckLevels(&p, r.Probability, r.Impact)
-	if r.Owner == "" {
-		p.Add("owner", "required")
-	}
+	RequireText(&p, "owner", r.Owner)
 	if r.Related != nil {
 		switch {
 		case r.Related.Process != ProcessCampaign && r.Related.Process != ProcessHiring:

@@ -3,7 +3,6 @@ package domain
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -112,7 +111,7 @@ func (t Task) CheckOutcome(c Completion) error {
 		switch c.Outcome {
 		case OutcomeApproved:
 		case OutcomeRejected, OutcomeChangesRequested:
-			if strings.TrimSpace(c.Comment) == "" {
+			if Blank(c.Comment) {
 				return Invalid(FieldProblem{Field: "comment", Problem: fmt.Sprintf("required when the outcome is %s", c.Outcome)})
 			}
 		default:

@@ -1,9 +1,15 @@
 package store
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"io"
+	"math"
+	"strings"
 	"time"
+	"unicode"
 
 	"gorm.io/gorm"
 
@@ -19,25 +25,61 @@ type cursor struct {
 	Seq uint64    `json:"n,omitempty"`  // notification id
 }
 
+// cursorOrder is the order a list pages in, which says which cursor fields it
+// sets: exactly those, no others.
+type cursorOrder int
+
+const (
+	byCreated cursorOrder = iota // At and ID
+	byHandle                     // ID
+	bySeq                        // Seq
+)
+
+const (
+	// maxCursor bounds the cursor text; the lists' own are under 100 characters.
+	maxCursor = 512
+	// maxCursorID bounds a cursor's ID: IDs and handles are far shorter.
+	maxCursorID = 128
+)
+
 func (c cursor) encode() string {
 	b, _ := json.Marshal(c) // a struct of a time, a string and a number always encodes
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func decodeCursor(s string) (cursor, error) {
+// decodeCursor reads a cursor the client sent back for a list in order. The
+// client may have made it up, so each field is checked against what the list
+// could have written before any reaches the database, which refuses some values
+// with an error of its own (a number over int64, a NUL in text on PostgreSQL):
+// anything else is domain.ErrBadCursor.
+func decodeCursor(s string, order cursorOrder) (cursor, error) {
 	var c cursor
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		err = json.Unmarshal(b, &c)
+	if len(s) > maxCursor {
+		return c, domain.ErrBadCursor
 	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		return cursor{}, badCursor()
+		return c, domain.ErrBadCursor
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return cursor{}, domain.ErrBadCursor
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return cursor{}, domain.ErrBadCursor
+	}
+	hasAt, hasID, hasSeq := !c.At.IsZero(), c.ID != "", c.Seq != 0
+	switch {
+	case order == byCreated && !(hasAt && hasID && !hasSeq),
+		order == byHandle && !(hasID && !hasAt && !hasSeq),
+		order == bySeq && !(hasSeq && !hasAt && !hasID),
+		c.Seq > math.MaxInt64,
+		len(c.ID) > maxCursorID || strings.ContainsFunc(c.ID, unicode.IsControl),
+		hasAt && (c.At.UTC().Year() < 1 || c.At.UTC().Year() > 9999):
+		return cursor{}, domain.ErrBadCursor
 	}
 	return c, nil
-}
-
-func badCursor() error {
-	return domain.Invalid(domain.FieldProblem{Field: "cursor", Problem: "not a cursor this list returned"})
 }
 
 // limitOf applies the contract's default and maximum page size.
@@ -55,12 +97,9 @@ func limitOf(o domain.ListOptions) int {
 // in order, one more than the limit so the caller knows whether a page follows.
 func afterCreated(q *gorm.DB, o domain.ListOptions) (*gorm.DB, error) {
 	if o.Cursor != "" {
-		c, err := decodeCursor(o.Cursor)
+		c, err := decodeCursor(o.Cursor, byCreated)
 		if err != nil {
 			return nil, err
-		}
-		if c.ID == "" {
-			return nil, badCursor()
 		}
 		// A row-value comparison, so PostgreSQL uses it as an index condition on
 		// (…, created_at, id); SQLite compares the same way.

@@ -77,12 +77,9 @@ func (st *Store) People(ctx context.Context, f domain.PeopleFilter) (domain.Page
 	}
 	// The directory pages by handle, its natural order and unique key.
 	if f.Cursor != "" {
-		c, err := decodeCursor(f.Cursor)
+		c, err := decodeCursor(f.Cursor, byHandle)
 		if err != nil {
 			return domain.Page[domain.Person]{}, err
-		}
-		if c.ID == "" {
-			return domain.Page[domain.Person]{}, badCursor()
 		}
 		q = q.Where("handle > ?", c.ID)
 	}

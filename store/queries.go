@@ -93,12 +93,9 @@ func (st *Store) Timeline(ctx context.Context, p domain.Process, processID strin
 func (st *Store) Notifications(ctx context.Context, recipient string, o domain.ListOptions) (domain.Page[domain.Notification], error) {
 	q := st.reads.WithContext(ctx).Where("recipient = ?", recipient)
 	if o.Cursor != "" {
-		c, err := decodeCursor(o.Cursor)
+		c, err := decodeCursor(o.Cursor, bySeq)
 		if err != nil {
 			return domain.Page[domain.Notification]{}, err
-		}
-		if c.Seq == 0 {
-			return domain.Page[domain.Notification]{}, badCursor()
 		}
 		q = q.Where("id < ?", c.Seq)
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"reflect"
@@ -365,12 +366,99 @@ func TestBadCursor(t *testing.T) {
 	eachBackend(t, func(t *testing.T, st *Store) {
 		for _, c := range []string{"%%%", "bm90IGpzb24", (cursor{Seq: 3}).encode()} {
 			_, err := st.Tasks(t.Context(), domain.TaskFilter{ListOptions: domain.ListOptions{Cursor: c}})
-			wantErr(t, err, domain.ErrInvalid, "Tasks with cursor "+c)
+			wantErr(t, err, domain.ErrBadCursor, "Tasks with cursor "+c)
 		}
 		_, err := st.Notifications(t.Context(), "pat", domain.ListOptions{Cursor: (cursor{ID: "x"}).encode()})
-		wantErr(t, err, domain.ErrInvalid, "Notifications with a task cursor")
+		wantErr(t, err, domain.ErrBadCursor, "Notifications with a task cursor")
 		_, err = st.People(t.Context(), domain.PeopleFilter{ListOptions: domain.ListOptions{Cursor: "!"}})
-		wantErr(t, err, domain.ErrInvalid, "People with a bad cursor")
+		wantErr(t, err, domain.ErrBadCursor, "People with a bad cursor")
+	})
+}
+
+// A cursor is the client's to send back, so it is input like any other: every
+// field a crafted one may hold, out of range or of the wrong kind, is refused as a
+// bad cursor, never passed to the database (which answered 500).
+func TestCraftedCursors(t *testing.T) {
+	b64 := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	lists := map[string]func(*Store, context.Context, string) error{
+		"tasks": func(st *Store, ctx context.Context, c string) error {
+			_, err := st.Tasks(ctx, domain.TaskFilter{ListOptions: domain.ListOptions{Cursor: c}})
+			return err
+		},
+		"campaigns": func(st *Store, ctx context.Context, c string) error {
+			_, err := st.Campaigns(ctx, domain.CampaignFilter{ListOptions: domain.ListOptions{Cursor: c}})
+			return err
+		},
+		"hiring": func(st *Store, ctx context.Context, c string) error {
+			_, err := st.HiringRequests(ctx, domain.HiringFilter{ListOptions: domain.ListOptions{Cursor: c}})
+			return err
+		},
+		"risks": func(st *Store, ctx context.Context, c string) error {
+			_, err := st.Risks(ctx, domain.RiskFilter{ListOptions: domain.ListOptions{Cursor: c}})
+			return err
+		},
+		"people": func(st *Store, ctx context.Context, c string) error {
+			_, err := st.People(ctx, domain.PeopleFilter{ListOptions: domain.ListOptions{Cursor: c}})
+			return err
+		},
+		"notifications": func(st *Store, ctx context.Context, c string) error {
+			_, err := st.Notifications(ctx, "pat", domain.ListOptions{Cursor: c})
+			return err
+		},
+	}
+	created := []string{"tasks", "campaigns", "hiring", "risks"}
+	crafted := []struct {
+		json  string
+		lists []string
+	}{
+		{`{"n":9223372036854775808}`, []string{"notifications"}},
+		{`{"n":18446744073709551615}`, []string{"notifications"}},
+		{`{"n":18446744073709551616}`, []string{"notifications"}},
+		{`{"n":-1}`, []string{"notifications"}},
+		{`{"n":1.5}`, []string{"notifications"}},
+		{`{"n":"1"}`, []string{"notifications"}},
+		{`{"n":0}`, []string{"notifications"}},
+		{`{"n":1,"id":"x"}`, []string{"notifications"}},
+		{`{"n":1,"x":1}`, []string{"notifications"}},
+		{`{"n":1}{"n":2}`, []string{"notifications"}},
+		{`{"id":"a\u0000b"}`, []string{"people"}},
+		{`{"id":"a\u001bb"}`, []string{"people"}},
+		{`{"id":"` + strings.Repeat("a", 300) + `"}`, []string{"people"}},
+		{`{"id":""}`, []string{"people"}},
+		{`{"id":7}`, []string{"people"}},
+		{`{"id":"ada","t":"2026-01-01T00:00:00Z"}`, []string{"people"}},
+		{`{"t":"2026-01-01T00:00:00Z","id":"a\u0000"}`, created},
+		{`{"t":"0000-01-01T00:00:00Z","id":"a"}`, created},
+		{`{"t":"0001-01-01T00:00:00+23:59","id":"a"}`, created},
+		{`{"t":"9999-12-31T23:59:59-23:59","id":"a"}`, created},
+		{`{"t":"2026-13-01T00:00:00Z","id":"a"}`, created},
+		{`{"t":"yesterday","id":"a"}`, created},
+		{`{"id":"a"}`, created},
+		{`{"t":"2026-01-01T00:00:00Z"}`, created},
+		{`{"t":"2026-01-01T00:00:00Z","id":"a","n":1}`, created},
+		{`null`, append([]string{"people", "notifications"}, created...)},
+		{`[]`, append([]string{"people", "notifications"}, created...)},
+		{`{}`, append([]string{"people", "notifications"}, created...)},
+	}
+	eachBackend(t, func(t *testing.T, st *Store) {
+		for _, tc := range crafted {
+			for _, name := range tc.lists {
+				if err := lists[name](st, t.Context(), b64(tc.json)); !errors.Is(err, domain.ErrBadCursor) {
+					t.Errorf("%s with cursor %s: got error %v, want %v", name, tc.json, err, domain.ErrBadCursor)
+				}
+			}
+		}
+		// The cursors the lists make still work, at the edges of their ranges.
+		for _, tc := range []struct{ json, list string }{
+			{`{"n":9223372036854775807}`, "notifications"},
+			{`{"id":"` + strings.Repeat("a", 128) + `"}`, "people"},
+			{`{"t":"0001-01-01T00:00:01Z","id":"a"}`, "tasks"},
+			{`{"t":"9999-12-31T23:59:59.999999Z","id":"tsk_zzz"}`, "tasks"},
+		} {
+			if err := lists[tc.list](st, t.Context(), b64(tc.json)); err != nil {
+				t.Errorf("%s with cursor %s: %v", tc.list, tc.json, err)
+			}
+		}
 	})
 }
 

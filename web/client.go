@@ -46,8 +46,9 @@ func asAPIError(err error) (*apiError, bool) {
 
 // call sends one request to the API on behalf of the browser request r, with the
 // session's token, and decodes a 2xx answer into out (when out is not nil). The
-// API sees the browser's address, so its audit trail and rate limit treat the page
-// like any other client of the same person.
+// API sees the browser's address, so its audit trail and rate limits treat the
+// page like any other client of the same person: a sign-in page cannot be used
+// to guess tokens faster than the API itself allows.
 func (c client) call(r *http.Request, token, method, path string, query url.Values, body, out any) error {
 	return c.callWith(r, token, method, path, query, nil, body, out)
 }
@@ -76,7 +77,15 @@ func (c client) callWith(r *http.Request, token, method, path string, query url.
 			req.Header.Add(k, v)
 		}
 	}
+	// The API sees the browser's address, and the proxy headers that may name it:
+	// the API believes them only when the peer is a proxy it was told to trust,
+	// as it would for a request that came to it directly.
 	req.RemoteAddr = r.RemoteAddr
+	for _, h := range []string{"X-Forwarded-For", "X-Real-IP"} {
+		for _, v := range r.Header.Values(h) {
+			req.Header.Add(h, v)
+		}
+	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("User-Agent", "tandem-web")
 	if body != nil {

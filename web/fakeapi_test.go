@@ -31,6 +31,8 @@ type fakeAPI struct {
 type apiCall struct {
 	Method, Path, Query, Caller string
 	Body                        map[string]any
+	// From is the client address the API sees: the peer, then any forwarded-for.
+	From string
 }
 
 // apiHandler answers one route for the signed-in person me: a status and a body
@@ -67,7 +69,8 @@ type meKey struct{}
 func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	me, ok := f.people[token]
-	call := apiCall{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Caller: me.Handle}
+	call := apiCall{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Caller: me.Handle,
+		From: strings.Join(append([]string{r.RemoteAddr}, r.Header.Values("X-Forwarded-For")...), " ")}
 	if r.Body != nil {
 		b, _ := io.ReadAll(r.Body)
 		if len(b) > 0 {

@@ -145,7 +145,7 @@ func (a *App) submitStart(w http.ResponseWriter, r *http.Request, s *session, f 
 		a.fail(w, r, s, err)
 	case ae.Status == http.StatusUnauthorized:
 		clearSession(w)
-		a.toSignIn(w, r, "Your token is no longer valid. Sign in again.")
+		a.toSignIn(w, r, whyRevoked)
 	case ae.Status == http.StatusConflict:
 		// The key already went with other values (the form was sent, then changed
 		// and sent again), or a failed start was releasing it. Either way nothing

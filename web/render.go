@@ -195,9 +195,16 @@ func loadAssets() assets {
 	return a
 }
 
+// ServeHTTP serves one embedded file. Anything else, a directory included, is not
+// found: the file server would list a directory, and what the binary holds is not
+// for browsing.
 func (a assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
+	if fi, err := fs.Stat(staticFS, strings.TrimPrefix(path.Clean(r.URL.Path), "/")); err != nil || fi.IsDir() || strings.HasSuffix(r.URL.Path, "/") {
+		http.NotFound(w, r)
+		return
+	}
 	if r.URL.Query().Get("v") != "" {
 		h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -8,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/tandemhq/tandem/domain"
 )
@@ -45,36 +48,76 @@ func (a *App) authed(h func(http.ResponseWriter, *http.Request, *session)) http.
 		if err := a.api.call(r, s.token, http.MethodGet, "/me", nil, nil, &s.me); err != nil {
 			if ae, ok := asAPIError(err); ok && ae.Status == http.StatusUnauthorized {
 				clearSession(w)
-				a.toSignIn(w, r, "Your token is no longer valid. Sign in again.")
+				a.toSignIn(w, r, whyRevoked)
 				return
 			}
 			a.fail(w, r, s, err)
 			return
 		}
-		if r.Method != http.MethodGet && !sameOrigin(r, s) {
-			a.render(w, r, http.StatusForbidden, "error", view{Session: s, Title: "Refused",
-				Problem: "This form did not come from a Tandem page. Reload the page and try again."})
+		if r.Method != http.MethodGet && !(fromThisSite(r) && sameValue(r.PostFormValue("csrf"), s.csrf)) {
+			a.refuseForm(w, r, s)
 			return
 		}
 		h(w, r, s)
 	})
 }
 
-// sameOrigin checks a state-changing request: its form carries the session's
-// token, and its Origin, when the browser sends one, is this site.
-func sameOrigin(r *http.Request, s *session) bool {
+// refuseForm answers a form that did not come from one of this site's pages:
+// 403, nothing done, and what to do about it.
+func (a *App) refuseForm(w http.ResponseWriter, r *http.Request, s *session) {
+	a.render(w, r, http.StatusForbidden, "error", view{Session: s, Title: "Refused",
+		Problem: "This form did not come from a Tandem page, so nothing was done. Reload the page and try again."})
+}
+
+// fromThisSite checks where a state-changing request comes from, by the headers a
+// browser sets itself and no page can forge:
+//
+//   - Sec-Fetch-Site (every current browser): only "same-origin" (a page of this
+//     site) and "none" (the person's own doing: the address bar, a bookmark, a
+//     reload) pass. "cross-site" is another site's page; "same-site" is a sibling
+//     subdomain, another origin that may set cookies for this one, so it is
+//     refused too.
+//   - Origin (sent with every POST by current browsers): its host must be this
+//     request's Host. "null" (a sandboxed frame, a data: URL, a page that hides
+//     its origin) is refused. A proxy in front must pass the Host header through.
+//
+// A request with neither header (an old browser, a script) passes here and rests
+// on the form token alone, which every caller checks as well: the headers are a
+// second lock, not the only one.
+func fromThisSite(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+	default:
+		return false
+	}
 	if o := r.Header.Get("Origin"); o != "" {
 		u, err := url.Parse(o)
-		if err != nil || u.Host != r.Host {
+		if err != nil || u.Host == "" || u.Host != r.Host {
 			return false
 		}
 	}
-	return subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(s.csrf)) == 1
+	return true
 }
 
-// toSignIn sends a browser to the sign-in page, remembering where it was going.
-// A page's background refresh gets 401 instead, so the script can reload.
-func (a *App) toSignIn(w http.ResponseWriter, r *http.Request, msg string) {
+// sameValue compares a form token with the expected one in constant time; an
+// empty expected value matches nothing.
+func sameValue(got, want string) bool {
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// Reasons the sign-in page gives for being shown, by the code in its ?why=. The
+// page shows only these fixed sentences, never text from the address, so a link
+// cannot put its own words ("paste your token at …") on Tandem's page.
+const whyRevoked = "revoked"
+
+var whyText = map[string]string{
+	whyRevoked: "Your token is no longer valid. Sign in again.",
+}
+
+// toSignIn sends a browser to the sign-in page, remembering where it was going
+// and why (a whyText code, or ""). A page's background refresh gets 401 instead,
+// so the script can reload.
+func (a *App) toSignIn(w http.ResponseWriter, r *http.Request, why string) {
 	if isFragment(r) {
 		w.WriteHeader(http.StatusUnauthorized)
 		return
@@ -83,8 +126,8 @@ func (a *App) toSignIn(w http.ResponseWriter, r *http.Request, msg string) {
 	if r.Method == http.MethodGet && r.URL.Path != "/" {
 		q.Set("next", r.URL.RequestURI())
 	}
-	if msg != "" {
-		q.Set("why", msg)
+	if why != "" {
+		q.Set("why", why)
 	}
 	target := "/signin"
 	if len(q) > 0 {
@@ -94,23 +137,67 @@ func (a *App) toSignIn(w http.ResponseWriter, r *http.Request, msg string) {
 }
 
 type signInData struct {
-	Next  string
-	Token string
-	Why   string
+	Next string
+	Why  string
+	// CSRF is the pre-session form token, also in the signInCookie.
+	CSRF string
+}
+
+// signInCookie holds the sign-in form's token until the form comes back: a
+// double-submit token, since before sign-in there is no session to derive one
+// from. Another site can neither read the cookie nor set it (HttpOnly,
+// SameSite=Strict, this host only), so it cannot make a form that matches it:
+// that is what stops login CSRF, a foreign page signing the victim's browser in
+// as the attacker so that what the victim then types lands in the attacker's
+// account. It lives an hour, long enough for a sign-in page left open.
+const (
+	signInCookie = "tandem_signin"
+	signInMaxAge = 3600
+)
+
+// signInToken is the browser's current sign-in form token, or a new one (then set
+// as its cookie). Reusing a valid one lets two sign-in tabs both work.
+func signInToken(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(signInCookie); err == nil && validSignInToken(c.Value) {
+		return c.Value
+	}
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	v := hex.EncodeToString(b)
+	http.SetCookie(w, &http.Cookie{Name: signInCookie, Value: v, Path: "/", MaxAge: signInMaxAge,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+	return v
+}
+
+func validSignInToken(v string) bool {
+	_, err := hex.DecodeString(v)
+	return len(v) == 64 && err == nil
 }
 
 func (a *App) signInPage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
 	a.render(w, r, http.StatusOK, "signin", view{Title: "Sign in", Data: signInData{
-		Next: localPath(r.URL.Query().Get("next")), Why: r.URL.Query().Get("why"),
+		Next: localPath(q.Get("next")), Why: whyText[q.Get("why")], CSRF: signInToken(w, r),
 	}})
 }
 
-// signIn checks the pasted token with the API and keeps it for the browser session.
+// signIn checks the form came from this site's sign-in page, then checks the
+// pasted token with the API and keeps it for the browser session.
 func (a *App) signIn(w http.ResponseWriter, r *http.Request) {
-	token := strings.TrimSpace(r.PostFormValue("token"))
 	d := signInData{Next: localPath(r.PostFormValue("next"))}
+	c, err := r.Cookie(signInCookie)
+	if err != nil || !fromThisSite(r) || !sameValue(r.PostFormValue("csrf"), c.Value) {
+		// Nothing is checked or kept: the token typed, if it was, is not even sent
+		// to the API. The page is drawn afresh, with a token that will work.
+		d.CSRF = signInToken(w, r)
+		a.render(w, r, http.StatusForbidden, "signin", view{Title: "Sign in", Data: d,
+			Problem: "This sign-in form did not come from this Tandem page, or it was open too long. Nothing was done: sign in again here."})
+		return
+	}
+	d.CSRF = c.Value
+	token := strings.TrimSpace(r.PostFormValue("token"))
 	var me domain.Person
-	err := errors.New("empty")
+	err = errors.New("empty")
 	if token != "" {
 		err = a.api.call(r, token, http.MethodGet, "/me", nil, nil, &me)
 	}
@@ -132,6 +219,9 @@ func (a *App) signIn(w http.ResponseWriter, r *http.Request) {
 		Name: sessionCookie, Value: token, Path: "/",
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
 	})
+	// The form token has served; the next sign-in gets a new one.
+	http.SetCookie(w, &http.Cookie{Name: signInCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
 	next := d.Next
 	if next == "" {
 		next = "/"
@@ -140,8 +230,21 @@ func (a *App) signIn(w http.ResponseWriter, r *http.Request) {
 }
 
 // signOut forgets the token in this browser. The token itself stays valid: it is
-// the person's API credential, revoked through the API, not here.
+// the person's API credential, revoked through the API, not here. Signing out
+// is a state change like any other: the form must come from this site and carry
+// the session's form token, or a foreign page could sign people out at will.
+// It does not ask the API who the token is: a revoked token may sign out too.
 func (a *App) signOut(w http.ResponseWriter, r *http.Request) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		// No session: nothing to forget.
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		return
+	}
+	if !fromThisSite(r) || !sameValue(r.PostFormValue("csrf"), csrfToken(c.Value)) {
+		a.refuseForm(w, r, nil)
+		return
+	}
 	clearSession(w)
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 }
@@ -151,9 +254,24 @@ func clearSession(w http.ResponseWriter) {
 		HttpOnly: true, SameSite: http.SameSiteStrictMode})
 }
 
-// localPath keeps a redirect target on this site: a path, never another origin.
+// localPath keeps a redirect target on this site: a path, never another origin,
+// or "" when p is not plainly one. Browsers read a Location loosely: they drop
+// tabs and newlines anywhere ("/<tab>/evil" is "//evil"), take a backslash for
+// "/" ("/\evil" is "//evil"), and "//host" is another site. So a local path here
+// starts with one "/" and holds no backslash and no control character at all;
+// and its path part holds no encoded "/", backslash or control character either
+// ("/%2F%2Fevil"), which a proxy that decodes paths would turn into the same.
+// The paths Tandem itself sends people back to never hold any of these.
 func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsRune(p, '\\') ||
+		!utf8.ValidString(p) || strings.ContainsFunc(p, unicode.IsControl) {
+		return ""
+	}
+	path, _, _ := strings.Cut(p, "?")
+	path, _, _ = strings.Cut(path, "#")
+	dec, err := url.PathUnescape(path)
+	if err != nil || strings.Count(dec, "/") != strings.Count(path, "/") || // an encoded "/"
+		strings.ContainsRune(dec, '\\') || strings.ContainsFunc(dec, unicode.IsControl) {
 		return ""
 	}
 	return p

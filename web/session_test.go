@@ -2,9 +2,11 @@ package web
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestPagesNeedSignIn(t *testing.T) {
@@ -18,18 +20,62 @@ func TestPagesNeedSignIn(t *testing.T) {
 	}
 }
 
+// signInForm opens the sign-in page as a browser would and returns its form
+// token and the cookie that must come back with it.
+func signInForm(t *testing.T, h http.Handler) (csrf string, cookie *http.Cookie) {
+	t.Helper()
+	w := get(t, h, "", "/signin")
+	for _, c := range w.Result().Cookies() {
+		if c.Name == signInCookie {
+			cookie = c
+		}
+	}
+	if cookie == nil || !cookie.HttpOnly || cookie.SameSite != http.SameSiteStrictMode || cookie.MaxAge <= 0 || cookie.MaxAge > 3600 {
+		t.Fatalf("the sign-in page set no short-lived HttpOnly SameSite=Strict form cookie: %+v", w.Result().Cookies())
+	}
+	field := `<input type="hidden" name="csrf" value="` + cookie.Value + `">`
+	if !strings.Contains(w.Body.String(), field) {
+		t.Fatalf("the sign-in form does not carry its token %s:\n%s", field, w.Body)
+	}
+	return cookie.Value, cookie
+}
+
+// signInPost submits the sign-in form with the page's token, as the page does.
+func signInPost(t *testing.T, h http.Handler, form url.Values) *httptest.ResponseRecorder {
+	t.Helper()
+	csrf, cookie := signInForm(t, h)
+	form.Set("csrf", csrf)
+	r := httptest.NewRequest(http.MethodPost, "/signin", strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("Origin", "http://"+r.Host)
+	r.Header.Set("Sec-Fetch-Site", "same-origin")
+	r.AddCookie(cookie)
+	return serve(h, r)
+}
+
 func TestSignInKeepsTheTokenForTheBrowserSession(t *testing.T) {
 	h, _ := newTestApp(t)
-	w := post(t, h, "", "/signin", url.Values{"token": {" " + tokMaya + " "}, "next": {"/workload"}})
+	w := signInPost(t, h, url.Values{"token": {" " + tokMaya + " "}, "next": {"/workload"}})
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/workload" {
 		t.Fatalf("status %d to %q, want 303 to /workload", w.Code, w.Header().Get("Location"))
 	}
-	c := w.Result().Cookies()
-	if len(c) != 1 || c[0].Name != sessionCookie || c[0].Value != tokMaya {
-		t.Fatalf("cookies %+v", c)
+	var session, form *http.Cookie
+	for _, c := range w.Result().Cookies() {
+		switch c.Name {
+		case sessionCookie:
+			session = c
+		case signInCookie:
+			form = c
+		}
 	}
-	if !c[0].HttpOnly || c[0].SameSite != http.SameSiteStrictMode || c[0].MaxAge != 0 || !c[0].Expires.IsZero() {
-		t.Errorf("session cookie %+v: want HttpOnly, SameSite=Strict and no expiry", c[0])
+	if session == nil || session.Value != tokMaya {
+		t.Fatalf("cookies %+v", w.Result().Cookies())
+	}
+	if !session.HttpOnly || session.SameSite != http.SameSiteStrictMode || session.MaxAge != 0 || !session.Expires.IsZero() {
+		t.Errorf("session cookie %+v: want HttpOnly, SameSite=Strict and no expiry", session)
+	}
+	if form == nil || form.MaxAge >= 0 {
+		t.Errorf("the sign-in form's cookie was not cleared: %+v", form)
 	}
 }
 
@@ -43,25 +89,154 @@ func TestSignInRefusesABadToken(t *testing.T) {
 		{"tok-nobody", http.StatusUnauthorized, "That token is not valid"},
 		{"  ", http.StatusUnprocessableEntity, "Paste your API token"},
 	} {
-		w := post(t, h, "", "/signin", url.Values{"token": {tc.token}})
+		w := signInPost(t, h, url.Values{"token": {tc.token}})
 		if w.Code != tc.status {
 			t.Errorf("token %q: status %d, want %d", tc.token, w.Code, tc.status)
 		}
 		mustContain(t, w, tc.words, `aria-invalid="true"`)
-		if len(w.Result().Cookies()) != 0 {
-			t.Errorf("token %q: a cookie was set", tc.token)
+		for _, c := range w.Result().Cookies() {
+			if c.Name == sessionCookie {
+				t.Errorf("token %q: a session cookie was set", tc.token)
+			}
 		}
+	}
+}
+
+// A foreign page that posts the sign-in form (login CSRF) would sign the victim's
+// browser in as the attacker. Each way of sending the form that is not this
+// site's own page is refused before the token is even checked.
+func TestSignInFromElsewhereIsRefused(t *testing.T) {
+	h, f := newTestApp(t)
+	csrf, cookie := signInForm(t, h)
+	for _, tc := range []struct {
+		name         string
+		field        string
+		cookie       *http.Cookie
+		site, origin string
+	}{
+		{"no form token, no cookie (a foreign form)", "", nil, "", ""},
+		{"no cookie", csrf, nil, "same-origin", "http://example.com"},
+		{"no form token", "", cookie, "same-origin", "http://example.com"},
+		{"a wrong form token", strings.Repeat("ab", 32), cookie, "same-origin", "http://example.com"},
+		{"a token in the form and a cookie that differ", csrf, &http.Cookie{Name: signInCookie, Value: strings.Repeat("cd", 32)}, "", ""},
+		{"a cross-site page", csrf, cookie, "cross-site", ""},
+		{"a sibling subdomain", csrf, cookie, "same-site", "http://evil.example.com"},
+		{"another origin", csrf, cookie, "", "https://evil.example"},
+		{"an opaque origin", csrf, cookie, "", "null"},
+	} {
+		form := url.Values{"token": {tokPat}, "next": {"/workload"}}
+		if tc.field != "" {
+			form.Set("csrf", tc.field)
+		}
+		r := httptest.NewRequest(http.MethodPost, "/signin", strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if tc.site != "" {
+			r.Header.Set("Sec-Fetch-Site", tc.site)
+		}
+		if tc.origin != "" {
+			r.Header.Set("Origin", tc.origin)
+		}
+		if tc.cookie != nil {
+			r.AddCookie(tc.cookie)
+		}
+		w := serve(h, r)
+		if w.Code != http.StatusForbidden {
+			t.Errorf("%s: status %d, want 403", tc.name, w.Code)
+		}
+		for _, c := range w.Result().Cookies() {
+			if c.Name == sessionCookie {
+				t.Errorf("%s: a session cookie was set: %+v", tc.name, c)
+			}
+		}
+		mustContain(t, w, "did not come from this Tandem page", "Nothing was done", `name="csrf" value="`)
+	}
+	if len(f.calls) != 0 {
+		t.Errorf("a refused sign-in reached the API: %+v", f.calls)
+	}
+	// The page drawn after a refusal signs in.
+	w := signInPost(t, h, url.Values{"token": {tokPat}})
+	if w.Code != http.StatusSeeOther {
+		t.Errorf("the legitimate form: status %d, want 303", w.Code)
+	}
+}
+
+// Browsers that send neither Sec-Fetch-Site nor Origin rest on the form token;
+// "none" is the person's own navigation, which no page can cause.
+func TestSignInWithoutFetchHeaders(t *testing.T) {
+	h, _ := newTestApp(t)
+	for _, site := range []string{"", "none"} {
+		csrf, cookie := signInForm(t, h)
+		r := httptest.NewRequest(http.MethodPost, "/signin", strings.NewReader(url.Values{"token": {tokCleo}, "csrf": {csrf}}.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if site != "" {
+			r.Header.Set("Sec-Fetch-Site", site)
+		}
+		r.AddCookie(cookie)
+		if w := serve(h, r); w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/" {
+			t.Errorf("Sec-Fetch-Site %q: status %d to %q, want 303 to /", site, w.Code, w.Header().Get("Location"))
+		}
+	}
+}
+
+func TestTwoSignInTabsShareTheFormToken(t *testing.T) {
+	h, _ := newTestApp(t)
+	csrf, cookie := signInForm(t, h)
+	r := newGet("/signin")
+	r.AddCookie(cookie)
+	w := serve(h, r)
+	mustContain(t, w, `name="csrf" value="`+csrf+`"`)
+	if len(w.Result().Cookies()) != 0 {
+		t.Errorf("a second sign-in page replaced the first one's token: %+v", w.Result().Cookies())
 	}
 }
 
 func TestSignInNeverRedirectsOffSite(t *testing.T) {
 	h, _ := newTestApp(t)
-	for _, next := range []string{"//evil.example/", "https://evil.example/", `/\evil.example`, "javascript:alert(1)"} {
-		w := post(t, h, "", "/signin", url.Values{"token": {tokMaya}, "next": {next}})
+	// What a browser makes of each as a Location, were it let through.
+	bypasses := []string{
+		"//evil.example/",       // another host, scheme-relative
+		`/\evil.example`,        // a backslash is a slash: //evil.example
+		"/\t/evil.example",      // tabs and newlines are dropped: //evil.example
+		"/\n/evil.example",      // the same with a newline
+		"/\r/evil.example",      // and a carriage return
+		"\t//evil.example",      // leading control characters are trimmed
+		"/\x00/evil.example",    // NUL, which may end the string further on
+		"/\x7f/evil.example",    // DEL
+		"/\u0085/evil.example",  // a C1 control
+		"/%09/evil.example",     // an encoded tab, decoded by a proxy
+		"/%2F%2Fevil.example",   // encoded slashes, decoded by a proxy: //evil.example
+		"/%2f/evil.example",     // lower case
+		"/%5Cevil.example",      // an encoded backslash
+		"/%00",                  // an encoded NUL
+		"/%zz",                  // not valid percent-encoding
+		"/\xff",                 // not UTF-8
+		"https://evil.example/", // another origin
+		"javascript:alert(1)",   // a script
+		"evil.example",          // relative: not a path from the root
+		"",                      // nothing
+	}
+	for _, next := range bypasses {
+		if got := localPath(next); got != "" {
+			t.Errorf("localPath(%q) = %q, want \"\"", next, got)
+		}
+		w := signInPost(t, h, url.Values{"token": {tokMaya}, "next": {next}})
 		if got := w.Header().Get("Location"); got != "/" {
 			t.Errorf("next %q: redirected to %q, want /", next, got)
 		}
 	}
+	for _, next := range []string{"/", "/workload", "/board/campaigns?team=web", "/campaigns/cmp_a1?tab=tasks&q=a%2Fb", "/risks/rsk_1#tasks"} {
+		if got := localPath(next); got != next {
+			t.Errorf("localPath(%q) = %q, want it kept", next, got)
+		}
+	}
+}
+
+func TestTheSignInPageShowsOnlyItsOwnReasons(t *testing.T) {
+	h, _ := newTestApp(t)
+	w := get(t, h, "", "/signin?why="+url.QueryEscape("Tandem moved: paste your token at evil.example"))
+	mustNotContain(t, w, "evil.example")
+	w = get(t, h, "", "/signin?why="+whyRevoked)
+	mustContain(t, w, "Your token is no longer valid.")
 }
 
 func TestARevokedTokenSignsTheBrowserOut(t *testing.T) {
@@ -77,13 +252,52 @@ func TestARevokedTokenSignsTheBrowserOut(t *testing.T) {
 }
 
 func TestSignOutForgetsTheToken(t *testing.T) {
-	h, _ := newTestApp(t)
+	h, f := newTestApp(t)
+	startAPI(f)
+	// The header's sign-out form carries the session's form token.
+	mustContain(t, get(t, h, tokMaya, "/new/risk"), `action="/signout"><input type="hidden" name="csrf" value="`+csrfToken(tokMaya)+`">`)
 	w := post(t, h, tokMaya, "/signout", url.Values{})
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/signin" {
 		t.Fatalf("status %d to %q", w.Code, w.Header().Get("Location"))
 	}
 	if c := w.Result().Cookies(); len(c) != 1 || c[0].MaxAge >= 0 {
 		t.Errorf("cookies %+v: want the session cookie cleared", c)
+	}
+}
+
+// A foreign page must not sign people out either: each refusal leaves the
+// session cookie alone.
+func TestSignOutFromElsewhereIsRefused(t *testing.T) {
+	h, _ := newTestApp(t)
+	for _, tc := range []struct {
+		name, csrf, site, origin string
+	}{
+		{"no form token", "", "", ""},
+		{"a wrong form token", "forged", "same-origin", ""},
+		{"another session's form token", csrfToken(tokCleo), "same-origin", ""},
+		{"a cross-site page", csrfToken(tokMaya), "cross-site", ""},
+		{"a sibling subdomain", csrfToken(tokMaya), "same-site", ""},
+		{"another origin", csrfToken(tokMaya), "", "https://evil.example"},
+	} {
+		form := url.Values{}
+		if tc.csrf != "" {
+			form.Set("csrf", tc.csrf)
+		}
+		r := newPost("/signout", form, tokMaya)
+		if tc.site != "" {
+			r.Header.Set("Sec-Fetch-Site", tc.site)
+		}
+		if tc.origin != "" {
+			r.Header.Set("Origin", tc.origin)
+		}
+		w := serve(h, r)
+		if w.Code != http.StatusForbidden {
+			t.Errorf("%s: status %d, want 403", tc.name, w.Code)
+		}
+		if c := w.Result().Cookies(); len(c) != 0 {
+			t.Errorf("%s: cookies changed: %+v", tc.name, c)
+		}
+		mustContain(t, w, "did not come from a Tandem page, so nothing was done")
 	}
 }
 
@@ -102,6 +316,13 @@ func TestFormsFromElsewhereAreRefused(t *testing.T) {
 	rec := serve(h, req)
 	if rec.Code != http.StatusForbidden {
 		t.Errorf("other origin: status %d, want 403", rec.Code)
+	}
+	for _, site := range []string{"cross-site", "same-site"} {
+		req := newPost("/tasks/tsk_a/complete", form, tokMaya)
+		req.Header.Set("Sec-Fetch-Site", site)
+		if rec := serve(h, req); rec.Code != http.StatusForbidden {
+			t.Errorf("Sec-Fetch-Site %s: status %d, want 403", site, rec.Code)
+		}
 	}
 	if c := f.commands(); len(c) != 0 {
 		t.Errorf("commands reached the API: %+v", c)
@@ -150,5 +371,63 @@ func TestTheAPIIsServedBesideThePages(t *testing.T) {
 	}
 	if len(f.calls) != 1 {
 		t.Errorf("calls %+v", f.calls)
+	}
+}
+
+func TestStaticServesFilesOnly(t *testing.T) {
+	h, _ := newTestApp(t)
+	for _, p := range []string{"/static/", "/static", "/static/./", "/static/app.css/", "/static/nothing.css", "/static/../templates/signin.html"} {
+		w := get(t, h, "", p)
+		// The router cleans a path by redirecting to its clean form first.
+		for hops := 0; w.Code/100 == 3 && hops < 3; hops++ {
+			w = get(t, h, "", w.Header().Get("Location"))
+		}
+		if w.Code != http.StatusNotFound {
+			t.Errorf("GET %s: status %d, want 404", p, w.Code)
+		}
+		mustNotContain(t, w, `href="app.css"`, `href="app.js"`, "Sign in to Tandem")
+	}
+	if w := get(t, h, "", "/static/app.js"); w.Code != http.StatusOK {
+		t.Errorf("GET /static/app.js: status %d", w.Code)
+	}
+}
+
+// The API limits requests without a valid token per client address, so a sign-in
+// reaches it from the browser's address (and whatever proxy header names it,
+// which the API believes only from a proxy it trusts), not from the web app's.
+func TestSignInReachesTheAPIFromTheBrowsersAddress(t *testing.T) {
+	h, f := newTestApp(t)
+	csrf, cookie := signInForm(t, h)
+	r := httptest.NewRequest(http.MethodPost, "/signin", strings.NewReader(url.Values{"token": {"tok-guess"}, "csrf": {csrf}}.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.RemoteAddr = "10.1.2.3:4444"
+	r.Header.Set("X-Forwarded-For", "198.51.100.7")
+	r.AddCookie(cookie)
+	if w := serve(h, r); w.Code != http.StatusUnauthorized {
+		t.Fatalf("status %d, want 401", w.Code)
+	}
+	if len(f.calls) != 1 || f.calls[0].From != "10.1.2.3:4444 198.51.100.7" {
+		t.Errorf("calls %+v, want one from the browser's address", f.calls)
+	}
+}
+
+func TestSignInSaysWhenTheAPILimitsTheAddress(t *testing.T) {
+	f := newFakeAPI(t)
+	h := New(Config{API: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.calls = append(f.calls, apiCall{Method: r.Method, Path: r.URL.Path})
+		f.mu.Unlock()
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusTooManyRequests, apiErr("rate_limited", "too many requests without a valid token from this address"))
+	}), Now: func() time.Time { return testNow }}).Handler()
+	w := signInPost(t, h, url.Values{"token": {tokMaya}})
+	if w.Code != http.StatusTooManyRequests {
+		t.Fatalf("status %d, want 429", w.Code)
+	}
+	mustContain(t, w, "Too many attempts")
+	for _, c := range w.Result().Cookies() {
+		if c.Name == sessionCookie {
+			t.Errorf("a session cookie was set")
+		}
 	}
 }

@@ -46,6 +46,7 @@ func TestTaskValidatorsRefuseAndChangeNothing(t *testing.T) {
 		h.refused("work approved instead of done", domain.CodeInvalid, UpdateCompleteTask, completion(assets, cleo, domain.OutcomeApproved, "", nil))
 		h.refused("reassign by a stranger", domain.CodeForbidden, UpdateReassignTask, ReassignTaskInput{TaskID: assets.ID, Actor: col, Assignee: "cleo", Reason: "mine"})
 		h.refused("reassign without reason", domain.CodeInvalid, UpdateReassignTask, ReassignTaskInput{TaskID: assets.ID, Actor: pat, Assignee: "cleo"})
+		h.refused("reassign with an invisible reason", domain.CodeInvalid, UpdateReassignTask, ReassignTaskInput{TaskID: assets.ID, Actor: pat, Assignee: "cleo", Reason: "\u200b\u3000"})
 		h.refused("change after nothing", domain.CodeInvalid, UpdateChangeCampaign, ChangeCampaignInput{Actor: pat, Change: domain.Change{Reason: "x"}})
 	})
 	h.cancelAt(4 * time.Hour)

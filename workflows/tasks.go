@@ -451,9 +451,7 @@ func (h *humanTasks) validateReassign(in ReassignTaskInput) error {
 		return refusal(err)
 	}
 	var p domain.Problems
-	if in.Assignee == "" {
-		p.Add("assignee", "required")
-	} else if in.Assignee == t.Assignee {
+	if domain.RequireText(&p, "assignee", in.Assignee) && in.Assignee == t.Assignee {
 		p.Add("assignee", "the task is already assigned to %s", in.Assignee)
 	}
 	domain.CheckRequiredText(&p, "reason", in.Reason, domain.MaxCommentChars)

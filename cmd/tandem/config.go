@@ -6,7 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -27,12 +29,63 @@ func newFlags(name string) flags {
 	return flags{fs}
 }
 
-// str defines a string flag whose default is $env, else def.
+// str defines a string flag whose default is $env, else def. The default shown by
+// -h and after a flag error is redacted: it may be a database URL with its
+// password in it, and usage ends up in terminals, CI logs and bug reports.
 func (f flags) str(name, env, def, help string) *string {
 	if v, ok := os.LookupEnv(env); ok {
 		def = v
 	}
-	return f.String(name, def, fmt.Sprintf("%s ($%s)", help, env))
+	p := f.String(name, def, fmt.Sprintf("%s ($%s)", help, env))
+	f.Lookup(name).DefValue = redacted(env, def) // DefValue is only ever printed
+	return p
+}
+
+// secretEnv matches the names of variables that hold a secret whole.
+var secretEnv = regexp.MustCompile(`(?i)PASSWORD|PASSWD|SECRET|TOKEN|KEY`)
+
+// secretParam matches the keys of URL query parameters and key=value DSN
+// settings that hold a secret (PostgreSQL's password and sslpassword among them).
+var secretParam = regexp.MustCompile(`(?i)pass|secret|token|key`)
+
+// dsnSecret finds a secret setting in a key=value DSN ("host=h password=s"), its
+// value bare or single-quoted.
+var dsnSecret = regexp.MustCompile(`(?i)\b(\w*(?:pass|secret|token|key)\w*\s*=\s*)('(?:[^'\\]|\\.)*'|\S*)`)
+
+// redacted is v as usage may show it: the whole of it for a variable whose name
+// says secret, else v with the password of a URL, and any query parameter or
+// DSN setting that looks secret, replaced by xxxxx.
+func redacted(env, v string) string {
+	const mask = "xxxxx"
+	switch {
+	case v == "":
+		return v
+	case secretEnv.MatchString(env):
+		return mask
+	}
+	if !strings.Contains(v, "://") {
+		return dsnSecret.ReplaceAllString(v, "${1}"+mask)
+	}
+	u, err := url.Parse(v)
+	if err != nil {
+		return mask // a URL too odd to parse may hold its password anywhere
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), mask)
+	}
+	if q := u.Query(); len(q) > 0 {
+		masked := false
+		for k := range q {
+			if secretParam.MatchString(k) {
+				q.Set(k, mask)
+				masked = true
+			}
+		}
+		if masked {
+			u.RawQuery = q.Encode()
+		}
+	}
+	return u.String()
 }
 
 // num defines an int flag whose default is $env, else def.

@@ -97,8 +97,7 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 		return err
 	}
 	tokensPath := filepath.Join(*dataDir, "demo-tokens.json")
-	tokens, err := seedDemo(ctx, st, tokensPath)
-	if err != nil {
+	if _, err := seedDemo(ctx, st, tokensPath); err != nil {
 		return err
 	}
 
@@ -131,7 +130,7 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 	banner(stdout, devInfo{
 		api: apiURL, ui: temporal.UIURL(), temporal: temporal.FrontendHostPort(),
 		namespace: temporal.Namespace(), dataDir: *dataDir, db: *db, tokensPath: tokensPath,
-		token: tokens["pat"], webhookAllow: *webhooks.allow, ready: time.Since(started),
+		webhookAllow: *webhooks.allow, payloads: payloadsLine(keys, *dataDir, acceptClear), ready: time.Since(started),
 	})
 	go func() { _ = httpSrv.Serve(ln) }()
 	<-ctx.Done()
@@ -213,6 +212,23 @@ func devKeys(f codecFlags, dataDir string, logger *slog.Logger) (*codec.Keyring,
 	return k, acceptClear, err
 }
 
+// payloadsLine says in the banner where the keys that seal payloads are, and
+// that the Temporal UI decodes through the API.
+func payloadsLine(f codecFlags, dataDir string, acceptClear bool) string {
+	where := filepath.Join(dataDir, devKeyFile)
+	switch {
+	case os.Getenv("TANDEM_CODEC_KEYS") != "":
+		where = "$TANDEM_CODEC_KEYS"
+	case *f.keyFile != "":
+		where = *f.keyFile
+	}
+	line := "encrypted (keys: " + where + "); the Temporal UI decodes them for whoever is signed in to the board"
+	if acceptClear {
+		line += "; clear payloads of older runs are read too"
+	}
+	return line
+}
+
 // hostPort makes a listen address clickable: an unspecified host becomes localhost.
 func hostPort(a net.Addr) string {
 	host, port, _ := net.SplitHostPort(a.String())
@@ -227,11 +243,18 @@ func hostPort(a net.Addr) string {
 const devWebhookAllow = "127.0.0.0/8,::1"
 
 type devInfo struct {
-	api, ui, temporal, namespace, dataDir, db, tokensPath, token string
-	webhookAllow                                                 string
-	ready                                                        time.Duration
+	api, ui, temporal, namespace, dataDir, db, tokensPath string
+	webhookAllow                                          string
+	// payloads says how what Temporal stores is encrypted.
+	payloads string
+	ready    time.Duration
 }
 
+// banner says where everything is. It prints no token: stdout of a dev server
+// ends up in terminals' scrollback, CI logs and screen shares, where a bearer
+// token would be a credential handed out. The example reads pat's token from the
+// tokens file instead, with sed (no jq or python needed); the file is written by
+// seedDemo as indented JSON, one "handle": "token" per line.
 func banner(w io.Writer, d devInfo) {
 	launch := time.Now().UTC().Add(30 * 24 * time.Hour).Truncate(time.Hour).Format(time.RFC3339)
 	body := fmt.Sprintf(`{"name":"Spring launch","objective":"Grow trial sign-ups","audience":"Small business owners",`+
@@ -261,16 +284,27 @@ Tandem dev is ready (%s).
   Temporal     %s, namespace %s
   Data         %s (records: %s)
   Webhooks     %s
+  Payloads     %s
   Demo tokens  %s
                pat: project manager, maya: marketing ops, cleo: creative, colin: content,
                wes: web, ana: analytics, lee: legal, finn: finance, hana: hr, dana: director, ada: admin
 
 Launch a campaign as pat:
 
+  TOKEN=$(sed -n 's/^ *"pat": "\([^"]*\)".*/\1/p' %s)
   curl -sS -X POST %s/api/v1/campaigns \
-    -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \
+    -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
     -d '%s'
 
 Stop with Ctrl-C; start again with the same --data-dir and every process continues where it was.
-`, d.ready.Round(time.Millisecond), d.api, d.api, d.api, ui, d.temporal, d.namespace, d.dataDir, strings.TrimPrefix(d.db, "sqlite:"), hooks, d.tokensPath, d.api, d.token, body)
+`, d.ready.Round(time.Millisecond), d.api, d.api, d.api, ui, d.temporal, d.namespace, d.dataDir, strings.TrimPrefix(d.db, "sqlite:"), hooks, d.payloads, d.tokensPath, shellQuote(d.tokensPath), d.api, body)
+}
+
+// shellQuote makes s one word for a POSIX shell: as it is when it holds nothing a
+// shell reads specially, else in single quotes.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:@%+=,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -138,5 +139,53 @@ func TestReconcileSettingsAreChecked(t *testing.T) {
 				t.Errorf("%v created %v", args, entries)
 			}
 		})
+	}
+}
+
+// The dev banner names the tokens file and shows how to read a token from it,
+// but never prints a token; the shell line it gives must read pat's token from
+// the real file, wherever the data directory is.
+func TestDevBannerPrintsNoToken(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh to run the banner's example with")
+	}
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "data dir's")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, filepath.Join(dir, "tandem.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "demo-tokens.json")
+	tokens, err := seedDemo(ctx, st, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	banner(&out, devInfo{api: "http://127.0.0.1:8080", temporal: "127.0.0.1:7233", namespace: "default", dataDir: dir, db: filepath.Join(dir, "tandem.db"), tokensPath: path})
+	for handle, tok := range tokens {
+		if strings.Contains(out.String(), tok) {
+			t.Errorf("the banner prints %s's token:\n%s", handle, out.String())
+		}
+	}
+	var line string
+	for _, l := range strings.Split(out.String(), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "TOKEN=") {
+			line = strings.TrimSpace(l)
+		}
+	}
+	if line == "" || !strings.Contains(out.String(), `"Authorization: Bearer $TOKEN"`) {
+		t.Fatalf("the banner shows no way to read the token and use it:\n%s", out.String())
+	}
+	got, err := exec.Command(sh, "-c", line+`; printf %s "$TOKEN"`).Output()
+	if err != nil || string(got) != tokens["pat"] {
+		t.Errorf("%s read %q (%v), want pat's token %q", line, got, err, tokens["pat"])
 	}
 }

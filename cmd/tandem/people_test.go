@@ -158,6 +158,9 @@ func TestPeopleImportRefusesAndWritesNothing(t *testing.T) {
 	wantRefused(t, "no file", "one FILE to import is required", "people", "import", "--db", db)
 	wantRefused(t, "not a list", "want a YAML list", "people", "import", peopleFile(t, "handle: nia\n"), "--db", db)
 	wantRefused(t, "duplicate", "already listed at line 1", "people", "import", peopleFile(t, goodPeople+"- {handle: nia, name: N, email: n@example.com, team: web}\n"), "--db", db)
+	wantRefused(t, "an invisible name", "(nul): name: required", "people", "import", peopleFile(t, "- {handle: nul, name: \"\\u200b \", email: n@example.com, team: web}\n"), "--db", db)
+	wantRefused(t, "a NUL in a name", "(nul): name: must not contain control characters", "people", "import", peopleFile(t, "- {handle: nul, name: \"N\\0\", email: n@example.com, team: web}\n"), "--db", db)
+	wantRefused(t, "a manager that is no handle", "(nul): manager: must be a handle", "people", "import", peopleFile(t, "- {handle: nul, name: N, email: n@example.com, team: web, manager: \"a\\0\"}\n"), "--db", db)
 	wantRefused(t, "missing database", "no database at", "people", "import", peopleFile(t, goodPeople), "--db", filepath.Join(t.TempDir(), "typo.db"))
 	if after := directory(t, st); len(after) != len(before) {
 		t.Errorf("refused imports wrote people: %v", after)

@@ -27,8 +27,13 @@ import (
 func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 	f := newFlags("api")
 	cfg := serviceFlags(f, ":8080")
+	proxies := f.str("trusted-proxies", "TANDEM_TRUSTED_PROXIES", "", "comma-separated IPs or CIDR blocks of the reverse proxies whose X-Forwarded-For names the client (none when empty)")
 	if err := f.Parse(args); err != nil {
 		return err
+	}
+	trusted := splitList(*proxies)
+	if err := api.CheckTrustedProxies(trusted); err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
 	}
 	pol, err := policy.Load(*cfg.policy)
 	if err != nil {
@@ -55,7 +60,7 @@ func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 	defer c.Close()
 	srv := api.New(api.Config{
 		Temporal: api.NewTemporal(c), Records: st, Policy: pol, Logger: logger,
-		TemporalUIURL: *cfg.uiURL, Namespace: conn.Namespace, WebhookGuard: guard,
+		TemporalUIURL: *cfg.uiURL, Namespace: conn.Namespace, WebhookGuard: guard, TrustedProxies: trusted,
 		Codec: codec.New(conn.Keys, codec.Options{AcceptClear: true}),
 	})
 	logger.Info("tandem api listening", "addr", *cfg.http, "temporal", conn.HostPort, "namespace", conn.Namespace, "tls", copts.ConnectionOptions.TLS != nil, "payload_key", conn.Keys.Newest())
