@@ -76,24 +76,29 @@ func serviceEnv(s types.ServiceConfig) map[string]string {
 }
 
 // withEnv runs f with exactly env as the process environment, as the container
-// sees it (nothing from the machine running the test), and the standard logger
-// quiet (both loaders log what they load); then puts both back. The tests of
-// this package do not run in parallel.
+// sees it (nothing from the machine running the test), then puts the test's
+// back. The tests of this package do not run in parallel.
 func withEnv(env map[string]string, f func()) {
 	saved := os.Environ()
-	logOut := log.Writer()
 	os.Clearenv()
 	for k, v := range env {
 		os.Setenv(k, v)
 	}
-	log.SetOutput(io.Discard)
 	defer func() {
-		log.SetOutput(logOut)
 		os.Clearenv()
 		for _, kv := range saved {
 			k, v, _ := strings.Cut(kv, "=")
 			os.Setenv(k, v)
 		}
 	}()
+	quietLog(f)
+}
+
+// quietLog runs f with the standard logger discarding: the Temporal and UI
+// servers' loaders log every file they read.
+func quietLog(f func()) {
+	out := log.Writer()
+	log.SetOutput(io.Discard)
+	defer log.SetOutput(out)
 	f()
 }
