@@ -18,6 +18,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"gopkg.in/yaml.v3"
 
+	"github.com/tandemhq/tandem/api"
 	"github.com/tandemhq/tandem/workflows"
 )
 
@@ -78,10 +79,13 @@ var cliTypeNames = map[enumspb.IndexedValueType]string{
 	enumspb.INDEXED_VALUE_TYPE_KEYWORD_LIST: "KeywordList",
 }
 
-// testEnv is the whole environment the compose file is interpolated with: the one
-// required variable, and nothing from the machine running the test, so every other
+// testEnv is the whole environment the compose file is interpolated with: the
+// required variables, and nothing from the machine running the test, so every other
 // variable takes the default written in the file.
-var testEnv = []string{"POSTGRES_PASSWORD=test-Secret_1"}
+var testEnv = []string{"POSTGRES_PASSWORD=test-Secret_1", "TANDEM_CODEC_KEYS=" + testCodecKeys}
+
+// testCodecKeys is a keyring entry as `tandem codec new-key` prints it.
+const testCodecKeys = "k20260101 AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 
 // problems collects what a check found wrong, so the same checks can run on the real
 // files (each problem fails the test) and on broken copies (some problem must appear).
@@ -93,26 +97,65 @@ func (p *problems) addf(format string, args ...any) {
 
 func TestCompose(t *testing.T) {
 	root := repoRoot(t)
-	project, err := loadCompose(filepath.Join(root, "docker-compose.yml"), root, testEnv)
+	project, err := loadCompose([]string{filepath.Join(root, "docker-compose.yml")}, root, testEnv)
 	if err != nil {
 		t.Fatalf("load docker-compose.yml: %v", err)
 	}
 	raw := readFile(t, filepath.Join(root, "docker-compose.yml"))
 	goMod := readFile(t, filepath.Join(root, "go.mod"))
 	var p problems
-	checkCompose(&p, project, raw, goMod)
+	checkCompose(&p, project, raw, goMod, wantDependsOn)
 	for _, msg := range p {
 		t.Error(msg)
 	}
 }
 
-// The database password has no default: a deployment that forgets it must not start
-// with a password everyone knows.
-func TestComposeRequiresPostgresPassword(t *testing.T) {
+// The database password and the payload keys have no default: a deployment that
+// forgets one must not start with a secret everyone knows, and is told what to set.
+func TestComposeRequiresSecrets(t *testing.T) {
 	root := repoRoot(t)
-	_, err := loadCompose(filepath.Join(root, "docker-compose.yml"), root, nil)
-	if err == nil || !strings.Contains(err.Error(), "POSTGRES_PASSWORD") {
-		t.Errorf("load without POSTGRES_PASSWORD: err = %v, want an error naming POSTGRES_PASSWORD", err)
+	for _, tt := range []struct{ name, hint string }{
+		{"POSTGRES_PASSWORD", "set POSTGRES_PASSWORD"},
+		{"TANDEM_CODEC_KEYS", "tandem codec new-key"},
+	} {
+		env := slices.DeleteFunc(slices.Clone(testEnv), func(kv string) bool { return strings.HasPrefix(kv, tt.name+"=") })
+		_, err := loadCompose([]string{filepath.Join(root, "docker-compose.yml")}, root, env)
+		if err == nil || !strings.Contains(err.Error(), tt.hint) {
+			t.Errorf("load without %s: err = %v, want an error saying %q", tt.name, err, tt.hint)
+		}
+	}
+}
+
+// Behind a proxy, the browser's URLs of the API and the UI are set once each, and
+// every setting that names them follows: the UI's own origin, the origin the API
+// admits to the codec endpoint, and the codec endpoint the UI calls.
+func TestComposeBehindAProxy(t *testing.T) {
+	root := repoRoot(t)
+	vars := append(slices.Clone(testEnv), "TANDEM_API_URL=https://tandem.example.com", "TEMPORAL_UI_ORIGIN=https://temporal.example.com")
+	project, err := loadCompose([]string{filepath.Join(root, "docker-compose.yml")}, root, vars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ui, err := project.GetService(svcTemporalUI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiSvc, err := project.GetService(svcAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := renderUIConfig(ui)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "https://tandem.example.com" + api.CodecEndpoint; cfg.Codec.Endpoint != want {
+		t.Errorf("codec endpoint %q, want %q", cfg.Codec.Endpoint, want)
+	}
+	if !slices.Equal(cfg.CORS.AllowOrigins, []string{"https://temporal.example.com"}) {
+		t.Errorf("the UI serves under %q, want [https://temporal.example.com]", cfg.CORS.AllowOrigins)
+	}
+	if got := env(apiSvc, "TANDEM_UI_URL"); got != "https://temporal.example.com" {
+		t.Errorf("the API admits %q to its codec endpoint, want https://temporal.example.com", got)
 	}
 }
 
@@ -185,6 +228,15 @@ func TestComposeChecksCatchMistakes(t *testing.T) {
 		{"postgres data volume", "- pgdata:/var/lib/postgresql/data", "- /var/lib/postgresql/data", "named volume"},
 		{"not built here", "    build: .\n    command: [\"api\"]", "    image: tandem:1.0.0\n    command: [\"api\"]", "build"},
 		{"invalid condition", "condition: service_healthy", "condition: service_ready", "condition"},
+		{"codec keys not on the worker", "      TANDEM_HTTP: \":8081\"\n      TANDEM_CODEC_KEYS:", "      TANDEM_HTTP: \":8081\"\n      TANDEM_CODEC_KEYZ:", "tandem-worker: TANDEM_CODEC_KEYS"},
+		{"codec keys written out", "      TANDEM_CODEC_KEYS: ${TANDEM_CODEC_KEYS:?set TANDEM_CODEC_KEYS (tandem codec new-key prints one)}\n      # The Temporal UI", "      TANDEM_CODEC_KEYS: k1 AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n      # The Temporal UI", "TANDEM_CODEC_KEYS of the environment"},
+		{"codec keys for migrate", "  TANDEM_NAMESPACE: default\n", "  TANDEM_NAMESPACE: default\n  TANDEM_CODEC_KEYS: ${TANDEM_CODEC_KEYS}\n", "tandem-migrate: has TANDEM_CODEC_KEYS"},
+		{"codec endpoint misnamed", "TEMPORAL_CODEC_ENDPOINT:", "TEMPORAL_CODEC_URL:", "codec endpoint"},
+		{"codec endpoint path", "}/api/v1/codec", "}/codec", "codec endpoint"},
+		{"codec endpoint port", "${TANDEM_API_URL:-http://localhost:8080}", "${TANDEM_API_URL:-http://localhost:8081}", "codec endpoint"},
+		{"codec without cookie", "TEMPORAL_CODEC_INCLUDE_CREDENTIALS: \"true\"", "TEMPORAL_CODEC_INCLUDE_CREDENTIALS: \"false\"", "credentials"},
+		{"ui url port", "TANDEM_UI_URL: ${TEMPORAL_UI_ORIGIN:-http://localhost:8233}", "TANDEM_UI_URL: http://localhost:8234", "TANDEM_UI_URL"},
+		{"no ui url", "      TANDEM_UI_URL: ${TEMPORAL_UI_ORIGIN:-http://localhost:8233}\n", "", "TANDEM_UI_URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -196,7 +248,7 @@ func TestComposeChecksCatchMistakes(t *testing.T) {
 			if err := os.WriteFile(path, []byte(mutated), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			project, err := loadCompose(path, root, testEnv)
+			project, err := loadCompose([]string{path}, root, testEnv)
 			if err != nil {
 				if !strings.Contains(err.Error(), tt.want) {
 					t.Errorf("load failed with %v, want an error mentioning %q", err, tt.want)
@@ -205,7 +257,7 @@ func TestComposeChecksCatchMistakes(t *testing.T) {
 				return
 			}
 			var p problems
-			checkCompose(&p, project, []byte(mutated), goMod)
+			checkCompose(&p, project, []byte(mutated), goMod, wantDependsOn)
 			i := slices.IndexFunc(p, func(msg string) bool { return strings.Contains(msg, tt.want) })
 			if i < 0 {
 				t.Errorf("no problem mentions %q; problems found: %q", tt.want, p)
@@ -216,10 +268,11 @@ func TestComposeChecksCatchMistakes(t *testing.T) {
 	}
 }
 
-// loadCompose loads and validates a compose file the way `docker compose` does, with
-// relative paths resolved against workDir and only env for interpolation.
-func loadCompose(path, workDir string, env []string) (*types.Project, error) {
-	opts, err := cli.NewProjectOptions([]string{path},
+// loadCompose loads and validates compose files the way `docker compose -f a -f b`
+// does (later files merged onto earlier ones), with relative paths resolved
+// against workDir and only env for interpolation.
+func loadCompose(paths []string, workDir string, env []string) (*types.Project, error) {
+	opts, err := cli.NewProjectOptions(paths,
 		cli.WithWorkingDirectory(workDir),
 		cli.WithEnv(env),
 	)
@@ -229,9 +282,9 @@ func loadCompose(path, workDir string, env []string) (*types.Project, error) {
 	return opts.LoadProject(context.Background())
 }
 
-// checkCompose checks a loaded compose project; raw is the file's text and goMod the
-// text of go.mod.
-func checkCompose(p *problems, project *types.Project, raw, goMod []byte) {
+// checkCompose checks a loaded compose project; raw is the file's text, goMod the
+// text of go.mod and dependsOn the start order it must have.
+func checkCompose(p *problems, project *types.Project, raw, goMod []byte, dependsOn map[string]map[string]string) {
 	var top map[string]any
 	if err := yaml.Unmarshal(raw, &top); err != nil {
 		p.addf("parse the compose file as YAML: %v", err)
@@ -252,10 +305,11 @@ func checkCompose(p *problems, project *types.Project, raw, goMod []byte) {
 	}
 
 	checkImages(p, project, services, goMod)
-	checkDependsOn(p, project, services)
+	checkDependsOn(p, project, services, dependsOn)
 	checkRestarts(p, services)
 	checkPostgres(p, services)
 	checkTandem(p, project, services)
+	checkCodecKeys(p, services)
 	checkTemporal(p, services)
 	checkTemporalSetup(p, services)
 	checkTemporalUI(p, services)
@@ -315,8 +369,8 @@ func checkImages(p *problems, project *types.Project, services map[string]types.
 	}
 }
 
-func checkDependsOn(p *problems, project *types.Project, services map[string]types.ServiceConfig) {
-	for name, want := range wantDependsOn {
+func checkDependsOn(p *problems, project *types.Project, services map[string]types.ServiceConfig, dependsOn map[string]map[string]string) {
+	for name, want := range dependsOn {
 		s, ok := services[name]
 		if !ok {
 			continue
@@ -455,6 +509,26 @@ func checkTandem(p *problems, project *types.Project, services map[string]types.
 			}
 			target, _ := strconv.ParseUint(port, 10, 32)
 			checkPublished(p, s, "8080", uint32(target))
+		}
+	}
+}
+
+// checkCodecKeys: the API and the worker seal and open payloads with the same keys,
+// which come from the environment; tandem-migrate never talks to Temporal and gets
+// none.
+func checkCodecKeys(p *problems, services map[string]types.ServiceConfig) {
+	api := env(services[svcAPI], "TANDEM_CODEC_KEYS")
+	if api == "" {
+		p.addf("%s: TANDEM_CODEC_KEYS is not set: the API cannot start without payload keys", svcAPI)
+	} else if api != testCodecKeys {
+		p.addf("%s: TANDEM_CODEC_KEYS is not the TANDEM_CODEC_KEYS of the environment", svcAPI)
+	}
+	if w := env(services[svcWorker], "TANDEM_CODEC_KEYS"); w != api {
+		p.addf("%s: TANDEM_CODEC_KEYS differs from %s's: the worker could not open what the API sealed", svcWorker, svcAPI)
+	}
+	if m, ok := services[svcMigrate]; ok {
+		if _, set := m.Environment["TANDEM_CODEC_KEYS"]; set {
+			p.addf("%s: has TANDEM_CODEC_KEYS, which it never uses: give the keys only to what seals or opens payloads", svcMigrate)
 		}
 	}
 }
@@ -675,22 +749,62 @@ func checkTemporalSetup(p *problems, services map[string]types.ServiceConfig) {
 	}
 }
 
+// checkTemporalUI reads the UI's configuration the way the temporalio/ui image
+// does (its config template rendered with the service's environment): read-only,
+// published on 8233, and decoding payloads through Tandem's codec endpoint with the
+// board's cookie, from an origin the API allows.
 func checkTemporalUI(p *problems, services map[string]types.ServiceConfig) {
 	s, ok := services[svcTemporalUI]
 	if !ok {
 		return
 	}
 	checkTemporalAddress(p, svcTemporalUI+": TEMPORAL_ADDRESS", env(s, "TEMPORAL_ADDRESS"), services)
-	// Loaded with no TEMPORAL_UI_* variables set, so this is the default.
-	if v, _ := strconv.ParseBool(env(s, "TEMPORAL_DISABLE_WRITE_ACTIONS")); !v {
-		p.addf("%s: TEMPORAL_DISABLE_WRITE_ACTIONS=%q by default, want write actions disabled (true)", svcTemporalUI, env(s, "TEMPORAL_DISABLE_WRITE_ACTIONS"))
-	}
 	uiPort := env(s, "TEMPORAL_UI_PORT")
 	if uiPort == "" {
 		uiPort = "8080" // the image's default
 	}
 	target, _ := strconv.ParseUint(uiPort, 10, 32)
 	checkPublished(p, s, "8233", uint32(target))
+
+	cfg, err := renderUIConfig(s)
+	if err != nil {
+		p.addf("%s: render the UI's configuration: %v", svcTemporalUI, err)
+		return
+	}
+	// Loaded with no TEMPORAL_UI_* variables set, so this is the default.
+	if !cfg.DisableWriteActions {
+		p.addf("%s: write actions enabled by default, want them disabled (TEMPORAL_DISABLE_WRITE_ACTIONS=true)", svcTemporalUI)
+	}
+
+	// The codec endpoint, as the browser calls it: the API's published port by default.
+	wantEndpoint := "http://localhost:8080" + api.CodecEndpoint
+	if cfg.Codec.Endpoint != wantEndpoint {
+		p.addf("%s: codec endpoint %q by default, want %q (TEMPORAL_CODEC_ENDPOINT: the API as browsers reach it + %s)", svcTemporalUI, cfg.Codec.Endpoint, wantEndpoint, api.CodecEndpoint)
+	}
+	if !cfg.Codec.IncludeCredentials {
+		p.addf("%s: the codec endpoint is called without credentials (TEMPORAL_CODEC_INCLUDE_CREDENTIALS), so without the board's cookie nothing decodes", svcTemporalUI)
+	}
+	if cfg.Codec.PassAccessToken {
+		p.addf("%s: TEMPORAL_CODEC_PASS_ACCESS_TOKEN is on, but the UI has no login whose token Tandem would accept", svcTemporalUI)
+	}
+
+	// The API admits the UI's origin, the one the UI itself serves under.
+	apiSvc, ok := services[svcAPI]
+	if !ok {
+		return
+	}
+	uiURL := env(apiSvc, "TANDEM_UI_URL")
+	u, err := url.Parse(uiURL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		p.addf("%s: TANDEM_UI_URL=%q, want the Temporal UI's URL as browsers reach it, so the UI may call the codec endpoint", svcAPI, uiURL)
+		return
+	}
+	if origin := u.Scheme + "://" + u.Host; !slices.Contains(cfg.CORS.AllowOrigins, origin) {
+		p.addf("%s: TANDEM_UI_URL has origin %q, but the UI serves under %q (TEMPORAL_CORS_ORIGINS)", svcAPI, origin, cfg.CORS.AllowOrigins)
+	}
+	if u.Port() != "8233" {
+		p.addf("%s: TANDEM_UI_URL=%q by default, want the UI's published port 8233", svcAPI, uiURL)
+	}
 }
 
 // checkPublished: s publishes container port target on host port published.

@@ -1,10 +1,16 @@
 // Package deploy holds the checks of Tandem's deployment files at the repository
-// root: docker-compose.yml, the Dockerfile and .dockerignore, and the Temporal
-// dynamic config under deploy/temporal. Nothing here can run a container (CI has no
-// Docker engine), so the tests read the files and check what a wrong edit would
-// break: start order, pinned images, shared configuration, the search attributes the
-// Temporal namespace must have, and a small non-root image.
+// root: docker-compose.yml and its mutual-TLS overlay docker-compose.mtls.yml, the
+// Dockerfile and .dockerignore, and the Temporal dynamic config under
+// deploy/temporal. Nothing here can run a container (CI has no Docker engine), so
+// the tests read the files and check what a wrong edit would break: start order,
+// pinned images, shared configuration and secrets, the search attributes the
+// Temporal namespace must have, and a small non-root image. Where an image builds
+// its configuration from a template filled from the environment (the Temporal
+// server's and UI's), the tests render that same template with the service's
+// environment and check the result.
 //
-// It has tests only. It imports nothing from the application but the workflow names
-// and search attributes of package workflows, which the compose file must register.
+// It has tests only. From the application it imports the workflow names and
+// search attributes (which the compose file must register), the API's codec path
+// and the Temporal client options; it imports the Temporal server's and UI
+// server's config packages, the ones their images run, to render their templates.
 package deploy
