@@ -129,7 +129,7 @@ func serviceFlags(f flags, defaultHTTP string) services {
 		db:       f.str("db", "TANDEM_DB", "tandem.db", "records database: a postgres:// URL or a SQLite file"),
 		http:     f.str("http", "TANDEM_HTTP", defaultHTTP, "listen address"),
 		policy:   f.str("policy", "TANDEM_POLICY", "", "policy YAML file (built-in defaults when empty)"),
-		uiURL:    f.str("ui-url", "TANDEM_UI_URL", "", "Temporal Web UI base URL, for links in API answers"),
+		uiURL:    f.str("ui-url", "TANDEM_UI_URL", "", "Temporal Web UI base URL: links in API answers, and the one origin whose pages may call the codec endpoint"),
 		temporal: temporalConnFlags(f),
 		webhooks: webhookFlags(f, ""),
 	}
