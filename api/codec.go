@@ -42,7 +42,7 @@ const (
 func (s *Server) codecRoutes() {
 	g := s.engine.Group(codecPath, s.codecCORS)
 	g.OPTIONS("/decode", func(c *gin.Context) { c.Status(http.StatusNoContent) })
-	g.POST("/decode", s.authenticate, s.rateLimit, s.decodePayloads)
+	g.POST("/decode", s.authenticate, s.codecRateLimit, s.decodePayloads)
 	g.POST("/encode", func(c *gin.Context) {
 		s.fail(c, domain.Forbiddenf("Tandem does not encode payloads for clients: send commands through its API"))
 	})

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -170,4 +171,73 @@ func TestCodecPassesClearPayloadsThrough(t *testing.T) {
 	if rr.Code != http.StatusOK || decoded(t, rr.Body.String()) != secretText {
 		t.Fatalf("clear payload: %d %s", rr.Code, rr.Body)
 	}
+}
+
+// uiPage is a page of the Temporal UI's decode requests, one per payload, with
+// room to spare: UI 2.54 sent 65 at once for a page of 100 events.
+const uiPage = 300
+
+func TestCodecBudgetFitsATemporalUIPage(t *testing.T) {
+	e := newEnv(t) // the default budgets
+	body := sealedFor(t, testKeys, workflows.CampaignWorkflowID(campaignID1))
+	for i := range uiPage {
+		rr := e.doFrom("198.51.100.7:4000", http.MethodPost, "/api/v1/codec/decode", "", body,
+			"Origin", "http://localhost:8233", "Cookie", SessionCookie+"=tok-wes")
+		if rr.Code != http.StatusOK {
+			t.Fatalf("decode request %d of a page: %d %s", i+1, rr.Code, rr.Body)
+		}
+	}
+	// The board, on the same token, still has its whole budget.
+	for i := range defaultRateBurst {
+		if rr := e.do(http.MethodGet, "/api/v1/me", "tok-wes", ""); rr.Code != http.StatusOK {
+			t.Fatalf("API request %d after browsing runs: %d %s", i+1, rr.Code, rr.Body)
+		}
+	}
+}
+
+func TestCodecBudgetIsEachTokensOwn(t *testing.T) {
+	e, _ := limitedEnv(t, 1, 3)
+	e.srv.decodes = newCodecLimiter(RateLimit{PerSecond: 1, Burst: 3})
+	e.srv.decodes.now = e.srv.limiter.now
+	body := sealedFor(t, testKeys, workflows.CampaignWorkflowID(campaignID1))
+	decode := func(who string) *httptest.ResponseRecorder {
+		return e.do(http.MethodPost, "/api/v1/codec/decode", "", body, "Origin", "http://localhost:8233", "Cookie", SessionCookie+"=tok-"+who)
+	}
+	for i := range 3 * codecBudgetFactor {
+		if rr := decode("wes"); rr.Code != http.StatusOK {
+			t.Fatalf("decode %d of Wes's codec budget: %d %s", i+1, rr.Code, rr.Body)
+		}
+	}
+	rr := decode("wes")
+	want(t, rr, http.StatusTooManyRequests, "rate_limited")
+	if rr.Header().Get("Retry-After") == "" || rr.Header().Get("Access-Control-Allow-Origin") != "http://localhost:8233" {
+		t.Errorf("the UI cannot read when to retry: %v", rr.Header())
+	}
+	// Cookies are keyed by their own token, not shared by everyone without a
+	// header, and the API's budget is apart.
+	want(t, decode("cara"), http.StatusOK, "")
+	want(t, e.do(http.MethodGet, "/api/v1/me", "tok-wes", ""), http.StatusOK, "")
+	// A header's token and the same token in the cookie are one budget.
+	want(t, e.do(http.MethodPost, "/api/v1/codec/decode", "tok-wes", body), http.StatusTooManyRequests, "rate_limited")
+}
+
+func TestCodecCallsWithoutCredentialsSpendNoAddressBudget(t *testing.T) {
+	e, _ := addressEnv(t, Config{}, 1, 3)
+	const office = "198.51.100.7:4000"
+	body := sealedFor(t, testKeys, workflows.CampaignWorkflowID(campaignID1))
+	// Someone signed out opens a run in the Temporal UI: a page of refusals.
+	for i := range uiPage {
+		rr := e.doFrom(office, http.MethodPost, "/api/v1/codec/decode", "", body, "Origin", "http://localhost:8233")
+		if rr.Code != http.StatusUnauthorized {
+			t.Fatalf("decode %d without credentials: %d %s", i+1, rr.Code, rr.Body)
+		}
+	}
+	// Everyone else at that address still gets in.
+	want(t, e.doFrom(office, http.MethodGet, "/api/v1/me", "tok-paula", ""), http.StatusOK, "")
+	// A credential that is wrong is a guess, in the cookie as in the header.
+	for range 3 {
+		want(t, e.doFrom(office, http.MethodPost, "/api/v1/codec/decode", "", body, "Cookie", SessionCookie+"=tok-guess"), http.StatusUnauthorized, "unauthorized")
+	}
+	want(t, e.doFrom(office, http.MethodPost, "/api/v1/codec/decode", "", body, "Cookie", SessionCookie+"=tok-guess"), http.StatusTooManyRequests, "rate_limited")
+	want(t, e.doFrom(office, http.MethodGet, "/api/v1/me", "tok-paula", ""), http.StatusTooManyRequests, "rate_limited")
 }

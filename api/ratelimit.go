@@ -205,17 +205,41 @@ func retryAfter(c *gin.Context, wait time.Duration) {
 	c.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 }
 
+// codecBudgetFactor is how many times a token's API budget it has on the codec
+// endpoint. The Temporal UI asks for each payload of a run in a request of its
+// own: about 65 at once for a page of 100 events (UI 2.54), more as events are
+// opened and the tabs switched. The API's burst of 40 cut such a page short and
+// left payloads encoded for a person allowed to read them. A decode costs no
+// Temporal call and at most two indexed reads of the database.
+const codecBudgetFactor = 10
+
+// newCodecLimiter returns the codec endpoint's limiter, codecBudgetFactor times
+// the API's budget cfg describes, or nil when cfg disables the limit. Its buckets
+// are its own, so browsing runs in the Temporal UI does not spend the budget
+// the same person's board and scripts use.
+func newCodecLimiter(cfg RateLimit) *rateLimiter {
+	api := newRateLimiter(cfg)
+	if api == nil {
+		return nil
+	}
+	return newLimiter(RateLimit{PerSecond: float64(api.limit) * codecBudgetFactor, Burst: api.burst * codecBudgetFactor}, 0, 0)
+}
+
 // rateLimit refuses a request over its token's budget with 429 and Retry-After. It
 // runs after authenticate, so the token is known good and only real tokens get a
 // bucket; the limit is per token, not per person, so a runaway script on one
 // token does not lock its owner out of the others.
-func (s *Server) rateLimit(c *gin.Context) {
-	if s.limiter == nil {
+func (s *Server) rateLimit(c *gin.Context) { s.limit(c, s.limiter) }
+
+// codecRateLimit is rateLimit on the codec endpoint's budget.
+func (s *Server) codecRateLimit(c *gin.Context) { s.limit(c, s.decodes) }
+
+func (s *Server) limit(c *gin.Context, l *rateLimiter) {
+	if l == nil {
 		c.Next()
 		return
 	}
-	token, _ := bearerToken(c.GetHeader("Authorization"))
-	if wait := s.limiter.take(sha256.Sum256([]byte(token))); wait > 0 {
+	if wait := l.take(sha256.Sum256([]byte(c.GetString(tokenKey)))); wait > 0 {
 		retryAfter(c, wait)
 		s.fail(c, errRateLimited())
 		return

@@ -118,6 +118,7 @@ type Server struct {
 	namespace string
 	now       func() time.Time
 	limiter   *rateLimiter // nil when the rate limit is disabled
+	decodes   *rateLimiter // each token's budget on the codec endpoint; nil when the rate limit is disabled
 	codec     *codec.Codec
 	uiOrigin  string
 
@@ -144,6 +145,9 @@ const (
 	requestIDHeader = "X-Request-ID"
 	requestIDKey    = "tandem.request_id"
 	callerKey       = "tandem.caller"
+	// tokenKey holds the token the caller authenticated with (a header's, or the
+	// board's cookie on the codec endpoint): the key of its rate-limit bucket.
+	tokenKey = "tandem.token"
 )
 
 // New builds the server and its routes.
@@ -157,6 +161,7 @@ func New(cfg Config) *Server {
 		namespace: cfg.Namespace,
 		now:       cfg.Now,
 		limiter:   newRateLimiter(cfg.RateLimit),
+		decodes:   newCodecLimiter(cfg.RateLimit),
 		codec:     cfg.Codec,
 		uiOrigin:  originOf(cfg.TemporalUIURL),
 		addresses: newAddressLimiter(cfg.AddressLimit),
@@ -397,10 +402,19 @@ func (s *Server) authenticate(c *gin.Context) {
 		s.fail(c, errUnauthorized(msg))
 	}
 	token, ok := bearerToken(c.GetHeader("Authorization"))
-	if !ok && strings.HasPrefix(c.FullPath(), codecPath+"/") {
+	codecCall := strings.HasPrefix(c.FullPath(), codecPath+"/")
+	if !ok && codecCall {
 		if ck, err := c.Request.Cookie(SessionCookie); err == nil && ck.Value != "" {
 			token, ok = ck.Value, true
 		}
+	}
+	if !ok && codecCall {
+		// The Temporal UI of someone signed out asks for every payload of a page,
+		// one request each: a page would empty the address's budget, and lock out
+		// the valid tokens behind that address too. With no credential there is
+		// nothing guessed and nothing looked up, so nothing is spent.
+		s.fail(c, errUnauthorized("sign in to Tandem's board in this browser, or send an Authorization: Bearer <token> header"))
+		return
 	}
 	if !ok {
 		refuse("an Authorization: Bearer <token> header is required")
@@ -418,6 +432,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		return
 	}
 	c.Set(callerKey, p)
+	c.Set(tokenKey, token)
 	c.Next()
 }
 

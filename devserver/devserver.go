@@ -77,6 +77,10 @@ type Options struct {
 	// calls it with its cookies, so a person signed in to the board sees what
 	// they may see.
 	CodecEndpoint string
+	// CodecSignIn is where the UI's banner for payloads it could not decode
+	// links to: the board's sign-in page. Empty leaves the UI's own link, to
+	// Temporal's documentation on codec servers.
+	CodecSignIn string
 	// Logger receives Temporal's own logs at warn level and above; nil discards
 	// them.
 	Logger *slog.Logger
@@ -597,6 +601,7 @@ func (s *Server) startUI(ctx context.Context, opts Options, dialHost string, por
 		cfg.Codec = uiconfig.Codec{
 			Endpoint: opts.CodecEndpoint, IncludeCredentials: true,
 			DefaultErrorMessage: "Sign in to Tandem's board in this browser to read this run; you see only the processes Tandem lets you read.",
+			DefaultErrorLink:    opts.CodecSignIn,
 		}
 	}
 	s.ui = uiserver.NewServer(uiserveroptions.WithConfigProvider(cfg))

@@ -93,6 +93,7 @@ func TestRestartKeepsWorkflowsAndSearchAttributes(t *testing.T) {
 		t.Fatalf("GET %s: %d, want 200 with the app's HTML", s.UIURL(), code)
 	}
 	assertUIWriteActions(t, s, false)
+	assertUICodec(t, s, devserver.Options{})
 
 	w := startWorker(t, c)
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
@@ -126,12 +127,16 @@ func TestRestartKeepsWorkflowsAndSearchAttributes(t *testing.T) {
 		t.Fatalf("stop: %v", err)
 	}
 
-	// Restart with one more search attribute and the UI's write actions on.
+	// Restart with one more search attribute, the UI's write actions on and a
+	// codec endpoint.
 	more := maps.Clone(workflows.SearchAttributes)
 	more["DevserverTestExtra"] = enumspb.INDEXED_VALUE_TYPE_KEYWORD
-	s = start(t, devserver.Options{DataDir: dir, SearchAttributes: more, UIWriteActions: true})
+	codec := devserver.Options{CodecEndpoint: "http://127.0.0.1:8080/api/v1/codec", CodecSignIn: "http://127.0.0.1:8080/signin"}
+	s = start(t, devserver.Options{DataDir: dir, SearchAttributes: more, UIWriteActions: true,
+		CodecEndpoint: codec.CodecEndpoint, CodecSignIn: codec.CodecSignIn})
 	c = dial(t, s)
 	assertSearchAttributes(t, c, s.Namespace(), more)
+	assertUICodec(t, s, codec)
 
 	desc, err := c.DescribeWorkflowExecution(ctx, "greet-1", "")
 	if err != nil {
@@ -420,6 +425,30 @@ func assertUIWriteActions(t *testing.T, s *devserver.Server, enabled bool) {
 	}
 	if code != want {
 		t.Fatalf("signal through the UI: %d %s, want %d", code, body, want)
+	}
+}
+
+// assertUICodec checks the codec settings the UI gives the browser: the
+// endpoint of want, called with the browser's cookies, and a banner for what did
+// not decode that sends the person to the board's sign-in page.
+func assertUICodec(t *testing.T, s *devserver.Server, want devserver.Options) {
+	t.Helper()
+	_, body := httpDo(t, http.MethodGet, s.UIURL()+"/api/v1/settings", "")
+	var settings struct {
+		Codec struct {
+			Endpoint, DefaultErrorMessage, DefaultErrorLink string
+			IncludeCredentials, PassAccessToken             bool
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &settings); err != nil {
+		t.Fatalf("settings %q: %v", body, err)
+	}
+	got := settings.Codec
+	if got.Endpoint != want.CodecEndpoint || got.DefaultErrorLink != want.CodecSignIn || got.PassAccessToken {
+		t.Errorf("UI codec settings %+v, want endpoint %q and link %q", got, want.CodecEndpoint, want.CodecSignIn)
+	}
+	if want.CodecEndpoint != "" && (!got.IncludeCredentials || !strings.Contains(got.DefaultErrorMessage, "Sign in to Tandem's board")) {
+		t.Errorf("UI codec settings %+v: the browser must send its cookies, and the banner say to sign in", got)
 	}
 }
 

@@ -236,10 +236,11 @@ type tab struct {
 }
 
 // newTab opens a tab in the browser of parent; tabs share cookies, so a second
-// tab is the same person in another window.
-func newTab(t *testing.T, parent context.Context, base string) *tab {
+// tab is the same person in another window. With chromedp.WithNewBrowserContext
+// among opts it is another person's browser, with cookies of its own.
+func newTab(t *testing.T, parent context.Context, base string, opts ...chromedp.ContextOption) *tab {
 	t.Helper()
-	ctx, cancel := chromedp.NewContext(parent)
+	ctx, cancel := chromedp.NewContext(parent, opts...)
 	t.Cleanup(cancel)
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("open a tab: %v", err)

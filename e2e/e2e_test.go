@@ -54,6 +54,8 @@ type stack struct {
 	worker   sdkworker.Worker
 	// frontend is Temporal's address, for tests that go around Tandem to it.
 	frontend string
+	// ui is Temporal's Web UI, run by startWithUI only.
+	ui string
 }
 
 // seconds is a policy where a whole campaign fits in a test: deliverables due 5s
@@ -74,12 +76,31 @@ func dur(d time.Duration) domain.Duration { return domain.Duration(d) }
 
 func start(t *testing.T, pol domain.Policy) *stack {
 	t.Helper()
+	return startStack(t, pol, false)
+}
+
+// startWithUI is start with Temporal's Web UI, which decodes payloads through
+// the stack's API in the browser's session, as `tandem dev` runs it.
+func startWithUI(t *testing.T, pol domain.Policy) *stack {
+	t.Helper()
+	return startStack(t, pol, true)
+}
+
+func startStack(t *testing.T, pol domain.Policy, ui bool) *stack {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	// Errors only: Temporal warns about every connection it drops at shutdown.
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 
-	srv, err := devserver.Start(ctx, devserver.Options{UIPort: -1, SearchAttributes: workflows.SearchAttributes, Logger: logger})
+	// The API's address is known before Temporal starts, for its UI to decode there.
+	hs := listen(t)
+	opts := devserver.Options{UIPort: -1, SearchAttributes: workflows.SearchAttributes, Logger: logger}
+	if ui {
+		base := "http://" + hs.Listener.Addr().String()
+		opts.UIPort, opts.CodecEndpoint, opts.CodecSignIn = 0, base+api.CodecEndpoint, base+"/signin"
+	}
+	srv, err := devserver.Start(ctx, opts)
 	if err != nil {
 		t.Fatalf("start Temporal: %v", err)
 	}
@@ -99,8 +120,10 @@ func start(t *testing.T, pol domain.Policy) *stack {
 	}
 
 	c := dial(t, srv, logger)
-	h := api.New(api.Config{Temporal: api.NewTemporal(c), Records: st, Policy: pol, Logger: logger, Namespace: srv.Namespace(), Codec: testCodec(t), WebhookGuard: webhookGuard})
-	s := &stack{t: t, url: serve(t, h, logger).URL, tokens: tokens, temporal: c, records: st, frontend: srv.FrontendHostPort()}
+	h := api.New(api.Config{Temporal: api.NewTemporal(c), Records: st, Policy: pol, Logger: logger, Namespace: srv.Namespace(),
+		Codec: testCodec(t), WebhookGuard: webhookGuard, TemporalUIURL: srv.UIURL()})
+	serveOn(hs, h, logger)
+	s := &stack{t: t, url: hs.URL, tokens: tokens, temporal: c, records: st, frontend: srv.FrontendHostPort(), ui: srv.UIURL()}
 	s.startWorker()
 	t.Cleanup(func() { s.worker.Stop() })
 	return s
@@ -152,9 +175,24 @@ func dial(t *testing.T, srv *devserver.Server, logger *slog.Logger) client.Clien
 // The pages poll every second, so the browser test sees work move quickly.
 func serve(t *testing.T, h *api.Server, logger *slog.Logger) *httptest.Server {
 	t.Helper()
-	hs := httptest.NewServer(web.New(web.Config{API: h.Handler(), Logger: logger, PollInterval: time.Second}).Handler())
+	hs := listen(t)
+	serveOn(hs, h, logger)
+	return hs
+}
+
+// listen makes the HTTP server of serve without starting it: it listens
+// already, so its address is known before the API it will serve is made.
+func listen(t *testing.T) *httptest.Server {
+	t.Helper()
+	hs := httptest.NewUnstartedServer(nil)
 	t.Cleanup(hs.Close)
 	return hs
+}
+
+// serveOn starts hs, made by listen, serving as serve does.
+func serveOn(hs *httptest.Server, h *api.Server, logger *slog.Logger) {
+	hs.Config.Handler = web.New(web.Config{API: h.Handler(), Logger: logger, PollInterval: time.Second}).Handler()
+	hs.Start()
 }
 
 // webhookGuard lets webhooks reach the tests' receivers, which httptest serves

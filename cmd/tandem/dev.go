@@ -81,7 +81,7 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 	temporal, err := devserver.Start(ctx, devserver.Options{
 		DataDir: *dataDir, FrontendPort: *temporalPort, UIPort: *uiPort,
 		SearchAttributes: workflows.SearchAttributes, UIWriteActions: *uiWrite, Logger: logger,
-		CodecEndpoint: apiURL + api.CodecEndpoint,
+		CodecEndpoint: apiURL + api.CodecEndpoint, CodecSignIn: apiURL + "/signin",
 	})
 	if err != nil {
 		return fmt.Errorf("start Temporal: %w", err)
