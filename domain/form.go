@@ -92,8 +92,10 @@ type FormField struct {
 	Role Role `json:"role,omitempty"`
 	// Choices are what a choice, multiple choice or task picker offers.
 	Choices []Choice `json:"choices,omitempty"`
-	// Fields are the fields of each row of a list.
-	Fields []FormField `json:"fields,omitempty"`
+	// Fields are the fields of each row of a list, and ItemLabel what one row
+	// is called ("KPI").
+	Fields    []FormField `json:"fields,omitempty"`
+	ItemLabel string      `json:"item_label,omitempty"`
 	// Default is the value the board starts from, in the data's own shape: the
 	// brief as it is, for a revision.
 	Default any `json:"default,omitempty"`
@@ -251,7 +253,7 @@ func (fld FormField) check(p *Problems, path string, v any, ok bool, data map[st
 			}
 			return
 		}
-		CheckText(p, path, s, fld.maxLength())
+		CheckText(p, path, s, fld.MaxChars())
 	case FieldNumber, FieldMoney:
 		n, isNumber := number(v)
 		switch {
@@ -292,8 +294,9 @@ func (fld FormField) check(p *Problems, path string, v any, ok bool, data map[st
 	}
 }
 
-// maxLength is a text field's cap: its own, else the domain's for its kind.
-func (fld FormField) maxLength() int {
+// MaxChars is a text field's cap: its own MaxLength, else the domain's for its
+// kind.
+func (fld FormField) MaxChars() int {
 	switch {
 	case fld.MaxLength > 0:
 		return fld.MaxLength

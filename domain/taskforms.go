@@ -103,7 +103,7 @@ func reviseBriefForm() Form {
 		{Name: "brief.budget.amount", Type: FieldMoney, Label: "Budget", Required: true, Min: Bound(0)},
 		{Name: "brief.budget.currency", Type: FieldCurrency, Label: "Currency", Required: true, Help: "ISO code, e.g. EUR."},
 		{Name: "brief.launch_at", Type: FieldDateTime, Label: "Launch at", Required: true, Future: true},
-		{Name: "brief.kpis", Type: FieldList, Label: "KPIs", Required: true, MaxItems: MaxKPIs,
+		{Name: "brief.kpis", Type: FieldList, Label: "KPIs", ItemLabel: "KPI", Required: true, MaxItems: MaxKPIs,
 			Help: "The goals the campaign is measured by, e.g. signups: 5000, higher is better.",
 			Fields: []FormField{
 				{Name: "name", Type: FieldText, Label: "Name", Required: true, MaxLength: MaxKPINameChars},
