@@ -149,7 +149,7 @@ func interviewFeedbackForm() Form {
 			Help: "Yes sends an offer for approval; no ends this candidate's application."},
 		{Name: DataOfferAmount, Type: FieldMoney, Label: "Offer", Min: Bound(MinOffer),
 			RequiredWhen: &Condition{Field: DataHire, Equals: true},
-			Help:         "Yearly salary. Above the budget's maximum, finance approves the offer too."},
+			Help:         "Needed when you make an offer: the yearly salary. Above the budget's maximum, finance approves the offer too."},
 	}}
 }
 
