@@ -204,6 +204,9 @@ func drawRows(scope string, fld domain.FormField, vals url.Values, fields map[st
 			// Only the first row insists: the others may stay empty, or be emptied to drop a row.
 			in := drawInput(scope, name, sub, fld.Required && i == 0 && sub.Required, vals, zone, directory{}, now)
 			in.Optional = !sub.Required
+			if in.Kind == "radios" { // a row's choice is a select: radios stacked in a row take its height
+				in.Kind, in.Options = "select", append([]option{{"", "Choose…"}}, in.Options...)
+			}
 			in.Problem = fields[name]
 			if in.Kind != "textarea" {
 				in.Class = cmp.Or(in.Class, "short")

@@ -138,7 +138,8 @@ func TestEveryTaskFormIsDrawnFromItsSchema(t *testing.T) {
 		`name="data.brief.channels" value="pr">`, `name="data.brief.budget.amount" value="25000"`,
 		`name="data.brief.launch_at" value="2026-12-02T09:00" data-utc required`,
 		"<legend>KPI 1</legend>", "<legend>KPI 2</legend>", "<legend>KPI 3</legend>",
-		`name="data.brief.kpis[1].name" value="cost"`, `name="data.brief.kpis[2].name" value=""`)
+		`name="data.brief.kpis[1].name" value="cost"`, `name="data.brief.kpis[2].name" value=""`,
+		`<select id="f-tsk-revise-data-brief-kpis-1-direction" name="data.brief.kpis[1].direction">`, `<option value="lower" selected>Lower</option>`)
 	mustHold(t, "sign-off", cardOf(t, page, "tsk_signoff"),
 		`type="checkbox" id="f-tsk-signoff-data-rework-tsk-assets" name="data.rework" value="tsk_assets"`, "Make the assets", "Write the copy",
 		`value="approved"`, `value="rejected"`)
