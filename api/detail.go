@@ -71,11 +71,13 @@ func (s *Server) processTasks(ctx context.Context, p domain.Process, what, id st
 	return fitRecords(tasks.Items), nil
 }
 
-// fitRecords leaves out of recorded tasks the data that breaks the caps, which
-// only a completion from before them holds: data nested thousands deep is what
-// made clients (the board among them) fail to read an answer.
+// fitRecords answers recorded tasks: an open one from before forms with its
+// kind's form (withForm), and without the data that breaks the caps, which only
+// a completion from before them holds: data nested thousands deep is what made
+// clients (the board among them) fail to read an answer.
 func fitRecords(tasks []domain.Task) []domain.Task {
 	for i := range tasks {
+		withForm(&tasks[i])
 		tasks[i].OmitUnfitData()
 	}
 	return tasks

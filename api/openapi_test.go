@@ -2,10 +2,14 @@ package api
 
 import (
 	"encoding/json"
+	"maps"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tandemhq/tandem/domain"
 )
 
 type openAPIDocument struct {
@@ -139,4 +143,58 @@ func resolves(doc map[string]any, ref string) bool {
 		}
 	}
 	return true
+}
+
+// openAPISchema is the part of a schema the form test reads.
+type openAPISchema struct {
+	Enum       []string                   `json:"enum"`
+	Properties map[string]json.RawMessage `json:"properties"`
+}
+
+// TestOpenAPIDocumentsTaskForms keeps the Form schema in step with domain.Form:
+// every property the JSON carries, every field type and every form's name.
+func TestOpenAPIDocumentsTaskForms(t *testing.T) {
+	doc := loadOpenAPI(t)
+	decode := func(what string, raw json.RawMessage) openAPISchema {
+		var s openAPISchema
+		if err := json.Unmarshal(raw, &s); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return s
+	}
+	schemaOf := func(name string) openAPISchema { return decode("schema "+name, doc.Components.Schemas[name]) }
+	for name, v := range map[string]any{"Form": domain.Form{}, "FormField": domain.FormField{}, "FormChoice": domain.Choice{}, "FormCondition": domain.Condition{}} {
+		documented := slices.Sorted(maps.Keys(schemaOf(name).Properties))
+		if got := jsonNames(reflect.TypeOf(v)); !slices.Equal(got, documented) {
+			t.Errorf("schema %s documents %v, the JSON has %v", name, documented, got)
+		}
+	}
+	var types []string
+	for _, ft := range domain.FieldTypes {
+		types = append(types, string(ft))
+	}
+	if got := schemaOf("FieldType").Enum; !slices.Equal(got, types) {
+		t.Errorf("FieldType enum = %v, want %v", got, types)
+	}
+	names := slices.Sorted(maps.Keys(domain.TaskForms()))
+	formNames := decode("Form.name", schemaOf("Form").Properties["name"]).Enum
+	if slices.Sort(formNames); !slices.Equal(formNames, names) {
+		t.Errorf("Form.name enum = %v, want %v", formNames, names)
+	}
+	if _, ok := schemaOf("Task").Properties["form"]; !ok {
+		t.Error("Task does not document form")
+	}
+}
+
+// jsonNames lists the JSON names of a struct's fields, sorted.
+func jsonNames(typ reflect.Type) []string {
+	var out []string
+	for f := range typ.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

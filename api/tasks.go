@@ -60,14 +60,28 @@ func (s *Server) getTask(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	withForm(&t)
 	t.OmitUnfitData()
 	c.JSON(http.StatusOK, t)
 }
 
-// completeTask answers a task. The caps on the comment and data, then the
-// outcome, are checked here, so bad input never reaches the workflow; who may
-// complete it is the workflow validator's decision, made on the task as it is now
-// rather than on a projection that may lag behind a reassignment.
+// withForm gives an open task recorded before tasks had forms its kind's form,
+// so it can be answered in the board like any other: the workflow checks the
+// answer against the same form (it rebuilds its tasks, forms included, when it
+// replays). What only the run fills in, such as the work a sign-off may send
+// back, such a form lacks.
+func withForm(t *domain.Task) {
+	if t.Form == nil && t.IsOpen() {
+		t.Form = domain.TaskForm(t.Process, t.Key)
+	}
+}
+
+// completeTask answers a task. The caps on the comment and data, the outcome,
+// then the data against the task's form are checked here, so bad input never
+// reaches the workflow; who may complete it is the workflow validator's
+// decision, made on the task as it is now rather than on a projection that may
+// lag behind a reassignment. A task recorded without its form (from before
+// forms) leaves the data to the validator, whose form has what the run filled in.
 func (s *Server) completeTask(c *gin.Context) {
 	var req completeTaskRequest
 	if _, err := decode(c, &req); err != nil {
@@ -91,6 +105,12 @@ func (s *Server) completeTask(c *gin.Context) {
 	if err := t.CheckOutcome(completion); err != nil {
 		s.fail(c, err)
 		return
+	}
+	if t.Form != nil {
+		if err := t.Form.Err(completion.Data, s.now()); err != nil {
+			s.fail(c, err)
+			return
+		}
 	}
 	actor, err := s.actorFor(ctx, caller(c), t)
 	if err != nil {

@@ -318,3 +318,108 @@ func TestListsRefuseABadCursor(t *testing.T) {
 		}
 	}
 }
+
+const feedbackTask = "tsk_ffffffffffff"
+
+// withFeedback seeds an interview feedback task for paula, with its form as the
+// workflow fills it in, and one recorded before tasks had forms.
+func withFeedback(e *env) (withForm, beforeForms domain.Task) {
+	f := domain.TaskForm(domain.ProcessHiring, "interview:cnd_1")
+	f.SetCurrency(domain.DataOfferAmount, "EUR")
+	withForm = domain.Task{ID: feedbackTask, Process: domain.ProcessHiring, ProcessID: "hir_000000000001", WorkflowID: "hiring/hir_000000000001",
+		Kind: domain.KindWork, Key: "interview:cnd_1", Title: "Interview feedback", Assignee: "paula", Status: domain.TaskOpen,
+		DueAt: testNow.Add(48 * time.Hour), Form: f}
+	beforeForms = withForm
+	beforeForms.ID, beforeForms.Key, beforeForms.Form = "tsk_bbbbbbbbbbbb", "interview:cnd_2", nil
+	e.records.tasks[withForm.ID] = withForm
+	e.records.tasks[beforeForms.ID] = beforeForms
+	return withForm, beforeForms
+}
+
+func TestTasksAnswerTheirForm(t *testing.T) {
+	e := newEnv(t)
+	withTasks(e)
+	feedback, old := withFeedback(e)
+	closed := old
+	closed.ID, closed.Status = "tsk_cccccccccccc", domain.TaskDone
+	e.records.tasks[closed.ID] = closed
+
+	got := getTaskOK(t, e, "/api/v1/tasks/"+feedback.ID, "tok-paula", "")
+	if got.Form == nil || got.Form.Name != domain.FormInterviewFeedback || got.Form.Field(domain.DataOfferAmount).Currency != "EUR" {
+		t.Errorf("form = %+v, want the interview feedback form in EUR", got.Form)
+	}
+	// An open task recorded before forms is answered with its kind's form.
+	got = getTaskOK(t, e, "/api/v1/tasks/"+old.ID, "tok-paula", "")
+	if got.Form == nil || got.Form.Name != domain.FormInterviewFeedback {
+		t.Errorf("form of a task from before forms = %+v, want its kind's", got.Form)
+	}
+	got = getTaskOK(t, e, "/api/v1/tasks/"+closed.ID, "tok-paula", "")
+	if got.Form != nil {
+		t.Errorf("a closed task from before forms was given one: %+v", got.Form)
+	}
+
+	rr := e.do("GET", "/api/v1/tasks?assignee=paula", "tok-paula", "")
+	want(t, rr, sOK, "")
+	var raw struct {
+		Items []map[string]any `json:"items"`
+	}
+	if err := json.Unmarshal(rr.Body.Bytes(), &raw); err != nil {
+		t.Fatal(err)
+	}
+	forms := map[string]bool{}
+	for _, item := range raw.Items {
+		_, has := item["form"]
+		forms[item["id"].(string)] = has
+	}
+	if !forms[feedback.ID] || !forms[old.ID] || forms[closed.ID] {
+		t.Errorf("which listed tasks have a form: %v", forms)
+	}
+	rr = e.do("GET", "/api/v1/tasks/"+workTask, "tok-cara", "")
+	want(t, rr, sOK, "")
+	if strings.Contains(rr.Body.String(), `"form"`) {
+		t.Errorf("a task that takes no data answers a form: %s", rr.Body)
+	}
+}
+
+func TestCompleteTaskChecksTheForm(t *testing.T) {
+	for name, tc := range map[string]struct{ data, field, problem string }{
+		"hire without an offer": {`{"hire": true}`, "data.offer_amount", "required"},
+		"an offer of nothing":   {`{"hire": true, "offer_amount": 0}`, "data.offer_amount", "at least"},
+		"hire as text":          {`{"hire": "yes", "offer_amount": 90000}`, "data.hire", "true (yes) or false (no)"},
+		"no data":               {`null`, "data.hire", "required"},
+		"a key not in the form": {`{"hire": false, "salary": 90000}`, "data.salary", "not a field"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			feedback, _ := withFeedback(e)
+			got := want(t, e.do("POST", "/api/v1/tasks/"+feedback.ID+"/complete", "tok-paula", `{"outcome": "done", "data": `+tc.data+`}`), sInvalid, domain.CodeInvalid)
+			if !hasProblem(got, tc.field, tc.problem) {
+				t.Errorf("details = %v, want %s: %s", got.Details, tc.field, tc.problem)
+			}
+			if len(e.temporal.updates) != 0 {
+				t.Error("an answer that breaks the form reached Temporal")
+			}
+		})
+	}
+
+	e := newEnv(t)
+	feedback, old := withFeedback(e)
+	completes(e)
+	want(t, e.do("POST", "/api/v1/tasks/"+feedback.ID+"/complete", "tok-paula", `{"outcome": "done", "data": {"hire": true, "offer_amount": 90000}}`), sOK, "")
+	if in := e.temporal.updates[0].Input.(workflows.CompleteTaskInput); in.Completion.Data["offer_amount"] != 90000.0 {
+		t.Errorf("sent %+v", in.Completion)
+	}
+	// A task recorded before forms: the workflow's validator, whose form has
+	// what the run filled in, judges the data.
+	want(t, e.do("POST", "/api/v1/tasks/"+old.ID+"/complete", "tok-paula", `{"outcome": "done", "data": {"hire": true}}`), sOK, "")
+	if len(e.temporal.updates) != 2 {
+		t.Errorf("%d updates, want the second answer sent to the workflow", len(e.temporal.updates))
+	}
+}
+
+func getTaskOK(t *testing.T, e *env, path, token, body string) domain.Task {
+	t.Helper()
+	rr := e.do("GET", path, token, body)
+	want(t, rr, sOK, "")
+	return decodeJSON[domain.Task](t, rr)
+}

@@ -69,8 +69,8 @@ func (r Requisition) Validate(now time.Time) error {
 		}
 	}
 	text("title", r.Title, MaxNameChars)
-	text("level", r.Level, 50)
-	text("justification", r.Justification, 4000)
+	text("level", r.Level, MaxLevelChars)
+	text("justification", r.Justification, MaxJustificationChars)
 	if !r.Team.Valid() {
 		p.Add("team", "unknown team %q", r.Team)
 	}
@@ -108,11 +108,20 @@ func validCurrency(c string) bool {
 // Revision is what a requester changes when resubmitting after changes were
 // requested; nil fields stay as they were.
 type Revision struct {
-	Title         *string      `json:"title,omitempty"`
-	Level         *string      `json:"level,omitempty"`
-	Justification *string      `json:"justification,omitempty"`
-	Budget        *SalaryRange `json:"budget,omitempty"`
-	NeededBy      *time.Time   `json:"needed_by,omitempty"`
+	Title         *string         `json:"title,omitempty"`
+	Level         *string         `json:"level,omitempty"`
+	Justification *string         `json:"justification,omitempty"`
+	Budget        *BudgetRevision `json:"budget,omitempty"`
+	NeededBy      *time.Time      `json:"needed_by,omitempty"`
+}
+
+// BudgetRevision is what a revision changes of the budget; nil parts stay as
+// they were, as the revision form's defaults say. (A budget given whole, as
+// every revision before the forms gave it, changes all three.)
+type BudgetRevision struct {
+	Min      *float64 `json:"min,omitempty"`
+	Max      *float64 `json:"max,omitempty"`
+	Currency *string  `json:"currency,omitempty"`
 }
 
 // Apply returns r with the revision's fields, validated at now.
@@ -126,8 +135,16 @@ func (v Revision) Apply(r Requisition, now time.Time) (Requisition, error) {
 	if v.Justification != nil {
 		r.Justification = *v.Justification
 	}
-	if v.Budget != nil {
-		r.Budget = *v.Budget
+	if b := v.Budget; b != nil {
+		if b.Min != nil {
+			r.Budget.Min = *b.Min
+		}
+		if b.Max != nil {
+			r.Budget.Max = *b.Max
+		}
+		if b.Currency != nil {
+			r.Budget.Currency = *b.Currency
+		}
 	}
 	if v.NeededBy != nil {
 		r.NeededBy = v.NeededBy.UTC()

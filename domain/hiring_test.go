@@ -53,9 +53,15 @@ func TestRevisionApply(t *testing.T) {
 	now := time.Date(2030, 1, 7, 9, 0, 0, 0, time.UTC)
 	r := validRequisition(now)
 	level := "L4"
-	got, err := Revision{Level: &level, Budget: &SalaryRange{Min: 80000, Max: 120000, Currency: "EUR"}}.Apply(r, now)
+	min, max, eur := 80000.0, 120000.0, "EUR"
+	got, err := Revision{Level: &level, Budget: &BudgetRevision{Min: &min, Max: &max, Currency: &eur}}.Apply(r, now)
 	if err != nil || got.Level != "L4" || got.Budget.Max != 120000 || got.Title != r.Title {
 		t.Errorf("Apply = %+v, %v", got, err)
+	}
+	// A budget's part left out stays as it was.
+	got, err = Revision{Budget: &BudgetRevision{Max: &max}}.Apply(r, now)
+	if err != nil || got.Budget != (SalaryRange{Min: r.Budget.Min, Max: 120000, Currency: r.Budget.Currency}) {
+		t.Errorf("Apply of the max alone = %+v, %v", got.Budget, err)
 	}
 	past := now.Add(-time.Hour)
 	if _, err := (Revision{NeededBy: &past}).Apply(r, now); err == nil {

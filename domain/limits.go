@@ -30,6 +30,10 @@ const (
 	// board's form does.
 	MaxKPINameChars = 100
 	MaxKPIUnitChars = 30
+	// MaxLevelChars and MaxJustificationChars cap a hiring request's level and
+	// justification.
+	MaxLevelChars         = 50
+	MaxJustificationChars = 4000
 
 	// MaxDataBytes caps a task's data, encoded as JSON the way Temporal's data
 	// converter encodes it. The largest structured answer a built-in task takes, a

@@ -72,20 +72,31 @@ type Task struct {
 	OnBehalfOf      string         `json:"on_behalf_of,omitempty"`
 	CompletedAt     *time.Time     `json:"completed_at,omitempty"`
 	Data            map[string]any `json:"data,omitempty"` // structured answer given with the completion
-	CreatedAt       time.Time      `json:"created_at"`
-	UpdatedAt       time.Time      `json:"updated_at"`
+	// Form is the shape Data must have, for a task whose process reads its data
+	// (taskforms.go); nil when the outcome and comment are the whole answer.
+	Form      *Form     `json:"form,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 
-	// DataOmitted says this answer leaves out the task's data: for room in a
-	// process's detail (the task itself has it), or because the data breaks the
-	// caps, which only a completion made before they existed can.
+	// DataOmitted says this answer leaves out the task's data, and the form of a
+	// closed task with it: for room in a process's detail (the task itself has
+	// them), or because the data breaks the caps, which only a completion made
+	// before they existed can.
 	DataOmitted bool `json:"data_omitted,omitempty"`
 }
 
 // IsOpen reports whether the task still waits for someone.
 func (t Task) IsOpen() bool { return t.Status == TaskOpen }
 
-// OmitData leaves the task's data out of an answer, and marks that it did.
-func (t *Task) OmitData() { t.Data, t.DataOmitted = nil, true }
+// OmitData leaves the task's data out of an answer, and marks that it did. A
+// closed task's form goes too: nobody answers it any more, and a revision's
+// form, which holds what it revised, is as large as its data.
+func (t *Task) OmitData() {
+	t.Data, t.DataOmitted = nil, true
+	if !t.IsOpen() {
+		t.Form = nil
+	}
+}
 
 // OmitUnfitData leaves out data that breaks the caps (see DataProblem): only a
 // completion made before they existed holds such data, and answering it is what

@@ -63,3 +63,71 @@ func TestMigrateRebuildKeepsReferencingRows(t *testing.T) {
 		t.Errorf("foreign_keys = %d (%v) after Migrate, want 1", fk, err)
 	}
 }
+
+// oldTaskRow is the tasks table before tasks had forms.
+type oldTaskRow struct {
+	ID              string `gorm:"primaryKey"`
+	Process         string `gorm:"not null"`
+	ProcessID       string `gorm:"not null"`
+	WorkflowID      string `gorm:"not null"`
+	Kind            string `gorm:"not null"`
+	TaskKey         string `gorm:"not null"`
+	Title           string `gorm:"not null"`
+	Description     string `gorm:"not null"`
+	Team            string `gorm:"not null"`
+	Role            string `gorm:"not null"`
+	Assignee        string `gorm:"not null"`
+	RequestedBy     string `gorm:"not null"`
+	Status          string `gorm:"not null"`
+	DueAt           time.Time
+	EscalationLevel int    `gorm:"not null"`
+	Outcome         string `gorm:"not null"`
+	Comment         string `gorm:"not null"`
+	CompletedBy     string `gorm:"not null"`
+	OnBehalfOf      string `gorm:"not null"`
+	CompletedAt     *time.Time
+	Data            jsonCol[map[string]any]
+	CreatedAt       time.Time `gorm:"not null;autoCreateTime:false"`
+	UpdatedAt       time.Time `gorm:"not null;autoUpdateTime:false"`
+}
+
+func (oldTaskRow) TableName() string { return "tasks" }
+
+// A database from before the forms gains the column: its tasks read back
+// without a form, and a task written afterwards keeps its own.
+func TestMigrateAddsTheFormColumn(t *testing.T) {
+	eachDSN(t, func(t *testing.T, dsn string) {
+		st, err := Open(t.Context(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = st.Close() })
+		if err := st.db.AutoMigrate(&oldTaskRow{}); err != nil {
+			t.Fatal(err)
+		}
+		old := newTask("tsk_old", t0)
+		row := taskFromDomain(old)
+		if err := st.db.Create(&oldTaskRow{ID: row.ID, Process: row.Process, ProcessID: row.ProcessID, WorkflowID: row.WorkflowID,
+			Kind: row.Kind, TaskKey: row.TaskKey, Title: row.Title, Team: row.Team, Role: row.Role, Status: row.Status,
+			DueAt: row.DueAt, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt}).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Migrate(t.Context()); err != nil {
+			t.Fatalf("Migrate over the old schema: %v", err)
+		}
+		got, err := st.Task(t.Context(), old.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		equal(t, "a task from before the forms", got, old)
+
+		answer := newTask("tsk_new", t0)
+		answer.Key, answer.Form = "answer:cnd_1", domain.TaskForm(domain.ProcessHiring, "answer:cnd_1")
+		mustApply(t, st, domain.Batch{Tasks: []domain.Task{answer}})
+		p, err := st.Tasks(t.Context(), domain.TaskFilter{ListOptions: domain.ListOptions{Limit: 10}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		equal(t, "tasks after the migration", p.Items, []domain.Task{answer, old}) // by creation, then ID
+	})
+}

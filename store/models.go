@@ -107,20 +107,21 @@ type taskRow struct {
 	OnBehalfOf      string `gorm:"not null"`
 	CompletedAt     *time.Time
 	Data            jsonCol[map[string]any]
-	CreatedAt       time.Time `gorm:"not null;autoCreateTime:false"`
-	UpdatedAt       time.Time `gorm:"not null;autoUpdateTime:false"`
+	Form            jsonCol[*domain.Form] // the answer's form; null when the task takes no data
+	CreatedAt       time.Time             `gorm:"not null;autoCreateTime:false"`
+	UpdatedAt       time.Time             `gorm:"not null;autoUpdateTime:false"`
 }
 
 func (taskRow) TableName() string { return "tasks" }
 
 // taskColumns are taskRow's columns in the order scanTasks reads them. Task lists
-// (every inbox) scan their rows by hand: GORM's reflection over these 23 columns
+// (every inbox) scan their rows by hand: GORM's reflection over these 24 columns
 // took about a quarter of an inbox request's CPU. TestTaskColumnsFollowTheModel
 // keeps the list in step with taskRow.
 var taskColumns = []string{
 	"id", "process", "process_id", "workflow_id", "kind", "task_key", "title", "description",
 	"team", "role", "assignee", "requested_by", "status", "due_at", "escalation_level",
-	"outcome", "comment", "completed_by", "on_behalf_of", "completed_at", "data",
+	"outcome", "comment", "completed_by", "on_behalf_of", "completed_at", "data", "form",
 	"created_at", "updated_at",
 }
 
@@ -136,7 +137,7 @@ func scanTasks(q *gorm.DB) ([]taskRow, error) {
 		var r taskRow
 		err := rows.Scan(&r.ID, &r.Process, &r.ProcessID, &r.WorkflowID, &r.Kind, &r.TaskKey, &r.Title, &r.Description,
 			&r.Team, &r.Role, &r.Assignee, &r.RequestedBy, &r.Status, &r.DueAt, &r.EscalationLevel,
-			&r.Outcome, &r.Comment, &r.CompletedBy, &r.OnBehalfOf, &r.CompletedAt, &r.Data,
+			&r.Outcome, &r.Comment, &r.CompletedBy, &r.OnBehalfOf, &r.CompletedAt, &r.Data, &r.Form,
 			&r.CreatedAt, &r.UpdatedAt)
 		if err != nil {
 			return nil, err
@@ -344,7 +345,8 @@ func taskFromDomain(t domain.Task) taskRow {
 		Team: string(t.Team), Role: string(t.Role), Assignee: t.Assignee, RequestedBy: t.RequestedBy,
 		Status: string(t.Status), DueAt: utc(t.DueAt), EscalationLevel: t.EscalationLevel,
 		Outcome: string(t.Outcome), Comment: t.Comment, CompletedBy: t.CompletedBy, OnBehalfOf: t.OnBehalfOf,
-		CompletedAt: utcPtr(t.CompletedAt), Data: jsonCol[map[string]any]{t.Data}, CreatedAt: utc(t.CreatedAt), UpdatedAt: utc(t.UpdatedAt),
+		CompletedAt: utcPtr(t.CompletedAt), Data: jsonCol[map[string]any]{t.Data}, Form: jsonCol[*domain.Form]{t.Form},
+		CreatedAt: utc(t.CreatedAt), UpdatedAt: utc(t.UpdatedAt),
 	}
 }
 
@@ -355,7 +357,7 @@ func (r taskRow) toDomain() domain.Task {
 		Team: domain.Team(r.Team), Role: domain.Role(r.Role), Assignee: r.Assignee, RequestedBy: r.RequestedBy,
 		Status: domain.TaskStatus(r.Status), DueAt: fromDB(r.DueAt), EscalationLevel: r.EscalationLevel,
 		Outcome: domain.Outcome(r.Outcome), Comment: r.Comment, CompletedBy: r.CompletedBy, OnBehalfOf: r.OnBehalfOf,
-		CompletedAt: fromDBPtr(r.CompletedAt), Data: r.Data.V, CreatedAt: fromDB(r.CreatedAt), UpdatedAt: fromDB(r.UpdatedAt),
+		CompletedAt: fromDBPtr(r.CompletedAt), Data: r.Data.V, Form: r.Form.V, CreatedAt: fromDB(r.CreatedAt), UpdatedAt: fromDB(r.UpdatedAt),
 	}
 }
 

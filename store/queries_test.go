@@ -230,6 +230,9 @@ func TestListedTaskHasEveryField(t *testing.T) {
 		task.Status, task.EscalationLevel, task.Outcome, task.Comment = domain.TaskDone, 2, domain.OutcomeApproved, "Looks right"
 		task.CompletedBy, task.OnBehalfOf, task.CompletedAt = "sam", "cleo", &done
 		task.Data = map[string]any{"step": "finance", "n": float64(2)}
+		task.Form = domain.TaskForm(domain.ProcessHiring, "interview:cnd_1")
+		task.Form.SetCurrency(domain.DataOfferAmount, "EUR")
+		task.Form.SetDefaults(map[string]any{domain.DataOfferAmount: 90000.0})
 		task.UpdatedAt = done
 		mustApply(t, st, domain.Batch{Tasks: []domain.Task{task}})
 

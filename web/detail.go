@@ -61,11 +61,13 @@ type (
 )
 
 // detailAttempt is a refused form: which one, why, and what the person typed.
+// A refused answer to one of the page's tasks is Task, drawn on its card.
 type detailAttempt struct {
 	Form    string
 	Problem string
 	Fields  map[string]string
 	Values  url.Values
+	Task    *taskAttempt
 }
 
 // stageStep is one step of a process's progress.
@@ -165,7 +167,7 @@ func (d detailCommon) Checked(form, name, value string) bool {
 }
 
 // common fills what every detail page shows from a process's tasks.
-func (a *App) common(s *session, path string, tasks []domain.Task, waiting []domain.WaitingOn, events []domain.Event, uiURL string, at *detailAttempt) detailCommon {
+func (a *App) common(r *http.Request, s *session, path string, tasks []domain.Task, waiting []domain.WaitingOn, events []domain.Event, uiURL string, at *detailAttempt) (detailCommon, error) {
 	var open, closed []domain.Task
 	for _, t := range tasks {
 		if t.IsOpen() {
@@ -175,10 +177,15 @@ func (a *App) common(s *session, path string, tasks []domain.Task, waiting []dom
 		}
 	}
 	slices.SortStableFunc(closed, func(x, y domain.Task) int { return completedAt(y).Compare(completedAt(x)) })
-	return detailCommon{
-		Path: path, Waiting: waiting, Open: a.taskViews(s, path, open, nil), Closed: closed,
-		Timeline: events, TemporalURL: uiURL, CSRF: s.csrf, Attempt: at,
+	var tried *taskAttempt
+	if at != nil {
+		tried = at.Task
 	}
+	views, err := a.taskViews(r, s, path, open, tried)
+	return detailCommon{
+		Path: path, Waiting: waiting, Open: views, Closed: closed,
+		Timeline: events, TemporalURL: uiURL, CSRF: s.csrf, Attempt: at,
+	}, err
 }
 
 func completedAt(t domain.Task) time.Time {
@@ -250,8 +257,13 @@ func (a *App) showCampaign(w http.ResponseWriter, r *http.Request, s *session, s
 		return
 	}
 	me := domain.ActorOf(s.me)
+	common, err := a.common(r, s, path, c.Tasks, c.WaitingOn, events, c.TemporalUIURL, at)
+	if err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
 	p := campaignPage{
-		detailCommon: a.common(s, path, c.Tasks, c.WaitingOn, events, c.TemporalUIURL, at),
+		detailCommon: common,
 		C:            c,
 		Chart:        newKPIChart(c.KPIs),
 		Launched:     !c.Stage.BeforeLaunch(),
@@ -461,7 +473,12 @@ func (a *App) showHiring(w http.ResponseWriter, r *http.Request, s *session, sta
 		a.fail(w, r, s, err)
 		return
 	}
-	p := hiringPage{detailCommon: a.common(s, path, h.Tasks, h.WaitingOn, events, h.TemporalUIURL, at), H: h, Risks: risks}
+	common, err := a.common(r, s, path, h.Tasks, h.WaitingOn, events, h.TemporalUIURL, at)
+	if err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	p := hiringPage{detailCommon: common, H: h, Risks: risks}
 	p.FromRecords, p.TasksOmitted = !h.Live, h.TasksOmitted
 	p.Steps = progress(domain.HiringStages, h.Stage, h.Status, domain.StatusFilled)
 	p.Ended = ended(h.Status, h.Reason)
@@ -508,7 +525,12 @@ func (a *App) showRisk(w http.ResponseWriter, r *http.Request, s *session, statu
 		a.fail(w, r, s, err)
 		return
 	}
-	p := riskPage{detailCommon: a.common(s, path, k.Tasks, k.WaitingOn, events, k.TemporalUIURL, at), R: k, Levels: []int{1, 2, 3, 4, 5}}
+	common, err := a.common(r, s, path, k.Tasks, k.WaitingOn, events, k.TemporalUIURL, at)
+	if err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	p := riskPage{detailCommon: common, R: k, Levels: []int{1, 2, 3, 4, 5}}
 	if k.Related != nil {
 		p.Related = processLink(k.Related.Process, k.Related.ID)
 	}

@@ -398,7 +398,9 @@ func TestANumberThatIsNotOneIsRefusedBeforeTheAPI(t *testing.T) {
 
 func TestARefusedTaskDecisionShowsOnTheDetailPage(t *testing.T) {
 	h, f := newTestApp(t)
-	campaignAPI(f, springCampaign())
+	c := springCampaign()
+	campaignAPI(f, c)
+	f.knowTasks(c.Tasks...)
 	f.on("POST /api/v1/tasks/{id}/complete", func(*http.Request, domain.Person) (int, any) {
 		return http.StatusConflict, apiErr("conflict", "task tsk_assets is done")
 	})

@@ -64,6 +64,19 @@ func (f *fakeAPI) on(pattern string, h apiHandler) {
 	})
 }
 
+// knowTasks answers GET /api/v1/tasks/{id} with these tasks, as a page reads
+// a task before it answers it.
+func (f *fakeAPI) knowTasks(tasks ...domain.Task) {
+	f.on("GET /api/v1/tasks/{id}", func(r *http.Request, _ domain.Person) (int, any) {
+		for _, t := range tasks {
+			if t.ID == r.PathValue("id") {
+				return http.StatusOK, t
+			}
+		}
+		return http.StatusNotFound, apiErr("not_found", "task "+r.PathValue("id")+" not found")
+	})
+}
+
 type meKey struct{}
 
 func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {

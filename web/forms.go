@@ -242,8 +242,27 @@ type directory struct {
 
 // directory reads the lists form f's pickers need, through the API.
 func (a *App) directory(r *http.Request, s *session, f *startForm) (directory, error) {
+	d, err := a.people(r, s, f.roles)
+	if err != nil {
+		return d, err
+	}
+	if f.related {
+		active := url.Values{"status": {string(domain.StatusActive)}}
+		if d.campaigns, _, err = list[domain.Campaign](a.api, r, s.token, "/campaigns", active, maxRelated); err != nil {
+			return d, err
+		}
+		if d.hiring, _, err = list[domain.HiringRequest](a.api, r, s.token, "/hiring-requests", active, maxRelated); err != nil {
+			return d, err
+		}
+	}
+	return d, nil
+}
+
+// people reads the people the pickers of roles list (domain.Role("") is
+// everyone), through the API.
+func (a *App) people(r *http.Request, s *session, roles []domain.Role) (directory, error) {
 	d := directory{people: map[domain.Role][]domain.Person{}, morePeople: map[domain.Role]bool{}}
-	for _, role := range f.roles {
+	for _, role := range roles {
 		q := url.Values{}
 		if role != "" {
 			q.Set("role", string(role))
@@ -257,21 +276,13 @@ func (a *App) directory(r *http.Request, s *session, f *startForm) (directory, e
 		})
 		d.people[role], d.morePeople[role] = people, more
 	}
-	if f.related {
-		active := url.Values{"status": {string(domain.StatusActive)}}
-		var err error
-		if d.campaigns, _, err = list[domain.Campaign](a.api, r, s.token, "/campaigns", active, maxRelated); err != nil {
-			return d, err
-		}
-		if d.hiring, _, err = list[domain.HiringRequest](a.api, r, s.token, "/hiring-requests", active, maxRelated); err != nil {
-			return d, err
-		}
-	}
 	return d, nil
 }
 
 // section is a part of a form: a fieldset with a legend, or loose inputs.
 type section struct {
+	// Scope tells apart the ids of forms that share a page: a task's ID.
+	Scope  string
 	Legend string
 	Hint   string
 	// Name is the API field that stands for the whole group ("kpis", "budget"),
@@ -282,7 +293,7 @@ type section struct {
 	Inputs  []input
 }
 
-func (s section) ID() string        { return "g-" + fieldID(cmp.Or(s.Name, s.Legend)) }
+func (s section) ID() string        { return "g-" + fieldID(scoped(s.Scope, cmp.Or(s.Name, s.Legend))) }
 func (s section) HintID() string    { return s.ID() + "-hint" }
 func (s section) ProblemID() string { return s.ID() + "-problem" }
 
@@ -300,6 +311,7 @@ func (s section) DescribedBy() string {
 
 // input is one control of a form.
 type input struct {
+	Scope string // tells apart the ids of forms that share a page: a task's ID
 	Name  string // the form field, which is the API's field path
 	Label string
 	Hint  string
@@ -319,6 +331,11 @@ type input struct {
 	Class     string // a width: "short", "tiny"
 	Problem   string
 	Autofocus bool // the first input with a problem takes the focus
+	// Zone names the time zone of a datetime-local input, shown with its label.
+	Zone string
+	// Convert says the input's value and min are in UTC, and the page's script
+	// may show them in the viewer's time zone (taskforms.go).
+	Convert bool
 }
 
 type option struct{ Value, Label string }
@@ -328,7 +345,7 @@ type optionGroup struct {
 	Options []option
 }
 
-func (in input) ID() string        { return "f-" + fieldID(in.Name) }
+func (in input) ID() string        { return "f-" + fieldID(scoped(in.Scope, in.Name)) }
 func (in input) HintID() string    { return in.ID() + "-hint" }
 func (in input) ProblemID() string { return in.ID() + "-problem" }
 
@@ -354,6 +371,14 @@ func (in input) Checked(v string) bool {
 
 // Choice is the id of one box of checkboxes or radios.
 func (in input) Choice(v string) string { return in.ID() + "-" + fieldID(v) }
+
+// scoped is name inside scope, for an id.
+func scoped(scope, name string) string {
+	if scope == "" {
+		return name
+	}
+	return scope + "-" + name
+}
 
 // fieldID turns a field path such as "kpis[0].target" into an HTML id part.
 func fieldID(name string) string {

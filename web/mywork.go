@@ -20,12 +20,13 @@ type taskView struct {
 	Problem  string           // why the viewer's last attempt was refused
 	Comment  string           // the comment of that attempt, kept for another try
 	Due      due
-	// Respond asks for a risk response with the decision: an acknowledgement
-	// records what will be done about the risk, by when.
-	Respond   bool
-	Responses []domain.Response
-	CSRF      string // the session's form token
-	Back      string // the page the form returns to
+	// Answer is the task's form as inputs (taskforms.go), for a viewer who may
+	// decide a task that takes data.
+	Answer []section
+	// Zone is the time zone the answer's times were typed in, once known.
+	Zone string
+	CSRF string // the session's form token
+	Back string // the page the form returns to
 }
 
 type myWorkData struct {
@@ -43,8 +44,8 @@ func (a *App) myWork(w http.ResponseWriter, r *http.Request, s *session) {
 }
 
 // renderMyWork draws my work; after a refused decision, attempt carries the task
-// and comment so the card shows why next to the form.
-func (a *App) renderMyWork(w http.ResponseWriter, r *http.Request, s *session, status int, attempt *taskView) {
+// and what was sent, so the card shows why next to the form.
+func (a *App) renderMyWork(w http.ResponseWriter, r *http.Request, s *session, status int, attempt *taskAttempt) {
 	mine, moreMine, err := list[domain.Task](a.api, r, s.token, "/tasks", url.Values{"assignee": {"me"}, "status": {"open"}}, maxTasks)
 	if err != nil {
 		a.fail(w, r, s, err)
@@ -60,7 +61,14 @@ func (a *App) renderMyWork(w http.ResponseWriter, r *http.Request, s *session, s
 		}
 		team = slices.DeleteFunc(team, func(t domain.Task) bool { return t.Assignee == s.me.Handle })
 	}
-	d := myWorkData{Mine: a.taskViews(s, "/", mine, attempt), Team: a.taskViews(s, "/", team, attempt), MoreMine: moreMine, MoreTeam: moreTeam}
+	d := myWorkData{MoreMine: moreMine, MoreTeam: moreTeam}
+	if d.Mine, err = a.taskViews(r, s, "/", mine, attempt); err == nil {
+		d.Team, err = a.taskViews(r, s, "/", team, attempt)
+	}
+	if err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
 	v := view{Session: s, Title: "My work", Nav: "work", Poll: true, Data: d}
 	v.Notice, v.Problem = a.takeFlash(w, r)
 	if attempt != nil {
@@ -70,26 +78,50 @@ func (a *App) renderMyWork(w http.ResponseWriter, r *http.Request, s *session, s
 }
 
 // taskViews orders tasks by due time and works out, with the same rule the API
-// applies, which the viewer may decide. The API checks again on submit.
-func (a *App) taskViews(s *session, back string, tasks []domain.Task, attempt *taskView) []taskView {
+// applies, which the viewer may decide; those with a form get its inputs. The
+// API checks again on submit. attempt, when set, is a refused answer to one of
+// them, drawn again as it was sent.
+func (a *App) taskViews(r *http.Request, s *session, back string, tasks []domain.Task, attempt *taskAttempt) ([]taskView, error) {
 	slices.SortStableFunc(tasks, func(x, y domain.Task) int { return x.DueAt.Compare(y.DueAt) })
+	me := domain.ActorOf(s.me)
+	var roles []domain.Role // the person pickers' filters
+	for _, t := range tasks {
+		if t.Form != nil && t.CheckEligible(me) == nil {
+			for _, f := range t.Form.Fields {
+				if f.Type == domain.FieldPerson && !slices.Contains(roles, f.Role) {
+					roles = append(roles, f.Role)
+				}
+			}
+		}
+	}
+	d, err := a.people(r, s, roles)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]taskView, 0, len(tasks))
 	for _, t := range tasks {
 		tv := taskView{Task: t, Link: processLink(t.Process, t.ProcessID), Due: dueOf(t.DueAt, a.now()), CSRF: s.csrf, Back: back}
-		if err := t.CheckEligible(domain.ActorOf(s.me)); err != nil {
+		if err := t.CheckEligible(me); err != nil {
 			tv.Why = domain.Message(err)
-		} else {
-			tv.Outcomes = outcomes(t.Kind)
-			if t.Process == domain.ProcessRisk && t.Kind == domain.KindAcknowledge {
-				tv.Respond, tv.Responses = true, domain.Responses
-			}
+			out = append(out, tv)
+			continue
 		}
+		tv.Outcomes = outcomes(t.Kind)
+		vals, fields, zone := url.Values(nil), map[string]string(nil), (*time.Location)(nil)
 		if attempt != nil && attempt.ID == t.ID {
-			tv.Problem, tv.Comment = attempt.Problem, attempt.Comment
+			tv.Problem, tv.Comment, tv.Zone = attempt.Problem, attempt.Comment, attempt.Zone
+			vals, fields, zone = attempt.Values, attempt.Fields, zoneOf(attempt.Zone)
+		}
+		if t.Form != nil {
+			if vals == nil {
+				vals = formDefaults(t.Form)
+			}
+			tv.Answer = drawAnswer(t, vals, fields, zone, d, a.now())
+			focusFirstProblem(tv.Answer)
 		}
 		out = append(out, tv)
 	}
-	return out
+	return out, nil
 }
 
 // outcomes are the answers a task of kind takes, in the order the buttons show.
@@ -113,20 +145,35 @@ func processLink(p domain.Process, id string) string {
 	return ""
 }
 
-// completeTask decides a task from its card. Success goes back where the form
-// was, with a notice; a refusal on my work is shown on the card with the comment
-// kept, and elsewhere as a notice on the page the form came from.
+// completeTask decides a task from its card. A task with a form has its
+// answer read from the inputs and checked against the form first: a problem
+// there sends nothing. Success goes back where the form was, with a notice; a
+// refusal is drawn again on the page the form came from (my work, or the
+// process's page), with its problems next to the inputs and what was typed kept.
 func (a *App) completeTask(w http.ResponseWriter, r *http.Request, s *session) {
 	id := r.PathValue("id")
 	c := domain.Completion{Outcome: domain.Outcome(r.PostFormValue("outcome")), Comment: strings.TrimSpace(r.PostFormValue("comment"))}
-	if r.PostFormValue("respond") != "" {
-		c.Data = responseData(r)
-	}
 	back := cmp.Or(localPath(r.PostFormValue("back")), "/")
 	var t domain.Task
-	err := a.api.call(r, s.token, http.MethodPost, "/tasks/"+url.PathEscape(id)+"/complete", nil, c, &t)
+	if err := a.api.call(r, s.token, http.MethodGet, "/tasks/"+url.PathEscape(id), nil, nil, &t); err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	attempt := &taskAttempt{ID: id, Comment: c.Comment, Values: answerValues(r.PostForm), Zone: r.PostFormValue(tzField)}
+	var rows map[string][]int
+	if t.Form != nil {
+		var problems map[string]string
+		c.Data, rows, problems = checkAnswer(t.Form, r.PostForm, zoneOf(attempt.Zone), a.now())
+		if len(problems) > 0 {
+			attempt.Problem, attempt.Fields = "Nothing was sent: check the fields marked below.", problems
+			a.redrawTask(w, r, s, t, back, http.StatusUnprocessableEntity, attempt)
+			return
+		}
+	}
+	var done domain.Task
+	err := a.api.call(r, s.token, http.MethodPost, "/tasks/"+url.PathEscape(id)+"/complete", nil, c, &done)
 	if err == nil {
-		a.setNotice(w, label(c.Outcome)+": "+t.Title)
+		a.setNotice(w, label(c.Outcome)+": "+done.Title)
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
@@ -135,17 +182,40 @@ func (a *App) completeTask(w http.ResponseWriter, r *http.Request, s *session) {
 		a.fail(w, r, s, err)
 		return
 	}
-	problem := decisionRefusal(ae)
-	if back != "/" {
-		a.setProblem(w, problem)
+	attempt.Problem = decisionRefusal(ae)
+	if t.Form != nil {
+		attempt.Fields = map[string]string{}
+		for field, problem := range fieldProblems(ae) {
+			if name := inputOf(field, t.Form, rows); strings.HasPrefix(name, dataPrefix) {
+				attempt.Fields[name] = problem
+			}
+		}
+	}
+	a.redrawTask(w, r, s, t, back, ae.Status, attempt)
+}
+
+// redrawTask draws the page a task's form came from with a refused attempt: my
+// work, or, for an answer to fix (422), the page of the task's process, with
+// what was typed. Any other refusal is a notice on the page the form came from,
+// drawn afresh.
+func (a *App) redrawTask(w http.ResponseWriter, r *http.Request, s *session, t domain.Task, back string, status int, attempt *taskAttempt) {
+	if back == "/" {
+		a.renderMyWork(w, r, s, status, attempt)
+		return
+	}
+	show := map[domain.Process]showFunc{domain.ProcessCampaign: a.showCampaign, domain.ProcessHiring: a.showHiring, domain.ProcessRisk: a.showRisk}[t.Process]
+	if show == nil || back != processLink(t.Process, t.ProcessID) || status != http.StatusUnprocessableEntity {
+		a.setProblem(w, attempt.Problem)
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
-	a.renderMyWork(w, r, s, ae.Status, &taskView{Task: domain.Task{ID: id}, Problem: problem, Comment: c.Comment})
+	r.SetPathValue("id", t.ProcessID)
+	show(w, r, s, status, &detailAttempt{Form: "task", Problem: attempt.Problem, Task: attempt})
 }
 
 // decisionRefusal says in words why a decision was refused: the cases people meet
-// are not being eligible, the task being done already, and a missing comment.
+// are not being eligible, the task being done already, a missing comment, and
+// fields of the answer to fix.
 func decisionRefusal(e *apiError) string {
 	switch {
 	case e.Status == http.StatusForbidden:
@@ -154,21 +224,20 @@ func decisionRefusal(e *apiError) string {
 		return "This task is already done or closed: " + e.Message + ". The list below is up to date."
 	case e.field("comment") != "":
 		return "A comment is required: " + e.field("comment") + "."
+	case slices.ContainsFunc(e.Details, func(p domain.FieldProblem) bool { return strings.HasPrefix(p.Field, dataPrefix) }):
+		return "Nothing was recorded: check the fields marked below."
 	}
 	return refusal(e)
 }
 
-// responseData is a risk acknowledgement's answer: the response, the plan and
-// when it is due. The date input has no zone: it is read as UTC, as its label
-// says; what cannot be read goes to the API as typed, which says what is wrong.
-func responseData(r *http.Request) map[string]any {
-	due := r.PostFormValue("plan_due")
-	if t, err := time.Parse("2006-01-02T15:04", due); err == nil {
-		due = t.UTC().Format(time.RFC3339)
-	}
-	return map[string]any{
-		"response": r.PostFormValue("response"),
-		"plan":     strings.TrimSpace(r.PostFormValue("plan")),
-		"due_at":   due,
+// focusFirstProblem gives the focus to the first input with a problem.
+func focusFirstProblem(secs []section) {
+	for i := range secs {
+		for j := range secs[i].Inputs {
+			if secs[i].Inputs[j].Problem != "" {
+				secs[i].Inputs[j].Autofocus = true
+				return
+			}
+		}
 	}
 }

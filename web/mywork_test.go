@@ -67,6 +67,7 @@ func TestMyWorkRefreshDrawsOnlyTheMainPart(t *testing.T) {
 func TestDecidingATaskGoesThroughTheAPI(t *testing.T) {
 	h, f := newTestApp(t)
 	inbox(f)
+	f.knowTasks(approval)
 	f.on("POST /api/v1/tasks/{id}/complete", func(r *http.Request, me domain.Person) (int, any) {
 		done := approval
 		done.Status, done.Outcome = domain.TaskDone, domain.OutcomeApproved
@@ -108,6 +109,7 @@ func TestARefusedDecisionIsShownInWords(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h, f := newTestApp(t)
 			inbox(f)
+			f.knowTasks(approval)
 			f.on("POST /api/v1/tasks/{id}/complete", func(*http.Request, domain.Person) (int, any) { return tc.status, tc.body })
 			w := post(t, h, tokMaya, "/tasks/tsk_review/complete", url.Values{"outcome": {"rejected"}, "comment": {"half a thought"}, "back": {"/"}})
 			if w.Code != tc.status {
@@ -120,6 +122,7 @@ func TestARefusedDecisionIsShownInWords(t *testing.T) {
 
 func TestARefusalFromAnotherPageGoesBackThere(t *testing.T) {
 	h, f := newTestApp(t)
+	f.knowTasks(approval)
 	f.on("POST /api/v1/tasks/{id}/complete", func(*http.Request, domain.Person) (int, any) {
 		return http.StatusConflict, apiErr("conflict", "task tsk_review is done")
 	})
@@ -144,37 +147,9 @@ func TestMyWorkWhenTheAPIIsDown(t *testing.T) {
 	mustContain(t, w, "cannot reach its database or Temporal")
 }
 
-func TestAcknowledgingARiskSendsTheResponsePlan(t *testing.T) {
-	h, f := newTestApp(t)
-	ack := domain.Task{ID: "tsk_ack", Process: domain.ProcessRisk, ProcessID: "rsk_1", Kind: domain.KindAcknowledge,
-		Title: "Acknowledge the risk", Description: `complete with data {"response": …}`, Assignee: "maya", Status: domain.TaskOpen, DueAt: testNow.Add(time.Hour)}
-	f.on("GET /api/v1/tasks", func(r *http.Request, _ domain.Person) (int, any) {
-		if r.URL.Query().Get("assignee") == "me" {
-			return http.StatusOK, pageOf(ack)
-		}
-		return http.StatusOK, pageOf[domain.Task]()
-	})
-	f.on("POST /api/v1/tasks/{id}/complete", func(*http.Request, domain.Person) (int, any) { return http.StatusOK, ack })
-
-	w := get(t, h, tokMaya, "/")
-	mustContain(t, w, `name="response"`, `<option value="mitigate">Mitigate</option>`, `name="plan_due" type="datetime-local"`, ">Acknowledge</button>",
-		"Choose how the risk will be handled")
-	mustNotContain(t, w, "complete with data")
-
-	post(t, h, tokMaya, "/tasks/tsk_ack/complete", url.Values{"outcome": {"done"}, "respond": {"1"},
-		"response": {"mitigate"}, "plan": {" Book a second printer "}, "plan_due": {"2026-11-25T17:30"}})
-	c := f.commands()
-	if len(c) != 1 {
-		t.Fatalf("commands %+v", c)
-	}
-	data, _ := c[0].Body["data"].(map[string]any)
-	if data["response"] != "mitigate" || data["plan"] != "Book a second printer" || data["due_at"] != "2026-11-25T17:30:00Z" {
-		t.Errorf("data %+v", data)
-	}
-}
-
 func TestAnOrdinaryTaskSendsNoData(t *testing.T) {
 	h, f := newTestApp(t)
+	f.knowTasks(approval)
 	f.on("POST /api/v1/tasks/{id}/complete", func(*http.Request, domain.Person) (int, any) { return http.StatusOK, approval })
 	post(t, h, tokMaya, "/tasks/tsk_review/complete", url.Values{"outcome": {"approved"}})
 	if c := f.commands(); len(c) != 1 || c[0].Body["data"] != nil {

@@ -239,9 +239,9 @@ func (c *campaign) briefReview(ctx workflow.Context) (bool, error) {
 		}
 		revise := c.tasks.open(ctx, taskSpec{
 			Kind: domain.KindWork, Key: keyRevise, Title: fmt.Sprintf("Revise the brief of %q", b.Name),
-			Description: "Changes requested: " + review.Comment + "\nComplete with data.brief holding the fields you change (objective, audience, channels, budget, launch_at, kpis).",
+			Description: "Changes requested: " + review.Comment + "\nChange what was asked for in the brief; it then goes to marketing ops for review again.",
 			Team:        domain.TeamPMO, Role: domain.RoleProjectManager, Assignee: b.ProjectManager,
-			DueAt: workflow.Now(ctx).Add(c.pol.ReviseSLA.D()), check: c.checkRevision(ctx),
+			DueAt: workflow.Now(ctx).Add(c.pol.ReviseSLA.D()), check: c.checkRevision(ctx), fill: c.fillRevision,
 		})
 		if err := c.save(ctx); err != nil {
 			return false, err
@@ -272,10 +272,30 @@ func (c *campaign) checkRevision(ctx workflow.Context) func(domain.Completion) e
 	}
 }
 
+// fillRevision starts the revise form from the brief as it is: a field left as
+// it was stays as it was.
+func (c *campaign) fillRevision(f *domain.Form) {
+	b := c.rec.Brief
+	channels := make([]any, len(b.Channels))
+	for i, ch := range b.Channels {
+		channels[i] = string(ch)
+	}
+	kpis := make([]any, len(b.KPIs))
+	for i, k := range b.KPIs {
+		kpis[i] = map[string]any{"name": k.Name, "target": k.Target, "unit": k.Unit, "direction": string(k.Direction)}
+	}
+	f.SetDefaults(map[string]any{domain.DataBrief: map[string]any{
+		"objective": b.Objective, "audience": b.Audience, "channels": channels,
+		"budget":    map[string]any{"amount": b.Budget.Amount, "currency": b.Budget.Currency},
+		"launch_at": b.LaunchAt.UTC().Format(time.RFC3339), "kpis": kpis,
+	}})
+}
+
 // revisedBrief applies data.brief, the fields a revision changes, to the brief.
+// A budget's amount or currency left out stays as it was.
 func (c *campaign) revisedBrief(now time.Time, data map[string]any) (domain.Brief, error) {
 	b := c.rec.Brief
-	raw, ok := data["brief"]
+	raw, ok := data[domain.DataBrief]
 	if !ok {
 		return b, nil
 	}
@@ -283,9 +303,12 @@ func (c *campaign) revisedBrief(now time.Time, data map[string]any) (domain.Brie
 		Objective *string          `json:"objective"`
 		Audience  *string          `json:"audience"`
 		Channels  []domain.Channel `json:"channels"`
-		Budget    *domain.Money    `json:"budget"`
-		LaunchAt  *time.Time       `json:"launch_at"`
-		KPIs      []domain.KPI     `json:"kpis"`
+		Budget    *struct {
+			Amount   *float64 `json:"amount"`
+			Currency *string  `json:"currency"`
+		} `json:"budget"`
+		LaunchAt *time.Time   `json:"launch_at"`
+		KPIs     []domain.KPI `json:"kpis"`
 	}
 	if err := decodeData(raw, &rev); err != nil {
 		return b, domain.Invalid(domain.FieldProblem{Field: "data.brief", Problem: err.Error()})
@@ -299,8 +322,11 @@ func (c *campaign) revisedBrief(now time.Time, data map[string]any) (domain.Brie
 	if rev.Channels != nil {
 		b.Channels = rev.Channels
 	}
-	if rev.Budget != nil {
-		b.Budget = *rev.Budget
+	if rev.Budget != nil && rev.Budget.Amount != nil {
+		b.Budget.Amount = *rev.Budget.Amount
+	}
+	if rev.Budget != nil && rev.Budget.Currency != nil {
+		b.Budget.Currency = *rev.Budget.Currency
 	}
 	if rev.LaunchAt != nil {
 		b.LaunchAt = rev.LaunchAt.UTC()
@@ -463,8 +489,8 @@ func (c *campaign) readiness(ctx workflow.Context) (bool, error) {
 	for _, s := range specs {
 		s.Kind, s.DueAt = domain.KindApproval, due
 		s.Title = fmt.Sprintf("%s for %q", s.Title, b.Name)
-		s.Description = "Is everything ready to launch? A rejection names the work to redo in data.rework (task IDs) and sends it back to production."
-		s.check = c.checkRework
+		s.Description = "Is everything ready to launch? If not, reject and pick the work to redo: it goes back to production."
+		s.check, s.fill = c.checkRework, c.fillRework
 		ids = append(ids, c.tasks.open(ctx, s).ID)
 	}
 	if err := c.save(ctx); err != nil {
@@ -491,7 +517,20 @@ func (c *campaign) readiness(ctx workflow.Context) (bool, error) {
 	return false, c.save(ctx)
 }
 
-// checkRework validates data.rework of a sign-off: IDs of this campaign's work tasks.
+// fillRework offers a sign-off the finished work it may send back, by title.
+func (c *campaign) fillRework(f *domain.Form) {
+	var choices []domain.Choice
+	for _, t := range c.tasks.list() {
+		if isWork(t) && t.Status == domain.TaskDone {
+			choices = append(choices, domain.Choice{Value: t.ID, Label: t.Title})
+		}
+	}
+	f.SetChoices(domain.DataRework, choices)
+}
+
+// checkRework validates data.rework of a sign-off: IDs of this campaign's
+// finished work tasks. The form offers those finished when the sign-off opened;
+// this check takes the work as it is now.
 func (c *campaign) checkRework(done domain.Completion) error {
 	_, err := c.reworkTargets(done.Data)
 	return err
@@ -499,7 +538,7 @@ func (c *campaign) checkRework(done domain.Completion) error {
 
 func (c *campaign) reworkTargets(data map[string]any) ([]domain.Task, error) {
 	var ids []string
-	if raw, ok := data["rework"]; ok {
+	if raw, ok := data[domain.DataRework]; ok {
 		if err := decodeData(raw, &ids); err != nil {
 			return nil, domain.Invalid(domain.FieldProblem{Field: "data.rework", Problem: "must be a list of task IDs"})
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -90,6 +91,7 @@ func (f *fakeRecords) Apply(_ context.Context, b domain.Batch) error {
 		}
 	}
 	f.batches++
+	opened.collect(b.Tasks)
 	if b.Campaign != nil {
 		f.campaign = b.Campaign
 	}
@@ -244,11 +246,11 @@ func (h *harness) openTask(prefix string) domain.Task {
 }
 
 // sent is one update sent during a run, with the outcome the test expects: ""
-// for success, or the code of the refusal.
+// for success, or the code of the refusal, and the field it must name.
 type sent struct {
-	label, want string
-	done        bool
-	err         error
+	label, want, field string
+	done               bool
+	err                error
 }
 
 // send sends an update now; its outcome is checked when the run ends, because
@@ -270,6 +272,13 @@ func (h *harness) ok(label, name string, args ...any) { h.send(label, "", name, 
 // refused sends an update that must be refused with the given domain code.
 func (h *harness) refused(label, code, name string, args ...any) { h.send(label, code, name, args...) }
 
+// refusedField sends an update that must be refused as invalid, with a problem
+// naming field.
+func (h *harness) refusedField(label, field, name string, args ...any) {
+	h.send(label, domain.CodeInvalid, name, args...)
+	h.sent[len(h.sent)-1].field = field
+}
+
 func (h *harness) checkSent() {
 	h.t.Helper()
 	for _, u := range h.sent {
@@ -280,6 +289,8 @@ func (h *harness) checkSent() {
 			h.t.Errorf("%s: %v", u.label, u.err)
 		case u.want != "" && refusalCode(u.err) != u.want:
 			h.t.Errorf("%s: got %v, want a %s refusal", u.label, u.err, u.want)
+		case u.field != "" && !slices.ContainsFunc(refusalProblems(u.err), func(p domain.FieldProblem) bool { return p.Field == u.field }):
+			h.t.Errorf("%s: refused with %v, want a problem with %s", u.label, refusalProblems(u.err), u.field)
 		}
 	}
 }
@@ -323,6 +334,47 @@ func refusalCode(err error) string {
 		return appErr.Type()
 	}
 	return ""
+}
+
+// refusalProblems returns the field problems of an update refusal.
+func refusalProblems(err error) []domain.FieldProblem {
+	var appErr *temporal.ApplicationError
+	var problems []domain.FieldProblem
+	if errors.As(err, &appErr) && appErr.HasDetails() {
+		_ = appErr.Details(&problems)
+	}
+	return problems
+}
+
+// opened collects every version of every task the runs project, while a test
+// walks the task kinds (forms_test.go).
+var opened taskLog
+
+type taskLog struct {
+	mu    sync.Mutex
+	on    bool
+	tasks []domain.Task
+}
+
+func (l *taskLog) start() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.on, l.tasks = true, nil
+}
+
+func (l *taskLog) stop() []domain.Task {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.on = false
+	return l.tasks
+}
+
+func (l *taskLog) collect(tasks []domain.Task) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.on {
+		l.tasks = append(l.tasks, tasks...)
+	}
 }
 
 const day = 24 * time.Hour

@@ -362,8 +362,8 @@ func (h *hiring) revise(ctx workflow.Context) (bool, error) {
 	h.rec.Step = keyReviseRequest
 	t := h.tasks.open(ctx, taskSpec{
 		Kind: domain.KindWork, Key: keyReviseRequest, Title: fmt.Sprintf("Revise the hiring request %q", h.rec.Request.Title),
-		Description: fmt.Sprintf("%s requested changes: %s\nComplete with data.request holding the fields you change (title, level, justification, budget, needed_by); the approval chain then starts again.", asked.DecidedBy, asked.Comment),
-		Assignee:    h.in.RequestedBy, DueAt: workflow.Now(ctx).Add(h.pol.ReviseSLA.D()), check: h.checkRevision(ctx),
+		Description: fmt.Sprintf("%s requested changes: %s\nChange what was asked for in the request; the approval chain then starts again.", asked.DecidedBy, asked.Comment),
+		Assignee:    h.in.RequestedBy, DueAt: workflow.Now(ctx).Add(h.pol.ReviseSLA.D()), check: h.checkRevision(ctx), fill: h.fillRevision,
 	})
 	if err := h.save(ctx); err != nil {
 		return false, err
@@ -386,9 +386,19 @@ func (h *hiring) checkRevision(ctx workflow.Context) func(domain.Completion) err
 	}
 }
 
+// fillRevision starts the revise form from the request as it is.
+func (h *hiring) fillRevision(f *domain.Form) {
+	r := h.rec.Request
+	f.SetDefaults(map[string]any{domain.DataRequest: map[string]any{
+		"title": r.Title, "level": r.Level, "justification": r.Justification,
+		"budget":    map[string]any{"min": r.Budget.Min, "max": r.Budget.Max, "currency": r.Budget.Currency},
+		"needed_by": r.NeededBy.UTC().Format(time.RFC3339),
+	}})
+}
+
 // revised applies data.request of a revise task to the request.
 func (h *hiring) revised(now time.Time, data map[string]any) (domain.Requisition, error) {
-	raw, ok := data["request"]
+	raw, ok := data[domain.DataRequest]
 	if !ok {
 		return h.rec.Request, nil
 	}
@@ -437,15 +447,15 @@ func (h *hiring) interview(ctx workflow.Context, candidate string) *domain.Task 
 	t := h.tasks.open(ctx, taskSpec{
 		Kind: domain.KindWork, Key: keyInterview + candidate,
 		Title:       fmt.Sprintf("Interview feedback on candidate %s for %q", candidate, h.rec.Request.Title),
-		Description: `Complete with data {"hire": true, "offer_amount": <yearly salary>} to propose an offer, or {"hire": false} to pass.`,
+		Description: fmt.Sprintf("Say whether to make candidate %s an offer and, if so, the yearly salary to offer.", candidate),
 		Team:        h.rec.Request.Team, Assignee: h.rec.Request.HiringManager,
-		DueAt: workflow.Now(ctx).Add(h.pol.InterviewSLA.D()), check: checkFeedback,
+		DueAt: workflow.Now(ctx).Add(h.pol.InterviewSLA.D()), fill: h.fillOffer(0),
 	})
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		if h.tasks.await(ctx, t.ID) != nil || t.Status != domain.TaskDone {
 			return
 		}
-		hire, amount, _ := feedbackOf(t.Data) // checked by the validator
+		hire, amount := feedbackOf(t.Data)
 		if hire {
 			h.hires = append(h.hires, recommendation{candidate: candidate, amount: amount})
 			h.out.event(workflow.Now(ctx), domain.EventChanged, t.CompletedBy, t.ID, "%s recommends an offer to candidate %s", t.CompletedBy, candidate)
@@ -457,27 +467,23 @@ func (h *hiring) interview(ctx workflow.Context, candidate string) *domain.Task 
 	return t
 }
 
-// feedbackOf reads interview feedback: {"hire": bool, "offer_amount": number}.
-func feedbackOf(data map[string]any) (bool, float64, error) {
-	var f struct {
-		Hire        *bool    `json:"hire"`
-		OfferAmount *float64 `json:"offer_amount"`
+// fillOffer gives an offer's amount the request's currency, and a revised
+// offer the amount it revises.
+func (h *hiring) fillOffer(amount float64) func(*domain.Form) {
+	return func(f *domain.Form) {
+		f.SetCurrency(domain.DataOfferAmount, h.rec.Request.Budget.Currency)
+		if amount > 0 {
+			f.SetDefaults(map[string]any{domain.DataOfferAmount: amount})
+		}
 	}
-	if err := decodeData(data, &f); err != nil || f.Hire == nil {
-		return false, 0, domain.Invalid(domain.FieldProblem{Field: "data.hire", Problem: "required: true to propose an offer, false to pass"})
-	}
-	if *f.Hire && (f.OfferAmount == nil || *f.OfferAmount <= 0) {
-		return false, 0, domain.Invalid(domain.FieldProblem{Field: "data.offer_amount", Problem: "required when hire is true: a positive yearly salary"})
-	}
-	if !*f.Hire {
-		return false, 0, nil
-	}
-	return true, *f.OfferAmount, nil
 }
 
-func checkFeedback(c domain.Completion) error {
-	_, _, err := feedbackOf(c.Data)
-	return err
+// feedbackOf reads interview feedback, which the task's form has checked:
+// whether to hire, and the yearly salary to offer.
+func feedbackOf(data map[string]any) (bool, float64) {
+	hire, _ := data[domain.DataHire].(bool)
+	amount, _ := data[domain.DataOfferAmount].(float64)
+	return hire, amount
 }
 
 func (h *hiring) setCandidate(id string, s domain.CandidateStatus) {
@@ -516,8 +522,8 @@ func (h *hiring) offer(ctx workflow.Context, rec recommendation) (bool, error) {
 	}
 	t := h.tasks.open(ctx, taskSpec{
 		Kind: domain.KindWork, Key: keyAnswer + cand, Title: fmt.Sprintf("Record candidate %s's answer to the offer for %q", cand, h.rec.Request.Title),
-		Description: fmt.Sprintf(`Offer: %g %s a year. Complete with data {"answer": "accepted"} or {"answer": "declined"}.`, amount, h.rec.Offer.Currency),
-		Team:        domain.TeamHR, Role: domain.RoleHR, DueAt: workflow.Now(ctx).Add(h.pol.AnswerSLA.D()), check: checkAnswer,
+		Description: fmt.Sprintf("Offer: %g %s a year. Record whether the candidate accepted or declined it.", amount, h.rec.Offer.Currency),
+		Team:        domain.TeamHR, Role: domain.RoleHR, DueAt: workflow.Now(ctx).Add(h.pol.AnswerSLA.D()),
 	})
 	if err := h.save(ctx); err != nil {
 		return false, err
@@ -525,7 +531,7 @@ func (h *hiring) offer(ctx workflow.Context, rec recommendation) (bool, error) {
 	if err := h.tasks.await(ctx, t.ID); err != nil {
 		return false, err
 	}
-	if answerOf(t.Data) == "accepted" {
+	if answerOf(t.Data) == domain.AnswerAccepted {
 		h.setCandidate(cand, domain.CandidateHired)
 		h.rec.Hired = cand
 		h.out.event(workflow.Now(ctx), domain.EventChanged, t.CompletedBy, t.ID, "Candidate %s accepted the offer", cand)
@@ -589,12 +595,8 @@ func (h *hiring) approveOffer(ctx workflow.Context, cand string, amount float64)
 func (h *hiring) reviseOffer(ctx workflow.Context, cand string) (float64, error) {
 	t := h.tasks.open(ctx, taskSpec{
 		Kind: domain.KindWork, Key: keyReviseOffer + cand, Title: fmt.Sprintf("Revise the offer to candidate %s for %q", cand, h.rec.Request.Title),
-		Description: `Changes were requested on the offer. Complete with data {"offer_amount": <yearly salary>}; it goes to approval again.`,
-		Assignee:    h.rec.Request.HiringManager, DueAt: workflow.Now(ctx).Add(h.pol.ReviseSLA.D()),
-		check: func(c domain.Completion) error {
-			_, _, err := feedbackOf(map[string]any{"hire": true, "offer_amount": c.Data["offer_amount"]})
-			return err
-		},
+		Description: "Changes were requested on the offer. Give the yearly salary to offer now; it goes to approval again.",
+		Assignee:    h.rec.Request.HiringManager, DueAt: workflow.Now(ctx).Add(h.pol.ReviseSLA.D()), fill: h.fillOffer(h.rec.Offer.Amount),
 	})
 	if err := h.save(ctx); err != nil {
 		return 0, err
@@ -602,7 +604,7 @@ func (h *hiring) reviseOffer(ctx workflow.Context, cand string) (float64, error)
 	if err := h.tasks.await(ctx, t.ID); err != nil {
 		return 0, err
 	}
-	_, amount, _ := feedbackOf(map[string]any{"hire": true, "offer_amount": t.Data["offer_amount"]})
+	amount, _ := t.Data[domain.DataOfferAmount].(float64) // checked against the task's form by the validator
 	return amount, nil
 }
 
@@ -614,16 +616,10 @@ func (h *hiring) dropOffer(ctx workflow.Context, cand string, s domain.Candidate
 	h.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q: %s; back to recruiting", h.rec.Request.Title, why), h.managers()...)
 }
 
+// answerOf reads the candidate's answer, which the task's form has checked.
 func answerOf(data map[string]any) string {
-	s, _ := data["answer"].(string)
+	s, _ := data[domain.DataAnswer].(string)
 	return s
-}
-
-func checkAnswer(c domain.Completion) error {
-	if a := answerOf(c.Data); a != "accepted" && a != "declined" {
-		return domain.Invalid(domain.FieldProblem{Field: "data.answer", Problem: "must be accepted or declined"})
-	}
-	return nil
 }
 
 // onboarding opens the policy's onboarding tasks and waits for all; then the role is filled.

@@ -171,6 +171,17 @@ func TestFitTasks(t *testing.T) {
 			t.Errorf("answer is %d bytes, over the budget", n)
 		}
 	})
+	t.Run("a closed task's form goes with its data, an open task's stays", func(t *testing.T) {
+		form := domain.TaskForm(domain.ProcessCampaign, "revise_brief")
+		form.SetDefaults(map[string]any{"brief": map[string]any{"objective": strings.Repeat("x", 4000)}})
+		revised := domain.Task{ID: "r1", Title: "Revise", Status: domain.TaskDone, Form: form}
+		revising := domain.Task{ID: "r2", Title: "Revise", Status: domain.TaskOpen, Form: form}
+		both := []domain.Task{revised, revising}
+		got, omitted := fitTasks(both, size(both)-1000)
+		if omitted != 0 || got[0].Form != nil || !got[0].DataOmitted || got[1].Form == nil {
+			t.Errorf("want r1's form left out and r2's kept: %+v", got)
+		}
+	})
 	t.Run("then the oldest closed tasks, never an open one", func(t *testing.T) {
 		bare := task("t3", domain.TaskOpen, nil)
 		budget := encodedSize(bare) + 2*encodedSize(domain.Task{ID: "t4", Title: "Task t4", Status: domain.TaskDone, DataOmitted: true})

@@ -147,7 +147,7 @@ func startRisk(ctx workflow.Context, in RiskInput) (*risk, error) {
 		return nil, err
 	}
 	if in.Carry != nil {
-		r.restore(ctx, in.Carry)
+		r.restore(in.Carry)
 		return r, nil
 	}
 	now := workflow.Now(ctx)
@@ -185,15 +185,10 @@ func (r *risk) register(ctx workflow.Context) error {
 
 // restore takes over the state a previous run carried: the record, the open
 // tasks with their IDs, due times and levels, and re-arms their timers.
-func (r *risk) restore(ctx workflow.Context, c *RiskCarry) {
+func (r *risk) restore(c *RiskCarry) {
 	r.rec, r.signalled, r.runs = c.Risk, c.Signalled, c.Runs
 	r.out.seq = c.RecordSeq
-	r.tasks.restore(c.TaskSeq, c.Tasks, func(t domain.Task) func(domain.Completion) error {
-		if t.Key == keyAcknowledge {
-			return r.checkAck(ctx)
-		}
-		return nil
-	})
+	r.tasks.restore(c.TaskSeq, c.Tasks)
 }
 
 // mayContinue reports whether the run should hand its state to a new run: its
@@ -234,7 +229,7 @@ func (r *risk) handle(ctx workflow.Context, t *domain.Task) error {
 	now := workflow.Now(ctx)
 	switch t.Key {
 	case keyAcknowledge:
-		plan, _ := r.planFrom(t.Data, t.CompletedAt.Add(-time.Nanosecond)) // checked by the validator
+		plan := planOf(t.Data) // checked against the task's form by the validator
 		plan.By, plan.At = t.CompletedBy, now
 		r.rec.Response = &plan
 		if r.rec.Status == domain.RiskOpen {
@@ -261,8 +256,8 @@ func (r *risk) openAck(ctx workflow.Context, level int, who, notice string) *dom
 	sla := r.pol.AcknowledgeSLA.Of(r.rec.Severity)
 	t := r.tasks.open(ctx, taskSpec{
 		Kind: domain.KindAcknowledge, Key: keyAcknowledge, Title: fmt.Sprintf("Acknowledge the risk %q", r.rec.Title),
-		Description: "Choose a response: complete with data {\"response\": \"avoid|mitigate|transfer|accept\", \"plan\": \"…\", \"due_at\": \"RFC 3339\"}.",
-		Assignee:    who, DueAt: now.Add(sla), RemindAt: now.Add(sla / 2), check: r.checkAck(ctx), notice: notice,
+		Description: "Choose how the risk will be handled, write the plan, and say when the plan is due.",
+		Assignee:    who, DueAt: now.Add(sla), RemindAt: now.Add(sla / 2), notice: notice,
 	})
 	if level > 0 {
 		t.EscalationLevel = level
@@ -374,44 +369,21 @@ func (r *risk) rungHolder(ctx workflow.Context, level int) string {
 	}
 }
 
-// checkAck validates the response an acknowledgement is completed with.
-func (r *risk) checkAck(ctx workflow.Context) func(domain.Completion) error {
-	return func(c domain.Completion) error {
-		_, err := r.planFrom(c.Data, workflow.Now(ctx))
-		return err
-	}
-}
-
-// planFrom reads data.response, data.plan and data.due_at (after now).
-func (r *risk) planFrom(data map[string]any, now time.Time) (domain.RiskPlan, error) {
-	var in struct {
-		Response domain.Response `json:"response"`
-		Plan     string          `json:"plan"`
-		DueAt    string          `json:"due_at"`
-	}
-	var p domain.Problems
-	if err := decodeData(data, &in); err != nil {
-		p.Add("data", "must hold response, plan and due_at as strings")
-		return domain.RiskPlan{}, p.Err()
-	}
-	if !slices.Contains(domain.Responses, in.Response) {
-		p.Add("data.response", "required: avoid, mitigate, transfer or accept")
-	}
-	domain.CheckRequiredText(&p, "data.plan", in.Plan, domain.MaxDescriptionChars)
-	due, err := time.Parse(time.RFC3339, in.DueAt)
-	if err != nil {
-		p.Add("data.due_at", "required, an RFC 3339 time")
-	} else if !due.After(now) {
-		p.Add("data.due_at", "must be in the future")
-	}
-	return domain.RiskPlan{Response: in.Response, Plan: strings.TrimSpace(in.Plan), DueAt: due.UTC()}, p.Err()
+// planOf reads an acknowledgement's answer: data.response, data.plan and
+// data.due_at, which the task's form has checked.
+func planOf(data map[string]any) domain.RiskPlan {
+	response, _ := data[domain.DataResponse].(string)
+	plan, _ := data[domain.DataPlan].(string)
+	due, _ := data[domain.DataDueAt].(string)
+	at, _ := time.Parse(time.RFC3339, due)
+	return domain.RiskPlan{Response: domain.Response(response), Plan: strings.TrimSpace(plan), DueAt: at.UTC()}
 }
 
 // checkAcceptAuthority refuses an acknowledgement choosing to accept a high or
 // critical risk from anyone without the authority of MOps or a director.
 func (r *risk) checkAcceptAuthority(in CompleteTaskInput) error {
 	t := r.tasks.byID[in.TaskID]
-	if t.Key != keyAcknowledge || in.Completion.Data["response"] != string(domain.ResponseAccept) {
+	if t.Key != keyAcknowledge || in.Completion.Data[domain.DataResponse] != string(domain.ResponseAccept) {
 		return nil
 	}
 	return domain.CheckAcceptRisk(r.rec, in.Actor)

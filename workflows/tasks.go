@@ -29,8 +29,12 @@ type taskSpec struct {
 	// RemindAt is when the task's people are reminded; zero means the machinery's
 	// default, reminderBefore the due time.
 	RemindAt time.Time
-	// check validates the data of a completion beyond outcome and comment, e.g. a
-	// revised brief; nil accepts any data.
+	// fill gives the task's form (domain.TaskForm, found by the task's key) what
+	// only the run knows: the choices, a currency, the values a revision starts
+	// from. It runs each time the task opens, an escalation's successor too.
+	fill func(*domain.Form)
+	// check validates the data of a completion beyond its form, against the
+	// process's state: a revised brief as a whole, the rework a sign-off names.
 	check func(domain.Completion) error
 	// notice is what the task's people are told when it opens; empty means "New task: <title>".
 	notice string
@@ -98,7 +102,10 @@ func (h *humanTasks) open(ctx workflow.Context, s taskSpec) *domain.Task {
 		ID: domain.TaskID(h.processID, h.seq), Process: h.process, ProcessID: h.processID, WorkflowID: h.workflowID,
 		Kind: s.Kind, Key: s.Key, Title: s.Title, Description: s.Description, Team: s.Team, Role: s.Role,
 		Assignee: s.Assignee, RequestedBy: s.RequestedBy, Status: domain.TaskOpen, DueAt: s.DueAt.UTC(),
-		CreatedAt: now, UpdatedAt: now,
+		Form: domain.TaskForm(h.process, s.Key), CreatedAt: now, UpdatedAt: now,
+	}
+	if t.Form != nil && s.fill != nil {
+		s.fill(t.Form)
 	}
 	h.order = append(h.order, t.ID)
 	h.byID[t.ID] = t
@@ -280,21 +287,21 @@ func (h *humanTasks) carry() (int, []CarriedTask) {
 }
 
 // restore takes over carried tasks in a new run and re-arms their timers from
-// their due and reminder times. checkFor gives back each task's completion check,
-// which, being code, cannot be carried.
-func (h *humanTasks) restore(seq int, tasks []CarriedTask, checkFor func(domain.Task) func(domain.Completion) error) {
+// their due and reminder times. Each task keeps the form it was opened with; a
+// task carried by a run from before the forms gets its kind's. Only processes
+// whose carried tasks need no fill and no check restore this way (the risk).
+func (h *humanTasks) restore(seq int, tasks []CarriedTask) {
 	h.seq = seq
 	for _, ct := range tasks {
 		t := ct.Task
+		if t.Form == nil {
+			t.Form = domain.TaskForm(h.process, t.Key)
+		}
 		h.order = append(h.order, t.ID)
 		h.byID[t.ID] = &t
-		spec := taskSpec{
+		h.specs[t.ID] = taskSpec{
 			Kind: t.Kind, Key: t.Key, Title: t.Title, Description: t.Description, Team: t.Team, Role: t.Role,
-			Assignee: t.Assignee, RequestedBy: t.RequestedBy, DueAt: t.DueAt, RemindAt: ct.RemindAt, check: checkFor(t),
-		}
-		h.specs[t.ID] = spec
-		if spec.check != nil {
-			h.checks[t.ID] = spec.check
+			Assignee: t.Assignee, RequestedBy: t.RequestedBy, DueAt: t.DueAt, RemindAt: ct.RemindAt,
 		}
 		if ct.Overdue {
 			h.overdue[t.ID] = true
@@ -332,8 +339,8 @@ func (h *humanTasks) list() []domain.Task {
 const tasksBudget = 1 << 20
 
 // fitTasks returns tasks as a detail answers them: all of them, whole, while
-// their JSON fits budget bytes. Past it, the data of the oldest tasks is left out
-// first, each marked data_omitted (the task itself, GET /tasks/{id}, still has
+// their JSON fits budget bytes. Past it, the data of the oldest tasks (and the
+// forms of the closed ones) is left out first, each marked data_omitted (the task itself, GET /tasks/{id}, still has
 // it); then the oldest closed tasks, whose number it returns. Open tasks are
 // always answered: they are what the process waits on. Data over the caps,
 // which only a completion made before they existed holds, is left out whatever
@@ -350,7 +357,7 @@ func fitTasks(tasks []domain.Task, budget int) ([]domain.Task, int) {
 		total += sizes[i]
 	}
 	for i := 0; i < len(out) && total > budget; i++ {
-		if out[i].Data != nil {
+		if out[i].Data != nil || !out[i].IsOpen() && out[i].Form != nil {
 			out[i].OmitData()
 			size := encodedSize(out[i])
 			total, sizes[i] = total-sizes[i]+size, size
@@ -393,8 +400,9 @@ func (h *humanTasks) find(id string) (*domain.Task, error) {
 }
 
 // validateComplete refuses a completion that is not this person's to make, or
-// that breaks a rule of the task, or the caps on what a completion may carry,
-// which the API checks too: an update sent to Temporal directly meets them here.
+// that breaks a rule of the task, the caps on what a completion may carry or the
+// task's form, which the API checks too: an update sent to Temporal directly
+// meets them here.
 func (h *humanTasks) validateComplete(in CompleteTaskInput) error {
 	t, err := h.find(in.TaskID)
 	if err == nil {
@@ -407,6 +415,9 @@ func (h *humanTasks) validateComplete(in CompleteTaskInput) error {
 	}
 	if err == nil {
 		err = t.CheckOutcome(in.Completion)
+	}
+	if err == nil && t.Form != nil {
+		err = t.Form.Err(in.Completion.Data, workflow.Now(h.root))
 	}
 	if check := h.checks[in.TaskID]; err == nil && check != nil {
 		err = check(in.Completion)

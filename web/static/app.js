@@ -23,6 +23,37 @@
     comment.focus();
   });
 
+  // A task's form asks for times in the viewer's own time zone. The server draws
+  // them in UTC (data-utc) until it knows the zone: name it in the form's tz
+  // input, which the server reads the times with, and show the times and the
+  // earliest allowed time in it. Without this script, times stay UTC, as their
+  // labels say.
+  function localTimes(root) {
+    var zone;
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
+    if (!zone) return;
+    Array.prototype.forEach.call(root.querySelectorAll('input[data-tz]'), function (tz) {
+      if (tz.value) return; // drawn in a zone already
+      tz.defaultValue = zone;
+      Array.prototype.forEach.call(tz.form.querySelectorAll('input[data-utc]'), function (el) {
+        if (el.value) el.defaultValue = local(el.value);
+        if (el.min) el.min = local(el.min);
+      });
+      Array.prototype.forEach.call(tz.form.querySelectorAll('[data-zone]'), function (s) { s.textContent = '(' + zone + ')'; });
+    });
+  }
+
+  // local turns a UTC datetime-local value ("2026-11-25T17:30") into the
+  // viewer's time.
+  function local(v) {
+    var d = new Date(v + 'Z');
+    if (isNaN(d)) return v;
+    function two(n) { return (n < 10 ? '0' : '') + n; }
+    return d.getFullYear() + '-' + two(d.getMonth() + 1) + '-' + two(d.getDate()) + 'T' + two(d.getHours()) + ':' + two(d.getMinutes());
+  }
+
+  localTimes(document);
+
   // Live updates: while the page is visible, redraw its main part from the server
   // every data-poll milliseconds. Never while someone is typing or has a half
   // written form, and keep keyboard focus where it was.
@@ -88,6 +119,7 @@
         var open = Array.prototype.map.call(main.querySelectorAll('details[open][id]'), function (d) { return d.id; });
         main.innerHTML = next.html;
         main.dataset.version = next.version;
+        localTimes(main);
         open.forEach(function (id) { var d = document.getElementById(id); if (d) d.open = true; });
         refocus(k);
         live.textContent = 'Updated at ' + new Date().toLocaleTimeString();
