@@ -31,6 +31,9 @@ type campaignBody struct {
 	// from the records (the query failed, or a create answers before the
 	// workflow has run), which may lag a moment behind.
 	Live bool `json:"live"`
+	// LiveUnavailable says, on a detail answered from the records, why the
+	// workflow's own view could not be given.
+	LiveUnavailable string `json:"live_unavailable,omitempty"`
 }
 
 func (s *Server) campaignBody(d workflows.CampaignDetail, live bool) campaignBody {
@@ -205,7 +208,7 @@ func (s *Server) getCampaign(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if d, live, ok := queryOrRecords(s, c, "campaign", id, workflows.CampaignWorkflowID(id), func(ctx context.Context) (workflows.CampaignDetail, error) {
+	if d, stale, ok := queryOrRecords(s, c, "campaign", id, workflows.CampaignWorkflowID(id), func(ctx context.Context) (workflows.CampaignDetail, error) {
 		rec, err := s.records.Campaign(ctx, id)
 		if err != nil {
 			return workflows.CampaignDetail{}, recordErr(err, "campaign", id)
@@ -213,7 +216,9 @@ func (s *Server) getCampaign(c *gin.Context) {
 		tasks, err := s.processTasks(ctx, domain.ProcessCampaign, "campaign", id)
 		return workflows.CampaignDetail{Campaign: rec, Tasks: tasks, WaitingOn: domain.WaitingOnOf(tasks)}, err
 	}); ok {
-		c.JSON(http.StatusOK, s.campaignBody(d, live))
+		b := s.campaignBody(d, stale == "")
+		b.LiveUnavailable = stale
+		c.JSON(http.StatusOK, b)
 	}
 }
 

@@ -33,6 +33,9 @@ type fakeTemporal struct {
 	queries []string
 	query   func(workflowID, name string) (any, error)
 	health  error
+	// noWorkers and workersErr are what Workers answers; one worker polls by default.
+	noWorkers  bool
+	workersErr error
 }
 
 type updateCall struct {
@@ -79,6 +82,13 @@ func (f *fakeTemporal) Query(_ context.Context, workflowID, name string, result 
 }
 
 func (f *fakeTemporal) CheckHealth(context.Context) error { return f.health }
+
+func (f *fakeTemporal) Workers(context.Context) (int, error) {
+	if f.noWorkers || f.workersErr != nil {
+		return 0, f.workersErr
+	}
+	return 1, nil
+}
 
 func roundTrip(in, out any) error {
 	b, err := json.Marshal(in)

@@ -60,8 +60,9 @@ type addCandidateRequest struct {
 // hiringBody is a hiring request as the API answers it.
 type hiringBody struct {
 	workflows.HiringDetail
-	TemporalUIURL string `json:"temporal_ui_url,omitempty"`
-	Live          bool   `json:"live"` // as campaignBody's
+	TemporalUIURL   string `json:"temporal_ui_url,omitempty"`
+	Live            bool   `json:"live"`                       // as campaignBody's
+	LiveUnavailable string `json:"live_unavailable,omitempty"` // as campaignBody's
 }
 
 func (s *Server) hiringBody(d workflows.HiringDetail, live bool) hiringBody {
@@ -192,7 +193,7 @@ func (s *Server) getHiring(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	d, live, ok := queryOrRecords(s, c, "hiring request", id, workflows.HiringWorkflowID(id), func(ctx context.Context) (workflows.HiringDetail, error) {
+	d, stale, ok := queryOrRecords(s, c, "hiring request", id, workflows.HiringWorkflowID(id), func(ctx context.Context) (workflows.HiringDetail, error) {
 		return s.hiringFromRecords(ctx, id)
 	})
 	if !ok {
@@ -204,7 +205,9 @@ func (s *Server) getHiring(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, s.hiringBody(d, live))
+	b := s.hiringBody(d, stale == "")
+	b.LiveUnavailable = stale
+	c.JSON(http.StatusOK, b)
 }
 
 func (s *Server) hiringFromRecords(ctx context.Context, id string) (workflows.HiringDetail, error) {

@@ -73,8 +73,9 @@ type decideRiskRequest struct {
 // riskBody is a risk as the API answers it.
 type riskBody struct {
 	workflows.RiskDetail
-	TemporalUIURL string `json:"temporal_ui_url,omitempty"`
-	Live          bool   `json:"live"` // as campaignBody's
+	TemporalUIURL   string `json:"temporal_ui_url,omitempty"`
+	Live            bool   `json:"live"`                       // as campaignBody's
+	LiveUnavailable string `json:"live_unavailable,omitempty"` // as campaignBody's
 }
 
 func (s *Server) riskBody(d workflows.RiskDetail, live bool) riskBody {
@@ -240,10 +241,12 @@ func (s *Server) getRisk(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if d, live, ok := queryOrRecords(s, c, "risk", id, workflows.RiskWorkflowID(id), func(ctx context.Context) (workflows.RiskDetail, error) {
+	if d, stale, ok := queryOrRecords(s, c, "risk", id, workflows.RiskWorkflowID(id), func(ctx context.Context) (workflows.RiskDetail, error) {
 		return s.riskFromRecords(ctx, id)
 	}); ok {
-		c.JSON(http.StatusOK, s.riskBody(d, live))
+		b := s.riskBody(d, stale == "")
+		b.LiveUnavailable = stale
+		c.JSON(http.StatusOK, b)
 	}
 }
 

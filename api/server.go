@@ -36,6 +36,9 @@ type Temporal interface {
 	Query(ctx context.Context, workflowID, query string, result any) error
 	// CheckHealth reports whether the Temporal frontend answers.
 	CheckHealth(ctx context.Context) error
+	// Workers counts the workers seen polling Tandem's task queue lately
+	// (temporalclient.PollerFresh).
+	Workers(ctx context.Context) (int, error)
 }
 
 // StartRequest is one workflow start.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -12,6 +13,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/temporalclient"
 	"github.com/tandemhq/tandem/workflows"
 )
 
@@ -87,6 +89,16 @@ func (t sdkTemporal) CheckHealth(ctx context.Context) error {
 	return nil
 }
 
+// Workers counts the pollers of the workflow task queue Temporal saw lately:
+// without one, no update, query or timer of any process is handled.
+func (t sdkTemporal) Workers(ctx context.Context) (int, error) {
+	resp, err := t.c.DescribeTaskQueue(ctx, workflows.TaskQueue, enumspb.TASK_QUEUE_TYPE_WORKFLOW)
+	if err != nil {
+		return 0, fmt.Errorf("describe task queue %s: %w", workflows.TaskQueue, fromTemporal(err))
+	}
+	return len(temporalclient.LivePollers(resp.GetPollers(), time.Now())), nil
+}
+
 // endedMessages are what the Temporal server answers, as NotFound, to an update on
 // a workflow that has closed, or that closed while the update waited
 // (consts.ErrWorkflowCompleted and update.AbortedByWorkflowClosingErr in the server).
@@ -95,13 +107,24 @@ var endedMessages = []string{
 	"workflow update was aborted by closing workflow",
 }
 
+// noPollerMessage is how Temporal refuses a query when no worker has polled the
+// task queue for a while (matching.queryPollerUnavailableWindow, 20s by default):
+// a FailedPrecondition, "no poller seen for task queue recently, worker may be
+// down" (errNoRecentPoller in the server's matching service).
+const noPollerMessage = "no poller seen for task queue recently"
+
+// errNoWorkers says no worker polls Tandem's task queue: Temporal is up, but
+// nothing runs the workflows.
+var errNoWorkers = errors.New("no worker is polling Tandem's task queue")
+
 // fromTemporal converts an error from the Temporal client into a domain error.
 //
 // A refusal by a workflow (an update validator or handler) arrives as an
 // *temporal.ApplicationError whose type is a domain code and whose message is meant
 // for people; an invalid one carries its []domain.FieldProblem as details. Other
 // application errors are bugs, answered as internal errors. Errors that say Temporal
-// cannot be reached right now become domain.ErrUnavailable, wrapping the cause for the log.
+// cannot be reached right now become domain.ErrUnavailable, wrapping the cause for the
+// log; so does a query no worker is there to answer, wrapping errNoWorkers too.
 func fromTemporal(err error) error {
 	var app *temporal.ApplicationError
 	if errors.As(err, &app) {
@@ -120,6 +143,11 @@ func fromTemporal(err error) error {
 			return fmt.Errorf("%w: %s", domain.ErrInvalid, app.Message())
 		}
 		return err
+	}
+
+	var precondition *serviceerror.FailedPrecondition
+	if errors.As(err, &precondition) && strings.Contains(precondition.Message, noPollerMessage) {
+		return fmt.Errorf("%w: %w: %w", domain.ErrUnavailable, errNoWorkers, err)
 	}
 
 	var notFound *serviceerror.NotFound

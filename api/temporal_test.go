@@ -7,11 +7,15 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	taskqueuepb "go.temporal.io/api/taskqueue/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tandemhq/tandem/domain"
 	"github.com/tandemhq/tandem/workflows"
@@ -91,6 +95,12 @@ func TestFromTemporal(t *testing.T) {
 		},
 		"request deadline": {
 			err: fmt.Errorf("query: %w", context.DeadlineExceeded), status: http.StatusServiceUnavailable,
+		},
+		"no worker polling": {
+			err: serviceerror.NewFailedPrecondition("no poller seen for task queue recently, worker may be down"), status: http.StatusServiceUnavailable,
+		},
+		"another failed precondition": {
+			err: serviceerror.NewFailedPrecondition("Workflow is paused. Cannot update the workflow."), status: http.StatusInternalServerError, message: "internal error",
 		},
 		"anything else": {
 			err: serviceerror.NewInvalidArgument("WorkflowType is not set on request"), status: http.StatusInternalServerError, message: "internal error",
@@ -207,5 +217,40 @@ func TestAdapterUpdate(t *testing.T) {
 	err = tmp.Update(context.Background(), "campaign/cmp_1", workflows.UpdateCancel, "in", &got)
 	if !errors.Is(err, domain.ErrConflict) || !strings.Contains(err.Error(), "the process has ended") {
 		t.Errorf("update of an ended workflow = %v", err)
+	}
+}
+
+// describeClient is a Temporal client whose task queue has the pollers given.
+type describeClient struct {
+	client.Client
+	pollers []*taskqueuepb.PollerInfo
+	err     error
+	asked   []string
+}
+
+func (c *describeClient) DescribeTaskQueue(_ context.Context, queue string, typ enumspb.TaskQueueType) (*workflowservice.DescribeTaskQueueResponse, error) {
+	c.asked = append(c.asked, queue+" "+typ.String())
+	return &workflowservice.DescribeTaskQueueResponse{Pollers: c.pollers}, c.err
+}
+
+// Workers counts the workflow pollers Temporal saw lately; one it keeps in its
+// list from minutes ago (a killed worker) does not count.
+func TestWorkersCountsRecentPollersOfTheWorkflowQueue(t *testing.T) {
+	now := time.Now()
+	c := &describeClient{pollers: []*taskqueuepb.PollerInfo{
+		{Identity: "1@worker-a", LastAccessTime: timestamppb.New(now.Add(-5 * time.Second))},
+		{Identity: "1@worker-b", LastAccessTime: timestamppb.New(now.Add(-70 * time.Second))},
+		{Identity: "1@killed", LastAccessTime: timestamppb.New(now.Add(-4 * time.Minute))},
+	}}
+	n, err := NewTemporal(c).Workers(context.Background())
+	if err != nil || n != 2 {
+		t.Errorf("Workers = %d, %v; want 2", n, err)
+	}
+	if len(c.asked) != 1 || c.asked[0] != workflows.TaskQueue+" Workflow" {
+		t.Errorf("asked about %v", c.asked)
+	}
+	c.err = serviceerror.NewUnavailable("connection refused")
+	if _, err := NewTemporal(c).Workers(context.Background()); !errors.Is(err, domain.ErrUnavailable) {
+		t.Errorf("Workers with Temporal down: %v", err)
 	}
 }

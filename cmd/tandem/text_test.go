@@ -35,6 +35,7 @@ func (r *recordingTemporal) Update(_ context.Context, id, name string, _, _ any)
 }
 func (r *recordingTemporal) Query(context.Context, string, string, any) error { return nil }
 func (r *recordingTemporal) CheckHealth(context.Context) error                { return nil }
+func (r *recordingTemporal) Workers(context.Context) (int, error)             { return 1, nil }
 
 // The API over the real store, on SQLite and PostgreSQL: text with a NUL or bytes
 // that are not UTF-8, in a body, a query, a path or the Idempotency-Key, answers
