@@ -105,6 +105,9 @@ type Config struct {
 	// token on /api/v1; the zero value is the default (a burst of 20, then one a
 	// second). A request that authenticates does not spend it.
 	AddressLimit RateLimit
+	// Metrics are more collectors /metrics serves: the Temporal SDK client's
+	// (temporalclient.SDKMetrics), for one.
+	Metrics []prometheus.Collector
 	// TrustedProxies are the reverse proxies (IP addresses or CIDR blocks) whose
 	// X-Forwarded-For or X-Real-IP header names the client. Empty trusts no
 	// header: the client is the connection's peer. See CheckTrustedProxies.
@@ -200,6 +203,7 @@ func New(cfg Config) *Server {
 	})
 	s.registry.MustRegister(s.requests, s.latency, s.unaudited,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.registry.MustRegister(cfg.Metrics...)
 
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
