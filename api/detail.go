@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 
 	"github.com/gin-gonic/gin"
 
@@ -57,20 +56,6 @@ func queryOrRecords[D any](s *Server, c *gin.Context, what, id, workflowID strin
 		_ = c.Error(fmt.Errorf("query %s %s, answered from the records: %w", what, id, qerr))
 	}
 	return d, stale, true
-}
-
-// updateDetail runs update on a process's workflow and answers 200 with the
-// detail it returns, shaped by body (live: the workflow's own); a run Temporal
-// does not know is the named process not found.
-func updateDetail[D, B any](s *Server, c *gin.Context, what, id, workflowID, update string, input any, body func(D, bool) B) {
-	ctx, cancel := s.ctx(c)
-	defer cancel()
-	var d D
-	if err := s.temporal.Update(ctx, workflowID, update, input, &d); err != nil {
-		s.fail(c, namedNotFound(err, what, id))
-		return
-	}
-	c.JSON(http.StatusOK, body(d, true))
 }
 
 // processTasks reads a process's tasks from the records, for a detail built there.

@@ -7,8 +7,11 @@ import (
 	"strings"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	updatepb "go.temporal.io/api/update/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -20,11 +23,14 @@ import (
 // sdkTemporal adapts the Temporal SDK client to the Temporal interface, and turns
 // what Temporal answers into domain errors the API maps to status codes.
 type sdkTemporal struct {
-	c client.Client
+	c         client.Client
+	namespace string
 }
 
-// NewTemporal adapts a Temporal SDK client for the server.
-func NewTemporal(c client.Client) Temporal { return sdkTemporal{c: c} }
+// NewTemporal adapts a Temporal SDK client of namespace for the server.
+func NewTemporal(c client.Client, namespace string) Temporal {
+	return sdkTemporal{c: c, namespace: namespace}
+}
 
 func (t sdkTemporal) Start(ctx context.Context, req StartRequest) error {
 	_, err := t.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
@@ -44,20 +50,57 @@ func (t sdkTemporal) Start(ctx context.Context, req StartRequest) error {
 	return fmt.Errorf("start %s: %w", req.WorkflowID, fromTemporal(err))
 }
 
-func (t sdkTemporal) Update(ctx context.Context, workflowID, update string, input, result any) error {
-	h, err := t.c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   workflowID,
-		UpdateName:   update,
-		Args:         []any{input},
+// admitProbe is how much of a command's deadline is kept, after waiting for the
+// outcome, to ask Temporal whether it holds the update at all.
+const admitProbe = 2 * time.Second
+
+// Update waits for the outcome until admitProbe before ctx's deadline. If
+// none came by then, it asks Temporal whether it admitted the update: then it
+// is errAdmitted (applied when a worker processes it: no worker polls, or all
+// are busy), else Temporal was not reached, and nothing was admitted.
+func (t sdkTemporal) Update(ctx context.Context, u UpdateRequest, result any) (string, error) {
+	wait, cancel := ctx, context.CancelFunc(func() {})
+	if deadline, ok := ctx.Deadline(); ok {
+		wait, cancel = context.WithDeadline(ctx, deadline.Add(-admitProbe))
+	}
+	defer cancel()
+	h, err := t.c.UpdateWorkflow(wait, client.UpdateWorkflowOptions{
+		WorkflowID:   u.WorkflowID,
+		RunID:        u.RunID,
+		UpdateID:     u.ID,
+		UpdateName:   u.Name,
+		Args:         []any{u.Input},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err == nil {
-		err = h.Get(ctx, result)
+		if err = h.Get(wait, result); err == nil {
+			return h.RunID(), nil
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("update %s on %s: %w", update, workflowID, fromTemporal(err))
+	if wait.Err() != nil && ctx.Err() == nil {
+		if ok, perr := t.admitted(ctx, u); perr == nil && ok {
+			return "", fmt.Errorf("update %s on %s: %w", u.Name, u.WorkflowID, errAdmitted)
+		}
 	}
-	return nil
+	return "", fmt.Errorf("update %s on %s: %w", u.Name, u.WorkflowID, fromTemporal(err))
+}
+
+// admitted asks Temporal, without waiting, whether it holds update u: admitted
+// and waiting for a worker, accepted, or done.
+func (t sdkTemporal) admitted(ctx context.Context, u UpdateRequest) (bool, error) {
+	_, err := t.c.WorkflowService().PollWorkflowExecutionUpdate(ctx, &workflowservice.PollWorkflowExecutionUpdateRequest{
+		Namespace: t.namespace,
+		UpdateRef: &updatepb.UpdateRef{
+			WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: u.WorkflowID, RunId: u.RunID},
+			UpdateId:          u.ID,
+		},
+		WaitPolicy: &updatepb.WaitPolicy{LifecycleStage: enumspb.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED},
+	})
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // Query asks a run for its live detail. A run Temporal closed without its process

@@ -24,6 +24,11 @@ type Command struct {
 	IssuedAt time.Time `json:"issued_at"`
 }
 
+// Bind makes the input carrying c the command sent as update id, made at at.
+func (c *Command) Bind(id string, at time.Time) {
+	c.UpdateID, c.IssuedAt = id, at.UTC()
+}
+
 // commandTTL is how long a command may take from the API to its workflow, and
 // how long a risk remembers the IDs of the commands it applied across
 // continue-as-new: far beyond any retry or worker outage.

@@ -125,7 +125,7 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 	reconcile.start(ctx, c, st, logger)
 
 	srv := api.New(api.Config{
-		Temporal: api.NewTemporal(c), Records: st, Policy: pol, Logger: logger,
+		Temporal: api.NewTemporal(c, temporal.Namespace()), Records: st, Policy: pol, Logger: logger,
 		TemporalUIURL: temporal.UIURL(), Namespace: temporal.Namespace(), WebhookGuard: guard,
 		Codec:   codec.New(keyring, codec.Options{AcceptClear: true}),
 		Metrics: []prometheus.Collector{sdkMetrics},

@@ -63,7 +63,7 @@ func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 	}
 	defer c.Close()
 	srv := api.New(api.Config{
-		Temporal: api.NewTemporal(c), Records: st, Policy: pol, Logger: logger,
+		Temporal: api.NewTemporal(c, conn.Namespace), Records: st, Policy: pol, Logger: logger,
 		TemporalUIURL: *cfg.uiURL, Namespace: conn.Namespace, WebhookGuard: guard, TrustedProxies: trusted,
 		Codec:   codec.New(conn.Keys, codec.Options{AcceptClear: true}),
 		Metrics: []prometheus.Collector{sdkMetrics},

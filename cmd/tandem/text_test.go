@@ -30,8 +30,8 @@ func (r *recordingTemporal) record(what string) error {
 func (r *recordingTemporal) Start(_ context.Context, req api.StartRequest) error {
 	return r.record("start " + req.WorkflowID)
 }
-func (r *recordingTemporal) Update(_ context.Context, id, name string, _, _ any) error {
-	return r.record("update " + id + " " + name)
+func (r *recordingTemporal) Update(_ context.Context, u api.UpdateRequest, _ any) (string, error) {
+	return "run-1", r.record("update " + u.WorkflowID + " " + u.Name)
 }
 func (r *recordingTemporal) Query(context.Context, string, string, any) error { return nil }
 func (r *recordingTemporal) CheckHealth(context.Context) error                { return nil }
