@@ -81,6 +81,8 @@ type commandKind struct {
 // commandKinds are the command routes by kind, for the status route.
 var commandKinds = map[string]*commandKind{}
 
+// newKind registers the command route name, whose update takes an In and
+// answers an Out, answered to the client by answer.
 func newKind[In any, PIn interface {
 	*In
 	commandInput
@@ -123,17 +125,11 @@ var (
 			c.JSON(http.StatusOK, s.hiringBody(*d, true))
 		})
 
-	cmdAssessRisk = newKind[workflows.AssessRiskInput, *workflows.AssessRiskInput, workflows.RiskDetail]("assess-risk", "risk", workflows.UpdateAssessRisk,
-		func(s *Server, c *gin.Context, _ domain.SentCommand, _ *workflows.AssessRiskInput, d *workflows.RiskDetail) {
-			c.JSON(http.StatusOK, s.riskBody(*d, true))
-		})
+	cmdAssessRisk = newKind[workflows.AssessRiskInput, *workflows.AssessRiskInput, workflows.RiskDetail]("assess-risk", "risk", workflows.UpdateAssessRisk, answerRisk)
 	cmdDecideRisk = func() map[domain.RiskDecision]*commandKind {
 		out := map[domain.RiskDecision]*commandKind{}
 		for _, d := range domain.RiskDecisions {
-			out[d] = newKind[workflows.DecideRiskInput, *workflows.DecideRiskInput, workflows.RiskDetail](string(d)+"-risk", "risk", workflows.UpdateDecideRisk,
-				func(s *Server, c *gin.Context, _ domain.SentCommand, _ *workflows.DecideRiskInput, d *workflows.RiskDetail) {
-					c.JSON(http.StatusOK, s.riskBody(*d, true))
-				})
+			out[d] = newKind[workflows.DecideRiskInput, *workflows.DecideRiskInput, workflows.RiskDetail](string(d)+"-risk", "risk", workflows.UpdateDecideRisk, answerRisk)
 		}
 		return out
 	}()
@@ -145,6 +141,10 @@ func answerTask[In any](_ *Server, c *gin.Context, _ domain.SentCommand, _ In, t
 
 func answerCampaign[In any](s *Server, c *gin.Context, _ domain.SentCommand, _ In, d *workflows.CampaignDetail) {
 	c.JSON(http.StatusOK, s.campaignBody(*d, true))
+}
+
+func answerRisk[In any](s *Server, c *gin.Context, _ domain.SentCommand, _ In, d *workflows.RiskDetail) {
+	c.JSON(http.StatusOK, s.riskBody(*d, true))
 }
 
 // answerCandidate answers the candidate, as stored, with the interview task
