@@ -354,6 +354,15 @@ func TestListCampaigns(t *testing.T) {
 			t.Errorf("body = %s", rr.Body)
 		}
 	})
+	t.Run("a record's lists are arrays, as in its detail", func(t *testing.T) {
+		rr := e.do("GET", "/api/v1/campaigns?limit=1", "tok-paula", "")
+		want(t, rr, sOK, "")
+		for _, list := range []string{`"channels":[]`, `"kpis":[]`, `"kpi_actuals":[]`, `"kpi_report":[]`, `"stages":[]`} {
+			if !strings.Contains(rr.Body.String(), list) {
+				t.Errorf("body lacks %s: %s", list, rr.Body)
+			}
+		}
+	})
 }
 
 func TestListCampaigns401(t *testing.T) {
