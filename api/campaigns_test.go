@@ -577,6 +577,19 @@ func TestRecordKPIsFillsWhoAndWhen(t *testing.T) {
 	}
 }
 
+func TestRecordKPIs422WithoutAValue(t *testing.T) {
+	e := newEnv(t)
+	for _, body := range []string{`{"actuals": [{"name": "signups"}]}`, `{"actuals": [{"name": "signups", "value": null}]}`} {
+		got := want(t, e.do("POST", "/api/v1/campaigns/"+campaignID1+"/kpis", "tok-mo", body), sInvalid, domain.CodeInvalid)
+		if !hasProblem(got, "actuals[0].value", "required") {
+			t.Errorf("%s: details = %v", body, got.Details)
+		}
+	}
+	if len(e.temporal.updates) != 0 {
+		t.Error("an actual without a value reached Temporal, to be recorded as 0")
+	}
+}
+
 func TestCancelCampaign422EmptyReason(t *testing.T) {
 	e := newEnv(t)
 	for _, body := range []string{`{}`, `{"reason": ""}`} {
