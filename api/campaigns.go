@@ -37,15 +37,21 @@ type campaignBody struct {
 }
 
 func (s *Server) campaignBody(d workflows.CampaignDetail, live bool) campaignBody {
-	// Lists are always arrays in answers, never null, so clients need no nil checks.
-	d.Brief.Channels = nonNil(d.Brief.Channels)
-	d.Brief.KPIs = nonNil(d.Brief.KPIs)
-	d.Actuals = nonNil(d.Actuals)
-	d.KPIs = nonNil(d.KPIs)
-	d.Stages = nonNil(d.Stages)
+	d.Campaign = campaignRecord(d.Campaign)
 	d.Tasks = nonNil(d.Tasks)
 	d.WaitingOn = nonNil(d.WaitingOn)
 	return campaignBody{CampaignDetail: d, TemporalUIURL: s.temporalURL(d.WorkflowID), Live: live}
+}
+
+// campaignRecord is a campaign record as answers carry it, in a detail or a list.
+// Lists are always arrays in answers, never null, so clients need no nil checks.
+func campaignRecord(c domain.Campaign) domain.Campaign {
+	c.Brief.Channels = nonNil(c.Brief.Channels)
+	c.Brief.KPIs = nonNil(c.Brief.KPIs)
+	c.Actuals = nonNil(c.Actuals)
+	c.KPIs = nonNil(c.KPIs)
+	c.Stages = nonNil(c.Stages)
+	return c
 }
 
 // temporalURL links to a run in the Temporal Web UI, or is empty when the UI is unknown.
@@ -196,6 +202,9 @@ func (s *Server) listCampaigns(c *gin.Context) {
 	})
 	if !ok {
 		return
+	}
+	for i := range page.Items {
+		page.Items[i] = campaignRecord(page.Items[i])
 	}
 	c.JSON(http.StatusOK, page)
 }

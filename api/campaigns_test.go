@@ -354,6 +354,15 @@ func TestListCampaigns(t *testing.T) {
 			t.Errorf("body = %s", rr.Body)
 		}
 	})
+	t.Run("a record's lists are arrays, as in its detail", func(t *testing.T) {
+		rr := e.do("GET", "/api/v1/campaigns?limit=1", "tok-paula", "")
+		want(t, rr, sOK, "")
+		for _, list := range []string{`"channels":[]`, `"kpis":[]`, `"kpi_actuals":[]`, `"kpi_report":[]`, `"stages":[]`} {
+			if !strings.Contains(rr.Body.String(), list) {
+				t.Errorf("body lacks %s: %s", list, rr.Body)
+			}
+		}
+	})
 }
 
 func TestListCampaigns401(t *testing.T) {
@@ -565,6 +574,19 @@ func TestRecordKPIsFillsWhoAndWhen(t *testing.T) {
 	a := in.Actuals[0]
 	if a.Name != "signups" || a.Value != 812.5 || a.RecordedBy != "mo" || !a.RecordedAt.Equal(testNow) {
 		t.Errorf("actual = %+v", a)
+	}
+}
+
+func TestRecordKPIs422WithoutAValue(t *testing.T) {
+	e := newEnv(t)
+	for _, body := range []string{`{"actuals": [{"name": "signups"}]}`, `{"actuals": [{"name": "signups", "value": null}]}`} {
+		got := want(t, e.do("POST", "/api/v1/campaigns/"+campaignID1+"/kpis", "tok-mo", body), sInvalid, domain.CodeInvalid)
+		if !hasProblem(got, "actuals[0].value", "required") {
+			t.Errorf("%s: details = %v", body, got.Details)
+		}
+	}
+	if len(e.temporal.updates) != 0 {
+		t.Error("an actual without a value reached Temporal, to be recorded as 0")
 	}
 }
 

@@ -427,8 +427,26 @@ func (e *env) do(method, path, token, body string, headers ...string) *httptest.
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
+	return e.serve(req)
+}
+
+// serve is the one way a test's request reaches the server: it fails the test
+// where the answer differs from openapi.json (see openapi_check_test.go).
+func (e *env) serve(req *http.Request) *httptest.ResponseRecorder {
+	e.t.Helper()
+	var body []byte
+	if req.Body != nil {
+		var err error
+		if body, err = io.ReadAll(req.Body); err != nil {
+			e.t.Fatalf("read the request body: %v", err)
+		}
+		req.Body = io.NopCloser(bytes.NewReader(body))
+	}
 	rr := httptest.NewRecorder()
 	e.srv.Handler().ServeHTTP(rr, req)
+	for _, problem := range apiContract(e.t).check(req, body, rr) {
+		e.t.Errorf("openapi: %s", problem)
+	}
 	return rr
 }
 

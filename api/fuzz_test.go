@@ -164,8 +164,7 @@ func FuzzListQuery(f *testing.F) {
 		req := httptest.NewRequest(http.MethodGet, path, nil)
 		req.URL.RawQuery = query
 		req.Header.Set("Authorization", "Bearer tok-paula")
-		rr := httptest.NewRecorder()
-		e.srv.Handler().ServeHTTP(rr, req)
+		rr := e.serve(req)
 		switch rr.Code {
 		case http.StatusOK:
 			if !json.Valid(rr.Body.Bytes()) {

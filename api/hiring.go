@@ -66,14 +66,21 @@ type hiringBody struct {
 }
 
 func (s *Server) hiringBody(d workflows.HiringDetail, live bool) hiringBody {
-	d.Chain = nonNil(d.Chain)
-	for i := range d.Chain {
-		d.Chain[i].Escalations = nonNil(d.Chain[i].Escalations)
-	}
-	d.Candidates = nonNil(d.Candidates)
+	d.HiringRequest = hiringRecord(d.HiringRequest)
 	d.Tasks = nonNil(d.Tasks)
 	d.WaitingOn = nonNil(d.WaitingOn)
 	return hiringBody{HiringDetail: d, TemporalUIURL: s.temporalURL(d.WorkflowID), Live: live}
+}
+
+// hiringRecord is a hiring request record as answers carry it, in a detail or a
+// list, with its lists as arrays (as campaignRecord).
+func hiringRecord(h domain.HiringRequest) domain.HiringRequest {
+	h.Chain = nonNil(h.Chain)
+	for i := range h.Chain {
+		h.Chain[i].Escalations = nonNil(h.Chain[i].Escalations)
+	}
+	h.Candidates = nonNil(h.Candidates)
+	return h
 }
 
 // hiringID reads the {id} path parameter of a hiring request route.
@@ -180,6 +187,9 @@ func (s *Server) listHiring(c *gin.Context) {
 	})
 	if !ok {
 		return
+	}
+	for i := range page.Items {
+		page.Items[i] = hiringRecord(page.Items[i])
 	}
 	c.JSON(http.StatusOK, page)
 }

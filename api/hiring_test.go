@@ -105,6 +105,18 @@ func TestListHiringFilters(t *testing.T) {
 	want(t, e.do("GET", "/api/v1/hiring-requests?status=launched", "tok-paula", ""), http.StatusUnprocessableEntity, domain.CodeInvalid)
 }
 
+func TestListHiringAnswersArrays(t *testing.T) {
+	e := hiringEnv(t)
+	e.records.hiring().requests["hir_aaaaaaaaaaaa"] = domain.HiringRequest{ID: "hir_aaaaaaaaaaaa", Status: domain.StatusActive, RequestedBy: "paula"}
+	rr := e.do("GET", "/api/v1/hiring-requests", "tok-paula", "")
+	want(t, rr, http.StatusOK, "")
+	for _, list := range []string{`"chain":[]`, `"candidates":[]`} {
+		if !strings.Contains(rr.Body.String(), list) {
+			t.Errorf("body lacks %s, as the detail has it: %s", list, rr.Body)
+		}
+	}
+}
+
 func TestGetHiringShowsCandidateDataOnlyToThoseAllowed(t *testing.T) {
 	e := hiringEnv(t)
 	const id = "hir_aaaaaaaaaaaa"

@@ -154,7 +154,8 @@ func self(me string) string                   { return me }
 // webhookOf gives owner (of the caller) the one subscription in the records.
 func webhookOf(owner func(me string) string) func(e *env, me string) {
 	return func(e *env, me string) {
-		e.records.webhook().webhooks = []domain.Webhook{{ID: permWebhookID, Owner: owner(me), URL: "https://hooks.example.com/t"}}
+		e.records.webhook().webhooks = []domain.Webhook{{ID: permWebhookID, Owner: owner(me), URL: "https://hooks.example.com/t",
+			Events: []domain.EventKind{domain.EventTaskOpened}, Format: domain.WebhookJSON}}
 	}
 }
 

@@ -120,15 +120,16 @@ func (e *env) doFrom(addr, method, path, token, body string, headers ...string) 
 	e.t.Helper()
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
 	req.RemoteAddr = addr
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	rr := httptest.NewRecorder()
-	e.srv.Handler().ServeHTTP(rr, req)
-	return rr
+	return e.serve(req)
 }
 
 // addressEnv is a test server whose client addresses may fail burst requests at

@@ -334,8 +334,10 @@ func (r changeCampaignRequest) change() (domain.Change, error) {
 }
 
 type kpiActualRequest struct {
-	Name  string  `json:"name"`
-	Value float64 `json:"value"`
+	Name string `json:"name"`
+	// Value is a pointer so that a value left out or null is refused, not
+	// recorded as 0.
+	Value *float64 `json:"value"`
 }
 
 // recordKPIsRequest is the body of POST /campaigns/{id}/kpis.
@@ -346,11 +348,16 @@ type recordKPIsRequest struct {
 // actuals converts the request, checked against the caps on one recording;
 // whether each names a KPI of the campaign is the workflow's to check.
 func (r recordKPIsRequest) actuals(by string, at time.Time) ([]domain.KPIActual, error) {
+	var p domain.Problems
 	out := make([]domain.KPIActual, len(r.Actuals))
 	for i, a := range r.Actuals {
-		out[i] = domain.KPIActual{Name: a.Name, Value: a.Value, RecordedAt: at, RecordedBy: by}
+		out[i] = domain.KPIActual{Name: a.Name, RecordedAt: at, RecordedBy: by}
+		if a.Value == nil {
+			p.Add("actuals["+strconv.Itoa(i)+"].value", "required, a number")
+			continue
+		}
+		out[i].Value = *a.Value
 	}
-	var p domain.Problems
 	domain.CheckActualsLimits(&p, out)
 	return out, p.Err()
 }
