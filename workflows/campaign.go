@@ -49,6 +49,11 @@ type campaign struct {
 // linkedRisksVersion guards raising linked risks: runs from before it raise none.
 const linkedRisksVersion = "linked-risks"
 
+// signOffDueVersion guards sign-offs due no later than the readiness deadline:
+// runs from before it keep their sign-offs due one SLA after they opened, whose
+// timers their histories hold.
+const signOffDueVersion = "sign-off-due"
+
 // CampaignLaunch runs process 1: a campaign from brief review to retrospective.
 func CampaignLaunch(ctx workflow.Context, in CampaignInput) (CampaignResult, error) {
 	c, err := startCampaign(ctx, in)
@@ -362,6 +367,7 @@ func (c *campaign) replan(ctx workflow.Context, why string) {
 		})
 		c.noteNewWork()
 	}
+	c.boundSignOffs(ctx)
 	c.out.event(workflow.Now(ctx), domain.EventChanged, "", "", "Work plan %s: %d deliverables", why, len(plan))
 }
 
@@ -450,7 +456,11 @@ func (c *campaign) readiness(ctx workflow.Context) (bool, error) {
 	if err := c.setStage(ctx, domain.StageReadiness); err != nil {
 		return false, err
 	}
-	due := workflow.Now(ctx).Add(c.pol.SignOffSLA.D())
+	now := workflow.Now(ctx)
+	due := now.Add(c.pol.SignOffSLA.D())
+	if c.signOffsBounded(ctx) {
+		due = c.signOffDue(now, now)
+	}
 	b := c.rec.Brief
 	specs := []taskSpec{
 		{Key: keySignOff + b.ProjectManager, Title: "Project manager sign-off", Team: domain.TeamPMO, Role: domain.RoleProjectManager, Assignee: b.ProjectManager},
@@ -489,6 +499,36 @@ func (c *campaign) readiness(ctx workflow.Context) (bool, error) {
 	c.tasks.cancelOpen(ctx, "readiness was rejected", func(t domain.Task) bool { return slices.Contains(ids, t.ID) })
 	c.rework(ctx, rejection)
 	return false, c.save(ctx)
+}
+
+// signOffsBounded reports whether this run keeps its sign-offs due no later than
+// the readiness deadline (signOffDueVersion).
+func (c *campaign) signOffsBounded(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, signOffDueVersion, workflow.DefaultVersion, 1) >= 1
+}
+
+// signOffDue is when a sign-off opened at opened is due, seen at now: one SLA
+// after it opened, but no later than the readiness deadline, for a sign-off due
+// after it is a launch already slipping. A deadline already past is not one to
+// meet any more: the launch slips, and the new deadline bounds it then.
+func (c *campaign) signOffDue(opened, now time.Time) time.Time {
+	due := opened.Add(c.pol.SignOffSLA.D())
+	if d := c.readinessDeadline(); d.After(now) && d.Before(due) {
+		due = d
+	}
+	return due
+}
+
+// boundSignOffs moves the open sign-offs' due times to follow a readiness
+// deadline that moved: a slip or a new launch time.
+func (c *campaign) boundSignOffs(ctx workflow.Context) {
+	if c.rec.Stage != domain.StageReadiness || !c.signOffsBounded(ctx) {
+		return
+	}
+	now := workflow.Now(ctx)
+	for _, t := range c.tasks.openTasks(func(t domain.Task) bool { return strings.HasPrefix(t.Key, keySignOff) }) {
+		c.tasks.setDue(ctx, t.ID, c.signOffDue(t.CreatedAt, now))
+	}
 }
 
 // checkRework validates data.rework of a sign-off: IDs of this campaign's work tasks.
