@@ -319,10 +319,9 @@ func campaignUTC(c domain.Campaign) domain.Campaign {
 		}
 		c.Stages = stages
 	}
-	if c.Report != nil && c.Report.LaunchedAt != nil {
+	if c.Report != nil {
 		report := *c.Report
-		launched := report.LaunchedAt.UTC()
-		report.LaunchedAt = &launched
+		report.LaunchedAt, report.PlannedLaunchAt = utcPtr(report.LaunchedAt), utcPtr(report.PlannedLaunchAt)
 		c.Report = &report
 	}
 	return c

@@ -34,16 +34,18 @@ type campaign struct {
 	out   *recorder
 	tasks *humanTasks
 
-	stopRun      workflow.CancelFunc // ends the run early: cancel
-	cancelledBy  string
-	ended        bool
-	changed      bool // a change request arrived: waits recompute their deadlines
-	newWork      bool // work was added after readiness began: production must run again
-	reworkCount  int
-	slipped      bool
-	launchedAt   *time.Time
-	flaggedKPIs  map[string]bool
-	budgetWanted *domain.Money // a budget increase waiting for MOps approval
+	stopRun     workflow.CancelFunc // ends the run early: cancel
+	cancelledBy string
+	ended       bool
+	changed     bool // a change request arrived: waits recompute their deadlines
+	newWork     bool // work was added after readiness began: production must run again
+	reworkCount int
+	launchedAt  *time.Time
+	// plannedLaunch is the launch time people planned: the brief's, as approved
+	// and as changed by requests, never as a slip moved it.
+	plannedLaunch time.Time
+	flaggedKPIs   map[string]bool
+	budgetWanted  *domain.Money // a budget increase waiting for MOps approval
 }
 
 // linkedRisksVersion guards raising linked risks: runs from before it raise none.
@@ -84,7 +86,7 @@ func CampaignLaunch(ctx workflow.Context, in CampaignInput) (CampaignResult, err
 
 func startCampaign(ctx workflow.Context, in CampaignInput) (*campaign, error) {
 	now := workflow.Now(ctx)
-	c := &campaign{in: in, pol: in.Policy.Campaign, flaggedKPIs: map[string]bool{}}
+	c := &campaign{in: in, pol: in.Policy.Campaign, flaggedKPIs: map[string]bool{}, plannedLaunch: in.Brief.LaunchAt}
 	c.rec = domain.Campaign{
 		ID: in.ID, WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID, Brief: in.Brief,
 		Status: domain.StatusActive, RequestedBy: in.RequestedBy, Actuals: []domain.KPIActual{},
@@ -255,7 +257,7 @@ func (c *campaign) briefReview(ctx workflow.Context) (bool, error) {
 			return false, err
 		}
 		if revised, err := c.revisedBrief(workflow.Now(ctx), revise.Data); err == nil {
-			c.rec.Brief = revised
+			c.rec.Brief, c.plannedLaunch = revised, revised.LaunchAt
 		}
 	}
 }
@@ -441,7 +443,6 @@ func (c *campaign) slip(ctx workflow.Context) error {
 	for !c.readinessDeadline().After(now) { // a launch already past slips until readiness has a chance
 		c.rec.Brief.LaunchAt = c.rec.Brief.LaunchAt.Add(c.pol.LaunchSlip.D())
 	}
-	c.slipped = true
 	msg := fmt.Sprintf("Launch slipped from %s to %s: readiness was not signed off %s before launch",
 		from.Format(time.RFC3339), c.rec.Brief.LaunchAt.Format(time.RFC3339), c.pol.ReadinessLeadTime)
 	c.out.event(now, domain.EventLaunchSlipped, "", "", "%s", msg)
@@ -666,12 +667,16 @@ func (c *campaign) retrospective(ctx workflow.Context) error {
 	}
 	now := workflow.Now(ctx)
 	c.rec.Report = &domain.Report{
-		KPIs:          domain.EvaluateKPIs(c.rec.Brief.KPIs, c.rec.Actuals, c.pol.KPIMissThreshold),
-		TimeInStage:   domain.TimeInStage(c.rec.Stages, now),
-		OverdueTasks:  len(c.tasks.overdue),
-		ReworkTasks:   c.reworkCount,
-		LaunchedAt:    c.launchedAt,
-		LaunchSlipped: c.slipped,
+		KPIs:         domain.EvaluateKPIs(c.rec.Brief.KPIs, c.rec.Actuals, c.pol.KPIMissThreshold),
+		TimeInStage:  domain.TimeInStage(c.rec.Stages, now),
+		OverdueTasks: len(c.tasks.overdue),
+		ReworkTasks:  c.reworkCount,
+		LaunchedAt:   c.launchedAt,
+	}
+	if c.launchedAt != nil {
+		planned := c.plannedLaunch
+		c.rec.Report.PlannedLaunchAt = &planned
+		c.rec.Report.LaunchSlipped = domain.LaunchLate(planned, *c.launchedAt)
 	}
 	var ids []string
 	for _, h := range slices.Compact(c.managers()) {

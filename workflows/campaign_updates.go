@@ -73,6 +73,9 @@ func (c *campaign) change(ctx workflow.Context, in ChangeCampaignInput) (Campaig
 		changed.Budget = old.Budget // applied once approved
 	}
 	c.rec.Brief, c.rec.UpdatedAt = changed, now
+	if in.Change.LaunchAt != nil {
+		c.plannedLaunch = changed.LaunchAt // re-planned by people: not a slip
+	}
 	c.changed = true
 	c.out.event(now, domain.EventChanged, in.Actor.Handle, "", "%s changed the campaign (%s): %s", in.Actor.Handle, describeChange(in.Change), in.Change.Reason)
 	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q changed by %s: %s", changed.Name, in.Actor.Handle, describeChange(in.Change)), c.managers()...)

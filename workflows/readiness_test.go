@@ -95,3 +95,64 @@ func TestSignOffsFollowTheReadinessDeadline(t *testing.T) {
 	h.cancelAt(14 * time.Hour)
 	h.run(in)
 }
+
+// finishAfter completes the retrospective tasks of a campaign launched at
+// launched, a day after its two-week tracking window closed.
+func (h *harness) finishAfter(launched time.Duration) {
+	h.at(launched+15*day, func() {
+		h.complete(h.openTask(keyRetrospective+"pat"), pat, domain.OutcomeDone, "lessons", nil)
+		h.complete(h.openTask(keyRetrospective+"maya"), maya, domain.OutcomeDone, "lessons", nil)
+	})
+}
+
+// A critical risk held the launch for a day: the retrospective says it slipped,
+// against the launch time planned.
+func TestRetrospectiveSaysALaunchHeldPastItsTimeSlipped(t *testing.T) {
+	h := newHarness(t)
+	in := CampaignInput{Brief: testBrief()}
+	launch := in.Brief.LaunchAt.Sub(t0)
+	const id = "rsk_test00000009"
+	h.approveBrief(time.Hour)
+	h.doWork(2 * time.Hour)
+	h.signOff(3*time.Hour, pat, maya)
+	h.at(10*day, func() {
+		h.env.SignalWorkflow(SignalRiskChanged, domain.LinkedRisk{ID: id, Severity: domain.SeverityCritical, Status: domain.RiskOpen})
+	})
+	h.at(launch+day, func() {
+		h.env.SignalWorkflow(SignalRiskChanged, domain.LinkedRisk{ID: id, Severity: domain.SeverityCritical, Status: domain.RiskResolved})
+	})
+	h.finishAfter(launch + day)
+	res := h.run(in)
+	r := res.Report
+	if r == nil || r.LaunchedAt == nil {
+		t.Fatalf("report = %+v, want the launch time", r)
+	}
+	if !r.LaunchSlipped || !r.LaunchedAt.Equal(in.Brief.LaunchAt.Add(day)) {
+		t.Errorf("report: launched %s, slipped %t; want launched a day after %s, slipped", r.LaunchedAt, r.LaunchSlipped, in.Brief.LaunchAt)
+	}
+	if r.PlannedLaunchAt == nil || !r.PlannedLaunchAt.Equal(in.Brief.LaunchAt) {
+		t.Errorf("report: planned launch %v, want %s", r.PlannedLaunchAt, in.Brief.LaunchAt)
+	}
+}
+
+// A launch people moved later by a change request, then made on its new time, did
+// not slip.
+func TestRetrospectiveSaysALaunchMovedByPeopleDidNotSlip(t *testing.T) {
+	h := newHarness(t)
+	in := CampaignInput{Brief: testBrief()}
+	later := in.Brief.LaunchAt.Add(7 * day)
+	h.approveBrief(time.Hour)
+	h.at(90*time.Minute, func() {
+		h.ok("launch a week later", UpdateChangeCampaign, ChangeCampaignInput{Actor: pat, Change: domain.Change{LaunchAt: &later, Reason: "trade show"}})
+	})
+	h.doWork(2 * time.Hour)
+	h.signOff(3*time.Hour, pat, maya)
+	h.finishAfter(later.Sub(t0))
+	res := h.run(in)
+	if r := res.Report; r == nil || r.LaunchSlipped {
+		t.Errorf("report = %+v, want not slipped", r)
+	}
+	if r := res.Report; r == nil || r.PlannedLaunchAt == nil || !r.PlannedLaunchAt.Equal(later) {
+		t.Errorf("report = %+v, want planned for the new time", r)
+	}
+}
