@@ -109,6 +109,7 @@ const (
 	EventLaunchSlipped EventKind = "launch_slipped"
 	EventKPIRecorded   EventKind = "kpi_recorded"
 	EventKPIMissed     EventKind = "kpi_missed"
+	EventKPIOnTarget   EventKind = "kpi_on_target" // a missed KPI is back on target
 	EventEnded         EventKind = "ended"
 	// EventRefused is a command refused or failed on the process, from the audit trail.
 	EventRefused EventKind = "refused"

@@ -45,11 +45,16 @@ type campaign struct {
 	// and as changed by requests, never as a slip moved it.
 	plannedLaunch time.Time
 	flaggedKPIs   map[string]bool
-	budgetWanted  *domain.Money // a budget increase waiting for MOps approval
+	clearedKPIs   map[string]bool // missed KPIs back on target, whose risks were told
+	budgetWanted  *domain.Money   // a budget increase waiting for MOps approval
 }
 
 // linkedRisksVersion guards raising linked risks: runs from before it raise none.
 const linkedRisksVersion = "linked-risks"
+
+// kpiRiskClearsVersion guards telling a KPI's risk that the KPI is back on
+// target: runs from before it send no such signal.
+const kpiRiskClearsVersion = "kpi-risk-clears"
 
 // signOffDueVersion guards sign-offs due no later than the readiness deadline:
 // runs from before it keep their sign-offs due one SLA after they opened, whose
@@ -86,7 +91,7 @@ func CampaignLaunch(ctx workflow.Context, in CampaignInput) (CampaignResult, err
 
 func startCampaign(ctx workflow.Context, in CampaignInput) (*campaign, error) {
 	now := workflow.Now(ctx)
-	c := &campaign{in: in, pol: in.Policy.Campaign, flaggedKPIs: map[string]bool{}, plannedLaunch: in.Brief.LaunchAt}
+	c := &campaign{in: in, pol: in.Policy.Campaign, flaggedKPIs: map[string]bool{}, clearedKPIs: map[string]bool{}, plannedLaunch: in.Brief.LaunchAt}
 	c.rec = domain.Campaign{
 		ID: in.ID, WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID, Brief: in.Brief,
 		Status: domain.StatusActive, RequestedBy: in.RequestedBy, Actuals: []domain.KPIActual{},
@@ -640,10 +645,14 @@ func (c *campaign) tracking(ctx workflow.Context) error {
 }
 
 // evaluateKPIs compares actuals with targets and reports each KPI the first time
-// it is off target by more than the policy threshold.
+// it is off target by more than the policy threshold, and the first time a KPI
+// reported so is back on target.
 func (c *campaign) evaluateKPIs(ctx workflow.Context) error {
 	now := workflow.Now(ctx)
 	for _, r := range domain.EvaluateKPIs(c.rec.Brief.KPIs, c.rec.Actuals, c.pol.KPIMissThreshold) {
+		if !r.OffMark && r.Actual != nil && c.flaggedKPIs[r.Name] {
+			c.kpiBackOnTarget(ctx, r)
+		}
 		if !r.OffMark || c.flaggedKPIs[r.Name] {
 			continue
 		}
@@ -658,6 +667,37 @@ func (c *campaign) evaluateKPIs(ctx workflow.Context) error {
 		})
 	}
 	return c.save(ctx)
+}
+
+// kpiBackOnTarget tells the risk a KPI's miss raised that the KPI is back on
+// target, once: the risk resolves itself (see risk.causeCleared), and the
+// timeline says so. A KPI that misses again later raises no second risk: its
+// cause, and so its risk's ID, is the same.
+func (c *campaign) kpiBackOnTarget(ctx workflow.Context, r domain.KPIResult) {
+	cause := "kpi:" + r.Name
+	id := domain.LinkedRiskID(c.in.ID, cause)
+	i := slices.IndexFunc(c.rec.Risks, func(l domain.LinkedRisk) bool { return l.ID == id })
+	if i < 0 || c.rec.Risks[i].Status.Terminal() || c.clearedKPIs[r.Name] {
+		return
+	}
+	if workflow.GetVersion(ctx, kpiRiskClearsVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return
+	}
+	c.clearedKPIs[r.Name] = true
+	why := fmt.Sprintf("KPI %q is back on target: %g %s against a target of %g", r.Name, *r.Actual, r.Unit, r.Target)
+	err := workflow.SignalExternalWorkflow(ctx, RiskWorkflowID(id), "", SignalCauseCleared, CauseCleared{Cause: cause, Why: why}).Get(ctx, nil)
+	if err != nil {
+		// The risk ended meanwhile: nothing to clear.
+		workflow.GetLogger(ctx).Warn("could not tell a risk its cause cleared", "risk", id, "error", err)
+		return
+	}
+	now := workflow.Now(ctx)
+	if c.rec.Risks[i].Status == domain.RiskMaterialized {
+		c.out.event(now, domain.EventKPIOnTarget, "", "", "%s; the owner of the issue %s it raised is told", why, id)
+	} else {
+		c.out.event(now, domain.EventKPIOnTarget, "", "", "%s; the risk %s it raised resolves itself", why, id)
+	}
+	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q: %s", c.rec.Brief.Name, why), c.managers()...)
 }
 
 // retrospective writes the report and asks both managers for lessons learned.

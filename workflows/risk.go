@@ -43,6 +43,13 @@ type RiskCarry struct {
 	Runs      int               `json:"runs"`
 }
 
+// CauseCleared is what a process tells a risk it raised when the cause has
+// cleared: which cause, and in words what changed.
+type CauseCleared struct {
+	Cause string `json:"cause"`
+	Why   string `json:"why"`
+}
+
 // RiskResult is how a risk ended.
 type RiskResult struct {
 	Status domain.RiskStatus `json:"status"`
@@ -180,7 +187,37 @@ func (r *risk) register(ctx workflow.Context) error {
 		workflow.UpdateHandlerOptions{Validator: r.validateDecide}); err != nil {
 		return err
 	}
+	cleared := workflow.GetSignalChannel(ctx, SignalCauseCleared)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var c CauseCleared
+			cleared.Receive(ctx, &c)
+			r.causeCleared(ctx, c)
+		}
+	})
 	return workflow.SetQueryHandler(ctx, QueryDetail, func() (RiskDetail, error) { return r.detail(), nil })
+}
+
+// causeCleared answers the news that what raised the risk has cleared. A risk
+// raised by a process for a cause resolves itself: the process saw the cause
+// clear (a KPI back on target), the timeline and the owner are told why, and
+// whoever still sees a risk there raises it again. A materialized risk is an
+// issue people handle: its owner is told, and closes it. News about another
+// cause, or a risk already ended, changes nothing.
+func (r *risk) causeCleared(ctx workflow.Context, c CauseCleared) {
+	if c.Cause == "" || c.Cause != r.rec.Cause || r.rec.Status.Terminal() {
+		return
+	}
+	r.steps++
+	why := "the cause cleared: " + c.Why
+	if r.rec.Status == domain.RiskMaterialized {
+		now := workflow.Now(ctx)
+		r.out.event(now, domain.EventChanged, "", "", "The cause of the issue cleared (%s); close it once it is handled", c.Why)
+		r.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("Risk %q: the cause of the issue cleared (%s); close it once it is handled", r.rec.Title, c.Why), r.rec.Owner)
+	} else {
+		r.finish(ctx, domain.RiskResolved, "", why)
+	}
+	_ = r.save(ctx) // the recorder retries until written
 }
 
 // restore takes over the state a previous run carried: the record, the open
