@@ -211,7 +211,7 @@ func (s *Server) getCampaign(c *gin.Context) {
 			return workflows.CampaignDetail{}, recordErr(err, "campaign", id)
 		}
 		tasks, err := s.processTasks(ctx, domain.ProcessCampaign, "campaign", id)
-		return workflows.CampaignDetail{Campaign: rec, Tasks: tasks, WaitingOn: domain.WaitingOnOf(tasks)}, err
+		return workflows.CampaignDetail{Campaign: rec, Tasks: tasks, WaitingOn: rec.WaitingOn(tasks)}, err
 	}); ok {
 		c.JSON(http.StatusOK, s.campaignBody(d, live))
 	}

@@ -62,7 +62,7 @@ func CheckCancelHiring(r HiringRequest, a Actor) error {
 // HasRiskAuthority reports whether a may accept a high or critical risk:
 // marketing ops managers and directors.
 func HasRiskAuthority(a Actor) bool {
-	return a.HasRole(RoleMarketingOpsManager) || a.HasRole(RoleDirector)
+	return slices.ContainsFunc(riskAuthority, a.HasRole)
 }
 
 // CheckActOnRisk says whether a may re-assess or decide the risk r, whose tasks

@@ -230,6 +230,7 @@ func (a *App) funcs() template.FuncMap {
 		"since":        func(t time.Time) string { return ago(a.now().Sub(t)) },
 		"pollMs":       func() int64 { return a.poll.Milliseconds() },
 		"outcomeLabel": outcomeLabel,
+		"anyOf":        anyOf,
 		"bar":          barOf,
 	}
 }
@@ -247,6 +248,28 @@ func label(s any) string {
 		}
 	}
 	return strings.Join(words, " ")
+}
+
+// anyOf names, in a sentence, anyone holding one of roles: "a marketing ops
+// manager or a director".
+func anyOf(roles []domain.Role) string {
+	words := make([]string, len(roles))
+	for i, r := range roles {
+		l := label(r)
+		if first, _, _ := strings.Cut(l, " "); initialisms[strings.ToLower(first)] == "" {
+			l = strings.ToLower(l[:1]) + l[1:]
+		}
+		words[i] = article(l) + " " + l
+	}
+	return strings.Join(words, " or ")
+}
+
+// article is "a" or "an" before a word, by its first letter.
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiouAEIOU", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }
 
 var initialisms = map[string]string{"hr": "HR", "pmo": "PMO", "kpi": "KPI", "kpis": "KPIs", "pr": "PR", "it": "IT", "seo": "SEO", "mops": "MOps"}

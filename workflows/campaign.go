@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -176,7 +177,8 @@ func (c *campaign) snapshot() *domain.Campaign {
 func (c *campaign) detail() CampaignDetail {
 	all := c.tasks.list()
 	tasks, omitted := fitTasks(all, tasksBudget)
-	return CampaignDetail{Campaign: *c.snapshot(), Tasks: tasks, WaitingOn: domain.WaitingOnOf(all), TasksOmitted: omitted}
+	rec := *c.snapshot()
+	return CampaignDetail{Campaign: rec, Tasks: tasks, WaitingOn: rec.WaitingOn(all), TasksOmitted: omitted}
 }
 
 // setStage moves the campaign to stage s and records it.
@@ -802,7 +804,7 @@ func (c *campaign) raiseRisk(ctx workflow.Context, cause string, raise domain.Ri
 	}
 	now := workflow.Now(ctx)
 	sev := domain.SeverityOf(domain.Score(raise.Probability, raise.Impact))
-	c.riskChanged(domain.LinkedRisk{ID: id, Cause: cause, Severity: sev, Status: domain.RiskOpen})
+	c.riskChanged(domain.LinkedRisk{ID: id, Cause: cause, Severity: sev, Status: domain.RiskOpen, Title: raise.Title, Owner: raise.Owner})
 	c.out.event(now, domain.EventRiskLinked, "", "", "Raised the %s risk %s: %s (owner %s)", sev, id, raise.Title, raise.Owner)
 	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q: risk %s raised: %s", c.rec.Brief.Name, id, raise.Title), c.managers()...)
 	_ = c.save(ctx) // the recorder retries until written
@@ -819,9 +821,10 @@ func (c *campaign) riskChanged(l domain.LinkedRisk) {
 	if !l.Supersedes(c.rec.Risks[i]) {
 		return
 	}
-	if l.Cause == "" {
-		l.Cause = c.rec.Risks[i].Cause
-	}
+	// News from before they were sent, or from the reconciler, may leave out what
+	// never changes: what was known is kept.
+	old := c.rec.Risks[i]
+	l.Cause, l.Title, l.Owner = cmp.Or(l.Cause, old.Cause), cmp.Or(l.Title, old.Title), cmp.Or(l.Owner, old.Owner)
 	c.rec.Risks[i] = l
 }
 
@@ -844,7 +847,7 @@ func (c *campaign) holdForRisks(ctx workflow.Context) error {
 		return nil
 	}
 	now := workflow.Now(ctx)
-	c.rec.HeldBy = id
+	c.rec.HeldBy, c.rec.HeldSince = id, &now
 	c.out.event(now, domain.EventLaunchHeld, "", "", "Launch held by risk %s: it is critical and open", id)
 	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q: launch held by risk %s", c.rec.Brief.Name, id), c.managers()...)
 	if err := c.save(ctx); err != nil {
@@ -868,7 +871,7 @@ func (c *campaign) holdForRisks(ctx workflow.Context) error {
 	if late := now.Sub(c.rec.Brief.LaunchAt); late > 0 && !c.newWork && !c.changed {
 		msg += fmt.Sprintf("; launching late, %s after %s", late.Round(time.Second), c.rec.Brief.LaunchAt.Format(time.RFC3339))
 	}
-	c.rec.HeldBy = ""
+	c.rec.HeldBy, c.rec.HeldSince = "", nil
 	c.out.event(now, domain.EventLaunchReleased, "", "", "%s", msg)
 	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q: %s", c.rec.Brief.Name, msg), c.managers()...)
 	return c.save(ctx)

@@ -641,16 +641,18 @@ func (r *risk) save(ctx workflow.Context) error {
 
 // link is the risk as its linked process sees it.
 func (r *risk) link() domain.LinkedRisk {
-	return domain.LinkedRisk{ID: r.rec.ID, Cause: r.rec.Cause, Severity: r.rec.Severity, Status: r.rec.Status}
+	return domain.LinkedRisk{ID: r.rec.ID, Cause: r.rec.Cause, Severity: r.rec.Severity, Status: r.rec.Status, Title: r.rec.Title, Owner: r.rec.Owner}
 }
 
 // tellRelated signals the linked campaign when what it sees of the risk changed.
 // A campaign that has ended no longer listens; that is no error of the risk's.
+// The title and owner ride along but are no change of their own: news that
+// runs from before they were sent did not send is not sent now either.
 func (r *risk) tellRelated(ctx workflow.Context) {
 	rel := r.rec.Related
 	told := r.signalled
 	told.Seq = 0
-	if rel == nil || rel.Process != domain.ProcessCampaign || r.link() == told {
+	if rel == nil || rel.Process != domain.ProcessCampaign || r.link().Same(told) {
 		return
 	}
 	next := r.link()
