@@ -230,14 +230,23 @@ func (c *campaign) briefReview(ctx workflow.Context) (bool, error) {
 			Team:        domain.TeamMarketingOps, Role: domain.RoleMarketingOpsManager, Assignee: b.MarketingOpsManager,
 			RequestedBy: c.in.RequestedBy, DueAt: workflow.Now(ctx).Add(c.pol.BriefReviewSLA.D()),
 		}
-		if b.MarketingOpsManager == c.in.RequestedBy {
-			// Nobody approves what they raised: any other marketing ops manager reviews it.
-			spec.Assignee = ""
-		}
 		if round > 1 {
 			spec.Title = fmt.Sprintf("Review the revised brief of %q (round %d)", b.Name, round)
 		}
+		var why string
+		if b.MarketingOpsManager == c.in.RequestedBy {
+			// Nobody approves what they raised: any other marketing ops manager
+			// reviews it, or, when there is none, whoever soleApprover says.
+			spec.Assignee = ""
+			var err error
+			if why, err = c.elsewhere(ctx, &spec, c.in.RequestedBy, "the brief"); err != nil {
+				return false, err
+			}
+		}
 		review := c.tasks.open(ctx, spec)
+		if why != "" {
+			rerouted(c.out, workflow.Now(ctx), *review, why)
+		}
 		if err := c.save(ctx); err != nil {
 			return false, err
 		}
@@ -267,6 +276,26 @@ func (c *campaign) briefReview(ctx workflow.Context) (bool, error) {
 			c.rec.Brief, c.plannedLaunch = revised, revised.LaunchAt
 		}
 	}
+}
+
+// elsewhere routes an approval that requester may not decide, open to anyone
+// else holding its role, to whoever soleApprover says when nobody else does, and
+// returns why ("" when it stays as it was). Runs from before
+// soleApproverVersion look nobody up.
+func (c *campaign) elsewhere(ctx workflow.Context, s *taskSpec, requester, what string) (string, error) {
+	if workflow.GetVersion(ctx, soleApproverVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return "", nil
+	}
+	people, err := findPeople(ctx, s.Role, teamIfBound(s.Role, s.Team))
+	if err != nil || !slices.Contains(people, requester) || len(others(people, requester)) > 0 {
+		return "", err
+	}
+	d, ok, err := soleApprover(ctx, c.in.Policy, requester, s.Role, what)
+	if err != nil || !ok {
+		return "", err
+	}
+	reroute(s, d)
+	return d.Why, nil
 }
 
 // checkRevision validates the revised brief a revise task is completed with,

@@ -113,16 +113,24 @@ func describeChange(ch domain.Change) string {
 func (c *campaign) askBudgetApproval(ctx workflow.Context, requester string, budget domain.Money, reason string) {
 	c.tasks.cancelOpen(ctx, "replaced by a newer budget change", func(t domain.Task) bool { return t.Key == keyBudget })
 	c.budgetWanted = &budget
-	t := c.tasks.open(ctx, taskSpec{
+	spec := taskSpec{
 		Kind: domain.KindApproval, Key: keyBudget,
 		Title:       fmt.Sprintf("Approve the budget increase of %q to %g %s", c.rec.Brief.Name, budget.Amount, budget.Currency),
 		Description: fmt.Sprintf("From %g %s. Reason: %s", c.rec.Brief.Budget.Amount, c.rec.Brief.Budget.Currency, reason),
 		Team:        domain.TeamMarketingOps, Role: domain.RoleMarketingOpsManager, Assignee: c.rec.Brief.MarketingOpsManager,
 		RequestedBy: requester, DueAt: workflow.Now(ctx).Add(c.pol.SignOffSLA.D()),
-	})
-	if t.Assignee == requester {
-		t.Assignee = "" // MOps raised it: another marketing ops manager decides
-		c.out.task(*t)
+	}
+	var why string
+	if spec.Assignee == requester {
+		// MOps raised it: another marketing ops manager decides, or, when there is
+		// none, whoever soleApprover says. (A lookup fails only when the run is
+		// cancelled: then it stays open to the others, which ends with the run.)
+		spec.Assignee = ""
+		why, _ = c.elsewhere(ctx, &spec, requester, "the budget change")
+	}
+	t := c.tasks.open(ctx, spec)
+	if why != "" {
+		rerouted(c.out, workflow.Now(ctx), *t, why)
 	}
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		if c.tasks.await(ctx, t.ID) != nil {
