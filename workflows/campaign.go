@@ -120,7 +120,7 @@ func startCampaign(ctx workflow.Context, in CampaignInput) (*campaign, error) {
 			c.riskChanged(l)
 		}
 	})
-	c.out.event(now, domain.EventStarted, in.RequestedBy, "", "%s started the campaign %q, launching %s", in.RequestedBy, in.Brief.Name, in.Brief.LaunchAt.Format(time.RFC3339))
+	c.out.event(now, domain.EventStarted, in.RequestedBy, "", "%s started the campaign %s, launching %s", in.RequestedBy, c.out.quote(in.Brief.Name), in.Brief.LaunchAt.Format(time.RFC3339))
 	return c, nil
 }
 
@@ -225,13 +225,13 @@ func (c *campaign) briefReview(ctx workflow.Context) (bool, error) {
 	for round := 1; ; round++ {
 		b := c.rec.Brief
 		spec := taskSpec{
-			Kind: domain.KindApproval, Key: keyBriefReview, Title: fmt.Sprintf("Review the brief of %q", b.Name),
+			Kind: domain.KindApproval, Key: keyBriefReview, Title: fmt.Sprintf("Review the brief of %s", c.out.quote(b.Name)),
 			Description: "Approve the goals, KPIs and budget, request changes, or reject the campaign.",
 			Team:        domain.TeamMarketingOps, Role: domain.RoleMarketingOpsManager, Assignee: b.MarketingOpsManager,
 			RequestedBy: c.in.RequestedBy, DueAt: workflow.Now(ctx).Add(c.pol.BriefReviewSLA.D()),
 		}
 		if round > 1 {
-			spec.Title = fmt.Sprintf("Review the revised brief of %q (round %d)", b.Name, round)
+			spec.Title = fmt.Sprintf("Review the revised brief of %s (round %d)", c.out.quote(b.Name), round)
 		}
 		var why string
 		if b.MarketingOpsManager == c.in.RequestedBy {
@@ -261,7 +261,7 @@ func (c *campaign) briefReview(ctx workflow.Context) (bool, error) {
 			return false, nil
 		}
 		revise := c.tasks.open(ctx, taskSpec{
-			Kind: domain.KindWork, Key: keyRevise, Title: fmt.Sprintf("Revise the brief of %q", b.Name),
+			Kind: domain.KindWork, Key: keyRevise, Title: fmt.Sprintf("Revise the brief of %s", c.out.quote(b.Name)),
 			Description: "Changes requested: " + review.Comment + "\nComplete with data.brief holding the fields you change (objective, audience, channels, budget, launch_at, kpis).",
 			Team:        domain.TeamPMO, Role: domain.RoleProjectManager, Assignee: b.ProjectManager,
 			DueAt: workflow.Now(ctx).Add(c.pol.ReviseSLA.D()), check: c.checkRevision(ctx),
@@ -399,7 +399,7 @@ func (c *campaign) replan(ctx workflow.Context, why string) {
 			continue
 		}
 		c.tasks.open(ctx, taskSpec{
-			Kind: domain.KindWork, Key: p.Key, Title: fmt.Sprintf("%s for %q", p.Title, c.rec.Brief.Name),
+			Kind: domain.KindWork, Key: p.Key, Title: fmt.Sprintf("%s for %s", p.Title, c.out.quote(c.rec.Brief.Name)),
 			Description: fmt.Sprintf("Channels: %s. Launch %s.", channelList(c.rec.Brief.Channels), c.rec.Brief.LaunchAt.Format(time.RFC3339)),
 			Team:        p.Team, Role: p.Role, DueAt: p.DueAt,
 		})
@@ -482,7 +482,7 @@ func (c *campaign) slip(ctx workflow.Context) error {
 	msg := fmt.Sprintf("Launch slipped from %s to %s: readiness was not signed off %s before launch",
 		from.Format(time.RFC3339), c.rec.Brief.LaunchAt.Format(time.RFC3339), c.pol.ReadinessLeadTime)
 	c.out.event(now, domain.EventLaunchSlipped, "", "", "%s", msg)
-	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q: %s", c.rec.Brief.Name, msg), c.managers()...)
+	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%s: %s", c.out.quote(c.rec.Brief.Name), msg), c.managers()...)
 	c.replan(ctx, "rescheduled after the slip")
 	return c.save(ctx)
 }
@@ -509,7 +509,7 @@ func (c *campaign) readiness(ctx workflow.Context) (bool, error) {
 	var ids []string
 	for _, s := range specs {
 		s.Kind, s.DueAt = domain.KindApproval, due
-		s.Title = fmt.Sprintf("%s for %q", s.Title, b.Name)
+		s.Title = fmt.Sprintf("%s for %s", s.Title, c.out.quote(b.Name))
 		s.Description = "Is everything ready to launch? A rejection names the work to redo in data.rework (task IDs) and sends it back to production."
 		s.check = c.checkRework
 		ids = append(ids, c.tasks.open(ctx, s).ID)
@@ -656,7 +656,7 @@ func (c *campaign) tracking(ctx workflow.Context) error {
 	if err := c.setStage(ctx, domain.StageTracking); err != nil {
 		return err
 	}
-	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q launched", c.rec.Brief.Name), c.managers()...)
+	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%s launched", c.out.quote(c.rec.Brief.Name)), c.managers()...)
 	end := now.Add(c.rec.Brief.TrackingWindow.D())
 	for {
 		next := workflow.Now(ctx).Add(c.pol.KPIEvaluationInterval.D())
@@ -688,12 +688,12 @@ func (c *campaign) evaluateKPIs(ctx workflow.Context) error {
 			continue
 		}
 		c.flaggedKPIs[r.Name] = true
-		msg := fmt.Sprintf("KPI %q is off target: %g %s against a target of %g (%s is better)", r.Name, *r.Actual, r.Unit, r.Target, r.Direction)
+		msg := fmt.Sprintf("KPI %s is off target: %g %s against a target of %g (%s is better)", c.out.quote(r.Name), *r.Actual, r.Unit, r.Target, r.Direction)
 		c.out.event(now, domain.EventKPIMissed, "", "", "%s", msg)
-		c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q: %s", c.rec.Brief.Name, msg), c.managers()...)
+		c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%s: %s", c.out.quote(c.rec.Brief.Name), msg), c.managers()...)
 		// A missed KPI is marketing ops' to answer: they approved the goals and own the budget.
 		c.raiseRisk(ctx, "kpi:"+r.Name, domain.RiskRaise{
-			Title: fmt.Sprintf("%q misses its KPI %s", c.rec.Brief.Name, r.Name), Description: msg,
+			Title: fmt.Sprintf("%s misses its KPI %s", c.out.quote(c.rec.Brief.Name), r.Name), Description: msg,
 			Category: domain.CategoryMarket, Probability: 4, Impact: 4, Owner: c.rec.Brief.MarketingOpsManager,
 		})
 	}
@@ -715,7 +715,7 @@ func (c *campaign) kpiBackOnTarget(ctx workflow.Context, r domain.KPIResult) {
 		return
 	}
 	c.clearedKPIs[r.Name] = true
-	why := fmt.Sprintf("KPI %q is back on target: %g %s against a target of %g", r.Name, *r.Actual, r.Unit, r.Target)
+	why := fmt.Sprintf("KPI %s is back on target: %g %s against a target of %g", c.out.quote(r.Name), *r.Actual, r.Unit, r.Target)
 	err := workflow.SignalExternalWorkflow(ctx, RiskWorkflowID(id), "", SignalCauseCleared, CauseCleared{Cause: cause, Why: why}).Get(ctx, nil)
 	if err != nil {
 		// The risk ended meanwhile: nothing to clear.
@@ -728,7 +728,7 @@ func (c *campaign) kpiBackOnTarget(ctx workflow.Context, r domain.KPIResult) {
 	} else {
 		c.out.event(now, domain.EventKPIOnTarget, "", "", "%s; the risk %s it raised resolves itself", why, id)
 	}
-	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q: %s", c.rec.Brief.Name, why), c.managers()...)
+	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%s: %s", c.out.quote(c.rec.Brief.Name), why), c.managers()...)
 }
 
 // retrospective writes the report and asks both managers for lessons learned.
@@ -752,7 +752,7 @@ func (c *campaign) retrospective(ctx workflow.Context) error {
 	var ids []string
 	for _, h := range slices.Compact(c.managers()) {
 		ids = append(ids, c.tasks.open(ctx, taskSpec{
-			Kind: domain.KindWork, Key: keyRetrospective + h, Title: fmt.Sprintf("Retrospective of %q: lessons learned", c.rec.Brief.Name),
+			Kind: domain.KindWork, Key: keyRetrospective + h, Title: fmt.Sprintf("Retrospective of %s: lessons learned", c.out.quote(c.rec.Brief.Name)),
 			Description: "Read the report, then complete with your lessons learned as the comment.",
 			Assignee:    h, DueAt: now.Add(c.pol.RetrospectiveSLA.D()),
 		}).ID)
@@ -783,7 +783,7 @@ func (c *campaign) finish(ctx workflow.Context, status domain.Status, by, reason
 		msg += ": " + reason
 	}
 	c.out.event(now, domain.EventEnded, by, "", "%s", msg)
-	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q: %s", c.rec.Brief.Name, msg), c.managers()...)
+	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%s: %s", c.out.quote(c.rec.Brief.Name), msg), c.managers()...)
 	_ = c.save(ctx) // the recorder retries until written; only a terminated run stops it
 	c.ended = true
 }
@@ -835,7 +835,7 @@ func (c *campaign) raiseRisk(ctx workflow.Context, cause string, raise domain.Ri
 	sev := domain.SeverityOf(domain.Score(raise.Probability, raise.Impact))
 	c.riskChanged(domain.LinkedRisk{ID: id, Cause: cause, Severity: sev, Status: domain.RiskOpen, Title: raise.Title, Owner: raise.Owner})
 	c.out.event(now, domain.EventRiskLinked, "", "", "Raised the %s risk %s: %s (owner %s)", sev, id, raise.Title, raise.Owner)
-	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q: risk %s raised: %s", c.rec.Brief.Name, id, raise.Title), c.managers()...)
+	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%s: risk %s raised: %s", c.out.quote(c.rec.Brief.Name), id, raise.Title), c.managers()...)
 	_ = c.save(ctx) // the recorder retries until written
 }
 
@@ -878,7 +878,7 @@ func (c *campaign) holdForRisks(ctx workflow.Context) error {
 	now := workflow.Now(ctx)
 	c.rec.HeldBy, c.rec.HeldSince = id, &now
 	c.out.event(now, domain.EventLaunchHeld, "", "", "Launch held by risk %s: it is critical and open", id)
-	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q: launch held by risk %s", c.rec.Brief.Name, id), c.managers()...)
+	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%s: launch held by risk %s", c.out.quote(c.rec.Brief.Name), id), c.managers()...)
 	if err := c.save(ctx); err != nil {
 		return err
 	}
@@ -902,6 +902,6 @@ func (c *campaign) holdForRisks(ctx workflow.Context) error {
 	}
 	c.rec.HeldBy, c.rec.HeldSince = "", nil
 	c.out.event(now, domain.EventLaunchReleased, "", "", "%s", msg)
-	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q: %s", c.rec.Brief.Name, msg), c.managers()...)
+	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%s: %s", c.out.quote(c.rec.Brief.Name), msg), c.managers()...)
 	return c.save(ctx)
 }

@@ -78,7 +78,7 @@ func (c *campaign) change(ctx workflow.Context, in ChangeCampaignInput) (Campaig
 	}
 	c.changed = true
 	c.out.event(now, domain.EventChanged, in.Actor.Handle, "", "%s changed the campaign (%s): %s", in.Actor.Handle, describeChange(in.Change), in.Change.Reason)
-	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q changed by %s: %s", changed.Name, in.Actor.Handle, describeChange(in.Change)), c.managers()...)
+	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%s changed by %s: %s", c.out.quote(changed.Name), in.Actor.Handle, describeChange(in.Change)), c.managers()...)
 	if c.rec.Stage != domain.StageBriefReview {
 		c.replan(ctx, "re-planned after a change")
 	}
@@ -115,7 +115,7 @@ func (c *campaign) askBudgetApproval(ctx workflow.Context, requester string, bud
 	c.budgetWanted = &budget
 	spec := taskSpec{
 		Kind: domain.KindApproval, Key: keyBudget,
-		Title:       fmt.Sprintf("Approve the budget increase of %q to %g %s", c.rec.Brief.Name, budget.Amount, budget.Currency),
+		Title:       fmt.Sprintf("Approve the budget increase of %s to %g %s", c.out.quote(c.rec.Brief.Name), budget.Amount, budget.Currency),
 		Description: fmt.Sprintf("From %g %s. Reason: %s", c.rec.Brief.Budget.Amount, c.rec.Brief.Budget.Currency, reason),
 		Team:        domain.TeamMarketingOps, Role: domain.RoleMarketingOpsManager, Assignee: c.rec.Brief.MarketingOpsManager,
 		RequestedBy: requester, DueAt: workflow.Now(ctx).Add(c.pol.SignOffSLA.D()),
@@ -179,7 +179,7 @@ func (c *campaign) addTask(ctx workflow.Context, in AddTaskInput) (domain.Task, 
 		Team: in.Team, Role: in.Role, Assignee: in.Assignee, DueAt: in.DueAt,
 	})
 	c.noteNewWork()
-	c.out.event(workflow.Now(ctx), domain.EventChanged, in.Actor.Handle, t.ID, "%s added the task %q", in.Actor.Handle, t.Title)
+	c.out.event(workflow.Now(ctx), domain.EventChanged, in.Actor.Handle, t.ID, "%s added the task %s", in.Actor.Handle, c.out.quote(t.Title))
 	if err := c.save(ctx); err != nil {
 		return domain.Task{}, err
 	}

@@ -140,8 +140,8 @@ func roleWords(r domain.Role) string {
 }
 
 // reroute sends an approval that nobody but its requester may decide elsewhere
-// (soleApprover): s gets the decider, and a notice saying why. It reports
-// whether it did; the caller records d.Why once the task is open (rerouted).
+// (soleApprover): s gets the decider, and a notice saying why. The caller
+// records d.Why once the task is open (rerouted).
 func reroute(s *taskSpec, d decider) {
 	s.Assignee, s.Team, s.Role = d.Assignee, d.Team, d.Role
 	s.notice = fmt.Sprintf("New task: %s — it comes to you because %s", s.Title, d.Why)
@@ -149,5 +149,5 @@ func reroute(s *taskSpec, d decider) {
 
 // rerouted records in the timeline why an approval went where it did.
 func rerouted(out *recorder, now time.Time, t domain.Task, why string) {
-	out.event(now, domain.EventTaskEscalated, "", t.ID, "%q: %s", t.Title, why)
+	out.event(now, domain.EventTaskEscalated, "", t.ID, "%s: %s", out.quote(t.Title), why)
 }

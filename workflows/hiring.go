@@ -128,8 +128,8 @@ func startHiring(ctx workflow.Context, in HiringInput) (*hiring, error) {
 	if err := workflow.SetQueryHandler(ctx, QueryDetail, func() (HiringDetail, error) { return h.detail(), nil }); err != nil {
 		return nil, err
 	}
-	h.out.event(now, domain.EventStarted, in.RequestedBy, "", "%s requested a hire: %q (%s, %s), needed by %s",
-		in.RequestedBy, in.Request.Title, in.Request.Level, in.Request.Kind, in.Request.NeededBy.Format(time.RFC3339))
+	h.out.event(now, domain.EventStarted, in.RequestedBy, "", "%s requested a hire: %s (%s, %s), needed by %s",
+		in.RequestedBy, h.out.quote(in.Request.Title), in.Request.Level, in.Request.Kind, in.Request.NeededBy.Format(time.RFC3339))
 	return h, nil
 }
 
@@ -298,7 +298,7 @@ func (h *hiring) runChain(ctx workflow.Context, steps []domain.ApprovalStep) (do
 		}
 		key := keyStep + s.Key
 		t := h.openRouted(ctx, taskSpec{
-			Key: key, Title: fmt.Sprintf("%s: hire %q (%s)", s.Title, r.Title, r.Level),
+			Key: key, Title: fmt.Sprintf("%s: hire %s (%s)", s.Title, h.out.quote(r.Title), r.Level),
 			Description: fmt.Sprintf("%s hire for the %s team, budget %g–%g %s, needed by %s. Justification: %s\nApprove, request changes, or reject (a comment is required for both).",
 				r.Kind, r.Team, r.Budget.Min, r.Budget.Max, r.Budget.Currency, r.NeededBy.Format(time.RFC3339), r.Justification),
 		}, approver, s.SLA.D())
@@ -358,7 +358,7 @@ func (h *hiring) revise(ctx workflow.Context) (bool, error) {
 	}
 	h.rec.Step = keyReviseRequest
 	t := h.tasks.open(ctx, taskSpec{
-		Kind: domain.KindWork, Key: keyReviseRequest, Title: fmt.Sprintf("Revise the hiring request %q", h.rec.Request.Title),
+		Kind: domain.KindWork, Key: keyReviseRequest, Title: fmt.Sprintf("Revise the hiring request %s", h.out.quote(h.rec.Request.Title)),
 		Description: fmt.Sprintf("%s requested changes: %s\nComplete with data.request holding the fields you change (title, level, justification, budget, needed_by); the approval chain then starts again.", asked.DecidedBy, asked.Comment),
 		Assignee:    h.in.RequestedBy, DueAt: workflow.Now(ctx).Add(h.pol.ReviseSLA.D()), check: h.checkRevision(ctx),
 	})
@@ -412,7 +412,7 @@ func (h *hiring) recruiting(ctx workflow.Context) (recommendation, error) {
 	if h.tasks.latest(keyPosting) == nil {
 		r := h.rec.Request
 		h.tasks.open(ctx, taskSpec{
-			Kind: domain.KindWork, Key: keyPosting, Title: fmt.Sprintf("Post the role %q (%s)", r.Title, r.Level),
+			Kind: domain.KindWork, Key: keyPosting, Title: fmt.Sprintf("Post the role %s (%s)", h.out.quote(r.Title), r.Level),
 			Description: fmt.Sprintf("Publish the opening for the %s team. Add candidates through the API as they apply.", r.Team),
 			Team:        domain.TeamHR, Role: domain.RoleHR, DueAt: workflow.Now(ctx).Add(h.pol.PostingSLA.D()),
 		})
@@ -433,7 +433,7 @@ func (h *hiring) recruiting(ctx workflow.Context) (recommendation, error) {
 func (h *hiring) interview(ctx workflow.Context, candidate string) *domain.Task {
 	t := h.tasks.open(ctx, taskSpec{
 		Kind: domain.KindWork, Key: keyInterview + candidate,
-		Title:       fmt.Sprintf("Interview feedback on candidate %s for %q", candidate, h.rec.Request.Title),
+		Title:       fmt.Sprintf("Interview feedback on candidate %s for %s", candidate, h.out.quote(h.rec.Request.Title)),
 		Description: `Complete with data {"hire": true, "offer_amount": <yearly salary>} to propose an offer, or {"hire": false} to pass.`,
 		Team:        h.rec.Request.Team, Assignee: h.rec.Request.HiringManager,
 		DueAt: workflow.Now(ctx).Add(h.pol.InterviewSLA.D()), check: checkFeedback,
@@ -512,7 +512,7 @@ func (h *hiring) offer(ctx workflow.Context, rec recommendation) (bool, error) {
 		h.rec.Offer.Amount = amount
 	}
 	t := h.tasks.open(ctx, taskSpec{
-		Kind: domain.KindWork, Key: keyAnswer + cand, Title: fmt.Sprintf("Record candidate %s's answer to the offer for %q", cand, h.rec.Request.Title),
+		Kind: domain.KindWork, Key: keyAnswer + cand, Title: fmt.Sprintf("Record candidate %s's answer to the offer for %s", cand, h.out.quote(h.rec.Request.Title)),
 		Description: fmt.Sprintf(`Offer: %g %s a year. Complete with data {"answer": "accepted"} or {"answer": "declined"}.`, amount, h.rec.Offer.Currency),
 		Team:        domain.TeamHR, Role: domain.RoleHR, DueAt: workflow.Now(ctx).Add(h.pol.AnswerSLA.D()), check: checkAnswer,
 	})
@@ -552,7 +552,7 @@ func (h *hiring) approveOffer(ctx workflow.Context, cand string, amount float64)
 		}
 		key := keyOfferApproval + a.key + ":" + cand
 		h.openRouted(ctx, taskSpec{
-			Key: key, Title: fmt.Sprintf("Approve the offer to candidate %s for %q", cand, h.rec.Request.Title),
+			Key: key, Title: fmt.Sprintf("Approve the offer to candidate %s for %s", cand, h.out.quote(h.rec.Request.Title)),
 			Description: fmt.Sprintf("Offer %g %s a year; the budget is %g–%g %s.", amount, h.rec.Offer.Currency,
 				h.rec.Request.Budget.Min, h.rec.Request.Budget.Max, h.rec.Request.Budget.Currency),
 		}, person, h.pol.OfferApprovalSLA.D())
@@ -584,7 +584,7 @@ func (h *hiring) approveOffer(ctx workflow.Context, cand string, amount float64)
 // reviseOffer asks the hiring manager for a new amount after changes were requested.
 func (h *hiring) reviseOffer(ctx workflow.Context, cand string) (float64, error) {
 	t := h.tasks.open(ctx, taskSpec{
-		Kind: domain.KindWork, Key: keyReviseOffer + cand, Title: fmt.Sprintf("Revise the offer to candidate %s for %q", cand, h.rec.Request.Title),
+		Kind: domain.KindWork, Key: keyReviseOffer + cand, Title: fmt.Sprintf("Revise the offer to candidate %s for %s", cand, h.out.quote(h.rec.Request.Title)),
 		Description: `Changes were requested on the offer. Complete with data {"offer_amount": <yearly salary>}; it goes to approval again.`,
 		Assignee:    h.rec.Request.HiringManager, DueAt: workflow.Now(ctx).Add(h.pol.ReviseSLA.D()),
 		check: func(c domain.Completion) error {
@@ -607,7 +607,7 @@ func (h *hiring) dropOffer(ctx workflow.Context, cand string, s domain.Candidate
 	h.rec.Offer = nil
 	now := workflow.Now(ctx)
 	h.out.event(now, domain.EventChanged, "", "", "No hire of candidate %s: %s; back to recruiting", cand, why)
-	h.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q: %s; back to recruiting", h.rec.Request.Title, why), h.managers()...)
+	h.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%s: %s; back to recruiting", h.out.quote(h.rec.Request.Title), why), h.managers()...)
 }
 
 func answerOf(data map[string]any) string {
@@ -669,7 +669,7 @@ func (h *hiring) finish(ctx workflow.Context, status domain.Status, by, reason s
 		msg += ": " + reason
 	}
 	h.out.event(now, domain.EventEnded, by, "", "%s", msg)
-	h.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q: %s", h.rec.Request.Title, msg), h.managers()...)
+	h.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%s: %s", h.out.quote(h.rec.Request.Title), msg), h.managers()...)
 	_ = h.save(ctx) // the recorder retries until written; only a terminated run stops it
 	h.ended = true
 }

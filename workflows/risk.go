@@ -167,7 +167,7 @@ func startRisk(ctx workflow.Context, in RiskInput) (*risk, error) {
 		Assessments: []domain.Assessment{{Probability: rs.Probability, Impact: rs.Impact, Score: score, Severity: domain.SeverityOf(score), By: in.RaisedBy, At: now}},
 		Escalations: []domain.RiskEscalation{}, CreatedAt: now, UpdatedAt: now,
 	}
-	r.out.event(now, domain.EventRiskRaised, in.RaisedBy, "", "%s raised the %s risk %q (score %d), owned by %s", in.RaisedBy, r.rec.Severity, rs.Title, score, rs.Owner)
+	r.out.event(now, domain.EventRiskRaised, in.RaisedBy, "", "%s raised the %s risk %s (score %d), owned by %s", in.RaisedBy, r.rec.Severity, r.out.quote(rs.Title), score, rs.Owner)
 	r.openAck(ctx, 0, rs.Owner, "")
 	return r, r.save(ctx)
 }
@@ -213,7 +213,7 @@ func (r *risk) causeCleared(ctx workflow.Context, c CauseCleared) {
 	if r.rec.Status == domain.RiskMaterialized {
 		now := workflow.Now(ctx)
 		r.out.event(now, domain.EventChanged, "", "", "The cause of the issue cleared (%s); close it once it is handled", c.Why)
-		r.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("Risk %q: the cause of the issue cleared (%s); close it once it is handled", r.rec.Title, c.Why), r.rec.Owner)
+		r.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("Risk %s: the cause of the issue cleared (%s); close it once it is handled", r.out.quote(r.rec.Title), c.Why), r.rec.Owner)
 	} else {
 		r.finish(ctx, domain.RiskResolved, "", why)
 	}
@@ -279,7 +279,7 @@ func (r *risk) handle(ctx workflow.Context, t *domain.Task) error {
 		}
 		r.rec.UpdatedAt = now
 		r.out.event(now, domain.EventRiskResponded, t.CompletedBy, t.ID, "%s acknowledged the risk: %s, due %s — %s", t.CompletedBy, plan.Response, plan.DueAt.Format(time.RFC3339), plan.Plan)
-		r.out.notify(now, domain.NotifyUpdate, t.ID, fmt.Sprintf("Risk %q acknowledged by %s: %s", r.rec.Title, t.CompletedBy, plan.Response), r.rec.Owner)
+		r.out.notify(now, domain.NotifyUpdate, t.ID, fmt.Sprintf("Risk %s acknowledged by %s: %s", r.out.quote(r.rec.Title), t.CompletedBy, plan.Response), r.rec.Owner)
 		r.openReview(ctx)
 	case keyReview:
 		if !r.rec.Status.Terminal() {
@@ -297,7 +297,7 @@ func (r *risk) openAck(ctx workflow.Context, level int, who, notice string) *dom
 	now := workflow.Now(ctx)
 	sla := r.pol.AcknowledgeSLA.Of(r.rec.Severity)
 	t := r.tasks.open(ctx, taskSpec{
-		Kind: domain.KindAcknowledge, Key: keyAcknowledge, Title: fmt.Sprintf("Acknowledge the risk %q", r.rec.Title),
+		Kind: domain.KindAcknowledge, Key: keyAcknowledge, Title: fmt.Sprintf("Acknowledge the risk %s", r.out.quote(r.rec.Title)),
 		Description: "Choose a response: complete with data {\"response\": \"avoid|mitigate|transfer|accept\", \"plan\": \"…\", \"due_at\": \"RFC 3339\"}.",
 		Assignee:    who, DueAt: now.Add(sla), RemindAt: now.Add(sla / 2), check: r.checkAck(ctx), notice: notice,
 	})
@@ -318,7 +318,7 @@ func (r *risk) openReview(ctx workflow.Context) {
 	every := r.pol.ReviewEvery.Of(r.rec.Severity)
 	now := workflow.Now(ctx)
 	r.tasks.open(ctx, taskSpec{
-		Kind: domain.KindReview, Key: keyReview, Title: fmt.Sprintf("Review the risk %q", r.rec.Title),
+		Kind: domain.KindReview, Key: keyReview, Title: fmt.Sprintf("Review the risk %s", r.out.quote(r.rec.Title)),
 		Description: "Is the response working? Complete with done and a comment; re-assess or resolve the risk when it has changed.",
 		Assignee:    r.rec.Owner, DueAt: now.Add(every), RemindAt: now.Add(every * 3 / 4),
 	})
@@ -381,9 +381,9 @@ func (r *risk) escalated(now time.Time, level int, from, to, why, taskID string)
 	r.steps++
 	r.rec.Level, r.rec.UpdatedAt = level, now
 	r.rec.Escalations = append(r.rec.Escalations, domain.RiskEscalation{Level: level, From: from, To: to, Why: why, At: now})
-	r.out.event(now, domain.EventRiskEscalated, "", taskID, "The %s risk %q escalated to level %d (%s, %s): %s", r.rec.Severity, r.rec.Title, level, r.pol.Ladder[level], to, why)
+	r.out.event(now, domain.EventRiskEscalated, "", taskID, "The %s risk %s escalated to level %d (%s, %s): %s", r.rec.Severity, r.out.quote(r.rec.Title), level, r.pol.Ladder[level], to, why)
 	if from != r.rec.Owner {
-		r.out.notify(now, domain.NotifyEscalated, taskID, fmt.Sprintf("Risk %q escalated to %s (level %d): %s", r.rec.Title, to, level, why), r.rec.Owner)
+		r.out.notify(now, domain.NotifyEscalated, taskID, fmt.Sprintf("Risk %s escalated to %s (level %d): %s", r.out.quote(r.rec.Title), to, level, why), r.rec.Owner)
 	}
 }
 
@@ -535,7 +535,7 @@ func (r *risk) reacknowledge(ctx workflow.Context, why string) {
 			continue
 		}
 		now := workflow.Now(ctx)
-		t := r.openAck(ctx, level, who, fmt.Sprintf("Escalated: the risk %q was %s; acknowledge it", r.rec.Title, why))
+		t := r.openAck(ctx, level, who, fmt.Sprintf("Escalated: the risk %s was %s; acknowledge it", r.out.quote(r.rec.Title), why))
 		r.rec.Status = domain.RiskOpen
 		r.escalated(now, level, r.rec.Owner, who, why, t.ID)
 		return
@@ -576,9 +576,9 @@ func (r *risk) decide(ctx workflow.Context, in DecideRiskInput) (RiskDetail, err
 		r.tasks.cancelOpen(ctx, "the risk has materialized", nil)
 		r.rec.Status, r.rec.Reason, r.rec.UpdatedAt = domain.RiskMaterialized, comment, now
 		r.out.event(now, domain.EventRiskDecided, by, "", "%s: the risk materialized, it is now an issue — %s", by, comment)
-		r.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("Risk %q materialized: %s", r.rec.Title, comment), r.rec.Owner, by)
+		r.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("Risk %s materialized: %s", r.out.quote(r.rec.Title), comment), r.rec.Owner, by)
 		r.tasks.open(ctx, taskSpec{
-			Kind: domain.KindWork, Key: keyCloseIssue, Title: fmt.Sprintf("Handle the issue %q, then close it", r.rec.Title),
+			Kind: domain.KindWork, Key: keyCloseIssue, Title: fmt.Sprintf("Handle the issue %s, then close it", r.out.quote(r.rec.Title)),
 			Description: "The risk became an issue. Complete this task (done, with a comment) once it is handled: that closes it.",
 			Assignee:    r.rec.Owner, DueAt: now.Add(r.pol.ReviewEvery.Of(r.rec.Severity)),
 		})
@@ -602,7 +602,7 @@ func (r *risk) finish(ctx workflow.Context, status domain.RiskStatus, by, reason
 		msg += ": " + reason
 	}
 	r.out.event(now, domain.EventRiskDecided, by, "", "%s", msg)
-	r.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("Risk %q: %s", r.rec.Title, msg), r.rec.Owner)
+	r.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("Risk %s: %s", r.out.quote(r.rec.Title), msg), r.rec.Owner)
 }
 
 // snapshot is the record as it is now; it copies what the workflow changes later.
