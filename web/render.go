@@ -38,6 +38,12 @@ func (v view) Me() *domain.Person {
 	return &v.Session.me
 }
 
+// MayReadReports says whether the signed-in person may open the report pages
+// (the workload): the navigation offers only pages they may open.
+func (v view) MayReadReports() bool {
+	return v.Session != nil && domain.CheckReadReports(domain.ActorOf(v.Session.me)) == nil
+}
+
 // CSRF is the value each form of the page carries.
 func (v view) CSRF() string {
 	if v.Session == nil {
