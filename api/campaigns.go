@@ -119,7 +119,10 @@ func (s *Server) createCampaign(c *gin.Context) {
 	camp, ok := startCreated(ctx, s, c, me.Handle, key, replayed, "campaign "+id, "/api/v1/campaigns/"+id, camp, s.campaignStart(camp),
 		func(ctx context.Context) (domain.Campaign, error) { return s.records.Campaign(ctx, id) })
 	if ok {
-		c.JSON(http.StatusCreated, s.campaignBody(workflows.CampaignDetail{Campaign: camp}, false))
+		d, live := createdDetail(s, c, camp.WorkflowID, workflows.CampaignDetail{Campaign: camp}, func(d workflows.CampaignDetail) bool {
+			return len(d.Tasks) > 0 || d.Status.Terminal()
+		})
+		c.JSON(http.StatusCreated, s.campaignBody(d, live))
 	}
 }
 

@@ -223,7 +223,10 @@ func (s *Server) createHiring(c *gin.Context) {
 	rec, ok := startCreated(ctx, s, c, me.Handle, key, replayed, "hiring request "+id, "/api/v1/hiring-requests/"+id, rec, s.hiringStart(rec),
 		func(ctx context.Context) (domain.HiringRequest, error) { return s.records.HiringRequest(ctx, id) })
 	if ok {
-		c.JSON(http.StatusCreated, s.hiringBody(workflows.HiringDetail{HiringRequest: rec}, false))
+		d, live := createdDetail(s, c, rec.WorkflowID, workflows.HiringDetail{HiringRequest: rec}, func(d workflows.HiringDetail) bool {
+			return len(d.Tasks) > 0 || d.Status.Terminal()
+		})
+		c.JSON(http.StatusCreated, s.hiringBody(d, live))
 	}
 }
 
