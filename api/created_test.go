@@ -70,3 +70,13 @@ func TestCreateAnswersWithoutTheFirstTaskWhenTheRunCannotSay(t *testing.T) {
 		t.Errorf("answer: live %t, tasks %v, owner %s", got.Live, got.Tasks, got.Owner)
 	}
 }
+
+// A hiring request's static details in the Temporal UI never change, and a
+// revision may move what they say: they say they are as first requested.
+func TestHiringStaticDetailsSayTheyAreAsFirstRequested(t *testing.T) {
+	e := hiringEnv(t)
+	want(t, e.do("POST", "/api/v1/hiring-requests", "tok-paula", validHiring), http.StatusCreated, "")
+	if d := e.temporal.starts[0].Details; !strings.HasPrefix(d, "As first requested: **Kind:** new · **Needed by:** 2030-06-01T00:00:00Z.") {
+		t.Errorf("static details = %q", d)
+	}
+}

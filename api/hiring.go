@@ -239,7 +239,10 @@ func (s *Server) hiringStart(r domain.HiringRequest) StartRequest {
 		Input:        workflows.HiringInput{ID: r.ID, Request: r.Request, RequestedBy: r.RequestedBy, Policy: s.policy},
 		Summary:      fmt.Sprintf("Hiring request: %s (%s, %s team)", r.Request.Title, r.Request.Level, r.Request.Team),
 		// No budget, justification or people: the request's kind and date only.
-		Details: fmt.Sprintf("**Kind:** %s · **Needed by:** %s", r.Request.Kind, r.Request.NeededBy.Format(time.RFC3339)),
+		// Static details never change, and a revision may move the date: they
+		// say they are as first requested; the run's current details follow.
+		Details: fmt.Sprintf("As first requested: **Kind:** %s · **Needed by:** %s. The current details follow any revision.",
+			r.Request.Kind, r.Request.NeededBy.Format(time.RFC3339)),
 		SearchAttributes: temporal.NewSearchAttributes(
 			workflows.AttrProcess.ValueSet(string(domain.ProcessHiring)),
 			workflows.AttrStage.ValueSet(string(r.Stage)),
