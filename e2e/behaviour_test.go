@@ -95,7 +95,9 @@ func TestKPIRiskResolvesItselfOverHTTP(t *testing.T) {
 	}
 	waitRisk("was raised", func(r domain.Risk) bool { return r.Status == domain.RiskOpen })
 	s.must(http.StatusOK, "ana", http.MethodPost, "/api/v1/campaigns/"+c.ID+"/kpis", kpi(1200), nil)
-	waitRisk("resolved itself", func(r domain.Risk) bool { return r.Status == domain.RiskResolved && strings.Contains(r.Reason, "cause cleared") })
+	waitRisk("resolved itself", func(r domain.Risk) bool {
+		return r.Status == domain.RiskResolved && strings.Contains(r.Reason, "cause cleared")
+	})
 	var timeline struct{ Items []domain.Event }
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(200 * time.Millisecond) {
 		s.must(http.StatusOK, "pat", http.MethodGet, "/api/v1/campaigns/"+c.ID+"/timeline", nil, &timeline)
