@@ -94,6 +94,7 @@ type risk struct {
 	climbing  bool // an escalation is between its lookups and its new task
 	root      workflow.Context
 	signalled domain.LinkedRisk
+	clears    []CauseCleared // news that the cause cleared, not answered yet
 }
 
 var ladderOptions = workflow.ActivityOptions{
@@ -112,7 +113,7 @@ func RiskProcess(ctx workflow.Context, in RiskInput) (RiskResult, error) {
 	}
 	for {
 		if err := workflow.Await(ctx, func() bool {
-			return r.rec.Status.Terminal() || r.nextDone() != nil || r.mayContinue(ctx)
+			return r.rec.Status.Terminal() || r.nextDone() != nil || len(r.clears) > 0 || r.mayContinue(ctx)
 		}); err != nil {
 			return RiskResult{}, err
 		}
@@ -129,13 +130,19 @@ func RiskProcess(ctx workflow.Context, in RiskInput) (RiskResult, error) {
 			if err := r.handle(ctx, t); err != nil {
 				return RiskResult{}, err
 			}
+		case len(r.clears) > 0:
+			c := r.clears[0]
+			r.clears = r.clears[1:]
+			if err := r.causeCleared(ctx, c); err != nil {
+				return RiskResult{}, err
+			}
 		default:
 			// Updates finish before the state is handed on, so none is lost.
 			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && !r.climbing }); err != nil {
 				return RiskResult{}, err
 			}
-			if r.nextDone() != nil || r.rec.Status.Terminal() {
-				continue // an update landed meanwhile: apply it first
+			if r.nextDone() != nil || r.rec.Status.Terminal() || len(r.clears) > 0 {
+				continue // an update or news landed meanwhile: apply it first
 			}
 			return RiskResult{}, r.continueAsNew(ctx)
 		}
@@ -192,7 +199,7 @@ func (r *risk) register(ctx workflow.Context) error {
 		for {
 			var c CauseCleared
 			cleared.Receive(ctx, &c)
-			r.causeCleared(ctx, c)
+			r.clears = append(r.clears, c) // the run's loop answers it, in turn with the rest
 		}
 	})
 	return workflow.SetQueryHandler(ctx, QueryDetail, func() (RiskDetail, error) { return r.detail(), nil })
@@ -204,9 +211,9 @@ func (r *risk) register(ctx workflow.Context) error {
 // whoever still sees a risk there raises it again. A materialized risk is an
 // issue people handle: its owner is told, and closes it. News about another
 // cause, or a risk already ended, changes nothing.
-func (r *risk) causeCleared(ctx workflow.Context, c CauseCleared) {
+func (r *risk) causeCleared(ctx workflow.Context, c CauseCleared) error {
 	if c.Cause == "" || c.Cause != r.rec.Cause || r.rec.Status.Terminal() {
-		return
+		return nil
 	}
 	r.steps++
 	why := "the cause cleared: " + c.Why
@@ -217,7 +224,7 @@ func (r *risk) causeCleared(ctx workflow.Context, c CauseCleared) {
 	} else {
 		r.finish(ctx, domain.RiskResolved, "", why)
 	}
-	_ = r.save(ctx) // the recorder retries until written
+	return r.save(ctx)
 }
 
 // restore takes over the state a previous run carried: the record, the open
