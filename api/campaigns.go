@@ -128,7 +128,10 @@ func (s *Server) createCampaign(c *gin.Context) {
 	camp, ok := startCreated(ctx, s, c, me.Handle, key, replayed, "campaign "+id, "/api/v1/campaigns/"+id, camp, s.campaignStart(camp),
 		func(ctx context.Context) (domain.Campaign, error) { return s.records.Campaign(ctx, id) })
 	if ok {
-		c.JSON(http.StatusCreated, s.campaignBody(workflows.CampaignDetail{Campaign: camp}, false))
+		d, live := createdDetail(s, c, camp.WorkflowID, workflows.CampaignDetail{Campaign: camp}, func(d workflows.CampaignDetail) bool {
+			return len(d.Tasks) > 0 || d.Status.Terminal()
+		})
+		c.JSON(http.StatusCreated, s.campaignBody(d, live))
 	}
 }
 
@@ -223,7 +226,7 @@ func (s *Server) getCampaign(c *gin.Context) {
 			return workflows.CampaignDetail{}, recordErr(err, "campaign", id)
 		}
 		tasks, err := s.processTasks(ctx, domain.ProcessCampaign, "campaign", id)
-		return workflows.CampaignDetail{Campaign: rec, Tasks: tasks, WaitingOn: domain.WaitingOnOf(tasks)}, err
+		return workflows.CampaignDetail{Campaign: rec, Tasks: tasks, WaitingOn: rec.WaitingOn(tasks)}, err
 	}); ok {
 		b := s.campaignBody(d, stale == "")
 		b.LiveUnavailable = stale

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -56,6 +57,41 @@ func queryOrRecords[D any](s *Server, c *gin.Context, what, id, workflowID strin
 		_ = c.Error(fmt.Errorf("query %s %s, answered from the records: %w", what, id, qerr))
 	}
 	return d, stale, true
+}
+
+// firstTaskWait bounds how long a create waits for the new process to open its
+// first task, so the answer can say what it waits on. The first task opens in
+// the run's first workflow task (a campaign's brief review, a risk's
+// acknowledgement), or after one directory lookup (a hiring request's first
+// approver): tens of milliseconds. Past the bound the answer goes without it.
+const firstTaskWait = 2 * time.Second
+
+// createdDetail is the answer to a create: the new process's live detail once it
+// has opened its first task (live is true), or made, the record as the request
+// made it, when the run cannot say in time. It asks the run's query, which
+// Temporal holds until the run's first workflow task has finished, again a few
+// times while the first task waits on a lookup: a create costs one query more,
+// not a poll of the records. opened says whether a detail has a task (or has
+// ended).
+func createdDetail[D any](s *Server, c *gin.Context, workflowID string, made D, opened func(D) bool) (D, bool) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), firstTaskWait)
+	defer cancel()
+	got, live := made, false
+	for wait := 25 * time.Millisecond; ; wait *= 2 {
+		var d D
+		if err := s.temporal.Query(ctx, workflowID, workflows.QueryDetail, &d); err != nil {
+			return got, live
+		}
+		got, live = d, true
+		if opened(d) {
+			return got, live
+		}
+		select {
+		case <-ctx.Done():
+			return got, live
+		case <-time.After(wait):
+		}
+	}
 }
 
 // processTasks reads a process's tasks from the records, for a detail built there.

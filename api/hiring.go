@@ -60,16 +60,98 @@ type addCandidateRequest struct {
 // hiringBody is a hiring request as the API answers it.
 type hiringBody struct {
 	workflows.HiringDetail
-	TemporalUIURL   string `json:"temporal_ui_url,omitempty"`
-	Live            bool   `json:"live"`                       // as campaignBody's
-	LiveUnavailable string `json:"live_unavailable,omitempty"` // as campaignBody's
+	// Request is the request as this reader may read it; it stands in for the
+	// embedded one (a shallower field wins in JSON).
+	Request         requisitionBody `json:"request"`
+	TemporalUIURL   string          `json:"temporal_ui_url,omitempty"`
+	Live            bool            `json:"live"`                       // as campaignBody's
+	LiveUnavailable string          `json:"live_unavailable,omitempty"` // as campaignBody's
 }
 
+// requisitionBody is what a hiring request asks for, as the API answers it:
+// budget and justification are null for a reader not involved in the request
+// (domain.HiringRequest.MayReadConfidential).
+type requisitionBody struct {
+	Title         string              `json:"title"`
+	Team          domain.Team         `json:"team"`
+	Level         string              `json:"level"`
+	Kind          domain.HireKind     `json:"kind"`
+	Justification *string             `json:"justification"`
+	Budget        *domain.SalaryRange `json:"budget"`
+	NeededBy      time.Time           `json:"needed_by"`
+	HiringManager string              `json:"hiring_manager"`
+}
+
+// requisitionOf answers r, leaving out what the reader may not read when hidden.
+func requisitionOf(r domain.Requisition, hidden bool) requisitionBody {
+	b := requisitionBody{Title: r.Title, Team: r.Team, Level: r.Level, Kind: r.Kind, NeededBy: r.NeededBy, HiringManager: r.HiringManager}
+	if !hidden {
+		b.Justification, b.Budget = &r.Justification, &r.Budget
+	}
+	return b
+}
+
+// hiringItem is a hiring request in a list, as hiringBody is in a detail.
+type hiringItem struct {
+	domain.HiringRequest
+	Request requisitionBody `json:"request"`
+}
+
+// hideHiringTasks leaves out the descriptions and data of the hiring tasks among
+// tasks whose request reader is not involved in (hideHiring says why). Whoever
+// holds or completed a task reads it; the roles that read every request need no
+// lookup; for anyone else each request is read once.
+func (s *Server) hideHiringTasks(ctx context.Context, reader domain.Actor, tasks []domain.Task) error {
+	if (domain.HiringRequest{}).MayReadConfidential(reader) {
+		return nil // by role: every request
+	}
+	may := map[string]bool{}
+	for i, t := range tasks {
+		if t.Process != domain.ProcessHiring || (reader.Handle != "" && (t.Assignee == reader.Handle || t.CompletedBy == reader.Handle)) {
+			continue
+		}
+		ok, known := may[t.ProcessID]
+		if !known {
+			r, err := s.records.HiringRequest(ctx, t.ProcessID)
+			switch {
+			case errors.Is(err, domain.ErrNotFound):
+			case err != nil:
+				return fmt.Errorf("hiring request of task %s: %w", t.ID, err)
+			default:
+				ok = r.MayReadConfidential(reader)
+			}
+			may[t.ProcessID] = ok
+		}
+		if !ok {
+			tasks[i].Description, tasks[i].Data = "", nil
+		}
+	}
+	return nil
+}
+
+// hiringBody answers the detail d whole: for those who made or may decide it (a
+// create, a cancel). A read by anyone else goes through hideHiring.
 func (s *Server) hiringBody(d workflows.HiringDetail, live bool) hiringBody {
 	d.HiringRequest = hiringRecord(d.HiringRequest)
 	d.Tasks = nonNil(d.Tasks)
 	d.WaitingOn = nonNil(d.WaitingOn)
-	return hiringBody{HiringDetail: d, TemporalUIURL: s.temporalURL(d.WorkflowID), Live: live}
+	return hiringBody{HiringDetail: d, Request: requisitionOf(d.Request, false), TemporalUIURL: s.temporalURL(d.WorkflowID), Live: live}
+}
+
+// hideHiring leaves out of a detail what reader may not read: budget,
+// justification and offer, and its tasks' descriptions and data, which say them
+// (an approval's description quotes the budget, interview feedback holds the
+// offer). The people involved read it all.
+func hideHiring(b *hiringBody, reader domain.Actor) {
+	if b.MayReadConfidentialWith(reader, b.Tasks) {
+		return
+	}
+	b.HideConfidential()
+	b.Request = requisitionOf(b.HiringRequest.Request, true)
+	b.Tasks = slices.Clone(b.Tasks)
+	for i := range b.Tasks {
+		b.Tasks[i].Description, b.Tasks[i].Data = "", nil
+	}
 }
 
 // hiringRecord is a hiring request record as answers carry it, in a detail or a
@@ -149,7 +231,10 @@ func (s *Server) createHiring(c *gin.Context) {
 	rec, ok := startCreated(ctx, s, c, me.Handle, key, replayed, "hiring request "+id, "/api/v1/hiring-requests/"+id, rec, s.hiringStart(rec),
 		func(ctx context.Context) (domain.HiringRequest, error) { return s.records.HiringRequest(ctx, id) })
 	if ok {
-		c.JSON(http.StatusCreated, s.hiringBody(workflows.HiringDetail{HiringRequest: rec}, false))
+		d, live := createdDetail(s, c, rec.WorkflowID, workflows.HiringDetail{HiringRequest: rec}, func(d workflows.HiringDetail) bool {
+			return len(d.Tasks) > 0 || d.Status.Terminal()
+		})
+		c.JSON(http.StatusCreated, s.hiringBody(d, live))
 	}
 }
 
@@ -162,7 +247,10 @@ func (s *Server) hiringStart(r domain.HiringRequest) StartRequest {
 		Input:        workflows.HiringInput{ID: r.ID, Request: r.Request, RequestedBy: r.RequestedBy, Policy: s.policy},
 		Summary:      fmt.Sprintf("Hiring request: %s (%s, %s team)", r.Request.Title, r.Request.Level, r.Request.Team),
 		// No budget, justification or people: the request's kind and date only.
-		Details: fmt.Sprintf("**Kind:** %s · **Needed by:** %s", r.Request.Kind, r.Request.NeededBy.Format(time.RFC3339)),
+		// Static details never change, and a revision may move the date: they
+		// say they are as first requested; the run's current details follow.
+		Details: fmt.Sprintf("As first requested: **Kind:** %s · **Needed by:** %s. The current details follow any revision.",
+			r.Request.Kind, r.Request.NeededBy.Format(time.RFC3339)),
 		SearchAttributes: temporal.NewSearchAttributes(
 			workflows.AttrProcess.ValueSet(string(domain.ProcessHiring)),
 			workflows.AttrStage.ValueSet(string(r.Stage)),
@@ -188,10 +276,17 @@ func (s *Server) listHiring(c *gin.Context) {
 	if !ok {
 		return
 	}
-	for i := range page.Items {
-		page.Items[i] = hiringRecord(page.Items[i])
+	reader := domain.ActorOf(caller(c))
+	out := domain.Page[hiringItem]{Items: make([]hiringItem, len(page.Items)), NextCursor: page.NextCursor}
+	for i, r := range page.Items {
+		r = hiringRecord(r)
+		hidden := !r.MayReadConfidential(reader)
+		if hidden {
+			r.HideConfidential()
+		}
+		out.Items[i] = hiringItem{HiringRequest: r, Request: requisitionOf(r.Request, hidden)}
 	}
-	c.JSON(http.StatusOK, page)
+	c.JSON(http.StatusOK, out)
 }
 
 // getHiring answers the live detail from the workflow, or from the record when
@@ -211,12 +306,14 @@ func (s *Server) getHiring(c *gin.Context) {
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	if err := s.joinCandidates(ctx, &d.HiringRequest, domain.ActorOf(caller(c))); err != nil {
+	reader := domain.ActorOf(caller(c))
+	if err := s.joinCandidates(ctx, &d.HiringRequest, reader); err != nil {
 		s.fail(c, err)
 		return
 	}
 	b := s.hiringBody(d, stale == "")
 	b.LiveUnavailable = stale
+	hideHiring(&b, reader)
 	c.JSON(http.StatusOK, b)
 }
 

@@ -682,6 +682,10 @@ func valueProblems(what string, v any, err error, excuseZeros bool) []string {
 	}
 	var onlyExcused func(e *jsonschema.ValidationError) bool
 	onlyExcused = func(e *jsonschema.ValidationError) bool {
+		switch e.ErrorKind.(type) {
+		case *kind.OneOf, *kind.AnyOf:
+			return slices.ContainsFunc(e.Causes, onlyExcused)
+		}
 		if len(e.Causes) == 0 {
 			return excused(e)
 		}

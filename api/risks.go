@@ -137,7 +137,10 @@ func (s *Server) createRisk(c *gin.Context) {
 	rec, ok := startCreated(ctx, s, c, me.Handle, key, replayed, "risk "+id, "/api/v1/risks/"+id, rec, s.riskStart(rec, rs),
 		func(ctx context.Context) (domain.Risk, error) { return s.records.Risk(ctx, id) })
 	if ok {
-		c.JSON(http.StatusCreated, s.riskBody(workflows.RiskDetail{Risk: rec}, false))
+		d, live := createdDetail(s, c, rec.WorkflowID, workflows.RiskDetail{Risk: rec}, func(d workflows.RiskDetail) bool {
+			return len(d.Tasks) > 0 || d.Status.Terminal()
+		})
+		c.JSON(http.StatusCreated, s.riskBody(d, live))
 	}
 }
 

@@ -35,6 +35,12 @@ func (s *Server) listTasks(c *gin.Context) {
 		return
 	}
 	page.Items = fitRecords(page.Items)
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	if err := s.hideHiringTasks(ctx, domain.ActorOf(caller(c)), page.Items); err != nil {
+		s.fail(c, err)
+		return
+	}
 	c.JSON(http.StatusOK, page)
 }
 
@@ -62,7 +68,12 @@ func (s *Server) getTask(c *gin.Context) {
 	}
 	withForm(&t)
 	t.OmitUnfitData()
-	c.JSON(http.StatusOK, t)
+	one := []domain.Task{t}
+	if err := s.hideHiringTasks(ctx, domain.ActorOf(caller(c)), one); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, one[0])
 }
 
 // withForm gives an open task recorded before tasks had forms its kind's form,

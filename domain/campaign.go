@@ -360,12 +360,28 @@ type StageSpan struct {
 
 // Report is the retrospective report of a campaign.
 type Report struct {
-	KPIs          []KPIResult        `json:"kpis"`
-	TimeInStage   map[Stage]Duration `json:"time_in_stage"`
-	OverdueTasks  int                `json:"overdue_tasks"`
-	ReworkTasks   int                `json:"rework_tasks"`
-	LaunchedAt    *time.Time         `json:"launched_at,omitempty"`
-	LaunchSlipped bool               `json:"launch_slipped"`
+	KPIs         []KPIResult        `json:"kpis"`
+	TimeInStage  map[Stage]Duration `json:"time_in_stage"`
+	OverdueTasks int                `json:"overdue_tasks"`
+	ReworkTasks  int                `json:"rework_tasks"`
+	// PlannedLaunchAt is the launch time people planned: the brief's, as approved
+	// and as changed by requests, not as Tandem slipped it. Reports from before it
+	// was kept leave it out.
+	PlannedLaunchAt *time.Time `json:"planned_launch_at,omitempty"`
+	LaunchedAt      *time.Time `json:"launched_at,omitempty"`
+	// LaunchSlipped says the launch went out later than planned (LaunchLate).
+	LaunchSlipped bool `json:"launch_slipped"`
+}
+
+// LaunchTolerance is how late a launch may go out and still count as on time. The
+// launch timer fires within moments of its time, and a minute covers a worker
+// restarting; a launch later than that was moved or held.
+const LaunchTolerance = time.Minute
+
+// LaunchLate reports whether a campaign launched at launched went out later than
+// planned: by a slip, a hold, or anything else that kept it back.
+func LaunchLate(planned, launched time.Time) bool {
+	return launched.Sub(planned) > LaunchTolerance
 }
 
 // TimeInStage sums the time spent per stage, to the second; an open span counts

@@ -196,3 +196,22 @@ func TestDefaultPolicyIsValidAndDurationsReadable(t *testing.T) {
 		t.Errorf("bad policy problems: %v", got)
 	}
 }
+
+func TestLaunchLateAgainstThePlannedTime(t *testing.T) {
+	planned := time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		launched time.Time
+		want     bool
+	}{
+		{planned, false},
+		{planned.Add(300 * time.Millisecond), false}, // the timer's own latency
+		{planned.Add(LaunchTolerance), false},
+		{planned.Add(LaunchTolerance + time.Second), true},
+		{planned.Add(72 * time.Hour), true},
+		{planned.Add(-time.Hour), false},
+	} {
+		if got := LaunchLate(planned, tc.launched); got != tc.want {
+			t.Errorf("launched %s after the plan: late %t, want %t", tc.launched.Sub(planned), got, tc.want)
+		}
+	}
+}

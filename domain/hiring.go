@@ -3,6 +3,7 @@ package domain
 import (
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 )
@@ -409,9 +410,28 @@ func (r HiringRequest) MayReadCandidates(a Actor) bool {
 // MayReadConfidential reports whether a may read what a hiring request keeps
 // from everyone else (its budget, justification, interview feedback and offer):
 // the requester, the hiring manager, the roles that approve or run hiring
-// (marketing ops, finance, HR, directors) and admins.
+// (marketing ops, finance, HR, directors), admins, and whoever decides or
+// decided a step of its approval chain (a step may go to a manager).
 func (r HiringRequest) MayReadConfidential(a Actor) bool {
-	return r.MayReadCandidates(a) || a.HasRole(RoleFinance) || a.HasRole(RoleDirector)
+	if r.MayReadCandidates(a) || a.HasRole(RoleFinance) || a.HasRole(RoleDirector) {
+		return true
+	}
+	return a.Handle != "" && slices.ContainsFunc(r.Chain, func(s ChainStep) bool { return s.Approver == a.Handle || s.DecidedBy == a.Handle })
+}
+
+// MayReadConfidentialWith is MayReadConfidential, knowing tasks, the request's
+// own: whoever holds or completed one of them is involved too (an offer's
+// approval may go to a manager, and its task says what it decides).
+func (r HiringRequest) MayReadConfidentialWith(a Actor, tasks []Task) bool {
+	return r.MayReadConfidential(a) || (a.Handle != "" && slices.ContainsFunc(tasks, func(t Task) bool {
+		return t.ProcessID == r.ID && (t.Assignee == a.Handle || t.CompletedBy == a.Handle)
+	}))
+}
+
+// HideConfidential leaves out of r what only those involved may read: the
+// budget, the justification and the offer.
+func (r *HiringRequest) HideConfidential() {
+	r.Request.Budget, r.Request.Justification, r.Offer = SalaryRange{}, "", nil
 }
 
 // HiringFilter selects hiring requests. Empty fields do not filter.

@@ -127,3 +127,30 @@ func TestMayReadCandidates(t *testing.T) {
 		}
 	}
 }
+
+func TestMayReadConfidentialIsForThePeopleInvolved(t *testing.T) {
+	r := HiringRequest{ID: "hir_1", RequestedBy: "pat", Request: Requisition{HiringManager: "sam"},
+		Chain: []ChainStep{{Key: "mops", Approver: "dana", Role: RoleMarketingOpsManager}, {Key: "finance", DecidedBy: "ivy"}}}
+	for a, want := range map[string]bool{
+		"pat": true, "sam": true, // requester, hiring manager
+		"maya": true, "finn": true, "hana": true, "dora": true, "ada": true, // the roles that approve or run hiring, admins
+		"dana": true, "ivy": true, // a step's approver, now or when it was decided
+		"cleo": false, "ria": false, // a creative, another project manager
+	} {
+		roles := map[string][]Role{"maya": {RoleMarketingOpsManager}, "finn": {RoleFinance}, "hana": {RoleHR}, "dora": {RoleDirector},
+			"ada": {RoleAdmin}, "cleo": {RoleCreative}, "ria": {RoleProjectManager}}[a]
+		if got := r.MayReadConfidential(Actor{Handle: a, Roles: roles}); got != want {
+			t.Errorf("%s may read the budget: %v, want %v", a, got, want)
+		}
+	}
+	ria := Actor{Handle: "ria", Roles: []Role{RoleProjectManager}}
+	offer := Task{ProcessID: "hir_1", Assignee: "ria"}
+	if !r.MayReadConfidentialWith(ria, []Task{offer}) || r.MayReadConfidentialWith(ria, []Task{{ProcessID: "hir_2", Assignee: "ria"}}) {
+		t.Error("the holder of one of the request's tasks, and only of its own, is involved")
+	}
+	r.Request.Budget, r.Request.Justification, r.Offer = SalaryRange{Min: 1, Max: 2, Currency: "EUR"}, "why", &Offer{Amount: 3}
+	r.HideConfidential()
+	if r.Request.Budget != (SalaryRange{}) || r.Request.Justification != "" || r.Offer != nil {
+		t.Errorf("hidden: %+v, offer %+v", r.Request, r.Offer)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -49,14 +50,19 @@ func HasPrefixID(id, prefix string) bool {
 	return true
 }
 
-// WaitingOn says whom a process waits for, since when and until when.
+// WaitingOn says whom a process waits for, since when and until when: one of its
+// open tasks, or a decision on a risk that holds it.
 type WaitingOn struct {
-	TaskID   string    `json:"task_id"`
-	Title    string    `json:"title"`
-	Team     Team      `json:"team,omitempty"`
-	Assignee string    `json:"assignee,omitempty"`
-	Since    time.Time `json:"since"`
-	DueAt    time.Time `json:"due_at"`
+	TaskID string `json:"task_id,omitempty"` // the open task; empty when it waits on a risk
+	// RiskID is the risk whose decision it waits on, when it is held by one.
+	RiskID   string `json:"risk_id,omitempty"`
+	Title    string `json:"title"`
+	Team     Team   `json:"team,omitempty"`
+	Assignee string `json:"assignee,omitempty"`
+	// Roles, when Assignee is empty, are the roles any holder of which may act.
+	Roles []Role    `json:"roles,omitempty"`
+	Since time.Time `json:"since"`
+	DueAt time.Time `json:"due_at,omitzero"` // zero when nothing sets a deadline
 }
 
 // WaitingOnOf lists the open tasks among tasks.
@@ -68,6 +74,35 @@ func WaitingOnOf(tasks []Task) []WaitingOn {
 		}
 	}
 	return out
+}
+
+// WaitingOn lists whom the campaign waits on: its open tasks among tasks, and,
+// while a risk holds its launch, the risk's owner, who may resolve it, and
+// marketing ops and directors, who may accept it (the owner may hold that
+// authority too).
+func (c Campaign) WaitingOn(tasks []Task) []WaitingOn {
+	out := WaitingOnOf(tasks)
+	if c.HeldBy == "" {
+		return out
+	}
+	l := LinkedRisk{ID: c.HeldBy}
+	for _, r := range c.Risks {
+		if r.ID == c.HeldBy {
+			l = r
+		}
+	}
+	name := "“" + l.Title + "”"
+	if l.Title == "" {
+		name = l.ID
+	}
+	var since time.Time
+	if c.HeldSince != nil {
+		since = *c.HeldSince
+	}
+	return append(out,
+		WaitingOn{RiskID: l.ID, Title: "Resolve the risk " + name + ", which holds the launch", Assignee: l.Owner, Since: since},
+		WaitingOn{RiskID: l.ID, Title: "Accept the risk " + name + " for the launch to go ahead", Roles: slices.Clone(riskAuthority), Since: since},
+	)
 }
 
 // Campaign is the record of a campaign launch: the database's projection of the
@@ -86,10 +121,12 @@ type Campaign struct {
 	Reason      string      `json:"reason,omitempty"` // why it ended, when it was cancelled or rejected
 	// Risks are the risks linked to the campaign; HeldBy names the critical one
 	// holding its launch, if any.
-	Risks     []LinkedRisk `json:"risks,omitempty"`
-	HeldBy    string       `json:"held_by,omitempty"`
-	CreatedAt time.Time    `json:"created_at"`
-	UpdatedAt time.Time    `json:"updated_at"`
+	Risks  []LinkedRisk `json:"risks,omitempty"`
+	HeldBy string       `json:"held_by,omitempty"`
+	// HeldSince is when the risk began holding the launch.
+	HeldSince *time.Time `json:"held_since,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
 }
 
 // EventKind classifies timeline events.
@@ -109,6 +146,7 @@ const (
 	EventLaunchSlipped EventKind = "launch_slipped"
 	EventKPIRecorded   EventKind = "kpi_recorded"
 	EventKPIMissed     EventKind = "kpi_missed"
+	EventKPIOnTarget   EventKind = "kpi_on_target" // a missed KPI is back on target
 	EventEnded         EventKind = "ended"
 	// EventRefused is a command refused or failed on the process, from the audit trail.
 	EventRefused EventKind = "refused"

@@ -231,6 +231,10 @@ type LinkedRisk struct {
 	Cause    string     `json:"cause,omitempty"`
 	Severity Severity   `json:"severity"`
 	Status   RiskStatus `json:"status"`
+	// Title and Owner say what the risk is and whose; news from before they were
+	// sent leaves them empty.
+	Title string `json:"title,omitempty"`
+	Owner string `json:"owner,omitempty"`
 	// Seq counts the news a risk's runs sent its process, so the process can
 	// tell newer news from older. Zero: news from a run before it was counted,
 	// or the reconciler's word that the risk's run ended.
@@ -255,6 +259,17 @@ func (l LinkedRisk) Supersedes(old LinkedRisk) bool {
 // Holds reports whether the risk holds a launch: critical and not yet resolved,
 // accepted or closed.
 func (l LinkedRisk) Holds() bool { return l.Severity == SeverityCritical && !l.Status.Terminal() }
+
+// Same reports whether l and old say the same about the risk's severity and
+// status, whatever they say of its title and owner, which never change.
+func (l LinkedRisk) Same(old LinkedRisk) bool {
+	l.Title, l.Owner, old.Title, old.Owner = "", "", "", ""
+	return l == old
+}
+
+// riskAuthority are the roles that may accept a high or critical risk (see
+// HasRiskAuthority), in the order a page names them.
+var riskAuthority = []Role{RoleMarketingOpsManager, RoleDirector}
 
 // RiskFilter selects risks. Empty fields do not filter; Related is a process ID.
 type RiskFilter struct {

@@ -39,10 +39,12 @@ import (
 	"github.com/tandemhq/tandem/workflows"
 )
 
-// saveHistory writes the completed campaign's history where the replay test reads
-// it: go test ./e2e -run OverHTTP -save-history. Do it when the workflow's command
-// sequence changes on purpose, keeping the old files for the runs still out there.
-var saveHistory = flag.Bool("save-history", false, "save the campaign's history to workflows/testdata/histories")
+// saveHistory names the histories the OverHTTP tests write where the replay test
+// reads them: go test ./e2e -run OverHTTP -save-history=TAG writes
+// campaign-completed-TAG.json, hiring-filled-TAG.json and so on. Do it when a
+// workflow's command sequence changes on purpose, with a new tag, keeping the old
+// files for the runs still out there.
+var saveHistory = flag.String("save-history", "", "save the runs' histories to workflows/testdata/histories, names ending in this tag")
 
 // stack is Tandem running in this process, reachable over HTTP.
 type stack struct {
@@ -443,13 +445,15 @@ func TestCampaignOverHTTPFromBriefToCompleted(t *testing.T) {
 	if got := string(attrs["TandemStatus"].GetData()); got != `"completed"` {
 		t.Errorf("TandemStatus = %s, want completed", got)
 	}
-	if *saveHistory {
-		s.saveHistory(ctx, workflows.CampaignWorkflowID(id), "campaign-completed.json")
-	}
+	s.saveHistory(ctx, workflows.CampaignWorkflowID(id), "campaign-completed")
 }
 
+// saveHistory saves a run's history as name-TAG.json when -save-history=TAG is set.
 func (s *stack) saveHistory(ctx context.Context, workflowID, name string) {
 	s.t.Helper()
+	if *saveHistory == "" {
+		return
+	}
 	// Saved in clear: the replay tests replay it without Tandem's keys.
 	h := s.history(ctx, workflowID)
 	openPayloads(s.t, ctx, h)
@@ -457,7 +461,7 @@ func (s *stack) saveHistory(ctx context.Context, workflowID, name string) {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	path := filepath.Join("..", "workflows", "testdata", "histories", name)
+	path := filepath.Join("..", "workflows", "testdata", "histories", name+"-"+*saveHistory+".json")
 	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
 		s.t.Fatal(err)
 	}

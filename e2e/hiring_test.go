@@ -205,6 +205,7 @@ func TestHiringOverHTTPFromRequestToFilled(t *testing.T) {
 	if got := string(attrs["TandemStatus"].GetData()); got != `"filled"` {
 		t.Errorf("TandemStatus = %s, want filled", got)
 	}
+	s.saveHistory(ctx, workflows.HiringWorkflowID(id), "hiring-filled")
 }
 
 // payloadsOf returns the data and metadata of every payload inside m.

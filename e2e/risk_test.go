@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -197,6 +198,9 @@ func TestRiskOverHTTPEscalatesAcknowledgesReassessesAndAccepts(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s.saveHistory(ctx, workflows.RiskWorkflowID(climbing.ID), "risk-accepted")
 }
 
 func campaignBrief(name string, launchIn time.Duration) map[string]any {
@@ -331,4 +335,8 @@ func TestRiskOverHTTPCriticalRiskHoldsTheLaunch(t *testing.T) {
 	if h.HeldBy != "" || h.Risks[0].Status != domain.RiskResolved {
 		t.Errorf("released campaign = %+v", h)
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s.saveHistory(ctx, workflows.CampaignWorkflowID(id), "campaign-held")
+	s.saveHistory(ctx, workflows.RiskWorkflowID(r.ID), "risk-held-resolved")
 }

@@ -23,8 +23,11 @@ func fullBatch() domain.Batch {
 	c.Report = &domain.Report{
 		KPIs:         c.KPIs,
 		TimeInStage:  map[domain.Stage]domain.Duration{domain.StageBriefReview: domain.Duration(time.Minute)},
-		OverdueTasks: 1, LaunchedAt: ptr(at(2 * time.Hour)), LaunchSlipped: true,
+		OverdueTasks: 1, PlannedLaunchAt: ptr(at(time.Hour)), LaunchedAt: ptr(at(2 * time.Hour)), LaunchSlipped: true,
 	}
+	c.Risks = []domain.LinkedRisk{{ID: "rsk_000000000001", Cause: "kpi:signups", Severity: domain.SeverityCritical, Status: domain.RiskOpen,
+		Title: "Signups lag", Owner: "maya", Seq: 2}}
+	c.HeldBy, c.HeldSince = "rsk_000000000001", ptr(at(90*time.Minute))
 	t1 := newTask("tsk_000000000001", t0)
 	t1.Assignee = "cleo"
 	t1.Data = map[string]any{"url": "https://example.com/assets", "pages": 3.0}

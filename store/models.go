@@ -78,8 +78,13 @@ type campaignRow struct {
 	KPIReport           jsonCol[[]domain.KPIResult] `gorm:"column:kpi_report"`
 	Stages              jsonCol[[]domain.StageSpan]
 	Report              jsonCol[*domain.Report]
-	CreatedAt           time.Time `gorm:"not null;autoCreateTime:false"`
-	UpdatedAt           time.Time `gorm:"not null;autoUpdateTime:false"`
+	// Risks are the linked risks; HeldBy the one holding the launch since
+	// HeldSince. Rows from before they were kept read as none.
+	Risks     jsonCol[[]domain.LinkedRisk]
+	HeldBy    string `gorm:"not null;default:''"`
+	HeldSince *time.Time
+	CreatedAt time.Time `gorm:"not null;autoCreateTime:false"`
+	UpdatedAt time.Time `gorm:"not null;autoUpdateTime:false"`
 }
 
 func (campaignRow) TableName() string { return "campaigns" }
@@ -290,7 +295,8 @@ func campaignFromDomain(c domain.Campaign) campaignRow {
 		RequestedBy: c.RequestedBy, Reason: c.Reason,
 		Brief: jsonCol[domain.Brief]{c.Brief}, Actuals: jsonCol[[]domain.KPIActual]{c.Actuals},
 		KPIReport: jsonCol[[]domain.KPIResult]{c.KPIs}, Stages: jsonCol[[]domain.StageSpan]{c.Stages},
-		Report:    jsonCol[*domain.Report]{c.Report},
+		Report: jsonCol[*domain.Report]{c.Report},
+		Risks:  jsonCol[[]domain.LinkedRisk]{c.Risks}, HeldBy: c.HeldBy, HeldSince: utcPtr(c.HeldSince),
 		CreatedAt: utc(c.CreatedAt), UpdatedAt: utc(c.UpdatedAt),
 	}
 }
@@ -320,10 +326,9 @@ func campaignUTC(c domain.Campaign) domain.Campaign {
 		}
 		c.Stages = stages
 	}
-	if c.Report != nil && c.Report.LaunchedAt != nil {
+	if c.Report != nil {
 		report := *c.Report
-		launched := report.LaunchedAt.UTC()
-		report.LaunchedAt = &launched
+		report.LaunchedAt, report.PlannedLaunchAt = utcPtr(report.LaunchedAt), utcPtr(report.PlannedLaunchAt)
 		c.Report = &report
 	}
 	return c
@@ -334,6 +339,7 @@ func (r campaignRow) toDomain() domain.Campaign {
 		ID: r.ID, WorkflowID: r.WorkflowID, Brief: r.Brief.V, Status: domain.Status(r.Status),
 		Stage: domain.Stage(r.Stage), RequestedBy: r.RequestedBy, Actuals: r.Actuals.V,
 		KPIs: r.KPIReport.V, Stages: r.Stages.V, Report: r.Report.V, Reason: r.Reason,
+		Risks: r.Risks.V, HeldBy: r.HeldBy, HeldSince: fromDBPtr(r.HeldSince),
 		CreatedAt: fromDB(r.CreatedAt), UpdatedAt: fromDB(r.UpdatedAt),
 	}
 }

@@ -29,6 +29,8 @@ type card struct {
 	Waiting        []string
 	NextDue        due
 	teams          []domain.Team // the teams it waits on, for the team filter
+	// decisions are what it waits on besides its tasks: a risk holding its launch.
+	decisions []domain.WaitingOn
 }
 
 type column struct {
@@ -143,6 +145,18 @@ func (a *App) columns(b board, cards []card, open []domain.Task, team domain.Tea
 				next = t.DueAt
 			}
 		}
+		for _, w := range c.decisions {
+			who := anyOf(w.Roles)
+			switch {
+			case w.Assignee != "":
+				who = name(w.Assignee) + " (risk owner)"
+			case who == "":
+				who = "the risk's owner"
+			}
+			if !slices.Contains(c.Waiting, who) {
+				c.Waiting = append(c.Waiting, who)
+			}
+		}
 		if team != "" && !slices.Contains(c.teams, team) {
 			continue
 		}
@@ -181,6 +195,7 @@ func campaignCards(a *App, r *http.Request, s *session, owner string) ([]card, b
 		k := card{ID: c.ID, Name: c.Brief.Name, Link: processLink(domain.ProcessCampaign, c.ID), Owner: c.Brief.ProjectManager, Column: string(c.Stage)}
 		if c.HeldBy != "" {
 			k.Badge = "Launch held by a risk"
+			k.decisions = c.WaitingOn(nil)
 		}
 		cards = append(cards, k)
 	}

@@ -16,7 +16,8 @@ func campaignsBoard(f *fakeAPI) {
 		}
 		all := []domain.Campaign{
 			{ID: "cmp_spring", Stage: domain.StageProduction, Status: domain.StatusActive, Brief: domain.Brief{Name: "Spring launch", ProjectManager: "pat"}},
-			{ID: "cmp_fall", Stage: domain.StageBriefReview, Status: domain.StatusActive, Brief: domain.Brief{Name: "Fall promo", ProjectManager: "pia"}, HeldBy: "rsk_1"},
+			{ID: "cmp_fall", Stage: domain.StageBriefReview, Status: domain.StatusActive, Brief: domain.Brief{Name: "Fall promo", ProjectManager: "pia"}, HeldBy: "rsk_1",
+				Risks: []domain.LinkedRisk{{ID: "rsk_1", Severity: domain.SeverityCritical, Status: domain.RiskOpen, Title: "Venue may cancel", Owner: "pia"}}},
 		}
 		if o := r.URL.Query().Get("owner"); o != "" {
 			all = all[:1] // the fake's owner filter: only pat's
@@ -60,7 +61,9 @@ func TestTheBoardHasAColumnPerStage(t *testing.T) {
 	}
 	mustContain(t, w, `href="/campaigns/cmp_spring"`, "Spring launch", "<dd>Pat Manager</dd>",
 		"Creative team, wes", "overdue by 3 hours", // waits on both; the soonest due counts
-		"Launch held by a risk", "2 running")
+		"Launch held by a risk", "2 running",
+		// a held launch waits on the risk's owner and on whoever may accept it
+		"maya, Pia PM (risk owner), a marketing ops manager or a director")
 }
 
 func TestTheBoardFiltersByTeamAndOwner(t *testing.T) {

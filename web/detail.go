@@ -242,6 +242,15 @@ type campaignPage struct {
 	HeldBy                        *domain.LinkedRisk // the risk holding its launch
 }
 
+// LateBy says how much later than planned a campaign launched, or "" when its
+// report does not have both times.
+func (campaignPage) LateBy(r *domain.Report) string {
+	if r == nil || r.PlannedLaunchAt == nil || r.LaunchedAt == nil {
+		return ""
+	}
+	return ago(r.LaunchedAt.Sub(*r.PlannedLaunchAt))
+}
+
 type stageTime struct {
 	Stage domain.Stage
 	Took  string

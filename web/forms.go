@@ -38,6 +38,12 @@ type startForm struct {
 	related bool
 	// may is who may start the process, the rule the API applies; nil is anyone.
 	may func(domain.Actor) error
+	// approvers are the roles that approve what the form starts, which the
+	// requester may not approve (separation of duties); sole says what of theirs
+	// goes elsewhere when they alone hold one (domain.SoleHolders), which the form
+	// warns of.
+	approvers []domain.Role
+	sole      string
 	// alias maps an API field path to the input that stands for it, where the
 	// two differ.
 	alias map[string]string
@@ -177,6 +183,9 @@ type startPage struct {
 	// Refused says the viewer may not start this process: the page explains
 	// instead of offering a form the API would refuse.
 	Refused bool
+	// Warning says what of this start will not go where it usually goes: the
+	// viewer alone holds a role that must approve it.
+	Warning string
 }
 
 type startTab struct{ Slug, Label string }
@@ -195,7 +204,8 @@ func (a *App) renderStart(w http.ResponseWriter, r *http.Request, s *session, f 
 		}
 		mapped[name] += v
 	}
-	p := startPage{Slug: f.slug, Intro: f.intro, Submit: f.submit, Key: key, Sections: f.draw(vals, d, a.now()), Tabs: startTabs()}
+	p := startPage{Slug: f.slug, Intro: f.intro, Submit: f.submit, Key: key, Sections: f.draw(vals, d, a.now()), Tabs: startTabs(),
+		Warning: soleWarning(s.me, d, f)}
 	used := map[string]bool{}
 	focused := false
 	for i := range p.Sections {
@@ -277,6 +287,35 @@ func (a *App) people(r *http.Request, s *session, roles []domain.Role) (director
 		d.people[role], d.morePeople[role] = people, more
 	}
 	return d, nil
+}
+
+// holders lists everyone holding role, from the list the form read for the
+// role or else the one of everyone; ok is false when the form read neither whole.
+func (d directory) holders(role domain.Role) ([]domain.Person, bool) {
+	for _, key := range []domain.Role{role, ""} {
+		if people, read := d.people[key]; read && !d.morePeople[key] {
+			return slices.DeleteFunc(slices.Clone(people), func(p domain.Person) bool { return !p.HasRole(role) }), true
+		}
+	}
+	return nil, false
+}
+
+// soleWarning warns me, when they alone hold a role that must approve what form
+// f starts, that it goes to their manager or the next authority up instead: the
+// domain's rule (domain.SoleHolders), applied to the directory the form read.
+func soleWarning(me domain.Person, d directory, f *startForm) string {
+	var sole []string
+	for _, r := range f.approvers {
+		people, ok := d.holders(r)
+		if ok && len(domain.SoleHolders(me, append(people, me), []domain.Role{r})) > 0 {
+			sole = append(sole, "the only "+strings.ToLower(label(r)))
+		}
+	}
+	if len(sole) == 0 {
+		return ""
+	}
+	return "You are " + strings.Join(sole, " and ") + ", and nobody approves what they raised: " + f.sole +
+		" will go to your manager instead, or to the next authority up if you have none."
 }
 
 // section is a part of a form: a fieldset with a legend, or loose inputs.

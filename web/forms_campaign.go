@@ -29,15 +29,18 @@ type campaignRequest struct {
 }
 
 var campaignForm = &startForm{
-	may:    domain.CheckStartCampaign,
-	slug:   "campaign",
-	tab:    "Campaign launch",
-	title:  "Start a campaign launch",
-	intro:  "The brief goes to marketing ops for review first. Once approved, Tandem plans the work from the channels and schedules it back from the launch date.",
-	submit: "Start the campaign",
-	create: "/campaigns",
-	page:   "/campaigns",
-	roles:  []domain.Role{domain.RoleProjectManager, domain.RoleMarketingOpsManager},
+	may: domain.CheckStartCampaign,
+	// Marketing ops reviews the brief and approves budget increases.
+	approvers: []domain.Role{domain.RoleMarketingOpsManager},
+	sole:      "the review of your brief, and of any budget increase,",
+	slug:      "campaign",
+	tab:       "Campaign launch",
+	title:     "Start a campaign launch",
+	intro:     "The brief goes to marketing ops for review first. Once approved, Tandem plans the work from the channels and schedules it back from the launch date.",
+	submit:    "Start the campaign",
+	create:    "/campaigns",
+	page:      "/campaigns",
+	roles:     []domain.Role{domain.RoleProjectManager, domain.RoleMarketingOpsManager},
 
 	defaults: func(s *session, d directory, _ *http.Request, now time.Time) url.Values {
 		v := url.Values{}

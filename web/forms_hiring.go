@@ -22,15 +22,19 @@ type hiringRequest struct {
 }
 
 var hiringForm = &startForm{
-	may:    domain.CheckRequestHire,
-	slug:   "hiring-request",
-	tab:    "Hiring request",
-	title:  "Request a hire",
-	intro:  "You are the requester. The request goes through the approval chain your policy sets (by default marketing ops, finance, a director for large budgets, then HR); each step has a deadline and escalates when it is missed.",
-	submit: "Send for approval",
-	create: "/hiring-requests",
-	page:   "/hiring-requests",
-	roles:  []domain.Role{""},
+	may: domain.CheckRequestHire,
+	// The roles of the built-in approval chain and offer approvals; a policy
+	// with other approvers is not known to the page.
+	approvers: []domain.Role{domain.RoleMarketingOpsManager, domain.RoleFinance, domain.RoleDirector, domain.RoleHR},
+	sole:      "each approval of your request that needs it",
+	slug:      "hiring-request",
+	tab:       "Hiring request",
+	title:     "Request a hire",
+	intro:     "You are the requester. The request goes through the approval chain your policy sets (by default marketing ops, finance, a director for large budgets, then HR); each step has a deadline and escalates when it is missed.",
+	submit:    "Send for approval",
+	create:    "/hiring-requests",
+	page:      "/hiring-requests",
+	roles:     []domain.Role{""},
 
 	defaults: func(s *session, _ directory, _ *http.Request, now time.Time) url.Values {
 		v := url.Values{}

@@ -38,6 +38,12 @@ func (v view) Me() *domain.Person {
 	return &v.Session.me
 }
 
+// MayReadReports says whether the signed-in person may open the report pages
+// (the workload): the navigation offers only pages they may open.
+func (v view) MayReadReports() bool {
+	return v.Session != nil && domain.CheckReadReports(domain.ActorOf(v.Session.me)) == nil
+}
+
 // CSRF is the value each form of the page carries.
 func (v view) CSRF() string {
 	if v.Session == nil {
@@ -230,6 +236,7 @@ func (a *App) funcs() template.FuncMap {
 		"since":        func(t time.Time) string { return ago(a.now().Sub(t)) },
 		"pollMs":       func() int64 { return a.poll.Milliseconds() },
 		"outcomeLabel": outcomeLabel,
+		"anyOf":        anyOf,
 		"bar":          barOf,
 	}
 }
@@ -247,6 +254,28 @@ func label(s any) string {
 		}
 	}
 	return strings.Join(words, " ")
+}
+
+// anyOf names, in a sentence, anyone holding one of roles: "a marketing ops
+// manager or a director".
+func anyOf(roles []domain.Role) string {
+	words := make([]string, len(roles))
+	for i, r := range roles {
+		l := label(r)
+		if first, _, _ := strings.Cut(l, " "); initialisms[strings.ToLower(first)] == "" {
+			l = strings.ToLower(l[:1]) + l[1:]
+		}
+		words[i] = article(l) + " " + l
+	}
+	return strings.Join(words, " or ")
+}
+
+// article is "a" or "an" before a word, by its first letter.
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiouAEIOU", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }
 
 var initialisms = map[string]string{"hr": "HR", "pmo": "PMO", "kpi": "KPI", "kpis": "KPIs", "pr": "PR", "it": "IT", "seo": "SEO", "mops": "MOps"}

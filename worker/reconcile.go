@@ -264,7 +264,7 @@ func (r *Reconciler) tellCampaign(ctx context.Context, e domain.EndedRun) error 
 	if rel == nil || rel.Process != domain.ProcessCampaign || ended == nil {
 		return nil
 	}
-	link := domain.LinkedRisk{ID: ended.ID, Cause: ended.Cause, Severity: ended.Severity, Status: ended.Status}
+	link := domain.LinkedRisk{ID: ended.ID, Cause: ended.Cause, Severity: ended.Severity, Status: ended.Status, Title: ended.Title, Owner: ended.Owner}
 	err = r.runs.SignalWorkflow(ctx, workflows.CampaignWorkflowID(rel.ID), "", workflows.SignalRiskChanged, link)
 	var notFound *serviceerror.NotFound
 	if err != nil && !errors.As(err, &notFound) {

@@ -395,7 +395,7 @@ func TestReconcilerReleasesTheLinkedCampaign(t *testing.T) {
 	if err == nil || n != 3 {
 		t.Fatalf("pass: closed %d, %v; want 3 and an error for the campaign not reached", n, err)
 	}
-	want := domain.LinkedRisk{ID: holding, Cause: "overdue:tsk_1", Severity: domain.SeverityCritical, Status: domain.RiskClosed}
+	want := domain.LinkedRisk{ID: holding, Cause: "overdue:tsk_1", Severity: domain.SeverityCritical, Status: domain.RiskClosed, Title: "Confidential: Printer", Owner: "maya"}
 	if got := runs.signals[workflows.CampaignWorkflowID("cmp_111111111111")]; len(got) != 1 || got[0] != want {
 		t.Errorf("the holding risk's campaign got %+v, want %+v", got, want)
 	}

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -34,20 +35,32 @@ type campaign struct {
 	out   *recorder
 	tasks *humanTasks
 
-	stopRun      workflow.CancelFunc // ends the run early: cancel
-	cancelledBy  string
-	ended        bool
-	changed      bool // a change request arrived: waits recompute their deadlines
-	newWork      bool // work was added after readiness began: production must run again
-	reworkCount  int
-	slipped      bool
-	launchedAt   *time.Time
-	flaggedKPIs  map[string]bool
-	budgetWanted *domain.Money // a budget increase waiting for MOps approval
+	stopRun     workflow.CancelFunc // ends the run early: cancel
+	cancelledBy string
+	ended       bool
+	changed     bool // a change request arrived: waits recompute their deadlines
+	newWork     bool // work was added after readiness began: production must run again
+	reworkCount int
+	launchedAt  *time.Time
+	// plannedLaunch is the launch time people planned: the brief's, as approved
+	// and as changed by requests, never as a slip moved it.
+	plannedLaunch time.Time
+	flaggedKPIs   map[string]bool
+	clearedKPIs   map[string]bool // missed KPIs back on target, whose risks were told
+	budgetWanted  *domain.Money   // a budget increase waiting for MOps approval
 }
 
 // linkedRisksVersion guards raising linked risks: runs from before it raise none.
 const linkedRisksVersion = "linked-risks"
+
+// kpiRiskClearsVersion guards telling a KPI's risk that the KPI is back on
+// target: runs from before it send no such signal.
+const kpiRiskClearsVersion = "kpi-risk-clears"
+
+// signOffDueVersion guards sign-offs due no later than the readiness deadline:
+// runs from before it keep their sign-offs due one SLA after they opened, whose
+// timers their histories hold.
+const signOffDueVersion = "sign-off-due"
 
 // CampaignLaunch runs process 1: a campaign from brief review to retrospective.
 func CampaignLaunch(ctx workflow.Context, in CampaignInput) (CampaignResult, error) {
@@ -79,7 +92,7 @@ func CampaignLaunch(ctx workflow.Context, in CampaignInput) (CampaignResult, err
 
 func startCampaign(ctx workflow.Context, in CampaignInput) (*campaign, error) {
 	now := workflow.Now(ctx)
-	c := &campaign{in: in, pol: in.Policy.Campaign, flaggedKPIs: map[string]bool{}}
+	c := &campaign{in: in, pol: in.Policy.Campaign, flaggedKPIs: map[string]bool{}, clearedKPIs: map[string]bool{}, plannedLaunch: in.Brief.LaunchAt}
 	c.rec = domain.Campaign{
 		ID: in.ID, WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID, Brief: in.Brief,
 		Status: domain.StatusActive, RequestedBy: in.RequestedBy, Actuals: []domain.KPIActual{},
@@ -107,7 +120,7 @@ func startCampaign(ctx workflow.Context, in CampaignInput) (*campaign, error) {
 			c.riskChanged(l)
 		}
 	})
-	c.out.event(now, domain.EventStarted, in.RequestedBy, "", "%s started the campaign %q, launching %s", in.RequestedBy, in.Brief.Name, in.Brief.LaunchAt.Format(time.RFC3339))
+	c.out.event(now, domain.EventStarted, in.RequestedBy, "", "%s started the campaign %s, launching %s", in.RequestedBy, c.out.quote(in.Brief.Name), in.Brief.LaunchAt.Format(time.RFC3339))
 	return c, nil
 }
 
@@ -164,7 +177,8 @@ func (c *campaign) snapshot() *domain.Campaign {
 func (c *campaign) detail() CampaignDetail {
 	all := c.tasks.list()
 	tasks, omitted := fitTasks(all, tasksBudget)
-	return CampaignDetail{Campaign: *c.snapshot(), Tasks: tasks, WaitingOn: domain.WaitingOnOf(all), TasksOmitted: omitted}
+	rec := *c.snapshot()
+	return CampaignDetail{Campaign: rec, Tasks: tasks, WaitingOn: rec.WaitingOn(all), TasksOmitted: omitted}
 }
 
 // setStage moves the campaign to stage s and records it.
@@ -211,19 +225,28 @@ func (c *campaign) briefReview(ctx workflow.Context) (bool, error) {
 	for round := 1; ; round++ {
 		b := c.rec.Brief
 		spec := taskSpec{
-			Kind: domain.KindApproval, Key: keyBriefReview, Title: fmt.Sprintf("Review the brief of %q", b.Name),
+			Kind: domain.KindApproval, Key: keyBriefReview, Title: fmt.Sprintf("Review the brief of %s", c.out.quote(b.Name)),
 			Description: "Approve the goals, KPIs and budget, request changes, or reject the campaign.",
 			Team:        domain.TeamMarketingOps, Role: domain.RoleMarketingOpsManager, Assignee: b.MarketingOpsManager,
 			RequestedBy: c.in.RequestedBy, DueAt: workflow.Now(ctx).Add(c.pol.BriefReviewSLA.D()),
 		}
-		if b.MarketingOpsManager == c.in.RequestedBy {
-			// Nobody approves what they raised: any other marketing ops manager reviews it.
-			spec.Assignee = ""
-		}
 		if round > 1 {
-			spec.Title = fmt.Sprintf("Review the revised brief of %q (round %d)", b.Name, round)
+			spec.Title = fmt.Sprintf("Review the revised brief of %s (round %d)", c.out.quote(b.Name), round)
+		}
+		var why string
+		if b.MarketingOpsManager == c.in.RequestedBy {
+			// Nobody approves what they raised: any other marketing ops manager
+			// reviews it, or, when there is none, whoever soleApprover says.
+			spec.Assignee = ""
+			var err error
+			if why, err = c.elsewhere(ctx, &spec, c.in.RequestedBy, "the brief"); err != nil {
+				return false, err
+			}
 		}
 		review := c.tasks.open(ctx, spec)
+		if why != "" {
+			rerouted(c.out, workflow.Now(ctx), *review, why)
+		}
 		if err := c.save(ctx); err != nil {
 			return false, err
 		}
@@ -238,7 +261,7 @@ func (c *campaign) briefReview(ctx workflow.Context) (bool, error) {
 			return false, nil
 		}
 		revise := c.tasks.open(ctx, taskSpec{
-			Kind: domain.KindWork, Key: keyRevise, Title: fmt.Sprintf("Revise the brief of %q", b.Name),
+			Kind: domain.KindWork, Key: keyRevise, Title: fmt.Sprintf("Revise the brief of %s", c.out.quote(b.Name)),
 			Description: "Changes requested: " + review.Comment + "\nChange what was asked for in the brief; it then goes to marketing ops for review again.",
 			Team:        domain.TeamPMO, Role: domain.RoleProjectManager, Assignee: b.ProjectManager,
 			DueAt: workflow.Now(ctx).Add(c.pol.ReviseSLA.D()), check: c.checkRevision(ctx), fill: c.fillRevision,
@@ -250,9 +273,29 @@ func (c *campaign) briefReview(ctx workflow.Context) (bool, error) {
 			return false, err
 		}
 		if revised, err := c.revisedBrief(workflow.Now(ctx), revise.Data); err == nil {
-			c.rec.Brief = revised
+			c.rec.Brief, c.plannedLaunch = revised, revised.LaunchAt
 		}
 	}
+}
+
+// elsewhere routes an approval that requester may not decide, open to anyone
+// else holding its role, to whoever soleApprover says when nobody else does, and
+// returns why ("" when it stays as it was). Runs from before
+// soleApproverVersion look nobody up.
+func (c *campaign) elsewhere(ctx workflow.Context, s *taskSpec, requester, what string) (string, error) {
+	if workflow.GetVersion(ctx, soleApproverVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return "", nil
+	}
+	people, err := findPeople(ctx, s.Role, teamIfBound(s.Role, s.Team))
+	if err != nil || !slices.Contains(people, requester) || len(others(people, requester)) > 0 {
+		return "", err
+	}
+	d, ok, err := soleApprover(ctx, c.in.Policy, requester, s.Role, what)
+	if err != nil || !ok {
+		return "", err
+	}
+	reroute(s, d)
+	return d.Why, nil
 }
 
 // checkRevision validates the revised brief a revise task is completed with,
@@ -382,12 +425,13 @@ func (c *campaign) replan(ctx workflow.Context, why string) {
 			continue
 		}
 		c.tasks.open(ctx, taskSpec{
-			Kind: domain.KindWork, Key: p.Key, Title: fmt.Sprintf("%s for %q", p.Title, c.rec.Brief.Name),
+			Kind: domain.KindWork, Key: p.Key, Title: fmt.Sprintf("%s for %s", p.Title, c.out.quote(c.rec.Brief.Name)),
 			Description: fmt.Sprintf("Channels: %s. Launch %s.", channelList(c.rec.Brief.Channels), c.rec.Brief.LaunchAt.Format(time.RFC3339)),
 			Team:        p.Team, Role: p.Role, DueAt: p.DueAt,
 		})
 		c.noteNewWork()
 	}
+	c.boundSignOffs(ctx)
 	c.out.event(workflow.Now(ctx), domain.EventChanged, "", "", "Work plan %s: %d deliverables", why, len(plan))
 }
 
@@ -461,11 +505,10 @@ func (c *campaign) slip(ctx workflow.Context) error {
 	for !c.readinessDeadline().After(now) { // a launch already past slips until readiness has a chance
 		c.rec.Brief.LaunchAt = c.rec.Brief.LaunchAt.Add(c.pol.LaunchSlip.D())
 	}
-	c.slipped = true
 	msg := fmt.Sprintf("Launch slipped from %s to %s: readiness was not signed off %s before launch",
 		from.Format(time.RFC3339), c.rec.Brief.LaunchAt.Format(time.RFC3339), c.pol.ReadinessLeadTime)
 	c.out.event(now, domain.EventLaunchSlipped, "", "", "%s", msg)
-	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q: %s", c.rec.Brief.Name, msg), c.managers()...)
+	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%s: %s", c.out.quote(c.rec.Brief.Name), msg), c.managers()...)
 	c.replan(ctx, "rescheduled after the slip")
 	return c.save(ctx)
 }
@@ -476,7 +519,11 @@ func (c *campaign) readiness(ctx workflow.Context) (bool, error) {
 	if err := c.setStage(ctx, domain.StageReadiness); err != nil {
 		return false, err
 	}
-	due := workflow.Now(ctx).Add(c.pol.SignOffSLA.D())
+	now := workflow.Now(ctx)
+	due := now.Add(c.pol.SignOffSLA.D())
+	if c.signOffsBounded(ctx) {
+		due = c.signOffDue(now, now)
+	}
 	b := c.rec.Brief
 	specs := []taskSpec{
 		{Key: keySignOff + b.ProjectManager, Title: "Project manager sign-off", Team: domain.TeamPMO, Role: domain.RoleProjectManager, Assignee: b.ProjectManager},
@@ -488,7 +535,7 @@ func (c *campaign) readiness(ctx workflow.Context) (bool, error) {
 	var ids []string
 	for _, s := range specs {
 		s.Kind, s.DueAt = domain.KindApproval, due
-		s.Title = fmt.Sprintf("%s for %q", s.Title, b.Name)
+		s.Title = fmt.Sprintf("%s for %s", s.Title, c.out.quote(b.Name))
 		s.Description = "Is everything ready to launch? If not, reject and pick the work to redo: it goes back to production."
 		s.check, s.fill = c.checkRework, c.fillRework
 		ids = append(ids, c.tasks.open(ctx, s).ID)
@@ -515,6 +562,36 @@ func (c *campaign) readiness(ctx workflow.Context) (bool, error) {
 	c.tasks.cancelOpen(ctx, "readiness was rejected", func(t domain.Task) bool { return slices.Contains(ids, t.ID) })
 	c.rework(ctx, rejection)
 	return false, c.save(ctx)
+}
+
+// signOffsBounded reports whether this run keeps its sign-offs due no later than
+// the readiness deadline (signOffDueVersion).
+func (c *campaign) signOffsBounded(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, signOffDueVersion, workflow.DefaultVersion, 1) >= 1
+}
+
+// signOffDue is when a sign-off opened at opened is due, seen at now: one SLA
+// after it opened, but no later than the readiness deadline, for a sign-off due
+// after it is a launch already slipping. A deadline already past is not one to
+// meet any more: the launch slips, and the new deadline bounds it then.
+func (c *campaign) signOffDue(opened, now time.Time) time.Time {
+	due := opened.Add(c.pol.SignOffSLA.D())
+	if d := c.readinessDeadline(); d.After(now) && d.Before(due) {
+		due = d
+	}
+	return due
+}
+
+// boundSignOffs moves the open sign-offs' due times to follow a readiness
+// deadline that moved: a slip or a new launch time.
+func (c *campaign) boundSignOffs(ctx workflow.Context) {
+	if c.rec.Stage != domain.StageReadiness || !c.signOffsBounded(ctx) {
+		return
+	}
+	now := workflow.Now(ctx)
+	for _, t := range c.tasks.openTasks(func(t domain.Task) bool { return strings.HasPrefix(t.Key, keySignOff) }) {
+		c.tasks.setDue(ctx, t.ID, c.signOffDue(t.CreatedAt, now))
+	}
 }
 
 // fillRework offers a sign-off the finished work it may send back, by title.
@@ -618,7 +695,7 @@ func (c *campaign) tracking(ctx workflow.Context) error {
 	if err := c.setStage(ctx, domain.StageTracking); err != nil {
 		return err
 	}
-	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q launched", c.rec.Brief.Name), c.managers()...)
+	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%s launched", c.out.quote(c.rec.Brief.Name)), c.managers()...)
 	end := now.Add(c.rec.Brief.TrackingWindow.D())
 	for {
 		next := workflow.Now(ctx).Add(c.pol.KPIEvaluationInterval.D())
@@ -638,24 +715,59 @@ func (c *campaign) tracking(ctx workflow.Context) error {
 }
 
 // evaluateKPIs compares actuals with targets and reports each KPI the first time
-// it is off target by more than the policy threshold.
+// it is off target by more than the policy threshold, and the first time a KPI
+// reported so is back on target.
 func (c *campaign) evaluateKPIs(ctx workflow.Context) error {
 	now := workflow.Now(ctx)
 	for _, r := range domain.EvaluateKPIs(c.rec.Brief.KPIs, c.rec.Actuals, c.pol.KPIMissThreshold) {
+		if !r.OffMark && r.Actual != nil && c.flaggedKPIs[r.Name] {
+			c.kpiBackOnTarget(ctx, r)
+		}
 		if !r.OffMark || c.flaggedKPIs[r.Name] {
 			continue
 		}
 		c.flaggedKPIs[r.Name] = true
-		msg := fmt.Sprintf("KPI %q is off target: %g %s against a target of %g (%s is better)", r.Name, *r.Actual, r.Unit, r.Target, r.Direction)
+		msg := fmt.Sprintf("KPI %s is off target: %g %s against a target of %g (%s is better)", c.out.quote(r.Name), *r.Actual, r.Unit, r.Target, r.Direction)
 		c.out.event(now, domain.EventKPIMissed, "", "", "%s", msg)
-		c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q: %s", c.rec.Brief.Name, msg), c.managers()...)
+		c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%s: %s", c.out.quote(c.rec.Brief.Name), msg), c.managers()...)
 		// A missed KPI is marketing ops' to answer: they approved the goals and own the budget.
 		c.raiseRisk(ctx, "kpi:"+r.Name, domain.RiskRaise{
-			Title: fmt.Sprintf("%q misses its KPI %s", c.rec.Brief.Name, r.Name), Description: msg,
+			Title: fmt.Sprintf("%s misses its KPI %s", c.out.quote(c.rec.Brief.Name), r.Name), Description: msg,
 			Category: domain.CategoryMarket, Probability: 4, Impact: 4, Owner: c.rec.Brief.MarketingOpsManager,
 		})
 	}
 	return c.save(ctx)
+}
+
+// kpiBackOnTarget tells the risk a KPI's miss raised that the KPI is back on
+// target, once: the risk resolves itself (see risk.causeCleared), and the
+// timeline says so. A KPI that misses again later raises no second risk: its
+// cause, and so its risk's ID, is the same.
+func (c *campaign) kpiBackOnTarget(ctx workflow.Context, r domain.KPIResult) {
+	cause := "kpi:" + r.Name
+	id := domain.LinkedRiskID(c.in.ID, cause)
+	i := slices.IndexFunc(c.rec.Risks, func(l domain.LinkedRisk) bool { return l.ID == id })
+	if i < 0 || c.rec.Risks[i].Status.Terminal() || c.clearedKPIs[r.Name] {
+		return
+	}
+	if workflow.GetVersion(ctx, kpiRiskClearsVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return
+	}
+	c.clearedKPIs[r.Name] = true
+	why := fmt.Sprintf("KPI %s is back on target: %g %s against a target of %g", c.out.quote(r.Name), *r.Actual, r.Unit, r.Target)
+	err := workflow.SignalExternalWorkflow(ctx, RiskWorkflowID(id), "", SignalCauseCleared, CauseCleared{Cause: cause, Why: why}).Get(ctx, nil)
+	if err != nil {
+		// The risk ended meanwhile: nothing to clear.
+		workflow.GetLogger(ctx).Warn("could not tell a risk its cause cleared", "risk", id, "error", err)
+		return
+	}
+	now := workflow.Now(ctx)
+	if c.rec.Risks[i].Status == domain.RiskMaterialized {
+		c.out.event(now, domain.EventKPIOnTarget, "", "", "%s; the owner of the issue %s it raised is told", why, id)
+	} else {
+		c.out.event(now, domain.EventKPIOnTarget, "", "", "%s; the risk %s it raised resolves itself", why, id)
+	}
+	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%s: %s", c.out.quote(c.rec.Brief.Name), why), c.managers()...)
 }
 
 // retrospective writes the report and asks both managers for lessons learned.
@@ -665,17 +777,21 @@ func (c *campaign) retrospective(ctx workflow.Context) error {
 	}
 	now := workflow.Now(ctx)
 	c.rec.Report = &domain.Report{
-		KPIs:          domain.EvaluateKPIs(c.rec.Brief.KPIs, c.rec.Actuals, c.pol.KPIMissThreshold),
-		TimeInStage:   domain.TimeInStage(c.rec.Stages, now),
-		OverdueTasks:  len(c.tasks.overdue),
-		ReworkTasks:   c.reworkCount,
-		LaunchedAt:    c.launchedAt,
-		LaunchSlipped: c.slipped,
+		KPIs:         domain.EvaluateKPIs(c.rec.Brief.KPIs, c.rec.Actuals, c.pol.KPIMissThreshold),
+		TimeInStage:  domain.TimeInStage(c.rec.Stages, now),
+		OverdueTasks: len(c.tasks.overdue),
+		ReworkTasks:  c.reworkCount,
+		LaunchedAt:   c.launchedAt,
+	}
+	if c.launchedAt != nil {
+		planned := c.plannedLaunch
+		c.rec.Report.PlannedLaunchAt = &planned
+		c.rec.Report.LaunchSlipped = domain.LaunchLate(planned, *c.launchedAt)
 	}
 	var ids []string
 	for _, h := range slices.Compact(c.managers()) {
 		ids = append(ids, c.tasks.open(ctx, taskSpec{
-			Kind: domain.KindWork, Key: keyRetrospective + h, Title: fmt.Sprintf("Retrospective of %q: lessons learned", c.rec.Brief.Name),
+			Kind: domain.KindWork, Key: keyRetrospective + h, Title: fmt.Sprintf("Retrospective of %s: lessons learned", c.out.quote(c.rec.Brief.Name)),
 			Description: "Read the report, then complete with your lessons learned as the comment.",
 			Assignee:    h, DueAt: now.Add(c.pol.RetrospectiveSLA.D()),
 		}).ID)
@@ -706,7 +822,7 @@ func (c *campaign) finish(ctx workflow.Context, status domain.Status, by, reason
 		msg += ": " + reason
 	}
 	c.out.event(now, domain.EventEnded, by, "", "%s", msg)
-	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q: %s", c.rec.Brief.Name, msg), c.managers()...)
+	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%s: %s", c.out.quote(c.rec.Brief.Name), msg), c.managers()...)
 	_ = c.save(ctx) // the recorder retries until written; only a terminated run stops it
 	c.ended = true
 }
@@ -756,9 +872,9 @@ func (c *campaign) raiseRisk(ctx workflow.Context, cause string, raise domain.Ri
 	}
 	now := workflow.Now(ctx)
 	sev := domain.SeverityOf(domain.Score(raise.Probability, raise.Impact))
-	c.riskChanged(domain.LinkedRisk{ID: id, Cause: cause, Severity: sev, Status: domain.RiskOpen})
+	c.riskChanged(domain.LinkedRisk{ID: id, Cause: cause, Severity: sev, Status: domain.RiskOpen, Title: raise.Title, Owner: raise.Owner})
 	c.out.event(now, domain.EventRiskLinked, "", "", "Raised the %s risk %s: %s (owner %s)", sev, id, raise.Title, raise.Owner)
-	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q: risk %s raised: %s", c.rec.Brief.Name, id, raise.Title), c.managers()...)
+	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%s: risk %s raised: %s", c.out.quote(c.rec.Brief.Name), id, raise.Title), c.managers()...)
 	_ = c.save(ctx) // the recorder retries until written
 }
 
@@ -773,9 +889,10 @@ func (c *campaign) riskChanged(l domain.LinkedRisk) {
 	if !l.Supersedes(c.rec.Risks[i]) {
 		return
 	}
-	if l.Cause == "" {
-		l.Cause = c.rec.Risks[i].Cause
-	}
+	// News from before they were sent, or from the reconciler, may leave out what
+	// never changes: what was known is kept.
+	old := c.rec.Risks[i]
+	l.Cause, l.Title, l.Owner = cmp.Or(l.Cause, old.Cause), cmp.Or(l.Title, old.Title), cmp.Or(l.Owner, old.Owner)
 	c.rec.Risks[i] = l
 }
 
@@ -798,9 +915,9 @@ func (c *campaign) holdForRisks(ctx workflow.Context) error {
 		return nil
 	}
 	now := workflow.Now(ctx)
-	c.rec.HeldBy = id
+	c.rec.HeldBy, c.rec.HeldSince = id, &now
 	c.out.event(now, domain.EventLaunchHeld, "", "", "Launch held by risk %s: it is critical and open", id)
-	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q: launch held by risk %s", c.rec.Brief.Name, id), c.managers()...)
+	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%s: launch held by risk %s", c.out.quote(c.rec.Brief.Name), id), c.managers()...)
 	if err := c.save(ctx); err != nil {
 		return err
 	}
@@ -822,8 +939,8 @@ func (c *campaign) holdForRisks(ctx workflow.Context) error {
 	if late := now.Sub(c.rec.Brief.LaunchAt); late > 0 && !c.newWork && !c.changed {
 		msg += fmt.Sprintf("; launching late, %s after %s", late.Round(time.Second), c.rec.Brief.LaunchAt.Format(time.RFC3339))
 	}
-	c.rec.HeldBy = ""
+	c.rec.HeldBy, c.rec.HeldSince = "", nil
 	c.out.event(now, domain.EventLaunchReleased, "", "", "%s", msg)
-	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q: %s", c.rec.Brief.Name, msg), c.managers()...)
+	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%s: %s", c.out.quote(c.rec.Brief.Name), msg), c.managers()...)
 	return c.save(ctx)
 }

@@ -28,7 +28,7 @@ func TestReassignedTaskIsCompletedByTheNewAssignee(t *testing.T) {
 	h.run(CampaignInput{Brief: testBrief()})
 	var told bool
 	for _, n := range h.recs.notificationsOf(domain.NotifyAssigned) {
-		told = told || (n.Recipient == "cleo" && n.Subject == "Task reassigned to you: Creative assets for \"Spring launch\"")
+		told = told || (n.Recipient == "cleo" && n.Subject == "Task reassigned to you: Creative assets for “Spring launch”")
 	}
 	if !told {
 		t.Error("cleo was not told about the reassignment")

@@ -77,9 +77,12 @@ func (c *campaign) change(ctx workflow.Context, in ChangeCampaignInput) (Campaig
 		changed.Budget = old.Budget // applied once approved
 	}
 	c.rec.Brief, c.rec.UpdatedAt = changed, now
+	if in.Change.LaunchAt != nil {
+		c.plannedLaunch = changed.LaunchAt // re-planned by people: not a slip
+	}
 	c.changed = true
 	c.out.event(now, domain.EventChanged, in.Actor.Handle, "", "%s changed the campaign (%s): %s", in.Actor.Handle, describeChange(in.Change), in.Change.Reason)
-	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q changed by %s: %s", changed.Name, in.Actor.Handle, describeChange(in.Change)), c.managers()...)
+	c.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%s changed by %s: %s", c.out.quote(changed.Name), in.Actor.Handle, describeChange(in.Change)), c.managers()...)
 	if c.rec.Stage != domain.StageBriefReview {
 		c.replan(ctx, "re-planned after a change")
 	}
@@ -114,16 +117,24 @@ func describeChange(ch domain.Change) string {
 func (c *campaign) askBudgetApproval(ctx workflow.Context, requester string, budget domain.Money, reason string) {
 	c.tasks.cancelOpen(ctx, "replaced by a newer budget change", func(t domain.Task) bool { return t.Key == keyBudget })
 	c.budgetWanted = &budget
-	t := c.tasks.open(ctx, taskSpec{
+	spec := taskSpec{
 		Kind: domain.KindApproval, Key: keyBudget,
-		Title:       fmt.Sprintf("Approve the budget increase of %q to %g %s", c.rec.Brief.Name, budget.Amount, budget.Currency),
+		Title:       fmt.Sprintf("Approve the budget increase of %s to %g %s", c.out.quote(c.rec.Brief.Name), budget.Amount, budget.Currency),
 		Description: fmt.Sprintf("From %g %s. Reason: %s", c.rec.Brief.Budget.Amount, c.rec.Brief.Budget.Currency, reason),
 		Team:        domain.TeamMarketingOps, Role: domain.RoleMarketingOpsManager, Assignee: c.rec.Brief.MarketingOpsManager,
 		RequestedBy: requester, DueAt: workflow.Now(ctx).Add(c.pol.SignOffSLA.D()),
-	})
-	if t.Assignee == requester {
-		t.Assignee = "" // MOps raised it: another marketing ops manager decides
-		c.out.task(*t)
+	}
+	var why string
+	if spec.Assignee == requester {
+		// MOps raised it: another marketing ops manager decides, or, when there is
+		// none, whoever soleApprover says. (A lookup fails only when the run is
+		// cancelled: then it stays open to the others, which ends with the run.)
+		spec.Assignee = ""
+		why, _ = c.elsewhere(ctx, &spec, requester, "the budget change")
+	}
+	t := c.tasks.open(ctx, spec)
+	if why != "" {
+		rerouted(c.out, workflow.Now(ctx), *t, why)
 	}
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		if c.tasks.await(ctx, t.ID) != nil {
@@ -176,7 +187,7 @@ func (c *campaign) addTask(ctx workflow.Context, in AddTaskInput) (domain.Task, 
 		Team: in.Team, Role: in.Role, Assignee: in.Assignee, DueAt: in.DueAt,
 	})
 	c.noteNewWork()
-	c.out.event(workflow.Now(ctx), domain.EventChanged, in.Actor.Handle, t.ID, "%s added the task %q", in.Actor.Handle, t.Title)
+	c.out.event(workflow.Now(ctx), domain.EventChanged, in.Actor.Handle, t.ID, "%s added the task %s", in.Actor.Handle, c.out.quote(t.Title))
 	if err := c.save(ctx); err != nil {
 		return domain.Task{}, err
 	}

@@ -173,6 +173,13 @@ type harness struct {
 }
 
 func newHarness(t *testing.T) *harness {
+	dir := demoDirectory()
+	dir[mo2.Handle] = domain.Person{Handle: mo2.Handle, Team: mo2.Team, Roles: mo2.Roles, Manager: "dana"}
+	return newHarnessWith(t, dir)
+}
+
+// newHarnessWith is newHarness over directory dir.
+func newHarnessWith(t *testing.T, dir fakeDirectory) *harness {
 	var s testsuite.WorkflowTestSuite
 	s.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
 	env := s.NewTestWorkflowEnvironment()
@@ -180,7 +187,7 @@ func newHarness(t *testing.T) *harness {
 	recs := &fakeRecords{tasks: map[string]domain.Task{}}
 	hooks := &fakeWebhooks{}
 	env.RegisterWorkflow(CampaignLaunch)
-	env.RegisterActivity(&activities.Activities{Records: recs, Webhooks: hooks})
+	env.RegisterActivity(&activities.Activities{Records: recs, Webhooks: hooks, Directory: dir})
 	h := &harness{t: t, env: env, recs: recs, webhooks: hooks}
 	// Linked risks are children the campaign raises; here they only record how they were raised.
 	env.RegisterWorkflowWithOptions(RiskProcess, workflow.RegisterOptions{Name: RiskType})

@@ -9,7 +9,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/tandemhq/tandem/activities"
 	"github.com/tandemhq/tandem/domain"
 )
 
@@ -130,8 +129,8 @@ func startHiring(ctx workflow.Context, in HiringInput) (*hiring, error) {
 	if err := workflow.SetQueryHandler(ctx, QueryDetail, func() (HiringDetail, error) { return h.detail(), nil }); err != nil {
 		return nil, err
 	}
-	h.out.event(now, domain.EventStarted, in.RequestedBy, "", "%s requested a hire: %q (%s, %s), needed by %s",
-		in.RequestedBy, in.Request.Title, in.Request.Level, in.Request.Kind, in.Request.NeededBy.Format(time.RFC3339))
+	h.out.event(now, domain.EventStarted, in.RequestedBy, "", "%s requested a hire: %s (%s, %s), needed by %s",
+		in.RequestedBy, h.out.quote(in.Request.Title), in.Request.Level, in.Request.Kind, in.Request.NeededBy.Format(time.RFC3339))
 	return h, nil
 }
 
@@ -204,42 +203,41 @@ func (h *hiring) setStage(ctx workflow.Context, s domain.Stage) error {
 	return h.save(ctx)
 }
 
-var lookupOptions = workflow.ActivityOptions{
-	StartToCloseTimeout: 10 * time.Second,
-	// Directory reads are safe to repeat; the cap keeps a recovered database found quickly.
-	RetryPolicy: &temporal.RetryPolicy{MaximumInterval: 30 * time.Second},
-	Summary:     "directory lookup",
-}
-
-// approverFor picks who decides a step: the first holder of role (in team), in
-// handle order, who is not the requester; "" leaves it to anyone holding the role.
-func (h *hiring) approverFor(ctx workflow.Context, role domain.Role, team domain.Team) (string, error) {
-	var a *activities.Activities
-	var people []string
-	ctx = workflow.WithActivityOptions(ctx, lookupOptions)
-	if err := workflow.ExecuteActivity(ctx, a.FindPeople, activities.FindPeopleInput{Role: role, Team: team}).Get(ctx, &people); err != nil {
-		return "", err
+// approverFor picks who decides an approval of role (in team): the first holder,
+// in handle order, who is not the requester. When the requester is the only one,
+// soleApprover says who instead, with why; when nobody holds the role, the
+// decider is anyone holding it, and the approval escalates at its SLA.
+func (h *hiring) approverFor(ctx workflow.Context, role domain.Role, team domain.Team) (decider, error) {
+	people, err := findPeople(ctx, role, team)
+	if err != nil {
+		return decider{}, err
 	}
-	for _, p := range people {
-		if p != h.in.RequestedBy {
-			return p, nil
+	if p := others(people, h.in.RequestedBy); len(p) > 0 || len(people) == 0 {
+		d := decider{Team: team, Role: role}
+		if len(p) > 0 {
+			d.Assignee = p[0]
 		}
+		return d, nil
 	}
-	return "", nil
+	d, ok, err := soleApprover(ctx, h.in.Policy, h.in.RequestedBy, role, "the hiring request")
+	if err != nil || !ok {
+		return decider{Team: team, Role: role}, err
+	}
+	return d, nil
 }
 
-// lookup returns a person's routing data; ok is false for a handle the directory
-// no longer has.
-func (h *hiring) lookup(ctx workflow.Context, handle string) (domain.PersonRef, bool, error) {
-	var a *activities.Activities
-	var ref domain.PersonRef
-	ctx = workflow.WithActivityOptions(ctx, lookupOptions)
-	err := workflow.ExecuteActivity(ctx, a.LookupPerson, handle).Get(ctx, &ref)
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeUnknownPerson {
-		return ref, false, nil
+// openRouted opens an approval for decider d, saying in the timeline why it went
+// there when it is not where it usually goes.
+func (h *hiring) openRouted(ctx workflow.Context, s taskSpec, d decider, sla time.Duration) *domain.Task {
+	s.Assignee, s.Team, s.Role = d.Assignee, d.Team, d.Role
+	if d.Why != "" {
+		reroute(&s, d)
 	}
-	return ref, err == nil, err
+	t := h.openApproval(ctx, s, sla)
+	if d.Why != "" {
+		rerouted(h.out, workflow.Now(ctx), *t, d.Why)
+	}
+	return t
 }
 
 // openApproval opens an approval with an SLA, a reminder at half of it and an
@@ -300,13 +298,12 @@ func (h *hiring) runChain(ctx workflow.Context, steps []domain.ApprovalStep) (do
 			return "", err
 		}
 		key := keyStep + s.Key
-		t := h.openApproval(ctx, taskSpec{
-			Key: key, Title: fmt.Sprintf("%s: hire %q (%s)", s.Title, r.Title, r.Level),
+		t := h.openRouted(ctx, taskSpec{
+			Key: key, Title: fmt.Sprintf("%s: hire %s (%s)", s.Title, h.out.quote(r.Title), r.Level),
 			Description: fmt.Sprintf("%s hire for the %s team, budget %g–%g %s, needed by %s. Justification: %s\nApprove, request changes, or reject (a comment is required for both).",
 				r.Kind, r.Team, r.Budget.Min, r.Budget.Max, r.Budget.Currency, r.NeededBy.Format(time.RFC3339), r.Justification),
-			Team: s.Team, Role: s.Role, Assignee: approver,
-		}, s.SLA.D())
-		h.rec.Chain[i].Approver, h.rec.Chain[i].TaskID = approver, t.ID
+		}, approver, s.SLA.D())
+		h.rec.Chain[i].Approver, h.rec.Chain[i].TaskID = t.Assignee, t.ID
 		if err := h.save(ctx); err != nil {
 			return "", err
 		}
@@ -362,7 +359,7 @@ func (h *hiring) revise(ctx workflow.Context) (bool, error) {
 	}
 	h.rec.Step = keyReviseRequest
 	t := h.tasks.open(ctx, taskSpec{
-		Kind: domain.KindWork, Key: keyReviseRequest, Title: fmt.Sprintf("Revise the hiring request %q", h.rec.Request.Title),
+		Kind: domain.KindWork, Key: keyReviseRequest, Title: fmt.Sprintf("Revise the hiring request %s", h.out.quote(h.rec.Request.Title)),
 		Description: fmt.Sprintf("%s requested changes: %s\nChange what was asked for in the request; the approval chain then starts again.", asked.DecidedBy, asked.Comment),
 		Assignee:    h.in.RequestedBy, DueAt: workflow.Now(ctx).Add(h.pol.ReviseSLA.D()), check: h.checkRevision(ctx), fill: h.fillRevision,
 	})
@@ -426,7 +423,7 @@ func (h *hiring) recruiting(ctx workflow.Context) (recommendation, error) {
 	if h.tasks.latest(keyPosting) == nil {
 		r := h.rec.Request
 		h.tasks.open(ctx, taskSpec{
-			Kind: domain.KindWork, Key: keyPosting, Title: fmt.Sprintf("Post the role %q (%s)", r.Title, r.Level),
+			Kind: domain.KindWork, Key: keyPosting, Title: fmt.Sprintf("Post the role %s (%s)", h.out.quote(r.Title), r.Level),
 			Description: fmt.Sprintf("Publish the opening for the %s team. Add candidates through the API as they apply.", r.Team),
 			Team:        domain.TeamHR, Role: domain.RoleHR, DueAt: workflow.Now(ctx).Add(h.pol.PostingSLA.D()),
 		})
@@ -447,7 +444,7 @@ func (h *hiring) recruiting(ctx workflow.Context) (recommendation, error) {
 func (h *hiring) interview(ctx workflow.Context, candidate string) *domain.Task {
 	t := h.tasks.open(ctx, taskSpec{
 		Kind: domain.KindWork, Key: keyInterview + candidate,
-		Title:       fmt.Sprintf("Interview feedback on candidate %s for %q", candidate, h.rec.Request.Title),
+		Title:       fmt.Sprintf("Interview feedback on candidate %s for %s", candidate, h.out.quote(h.rec.Request.Title)),
 		Description: fmt.Sprintf("Say whether to make candidate %s an offer and, if so, the yearly salary to offer.", candidate),
 		Team:        h.rec.Request.Team, Assignee: h.rec.Request.HiringManager,
 		DueAt: workflow.Now(ctx).Add(h.pol.InterviewSLA.D()), fill: h.fillOffer(0),
@@ -522,7 +519,7 @@ func (h *hiring) offer(ctx workflow.Context, rec recommendation) (bool, error) {
 		h.rec.Offer.Amount = amount
 	}
 	t := h.tasks.open(ctx, taskSpec{
-		Kind: domain.KindWork, Key: keyAnswer + cand, Title: fmt.Sprintf("Record candidate %s's answer to the offer for %q", cand, h.rec.Request.Title),
+		Kind: domain.KindWork, Key: keyAnswer + cand, Title: fmt.Sprintf("Record candidate %s's answer to the offer for %s", cand, h.out.quote(h.rec.Request.Title)),
 		Description: fmt.Sprintf("Offer: %g %s a year. Record whether the candidate accepted or declined it.", amount, h.rec.Offer.Currency),
 		Team:        domain.TeamHR, Role: domain.RoleHR, DueAt: workflow.Now(ctx).Add(h.pol.AnswerSLA.D()),
 	})
@@ -561,12 +558,11 @@ func (h *hiring) approveOffer(ctx workflow.Context, cand string, amount float64)
 			return "", err
 		}
 		key := keyOfferApproval + a.key + ":" + cand
-		h.openApproval(ctx, taskSpec{
-			Key: key, Title: fmt.Sprintf("Approve the offer to candidate %s for %q", cand, h.rec.Request.Title),
+		h.openRouted(ctx, taskSpec{
+			Key: key, Title: fmt.Sprintf("Approve the offer to candidate %s for %s", cand, h.out.quote(h.rec.Request.Title)),
 			Description: fmt.Sprintf("Offer %g %s a year; the budget is %g–%g %s.", amount, h.rec.Offer.Currency,
 				h.rec.Request.Budget.Min, h.rec.Request.Budget.Max, h.rec.Request.Budget.Currency),
-			Team: a.team, Role: a.role, Assignee: person,
-		}, h.pol.OfferApprovalSLA.D())
+		}, person, h.pol.OfferApprovalSLA.D())
 		keys = append(keys, key)
 	}
 	if err := h.save(ctx); err != nil {
@@ -595,7 +591,7 @@ func (h *hiring) approveOffer(ctx workflow.Context, cand string, amount float64)
 // reviseOffer asks the hiring manager for a new amount after changes were requested.
 func (h *hiring) reviseOffer(ctx workflow.Context, cand string) (float64, error) {
 	t := h.tasks.open(ctx, taskSpec{
-		Kind: domain.KindWork, Key: keyReviseOffer + cand, Title: fmt.Sprintf("Revise the offer to candidate %s for %q", cand, h.rec.Request.Title),
+		Kind: domain.KindWork, Key: keyReviseOffer + cand, Title: fmt.Sprintf("Revise the offer to candidate %s for %s", cand, h.out.quote(h.rec.Request.Title)),
 		Description: "Changes were requested on the offer. Give the yearly salary to offer now; it goes to approval again.",
 		Assignee:    h.rec.Request.HiringManager, DueAt: workflow.Now(ctx).Add(h.pol.ReviseSLA.D()), fill: h.fillOffer(h.rec.Offer.Amount),
 	})
@@ -614,7 +610,7 @@ func (h *hiring) dropOffer(ctx workflow.Context, cand string, s domain.Candidate
 	h.rec.Offer = nil
 	now := workflow.Now(ctx)
 	h.out.event(now, domain.EventChanged, "", "", "No hire of candidate %s: %s; back to recruiting", cand, why)
-	h.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q: %s; back to recruiting", h.rec.Request.Title, why), h.managers()...)
+	h.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%s: %s; back to recruiting", h.out.quote(h.rec.Request.Title), why), h.managers()...)
 }
 
 // answerOf reads the candidate's answer, which the task's form has checked.
@@ -670,7 +666,7 @@ func (h *hiring) finish(ctx workflow.Context, status domain.Status, by, reason s
 		msg += ": " + reason
 	}
 	h.out.event(now, domain.EventEnded, by, "", "%s", msg)
-	h.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%q: %s", h.rec.Request.Title, msg), h.managers()...)
+	h.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%s: %s", h.out.quote(h.rec.Request.Title), msg), h.managers()...)
 	_ = h.save(ctx) // the recorder retries until written; only a terminated run stops it
 	h.ended = true
 }
@@ -705,12 +701,12 @@ func (h *hiring) taskOverdue(ctx workflow.Context, t domain.Task) {
 // one (and it is not the requester), otherwise the next role up.
 func (h *hiring) nextUp(ctx workflow.Context, t domain.Task) (escalation, bool, error) {
 	if t.Assignee != "" {
-		ref, ok, err := h.lookup(ctx, t.Assignee)
+		ref, ok, err := lookupPerson(ctx, t.Assignee)
 		if err != nil {
 			return escalation{}, false, err
 		}
 		if ok && ref.Manager != "" && ref.Manager != h.in.RequestedBy {
-			mgr, ok, err := h.lookup(ctx, ref.Manager)
+			mgr, ok, err := lookupPerson(ctx, ref.Manager)
 			if err != nil {
 				return escalation{}, false, err
 			}
@@ -727,9 +723,9 @@ func (h *hiring) nextUp(ctx workflow.Context, t domain.Task) (escalation, bool, 
 	if !ok {
 		return escalation{}, false, nil
 	}
-	person, err := h.approverFor(ctx, rung.To, rung.Team)
-	if err != nil || (person != "" && person == t.Assignee) {
+	d, err := h.approverFor(ctx, rung.To, rung.Team)
+	if err != nil || (d.Assignee != "" && d.Assignee == t.Assignee) {
 		return escalation{}, false, err
 	}
-	return escalation{Assignee: person, Team: rung.Team, Role: rung.To}, true, nil
+	return escalation{Assignee: d.Assignee, Team: d.Team, Role: d.Role}, true, nil
 }

@@ -47,6 +47,9 @@ const (
 	// SignalRiskChanged tells a risk's linked process its severity or status changed:
 	// system to system, not a human decision, so a signal.
 	SignalRiskChanged = "risk-changed"
+	// SignalCauseCleared tells a risk a process raised that its cause has cleared
+	// (a missed KPI is back on target): system to system, so a signal.
+	SignalCauseCleared = "cause-cleared"
 )
 
 // Risk search attributes: what the Temporal UI filters risks by.

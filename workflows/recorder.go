@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -44,7 +45,19 @@ type recorder struct {
 	// outstanding counts webhook and e-mail activities not settled yet; a run
 	// drains them before it ends, so their retries are not dropped with it.
 	outstanding int
+	// curly is whether this run quotes names in its texts “so”, as people read
+	// them. Runs started before plainQuotesVersion quote them as Go does, with
+	// backslashes before the quotes inside, and keep doing so: their texts stay
+	// as they were.
+	curly bool
 }
+
+// plainQuotesVersion is when names in a run's texts (titles, events,
+// notifications) began to be quoted “so”: a title with quotes in it read with
+// backslashes (“Review the brief of "Spring \"Big\" launch"”) before. Texts are
+// no commands, but a run keeps the quoting it started with, so what it writes
+// stays of one kind.
+const plainQuotesVersion = "plain-quotes"
 
 // recorderChange is the change ID under which the recorder's way of writing is
 // versioned; each run keeps the version it started with, so its history replays.
@@ -69,10 +82,19 @@ func newRecorder(ctx workflow.Context, process domain.Process, processID string)
 		mu: workflow.NewMutex(ctx), process: process, processID: processID, taskIndex: map[string]int{},
 		outbound: v >= outboundVersion, local: v >= localRecordsVersion,
 	}
+	r.curly = workflow.GetVersion(ctx, plainQuotesVersion, workflow.DefaultVersion, 1) >= 1
 	if r.local {
 		r.startWriter(ctx)
 	}
 	return r
+}
+
+// quote quotes a name (a campaign's, a task's title) in a text for people.
+func (r *recorder) quote(s string) string {
+	if r.curly {
+		return "“" + s + "”"
+	}
+	return strconv.Quote(s) // as %q did
 }
 
 var saveOptions = workflow.ActivityOptions{

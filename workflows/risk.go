@@ -46,6 +46,13 @@ type RiskCarry struct {
 	Commands []CarriedCommand `json:"commands,omitempty"`
 }
 
+// CauseCleared is what a process tells a risk it raised when the cause has
+// cleared: which cause, and in words what changed.
+type CauseCleared struct {
+	Cause string `json:"cause"`
+	Why   string `json:"why"`
+}
+
 // RiskResult is how a risk ended.
 type RiskResult struct {
 	Status domain.RiskStatus `json:"status"`
@@ -92,6 +99,7 @@ type risk struct {
 	climbing  bool // an escalation is between its lookups and its new task
 	root      workflow.Context
 	signalled domain.LinkedRisk
+	clears    []CauseCleared // news that the cause cleared, not answered yet
 }
 
 var ladderOptions = workflow.ActivityOptions{
@@ -110,7 +118,7 @@ func RiskProcess(ctx workflow.Context, in RiskInput) (RiskResult, error) {
 	}
 	for {
 		if err := workflow.Await(ctx, func() bool {
-			return r.rec.Status.Terminal() || r.nextDone() != nil || r.mayContinue(ctx)
+			return r.rec.Status.Terminal() || r.nextDone() != nil || len(r.clears) > 0 || r.mayContinue(ctx)
 		}); err != nil {
 			return RiskResult{}, err
 		}
@@ -127,13 +135,19 @@ func RiskProcess(ctx workflow.Context, in RiskInput) (RiskResult, error) {
 			if err := r.handle(ctx, t); err != nil {
 				return RiskResult{}, err
 			}
+		case len(r.clears) > 0:
+			c := r.clears[0]
+			r.clears = r.clears[1:]
+			if err := r.causeCleared(ctx, c); err != nil {
+				return RiskResult{}, err
+			}
 		default:
 			// Updates finish before the state is handed on, so none is lost.
 			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && !r.climbing }); err != nil {
 				return RiskResult{}, err
 			}
-			if r.nextDone() != nil || r.rec.Status.Terminal() {
-				continue // an update landed meanwhile: apply it first
+			if r.nextDone() != nil || r.rec.Status.Terminal() || len(r.clears) > 0 {
+				continue // an update or news landed meanwhile: apply it first
 			}
 			return RiskResult{}, r.continueAsNew(ctx)
 		}
@@ -165,7 +179,7 @@ func startRisk(ctx workflow.Context, in RiskInput) (*risk, error) {
 		Assessments: []domain.Assessment{{Probability: rs.Probability, Impact: rs.Impact, Score: score, Severity: domain.SeverityOf(score), By: in.RaisedBy, At: now}},
 		Escalations: []domain.RiskEscalation{}, CreatedAt: now, UpdatedAt: now,
 	}
-	r.out.event(now, domain.EventRiskRaised, in.RaisedBy, "", "%s raised the %s risk %q (score %d), owned by %s", in.RaisedBy, r.rec.Severity, rs.Title, score, rs.Owner)
+	r.out.event(now, domain.EventRiskRaised, in.RaisedBy, "", "%s raised the %s risk %s (score %d), owned by %s", in.RaisedBy, r.rec.Severity, r.out.quote(rs.Title), score, rs.Owner)
 	r.openAck(ctx, 0, rs.Owner, "")
 	return r, r.save(ctx)
 }
@@ -185,7 +199,37 @@ func (r *risk) register(ctx workflow.Context) error {
 		workflow.UpdateHandlerOptions{Validator: r.validateDecide}); err != nil {
 		return err
 	}
+	cleared := workflow.GetSignalChannel(ctx, SignalCauseCleared)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var c CauseCleared
+			cleared.Receive(ctx, &c)
+			r.clears = append(r.clears, c) // the run's loop answers it, in turn with the rest
+		}
+	})
 	return workflow.SetQueryHandler(ctx, QueryDetail, func() (RiskDetail, error) { return r.detail(), nil })
+}
+
+// causeCleared answers the news that what raised the risk has cleared. A risk
+// raised by a process for a cause resolves itself: the process saw the cause
+// clear (a KPI back on target), the timeline and the owner are told why, and
+// whoever still sees a risk there raises it again. A materialized risk is an
+// issue people handle: its owner is told, and closes it. News about another
+// cause, or a risk already ended, changes nothing.
+func (r *risk) causeCleared(ctx workflow.Context, c CauseCleared) error {
+	if c.Cause == "" || c.Cause != r.rec.Cause || r.rec.Status.Terminal() {
+		return nil
+	}
+	r.steps++
+	why := "the cause cleared: " + c.Why
+	if r.rec.Status == domain.RiskMaterialized {
+		now := workflow.Now(ctx)
+		r.out.event(now, domain.EventChanged, "", "", "The cause of the issue cleared (%s); close it once it is handled", c.Why)
+		r.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("Risk %s: the cause of the issue cleared (%s); close it once it is handled", r.out.quote(r.rec.Title), c.Why), r.rec.Owner)
+	} else {
+		r.finish(ctx, domain.RiskResolved, "", why)
+	}
+	return r.save(ctx)
 }
 
 // restore takes over the state a previous run carried: the record, the open
@@ -243,7 +287,7 @@ func (r *risk) handle(ctx workflow.Context, t *domain.Task) error {
 		}
 		r.rec.UpdatedAt = now
 		r.out.event(now, domain.EventRiskResponded, t.CompletedBy, t.ID, "%s acknowledged the risk: %s, due %s — %s", t.CompletedBy, plan.Response, plan.DueAt.Format(time.RFC3339), plan.Plan)
-		r.out.notify(now, domain.NotifyUpdate, t.ID, fmt.Sprintf("Risk %q acknowledged by %s: %s", r.rec.Title, t.CompletedBy, plan.Response), r.rec.Owner)
+		r.out.notify(now, domain.NotifyUpdate, t.ID, fmt.Sprintf("Risk %s acknowledged by %s: %s", r.out.quote(r.rec.Title), t.CompletedBy, plan.Response), r.rec.Owner)
 		r.openReview(ctx)
 	case keyReview:
 		if !r.rec.Status.Terminal() {
@@ -261,7 +305,7 @@ func (r *risk) openAck(ctx workflow.Context, level int, who, notice string) *dom
 	now := workflow.Now(ctx)
 	sla := r.pol.AcknowledgeSLA.Of(r.rec.Severity)
 	t := r.tasks.open(ctx, taskSpec{
-		Kind: domain.KindAcknowledge, Key: keyAcknowledge, Title: fmt.Sprintf("Acknowledge the risk %q", r.rec.Title),
+		Kind: domain.KindAcknowledge, Key: keyAcknowledge, Title: fmt.Sprintf("Acknowledge the risk %s", r.out.quote(r.rec.Title)),
 		Description: "Choose how the risk will be handled, write the plan, and say when the plan is due.",
 		Assignee:    who, DueAt: now.Add(sla), RemindAt: now.Add(sla / 2), notice: notice,
 	})
@@ -282,7 +326,7 @@ func (r *risk) openReview(ctx workflow.Context) {
 	every := r.pol.ReviewEvery.Of(r.rec.Severity)
 	now := workflow.Now(ctx)
 	r.tasks.open(ctx, taskSpec{
-		Kind: domain.KindReview, Key: keyReview, Title: fmt.Sprintf("Review the risk %q", r.rec.Title),
+		Kind: domain.KindReview, Key: keyReview, Title: fmt.Sprintf("Review the risk %s", r.out.quote(r.rec.Title)),
 		Description: "Is the response working? Complete with done and a comment; re-assess or resolve the risk when it has changed.",
 		Assignee:    r.rec.Owner, DueAt: now.Add(every), RemindAt: now.Add(every * 3 / 4),
 	})
@@ -345,9 +389,9 @@ func (r *risk) escalated(now time.Time, level int, from, to, why, taskID string)
 	r.steps++
 	r.rec.Level, r.rec.UpdatedAt = level, now
 	r.rec.Escalations = append(r.rec.Escalations, domain.RiskEscalation{Level: level, From: from, To: to, Why: why, At: now})
-	r.out.event(now, domain.EventRiskEscalated, "", taskID, "The %s risk %q escalated to level %d (%s, %s): %s", r.rec.Severity, r.rec.Title, level, r.pol.Ladder[level], to, why)
+	r.out.event(now, domain.EventRiskEscalated, "", taskID, "The %s risk %s escalated to level %d (%s, %s): %s", r.rec.Severity, r.out.quote(r.rec.Title), level, r.pol.Ladder[level], to, why)
 	if from != r.rec.Owner {
-		r.out.notify(now, domain.NotifyEscalated, taskID, fmt.Sprintf("Risk %q escalated to %s (level %d): %s", r.rec.Title, to, level, why), r.rec.Owner)
+		r.out.notify(now, domain.NotifyEscalated, taskID, fmt.Sprintf("Risk %s escalated to %s (level %d): %s", r.out.quote(r.rec.Title), to, level, why), r.rec.Owner)
 	}
 }
 
@@ -480,7 +524,7 @@ func (r *risk) reacknowledge(ctx workflow.Context, why string) {
 			continue
 		}
 		now := workflow.Now(ctx)
-		t := r.openAck(ctx, level, who, fmt.Sprintf("Escalated: the risk %q was %s; acknowledge it", r.rec.Title, why))
+		t := r.openAck(ctx, level, who, fmt.Sprintf("Escalated: the risk %s was %s; acknowledge it", r.out.quote(r.rec.Title), why))
 		r.rec.Status = domain.RiskOpen
 		r.escalated(now, level, r.rec.Owner, who, why, t.ID)
 		return
@@ -525,9 +569,9 @@ func (r *risk) decide(ctx workflow.Context, in DecideRiskInput) (RiskDetail, err
 		r.tasks.cancelOpen(ctx, "the risk has materialized", nil)
 		r.rec.Status, r.rec.Reason, r.rec.UpdatedAt = domain.RiskMaterialized, comment, now
 		r.out.event(now, domain.EventRiskDecided, by, "", "%s: the risk materialized, it is now an issue — %s", by, comment)
-		r.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("Risk %q materialized: %s", r.rec.Title, comment), r.rec.Owner, by)
+		r.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("Risk %s materialized: %s", r.out.quote(r.rec.Title), comment), r.rec.Owner, by)
 		r.tasks.open(ctx, taskSpec{
-			Kind: domain.KindWork, Key: keyCloseIssue, Title: fmt.Sprintf("Handle the issue %q, then close it", r.rec.Title),
+			Kind: domain.KindWork, Key: keyCloseIssue, Title: fmt.Sprintf("Handle the issue %s, then close it", r.out.quote(r.rec.Title)),
 			Description: "The risk became an issue. Complete this task (done, with a comment) once it is handled: that closes it.",
 			Assignee:    r.rec.Owner, DueAt: now.Add(r.pol.ReviewEvery.Of(r.rec.Severity)),
 		})
@@ -551,7 +595,7 @@ func (r *risk) finish(ctx workflow.Context, status domain.RiskStatus, by, reason
 		msg += ": " + reason
 	}
 	r.out.event(now, domain.EventRiskDecided, by, "", "%s", msg)
-	r.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("Risk %q: %s", r.rec.Title, msg), r.rec.Owner)
+	r.out.notify(now, domain.NotifyUpdate, "", fmt.Sprintf("Risk %s: %s", r.out.quote(r.rec.Title), msg), r.rec.Owner)
 }
 
 // snapshot is the record as it is now; it copies what the workflow changes later.
@@ -590,16 +634,18 @@ func (r *risk) save(ctx workflow.Context) error {
 
 // link is the risk as its linked process sees it.
 func (r *risk) link() domain.LinkedRisk {
-	return domain.LinkedRisk{ID: r.rec.ID, Cause: r.rec.Cause, Severity: r.rec.Severity, Status: r.rec.Status}
+	return domain.LinkedRisk{ID: r.rec.ID, Cause: r.rec.Cause, Severity: r.rec.Severity, Status: r.rec.Status, Title: r.rec.Title, Owner: r.rec.Owner}
 }
 
 // tellRelated signals the linked campaign when what it sees of the risk changed.
 // A campaign that has ended no longer listens; that is no error of the risk's.
+// The title and owner ride along but are no change of their own: news that
+// runs from before they were sent did not send is not sent now either.
 func (r *risk) tellRelated(ctx workflow.Context) {
 	rel := r.rec.Related
 	told := r.signalled
 	told.Seq = 0
-	if rel == nil || rel.Process != domain.ProcessCampaign || r.link() == told {
+	if rel == nil || rel.Process != domain.ProcessCampaign || r.link().Same(told) {
 		return
 	}
 	next := r.link()

@@ -256,8 +256,8 @@ func TestRiskAcceptingACriticalRiskNeedsAuthority(t *testing.T) {
 		t.Errorf("status %s", res.Status)
 	}
 	want := []domain.LinkedRisk{
-		{ID: in.ID, Severity: domain.SeverityCritical, Status: domain.RiskOpen, Seq: 1},
-		{ID: in.ID, Severity: domain.SeverityCritical, Status: domain.RiskAccepted, Seq: 2},
+		{ID: in.ID, Severity: domain.SeverityCritical, Status: domain.RiskOpen, Title: in.Raise.Title, Owner: "pat", Seq: 1},
+		{ID: in.ID, Severity: domain.SeverityCritical, Status: domain.RiskAccepted, Title: in.Raise.Title, Owner: "pat", Seq: 2},
 	}
 	if !slices.Equal(signals, want) {
 		t.Errorf("the campaign was told %+v, want %+v", signals, want)

@@ -117,7 +117,7 @@ func (h *humanTasks) open(ctx workflow.Context, s taskSpec) *domain.Task {
 		h.checks[t.ID] = s.check
 	}
 	h.rec.task(*t)
-	h.rec.event(now, domain.EventTaskOpened, "", t.ID, "Task %q opened for %s, due %s", t.Title, whoFor(*t), t.DueAt.Format(time.RFC3339))
+	h.rec.event(now, domain.EventTaskOpened, "", t.ID, "Task %s opened for %s, due %s", h.rec.quote(t.Title), whoFor(*t), t.DueAt.Format(time.RFC3339))
 	if s.notice == "" {
 		h.rec.notifyTask(now, domain.NotifyAssigned, *t, "New task: "+t.Title)
 	} else {
@@ -155,7 +155,7 @@ func (h *humanTasks) watch(id string) {
 					return
 				}
 				if t.IsOpen() {
-					h.rec.notifyTask(workflow.Now(ctx), domain.NotifyReminder, *t, fmt.Sprintf("Reminder: %q is due %s", t.Title, t.DueAt.Format(time.RFC3339)))
+					h.rec.notifyTask(workflow.Now(ctx), domain.NotifyReminder, *t, fmt.Sprintf("Reminder: %s is due %s", h.rec.quote(t.Title), t.DueAt.Format(time.RFC3339)))
 					_ = h.rec.flush(ctx)
 				}
 			}
@@ -170,8 +170,8 @@ func (h *humanTasks) watch(id string) {
 		}
 		h.overdue[id] = true
 		now := workflow.Now(ctx)
-		subject := fmt.Sprintf("Overdue: %q was due %s", t.Title, t.DueAt.Format(time.RFC3339))
-		h.rec.event(now, domain.EventTaskOverdue, "", t.ID, "Task %q is overdue (was due %s)", t.Title, t.DueAt.Format(time.RFC3339))
+		subject := fmt.Sprintf("Overdue: %s was due %s", h.rec.quote(t.Title), t.DueAt.Format(time.RFC3339))
+		h.rec.event(now, domain.EventTaskOverdue, "", t.ID, "Task %s is overdue (was due %s)", h.rec.quote(t.Title), t.DueAt.Format(time.RFC3339))
 		h.rec.notifyTask(now, domain.NotifyOverdue, *t, subject)
 		h.rec.notify(now, domain.NotifyOverdue, t.ID, subject, h.managers()...)
 		_ = h.rec.flush(ctx)
@@ -210,7 +210,7 @@ func (h *humanTasks) cancel(ctx workflow.Context, id, reason string) {
 		return
 	}
 	h.close(ctx, t, domain.TaskCancelled)
-	h.rec.event(workflow.Now(ctx), domain.EventTaskCancelled, "", t.ID, "Task %q cancelled: %s", t.Title, reason)
+	h.rec.event(workflow.Now(ctx), domain.EventTaskCancelled, "", t.ID, "Task %s cancelled: %s", h.rec.quote(t.Title), reason)
 }
 
 // cancelOpen cancels every open task that match selects (all when match is nil).
@@ -241,14 +241,14 @@ func (h *humanTasks) escalate(ctx workflow.Context, id string, to escalation) *d
 	h.close(ctx, old, domain.TaskExpired)
 	spec := h.specs[id]
 	spec.Assignee, spec.Team, spec.Role, spec.DueAt, spec.RemindAt = to.Assignee, to.Team, to.Role, to.DueAt, to.RemindAt
-	subject := fmt.Sprintf("Escalated: %q, %s", old.Title, to.Why)
+	subject := fmt.Sprintf("Escalated: %s, %s", h.rec.quote(old.Title), to.Why)
 	spec.notice = subject + "; it is now yours"
 	next := h.open(ctx, spec)
 	next.EscalationLevel = old.EscalationLevel + 1
 	h.rec.task(*next)
 	now := workflow.Now(ctx)
-	h.rec.event(now, domain.EventTaskEscalated, "", next.ID, "%q escalated from %s to %s (level %d): %s",
-		old.Title, whoFor(*old), whoFor(*next), next.EscalationLevel, to.Why)
+	h.rec.event(now, domain.EventTaskEscalated, "", next.ID, "%s escalated from %s to %s (level %d): %s",
+		h.rec.quote(old.Title), whoFor(*old), whoFor(*next), next.EscalationLevel, to.Why)
 	h.rec.notifyTask(now, domain.NotifyEscalated, *old, subject+"; it has passed to "+whoFor(*next))
 	return next
 }
@@ -462,7 +462,7 @@ func (h *humanTasks) complete(ctx workflow.Context, in CompleteTaskInput) (domai
 	if in.Actor.OnBehalfOf != "" {
 		by = fmt.Sprintf("%s on behalf of %s", in.Actor.Handle, in.Actor.OnBehalfOf)
 	}
-	msg := fmt.Sprintf("%s completed %q: %s", by, t.Title, t.Outcome)
+	msg := fmt.Sprintf("%s completed %s: %s", by, h.rec.quote(t.Title), t.Outcome)
 	if t.Comment != "" {
 		msg += " — " + t.Comment
 	}
@@ -507,7 +507,7 @@ func (h *humanTasks) reassign(ctx workflow.Context, in ReassignTaskInput) (domai
 	from := whoFor(*t)
 	t.Assignee, t.UpdatedAt = in.Assignee, now
 	h.rec.task(*t)
-	h.rec.event(now, domain.EventTaskReassign, in.Actor.Handle, t.ID, "%s reassigned %q from %s to %s: %s", in.Actor.Handle, t.Title, from, in.Assignee, in.Reason)
+	h.rec.event(now, domain.EventTaskReassign, in.Actor.Handle, t.ID, "%s reassigned %s from %s to %s: %s", in.Actor.Handle, h.rec.quote(t.Title), from, in.Assignee, in.Reason)
 	h.rec.notify(now, domain.NotifyAssigned, t.ID, "Task reassigned to you: "+t.Title, in.Assignee)
 	if err := h.rec.flush(ctx); err != nil {
 		return domain.Task{}, err

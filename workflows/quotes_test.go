@@ -1,0 +1,58 @@
+package workflows
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+// quotedBrief is the test brief named with quotes of its own.
+func quotedBrief() domain.Brief {
+	b := testBrief()
+	b.Name = `Spring "Big" launch`
+	return b
+}
+
+// A name with quotes in it reads as typed in titles, the timeline and
+// notifications: quoted “so”, never with backslashes.
+func TestTitlesWithQuotesReadWithoutBackslashes(t *testing.T) {
+	h := newHarness(t)
+	h.at(time.Hour, func() {
+		if review := h.openTask(keyBriefReview); review.Title != `Review the brief of “Spring "Big" launch”` {
+			t.Errorf("title = %s", review.Title)
+		}
+	})
+	h.cancelAt(2 * time.Hour)
+	h.run(CampaignInput{Brief: quotedBrief()})
+	for _, e := range h.recs.events {
+		if strings.Contains(e.Message, `\`) {
+			t.Errorf("timeline: %s", e.Message)
+		}
+	}
+	for _, n := range h.recs.notifications {
+		if strings.Contains(n.Subject, `\`) {
+			t.Errorf("notification: %s", n.Subject)
+		}
+	}
+	if started := h.recs.eventsOf(domain.EventStarted); len(started) != 1 || !strings.Contains(started[0].Message, `started the campaign “Spring "Big" launch”`) {
+		t.Errorf("started: %+v", started)
+	}
+}
+
+// A run started before plainQuotesVersion keeps quoting as it did, so its texts
+// stay of one kind.
+func TestARunFromBeforeKeepsItsQuoting(t *testing.T) {
+	h := newHarness(t)
+	h.env.OnGetVersion(plainQuotesVersion, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	h.at(time.Hour, func() {
+		if review := h.openTask(keyBriefReview); review.Title != `Review the brief of "Spring \"Big\" launch"` {
+			t.Errorf("title = %s", review.Title)
+		}
+	})
+	h.cancelAt(2 * time.Hour)
+	h.run(CampaignInput{Brief: quotedBrief()})
+}
