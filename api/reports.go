@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -20,17 +19,13 @@ type ReportRecords interface {
 	Workload(ctx context.Context, now time.Time, dueSoon time.Duration) (domain.Workload, error)
 }
 
-// reportReaders may read the reports: they are team performance data, for the
-// people who run the processes and lead the teams, not for every member.
-var reportReaders = []domain.Role{domain.RoleProjectManager, domain.RoleMarketingOpsManager, domain.RoleDirector, domain.RoleAdmin}
-
 // defaultReportWindow is the window when the request names none: the last 30 days.
 const defaultReportWindow = 30 * 24 * time.Hour
 
 // readsReports answers 403 and reports false unless the caller is a report reader.
 func (s *Server) readsReports(c *gin.Context) bool {
-	if !slices.ContainsFunc(reportReaders, caller(c).HasRole) {
-		s.fail(c, domain.Forbiddenf("reports need the project_manager, marketing_ops_manager, director or admin role"))
+	if err := domain.CheckReadReports(domain.ActorOf(caller(c))); err != nil {
+		s.fail(c, err)
 		return false
 	}
 	return true
