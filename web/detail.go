@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -32,6 +33,7 @@ func (a *App) detailRoutes(m *http.ServeMux) {
 		a.showHiring(w, r, s, http.StatusOK, nil)
 	}))
 	m.HandleFunc("POST /hiring-requests/{id}/cancel", a.authed(a.detailCancelHiring))
+	m.HandleFunc("POST /hiring-requests/{id}/candidates", a.authed(a.detailAddCandidate))
 
 	m.HandleFunc("GET /risks/{id}", a.authed(func(w http.ResponseWriter, r *http.Request, s *session) {
 		a.showRisk(w, r, s, http.StatusOK, nil)
@@ -457,6 +459,10 @@ type hiringPage struct {
 	Risks     []domain.Risk // risks raised about it
 	MayCancel bool
 	WhyNot    string
+	// MayAddCandidate offers the candidate form; WhyNotCandidates says who may
+	// add them, while the request takes candidates.
+	MayAddCandidate  bool
+	WhyNotCandidates string
 }
 
 func (a *App) showHiring(w http.ResponseWriter, r *http.Request, s *session, status int, at *detailAttempt) {
@@ -487,12 +493,19 @@ func (a *App) showHiring(w http.ResponseWriter, r *http.Request, s *session, sta
 			p.Steps[i].Note = "step: " + label(h.Step)
 		}
 	}
+	me := domain.ActorOf(s.me)
 	if !h.Status.Terminal() {
-		if err := domain.CheckCancelHiring(h.HiringRequest, domain.ActorOf(s.me)); err != nil {
+		if err := domain.CheckCancelHiring(h.HiringRequest, me); err != nil {
 			p.WhyNot = sentence(domain.Message(err))
 		} else {
 			p.MayCancel = true
 		}
+	}
+	switch err := domain.CheckAddCandidate(h.HiringRequest, me); {
+	case err == nil:
+		p.MayAddCandidate = true
+	case errors.Is(err, domain.ErrForbidden):
+		p.WhyNotCandidates = sentence(domain.Message(err))
 	}
 	title := cmp.Or(h.Request.Title, id)
 	p.Kind = domain.ProcessHiring
@@ -502,6 +515,14 @@ func (a *App) showHiring(w http.ResponseWriter, r *http.Request, s *session, sta
 func (a *App) detailCancelHiring(w http.ResponseWriter, r *http.Request, s *session) {
 	a.detailCommand(w, r, s, "cancel", "/hiring-requests/"+url.PathEscape(r.PathValue("id")), "/cancel",
 		map[string]string{"reason": strings.TrimSpace(r.PostFormValue("reason"))}, nil, "Hiring request cancelled", a.showHiring)
+}
+
+// detailAddCandidate adds a candidate: their name and e-mail go to the
+// database only, and the hiring manager's interview feedback task opens.
+func (a *App) detailAddCandidate(w http.ResponseWriter, r *http.Request, s *session) {
+	body := map[string]string{"name": strings.TrimSpace(r.PostFormValue("name")), "email": strings.TrimSpace(r.PostFormValue("email"))}
+	a.detailCommand(w, r, s, "candidate", "/hiring-requests/"+url.PathEscape(r.PathValue("id")), "/candidates", body, nil,
+		"Candidate added: "+body["name"]+". The hiring manager's interview feedback task is open.", a.showHiring)
 }
 
 // ---- risk

@@ -499,6 +499,81 @@ func TestHiringCancelSendsTheReasonAndShowsARefusal(t *testing.T) {
 	}
 }
 
+// recruitingHire is engineerHire past its approvals: HR posted the role and
+// candidates are being added.
+func recruitingHire() hiringBody {
+	hb := engineerHire()
+	hb.Stage, hb.Step, hb.Tasks, hb.WaitingOn = domain.StageRecruiting, "", nil, nil
+	hb.Candidates = []domain.CandidateRef{{ID: "cnd_first", Status: domain.CandidateNotHired, Name: "Sam Early"}}
+	return hb
+}
+
+const tokHana = "tok-hana" // HR
+
+func withHR(f *fakeAPI) {
+	f.people[tokHana] = domain.Person{Handle: "hana", Name: "Hana HR", Team: domain.TeamHR, Roles: []domain.Role{domain.RoleHR}}
+}
+
+func TestHiringAddCandidateIsOfferedByTheRule(t *testing.T) {
+	h, f := newTestApp(t)
+	withHR(f)
+	hb := recruitingHire()
+	hiringAPI(f, hb)
+	form := `action="/hiring-requests/hir_eng/candidates"`
+	for _, tok := range []string{tokHana, tokPat, tokMaya} { // HR, the requester, marketing ops
+		w := get(t, h, tok, "/hiring-requests/hir_eng")
+		mustContain(t, w, form, "<summary>Add a candidate</summary>", `name="email" type="email" required`, "Sam Early · Not hired")
+		mustNotContain(t, w, "cnd_first")
+	}
+	w := get(t, h, tokCleo, "/hiring-requests/hir_eng")
+	mustNotContain(t, w, form)
+	mustContain(t, w, "Only the requester, the hiring manager, marketing ops or HR may add candidates.")
+
+	// Before recruiting nobody is offered the form, nor told who may use it.
+	h, f = newTestApp(t)
+	withHR(f)
+	hiringAPI(f, engineerHire())
+	w = get(t, h, tokHana, "/hiring-requests/hir_eng")
+	mustNotContain(t, w, form, "may add candidates")
+}
+
+func TestHiringAddCandidateSendsNameAndEmail(t *testing.T) {
+	h, f := newTestApp(t)
+	withHR(f)
+	hiringAPI(f, recruitingHire())
+	status := http.StatusCreated
+	f.on("POST /api/v1/hiring-requests/{id}/candidates", func(*http.Request, domain.Person) (int, any) {
+		if status == http.StatusUnprocessableEntity {
+			return status, apiErr("invalid", "check the fields", domain.FieldProblem{Field: "email", Problem: "must be an e-mail address like ana@example.com"})
+		}
+		return status, map[string]any{"candidate": map[string]any{"id": "cnd_jane"}}
+	})
+	w := post(t, h, tokHana, "/hiring-requests/hir_eng/candidates", url.Values{"name": {" Jane Roe "}, "email": {"jane@example.com"}})
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/hiring-requests/hir_eng" {
+		t.Fatalf("status %d to %q", w.Code, w.Header().Get("Location"))
+	}
+	if c := f.commands(); len(c) != 1 || c[0].Path != "/api/v1/hiring-requests/hir_eng/candidates" || c[0].Caller != "hana" ||
+		c[0].Body["name"] != "Jane Roe" || c[0].Body["email"] != "jane@example.com" {
+		t.Errorf("commands %+v", c)
+	}
+	mustContain(t, followFlash(t, h, w, tokHana, "/hiring-requests/hir_eng"), "Candidate added: Jane Roe.")
+
+	status = http.StatusUnprocessableEntity
+	w = post(t, h, tokHana, "/hiring-requests/hir_eng/candidates", url.Values{"name": {"Jane Roe"}, "email": {"jane at example"}})
+	if w.Code != http.StatusUnprocessableEntity {
+		t.Errorf("status %d", w.Code)
+	}
+	form := formWith(w, "/hiring-requests/hir_eng/candidates")
+	for _, want := range []string{`id="candidate-email-problem">must be an e-mail address like ana@example.com`, `value="jane at example"`, `value="Jane Roe"`} {
+		if !strings.Contains(form, want) {
+			t.Errorf("the refused form lacks %q:\n%s", want, form)
+		}
+	}
+	if !strings.Contains(w.Body.String(), `<details class="action" id="action-candidate" open>`) {
+		t.Error("the refused form is not open")
+	}
+}
+
 // ---- risks
 
 // lateRisk is pat's risk about the spring campaign, acknowledged, at severity sev.
