@@ -169,7 +169,8 @@ func (d detailCommon) Checked(form, name, value string) bool {
 }
 
 // common fills what every detail page shows from a process's tasks.
-func (a *App) common(r *http.Request, s *session, path string, tasks []domain.Task, waiting []domain.WaitingOn, events []domain.Event, uiURL string, at *detailAttempt) (detailCommon, error) {
+// managers are the process's managers, who may reassign its tasks.
+func (a *App) common(r *http.Request, s *session, path string, tasks []domain.Task, managers []string, waiting []domain.WaitingOn, events []domain.Event, uiURL string, at *detailAttempt) (detailCommon, error) {
 	var open, closed []domain.Task
 	for _, t := range tasks {
 		if t.IsOpen() {
@@ -183,7 +184,7 @@ func (a *App) common(r *http.Request, s *session, path string, tasks []domain.Ta
 	if at != nil {
 		tried = at.Task
 	}
-	views, err := a.taskViews(r, s, path, open, tried)
+	views, err := a.taskViews(r, s, path, open, managers, tried)
 	return detailCommon{
 		Path: path, Waiting: waiting, Open: views, Closed: closed,
 		Timeline: events, TemporalURL: uiURL, CSRF: s.csrf, Attempt: at,
@@ -259,7 +260,7 @@ func (a *App) showCampaign(w http.ResponseWriter, r *http.Request, s *session, s
 		return
 	}
 	me := domain.ActorOf(s.me)
-	common, err := a.common(r, s, path, c.Tasks, c.WaitingOn, events, c.TemporalUIURL, at)
+	common, err := a.common(r, s, path, c.Tasks, c.Managers(), c.WaitingOn, events, c.TemporalUIURL, at)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return
@@ -479,7 +480,7 @@ func (a *App) showHiring(w http.ResponseWriter, r *http.Request, s *session, sta
 		a.fail(w, r, s, err)
 		return
 	}
-	common, err := a.common(r, s, path, h.Tasks, h.WaitingOn, events, h.TemporalUIURL, at)
+	common, err := a.common(r, s, path, h.Tasks, h.Managers(), h.WaitingOn, events, h.TemporalUIURL, at)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return
@@ -546,7 +547,7 @@ func (a *App) showRisk(w http.ResponseWriter, r *http.Request, s *session, statu
 		a.fail(w, r, s, err)
 		return
 	}
-	common, err := a.common(r, s, path, k.Tasks, k.WaitingOn, events, k.TemporalUIURL, at)
+	common, err := a.common(r, s, path, k.Tasks, k.Managers(), k.WaitingOn, events, k.TemporalUIURL, at)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return

@@ -76,6 +76,7 @@ func (a *App) routes() {
 
 	m.HandleFunc("GET /{$}", a.authed(a.myWork))
 	m.HandleFunc("POST /tasks/{id}/complete", a.authed(a.completeTask))
+	m.HandleFunc("POST /tasks/{id}/reassign", a.authed(a.reassignTask))
 
 	a.boardRoutes(m)
 	a.detailRoutes(m)
