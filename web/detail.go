@@ -28,6 +28,7 @@ func (a *App) detailRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /campaigns/{id}/changes", a.authed(a.detailChangeCampaign))
 	m.HandleFunc("POST /campaigns/{id}/kpis", a.authed(a.detailRecordKPIs))
 	m.HandleFunc("POST /campaigns/{id}/cancel", a.authed(a.detailCancelCampaign))
+	m.HandleFunc("POST /campaigns/{id}/tasks", a.authed(a.detailAddTask))
 
 	m.HandleFunc("GET /hiring-requests/{id}", a.authed(func(w http.ResponseWriter, r *http.Request, s *session) {
 		a.showHiring(w, r, s, http.StatusOK, nil)
@@ -239,6 +240,8 @@ type campaignPage struct {
 	// What the viewer may do, and why not when they may not.
 	MayChange, MayKPIs, MayCancel bool
 	WhyNotManage, WhyNotKPIs      string
+	MayAddTask                    bool
+	AddTask                       addTaskForm
 	Launched                      bool               // too late for change requests
 	AddChannels                   []domain.Channel   // the channels it does not use yet
 	TimeInStage                   []stageTime        // of the retrospective report
@@ -285,6 +288,18 @@ func (a *App) showCampaign(w http.ResponseWriter, r *http.Request, s *session, s
 		if kpis != nil {
 			p.WhyNotKPIs = sentence(domain.Message(kpis))
 		}
+	}
+	if domain.CheckAddCampaignTask(c.Campaign, me) == nil {
+		d, err := a.people(r, s, []domain.Role{""})
+		if err != nil {
+			a.fail(w, r, s, err)
+			return
+		}
+		vals, problems := url.Values{}, map[string]string(nil)
+		if p.Tried("task") {
+			vals, problems = at.Values, at.Fields
+		}
+		p.MayAddTask, p.AddTask = true, newAddTaskForm(vals, problems, d, a.now())
 	}
 	for _, ch := range domain.Channels {
 		if !slices.Contains(c.Brief.Channels, ch) {

@@ -174,8 +174,8 @@ func TestCampaignActionsFollowThePermissionRules(t *testing.T) {
 		forms       []string // actions whose forms show
 		words       string
 	}{
-		{"its project manager", tokPat, springCampaign(), []string{"changes", "kpis", "cancel"}, ""},
-		{"its marketing ops manager", tokMaya, springCampaign(), []string{"changes", "kpis", "cancel"}, ""},
+		{"its project manager", tokPat, springCampaign(), []string{"changes", "kpis", "cancel", "tasks"}, ""},
+		{"its marketing ops manager", tokMaya, springCampaign(), []string{"changes", "kpis", "cancel", "tasks"}, ""},
 		{"a creative", tokCleo, springCampaign(), nil, "Only the campaign&#39;s project manager or marketing ops manager may change or cancel it."},
 		{"analytics", tokAna, springCampaign(), []string{"kpis"}, "may change or cancel it"},
 		{"its manager after launch", tokPat, launched, []string{"kpis", "cancel"}, "changes are taken only before launch"},
@@ -189,7 +189,7 @@ func TestCampaignActionsFollowThePermissionRules(t *testing.T) {
 			if w.Code != http.StatusOK {
 				t.Fatalf("status %d", w.Code)
 			}
-			for _, a := range []string{"changes", "kpis", "cancel"} {
+			for _, a := range []string{"changes", "kpis", "cancel", "tasks"} {
 				shows := formWith(w, "/campaigns/cmp_spring/"+a) != ""
 				want := strings.Contains(strings.Join(tc.forms, " "), a)
 				if shows != want {
@@ -198,6 +198,72 @@ func TestCampaignActionsFollowThePermissionRules(t *testing.T) {
 			}
 			mustContain(t, w, tc.words)
 		})
+	}
+}
+
+func TestCampaignAddTaskSendsTheTaskInTheViewersZone(t *testing.T) {
+	h, f := newTestApp(t)
+	c := springCampaign()
+	campaignAPI(f, c)
+	w := get(t, h, tokPat, "/campaigns/cmp_spring")
+	form := formWith(w, "/campaigns/cmp_spring/tasks")
+	for _, want := range []string{
+		`<input type="hidden" name="tz" value="" data-tz>`, `name="title" value="" required maxlength="200"`,
+		`<option value="creative">Creative</option>`, `<option value="" selected>Anyone in the team</option>`, `<option value="cleo">Cleo Creative (cleo, Creative)</option>`,
+		`type="datetime-local" id="f-task-due-at" name="due_at" value="" data-utc required min="2026-11-22T09:00"`, `(UTC)`,
+	} {
+		if !strings.Contains(form, want) {
+			t.Errorf("the add-task form lacks %q:\n%s", want, form)
+		}
+	}
+
+	var answer func() (int, any)
+	f.on("POST /api/v1/campaigns/{id}/tasks", func(*http.Request, domain.Person) (int, any) { return answer() })
+	answer = func() (int, any) { return http.StatusCreated, domain.Task{ID: "tsk_new", Title: "Print the flyers"} }
+	sent := url.Values{"title": {" Print the flyers "}, "description": {"500 copies"}, "team": {"creative"}, "assignee": {"cleo"},
+		"due_at": {"2026-11-30T17:00"}, "tz": {"Europe/Berlin"}}
+	w = post(t, h, tokPat, "/campaigns/cmp_spring/tasks", sent)
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/campaigns/cmp_spring" {
+		t.Fatalf("status %d to %q", w.Code, w.Header().Get("Location"))
+	}
+	c0 := f.commands()
+	if len(c0) != 1 || c0[0].Path != "/api/v1/campaigns/cmp_spring/tasks" || c0[0].Body["title"] != "Print the flyers" ||
+		c0[0].Body["team"] != "creative" || c0[0].Body["role"] != "creative" || c0[0].Body["assignee"] != "cleo" ||
+		c0[0].Body["description"] != "500 copies" || c0[0].Body["due_at"] != "2026-11-30T16:00:00Z" { // 17:00 in Berlin
+		t.Fatalf("commands %+v", c0)
+	}
+	mustContain(t, followFlash(t, h, w, tokPat, "/campaigns/cmp_spring"), "Task added: Print the flyers")
+
+	// Left to anyone in the team, the task names nobody.
+	sent.Set("assignee", "")
+	post(t, h, tokPat, "/campaigns/cmp_spring/tasks", sent)
+	if c := f.commands(); len(c) != 2 || c[1].Body["assignee"] != nil {
+		t.Errorf("commands %+v", c)
+	}
+
+	// A time that cannot be read never reaches the API.
+	sent.Set("due_at", "next week")
+	w = post(t, h, tokPat, "/campaigns/cmp_spring/tasks", sent)
+	if w.Code != http.StatusUnprocessableEntity || len(f.commands()) != 2 {
+		t.Errorf("status %d, commands %+v", w.Code, f.commands())
+	}
+
+	// The API's refusal lands next to its field, what was typed kept, in the
+	// zone it was typed in.
+	answer = func() (int, any) {
+		return http.StatusUnprocessableEntity, apiErr("validation_failed", "the request is invalid", domain.FieldProblem{Field: "due_at", Problem: "must be in the future"})
+	}
+	sent.Set("due_at", "2026-11-01T09:00")
+	w = post(t, h, tokPat, "/campaigns/cmp_spring/tasks", sent)
+	form = formWith(w, "/campaigns/cmp_spring/tasks")
+	for _, want := range []string{`value="Europe/Berlin" data-tz`, `value="2026-11-01T09:00" required`, `(Europe/Berlin)`,
+		`id="f-task-due-at-problem" role="alert">must be in the future`, `500 copies</textarea>`} {
+		if !strings.Contains(form, want) {
+			t.Errorf("the refused form lacks %q:\n%s", want, form)
+		}
+	}
+	if !strings.Contains(w.Body.String(), `<details class="action" id="action-task" open>`) {
+		t.Error("the refused form is not open")
 	}
 }
 
