@@ -52,7 +52,22 @@
     return d.getFullYear() + '-' + two(d.getMonth() + 1) + '-' + two(d.getDate()) + 'T' + two(d.getHours()) + ':' + two(d.getMinutes());
   }
 
+  // Times the server wrote in UTC (time[data-local]) read in the viewer's own
+  // time zone; the title keeps the UTC one. Without this script they stay UTC,
+  // as they say.
+  function localDates(root) {
+    var fmt;
+    try {
+      fmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
+    } catch (e) { return; }
+    Array.prototype.forEach.call(root.querySelectorAll('time[data-local]'), function (t) {
+      var d = new Date(t.getAttribute('datetime'));
+      if (!isNaN(d)) t.textContent = fmt.format(d);
+    });
+  }
+
   localTimes(document);
+  localDates(document);
 
   // Live updates: while the page is visible, redraw its main part from the server
   // every data-poll milliseconds. Never while someone is typing or has a half
@@ -120,6 +135,7 @@
         main.innerHTML = next.html;
         main.dataset.version = next.version;
         localTimes(main);
+        localDates(main);
         open.forEach(function (id) { var d = document.getElementById(id); if (d) d.open = true; });
         refocus(k);
         live.textContent = 'Updated at ' + new Date().toLocaleTimeString();
