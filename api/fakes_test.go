@@ -98,6 +98,7 @@ type fakeRecords struct {
 	tasks         map[string]domain.Task
 	events        map[string][]domain.Event
 	notifications map[string][]domain.Notification
+	seen          map[string]uint64 // notification marks, by recipient
 	keys          map[string]domain.IdempotencyClaim
 	released      []string
 	fail          map[string]error
@@ -251,6 +252,43 @@ func (r *fakeRecords) Notifications(_ context.Context, recipient string, o domai
 		return domain.Page[domain.Notification]{}, err
 	}
 	return page(r.notifications[recipient], o)
+}
+
+func (r *fakeRecords) NotificationMark(_ context.Context, recipient string) (domain.NotificationMark, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.enter("NotificationMark"); err != nil {
+		return domain.NotificationMark{}, err
+	}
+	return r.mark(recipient), nil
+}
+
+// mark counts recipient's notifications after their mark, as the store does.
+func (r *fakeRecords) mark(recipient string) domain.NotificationMark {
+	m := domain.NotificationMark{SeenThrough: r.seen[recipient]}
+	for _, n := range r.notifications[recipient] {
+		if n.ID > m.SeenThrough && m.Unread < domain.MaxUnread {
+			m.Unread++
+		}
+	}
+	return m
+}
+
+func (r *fakeRecords) MarkNotificationsSeen(_ context.Context, recipient string, through uint64, _ time.Time) (domain.NotificationMark, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.enter("MarkNotificationsSeen"); err != nil {
+		return domain.NotificationMark{}, err
+	}
+	var newest uint64
+	for _, n := range r.notifications[recipient] {
+		newest = max(newest, n.ID)
+	}
+	if r.seen == nil {
+		r.seen = map[string]uint64{}
+	}
+	r.seen[recipient] = max(r.seen[recipient], min(through, newest))
+	return r.mark(recipient), nil
 }
 
 func (r *fakeRecords) ClaimIdempotencyKey(_ context.Context, c domain.IdempotencyClaim) (string, error) {

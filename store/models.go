@@ -182,6 +182,16 @@ type notificationRow struct {
 
 func (notificationRow) TableName() string { return "notifications" }
 
+// notificationMarkRow is how far one person has read their notifications: one
+// row per person who ever marked any, so reading a mark is one key lookup.
+type notificationMarkRow struct {
+	Recipient   string    `gorm:"primaryKey"`
+	SeenThrough uint64    `gorm:"not null"`
+	UpdatedAt   time.Time `gorm:"not null;autoUpdateTime:false"`
+}
+
+func (notificationMarkRow) TableName() string { return "notification_marks" }
+
 // idempotencyRow reserves an Idempotency-Key for one caller.
 type idempotencyRow struct {
 	Scope      string    `gorm:"primaryKey"`
@@ -196,7 +206,7 @@ func (idempotencyRow) TableName() string { return "idempotency_keys" }
 // models lists every table, for AutoMigrate.
 var models = append(append(append([]any{
 	&personRow{}, &personRoleRow{}, &tokenRow{}, &campaignRow{}, &taskRow{},
-	&eventRow{}, &notificationRow{}, &idempotencyRow{}, &auditRow{},
+	&eventRow{}, &notificationRow{}, &notificationMarkRow{}, &idempotencyRow{}, &auditRow{},
 }, hiringModels...), riskModels...), webhookModels...)
 
 // jsonCol stores a value as JSON: jsonb on PostgreSQL, text on SQLite.
