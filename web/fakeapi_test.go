@@ -62,6 +62,10 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 		slices.SortFunc(people, func(x, y domain.Person) int { return strings.Compare(x.Handle, y.Handle) })
 		return http.StatusOK, pageOf(people...)
 	})
+	// Nobody has notifications, until a test says otherwise.
+	f.on("GET /api/v1/notifications", func(*http.Request, domain.Person) (int, any) {
+		return http.StatusOK, map[string]any{"items": []domain.Notification{}, "seen_through": 0, "unread": 0}
+	})
 	return f
 }
 

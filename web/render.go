@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,6 +37,14 @@ func (v view) Me() *domain.Person {
 		return nil
 	}
 	return &v.Session.me
+}
+
+// Unread is the header's count of unread notifications, "" when there are none.
+func (v view) Unread() string {
+	if v.Session == nil || v.Session.unread == 0 {
+		return ""
+	}
+	return unreadLabel(v.Session.unread)
 }
 
 // CSRF is the value each form of the page carries.
@@ -84,6 +93,9 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name st
 	tmpl := "layout"
 	if isFragment(r) {
 		tmpl = "main"
+		if v.Session != nil {
+			w.Header().Set(unreadHeader, strconv.Itoa(v.Session.unread))
+		}
 	}
 	var b bytes.Buffer
 	err := t.ExecuteTemplate(&b, tmpl, v)

@@ -123,6 +123,7 @@
     fetch(location.href, { headers: { 'X-Tandem-Fragment': 'main' }, credentials: 'same-origin' })
       .then(function (res) {
         if (res.status === 401) { location.reload(); return null; }
+        if (res.ok) unread(res.headers.get('X-Tandem-Unread'));
         if (!res.ok || res.headers.get('X-Tandem-Version') === main.dataset.version) return null;
         var version = res.headers.get('X-Tandem-Version');
         return res.text().then(function (html) { return { html: html, version: version }; });
@@ -141,6 +142,15 @@
         live.textContent = 'Updated at ' + new Date().toLocaleTimeString();
       })
       .catch(function () { /* offline for a moment: try again next time */ });
+  }
+
+  // The header's count of unread notifications, which a refresh of <main>
+  // does not redraw: the refresh's answer carries it.
+  function unread(n) {
+    var badge = document.getElementById('unread');
+    if (!badge || n === null || !/^\d+$/.test(n)) return;
+    badge.hidden = n === '0';
+    document.getElementById('unread-n').textContent = Number(n) > 99 ? '99+' : n;
   }
 
   main.setAttribute('tabindex', '-1');
