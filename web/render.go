@@ -47,6 +47,11 @@ func (v view) Unread() string {
 	return unreadLabel(v.Session.unread)
 }
 
+// MayReadReports says whether the report pages are for the signed-in person.
+func (v view) MayReadReports() bool {
+	return v.Session != nil && domain.CheckReadReports(domain.ActorOf(v.Session.me)) == nil
+}
+
 // CSRF is the value each form of the page carries.
 func (v view) CSRF() string {
 	if v.Session == nil {

@@ -84,6 +84,7 @@ func (a *App) routes() {
 	m.HandleFunc("GET /workload", a.authed(a.workload))
 	a.meRoutes(m)
 	a.notificationRoutes(m)
+	m.HandleFunc("GET /reports", a.authed(a.reports))
 
 	m.HandleFunc("/", a.page(func(w http.ResponseWriter, r *http.Request) {
 		a.render(w, r, http.StatusNotFound, "error", view{Title: "Not found", Problem: "There is no page at " + r.URL.Path + "."})
