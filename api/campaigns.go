@@ -183,6 +183,7 @@ func (s *Server) listCampaigns(c *gin.Context) {
 	f := domain.CampaignFilter{
 		Status: enumParam(c, &p, "status", campaignStatuses),
 		Owner:  c.Query("owner"),
+		Name:   nameQuery(c, &p),
 	}
 	if f.Owner == "me" {
 		f.Owner = caller(c).Handle

@@ -49,7 +49,7 @@ func (r *fakeRecords) HiringRequests(_ context.Context, f domain.HiringFilter) (
 	var out []domain.HiringRequest
 	for _, h := range r.hiring().requests {
 		if (f.Status == "" || h.Status == f.Status) && (f.RequestedBy == "" || h.RequestedBy == f.RequestedBy) &&
-			(f.Team == "" || h.Request.Team == f.Team) {
+			(f.Team == "" || h.Request.Team == f.Team) && named(h.Request.Title, f.Name) {
 			out = append(out, h)
 		}
 	}

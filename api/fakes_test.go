@@ -195,12 +195,18 @@ func (r *fakeRecords) Campaigns(_ context.Context, f domain.CampaignFilter) (dom
 	var out []domain.Campaign
 	for _, c := range r.campaigns {
 		if (f.Status == "" || c.Status == f.Status) &&
-			(f.Owner == "" || c.Brief.ProjectManager == f.Owner || c.Brief.MarketingOpsManager == f.Owner) {
+			(f.Owner == "" || c.Brief.ProjectManager == f.Owner || c.Brief.MarketingOpsManager == f.Owner) && named(c.Brief.Name, f.Name) {
 			out = append(out, c)
 		}
 	}
 	slices.SortFunc(out, func(a, b domain.Campaign) int { return strings.Compare(a.ID, b.ID) })
 	return page(out, f.ListOptions)
+}
+
+// named reports whether name holds the text a list is searched for, as the store's
+// search does.
+func named(name, q string) bool {
+	return strings.Contains(strings.ToLower(name), strings.ToLower(q))
 }
 
 func (r *fakeRecords) Task(_ context.Context, id string) (domain.Task, error) {

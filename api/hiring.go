@@ -169,6 +169,7 @@ func (s *Server) listHiring(c *gin.Context) {
 		Status:      enumParam(c, &p, "status", domain.HiringStatuses),
 		RequestedBy: c.Query("requested_by"),
 		Team:        enumParam(c, &p, "team", domain.Teams),
+		Name:        nameQuery(c, &p),
 	}
 	if f.RequestedBy == "me" {
 		f.RequestedBy = caller(c).Handle

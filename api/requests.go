@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -173,6 +174,16 @@ func listOptions(c *gin.Context) (domain.ListOptions, error) {
 		o.Limit = n
 	}
 	return o, nil
+}
+
+// nameQuery reads ?q=, the text a list's names are searched for: its records
+// whose name holds it, case-insensitively, as typed (no wildcards).
+func nameQuery(c *gin.Context, p *domain.Problems) string {
+	q := strings.TrimSpace(c.Query("q"))
+	if utf8.RuneCountInString(q) > domain.MaxNameQuery {
+		p.Add("q", "may be at most %d characters", domain.MaxNameQuery)
+	}
+	return q
 }
 
 // enumParam reads an optional query filter that must be one of the allowed values.

@@ -211,6 +211,7 @@ func (s *Server) listRisks(c *gin.Context) {
 		Status:   enumParam(c, &p, "status", domain.RiskStatuses),
 		Owner:    c.Query("owner"),
 		Related:  c.Query("related"),
+		Name:     nameQuery(c, &p),
 	}
 	if f.Owner == "me" {
 		f.Owner = caller(c).Handle

@@ -414,11 +414,13 @@ func (r HiringRequest) MayReadConfidential(a Actor) bool {
 	return r.MayReadCandidates(a) || a.HasRole(RoleFinance) || a.HasRole(RoleDirector)
 }
 
-// HiringFilter selects hiring requests. Empty fields do not filter.
+// HiringFilter selects hiring requests. Empty fields do not filter; Name keeps
+// the requests whose role's title holds it.
 type HiringFilter struct {
 	Status      Status
 	RequestedBy string
 	Team        Team
+	Name        string
 	ListOptions
 }
 

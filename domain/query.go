@@ -41,12 +41,16 @@ type TaskFilter struct {
 }
 
 // CampaignFilter selects campaigns. Owner matches the project manager or the
-// marketing ops manager of the brief.
+// marketing ops manager of the brief; Name, the campaigns whose name holds it.
 type CampaignFilter struct {
 	Status Status
 	Owner  string
+	Name   string
 	ListOptions
 }
+
+// MaxNameQuery bounds the text a list is searched by name for.
+const MaxNameQuery = 100
 
 // PeopleFilter selects people from the directory.
 type PeopleFilter struct {

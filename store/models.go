@@ -73,6 +73,7 @@ type campaignRow struct {
 	MarketingOpsManager string `gorm:"not null"`
 	RequestedBy         string `gorm:"not null"`
 	Reason              string `gorm:"not null"`
+	Name                string `gorm:"not null;default:''"` // the brief's, for the search by name
 	Brief               jsonCol[domain.Brief]
 	Actuals             jsonCol[[]domain.KPIActual]
 	KPIReport           jsonCol[[]domain.KPIResult] `gorm:"column:kpi_report"`
@@ -297,7 +298,7 @@ func campaignFromDomain(c domain.Campaign) campaignRow {
 	return campaignRow{
 		ID: c.ID, WorkflowID: c.WorkflowID, Status: string(c.Status), Stage: string(c.Stage),
 		ProjectManager: c.Brief.ProjectManager, MarketingOpsManager: c.Brief.MarketingOpsManager,
-		RequestedBy: c.RequestedBy, Reason: c.Reason,
+		RequestedBy: c.RequestedBy, Reason: c.Reason, Name: c.Brief.Name,
 		Brief: jsonCol[domain.Brief]{c.Brief}, Actuals: jsonCol[[]domain.KPIActual]{c.Actuals},
 		KPIReport: jsonCol[[]domain.KPIResult]{c.KPIs}, Stages: jsonCol[[]domain.StageSpan]{c.Stages},
 		Report:    jsonCol[*domain.Report]{c.Report},

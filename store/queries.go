@@ -20,8 +20,8 @@ func (st *Store) Campaign(ctx context.Context, id string) (domain.Campaign, erro
 	return row.toDomain(), nil
 }
 
-// Campaigns lists campaigns oldest first, filtered by status and by owner (the
-// project manager or the marketing ops manager).
+// Campaigns lists campaigns oldest first, filtered by status, by owner (the
+// project manager or the marketing ops manager) and by name (searchByName).
 func (st *Store) Campaigns(ctx context.Context, f domain.CampaignFilter) (domain.Page[domain.Campaign], error) {
 	q := st.reads.WithContext(ctx).Model(&campaignRow{})
 	if f.Status != "" {
@@ -29,6 +29,14 @@ func (st *Store) Campaigns(ctx context.Context, f domain.CampaignFilter) (domain
 	}
 	if f.Owner != "" {
 		q = q.Where("(project_manager = ? OR marketing_ops_manager = ?)", f.Owner, f.Owner)
+	}
+	if f.Name != "" {
+		ids, next, err := searchByName(q, f.ListOptions, f.Name)
+		if err != nil {
+			return domain.Page[domain.Campaign]{}, wrap(err, "search campaigns")
+		}
+		p, err := searchPage(st.reads.WithContext(ctx), ids, next, campaignRow.toDomain)
+		return p, wrap(err, "search campaigns")
 	}
 	q, err := afterCreated(q, f.ListOptions)
 	if err != nil {
