@@ -85,6 +85,7 @@ func (a *App) routes() {
 	a.meRoutes(m)
 	a.notificationRoutes(m)
 	m.HandleFunc("GET /reports", a.authed(a.reports))
+	m.HandleFunc("GET /finished/{process}", a.authed(a.finished))
 
 	m.HandleFunc("/", a.page(func(w http.ResponseWriter, r *http.Request) {
 		a.render(w, r, http.StatusNotFound, "error", view{Title: "Not found", Problem: "There is no page at " + r.URL.Path + "."})
