@@ -132,6 +132,7 @@ type barChart struct {
 	Width, Height int
 	Title, Desc   string
 	Rows          []barRow
+	Total         float64 // of the rows' values: nothing to draw when 0
 }
 
 // barRow is one row of a barChart, in SVG user units.
@@ -155,7 +156,7 @@ type barDatum struct {
 // Geometry of a bar chart's rows, in SVG user units.
 const (
 	barRowH   = 40
-	barValueW = 96 // room for the value after the longest bar
+	barValueW = 128 // room for the value after the longest bar: "under a minute"
 )
 
 // newBarChart lays out rows on one scale, the largest value the full length.
@@ -164,6 +165,7 @@ func newBarChart(id, title string, rows []barDatum) barChart {
 	most := 0.0
 	for _, r := range rows {
 		most = math.Max(most, r.Value)
+		c.Total += r.Value
 	}
 	maxBar := float64(chartWidth - barValueW)
 	var desc []string

@@ -64,8 +64,13 @@ func (a *App) showMe(w http.ResponseWriter, r *http.Request, s *session, status 
 		return cmp.Or(strings.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name)), strings.Compare(x.Handle, y.Handle))
 	})
 	d := directory{people: map[domain.Role][]domain.Person{"": others}, morePeople: map[domain.Role]bool{}}
-	if vals == nil {
+	if vals == nil { // the form starts from the window set, to change it
 		vals = url.Values{}
+		if a := p.Away; a != nil {
+			vals.Set("from", a.From.UTC().Format(localTimeLayout))
+			vals.Set("to", a.To.UTC().Format(localTimeLayout))
+			vals.Set("delegate", s.me.OutOfOffice.Delegate)
+		}
 	}
 	zone := zoneOf(vals.Get(tzField))
 	if zone != nil {

@@ -30,7 +30,9 @@ func TestMyPageOffersToSetOutOfOffice(t *testing.T) {
 	f.people[tokMaya] = maya
 	w = get(t, h, tokMaya, "/me")
 	mustContain(t, w, `You are out of office until <time datetime="2026-11-25T09:00:00Z" data-local>Wed 25 Nov 09:00 UTC</time>.`,
-		"Pat Manager decides your tasks meanwhile.", `action="/me/out-of-office/clear"`, "I am back: clear it")
+		"Pat Manager decides your tasks meanwhile.", `action="/me/out-of-office/clear"`, "I am back: clear it",
+		// The form starts from the window, to change it.
+		`name="from" value="2026-11-22T08:00" data-utc`, `name="to" value="2026-11-25T09:00" data-utc`, `<option value="pat" selected>`)
 
 	// A window that has passed is no window.
 	maya.OutOfOffice = &domain.OutOfOffice{From: testNow.Add(-72 * time.Hour), To: testNow.Add(-time.Hour), Delegate: "pat"}

@@ -10,7 +10,7 @@ import (
 
 // The notifications page: what Tandem told the person (new work, reminders,
 // escalations, news of their processes), newest first, those they have not
-// seen marked. The header counts the unread ones on every page. Marking them
+// seen marked "Unread". The header counts the unread ones on every page. Marking them
 // read is the person's own act (a button), never a side effect of opening the
 // page: it marks up to the newest one the page showed, so one that arrives
 // meanwhile stays unread.
@@ -116,7 +116,7 @@ func (a *App) unreadCount(r *http.Request, s *session) int {
 func notificationKind(k domain.NotificationKind) string {
 	switch k {
 	case domain.NotifyAssigned:
-		return "New work"
+		return "Work for you"
 	case domain.NotifyReminder:
 		return "Reminder"
 	case domain.NotifyOverdue:

@@ -63,7 +63,7 @@ func TestNotificationsPageMarksTheUnread(t *testing.T) {
 		t.Fatalf("status %d", w.Code)
 	}
 	mustContain(t, w, "1 unread.",
-		`<li class="note unread" id="note-9">`, `<span class="new">New`, "Escalation",
+		`<li class="note unread" id="note-9">`, `<span class="new">Unread`, "Escalation",
 		`<a href="/hiring-requests/hir_eng#task-tsk_fin">Escalated to you: Approve the budget</a>`,
 		`<time datetime="2026-11-22T07:00:00Z" data-local>Sun 22 Nov 07:00 UTC</time> · 2 hours ago`,
 		`<li class="note" id="note-5">`, "Reminder", `<a href="/campaigns/cmp_spring">Due soon: Review the brief</a>`,
@@ -71,7 +71,7 @@ func TestNotificationsPageMarksTheUnread(t *testing.T) {
 		`<a href="/notifications?cursor=older">Older notifications</a>`,
 		`<a href="/notifications" aria-current="page">Notifications`)
 	if strings.Count(w.Body.String(), `class="new"`) != 1 {
-		t.Error("a read notification is marked new")
+		t.Error("a read notification is marked unread")
 	}
 
 	// The older page: no button, a way back.

@@ -160,12 +160,7 @@ func approvalStep(p domain.Process, key string, name func(string) string) string
 }
 
 // took says how long something took, to its largest unit.
-func took(d time.Duration) string {
-	if d <= 0 {
-		return "no time"
-	}
-	return ago(d)
-}
+func took(d time.Duration) string { return ago(max(d, 0)) }
 
 // percent writes a ratio as a whole percentage.
 func percent(r float64) string {

@@ -56,13 +56,16 @@
   // time zone; the title keeps the UTC one. Without this script they stay UTC,
   // as they say.
   function localDates(root) {
-    var fmt;
+    var fmt, withYear, year = new Date().getFullYear();
     try {
-      fmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
+      var opts = { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' };
+      fmt = new Intl.DateTimeFormat(undefined, opts);
+      opts.year = 'numeric'; // another year than this one says which
+      withYear = new Intl.DateTimeFormat(undefined, opts);
     } catch (e) { return; }
     Array.prototype.forEach.call(root.querySelectorAll('time[data-local]'), function (t) {
       var d = new Date(t.getAttribute('datetime'));
-      if (!isNaN(d)) t.textContent = fmt.format(d);
+      if (!isNaN(d)) t.textContent = (d.getFullYear() === year ? fmt : withYear).format(d);
     });
   }
 
