@@ -1,9 +1,14 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -18,9 +23,14 @@ import (
 // form; Maya approves the offer; Hana records the candidate's answer; Ada, Sam
 // and Hana do the onboarding. Nothing is sent to the API but by the pages: the
 // demo people are the only setup.
+//
+// With TANDEM_SCREENSHOTS=<dir> it also saves the pages of the actions it takes
+// (and a campaign's add-task form, the notifications, your own page, the
+// report and the finished view) at desktop and phone widths there.
 func TestHiringInTheBoard(t *testing.T) {
 	ctx := browser(t)
 	s := start(t, domain.DefaultPolicy())
+	shots := os.Getenv("TANDEM_SCREENSHOTS")
 
 	names := map[string]string{"pat": "Pat Morgan", "maya": "Maya Ortiz", "finn": "Finn Walsh", "hana": "Hana Sato", "sam": "Sam Reed", "ada": "Ada Quinn"}
 	tabs := map[string]*tab{}
@@ -69,6 +79,10 @@ func TestHiringInTheBoard(t *testing.T) {
 	hana.notice("Done", "Post the role")
 	hana.goTo(page)
 	hana.wait("the request in recruiting, taking candidates", `!!document.querySelector('#action-candidate summary')`)
+	if shots != "" {
+		hana.shoot(shots, "hiring-add-candidate", `document.querySelector('#action-candidate').open = true`)
+		hana.goTo(page)
+	}
 	hana.click("#action-candidate summary")
 	hana.typeInto("#candidate-name", "Jane Roe")
 	hana.typeInto("#candidate-email", "jane.roe@example.com")
@@ -79,6 +93,11 @@ func TestHiringInTheBoard(t *testing.T) {
 	sam := as("sam")
 	sam.goTo("/")
 	card := sam.taskCard("Interview feedback")
+	if shots != "" {
+		sam.shoot(shots, "mywork-task-form-and-reassign", fmt.Sprintf(`document.querySelector(%q).open = true`, "#"+card+" details.reassign"))
+		sam.goTo("/")
+		card = sam.taskCard("Interview feedback")
+	}
 	sam.click("#" + card + ` input[name="data.hire"][value="true"]`)
 	sam.typeInto("#"+card+` input[name="data.offer_amount"]`, "85000")
 	sam.click("#" + card + " button[value=done]")
@@ -112,6 +131,9 @@ func TestHiringInTheBoard(t *testing.T) {
 
 	pat.goTo(page)
 	pat.wait("the request filled", `!!document.querySelector('.status-line .badge.s-filled')`)
+	if shots != "" {
+		actionShots(t, s, pat, maya, hana, shots)
+	}
 	for _, b := range tabs {
 		b.checkErrors()
 	}
@@ -131,4 +153,71 @@ func (b *tab) typeInto(sel, text string) {
 	b.t.Helper()
 	b.wait(sel+" to show", fmt.Sprintf(`!!document.querySelector(%q)`, sel))
 	b.do("type into "+sel, chromedp.SendKeys(chromedp.CSS(sel), text))
+}
+
+// actionShots saves the pages of the actions left once the request is filled:
+// the finished view, the notifications, Maya setting her out-of-office, the
+// report, and a campaign's add-task form (its campaign started and its brief
+// approved over the API: screenshots are not part of the test's claim).
+func actionShots(t *testing.T, s *stack, pat, maya, hana *tab, dir string) {
+	t.Helper()
+	pat.shoot(dir, "hiring-filled", "")
+	pat.goTo("/finished/hiring-requests")
+	pat.shoot(dir, "finished", "")
+	pat.goTo("/finished/hiring-requests?q=analyst&status=filled")
+	pat.shoot(dir, "finished-search", "")
+	hana.goTo("/notifications")
+	hana.shoot(dir, "notifications", "")
+
+	maya.goTo("/me")
+	// A datetime-local input takes keys by its segments, in the browser's
+	// locale: its value is set as a person's picking would leave it.
+	maya.do("pick the window", chromedp.SetValue(chromedp.CSS("#f-away-from"), "2030-01-06T09:00"),
+		chromedp.SetValue(chromedp.CSS("#f-away-to"), "2030-01-17T18:00"))
+	maya.do("choose Sam as delegate", chromedp.SetValue(chromedp.CSS("#f-away-delegate"), "sam"))
+	maya.click("form.away button[type=submit]")
+	maya.notice("Out of office set")
+	maya.shoot(dir, "me-out-of-office", "")
+
+	var c campaign
+	s.must(http.StatusCreated, "pat", http.MethodPost, "/api/v1/campaigns", campaignBrief("Winter webinar", 30*24*time.Hour), &c)
+	review := s.projected(s.waitFor(c.ID, "brief review", func(c campaign) bool { return len(c.open("brief_review")) == 1 })).open("brief_review")[0]
+	s.must(http.StatusOK, "maya", http.MethodPost, "/api/v1/tasks/"+review.ID+"/complete", map[string]any{"outcome": "approved"}, nil)
+	s.waitFor(c.ID, "production", func(c campaign) bool { return c.Stage == domain.StageProduction })
+	pat.goTo("/campaigns/" + c.ID)
+	pat.wait("the add-task form", `!!document.querySelector('#action-task')`)
+	pat.shoot(dir, "campaign-add-task", `document.querySelector('#action-task').open = true`)
+	pat.goTo("/board/campaigns")
+	pat.shoot(dir, "board-campaigns", "")
+	maya.goTo("/reports")
+	maya.shoot(dir, "reports", "")
+	t.Logf("screenshots in %s", dir)
+}
+
+// shoot saves a full-page screenshot of the tab's page at each screen size in
+// dir, as <screen>-<name>.png, after prepare (a script opening what the shot
+// is about), and leaves the tab at the desktop size.
+func (b *tab) shoot(dir, name, prepare string) {
+	b.t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.t.Fatal(err)
+	}
+	for _, sc := range screens {
+		b.do("set the "+sc.name+" screen", sc.set)
+		if prepare != "" {
+			b.eval(prepare)
+		}
+		time.Sleep(300 * time.Millisecond) // let the layout settle
+		ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		cancel()
+		if err != nil {
+			b.t.Errorf("screenshot %s at %s: %v", name, sc.name, err)
+			continue
+		}
+		if err := os.WriteFile(filepath.Join(dir, sc.name+"-"+name+".png"), png, 0o644); err != nil {
+			b.t.Fatal(err)
+		}
+	}
+	b.do("back to the desktop screen", screens[0].set)
 }
