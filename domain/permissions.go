@@ -31,6 +31,20 @@ func CheckRequestHire(a Actor) error {
 	return Forbiddenf("requesting a hire needs the project_manager, marketing_ops_manager, director, hr or admin role")
 }
 
+// reportReaders may read the reports (the overview, the workload): they are
+// team performance data, for the people who run the processes and lead the
+// teams, not for every member.
+var reportReaders = []Role{RoleProjectManager, RoleMarketingOpsManager, RoleDirector, RoleAdmin}
+
+// CheckReadReports says whether a may read the reports: project managers,
+// marketing ops managers, directors and admins.
+func CheckReadReports(a Actor) error {
+	if slices.ContainsFunc(reportReaders, a.HasRole) {
+		return nil
+	}
+	return Forbiddenf("reports need the project_manager, marketing_ops_manager, director or admin role")
+}
+
 // CheckManageCampaign says whether a may change the campaign c, add tasks to it
 // or cancel it: its project manager, its marketing ops manager and admins. what
 // completes the refusal: "only … may <what>".
@@ -118,19 +132,6 @@ func (r HiringRequest) Managers() []string {
 
 // Managers are the people who run the risk: its owner.
 func (r Risk) Managers() []string { return []string{r.Owner} }
-
-// reportReaders may read the reports: they are team performance data, for the
-// people who run the processes and lead the teams, not for every member.
-var reportReaders = []Role{RoleProjectManager, RoleMarketingOpsManager, RoleDirector, RoleAdmin}
-
-// CheckReadReports says whether a may read the reports (overview, workload):
-// project managers, marketing ops, directors and admins.
-func CheckReadReports(a Actor) error {
-	if slices.ContainsFunc(reportReaders, a.HasRole) {
-		return nil
-	}
-	return Forbiddenf("reports need the project_manager, marketing_ops_manager, director or admin role")
-}
 
 // HasRiskAuthority reports whether a may accept a high or critical risk:
 // marketing ops managers and directors.

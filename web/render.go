@@ -39,15 +39,8 @@ func (v view) Me() *domain.Person {
 	return &v.Session.me
 }
 
-// Unread is the header's count of unread notifications, "" when there are none.
-func (v view) Unread() string {
-	if v.Session == nil || v.Session.unread == 0 {
-		return ""
-	}
-	return unreadLabel(v.Session.unread)
-}
-
-// MayReadReports says whether the report pages are for the signed-in person.
+// MayReadReports says whether the signed-in person may open the report pages
+// (the workload): the navigation offers only pages they may open.
 func (v view) MayReadReports() bool {
 	return v.Session != nil && domain.CheckReadReports(domain.ActorOf(v.Session.me)) == nil
 }
@@ -58,6 +51,14 @@ func (v view) CSRF() string {
 		return ""
 	}
 	return v.Session.csrf
+}
+
+// Unread is the header's count of unread notifications, "" when there are none.
+func (v view) Unread() string {
+	if v.Session == nil || v.Session.unread == 0 {
+		return ""
+	}
+	return unreadLabel(v.Session.unread)
 }
 
 // fragmentHeader marks a page's background refresh: only its main part is drawn.
