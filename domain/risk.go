@@ -256,14 +256,13 @@ func (l LinkedRisk) Supersedes(old LinkedRisk) bool {
 // accepted or closed.
 func (l LinkedRisk) Holds() bool { return l.Severity == SeverityCritical && !l.Status.Terminal() }
 
-// RiskFilter selects risks. Empty fields do not filter; Related is a process
-// ID; Name keeps the risks whose title holds it.
+// RiskFilter selects risks. Empty fields do not filter; Related is a process ID.
 type RiskFilter struct {
 	Severity Severity
 	Status   RiskStatus
 	Owner    string
 	Related  string
-	Name     string
+	Name     string // the risks whose title holds it
 	ListOptions
 }
 
