@@ -54,6 +54,9 @@ func (r *fakeRecords) HiringRequests(_ context.Context, f domain.HiringFilter) (
 		}
 	}
 	slices.SortFunc(out, func(a, b domain.HiringRequest) int { return strings.Compare(a.ID, b.ID) })
+	if f.Newest {
+		slices.Reverse(out)
+	}
 	return page(out, f.ListOptions)
 }
 

@@ -56,5 +56,8 @@ func (r *fakeRecords) Risks(_ context.Context, f domain.RiskFilter) (domain.Page
 		}
 	}
 	slices.SortFunc(out, func(a, b domain.Risk) int { return strings.Compare(a.ID, b.ID) })
+	if f.Newest {
+		slices.Reverse(out)
+	}
 	return page(out, f.ListOptions)
 }

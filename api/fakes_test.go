@@ -200,6 +200,9 @@ func (r *fakeRecords) Campaigns(_ context.Context, f domain.CampaignFilter) (dom
 		}
 	}
 	slices.SortFunc(out, func(a, b domain.Campaign) int { return strings.Compare(a.ID, b.ID) })
+	if f.Newest {
+		slices.Reverse(out)
+	}
 	return page(out, f.ListOptions)
 }
 

@@ -171,11 +171,12 @@ func (s *Server) listHiring(c *gin.Context) {
 		Team:        enumParam(c, &p, "team", domain.Teams),
 		Name:        nameQuery(c, &p),
 	}
+	newest := newestFirst(c, &p)
 	if f.RequestedBy == "me" {
 		f.RequestedBy = caller(c).Handle
 	}
 	page, ok := listPage(s, c, p, "hiring requests", func(ctx context.Context, o domain.ListOptions) (domain.Page[domain.HiringRequest], error) {
-		f.ListOptions = o
+		f.ListOptions, f.Newest = o, newest
 		return s.records.HiringRequests(ctx, f)
 	})
 	if !ok {

@@ -186,6 +186,18 @@ func nameQuery(c *gin.Context, p *domain.Problems) string {
 	return q
 }
 
+// newestFirst reads ?order=: oldest (the default) or newest first, by creation.
+func newestFirst(c *gin.Context, p *domain.Problems) bool {
+	switch c.Query("order") {
+	case "", "oldest":
+		return false
+	case "newest":
+		return true
+	}
+	p.Add("order", "must be oldest or newest")
+	return false
+}
+
 // enumParam reads an optional query filter that must be one of the allowed values.
 func enumParam[T ~string](c *gin.Context, p *domain.Problems, name string, allowed []T) T {
 	v := T(c.Query(name))

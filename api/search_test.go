@@ -54,6 +54,20 @@ func TestListsFilterByStatusAndName(t *testing.T) {
 			t.Errorf("%s: the records were asked for status %q, name %q", tc.path, status, name)
 		}
 
+		// Newest first, when asked; anything but oldest or newest is refused.
+		rr = e.do("GET", tc.path+"?order=newest", "tok-cara", "")
+		want(t, rr, sOK, "")
+		newest := decodeJSON[domain.Page[struct {
+			ID string `json:"id"`
+		}]](t, rr)
+		if len(newest.Items) != 3 || !strings.HasSuffix(newest.Items[0].ID, "aaaaaaaaaaa3") {
+			t.Errorf("%s?order=newest: items %+v, want the newest first", tc.path, newest.Items)
+		}
+		bad := want(t, e.do("GET", tc.path+"?order=sideways", "tok-cara", ""), sInvalid, domain.CodeInvalid)
+		if !hasProblem(bad, "order", "oldest or newest") {
+			t.Errorf("%s: details %v do not name order", tc.path, bad.Details)
+		}
+
 		long := url.Values{"q": {strings.Repeat("é", domain.MaxNameQuery+1)}}
 		got422 := want(t, e.do("GET", tc.path+"?"+long.Encode(), "tok-cara", ""), sInvalid, domain.CodeInvalid)
 		if !hasProblem(got422, "q", "at most 100 characters") {

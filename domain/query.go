@@ -21,6 +21,9 @@ const (
 type ListOptions struct {
 	Limit  int
 	Cursor string
+	// Newest lists the newest first, where a list is in order of creation (the
+	// process lists): what ended lately is found without paging through years.
+	Newest bool
 }
 
 // Page is one page of a list; NextCursor is empty on the last page.

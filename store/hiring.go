@@ -135,7 +135,7 @@ func (st *Store) HiringRequests(ctx context.Context, f domain.HiringFilter) (dom
 		if err != nil {
 			return domain.Page[domain.HiringRequest]{}, wrap(err, "search hiring requests")
 		}
-		p, err := searchPage(st.reads.WithContext(ctx), ids, next, hiringRow.toDomain)
+		p, err := searchPage(st.reads.WithContext(ctx), f.ListOptions, ids, next, hiringRow.toDomain)
 		return p, wrap(err, "search hiring requests")
 	}
 	q, err := afterCreated(q, f.ListOptions)

@@ -104,8 +104,13 @@ func afterCreated(q *gorm.DB, o domain.ListOptions) (*gorm.DB, error) {
 }
 
 // afterCursor is afterCreated without the limit: the rows after the cursor, in
-// order.
+// order, oldest first or, with o.Newest, newest first (the same index, read
+// backwards).
 func afterCursor(q *gorm.DB, o domain.ListOptions) (*gorm.DB, error) {
+	after, order := ">", "created_at, id"
+	if o.Newest {
+		after, order = "<", "created_at DESC, id DESC"
+	}
 	if o.Cursor != "" {
 		c, err := decodeCursor(o.Cursor, byCreated)
 		if err != nil {
@@ -113,9 +118,9 @@ func afterCursor(q *gorm.DB, o domain.ListOptions) (*gorm.DB, error) {
 		}
 		// A row-value comparison, so PostgreSQL uses it as an index condition on
 		// (…, created_at, id); SQLite compares the same way.
-		q = q.Where("(created_at, id) > (?, ?)", utc(c.At), c.ID)
+		q = q.Where("(created_at, id) "+after+" (?, ?)", utc(c.At), c.ID)
 	}
-	return q.Order("created_at, id"), nil
+	return q.Order(order), nil
 }
 
 // MaxSearchScan bounds what one page of a search by name reads: at most this
@@ -167,13 +172,17 @@ func searchByName(q *gorm.DB, o domain.ListOptions, text string) ([]string, stri
 
 // searchPage reads the rows of a search's matches (one indexed lookup by ID)
 // into a page, in the list's order.
-func searchPage[R, T any](db *gorm.DB, ids []string, next string, conv func(R) T) (domain.Page[T], error) {
+func searchPage[R, T any](db *gorm.DB, o domain.ListOptions, ids []string, next string, conv func(R) T) (domain.Page[T], error) {
 	p := domain.Page[T]{Items: make([]T, 0, len(ids)), NextCursor: next}
 	if len(ids) == 0 {
 		return p, nil
 	}
+	order := "created_at, id"
+	if o.Newest {
+		order = "created_at DESC, id DESC"
+	}
 	var rows []R
-	if err := db.Where("id IN ?", ids).Order("created_at, id").Find(&rows).Error; err != nil {
+	if err := db.Where("id IN ?", ids).Order(order).Find(&rows).Error; err != nil {
 		return p, err
 	}
 	for _, r := range rows {

@@ -35,7 +35,7 @@ func (st *Store) Campaigns(ctx context.Context, f domain.CampaignFilter) (domain
 		if err != nil {
 			return domain.Page[domain.Campaign]{}, wrap(err, "search campaigns")
 		}
-		p, err := searchPage(st.reads.WithContext(ctx), ids, next, campaignRow.toDomain)
+		p, err := searchPage(st.reads.WithContext(ctx), f.ListOptions, ids, next, campaignRow.toDomain)
 		return p, wrap(err, "search campaigns")
 	}
 	q, err := afterCreated(q, f.ListOptions)

@@ -317,6 +317,15 @@ func TestListsSearchByName(t *testing.T) {
 				}
 			}
 		}
+		// Newest first, searched or not, in pages.
+		newest := func(f domain.CampaignFilter) []string {
+			return ids(collect(t, 1, func(o domain.ListOptions) (domain.Page[domain.Campaign], error) {
+				f.ListOptions, f.Newest = o, true
+				return st.Campaigns(t.Context(), f)
+			}), campaignID)
+		}
+		equal(t, "completed, newest first", newest(domain.CampaignFilter{Status: domain.StatusCompleted}), []string{"cmp_4", "cmp_3", "cmp_2", "cmp_1", "cmp_0"})
+		equal(t, "social, newest first", newest(domain.CampaignFilter{Name: "social"}), []string{"cmp_run", "cmp_2", "cmp_1"})
 		got, err := st.Campaigns(t.Context(), domain.CampaignFilter{Name: "social"})
 		if err != nil {
 			t.Fatal(err)

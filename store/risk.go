@@ -88,7 +88,7 @@ func (st *Store) Risks(ctx context.Context, f domain.RiskFilter) (domain.Page[do
 		if err != nil {
 			return domain.Page[domain.Risk]{}, wrap(err, "search risks")
 		}
-		p, err := searchPage(st.reads.WithContext(ctx), ids, next, riskRow.toDomain)
+		p, err := searchPage(st.reads.WithContext(ctx), f.ListOptions, ids, next, riskRow.toDomain)
 		return p, wrap(err, "search risks")
 	}
 	q, err := afterCreated(q, f.ListOptions)

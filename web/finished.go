@@ -44,11 +44,12 @@ type finishedData struct {
 }
 
 // maxFinished bounds what the finished view lists per status; maxSearchPages
-// bounds how many of a search's pages it reads (each reads at most a thousand
-// records, store.MaxSearchScan).
+// bounds how many of a search's pages it reads per status (each reads at most a
+// thousand records, store.MaxSearchScan, and is one call against the person's
+// API rate budget).
 const (
 	maxFinished    = 200
-	maxSearchPages = 20
+	maxSearchPages = 8
 )
 
 var finishedKinds = []finishedKind{
@@ -121,7 +122,8 @@ func (a *App) finished(w http.ResponseWriter, r *http.Request, s *session) {
 		statuses = []string{d.Status}
 	}
 	for _, st := range statuses {
-		q := url.Values{"status": {st}}
+		// Newest first: past the bound, the page shows the recent ones.
+		q := url.Values{"status": {st}, "order": {"newest"}}
 		if d.Query != "" {
 			q.Set("q", d.Query)
 		}

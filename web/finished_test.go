@@ -67,6 +67,9 @@ func TestTheFinishedViewListsEndedProcessesLatestFirst(t *testing.T) {
 	var statuses []string
 	for _, q := range listed(f) {
 		statuses = append(statuses, q.Get("status"))
+		if q.Get("order") != "newest" {
+			t.Errorf("the page asked %v, not the newest first", q)
+		}
 	}
 	if strings.Join(statuses, ",") != "completed,rejected,cancelled" {
 		t.Errorf("the page asked for statuses %v", statuses)
