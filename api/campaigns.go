@@ -31,6 +31,9 @@ type campaignBody struct {
 	// from the records (the query failed, or a create answers before the
 	// workflow has run), which may lag a moment behind.
 	Live bool `json:"live"`
+	// LiveUnavailable says, on a detail answered from the records, why the
+	// workflow's own view could not be given.
+	LiveUnavailable string `json:"live_unavailable,omitempty"`
 }
 
 func (s *Server) campaignBody(d workflows.CampaignDetail, live bool) campaignBody {
@@ -207,7 +210,7 @@ func (s *Server) getCampaign(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if d, live, ok := queryOrRecords(s, c, "campaign", id, workflows.CampaignWorkflowID(id), func(ctx context.Context) (workflows.CampaignDetail, error) {
+	if d, stale, ok := queryOrRecords(s, c, "campaign", id, workflows.CampaignWorkflowID(id), func(ctx context.Context) (workflows.CampaignDetail, error) {
 		rec, err := s.records.Campaign(ctx, id)
 		if err != nil {
 			return workflows.CampaignDetail{}, recordErr(err, "campaign", id)
@@ -215,109 +218,68 @@ func (s *Server) getCampaign(c *gin.Context) {
 		tasks, err := s.processTasks(ctx, domain.ProcessCampaign, "campaign", id)
 		return workflows.CampaignDetail{Campaign: rec, Tasks: tasks, WaitingOn: domain.WaitingOnOf(tasks)}, err
 	}); ok {
-		c.JSON(http.StatusOK, s.campaignBody(d, live))
+		b := s.campaignBody(d, stale == "")
+		b.LiveUnavailable = stale
+		c.JSON(http.StatusOK, b)
 	}
-}
-
-// updateCampaign runs update on the campaign's workflow and answers its detail.
-func (s *Server) updateCampaign(c *gin.Context, id, update string, input any) {
-	updateDetail(s, c, "campaign", id, workflows.CampaignWorkflowID(id), update, input, s.campaignBody)
 }
 
 func (s *Server) changeCampaign(c *gin.Context) {
-	id, err := campaignID(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	var req changeCampaignRequest
-	if _, err := decode(c, &req); err != nil {
-		s.fail(c, err)
+	id, raw, ok := s.commandRequest(c, campaignID, &req)
+	if !ok {
 		return
 	}
-	ch, err := req.change()
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.updateCampaign(c, id, workflows.UpdateChangeCampaign, workflows.ChangeCampaignInput{Actor: domain.ActorOf(caller(c)), Change: ch})
+	s.command(c, cmdChangeCampaign, id, raw, func(context.Context) (string, commandInput, error) {
+		ch, err := req.change()
+		return workflows.CampaignWorkflowID(id), &workflows.ChangeCampaignInput{Actor: domain.ActorOf(caller(c)), Change: ch}, err
+	})
 }
 
 func (s *Server) recordKPIs(c *gin.Context) {
-	id, err := campaignID(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	var req recordKPIsRequest
-	if _, err := decode(c, &req); err != nil {
-		s.fail(c, err)
+	id, raw, ok := s.commandRequest(c, campaignID, &req)
+	if !ok {
 		return
 	}
-	me := caller(c)
-	actuals, err := req.actuals(me.Handle, s.now().UTC())
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.updateCampaign(c, id, workflows.UpdateRecordKPIs, workflows.RecordKPIsInput{Actor: domain.ActorOf(me), Actuals: actuals})
+	s.command(c, cmdRecordKPIs, id, raw, func(context.Context) (string, commandInput, error) {
+		me := caller(c)
+		actuals, err := req.actuals(me.Handle, s.now().UTC())
+		return workflows.CampaignWorkflowID(id), &workflows.RecordKPIsInput{Actor: domain.ActorOf(me), Actuals: actuals}, err
+	})
 }
 
 func (s *Server) cancelCampaign(c *gin.Context) {
-	id, err := campaignID(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	var req cancelRequest
-	if _, err := decode(c, &req); err != nil {
-		s.fail(c, err)
+	id, raw, ok := s.commandRequest(c, campaignID, &req)
+	if !ok {
 		return
 	}
-	var p domain.Problems
-	domain.CheckRequiredText(&p, "reason", req.Reason, domain.MaxCommentChars)
-	if err := p.Err(); err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.updateCampaign(c, id, workflows.UpdateCancel, workflows.CancelInput{Actor: domain.ActorOf(caller(c)), Reason: req.Reason})
+	s.command(c, cmdCancelCampaign, id, raw, func(context.Context) (string, commandInput, error) {
+		var p domain.Problems
+		domain.CheckRequiredText(&p, "reason", req.Reason, domain.MaxCommentChars)
+		return workflows.CampaignWorkflowID(id), &workflows.CancelInput{Actor: domain.ActorOf(caller(c)), Reason: req.Reason}, p.Err()
+	})
 }
 
 func (s *Server) addTask(c *gin.Context) {
-	id, err := campaignID(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	var req addTaskRequest
-	if _, err := decode(c, &req); err != nil {
-		s.fail(c, err)
+	id, raw, ok := s.commandRequest(c, campaignID, &req)
+	if !ok {
 		return
 	}
-	due, problems := req.check(s.now())
-	ctx, cancel := s.ctx(c)
-	defer cancel()
-	if req.Assignee != "" {
-		if err := s.checkPerson(ctx, &problems, "assignee", req.Assignee); err != nil {
-			s.fail(c, err)
-			return
+	s.command(c, cmdAddTask, id, raw, func(ctx context.Context) (string, commandInput, error) {
+		due, problems := req.check(s.now())
+		if req.Assignee != "" {
+			if err := s.checkPerson(ctx, &problems, "assignee", req.Assignee); err != nil {
+				return "", nil, err
+			}
 		}
-	}
-	if err := problems.Err(); err != nil {
-		s.fail(c, err)
-		return
-	}
-	in := workflows.AddTaskInput{
-		Actor: domain.ActorOf(caller(c)), Title: req.Title, Description: req.Description,
-		Team: domain.Team(req.Team), Role: domain.Role(req.Role), Assignee: req.Assignee, DueAt: due,
-	}
-	var t domain.Task
-	if err := s.temporal.Update(ctx, workflows.CampaignWorkflowID(id), workflows.UpdateAddTask, in, &t); err != nil {
-		s.fail(c, namedNotFound(err, "campaign", id))
-		return
-	}
-	c.Header("Location", "/api/v1/tasks/"+t.ID)
-	c.JSON(http.StatusCreated, t)
+		return workflows.CampaignWorkflowID(id), &workflows.AddTaskInput{
+			Actor: domain.ActorOf(caller(c)), Title: req.Title, Description: req.Description,
+			Team: domain.Team(req.Team), Role: domain.Role(req.Role), Assignee: req.Assignee, DueAt: due,
+		}, problems.Err()
+	})
 }
 
 // checkPerson adds a field problem unless handle names a person in the directory.

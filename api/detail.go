@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 
 	"github.com/gin-gonic/gin"
 
@@ -13,23 +12,26 @@ import (
 )
 
 // queryOrRecords answers what every process detail route does: the live detail from
-// the workflow's query (live is true), or else the detail fromRecords builds out
-// of the database, which activities keep up to date (live is false). The records
-// answer whenever the query fails: Temporal no longer has the run (past
-// retention), cannot be reached, or cannot return its detail at all (an answer
-// over Temporal's payload limit, one that does not decode, a query that failed in
-// the workflow). Such a process must stay readable; the last kind is a fault, so
-// it goes to the log with the request. When the records lack the process too,
-// the query's error answers: 503 if Temporal was only unreachable, not 404, since
-// the process may exist, not yet projected. On failure it has answered the
-// request and reports ok false.
+// the workflow's query, or else the detail fromRecords builds out of the database,
+// which activities keep up to date. It reports why the answer is not live: ""
+// when it is, else a sentence for the answer's live_unavailable. The records
+// answer whenever the query fails: no worker is polling (Temporal refuses the
+// query at once when none has polled for a while), Temporal no longer has the
+// run (past retention) or cannot be reached, or it cannot return the detail at
+// all (an answer over Temporal's payload limit, one that does not decode, a query
+// that failed in the workflow). Such a process must stay readable; the last kind
+// is a fault, so it goes to the log with the request. When the records lack the
+// process too, the query's error answers: 503 if Temporal or its workers were
+// only unavailable, not 404, since the process may exist, not yet projected (its
+// record is written by a worker). On failure it has answered the request and
+// reports ok false.
 func queryOrRecords[D any](s *Server, c *gin.Context, what, id, workflowID string,
-	fromRecords func(ctx context.Context) (D, error)) (d D, live, ok bool) {
+	fromRecords func(ctx context.Context) (D, error)) (d D, stale string, ok bool) {
 	ctx, cancel := s.ctx(c)
 	defer cancel()
 	qerr := s.temporal.Query(ctx, workflowID, workflows.QueryDetail, &d)
 	if qerr == nil {
-		return d, true, true
+		return d, "", true
 	}
 	// The fallback has a deadline of its own: a timed-out query must not leave it none.
 	ctx, cancel = context.WithTimeout(c.Request.Context(), downstreamTimeout)
@@ -40,26 +42,20 @@ func queryOrRecords[D any](s *Server, c *gin.Context, what, id, workflowID strin
 			err = fmt.Errorf("query %s %s: %w", what, id, qerr)
 		}
 		s.fail(c, err)
-		return d, false, false
+		return d, "", false
 	}
-	if !errors.Is(qerr, domain.ErrNotFound) && !errors.Is(qerr, domain.ErrUnavailable) {
+	switch {
+	case errors.Is(qerr, errNoWorkers):
+		stale = "no worker is running: this is the records' view, and commands wait until a worker is back"
+	case errors.Is(qerr, domain.ErrUnavailable):
+		stale = "Temporal cannot be reached: this is the records' view"
+	case errors.Is(qerr, domain.ErrNotFound):
+		stale = "Temporal no longer runs this process: this is the records' view"
+	default:
+		stale = "the live view could not be read: this is the records' view"
 		_ = c.Error(fmt.Errorf("query %s %s, answered from the records: %w", what, id, qerr))
 	}
-	return d, false, true
-}
-
-// updateDetail runs update on a process's workflow and answers 200 with the
-// detail it returns, shaped by body (live: the workflow's own); a run Temporal
-// does not know is the named process not found.
-func updateDetail[D, B any](s *Server, c *gin.Context, what, id, workflowID, update string, input any, body func(D, bool) B) {
-	ctx, cancel := s.ctx(c)
-	defer cancel()
-	var d D
-	if err := s.temporal.Update(ctx, workflowID, update, input, &d); err != nil {
-		s.fail(c, namedNotFound(err, what, id))
-		return
-	}
-	c.JSON(http.StatusOK, body(d, true))
+	return d, stale, true
 }
 
 // processTasks reads a process's tasks from the records, for a detail built there.

@@ -59,7 +59,7 @@ func TestGetCampaign200FromRecordsWhenTheLiveDetailCannotBeRead(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
-			e.srv.temporal = NewTemporal(c)
+			e.srv.temporal = NewTemporal(c, "default")
 			e.records.campaigns[campaignID1] = domain.Campaign{ID: campaignID1, WorkflowID: "campaign/" + campaignID1, Status: domain.StatusActive, Stage: domain.StageProduction}
 			e.records.tasks["tsk_aaaaaaaaaaaa"] = domain.Task{ID: "tsk_aaaaaaaaaaaa", Process: domain.ProcessCampaign, ProcessID: campaignID1, Status: domain.TaskOpen, Title: "Copy"}
 			rr := e.do("GET", "/api/v1/campaigns/"+campaignID1, "tok-cara", "")
@@ -80,7 +80,7 @@ func TestGetCampaign200FromRecordsWhenTheLiveDetailCannotBeRead(t *testing.T) {
 
 func TestGetHiringAndRisk200FromRecordsWhenTheLiveDetailIsTooLarge(t *testing.T) {
 	e := hiringEnv(t)
-	e.srv.temporal = NewTemporal(queryClient{err: serviceerror.NewQueryFailed(blobTooLarge)})
+	e.srv.temporal = NewTemporal(queryClient{err: serviceerror.NewQueryFailed(blobTooLarge)}, "default")
 	const hid = "hir_aaaaaaaaaaaa"
 	e.records.hiring().requests[hid] = domain.HiringRequest{ID: hid, Status: domain.StatusActive, Stage: domain.StageRecruiting, RequestedBy: "paula"}
 	rr := e.do("GET", "/api/v1/hiring-requests/"+hid, "tok-paula", "")
@@ -90,7 +90,7 @@ func TestGetHiringAndRisk200FromRecordsWhenTheLiveDetailIsTooLarge(t *testing.T)
 	}
 
 	e = riskEnv(t)
-	e.srv.temporal = NewTemporal(queryClient{err: serviceerror.NewInvalidArgument(blobTooLarge)})
+	e.srv.temporal = NewTemporal(queryClient{err: serviceerror.NewInvalidArgument(blobTooLarge)}, "default")
 	const rid = "rsk_aaaaaaaaaaaa"
 	e.records.risk().risks[rid] = domain.Risk{ID: rid, Status: domain.RiskAcknowledged, Owner: "paula"}
 	rr = e.do("GET", "/api/v1/risks/"+rid, "tok-paula", "")
@@ -104,7 +104,7 @@ func TestGetHiringAndRisk200FromRecordsWhenTheLiveDetailIsTooLarge(t *testing.T)
 // record is a fault, not a missing process: 500, and the log has the cause.
 func TestGetCampaign500WhenNeitherAnswers(t *testing.T) {
 	e := newEnv(t)
-	e.srv.temporal = NewTemporal(queryClient{err: serviceerror.NewQueryFailed(blobTooLarge)})
+	e.srv.temporal = NewTemporal(queryClient{err: serviceerror.NewQueryFailed(blobTooLarge)}, "default")
 	want(t, e.do("GET", "/api/v1/campaigns/"+campaignID1, "tok-cara", ""), sInternal, codeInternal)
 	if !strings.Contains(e.logs.String(), blobTooLarge) {
 		t.Errorf("the log lacks the cause: %s", e.logs)
@@ -154,4 +154,61 @@ func TestRecordsNeverAnswerDataOverTheCaps(t *testing.T) {
 	rr = e.do("GET", "/api/v1/tasks/"+workTask, "tok-cara", "")
 	want(t, rr, sOK, "")
 	check("task", []domain.Task{decodeJSON[domain.Task](t, rr)})
+}
+
+// noPoller is how Temporal refuses a query when no worker has polled Tandem's
+// task queue for a while: right after it restarts, or with every worker down.
+var noPoller = serviceerror.NewFailedPrecondition("no poller seen for task queue recently, worker may be down")
+
+// TestDetailWithoutWorkersAnswersFromTheRecords is issue 18's first case: with
+// every worker down, each detail answered 500. It answers from the records,
+// saying the live view is unavailable and why, and logs no fault; a process
+// whose record is not written yet (a worker writes it) is 503, not 500.
+func TestDetailWithoutWorkersAnswersFromTheRecords(t *testing.T) {
+	e := newEnv(t)
+	e.srv.temporal = NewTemporal(queryClient{err: noPoller}, "default")
+	e.records.campaigns[campaignID1] = domain.Campaign{ID: campaignID1, WorkflowID: "campaign/" + campaignID1, Status: domain.StatusActive, Stage: domain.StageProduction}
+	rr := e.do("GET", "/api/v1/campaigns/"+campaignID1, "tok-cara", "")
+	want(t, rr, sOK, "")
+	got := decodeJSON[campaignBody](t, rr)
+	if got.Live || got.Stage != domain.StageProduction || !strings.Contains(got.LiveUnavailable, "no worker is running") {
+		t.Errorf("detail = live %t, stage %s, live_unavailable %q; want the records' view saying no worker runs", got.Live, got.Stage, got.LiveUnavailable)
+	}
+	if strings.Contains(e.logs.String(), "answered from the records") {
+		t.Errorf("a missing worker was logged as a fault: %s", e.logs)
+	}
+
+	const fresh = "cmp_bbbbbbbbbbbb"
+	want(t, e.do("GET", "/api/v1/campaigns/"+fresh, "tok-cara", ""), sUnavail, codeUnavailable)
+
+	h := hiringEnv(t)
+	h.srv.temporal = NewTemporal(queryClient{err: noPoller}, "default")
+	const hid = "hir_aaaaaaaaaaaa"
+	h.records.hiring().requests[hid] = domain.HiringRequest{ID: hid, Status: domain.StatusActive, Stage: domain.StageApproval, RequestedBy: "paula"}
+	rr = h.do("GET", "/api/v1/hiring-requests/"+hid, "tok-paula", "")
+	want(t, rr, sOK, "")
+	if got := decodeJSON[hiringBody](t, rr); got.Live || got.LiveUnavailable == "" {
+		t.Errorf("hiring detail = live %t, live_unavailable %q", got.Live, got.LiveUnavailable)
+	}
+
+	r := riskEnv(t)
+	r.srv.temporal = NewTemporal(queryClient{err: noPoller}, "default")
+	const rid = "rsk_aaaaaaaaaaaa"
+	r.records.risk().risks[rid] = domain.Risk{ID: rid, Status: domain.RiskOpen, Owner: "paula"}
+	rr = r.do("GET", "/api/v1/risks/"+rid, "tok-paula", "")
+	want(t, rr, sOK, "")
+	if got := decodeJSON[riskBody](t, rr); got.Live || got.LiveUnavailable == "" {
+		t.Errorf("risk detail = live %t, live_unavailable %q", got.Live, got.LiveUnavailable)
+	}
+}
+
+// A live detail says nothing of the records.
+func TestLiveDetailHasNoLiveUnavailable(t *testing.T) {
+	e := newEnv(t)
+	e.srv.temporal = NewTemporal(queryClient{value: jsonPayloads(`{"id": "` + campaignID1 + `", "stage": "production"}`)}, "default")
+	rr := e.do("GET", "/api/v1/campaigns/"+campaignID1, "tok-cara", "")
+	want(t, rr, sOK, "")
+	if strings.Contains(rr.Body.String(), "live_unavailable") || !strings.Contains(rr.Body.String(), `"live":true`) {
+		t.Errorf("live detail = %s", rr.Body)
+	}
 }

@@ -5,7 +5,10 @@
 // The server starts, inspects and advances processes through a small Temporal
 // interface (NewTemporal adapts the SDK client to it) and reads records through the
 // Records interface, so handler tests run on fakes. It binds requests into its own
-// types, never into domain, workflow or database types.
+// types, never into domain, workflow or database types. Every route that changes
+// a running process is a command (commands.go): one Temporal Update whose ID comes
+// from the caller's Idempotency-Key, stored so a retry or its status URL reaches
+// the same update.
 //
 // It must not import gorm, the store package or go.temporal.io/server: the
 // database arrives through Records, and the Temporal server is heavy to link.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -33,12 +34,17 @@ type fakeTemporal struct {
 	queries []string
 	query   func(workflowID, name string) (any, error)
 	health  error
+	// noWorkers and workersErr are what Workers answers; one worker polls by default.
+	noWorkers  bool
+	workersErr error
 }
 
 type updateCall struct {
 	WorkflowID string
+	RunID      string
 	Name       string
-	Input      any
+	ID         string
+	Input      any // the input itself, not the pointer the server sends
 }
 
 func (f *fakeTemporal) Start(_ context.Context, req StartRequest) error {
@@ -48,19 +54,22 @@ func (f *fakeTemporal) Start(_ context.Context, req StartRequest) error {
 	return f.startErr
 }
 
-func (f *fakeTemporal) Update(_ context.Context, workflowID, name string, input, result any) error {
+// Update records the call and answers as f.update says; its answer (nil,
+// errAdmitted, a refusal, …) is the outcome. The run of a done update is "run-1".
+func (f *fakeTemporal) Update(_ context.Context, u UpdateRequest, result any) (string, error) {
+	in := reflect.Indirect(reflect.ValueOf(u.Input)).Interface()
 	f.mu.Lock()
-	f.updates = append(f.updates, updateCall{workflowID, name, input})
+	f.updates = append(f.updates, updateCall{u.WorkflowID, u.RunID, u.Name, u.ID, in})
 	answer := f.update
 	f.mu.Unlock()
 	if answer == nil {
-		return nil
+		return "run-1", nil
 	}
-	out, err := answer(workflowID, name, input)
+	out, err := answer(u.WorkflowID, u.Name, in)
 	if err != nil {
-		return err
+		return "", err
 	}
-	return roundTrip(out, result)
+	return "run-1", roundTrip(out, result)
 }
 
 func (f *fakeTemporal) Query(_ context.Context, workflowID, name string, result any) error {
@@ -79,6 +88,13 @@ func (f *fakeTemporal) Query(_ context.Context, workflowID, name string, result 
 }
 
 func (f *fakeTemporal) CheckHealth(context.Context) error { return f.health }
+
+func (f *fakeTemporal) Workers(context.Context) (int, error) {
+	if f.noWorkers || f.workersErr != nil {
+		return 0, f.workersErr
+	}
+	return 1, nil
+}
 
 func roundTrip(in, out any) error {
 	b, err := json.Marshal(in)
@@ -101,6 +117,7 @@ type fakeRecords struct {
 	seen          map[string]uint64 // notification marks, by recipient
 	keys          map[string]domain.IdempotencyClaim
 	released      []string
+	commands      map[string]domain.SentCommand
 	fail          map[string]error
 	panicOn       string
 
@@ -329,6 +346,50 @@ func (r *fakeRecords) ReleaseIdempotencyKey(_ context.Context, scope, key string
 	return nil
 }
 
+func (r *fakeRecords) ClaimCommand(_ context.Context, c domain.SentCommand) (domain.SentCommand, bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.enter("ClaimCommand"); err != nil {
+		return c, false, err
+	}
+	prev, ok := r.commands[c.ID]
+	switch {
+	case !ok:
+		c.Status = domain.CommandPending
+		r.commands[c.ID] = c
+		return c, true, nil
+	case prev.BodyHash != c.BodyHash:
+		return prev, false, domain.Conflictf("the Idempotency-Key was already used with a different request body")
+	}
+	return prev, false, nil
+}
+
+func (r *fakeRecords) Command(_ context.Context, id string) (domain.SentCommand, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.enter("Command"); err != nil {
+		return domain.SentCommand{}, err
+	}
+	c, ok := r.commands[id]
+	if !ok {
+		return c, domain.NotFoundf("command %s not found", id)
+	}
+	return c, nil
+}
+
+func (r *fakeRecords) SettleCommand(_ context.Context, id string, status domain.CommandStatus, runID string, refusal []byte) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.enter("SettleCommand"); err != nil {
+		return err
+	}
+	if c, ok := r.commands[id]; ok && c.Status == domain.CommandPending {
+		c.Status, c.RunID, c.Refusal = status, runID, refusal
+		r.commands[id] = c
+	}
+	return nil
+}
+
 func (r *fakeRecords) Ping(context.Context) error { return r.enter("Ping") }
 
 // page cuts items like a keyset page: the cursor is the index to start at, and
@@ -377,7 +438,7 @@ func newEnv(t *testing.T) *env {
 	rec := &fakeRecords{
 		tokens: map[string]string{}, people: map[string]domain.Person{}, campaigns: map[string]domain.Campaign{},
 		tasks: map[string]domain.Task{}, events: map[string][]domain.Event{}, notifications: map[string][]domain.Notification{},
-		keys: map[string]domain.IdempotencyClaim{}, fail: map[string]error{},
+		keys: map[string]domain.IdempotencyClaim{}, commands: map[string]domain.SentCommand{}, fail: map[string]error{},
 	}
 	for _, p := range people {
 		rec.people[p.Handle] = p

@@ -60,8 +60,9 @@ type addCandidateRequest struct {
 // hiringBody is a hiring request as the API answers it.
 type hiringBody struct {
 	workflows.HiringDetail
-	TemporalUIURL string `json:"temporal_ui_url,omitempty"`
-	Live          bool   `json:"live"` // as campaignBody's
+	TemporalUIURL   string `json:"temporal_ui_url,omitempty"`
+	Live            bool   `json:"live"`                       // as campaignBody's
+	LiveUnavailable string `json:"live_unavailable,omitempty"` // as campaignBody's
 }
 
 func (s *Server) hiringBody(d workflows.HiringDetail, live bool) hiringBody {
@@ -194,7 +195,7 @@ func (s *Server) getHiring(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	d, live, ok := queryOrRecords(s, c, "hiring request", id, workflows.HiringWorkflowID(id), func(ctx context.Context) (workflows.HiringDetail, error) {
+	d, stale, ok := queryOrRecords(s, c, "hiring request", id, workflows.HiringWorkflowID(id), func(ctx context.Context) (workflows.HiringDetail, error) {
 		return s.hiringFromRecords(ctx, id)
 	})
 	if !ok {
@@ -206,7 +207,9 @@ func (s *Server) getHiring(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, s.hiringBody(d, live))
+	b := s.hiringBody(d, stale == "")
+	b.LiveUnavailable = stale
+	c.JSON(http.StatusOK, b)
 }
 
 func (s *Server) hiringFromRecords(ctx context.Context, id string) (workflows.HiringDetail, error) {
@@ -240,72 +243,38 @@ func (s *Server) joinCandidates(ctx context.Context, r *domain.HiringRequest, re
 // candidate's ID, which opens the interview feedback task. When the workflow
 // refuses, the row is removed again, so nothing half-made remains.
 func (s *Server) addCandidate(c *gin.Context) {
-	id, err := hiringID(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	var req addCandidateRequest
-	if _, err := decode(c, &req); err != nil {
-		s.fail(c, err)
+	id, raw, ok := s.commandRequest(c, hiringID, &req)
+	if !ok {
 		return
 	}
-	me := caller(c)
-	cand := domain.Candidate{
-		ID: domain.NewID(domain.PrefixCandidate), HiringID: id, Name: strings.TrimSpace(req.Name),
-		Email: strings.TrimSpace(req.Email), AddedBy: me.Handle, CreatedAt: s.now().UTC(),
-	}
-	if err := cand.Validate(); err != nil {
-		s.fail(c, err)
-		return
-	}
-	ctx, cancel := s.ctx(c)
-	defer cancel()
-	if err := s.records.AddCandidate(ctx, cand); err != nil {
-		s.fail(c, fmt.Errorf("store candidate: %w", err))
-		return
-	}
-	var task domain.Task
-	in := workflows.AddCandidateInput{Actor: domain.ActorOf(me), CandidateID: cand.ID}
-	if err := s.temporal.Update(ctx, workflows.HiringWorkflowID(id), workflows.UpdateAddCandidate, in, &task); err != nil {
-		s.removeCandidate(c, cand.ID)
-		s.fail(c, namedNotFound(err, "hiring request", id))
-		return
-	}
-	c.Header("Location", "/api/v1/hiring-requests/"+id)
-	c.JSON(http.StatusCreated, gin.H{"candidate": cand, "interview_task": task})
-}
-
-// removeCandidate deletes a candidate the workflow did not take, even when the
-// client has gone.
-func (s *Server) removeCandidate(c *gin.Context, id string) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), downstreamTimeout)
-	defer cancel()
-	if err := s.records.RemoveCandidate(ctx, id); err != nil {
-		// The request already fails; the orphan row names no request it joined.
-		_ = c.Error(fmt.Errorf("remove refused candidate %s: %w", id, err))
-	}
+	s.command(c, cmdAddCandidate, id, raw, func(ctx context.Context) (string, commandInput, error) {
+		me := caller(c)
+		cand := domain.Candidate{
+			ID: domain.NewID(domain.PrefixCandidate), HiringID: id, Name: strings.TrimSpace(req.Name),
+			Email: strings.TrimSpace(req.Email), AddedBy: me.Handle, CreatedAt: s.now().UTC(),
+		}
+		if err := cand.Validate(); err != nil {
+			return "", nil, err
+		}
+		if err := s.records.AddCandidate(ctx, cand); err != nil {
+			return "", nil, fmt.Errorf("store candidate: %w", err)
+		}
+		return workflows.HiringWorkflowID(id), &workflows.AddCandidateInput{Actor: domain.ActorOf(me), CandidateID: cand.ID}, nil
+	})
 }
 
 func (s *Server) cancelHiring(c *gin.Context) {
-	id, err := hiringID(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	var req cancelRequest
-	if _, err := decode(c, &req); err != nil {
-		s.fail(c, err)
+	id, raw, ok := s.commandRequest(c, hiringID, &req)
+	if !ok {
 		return
 	}
-	var p domain.Problems
-	domain.CheckRequiredText(&p, "reason", req.Reason, domain.MaxCommentChars)
-	if err := p.Err(); err != nil {
-		s.fail(c, err)
-		return
-	}
-	in := workflows.CancelInput{Actor: domain.ActorOf(caller(c)), Reason: req.Reason}
-	updateDetail(s, c, "hiring request", id, workflows.HiringWorkflowID(id), workflows.UpdateCancel, in, s.hiringBody)
+	s.command(c, cmdCancelHiring, id, raw, func(context.Context) (string, commandInput, error) {
+		var p domain.Problems
+		domain.CheckRequiredText(&p, "reason", req.Reason, domain.MaxCommentChars)
+		return workflows.HiringWorkflowID(id), &workflows.CancelInput{Actor: domain.ActorOf(caller(c)), Reason: req.Reason}, p.Err()
+	})
 }
 
 func (s *Server) hiringTimeline(c *gin.Context) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -28,25 +29,38 @@ type readiness struct {
 }
 
 func TestReadyz(t *testing.T) {
+	ok := map[string]string{"database": "ok", "temporal": "ok", "workers": "ok"}
+	with := func(check, res string) map[string]string {
+		m := maps.Clone(ok)
+		m[check] = res
+		return m
+	}
 	for name, tc := range map[string]struct {
-		db, temporal error
-		status       int
-		want         readiness
+		db, temporal, workers error
+		noWorkers             bool
+		status                int
+		want                  readiness
 	}{
-		"ready":       {nil, nil, sOK, readiness{"ok", map[string]string{"database": "ok", "temporal": "ok"}}},
-		"temporal":    {nil, errors.New("dial tcp: connection refused"), sUnavail, readiness{"unavailable", map[string]string{"database": "ok", "temporal": "unreachable"}}},
-		"database":    {errors.New("dial tcp: i/o timeout"), nil, sUnavail, readiness{"unavailable", map[string]string{"database": "unreachable", "temporal": "ok"}}},
-		"both broken": {errors.New("x"), errors.New("y"), sUnavail, readiness{"unavailable", map[string]string{"database": "unreachable", "temporal": "unreachable"}}},
+		"ready":    {status: sOK, want: readiness{"ok", ok}},
+		"temporal": {temporal: errors.New("dial tcp: connection refused"), status: sUnavail, want: readiness{"unavailable", with("temporal", "unreachable")}},
+		"database": {db: errors.New("dial tcp: i/o timeout"), status: sUnavail, want: readiness{"unavailable", with("database", "unreachable")}},
+		"both broken": {db: errors.New("x"), temporal: errors.New("y"), status: sUnavail,
+			want: readiness{"unavailable", map[string]string{"database": "unreachable", "temporal": "unreachable", "workers": "ok"}}},
+		// Issue 18: with every worker down, /readyz said 200 "ok" while every
+		// detail failed. It is degraded, not down: reads and commands still answer.
+		"no worker polling":      {noWorkers: true, status: sOK, want: readiness{"degraded", with("workers", "none polling")}},
+		"workers cannot be seen": {workers: errors.New("permission denied: dial tcp"), status: sOK, want: readiness{"degraded", with("workers", "unknown")}},
+		"no worker, no database": {db: errors.New("x"), noWorkers: true, status: sUnavail, want: readiness{"unavailable", map[string]string{"database": "unreachable", "temporal": "ok", "workers": "none polling"}}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
 			e.records.fail["Ping"] = tc.db
 			e.temporal.health = tc.temporal
+			e.temporal.noWorkers, e.temporal.workersErr = tc.noWorkers, tc.workers
 			rr := e.do("GET", "/readyz", "", "")
 			want(t, rr, tc.status, "")
 			got := decodeJSON[readiness](t, rr)
-			if got.Status != tc.want.Status || len(got.Checks) != 2 ||
-				got.Checks["database"] != tc.want.Checks["database"] || got.Checks["temporal"] != tc.want.Checks["temporal"] {
+			if got.Status != tc.want.Status || !maps.Equal(got.Checks, tc.want.Checks) {
 				t.Errorf("readiness = %+v, want %+v", got, tc.want)
 			}
 			if strings.Contains(rr.Body.String(), "dial tcp") {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"cmp"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -24,6 +25,7 @@ const (
 	permHiringID    = "hir_aaaaaaaaaaaa"
 	permCandidateID = "cnd_aaaaaaaaaaaa"
 	permWebhookID   = "whk_aaaaaaaaaaaa"
+	permCommandID   = "cmd_0123456789abcdef0123456789abcdef"
 	// Handles of people who own records in the matrix but never call: the
 	// "someone else" of the ownership cases.
 	permRequester = "rita"
@@ -156,6 +158,24 @@ func webhookOf(owner func(me string) string) func(e *env, me string) {
 	}
 }
 
+// commandOf stores a pending completion sent by owner (of the caller), for its
+// status route.
+func commandOf(owner func(me string) string) func(e *env, me string) {
+	return func(e *env, me string) {
+		in, err := json.Marshal(workflows.CompleteTaskInput{
+			Command: workflows.Command{UpdateID: permCommandID}, TaskID: workTask,
+			Actor: domain.ActorOf(e.records.people[owner(me)]), Completion: domain.Completion{Outcome: domain.OutcomeDone},
+		})
+		if err != nil {
+			panic(err)
+		}
+		e.records.commands[permCommandID] = domain.SentCommand{
+			ID: permCommandID, Caller: owner(me), Kind: cmdCompleteTask.name, Target: workTask, WorkflowID: workflows.CampaignWorkflowID(campaignID1),
+			Update: workflows.UpdateCompleteTask, Input: in, Status: domain.CommandPending,
+		}
+	}
+}
+
 func permRows(t testing.TB) []permRow {
 	const (
 		cpn  = "/api/v1/campaigns/" + campaignID1
@@ -189,6 +209,12 @@ func permRows(t testing.TB) []permRow {
 			ok: http.StatusOK, update: workflows.UpdateCompleteTask},
 		{route: "POST /api/v1/tasks/:id/reassign", path: "/api/v1/tasks/" + workTask + "/reassign", body: `{"assignee": "cole", "reason": "cara is busy"}`,
 			ok: http.StatusOK, update: workflows.UpdateReassignTask},
+		// A command's status is its sender's alone: to anyone else, admins too,
+		// it does not exist.
+		{route: "GET /api/v1/commands/:id", ownership: "own", path: "/api/v1/commands/" + permCommandID, ok: http.StatusOK,
+			update: workflows.UpdateCompleteTask, setup: commandOf(self)},
+		{route: "GET /api/v1/commands/:id", ownership: "someone else's", path: "/api/v1/commands/" + permCommandID, ok: http.StatusOK,
+			allowed: []string{}, denied: http.StatusNotFound, setup: commandOf(fixed(permOther))},
 
 		{route: "GET /api/v1/me", path: "/api/v1/me", ok: http.StatusOK,
 			check: func(t *testing.T, me, body string) {

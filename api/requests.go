@@ -94,8 +94,8 @@ func jsonType(t reflect.Type) string {
 	return "object"
 }
 
-// idempotencyKey reads a create request's Idempotency-Key header; "" when it has
-// none. A key too long to store is a bad request.
+// idempotencyKey reads the Idempotency-Key header of a create or a command; ""
+// when it has none. A key too long to store is a bad request.
 func idempotencyKey(c *gin.Context) (string, error) {
 	key := c.GetHeader(idempotencyKeyHeader)
 	if len(key) > maxIdempotencyKey {

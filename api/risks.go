@@ -73,8 +73,9 @@ type decideRiskRequest struct {
 // riskBody is a risk as the API answers it.
 type riskBody struct {
 	workflows.RiskDetail
-	TemporalUIURL string `json:"temporal_ui_url,omitempty"`
-	Live          bool   `json:"live"` // as campaignBody's
+	TemporalUIURL   string `json:"temporal_ui_url,omitempty"`
+	Live            bool   `json:"live"`                       // as campaignBody's
+	LiveUnavailable string `json:"live_unavailable,omitempty"` // as campaignBody's
 }
 
 func (s *Server) riskBody(d workflows.RiskDetail, live bool) riskBody {
@@ -242,10 +243,12 @@ func (s *Server) getRisk(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if d, live, ok := queryOrRecords(s, c, "risk", id, workflows.RiskWorkflowID(id), func(ctx context.Context) (workflows.RiskDetail, error) {
+	if d, stale, ok := queryOrRecords(s, c, "risk", id, workflows.RiskWorkflowID(id), func(ctx context.Context) (workflows.RiskDetail, error) {
 		return s.riskFromRecords(ctx, id)
 	}); ok {
-		c.JSON(http.StatusOK, s.riskBody(d, live))
+		b := s.riskBody(d, stale == "")
+		b.LiveUnavailable = stale
+		c.JSON(http.StatusOK, b)
 	}
 }
 
@@ -258,57 +261,36 @@ func (s *Server) riskFromRecords(ctx context.Context, id string) (workflows.Risk
 	return workflows.RiskDetail{Risk: rec, Tasks: tasks, WaitingOn: domain.WaitingOnOf(tasks)}, err
 }
 
-// updateRisk runs update on the risk's workflow and answers its detail.
-func (s *Server) updateRisk(c *gin.Context, id, update string, input any) {
-	updateDetail(s, c, "risk", id, workflows.RiskWorkflowID(id), update, input, s.riskBody)
-}
-
 // assessRisk re-scores a risk. Levels out of range are refused here, before a
 // round trip to the workflow; who may re-assess is the workflow's to say.
 func (s *Server) assessRisk(c *gin.Context) {
-	id, err := riskID(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	var req assessRiskRequest
-	if _, err := decode(c, &req); err != nil {
-		s.fail(c, err)
+	id, raw, ok := s.commandRequest(c, riskID, &req)
+	if !ok {
 		return
 	}
-	var p domain.Problems
-	domain.CheckLevels(&p, req.Probability, req.Impact)
-	domain.CheckText(&p, "comment", req.Comment, domain.MaxCommentChars)
-	if err := p.Err(); err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.updateRisk(c, id, workflows.UpdateAssessRisk, workflows.AssessRiskInput{
-		Actor: domain.ActorOf(caller(c)), Probability: req.Probability, Impact: req.Impact, Comment: req.Comment,
+	s.command(c, cmdAssessRisk, id, raw, func(context.Context) (string, commandInput, error) {
+		var p domain.Problems
+		domain.CheckLevels(&p, req.Probability, req.Impact)
+		domain.CheckText(&p, "comment", req.Comment, domain.MaxCommentChars)
+		return workflows.RiskWorkflowID(id), &workflows.AssessRiskInput{
+			Actor: domain.ActorOf(caller(c)), Probability: req.Probability, Impact: req.Impact, Comment: req.Comment,
+		}, p.Err()
 	})
 }
 
 // decideRisk is the handler of one decision: resolve, accept, materialize or close.
 func (s *Server) decideRisk(d domain.RiskDecision) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, err := riskID(c)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
 		var req decideRiskRequest
-		if _, err := decode(c, &req); err != nil {
-			s.fail(c, err)
+		id, raw, ok := s.commandRequest(c, riskID, &req)
+		if !ok {
 			return
 		}
-		var p domain.Problems
-		domain.CheckRequiredText(&p, "comment", req.Comment, domain.MaxCommentChars)
-		if err := p.Err(); err != nil {
-			s.fail(c, err)
-			return
-		}
-		s.updateRisk(c, id, workflows.UpdateDecideRisk, workflows.DecideRiskInput{
-			Actor: domain.ActorOf(caller(c)), Decision: d, Comment: req.Comment,
+		s.command(c, cmdDecideRisk[d], id, raw, func(context.Context) (string, commandInput, error) {
+			var p domain.Problems
+			domain.CheckRequiredText(&p, "comment", req.Comment, domain.MaxCommentChars)
+			return workflows.RiskWorkflowID(id), &workflows.DecideRiskInput{Actor: domain.ActorOf(caller(c)), Decision: d, Comment: req.Comment}, p.Err()
 		})
 	}
 }

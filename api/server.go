@@ -30,12 +30,28 @@ type Temporal interface {
 	// Start starts a workflow. A workflow already started with the same ID is not
 	// an error, so a retried request converges on the one run.
 	Start(ctx context.Context, req StartRequest) error
-	// Update runs an update and waits for its result, which it decodes into result.
-	Update(ctx context.Context, workflowID, update string, input, result any) error
+	// Update sends update u and waits for its outcome until shortly before ctx
+	// ends; it decodes the result into result and returns the run that applied
+	// it. The same u.ID again is the same update: Temporal answers the outcome
+	// of one done (in run u.RunID, when set) and never applies it twice. An
+	// update Temporal admitted but no worker processed in time is errAdmitted.
+	Update(ctx context.Context, u UpdateRequest, result any) (runID string, err error)
 	// Query runs a query and decodes its answer into result.
 	Query(ctx context.Context, workflowID, query string, result any) error
 	// CheckHealth reports whether the Temporal frontend answers.
 	CheckHealth(ctx context.Context) error
+	// Workers counts the workers seen polling Tandem's task queue lately
+	// (temporalclient.PollerFresh).
+	Workers(ctx context.Context) (int, error)
+}
+
+// UpdateRequest is one update of a workflow.
+type UpdateRequest struct {
+	WorkflowID string
+	RunID      string // the run to ask; empty for the current one
+	Name       string
+	ID         string // the update's ID, which the input is bound to
+	Input      any
 }
 
 // StartRequest is one workflow start.
@@ -72,6 +88,14 @@ type Records interface {
 	// with the same body, and domain.ErrConflict when it came with another body.
 	ClaimIdempotencyKey(ctx context.Context, c domain.IdempotencyClaim) (string, error)
 	ReleaseIdempotencyKey(ctx context.Context, scope, key string) error
+	// ClaimCommand stores a command about to be sent unless one with its ID is
+	// stored already; it returns the stored one and whether this call stored
+	// it. The same ID with another body is domain.ErrConflict.
+	ClaimCommand(ctx context.Context, c domain.SentCommand) (domain.SentCommand, bool, error)
+	// Command reads a sent command.
+	Command(ctx context.Context, id string) (domain.SentCommand, error)
+	// SettleCommand records a pending command's outcome, once.
+	SettleCommand(ctx context.Context, id string, status domain.CommandStatus, runID string, refusal []byte) error
 	Ping(ctx context.Context) error
 	HiringRecords
 	RiskRecords
@@ -107,6 +131,9 @@ type Config struct {
 	// token on /api/v1; the zero value is the default (a burst of 20, then one a
 	// second). A request that authenticates does not spend it.
 	AddressLimit RateLimit
+	// Metrics are more collectors /metrics serves: the Temporal SDK client's
+	// (temporalclient.SDKMetrics), for one.
+	Metrics []prometheus.Collector
 	// TrustedProxies are the reverse proxies (IP addresses or CIDR blocks) whose
 	// X-Forwarded-For or X-Real-IP header names the client. Empty trusts no
 	// header: the client is the connection's peer. See CheckTrustedProxies.
@@ -202,6 +229,7 @@ func New(cfg Config) *Server {
 	})
 	s.registry.MustRegister(s.requests, s.latency, s.unaudited,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.registry.MustRegister(cfg.Metrics...)
 
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
@@ -250,6 +278,7 @@ func (s *Server) routes() {
 	v1.GET("/tasks/:id", s.getTask)
 	v1.POST("/tasks/:id/complete", s.completeTask)
 	v1.POST("/tasks/:id/reassign", s.reassignTask)
+	v1.GET("/commands/:id", s.getCommand)
 
 	v1.GET("/me", s.me)
 	v1.GET("/people", s.listPeople)

@@ -84,47 +84,37 @@ func withForm(t *domain.Task) {
 // forms) leaves the data to the validator, whose form has what the run filled in.
 func (s *Server) completeTask(c *gin.Context) {
 	var req completeTaskRequest
-	if _, err := decode(c, &req); err != nil {
-		s.fail(c, err)
-		return
-	}
-	completion := req.completion()
-	var p domain.Problems
-	completion.CheckLimits(&p)
-	if err := p.Err(); err != nil {
-		s.fail(c, err)
-		return
-	}
-	ctx, cancel := s.ctx(c)
-	defer cancel()
-	t, err := s.loadTask(ctx, c)
+	raw, err := decode(c, &req)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	if err := t.CheckOutcome(completion); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if t.Form != nil {
-		if err := t.Form.Err(completion.Data, s.now()); err != nil {
-			s.fail(c, err)
-			return
+	s.command(c, cmdCompleteTask, c.Param("id"), raw, func(ctx context.Context) (string, commandInput, error) {
+		completion := req.completion()
+		var p domain.Problems
+		completion.CheckLimits(&p)
+		if err := p.Err(); err != nil {
+			return "", nil, err
 		}
-	}
-	actor, err := s.actorFor(ctx, caller(c), t)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.Set(auditOnBehalfKey, actor.OnBehalfOf)
-	var done domain.Task
-	in := workflows.CompleteTaskInput{TaskID: t.ID, Actor: actor, Completion: completion}
-	if err := s.temporal.Update(ctx, t.WorkflowID, workflows.UpdateCompleteTask, in, &done); err != nil {
-		s.fail(c, namedNotFound(err, "task", t.ID))
-		return
-	}
-	c.JSON(http.StatusOK, done)
+		t, err := s.loadTask(ctx, c)
+		if err != nil {
+			return "", nil, err
+		}
+		if err := t.CheckOutcome(completion); err != nil {
+			return "", nil, err
+		}
+		if t.Form != nil {
+			if err := t.Form.Err(completion.Data, s.now()); err != nil {
+				return "", nil, err
+			}
+		}
+		actor, err := s.actorFor(ctx, caller(c), t)
+		if err != nil {
+			return "", nil, err
+		}
+		c.Set(auditOnBehalfKey, actor.OnBehalfOf)
+		return t.WorkflowID, &workflows.CompleteTaskInput{TaskID: t.ID, Actor: actor, Completion: completion}, nil
+	})
 }
 
 // actorFor is the caller acting on task t: in their own name, or on behalf of the
@@ -150,34 +140,26 @@ func (s *Server) actorFor(ctx context.Context, me domain.Person, t domain.Task) 
 // reassignTask gives a task to another person, who must exist and be able to hold it.
 func (s *Server) reassignTask(c *gin.Context) {
 	var req reassignTaskRequest
-	if _, err := decode(c, &req); err != nil {
-		s.fail(c, err)
-		return
-	}
-	var p domain.Problems
-	domain.CheckText(&p, "reason", req.Reason, domain.MaxCommentChars)
-	if err := p.Err(); err != nil {
-		s.fail(c, err)
-		return
-	}
-	ctx, cancel := s.ctx(c)
-	defer cancel()
-	t, err := s.loadTask(ctx, c)
+	raw, err := decode(c, &req)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	if err := s.checkAssignee(ctx, t, req.Assignee); err != nil {
-		s.fail(c, err)
-		return
-	}
-	var out domain.Task
-	in := workflows.ReassignTaskInput{TaskID: t.ID, Actor: domain.ActorOf(caller(c)), Assignee: req.Assignee, Reason: req.Reason}
-	if err := s.temporal.Update(ctx, t.WorkflowID, workflows.UpdateReassignTask, in, &out); err != nil {
-		s.fail(c, namedNotFound(err, "task", t.ID))
-		return
-	}
-	c.JSON(http.StatusOK, out)
+	s.command(c, cmdReassignTask, c.Param("id"), raw, func(ctx context.Context) (string, commandInput, error) {
+		var p domain.Problems
+		domain.CheckText(&p, "reason", req.Reason, domain.MaxCommentChars)
+		if err := p.Err(); err != nil {
+			return "", nil, err
+		}
+		t, err := s.loadTask(ctx, c)
+		if err != nil {
+			return "", nil, err
+		}
+		if err := s.checkAssignee(ctx, t, req.Assignee); err != nil {
+			return "", nil, err
+		}
+		return t.WorkflowID, &workflows.ReassignTaskInput{TaskID: t.ID, Actor: domain.ActorOf(caller(c)), Assignee: req.Assignee, Reason: req.Reason}, nil
+	})
 }
 
 // checkAssignee refuses a new assignee who does not exist, already holds the task,

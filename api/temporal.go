@@ -5,24 +5,32 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	updatepb "go.temporal.io/api/update/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/temporalclient"
 	"github.com/tandemhq/tandem/workflows"
 )
 
 // sdkTemporal adapts the Temporal SDK client to the Temporal interface, and turns
 // what Temporal answers into domain errors the API maps to status codes.
 type sdkTemporal struct {
-	c client.Client
+	c         client.Client
+	namespace string
 }
 
-// NewTemporal adapts a Temporal SDK client for the server.
-func NewTemporal(c client.Client) Temporal { return sdkTemporal{c: c} }
+// NewTemporal adapts a Temporal SDK client of namespace for the server.
+func NewTemporal(c client.Client, namespace string) Temporal {
+	return sdkTemporal{c: c, namespace: namespace}
+}
 
 func (t sdkTemporal) Start(ctx context.Context, req StartRequest) error {
 	_, err := t.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
@@ -42,20 +50,57 @@ func (t sdkTemporal) Start(ctx context.Context, req StartRequest) error {
 	return fmt.Errorf("start %s: %w", req.WorkflowID, fromTemporal(err))
 }
 
-func (t sdkTemporal) Update(ctx context.Context, workflowID, update string, input, result any) error {
-	h, err := t.c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   workflowID,
-		UpdateName:   update,
-		Args:         []any{input},
+// admitProbe is how much of a command's deadline is kept, after waiting for the
+// outcome, to ask Temporal whether it holds the update at all.
+const admitProbe = 2 * time.Second
+
+// Update waits for the outcome until admitProbe before ctx's deadline. If
+// none came by then, it asks Temporal whether it admitted the update: then it
+// is errAdmitted (applied when a worker processes it: no worker polls, or all
+// are busy), else Temporal was not reached, and nothing was admitted.
+func (t sdkTemporal) Update(ctx context.Context, u UpdateRequest, result any) (string, error) {
+	wait, cancel := ctx, context.CancelFunc(func() {})
+	if deadline, ok := ctx.Deadline(); ok {
+		wait, cancel = context.WithDeadline(ctx, deadline.Add(-admitProbe))
+	}
+	defer cancel()
+	h, err := t.c.UpdateWorkflow(wait, client.UpdateWorkflowOptions{
+		WorkflowID:   u.WorkflowID,
+		RunID:        u.RunID,
+		UpdateID:     u.ID,
+		UpdateName:   u.Name,
+		Args:         []any{u.Input},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err == nil {
-		err = h.Get(ctx, result)
+		if err = h.Get(wait, result); err == nil {
+			return h.RunID(), nil
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("update %s on %s: %w", update, workflowID, fromTemporal(err))
+	if wait.Err() != nil && ctx.Err() == nil {
+		if ok, perr := t.admitted(ctx, u); perr == nil && ok {
+			return "", fmt.Errorf("update %s on %s: %w", u.Name, u.WorkflowID, errAdmitted)
+		}
 	}
-	return nil
+	return "", fmt.Errorf("update %s on %s: %w", u.Name, u.WorkflowID, fromTemporal(err))
+}
+
+// admitted asks Temporal, without waiting, whether it holds update u: admitted
+// and waiting for a worker, accepted, or done.
+func (t sdkTemporal) admitted(ctx context.Context, u UpdateRequest) (bool, error) {
+	_, err := t.c.WorkflowService().PollWorkflowExecutionUpdate(ctx, &workflowservice.PollWorkflowExecutionUpdateRequest{
+		Namespace: t.namespace,
+		UpdateRef: &updatepb.UpdateRef{
+			WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: u.WorkflowID, RunId: u.RunID},
+			UpdateId:          u.ID,
+		},
+		WaitPolicy: &updatepb.WaitPolicy{LifecycleStage: enumspb.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED},
+	})
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // Query asks a run for its live detail. A run Temporal closed without its process
@@ -87,6 +132,16 @@ func (t sdkTemporal) CheckHealth(ctx context.Context) error {
 	return nil
 }
 
+// Workers counts the pollers of the workflow task queue Temporal saw lately:
+// without one, no update, query or timer of any process is handled.
+func (t sdkTemporal) Workers(ctx context.Context) (int, error) {
+	resp, err := t.c.DescribeTaskQueue(ctx, workflows.TaskQueue, enumspb.TASK_QUEUE_TYPE_WORKFLOW)
+	if err != nil {
+		return 0, fmt.Errorf("describe task queue %s: %w", workflows.TaskQueue, fromTemporal(err))
+	}
+	return len(temporalclient.LivePollers(resp.GetPollers(), time.Now())), nil
+}
+
 // endedMessages are what the Temporal server answers, as NotFound, to an update on
 // a workflow that has closed, or that closed while the update waited
 // (consts.ErrWorkflowCompleted and update.AbortedByWorkflowClosingErr in the server).
@@ -95,13 +150,24 @@ var endedMessages = []string{
 	"workflow update was aborted by closing workflow",
 }
 
+// noPollerMessage is how Temporal refuses a query when no worker has polled the
+// task queue for a while (matching.queryPollerUnavailableWindow, 20s by default):
+// a FailedPrecondition, "no poller seen for task queue recently, worker may be
+// down" (errNoRecentPoller in the server's matching service).
+const noPollerMessage = "no poller seen for task queue recently"
+
+// errNoWorkers says no worker polls Tandem's task queue: Temporal is up, but
+// nothing runs the workflows.
+var errNoWorkers = errors.New("no worker is polling Tandem's task queue")
+
 // fromTemporal converts an error from the Temporal client into a domain error.
 //
 // A refusal by a workflow (an update validator or handler) arrives as an
 // *temporal.ApplicationError whose type is a domain code and whose message is meant
 // for people; an invalid one carries its []domain.FieldProblem as details. Other
 // application errors are bugs, answered as internal errors. Errors that say Temporal
-// cannot be reached right now become domain.ErrUnavailable, wrapping the cause for the log.
+// cannot be reached right now become domain.ErrUnavailable, wrapping the cause for the
+// log; so does a query no worker is there to answer, wrapping errNoWorkers too.
 func fromTemporal(err error) error {
 	var app *temporal.ApplicationError
 	if errors.As(err, &app) {
@@ -120,6 +186,11 @@ func fromTemporal(err error) error {
 			return fmt.Errorf("%w: %s", domain.ErrInvalid, app.Message())
 		}
 		return err
+	}
+
+	var precondition *serviceerror.FailedPrecondition
+	if errors.As(err, &precondition) && strings.Contains(precondition.Message, noPollerMessage) {
+		return fmt.Errorf("%w: %w: %w", domain.ErrUnavailable, errNoWorkers, err)
 	}
 
 	var notFound *serviceerror.NotFound

@@ -7,11 +7,16 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	taskqueuepb "go.temporal.io/api/taskqueue/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tandemhq/tandem/domain"
 	"github.com/tandemhq/tandem/workflows"
@@ -92,6 +97,12 @@ func TestFromTemporal(t *testing.T) {
 		"request deadline": {
 			err: fmt.Errorf("query: %w", context.DeadlineExceeded), status: http.StatusServiceUnavailable,
 		},
+		"no worker polling": {
+			err: serviceerror.NewFailedPrecondition("no poller seen for task queue recently, worker may be down"), status: http.StatusServiceUnavailable,
+		},
+		"another failed precondition": {
+			err: serviceerror.NewFailedPrecondition("Workflow is paused. Cannot update the workflow."), status: http.StatusInternalServerError, message: "internal error",
+		},
 		"anything else": {
 			err: serviceerror.NewInvalidArgument("WorkflowType is not set on request"), status: http.StatusInternalServerError, message: "internal error",
 		},
@@ -128,6 +139,11 @@ type sdkClient struct {
 	updateOpts client.UpdateWorkflowOptions
 	updateErr  error
 	outcome    error
+	// pending makes an update wait for its context, as one no worker takes;
+	// probe is what Temporal then says of it.
+	pending bool
+	probe   error
+	probed  *workflowservice.PollWorkflowExecutionUpdateRequest
 }
 
 func (c *sdkClient) ExecuteWorkflow(_ context.Context, opts client.StartWorkflowOptions, wf any, args ...any) (client.WorkflowRun, error) {
@@ -135,18 +151,38 @@ func (c *sdkClient) ExecuteWorkflow(_ context.Context, opts client.StartWorkflow
 	return nil, c.startErr
 }
 
-func (c *sdkClient) UpdateWorkflow(_ context.Context, opts client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error) {
+func (c *sdkClient) UpdateWorkflow(ctx context.Context, opts client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error) {
 	c.updateOpts = opts
+	if c.pending {
+		<-ctx.Done()
+		return nil, client.NewWorkflowUpdateServiceTimeoutOrCanceledError(ctx.Err())
+	}
 	if c.updateErr != nil {
 		return nil, c.updateErr
 	}
 	return updateHandle{c.outcome}, nil
 }
 
+func (c *sdkClient) WorkflowService() workflowservice.WorkflowServiceClient { return pollService{c: c} }
+
+// pollService answers the adapter's probe of an update; any other call panics.
+type pollService struct {
+	workflowservice.WorkflowServiceClient
+	c *sdkClient
+}
+
+func (p pollService) PollWorkflowExecutionUpdate(_ context.Context, req *workflowservice.PollWorkflowExecutionUpdateRequest, _ ...grpc.CallOption) (*workflowservice.PollWorkflowExecutionUpdateResponse, error) {
+	p.c.probed = req
+	if p.c.probe != nil {
+		return nil, p.c.probe
+	}
+	return &workflowservice.PollWorkflowExecutionUpdateResponse{Stage: enumspb.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED}, nil
+}
+
 type updateHandle struct{ err error }
 
 func (updateHandle) WorkflowID() string { return "" }
-func (updateHandle) RunID() string      { return "" }
+func (updateHandle) RunID() string      { return "run-7" }
 func (updateHandle) UpdateID() string   { return "" }
 func (h updateHandle) Get(_ context.Context, result any) error {
 	if h.err != nil {
@@ -159,7 +195,7 @@ func (h updateHandle) Get(_ context.Context, result any) error {
 func TestAdapterStart(t *testing.T) {
 	c := &sdkClient{}
 	sa := temporal.NewSearchAttributes(workflows.AttrProcess.ValueSet("campaign"))
-	err := NewTemporal(c).Start(context.Background(), StartRequest{
+	err := NewTemporal(c, "default").Start(context.Background(), StartRequest{
 		WorkflowID: "campaign/cmp_1", WorkflowType: workflows.CampaignLaunchType, Input: "in", Summary: "Campaign launch: x", SearchAttributes: sa,
 	})
 	if err != nil {
@@ -175,37 +211,111 @@ func TestAdapterStart(t *testing.T) {
 	}
 
 	c.startErr = serviceerror.NewWorkflowExecutionAlreadyStarted("already started", "req", "run")
-	if err := NewTemporal(c).Start(context.Background(), StartRequest{WorkflowID: "campaign/cmp_1"}); err != nil {
+	if err := NewTemporal(c, "default").Start(context.Background(), StartRequest{WorkflowID: "campaign/cmp_1"}); err != nil {
 		t.Errorf("an already started workflow is an error: %v", err)
 	}
 	c.startErr = serviceerror.NewUnavailable("connection refused")
-	if err := NewTemporal(c).Start(context.Background(), StartRequest{WorkflowID: "campaign/cmp_1"}); !errors.Is(err, domain.ErrUnavailable) {
+	if err := NewTemporal(c, "default").Start(context.Background(), StartRequest{WorkflowID: "campaign/cmp_1"}); !errors.Is(err, domain.ErrUnavailable) {
 		t.Errorf("err = %v, want unavailable", err)
 	}
 }
 
 func TestAdapterUpdate(t *testing.T) {
 	c := &sdkClient{}
-	tmp := NewTemporal(c)
+	tmp := NewTemporal(c, "default")
 	var got domain.Task
-	if err := tmp.Update(context.Background(), "campaign/cmp_1", workflows.UpdateCompleteTask, "in", &got); err != nil {
-		t.Fatal(err)
+	u := UpdateRequest{WorkflowID: "campaign/cmp_1", RunID: "run-3", Name: workflows.UpdateCompleteTask, ID: "cmd_1", Input: "in"}
+	run, err := tmp.Update(context.Background(), u, &got)
+	if err != nil || run != "run-7" {
+		t.Fatalf("update = %q, %v", run, err)
 	}
 	o := c.updateOpts
-	if o.WorkflowID != "campaign/cmp_1" || o.UpdateName != workflows.UpdateCompleteTask || o.WaitForStage != client.WorkflowUpdateStageCompleted ||
-		len(o.Args) != 1 || o.Args[0] != "in" || got.ID != "tsk_done00000000" {
+	if o.WorkflowID != "campaign/cmp_1" || o.RunID != "run-3" || o.UpdateID != "cmd_1" || o.UpdateName != workflows.UpdateCompleteTask ||
+		o.WaitForStage != client.WorkflowUpdateStageCompleted || len(o.Args) != 1 || o.Args[0] != "in" || got.ID != "tsk_done00000000" {
 		t.Errorf("options = %+v, result %+v", o, got)
 	}
 
 	c.outcome = overTheWire(refusal(domain.Conflictf("task tsk_done00000000 is done")))
-	err := tmp.Update(context.Background(), "campaign/cmp_1", workflows.UpdateCompleteTask, "in", &got)
+	_, err = tmp.Update(context.Background(), u, &got)
 	if status, body := classify(err); status != http.StatusConflict || body.Message != "task tsk_done00000000 is done" {
 		t.Errorf("refused update = %d %q", status, body.Message)
 	}
 
 	c.updateErr = serviceerror.NewNotFound("workflow execution already completed")
-	err = tmp.Update(context.Background(), "campaign/cmp_1", workflows.UpdateCancel, "in", &got)
+	_, err = tmp.Update(context.Background(), u, &got)
 	if !errors.Is(err, domain.ErrConflict) || !strings.Contains(err.Error(), "the process has ended") {
 		t.Errorf("update of an ended workflow = %v", err)
+	}
+}
+
+// An update no worker takes before the deadline: admitted when Temporal holds
+// it (202 for the client), unavailable when it does not or cannot say (503:
+// nothing admitted). The probe keeps admitProbe of the deadline for itself.
+func TestAdapterUpdateAdmittedButNotProcessed(t *testing.T) {
+	for name, tc := range map[string]struct {
+		probe  error
+		status int
+	}{
+		"admitted":           {nil, http.StatusAccepted},
+		"not held":           {serviceerror.NewNotFound("update \"cmd_1\" not found"), http.StatusServiceUnavailable},
+		"Temporal unreached": {serviceerror.NewUnavailable("connection refused"), http.StatusServiceUnavailable},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := &sdkClient{pending: true, probe: tc.probe}
+			ctx, cancel := context.WithTimeout(context.Background(), admitProbe+300*time.Millisecond)
+			defer cancel()
+			start := time.Now()
+			_, err := NewTemporal(c, "tandem-ns").Update(ctx, UpdateRequest{WorkflowID: "campaign/cmp_1", Name: workflows.UpdateRecordKPIs, ID: "cmd_1", Input: "in"}, &domain.Task{})
+			if waited := time.Since(start); waited > 500*time.Millisecond {
+				t.Errorf("waited %v for the outcome: the probe has no time left", waited)
+			}
+			status := http.StatusAccepted
+			if !errors.Is(err, errAdmitted) {
+				status, _ = classify(err)
+			}
+			if status != tc.status {
+				t.Errorf("status %d (%v), want %d", status, err, tc.status)
+			}
+			p := c.probed
+			if p.GetNamespace() != "tandem-ns" || p.GetUpdateRef().GetUpdateId() != "cmd_1" || p.GetUpdateRef().GetWorkflowExecution().GetWorkflowId() != "campaign/cmp_1" ||
+				p.GetWaitPolicy().GetLifecycleStage() != enumspb.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED {
+				t.Errorf("probe = %v", p)
+			}
+		})
+	}
+}
+
+// describeClient is a Temporal client whose task queue has the pollers given.
+type describeClient struct {
+	client.Client
+	pollers []*taskqueuepb.PollerInfo
+	err     error
+	asked   []string
+}
+
+func (c *describeClient) DescribeTaskQueue(_ context.Context, queue string, typ enumspb.TaskQueueType) (*workflowservice.DescribeTaskQueueResponse, error) {
+	c.asked = append(c.asked, queue+" "+typ.String())
+	return &workflowservice.DescribeTaskQueueResponse{Pollers: c.pollers}, c.err
+}
+
+// Workers counts the workflow pollers Temporal saw lately; one it keeps in its
+// list from minutes ago (a killed worker) does not count.
+func TestWorkersCountsRecentPollersOfTheWorkflowQueue(t *testing.T) {
+	now := time.Now()
+	c := &describeClient{pollers: []*taskqueuepb.PollerInfo{
+		{Identity: "1@worker-a", LastAccessTime: timestamppb.New(now.Add(-5 * time.Second))},
+		{Identity: "1@worker-b", LastAccessTime: timestamppb.New(now.Add(-70 * time.Second))},
+		{Identity: "1@killed", LastAccessTime: timestamppb.New(now.Add(-4 * time.Minute))},
+	}}
+	n, err := NewTemporal(c, "default").Workers(context.Background())
+	if err != nil || n != 2 {
+		t.Errorf("Workers = %d, %v; want 2", n, err)
+	}
+	if len(c.asked) != 1 || c.asked[0] != workflows.TaskQueue+" Workflow" {
+		t.Errorf("asked about %v", c.asked)
+	}
+	c.err = serviceerror.NewUnavailable("connection refused")
+	if _, err := NewTemporal(c, "default").Workers(context.Background()); !errors.Is(err, domain.ErrUnavailable) {
+		t.Errorf("Workers with Temporal down: %v", err)
 	}
 }

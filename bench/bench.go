@@ -371,7 +371,7 @@ func startStack(ctx context.Context, opts Options) (s *stack, err error) {
 	}
 
 	srv := api.New(api.Config{
-		Temporal: api.NewTemporal(c), Records: st, Policy: domain.DefaultPolicy(), Logger: opts.Logger,
+		Temporal: api.NewTemporal(c, temporal.Namespace()), Records: st, Policy: domain.DefaultPolicy(), Logger: opts.Logger,
 		Namespace: temporal.Namespace(),
 		// The bench measures the engine, not the per-token budget, which would
 		// answer 429 long before the higher levels.

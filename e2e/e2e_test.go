@@ -120,7 +120,7 @@ func startStack(t *testing.T, pol domain.Policy, ui bool) *stack {
 	}
 
 	c := dial(t, srv, logger)
-	h := api.New(api.Config{Temporal: api.NewTemporal(c), Records: st, Policy: pol, Logger: logger, Namespace: srv.Namespace(),
+	h := api.New(api.Config{Temporal: api.NewTemporal(c, srv.Namespace()), Records: st, Policy: pol, Logger: logger, Namespace: srv.Namespace(),
 		Codec: testCodec(t), WebhookGuard: webhookGuard, TemporalUIURL: srv.UIURL()})
 	serveOn(hs, h, logger)
 	s := &stack{t: t, url: hs.URL, tokens: tokens, temporal: c, records: st, frontend: srv.FrontendHostPort(), ui: srv.UIURL()}

@@ -144,7 +144,7 @@ func (s *stack) connect(srv *devserver.Server) {
 	s.t.Helper()
 	logger := quietLogger()
 	c := dial(s.t, srv, logger)
-	h := api.New(api.Config{Temporal: api.NewTemporal(c), Records: s.records, Policy: seconds(), Logger: logger, Namespace: srv.Namespace(), Codec: testCodec(s.t), WebhookGuard: webhookGuard})
+	h := api.New(api.Config{Temporal: api.NewTemporal(c, srv.Namespace()), Records: s.records, Policy: seconds(), Logger: logger, Namespace: srv.Namespace(), Codec: testCodec(s.t), WebhookGuard: webhookGuard})
 	s.temporal, s.url, s.frontend = c, serve(s.t, h, logger).URL, srv.FrontendHostPort()
 	s.startWorker()
 }
@@ -154,7 +154,8 @@ func quietLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 }
 
-// readiness polls /readyz until it answers status with checks, failing after 20s.
+// readiness polls /readyz until it answers status with checks (among others:
+// whether a worker polls is not what these tests are about), failing after 20s.
 func (s *stack) readiness(status int, checks map[string]string) {
 	s.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
@@ -162,7 +163,9 @@ func (s *stack) readiness(status int, checks map[string]string) {
 		a := s.send("pat", http.MethodGet, "/readyz", nil)
 		var got struct{ Checks map[string]string }
 		_ = json.Unmarshal(a.body, &got)
-		if a.status == status && maps.Equal(got.Checks, checks) {
+		seen := maps.Clone(got.Checks)
+		maps.DeleteFunc(seen, func(name, _ string) bool { _, asked := checks[name]; return !asked })
+		if a.status == status && maps.Equal(seen, checks) {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -355,4 +358,72 @@ func TestFailureTemporalDown(t *testing.T) {
 		t.Errorf("the refused request's Idempotency-Key was not replayed")
 	}
 	s.consistent(before, createdID(t, a))
+}
+
+// TestCommandWithoutWorkerIs202ThenItsOutcome is issue 18's second case: with
+// no worker running, a decision answered 503 after 10 s and took effect once
+// the workers were back, so a client that retried got 409 and one that gave up
+// believed it had failed. Now the decision answers 202 with a status URL; once
+// a worker is back, the URL answers the completed task, and a retry with the
+// same Idempotency-Key answers the same, the decision applied once.
+func TestCommandWithoutWorkerIs202ThenItsOutcome(t *testing.T) {
+	s := start(t, seconds())
+	var c campaign
+	s.must(http.StatusCreated, "pat", http.MethodPost, "/api/v1/campaigns", farBrief("Decided while no worker runs"), &c)
+	review := s.projected(s.waitFor(c.ID, "brief review", func(c campaign) bool { return len(c.open("brief_review")) == 1 })).open("brief_review")[0]
+
+	s.worker.Stop()
+	path := "/api/v1/tasks/" + review.ID + "/complete"
+	body := map[string]any{"outcome": "approved", "comment": "Clear goals"}
+	a := s.send("maya", http.MethodPost, path, body, "Idempotency-Key", "approve-brief")
+	var pending struct{ ID, Status, URL string }
+	if err := json.Unmarshal(a.body, &pending); err != nil || a.status != http.StatusAccepted || pending.Status != "pending" || a.header.Get("Location") != pending.URL {
+		t.Fatalf("the decision without a worker: %d %s, want 202 with a status URL", a.status, a.body)
+	}
+	if a = s.send("maya", http.MethodGet, pending.URL, nil); a.status != http.StatusAccepted {
+		t.Errorf("the status URL without a worker: %d %s, want 202", a.status, a.body)
+	}
+	if a = s.send("pat", http.MethodGet, pending.URL, nil); a.status != http.StatusNotFound {
+		t.Errorf("someone else read the command's status: %d", a.status)
+	}
+
+	s.startWorker()
+	var done domain.Task
+	for deadline := time.Now().Add(time.Minute); ; {
+		a = s.send("maya", http.MethodGet, pending.URL, nil)
+		if a.status != http.StatusAccepted {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the command was still pending a minute after the worker came back")
+		}
+	}
+	if err := json.Unmarshal(a.body, &done); err != nil || a.status != http.StatusOK || done.ID != review.ID || done.Status != domain.TaskDone || done.CompletedBy != "maya" {
+		t.Fatalf("the status URL with the worker back: %d %s, want the completed task", a.status, a.body)
+	}
+	retry := s.send("maya", http.MethodPost, path, body, "Idempotency-Key", "approve-brief")
+	var again domain.Task
+	if err := json.Unmarshal(retry.body, &again); err != nil || retry.status != http.StatusOK || again.ID != done.ID || !again.CompletedAt.Equal(*done.CompletedAt) ||
+		retry.header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("the retry: %d %s, want the same completed task", retry.status, retry.body)
+	}
+
+	// Applied once: one update in the run's history, one completion in the timeline.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if n := updatesAccepted(s.history(ctx, workflows.CampaignWorkflowID(c.ID))); n != 1 {
+		t.Errorf("%d updates in the history, want 1", n)
+	}
+	s.waitFor(c.ID, "planning", func(c campaign) bool { return c.Stage != domain.StageBriefReview })
+	var timeline struct{ Items []domain.Event }
+	s.must(http.StatusOK, "pat", http.MethodGet, "/api/v1/campaigns/"+c.ID+"/timeline", nil, &timeline)
+	completed := 0
+	for _, e := range timeline.Items {
+		if e.Kind == domain.EventTaskCompleted {
+			completed++
+		}
+	}
+	if completed != 1 {
+		t.Errorf("%d completions in the timeline, want 1", completed)
+	}
 }

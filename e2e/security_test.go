@@ -249,3 +249,69 @@ func TestCodecEndpointDecodesARunForWhoMayReadIt(t *testing.T) {
 		}
 	}
 }
+
+// TestCopiedUpdateFromTheSameRunIsRefusedOrDeduplicated is the replay the
+// codec could not stop: a sealed record-kpis copied from a campaign's own
+// history opens for that campaign. Sent again under a new Update ID it is
+// refused, as its input names the update it was made for; under its own ID
+// Temporal answers the outcome it has and applies nothing. Either way the KPI
+// actuals are recorded once.
+func TestCopiedUpdateFromTheSameRunIsRefusedOrDeduplicated(t *testing.T) {
+	s := start(t, seconds())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var c campaign
+	s.must(http.StatusCreated, "pat", http.MethodPost, "/api/v1/campaigns", farBrief("Recorded once"), &c)
+	s.waitFor(c.ID, "brief review", func(c campaign) bool { return len(c.open("brief_review")) == 1 })
+	kpis := map[string]any{"actuals": []map[string]any{{"name": "signups", "value": 321}}}
+	s.must(http.StatusOK, "pat", http.MethodPost, "/api/v1/campaigns/"+c.ID+"/kpis", kpis, nil, "Idempotency-Key", "kpis-1")
+
+	wid := workflows.CampaignWorkflowID(c.ID)
+	var copied *commonpb.Payloads
+	var original string
+	for _, e := range s.history(ctx, wid).Events {
+		if acc := e.GetWorkflowExecutionUpdateAcceptedEventAttributes(); acc != nil && acc.GetAcceptedRequest().GetInput().GetName() == workflows.UpdateRecordKPIs {
+			copied, original = acc.GetAcceptedRequest().GetInput().GetArgs(), acc.GetAcceptedRequest().GetMeta().GetUpdateId()
+		}
+	}
+	if copied == nil || !codec.Sealed(copied.Payloads[0]) || original == "" {
+		t.Fatalf("no sealed record-kpis in the history: %v", copied)
+	}
+	raw := s.aroundTandem()
+	send := func(updateID string) *updatepb.Outcome {
+		t.Helper()
+		resp, err := raw.WorkflowService().UpdateWorkflowExecution(ctx, &workflowservice.UpdateWorkflowExecutionRequest{
+			Namespace:         "default",
+			WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: wid},
+			Request: &updatepb.Request{
+				Meta:  &updatepb.Meta{UpdateId: updateID, Identity: "attacker"},
+				Input: &updatepb.Input{Name: workflows.UpdateRecordKPIs, Args: copied},
+			},
+			WaitPolicy: &updatepb.WaitPolicy{LifecycleStage: enumspb.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED},
+		})
+		if err != nil {
+			t.Fatalf("send the copy as %s: %v", updateID, err)
+		}
+		return resp.GetOutcome()
+	}
+
+	// Under a new ID: refused by the validator, before history.
+	if f := send("copied-kpis-1").GetFailure(); f.GetApplicationFailureInfo().GetType() != domain.CodeForbidden {
+		t.Errorf("the copy under a new Update ID: failure %v, want a forbidden refusal", f)
+	}
+	// Under its own ID: Temporal's deduplication, the outcome it had.
+	if o := send(original); o.GetSuccess() == nil {
+		t.Errorf("the copy under its own Update ID: %v, want the first outcome", o)
+	}
+
+	if n := updatesAccepted(s.history(ctx, wid)); n != 1 {
+		t.Errorf("%d updates reached the history, want the one", n)
+	}
+	var detail struct {
+		Actuals []domain.KPIActual `json:"kpi_actuals"`
+	}
+	s.must(http.StatusOK, "pat", http.MethodGet, "/api/v1/campaigns/"+c.ID, nil, &detail)
+	if len(detail.Actuals) != 1 || detail.Actuals[0].Value != 321 {
+		t.Errorf("actuals %+v, want the one recording", detail.Actuals)
+	}
+}

@@ -207,7 +207,7 @@ func (idempotencyRow) TableName() string { return "idempotency_keys" }
 // models lists every table, for AutoMigrate.
 var models = append(append(append([]any{
 	&personRow{}, &personRoleRow{}, &tokenRow{}, &campaignRow{}, &taskRow{},
-	&eventRow{}, &notificationRow{}, &notificationMarkRow{}, &idempotencyRow{}, &auditRow{},
+	&eventRow{}, &notificationRow{}, &notificationMarkRow{}, &idempotencyRow{}, &auditRow{}, &commandRow{},
 }, hiringModels...), riskModels...), webhookModels...)
 
 // jsonCol stores a value as JSON: jsonb on PostgreSQL, text on SQLite.

@@ -42,6 +42,9 @@ type Settings struct {
 
 	// Logger receives the SDK's warnings and errors; nil discards them.
 	Logger *slog.Logger
+	// Metrics, when set, receives what the SDK measures in the client and its
+	// workers, for Prometheus.
+	Metrics *SDKMetrics
 }
 
 // Options builds the SDK's client options from s.
@@ -54,6 +57,9 @@ func Options(s Settings) (client.Options, error) {
 		HostPort: s.HostPort, Namespace: s.Namespace,
 		DataConverter: dc, FailureConverter: codec.FailureConverter(dc),
 		Logger: warnings(s.Logger),
+	}
+	if s.Metrics != nil {
+		o.MetricsHandler = s.Metrics.Handler()
 	}
 	t, err := s.tlsConfig()
 	if err != nil {

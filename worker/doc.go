@@ -5,6 +5,8 @@
 //
 // It also holds the Reconciler every worker process runs beside the worker: it
 // closes the records of runs that Temporal closed without their process ending
-// (terminated or cancelled outside Tandem, failed, timed out). It reaches the
-// records through the small interface it declares, never the store package.
+// (terminated or cancelled outside Tandem, failed, timed out), and the Readiness
+// a worker process answers /readyz with, which also exports the task queue's
+// pollers and backlog to Prometheus. They reach the records through the small
+// interfaces they declare, never the store package.
 package worker

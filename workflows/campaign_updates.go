@@ -40,7 +40,10 @@ func (c *campaign) checkActive() error {
 }
 
 func (c *campaign) validateChange(ctx workflow.Context, in ChangeCampaignInput) error {
-	err := c.checkManager(in.Actor, "change it")
+	err := c.tasks.cmds.check(ctx, in.Command)
+	if err == nil {
+		err = c.checkManager(in.Actor, "change it")
+	}
 	if err == nil {
 		err = c.checkActive()
 	}
@@ -61,6 +64,7 @@ func (c *campaign) validateChange(ctx workflow.Context, in ChangeCampaignInput) 
 // change applies a change request and re-plans. A budget increase above the
 // policy threshold, after the brief was approved, waits for MOps approval.
 func (c *campaign) change(ctx workflow.Context, in ChangeCampaignInput) (CampaignDetail, error) {
+	c.tasks.cmds.note(ctx)
 	now := workflow.Now(ctx)
 	old := c.rec.Brief
 	changed, err := in.Change.Apply(old, now)
@@ -137,7 +141,10 @@ func (c *campaign) askBudgetApproval(ctx workflow.Context, requester string, bud
 }
 
 func (c *campaign) validateAddTask(ctx workflow.Context, in AddTaskInput) error {
-	err := domain.CheckAddCampaignTask(c.rec, in.Actor)
+	err := c.tasks.cmds.check(ctx, in.Command)
+	if err == nil {
+		err = domain.CheckAddCampaignTask(c.rec, in.Actor)
+	}
 	if err == nil {
 		var p domain.Problems
 		domain.CheckRequiredText(&p, "title", in.Title, domain.MaxNameChars)
@@ -157,6 +164,7 @@ func (c *campaign) validateAddTask(ctx workflow.Context, in AddTaskInput) error 
 }
 
 func (c *campaign) addTask(ctx workflow.Context, in AddTaskInput) (domain.Task, error) {
+	c.tasks.cmds.note(ctx)
 	t := c.tasks.open(ctx, taskSpec{
 		Kind: domain.KindWork, Key: fmt.Sprintf("%s%d", keyAdded, c.tasks.seq+1), Title: in.Title, Description: in.Description,
 		Team: in.Team, Role: in.Role, Assignee: in.Assignee, DueAt: in.DueAt,
@@ -169,8 +177,11 @@ func (c *campaign) addTask(ctx workflow.Context, in AddTaskInput) (domain.Task, 
 	return *t, nil
 }
 
-func (c *campaign) validateKPIs(in RecordKPIsInput) error {
-	err := c.checkActive()
+func (c *campaign) validateKPIs(ctx workflow.Context, in RecordKPIsInput) error {
+	err := c.tasks.cmds.check(ctx, in.Command)
+	if err == nil {
+		err = c.checkActive()
+	}
 	if err == nil {
 		err = domain.CheckRecordKPIs(c.rec, in.Actor)
 	}
@@ -186,6 +197,7 @@ func (c *campaign) validateKPIs(in RecordKPIsInput) error {
 }
 
 func (c *campaign) recordKPIs(ctx workflow.Context, in RecordKPIsInput) (CampaignDetail, error) {
+	c.tasks.cmds.note(ctx)
 	now := workflow.Now(ctx)
 	var parts []string
 	for _, a := range in.Actuals {
@@ -201,8 +213,11 @@ func (c *campaign) recordKPIs(ctx workflow.Context, in RecordKPIsInput) (Campaig
 	return c.detail(), nil
 }
 
-func (c *campaign) validateCancel(in CancelInput) error {
-	err := c.checkManager(in.Actor, "cancel it")
+func (c *campaign) validateCancel(ctx workflow.Context, in CancelInput) error {
+	err := c.tasks.cmds.check(ctx, in.Command)
+	if err == nil {
+		err = c.checkManager(in.Actor, "cancel it")
+	}
 	if err == nil {
 		err = c.checkActive()
 	}
@@ -217,6 +232,7 @@ func (c *campaign) validateCancel(in CancelInput) error {
 // cancel stops the run; the workflow then cancels the open tasks and records the
 // end, and the caller gets the campaign as it ended.
 func (c *campaign) cancel(ctx workflow.Context, in CancelInput) (CampaignDetail, error) {
+	c.tasks.cmds.note(ctx)
 	c.cancelledBy, c.rec.Reason = in.Actor.Handle, strings.TrimSpace(in.Reason)
 	c.stopRun()
 	if err := workflow.Await(ctx, func() bool { return c.ended }); err != nil {

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -166,7 +168,6 @@ type harness struct {
 	recs     *fakeRecords
 	webhooks *fakeWebhooks
 	sent     []*sent
-	seq      int
 	// raised are the linked risks a campaign raised.
 	raised []RiskInput
 }
@@ -254,16 +255,36 @@ type sent struct {
 }
 
 // send sends an update now; its outcome is checked when the run ends, because
-// the test environment completes updates asynchronously.
+// the test environment completes updates asynchronously. The input is bound
+// to the update as the API binds it: its Command names the update's ID.
 func (h *harness) send(label, want, name string, args ...any) {
-	h.seq++
+	id := fmt.Sprintf("u%d", updateSeq.Add(1))
+	h.sendAs(label, want, name, id, bound(args[0], id, h.env.Now()))
+}
+
+// updateSeq numbers the updates of every harness, so no two share an ID even
+// across the runs of a risk that continued as new.
+var updateSeq atomic.Int64
+
+// sendAs sends in as the update with ID id, bound or not: what someone
+// sending updates around Tandem's API could do.
+func (h *harness) sendAs(label, want, name, id string, in any) {
 	u := &sent{label: fmt.Sprintf("%s at %s", label, h.env.Now().Format(time.RFC3339)), want: want}
 	h.sent = append(h.sent, u)
-	h.env.UpdateWorkflow(name, fmt.Sprintf("u%d", h.seq), &testsuite.TestUpdateCallback{
+	h.env.UpdateWorkflow(name, id, &testsuite.TestUpdateCallback{
 		OnReject:   func(err error) { u.done, u.err = true, err },
 		OnAccept:   func() {},
 		OnComplete: func(_ any, err error) { u.done, u.err = true, err },
-	}, args...)
+	}, in)
+}
+
+// bound returns a copy of an update input with its Command set to id, issued
+// at: what the API does with every command it sends.
+func bound(in any, id string, at time.Time) any {
+	v := reflect.New(reflect.TypeOf(in)).Elem()
+	v.Set(reflect.ValueOf(in))
+	v.FieldByName("Command").Set(reflect.ValueOf(Command{UpdateID: id, IssuedAt: at}))
+	return v.Interface()
 }
 
 // ok sends an update that must succeed.

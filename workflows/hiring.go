@@ -41,6 +41,7 @@ type HiringDetail struct {
 // AddCandidateInput adds a candidate the API has already stored; only the ID
 // enters the workflow.
 type AddCandidateInput struct {
+	Command
 	Actor       domain.Actor `json:"actor"`
 	CandidateID string       `json:"candidate_id"`
 }

@@ -27,8 +27,11 @@ func (h *hiring) checkActive() error {
 	return nil
 }
 
-func (h *hiring) validateAddCandidate(in AddCandidateInput) error {
-	err := domain.CheckAddCandidate(h.rec, in.Actor)
+func (h *hiring) validateAddCandidate(ctx workflow.Context, in AddCandidateInput) error {
+	err := h.tasks.cmds.check(ctx, in.Command)
+	if err == nil {
+		err = domain.CheckAddCandidate(h.rec, in.Actor)
+	}
 	switch {
 	case err != nil:
 	case !domain.HasPrefixID(in.CandidateID, domain.PrefixCandidate):
@@ -42,6 +45,7 @@ func (h *hiring) validateAddCandidate(in AddCandidateInput) error {
 // addCandidate records the candidate's ID and opens the interview feedback task,
 // which it returns.
 func (h *hiring) addCandidate(ctx workflow.Context, in AddCandidateInput) (domain.Task, error) {
+	h.tasks.cmds.note(ctx)
 	h.rec.Candidates = append(h.rec.Candidates, domain.CandidateRef{ID: in.CandidateID, Status: domain.CandidateInterviewing})
 	h.out.event(workflow.Now(ctx), domain.EventChanged, in.Actor.Handle, "", "%s added candidate %s", in.Actor.Handle, in.CandidateID)
 	t := h.interview(ctx, in.CandidateID)
@@ -51,8 +55,11 @@ func (h *hiring) addCandidate(ctx workflow.Context, in AddCandidateInput) (domai
 	return *t, nil
 }
 
-func (h *hiring) validateCancel(in CancelInput) error {
-	err := domain.CheckCancelHiring(h.rec, in.Actor)
+func (h *hiring) validateCancel(ctx workflow.Context, in CancelInput) error {
+	err := h.tasks.cmds.check(ctx, in.Command)
+	if err == nil {
+		err = domain.CheckCancelHiring(h.rec, in.Actor)
+	}
 	switch {
 	case err != nil:
 	case h.rec.Status.Terminal():
@@ -68,6 +75,7 @@ func (h *hiring) validateCancel(in CancelInput) error {
 // cancel stops the run; the workflow then cancels the open tasks and records the
 // end, and the caller gets the request as it ended.
 func (h *hiring) cancel(ctx workflow.Context, in CancelInput) (HiringDetail, error) {
+	h.tasks.cmds.note(ctx)
 	h.cancelledBy, h.rec.Reason = in.Actor.Handle, strings.TrimSpace(in.Reason)
 	h.stopRun()
 	if err := workflow.Await(ctx, func() bool { return h.ended }); err != nil {

@@ -63,7 +63,7 @@ func TestADecisionIsOneWriteBeforeItsAnswer(t *testing.T) {
 				}
 				answered, atAnswer = h.recs.task(review.ID)
 			},
-		}, completion(review, maya, domain.OutcomeApproved, "", nil))
+		}, bound(completion(review, maya, domain.OutcomeApproved, "", nil), "approve", h.env.Now()))
 	})
 	h.at(2*time.Hour, func() {
 		if n := atAnswer - before; n != 1 {

@@ -41,6 +41,9 @@ type RiskCarry struct {
 	RecordSeq int               `json:"record_seq"`
 	Signalled domain.LinkedRisk `json:"signalled"` // what the linked process was last told
 	Runs      int               `json:"runs"`
+	// Commands are the updates applied within commandTTL, so the next run
+	// refuses them again: Temporal deduplicates update IDs within a run only.
+	Commands []CarriedCommand `json:"commands,omitempty"`
 }
 
 // RiskResult is how a risk ended.
@@ -60,6 +63,7 @@ type RiskDetail struct {
 
 // AssessRiskInput re-assesses a risk.
 type AssessRiskInput struct {
+	Command
 	Actor       domain.Actor `json:"actor"`
 	Probability int          `json:"probability"`
 	Impact      int          `json:"impact"`
@@ -68,6 +72,7 @@ type AssessRiskInput struct {
 
 // DecideRiskInput resolves, accepts, materializes or closes a risk.
 type DecideRiskInput struct {
+	Command
 	Actor    domain.Actor        `json:"actor"`
 	Decision domain.RiskDecision `json:"decision"`
 	Comment  string              `json:"comment"`
@@ -188,6 +193,7 @@ func (r *risk) register(ctx workflow.Context) error {
 func (r *risk) restore(c *RiskCarry) {
 	r.rec, r.signalled, r.runs = c.Risk, c.Signalled, c.Runs
 	r.out.seq = c.RecordSeq
+	r.tasks.cmds = newCommands(c.Commands)
 	r.tasks.restore(c.TaskSeq, c.Tasks)
 }
 
@@ -204,7 +210,7 @@ func (r *risk) continueAsNew(ctx workflow.Context) error {
 	if err := r.out.drain(ctx); err != nil {
 		return err
 	}
-	c := &RiskCarry{Risk: *r.snapshot(), RecordSeq: r.out.seq, Signalled: r.signalled, Runs: r.runs + 1}
+	c := &RiskCarry{Risk: *r.snapshot(), RecordSeq: r.out.seq, Signalled: r.signalled, Runs: r.runs + 1, Commands: r.tasks.cmds.carry()}
 	c.TaskSeq, c.Tasks = r.tasks.carry()
 	next := r.in
 	next.Carry = c
@@ -395,7 +401,10 @@ func (r *risk) mayAct(a domain.Actor, what string) error {
 	return domain.CheckActOnRisk(r.rec, r.tasks.list(), a, what)
 }
 
-func (r *risk) validateAssess(in AssessRiskInput) error {
+func (r *risk) validateAssess(ctx workflow.Context, in AssessRiskInput) error {
+	if err := r.tasks.cmds.check(ctx, in.Command); err != nil {
+		return refusal(err)
+	}
 	var p domain.Problems
 	domain.CheckLevels(&p, in.Probability, in.Impact)
 	domain.CheckText(&p, "comment", in.Comment, domain.MaxCommentChars)
@@ -412,6 +421,7 @@ func (r *risk) validateAssess(in AssessRiskInput) error {
 // assess re-scores the risk. A lower or equal band moves the open deadlines to
 // the new SLA and cadence; a higher band escalates the acknowledgement.
 func (r *risk) assess(ctx workflow.Context, in AssessRiskInput) (RiskDetail, error) {
+	r.tasks.cmds.note(ctx)
 	now := workflow.Now(ctx)
 	old := r.rec.Severity
 	score := domain.Score(in.Probability, in.Impact)
@@ -477,8 +487,11 @@ func (r *risk) reacknowledge(ctx workflow.Context, why string) {
 	}
 }
 
-func (r *risk) validateDecide(in DecideRiskInput) error {
-	err := domain.CheckRiskDecision(r.rec.Status, in.Decision)
+func (r *risk) validateDecide(ctx workflow.Context, in DecideRiskInput) error {
+	err := r.tasks.cmds.check(ctx, in.Command)
+	if err == nil {
+		err = domain.CheckRiskDecision(r.rec.Status, in.Decision)
+	}
 	if err == nil {
 		err = r.mayAct(in.Actor, string(in.Decision))
 	}
@@ -494,6 +507,7 @@ func (r *risk) validateDecide(in DecideRiskInput) error {
 }
 
 func (r *risk) decide(ctx workflow.Context, in DecideRiskInput) (RiskDetail, error) {
+	r.tasks.cmds.note(ctx)
 	if r.rec.Status.Terminal() { // a second decision that raced past the validator
 		return RiskDetail{}, refusal(domain.Conflictf("the risk is %s", r.rec.Status))
 	}

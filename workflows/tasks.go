@@ -58,6 +58,9 @@ type humanTasks struct {
 	// authorize is the process's own check of a completion, on top of the task's
 	// eligibility and outcome rules: who may accept a critical risk, say. Nil allows.
 	authorize func(CompleteTaskInput) error
+	// cmds is the process's log of applied updates, which every validator of
+	// the process's updates checks and every handler adds to.
+	cmds *commands
 
 	// root is the workflow's own context, the parent of every task's timers: a
 	// task opened from an update handler or an overdue hook must outlive them.
@@ -77,7 +80,7 @@ func newHumanTasks(rec *recorder, workflowID string, reminderBefore time.Duratio
 		process: rec.process, processID: rec.processID, workflowID: workflowID, rec: rec,
 		reminderBefore: reminderBefore, managers: managers,
 		byID: map[string]*domain.Task{}, specs: map[string]taskSpec{}, checks: map[string]func(domain.Completion) error{},
-		stops: map[string]workflow.CancelFunc{}, overdue: map[string]bool{},
+		stops: map[string]workflow.CancelFunc{}, overdue: map[string]bool{}, cmds: newCommands(nil),
 	}
 }
 
@@ -391,19 +394,32 @@ func (h *humanTasks) openTasks(match func(domain.Task) bool) []domain.Task {
 	return slices.DeleteFunc(h.list(), func(t domain.Task) bool { return !t.IsOpen() || (match != nil && !match(t)) })
 }
 
+// find returns a task of the process. A task closed in an earlier run of a
+// process that continued as new is no longer held, but its ID is still one
+// this process made: it is no longer open (a conflict, as for any closed
+// task), not a stranger (not found), so a client retrying a completion reads
+// the answer right.
 func (h *humanTasks) find(id string) (*domain.Task, error) {
 	t, ok := h.byID[id]
-	if !ok {
-		return nil, domain.NotFoundf("task %s is not part of %s", id, h.processID)
+	if ok {
+		return t, nil
 	}
-	return t, nil
+	for seq := h.seq; seq > 0; seq-- {
+		if domain.TaskID(h.processID, seq) == id {
+			return nil, domain.Conflictf("task %s is no longer open", id)
+		}
+	}
+	return nil, domain.NotFoundf("task %s is not part of %s", id, h.processID)
 }
 
 // validateComplete refuses a completion that is not this person's to make, or
 // that breaks a rule of the task, the caps on what a completion may carry or the
 // task's form, which the API checks too: an update sent to Temporal directly
 // meets them here.
-func (h *humanTasks) validateComplete(in CompleteTaskInput) error {
+func (h *humanTasks) validateComplete(ctx workflow.Context, in CompleteTaskInput) error {
+	if err := h.cmds.check(ctx, in.Command); err != nil {
+		return refusal(err)
+	}
 	t, err := h.find(in.TaskID)
 	if err == nil {
 		err = t.CheckEligible(in.Actor)
@@ -429,6 +445,7 @@ func (h *humanTasks) validateComplete(in CompleteTaskInput) error {
 }
 
 func (h *humanTasks) complete(ctx workflow.Context, in CompleteTaskInput) (domain.Task, error) {
+	h.cmds.note(ctx)
 	t, err := h.find(in.TaskID)
 	if err != nil {
 		return domain.Task{}, refusal(err)
@@ -456,7 +473,10 @@ func (h *humanTasks) complete(ctx workflow.Context, in CompleteTaskInput) (domai
 	return *t, nil
 }
 
-func (h *humanTasks) validateReassign(in ReassignTaskInput) error {
+func (h *humanTasks) validateReassign(ctx workflow.Context, in ReassignTaskInput) error {
+	if err := h.cmds.check(ctx, in.Command); err != nil {
+		return refusal(err)
+	}
 	t, err := h.find(in.TaskID)
 	if err != nil {
 		return refusal(err)
@@ -473,6 +493,7 @@ func (h *humanTasks) validateReassign(in ReassignTaskInput) error {
 }
 
 func (h *humanTasks) reassign(ctx workflow.Context, in ReassignTaskInput) (domain.Task, error) {
+	h.cmds.note(ctx)
 	t, err := h.find(in.TaskID)
 	if err != nil || !t.IsOpen() {
 		return domain.Task{}, refusal(domain.Conflictf("task %s can no longer be reassigned", in.TaskID))

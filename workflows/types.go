@@ -22,6 +22,7 @@ type CampaignResult struct {
 
 // CompleteTaskInput is a person's answer to a task, with the actor the API resolved.
 type CompleteTaskInput struct {
+	Command
 	TaskID     string            `json:"task_id"`
 	Actor      domain.Actor      `json:"actor"`
 	Completion domain.Completion `json:"completion"`
@@ -30,6 +31,7 @@ type CompleteTaskInput struct {
 // ReassignTaskInput gives a task to another person. The API has checked that the
 // new assignee exists and may hold the task.
 type ReassignTaskInput struct {
+	Command
 	TaskID   string       `json:"task_id"`
 	Actor    domain.Actor `json:"actor"`
 	Assignee string       `json:"assignee"`
@@ -38,6 +40,7 @@ type ReassignTaskInput struct {
 
 // AddTaskInput is a task the project manager adds to a campaign's plan.
 type AddTaskInput struct {
+	Command
 	Actor       domain.Actor `json:"actor"`
 	Title       string       `json:"title"`
 	Description string       `json:"description,omitempty"`
@@ -49,18 +52,21 @@ type AddTaskInput struct {
 
 // ChangeCampaignInput is a change request on a campaign before launch.
 type ChangeCampaignInput struct {
+	Command
 	Actor  domain.Actor  `json:"actor"`
 	Change domain.Change `json:"change"`
 }
 
 // RecordKPIsInput records KPI actuals on a launched (or launching) campaign.
 type RecordKPIsInput struct {
+	Command
 	Actor   domain.Actor       `json:"actor"`
 	Actuals []domain.KPIActual `json:"actuals"`
 }
 
 // CancelInput cancels a process.
 type CancelInput struct {
+	Command
 	Actor  domain.Actor `json:"actor"`
 	Reason string       `json:"reason"`
 }

@@ -228,12 +228,14 @@ func (t temporalFlags) settings(l *slog.Logger) (temporalclient.Settings, error)
 	}, nil
 }
 
-// clientOptions builds the Temporal client options of the api and worker.
-func (t temporalFlags) clientOptions(l *slog.Logger) (client.Options, temporalclient.Settings, error) {
+// clientOptions builds the Temporal client options of the api and worker; the
+// SDK reports what it measures to m.
+func (t temporalFlags) clientOptions(l *slog.Logger, m *temporalclient.SDKMetrics) (client.Options, temporalclient.Settings, error) {
 	s, err := t.settings(l)
 	if err != nil {
 		return client.Options{}, s, err
 	}
+	s.Metrics = m
 	o, err := temporalclient.Options(s)
 	return o, s, err
 }

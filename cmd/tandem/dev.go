@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 
@@ -101,9 +102,11 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 		return err
 	}
 
+	// One client for the worker and the API: its SDK metrics are served on the API's /metrics.
+	sdkMetrics := temporalclient.NewSDKMetrics()
 	copts, err := temporalclient.Options(temporalclient.Settings{
 		HostPort: temporal.FrontendHostPort(), Namespace: temporal.Namespace(),
-		Keys: keyring, AcceptClear: acceptClear, Logger: logger,
+		Keys: keyring, AcceptClear: acceptClear, Logger: logger, Metrics: sdkMetrics,
 	})
 	if err != nil {
 		return err
@@ -122,9 +125,10 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 	reconcile.start(ctx, c, st, logger)
 
 	srv := api.New(api.Config{
-		Temporal: api.NewTemporal(c), Records: st, Policy: pol, Logger: logger,
+		Temporal: api.NewTemporal(c, temporal.Namespace()), Records: st, Policy: pol, Logger: logger,
 		TemporalUIURL: temporal.UIURL(), Namespace: temporal.Namespace(), WebhookGuard: guard,
-		Codec: codec.New(keyring, codec.Options{AcceptClear: true}),
+		Codec:   codec.New(keyring, codec.Options{AcceptClear: true}),
+		Metrics: []prometheus.Collector{sdkMetrics},
 	})
 	httpSrv := api.NewHTTPServer(*httpAddr, web.New(web.Config{API: srv.Handler(), Logger: logger}).Handler())
 	banner(stdout, devInfo{

@@ -10,6 +10,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
@@ -20,6 +22,7 @@ import (
 	"github.com/tandemhq/tandem/netguard"
 	"github.com/tandemhq/tandem/policy"
 	"github.com/tandemhq/tandem/store"
+	"github.com/tandemhq/tandem/temporalclient"
 	"github.com/tandemhq/tandem/web"
 	"github.com/tandemhq/tandem/worker"
 )
@@ -48,7 +51,8 @@ func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 		return err
 	}
 	defer st.Close()
-	copts, conn, err := cfg.temporal.clientOptions(logger)
+	sdkMetrics := temporalclient.NewSDKMetrics()
+	copts, conn, err := cfg.temporal.clientOptions(logger, sdkMetrics)
 	if err != nil {
 		return err
 	}
@@ -59,9 +63,10 @@ func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 	}
 	defer c.Close()
 	srv := api.New(api.Config{
-		Temporal: api.NewTemporal(c), Records: st, Policy: pol, Logger: logger,
+		Temporal: api.NewTemporal(c, conn.Namespace), Records: st, Policy: pol, Logger: logger,
 		TemporalUIURL: *cfg.uiURL, Namespace: conn.Namespace, WebhookGuard: guard, TrustedProxies: trusted,
-		Codec: codec.New(conn.Keys, codec.Options{AcceptClear: true}),
+		Codec:   codec.New(conn.Keys, codec.Options{AcceptClear: true}),
+		Metrics: []prometheus.Collector{sdkMetrics},
 	})
 	logger.Info("tandem api listening", "addr", *cfg.http, "temporal", conn.HostPort, "namespace", conn.Namespace, "tls", copts.ConnectionOptions.TLS != nil, "payload_key", conn.Keys.Newest())
 	return serve(ctx, api.NewHTTPServer(*cfg.http, web.New(web.Config{API: srv.Handler(), Logger: logger}).Handler()), logger)
@@ -90,10 +95,13 @@ func runWorker(ctx context.Context, args []string, logger *slog.Logger) error {
 		return err
 	}
 	defer st.Close()
-	copts, conn, err := cfg.temporal.clientOptions(logger)
+	sdkMetrics := temporalclient.NewSDKMetrics()
+	copts, conn, err := cfg.temporal.clientOptions(logger, sdkMetrics)
 	if err != nil {
 		return err
 	}
+	// The identity its pollers show in Temporal, which readiness looks for.
+	copts.Identity = workerIdentity()
 	c, err := client.DialContext(ctx, copts)
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s: %w", conn.HostPort, err)
@@ -105,12 +113,16 @@ func runWorker(ctx context.Context, args []string, logger *slog.Logger) error {
 	}
 	defer w.Stop()
 	reconcile.start(ctx, c, st, logger)
+	ready := worker.NewReadiness(c, st, conn.Namespace, copts.Identity, logger)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), sdkMetrics, ready)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"ok"}`)
 	})
-	mux.Handle("GET /metrics", promhttp.Handler())
+	mux.Handle("GET /readyz", ready)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	logger.Info("tandem worker polling", "task_queue", "tandem", "temporal", conn.HostPort, "tls", copts.ConnectionOptions.TLS != nil, "payload_key", conn.Keys.Newest(), "health", *cfg.http)
 	return serve(ctx, api.NewHTTPServer(*cfg.http, mux), logger)
 }
@@ -160,6 +172,13 @@ func runHealthcheck(ctx context.Context, args []string) error {
 		return fmt.Errorf("%s answered %s", args[0], resp.Status)
 	}
 	return nil
+}
+
+// workerIdentity names this worker process to Temporal, as the SDK's default
+// does (process ID and host), so its pollers can be told from other workers'.
+func workerIdentity() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%d@%s@tandem-worker", os.Getpid(), host)
 }
 
 // serve runs srv until ctx ends, then shuts it down gracefully.

@@ -30,11 +30,12 @@ func (r *recordingTemporal) record(what string) error {
 func (r *recordingTemporal) Start(_ context.Context, req api.StartRequest) error {
 	return r.record("start " + req.WorkflowID)
 }
-func (r *recordingTemporal) Update(_ context.Context, id, name string, _, _ any) error {
-	return r.record("update " + id + " " + name)
+func (r *recordingTemporal) Update(_ context.Context, u api.UpdateRequest, _ any) (string, error) {
+	return "run-1", r.record("update " + u.WorkflowID + " " + u.Name)
 }
 func (r *recordingTemporal) Query(context.Context, string, string, any) error { return nil }
 func (r *recordingTemporal) CheckHealth(context.Context) error                { return nil }
+func (r *recordingTemporal) Workers(context.Context) (int, error)             { return 1, nil }
 
 // The API over the real store, on SQLite and PostgreSQL: text with a NUL or bytes
 // that are not UTF-8, in a body, a query, a path or the Idempotency-Key, answers
