@@ -20,8 +20,8 @@ import (
 // its processes may end, and how to list them.
 type finishedKind struct {
 	Board    board
+	Title    string   // of the page: "Finished hiring requests"
 	Statuses []string // the statuses it ends in, in the order the filter offers them
-	path     string   // the API's list
 	rows     func(a *App, r *http.Request, s *session, q url.Values) ([]finishedRow, bool, error)
 }
 
@@ -53,7 +53,7 @@ const (
 )
 
 var finishedKinds = []finishedKind{
-	{Board: boards[0], path: "/campaigns", Statuses: strs(domain.StatusCompleted, domain.StatusRejected, domain.StatusCancelled),
+	{Board: boards[0], Title: "Finished campaigns", Statuses: strs(domain.StatusCompleted, domain.StatusRejected, domain.StatusCancelled),
 		rows: func(a *App, r *http.Request, s *session, q url.Values) ([]finishedRow, bool, error) {
 			items, more, err := searchList[domain.Campaign](a.api, r, s.token, "/campaigns", q)
 			out := make([]finishedRow, len(items))
@@ -63,7 +63,7 @@ var finishedKinds = []finishedKind{
 			}
 			return out, more, err
 		}},
-	{Board: boards[1], path: "/hiring-requests", Statuses: strs(domain.StatusFilled, domain.StatusRejected, domain.StatusCancelled, domain.StatusExpired),
+	{Board: boards[1], Title: "Finished hiring requests", Statuses: strs(domain.StatusFilled, domain.StatusRejected, domain.StatusCancelled, domain.StatusExpired),
 		rows: func(a *App, r *http.Request, s *session, q url.Values) ([]finishedRow, bool, error) {
 			items, more, err := searchList[domain.HiringRequest](a.api, r, s.token, "/hiring-requests", q)
 			out := make([]finishedRow, len(items))
@@ -73,7 +73,7 @@ var finishedKinds = []finishedKind{
 			}
 			return out, more, err
 		}},
-	{Board: boards[2], path: "/risks", Statuses: strs(domain.RiskResolved, domain.RiskAccepted, domain.RiskClosed),
+	{Board: boards[2], Title: "Ended risks", Statuses: strs(domain.RiskResolved, domain.RiskAccepted, domain.RiskClosed),
 		rows: func(a *App, r *http.Request, s *session, q url.Values) ([]finishedRow, bool, error) {
 			items, more, err := searchList[domain.Risk](a.api, r, s.token, "/risks", q)
 			out := make([]finishedRow, len(items))
@@ -145,7 +145,7 @@ func (a *App) finished(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	// The latest ended first.
 	slices.SortStableFunc(d.Rows, func(x, y finishedRow) int { return cmp.Or(y.Ended.Compare(x.Ended), strings.Compare(x.ID, y.ID)) })
-	a.render(w, r, http.StatusOK, "finished", view{Session: s, Title: "Finished " + strings.ToLower(k.Board.Title), Nav: "board", Data: d})
+	a.render(w, r, http.StatusOK, "finished", view{Session: s, Title: k.Title, Nav: "board", Data: d})
 }
 
 // searchList reads an API list as list does, but stops after maxSearchPages
