@@ -195,12 +195,14 @@ func (s *Server) listCampaigns(c *gin.Context) {
 	f := domain.CampaignFilter{
 		Status: enumParam(c, &p, "status", campaignStatuses),
 		Owner:  c.Query("owner"),
+		Name:   nameQuery(c, &p),
 	}
+	newest := newestFirst(c, &p)
 	if f.Owner == "me" {
 		f.Owner = caller(c).Handle
 	}
 	page, ok := listPage(s, c, p, "campaigns", func(ctx context.Context, o domain.ListOptions) (domain.Page[domain.Campaign], error) {
-		f.ListOptions = o
+		f.ListOptions, f.Newest = o, newest
 		return s.records.Campaigns(ctx, f)
 	})
 	if !ok {

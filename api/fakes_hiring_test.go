@@ -49,11 +49,14 @@ func (r *fakeRecords) HiringRequests(_ context.Context, f domain.HiringFilter) (
 	var out []domain.HiringRequest
 	for _, h := range r.hiring().requests {
 		if (f.Status == "" || h.Status == f.Status) && (f.RequestedBy == "" || h.RequestedBy == f.RequestedBy) &&
-			(f.Team == "" || h.Request.Team == f.Team) {
+			(f.Team == "" || h.Request.Team == f.Team) && named(h.Request.Title, f.Name) {
 			out = append(out, h)
 		}
 	}
 	slices.SortFunc(out, func(a, b domain.HiringRequest) int { return strings.Compare(a.ID, b.ID) })
+	if f.Newest {
+		slices.Reverse(out)
+	}
 	return page(out, f.ListOptions)
 }
 

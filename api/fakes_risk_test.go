@@ -51,10 +51,13 @@ func (r *fakeRecords) Risks(_ context.Context, f domain.RiskFilter) (domain.Page
 			related = k.Related.ID
 		}
 		if (f.Severity == "" || k.Severity == f.Severity) && (f.Status == "" || k.Status == f.Status) &&
-			(f.Owner == "" || k.Owner == f.Owner) && (f.Related == "" || related == f.Related) {
+			(f.Owner == "" || k.Owner == f.Owner) && (f.Related == "" || related == f.Related) && named(k.Title, f.Name) {
 			out = append(out, k)
 		}
 	}
 	slices.SortFunc(out, func(a, b domain.Risk) int { return strings.Compare(a.ID, b.ID) })
+	if f.Newest {
+		slices.Reverse(out)
+	}
 	return page(out, f.ListOptions)
 }

@@ -114,6 +114,7 @@ type fakeRecords struct {
 	tasks         map[string]domain.Task
 	events        map[string][]domain.Event
 	notifications map[string][]domain.Notification
+	seen          map[string]uint64 // notification marks, by recipient
 	keys          map[string]domain.IdempotencyClaim
 	released      []string
 	commands      map[string]domain.SentCommand
@@ -211,12 +212,21 @@ func (r *fakeRecords) Campaigns(_ context.Context, f domain.CampaignFilter) (dom
 	var out []domain.Campaign
 	for _, c := range r.campaigns {
 		if (f.Status == "" || c.Status == f.Status) &&
-			(f.Owner == "" || c.Brief.ProjectManager == f.Owner || c.Brief.MarketingOpsManager == f.Owner) {
+			(f.Owner == "" || c.Brief.ProjectManager == f.Owner || c.Brief.MarketingOpsManager == f.Owner) && named(c.Brief.Name, f.Name) {
 			out = append(out, c)
 		}
 	}
 	slices.SortFunc(out, func(a, b domain.Campaign) int { return strings.Compare(a.ID, b.ID) })
+	if f.Newest {
+		slices.Reverse(out)
+	}
 	return page(out, f.ListOptions)
+}
+
+// named reports whether name holds the text a list is searched for, as the store's
+// search does.
+func named(name, q string) bool {
+	return strings.Contains(strings.ToLower(name), strings.ToLower(q))
 }
 
 func (r *fakeRecords) Task(_ context.Context, id string) (domain.Task, error) {
@@ -268,6 +278,43 @@ func (r *fakeRecords) Notifications(_ context.Context, recipient string, o domai
 		return domain.Page[domain.Notification]{}, err
 	}
 	return page(r.notifications[recipient], o)
+}
+
+func (r *fakeRecords) NotificationMark(_ context.Context, recipient string) (domain.NotificationMark, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.enter("NotificationMark"); err != nil {
+		return domain.NotificationMark{}, err
+	}
+	return r.mark(recipient), nil
+}
+
+// mark counts recipient's notifications after their mark, as the store does.
+func (r *fakeRecords) mark(recipient string) domain.NotificationMark {
+	m := domain.NotificationMark{SeenThrough: r.seen[recipient]}
+	for _, n := range r.notifications[recipient] {
+		if n.ID > m.SeenThrough && m.Unread < domain.MaxUnread {
+			m.Unread++
+		}
+	}
+	return m
+}
+
+func (r *fakeRecords) MarkNotificationsSeen(_ context.Context, recipient string, through uint64, _ time.Time) (domain.NotificationMark, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.enter("MarkNotificationsSeen"); err != nil {
+		return domain.NotificationMark{}, err
+	}
+	var newest uint64
+	for _, n := range r.notifications[recipient] {
+		newest = max(newest, n.ID)
+	}
+	if r.seen == nil {
+		r.seen = map[string]uint64{}
+	}
+	r.seen[recipient] = max(r.seen[recipient], min(through, newest))
+	return r.mark(recipient), nil
 }
 
 func (r *fakeRecords) ClaimIdempotencyKey(_ context.Context, c domain.IdempotencyClaim) (string, error) {

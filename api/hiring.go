@@ -265,12 +265,14 @@ func (s *Server) listHiring(c *gin.Context) {
 		Status:      enumParam(c, &p, "status", domain.HiringStatuses),
 		RequestedBy: c.Query("requested_by"),
 		Team:        enumParam(c, &p, "team", domain.Teams),
+		Name:        nameQuery(c, &p),
 	}
+	newest := newestFirst(c, &p)
 	if f.RequestedBy == "me" {
 		f.RequestedBy = caller(c).Handle
 	}
 	page, ok := listPage(s, c, p, "hiring requests", func(ctx context.Context, o domain.ListOptions) (domain.Page[domain.HiringRequest], error) {
-		f.ListOptions = o
+		f.ListOptions, f.Newest = o, newest
 		return s.records.HiringRequests(ctx, f)
 	})
 	if !ok {

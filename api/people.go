@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -73,12 +74,65 @@ func (s *Server) setOutOfOffice(c *gin.Context) {
 	c.JSON(http.StatusOK, person)
 }
 
+// notificationsPage is a page of the caller's notifications, newest first,
+// with how far they have read them: those with an ID above seen_through are
+// unread, and unread counts them (at most domain.MaxUnread).
+type notificationsPage struct {
+	domain.Page[domain.Notification]
+	domain.NotificationMark
+}
+
 func (s *Server) listNotifications(c *gin.Context) {
 	me := caller(c).Handle
 	page, ok := listPage(s, c, nil, "notifications", func(ctx context.Context, o domain.ListOptions) (domain.Page[domain.Notification], error) {
 		return s.records.Notifications(ctx, me, o)
 	})
-	if ok {
-		c.JSON(http.StatusOK, page)
+	if !ok {
+		return
 	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	mark, err := s.records.NotificationMark(ctx, me)
+	if err != nil {
+		s.fail(c, fmt.Errorf("notification mark: %w", err))
+		return
+	}
+	c.JSON(http.StatusOK, notificationsPage{Page: page, NotificationMark: mark})
+}
+
+// seenRequest is the body of PUT /me/notifications/seen.
+type seenRequest struct {
+	// Through is the ID of the newest notification the person has seen.
+	Through *int64 `json:"through"`
+}
+
+// markNotificationsSeen records that the caller has read their notifications
+// up to an ID, the newest a page showed them: what arrived after stays unread.
+// Marking is idempotent and only moves forward, so a retry or an older page
+// changes nothing.
+func (s *Server) markNotificationsSeen(c *gin.Context) {
+	var req seenRequest
+	if _, err := decode(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	var p domain.Problems
+	switch {
+	case req.Through == nil:
+		p.Add("through", "required")
+	case *req.Through < 0:
+		p.Add("through", "must be a notification ID: 0 or more")
+	}
+	if err := p.Err(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	mark, err := s.records.MarkNotificationsSeen(ctx, caller(c).Handle, uint64(*req.Through), s.now())
+	if err != nil {
+		s.fail(c, fmt.Errorf("mark notifications seen: %w", err))
+		return
+	}
+	c.JSON(http.StatusOK, mark)
 }

@@ -123,9 +123,13 @@ func TestListNotifications(t *testing.T) {
 	e.records.notifications["cole"] = []domain.Notification{{ID: 3, Recipient: "cole", Subject: "not yours"}}
 	rr := e.do("GET", "/api/v1/notifications?limit=1", "tok-cara", "")
 	want(t, rr, sOK, "")
-	got := decodeJSON[domain.Page[domain.Notification]](t, rr)
+	got := decodeJSON[notificationsPage](t, rr)
 	if len(got.Items) != 1 || got.Items[0].Recipient != "cara" || got.NextCursor == "" {
 		t.Errorf("page = %+v", got)
+	}
+	// Nothing read yet: both unread, whatever the page holds.
+	if got.Unread != 2 || got.SeenThrough != 0 || !strings.Contains(rr.Body.String(), `"unread":2,"seen_through":0`) && !strings.Contains(rr.Body.String(), `"seen_through":0,"unread":2`) {
+		t.Errorf("mark = %+v in %s", got.NotificationMark, rr.Body)
 	}
 	if o := e.records.lastNotify; o.Limit != 1 {
 		t.Errorf("options = %+v", o)
@@ -134,4 +138,55 @@ func TestListNotifications(t *testing.T) {
 	want(t, e.do("GET", "/api/v1/notifications", "", ""), sUnauth, "unauthorized")
 	e.records.fail["Notifications"] = domain.ErrUnavailable
 	want(t, e.do("GET", "/api/v1/notifications", "tok-cara", ""), sUnavail, codeUnavailable)
+	delete(e.records.fail, "Notifications")
+	e.records.fail["NotificationMark"] = domain.ErrUnavailable
+	want(t, e.do("GET", "/api/v1/notifications", "tok-cara", ""), sUnavail, codeUnavailable)
+}
+
+func TestMarkNotificationsSeen(t *testing.T) {
+	e := newEnv(t)
+	e.records.notifications["cara"] = []domain.Notification{
+		{ID: 7, Recipient: "cara", Kind: domain.NotifyAssigned, Subject: "New task", CreatedAt: testNow},
+		{ID: 4, Recipient: "cara", Kind: domain.NotifyReminder, Subject: "Due soon", CreatedAt: testNow},
+	}
+	e.records.notifications["cole"] = []domain.Notification{{ID: 9, Recipient: "cole", Subject: "not yours"}}
+	const path = "/api/v1/me/notifications/seen"
+
+	rr := e.do("PUT", path, "tok-cara", `{"through": 4}`)
+	want(t, rr, sOK, "")
+	if got := decodeJSON[domain.NotificationMark](t, rr); got != (domain.NotificationMark{SeenThrough: 4, Unread: 1}) {
+		t.Errorf("mark = %+v", got)
+	}
+	// Back is no way: an older page marking late changes nothing.
+	rr = e.do("PUT", path, "tok-cara", `{"through": 0}`)
+	want(t, rr, sOK, "")
+	if got := decodeJSON[domain.NotificationMark](t, rr); got != (domain.NotificationMark{SeenThrough: 4, Unread: 1}) {
+		t.Errorf("mark after going back = %+v", got)
+	}
+	// The caller's own mark alone moves.
+	if e.records.seen["cole"] != 0 {
+		t.Errorf("cole's mark moved to %d", e.records.seen["cole"])
+	}
+	rr = e.do("GET", "/api/v1/notifications", "tok-cara", "")
+	if got := decodeJSON[notificationsPage](t, rr); got.Unread != 1 || got.SeenThrough != 4 {
+		t.Errorf("the list says %+v", got.NotificationMark)
+	}
+
+	for _, tc := range []struct {
+		body, field, problem string
+	}{
+		{`{}`, "through", "required"},
+		{`{"through": -1}`, "through", "0 or more"},
+	} {
+		got := want(t, e.do("PUT", path, "tok-cara", tc.body), sInvalid, domain.CodeInvalid)
+		if len(got.Details) != 1 || got.Details[0].Field != tc.field || !strings.Contains(got.Details[0].Problem, tc.problem) {
+			t.Errorf("%s: details %+v", tc.body, got.Details)
+		}
+	}
+	want(t, e.do("PUT", path, "tok-cara", `{"through": "7"}`), sBad, "bad_request")
+	want(t, e.do("PUT", path, "tok-cara", `{"through": 7, "all": true}`), sBad, "bad_request")
+	want(t, e.do("PUT", path, "tok-cara", `{"through": 7, "pad": "`+strings.Repeat("x", maxBody)+`"}`), sTooLarge, "payload_too_large")
+	want(t, e.do("PUT", path, "", `{"through": 7}`), sUnauth, "unauthorized")
+	e.records.fail["MarkNotificationsSeen"] = domain.ErrUnavailable
+	want(t, e.do("PUT", path, "tok-cara", `{"through": 7}`), sUnavail, codeUnavailable)
 }

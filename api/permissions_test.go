@@ -233,6 +233,8 @@ func permRows(t testing.TB) []permRow {
 			ok: http.StatusCreated, allowed: admins},
 		{route: "DELETE /api/v1/people/:handle/tokens", path: "/api/v1/people/" + permOther + "/tokens", ok: http.StatusOK, allowed: admins},
 		{route: "GET /api/v1/notifications", path: "/api/v1/notifications", ok: http.StatusOK},
+		// Each caller marks their own notifications: the route names no one else's.
+		{route: "PUT /api/v1/me/notifications/seen", path: "/api/v1/me/notifications/seen", body: `{"through": 1}`, ok: http.StatusOK},
 
 		{route: "POST /api/v1/hiring-requests", path: "/api/v1/hiring-requests", body: validHiring, ok: http.StatusCreated, allowed: hireRequesters},
 		{route: "GET /api/v1/hiring-requests", path: "/api/v1/hiring-requests", ok: http.StatusOK},

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -173,6 +174,28 @@ func listOptions(c *gin.Context) (domain.ListOptions, error) {
 		o.Limit = n
 	}
 	return o, nil
+}
+
+// nameQuery reads ?q=, the text a list's names are searched for: its records
+// whose name holds it, case-insensitively, as typed (no wildcards).
+func nameQuery(c *gin.Context, p *domain.Problems) string {
+	q := strings.TrimSpace(c.Query("q"))
+	if utf8.RuneCountInString(q) > domain.MaxNameQuery {
+		p.Add("q", "may be at most %d characters", domain.MaxNameQuery)
+	}
+	return q
+}
+
+// newestFirst reads ?order=: oldest (the default) or newest first, by creation.
+func newestFirst(c *gin.Context, p *domain.Problems) bool {
+	switch c.Query("order") {
+	case "", "oldest":
+		return false
+	case "newest":
+		return true
+	}
+	p.Add("order", "must be oldest or newest")
+	return false
 }
 
 // enumParam reads an optional query filter that must be one of the allowed values.

@@ -215,7 +215,9 @@ func (s *Server) listRisks(c *gin.Context) {
 		Status:   enumParam(c, &p, "status", domain.RiskStatuses),
 		Owner:    c.Query("owner"),
 		Related:  c.Query("related"),
+		Name:     nameQuery(c, &p),
 	}
+	newest := newestFirst(c, &p)
 	if f.Owner == "me" {
 		f.Owner = caller(c).Handle
 	}
@@ -223,7 +225,7 @@ func (s *Server) listRisks(c *gin.Context) {
 		p.Add("related", "must be a campaign ID (cmp_…) or a hiring request ID (hir_…)")
 	}
 	page, ok := listPage(s, c, p, "risks", func(ctx context.Context, o domain.ListOptions) (domain.Page[domain.Risk], error) {
-		f.ListOptions = o
+		f.ListOptions, f.Newest = o, newest
 		return s.records.Risks(ctx, f)
 	})
 	if !ok {

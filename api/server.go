@@ -78,6 +78,11 @@ type Records interface {
 	Tasks(ctx context.Context, f domain.TaskFilter) (domain.Page[domain.Task], error)
 	Timeline(ctx context.Context, p domain.Process, processID string) ([]domain.Event, error)
 	Notifications(ctx context.Context, recipient string, o domain.ListOptions) (domain.Page[domain.Notification], error)
+	// NotificationMark is how far recipient has read their notifications.
+	NotificationMark(ctx context.Context, recipient string) (domain.NotificationMark, error)
+	// MarkNotificationsSeen moves recipient's mark forward to through (never
+	// back, never past their newest notification) and answers it.
+	MarkNotificationsSeen(ctx context.Context, recipient string, through uint64, at time.Time) (domain.NotificationMark, error)
 	// ClaimIdempotencyKey reserves c.Key for c.ResourceID. It returns "" when the key
 	// is newly claimed, the ID of the resource already made when the same key came
 	// with the same body, and domain.ErrConflict when it came with another body.
@@ -282,6 +287,7 @@ func (s *Server) routes() {
 	v1.POST("/people/:handle/tokens", s.createPersonToken)
 	v1.DELETE("/people/:handle/tokens", s.revokePersonTokens)
 	v1.GET("/notifications", s.listNotifications)
+	v1.PUT("/me/notifications/seen", s.markNotificationsSeen)
 
 	s.hiringRoutes(v1)
 	s.riskRoutes(v1)

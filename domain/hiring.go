@@ -434,11 +434,13 @@ func (r *HiringRequest) HideConfidential() {
 	r.Request.Budget, r.Request.Justification, r.Offer = SalaryRange{}, "", nil
 }
 
-// HiringFilter selects hiring requests. Empty fields do not filter.
+// HiringFilter selects hiring requests. Empty fields do not filter; Name keeps
+// the requests whose role's title holds it.
 type HiringFilter struct {
 	Status      Status
 	RequestedBy string
 	Team        Team
+	Name        string
 	ListOptions
 }
 

@@ -55,6 +55,22 @@ func CheckManageCampaign(c Campaign, a Actor, what string) error {
 	return Forbiddenf("only the campaign's project manager or marketing ops manager may %s", what)
 }
 
+// CheckAddCampaignTask says whether a may add a task to the campaign c now: those
+// who manage it, between planning and launch (the plan is made in planning; once
+// launched, there is no work left to add).
+func CheckAddCampaignTask(c Campaign, a Actor) error {
+	if err := CheckManageCampaign(c, a, "add tasks"); err != nil {
+		return err
+	}
+	switch {
+	case c.Status.Terminal():
+		return Conflictf("the campaign is %s", c.Status)
+	case !c.Stage.BeforeLaunch() || c.Stage == StageBriefReview:
+		return Conflictf("tasks are added between planning and launch; the campaign is in %s", c.Stage)
+	}
+	return nil
+}
+
 // CheckRecordKPIs says whether a may record KPI actuals of the campaign c: the
 // analytics team besides those who manage it.
 func CheckRecordKPIs(c Campaign, a Actor) error {
@@ -72,6 +88,50 @@ func CheckCancelHiring(r HiringRequest, a Actor) error {
 	}
 	return Forbiddenf("only the requester or marketing ops may cancel a hiring request")
 }
+
+// CheckAddCandidate says whether a may add a candidate to the hiring request r
+// now: those who may read candidates (the requester, the hiring manager,
+// marketing ops, HR and admins), while it is recruiting or making an offer.
+func CheckAddCandidate(r HiringRequest, a Actor) error {
+	switch {
+	case !r.MayReadCandidates(a):
+		return Forbiddenf("only the requester, the hiring manager, marketing ops or HR may add candidates")
+	case r.Status.Terminal():
+		return Conflictf("the hiring request is %s", r.Status)
+	case r.Stage != StageRecruiting && r.Stage != StageOffer:
+		return Conflictf("candidates are added in recruiting; the request is in %s", r.Stage)
+	}
+	return nil
+}
+
+// CheckReassign says whether a may give the task t to someone else: its
+// assignee, the managers of its process (managers: Campaign.Managers and its
+// siblings) and admins, while it is open. Who may receive it is the API's check:
+// someone who could complete it.
+func CheckReassign(t Task, managers []string, a Actor) error {
+	switch {
+	case !t.IsOpen():
+		return Conflictf("task %s is %s", t.ID, t.Status)
+	case a.Handle != "" && (a.Handle == t.Assignee || slices.Contains(managers, a.Handle)), a.HasRole(RoleAdmin):
+		return nil
+	}
+	return Forbiddenf("only the assignee or the process's managers may reassign task %s", t.ID)
+}
+
+// Managers are the people who run the campaign: its project manager and its
+// marketing ops manager. They may reassign its tasks and are told of its turns.
+func (c Campaign) Managers() []string {
+	return []string{c.Brief.ProjectManager, c.Brief.MarketingOpsManager}
+}
+
+// Managers are the people who run the hiring request: its requester and its
+// hiring manager.
+func (r HiringRequest) Managers() []string {
+	return []string{r.RequestedBy, r.Request.HiringManager}
+}
+
+// Managers are the people who run the risk: its owner.
+func (r Risk) Managers() []string { return []string{r.Owner} }
 
 // HasRiskAuthority reports whether a may accept a high or critical risk:
 // marketing ops managers and directors.

@@ -31,6 +31,20 @@ func TestPermissions(t *testing.T) {
 	cleosDoneTask := []Task{{ID: "tsk_1", Status: TaskDone, Assignee: "cleo"}}
 	wesTask := []Task{{ID: "tsk_2", Status: TaskOpen, Assignee: "wes"}}
 	teamTask := []Task{{ID: "tsk_3", Status: TaskOpen, Team: TeamCreative, Role: RoleCreative}}
+	planning := Campaign{Brief: camp.Brief, Status: StatusActive, Stage: StagePlanning}
+	inReview := Campaign{Brief: camp.Brief, Status: StatusActive, Stage: StageBriefReview}
+	launched := Campaign{Brief: camp.Brief, Status: StatusActive, Stage: StageTracking}
+	ended := Campaign{Brief: camp.Brief, Status: StatusCancelled, Stage: StageProduction}
+	recruiting := HiringRequest{RequestedBy: "pat", Request: Requisition{HiringManager: "hugo"}, Status: StatusActive, Stage: StageRecruiting}
+	offering := recruiting
+	offering.Stage = StageOffer
+	approving := recruiting
+	approving.Stage = StageApproval
+	filled := recruiting
+	filled.Status, filled.Stage = StatusFilled, StageOnboarding
+	hiringManager := Actor{Handle: "hugo", Team: TeamAnalytics, Roles: []Role{RoleAnalytics}}
+	cleosOpen := cleosTask[0]
+	unassigned := teamTask[0]
 
 	for _, tc := range []struct {
 		name  string
@@ -87,6 +101,34 @@ func TestPermissions(t *testing.T) {
 		{"MOps accepts a critical risk", func() error { return CheckAcceptRisk(critical, mops) }, nil, ""},
 		{"a director accepts a critical risk", func() error { return CheckAcceptRisk(critical, director) }, nil, ""},
 		{"admin has no authority to accept a critical risk", func() error { return CheckAcceptRisk(critical, admin) }, ErrForbidden, "critical"},
+
+		{"the PM adds a task in planning", func() error { return CheckAddCampaignTask(planning, pm) }, nil, ""},
+		{"admin adds a task", func() error { return CheckAddCampaignTask(planning, admin) }, nil, ""},
+		{"another PM may not add a task", func() error { return CheckAddCampaignTask(planning, otherPM) }, ErrForbidden, "may add tasks"},
+		{"no task is added in brief review", func() error { return CheckAddCampaignTask(inReview, mops) }, ErrConflict, "between planning and launch"},
+		{"no task is added after launch", func() error { return CheckAddCampaignTask(launched, pm) }, ErrConflict, "in tracking"},
+		{"no task is added to an ended campaign", func() error { return CheckAddCampaignTask(ended, pm) }, ErrConflict, "cancelled"},
+
+		{"HR adds a candidate", func() error { return CheckAddCandidate(recruiting, hr) }, nil, ""},
+		{"the hiring manager adds a candidate", func() error { return CheckAddCandidate(recruiting, hiringManager) }, nil, ""},
+		{"the requester adds a candidate during an offer", func() error { return CheckAddCandidate(offering, pm) }, nil, ""},
+		{"finance may not add a candidate", func() error { return CheckAddCandidate(recruiting, finance) }, ErrForbidden, "may add candidates"},
+		{"a director may not add a candidate", func() error { return CheckAddCandidate(recruiting, director) }, ErrForbidden, ""},
+		{"no candidate before recruiting", func() error { return CheckAddCandidate(approving, hr) }, ErrConflict, "in approval"},
+		{"no candidate once filled", func() error { return CheckAddCandidate(filled, hr) }, ErrConflict, "filled"},
+
+		{"the assignee reassigns", func() error { return CheckReassign(cleosOpen, camp.Managers(), designer) }, nil, ""},
+		{"a campaign's manager reassigns", func() error { return CheckReassign(unassigned, camp.Managers(), mops) }, nil, ""},
+		{"a hiring manager reassigns", func() error { return CheckReassign(unassigned, hire.Managers(), hiringManager) }, nil, ""},
+		{"a risk's owner reassigns", func() error { return CheckReassign(unassigned, risk.Managers(), pm) }, nil, ""},
+		{"admin reassigns", func() error { return CheckReassign(unassigned, nil, admin) }, nil, ""},
+		{"a team member may not reassign", func() error { return CheckReassign(unassigned, camp.Managers(), designer) }, ErrForbidden, "only the assignee or the process's managers"},
+		{"nobody does not match an empty manager", func() error { return CheckReassign(unassigned, []string{""}, nobody) }, ErrForbidden, ""},
+		{"a done task is not reassigned", func() error { return CheckReassign(cleosDoneTask[0], nil, designer) }, ErrConflict, "is done"},
+
+		{"a PM reads reports", func() error { return CheckReadReports(pm) }, nil, ""},
+		{"a director reads reports", func() error { return CheckReadReports(director) }, nil, ""},
+		{"HR may not read reports", func() error { return CheckReadReports(hr) }, ErrForbidden, "reports need"},
 
 		{"resolve an open risk", func() error { return CheckRiskDecision(RiskOpen, DecideResolve) }, nil, ""},
 		{"materialize an acknowledged risk", func() error { return CheckRiskDecision(RiskAcknowledged, DecideMaterialize) }, nil, ""},

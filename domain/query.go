@@ -21,6 +21,9 @@ const (
 type ListOptions struct {
 	Limit  int
 	Cursor string
+	// Newest lists the newest first, where a list is in order of creation (the
+	// process lists): what ended lately is found without paging through years.
+	Newest bool
 }
 
 // Page is one page of a list; NextCursor is empty on the last page.
@@ -41,12 +44,16 @@ type TaskFilter struct {
 }
 
 // CampaignFilter selects campaigns. Owner matches the project manager or the
-// marketing ops manager of the brief.
+// marketing ops manager of the brief; Name, the campaigns whose name holds it.
 type CampaignFilter struct {
 	Status Status
 	Owner  string
+	Name   string
 	ListOptions
 }
+
+// MaxNameQuery bounds the text a list is searched by name for.
+const MaxNameQuery = 100
 
 // PeopleFilter selects people from the directory.
 type PeopleFilter struct {

@@ -202,6 +202,18 @@ type Notification struct {
 	ReadAt    *time.Time       `json:"read_at,omitempty"`
 }
 
+// MaxUnread caps how many unread notifications are counted: a badge says "99+"
+// long before, and counting stops there, so the count is one short index scan.
+const MaxUnread = 100
+
+// NotificationMark is how far a person has read their notifications: every one
+// up to SeenThrough (a notification ID; IDs grow with each notification) is
+// read, and Unread counts those after it, at most MaxUnread.
+type NotificationMark struct {
+	SeenThrough uint64 `json:"seen_through"`
+	Unread      int    `json:"unread"`
+}
+
 // Batch is what one workflow step writes to the records, at once and idempotently:
 // the process record as it now is, the tasks that changed, new timeline events and
 // notifications. Writing the same batch twice leaves the records as after once.

@@ -277,6 +277,7 @@ type RiskFilter struct {
 	Status   RiskStatus
 	Owner    string
 	Related  string
+	Name     string // the risks whose title holds it
 	ListOptions
 }
 

@@ -297,6 +297,63 @@ func TestNotificationsNewestFirstPaged(t *testing.T) {
 	})
 }
 
+func TestNotificationMarkMovesForwardOnly(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st *Store) {
+		ctx := t.Context()
+		mark := func(who string) domain.NotificationMark {
+			t.Helper()
+			m, err := st.NotificationMark(ctx, who)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m
+		}
+		seen := func(who string, through uint64) domain.NotificationMark {
+			t.Helper()
+			m, err := st.MarkNotificationsSeen(ctx, who, through, at(time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m
+		}
+		// Someone with no notifications: nothing unread, and marking sets nothing ahead.
+		equal(t, "nobody's mark", mark("maya"), domain.NotificationMark{})
+		equal(t, "nobody marking ahead", seen("maya", 99), domain.NotificationMark{})
+
+		for i := range 4 {
+			key := fmt.Sprintf("n%d", i)
+			mustApply(t, st, domain.Batch{Notifications: []domain.Notification{
+				{Key: key, Recipient: "maya", Kind: domain.NotifyReminder, Subject: key, CreatedAt: at(time.Duration(i) * time.Minute)},
+				{Key: key, Recipient: "pat", Kind: domain.NotifyReminder, Subject: key, CreatedAt: at(time.Duration(i) * time.Minute)},
+			}})
+		}
+		p, err := st.Notifications(ctx, "maya", domain.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		newest, second := p.Items[0].ID, p.Items[1].ID
+		equal(t, "maya unread", mark("maya"), domain.NotificationMark{Unread: 4})
+
+		equal(t, "maya read up to the second newest", seen("maya", second), domain.NotificationMark{SeenThrough: second, Unread: 1})
+		equal(t, "an older page marks late", seen("maya", second-1), domain.NotificationMark{SeenThrough: second, Unread: 1})
+		equal(t, "pat's are his own", mark("pat"), domain.NotificationMark{Unread: 4})
+		// Past the newest: the mark stops at it, so the next one is unread.
+		equal(t, "marking ahead", seen("maya", newest+1000), domain.NotificationMark{SeenThrough: newest})
+		mustApply(t, st, domain.Batch{Notifications: []domain.Notification{
+			{Key: "later", Recipient: "maya", Kind: domain.NotifyReminder, Subject: "later", CreatedAt: at(time.Hour)},
+		}})
+		equal(t, "a later notification", mark("maya"), domain.NotificationMark{SeenThrough: newest, Unread: 1})
+
+		// The count stops at domain.MaxUnread.
+		var many []domain.Notification
+		for i := range domain.MaxUnread + 5 {
+			many = append(many, domain.Notification{Key: fmt.Sprintf("m%d", i), Recipient: "pat", Kind: domain.NotifyUpdate, Subject: "s", CreatedAt: at(time.Hour)})
+		}
+		mustApply(t, st, domain.Batch{Notifications: many})
+		equal(t, "pat's many", mark("pat"), domain.NotificationMark{Unread: domain.MaxUnread})
+	})
+}
+
 func TestApplyConcurrent(t *testing.T) {
 	// Several workers (each its own Store, as separate processes would be) write at
 	// once; SQLite must wait for its lock rather than fail with SQLITE_BUSY.

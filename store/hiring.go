@@ -24,6 +24,7 @@ type hiringRow struct {
 	Round         int    `gorm:"not null"`
 	Hired         string `gorm:"not null"`
 	Reason        string `gorm:"not null"`
+	Name          string `gorm:"not null;default:''"` // the role's title, for the search by name
 	Request       jsonCol[domain.Requisition]
 	Chain         jsonCol[[]domain.ChainStep]
 	Candidates    jsonCol[[]domain.CandidateRef]
@@ -69,7 +70,7 @@ func hiringFromDomain(h domain.HiringRequest) hiringRow {
 	return hiringRow{
 		ID: h.ID, WorkflowID: h.WorkflowID, Status: string(h.Status), Stage: string(h.Stage), Step: h.Step,
 		RequestedBy: h.RequestedBy, Team: string(h.Request.Team), HiringManager: h.Request.HiringManager,
-		Round: h.Round, Hired: h.Hired, Reason: h.Reason,
+		Round: h.Round, Hired: h.Hired, Reason: h.Reason, Name: h.Request.Title,
 		Request: jsonCol[domain.Requisition]{h.Request}, Chain: jsonCol[[]domain.ChainStep]{h.Chain},
 		Candidates: jsonCol[[]domain.CandidateRef]{h.Candidates}, Offer: jsonCol[*domain.Offer]{h.Offer},
 		CreatedAt: utc(h.CreatedAt), UpdatedAt: utc(h.UpdatedAt),
@@ -128,6 +129,14 @@ func (st *Store) HiringRequests(ctx context.Context, f domain.HiringFilter) (dom
 		if c.v != "" {
 			q = q.Where(c.col+" = ?", c.v)
 		}
+	}
+	if f.Name != "" {
+		ids, next, err := searchByName(q, f.ListOptions, f.Name)
+		if err != nil {
+			return domain.Page[domain.HiringRequest]{}, wrap(err, "search hiring requests")
+		}
+		p, err := searchPage(st.reads.WithContext(ctx), f.ListOptions, ids, next, hiringRow.toDomain)
+		return p, wrap(err, "search hiring requests")
 	}
 	q, err := afterCreated(q, f.ListOptions)
 	if err != nil {

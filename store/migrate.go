@@ -142,8 +142,29 @@ func migrateSQLite(conn *gorm.DB) (err error) {
 
 // migrate creates or updates the tables and indexes within tx.
 func migrate(tx *gorm.DB) error {
+	// Records kept from before their name had a column of its own get it once.
+	var unnamed []any
+	for _, m := range []any{&campaignRow{}, &hiringRow{}, &riskRow{}} {
+		if tx.Migrator().HasTable(m) && !tx.Migrator().HasColumn(m, "name") {
+			unnamed = append(unnamed, m)
+		}
+	}
 	if err := tx.AutoMigrate(models...); err != nil {
 		return fmt.Errorf("tables: %w", err)
+	}
+	for _, m := range unnamed {
+		var err error
+		switch m.(type) {
+		case *campaignRow:
+			err = nameRecords(tx, func(r campaignRow) (string, string) { return r.ID, r.Brief.V.Name })
+		case *hiringRow:
+			err = nameRecords(tx, func(r hiringRow) (string, string) { return r.ID, r.Request.V.Title })
+		case *riskRow:
+			err = nameRecords(tx, func(r riskRow) (string, string) { return r.ID, r.Record.V.Title })
+		}
+		if err != nil {
+			return err
+		}
 	}
 	if err := classifyLegacyDeliveries(tx); err != nil {
 		return err
@@ -162,4 +183,25 @@ func migrate(tx *gorm.DB) error {
 		}
 	}
 	return nil
+}
+
+// nameRecords fills the name column of the records of a table that had none,
+// from the part of each record that holds it, a batch at a time.
+func nameRecords[R any](tx *gorm.DB, name func(R) (id, name string)) error {
+	for after := ""; ; {
+		var rows []R
+		if err := tx.Where("id > ?", after).Order("id").Limit(500).Find(&rows).Error; err != nil {
+			return fmt.Errorf("name records: %w", err)
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		for _, r := range rows {
+			id, n := name(r)
+			if err := tx.Model(new(R)).Where("id = ?", id).Update("name", n).Error; err != nil {
+				return fmt.Errorf("name record %s: %w", id, err)
+			}
+			after = id
+		}
+	}
 }

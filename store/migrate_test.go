@@ -131,3 +131,34 @@ func TestMigrateAddsTheFormColumn(t *testing.T) {
 		equal(t, "tasks after the migration", p.Items, []domain.Task{answer, old}) // by creation, then ID
 	})
 }
+
+func TestMigrateNamesTheRecordsOfBefore(t *testing.T) {
+	eachDSN(t, func(t *testing.T, dsn string) {
+		st := openStore(t, dsn)
+		c := newCampaign("cmp_old", "pat", "maya", domain.StatusCompleted, t0)
+		h := testHiring("hir_old", domain.TeamWeb, "pat", domain.StatusFilled, t0)
+		r := testRisk("rsk_old", t0, domain.SeverityLow, "pat", "")
+		mustApply(t, st, domain.Batch{Campaign: &c, Hiring: &h, Risk: &r})
+		// As an earlier release left them: no name column.
+		for _, m := range []any{&campaignRow{}, &hiringRow{}, &riskRow{}} {
+			if err := st.db.Migrator().DropColumn(m, "name"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := st.Migrate(t.Context()); err != nil {
+			t.Fatalf("Migrate over the old schema: %v", err)
+		}
+		cs, err := st.Campaigns(t.Context(), domain.CampaignFilter{Name: strings.ToUpper(c.Brief.Name)})
+		if err != nil || len(cs.Items) != 1 {
+			t.Errorf("campaigns named %q: %+v, %v", c.Brief.Name, cs.Items, err)
+		}
+		hs, err := st.HiringRequests(t.Context(), domain.HiringFilter{Name: h.Request.Title})
+		if err != nil || len(hs.Items) != 1 {
+			t.Errorf("hiring requests named %q: %+v, %v", h.Request.Title, hs.Items, err)
+		}
+		rs, err := st.Risks(t.Context(), domain.RiskFilter{Name: r.Title})
+		if err != nil || len(rs.Items) != 1 {
+			t.Errorf("risks named %q: %+v, %v", r.Title, rs.Items, err)
+		}
+	})
+}

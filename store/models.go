@@ -73,6 +73,7 @@ type campaignRow struct {
 	MarketingOpsManager string `gorm:"not null"`
 	RequestedBy         string `gorm:"not null"`
 	Reason              string `gorm:"not null"`
+	Name                string `gorm:"not null;default:''"` // the brief's, for the search by name
 	Brief               jsonCol[domain.Brief]
 	Actuals             jsonCol[[]domain.KPIActual]
 	KPIReport           jsonCol[[]domain.KPIResult] `gorm:"column:kpi_report"`
@@ -187,6 +188,16 @@ type notificationRow struct {
 
 func (notificationRow) TableName() string { return "notifications" }
 
+// notificationMarkRow is how far one person has read their notifications: one
+// row per person who ever marked any, so reading a mark is one key lookup.
+type notificationMarkRow struct {
+	Recipient   string    `gorm:"primaryKey"`
+	SeenThrough uint64    `gorm:"not null"`
+	UpdatedAt   time.Time `gorm:"not null;autoUpdateTime:false"`
+}
+
+func (notificationMarkRow) TableName() string { return "notification_marks" }
+
 // idempotencyRow reserves an Idempotency-Key for one caller.
 type idempotencyRow struct {
 	Scope      string    `gorm:"primaryKey"`
@@ -201,7 +212,7 @@ func (idempotencyRow) TableName() string { return "idempotency_keys" }
 // models lists every table, for AutoMigrate.
 var models = append(append(append([]any{
 	&personRow{}, &personRoleRow{}, &tokenRow{}, &campaignRow{}, &taskRow{},
-	&eventRow{}, &notificationRow{}, &idempotencyRow{}, &auditRow{}, &commandRow{},
+	&eventRow{}, &notificationRow{}, &notificationMarkRow{}, &idempotencyRow{}, &auditRow{}, &commandRow{},
 }, hiringModels...), riskModels...), webhookModels...)
 
 // jsonCol stores a value as JSON: jsonb on PostgreSQL, text on SQLite.
@@ -292,7 +303,7 @@ func campaignFromDomain(c domain.Campaign) campaignRow {
 	return campaignRow{
 		ID: c.ID, WorkflowID: c.WorkflowID, Status: string(c.Status), Stage: string(c.Stage),
 		ProjectManager: c.Brief.ProjectManager, MarketingOpsManager: c.Brief.MarketingOpsManager,
-		RequestedBy: c.RequestedBy, Reason: c.Reason,
+		RequestedBy: c.RequestedBy, Reason: c.Reason, Name: c.Brief.Name,
 		Brief: jsonCol[domain.Brief]{c.Brief}, Actuals: jsonCol[[]domain.KPIActual]{c.Actuals},
 		KPIReport: jsonCol[[]domain.KPIResult]{c.KPIs}, Stages: jsonCol[[]domain.StageSpan]{c.Stages},
 		Report: jsonCol[*domain.Report]{c.Report},

@@ -96,6 +96,21 @@ func limitOf(o domain.ListOptions) int {
 // afterCreated pages a query ordered by (created_at, id): the rows after the cursor,
 // in order, one more than the limit so the caller knows whether a page follows.
 func afterCreated(q *gorm.DB, o domain.ListOptions) (*gorm.DB, error) {
+	q, err := afterCursor(q, o)
+	if err != nil {
+		return nil, err
+	}
+	return q.Limit(limitOf(o) + 1), nil
+}
+
+// afterCursor is afterCreated without the limit: the rows after the cursor, in
+// order, oldest first or, with o.Newest, newest first (the same index, read
+// backwards).
+func afterCursor(q *gorm.DB, o domain.ListOptions) (*gorm.DB, error) {
+	after, order := ">", "created_at, id"
+	if o.Newest {
+		after, order = "<", "created_at DESC, id DESC"
+	}
 	if o.Cursor != "" {
 		c, err := decodeCursor(o.Cursor, byCreated)
 		if err != nil {
@@ -103,9 +118,77 @@ func afterCreated(q *gorm.DB, o domain.ListOptions) (*gorm.DB, error) {
 		}
 		// A row-value comparison, so PostgreSQL uses it as an index condition on
 		// (…, created_at, id); SQLite compares the same way.
-		q = q.Where("(created_at, id) > (?, ?)", utc(c.At), c.ID)
+		q = q.Where("(created_at, id) "+after+" (?, ?)", utc(c.At), c.ID)
 	}
-	return q.Order("created_at, id").Limit(limitOf(o) + 1), nil
+	return q.Order(order), nil
+}
+
+// MaxSearchScan bounds what one page of a search by name reads: at most this
+// many records of the list, in its order, from the cursor on. A page may so
+// hold fewer matches than its limit, even none, and still have a next page:
+// the search goes on from where the page stopped reading.
+const MaxSearchScan = 1000
+
+// searched is what a search reads of each record: its place in the list and
+// its name.
+type searched struct {
+	ID        string
+	CreatedAt time.Time
+	Name      string
+}
+
+// searchByName pages q (a list's query, with its filters) for the records whose
+// name holds text, case-insensitively, reading at most MaxSearchScan of them
+// from the cursor on: one range of the list's index, and two columns of each
+// row. Names are compared in Go, so both databases fold case alike. It answers
+// the IDs of the page's matches, in order, and the next page's cursor.
+func searchByName(q *gorm.DB, o domain.ListOptions, text string) ([]string, string, error) {
+	q, err := afterCursor(q, o)
+	if err != nil {
+		return nil, "", err
+	}
+	var rows []searched
+	if err := q.Select("id, created_at, name").Limit(MaxSearchScan).Scan(&rows).Error; err != nil {
+		return nil, "", err
+	}
+	needle, limit := strings.ToLower(text), limitOf(o)
+	var ids []string
+	var kept searched
+	for _, r := range rows {
+		if !strings.Contains(strings.ToLower(r.Name), needle) {
+			continue
+		}
+		if len(ids) == limit { // a match past the page: the next one starts after the last kept
+			return ids, cursor{At: kept.CreatedAt, ID: kept.ID}.encode(), nil
+		}
+		ids, kept = append(ids, r.ID), r
+	}
+	if len(rows) == MaxSearchScan {
+		last := rows[len(rows)-1]
+		return ids, cursor{At: last.CreatedAt, ID: last.ID}.encode(), nil
+	}
+	return ids, "", nil
+}
+
+// searchPage reads the rows of a search's matches (one indexed lookup by ID)
+// into a page, in the list's order.
+func searchPage[R, T any](db *gorm.DB, o domain.ListOptions, ids []string, next string, conv func(R) T) (domain.Page[T], error) {
+	p := domain.Page[T]{Items: make([]T, 0, len(ids)), NextCursor: next}
+	if len(ids) == 0 {
+		return p, nil
+	}
+	order := "created_at, id"
+	if o.Newest {
+		order = "created_at DESC, id DESC"
+	}
+	var rows []R
+	if err := db.Where("id IN ?", ids).Order(order).Find(&rows).Error; err != nil {
+		return p, err
+	}
+	for _, r := range rows {
+		p.Items = append(p.Items, conv(r))
+	}
+	return p, nil
 }
 
 // pageOf cuts the limit+1 rows a paged query returned into a page, converting each

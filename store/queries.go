@@ -2,6 +2,11 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/tandemhq/tandem/domain"
 )
@@ -15,8 +20,8 @@ func (st *Store) Campaign(ctx context.Context, id string) (domain.Campaign, erro
 	return row.toDomain(), nil
 }
 
-// Campaigns lists campaigns oldest first, filtered by status and by owner (the
-// project manager or the marketing ops manager).
+// Campaigns lists campaigns oldest first, filtered by status, by owner (the
+// project manager or the marketing ops manager) and by name (searchByName).
 func (st *Store) Campaigns(ctx context.Context, f domain.CampaignFilter) (domain.Page[domain.Campaign], error) {
 	q := st.reads.WithContext(ctx).Model(&campaignRow{})
 	if f.Status != "" {
@@ -24,6 +29,14 @@ func (st *Store) Campaigns(ctx context.Context, f domain.CampaignFilter) (domain
 	}
 	if f.Owner != "" {
 		q = q.Where("(project_manager = ? OR marketing_ops_manager = ?)", f.Owner, f.Owner)
+	}
+	if f.Name != "" {
+		ids, next, err := searchByName(q, f.ListOptions, f.Name)
+		if err != nil {
+			return domain.Page[domain.Campaign]{}, wrap(err, "search campaigns")
+		}
+		p, err := searchPage(st.reads.WithContext(ctx), f.ListOptions, ids, next, campaignRow.toDomain)
+		return p, wrap(err, "search campaigns")
 	}
 	q, err := afterCreated(q, f.ListOptions)
 	if err != nil {
@@ -104,4 +117,63 @@ func (st *Store) Notifications(ctx context.Context, recipient string, o domain.L
 		return domain.Page[domain.Notification]{}, wrap(err, "list notifications of "+recipient)
 	}
 	return pageOf(rows, o, notificationRow.toDomain, func(r notificationRow) cursor { return cursor{Seq: r.ID} }), nil
+}
+
+// NotificationMark answers how far recipient has read their notifications, and
+// how many came after (at most domain.MaxUnread): a key lookup and one short
+// range scan of idx_notifications_recipient.
+func (st *Store) NotificationMark(ctx context.Context, recipient string) (domain.NotificationMark, error) {
+	m, err := notificationMark(st.reads.WithContext(ctx), recipient)
+	return m, wrap(err, "notification mark of "+recipient)
+}
+
+func notificationMark(db *gorm.DB, recipient string) (domain.NotificationMark, error) {
+	var m domain.NotificationMark
+	var seen []uint64
+	if err := db.Model(&notificationMarkRow{}).Where("recipient = ?", recipient).Limit(1).Pluck("seen_through", &seen).Error; err != nil {
+		return m, fmt.Errorf("mark: %w", err)
+	}
+	if len(seen) > 0 {
+		m.SeenThrough = seen[0]
+	}
+	var n int64
+	unread := db.Model(&notificationRow{}).Select("1").Where("recipient = ? AND id > ?", recipient, m.SeenThrough).Limit(domain.MaxUnread)
+	if err := db.Table("(?) AS unread", unread).Count(&n).Error; err != nil {
+		return m, fmt.Errorf("unread: %w", err)
+	}
+	m.Unread = int(n)
+	return m, nil
+}
+
+// MarkNotificationsSeen records that recipient has read their notifications up
+// to through. The mark only moves forward, so an older page marking late never
+// makes newer notifications unread again, and never past their newest
+// notification, so one that arrives later is unread whatever through said.
+func (st *Store) MarkNotificationsSeen(ctx context.Context, recipient string, through uint64, at time.Time) (domain.NotificationMark, error) {
+	var m domain.NotificationMark
+	err := st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var newest []uint64
+		if err := tx.Model(&notificationRow{}).Where("recipient = ?", recipient).Order("id DESC").Limit(1).Pluck("id", &newest).Error; err != nil {
+			return fmt.Errorf("newest notification: %w", err)
+		}
+		if len(newest) == 0 {
+			through = 0
+		} else {
+			through = min(through, newest[0])
+		}
+		row := notificationMarkRow{Recipient: recipient, SeenThrough: through, UpdatedAt: utc(at)}
+		if err := tx.Clauses(clause.OnConflict{
+			Columns: []clause.Column{{Name: "recipient"}},
+			DoUpdates: clause.Assignments(map[string]any{
+				"seen_through": gorm.Expr("CASE WHEN excluded.seen_through > notification_marks.seen_through THEN excluded.seen_through ELSE notification_marks.seen_through END"),
+				"updated_at":   gorm.Expr("excluded.updated_at"),
+			}),
+		}).Create(&row).Error; err != nil {
+			return fmt.Errorf("mark: %w", err)
+		}
+		var err error
+		m, err = notificationMark(tx, recipient)
+		return err
+	})
+	return m, wrap(err, "mark notifications of "+recipient+" seen")
 }

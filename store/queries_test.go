@@ -264,3 +264,113 @@ func TestTaskColumnsFollowTheModel(t *testing.T) {
 	}
 	equal(t, "taskColumns", taskColumns, model)
 }
+
+func TestListsSearchByName(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st *Store) {
+		names := []string{"Spring launch", "Summer SOCIAL push", "Autumn social", "Ünïcode Straße launch", "winter"}
+		for i, n := range names {
+			c := newCampaign(fmt.Sprintf("cmp_%d", i), "pat", "maya", domain.StatusCompleted, at(time.Duration(i)*time.Minute))
+			c.Brief.Name = n
+			h := testHiring(fmt.Sprintf("hir_%d", i), domain.TeamWeb, "pat", domain.StatusFilled, at(time.Duration(i)*time.Minute))
+			h.Request.Title = n
+			r := testRisk(fmt.Sprintf("rsk_%d", i), at(time.Duration(i)*time.Minute), domain.SeverityLow, "pat", "")
+			r.Title, r.Status = n, domain.RiskResolved
+			mustApply(t, st, domain.Batch{Campaign: &c})
+			mustApply(t, st, domain.Batch{Hiring: &h})
+			mustApply(t, st, domain.Batch{Risk: &r})
+		}
+		// One still running, whose name matches: the status filter keeps it out.
+		running := newCampaign("cmp_run", "pat", "maya", domain.StatusActive, at(time.Hour))
+		running.Brief.Name = "Social running"
+		mustApply(t, st, domain.Batch{Campaign: &running})
+
+		for _, tc := range []struct {
+			q      string
+			status domain.Status
+			want   []int // positions in names
+		}{
+			{"social", domain.StatusCompleted, []int{1, 2}},
+			{"LAUNCH", domain.StatusCompleted, []int{0, 3}},
+			{"straße", domain.StatusCompleted, []int{3}},
+			{"ÜNÏ", domain.StatusCompleted, []int{3}},
+			{"% _", domain.StatusCompleted, nil}, // no wildcard: the text as typed
+			{"nothing like it", domain.StatusCompleted, nil},
+		} {
+			for _, limit := range []int{1, 10} {
+				what := fmt.Sprintf("%q, pages of %d", tc.q, limit)
+				got := collect(t, limit, func(o domain.ListOptions) (domain.Page[domain.Campaign], error) {
+					return st.Campaigns(t.Context(), domain.CampaignFilter{Status: tc.status, Name: tc.q, ListOptions: o})
+				})
+				want := []string{}
+				for _, i := range tc.want {
+					want = append(want, fmt.Sprintf("cmp_%d", i))
+				}
+				equal(t, "campaigns named "+what, ids(got, campaignID), want)
+				hs := collect(t, limit, func(o domain.ListOptions) (domain.Page[domain.HiringRequest], error) {
+					return st.HiringRequests(t.Context(), domain.HiringFilter{Status: domain.StatusFilled, Name: tc.q, ListOptions: o})
+				})
+				rs := collect(t, limit, func(o domain.ListOptions) (domain.Page[domain.Risk], error) {
+					return st.Risks(t.Context(), domain.RiskFilter{Status: domain.RiskResolved, Name: tc.q, ListOptions: o})
+				})
+				if len(hs) != len(want) || len(rs) != len(want) {
+					t.Errorf("%s: %d hiring requests and %d risks, want %d of each", what, len(hs), len(rs), len(want))
+				}
+			}
+		}
+		// Newest first, searched or not, in pages.
+		newest := func(f domain.CampaignFilter) []string {
+			return ids(collect(t, 1, func(o domain.ListOptions) (domain.Page[domain.Campaign], error) {
+				f.ListOptions, f.Newest = o, true
+				return st.Campaigns(t.Context(), f)
+			}), campaignID)
+		}
+		equal(t, "completed, newest first", newest(domain.CampaignFilter{Status: domain.StatusCompleted}), []string{"cmp_4", "cmp_3", "cmp_2", "cmp_1", "cmp_0"})
+		equal(t, "social, newest first", newest(domain.CampaignFilter{Name: "social"}), []string{"cmp_run", "cmp_2", "cmp_1"})
+		got, err := st.Campaigns(t.Context(), domain.CampaignFilter{Name: "social"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		equal(t, "social, any status", ids(got.Items, campaignID), []string{"cmp_1", "cmp_2", "cmp_run"})
+		equal(t, "a found campaign whole", got.Items[0], func() domain.Campaign {
+			c := newCampaign("cmp_1", "pat", "maya", domain.StatusCompleted, at(time.Minute))
+			c.Brief.Name = names[1]
+			return c
+		}())
+	})
+}
+
+// A search reads at most MaxSearchScan records a page: past them it answers
+// what it found, maybe nothing, and a cursor to read on from there.
+func TestSearchByNameReadsABoundedRangeAPage(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st *Store) {
+		rows := make([]campaignRow, MaxSearchScan+5)
+		for i := range rows {
+			c := newCampaign(fmt.Sprintf("cmp_%05d", i), "pat", "maya", domain.StatusCompleted, at(time.Duration(i)*time.Second))
+			if i == 3 || i == MaxSearchScan+2 {
+				c.Brief.Name = "Needle " + c.ID
+			}
+			rows[i] = campaignFromDomain(c)
+		}
+		if err := st.db.CreateInBatches(rows, 200).Error; err != nil {
+			t.Fatal(err)
+		}
+		f := domain.CampaignFilter{Name: "needle", ListOptions: domain.ListOptions{Limit: 10}}
+		first, err := st.Campaigns(t.Context(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		equal(t, "the first page's matches", ids(first.Items, campaignID), []string{"cmp_00003"})
+		if first.NextCursor == "" {
+			t.Fatal("the first page read its bound and stopped without a cursor")
+		}
+		f.Cursor = first.NextCursor
+		second, err := st.Campaigns(t.Context(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		equal(t, "the second page's matches", ids(second.Items, campaignID), []string{fmt.Sprintf("cmp_%05d", MaxSearchScan+2)})
+		if second.NextCursor != "" {
+			t.Errorf("the last page has a cursor")
+		}
+	})
+}

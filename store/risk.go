@@ -22,6 +22,7 @@ type riskRow struct {
 	Level          int    `gorm:"not null"`
 	RelatedProcess string `gorm:"not null"`
 	RelatedID      string `gorm:"not null"`
+	Name           string `gorm:"not null;default:''"` // the title, for the search by name
 	Record         jsonCol[domain.Risk]
 	CreatedAt      time.Time `gorm:"not null;autoCreateTime:false"`
 	UpdatedAt      time.Time `gorm:"not null;autoUpdateTime:false"`
@@ -37,7 +38,7 @@ func riskFromDomain(r domain.Risk) riskRow {
 	r.EndedAt = utcPtr(r.EndedAt)
 	row := riskRow{
 		ID: r.ID, WorkflowID: r.WorkflowID, Status: string(r.Status), Severity: string(r.Severity), Score: r.Score,
-		Owner: r.Owner, Level: r.Level, Record: jsonCol[domain.Risk]{r}, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		Owner: r.Owner, Level: r.Level, Name: r.Title, Record: jsonCol[domain.Risk]{r}, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
 	if r.Related != nil {
 		row.RelatedProcess, row.RelatedID = string(r.Related.Process), r.Related.ID
@@ -81,6 +82,14 @@ func (st *Store) Risks(ctx context.Context, f domain.RiskFilter) (domain.Page[do
 		if c.v != "" {
 			q = q.Where(c.col+" = ?", c.v)
 		}
+	}
+	if f.Name != "" {
+		ids, next, err := searchByName(q, f.ListOptions, f.Name)
+		if err != nil {
+			return domain.Page[domain.Risk]{}, wrap(err, "search risks")
+		}
+		p, err := searchPage(st.reads.WithContext(ctx), f.ListOptions, ids, next, riskRow.toDomain)
+		return p, wrap(err, "search risks")
 	}
 	q, err := afterCreated(q, f.ListOptions)
 	if err != nil {

@@ -121,3 +121,68 @@ func kpiValue(v float64, unit string) string {
 	}
 	return kpiNum(v) + " " + unit
 }
+
+// barChart is a list of amounts drawn as horizontal bars on one scale: the
+// report's counts and times. Each row's label sits above its bar and its value
+// at the right edge, so the chart reads at a phone's width. The template draws
+// it with role="img", a <title> and a <desc> that says every value in words,
+// and the page holds the same rows as a table.
+type barChart struct {
+	ID            string // for the ids of its title and description
+	Width, Height int
+	Title, Desc   string
+	Rows          []barRow
+	Total         float64 // of the rows' values: nothing to draw when 0
+}
+
+// barRow is one row of a barChart, in SVG user units.
+type barRow struct {
+	Label, Text  string // what it counts, and its value as people write it
+	LabelY, BarY int
+	BarH, ValueX int
+	W            float64
+	Class        string // the bar's colour: "bar-count", "bar-overdue", "sev-high", …
+	Value        float64
+}
+
+// barDatum is one row to draw: a label, the amount, how to write it, its colour.
+type barDatum struct {
+	Label string
+	Value float64
+	Text  string
+	Class string
+}
+
+// Geometry of a bar chart's rows, in SVG user units.
+const (
+	barRowH   = 40
+	barValueW = 128 // room for the value after the longest bar: "under a minute"
+)
+
+// newBarChart lays out rows on one scale, the largest value the full length.
+func newBarChart(id, title string, rows []barDatum) barChart {
+	c := barChart{ID: id, Width: chartWidth, Height: chartPadTop + barRowH*len(rows), Title: title}
+	most := 0.0
+	for _, r := range rows {
+		most = math.Max(most, r.Value)
+		c.Total += r.Value
+	}
+	maxBar := float64(chartWidth - barValueW)
+	var desc []string
+	for i, r := range rows {
+		top := chartPadTop + i*barRowH
+		b := barRow{Label: r.Label, Text: r.Text, Value: r.Value, LabelY: top + 14, BarY: top + 20, BarH: chartBarH,
+			ValueX: chartWidth, Class: cmp.Or(r.Class, "bar-count")}
+		if most > 0 && r.Value > 0 {
+			// A bar too short to see is drawn a sliver long: it is not zero.
+			b.W = math.Max(1, math.Round(r.Value/most*maxBar*10)/10)
+		}
+		c.Rows = append(c.Rows, b)
+		desc = append(desc, r.Label+": "+r.Text+".")
+	}
+	c.Desc = strings.Join(desc, " ")
+	if len(rows) == 0 {
+		c.Desc = "Nothing to show."
+	}
+	return c
+}

@@ -28,6 +28,7 @@ func TestTextContrastMeetsWCAGAA(t *testing.T) {
 		{"soon", "paper"}, {"soon", "soon-wash"},
 		{"ok", "ok-wash"},
 		{"white", "ink"}, {"header-soft", "ink"}, {"white", "overdue"},
+		{"ink", "focus"}, // the header's count of unread notifications
 	} {
 		fg, bg := vars[p[0]], vars[p[1]]
 		if fg == "" || bg == "" {

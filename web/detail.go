@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -27,11 +28,13 @@ func (a *App) detailRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /campaigns/{id}/changes", a.authed(a.detailChangeCampaign))
 	m.HandleFunc("POST /campaigns/{id}/kpis", a.authed(a.detailRecordKPIs))
 	m.HandleFunc("POST /campaigns/{id}/cancel", a.authed(a.detailCancelCampaign))
+	m.HandleFunc("POST /campaigns/{id}/tasks", a.authed(a.detailAddTask))
 
 	m.HandleFunc("GET /hiring-requests/{id}", a.authed(func(w http.ResponseWriter, r *http.Request, s *session) {
 		a.showHiring(w, r, s, http.StatusOK, nil)
 	}))
 	m.HandleFunc("POST /hiring-requests/{id}/cancel", a.authed(a.detailCancelHiring))
+	m.HandleFunc("POST /hiring-requests/{id}/candidates", a.authed(a.detailAddCandidate))
 
 	m.HandleFunc("GET /risks/{id}", a.authed(func(w http.ResponseWriter, r *http.Request, s *session) {
 		a.showRisk(w, r, s, http.StatusOK, nil)
@@ -167,7 +170,8 @@ func (d detailCommon) Checked(form, name, value string) bool {
 }
 
 // common fills what every detail page shows from a process's tasks.
-func (a *App) common(r *http.Request, s *session, path string, tasks []domain.Task, waiting []domain.WaitingOn, events []domain.Event, uiURL string, at *detailAttempt) (detailCommon, error) {
+// managers are the process's managers, who may reassign its tasks.
+func (a *App) common(r *http.Request, s *session, path string, tasks []domain.Task, managers []string, waiting []domain.WaitingOn, events []domain.Event, uiURL string, at *detailAttempt) (detailCommon, error) {
 	var open, closed []domain.Task
 	for _, t := range tasks {
 		if t.IsOpen() {
@@ -181,7 +185,7 @@ func (a *App) common(r *http.Request, s *session, path string, tasks []domain.Ta
 	if at != nil {
 		tried = at.Task
 	}
-	views, err := a.taskViews(r, s, path, open, tried)
+	views, err := a.taskViews(r, s, path, open, managers, tried)
 	return detailCommon{
 		Path: path, Waiting: waiting, Open: views, Closed: closed,
 		Timeline: events, TemporalURL: uiURL, CSRF: s.csrf, Attempt: at,
@@ -236,6 +240,8 @@ type campaignPage struct {
 	// What the viewer may do, and why not when they may not.
 	MayChange, MayKPIs, MayCancel bool
 	WhyNotManage, WhyNotKPIs      string
+	MayAddTask                    bool
+	AddTask                       addTaskForm
 	Launched                      bool               // too late for change requests
 	AddChannels                   []domain.Channel   // the channels it does not use yet
 	TimeInStage                   []stageTime        // of the retrospective report
@@ -266,7 +272,7 @@ func (a *App) showCampaign(w http.ResponseWriter, r *http.Request, s *session, s
 		return
 	}
 	me := domain.ActorOf(s.me)
-	common, err := a.common(r, s, path, c.Tasks, c.WaitingOn, events, c.TemporalUIURL, at)
+	common, err := a.common(r, s, path, c.Tasks, c.Managers(), c.WaitingOn, events, c.TemporalUIURL, at)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return
@@ -291,6 +297,18 @@ func (a *App) showCampaign(w http.ResponseWriter, r *http.Request, s *session, s
 		if kpis != nil {
 			p.WhyNotKPIs = sentence(domain.Message(kpis))
 		}
+	}
+	if domain.CheckAddCampaignTask(c.Campaign, me) == nil {
+		d, err := a.people(r, s, []domain.Role{""})
+		if err != nil {
+			a.fail(w, r, s, err)
+			return
+		}
+		vals, problems := url.Values{}, map[string]string(nil)
+		if p.Tried("task") {
+			vals, problems = at.Values, at.Fields
+		}
+		p.MayAddTask, p.AddTask = true, newAddTaskForm(vals, problems, d, a.now())
 	}
 	for _, ch := range domain.Channels {
 		if !slices.Contains(c.Brief.Channels, ch) {
@@ -466,6 +484,10 @@ type hiringPage struct {
 	Risks     []domain.Risk // risks raised about it
 	MayCancel bool
 	WhyNot    string
+	// MayAddCandidate offers the candidate form; WhyNotCandidates says who may
+	// add them, while the request takes candidates.
+	MayAddCandidate  bool
+	WhyNotCandidates string
 }
 
 func (a *App) showHiring(w http.ResponseWriter, r *http.Request, s *session, status int, at *detailAttempt) {
@@ -482,7 +504,7 @@ func (a *App) showHiring(w http.ResponseWriter, r *http.Request, s *session, sta
 		a.fail(w, r, s, err)
 		return
 	}
-	common, err := a.common(r, s, path, h.Tasks, h.WaitingOn, events, h.TemporalUIURL, at)
+	common, err := a.common(r, s, path, h.Tasks, h.Managers(), h.WaitingOn, events, h.TemporalUIURL, at)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return
@@ -496,12 +518,19 @@ func (a *App) showHiring(w http.ResponseWriter, r *http.Request, s *session, sta
 			p.Steps[i].Note = "step: " + label(h.Step)
 		}
 	}
+	me := domain.ActorOf(s.me)
 	if !h.Status.Terminal() {
-		if err := domain.CheckCancelHiring(h.HiringRequest, domain.ActorOf(s.me)); err != nil {
+		if err := domain.CheckCancelHiring(h.HiringRequest, me); err != nil {
 			p.WhyNot = sentence(domain.Message(err))
 		} else {
 			p.MayCancel = true
 		}
+	}
+	switch err := domain.CheckAddCandidate(h.HiringRequest, me); {
+	case err == nil:
+		p.MayAddCandidate = true
+	case errors.Is(err, domain.ErrForbidden):
+		p.WhyNotCandidates = sentence(domain.Message(err))
 	}
 	title := cmp.Or(h.Request.Title, id)
 	p.Kind = domain.ProcessHiring
@@ -511,6 +540,14 @@ func (a *App) showHiring(w http.ResponseWriter, r *http.Request, s *session, sta
 func (a *App) detailCancelHiring(w http.ResponseWriter, r *http.Request, s *session) {
 	a.detailCommand(w, r, s, "cancel", "/hiring-requests/"+url.PathEscape(r.PathValue("id")), "/cancel",
 		map[string]string{"reason": strings.TrimSpace(r.PostFormValue("reason"))}, nil, "Hiring request cancelled", a.showHiring)
+}
+
+// detailAddCandidate adds a candidate: their name and e-mail go to the
+// database only, and the hiring manager's interview feedback task opens.
+func (a *App) detailAddCandidate(w http.ResponseWriter, r *http.Request, s *session) {
+	body := map[string]string{"name": strings.TrimSpace(r.PostFormValue("name")), "email": strings.TrimSpace(r.PostFormValue("email"))}
+	a.detailCommand(w, r, s, "candidate", "/hiring-requests/"+url.PathEscape(r.PathValue("id")), "/candidates", body, nil,
+		"Candidate added: "+body["name"]+". The hiring manager's interview feedback task is open.", a.showHiring)
 }
 
 // ---- risk
@@ -534,7 +571,7 @@ func (a *App) showRisk(w http.ResponseWriter, r *http.Request, s *session, statu
 		a.fail(w, r, s, err)
 		return
 	}
-	common, err := a.common(r, s, path, k.Tasks, k.WaitingOn, events, k.TemporalUIURL, at)
+	common, err := a.common(r, s, path, k.Tasks, k.Managers(), k.WaitingOn, events, k.TemporalUIURL, at)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return

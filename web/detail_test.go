@@ -174,8 +174,8 @@ func TestCampaignActionsFollowThePermissionRules(t *testing.T) {
 		forms       []string // actions whose forms show
 		words       string
 	}{
-		{"its project manager", tokPat, springCampaign(), []string{"changes", "kpis", "cancel"}, ""},
-		{"its marketing ops manager", tokMaya, springCampaign(), []string{"changes", "kpis", "cancel"}, ""},
+		{"its project manager", tokPat, springCampaign(), []string{"changes", "kpis", "cancel", "tasks"}, ""},
+		{"its marketing ops manager", tokMaya, springCampaign(), []string{"changes", "kpis", "cancel", "tasks"}, ""},
 		{"a creative", tokCleo, springCampaign(), nil, "Only the campaign&#39;s project manager or marketing ops manager may change or cancel it."},
 		{"analytics", tokAna, springCampaign(), []string{"kpis"}, "may change or cancel it"},
 		{"its manager after launch", tokPat, launched, []string{"kpis", "cancel"}, "changes are taken only before launch"},
@@ -189,7 +189,7 @@ func TestCampaignActionsFollowThePermissionRules(t *testing.T) {
 			if w.Code != http.StatusOK {
 				t.Fatalf("status %d", w.Code)
 			}
-			for _, a := range []string{"changes", "kpis", "cancel"} {
+			for _, a := range []string{"changes", "kpis", "cancel", "tasks"} {
 				shows := formWith(w, "/campaigns/cmp_spring/"+a) != ""
 				want := strings.Contains(strings.Join(tc.forms, " "), a)
 				if shows != want {
@@ -198,6 +198,72 @@ func TestCampaignActionsFollowThePermissionRules(t *testing.T) {
 			}
 			mustContain(t, w, tc.words)
 		})
+	}
+}
+
+func TestCampaignAddTaskSendsTheTaskInTheViewersZone(t *testing.T) {
+	h, f := newTestApp(t)
+	c := springCampaign()
+	campaignAPI(f, c)
+	w := get(t, h, tokPat, "/campaigns/cmp_spring")
+	form := formWith(w, "/campaigns/cmp_spring/tasks")
+	for _, want := range []string{
+		`<input type="hidden" name="tz" value="" data-tz>`, `name="title" value="" required maxlength="200"`,
+		`<option value="creative">Creative</option>`, `<option value="" selected>Anyone in the team</option>`, `<option value="cleo">Cleo Creative (cleo, Creative)</option>`,
+		`type="datetime-local" id="f-task-due-at" name="due_at" value="" data-utc required min="2026-11-22T09:00"`, `(UTC)`,
+	} {
+		if !strings.Contains(form, want) {
+			t.Errorf("the add-task form lacks %q:\n%s", want, form)
+		}
+	}
+
+	var answer func() (int, any)
+	f.on("POST /api/v1/campaigns/{id}/tasks", func(*http.Request, domain.Person) (int, any) { return answer() })
+	answer = func() (int, any) { return http.StatusCreated, domain.Task{ID: "tsk_new", Title: "Print the flyers"} }
+	sent := url.Values{"title": {" Print the flyers "}, "description": {"500 copies"}, "team": {"creative"}, "assignee": {"cleo"},
+		"due_at": {"2026-11-30T17:00"}, "tz": {"Europe/Berlin"}}
+	w = post(t, h, tokPat, "/campaigns/cmp_spring/tasks", sent)
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/campaigns/cmp_spring" {
+		t.Fatalf("status %d to %q", w.Code, w.Header().Get("Location"))
+	}
+	c0 := f.commands()
+	if len(c0) != 1 || c0[0].Path != "/api/v1/campaigns/cmp_spring/tasks" || c0[0].Body["title"] != "Print the flyers" ||
+		c0[0].Body["team"] != "creative" || c0[0].Body["role"] != "creative" || c0[0].Body["assignee"] != "cleo" ||
+		c0[0].Body["description"] != "500 copies" || c0[0].Body["due_at"] != "2026-11-30T16:00:00Z" { // 17:00 in Berlin
+		t.Fatalf("commands %+v", c0)
+	}
+	mustContain(t, followFlash(t, h, w, tokPat, "/campaigns/cmp_spring"), "Task added: Print the flyers")
+
+	// Left to anyone in the team, the task names nobody.
+	sent.Set("assignee", "")
+	post(t, h, tokPat, "/campaigns/cmp_spring/tasks", sent)
+	if c := f.commands(); len(c) != 2 || c[1].Body["assignee"] != nil {
+		t.Errorf("commands %+v", c)
+	}
+
+	// A time that cannot be read never reaches the API.
+	sent.Set("due_at", "next week")
+	w = post(t, h, tokPat, "/campaigns/cmp_spring/tasks", sent)
+	if w.Code != http.StatusUnprocessableEntity || len(f.commands()) != 2 {
+		t.Errorf("status %d, commands %+v", w.Code, f.commands())
+	}
+
+	// The API's refusal lands next to its field, what was typed kept, in the
+	// zone it was typed in.
+	answer = func() (int, any) {
+		return http.StatusUnprocessableEntity, apiErr("validation_failed", "the request is invalid", domain.FieldProblem{Field: "due_at", Problem: "must be in the future"})
+	}
+	sent.Set("due_at", "2026-11-01T09:00")
+	w = post(t, h, tokPat, "/campaigns/cmp_spring/tasks", sent)
+	form = formWith(w, "/campaigns/cmp_spring/tasks")
+	for _, want := range []string{`value="Europe/Berlin" data-tz`, `value="2026-11-01T09:00" required`, `(Europe/Berlin)`,
+		`id="f-task-due-at-problem" role="alert">must be in the future`, `500 copies</textarea>`} {
+		if !strings.Contains(form, want) {
+			t.Errorf("the refused form lacks %q:\n%s", want, form)
+		}
+	}
+	if !strings.Contains(w.Body.String(), `<details class="action" id="action-task" open>`) {
+		t.Error("the refused form is not open")
 	}
 }
 
@@ -496,6 +562,81 @@ func TestHiringCancelSendsTheReasonAndShowsARefusal(t *testing.T) {
 	if form := formWith(w, "/hiring-requests/hir_eng/cancel"); !strings.Contains(form, "Already done or no longer possible: the hiring request is filled") ||
 		!strings.Contains(form, "Hiring freeze</textarea>") {
 		t.Errorf("the refusal is not next to the form:\n%s", w.Body)
+	}
+}
+
+// recruitingHire is engineerHire past its approvals: HR posted the role and
+// candidates are being added.
+func recruitingHire() hiringBody {
+	hb := engineerHire()
+	hb.Stage, hb.Step, hb.Tasks, hb.WaitingOn = domain.StageRecruiting, "", nil, nil
+	hb.Candidates = []domain.CandidateRef{{ID: "cnd_first", Status: domain.CandidateNotHired, Name: "Sam Early"}}
+	return hb
+}
+
+const tokHana = "tok-hana" // HR
+
+func withHR(f *fakeAPI) {
+	f.people[tokHana] = domain.Person{Handle: "hana", Name: "Hana HR", Team: domain.TeamHR, Roles: []domain.Role{domain.RoleHR}}
+}
+
+func TestHiringAddCandidateIsOfferedByTheRule(t *testing.T) {
+	h, f := newTestApp(t)
+	withHR(f)
+	hb := recruitingHire()
+	hiringAPI(f, hb)
+	form := `action="/hiring-requests/hir_eng/candidates"`
+	for _, tok := range []string{tokHana, tokPat, tokMaya} { // HR, the requester, marketing ops
+		w := get(t, h, tok, "/hiring-requests/hir_eng")
+		mustContain(t, w, form, "<summary>Add a candidate</summary>", `name="email" type="email" required`, "Sam Early · Not hired")
+		mustNotContain(t, w, "cnd_first")
+	}
+	w := get(t, h, tokCleo, "/hiring-requests/hir_eng")
+	mustNotContain(t, w, form)
+	mustContain(t, w, "Only the requester, the hiring manager, marketing ops or HR may add candidates.")
+
+	// Before recruiting nobody is offered the form, nor told who may use it.
+	h, f = newTestApp(t)
+	withHR(f)
+	hiringAPI(f, engineerHire())
+	w = get(t, h, tokHana, "/hiring-requests/hir_eng")
+	mustNotContain(t, w, form, "may add candidates")
+}
+
+func TestHiringAddCandidateSendsNameAndEmail(t *testing.T) {
+	h, f := newTestApp(t)
+	withHR(f)
+	hiringAPI(f, recruitingHire())
+	status := http.StatusCreated
+	f.on("POST /api/v1/hiring-requests/{id}/candidates", func(*http.Request, domain.Person) (int, any) {
+		if status == http.StatusUnprocessableEntity {
+			return status, apiErr("invalid", "check the fields", domain.FieldProblem{Field: "email", Problem: "must be an e-mail address like ana@example.com"})
+		}
+		return status, map[string]any{"candidate": map[string]any{"id": "cnd_jane"}}
+	})
+	w := post(t, h, tokHana, "/hiring-requests/hir_eng/candidates", url.Values{"name": {" Jane Roe "}, "email": {"jane@example.com"}})
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/hiring-requests/hir_eng" {
+		t.Fatalf("status %d to %q", w.Code, w.Header().Get("Location"))
+	}
+	if c := f.commands(); len(c) != 1 || c[0].Path != "/api/v1/hiring-requests/hir_eng/candidates" || c[0].Caller != "hana" ||
+		c[0].Body["name"] != "Jane Roe" || c[0].Body["email"] != "jane@example.com" {
+		t.Errorf("commands %+v", c)
+	}
+	mustContain(t, followFlash(t, h, w, tokHana, "/hiring-requests/hir_eng"), "Candidate added: Jane Roe.")
+
+	status = http.StatusUnprocessableEntity
+	w = post(t, h, tokHana, "/hiring-requests/hir_eng/candidates", url.Values{"name": {"Jane Roe"}, "email": {"jane at example"}})
+	if w.Code != http.StatusUnprocessableEntity {
+		t.Errorf("status %d", w.Code)
+	}
+	form := formWith(w, "/hiring-requests/hir_eng/candidates")
+	for _, want := range []string{`id="candidate-email-problem">must be an e-mail address like ana@example.com`, `value="jane at example"`, `value="Jane Roe"`} {
+		if !strings.Contains(form, want) {
+			t.Errorf("the refused form lacks %q:\n%s", want, form)
+		}
+	}
+	if !strings.Contains(w.Body.String(), `<details class="action" id="action-candidate" open>`) {
+		t.Error("the refused form is not open")
 	}
 }
 

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -23,8 +25,9 @@ type fakeAPI struct {
 	people map[string]domain.Person // by token
 	mux    *http.ServeMux
 
-	mu    sync.Mutex
-	calls []apiCall
+	mu       sync.Mutex
+	calls    []apiCall
+	handlers map[string]apiHandler // by pattern: on replaces a route's answer
 }
 
 // apiCall is one request the pages made.
@@ -53,15 +56,37 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 		tokPat:  {Handle: "pat", Name: "Pat Manager", Team: domain.TeamPMO, Roles: []domain.Role{domain.RoleProjectManager}},
 	}}
 	f.on("GET /api/v1/me", func(_ *http.Request, me domain.Person) (int, any) { return http.StatusOK, me })
+	// The directory: everyone the fake knows, by name, until a test says otherwise.
+	f.on("GET /api/v1/people", func(*http.Request, domain.Person) (int, any) {
+		people := slices.Collect(maps.Values(f.people))
+		slices.SortFunc(people, func(x, y domain.Person) int { return strings.Compare(x.Handle, y.Handle) })
+		return http.StatusOK, pageOf(people...)
+	})
+	// Nobody has notifications, until a test says otherwise.
+	f.on("GET /api/v1/notifications", func(*http.Request, domain.Person) (int, any) {
+		return http.StatusOK, map[string]any{"items": []domain.Notification{}, "seen_through": 0, "unread": 0}
+	})
 	return f
 }
 
-// on answers pattern (a ServeMux pattern with method) with h.
+// on answers pattern (a ServeMux pattern with method) with h; a later call
+// for the same pattern replaces the answer.
 func (f *fakeAPI) on(pattern string, h apiHandler) {
-	f.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		status, body := h(r, r.Context().Value(meKey{}).(domain.Person))
-		writeJSON(w, status, body)
-	})
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.handlers == nil {
+		f.handlers = map[string]apiHandler{}
+	}
+	if _, ok := f.handlers[pattern]; !ok {
+		f.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			f.mu.Lock()
+			h := f.handlers[pattern]
+			f.mu.Unlock()
+			status, body := h(r, r.Context().Value(meKey{}).(domain.Person))
+			writeJSON(w, status, body)
+		})
+	}
+	f.handlers[pattern] = h
 }
 
 // knowTasks answers GET /api/v1/tasks/{id} with these tasks, as a page reads

@@ -528,12 +528,17 @@ func (p formProblems) whole(vals url.Values, name string) int {
 // utcTime reads a datetime-local input as UTC and answers it in RFC 3339; empty
 // stays empty, for the API to say it is required.
 func (p formProblems) utcTime(vals url.Values, name string) string {
+	return p.zonedTime(vals, name, time.UTC)
+}
+
+// zonedTime reads a datetime-local input typed in loc, as utcTime does.
+func (p formProblems) zonedTime(vals url.Values, name string, loc *time.Location) string {
 	v := text(vals, name)
 	if v == "" {
 		return ""
 	}
 	for _, layout := range []string{localTimeLayout, localTimeLayout + ":05", time.RFC3339} {
-		if t, err := time.ParseInLocation(layout, v, time.UTC); err == nil {
+		if t, err := time.ParseInLocation(layout, v, loc); err == nil {
 			return t.UTC().Format(time.RFC3339)
 		}
 	}

@@ -27,6 +27,21 @@ type taskView struct {
 	Zone string
 	CSRF string // the session's form token
 	Back string // the page the form returns to
+	// AssigneeName names the assignee, from the directory.
+	AssigneeName string
+	// Reassign is the form that gives the task to someone else, for a viewer
+	// the rule lets reassign it; nil for others.
+	Reassign *reassignForm
+}
+
+// reassignForm gives a task to someone else: a person who could complete it,
+// and why. After a refusal it is drawn open, with what was typed.
+type reassignForm struct {
+	Assignee      input // the person picker: only people who could complete the task
+	Reason        string
+	ReasonProblem string
+	Problem       string
+	Open          bool
 }
 
 type myWorkData struct {
@@ -62,8 +77,8 @@ func (a *App) renderMyWork(w http.ResponseWriter, r *http.Request, s *session, s
 		team = slices.DeleteFunc(team, func(t domain.Task) bool { return t.Assignee == s.me.Handle })
 	}
 	d := myWorkData{MoreMine: moreMine, MoreTeam: moreTeam}
-	if d.Mine, err = a.taskViews(r, s, "/", mine, attempt); err == nil {
-		d.Team, err = a.taskViews(r, s, "/", team, attempt)
+	if d.Mine, err = a.taskViews(r, s, "/", mine, nil, attempt); err == nil {
+		d.Team, err = a.taskViews(r, s, "/", team, nil, attempt)
 	}
 	if err != nil {
 		a.fail(w, r, s, err)
@@ -77,14 +92,17 @@ func (a *App) renderMyWork(w http.ResponseWriter, r *http.Request, s *session, s
 	a.render(w, r, status, "mywork", v)
 }
 
-// taskViews orders tasks by due time and works out, with the same rule the API
-// applies, which the viewer may decide; those with a form get its inputs. The
-// API checks again on submit. attempt, when set, is a refused answer to one of
+// taskViews orders tasks by due time and works out, with the same rules the
+// API applies, which the viewer may decide and which reassign; those with a
+// form get its inputs. The API checks again on submit. managers are the
+// managers of the tasks' process when the page knows it (a process's page),
+// nil when the tasks are of many (my work): reassigning is then offered to the
+// assignee and admins alone. attempt, when set, is a refused answer to one of
 // them, drawn again as it was sent.
-func (a *App) taskViews(r *http.Request, s *session, back string, tasks []domain.Task, attempt *taskAttempt) ([]taskView, error) {
+func (a *App) taskViews(r *http.Request, s *session, back string, tasks []domain.Task, managers []string, attempt *taskAttempt) ([]taskView, error) {
 	slices.SortStableFunc(tasks, func(x, y domain.Task) int { return x.DueAt.Compare(y.DueAt) })
 	me := domain.ActorOf(s.me)
-	var roles []domain.Role // the person pickers' filters
+	roles := []domain.Role{""} // the person pickers' filters; everyone, for names and reassigning
 	for _, t := range tasks {
 		if t.Form != nil && t.CheckEligible(me) == nil {
 			for _, f := range t.Form.Fields {
@@ -98,9 +116,20 @@ func (a *App) taskViews(r *http.Request, s *session, back string, tasks []domain
 	if err != nil {
 		return nil, err
 	}
+	name := namer(d.people[""])
+	answered := attempt // a refused answer, drawn on its task's form
+	if attempt != nil && attempt.Reassign {
+		answered = nil
+	}
 	out := make([]taskView, 0, len(tasks))
 	for _, t := range tasks {
 		tv := taskView{Task: t, Link: processLink(t.Process, t.ProcessID), Due: dueOf(t.DueAt, a.now()), CSRF: s.csrf, Back: back}
+		if t.Assignee != "" {
+			tv.AssigneeName = name(t.Assignee)
+		}
+		if domain.CheckReassign(t, managers, me) == nil {
+			tv.Reassign = reassignFor(t, d, attempt)
+		}
 		if err := t.CheckEligible(me); err != nil {
 			tv.Why = domain.Message(err)
 			out = append(out, tv)
@@ -108,9 +137,9 @@ func (a *App) taskViews(r *http.Request, s *session, back string, tasks []domain
 		}
 		tv.Outcomes = outcomes(t.Kind)
 		vals, fields, zone := url.Values(nil), map[string]string(nil), (*time.Location)(nil)
-		if attempt != nil && attempt.ID == t.ID {
-			tv.Problem, tv.Comment, tv.Zone = attempt.Problem, attempt.Comment, attempt.Zone
-			vals, fields, zone = attempt.Values, attempt.Fields, zoneOf(attempt.Zone)
+		if answered != nil && answered.ID == t.ID {
+			tv.Problem, tv.Comment, tv.Zone = answered.Problem, answered.Comment, answered.Zone
+			vals, fields, zone = answered.Values, answered.Fields, zoneOf(answered.Zone)
 		}
 		if t.Form != nil {
 			if vals == nil {
@@ -122,6 +151,70 @@ func (a *App) taskViews(r *http.Request, s *session, back string, tasks []domain
 		out = append(out, tv)
 	}
 	return out, nil
+}
+
+// reassignFor is task t's reassign form: a picker of the people who could
+// complete it (the API's check of a new assignee: the task's role, in its team
+// where the role is team-bound, not the person who raised what it approves),
+// the assignee left out. attempt, when it is a refused reassignment of t, fills
+// it in as it was sent.
+func reassignFor(t domain.Task, d directory, attempt *taskAttempt) *reassignForm {
+	f := &reassignForm{}
+	value := ""
+	if attempt != nil && attempt.ID == t.ID && attempt.Reassign {
+		f.Open, f.Problem, f.Reason, value = true, attempt.Problem, attempt.Comment, attempt.Assignee
+		f.ReasonProblem = attempt.Fields["reason"]
+	}
+	unassigned := t
+	unassigned.Assignee = ""
+	eligible := directory{people: map[domain.Role][]domain.Person{}, morePeople: d.morePeople}
+	for _, p := range d.people[""] {
+		if p.Handle != t.Assignee && unassigned.CheckEligible(domain.ActorOf(p)) == nil {
+			eligible.people[""] = append(eligible.people[""], p)
+		}
+	}
+	f.Assignee = personPicker("assignee", "New assignee", "Only people who could complete the task are listed.", eligible, "", value)
+	f.Assignee.Scope = "reassign-" + t.ID
+	if attempt != nil && attempt.ID == t.ID && attempt.Reassign {
+		f.Assignee.Problem = attempt.Fields["assignee"]
+	}
+	return f
+}
+
+// reassignTask gives a task to someone else from its card. Success goes back
+// where the form was, with a notice naming the new assignee; a refusal is drawn
+// on the card's reassign form (a field to fix), or said on the page.
+func (a *App) reassignTask(w http.ResponseWriter, r *http.Request, s *session) {
+	id := r.PathValue("id")
+	body := map[string]string{"assignee": strings.TrimSpace(r.PostFormValue("assignee")), "reason": strings.TrimSpace(r.PostFormValue("reason"))}
+	back := cmp.Or(localPath(r.PostFormValue("back")), "/")
+	var t domain.Task
+	if err := a.api.call(r, s.token, http.MethodGet, "/tasks/"+url.PathEscape(id), nil, nil, &t); err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	attempt := &taskAttempt{ID: id, Reassign: true, Assignee: body["assignee"], Comment: body["reason"], Zone: r.PostFormValue(tzField)}
+	err := a.api.call(r, s.token, http.MethodPost, "/tasks/"+url.PathEscape(id)+"/reassign", nil, body, nil)
+	if err == nil {
+		people, _, err := list[domain.Person](a.api, r, s.token, "/people", nil, maxPeople)
+		if err != nil {
+			a.fail(w, r, s, err)
+			return
+		}
+		a.setNotice(w, "Reassigned to "+namer(people)(body["assignee"])+": "+t.Title)
+		http.Redirect(w, r, back, http.StatusSeeOther)
+		return
+	}
+	ae, ok := asAPIError(err)
+	if !ok || ae.Status >= http.StatusInternalServerError && ae.Status != http.StatusServiceUnavailable {
+		a.fail(w, r, s, err)
+		return
+	}
+	attempt.Problem, attempt.Fields = refusal(ae), fieldProblems(ae)
+	if ae.Status == http.StatusForbidden {
+		attempt.Problem = "You may not reassign this task: " + ae.Message + "."
+	}
+	a.redrawTask(w, r, s, t, back, ae.Status, attempt)
 }
 
 // outcomes are the answers a task of kind takes, in the order the buttons show.

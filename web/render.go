@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -52,6 +53,14 @@ func (v view) CSRF() string {
 	return v.Session.csrf
 }
 
+// Unread is the header's count of unread notifications, "" when there are none.
+func (v view) Unread() string {
+	if v.Session == nil || v.Session.unread == 0 {
+		return ""
+	}
+	return unreadLabel(v.Session.unread)
+}
+
 // fragmentHeader marks a page's background refresh: only its main part is drawn.
 const fragmentHeader = "X-Tandem-Fragment"
 
@@ -90,6 +99,9 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name st
 	tmpl := "layout"
 	if isFragment(r) {
 		tmpl = "main"
+		if v.Session != nil {
+			w.Header().Set(unreadHeader, strconv.Itoa(v.Session.unread))
+		}
 	}
 	var b bytes.Buffer
 	err := t.ExecuteTemplate(&b, tmpl, v)

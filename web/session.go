@@ -25,6 +25,9 @@ type session struct {
 	token string
 	me    domain.Person
 	csrf  string
+	// unread counts the person's unread notifications, for the header of a
+	// page drawn in answer to a GET.
+	unread int
 }
 
 // csrfToken is the value every form of a session carries back. It is derived from
@@ -57,6 +60,9 @@ func (a *App) authed(h func(http.ResponseWriter, *http.Request, *session)) http.
 		if r.Method != http.MethodGet && !(fromThisSite(r) && sameValue(r.PostFormValue("csrf"), s.csrf)) {
 			a.refuseForm(w, r, s)
 			return
+		}
+		if r.Method == http.MethodGet {
+			s.unread = a.unreadCount(r, s)
 		}
 		h(w, r, s)
 	})

@@ -33,8 +33,9 @@ const tzField = "tz"
 // dataPrefix starts every input of a task's form: the API's path of its field.
 const dataPrefix = "data."
 
-// taskAttempt is a refused answer to a task: why, and what the person sent, so
-// the card is drawn again with each problem next to its input.
+// taskAttempt is a refused answer to a task, or a refused reassignment: why,
+// and what the person sent, so the card is drawn again with each problem next
+// to its input.
 type taskAttempt struct {
 	ID      string
 	Problem string
@@ -42,6 +43,10 @@ type taskAttempt struct {
 	Values  url.Values        // the data inputs as sent
 	Fields  map[string]string // input name → problem
 	Zone    string            // the time zone the times were typed in
+	// Reassign says the attempt was to reassign the task, to Assignee, with
+	// Comment as the reason.
+	Reassign bool
+	Assignee string
 }
 
 // zoneOf reads the time zone the page's script named; nil when it named none

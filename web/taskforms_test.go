@@ -332,13 +332,21 @@ func TestAPersonFieldListsTheDirectory(t *testing.T) {
 		return http.StatusOK, pageOf[domain.Task]()
 	})
 	f.on("GET /api/v1/people", func(r *http.Request, _ domain.Person) (int, any) {
-		if r.URL.Query().Get("role") != string(domain.RoleProjectManager) {
+		switch r.URL.Query().Get("role") {
+		case "": // the whole directory, for names
+			return http.StatusOK, pageOf(domain.Person{Handle: "pat", Name: "Pat Manager", Team: domain.TeamPMO},
+				domain.Person{Handle: "cleo", Name: "Cleo Creative", Team: domain.TeamCreative})
+		case string(domain.RoleProjectManager):
+		default:
 			t.Errorf("people listed for role %q", r.URL.Query().Get("role"))
 		}
 		return http.StatusOK, pageOf(domain.Person{Handle: "pat", Name: "Pat Manager", Team: domain.TeamPMO})
 	})
-	mustHold(t, "the picker", cardOf(t, get(t, h, tokMaya, "/").Body.String(), "tsk_pick"),
-		`<select id="f-tsk-pick-data-owner" name="data.owner" required`, `<option value="pat">Pat Manager (pat, PMO)</option>`)
+	card := cardOf(t, get(t, h, tokMaya, "/").Body.String(), "tsk_pick")
+	mustHold(t, "the picker", card, `<select id="f-tsk-pick-data-owner" name="data.owner" required`, `<option value="pat">Pat Manager (pat, PMO)</option>`)
+	if picker, _, _ := strings.Cut(card[strings.Index(card, `id="f-tsk-pick-data-owner"`):], "</select>"); strings.Contains(picker, "cleo") {
+		t.Errorf("the picker of a project manager lists cleo:\n%s", picker)
+	}
 }
 
 func TestTaskFormInputsAreReadAsTheirTypes(t *testing.T) {

@@ -76,11 +76,16 @@ func (a *App) routes() {
 
 	m.HandleFunc("GET /{$}", a.authed(a.myWork))
 	m.HandleFunc("POST /tasks/{id}/complete", a.authed(a.completeTask))
+	m.HandleFunc("POST /tasks/{id}/reassign", a.authed(a.reassignTask))
 
 	a.boardRoutes(m)
 	a.detailRoutes(m)
 	a.formRoutes(m)
 	m.HandleFunc("GET /workload", a.authed(a.workload))
+	a.meRoutes(m)
+	a.notificationRoutes(m)
+	m.HandleFunc("GET /reports", a.authed(a.reports))
+	m.HandleFunc("GET /finished/{process}", a.authed(a.finished))
 
 	m.HandleFunc("/", a.page(func(w http.ResponseWriter, r *http.Request) {
 		a.render(w, r, http.StatusNotFound, "error", view{Title: "Not found", Problem: "There is no page at " + r.URL.Path + "."})

@@ -160,7 +160,7 @@ func (c *campaign) run(ctx workflow.Context) error {
 }
 
 func (c *campaign) managers() []string {
-	return []string{c.rec.Brief.ProjectManager, c.rec.Brief.MarketingOpsManager}
+	return c.rec.Managers()
 }
 
 // snapshot is the record as it is now, for the projection. It copies what the

@@ -154,13 +154,7 @@ func (c *campaign) askBudgetApproval(ctx workflow.Context, requester string, bud
 func (c *campaign) validateAddTask(ctx workflow.Context, in AddTaskInput) error {
 	err := c.tasks.cmds.check(ctx, in.Command)
 	if err == nil {
-		err = c.checkManager(in.Actor, "add tasks")
-	}
-	if err == nil {
-		err = c.checkActive()
-	}
-	if err == nil && (!c.rec.Stage.BeforeLaunch() || c.rec.Stage == domain.StageBriefReview) {
-		err = domain.Conflictf("tasks are added between planning and launch; the campaign is in %s", c.rec.Stage)
+		err = domain.CheckAddCampaignTask(c.rec, in.Actor)
 	}
 	if err == nil {
 		var p domain.Problems

@@ -159,7 +159,7 @@ func (h *hiring) run(ctx workflow.Context) error {
 
 // managers may reassign any task of the request and hear of overdue work.
 func (h *hiring) managers() []string {
-	return []string{h.in.RequestedBy, h.rec.Request.HiringManager}
+	return h.rec.Managers()
 }
 
 func (h *hiring) snapshot() *domain.HiringRequest {

@@ -29,14 +29,11 @@ func (h *hiring) checkActive() error {
 
 func (h *hiring) validateAddCandidate(ctx workflow.Context, in AddCandidateInput) error {
 	err := h.tasks.cmds.check(ctx, in.Command)
+	if err == nil {
+		err = domain.CheckAddCandidate(h.rec, in.Actor)
+	}
 	switch {
 	case err != nil:
-	case !h.rec.MayReadCandidates(in.Actor):
-		err = domain.Forbiddenf("only the requester, the hiring manager, marketing ops or HR may add candidates")
-	case h.rec.Status.Terminal():
-		err = h.checkActive()
-	case h.rec.Stage != domain.StageRecruiting && h.rec.Stage != domain.StageOffer:
-		err = domain.Conflictf("candidates are added in recruiting; the request is in %s", h.rec.Stage)
 	case !domain.HasPrefixID(in.CandidateID, domain.PrefixCandidate):
 		err = domain.Invalid(domain.FieldProblem{Field: "candidate_id", Problem: "must be a cnd_ ID"})
 	case slices.ContainsFunc(h.rec.Candidates, func(c domain.CandidateRef) bool { return c.ID == in.CandidateID }):

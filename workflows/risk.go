@@ -160,7 +160,7 @@ func startRisk(ctx workflow.Context, in RiskInput) (*risk, error) {
 	r.out = newRecorder(ctx, domain.ProcessRisk, in.ID)
 	r.out.snapshot = func(b *domain.Batch) { b.Risk = r.snapshot() }
 	r.out.progress = r.showProgress
-	r.tasks = newHumanTasks(r.out, wid, 0, func() []string { return []string{r.rec.Owner} })
+	r.tasks = newHumanTasks(r.out, wid, 0, func() []string { return r.rec.Managers() }) // read at each use: the owner may change
 	r.tasks.onOverdue = r.overdue
 	if err := r.register(ctx); err != nil {
 		return nil, err

@@ -486,12 +486,7 @@ func (h *humanTasks) validateReassign(ctx workflow.Context, in ReassignTaskInput
 		p.Add("assignee", "the task is already assigned to %s", in.Assignee)
 	}
 	domain.CheckRequiredText(&p, "reason", in.Reason, domain.MaxCommentChars)
-	switch {
-	case !t.IsOpen():
-		err = domain.Conflictf("task %s is %s", t.ID, t.Status)
-	case !(in.Actor.Handle == t.Assignee || slices.Contains(h.managers(), in.Actor.Handle) || in.Actor.HasRole(domain.RoleAdmin)):
-		err = domain.Forbiddenf("only the assignee or the process's managers may reassign task %s", t.ID)
-	default:
+	if err = domain.CheckReassign(*t, h.managers(), in.Actor); err == nil {
 		err = p.Err()
 	}
 	return refusal(err)

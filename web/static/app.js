@@ -52,7 +52,25 @@
     return d.getFullYear() + '-' + two(d.getMonth() + 1) + '-' + two(d.getDate()) + 'T' + two(d.getHours()) + ':' + two(d.getMinutes());
   }
 
+  // Times the server wrote in UTC (time[data-local]) read in the viewer's own
+  // time zone; the title keeps the UTC one. Without this script they stay UTC,
+  // as they say.
+  function localDates(root) {
+    var fmt, withYear, year = new Date().getFullYear();
+    try {
+      var opts = { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' };
+      fmt = new Intl.DateTimeFormat(undefined, opts);
+      opts.year = 'numeric'; // another year than this one says which
+      withYear = new Intl.DateTimeFormat(undefined, opts);
+    } catch (e) { return; }
+    Array.prototype.forEach.call(root.querySelectorAll('time[data-local]'), function (t) {
+      var d = new Date(t.getAttribute('datetime'));
+      if (!isNaN(d)) t.textContent = (d.getFullYear() === year ? fmt : withYear).format(d);
+    });
+  }
+
   localTimes(document);
+  localDates(document);
 
   // Live updates: while the page is visible, redraw its main part from the server
   // every data-poll milliseconds. Never while someone is typing or has a half
@@ -108,6 +126,7 @@
     fetch(location.href, { headers: { 'X-Tandem-Fragment': 'main' }, credentials: 'same-origin' })
       .then(function (res) {
         if (res.status === 401) { location.reload(); return null; }
+        if (res.ok) unread(res.headers.get('X-Tandem-Unread'));
         if (!res.ok || res.headers.get('X-Tandem-Version') === main.dataset.version) return null;
         var version = res.headers.get('X-Tandem-Version');
         return res.text().then(function (html) { return { html: html, version: version }; });
@@ -120,11 +139,21 @@
         main.innerHTML = next.html;
         main.dataset.version = next.version;
         localTimes(main);
+        localDates(main);
         open.forEach(function (id) { var d = document.getElementById(id); if (d) d.open = true; });
         refocus(k);
         live.textContent = 'Updated at ' + new Date().toLocaleTimeString();
       })
       .catch(function () { /* offline for a moment: try again next time */ });
+  }
+
+  // The header's count of unread notifications, which a refresh of <main>
+  // does not redraw: the refresh's answer carries it.
+  function unread(n) {
+    var badge = document.getElementById('unread');
+    if (!badge || n === null || !/^\d+$/.test(n)) return;
+    badge.hidden = n === '0';
+    document.getElementById('unread-n').textContent = Number(n) > 99 ? '99+' : n;
   }
 
   main.setAttribute('tabindex', '-1');

@@ -1,0 +1,138 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+// The notifications page: what Tandem told the person (new work, reminders,
+// escalations, news of their processes), newest first, those they have not
+// seen marked "Unread". The header counts the unread ones on every page. Marking them
+// read is the person's own act (a button), never a side effect of opening the
+// page: it marks up to the newest one the page showed, so one that arrives
+// meanwhile stays unread.
+
+// notificationsPerPage is one page of the list; older ones are a link away.
+const notificationsPerPage = 50
+
+// unreadHeader carries the unread count on a page's background refresh, for
+// the script to update the header's count, which the refresh does not redraw.
+const unreadHeader = "X-Tandem-Unread"
+
+type notificationView struct {
+	domain.Notification
+	Unread bool
+	Link   string // the task's card or the process's page, when there is one
+	Kind   string // in words
+}
+
+type notificationsPage struct {
+	Items       []notificationView
+	Unread      int
+	Newest      uint64 // the ID the mark-read button marks through
+	Older       string // the next page's address, when there is one
+	First       bool   // the newest page, where the mark-read button is
+	CSRF        string
+	SeenThrough uint64
+}
+
+// notificationList is the API's answer: a page and the caller's read mark.
+type notificationList struct {
+	Items      []domain.Notification `json:"items"`
+	NextCursor string                `json:"next_cursor"`
+	domain.NotificationMark
+}
+
+func (a *App) notificationRoutes(m *http.ServeMux) {
+	m.HandleFunc("GET /notifications", a.authed(a.notifications))
+	m.HandleFunc("POST /notifications/seen", a.authed(a.markSeen))
+}
+
+func (a *App) notifications(w http.ResponseWriter, r *http.Request, s *session) {
+	q := url.Values{"limit": {strconv.Itoa(notificationsPerPage)}}
+	cursor := r.URL.Query().Get("cursor")
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	var l notificationList
+	if err := a.api.call(r, s.token, http.MethodGet, "/notifications", q, nil, &l); err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	p := notificationsPage{Unread: l.Unread, CSRF: s.csrf, First: cursor == "", SeenThrough: l.SeenThrough}
+	for _, n := range l.Items {
+		v := notificationView{Notification: n, Unread: n.ID > l.SeenThrough, Kind: notificationKind(n.Kind)}
+		if link := processLink(n.Process, n.ProcessID); link != "" {
+			v.Link = link
+			if n.TaskID != "" {
+				v.Link += "#task-" + url.PathEscape(n.TaskID)
+			}
+		}
+		p.Items = append(p.Items, v)
+		p.Newest = max(p.Newest, n.ID)
+	}
+	if l.NextCursor != "" {
+		p.Older = "/notifications?" + url.Values{"cursor": {l.NextCursor}}.Encode()
+	}
+	s.unread = l.Unread // fresher than the count read before the page
+	v := view{Session: s, Title: "Notifications", Nav: "notifications", Poll: true, Data: p}
+	v.Notice, v.Problem = a.takeFlash(w, r)
+	a.render(w, r, http.StatusOK, "notifications", v)
+}
+
+// markSeen marks the person's notifications read up to the newest the page
+// showed them.
+func (a *App) markSeen(w http.ResponseWriter, r *http.Request, s *session) {
+	through, err := strconv.ParseUint(r.PostFormValue("through"), 10, 63)
+	if err != nil {
+		a.setProblem(w, "Nothing was marked: reload the page and try again.")
+		http.Redirect(w, r, "/notifications", http.StatusSeeOther)
+		return
+	}
+	if err := a.api.call(r, s.token, http.MethodPut, "/me/notifications/seen", nil, map[string]uint64{"through": through}, nil); err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	a.setNotice(w, "All marked as read.")
+	http.Redirect(w, r, "/notifications", http.StatusSeeOther)
+}
+
+// unreadCount reads how many notifications the person has not seen, for the
+// header. A count that cannot be read leaves the header without one: the page
+// itself says what is wrong when its own reads fail.
+func (a *App) unreadCount(r *http.Request, s *session) int {
+	var l notificationList
+	if err := a.api.call(r, s.token, http.MethodGet, "/notifications", url.Values{"limit": {"1"}}, nil, &l); err != nil {
+		a.log.Warn("unread notifications", "err", err)
+		return 0
+	}
+	return l.Unread
+}
+
+// notificationKind says what a notification is about.
+func notificationKind(k domain.NotificationKind) string {
+	switch k {
+	case domain.NotifyAssigned:
+		return "Work for you"
+	case domain.NotifyReminder:
+		return "Reminder"
+	case domain.NotifyOverdue:
+		return "Overdue"
+	case domain.NotifyEscalated:
+		return "Escalation"
+	case domain.NotifyUpdate:
+		return "News"
+	}
+	return label(k)
+}
+
+// unreadLabel is the header's count: "99+" past 99.
+func unreadLabel(n int) string {
+	if n > 99 {
+		return "99+"
+	}
+	return strconv.Itoa(n)
+}

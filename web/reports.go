@@ -1,0 +1,171 @@
+package web
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+// The overview report as a page: the API's GET /reports/overview, for the
+// people who may read it (domain.CheckReadReports), drawn as bar charts with
+// every figure also in words and in tables.
+
+// reportDays are the windows the page offers, in days back from now.
+var reportDays = []int{7, 30, 90, 365}
+
+type reportPage struct {
+	domain.Overview
+	Days    int
+	Choices []int
+	// Open has a chart per process: its running ones by stage.
+	Open               []barChart
+	Overdue, Escalated barChart
+	Risks              barChart
+	Cycles             barChart
+	CycleRows          []cycleRow
+	SLARate, KPIRate   string // as percentages
+	KPIRows            []kpiRow
+}
+
+type cycleRow struct {
+	Step, Median, P90 string
+	Count             int
+}
+
+type kpiRow struct {
+	Name, Link      string
+	Attained, Total int
+	Rate            string
+}
+
+func (a *App) reports(w http.ResponseWriter, r *http.Request, s *session) {
+	if err := domain.CheckReadReports(domain.ActorOf(s.me)); err != nil {
+		a.render(w, r, http.StatusForbidden, "error", view{Session: s, Title: "Forbidden",
+			Problem: "You are not allowed to see this page: " + domain.Message(err) + "."})
+		return
+	}
+	days := 30
+	if d, err := strconv.Atoi(r.URL.Query().Get("days")); err == nil && slices.Contains(reportDays, d) {
+		days = d
+	}
+	now := a.now().UTC()
+	q := url.Values{"from": {now.AddDate(0, 0, -days).Format(time.RFC3339)}, "to": {now.Format(time.RFC3339)}}
+	var o domain.Overview
+	if err := a.api.call(r, s.token, http.MethodGet, "/reports/overview", q, nil, &o); err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	people, _, err := list[domain.Person](a.api, r, s.token, "/people", nil, maxPeople)
+	if err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	a.render(w, r, http.StatusOK, "reports", view{Session: s, Title: "Overview report", Nav: "reports", Poll: true,
+		Data: newReportPage(o, days, namer(people))})
+}
+
+func newReportPage(o domain.Overview, days int, name func(string) string) reportPage {
+	p := reportPage{Overview: o, Days: days, Choices: reportDays,
+		SLARate: percent(o.SLA.Rate), KPIRate: percent(o.KPIAttainment.Rate)}
+
+	for _, proc := range []struct {
+		p      domain.Process
+		title  string
+		stages []string
+	}{
+		{domain.ProcessCampaign, "Running campaigns by stage", strs(domain.CampaignStages...)},
+		{domain.ProcessHiring, "Running hiring requests by stage", strs(domain.HiringStages...)},
+		{domain.ProcessRisk, "Live risks by status", strs(domain.RiskOpen, domain.RiskAcknowledged, domain.RiskMaterialized)},
+	} {
+		var rows []barDatum
+		for _, st := range proc.stages {
+			n := 0
+			for _, c := range o.OpenProcesses {
+				if c.Process == proc.p && c.Stage == st {
+					n = c.Count
+				}
+			}
+			rows = append(rows, barDatum{Label: label(st), Value: float64(n), Text: strconv.Itoa(n)})
+		}
+		p.Open = append(p.Open, newBarChart("open-"+string(proc.p), proc.title, rows))
+	}
+
+	var rows []barDatum
+	for _, t := range o.OverdueTasks {
+		rows = append(rows, barDatum{Label: label(t.Team) + " team", Value: float64(t.Count), Text: plural(t.Count, "task"), Class: "bar-overdue"})
+	}
+	p.Overdue = newBarChart("overdue", "Overdue tasks by team, now", rows)
+
+	rows = nil
+	for _, e := range o.EscalatedTasks {
+		rows = append(rows, barDatum{Label: label(e.Process), Value: float64(e.Count), Text: plural(e.Count, "escalation")})
+	}
+	p.Escalated = newBarChart("escalated", "Escalations by process", rows)
+
+	rows = nil
+	for _, sev := range []domain.Severity{domain.SeverityLow, domain.SeverityMedium, domain.SeverityHigh, domain.SeverityCritical} {
+		n := 0
+		for _, r := range o.RisksRaised {
+			if r.Severity == sev {
+				n = r.Count
+			}
+		}
+		rows = append(rows, barDatum{Label: label(sev), Value: float64(n), Text: plural(n, "risk"), Class: "sev-" + string(sev)})
+	}
+	p.Risks = newBarChart("risks", "Risks raised by severity", rows)
+
+	rows = nil
+	for _, c := range o.ApprovalCycleTimes {
+		step := approvalStep(c.Process, c.Key, name)
+		rows = append(rows, barDatum{Label: step, Value: c.Median.D().Seconds(), Text: took(c.Median.D())})
+		p.CycleRows = append(p.CycleRows, cycleRow{Step: step, Count: c.Count, Median: took(c.Median.D()), P90: took(c.P90.D())})
+	}
+	p.Cycles = newBarChart("cycles", "Median time to decide, per approval step", rows)
+
+	for _, c := range o.KPIAttainment.Campaigns {
+		p.KPIRows = append(p.KPIRows, kpiRow{Name: c.Name, Link: processLink(domain.ProcessCampaign, c.ID),
+			Attained: c.Attained, Total: c.Total, Rate: percent(domain.Ratio(c.Attained, c.Total))})
+	}
+	return p
+}
+
+// approvalStep names an approval step by its task key, in words: the keys of
+// a hiring request's steps and offers, a campaign's reviews and sign-offs.
+func approvalStep(p domain.Process, key string, name func(string) string) string {
+	switch {
+	case key == "brief_review":
+		return "Campaign: brief review"
+	case key == "budget_approval":
+		return "Campaign: budget increase"
+	case strings.HasPrefix(key, "sign_off:"):
+		who := strings.TrimPrefix(key, "sign_off:")
+		if domain.Team(who).Valid() {
+			return "Campaign: sign-off by the " + label(who) + " team"
+		}
+		return "Campaign: sign-off by " + name(who)
+	case strings.HasPrefix(key, "step:"):
+		return "Hiring: " + label(strings.TrimPrefix(key, "step:")) + " step"
+	case strings.HasPrefix(key, "offer:"):
+		who, _, _ := strings.Cut(strings.TrimPrefix(key, "offer:"), ":")
+		return "Hiring: offer approval by " + label(who)
+	}
+	return label(p) + ": " + label(key)
+}
+
+// took says how long something took, to its largest unit.
+func took(d time.Duration) string { return ago(max(d, 0)) }
+
+// percent writes a ratio as a whole percentage.
+func percent(r float64) string {
+	if math.IsNaN(r) || math.IsInf(r, 0) {
+		return "–"
+	}
+	return fmt.Sprintf("%d%%", int(math.Round(r*100)))
+}
