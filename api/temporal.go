@@ -77,7 +77,10 @@ func (t sdkTemporal) Update(ctx context.Context, u UpdateRequest, result any) (s
 			return h.RunID(), nil
 		}
 	}
-	if wait.Err() != nil && ctx.Err() == nil {
+	// The SDK may give up a moment before wait's deadline (its long polls keep a
+	// margin), so its own timeout counts as running out too.
+	var gaveUp *client.WorkflowUpdateServiceTimeoutOrCanceledError
+	if ctx.Err() == nil && (wait.Err() != nil || errors.As(err, &gaveUp)) {
 		if ok, perr := t.admitted(ctx, u); perr == nil && ok {
 			return "", fmt.Errorf("update %s on %s: %w", u.Name, u.WorkflowID, errAdmitted)
 		}

@@ -144,6 +144,9 @@ type sdkClient struct {
 	pending bool
 	probe   error
 	probed  *workflowservice.PollWorkflowExecutionUpdateRequest
+	// early makes a pending update give up that long before its context's
+	// deadline, as the SDK's long polls do, keeping a margin.
+	early time.Duration
 }
 
 func (c *sdkClient) ExecuteWorkflow(_ context.Context, opts client.StartWorkflowOptions, wf any, args ...any) (client.WorkflowRun, error) {
@@ -154,6 +157,13 @@ func (c *sdkClient) ExecuteWorkflow(_ context.Context, opts client.StartWorkflow
 func (c *sdkClient) UpdateWorkflow(ctx context.Context, opts client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error) {
 	c.updateOpts = opts
 	if c.pending {
+		if d, ok := ctx.Deadline(); ok && c.early > 0 {
+			select {
+			case <-time.After(time.Until(d) - c.early):
+				return nil, client.NewWorkflowUpdateServiceTimeoutOrCanceledError(context.DeadlineExceeded)
+			case <-ctx.Done():
+			}
+		}
 		<-ctx.Done()
 		return nil, client.NewWorkflowUpdateServiceTimeoutOrCanceledError(ctx.Err())
 	}
@@ -254,14 +264,16 @@ func TestAdapterUpdate(t *testing.T) {
 func TestAdapterUpdateAdmittedButNotProcessed(t *testing.T) {
 	for name, tc := range map[string]struct {
 		probe  error
+		early  time.Duration
 		status int
 	}{
-		"admitted":           {nil, http.StatusAccepted},
-		"not held":           {serviceerror.NewNotFound("update \"cmd_1\" not found"), http.StatusServiceUnavailable},
-		"Temporal unreached": {serviceerror.NewUnavailable("connection refused"), http.StatusServiceUnavailable},
+		"admitted": {nil, 0, http.StatusAccepted},
+		"admitted, the SDK giving up before the deadline": {nil, 50 * time.Millisecond, http.StatusAccepted},
+		"not held":           {serviceerror.NewNotFound("update \"cmd_1\" not found"), 0, http.StatusServiceUnavailable},
+		"Temporal unreached": {serviceerror.NewUnavailable("connection refused"), 0, http.StatusServiceUnavailable},
 	} {
 		t.Run(name, func(t *testing.T) {
-			c := &sdkClient{pending: true, probe: tc.probe}
+			c := &sdkClient{pending: true, probe: tc.probe, early: tc.early}
 			ctx, cancel := context.WithTimeout(context.Background(), admitProbe+300*time.Millisecond)
 			defer cancel()
 			start := time.Now()
