@@ -9,10 +9,14 @@
 // worker's reconciler, which ends the record of a run Temporal closed without its
 // process ending (CloseEndedRun).
 //
+// The schema is versioned: numbered SQL files per database in migrations/, applied
+// by Migrate with goose and reported by Schema and SchemaVersion (docs/migrations.md).
+// Databases made before versioning are adopted at version 1 (legacy.go).
+//
 // Models are the store's own structs, converted to and from domain types at the
 // edge. Refusals come back as domain errors (domain.ErrNotFound, domain.ErrConflict,
 // domain.ErrInvalid) and an unreachable database as domain.ErrUnavailable.
 //
-// It imports domain, gorm and the database drivers only: never the Temporal SDK,
-// gin or workflows.
+// It imports domain, gorm, the database drivers and goose (which brings no driver)
+// only: never the Temporal SDK, gin or workflows.
 package store

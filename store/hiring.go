@@ -47,9 +47,6 @@ type candidateRow struct {
 
 func (candidateRow) TableName() string { return "candidates" }
 
-// hiringModels are the tables of the hiring process.
-var hiringModels = []any{&hiringRow{}, &candidateRow{}}
-
 // saveHiring upserts the hiring record of a batch; nil writes nothing.
 func saveHiring(tx *gorm.DB, r *domain.HiringRequest) error {
 	if r == nil {

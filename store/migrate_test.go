@@ -134,7 +134,8 @@ func TestMigrateAddsTheFormColumn(t *testing.T) {
 
 func TestMigrateNamesTheRecordsOfBefore(t *testing.T) {
 	eachDSN(t, func(t *testing.T, dsn string) {
-		st := openStore(t, dsn)
+		st := emptyStore(t, dsn)
+		oldMigrate(t, st)
 		c := newCampaign("cmp_old", "pat", "maya", domain.StatusCompleted, t0)
 		h := testHiring("hir_old", domain.TeamWeb, "pat", domain.StatusFilled, t0)
 		r := testRisk("rsk_old", t0, domain.SeverityLow, "pat", "")

@@ -209,12 +209,6 @@ type idempotencyRow struct {
 
 func (idempotencyRow) TableName() string { return "idempotency_keys" }
 
-// models lists every table, for AutoMigrate.
-var models = append(append(append([]any{
-	&personRow{}, &personRoleRow{}, &tokenRow{}, &campaignRow{}, &taskRow{},
-	&eventRow{}, &notificationRow{}, &notificationMarkRow{}, &idempotencyRow{}, &auditRow{}, &commandRow{},
-}, hiringModels...), riskModels...), webhookModels...)
-
 // jsonCol stores a value as JSON: jsonb on PostgreSQL, text on SQLite.
 type jsonCol[T any] struct{ V T }
 

@@ -30,9 +30,6 @@ type riskRow struct {
 
 func (riskRow) TableName() string { return "risks" }
 
-// riskModels are the tables of the risk process.
-var riskModels = []any{&riskRow{}}
-
 func riskFromDomain(r domain.Risk) riskRow {
 	r.CreatedAt, r.UpdatedAt = utc(r.CreatedAt), utc(r.UpdatedAt)
 	r.EndedAt = utcPtr(r.EndedAt)

@@ -53,40 +53,6 @@ type emailRow struct {
 
 func (emailRow) TableName() string { return "emails_sent" }
 
-var webhookModels = []any{&webhookRow{}, &webhookDeliveryRow{}, &emailRow{}}
-
-// classifyLegacyDeliveries rewrites a delivery log from before outcomes: each
-// attempt gets the outcome its status code and error text imply, and the
-// columns that held the raw error and the exact status code are dropped, so no
-// answer ever shows them again. It runs within Migrate, after the tables are
-// migrated and before the indexes are made (SQLite drops a column by rebuilding
-// the table, and its indexes with it).
-func classifyLegacyDeliveries(tx *gorm.DB) error {
-	m := tx.Migrator()
-	if !m.HasColumn(&webhookDeliveryRow{}, "error") {
-		return nil
-	}
-	// The same SQL on both databases: integer division, CAST to text, || to join.
-	err := tx.Exec(`UPDATE webhook_deliveries SET
-		outcome = CASE
-			WHEN delivered THEN ?
-			WHEN status_code >= 300 THEN ?
-			WHEN LOWER(error) LIKE '%timeout%' OR LOWER(error) LIKE '%deadline exceeded%' THEN ?
-			ELSE ? END,
-		status_class = CASE WHEN status_code BETWEEN 200 AND 599 THEN CAST(status_code / 100 AS TEXT) || 'xx' ELSE '' END
-		WHERE outcome = ''`,
-		domain.DeliveryDelivered, domain.DeliveryRefused, domain.DeliveryTimedOut, domain.DeliveryUnreachable).Error
-	if err != nil {
-		return fmt.Errorf("classify old deliveries: %w", err)
-	}
-	for _, col := range []string{"error", "status_code"} {
-		if err := m.DropColumn(&webhookDeliveryRow{}, col); err != nil {
-			return fmt.Errorf("drop webhook_deliveries.%s: %w", col, err)
-		}
-	}
-	return nil
-}
-
 func (r webhookRow) toDomain() domain.Webhook {
 	return domain.Webhook{
 		ID: r.ID, Owner: r.Owner, URL: r.URL, Secret: r.Secret, Events: r.Events.V,

@@ -1,5 +1,6 @@
 // Command tandem runs Tandem: `tandem dev` runs everything in one process;
-// `api`, `worker` and `migrate` are the separate services of a deployment;
+// `api`, `worker` and `migrate` are the separate services of a deployment
+// (`migrate status` prints the schema version);
 // `policy default` prints the built-in policy; `token` creates and revokes API
 // tokens; `audit verify` checks the audit trail; `bench` measures performance.
 // Configuration comes from TANDEM_* environment variables; flags override them.
@@ -23,7 +24,8 @@ Usage:
   tandem dev                  everything in one process: Temporal, its Web UI, worker, API
   tandem api                  the HTTP API
   tandem worker               the Temporal worker
-  tandem migrate              create or update the database schema
+  tandem migrate              create or update the database schema to this build's newest version
+  tandem migrate status       print the database's schema version and this build's versions
   tandem policy default       print the built-in policy as YAML
   tandem token create         make an API token for a person (--handle H [--expires 720h])
   tandem token revoke TOKEN   revoke a token (or --all --handle H: all of a person's)
@@ -63,7 +65,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	case "worker":
 		return runWorker(ctx, rest, logger)
 	case "migrate":
-		return runMigrate(ctx, rest, logger)
+		return runMigrate(ctx, rest, stdout, logger)
 	case "policy":
 		return runPolicy(rest, stdout)
 	case "healthcheck":

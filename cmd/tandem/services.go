@@ -127,24 +127,6 @@ func runWorker(ctx context.Context, args []string, logger *slog.Logger) error {
 	return serve(ctx, api.NewHTTPServer(*cfg.http, mux), logger)
 }
 
-func runMigrate(ctx context.Context, args []string, logger *slog.Logger) error {
-	f := newFlags("migrate")
-	db := f.str("db", "TANDEM_DB", "tandem.db", "records database: a postgres:// URL or a SQLite file")
-	if err := f.Parse(args); err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, *db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		return err
-	}
-	logger.Info("schema up to date")
-	return nil
-}
-
 func runPolicy(args []string, stdout io.Writer) error {
 	if len(args) != 1 || args[0] != "default" {
 		return errors.New("usage: tandem policy default")

@@ -92,7 +92,7 @@ func TestWorkerAndAPIReadinessAndMetrics(t *testing.T) {
 	}
 	t.Setenv("TANDEM_CODEC_KEYS", entry)
 	db := filepath.Join(t.TempDir(), "tandem.db")
-	if err := runMigrate(ctx, []string{"--db", db}, quiet); err != nil {
+	if err := runMigrate(ctx, []string{"--db", db}, io.Discard, quiet); err != nil {
 		t.Fatal(err)
 	}
 	common := []string{"--db", db, "--temporal", srv.FrontendHostPort(), "--namespace", srv.Namespace()}
