@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -165,4 +167,45 @@ func secondaryIndexes(t *testing.T, st *Store, table string) []string {
 		t.Fatalf("%s has no indexes", table)
 	}
 	return names
+}
+
+// A subscription's delivery log, newest first, is a backward range scan of
+// idx_webhook_deliveries_log (version 2) that stops at the limit, not a sort of
+// every attempt the subscription ever logged.
+func TestDeliveryLogIsAnIndexRangeScan(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st *Store) {
+		at := time.Date(2030, 1, 7, 9, 0, 0, 0, time.UTC)
+		for i := range 20 {
+			d := domain.WebhookDelivery{SubscriptionID: fmt.Sprintf("whk_%d", i%3), EventKey: fmt.Sprintf("cmp_1/event/%d", i),
+				Kind: domain.EventTaskOpened, Attempt: 1, Outcome: domain.DeliveryDelivered, At: at}
+			if err := st.LogWebhookDelivery(t.Context(), d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var stmt struct {
+			sql  string
+			vars []any
+		}
+		capture := func(db *gorm.DB) { stmt.sql, stmt.vars = db.Statement.SQL.String(), db.Statement.Vars }
+		if err := st.reads.Callback().Query().After("gorm:query").Register("test:capture", capture); err != nil {
+			t.Fatal(err)
+		}
+		if log, err := st.WebhookDeliveries(t.Context(), "whk_1", 5); err != nil || len(log) != 5 {
+			t.Fatalf("WebhookDeliveries = %d, %v", len(log), err)
+		}
+		sqlDB, err := st.reads.DB()
+		if err != nil {
+			t.Fatal(err)
+		}
+		const index = "idx_webhook_deliveries_log"
+		var problem string
+		if st.postgres {
+			problem = postgresRangeScan(t.Context(), t, sqlDB, stmt.sql, stmt.vars, index, secondaryIndexes(t, st, "webhook_deliveries"))
+		} else {
+			problem = sqliteRangeScan(t.Context(), t, sqlDB, stmt.sql, stmt.vars, "webhook_deliveries", index)
+		}
+		if problem != "" {
+			t.Errorf("%s\n%s", problem, stmt.sql)
+		}
+	})
 }

@@ -251,7 +251,8 @@ func oldMigrate(t *testing.T, st *Store) {
 // types, nullability, defaults, keys and foreign keys that GORM derives from
 // the models the code reads and writes with, and every index GORM would make
 // for them (the explicit indexes of the list queries are the migrations' own;
-// TestInboxQueriesAreIndexRangeScans holds them to the queries). A model changed without a migration fails here.
+// TestInboxQueriesAreIndexRangeScans and TestDeliveryLogIsAnIndexRangeScan
+// hold them to the queries). A model changed without a migration fails here.
 func TestMigrationsMakeWhatTheModelsExpect(t *testing.T) {
 	eachDSN(t, func(t *testing.T, dsn string) {
 		migrated := openStore(t, dsn)
