@@ -120,6 +120,7 @@ type fakeRecords struct {
 	commands      map[string]domain.SentCommand
 	fail          map[string]error
 	panicOn       string
+	schema        int64 // the schema version SchemaVersion answers; the build's is 2
 
 	lastCampaigns domain.CampaignFilter
 	lastTasks     domain.TaskFilter
@@ -392,6 +393,13 @@ func (r *fakeRecords) SettleCommand(_ context.Context, id string, status domain.
 
 func (r *fakeRecords) Ping(context.Context) error { return r.enter("Ping") }
 
+func (r *fakeRecords) SchemaVersion(context.Context) (current, latest int64, err error) {
+	if err := r.enter("SchemaVersion"); err != nil {
+		return 0, 0, err
+	}
+	return r.schema, 2, nil
+}
+
 // page cuts items like a keyset page: the cursor is the index to start at, and
 // anything else is a bad cursor, as the store says of one it did not make.
 func page[T any](items []T, o domain.ListOptions) (domain.Page[T], error) {
@@ -436,6 +444,7 @@ func newEnv(t *testing.T) *env {
 		person("ada", domain.TeamPMO, domain.RoleAdmin),
 	}
 	rec := &fakeRecords{
+		schema: 2,
 		tokens: map[string]string{}, people: map[string]domain.Person{}, campaigns: map[string]domain.Campaign{},
 		tasks: map[string]domain.Task{}, events: map[string][]domain.Event{}, notifications: map[string][]domain.Notification{},
 		keys: map[string]domain.IdempotencyClaim{}, commands: map[string]domain.SentCommand{}, fail: map[string]error{},

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"maps"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -23,48 +24,63 @@ func TestHealthz(t *testing.T) {
 	}
 }
 
-type readiness struct {
-	Status string            `json:"status"`
-	Checks map[string]string `json:"checks"`
-}
-
 func TestReadyz(t *testing.T) {
-	ok := map[string]string{"database": "ok", "temporal": "ok", "workers": "ok"}
-	with := func(check, res string) map[string]string {
+	ok := map[string]string{"database": "ok", "temporal": "ok", "workers": "ok", "schema": "ok"}
+	with := func(check, res string, more ...string) map[string]string {
 		m := maps.Clone(ok)
 		m[check] = res
+		for i := 0; i+1 < len(more); i += 2 {
+			m[more[i]] = more[i+1]
+		}
 		return m
 	}
+	current := &schemaVersion{Version: 2, Expected: 2}
 	for name, tc := range map[string]struct {
-		db, temporal, workers error
-		noWorkers             bool
-		status                int
-		want                  readiness
+		db, temporal, workers, schemaErr error
+		noWorkers                        bool
+		schema                           *int64 // the database's version, 2 when nil; the build expects 2
+		status                           int
+		want                             readiness
 	}{
-		"ready":    {status: sOK, want: readiness{"ok", ok}},
-		"temporal": {temporal: errors.New("dial tcp: connection refused"), status: sUnavail, want: readiness{"unavailable", with("temporal", "unreachable")}},
-		"database": {db: errors.New("dial tcp: i/o timeout"), status: sUnavail, want: readiness{"unavailable", with("database", "unreachable")}},
+		"ready":    {status: sOK, want: readiness{Status: "ok", Checks: ok, Schema: current}},
+		"temporal": {temporal: errors.New("dial tcp: connection refused"), status: sUnavail, want: readiness{Status: "unavailable", Checks: with("temporal", "unreachable"), Schema: current}},
+		"database": {db: errors.New("dial tcp: i/o timeout"), schemaErr: errors.New("dial tcp: i/o timeout"), status: sUnavail,
+			want: readiness{Status: "unavailable", Checks: with("database", "unreachable", "schema", "unknown")}},
 		"both broken": {db: errors.New("x"), temporal: errors.New("y"), status: sUnavail,
-			want: readiness{"unavailable", map[string]string{"database": "unreachable", "temporal": "unreachable", "workers": "ok"}}},
+			want: readiness{Status: "unavailable", Checks: map[string]string{"database": "unreachable", "temporal": "unreachable", "workers": "ok", "schema": "ok"}, Schema: current}},
 		// Issue 18: with every worker down, /readyz said 200 "ok" while every
 		// detail failed. It is degraded, not down: reads and commands still answer.
-		"no worker polling":      {noWorkers: true, status: sOK, want: readiness{"degraded", with("workers", "none polling")}},
-		"workers cannot be seen": {workers: errors.New("permission denied: dial tcp"), status: sOK, want: readiness{"degraded", with("workers", "unknown")}},
-		"no worker, no database": {db: errors.New("x"), noWorkers: true, status: sUnavail, want: readiness{"unavailable", map[string]string{"database": "unreachable", "temporal": "ok", "workers": "none polling"}}},
+		"no worker polling":      {noWorkers: true, status: sOK, want: readiness{Status: "degraded", Checks: with("workers", "none polling"), Schema: current}},
+		"workers cannot be seen": {workers: errors.New("permission denied: dial tcp"), status: sOK, want: readiness{Status: "degraded", Checks: with("workers", "unknown"), Schema: current}},
+		"no worker, no database": {db: errors.New("x"), noWorkers: true, status: sUnavail, want: readiness{Status: "unavailable", Checks: map[string]string{"database": "unreachable", "temporal": "ok", "workers": "none polling", "schema": "ok"}, Schema: current}},
+		// A new release started before tandem migrate ran: its queries would fail
+		// on the missing change, so it takes no traffic.
+		"migrations pending": {schema: ptr(int64(1)), status: sUnavail, want: readiness{Status: "unavailable", Checks: with("schema", "migrations pending"), Schema: &schemaVersion{Version: 1, Expected: 2}}},
+		"never migrated":     {schema: ptr(int64(0)), status: sUnavail, want: readiness{Status: "unavailable", Checks: with("schema", "migrations pending"), Schema: &schemaVersion{Version: 0, Expected: 2}}},
+		// An older release still running beside a newer one that migrated: versions add, so it serves.
+		"schema ahead": {schema: ptr(int64(3)), status: sOK, want: readiness{Status: "ok", Checks: with("schema", "ahead"), Schema: &schemaVersion{Version: 3, Expected: 2}}},
+		"schema cannot be read": {schemaErr: errors.New(`relation "goose_db_version": permission denied`), status: sOK,
+			want: readiness{Status: "degraded", Checks: with("schema", "unknown")}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
 			e.records.fail["Ping"] = tc.db
+			e.records.fail["SchemaVersion"] = tc.schemaErr
+			if tc.schema != nil {
+				e.records.schema = *tc.schema
+			}
 			e.temporal.health = tc.temporal
 			e.temporal.noWorkers, e.temporal.workersErr = tc.noWorkers, tc.workers
 			rr := e.do("GET", "/readyz", "", "")
 			want(t, rr, tc.status, "")
 			got := decodeJSON[readiness](t, rr)
-			if got.Status != tc.want.Status || !maps.Equal(got.Checks, tc.want.Checks) {
-				t.Errorf("readiness = %+v, want %+v", got, tc.want)
+			if got.Status != tc.want.Status || !maps.Equal(got.Checks, tc.want.Checks) || !reflect.DeepEqual(got.Schema, tc.want.Schema) {
+				t.Errorf("readiness = %+v (schema %+v), want %+v (schema %+v)", got, got.Schema, tc.want, tc.want.Schema)
 			}
-			if strings.Contains(rr.Body.String(), "dial tcp") {
-				t.Errorf("body leaks the cause: %s", rr.Body)
+			for _, cause := range []string{"dial tcp", "permission denied"} {
+				if strings.Contains(rr.Body.String(), cause) {
+					t.Errorf("body leaks the cause: %s", rr.Body)
+				}
 			}
 		})
 	}
@@ -180,3 +196,5 @@ func TestHTTPServerHasTimeouts(t *testing.T) {
 		t.Errorf("timeouts = %v %v %v %v", s.ReadHeaderTimeout, s.ReadTimeout, s.WriteTimeout, s.IdleTimeout)
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -97,6 +97,9 @@ type Records interface {
 	// SettleCommand records a pending command's outcome, once.
 	SettleCommand(ctx context.Context, id string, status domain.CommandStatus, runID string, refusal []byte) error
 	Ping(ctx context.Context) error
+	// SchemaVersion is the database's schema version and the newest this build
+	// has (store.Migrate brings the first to the second).
+	SchemaVersion(ctx context.Context) (current, latest int64, err error)
 	HiringRecords
 	RiskRecords
 	ReportRecords
