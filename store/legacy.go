@@ -14,9 +14,10 @@ import (
 // Before migrations were versioned, every start of `tandem migrate` or `tandem
 // dev` ran GORM's AutoMigrate over the models, a few data migrations and CREATE
 // INDEX IF NOT EXISTS. A database made that way, by any release, has Tandem's
-// tables but no version table. adoptLegacy brings it to version 1 the way the
-// old Migrate did, with the models frozen as they were at version 1, and records
-// version 1: later versions then apply to it as to any other. The frozen models
+// tables but no version table. bridgeLegacy brings it to version 1 the way the
+// old Migrate did, with the models frozen as they were at version 1, and
+// prepareVersions records version 1 in the same transaction: later versions then
+// apply to it as to any other. The frozen models
 // below are never changed; a change of schema is a new numbered SQL file.
 // TestLegacyBridgeMakesVersion1 shows that on an empty database they make
 // exactly what migrations/*/00001_schema.sql makes.

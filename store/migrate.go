@@ -77,7 +77,7 @@ func (s versionStore) TableExists(ctx context.Context, db database.DBTxConn) (bo
 
 // Migrate brings the schema to the newest version this build has. An empty
 // database gets every version; one made before versioned migrations is adopted
-// at version 1 first (see adoptLegacy), keeping its data. It is idempotent, and
+// at version 1 first (see prepareVersions), keeping its data. It is idempotent, and
 // safe to run from several processes at once.
 func (st *Store) Migrate(ctx context.Context) error {
 	files, versions := st.migrations()
