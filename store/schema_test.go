@@ -519,3 +519,31 @@ func TestMigrateLeavesANewerSchemaAlone(t *testing.T) {
 		}
 	})
 }
+
+// Three migrators starting together on a database made before versions adopt it
+// once: each ends at the latest version, the records intact.
+func TestMigrateAdoptsConcurrently(t *testing.T) {
+	eachDSN(t, func(t *testing.T, dsn string) {
+		old := emptyStore(t, dsn)
+		oldMigrate(t, old)
+		task := newTask("tsk_old", t0)
+		mustApply(t, old, domain.Batch{Tasks: []domain.Task{task}})
+		errs := make(chan error, 3)
+		for range 3 {
+			st := emptyStore(t, dsn)
+			go func() { errs <- st.Migrate(t.Context()) }()
+		}
+		for range 3 {
+			if err := <-errs; err != nil {
+				t.Errorf("concurrent Migrate: %v", err)
+			}
+		}
+		s, err := old.Schema(t.Context())
+		if err != nil || s.Version != s.Latest() || s.Pending() != 0 {
+			t.Errorf("Schema = %+v, %v", s, err)
+		}
+		if got, err := old.Task(t.Context(), task.ID); err != nil || !equalTask(got, task) {
+			t.Errorf("the task after adoption: %+v, %v", got, err)
+		}
+	})
+}
