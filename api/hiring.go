@@ -359,7 +359,7 @@ func (s *Server) addCandidate(c *gin.Context) {
 		me := caller(c)
 		cand := domain.Candidate{
 			ID: domain.NewID(domain.PrefixCandidate), HiringID: id, Name: strings.TrimSpace(req.Name),
-			Email: strings.TrimSpace(req.Email), AddedBy: me.Handle, CreatedAt: s.now().UTC(),
+			Email: req.Email, AddedBy: me.Handle, CreatedAt: s.now().UTC(),
 		}
 		if err := cand.Validate(); err != nil {
 			return "", nil, err

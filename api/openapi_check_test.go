@@ -490,8 +490,10 @@ func (op *contractOp) checkRequest(what string, req *http.Request, body []byte) 
 				raw, present = segments[i], true
 			}
 		case "query":
-			present = query.Has(p.name)
+			// An empty value is one not given, as the document's description says
+			// and the handlers read it (?process= lists every process).
 			raw = query.Get(p.name)
+			present = raw != ""
 		case "header":
 			raw = req.Header.Get(p.name)
 			present = raw != ""

@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,10 +47,106 @@ func decode(c *gin.Context, dst any) ([]byte, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, errBadRequest("", "the request body holds more than one JSON value")
 	}
+	if err := exactKeys(raw, reflect.TypeOf(dst)); err != nil {
+		return nil, err
+	}
 	if p := textProblems(dst); len(p) > 0 {
 		return nil, p.Err()
 	}
 	return raw, nil
+}
+
+// exactKeys refuses a body whose keys name a field of dst only in another case.
+// encoding/json matches keys case-insensitively, so {"ACtuAls": …} would fill
+// Actuals, and {"outcome": "done", "Outcome": "approved"} would take the last;
+// the contract spells every key one way, and a key spelled otherwise is as
+// unknown as any other. The body is read again as generic JSON for it: at most
+// maxBody bytes, already known to be valid.
+func exactKeys(raw []byte, t reflect.Type) error {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return errBadRequest("", "malformed JSON")
+	}
+	if field, bad := caseVariant(v, t, ""); bad {
+		key := field[strings.LastIndex(field, ".")+1:]
+		return errBadRequest(field, fmt.Sprintf("unknown field %q", key))
+	}
+	return nil
+}
+
+var jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
+
+// caseVariant finds the first key of v, in key order, that is not the exact
+// name of a field of t where t is a struct; the decoder has already refused keys
+// that name no field in any case. Types that read themselves (time, durations)
+// and free-form values (any, maps) hold no field names to check.
+func caseVariant(v any, t reflect.Type, at string) (string, bool) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(jsonUnmarshaler) {
+		return "", false
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return "", false
+		}
+		fields := jsonFields(t)
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
+			ft, ok := fields[k]
+			if !ok {
+				return joinPath(at, k), true
+			}
+			if f, bad := caseVariant(obj[k], ft, joinPath(at, k)); bad {
+				return f, true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		items, _ := v.([]any)
+		for i, item := range items {
+			if f, bad := caseVariant(item, t.Elem(), at+"["+strconv.Itoa(i)+"]"); bad {
+				return f, true
+			}
+		}
+	case reflect.Map:
+		obj, _ := v.(map[string]any)
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
+			if f, bad := caseVariant(obj[k], t.Elem(), joinPath(at, k)); bad {
+				return f, true
+			}
+		}
+	}
+	return "", false
+}
+
+// jsonFields are the JSON names of struct t's fields, those of embedded
+// structs promoted, with each field's type.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case name == "-" || (!f.IsExported() && !f.Anonymous):
+			continue
+		case f.Anonymous && name == "":
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				maps.Copy(out, jsonFields(ft))
+				continue
+			}
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = f.Type
+	}
+	return out
 }
 
 // jsonError says what is wrong with a body the JSON decoder refused, naming the
@@ -338,6 +436,11 @@ type changeCampaignRequest struct {
 func (r changeCampaignRequest) change() (domain.Change, error) {
 	var p domain.Problems
 	ch := domain.Change{Reason: r.Reason}
+	// What the workflow's Apply checks without the brief is checked here first.
+	domain.RequireText(&p, "reason", r.Reason)
+	if r.LaunchAt == "" && len(r.AddChannels) == 0 && len(r.RemoveChannels) == 0 && r.Budget == nil {
+		p.Add("change", "nothing to change: give launch_at, add_channels, remove_channels or budget")
+	}
 	if r.LaunchAt != "" {
 		t := parseTime(&p, "launch_at", r.LaunchAt)
 		ch.LaunchAt = &t
@@ -372,6 +475,9 @@ type recordKPIsRequest struct {
 // whether each names a KPI of the campaign is the workflow's to check.
 func (r recordKPIsRequest) actuals(by string, at time.Time) ([]domain.KPIActual, error) {
 	var p domain.Problems
+	if len(r.Actuals) == 0 {
+		p.Add("actuals", "at least one actual is required")
+	}
 	out := make([]domain.KPIActual, len(r.Actuals))
 	for i, a := range r.Actuals {
 		out[i] = domain.KPIActual{Name: a.Name, RecordedAt: at, RecordedBy: by}
