@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,9 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"go.temporal.io/sdk/client"
-
 	"github.com/tandemhq/tandem/codec"
+	"github.com/tandemhq/tandem/internal/wiring"
 	"github.com/tandemhq/tandem/netguard"
 	"github.com/tandemhq/tandem/temporalclient"
 	"github.com/tandemhq/tandem/worker"
@@ -228,18 +226,6 @@ func (t temporalFlags) settings(l *slog.Logger) (temporalclient.Settings, error)
 	}, nil
 }
 
-// clientOptions builds the Temporal client options of the api and worker; the
-// SDK reports what it measures to m.
-func (t temporalFlags) clientOptions(l *slog.Logger, m *temporalclient.SDKMetrics) (client.Options, temporalclient.Settings, error) {
-	s, err := t.settings(l)
-	if err != nil {
-		return client.Options{}, s, err
-	}
-	s.Metrics = m
-	o, err := temporalclient.Options(s)
-	return o, s, err
-}
-
 // mailSettings is the optional SMTP server reminders and escalations are e-mailed
 // through. The password comes from $TANDEM_SMTP_PASSWORD only: a flag would show
 // it in the process list.
@@ -251,6 +237,12 @@ func mailFlags(f flags) mailSettings {
 		from: f.str("smtp-from", "TANDEM_SMTP_FROM", "tandem@localhost", "sender address of e-mails"),
 		user: f.str("smtp-user", "TANDEM_SMTP_USER", "", "SMTP user name, with $TANDEM_SMTP_PASSWORD (PLAIN auth: TLS or localhost only)"),
 	}
+}
+
+// config is the SMTP server as the worker takes it, the password read from
+// the environment.
+func (m mailSettings) config() wiring.Mail {
+	return wiring.Mail{Addr: *m.addr, From: *m.from, Username: *m.user, Password: os.Getenv("TANDEM_SMTP_PASSWORD")}
 }
 
 // reconcileSettings say how often a worker process looks for runs that Temporal
@@ -276,11 +268,7 @@ func (r reconcileSettings) check() error {
 	return nil
 }
 
-// start runs the reconciler until ctx ends, unless it is switched off.
-func (r reconcileSettings) start(ctx context.Context, runs worker.Runs, records worker.EndedRuns, logger *slog.Logger) {
-	if *r.every == 0 {
-		logger.Warn("reconciliation is off: runs ended in Temporal leave their records open")
-		return
-	}
-	go worker.NewReconciler(runs, records, logger, worker.ReconcileConfig{Every: *r.every, Lookback: *r.lookback}).Run(ctx)
+// config is the reconciler's configuration; Every 0 turns it off.
+func (r reconcileSettings) config() worker.ReconcileConfig {
+	return worker.ReconcileConfig{Every: *r.every, Lookback: *r.lookback}
 }

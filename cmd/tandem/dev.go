@@ -14,18 +14,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"go.temporal.io/sdk/client"
-	sdkworker "go.temporal.io/sdk/worker"
-
 	"github.com/tandemhq/tandem/api"
 	"github.com/tandemhq/tandem/codec"
 	"github.com/tandemhq/tandem/devserver"
+	"github.com/tandemhq/tandem/internal/wiring"
 	"github.com/tandemhq/tandem/policy"
 	"github.com/tandemhq/tandem/store"
 	"github.com/tandemhq/tandem/temporalclient"
-	"github.com/tandemhq/tandem/web"
-	"github.com/tandemhq/tandem/worker"
 	"github.com/tandemhq/tandem/workflows"
 )
 
@@ -102,46 +97,30 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 		return err
 	}
 
+	app := wiring.Config{
+		Logger: logger, Records: st, Webhooks: guard,
+		Temporal: wiring.Temporal{Embedded: temporal, Settings: temporalclient.Settings{Keys: keyring, AcceptClear: acceptClear}},
+		API:      wiring.API{Policy: pol, UIURL: temporal.UIURL()},
+		Worker:   wiring.Worker{Mail: mail.config(), Reconcile: reconcile.config()},
+	}
 	// One client for the worker and the API: its SDK metrics are served on the API's /metrics.
-	sdkMetrics := temporalclient.NewSDKMetrics()
-	copts, err := temporalclient.Options(temporalclient.Settings{
-		HostPort: temporal.FrontendHostPort(), Namespace: temporal.Namespace(),
-		Keys: keyring, AcceptClear: acceptClear, Logger: logger, Metrics: sdkMetrics,
-	})
+	c, err := wiring.Dial(ctx, app)
 	if err != nil {
 		return err
 	}
-	copts.ConnectionOptions = temporal.ConnectionOptions()
-	c, err := client.DialContext(ctx, copts)
-	if err != nil {
-		return fmt.Errorf("connect to the embedded Temporal: %w", err)
-	}
 	defer c.Close()
-	w := worker.New(c, newActivities(st, mail, guard), sdkworker.Options{})
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker: %w", err)
+	stop, err := wiring.StartWorker(ctx, c, app)
+	if err != nil {
+		return err
 	}
-	defer w.Stop()
-	reconcile.start(ctx, c, st, logger)
-
-	srv := api.New(api.Config{
-		Temporal: api.NewTemporal(c, temporal.Namespace()), Records: st, Policy: pol, Logger: logger,
-		TemporalUIURL: temporal.UIURL(), Namespace: temporal.Namespace(), WebhookGuard: guard,
-		Codec:   codec.New(keyring, codec.Options{AcceptClear: true}),
-		Metrics: []prometheus.Collector{sdkMetrics},
-	})
-	httpSrv := api.NewHTTPServer(*httpAddr, web.New(web.Config{API: srv.Handler(), Logger: logger}).Handler())
+	defer stop()
+	httpSrv := api.NewHTTPServer(*httpAddr, wiring.Handler(c, app))
 	banner(stdout, devInfo{
 		api: apiURL, ui: temporal.UIURL(), temporal: temporal.FrontendHostPort(),
 		namespace: temporal.Namespace(), dataDir: *dataDir, db: *db, tokensPath: tokensPath,
 		webhookAllow: *webhooks.allow, payloads: payloadsLine(keys, *dataDir, acceptClear), ready: time.Since(started),
 	})
-	go func() { _ = httpSrv.Serve(ln) }()
-	<-ctx.Done()
-	logger.Info("shutting down")
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return httpSrv.Shutdown(shutdown)
+	return serve(ctx, httpSrv, ln, logger)
 }
 
 // seedDemo makes sure the demo directory exists and that demo-tokens.json holds a

@@ -6,25 +6,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"go.temporal.io/sdk/client"
-	sdkworker "go.temporal.io/sdk/worker"
-
-	"github.com/tandemhq/tandem/activities"
 	"github.com/tandemhq/tandem/api"
-	"github.com/tandemhq/tandem/codec"
-	"github.com/tandemhq/tandem/netguard"
+	"github.com/tandemhq/tandem/internal/wiring"
 	"github.com/tandemhq/tandem/policy"
 	"github.com/tandemhq/tandem/store"
-	"github.com/tandemhq/tandem/temporalclient"
-	"github.com/tandemhq/tandem/web"
-	"github.com/tandemhq/tandem/worker"
 )
 
 func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
@@ -42,34 +32,21 @@ func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	guard, err := cfg.webhooks.guard(logger)
+	app, err := cfg.open(ctx, logger)
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, *cfg.db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	sdkMetrics := temporalclient.NewSDKMetrics()
-	copts, conn, err := cfg.temporal.clientOptions(logger, sdkMetrics)
-	if err != nil {
-		return err
-	}
+	defer app.Records.Close()
+	app.API = wiring.API{Policy: pol, UIURL: *cfg.uiURL, TrustedProxies: trusted}
 	// Lazy: the API starts, and answers 503 from /readyz, while Temporal is still coming up.
-	c, err := client.NewLazyClient(copts)
+	app.Temporal.Lazy = true
+	c, err := wiring.Dial(ctx, app)
 	if err != nil {
-		return fmt.Errorf("temporal client: %w", err)
+		return err
 	}
 	defer c.Close()
-	srv := api.New(api.Config{
-		Temporal: api.NewTemporal(c, conn.Namespace), Records: st, Policy: pol, Logger: logger,
-		TemporalUIURL: *cfg.uiURL, Namespace: conn.Namespace, WebhookGuard: guard, TrustedProxies: trusted,
-		Codec:   codec.New(conn.Keys, codec.Options{AcceptClear: true}),
-		Metrics: []prometheus.Collector{sdkMetrics},
-	})
-	logger.Info("tandem api listening", "addr", *cfg.http, "temporal", conn.HostPort, "namespace", conn.Namespace, "tls", copts.ConnectionOptions.TLS != nil, "payload_key", conn.Keys.Newest())
-	return serve(ctx, api.NewHTTPServer(*cfg.http, web.New(web.Config{API: srv.Handler(), Logger: logger}).Handler()), logger)
+	logger.Info("tandem api listening", append([]any{"addr", *cfg.http}, c.LogAttrs()...)...)
+	return serve(ctx, api.NewHTTPServer(*cfg.http, wiring.Handler(c, app)), nil, logger)
 }
 
 func runWorker(ctx context.Context, args []string, logger *slog.Logger) error {
@@ -86,45 +63,26 @@ func runWorker(ctx context.Context, args []string, logger *slog.Logger) error {
 	if err := reconcile.check(); err != nil {
 		return err
 	}
-	guard, err := cfg.webhooks.guard(logger)
+	app, err := cfg.open(ctx, logger)
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, *cfg.db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	sdkMetrics := temporalclient.NewSDKMetrics()
-	copts, conn, err := cfg.temporal.clientOptions(logger, sdkMetrics)
-	if err != nil {
-		return err
-	}
+	defer app.Records.Close()
+	app.Worker = wiring.Worker{Mail: mail.config(), Reconcile: reconcile.config()}
 	// The identity its pollers show in Temporal, which readiness looks for.
-	copts.Identity = workerIdentity()
-	c, err := client.DialContext(ctx, copts)
+	app.Temporal.Identity = workerIdentity()
+	c, err := wiring.Dial(ctx, app)
 	if err != nil {
-		return fmt.Errorf("connect to Temporal at %s: %w", conn.HostPort, err)
+		return err
 	}
 	defer c.Close()
-	w := worker.New(c, newActivities(st, mail, guard), sdkworker.Options{})
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker: %w", err)
+	stop, err := wiring.StartWorker(ctx, c, app)
+	if err != nil {
+		return err
 	}
-	defer w.Stop()
-	reconcile.start(ctx, c, st, logger)
-	ready := worker.NewReadiness(c, st, conn.Namespace, copts.Identity, logger)
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), sdkMetrics, ready)
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"status":"ok"}`)
-	})
-	mux.Handle("GET /readyz", ready)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	logger.Info("tandem worker polling", "task_queue", "tandem", "temporal", conn.HostPort, "tls", copts.ConnectionOptions.TLS != nil, "payload_key", conn.Keys.Newest(), "health", *cfg.http)
-	return serve(ctx, api.NewHTTPServer(*cfg.http, mux), logger)
+	defer stop()
+	logger.Info("tandem worker polling", append([]any{"task_queue", "tandem", "health", *cfg.http}, c.LogAttrs()...)...)
+	return serve(ctx, api.NewHTTPServer(*cfg.http, wiring.WorkerProbes(c, app)), nil, logger)
 }
 
 func runPolicy(args []string, stdout io.Writer) error {
@@ -163,10 +121,17 @@ func workerIdentity() string {
 	return fmt.Sprintf("%d@%s@tandem-worker", os.Getpid(), host)
 }
 
-// serve runs srv until ctx ends, then shuts it down gracefully.
-func serve(ctx context.Context, srv *http.Server, logger *slog.Logger) error {
+// serve runs srv until ctx ends, then shuts it down gracefully. It serves on
+// ln when given, else listens on srv.Addr.
+func serve(ctx context.Context, srv *http.Server, ln net.Listener, logger *slog.Logger) error {
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+	go func() {
+		if ln != nil {
+			errc <- srv.Serve(ln)
+			return
+		}
+		errc <- srv.ListenAndServe()
+	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("listen on %s: %w", srv.Addr, err)
@@ -178,12 +143,20 @@ func serve(ctx context.Context, srv *http.Server, logger *slog.Logger) error {
 	return srv.Shutdown(shutdown)
 }
 
-// newActivities builds the worker's activities over st: webhooks always, sent
-// only where guard allows, and e-mail when an SMTP server is configured.
-func newActivities(st *store.Store, m mailSettings, guard *netguard.Guard) *activities.Activities {
-	a := &activities.Activities{Records: st, Directory: st, Webhooks: st, HTTP: activities.NewWebhookClient(guard)}
-	if *m.addr != "" {
-		a.Mail = &activities.Mailer{Addr: *m.addr, From: *m.from, Username: *m.user, Password: os.Getenv("TANDEM_SMTP_PASSWORD"), Records: st}
+// open opens what the api and worker share: the records, the webhook guard,
+// and how to reach Temporal with the payload keys loaded.
+func (s services) open(ctx context.Context, logger *slog.Logger) (wiring.Config, error) {
+	guard, err := s.webhooks.guard(logger)
+	if err != nil {
+		return wiring.Config{}, err
 	}
-	return a
+	conn, err := s.temporal.settings(logger)
+	if err != nil {
+		return wiring.Config{}, err
+	}
+	st, err := store.Open(ctx, *s.db)
+	if err != nil {
+		return wiring.Config{}, err
+	}
+	return wiring.Config{Logger: logger, Records: st, Webhooks: guard, Temporal: wiring.Temporal{Settings: conn}}, nil
 }
