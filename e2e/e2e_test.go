@@ -20,21 +20,18 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/proxy"
-	"go.temporal.io/sdk/client"
-	sdkworker "go.temporal.io/sdk/worker"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/tandemhq/tandem/activities"
 	"github.com/tandemhq/tandem/api"
 	"github.com/tandemhq/tandem/codec"
 	"github.com/tandemhq/tandem/devserver"
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/internal/wiring"
 	"github.com/tandemhq/tandem/netguard"
 	"github.com/tandemhq/tandem/store"
 	"github.com/tandemhq/tandem/store/storetest"
 	"github.com/tandemhq/tandem/temporalclient"
-	"github.com/tandemhq/tandem/web"
 	"github.com/tandemhq/tandem/worker"
 	"github.com/tandemhq/tandem/workflows"
 )
@@ -51,9 +48,13 @@ type stack struct {
 	t        *testing.T
 	url      string
 	tokens   map[string]string
-	temporal client.Client
+	temporal *wiring.Client
 	records  *store.Store
-	worker   sdkworker.Worker
+	// app is how the stack is wired, as `tandem dev` wires it but for the
+	// settings of tests.
+	app wiring.Config
+	// stopWorker stops the worker startWorker started.
+	stopWorker func()
 	// frontend is Temporal's address, for tests that go around Tandem to it.
 	frontend string
 	// ui is Temporal's Web UI, run by startWithUI only.
@@ -108,7 +109,17 @@ func startStack(t *testing.T, pol domain.Policy, ui bool) *stack {
 	}
 	t.Cleanup(func() { _ = srv.Stop() })
 
-	st, err := store.Open(ctx, storetest.PostgresDSN(t))
+	s := newStack(t, storetest.PostgresDSN(t), pol, logger)
+	s.connect(srv, hs)
+	return s
+}
+
+// newStack is a stack wired with pol over the records at dsn, migrated and
+// seeded with the demo directory; connect starts it.
+func newStack(t *testing.T, dsn string, pol domain.Policy, logger *slog.Logger) *stack {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,15 +131,34 @@ func startStack(t *testing.T, pol domain.Policy, ui bool) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
+	app := wiring.Config{
+		Logger: logger, Records: st, Webhooks: webhookGuard,
+		Temporal: wiring.Temporal{Settings: temporalclient.Settings{Keys: keyring(t)}},
+		// The pages poll every second, so the browser tests see work move quickly.
+		API: wiring.API{Policy: pol, PollInterval: time.Second},
+		// No reconciler: the tests that need one run its passes themselves.
+		Worker: wiring.Worker{Reconcile: worker.ReconcileConfig{Every: 0}},
+	}
+	return &stack{t: t, tokens: tokens, records: st, app: app}
+}
 
-	c := dial(t, srv, logger)
-	h := api.New(api.Config{Temporal: api.NewTemporal(c, srv.Namespace()), Records: st, Policy: pol, Logger: logger, Namespace: srv.Namespace(),
-		Codec: testCodec(t), WebhookGuard: webhookGuard, TemporalUIURL: srv.UIURL()})
-	serveOn(hs, h, logger)
-	s := &stack{t: t, url: hs.URL, tokens: tokens, temporal: c, records: st, frontend: srv.FrontendHostPort(), ui: srv.UIURL()}
+// connect points the stack at srv, as `tandem dev` runs it: a client, a
+// worker, and the API with the board served on hs, made by listen. After a
+// Temporal restart, which comes back on other ports, it is called again.
+func (s *stack) connect(srv *devserver.Server, hs *httptest.Server) {
+	s.t.Helper()
+	s.app.Temporal.Embedded, s.app.API.UIURL = srv, srv.UIURL()
+	c, err := wiring.Dial(context.Background(), s.app)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(c.Close)
+	// Registered after the client's: the worker stops before its client closes.
+	s.t.Cleanup(func() { s.stopWorker() })
+	hs.Config.Handler = wiring.Handler(c, s.app)
+	hs.Start()
+	s.temporal, s.url, s.frontend, s.ui = c, hs.URL, srv.FrontendHostPort(), srv.UIURL()
 	s.startWorker()
-	t.Cleanup(func() { s.worker.Stop() })
-	return s
 }
 
 // testKeys seals every payload of this test binary's stacks, as a deployment's
@@ -155,46 +185,13 @@ func testCodec(t *testing.T) *codec.Codec {
 	return codec.New(keyring(t), codec.Options{AcceptClear: true})
 }
 
-// dial connects to srv as Tandem's API and worker do: through the sealing codec.
-func dial(t *testing.T, srv *devserver.Server, logger *slog.Logger) client.Client {
-	t.Helper()
-	opts, err := temporalclient.Options(temporalclient.Settings{
-		HostPort: srv.FrontendHostPort(), Namespace: srv.Namespace(), Keys: keyring(t), Logger: logger,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.Dial(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	return c
-}
-
-// serve serves the web app in front of API v1 over HTTP, as `tandem api` and
-// `tandem dev` do: the API under /api/ and the probes, the pages everywhere else.
-// The pages poll every second, so the browser test sees work move quickly.
-func serve(t *testing.T, h *api.Server, logger *slog.Logger) *httptest.Server {
-	t.Helper()
-	hs := listen(t)
-	serveOn(hs, h, logger)
-	return hs
-}
-
-// listen makes the HTTP server of serve without starting it: it listens
+// listen makes the HTTP server of a stack without starting it: it listens
 // already, so its address is known before the API it will serve is made.
 func listen(t *testing.T) *httptest.Server {
 	t.Helper()
 	hs := httptest.NewUnstartedServer(nil)
 	t.Cleanup(hs.Close)
 	return hs
-}
-
-// serveOn starts hs, made by listen, serving as serve does.
-func serveOn(hs *httptest.Server, h *api.Server, logger *slog.Logger) {
-	hs.Config.Handler = web.New(web.Config{API: h.Handler(), Logger: logger, PollInterval: time.Second}).Handler()
-	hs.Start()
 }
 
 // webhookGuard lets webhooks reach the tests' receivers, which httptest serves
@@ -211,17 +208,17 @@ var webhookGuard = func() *netguard.Guard {
 
 func (s *stack) startWorker() {
 	s.t.Helper()
-	a := &activities.Activities{Records: s.records, Directory: s.records, Webhooks: s.records, HTTP: activities.NewWebhookClient(webhookGuard)}
-	s.worker = worker.New(s.temporal, a, sdkworker.Options{})
-	if err := s.worker.Start(); err != nil {
+	stop, err := wiring.StartWorker(context.Background(), s.temporal, s.app)
+	if err != nil {
 		s.t.Fatal(err)
 	}
+	s.stopWorker = stop
 }
 
 // restartWorker stops the worker, as a crash or a deploy would, and starts a new
 // one on the same task queue.
 func (s *stack) restartWorker() {
-	s.worker.Stop()
+	s.stopWorker()
 	s.startWorker()
 }
 

@@ -17,10 +17,8 @@ import (
 
 	"go.temporal.io/api/workflowservice/v1"
 
-	"github.com/tandemhq/tandem/api"
 	"github.com/tandemhq/tandem/devserver"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/store"
 	"github.com/tandemhq/tandem/store/storetest"
 	"github.com/tandemhq/tandem/workflows"
 )
@@ -119,34 +117,9 @@ func (p *dbProxy) cut() {
 // stops itself.
 func startOn(t *testing.T, dsn string, srv *devserver.Server) *stack {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	tokens, err := store.SeedDemo(ctx, st, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &stack{t: t, tokens: tokens, records: st}
-	s.connect(srv)
-	t.Cleanup(func() { s.worker.Stop() })
+	s := newStack(t, dsn, seconds(), quietLogger())
+	s.connect(srv, listen(t))
 	return s
-}
-
-// connect points the stack at srv: a new client, worker and API server, as
-// after a Temporal restart, which comes back on other ports.
-func (s *stack) connect(srv *devserver.Server) {
-	s.t.Helper()
-	logger := quietLogger()
-	c := dial(s.t, srv, logger)
-	h := api.New(api.Config{Temporal: api.NewTemporal(c, srv.Namespace()), Records: s.records, Policy: seconds(), Logger: logger, Namespace: srv.Namespace(), Codec: testCodec(s.t), WebhookGuard: webhookGuard})
-	s.temporal, s.url, s.frontend = c, serve(s.t, h, logger).URL, srv.FrontendHostPort()
-	s.startWorker()
 }
 
 func quietLogger() *slog.Logger {
@@ -268,7 +241,7 @@ func TestFailureDatabaseDown(t *testing.T) {
 
 	// The worker is stopped so that the campaign's first activity, which writes
 	// its row, runs only once the database is gone.
-	s.worker.Stop()
+	s.stopWorker()
 	before := createdID(t, s.create(campaignBrief("Before the outage", 10*time.Minute), "db-before"))
 	proxy.cut()
 
@@ -342,13 +315,13 @@ func TestFailureTemporalDown(t *testing.T) {
 		t.Fatalf("campaign rows after the refused create: %+v, want only %s", page.Items, before)
 	}
 
-	s.worker.Stop()
+	s.stopWorker()
 	srv2, err := devserver.Start(ctx, opts)
 	if err != nil {
 		t.Fatalf("restart Temporal on %s: %v", opts.DataDir, err)
 	}
 	t.Cleanup(func() { _ = srv2.Stop() })
-	s.connect(srv2)
+	s.connect(srv2, listen(t))
 	s.readiness(http.StatusOK, map[string]string{"database": "ok", "temporal": "ok"})
 
 	// Temporal may have taken the refused start and lost only its answer, so the
@@ -372,7 +345,7 @@ func TestCommandWithoutWorkerIs202ThenItsOutcome(t *testing.T) {
 	s.must(http.StatusCreated, "pat", http.MethodPost, "/api/v1/campaigns", farBrief("Decided while no worker runs"), &c)
 	review := s.projected(s.waitFor(c.ID, "brief review", func(c campaign) bool { return len(c.open("brief_review")) == 1 })).open("brief_review")[0]
 
-	s.worker.Stop()
+	s.stopWorker()
 	path := "/api/v1/tasks/" + review.ID + "/complete"
 	body := map[string]any{"outcome": "approved", "comment": "Clear goals"}
 	a := s.send("maya", http.MethodPost, path, body, "Idempotency-Key", "approve-brief")
