@@ -14,13 +14,12 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
-	sdkworker "go.temporal.io/sdk/worker"
 
-	"github.com/tandemhq/tandem/activities"
 	"github.com/tandemhq/tandem/api"
 	"github.com/tandemhq/tandem/codec"
 	"github.com/tandemhq/tandem/devserver"
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/internal/wiring"
 	"github.com/tandemhq/tandem/store"
 	"github.com/tandemhq/tandem/temporalclient"
 	"github.com/tandemhq/tandem/worker"
@@ -266,9 +265,10 @@ func (s *stack) level(ctx context.Context, opts Options, n int) ([]Result, error
 	return results, nil
 }
 
-// stack is Tandem running in this process, as `tandem dev` runs it: an embedded
-// Temporal server (in memory, or on PostgreSQL), the records, Tandem's worker,
-// the floor's worker and the API on a loopback port.
+// stack is Tandem running in this process, wired as `tandem dev` wires it: an
+// embedded Temporal server (in memory, or on PostgreSQL), the records, Tandem's
+// worker and reconciler, the API with the board in front on a loopback port, and
+// the floor's worker.
 type stack struct {
 	temporal      client.Client
 	temporalStore *Temporal
@@ -347,46 +347,44 @@ func startStack(ctx context.Context, opts Options) (s *stack, err error) {
 	if err != nil {
 		return s, err
 	}
-	copts, err := temporalclient.Options(temporalclient.Settings{
-		HostPort: temporal.FrontendHostPort(), Namespace: temporal.Namespace(), Keys: keys, Logger: opts.Logger,
-	})
+	app := wiring.Config{
+		Logger: opts.Logger, Records: st,
+		Temporal: wiring.Temporal{Embedded: temporal, Settings: temporalclient.Settings{Keys: keys}},
+		API:      wiring.API{Policy: domain.DefaultPolicy(), RateLimit: unlimited},
+		// The reconciler runs beside the worker, as in `tandem dev`.
+		Worker: wiring.Worker{Reconcile: worker.ReconcileConfig{Every: worker.DefaultReconcileEvery, Lookback: worker.DefaultReconcileLookback}},
+	}
+	c, err := wiring.Dial(ctx, app)
 	if err != nil {
 		return s, err
 	}
-	copts.ConnectionOptions = temporal.ConnectionOptions()
-	c, err := client.DialContext(ctx, copts)
-	if err != nil {
-		return s, fmt.Errorf("connect to the embedded Temporal: %w", err)
-	}
-	s.temporal = c
+	s.temporal = c.Client
 	s.stops = append(s.stops, c.Close)
-	for _, w := range []sdkworker.Worker{
-		worker.New(c, &activities.Activities{Records: st, Directory: st, Webhooks: st}, sdkworker.Options{}),
-		newFloorWorker(c),
-	} {
-		if err := w.Start(); err != nil {
-			return s, fmt.Errorf("start worker: %w", err)
-		}
-		s.stops = append(s.stops, w.Stop)
+	stopWorker, err := wiring.StartWorker(ctx, c, app)
+	if err != nil {
+		return s, err
 	}
+	s.stops = append(s.stops, stopWorker)
+	floor := newFloorWorker(c.Client)
+	if err := floor.Start(); err != nil {
+		return s, fmt.Errorf("start the floor's worker: %w", err)
+	}
+	s.stops = append(s.stops, floor.Stop)
 
-	srv := api.New(api.Config{
-		Temporal: api.NewTemporal(c, temporal.Namespace()), Records: st, Policy: domain.DefaultPolicy(), Logger: opts.Logger,
-		Namespace: temporal.Namespace(),
-		// The bench measures the engine, not the per-token budget, which would
-		// answer 429 long before the higher levels.
-		RateLimit: api.RateLimit{PerSecond: -1, Burst: -1},
-	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return s, err
 	}
-	httpSrv := api.NewHTTPServer(ln.Addr().String(), srv.Handler())
+	httpSrv := api.NewHTTPServer(ln.Addr().String(), wiring.Handler(c, app))
 	go func() { _ = httpSrv.Serve(ln) }()
 	s.stops = append(s.stops, func() { _ = httpSrv.Close() })
 	s.http = newHTTPClient("http://"+ln.Addr().String(), tokens)
 	return s, nil
 }
+
+// unlimited turns the API's per-token budget off: the bench measures the
+// engine, not the budget, which would answer 429 long before the higher levels.
+var unlimited = api.RateLimit{PerSecond: -1, Burst: -1}
 
 // stop undoes startStack in reverse order.
 func (s *stack) stop() {

@@ -20,6 +20,10 @@
 // The floor's workflow lives here, on a task queue of its own: it is never
 // registered by Tandem's production worker.
 //
-// Only cmd/tandem and tests import bench; it may import devserver, worker, api,
-// store, activities, workflows and domain.
+// The stack of the levels and the sustained run, and the inbox's API, are wired
+// by internal/wiring, as every Tandem process is; the bench's settings differ
+// only where it says (no per-token rate limit, no Temporal Web UI).
+//
+// Only cmd/tandem (outside its services build) and tests import bench; it may
+// import devserver, internal/wiring, worker, api, store, workflows and domain.
 package bench

@@ -23,6 +23,7 @@ import (
 
 	"github.com/tandemhq/tandem/api"
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/internal/wiring"
 	"github.com/tandemhq/tandem/store"
 )
 
@@ -238,15 +239,13 @@ func measureInbox(ctx context.Context, opts InboxOptions, progress io.Writer, lo
 			return nil, fmt.Errorf("inbox: %w", err)
 		}
 	}
-	srv := api.New(api.Config{
-		Records: st, Policy: domain.DefaultPolicy(), Logger: logger,
-		RateLimit: api.RateLimit{PerSecond: -1, Burst: -1},
-	})
+	// The API as every process serves it, without Temporal: the inbox is a read.
+	handler := wiring.Handler(nil, wiring.Config{Logger: logger, Records: st, API: wiring.API{Policy: domain.DefaultPolicy(), RateLimit: unlimited}})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	httpSrv := api.NewHTTPServer(ln.Addr().String(), srv.Handler())
+	httpSrv := api.NewHTTPServer(ln.Addr().String(), handler)
 	go func() { _ = httpSrv.Serve(ln) }()
 	defer httpSrv.Close()
 	h := newHTTPClient("http://"+ln.Addr().String(), tokens)
