@@ -1,3 +1,5 @@
+//go:build !services
+
 package main
 
 import (
@@ -133,16 +135,6 @@ func (h withoutRequestLines) WithAttrs(attrs []slog.Attr) slog.Handler {
 
 func (h withoutRequestLines) WithGroup(name string) slog.Handler {
 	return withoutRequestLines{h.Handler.WithGroup(name)}
-}
-
-func splitList(s string) []string {
-	var items []string
-	for item := range strings.SplitSeq(s, ",") {
-		if item = strings.TrimSpace(item); item != "" {
-			items = append(items, item)
-		}
-	}
-	return items
 }
 
 // numbers parses a comma-separated list of integers given to flag.

@@ -272,3 +272,14 @@ func (r reconcileSettings) check() error {
 func (r reconcileSettings) config() worker.ReconcileConfig {
 	return worker.ReconcileConfig{Every: *r.every, Lookback: *r.lookback}
 }
+
+// splitList splits a comma-separated list, dropping blanks around and between items.
+func splitList(s string) []string {
+	var items []string
+	for item := range strings.SplitSeq(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			items = append(items, item)
+		}
+	}
+	return items
+}

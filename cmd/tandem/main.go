@@ -4,6 +4,10 @@
 // `policy default` prints the built-in policy; `token` creates and revokes API
 // tokens; `audit verify` checks the audit trail; `bench` measures performance.
 // Configuration comes from TANDEM_* environment variables; flags override them.
+//
+// Every command wires Tandem's parts through internal/wiring. Built with
+// -tags services, as the container image is, it leaves out dev and bench,
+// which link the Temporal server, its Web UI and the load generator.
 package main
 
 import (
