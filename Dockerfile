@@ -1,5 +1,8 @@
-# The tandem binary in a small non-root image. One image serves every subcommand:
-# docker-compose.yml runs it as `migrate`, `api` and `worker`.
+# The tandem binary in a small non-root image. One image serves every subcommand
+# of a deployment: docker-compose.yml runs it as `migrate`, `api` and `worker`.
+# It is the services build (-tags services): `tandem dev` and `tandem bench`,
+# which link the Temporal server, its Web UI and the load generator, are left
+# out; on a laptop, `go run ./cmd/tandem dev` has them.
 #
 #   docker build -t tandem .
 #
@@ -21,7 +24,7 @@ RUN go mod download
 # CGO_ENABLED=0: a static binary for distroless/static (the SQLite driver is pure Go).
 COPY . .
 RUN --mount=type=cache,target=/root/.cache/go-build \
-    CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/tandem ./cmd/tandem
+    CGO_ENABLED=0 go build -tags services -trimpath -ldflags="-s -w" -o /out/tandem ./cmd/tandem
 
 # CA certificates and tzdata, no shell, no package manager; runs as uid 65532.
 FROM gcr.io/distroless/static-debian12:nonroot

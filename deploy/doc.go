@@ -4,10 +4,12 @@
 // deploy/temporal. Nothing here can run a container (CI has no Docker engine), so
 // the tests read the files and check what a wrong edit would break: start order,
 // pinned images, shared configuration and secrets, the search attributes the
-// Temporal namespace must have, and a small non-root image. Where an image builds
-// its configuration from a template filled from the environment (the Temporal
-// server's and UI's), the tests render that same template with the service's
-// environment and check the result.
+// Temporal namespace must have, and a small non-root image of the services
+// build, whose `go list -deps` must name neither the Temporal server, nor its
+// Web UI, nor the bench. Where an image builds its configuration from a
+// template filled from the environment (the Temporal server's and UI's), the
+// tests render that same template with the service's environment and check the
+// result.
 //
 // It has tests only. From the application it imports the workflow names and
 // search attributes (which the compose file must register), the API's codec path

@@ -1,6 +1,9 @@
 package deploy
 
 import (
+	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -34,6 +37,8 @@ func TestDockerfileChecksCatchMistakes(t *testing.T) {
 		{"cgo", "CGO_ENABLED=0 go build", "go build", "CGO_ENABLED=0"},
 		{"cgo on", "CGO_ENABLED=0 go build", "CGO_ENABLED=1 go build", "CGO_ENABLED"},
 		{"other package", "./cmd/tandem\n", "./cmd/other\n", "./cmd/tandem"},
+		{"not the services build", "-tags services ", "", "-tags services"},
+		{"other tags", "-tags services ", "-tags netgo ", "-tags services"},
 		{"no trimpath", "-trimpath ", "", "-trimpath"},
 		{"modules not cached", "COPY go.mod go.sum ./\nRUN go mod download\n", "", "go mod download"},
 		{"modules after sources", "COPY go.mod go.sum ./\nRUN go mod download\n", "COPY . .\nRUN go mod download\n", "go mod download"},
@@ -60,6 +65,32 @@ func TestDockerfileChecksCatchMistakes(t *testing.T) {
 			}
 			t.Logf("caught: %s", p[i])
 		})
+	}
+}
+
+// The services image links neither the Temporal server, nor its Web UI, nor
+// what only `tandem dev` and `tandem bench` use: `go list -deps` of the
+// Dockerfile's build, with its tags, names none of them. The same check of the
+// build without its tags (what `go run ./cmd/tandem dev` builds) must name
+// each, or it could not fail.
+func TestServicesImageLinksNoTemporalServer(t *testing.T) {
+	root := repoRoot(t)
+	tags, ok := buildTags(string(readFile(t, filepath.Join(root, "Dockerfile"))))
+	if !ok {
+		t.Fatal("Dockerfile: no RUN go build in any stage")
+	}
+	var p problems
+	checkServicesDeps(&p, root, tags)
+	for _, msg := range p {
+		t.Error(msg)
+	}
+
+	var full problems
+	checkServicesDeps(&full, root, "")
+	for _, pkg := range servicesMustNotLink {
+		if !slices.ContainsFunc(full, func(msg string) bool { return strings.Contains(msg, " links "+pkg+" ") }) {
+			t.Errorf("the check of the build without tags does not report %s; problems found: %q", pkg, full)
+		}
 	}
 }
 
@@ -169,13 +200,15 @@ func (st stage) find(cmd string, match func(args string) bool) int {
 
 var (
 	goDirective  = regexp.MustCompile(`(?m)^go\s+(\S+)`)
+	tagsFlag     = regexp.MustCompile(`(?:^|\s)--?tags(?:=|\s+)["']?([^\s"']*)`)
 	patchVersion = regexp.MustCompile(`^\d+\.\d+\.\d+`)
 	buildsTandem = regexp.MustCompile(`\./cmd/tandem/?(\s|$)`)
 	cgoSetting   = regexp.MustCompile(`CGO_ENABLED=(\S+)`)
 )
 
-// checkDockerfile: a multi-stage build of ./cmd/tandem as a static binary, with the
-// module download cached in its own layer, into a distroless non-root image.
+// checkDockerfile: a multi-stage build of ./cmd/tandem as a static binary of the
+// services build (-tags services), with the module download cached in its own
+// layer, into a distroless non-root image.
 func checkDockerfile(p *problems, text string, goMod []byte) {
 	stages := parseDockerfile(text)
 	if len(stages) < 2 {
@@ -251,6 +284,9 @@ func checkBuildStage(p *problems, build stage, goMod []byte) {
 	if !buildsTandem.MatchString(cmd) {
 		p.addf("Dockerfile: %q does not build ./cmd/tandem", cmd)
 	}
+	if !slices.Contains(strings.Split(tagsOf(cmd), ","), "services") {
+		p.addf("Dockerfile: %q: want -tags services (the services build: no Temporal server, UI or bench in the image)", cmd)
+	}
 	if !strings.Contains(cmd, "-trimpath") {
 		p.addf("Dockerfile: %q: want -trimpath (no build paths in the binary)", cmd)
 	}
@@ -278,6 +314,69 @@ func checkBuildStage(p *problems, build stage, goMod []byte) {
 	if copyMods < 0 || download < 0 || copySrc < 0 || !(copyMods < download && download < copySrc && copySrc < goBuild) {
 		p.addf("Dockerfile: want COPY go.mod go.sum, then RUN go mod download, then COPY . ., then go build (module download cached in its own layer)")
 	}
+}
+
+// servicesMustNotLink are the packages (and those under them) the services
+// image must not link: the Temporal server and its Web UI's server, which
+// `tandem dev` embeds, and what only `tandem dev` and `tandem bench` import.
+var servicesMustNotLink = []string{
+	"go.temporal.io/server",
+	"github.com/temporalio/ui-server",
+	"github.com/tandemhq/tandem/devserver",
+	"github.com/tandemhq/tandem/bench",
+}
+
+// buildTags is the -tags of the first RUN go build in text; ok is false when
+// there is no go build.
+func buildTags(text string) (tags string, ok bool) {
+	for _, st := range parseDockerfile(text) {
+		if i := st.find("RUN", func(args string) bool { return strings.Contains(args, "go build") }); i >= 0 {
+			return tagsOf(st.instrs[i].args), true
+		}
+	}
+	return "", false
+}
+
+// tagsOf is the -tags of a go build command, "" when it has none.
+func tagsOf(cmd string) string {
+	if m := tagsFlag.FindStringSubmatch(cmd); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// checkServicesDeps: `go list -deps` of ./cmd/tandem built with tags, as the
+// image builds it (CGO_ENABLED=0, for Linux), lists none of servicesMustNotLink.
+func checkServicesDeps(p *problems, root, tags string) {
+	cmd := exec.Command("go", "list", "-deps", "-tags", tags, "./cmd/tandem")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOFLAGS=")
+	out, err := cmd.Output()
+	if err != nil {
+		p.addf("go list -deps -tags %q ./cmd/tandem: %v", tags, err)
+		return
+	}
+	linked := map[string][]string{}
+	for _, pkg := range strings.Fields(string(out)) {
+		for _, bad := range servicesMustNotLink {
+			if pkg == bad || strings.HasPrefix(pkg, bad+"/") {
+				linked[bad] = append(linked[bad], pkg)
+			}
+		}
+	}
+	for _, bad := range servicesMustNotLink {
+		if pkgs := linked[bad]; len(pkgs) > 0 {
+			p.addf("the services build (-tags %q) links %s (%s)", tags, bad, examples(pkgs))
+		}
+	}
+}
+
+// examples names the first of pkgs and says how many there are.
+func examples(pkgs []string) string {
+	if len(pkgs) == 1 {
+		return pkgs[0]
+	}
+	return fmt.Sprintf("%d packages, %s among them", len(pkgs), pkgs[0])
 }
 
 // checkDockerignore: the build context leaves out the repository history and secrets,
