@@ -107,6 +107,9 @@ func (s *Server) createCampaign(c *gin.Context) {
 		return
 	}
 
+	if s.undocumented(c) {
+		return
+	}
 	id, replayed, err := s.claimCreate(ctx, me.Handle, key, raw, domain.NewID(domain.PrefixCampaign))
 	if err != nil {
 		s.fail(c, err)
