@@ -273,13 +273,19 @@ func (a *App) directory(r *http.Request, s *session, f *startForm) (directory, e
 func (a *App) people(r *http.Request, s *session, roles []domain.Role) (directory, error) {
 	d := directory{people: map[domain.Role][]domain.Person{}, morePeople: map[domain.Role]bool{}}
 	for _, role := range roles {
-		q := url.Values{}
-		if role != "" {
-			q.Set("role", string(role))
+		people, more, err := slices.Clone(s.dir), s.dirMore, error(nil)
+		if role != "" || !s.dirRead {
+			q := url.Values{}
+			if role != "" {
+				q.Set("role", string(role))
+			}
+			people, more, err = list[domain.Person](a.api, r, s.token, "/people", q, maxPeople)
 		}
-		people, more, err := list[domain.Person](a.api, r, s.token, "/people", q, maxPeople)
 		if err != nil {
 			return d, err
+		}
+		if role == "" && !s.dirRead {
+			s.dir, s.dirMore, s.dirRead = slices.Clone(people), more, true
 		}
 		slices.SortFunc(people, func(x, y domain.Person) int {
 			return cmp.Or(strings.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name)), strings.Compare(x.Handle, y.Handle))
