@@ -927,10 +927,14 @@ type showFunc func(w http.ResponseWriter, r *http.Request, s *session, status in
 // fields maps the API's field details to the form's fields, when they differ.
 func (a *App) detailCommand(w http.ResponseWriter, r *http.Request, s *session, form, back, command string, body any,
 	fields func(map[string]string) map[string]string, notice string, show showFunc) {
-	err := a.api.call(r, s.token, http.MethodPost, back+command, nil, body, nil)
+	err := a.command(r, s, back+command, body, nil)
 	if err == nil {
 		a.setNotice(w, notice)
 		http.Redirect(w, r, back, http.StatusSeeOther)
+		return
+	}
+	if p, ok := asPending(err); ok {
+		a.sent(w, r, p, back)
 		return
 	}
 	ae, ok := asAPIError(err)
@@ -943,6 +947,9 @@ func (a *App) detailCommand(w http.ResponseWriter, r *http.Request, s *session, 
 		f = fields(f)
 	}
 	problem := a.say(r, s, refusal(ae))
+	if keyReused(ae) {
+		problem = reusedKeyProblem
+	}
 	show(w, r, s, ae.Status, &detailAttempt{Form: form, Problem: problem, Fields: f, Values: r.PostForm})
 }
 

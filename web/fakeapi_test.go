@@ -38,6 +38,8 @@ type apiCall struct {
 	Body                        map[string]any
 	// From is the client address the API sees: the peer, then any forwarded-for.
 	From string
+	// Key is the request's Idempotency-Key.
+	Key string
 }
 
 // apiHandler answers one route for the signed-in person me: a status and a body
@@ -134,7 +136,7 @@ type meKey struct{}
 func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	me, ok := f.people[token]
-	call := apiCall{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Caller: me.Handle,
+	call := apiCall{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Caller: me.Handle, Key: r.Header.Get("Idempotency-Key"),
 		From: strings.Join(append([]string{r.RemoteAddr}, r.Header.Values("X-Forwarded-For")...), " ")}
 	if r.Body != nil {
 		b, _ := io.ReadAll(r.Body)

@@ -234,7 +234,7 @@ func (a *App) reassignTask(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	attempt := &taskAttempt{ID: id, Reassign: true, Assignee: body["assignee"], Comment: body["reason"], Zone: r.PostFormValue(tzField)}
-	err := a.api.call(r, s.token, http.MethodPost, "/tasks/"+url.PathEscape(id)+"/reassign", nil, body, nil)
+	err := a.command(r, s, "/tasks/"+url.PathEscape(id)+"/reassign", body, nil)
 	if err == nil {
 		wd, err := a.words(r, s)
 		if err != nil {
@@ -246,6 +246,10 @@ func (a *App) reassignTask(w http.ResponseWriter, r *http.Request, s *session) {
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
+	if p, ok := asPending(err); ok {
+		a.sent(w, r, p, back)
+		return
+	}
 	ae, ok := asAPIError(err)
 	if !ok || ae.Status >= http.StatusInternalServerError && ae.Status != http.StatusServiceUnavailable {
 		a.fail(w, r, s, err)
@@ -253,7 +257,10 @@ func (a *App) reassignTask(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	a.knowTask(r, s, t)
 	attempt.Problem, attempt.Fields = a.say(r, s, refusal(ae)), fieldProblems(ae)
-	if ae.Status == http.StatusForbidden {
+	switch {
+	case keyReused(ae):
+		attempt.Problem = reusedKeyProblem
+	case ae.Status == http.StatusForbidden:
 		attempt.Problem = a.say(r, s, "You may not reassign this task: "+ae.Message+".")
 	}
 	a.redrawTask(w, r, s, t, back, ae.Status, attempt)
@@ -306,7 +313,7 @@ func (a *App) completeTask(w http.ResponseWriter, r *http.Request, s *session) {
 		}
 	}
 	var done domain.Task
-	err := a.api.call(r, s.token, http.MethodPost, "/tasks/"+url.PathEscape(id)+"/complete", nil, c, &done)
+	err := a.command(r, s, "/tasks/"+url.PathEscape(id)+"/complete", c, &done)
 	if err == nil {
 		wd, err := a.words(r, s)
 		if err != nil {
@@ -318,6 +325,10 @@ func (a *App) completeTask(w http.ResponseWriter, r *http.Request, s *session) {
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
+	if p, ok := asPending(err); ok {
+		a.sent(w, r, p, back)
+		return
+	}
 	ae, ok := asAPIError(err)
 	if !ok || ae.Status >= http.StatusInternalServerError && ae.Status != http.StatusServiceUnavailable {
 		a.fail(w, r, s, err)
@@ -325,6 +336,9 @@ func (a *App) completeTask(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	a.knowTask(r, s, t)
 	attempt.Problem = a.say(r, s, decisionRefusal(ae))
+	if keyReused(ae) {
+		attempt.Problem = reusedKeyProblem
+	}
 	if t.Form != nil {
 		attempt.Fields = map[string]string{}
 		for field, problem := range fieldProblems(ae) {

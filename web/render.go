@@ -134,6 +134,8 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name st
 // page's script redraws only when a refresh answers another version.
 func version(t *template.Template, v view) (string, error) {
 	v.Notice, v.Problem = "", ""
+	v.W.keyless = true // each drawing's new form keys are no change
+	defer func() { v.W.keyless = false }()
 	h := sha256.New()
 	if err := t.ExecuteTemplate(h, "main", v); err != nil {
 		return "", err

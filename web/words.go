@@ -35,6 +35,9 @@ type words struct {
 	// named is what each ID the page knows stands for; an ID asked for and not
 	// found is there with no name.
 	named map[string]domain.NamedID
+	// keyless draws forms without their Idempotency-Key: a page's version is
+	// hashed that way, so new keys alone never make an open page redraw.
+	keyless bool
 }
 
 // systemActor is the handle the processes act under themselves (a risk
@@ -502,6 +505,16 @@ func (w *words) Due(t time.Time) moment {
 	}
 	m.Text = m.Lead + m.Text
 	return m
+}
+
+// Key is a new Idempotency-Key for a form that sends a command: one per
+// drawing of the form, so sending it twice (a double click, a retry) is one
+// command.
+func (w *words) Key() string {
+	if w.keyless {
+		return ""
+	}
+	return newIdempotencyKey()
 }
 
 // span says an exact duration in words: "2 weeks", "3 days", "1 day 2 hours",
