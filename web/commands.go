@@ -48,6 +48,7 @@ const reusedKeyProblem = "This form was already sent once with other values, so 
 type commandPage struct {
 	State   string // pending, done or refused
 	Problem string // why it was refused
+	What    string // the task it decided, once done, in words
 	Back    string // the page the form was on
 }
 
@@ -56,16 +57,23 @@ type commandPage struct {
 // itself, then done or refused, with the way back to where it was sent from.
 func (a *App) commandStatus(w http.ResponseWriter, r *http.Request, s *session) {
 	p := commandPage{Back: cmp.Or(localPath(r.URL.Query().Get("back")), "/")}
-	err := a.api.call(r, s.token, http.MethodGet, "/commands/"+url.PathEscape(r.PathValue("id")), nil, nil, nil)
+	// A decision answers its task, whose title says what was done.
+	var answer struct {
+		Title string `json:"title"`
+	}
+	err := a.api.call(r, s.token, http.MethodGet, "/commands/"+url.PathEscape(r.PathValue("id")), nil, nil, &answer)
 	_, waiting := asPending(err)
 	ae, refused := asAPIError(err)
 	switch {
 	case err == nil:
 		p.State = "done"
+		if answer.Title != "" {
+			p.What = a.say(r, s, answer.Title)
+		}
 	case waiting:
 		p.State = "pending"
 	case refused && ae.Status != http.StatusNotFound && ae.Status < http.StatusInternalServerError:
-		p.State, p.Problem = "refused", refusal(ae)
+		p.State, p.Problem = "refused", a.say(r, s, refusal(ae))
 	default:
 		a.fail(w, r, s, err)
 		return

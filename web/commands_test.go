@@ -135,7 +135,7 @@ func TestACommandAdmittedButNotProcessedIsSentNotDone(t *testing.T) {
 
 	status, body = http.StatusOK, worldTasks()[3]
 	page = get(t, h, tokPat, want)
-	mustContain(t, page, "<h1>Done</h1>", "Tandem has processed what you sent.")
+	mustContain(t, page, "<h1>Done</h1>", "Tandem has processed what you sent: Acknowledge the risk “Print vendor may miss the deadline”.")
 	mustNotContain(t, page, "data-poll=")
 
 	status, body = http.StatusConflict, apiErr("conflict", "task "+taskAck+" is done")

@@ -140,7 +140,7 @@ func (a *App) taskViews(r *http.Request, s *session, back string, tasks []domain
 	out := make([]taskView, 0, len(tasks))
 	for _, t := range tasks {
 		tv := taskView{Task: t, Link: processLink(t.Process, t.ProcessID), Due: w.Due(t.DueAt), CSRF: s.csrf, Back: back, W: w,
-			Title: w.Text(t.Title), Description: w.Text(t.Description)}
+			Title: w.Text(t.Title), Description: sentenceOf(w.Text(t.Description))}
 		if t.Assignee != "" {
 			tv.AssigneeName = w.Name(t.Assignee)
 		}
@@ -149,7 +149,7 @@ func (a *App) taskViews(r *http.Request, s *session, back string, tasks []domain
 		}
 		if err := t.CheckEligible(me); err != nil {
 			// Said on the task's own card: "this task", not its title again.
-			tv.Why = sentenceOf(w.Text(strings.ReplaceAll(domain.Message(err), "task "+t.ID, "this task")))
+			tv.Why = sentence(strings.TrimSuffix(w.Text(strings.ReplaceAll(domain.Message(err), "task "+t.ID, "this task")), "."))
 			out = append(out, tv)
 			continue
 		}

@@ -294,9 +294,16 @@ func anyOf(roles []domain.Role) string {
 	return strings.Join(words, " or ")
 }
 
-// article is "a" or "an" before a word, by its first letter.
+// article is "a" or "an" before a word, by how it sounds: its first letter,
+// or for an initialism said letter by letter ("an HR manager"), that letter's
+// name.
 func article(word string) string {
-	if word != "" && strings.ContainsRune("aeiouAEIOU", rune(word[0])) {
+	first, _, _ := strings.Cut(word, " ")
+	vowels := "aeiouAEIOU"
+	if len(first) > 1 && strings.ToUpper(first[:2]) == first[:2] {
+		vowels = "AEFHILMNORSX" // letters whose names start with a vowel sound
+	}
+	if word != "" && strings.ContainsRune(vowels, rune(word[0])) {
 		return "an"
 	}
 	return "a"

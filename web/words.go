@@ -289,7 +289,8 @@ var (
 	numberPattern   = regexp.MustCompile(`\b\d+(?:\.\d+)?(?:e\+\d+)?\b`)
 	slaPattern      = regexp.MustCompile(`\bthe (\d+(?:\.\d+)?[hms](?:\d+(?:\.\d+)?[ms])*) SLA\b`)
 	durationPattern = regexp.MustCompile(`\b\d+(?:\.\d+)?[hms](?:\d+(?:\.\d+)?[ms])*\b`)
-	teamRolePattern = regexp.MustCompile(`\bthe ([a-z]+(?:-[a-z]+)*) team \(([a-z_]+)(?:, assigned)?\)`)
+	teamRolePattern = regexp.MustCompile(`\bthe (?:([a-z]+(?:-[a-z]+)*) )? ?team(?: \(([a-z_]+)(?:, assigned)?\))?`)
+	neededPattern   = regexp.MustCompile(`\bneeded[ _]by (\d{4}-\d{2}-\d{2}T[0-9:.]+(?:Z|[+-]\d{2}:\d{2}))`)
 	tokenPattern    = regexp.MustCompile(`\b[a-z0-9][a-z0-9._-]*`)
 )
 
@@ -352,6 +353,13 @@ func (w *words) plain(s string) string {
 		held = append(held, text)
 		return "\x00" + strings.Map(func(r rune) rune { return 'A' + r - '0' }, strconv.Itoa(len(held)-1)) + "\x00"
 	}
+	s = neededPattern.ReplaceAllStringFunc(s, func(m string) string { // a hire's date: a day, not a time
+		t, err := time.Parse(time.RFC3339Nano, neededPattern.FindStringSubmatch(m)[1])
+		if err != nil {
+			return m
+		}
+		return hold("needed by " + w.Day(t).Text)
+	})
 	s = timePattern.ReplaceAllStringFunc(s, func(m string) string {
 		t, err := time.Parse(time.RFC3339Nano, m)
 		if err != nil {
@@ -360,7 +368,14 @@ func (w *words) plain(s string) string {
 		return hold(w.When(t).Text)
 	})
 	s = teamRolePattern.ReplaceAllStringFunc(s, func(m string) string {
-		return hold("the " + label(teamRolePattern.FindStringSubmatch(m)[1]) + " team")
+		sub := teamRolePattern.FindStringSubmatch(m)
+		switch {
+		case sub[1] != "" && domain.Team(sub[1]).Valid():
+			return hold("the " + label(sub[1]) + " team")
+		case sub[1] == "" && sub[2] != "": // a task of no team: whoever holds the role
+			return hold(anyOf([]domain.Role{domain.Role(sub[2])}))
+		}
+		return m
 	})
 	s = idPattern.ReplaceAllStringFunc(s, func(m string) string {
 		sub := idPattern.FindStringSubmatch(m)
@@ -416,6 +431,8 @@ func (w *words) plain(s string) string {
 			return strings.ReplaceAll(tok, "_", " ") + rest
 		case strings.Contains(tok, "-") && domain.Team(tok).Valid():
 			return label(tok) + rest
+		case tok == "hr" || tok == "pmo" || tok == "mops" || tok == "kpi" || tok == "kpis":
+			return initialisms[tok] + rest
 		}
 		return m
 	})
@@ -485,6 +502,24 @@ func (w *words) When(t time.Time) moment {
 		m.Text += " UTC"
 	}
 	return m
+}
+
+// Day is a date, such as a hire's needed-by: the day it names in UTC when it
+// is the start of a day there (as a date field sends it), else the day in the
+// reader's zone; with the weekday, and the year when it is not this one.
+func (w *words) Day(t time.Time) moment {
+	if t.IsZero() {
+		return moment{}
+	}
+	d := t.In(w.loc)
+	if t.UTC().Equal(t.UTC().Truncate(24 * time.Hour)) {
+		d = t.UTC()
+	}
+	layout := "Mon 2 Jan"
+	if d.Year() != w.now.In(w.loc).Year() {
+		layout = "Mon 2 Jan 2006"
+	}
+	return moment{At: t, Text: d.Format(layout), Title: d.Format("Monday 2 January 2006")}
 }
 
 // Due is when something is due, relative and then when: "due in 2 days, Tue

@@ -46,7 +46,7 @@ func TestTextPutsWorkflowTextsInPeoplesWords(t *testing.T) {
 		{"an unknown ID in general words", nil, "Launch released: risk rsk_gone no longer holds it", "Launch released: a risk no longer holds it"},
 		{"a bare ID", nil, "refused on tsk_assets", "refused on “Make the assets”"},
 		{"people by name", nil, "pat completed “Review the brief”: changes_requested", "Pat Morgan completed “Review the brief”: changes requested"},
-		{"a handle that spells a team is left", nil, "the web team", "the web team"},
+		{"a handle that spells a team is left, the team labelled", nil, "the web team", "the Web team"},
 		{"Tandem itself", nil, "tandem raised the high risk “Late” (score 12), owned by maya", "Tandem raised the high risk “Late” (score 12), owned by Maya Ortiz"},
 		{"money and a range", nil, "Offer 85000 EUR a year; the budget is 70000–90000 EUR.", "Offer €85,000 a year; the budget is €70,000–€90,000."},
 		{"a large amount in exponent form", nil, "Approve the budget increase to 1.2e+06 USD", "Approve the budget increase to $1,200,000"},
@@ -107,6 +107,26 @@ func TestAmountsAndDurationsInWords(t *testing.T) {
 	} {
 		if in != want {
 			t.Errorf("got %q, want %q", in, want)
+		}
+	}
+}
+
+func TestTeamsRolesAndDatesInWords(t *testing.T) {
+	w := testWords(nil)
+	for in, want := range map[string]string{
+		"opened for the  team (admin), due 2026-11-23T09:00:00Z":           "opened for an admin, due tomorrow 09:00 UTC",
+		"new hire for the analytics team, needed by 2027-02-28T00:00:00Z.": "new hire for the Analytics team, needed by Sun 28 Feb 2027.",
+		"still in approval at needed_by 2026-12-01T00:00:00Z":              "still in approval at needed by Tue 1 Dec",
+		"Approval round 1: mops → finance → hr":                            "Approval round 1: MOps → finance → HR",
+		"the marketing-ops team (marketing_ops_manager, assigned)":         "the Marketing ops team",
+	} {
+		if got := w.Text(in); got != want {
+			t.Errorf("Text(%q)\n got %q\nwant %q", in, got, want)
+		}
+	}
+	for word, want := range map[string]string{"HR manager": "an", "MOps": "an", "PMO lead": "a", "admin": "an", "director": "a", "IT desk": "an"} {
+		if got := article(word); got != want {
+			t.Errorf("article(%q) = %q, want %q", word, got, want)
 		}
 	}
 }
