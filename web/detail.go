@@ -252,7 +252,7 @@ func (a *App) common(r *http.Request, s *session, wd *words, path string, tasks 
 		HideRefused: r.URL.Query().Get("refused") == "hide",
 	}
 	for _, w := range waiting {
-		d.Waiting = append(d.Waiting, waitView{TaskID: w.TaskID, RiskID: w.RiskID, Title: wd.Text(w.Title), Who: waiter(wd, w),
+		d.Waiting = append(d.Waiting, waitView{TaskID: w.TaskID, RiskID: w.RiskID, Title: wd.Text(w.Title), Who: sentenceOf(waiter(wd, w)),
 			Since: w.Since, Due: wd.Due(w.DueAt)})
 	}
 	for _, t := range closed {

@@ -105,7 +105,7 @@ func TestCampaignDetailShowsItsParts(t *testing.T) {
 		`<ol class="stepper">`, `<li class="step done">`, `<li class="step current" aria-current="step">`,
 		"Production", "(current stage)", "for 30 hours", "took 18 hours",
 		// whom it waits on, since when, due when
-		"the Creative team", `href="#task-tsk_assets"`, "waiting <time", "30 hours", "overdue by 5 hours, due today 04:00 UTC",
+		"The Creative team", `href="#task-tsk_assets"`, "waiting <time", "30 hours", "overdue by 5 hours, due today 04:00 UTC",
 		// the open task, decidable here and back to here; the finished one in the table
 		`id="task-tsk_assets"`, "This task needs the creative role",
 		"Review the brief", "Clear goals", "Approved by Maya Ops",
