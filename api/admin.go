@@ -115,6 +115,9 @@ func (s *Server) putPerson(c *gin.Context) {
 		return
 	}
 	status := http.StatusOK
+	if s.undocumented(c) {
+		return
+	}
 	switch prev, err := s.records.Person(ctx, p.Handle); {
 	case errors.Is(err, domain.ErrNotFound):
 		status = http.StatusCreated
@@ -164,6 +167,9 @@ func (s *Server) createPersonToken(c *gin.Context) {
 	handle := c.Param("handle")
 	ctx, cancel := s.ctx(c)
 	defer cancel()
+	if s.undocumented(c) {
+		return
+	}
 	tok, err := s.records.CreateTokenExpiring(ctx, handle, req.Label, expiresAt)
 	if errors.Is(err, domain.ErrNotFound) {
 		s.fail(c, domain.NotFoundf("person %s not found", handle))

@@ -107,6 +107,9 @@ func (s *Server) createCampaign(c *gin.Context) {
 		return
 	}
 
+	if s.undocumented(c) {
+		return
+	}
 	id, replayed, err := s.claimCreate(ctx, me.Handle, key, raw, domain.NewID(domain.PrefixCampaign))
 	if err != nil {
 		s.fail(c, err)
@@ -330,6 +333,10 @@ func (s *Server) timeline(c *gin.Context, p domain.Process, what string,
 			return
 		}
 	}
+	if !domain.MayAudit(domain.ActorOf(caller(c))) {
+		c.JSON(http.StatusOK, gin.H{"items": nonNil(events)})
+		return
+	}
 	refused, err := s.refusedOn(ctx, p, id)
 	if err != nil {
 		s.fail(c, fmt.Errorf("refused commands on %s %s: %w", what, id, err))
@@ -340,6 +347,7 @@ func (s *Server) timeline(c *gin.Context, p domain.Process, what string,
 
 // refusedOn turns the audit trail's refused and failed commands on a process and
 // on its tasks into timeline events: who tried what, and why it was refused.
+// Only those who may audit (domain.MayAudit) are shown them.
 func (s *Server) refusedOn(ctx context.Context, p domain.Process, id string) ([]domain.Event, error) {
 	objects := []string{id}
 	f := domain.TaskFilter{Process: p, ProcessID: id, ListOptions: domain.ListOptions{Limit: domain.MaxLimit}}
@@ -369,6 +377,7 @@ func (s *Server) refusedOn(ctx context.Context, p domain.Process, id string) ([]
 		ev := domain.Event{
 			Key: fmt.Sprintf("audit/%d", e.Seq), Process: p, ProcessID: id, Kind: domain.EventRefused, Actor: e.Actor, At: e.At,
 			Message: fmt.Sprintf("%s was refused (%d): %s on %s: %s", who, e.Status, e.Action, e.Object, e.Reason),
+			Refused: &domain.Refusal{Action: e.Action, Object: e.Object, Status: e.Status, Reason: e.Reason},
 		}
 		if domain.HasPrefixID(e.Object, domain.PrefixTask) {
 			ev.TaskID = e.Object

@@ -704,7 +704,7 @@ func TestCampaignTimelineShowsRefusedCommands(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	rr := e.do("GET", "/api/v1/campaigns/"+campaignID1+"/timeline", "tok-cara", "")
+	rr := e.do("GET", "/api/v1/campaigns/"+campaignID1+"/timeline", "tok-paula", "")
 	want(t, rr, sOK, "")
 	got := decodeJSON[struct{ Items []domain.Event }](t, rr).Items
 	var kinds []domain.EventKind
@@ -716,6 +716,22 @@ func TestCampaignTimelineShowsRefusedCommands(t *testing.T) {
 	}
 	if r := got[1]; r.Actor != "paula" || r.TaskID != "tsk_aaaaaaaaaaaa" || !strings.Contains(r.Message, "may not approve it") {
 		t.Errorf("refusal = %+v", r)
+	}
+	wantRefusal := domain.Refusal{Action: "POST /api/v1/tasks/:id/complete", Object: "tsk_aaaaaaaaaaaa", Status: 403, Reason: "paula raised this request and may not approve it"}
+	if r := got[1].Refused; r == nil || *r != wantRefusal {
+		t.Errorf("refusal's parts = %+v, want %+v", r, wantRefusal)
+	}
+
+	// Refusals are an audit matter: a creative reading the timeline sees what
+	// happened, and no one's refused commands.
+	rr = e.do("GET", "/api/v1/campaigns/"+campaignID1+"/timeline", "tok-cara", "")
+	want(t, rr, sOK, "")
+	kinds = nil
+	for _, ev := range decodeJSON[struct{ Items []domain.Event }](t, rr).Items {
+		kinds = append(kinds, ev.Kind)
+	}
+	if !slices.Equal(kinds, []domain.EventKind{domain.EventStarted, domain.EventTaskCompleted}) {
+		t.Errorf("a creative's timeline kinds = %v, want started and the approval, no refusal", kinds)
 	}
 }
 

@@ -243,6 +243,9 @@ func (s *Server) command(c *gin.Context, k *commandKind, target string, raw []by
 		s.fail(c, err)
 		return
 	}
+	if s.undocumented(c) {
+		return
+	}
 	in.Bind(id, s.now())
 	input, err := json.Marshal(in)
 	if err != nil {

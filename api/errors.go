@@ -127,7 +127,7 @@ func namedNotFound(err error, what, id string) error {
 // Server-side failures are attached to the request, so the request logger writes
 // them once, with the request ID.
 func (s *Server) fail(c *gin.Context, err error) {
-	status, body := classify(err)
+	status, body := classify(withUndocumented(c, err))
 	if status >= http.StatusInternalServerError {
 		_ = c.Error(err)
 	}

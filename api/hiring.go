@@ -219,6 +219,9 @@ func (s *Server) createHiring(c *gin.Context) {
 		return
 	}
 
+	if s.undocumented(c) {
+		return
+	}
 	id, replayed, err := s.claimCreate(ctx, me.Handle, key, raw, domain.NewID(domain.PrefixHiring))
 	if err != nil {
 		s.fail(c, err)

@@ -506,6 +506,12 @@ func (op *contractOp) checkRequest(what string, req *http.Request, body []byte) 
 		}
 		var v any = raw
 		switch p.typ {
+		case "array": // form style, exploded: the parameter repeated, each a string
+			var items []any
+			for _, item := range query[p.name] {
+				items = append(items, item)
+			}
+			v = items
 		case "integer", "number":
 			if _, err := strconv.ParseFloat(raw, 64); err != nil {
 				out = append(out, fmt.Sprintf("%s %s parameter %s: %q is not a number", what, p.in, p.name, raw))
@@ -944,6 +950,8 @@ func TestOpenAPICheckFindsDifferences(t *testing.T) {
 			reqBody: `{"url":"https://hooks.example.com/t","events":["task_opened"],"colour":"red"}`}, "to a request the document refuses: body at /colour: not a documented property"},
 		"an accepted parameter the document refuses": {answer{method: "GET", path: "/api/v1/people?limit=500", status: 200, body: `{"items":[]}`},
 			"query parameter limit at /: maximum: got 500, want 200"},
+		"an accepted repeated parameter the document refuses": {answer{method: "GET", path: "/api/v1/names?id=cmp_aaaaaaaaaaaa&id=paula", status: 200, body: `{"items":[]}`},
+			"query parameter id at /1: 'paula' does not match pattern"},
 	} {
 		got := check(c.a)
 		if !slices.ContainsFunc(got, func(p string) bool { return strings.Contains(p, c.want) }) {

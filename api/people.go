@@ -66,6 +66,9 @@ func (s *Server) setOutOfOffice(c *gin.Context) {
 			return
 		}
 	}
+	if s.undocumented(c) {
+		return
+	}
 	if err := s.records.SetOutOfOffice(ctx, handle, window); err != nil {
 		s.fail(c, recordErr(err, "person", handle))
 		return
@@ -129,6 +132,9 @@ func (s *Server) markNotificationsSeen(c *gin.Context) {
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
+	if s.undocumented(c) {
+		return
+	}
 	mark, err := s.records.MarkNotificationsSeen(ctx, caller(c).Handle, uint64(*req.Through), s.now())
 	if err != nil {
 		s.fail(c, fmt.Errorf("mark notifications seen: %w", err))

@@ -224,6 +224,7 @@ func permRows(t testing.TB) []permRow {
 				}
 			}},
 		{route: "GET /api/v1/people", path: "/api/v1/people", ok: http.StatusOK},
+		{route: "GET /api/v1/names", path: "/api/v1/names?id=" + campaignID1, ok: http.StatusOK},
 		{route: "PUT /api/v1/people/:handle/out-of-office", ownership: "own", path: "/api/v1/people/{me}/out-of-office", body: ooo, ok: http.StatusOK},
 		{route: "PUT /api/v1/people/:handle/out-of-office", ownership: "someone else's", path: "/api/v1/people/" + permOther + "/out-of-office",
 			body: `{"from": "2030-01-10T00:00:00Z", "to": "2030-01-20T00:00:00Z", "delegate": "cara"}`, ok: http.StatusOK, allowed: admins},

@@ -128,6 +128,9 @@ func (s *Server) createRisk(c *gin.Context) {
 		return
 	}
 
+	if s.undocumented(c) {
+		return
+	}
 	id, replayed, err := s.claimCreate(ctx, me.Handle, key, raw, domain.NewID(domain.PrefixRisk))
 	if err != nil {
 		s.fail(c, err)

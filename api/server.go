@@ -106,6 +106,7 @@ type Records interface {
 	WebhookRecords
 	AuditRecords
 	AdminRecords
+	NameRecords
 }
 
 // Config is what the server needs.
@@ -285,6 +286,7 @@ func (s *Server) routes() {
 
 	v1.GET("/me", s.me)
 	v1.GET("/people", s.listPeople)
+	v1.GET("/names", s.names)
 	v1.PUT("/people/:handle/out-of-office", s.setOutOfOffice)
 	v1.PUT("/people/:handle", s.putPerson)
 	v1.POST("/people/:handle/tokens", s.createPersonToken)

@@ -22,6 +22,7 @@ func TestBodiesTheDocumentRefusesAreRefused(t *testing.T) {
 		{"no actuals", "POST", "/api/v1/campaigns/" + campaignID1 + "/kpis", "tok-paula", `{}`, http.StatusUnprocessableEntity, "actuals"},
 		{"a change without a reason", "POST", "/api/v1/campaigns/" + campaignID1 + "/changes", "tok-paula", `{"budget": {"amount": 1, "currency": "EUR"}}`, http.StatusUnprocessableEntity, "reason"},
 		{"a change of nothing", "POST", "/api/v1/campaigns/" + campaignID1 + "/changes", "tok-paula", `{"reason": "why not"}`, http.StatusUnprocessableEntity, "change"},
+		{"a budget without its amount and currency (required by the document, not by the handler)", "POST", "/api/v1/campaigns/" + campaignID1 + "/changes", "tok-paula", `{"budget": {}, "reason": "r"}`, http.StatusUnprocessableEntity, "budget.amount"},
 		{"an e-mail with spaces", "POST", "/api/v1/hiring-requests/" + permHiringID + "/candidates", "tok-mo", `{"name": "Jane Roe", "email": " jane@example.com"}`, http.StatusUnprocessableEntity, "email"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -101,6 +101,9 @@ func (s *Server) createWebhook(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	if s.undocumented(c) {
+		return
+	}
 	if err := s.records.CreateWebhook(ctx, w); err != nil {
 		s.fail(c, err)
 		return

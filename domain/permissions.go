@@ -45,6 +45,15 @@ func CheckReadReports(a Actor) error {
 	return Forbiddenf("reports need the project_manager, marketing_ops_manager, director or admin role")
 }
 
+// auditors may read the commands refused on a process, in its timeline: who
+// tried what and was refused is for the people who run the processes
+// (project managers and marketing ops) and admins, not for every reader.
+var auditors = []Role{RoleProjectManager, RoleMarketingOpsManager, RoleAdmin}
+
+// MayAudit reports whether a may read the refused commands of a process's
+// timeline: project managers, marketing ops managers and admins.
+func MayAudit(a Actor) bool { return slices.ContainsFunc(auditors, a.HasRole) }
+
 // CheckManageCampaign says whether a may change the campaign c, add tasks to it
 // or cancel it: its project manager, its marketing ops manager and admins. what
 // completes the refusal: "only … may <what>".

@@ -149,3 +149,29 @@ func TestPermissions(t *testing.T) {
 		})
 	}
 }
+
+func TestMayAudit(t *testing.T) {
+	for _, tc := range []struct {
+		roles []Role
+		want  bool
+	}{
+		{[]Role{RoleProjectManager}, true}, {[]Role{RoleMarketingOpsManager}, true}, {[]Role{RoleAdmin}, true},
+		{[]Role{RoleDirector}, false}, {[]Role{RoleCreative}, false}, {[]Role{RoleHR}, false}, {nil, false},
+	} {
+		if got := MayAudit(Actor{Handle: "x", Roles: tc.roles}); got != tc.want {
+			t.Errorf("MayAudit(%v) = %v, want %v", tc.roles, got, tc.want)
+		}
+	}
+}
+
+func TestNameKindOf(t *testing.T) {
+	for id, want := range map[string]NameKind{
+		"cmp_5kq3h8d2xw9a": NameCampaign, "hir_aaaaaaaaaaaa": NameHiring, "rsk_1": NameRisk, "tsk_abc": NameTask, "cnd_z9": NameCandidate,
+		"cmp_": "", "cmp_ABC": "", "xyz_abc": "", "pat": "", "cmp_a-b": "", "cmp_" + strings.Repeat("a", 61): "",
+	} {
+		got, ok := NameKindOf(id)
+		if got != want || ok != (want != "") {
+			t.Errorf("NameKindOf(%q) = %q, %v; want %q", id, got, ok, want)
+		}
+	}
+}

@@ -171,6 +171,17 @@ type Event struct {
 	TaskID    string    `json:"task_id,omitempty"`
 	Message   string    `json:"message"`
 	At        time.Time `json:"at"`
+	// Refused is, for a refused command, what was tried and the answer: for a
+	// reader to put in their own words. Only events of kind refused have it.
+	Refused *Refusal `json:"refused,omitempty"`
+}
+
+// Refusal is a command refused (or failed) on a process, from the audit trail.
+type Refusal struct {
+	Action string `json:"action"`           // method and route: "POST /api/v1/tasks/:id/complete"
+	Object string `json:"object,omitempty"` // the ID in the path
+	Status int    `json:"status"`
+	Reason string `json:"reason,omitempty"` // the public message the client was answered with
 }
 
 // NotificationKind classifies notifications.

@@ -4,7 +4,7 @@ import "strings"
 
 // The forms of the built-in tasks, each declared once and found by what
 // identifies a task's kind today: its process and the key the process opens it
-// with (workflows/campaign.go, hiring.go and risk.go name the keys). A key
+// with (the packages workflows/campaign, hiring and risk name the keys). A key
 // ending in ":" is a prefix: "interview:" is every candidate's interview
 // feedback. Tasks whose data no process reads have no form: their answer is the
 // outcome and the comment.

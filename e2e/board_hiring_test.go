@@ -111,10 +111,10 @@ func TestHiringInTheBoard(t *testing.T) {
 
 	// Hana records that the candidate accepted.
 	hana.goTo("/")
-	card = hana.taskCard("Record candidate")
+	card = hana.taskCard("Record Jane Roe's answer") // HR may know the candidate by name
 	hana.click("#" + card + ` input[name="data.answer"][value="accepted"]`)
 	hana.click("#" + card + " button[value=done]")
-	hana.notice("Done", "Record candidate")
+	hana.notice("Done", "Record Jane Roe's answer")
 
 	// Onboarding. IT setup is for any admin, of no team: Ada finds it on the
 	// request's page.

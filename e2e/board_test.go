@@ -112,7 +112,7 @@ func TestBoardInTheBrowser(t *testing.T) {
 
 	// Production: the other teams' deliverables over the API, so the first
 	// campaign waits only on Cleo's.
-	var creative domain.Task
+	var creative, secondCreative domain.Task
 	for _, id := range []string{first.ID, second.ID} {
 		c := s.projected(s.waitFor(id, "production", func(c campaign) bool {
 			return c.Stage == domain.StageProduction && len(c.open("deliverable:")) == 3
@@ -121,6 +121,8 @@ func TestBoardInTheBrowser(t *testing.T) {
 			if task.Team == domain.TeamCreative {
 				if id == first.ID {
 					creative = task
+				} else {
+					secondCreative = task
 				}
 				continue
 			}
@@ -177,8 +179,31 @@ func TestBoardInTheBrowser(t *testing.T) {
 		}
 	}
 
-	if dir := os.Getenv("TANDEM_SCREENSHOTS"); dir != "" {
-		screenshots(t, s, ctx, dir, first.ID)
+	// With no worker running, Tandem admits Cleo's decision but cannot process
+	// it: the board says it is sent, not done, and follows it until a worker is
+	// back, when it is done once.
+	shots := os.Getenv("TANDEM_SCREENSHOTS")
+	s.stopWorker()
+	cleo.goTo("/")
+	cleo.click("#task-" + secondCreative.ID + " button[value=done]")
+	cleo.waitFor(time.Minute, "the command's page", `location.pathname.startsWith('/commands/cmd_')`)
+	cleo.wait("the command said to be sent, not done", `document.querySelector('h1').textContent.includes('Sent — waiting for Tandem to process it')`)
+	if shots != "" {
+		cleo.shoot(shots, "command-sent", "")
+	}
+	s.startWorker()
+	cleo.waitFor(time.Minute, "the command's page saying it is done, by itself", `document.querySelector('h1').textContent === 'Done'`)
+	if shots != "" {
+		cleo.shoot(shots, "command-done", "")
+	}
+	var task domain.Task
+	s.must(http.StatusOK, "cleo", http.MethodGet, "/api/v1/tasks/"+secondCreative.ID, nil, &task)
+	if task.Status != domain.TaskDone || task.CompletedBy != "cleo" {
+		t.Errorf("the task decided while no worker ran: %s by %q, want done by cleo", task.Status, task.CompletedBy)
+	}
+
+	if shots != "" {
+		screenshots(t, s, ctx, shots, first.ID)
 	}
 	for _, tb := range []*tab{maya, board} {
 		tb.checkErrors()
@@ -211,6 +236,9 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.WindowSize(1280, 800),
+		// People use the board in their own time zone, not the server's UTC:
+		// the pages must show times in it.
+		chromedp.Env("TZ=Europe/Paris"),
 	)
 	alloc, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancel)
@@ -479,6 +507,11 @@ func screenshots(t *testing.T, s *stack, ctx context.Context, dir, campaignID st
 	}
 	wait("/api/v1/hiring-requests/" + h.ID)
 	wait("/api/v1/risks/" + r.ID)
+	// A command refused on the campaign, for its timeline to tell Maya, who
+	// may audit.
+	if st := s.call("cleo", http.MethodPost, "/api/v1/campaigns/"+campaignID+"/cancel", map[string]any{"reason": "not mine"}, nil); st != http.StatusForbidden {
+		t.Errorf("cleo cancelling pat's campaign: %d, want 403", st)
+	}
 
 	pages := []struct{ name, path string }{
 		{"signin", "/signin"},
@@ -493,6 +526,13 @@ func screenshots(t *testing.T, s *stack, ctx context.Context, dir, campaignID st
 		{"new-hiring-request", "/new/hiring-request"},
 		{"new-risk", "/new/risk"},
 		{"workload", "/workload"},
+		{"notifications", "/notifications"},
+		{"me", "/me"},
+		{"reports", "/reports"},
+		{"finished-campaigns", "/finished/campaigns"},
+		{"finished-hiring-requests", "/finished/hiring-requests"},
+		{"finished-risks", "/finished/risks"},
+		{"not-found", "/no/such/page"},
 	}
 	// A browser context of its own: Maya's cookies, none of Cleo's.
 	tctx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())

@@ -448,11 +448,18 @@ func TestCampaignOverHTTPFromBriefToCompleted(t *testing.T) {
 // saveHistory saves a run's history as name-TAG.json when -save-history=TAG is set.
 func (s *stack) saveHistory(ctx context.Context, workflowID, name string) {
 	s.t.Helper()
+	s.saveRunHistory(ctx, workflowID, "", name)
+}
+
+// saveRunHistory is saveHistory of one run of a workflow, an earlier one that
+// continued as new; "" is the latest.
+func (s *stack) saveRunHistory(ctx context.Context, workflowID, runID, name string) {
+	s.t.Helper()
 	if *saveHistory == "" {
 		return
 	}
 	// Saved in clear: the replay tests replay it without Tandem's keys.
-	h := s.history(ctx, workflowID)
+	h := s.runHistory(ctx, workflowID, runID)
 	openPayloads(s.t, ctx, h)
 	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
 	if err != nil {
@@ -465,11 +472,17 @@ func (s *stack) saveHistory(ctx context.Context, workflowID, name string) {
 	s.t.Logf("saved %d events to %s", len(h.Events), path)
 }
 
-// history reads a run's whole history as Temporal keeps it, payloads sealed.
+// history reads the latest run's whole history as Temporal keeps it, payloads sealed.
 func (s *stack) history(ctx context.Context, workflowID string) *historypb.History {
 	s.t.Helper()
+	return s.runHistory(ctx, workflowID, "")
+}
+
+// runHistory is history of run runID, or of the latest run when it is "".
+func (s *stack) runHistory(ctx context.Context, workflowID, runID string) *historypb.History {
+	s.t.Helper()
 	var events []*historypb.HistoryEvent
-	it := s.temporal.GetWorkflowHistory(ctx, workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	it := s.temporal.GetWorkflowHistory(ctx, workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for it.HasNext() {
 		e, err := it.Next()
 		if err != nil {
@@ -491,6 +504,16 @@ func openPayloads(t *testing.T, ctx context.Context, msg proto.Message) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// runID is the ID of the workflow's latest run.
+func (s *stack) runID(ctx context.Context, workflowID string) string {
+	s.t.Helper()
+	desc, err := s.temporal.DescribeWorkflowExecution(ctx, workflowID, "")
+	if err != nil {
+		s.t.Fatalf("describe %s: %v", workflowID, err)
+	}
+	return desc.GetWorkflowExecutionInfo().GetExecution().GetRunId()
 }
 
 // noticesAbout lists who's notifications about process id.

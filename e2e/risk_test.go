@@ -340,3 +340,82 @@ func TestRiskOverHTTPCriticalRiskHoldsTheLaunch(t *testing.T) {
 	s.saveHistory(ctx, workflows.CampaignWorkflowID(id), "campaign-held")
 	s.saveHistory(ctx, workflows.RiskWorkflowID(r.ID), "risk-held-resolved")
 }
+
+// A risk's history is bounded: past the policy's continue_as_new_after steps it
+// continues as new, handing on its record, its open tasks with their IDs and
+// timers, its numbering, what its campaign was last told and the commands it
+// applied. Here the third step (acknowledge, re-assess, re-assess) hands it on,
+// and the second run finishes the job: the carried review is completed, the
+// risk resolved, and the campaign hears of it as news newer than all before.
+// Both runs' histories are saved: the replay test then covers a run that ends
+// by continuing as new and one that starts from what was carried.
+func TestRiskOverHTTPContinuesAsNewCarryingItsTasks(t *testing.T) {
+	pol := riskSeconds()
+	pol.Risk.ContinueAsNewAfter = 3
+	s := start(t, pol)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	var c campaign
+	s.must(http.StatusCreated, "pat", http.MethodPost, "/api/v1/campaigns", campaignBrief("Carried launch", time.Hour), &c)
+	body := raise("Print run may slip", "pat", 3, 3)
+	body["related"] = map[string]any{"process": "campaign", "id": c.ID}
+	var r workflows.RiskDetail
+	s.must(http.StatusCreated, "sam", http.MethodPost, "/api/v1/risks", body, &r)
+	wid := workflows.RiskWorkflowID(r.ID)
+	first := s.runID(ctx, wid)
+
+	d := s.waitForRisk(r.ID, "its acknowledge task", func(d workflows.RiskDetail) bool { return openTask(d, "acknowledge") != nil })
+	ack := *openTask(d, "acknowledge")
+	s.inRecords(ack)
+	s.must(http.StatusOK, "pat", http.MethodPost, "/api/v1/tasks/"+ack.ID+"/complete", ackData("Book a second printer"), nil)
+	d = s.waitForRisk(r.ID, "its first review", func(d workflows.RiskDetail) bool { return openTask(d, "review") != nil })
+	review := *openTask(d, "review")
+	s.must(http.StatusOK, "pat", http.MethodPost, "/api/v1/risks/"+r.ID+"/assessments", map[string]any{"probability": 3, "impact": 2}, nil)
+	s.must(http.StatusOK, "pat", http.MethodPost, "/api/v1/risks/"+r.ID+"/assessments", map[string]any{"probability": 2, "impact": 2, "comment": "second printer booked"}, nil)
+
+	deadline := time.Now().Add(time.Minute)
+	for s.runID(ctx, wid) == first {
+		if time.Now().After(deadline) {
+			t.Fatal("the risk never continued as new")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	// The new run holds what the old one had: the review, by its ID, with its
+	// due time; the record with its three assessments.
+	d = s.waitForRisk(r.ID, "the carried review", func(d workflows.RiskDetail) bool { return openTask(d, "review") != nil })
+	carried := *openTask(d, "review")
+	if carried.ID != review.ID || !carried.DueAt.Equal(review.CreatedAt.Add(time.Hour)) || // the low cadence
+		d.Status != domain.RiskAcknowledged || d.Severity != domain.SeverityLow || len(d.Assessments) != 3 {
+		t.Errorf("carried risk: status %s, severity %s, %d assessments, review %+v (was %+v)", d.Status, d.Severity, len(d.Assessments), carried, review)
+	}
+	s.inRecords(carried)
+	s.must(http.StatusOK, "pat", http.MethodPost, "/api/v1/tasks/"+carried.ID+"/complete", map[string]any{"outcome": "done", "comment": "holding"}, nil)
+	d = s.waitForRisk(r.ID, "the next review", func(d workflows.RiskDetail) bool {
+		t := openTask(d, "review")
+		return t != nil && t.ID != carried.ID
+	})
+	if next := openTask(d, "review"); next.ID != domain.TaskID(r.ID, 3) {
+		t.Errorf("the next review is %s, want the third task ID, %s: the numbering goes on", next.ID, domain.TaskID(r.ID, 3))
+	}
+	s.must(http.StatusOK, "pat", http.MethodPost, "/api/v1/risks/"+r.ID+"/resolve", map[string]any{"comment": "Printed on time"}, nil)
+
+	// The campaign hears of the end: news numbered on from the first run's.
+	deadline = time.Now().Add(time.Minute)
+	for {
+		var got struct {
+			Risks []domain.LinkedRisk `json:"risks"`
+		}
+		s.must(http.StatusOK, "pat", http.MethodGet, "/api/v1/campaigns/"+c.ID, nil, &got)
+		if len(got.Risks) == 1 && got.Risks[0].Status == domain.RiskResolved {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the campaign's view of the risk = %+v, want it resolved", got.Risks)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	s.saveRunHistory(ctx, wid, first, "risk-continued-first")
+	s.saveHistory(ctx, wid, "risk-continued")
+}

@@ -27,7 +27,7 @@ type card struct {
 	Column         string
 	Badge          string // something to notice: a held launch, a risk's severity
 	Waiting        []string
-	NextDue        due
+	NextDue        moment
 	teams          []domain.Team // the teams it waits on, for the team filter
 	// decisions are what it waits on besides its tasks: a risk holding its launch.
 	decisions []domain.WaitingOn
@@ -104,13 +104,13 @@ func (a *App) board(w http.ResponseWriter, r *http.Request, s *session) {
 		a.fail(w, r, s, err)
 		return
 	}
-	people, _, err := list[domain.Person](a.api, r, s.token, "/people", nil, 1000)
+	wd, err := a.words(r, s)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return
 	}
-	d.People, d.More = people, more
-	d.Columns = a.columns(b, cards, open, domain.Team(d.Team), namer(people))
+	d.People, d.More = s.dir, more
+	d.Columns = a.columns(b, cards, open, domain.Team(d.Team), wd)
 	for _, c := range d.Columns {
 		d.Total += len(c.Cards)
 	}
@@ -120,7 +120,7 @@ func (a *App) board(w http.ResponseWriter, r *http.Request, s *session) {
 // columns sorts cards into the board's columns, after adding to each what it
 // waits on and its next due time from the open tasks. A team filter keeps the
 // cards waiting on that team. Cards come soonest due first.
-func (a *App) columns(b board, cards []card, open []domain.Task, team domain.Team, name func(string) string) []column {
+func (a *App) columns(b board, cards []card, open []domain.Task, team domain.Team, wd *words) []column {
 	byProcess := map[string][]domain.Task{}
 	for _, t := range open {
 		byProcess[t.ProcessID] = append(byProcess[t.ProcessID], t)
@@ -129,11 +129,10 @@ func (a *App) columns(b board, cards []card, open []domain.Task, team domain.Tea
 	for i, k := range b.Columns {
 		cols[i] = column{Key: k, Label: label(k)}
 	}
-	now := a.now()
 	for _, c := range cards {
 		var next time.Time
 		for _, t := range byProcess[c.ID] {
-			who := name(t.Assignee)
+			who := wd.Name(t.Assignee)
 			if who == "" {
 				who = label(t.Team) + " team"
 			}
@@ -149,7 +148,7 @@ func (a *App) columns(b board, cards []card, open []domain.Task, team domain.Tea
 			who := anyOf(w.Roles)
 			switch {
 			case w.Assignee != "":
-				who = name(w.Assignee) + " (risk owner)"
+				who = wd.Name(w.Assignee) + " (risk owner)"
 			case who == "":
 				who = "the risk's owner"
 			}
@@ -160,8 +159,8 @@ func (a *App) columns(b board, cards []card, open []domain.Task, team domain.Tea
 		if team != "" && !slices.Contains(c.teams, team) {
 			continue
 		}
-		c.NextDue = dueOf(next, now)
-		c.Owner = name(c.Owner)
+		c.NextDue = wd.Due(next)
+		c.Owner = wd.Name(c.Owner)
 		i := slices.IndexFunc(cols, func(col column) bool { return col.Key == c.Column })
 		if i < 0 { // a stage this page does not know yet: still shown, never lost
 			cols = append(cols, column{Key: c.Column, Label: label(c.Column)})
@@ -235,19 +234,4 @@ func riskCards(a *App, r *http.Request, s *session, owner string) ([]card, bool,
 			Column: string(k.Status), Badge: label(k.Severity)})
 	}
 	return cards, more, err
-}
-
-// namer names people by handle from the directory; a handle it does not know is
-// shown as it is.
-func namer(people []domain.Person) func(string) string {
-	names := make(map[string]string, len(people))
-	for _, p := range people {
-		names[p.Handle] = p.Name
-	}
-	return func(handle string) string {
-		if n := names[handle]; n != "" {
-			return n
-		}
-		return handle
-	}
 }

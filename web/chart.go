@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 
 	"github.com/tandemhq/tandem/domain"
@@ -110,7 +109,7 @@ func newKPIChart(results []domain.KPIResult) kpiChart {
 }
 
 // kpiNum prints a number as people write it: no trailing zeros, no exponent.
-func kpiNum(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+func kpiNum(v float64) string { return number(v) }
 
 func kpiValue(v float64, unit string) string {
 	if unit == "" {

@@ -37,6 +37,23 @@ func (e *apiError) field(name string) string {
 	return strings.Join(msgs, "; ")
 }
 
+// pending is a command the API admitted (202) that no worker has processed
+// yet: neither done nor refused. Its outcome is read at the API's status URL,
+// GET /api/v1/commands/{ID}.
+type pending struct {
+	ID  string `json:"id"`
+	URL string `json:"url"`
+}
+
+func (p *pending) Error() string { return "command " + p.ID + " is admitted and not yet processed" }
+
+// asPending unwraps a command admitted and not processed from err.
+func asPending(err error) (*pending, bool) {
+	var p *pending
+	ok := errors.As(err, &p)
+	return p, ok
+}
+
 // asAPIError unwraps the API's refusal from err, if it is one.
 func asAPIError(err error) (*apiError, bool) {
 	var ae *apiError
@@ -45,7 +62,8 @@ func asAPIError(err error) (*apiError, bool) {
 }
 
 // call sends one request to the API on behalf of the browser request r, with the
-// session's token, and decodes a 2xx answer into out (when out is not nil). The
+// session's token, and decodes a 2xx answer into out (when out is not nil). A
+// 202, a command admitted and not yet processed, is the error *pending. The
 // API sees the browser's address, so its audit trail and rate limits treat the
 // page like any other client of the same person: a sign-in page cannot be used
 // to guess tokens faster than the API itself allows.
@@ -102,6 +120,14 @@ func (c client) callWith(r *http.Request, token, method, path string, query url.
 		}
 		e.Error.Status = w.status
 		return &e.Error
+	}
+	if w.status == http.StatusAccepted {
+		// Not an outcome: no caller may take it for done.
+		p := &pending{}
+		if err := json.Unmarshal(w.body.Bytes(), p); err != nil || p.ID == "" {
+			return fmt.Errorf("%s %s: a 202 without its command: %q", method, path, w.body.Bytes())
+		}
+		return p
 	}
 	if out == nil {
 		return nil

@@ -102,10 +102,10 @@ type detailCommon struct {
 	Path        string // this page, where its forms come back to
 	Steps       []stageStep
 	Ended       string // how the process ended, when it has
-	Waiting     []domain.WaitingOn
+	Waiting     []waitView
 	Open        []taskView
-	Closed      []domain.Task
-	Timeline    []domain.Event
+	Closed      []closedView
+	Timeline    []storyLine
 	TemporalURL string
 	CSRF        string
 	Attempt     *detailAttempt
@@ -114,6 +114,35 @@ type detailCommon struct {
 	FromRecords bool
 	// TasksOmitted counts the oldest finished tasks the detail left out for size.
 	TasksOmitted int
+	// Refused counts the commands refused on the process, which the API shows
+	// those who may audit; HideRefused leaves them out of the timeline (the
+	// page's ?refused=hide, a link, so it works without the script).
+	Refused     int
+	HideRefused bool
+	W           *words
+}
+
+// waitView is one thing a process waits on, in words.
+type waitView struct {
+	TaskID, RiskID string
+	Title          string
+	Who            string // a person by name, a team, the roles that may act
+	Since          time.Time
+	Due            moment
+}
+
+// closedView is a finished task as the table lists it.
+type closedView struct {
+	Title, Comment string
+	How            string // "Approved by Maya Ortiz", "Cancelled"
+	When           moment
+}
+
+// storyLine is one line of a timeline, as a sentence for people.
+type storyLine struct {
+	At      moment
+	Text    string
+	Refused bool
 }
 
 // cancelForm is the cancel action of a campaign or hiring request page: the same
@@ -122,6 +151,9 @@ type cancelForm struct {
 	detailCommon
 	What string
 }
+
+// RefusedWords counts the refused commands in words: "1 refused command".
+func (d detailCommon) RefusedWords() string { return plural(d.Refused, "refused command") }
 
 // CancelForm is the cancel action of this page, for the "detail-cancel" template.
 func (d detailCommon) CancelForm(what string) cancelForm { return cancelForm{d, what} }
@@ -169,9 +201,38 @@ func (d detailCommon) Checked(form, name, value string) bool {
 	return d.Tried(form) && slices.Contains(d.Attempt.Values[name], value)
 }
 
-// common fills what every detail page shows from a process's tasks.
-// managers are the process's managers, who may reassign its tasks.
-func (a *App) common(r *http.Request, s *session, path string, tasks []domain.Task, managers []string, waiting []domain.WaitingOn, events []domain.Event, uiURL string, at *detailAttempt) (detailCommon, error) {
+// detailWords are the words of a process's page: what the page knows its IDs
+// stand for (the process itself, its tasks, and what more knows), and one
+// lookup for the IDs its texts hold besides (texts).
+func (a *App) detailWords(r *http.Request, s *session, self domain.NamedID, tasks []domain.Task, waiting []domain.WaitingOn,
+	events []domain.Event, know []domain.NamedID, texts ...string) (*words, error) {
+	wd, err := a.words(r, s)
+	if err != nil {
+		return nil, err
+	}
+	wd.know(self)
+	wd.know(know...)
+	for _, t := range tasks {
+		wd.know(domain.NamedID{ID: t.ID, Kind: domain.NameTask, Name: t.Title})
+	}
+	texts = append(texts, taskTexts(tasks)...)
+	for _, w := range waiting {
+		texts = append(texts, w.Title)
+	}
+	for _, e := range events {
+		texts = append(texts, e.Message)
+		if e.Refused != nil {
+			texts = append(texts, e.Refused.Object, e.Refused.Reason)
+		}
+	}
+	a.lookup(r, s, wd, texts...)
+	return wd, nil
+}
+
+// common fills what every detail page shows from a process's tasks, in the
+// page's words (detailWords). managers are the process's managers, who may
+// reassign its tasks.
+func (a *App) common(r *http.Request, s *session, wd *words, path string, tasks []domain.Task, managers []string, waiting []domain.WaitingOn, events []domain.Event, uiURL string, at *detailAttempt) (detailCommon, error) {
 	var open, closed []domain.Task
 	for _, t := range tasks {
 		if t.IsOpen() {
@@ -186,10 +247,128 @@ func (a *App) common(r *http.Request, s *session, path string, tasks []domain.Ta
 		tried = at.Task
 	}
 	views, err := a.taskViews(r, s, path, open, managers, tried)
-	return detailCommon{
-		Path: path, Waiting: waiting, Open: views, Closed: closed,
-		Timeline: events, TemporalURL: uiURL, CSRF: s.csrf, Attempt: at,
-	}, err
+	d := detailCommon{
+		Path: path, Open: views, TemporalURL: uiURL, CSRF: s.csrf, Attempt: at, W: wd,
+		HideRefused: r.URL.Query().Get("refused") == "hide",
+	}
+	for _, w := range waiting {
+		d.Waiting = append(d.Waiting, waitView{TaskID: w.TaskID, RiskID: w.RiskID, Title: wd.Text(w.Title), Who: sentenceOf(waiter(wd, w)),
+			Since: w.Since, Due: wd.Due(w.DueAt)})
+	}
+	for _, t := range closed {
+		how := label(cmp.Or(string(t.Outcome), string(t.Status)))
+		if t.CompletedBy != "" {
+			how += " by " + wd.Name(t.CompletedBy)
+		}
+		if t.OnBehalfOf != "" {
+			how += " for " + wd.Name(t.OnBehalfOf)
+		}
+		d.Closed = append(d.Closed, closedView{Title: wd.Text(t.Title), Comment: t.Comment, How: how, When: wd.When(completedAt(t))})
+	}
+	for _, e := range events {
+		if e.Kind == domain.EventRefused {
+			d.Refused++
+			if d.HideRefused {
+				continue
+			}
+		}
+		d.Timeline = append(d.Timeline, storyLine{At: wd.When(e.At), Text: story(wd, e, tasks), Refused: e.Kind == domain.EventRefused})
+	}
+	return d, err
+}
+
+// waiter says who a process waits on: a person by name, a team, anyone
+// holding one of some roles, or a risk's owner.
+func waiter(wd *words, w domain.WaitingOn) string {
+	switch {
+	case w.Assignee != "":
+		return wd.Name(w.Assignee)
+	case w.Team != "":
+		return "the " + label(w.Team) + " team"
+	case len(w.Roles) > 0:
+		return anyOf(w.Roles)
+	case w.RiskID != "":
+		return "the risk's owner"
+	}
+	return "anyone eligible"
+}
+
+// story is one timeline event as a sentence: what happened in the reader's
+// words, or, for a command refused (shown to those who may audit), who tried
+// what and why it was refused — "Pat Morgan tried to decide “Review the
+// brief” — not allowed: …", never the route.
+func story(wd *words, e domain.Event, tasks []domain.Task) string {
+	if e.Kind != domain.EventRefused || e.Refused == nil {
+		return sentenceOf(wd.Text(e.Message))
+	}
+	f := e.Refused
+	who := "Someone without a valid token"
+	if e.Actor != "" {
+		who = wd.Name(e.Actor)
+	}
+	text := who + " tried to " + attempted(wd, f, tasks) + " — " + refusedWhy(f.Status)
+	if f.Reason != "" && f.Status < http.StatusInternalServerError {
+		text += ": " + strings.TrimSuffix(wd.Text(f.Reason), ".")
+	}
+	return text + "."
+}
+
+// attempted says what a refused command tried, from its route and target.
+func attempted(wd *words, f *domain.Refusal, tasks []domain.Task) string {
+	_, route, _ := strings.Cut(f.Action, " ")
+	route = strings.TrimPrefix(route, "/api/v1")
+	task := wd.named1(f.Object, "", true)
+	switch route {
+	case "/tasks/:id/complete":
+		if i := slices.IndexFunc(tasks, func(t domain.Task) bool { return t.ID == f.Object }); i >= 0 && tasks[i].Kind == domain.KindApproval {
+			return "decide " + task
+		}
+		return "complete " + task
+	case "/tasks/:id/reassign":
+		return "reassign " + task
+	case "/campaigns/:id/changes":
+		return "change the campaign"
+	case "/campaigns/:id/kpis":
+		return "record KPI actuals"
+	case "/campaigns/:id/cancel":
+		return "cancel the campaign"
+	case "/campaigns/:id/tasks":
+		return "add a task to the campaign"
+	case "/hiring-requests/:id/candidates":
+		return "add a candidate"
+	case "/hiring-requests/:id/cancel":
+		return "cancel the hiring request"
+	case "/risks/:id/assessments":
+		return "re-assess the risk"
+	case "/risks/:id/resolve":
+		return "resolve the risk"
+	case "/risks/:id/accept":
+		return "accept the risk"
+	case "/risks/:id/materialize":
+		return "mark the risk as materialized"
+	case "/risks/:id/close":
+		return "close the issue"
+	}
+	return "change it"
+}
+
+// refusedWhy says a refusal's status in words.
+func refusedWhy(status int) string {
+	switch {
+	case status == http.StatusForbidden:
+		return "not allowed"
+	case status == http.StatusConflict:
+		return "no longer possible"
+	case status == http.StatusNotFound:
+		return "not found"
+	case status == http.StatusTooManyRequests:
+		return "too many requests at once"
+	case status == http.StatusUnauthorized:
+		return "not signed in"
+	case status >= http.StatusInternalServerError:
+		return "it failed on Tandem's side"
+	}
+	return "something to fix in what was sent"
 }
 
 func completedAt(t domain.Task) time.Time {
@@ -272,7 +451,20 @@ func (a *App) showCampaign(w http.ResponseWriter, r *http.Request, s *session, s
 		return
 	}
 	me := domain.ActorOf(s.me)
-	common, err := a.common(r, s, path, c.Tasks, c.Managers(), c.WaitingOn, events, c.TemporalUIURL, at)
+	var know []domain.NamedID
+	for _, l := range c.Risks {
+		know = append(know, domain.NamedID{ID: l.ID, Kind: domain.NameRisk, Name: l.Title})
+	}
+	var texts []string
+	for _, l := range c.Risks {
+		texts = append(texts, l.Cause)
+	}
+	wd, err := a.detailWords(r, s, domain.NamedID{ID: c.ID, Kind: domain.NameCampaign, Name: c.Brief.Name}, c.Tasks, c.WaitingOn, events, know, texts...)
+	if err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	common, err := a.common(r, s, wd, path, c.Tasks, c.Managers(), c.WaitingOn, events, c.TemporalUIURL, at)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return
@@ -305,6 +497,9 @@ func (a *App) showCampaign(w http.ResponseWriter, r *http.Request, s *session, s
 			return
 		}
 		vals, problems := url.Values{}, map[string]string(nil)
+		if s.zone != nil { // its due time in the zone the browser named
+			vals.Set(tzField, s.zone.String())
+		}
 		if p.Tried("task") {
 			vals, problems = at.Values, at.Fields
 		}
@@ -395,7 +590,7 @@ func (a *App) detailChangeCampaign(w http.ResponseWriter, r *http.Request, s *se
 		Budget         *domain.Money `json:"budget,omitempty"`
 		Reason         string        `json:"reason"`
 	}{
-		LaunchAt:    utcTime(r.PostFormValue("launch_at")),
+		LaunchAt:    localTime(r.PostFormValue("launch_at"), cmp.Or(zoneOf(r.PostFormValue(tzField)), time.UTC)),
 		AddChannels: r.PostForm["add_channels"], RemoveChannels: r.PostForm["remove_channels"],
 		Reason: strings.TrimSpace(r.PostFormValue("reason")),
 	}
@@ -411,13 +606,14 @@ func (a *App) detailChangeCampaign(w http.ResponseWriter, r *http.Request, s *se
 		"Change requested", a.showCampaign)
 }
 
-// utcTime reads a datetime-local value ("2026-12-01T09:00"), which the form
-// labels as UTC, as an RFC 3339 time. Anything else goes to the API as typed,
-// which says what is wrong with it.
-func utcTime(v string) string {
+// localTime reads a datetime-local value ("2026-12-01T09:00") typed in loc
+// (the zone the form names: the viewer's once the page's script has named it,
+// else UTC) as an RFC 3339 time. Anything else goes to the API as typed, which
+// says what is wrong with it.
+func localTime(v string, loc *time.Location) string {
 	v = strings.TrimSpace(v)
 	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05"} {
-		if t, err := time.Parse(layout, v); err == nil {
+		if t, err := time.ParseInLocation(layout, v, loc); err == nil {
 			return t.UTC().Format(time.RFC3339)
 		}
 	}
@@ -504,7 +700,19 @@ func (a *App) showHiring(w http.ResponseWriter, r *http.Request, s *session, sta
 		a.fail(w, r, s, err)
 		return
 	}
-	common, err := a.common(r, s, path, h.Tasks, h.Managers(), h.WaitingOn, events, h.TemporalUIURL, at)
+	var know []domain.NamedID
+	for _, k := range risks {
+		know = append(know, domain.NamedID{ID: k.ID, Kind: domain.NameRisk, Name: k.Title})
+	}
+	for _, c := range h.Candidates {
+		know = append(know, domain.NamedID{ID: c.ID, Kind: domain.NameCandidate, Name: c.Name})
+	}
+	wd, err := a.detailWords(r, s, domain.NamedID{ID: h.ID, Kind: domain.NameHiring, Name: h.Request.Title}, h.Tasks, h.WaitingOn, events, know)
+	if err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	common, err := a.common(r, s, wd, path, h.Tasks, h.Managers(), h.WaitingOn, events, h.TemporalUIURL, at)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return
@@ -571,7 +779,19 @@ func (a *App) showRisk(w http.ResponseWriter, r *http.Request, s *session, statu
 		a.fail(w, r, s, err)
 		return
 	}
-	common, err := a.common(r, s, path, k.Tasks, k.Managers(), k.WaitingOn, events, k.TemporalUIURL, at)
+	texts := []string{k.Description, k.Cause}
+	if k.Related != nil {
+		texts = append(texts, k.Related.ID)
+	}
+	for _, e := range k.Escalations {
+		texts = append(texts, e.Why)
+	}
+	wd, err := a.detailWords(r, s, domain.NamedID{ID: k.ID, Kind: domain.NameRisk, Name: k.Title}, k.Tasks, k.WaitingOn, events, nil, texts...)
+	if err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	common, err := a.common(r, s, wd, path, k.Tasks, k.Managers(), k.WaitingOn, events, k.TemporalUIURL, at)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return
@@ -616,12 +836,12 @@ func (a *App) showRisk(w http.ResponseWriter, r *http.Request, s *session, statu
 // riskSteps is a risk's life: raised, acknowledged, then resolved or accepted,
 // or materialized and then closed.
 func riskSteps(k domain.Risk) []stageStep {
-	raised := stageStep{Label: "Raised", State: "done", Note: "score " + strconv.Itoa(k.Score) + ", " + string(k.Severity)}
+	raised := stageStep{Label: "Raised", State: "done", Note: "score " + strconv.Itoa(k.Score) + ", " + strings.ToLower(label(k.Severity))}
 	ack := stageStep{Label: "Acknowledged", State: "todo"}
 	end := stageStep{Label: "Resolved or accepted", State: "todo"}
 	switch {
 	case k.Response != nil:
-		ack.State, ack.Note = "done", "response: "+string(k.Response.Response)
+		ack.State, ack.Note = "done", "response: "+label(k.Response.Response)
 	case k.Status != domain.RiskOpen:
 		ack.State = "skipped"
 	}
@@ -707,10 +927,14 @@ type showFunc func(w http.ResponseWriter, r *http.Request, s *session, status in
 // fields maps the API's field details to the form's fields, when they differ.
 func (a *App) detailCommand(w http.ResponseWriter, r *http.Request, s *session, form, back, command string, body any,
 	fields func(map[string]string) map[string]string, notice string, show showFunc) {
-	err := a.api.call(r, s.token, http.MethodPost, back+command, nil, body, nil)
+	err := a.command(r, s, back+command, body, nil)
 	if err == nil {
 		a.setNotice(w, notice)
 		http.Redirect(w, r, back, http.StatusSeeOther)
+		return
+	}
+	if p, ok := asPending(err); ok {
+		a.sent(w, r, p, back)
 		return
 	}
 	ae, ok := asAPIError(err)
@@ -722,7 +946,11 @@ func (a *App) detailCommand(w http.ResponseWriter, r *http.Request, s *session, 
 	if fields != nil {
 		f = fields(f)
 	}
-	show(w, r, s, ae.Status, &detailAttempt{Form: form, Problem: refusal(ae), Fields: f, Values: r.PostForm})
+	problem := a.say(r, s, refusal(ae))
+	if keyReused(ae) {
+		problem = reusedKeyProblem
+	}
+	show(w, r, s, ae.Status, &detailAttempt{Form: form, Problem: problem, Fields: f, Values: r.PostForm})
 }
 
 // refuseLocally draws the page with a problem the page found before asking the

@@ -55,7 +55,8 @@ func springCampaign() campaignBody {
 					{Stage: domain.StagePlanning, Entered: left1, Left: &left2},
 					{Stage: domain.StageProduction, Entered: left2},
 				},
-				Risks:  []domain.LinkedRisk{{ID: "rsk_late", Cause: "overdue:tsk_assets", Severity: domain.SeverityCritical, Status: domain.RiskOpen}},
+				Risks: []domain.LinkedRisk{{ID: "rsk_late", Cause: "overdue:tsk_assets", Severity: domain.SeverityCritical, Status: domain.RiskOpen,
+					Title: "Assets may be late", Owner: "pat"}},
 				HeldBy: "rsk_late",
 			},
 			Tasks: tasks, WaitingOn: domain.WaitingOnOf(tasks),
@@ -67,7 +68,9 @@ func springCampaign() campaignBody {
 
 var springTimeline = []domain.Event{
 	{Kind: domain.EventStarted, Actor: "pat", Message: `pat started the campaign launch "Spring launch"`, At: testNow.Add(-72 * time.Hour)},
-	{Kind: domain.EventRefused, Actor: "cleo", Message: "cleo was refused (403): cancel on cmp_spring: not a manager", At: testNow.Add(-1 * time.Hour)},
+	{Kind: domain.EventRefused, Actor: "cleo", Message: "cleo was refused (403): POST /api/v1/campaigns/:id/cancel on cmp_spring: only the campaign's project manager or marketing ops manager may change or cancel it",
+		At: testNow.Add(-1 * time.Hour), Refused: &domain.Refusal{Action: "POST /api/v1/campaigns/:id/cancel", Object: "cmp_spring", Status: 403,
+			Reason: "only the campaign's project manager or marketing ops manager may change or cancel it"}},
 }
 
 // campaignAPI answers the campaign c and its timeline; other IDs are not found.
@@ -102,23 +105,26 @@ func TestCampaignDetailShowsItsParts(t *testing.T) {
 		`<ol class="stepper">`, `<li class="step done">`, `<li class="step current" aria-current="step">`,
 		"Production", "(current stage)", "for 30 hours", "took 18 hours",
 		// whom it waits on, since when, due when
-		"the Creative team", `href="#task-tsk_assets"`, "waiting <time", "30 hours", "overdue by 5 hours",
+		"The Creative team", `href="#task-tsk_assets"`, "waiting <time", "30 hours", "overdue by 5 hours, due today 04:00 UTC",
 		// the open task, decidable here and back to here; the finished one in the table
-		`id="task-tsk_assets"`, "task tsk_assets needs the creative role",
-		"Review the brief", "Clear goals", "Approved",
+		`id="task-tsk_assets"`, "This task needs the creative role",
+		"Review the brief", "Clear goals", "Approved by Maya Ops",
 		// the KPI chart, accessible, with its table
 		`role="img" aria-labelledby="kpi-chart-title kpi-chart-desc"`, `<title id="kpi-chart-title">`,
-		"signups: target 1000 signups, actual 850 signups, missed by 15%, off the mark.",
+		"signups: target 1,000 signups, actual 850 signups, missed by 15%, off the mark.",
 		"cost per signup: target 20 EUR, no actual recorded yet.",
 		`class="bar-miss"`, "<caption>KPI report as a table</caption>",
 		// linked risks and what holds the launch
-		`Launch held by risk <a href="/risks/rsk_late">rsk_late</a>`, "raised for overdue:tsk_assets",
-		// the timeline, refusals included
-		`pat started the campaign launch &#34;Spring launch&#34;`, "Refused:</span> cleo was refused (403)",
+		`Launch held by: <a href="/risks/rsk_late">Assets may be late</a> — owner Pat Manager (Critical, Open)`,
+		"raised because “Make the assets” was overdue",
+		// the timeline, refusals included, in words
+		`Pat Manager started the campaign launch &#34;Spring launch&#34;`,
+		"Refused:</span> Cleo Creative tried to cancel the campaign — not allowed: only the campaign&#39;s project manager or marketing ops manager may change or cancel it.",
+		`<a href="/campaigns/cmp_spring?refused=hide#timeline-h">Hide the 1 refused command</a>`,
 		// the run in Temporal
 		`href="http://localhost:8233/namespaces/default/workflows/campaign%2Fcmp_spring"`,
 		// the brief
-		"Grow signups", "25000 EUR", "Email, Social",
+		"Grow signups", "€25,000", "Email, Social", "Tracking window</dt><dd>2 weeks</dd>", "Project manager</dt><dd>Pat Manager</dd>",
 	)
 	// The target bar of signups is full width and the actual 85% of it.
 	mustContain(t, w, `class="bar-target" x="56" y="24" width="152"`, `class="bar-miss" x="56" y="44" width="129.2"`)
@@ -472,7 +478,7 @@ func TestARefusedTaskDecisionShowsOnTheDetailPage(t *testing.T) {
 	})
 	w := post(t, h, tokCleo, "/tasks/tsk_assets/complete", url.Values{"outcome": {"done"}, "back": {"/campaigns/cmp_spring"}})
 	page := followFlash(t, h, w, tokCleo, "/campaigns/cmp_spring")
-	mustContain(t, page, `<p class="problem" role="alert">This task is already done or closed: task tsk_assets is done.`)
+	mustContain(t, page, `<p class="problem" role="alert">This task is already done or closed: the task “Make the assets” is done.`)
 }
 
 // ---- hiring
@@ -524,10 +530,10 @@ func TestHiringDetailShowsItsPartsAndWhoMayCancel(t *testing.T) {
 		"<h1>Web developer</h1>",
 		`<li class="step current" aria-current="step">`, "Approval", "step: Finance", "Recruiting", "Onboarding",
 		"the Finance team", "due in 20 hours",
-		`id="task-tsk_fin"`, "pat raised this request and may not approve it", // pat's own request: no decision for pat
-		"Headcount", "maya", "“Yes”", "Pending",
+		`id="task-tsk_fin"`, "Pat Manager raised this request and may not approve it", // pat's own request: no decision for pat
+		"Headcount", "Maya Ops", "“Yes”", "Pending",
 		`<a href="/risks/rsk_budget">Salary band too low</a>`,
-		"pat requested a hire", "60000–75000 EUR",
+		"Pat Manager requested a hire", "€60,000–€75,000 a year",
 		`action="/hiring-requests/hir_eng/cancel"`, "<summary>Cancel the request</summary>",
 	)
 	mustNotContain(t, w, `action="/tasks/tsk_fin/complete"`, "Open the run in the Temporal UI")
@@ -670,15 +676,16 @@ func riskAPI(f *fakeAPI, rb riskBody) {
 func TestRiskDetailShowsItsParts(t *testing.T) {
 	h, f := newTestApp(t)
 	riskAPI(f, lateRisk(domain.SeverityHigh, domain.RiskAcknowledged))
+	f.name(domain.NamedID{ID: "cmp_spring", Kind: domain.NameCampaign, Name: "Spring launch"})
 	w := get(t, h, tokPat, "/risks/rsk_late")
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d:\n%s", w.Code, w.Body)
 	}
 	mustContain(t, w,
 		"<h1>Assets are late</h1>", `class="badge sev-high"`, "score 12 (probability 4 × impact 3)",
-		`<li class="step done">`, "Raised", `<li class="step current" aria-current="step">`, "Acknowledged", "response: mitigate",
-		`<a href="/campaigns/cmp_spring">Campaign cmp_spring</a>`,
-		"Freelancer", "tandem raised the risk", "Open the run in the Temporal UI",
+		`<li class="step done">`, "Raised", `<li class="step current" aria-current="step">`, "Acknowledged", "response: Mitigate",
+		`Campaign <a href="/campaigns/cmp_spring">Spring launch</a>`,
+		"Freelancer", "Tandem raised the risk", "Open the run in the Temporal UI",
 	)
 }
 

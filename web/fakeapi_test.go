@@ -28,6 +28,8 @@ type fakeAPI struct {
 	mu       sync.Mutex
 	calls    []apiCall
 	handlers map[string]apiHandler // by pattern: on replaces a route's answer
+	// names is what GET /names answers, by ID: name adds to it.
+	names map[string]domain.NamedID
 }
 
 // apiCall is one request the pages made.
@@ -36,6 +38,8 @@ type apiCall struct {
 	Body                        map[string]any
 	// From is the client address the API sees: the peer, then any forwarded-for.
 	From string
+	// Key is the request's Idempotency-Key.
+	Key string
 }
 
 // apiHandler answers one route for the signed-in person me: a status and a body
@@ -61,6 +65,19 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 		people := slices.Collect(maps.Values(f.people))
 		slices.SortFunc(people, func(x, y domain.Person) int { return strings.Compare(x.Handle, y.Handle) })
 		return http.StatusOK, pageOf(people...)
+	})
+	// What IDs stand for: those a test named, the others left out, as the API
+	// leaves out an unknown ID.
+	f.on("GET /api/v1/names", func(r *http.Request, _ domain.Person) (int, any) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		var out []domain.NamedID
+		for _, id := range r.URL.Query()["id"] {
+			if n, ok := f.names[id]; ok {
+				out = append(out, n)
+			}
+		}
+		return http.StatusOK, pageOf(out...)
 	})
 	// Nobody has notifications, until a test says otherwise.
 	f.on("GET /api/v1/notifications", func(*http.Request, domain.Person) (int, any) {
@@ -89,6 +106,18 @@ func (f *fakeAPI) on(pattern string, h apiHandler) {
 	f.handlers[pattern] = h
 }
 
+// name says what IDs stand for, as GET /names answers it.
+func (f *fakeAPI) name(n ...domain.NamedID) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.names == nil {
+		f.names = map[string]domain.NamedID{}
+	}
+	for _, x := range n {
+		f.names[x.ID] = x
+	}
+}
+
 // knowTasks answers GET /api/v1/tasks/{id} with these tasks, as a page reads
 // a task before it answers it.
 func (f *fakeAPI) knowTasks(tasks ...domain.Task) {
@@ -107,7 +136,7 @@ type meKey struct{}
 func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	me, ok := f.people[token]
-	call := apiCall{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Caller: me.Handle,
+	call := apiCall{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Caller: me.Handle, Key: r.Header.Get("Idempotency-Key"),
 		From: strings.Join(append([]string{r.RemoteAddr}, r.Header.Values("X-Forwarded-For")...), " ")}
 	if r.Body != nil {
 		b, _ := io.ReadAll(r.Body)

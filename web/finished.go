@@ -41,6 +41,7 @@ type finishedData struct {
 	Query  string
 	Rows   []finishedRow
 	More   bool // more match than the page shows
+	W      *words
 }
 
 // maxFinished bounds what the finished view lists per status; maxSearchPages
@@ -134,14 +135,14 @@ func (a *App) finished(w http.ResponseWriter, r *http.Request, s *session) {
 		}
 		d.Rows, d.More = append(d.Rows, rows...), d.More || more
 	}
-	people, _, err := list[domain.Person](a.api, r, s.token, "/people", nil, maxPeople)
+	wd, err := a.words(r, s)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return
 	}
-	name := namer(people)
+	d.W = wd
 	for i := range d.Rows {
-		d.Rows[i].Owner = name(d.Rows[i].Owner)
+		d.Rows[i].Owner = wd.Name(d.Rows[i].Owner)
 	}
 	// The latest ended first.
 	slices.SortStableFunc(d.Rows, func(x, y finishedRow) int { return cmp.Or(y.Ended.Compare(x.Ended), strings.Compare(x.ID, y.ID)) })

@@ -58,7 +58,7 @@ func TestTheFinishedViewListsEndedProcessesLatestFirst(t *testing.T) {
 		`<a href="/finished/campaigns" aria-current="page">Campaigns</a>`, `<a href="/board/campaigns">The running ones, on the board</a>`,
 		`<a href="/campaigns/cmp_summer">Summer social</a>`, `<span class="badge s-completed">Completed</span>`,
 		`<a href="/campaigns/cmp_fall">Fall spring-clean</a><span class="comment">budget cut</span>`, `<span class="badge s-cancelled">Cancelled</span>`,
-		`<time datetime="2026-11-22T07:00:00Z" data-local>`, "<td>Pat Manager</td>", "<td>Maya Ops</td>", "<th scope=\"col\">Project manager</th>")
+		`<time datetime="2026-11-22T07:00:00Z" title="Sunday 22 November 2026, 07:00 UTC" data-local>today 07:00 UTC</time>`, "<td>Pat Manager</td>", "<td>Maya Ops</td>", "<th scope=\"col\">Project manager</th>")
 	mustNotContain(t, w, "Spring live")
 	if a, b, c := strings.Index(body, "cmp_summer"), strings.Index(body, "cmp_fall"), strings.Index(body, "cmp_spring\""); !(a < b && b < c) {
 		t.Error("the latest ended is not first")

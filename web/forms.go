@@ -172,11 +172,14 @@ func (e errNoID) Error() string { return "POST " + string(e) + ": the answer has
 
 // startPage is what the form template draws.
 type startPage struct {
-	Tabs     []startTab
-	Slug     string
-	Intro    string
-	Submit   string
-	Key      string // the Idempotency-Key of this drawing of the form
+	Tabs   []startTab
+	Slug   string
+	Intro  string
+	Submit string
+	Key    string // the Idempotency-Key of this drawing of the form
+	// Zone is the time zone the form's times are typed in: the viewer's once
+	// the page knows it, else "" until the page's script names it.
+	Zone     string
 	Sections []section
 	// Summary links each problem to its input, for the box at the top.
 	Summary []problemLink
@@ -204,7 +207,7 @@ func (a *App) renderStart(w http.ResponseWriter, r *http.Request, s *session, f 
 		}
 		mapped[name] += v
 	}
-	p := startPage{Slug: f.slug, Intro: f.intro, Submit: f.submit, Key: key, Sections: f.draw(vals, d, a.now()), Tabs: startTabs(),
+	p := startPage{Slug: f.slug, Intro: f.intro, Submit: f.submit, Key: key, Zone: vals.Get(tzField), Sections: f.draw(vals, d, a.now()), Tabs: startTabs(),
 		Warning: soleWarning(s.me, d, f)}
 	used := map[string]bool{}
 	focused := false
@@ -273,13 +276,19 @@ func (a *App) directory(r *http.Request, s *session, f *startForm) (directory, e
 func (a *App) people(r *http.Request, s *session, roles []domain.Role) (directory, error) {
 	d := directory{people: map[domain.Role][]domain.Person{}, morePeople: map[domain.Role]bool{}}
 	for _, role := range roles {
-		q := url.Values{}
-		if role != "" {
-			q.Set("role", string(role))
+		people, more, err := slices.Clone(s.dir), s.dirMore, error(nil)
+		if role != "" || !s.dirRead {
+			q := url.Values{}
+			if role != "" {
+				q.Set("role", string(role))
+			}
+			people, more, err = list[domain.Person](a.api, r, s.token, "/people", q, maxPeople)
 		}
-		people, more, err := list[domain.Person](a.api, r, s.token, "/people", q, maxPeople)
 		if err != nil {
 			return d, err
+		}
+		if role == "" && !s.dirRead {
+			s.dir, s.dirMore, s.dirRead = slices.Clone(people), more, true
 		}
 		slices.SortFunc(people, func(x, y domain.Person) int {
 			return cmp.Or(strings.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name)), strings.Compare(x.Handle, y.Handle))

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -44,8 +45,15 @@ var campaignForm = &startForm{
 
 	defaults: func(s *session, d directory, _ *http.Request, now time.Time) url.Values {
 		v := url.Values{}
-		// Four weeks out, at 09:00 UTC: enough for the work plan's lead times.
-		launch := now.UTC().Truncate(24*time.Hour).AddDate(0, 0, 28).Add(9 * time.Hour)
+		// Four weeks out, at 09:00 where the viewer is (UTC until the page
+		// knows): enough for the work plan's lead times.
+		loc := time.UTC
+		if s.zone != nil {
+			loc = s.zone
+			v.Set(tzField, s.zone.String())
+		}
+		y, m, day := now.In(loc).Date()
+		launch := time.Date(y, m, day+28, 9, 0, 0, 0, loc)
 		v.Set("launch_at", launch.Format(localTimeLayout))
 		v.Set("budget.currency", "EUR")
 		v.Set("project_manager", defaultPerson(s, d, domain.RoleProjectManager))
@@ -57,6 +65,7 @@ var campaignForm = &startForm{
 	},
 
 	draw: func(v url.Values, d directory, now time.Time) []section {
+		zone := zoneOf(v.Get(tzField)) // the viewer's, once the page (or its script) knows it
 		channels := input{Name: "channels", Label: "Channels", Kind: "checkboxes", Values: v["channels"],
 			Hint: "At least one. Tandem plans a deliverable per team from these; paid channels also get a legal review."}
 		for _, c := range domain.Channels {
@@ -70,8 +79,8 @@ var campaignForm = &startForm{
 				channels,
 			}},
 			{Legend: "Timing", Row: true, Inputs: []input{
-				{Name: "launch_at", Label: "Launch at (UTC)", Kind: "datetime-local", Value: v.Get("launch_at"), Required: true,
-					Min: now.UTC().Format(localTimeLayout), Hint: "Date and time in UTC, not your local time."},
+				{Name: "launch_at", Label: "Launch at", Kind: "datetime-local", Value: v.Get("launch_at"), Required: true,
+					Zone: zoneName(zone), Convert: zone == nil, Min: now.In(cmp.Or(zone, time.UTC)).Format(localTimeLayout)},
 				{Name: "tracking_window", Label: "Track KPIs for (days)", Kind: "number", Value: v.Get("tracking_window"), Optional: true,
 					Min: "1", Max: "3650", Step: "1", Class: "short", Hint: "After launch. Leave empty for the policy's default."},
 			}},
@@ -118,7 +127,7 @@ var campaignForm = &startForm{
 				Amount:   p.number(v, "budget.amount", true),
 				Currency: currency(v, "budget.currency"),
 			},
-			LaunchAt:            p.utcTime(v, "launch_at"),
+			LaunchAt:            p.zonedTime(v, "launch_at", cmp.Or(zoneOf(v.Get(tzField)), time.UTC)),
 			KPIs:                []domain.KPI{},
 			ProjectManager:      text(v, "project_manager"),
 			MarketingOpsManager: text(v, "marketing_ops_manager"),

@@ -111,8 +111,10 @@ func TestTheCampaignFormStartsFromSensibleDefaults(t *testing.T) {
 	mustContain(t, w,
 		`<a href="/new/campaign" aria-current="page">Campaign launch</a>`, `href="/new/hiring-request"`, `href="/new/risk"`,
 		`action="/new/campaign"`, `name="csrf" value="`+csrfToken(tokPat)+`"`,
-		// Four weeks out at 09:00, in UTC, and the label says so.
-		`Launch at (UTC)`, `type="datetime-local" id="f-launch-at" name="launch_at" value="2026-12-20T09:00" required min="2026-11-22T09:00"`,
+		// Four weeks out at 09:00, in UTC, and the label says so, until the page's
+		// script names the viewer's zone (data-utc, data-zone, data-tz).
+		`Launch at <span class="zone" data-zone>(UTC)</span>`, `type="datetime-local" id="f-launch-at" name="launch_at" value="2026-12-20T09:00" data-utc required min="2026-11-22T09:00"`,
+		`<input type="hidden" name="tz" value="" data-tz>`,
 		`name="budget.currency" value="EUR" required pattern="[A-Za-z]{3}"`,
 		`type="number" id="f-budget-amount" name="budget.amount" value="" required min="0"`,
 		`value="paid_search"> Paid search</label>`,
@@ -122,6 +124,13 @@ func TestTheCampaignFormStartsFromSensibleDefaults(t *testing.T) {
 		`<option value="pat" selected>Pat Manager (pat, PMO)</option>`,
 		`<option value="maya" selected>Maya Ops (maya, Marketing ops)</option>`,
 	)
+	// Once the browser has named its zone, the launch is 09:00 there, the form
+	// says so, and what is sent is read in it.
+	r := newGet("/new/campaign")
+	r.AddCookie(&http.Cookie{Name: sessionCookie, Value: tokPat})
+	r.AddCookie(&http.Cookie{Name: zoneCookie, Value: "Asia%2FTokyo"})
+	mustContain(t, serve(h, r), `Launch at <span class="zone" data-zone>(Asia/Tokyo)</span>`,
+		`name="launch_at" value="2026-12-20T09:00" required min="2026-11-22T18:00"`, `<input type="hidden" name="tz" value="Asia/Tokyo" data-tz>`)
 	// Each picker lists the holders of its role alone.
 	pm := body[strings.Index(body, `id="f-project-manager"`):]
 	pm = pm[:strings.Index(pm, "</select>")]
@@ -298,7 +307,7 @@ func TestARefusedStartShowsEachProblemNextToItsField(t *testing.T) {
 	mustContain(t, w,
 		`id="f-channels-problem" role="alert">at least one channel is required<`,
 		// The first field with a problem takes the focus; the summary links to each.
-		`<a href="#f-launch-at">Timing: Launch at (UTC): must be in the future</a>`,
+		`<a href="#f-launch-at">Timing: Launch at: must be in the future</a>`,
 		`Nothing was started: check the fields marked below. mood: unknown field.`,
 		// What was typed stays, escaped; the filled KPI row moved up to where the API counted it.
 		`name="name" value="Spring &lt;launch&gt;"`, `name="budget.currency" value="EUX"`, `value="2026-11-01T09:00"`,
@@ -444,5 +453,23 @@ func TestStartOpensAFormThePersonMayUse(t *testing.T) {
 		if w := get(t, h, tok, "/new"); w.Code != http.StatusSeeOther || w.Header().Get("Location") != want {
 			t.Errorf("%s: %d to %q, want %s", tok, w.Code, w.Header().Get("Location"), want)
 		}
+	}
+}
+
+// The launch time is read in the zone the form names: 09:30 in Tokyo is
+// 00:30 UTC.
+func TestTheLaunchTimeIsReadInTheViewersZone(t *testing.T) {
+	h, f := newTestApp(t)
+	startAPI(f)
+	f.on("POST /api/v1/campaigns", func(*http.Request, domain.Person) (int, any) {
+		return http.StatusCreated, map[string]string{"id": "cmp_new000000001"}
+	})
+	post(t, h, tokPat, "/new/campaign", url.Values{"name": {"Spring"}, "objective": {"o"}, "audience": {"a"}, "channels": {"email"},
+		"budget.amount": {"1"}, "budget.currency": {"EUR"}, "launch_at": {"2027-03-01T09:30"}, "tz": {"Asia/Tokyo"},
+		"kpis[0].name": {"signups"}, "kpis[0].target": {"5"}, "kpis[0].direction": {"higher"},
+		"project_manager": {"pat"}, "marketing_ops_manager": {"maya"}})
+	c := f.commands()
+	if len(c) != 1 || c[0].Body["launch_at"] != "2027-03-01T00:30:00Z" {
+		t.Fatalf("commands %+v, want the launch at 00:30 UTC", c)
 	}
 }

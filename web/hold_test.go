@@ -25,8 +25,8 @@ func TestHeldCampaignShowsWhomItWaitsOn(t *testing.T) {
 	}
 	mustContain(t, w,
 		`Waiting on <span class="count">3</span>`,
-		`<span class="who">pat</span>`+"\n      for "+`<a href="/risks/rsk_late">Resolve the risk “Assets late”, which holds the launch</a>`,
-		`<span class="who">a marketing ops manager or a director</span>`+"\n      for "+`<a href="/risks/rsk_late">Accept the risk “Assets late” for the launch to go ahead</a>`,
+		`<span class="who">Pat Manager</span>`+"\n      for "+`<a href="/risks/rsk_late">Resolve the risk “Assets late”, which holds the launch</a>`,
+		`<span class="who">A marketing ops manager or a director</span>`+"\n      for "+`<a href="/risks/rsk_late">Accept the risk “Assets late” for the launch to go ahead</a>`,
 		`<a href="/risks/rsk_late">Assets late</a> <span class="badge sev-critical">Critical</span> Open · <span class="held">holds the launch</span>`,
 	)
 	mustNotContain(t, w, "Nobody: no task is open", `href="#task-"`)

@@ -24,6 +24,7 @@ type mePage struct {
 	Form []section
 	Zone string // the time zone the form's times were typed in, after a refusal
 	CSRF string
+	W    *words
 }
 
 // awayView is an out-of-office window in words.
@@ -44,14 +45,14 @@ func (a *App) meRoutes(m *http.ServeMux) {
 // showMe draws the page; after a refused form, vals and problems hold what was
 // typed and what is wrong with it.
 func (a *App) showMe(w http.ResponseWriter, r *http.Request, s *session, status int, vals url.Values, problems map[string]string, problem string) {
-	people, _, err := list[domain.Person](a.api, r, s.token, "/people", nil, maxPeople)
+	wd, err := a.words(r, s)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return
 	}
-	name := namer(people)
+	people, name := s.dir, wd.Name
 	now := a.now()
-	p := mePage{CSRF: s.csrf}
+	p := mePage{CSRF: s.csrf, W: wd}
 	if s.me.Manager != "" {
 		p.Manager = name(s.me.Manager)
 	}
@@ -64,11 +65,15 @@ func (a *App) showMe(w http.ResponseWriter, r *http.Request, s *session, status 
 		return cmp.Or(strings.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name)), strings.Compare(x.Handle, y.Handle))
 	})
 	d := directory{people: map[domain.Role][]domain.Person{"": others}, morePeople: map[domain.Role]bool{}}
-	if vals == nil { // the form starts from the window set, to change it
+	if vals == nil { // the form starts from the window set, to change it, in the zone the browser named
 		vals = url.Values{}
+		loc := cmp.Or(s.zone, time.UTC)
+		if s.zone != nil {
+			vals.Set(tzField, s.zone.String())
+		}
 		if a := p.Away; a != nil {
-			vals.Set("from", a.From.UTC().Format(localTimeLayout))
-			vals.Set("to", a.To.UTC().Format(localTimeLayout))
+			vals.Set("from", a.From.In(loc).Format(localTimeLayout))
+			vals.Set("to", a.To.In(loc).Format(localTimeLayout))
 			vals.Set("delegate", s.me.OutOfOffice.Delegate)
 		}
 	}

@@ -29,10 +29,19 @@ func TestMyPageOffersToSetOutOfOffice(t *testing.T) {
 	maya.OutOfOffice = &domain.OutOfOffice{From: testNow.Add(-time.Hour), To: testNow.Add(72 * time.Hour), Delegate: "pat"}
 	f.people[tokMaya] = maya
 	w = get(t, h, tokMaya, "/me")
-	mustContain(t, w, `You are out of office until <time datetime="2026-11-25T09:00:00Z" data-local>Wed 25 Nov 09:00 UTC</time>.`,
+	mustContain(t, w, `You are out of office until <time datetime="2026-11-25T09:00:00Z" title="Wednesday 25 November 2026, 09:00 UTC" data-local>Wed 09:00 UTC</time>.`,
 		"Pat Manager decides your tasks meanwhile.", `action="/me/out-of-office/clear"`, "I am back: clear it",
 		// The form starts from the window, to change it.
 		`name="from" value="2026-11-22T08:00" data-utc`, `name="to" value="2026-11-25T09:00" data-utc`, `<option value="pat" selected>`)
+
+	// Once the browser has named its zone, the window and the form are in it:
+	// 09:00 UTC is 04:00 in New York, and the form says which zone it takes.
+	r := newGet("/me")
+	r.AddCookie(&http.Cookie{Name: sessionCookie, Value: tokMaya})
+	r.AddCookie(&http.Cookie{Name: zoneCookie, Value: "America%2FNew_York"})
+	mustContain(t, serve(h, r), `title="Wednesday 25 November 2026, 04:00 EST">Wed 04:00</time>`,
+		`name="tz" value="America/New_York" data-tz`, `(America/New_York)`,
+		`name="from" value="2026-11-22T03:00"`, `name="to" value="2026-11-25T04:00"`)
 
 	// A window that has passed is no window.
 	maya.OutOfOffice = &domain.OutOfOffice{From: testNow.Add(-72 * time.Hour), To: testNow.Add(-time.Hour), Delegate: "pat"}

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/tandemhq/tandem/domain"
 )
@@ -19,7 +18,10 @@ type taskView struct {
 	Why      string           // why the viewer may not decide it, in words
 	Problem  string           // why the viewer's last attempt was refused
 	Comment  string           // the comment of that attempt, kept for another try
-	Due      due
+	Due      moment
+	// Title and Description are the task's, in the reader's words (names, not
+	// IDs; times in their zone).
+	Title, Description string
 	// Answer is the task's form as inputs (taskforms.go), for a viewer who may
 	// decide a task that takes data.
 	Answer []section
@@ -32,6 +34,7 @@ type taskView struct {
 	// Reassign is the form that gives the task to someone else, for a viewer
 	// the rule lets reassign it; nil for others.
 	Reassign *reassignForm
+	W        *words
 }
 
 // reassignForm gives a task to someone else: a person who could complete it,
@@ -77,6 +80,12 @@ func (a *App) renderMyWork(w http.ResponseWriter, r *http.Request, s *session, s
 		team = slices.DeleteFunc(team, func(t domain.Task) bool { return t.Assignee == s.me.Handle })
 	}
 	d := myWorkData{MoreMine: moreMine, MoreTeam: moreTeam}
+	wd, err := a.words(r, s)
+	if err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	a.lookup(r, s, wd, taskTexts(append(slices.Clone(mine), team...))...) // both lists' IDs in one lookup
 	if d.Mine, err = a.taskViews(r, s, "/", mine, nil, attempt); err == nil {
 		d.Team, err = a.taskViews(r, s, "/", team, nil, attempt)
 	}
@@ -116,34 +125,48 @@ func (a *App) taskViews(r *http.Request, s *session, back string, tasks []domain
 	if err != nil {
 		return nil, err
 	}
-	name := namer(d.people[""])
+	w, err := a.words(r, s)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tasks {
+		w.know(domain.NamedID{ID: t.ID, Kind: domain.NameTask, Name: t.Title})
+	}
+	a.lookup(r, s, w, taskTexts(tasks)...)
 	answered := attempt // a refused answer, drawn on its task's form
 	if attempt != nil && attempt.Reassign {
 		answered = nil
 	}
 	out := make([]taskView, 0, len(tasks))
 	for _, t := range tasks {
-		tv := taskView{Task: t, Link: processLink(t.Process, t.ProcessID), Due: dueOf(t.DueAt, a.now()), CSRF: s.csrf, Back: back}
+		tv := taskView{Task: t, Link: processLink(t.Process, t.ProcessID), Due: w.Due(t.DueAt), CSRF: s.csrf, Back: back, W: w,
+			Title: w.Text(t.Title), Description: sentenceOf(w.Text(t.Description))}
 		if t.Assignee != "" {
-			tv.AssigneeName = name(t.Assignee)
+			tv.AssigneeName = w.Name(t.Assignee)
 		}
 		if domain.CheckReassign(t, managers, me) == nil {
 			tv.Reassign = reassignFor(t, d, attempt)
 		}
 		if err := t.CheckEligible(me); err != nil {
-			tv.Why = domain.Message(err)
+			// Said on the task's own card: "this task", not its title again.
+			tv.Why = sentence(strings.TrimSuffix(w.Text(strings.ReplaceAll(domain.Message(err), "task "+t.ID, "this task")), "."))
 			out = append(out, tv)
 			continue
 		}
 		tv.Outcomes = outcomes(t.Kind)
-		vals, fields, zone := url.Values(nil), map[string]string(nil), (*time.Location)(nil)
+		// Times are in the zone the browser named, once it has (else UTC,
+		// for the script to name it); after a refusal, in the one they were
+		// typed in.
+		vals, fields, zone := url.Values(nil), map[string]string(nil), s.zone
 		if answered != nil && answered.ID == t.ID {
 			tv.Problem, tv.Comment, tv.Zone = answered.Problem, answered.Comment, answered.Zone
 			vals, fields, zone = answered.Values, answered.Fields, zoneOf(answered.Zone)
+		} else if zone != nil {
+			tv.Zone = zone.String()
 		}
 		if t.Form != nil {
 			if vals == nil {
-				vals = formDefaults(t.Form)
+				vals = formDefaults(t.Form, zone)
 			}
 			tv.Answer = drawAnswer(t, vals, fields, zone, d, a.now())
 			focusFirstProblem(tv.Answer)
@@ -151,6 +174,23 @@ func (a *App) taskViews(r *http.Request, s *session, back string, tasks []domain
 		out = append(out, tv)
 	}
 	return out, nil
+}
+
+// knowTask tells the page's words what task t is called, so a refusal that
+// names it by ID reads its title.
+func (a *App) knowTask(r *http.Request, s *session, t domain.Task) {
+	if wd, err := a.words(r, s); err == nil {
+		wd.know(domain.NamedID{ID: t.ID, Kind: domain.NameTask, Name: t.Title})
+	}
+}
+
+// taskTexts are the texts of tasks a page shows, whose IDs it names.
+func taskTexts(tasks []domain.Task) []string {
+	out := make([]string, 0, 2*len(tasks))
+	for _, t := range tasks {
+		out = append(out, t.Title, t.Description)
+	}
+	return out
 }
 
 // reassignFor is task t's reassign form: a picker of the people who could
@@ -194,15 +234,20 @@ func (a *App) reassignTask(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	attempt := &taskAttempt{ID: id, Reassign: true, Assignee: body["assignee"], Comment: body["reason"], Zone: r.PostFormValue(tzField)}
-	err := a.api.call(r, s.token, http.MethodPost, "/tasks/"+url.PathEscape(id)+"/reassign", nil, body, nil)
+	err := a.command(r, s, "/tasks/"+url.PathEscape(id)+"/reassign", body, nil)
 	if err == nil {
-		people, _, err := list[domain.Person](a.api, r, s.token, "/people", nil, maxPeople)
+		wd, err := a.words(r, s)
 		if err != nil {
 			a.fail(w, r, s, err)
 			return
 		}
-		a.setNotice(w, "Reassigned to "+namer(people)(body["assignee"])+": "+t.Title)
+		a.lookup(r, s, wd, t.Title)
+		a.setNotice(w, "Reassigned to "+wd.Name(body["assignee"])+": "+wd.Text(t.Title))
 		http.Redirect(w, r, back, http.StatusSeeOther)
+		return
+	}
+	if p, ok := asPending(err); ok {
+		a.sent(w, r, p, back)
 		return
 	}
 	ae, ok := asAPIError(err)
@@ -210,9 +255,13 @@ func (a *App) reassignTask(w http.ResponseWriter, r *http.Request, s *session) {
 		a.fail(w, r, s, err)
 		return
 	}
-	attempt.Problem, attempt.Fields = refusal(ae), fieldProblems(ae)
-	if ae.Status == http.StatusForbidden {
-		attempt.Problem = "You may not reassign this task: " + ae.Message + "."
+	a.knowTask(r, s, t)
+	attempt.Problem, attempt.Fields = a.say(r, s, refusal(ae)), fieldProblems(ae)
+	switch {
+	case keyReused(ae):
+		attempt.Problem = reusedKeyProblem
+	case ae.Status == http.StatusForbidden:
+		attempt.Problem = a.say(r, s, "You may not reassign this task: "+ae.Message+".")
 	}
 	a.redrawTask(w, r, s, t, back, ae.Status, attempt)
 }
@@ -264,10 +313,20 @@ func (a *App) completeTask(w http.ResponseWriter, r *http.Request, s *session) {
 		}
 	}
 	var done domain.Task
-	err := a.api.call(r, s.token, http.MethodPost, "/tasks/"+url.PathEscape(id)+"/complete", nil, c, &done)
+	err := a.command(r, s, "/tasks/"+url.PathEscape(id)+"/complete", c, &done)
 	if err == nil {
-		a.setNotice(w, label(c.Outcome)+": "+done.Title)
+		wd, err := a.words(r, s)
+		if err != nil {
+			a.fail(w, r, s, err)
+			return
+		}
+		a.lookup(r, s, wd, done.Title)
+		a.setNotice(w, label(c.Outcome)+": "+wd.Text(done.Title))
 		http.Redirect(w, r, back, http.StatusSeeOther)
+		return
+	}
+	if p, ok := asPending(err); ok {
+		a.sent(w, r, p, back)
 		return
 	}
 	ae, ok := asAPIError(err)
@@ -275,7 +334,11 @@ func (a *App) completeTask(w http.ResponseWriter, r *http.Request, s *session) {
 		a.fail(w, r, s, err)
 		return
 	}
-	attempt.Problem = decisionRefusal(ae)
+	a.knowTask(r, s, t)
+	attempt.Problem = a.say(r, s, decisionRefusal(ae))
+	if keyReused(ae) {
+		attempt.Problem = reusedKeyProblem
+	}
 	if t.Form != nil {
 		attempt.Fields = map[string]string{}
 		for field, problem := range fieldProblems(ae) {

@@ -43,7 +43,7 @@ func TestMyWorkShowsMineAndMyTeamsOpenTasks(t *testing.T) {
 		"Maya Ops", "Marketing ops manager", // who is signed in
 		"Review the brief of Spring launch", `href="/campaigns/cmp_spring"`, "due in 2 hours",
 		`action="/tasks/tsk_review/complete"`, `value="approved"`, `value="changes_requested"`, `value="rejected"`,
-		"Approve the hire", "overdue by 26 hours", "Assigned to mo", "task tsk_other is assigned to mo",
+		"Approve the hire", "overdue by 26 hours", "Assigned to mo", "This task is assigned to mo",
 	)
 	// maya's own task shows once, under mine, not again under the team's.
 	if n := strings.Count(w.Body.String(), `id="task-tsk_review"`); n != 1 {
@@ -99,9 +99,9 @@ func TestARefusedDecisionIsShownInWords(t *testing.T) {
 		words  string
 	}{
 		{"not eligible", http.StatusForbidden, apiErr("forbidden", "pat raised this request and may not approve it"),
-			"You are not eligible to decide this task: pat raised this request and may not approve it."},
+			"You are not eligible to decide this task: Pat Manager raised this request and may not approve it."},
 		{"already done", http.StatusConflict, apiErr("conflict", "task tsk_review is done"),
-			"This task is already done or closed: task tsk_review is done."},
+			"This task is already done or closed: the task “Review the brief of Spring launch” is done."},
 		{"comment required", http.StatusUnprocessableEntity, apiErr("validation_failed", "the request is invalid",
 			domain.FieldProblem{Field: "comment", Problem: "required when the outcome is rejected"}),
 			"A comment is required: required when the outcome is rejected."},

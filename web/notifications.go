@@ -27,6 +27,8 @@ type notificationView struct {
 	Unread bool
 	Link   string // the task's card or the process's page, when there is one
 	Kind   string // in words
+	// Subject is the notification's, in the reader's words.
+	Subject string
 }
 
 type notificationsPage struct {
@@ -37,6 +39,7 @@ type notificationsPage struct {
 	First       bool   // the newest page, where the mark-read button is
 	CSRF        string
 	SeenThrough uint64
+	W           *words
 }
 
 // notificationList is the API's answer: a page and the caller's read mark.
@@ -62,9 +65,19 @@ func (a *App) notifications(w http.ResponseWriter, r *http.Request, s *session) 
 		a.fail(w, r, s, err)
 		return
 	}
-	p := notificationsPage{Unread: l.Unread, CSRF: s.csrf, First: cursor == "", SeenThrough: l.SeenThrough}
+	wd, err := a.words(r, s)
+	if err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	subjects := make([]string, len(l.Items))
+	for i, n := range l.Items {
+		subjects[i] = n.Subject
+	}
+	a.lookup(r, s, wd, subjects...)
+	p := notificationsPage{Unread: l.Unread, CSRF: s.csrf, First: cursor == "", SeenThrough: l.SeenThrough, W: wd}
 	for _, n := range l.Items {
-		v := notificationView{Notification: n, Unread: n.ID > l.SeenThrough, Kind: notificationKind(n.Kind)}
+		v := notificationView{Notification: n, Unread: n.ID > l.SeenThrough, Kind: notificationKind(n.Kind), Subject: wd.Text(n.Subject)}
 		if link := processLink(n.Process, n.ProcessID); link != "" {
 			v.Link = link
 			if n.TaskID != "" {

@@ -65,7 +65,7 @@ func TestNotificationsPageMarksTheUnread(t *testing.T) {
 	mustContain(t, w, "1 unread.",
 		`<li class="note unread" id="note-9">`, `<span class="new">Unread`, "Escalation",
 		`<a href="/hiring-requests/hir_eng#task-tsk_fin">Escalated to you: Approve the budget</a>`,
-		`<time datetime="2026-11-22T07:00:00Z" data-local>Sun 22 Nov 07:00 UTC</time> · 2 hours ago`,
+		`<time datetime="2026-11-22T07:00:00Z" title="Sunday 22 November 2026, 07:00 UTC" data-local>today 07:00 UTC</time> · 2 hours ago`,
 		`<li class="note" id="note-5">`, "Reminder", `<a href="/campaigns/cmp_spring">Due soon: Review the brief</a>`,
 		`action="/notifications/seen"`, `<input type="hidden" name="through" value="9">`,
 		`<a href="/notifications?cursor=older">Older notifications</a>`,

@@ -115,7 +115,7 @@ func TestReassignSendsTheAssigneeAndReason(t *testing.T) {
 		words  string
 	}{
 		{http.StatusForbidden, "You may not reassign this task: only the assignee or the process"},
-		{http.StatusConflict, "Already done or no longer possible: task tsk_review is done"},
+		{http.StatusConflict, "Already done or no longer possible: the task “Review the brief of Spring launch” is done"},
 	} {
 		answer = func() (int, any) {
 			if tc.status == http.StatusForbidden {

@@ -29,6 +29,9 @@ type view struct {
 	// Version names what the main part shows, for the refresh (set by render).
 	Version string
 	Data    any
+	// W is how the page says names, times and amounts (set by render when the
+	// handler made none).
+	W *words
 }
 
 // Me is the signed-in person, or nil on the sign-in page.
@@ -96,6 +99,9 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name st
 	if r.Method != http.MethodGet {
 		v.Poll = false
 	}
+	if v.W == nil {
+		v.W = a.bareWords(v.Session)
+	}
 	tmpl := "layout"
 	if isFragment(r) {
 		tmpl = "main"
@@ -128,6 +134,8 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name st
 // page's script redraws only when a refresh answers another version.
 func version(t *template.Template, v view) (string, error) {
 	v.Notice, v.Problem = "", ""
+	v.W.keyless = true // each drawing's new form keys are no change
+	defer func() { v.W.keyless = false }()
 	h := sha256.New()
 	if err := t.ExecuteTemplate(h, "main", v); err != nil {
 		return "", err
@@ -243,9 +251,13 @@ func (a *App) funcs() template.FuncMap {
 	return template.FuncMap{
 		"asset":        func(name string) string { return a.assets.url(name) },
 		"label":        label,
-		"when":         func(t time.Time) string { return when(t) },
-		"due":          func(t time.Time) due { return dueOf(t, a.now()) },
 		"since":        func(t time.Time) string { return ago(a.now().Sub(t)) },
+		"money":        money,
+		"moneyRange":   moneyRange,
+		"num":          number,
+		"span":         func(d domain.Duration) string { return span(d.D()) },
+		"roles":        func(r ...domain.Role) []domain.Role { return r },
+		"inc":          func(i int) int { return i + 1 },
 		"pollMs":       func() int64 { return a.poll.Milliseconds() },
 		"outcomeLabel": outcomeLabel,
 		"anyOf":        anyOf,
@@ -282,9 +294,16 @@ func anyOf(roles []domain.Role) string {
 	return strings.Join(words, " or ")
 }
 
-// article is "a" or "an" before a word, by its first letter.
+// article is "a" or "an" before a word, by how it sounds: its first letter,
+// or for an initialism said letter by letter ("an HR manager"), that letter's
+// name.
 func article(word string) string {
-	if word != "" && strings.ContainsRune("aeiouAEIOU", rune(word[0])) {
+	first, _, _ := strings.Cut(word, " ")
+	vowels := "aeiouAEIOU"
+	if len(first) > 1 && strings.ToUpper(first[:2]) == first[:2] {
+		vowels = "AEFHILMNORSX" // letters whose names start with a vowel sound
+	}
+	if word != "" && strings.ContainsRune(vowels, rune(word[0])) {
 		return "an"
 	}
 	return "a"
@@ -305,35 +324,6 @@ func outcomeLabel(o domain.Outcome) string {
 		return "Mark done"
 	}
 	return label(o)
-}
-
-// when prints a time for people: day, date and minute, in UTC like the API.
-func when(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format("Mon 2 Jan 15:04 UTC")
-}
-
-// due is how a due time reads on a card: "due in 3 h", "overdue by 2 d".
-type due struct {
-	At    time.Time
-	Label string
-	Class string // "overdue", "soon" (within a day) or ""
-}
-
-func dueOf(at, now time.Time) due {
-	if at.IsZero() {
-		return due{Label: "no due date"}
-	}
-	d := at.Sub(now)
-	switch {
-	case d < 0:
-		return due{At: at, Label: "overdue by " + ago(-d), Class: "overdue"}
-	case d < 24*time.Hour:
-		return due{At: at, Label: "due in " + ago(d), Class: "soon"}
-	}
-	return due{At: at, Label: "due in " + ago(d)}
 }
 
 // ago prints a duration the way people say it, to its largest unit.

@@ -62,13 +62,13 @@ func (a *App) reports(w http.ResponseWriter, r *http.Request, s *session) {
 		a.fail(w, r, s, err)
 		return
 	}
-	people, _, err := list[domain.Person](a.api, r, s.token, "/people", nil, maxPeople)
+	wd, err := a.words(r, s)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return
 	}
 	a.render(w, r, http.StatusOK, "reports", view{Session: s, Title: "Overview report", Nav: "reports", Poll: true,
-		Data: newReportPage(o, days, namer(people))})
+		Data: newReportPage(o, days, wd.Name)})
 }
 
 func newReportPage(o domain.Overview, days int, name func(string) string) reportPage {

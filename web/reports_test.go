@@ -69,7 +69,7 @@ func TestTheOverviewReportIsDrawnAsChartsWithWords(t *testing.T) {
 		`Campaign: sign-off by Pat Manager`, `<td>2 days</td>`, `Hiring: offer approval by MOps`,
 		`<strong>23%</strong> of due dates missed`, "Of 22 tasks due, 5 missed their due date: 3 of the 20 done were done late, and 2 are still open past it.",
 		`<strong>67%</strong> of KPIs met (2 of 3)`, `<a href="/campaigns/cmp_spring">Spring launch</a>`,
-		`<time datetime="2026-11-15T09:00:00Z" data-local>`)
+		`<time datetime="2026-11-15T09:00:00Z" title="Sunday 15 November 2026, 09:00 UTC" data-local>Sun 15 Nov 09:00 UTC</time>`)
 	mustNotContain(t, w, "cnd_abc", "sign_off:", "brief_review")
 
 	// A window the page does not offer is the default month.

@@ -22,6 +22,8 @@ func TestRetrospectiveReportSaysHowLateTheLaunchWas(t *testing.T) {
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d:\n%s", w.Code, w.Body)
 	}
-	mustContain(t, w, "<dt>Planned launch</dt><dd>"+when(planned)+"</dd>", "<dt>Launched</dt><dd>"+when(launched)+"</dd>",
+	// Both in November: the day and the time, in UTC until the browser names its zone.
+	mustContain(t, w, `<dt>Planned launch</dt><dd><time datetime="2026-11-02T09:00:00Z" title="Monday 2 November 2026, 09:00 UTC" data-local>Mon 2 Nov 09:00 UTC</time></dd>`,
+		`<dt>Launched</dt><dd><time datetime="2026-11-03T11:00:00Z" title="Tuesday 3 November 2026, 11:00 UTC" data-local>Tue 3 Nov 11:00 UTC</time></dd>`,
 		"<dt>Launch slipped</dt><dd>Yes, 26 hours late</dd>")
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -28,6 +29,13 @@ type session struct {
 	// unread counts the person's unread notifications, for the header of a
 	// page drawn in answer to a GET.
 	unread int
+	// zone is the browser's time zone, once the page's script named it.
+	zone *time.Location
+	// dir is the directory, read once per request (everyone); words is the
+	// page's words, made from it.
+	dir              []domain.Person
+	dirMore, dirRead bool
+	words            *words
 }
 
 // csrfToken is the value every form of a session carries back. It is derived from
@@ -47,7 +55,7 @@ func (a *App) authed(h func(http.ResponseWriter, *http.Request, *session)) http.
 			a.toSignIn(w, r, "")
 			return
 		}
-		s := &session{token: c.Value, csrf: csrfToken(c.Value)}
+		s := &session{token: c.Value, csrf: csrfToken(c.Value), zone: readerZone(r)}
 		if err := a.api.call(r, s.token, http.MethodGet, "/me", nil, nil, &s.me); err != nil {
 			if ae, ok := asAPIError(err); ok && ae.Status == http.StatusUnauthorized {
 				clearSession(w)

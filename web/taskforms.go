@@ -73,8 +73,10 @@ func zoneName(loc *time.Location) string {
 }
 
 // formDefaults are the inputs' values a task's form starts from: its fields'
-// defaults (a revision starts from what it revises), times in UTC.
-func formDefaults(f *domain.Form) url.Values {
+// defaults (a revision starts from what it revises), times in zone (UTC when
+// nil).
+func formDefaults(f *domain.Form, zone *time.Location) url.Values {
+	loc := cmp.Or(zone, time.UTC)
 	vals := url.Values{}
 	for _, fld := range f.Fields {
 		if fld.Type == domain.FieldList {
@@ -82,22 +84,22 @@ func formDefaults(f *domain.Form) url.Values {
 			for i, r := range rows {
 				row, _ := r.(map[string]any)
 				for _, sub := range fld.Fields {
-					addDefault(vals, rowInput(fld.Name, i, sub.Name), sub.Type, row[sub.Name])
+					addDefault(vals, rowInput(fld.Name, i, sub.Name), sub.Type, row[sub.Name], loc)
 				}
 			}
 			continue
 		}
-		addDefault(vals, dataPrefix+fld.Name, fld.Type, fld.Default)
+		addDefault(vals, dataPrefix+fld.Name, fld.Type, fld.Default, loc)
 	}
 	return vals
 }
 
-func addDefault(vals url.Values, name string, typ domain.FieldType, v any) {
+func addDefault(vals url.Values, name string, typ domain.FieldType, v any, loc *time.Location) {
 	switch v := v.(type) {
 	case nil:
 	case string:
 		if t, err := time.Parse(time.RFC3339, v); err == nil && typ == domain.FieldDateTime {
-			vals.Set(name, t.UTC().Format(localTimeLayout))
+			vals.Set(name, t.In(loc).Format(localTimeLayout))
 		} else if err == nil && typ == domain.FieldDate {
 			vals.Set(name, t.UTC().Format(dateLayout))
 		} else {

@@ -27,7 +27,7 @@ func TestWorkloadShowsWhoIsOverloaded(t *testing.T) {
 		t.Fatalf("status %d", w.Code)
 	}
 	mustContain(t, w,
-		"6 open tasks", "2 overdue", "due within 24h", "1 waiting for someone",
+		"6 open tasks", "2 overdue", "due within 1 day", "1 waiting for someone",
 		`<tr id="person-cleo" class="overdue">`, "Cleo Creative", "<td>4</td><td>2</td>",
 		`id="person-wes"`, "out of office",
 		`id="person-ana"`, // free people are listed too

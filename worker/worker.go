@@ -8,6 +8,9 @@ import (
 
 	"github.com/tandemhq/tandem/activities"
 	"github.com/tandemhq/tandem/workflows"
+	"github.com/tandemhq/tandem/workflows/campaign"
+	"github.com/tandemhq/tandem/workflows/hiring"
+	"github.com/tandemhq/tandem/workflows/risk"
 )
 
 // Register puts every workflow and activity on r.
@@ -16,13 +19,14 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterActivityWithOptions(acts, activity.RegisterOptions{SkipInvalidStructFunctions: true})
 }
 
-// RegisterWorkflows puts every workflow on r, under the constant type names of
-// workflows/names.go, so a Go rename never orphans a running process. The replay
-// tests use it alone.
+// RegisterWorkflows puts every process's workflow on r, under the constant type
+// names of workflows/names.go, so a Go rename never orphans a running process.
+// It is the one place a process is registered: the worker, the replay tests and
+// the workflow tests all use it.
 func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
-	r.RegisterWorkflowWithOptions(workflows.CampaignLaunch, workflow.RegisterOptions{Name: workflows.CampaignLaunchType})
-	r.RegisterWorkflowWithOptions(workflows.HiringRequest, workflow.RegisterOptions{Name: workflows.HiringRequestType})
-	r.RegisterWorkflowWithOptions(workflows.RiskProcess, workflow.RegisterOptions{Name: workflows.RiskType})
+	r.RegisterWorkflowWithOptions(campaign.Workflow, workflow.RegisterOptions{Name: workflows.CampaignLaunchType})
+	r.RegisterWorkflowWithOptions(hiring.Workflow, workflow.RegisterOptions{Name: workflows.HiringRequestType})
+	r.RegisterWorkflowWithOptions(risk.Workflow, workflow.RegisterOptions{Name: workflows.RiskType})
 }
 
 // New builds a worker on Tandem's task queue with everything registered.

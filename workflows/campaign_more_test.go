@@ -1,4 +1,4 @@
-package workflows
+package workflows_test
 
 import (
 	"slices"
@@ -6,26 +6,28 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/workflows"
+	"github.com/tandemhq/tandem/workflows/campaign"
 )
 
 func TestReassignedTaskIsCompletedByTheNewAssignee(t *testing.T) {
 	h := newHarness(t)
 	h.approveBrief(time.Hour)
 	h.at(2*time.Hour, func() {
-		assets := h.openTask(keyDeliverable + "assets")
-		h.ok("reassign to cleo", UpdateReassignTask, ReassignTaskInput{TaskID: assets.ID, Actor: pat, Assignee: "cleo", Reason: "Cleo knows the brand"})
+		assets := h.openTask(campaign.KeyDeliverable + "assets")
+		h.ok("reassign to cleo", workflows.UpdateReassignTask, workflows.ReassignTaskInput{TaskID: assets.ID, Actor: pat, Assignee: "cleo", Reason: "Cleo knows the brand"})
 	})
 	h.at(3*time.Hour, func() {
-		assets := h.openTask(keyDeliverable + "assets")
+		assets := h.openTask(campaign.KeyDeliverable + "assets")
 		if assets.Assignee != "cleo" {
 			t.Errorf("assignee = %q, want cleo", assets.Assignee)
 		}
 		other := domain.Actor{Handle: "cory", Team: domain.TeamCreative, Roles: []domain.Role{domain.RoleCreative}}
-		h.refused("another designer", domain.CodeForbidden, UpdateCompleteTask, completion(assets, other, domain.OutcomeDone, "", nil))
+		h.refused("another designer", domain.CodeForbidden, workflows.UpdateCompleteTask, completion(assets, other, domain.OutcomeDone, "", nil))
 		h.complete(assets, cleo, domain.OutcomeDone, "", nil)
 	})
 	h.cancelAt(4 * time.Hour)
-	h.run(CampaignInput{Brief: testBrief()})
+	h.run(workflows.CampaignInput{Brief: testBrief()})
 	var told bool
 	for _, n := range h.recs.notificationsOf(domain.NotifyAssigned) {
 		told = told || (n.Recipient == "cleo" && n.Subject == "Task reassigned to you: Creative assets for “Spring launch”")
@@ -42,9 +44,9 @@ func TestAddedTaskHoldsProductionUntilDone(t *testing.T) {
 	h := newHarness(t)
 	h.approveBrief(time.Hour)
 	h.at(2*time.Hour, func() {
-		h.ok("PM adds a video", UpdateAddTask, AddTaskInput{Actor: pat, Title: "Launch video", Team: domain.TeamCreative, Role: domain.RoleCreative, DueAt: t0.Add(20 * day)})
-		h.refused("creative adds a task", domain.CodeForbidden, UpdateAddTask, AddTaskInput{Actor: cleo, Title: "x", Team: domain.TeamCreative, Role: domain.RoleCreative, DueAt: t0.Add(20 * day)})
-		h.refused("task due in the past", domain.CodeInvalid, UpdateAddTask, AddTaskInput{Actor: pat, Title: "x", Team: domain.TeamCreative, Role: domain.RoleCreative, DueAt: t0})
+		h.ok("PM adds a video", workflows.UpdateAddTask, workflows.AddTaskInput{Actor: pat, Title: "Launch video", Team: domain.TeamCreative, Role: domain.RoleCreative, DueAt: t0.Add(20 * day)})
+		h.refused("creative adds a task", domain.CodeForbidden, workflows.UpdateAddTask, workflows.AddTaskInput{Actor: cleo, Title: "x", Team: domain.TeamCreative, Role: domain.RoleCreative, DueAt: t0.Add(20 * day)})
+		h.refused("task due in the past", domain.CodeInvalid, workflows.UpdateAddTask, workflows.AddTaskInput{Actor: pat, Title: "x", Team: domain.TeamCreative, Role: domain.RoleCreative, DueAt: t0})
 	})
 	h.at(3*time.Hour, func() {
 		for _, task := range h.detail().Tasks {
@@ -58,7 +60,7 @@ func TestAddedTaskHoldsProductionUntilDone(t *testing.T) {
 		if d.Stage != domain.StageProduction || len(d.WaitingOn) != 1 || d.WaitingOn[0].Title != "Launch video" {
 			t.Errorf("stage %s waiting on %+v, want production waiting on the added task", d.Stage, d.WaitingOn)
 		}
-		h.complete(h.openTask(keyAdded), cleo, domain.OutcomeDone, "", nil)
+		h.complete(h.openTask(campaign.KeyAdded), cleo, domain.OutcomeDone, "", nil)
 	})
 	h.at(5*time.Hour, func() {
 		if s := h.detail().Stage; s != domain.StageReadiness {
@@ -66,7 +68,7 @@ func TestAddedTaskHoldsProductionUntilDone(t *testing.T) {
 		}
 	})
 	h.cancelAt(6 * time.Hour)
-	h.run(CampaignInput{Brief: testBrief()})
+	h.run(workflows.CampaignInput{Brief: testBrief()})
 }
 
 // TestSearchAttributesFollowTheCampaign asserts what the Temporal UI can filter on
@@ -75,9 +77,9 @@ func TestSearchAttributesFollowTheCampaign(t *testing.T) {
 	h := newHarness(t)
 	upserts := recordUpserts(h)
 	h.at(time.Hour, func() {
-		h.complete(h.openTask(keyBriefReview), maya, domain.OutcomeRejected, "Not this quarter", nil)
+		h.complete(h.openTask(campaign.KeyBriefReview), maya, domain.OutcomeRejected, "Not this quarter", nil)
 	})
-	h.run(CampaignInput{Brief: testBrief()})
+	h.run(workflows.CampaignInput{Brief: testBrief()})
 
 	seen := *upserts
 	if len(seen) < 2 {

@@ -1,4 +1,4 @@
-package workflows
+package workflows_test
 
 import (
 	"slices"
@@ -6,11 +6,13 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/workflows"
+	"github.com/tandemhq/tandem/workflows/campaign"
 )
 
 func TestCampaignRunsFromBriefToCompleted(t *testing.T) {
 	h := newHarness(t)
-	in := CampaignInput{Brief: testBrief()}
+	in := workflows.CampaignInput{Brief: testBrief()}
 	launch := in.Brief.LaunchAt.Sub(t0)
 
 	h.approveBrief(time.Hour)
@@ -39,7 +41,7 @@ func TestCampaignRunsFromBriefToCompleted(t *testing.T) {
 		if s := h.detail().Stage; s != domain.StageTracking {
 			t.Errorf("stage after launch_at = %s, want tracking", s)
 		}
-		h.ok("record KPIs", UpdateRecordKPIs, RecordKPIsInput{Actor: ana, Actuals: []domain.KPIActual{
+		h.ok("record KPIs", workflows.UpdateRecordKPIs, workflows.RecordKPIsInput{Actor: ana, Actuals: []domain.KPIActual{
 			{Name: "signups", Value: 1200}, {Name: "cpa", Value: 38},
 		}})
 	})
@@ -48,8 +50,8 @@ func TestCampaignRunsFromBriefToCompleted(t *testing.T) {
 		if d.Stage != domain.StageRetrospective || d.Report == nil {
 			t.Fatalf("stage at the end of tracking = %s (report %v), want retrospective with a report", d.Stage, d.Report)
 		}
-		h.complete(h.openTask(keyRetrospective+"pat"), pat, domain.OutcomeDone, "Start legal earlier", nil)
-		h.complete(h.openTask(keyRetrospective+"maya"), maya, domain.OutcomeDone, "Good KPIs", nil)
+		h.complete(h.openTask(campaign.KeyRetrospective+"pat"), pat, domain.OutcomeDone, "Start legal earlier", nil)
+		h.complete(h.openTask(campaign.KeyRetrospective+"maya"), maya, domain.OutcomeDone, "Good KPIs", nil)
 	})
 
 	res := h.run(in)

@@ -1,4 +1,4 @@
-package workflows
+package workflows_test
 
 import (
 	"fmt"
@@ -9,6 +9,10 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/workflows"
+	"github.com/tandemhq/tandem/workflows/campaign"
+	"github.com/tandemhq/tandem/workflows/hiring"
+	"github.com/tandemhq/tandem/workflows/risk"
 )
 
 // readsData says, for every kind of task the processes open (by process and key,
@@ -18,14 +22,14 @@ import (
 // is added here.
 var readsData = map[domain.Process]map[string]bool{
 	domain.ProcessCampaign: {
-		keyBriefReview: false, keyRevise: true, keySignOff: true, keyDeliverable: false,
-		keyAdded: false, keyRework: false, keyBudget: false, keyRetrospective: false,
+		campaign.KeyBriefReview: false, campaign.KeyRevise: true, campaign.KeySignOff: true, campaign.KeyDeliverable: false,
+		campaign.KeyAdded: false, campaign.KeyRework: false, campaign.KeyBudget: false, campaign.KeyRetrospective: false,
 	},
 	domain.ProcessHiring: {
-		keyStep: false, keyReviseRequest: true, keyPosting: false, keyInterview: true,
-		keyOfferApproval: false, keyReviseOffer: true, keyAnswer: true, keyOnboarding: false,
+		hiring.KeyStep: false, hiring.KeyReviseRequest: true, hiring.KeyPosting: false, hiring.KeyInterview: true,
+		hiring.KeyOfferApproval: false, hiring.KeyReviseOffer: true, hiring.KeyAnswer: true, hiring.KeyOnboarding: false,
 	},
-	domain.ProcessRisk: {keyAcknowledge: true, keyReview: false, keyCloseIssue: false},
+	domain.ProcessRisk: {risk.KeyAcknowledge: true, risk.KeyReview: false, risk.KeyCloseIssue: false},
 }
 
 // kindOf is the entry of readsData a task's key belongs to.
@@ -131,7 +135,7 @@ func TestFormsRefuseBadAnswersAndRecordNothing(t *testing.T) {
 		addCandidate(h, 4*time.Hour, "cnd_aaaaaaaaaaaa")
 		var feedback domain.Task
 		h.at(5*time.Hour, func() {
-			feedback = hiringTask(h, keyInterview+"cnd_aaaa")
+			feedback = hiringTask(h, hiring.KeyInterview+"cnd_aaaa")
 			if f := feedback.Form; f == nil || f.Field(domain.DataOfferAmount).Currency != "EUR" {
 				t.Errorf("interview feedback's form = %+v, want the offer in EUR", f)
 			}
@@ -145,7 +149,7 @@ func TestFormsRefuseBadAnswersAndRecordNothing(t *testing.T) {
 				{"data.hire", nil},
 				{"data.salary", map[string]any{"hire": true, "salary": 90000}},
 			} {
-				h.refusedField(fmt.Sprintf("feedback %v", tc.data), tc.field, UpdateCompleteTask, completion(feedback, sam, domain.OutcomeDone, "", tc.data))
+				h.refusedField(fmt.Sprintf("feedback %v", tc.data), tc.field, workflows.UpdateCompleteTask, completion(feedback, sam, domain.OutcomeDone, "", tc.data))
 			}
 		})
 		h.at(5*time.Hour+time.Minute, func() {
@@ -158,23 +162,23 @@ func TestFormsRefuseBadAnswersAndRecordNothing(t *testing.T) {
 			h.complete(feedback, sam, domain.OutcomeDone, "", map[string]any{"hire": true, "offer_amount": 90000})
 		})
 		h.at(6*time.Hour, func() {
-			h.complete(hiringTask(h, keyOfferApproval+"mops:"), maya, domain.OutcomeChangesRequested, "Offer 85k", nil)
+			h.complete(hiringTask(h, hiring.KeyOfferApproval+"mops:"), maya, domain.OutcomeChangesRequested, "Offer 85k", nil)
 		})
 		h.at(7*time.Hour, func() {
-			revise := hiringTask(h, keyReviseOffer)
+			revise := hiringTask(h, hiring.KeyReviseOffer)
 			if f := revise.Form.Field(domain.DataOfferAmount); f.Default != 90000.0 || f.Currency != "EUR" {
 				t.Errorf("revise offer's amount = %+v, want 90000 EUR to start from", f)
 			}
-			h.refusedField("a revised offer of nothing", "data.offer_amount", UpdateCompleteTask, completion(revise, sam, domain.OutcomeDone, "", map[string]any{"offer_amount": -1}))
+			h.refusedField("a revised offer of nothing", "data.offer_amount", workflows.UpdateCompleteTask, completion(revise, sam, domain.OutcomeDone, "", map[string]any{"offer_amount": -1}))
 			h.complete(revise, sam, domain.OutcomeDone, "", map[string]any{"offer_amount": 85000})
 		})
 		h.at(8*time.Hour, func() {
-			h.complete(hiringTask(h, keyOfferApproval+"mops:"), maya, domain.OutcomeApproved, "", nil)
+			h.complete(hiringTask(h, hiring.KeyOfferApproval+"mops:"), maya, domain.OutcomeApproved, "", nil)
 		})
 		h.at(9*time.Hour, func() {
-			answer := hiringTask(h, keyAnswer)
-			h.refusedField("a maybe", "data.answer", UpdateCompleteTask, completion(answer, hrHana, domain.OutcomeDone, "", map[string]any{"answer": "maybe"}))
-			h.refusedField("no answer", "data.answer", UpdateCompleteTask, completion(answer, hrHana, domain.OutcomeDone, "", nil))
+			answer := hiringTask(h, hiring.KeyAnswer)
+			h.refusedField("a maybe", "data.answer", workflows.UpdateCompleteTask, completion(answer, hrHana, domain.OutcomeDone, "", map[string]any{"answer": "maybe"}))
+			h.refusedField("no answer", "data.answer", workflows.UpdateCompleteTask, completion(answer, hrHana, domain.OutcomeDone, "", nil))
 		})
 		cancelBy(h, 10*time.Hour, pat)
 		runHiring(h, hiringInput(100000))
@@ -184,16 +188,16 @@ func TestFormsRefuseBadAnswersAndRecordNothing(t *testing.T) {
 		h, _ := newHiringHarness(t)
 		approveChain(h, time.Hour, maya)
 		h.at(2*time.Hour, func() {
-			h.complete(hiringTask(h, keyStep+"finance"), hrFinn, domain.OutcomeChangesRequested, "Budget too low", nil)
+			h.complete(hiringTask(h, hiring.KeyStep+"finance"), hrFinn, domain.OutcomeChangesRequested, "Budget too low", nil)
 		})
 		h.at(3*time.Hour, func() {
-			revise := hiringTask(h, keyReviseRequest)
+			revise := hiringTask(h, hiring.KeyReviseRequest)
 			if f := revise.Form; f.Field("request.title").Default != "Marketing analyst" || f.Field("request.budget.max").Default != 100000.0 {
 				t.Errorf("the revise form does not start from the request: %+v", f.Fields)
 			}
-			h.refusedField("a blank title", "data.request.title", UpdateCompleteTask, completion(revise, pat, domain.OutcomeDone, "",
+			h.refusedField("a blank title", "data.request.title", workflows.UpdateCompleteTask, completion(revise, pat, domain.OutcomeDone, "",
 				map[string]any{"request": map[string]any{"title": " "}}))
-			h.refusedField("a team, which cannot be revised", "data.request.team", UpdateCompleteTask, completion(revise, pat, domain.OutcomeDone, "",
+			h.refusedField("a team, which cannot be revised", "data.request.team", workflows.UpdateCompleteTask, completion(revise, pat, domain.OutcomeDone, "",
 				map[string]any{"request": map[string]any{"team": "web"}}))
 			// The budget's maximum alone: the rest of the budget stays as it was.
 			h.complete(revise, pat, domain.OutcomeDone, "", map[string]any{"request": map[string]any{"budget": map[string]any{"max": 120000}}})
@@ -211,7 +215,7 @@ func TestFormsRefuseBadAnswersAndRecordNothing(t *testing.T) {
 		recs := &fakeRecords{tasks: map[string]domain.Task{}}
 		h := newRiskHarness(t, recs, t0)
 		h.at(10*time.Minute, func() {
-			ack := h.openRiskTask(keyAcknowledge)
+			ack := h.openRiskTask(risk.KeyAcknowledge)
 			due := t0.Add(day).Format(time.RFC3339)
 			for _, tc := range []struct {
 				field string
@@ -222,17 +226,17 @@ func TestFormsRefuseBadAnswersAndRecordNothing(t *testing.T) {
 				{"data.due_at", map[string]any{"response": "mitigate", "plan": "x", "due_at": t0.Add(-day).Format(time.RFC3339)}},
 				{"data.due_at", map[string]any{"response": "mitigate", "plan": "x", "due_at": "tomorrow"}},
 			} {
-				h.refusedField(fmt.Sprintf("acknowledge with %v", tc.data), tc.field, UpdateCompleteTask, completion(ack, pat, domain.OutcomeDone, "", tc.data))
+				h.refusedField(fmt.Sprintf("acknowledge with %v", tc.data), tc.field, workflows.UpdateCompleteTask, completion(ack, pat, domain.OutcomeDone, "", tc.data))
 			}
 		})
 		h.at(20*time.Minute, func() {
 			if d := h.risk(); d.Response != nil || d.Status != domain.RiskOpen {
 				t.Errorf("refused acknowledgements changed the risk: %s %+v", d.Status, d.Response)
 			}
-			h.complete(h.openRiskTask(keyAcknowledge), pat, domain.OutcomeDone, "", ackData(domain.ResponseMitigate, t0.Add(day)))
+			h.complete(h.openRiskTask(risk.KeyAcknowledge), pat, domain.OutcomeDone, "", ackData(domain.ResponseMitigate, t0.Add(day)))
 		})
 		h.at(30*time.Minute, func() {
-			h.ok("pat resolves", UpdateDecideRisk, decide(pat, domain.DecideResolve, "done"))
+			h.ok("pat resolves", workflows.UpdateDecideRisk, decide(pat, domain.DecideResolve, "done"))
 		})
 		h.runRisk(criticalRisk())
 	})
@@ -240,10 +244,10 @@ func TestFormsRefuseBadAnswersAndRecordNothing(t *testing.T) {
 	t.Run("campaign", func(t *testing.T) {
 		h := newHarness(t)
 		h.at(time.Hour, func() {
-			h.complete(h.openTask(keyBriefReview), maya, domain.OutcomeChangesRequested, "More KPIs", nil)
+			h.complete(h.openTask(campaign.KeyBriefReview), maya, domain.OutcomeChangesRequested, "More KPIs", nil)
 		})
 		h.at(2*time.Hour, func() {
-			revise := h.openTask(keyRevise)
+			revise := h.openTask(campaign.KeyRevise)
 			f := revise.Form
 			if f.Field("brief.objective").Default != "Grow trials" || f.Field("brief.budget.currency").Default != "EUR" ||
 				f.Field("brief.launch_at").Default != testBrief().LaunchAt.Format(time.RFC3339) {
@@ -252,11 +256,11 @@ func TestFormsRefuseBadAnswersAndRecordNothing(t *testing.T) {
 			if kpis, _ := f.Field("brief.kpis").Default.([]any); len(kpis) != 2 {
 				t.Errorf("the revise form's KPIs = %v, want the brief's two", f.Field("brief.kpis").Default)
 			}
-			h.refusedField("a renamed campaign", "data.brief.name", UpdateCompleteTask, completion(revise, pat, domain.OutcomeDone, "",
+			h.refusedField("a renamed campaign", "data.brief.name", workflows.UpdateCompleteTask, completion(revise, pat, domain.OutcomeDone, "",
 				map[string]any{"brief": map[string]any{"name": "Autumn"}}))
-			h.refusedField("a channel nobody knows", "data.brief.channels[0]", UpdateCompleteTask, completion(revise, pat, domain.OutcomeDone, "",
+			h.refusedField("a channel nobody knows", "data.brief.channels[0]", workflows.UpdateCompleteTask, completion(revise, pat, domain.OutcomeDone, "",
 				map[string]any{"brief": map[string]any{"channels": []any{"tv"}}}))
-			h.refusedField("a launch in the past", "data.brief.launch_at", UpdateCompleteTask, completion(revise, pat, domain.OutcomeDone, "",
+			h.refusedField("a launch in the past", "data.brief.launch_at", workflows.UpdateCompleteTask, completion(revise, pat, domain.OutcomeDone, "",
 				map[string]any{"brief": map[string]any{"launch_at": t0.Add(-day).Format(time.RFC3339)}}))
 			// The currency alone: the amount stays as it was.
 			h.complete(revise, pat, domain.OutcomeDone, "", map[string]any{"brief": map[string]any{"budget": map[string]any{"currency": "USD"}}})
@@ -265,11 +269,11 @@ func TestFormsRefuseBadAnswersAndRecordNothing(t *testing.T) {
 			if b := h.detail().Brief.Budget; b != (domain.Money{Amount: 50000, Currency: "USD"}) {
 				t.Errorf("budget after revising its currency = %+v", b)
 			}
-			h.complete(h.openTask(keyBriefReview), maya, domain.OutcomeApproved, "", nil)
+			h.complete(h.openTask(campaign.KeyBriefReview), maya, domain.OutcomeApproved, "", nil)
 		})
 		h.doWork(4 * time.Hour)
 		h.at(5*time.Hour, func() {
-			so := h.openTask(keySignOff + "maya")
+			so := h.openTask(campaign.KeySignOff + "maya")
 			var work []string
 			for _, task := range h.detail().Tasks {
 				if isWork(task) {
@@ -285,10 +289,10 @@ func TestFormsRefuseBadAnswersAndRecordNothing(t *testing.T) {
 			if !slices.Equal(work, offered) {
 				t.Errorf("the sign-off offers %v for rework, want the finished work %v", offered, work)
 			}
-			h.refusedField("rework of the sign-off itself", "data.rework[0]", UpdateCompleteTask, completion(so, maya, domain.OutcomeRejected, "No", map[string]any{"rework": []any{so.ID}}))
+			h.refusedField("rework of the sign-off itself", "data.rework[0]", workflows.UpdateCompleteTask, completion(so, maya, domain.OutcomeRejected, "No", map[string]any{"rework": []any{so.ID}}))
 		})
 		h.cancelAt(6 * time.Hour)
-		h.run(CampaignInput{Brief: testBrief()})
+		h.run(workflows.CampaignInput{Brief: testBrief()})
 	})
 }
 
@@ -300,22 +304,22 @@ func TestCarriedTaskFromBeforeTheFormsGetsItsKinds(t *testing.T) {
 	in := criticalRisk()
 	in.Policy.Risk.ContinueAsNewAfter = 100
 	ack := domain.Task{ID: "tsk_carried00001", Process: domain.ProcessRisk, ProcessID: in.ID, Kind: domain.KindAcknowledge,
-		Key: keyAcknowledge, Title: "Acknowledge", Assignee: "pat", Status: domain.TaskOpen, DueAt: t0.Add(time.Hour), CreatedAt: t0}
+		Key: risk.KeyAcknowledge, Title: "Acknowledge", Assignee: "pat", Status: domain.TaskOpen, DueAt: t0.Add(time.Hour), CreatedAt: t0}
 	score := domain.Score(in.Raise.Probability, in.Raise.Impact)
-	in.Carry = &RiskCarry{TaskSeq: 1, Tasks: []CarriedTask{{Task: ack, RemindAt: t0.Add(30 * time.Minute)}}, Runs: 1,
+	in.Carry = &workflows.RiskCarry{TaskSeq: 1, Tasks: []workflows.CarriedTask{{Task: ack, RemindAt: t0.Add(30 * time.Minute)}}, Runs: 1,
 		Risk: domain.Risk{ID: in.ID, Title: in.Raise.Title, Owner: "pat", Probability: in.Raise.Probability, Impact: in.Raise.Impact,
 			Score: score, Severity: domain.SeverityOf(score), Status: domain.RiskOpen, CreatedAt: t0}}
 	h := newRiskHarness(t, recs, t0)
 	h.at(10*time.Minute, func() {
-		got := h.openRiskTask(keyAcknowledge)
+		got := h.openRiskTask(risk.KeyAcknowledge)
 		if got.ID != ack.ID || got.Form == nil || got.Form.Name != domain.FormRiskResponse {
 			t.Errorf("carried acknowledgement = %+v, want its kind's form", got)
 		}
-		h.refusedField("no plan", "data.plan", UpdateCompleteTask, completion(got, pat, domain.OutcomeDone, "",
+		h.refusedField("no plan", "data.plan", workflows.UpdateCompleteTask, completion(got, pat, domain.OutcomeDone, "",
 			map[string]any{"response": "mitigate", "due_at": t0.Add(day).Format(time.RFC3339)}))
 		h.complete(got, pat, domain.OutcomeDone, "", ackData(domain.ResponseMitigate, t0.Add(day)))
 	})
-	h.at(20*time.Minute, func() { h.ok("pat resolves", UpdateDecideRisk, decide(pat, domain.DecideResolve, "done")) })
+	h.at(20*time.Minute, func() { h.ok("pat resolves", workflows.UpdateDecideRisk, decide(pat, domain.DecideResolve, "done")) })
 	if res := h.runRisk(in); res.Status != domain.RiskResolved {
 		t.Errorf("status %s", res.Status)
 	}

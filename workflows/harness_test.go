@@ -1,4 +1,4 @@
-package workflows
+package workflows_test
 
 import (
 	"context"
@@ -22,6 +22,9 @@ import (
 
 	"github.com/tandemhq/tandem/activities"
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/worker"
+	"github.com/tandemhq/tandem/workflows"
+	"github.com/tandemhq/tandem/workflows/campaign"
 )
 
 // t0 is when every test campaign starts.
@@ -169,7 +172,7 @@ type harness struct {
 	webhooks *fakeWebhooks
 	sent     []*sent
 	// raised are the linked risks a campaign raised.
-	raised []RiskInput
+	raised []workflows.RiskInput
 }
 
 func newHarness(t *testing.T) *harness {
@@ -186,14 +189,13 @@ func newHarnessWith(t *testing.T, dir fakeDirectory) *harness {
 	env.SetStartTime(t0)
 	recs := &fakeRecords{tasks: map[string]domain.Task{}}
 	hooks := &fakeWebhooks{}
-	env.RegisterWorkflow(CampaignLaunch)
+	worker.RegisterWorkflows(env)
 	env.RegisterActivity(&activities.Activities{Records: recs, Webhooks: hooks, Directory: dir})
 	h := &harness{t: t, env: env, recs: recs, webhooks: hooks}
 	// Linked risks are children the campaign raises; here they only record how they were raised.
-	env.RegisterWorkflowWithOptions(RiskProcess, workflow.RegisterOptions{Name: RiskType})
-	env.OnWorkflow(RiskType, mock.Anything, mock.Anything).Return(func(_ workflow.Context, in RiskInput) (RiskResult, error) {
+	env.OnWorkflow(workflows.RiskType, mock.Anything, mock.Anything).Return(func(_ workflow.Context, in workflows.RiskInput) (workflows.RiskResult, error) {
 		h.raised = append(h.raised, in)
-		return RiskResult{Status: domain.RiskResolved}, nil
+		return workflows.RiskResult{Status: domain.RiskResolved}, nil
 	})
 	return h
 }
@@ -202,7 +204,7 @@ func newHarnessWith(t *testing.T, dir fakeDirectory) *harness {
 func (h *harness) at(d time.Duration, fn func()) { h.env.RegisterDelayedCallback(fn, d) }
 
 // run starts the campaign and runs it to its end, with the scripted callbacks.
-func (h *harness) run(in CampaignInput) CampaignResult {
+func (h *harness) run(in workflows.CampaignInput) workflows.CampaignResult {
 	h.t.Helper()
 	if in.ID == "" {
 		in.ID = "cmp_test00000001"
@@ -213,7 +215,7 @@ func (h *harness) run(in CampaignInput) CampaignResult {
 	if in.Policy.Campaign.BriefReviewSLA == 0 {
 		in.Policy = domain.DefaultPolicy()
 	}
-	h.env.ExecuteWorkflow(CampaignLaunch, in)
+	h.env.ExecuteWorkflow(workflows.CampaignLaunchType, in)
 	if !h.env.IsWorkflowCompleted() {
 		h.t.Fatal("the campaign did not finish")
 	}
@@ -221,20 +223,20 @@ func (h *harness) run(in CampaignInput) CampaignResult {
 		h.t.Fatalf("workflow failed: %v", err)
 	}
 	h.checkSent()
-	var res CampaignResult
+	var res workflows.CampaignResult
 	if err := h.env.GetWorkflowResult(&res); err != nil {
 		h.t.Fatal(err)
 	}
 	return res
 }
 
-func (h *harness) detail() CampaignDetail {
+func (h *harness) detail() workflows.CampaignDetail {
 	h.t.Helper()
-	v, err := h.env.QueryWorkflow(QueryDetail)
+	v, err := h.env.QueryWorkflow(workflows.QueryDetail)
 	if err != nil {
 		h.t.Fatalf("query: %v", err)
 	}
-	var d CampaignDetail
+	var d workflows.CampaignDetail
 	if err := v.Get(&d); err != nil {
 		h.t.Fatal(err)
 	}
@@ -290,7 +292,7 @@ func (h *harness) sendAs(label, want, name, id string, in any) {
 func bound(in any, id string, at time.Time) any {
 	v := reflect.New(reflect.TypeOf(in)).Elem()
 	v.Set(reflect.ValueOf(in))
-	v.FieldByName("Command").Set(reflect.ValueOf(Command{UpdateID: id, IssuedAt: at}))
+	v.FieldByName("Command").Set(reflect.ValueOf(workflows.Command{UpdateID: id, IssuedAt: at}))
 	return v.Interface()
 }
 
@@ -323,18 +325,18 @@ func (h *harness) checkSent() {
 	}
 }
 
-func completion(t domain.Task, a domain.Actor, outcome domain.Outcome, comment string, data map[string]any) CompleteTaskInput {
-	return CompleteTaskInput{TaskID: t.ID, Actor: a, Completion: domain.Completion{Outcome: outcome, Comment: comment, Data: data}}
+func completion(t domain.Task, a domain.Actor, outcome domain.Outcome, comment string, data map[string]any) workflows.CompleteTaskInput {
+	return workflows.CompleteTaskInput{TaskID: t.ID, Actor: a, Completion: domain.Completion{Outcome: outcome, Comment: comment, Data: data}}
 }
 
 // complete completes a task, expecting success.
 func (h *harness) complete(t domain.Task, a domain.Actor, outcome domain.Outcome, comment string, data map[string]any) {
-	h.ok(a.Handle+" completes "+t.Key, UpdateCompleteTask, completion(t, a, outcome, comment, data))
+	h.ok(a.Handle+" completes "+t.Key, workflows.UpdateCompleteTask, completion(t, a, outcome, comment, data))
 }
 
 // approveBrief, doWork and signOff are the happy-path steps, scripted at a time.
 func (h *harness) approveBrief(at time.Duration) {
-	h.at(at, func() { h.complete(h.openTask(keyBriefReview), maya, domain.OutcomeApproved, "", nil) })
+	h.at(at, func() { h.complete(h.openTask(campaign.KeyBriefReview), maya, domain.OutcomeApproved, "", nil) })
 }
 
 func (h *harness) doWork(at time.Duration) {
@@ -350,7 +352,7 @@ func (h *harness) doWork(at time.Duration) {
 func (h *harness) signOff(at time.Duration, who ...domain.Actor) {
 	h.at(at, func() {
 		for _, a := range who {
-			h.complete(h.openTask(keySignOff+a.Handle), a, domain.OutcomeApproved, "", nil)
+			h.complete(h.openTask(campaign.KeySignOff+a.Handle), a, domain.OutcomeApproved, "", nil)
 		}
 	})
 }
@@ -407,6 +409,12 @@ func (l *taskLog) collect(tasks []domain.Task) {
 
 const day = 24 * time.Hour
 
+// isWork reports whether t is a campaign's production work, which readiness
+// waits for and a rejected sign-off may send back.
+func isWork(t domain.Task) bool {
+	return strings.HasPrefix(t.Key, campaign.KeyDeliverable) || strings.HasPrefix(t.Key, campaign.KeyAdded) || strings.HasPrefix(t.Key, campaign.KeyRework)
+}
+
 // saUpsert is one search-attribute upsert, as the Temporal UI's run list sees it.
 type saUpsert struct {
 	process, stage, status, severity string
@@ -421,13 +429,13 @@ func recordUpserts(h *harness) *[]saUpsert {
 	h.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
 		sa := args.Get(0).(temporal.SearchAttributes)
 		var u saUpsert
-		u.process, _ = sa.GetKeyword(AttrProcess)
-		u.stage, _ = sa.GetKeyword(AttrStage)
-		u.status, _ = sa.GetKeyword(AttrStatus)
-		u.severity, _ = sa.GetKeyword(AttrSeverity)
-		u.level, _ = sa.GetInt64(AttrLevel)
-		u.waiting, _ = sa.GetKeywordList(AttrWaitingOn)
-		if due, ok := sa.GetTime(AttrNextDue); ok {
+		u.process, _ = sa.GetKeyword(workflows.AttrProcess)
+		u.stage, _ = sa.GetKeyword(workflows.AttrStage)
+		u.status, _ = sa.GetKeyword(workflows.AttrStatus)
+		u.severity, _ = sa.GetKeyword(workflows.AttrSeverity)
+		u.level, _ = sa.GetInt64(workflows.AttrLevel)
+		u.waiting, _ = sa.GetKeywordList(workflows.AttrWaitingOn)
+		if due, ok := sa.GetTime(workflows.AttrNextDue); ok {
 			u.nextDue = &due
 		}
 		seen = append(seen, u)

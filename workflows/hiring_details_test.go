@@ -1,4 +1,4 @@
-package workflows
+package workflows_test
 
 import (
 	"strings"
@@ -8,6 +8,7 @@ import (
 	"go.temporal.io/api/sdk/v1"
 
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/workflows/hiring"
 )
 
 // currentDetails reads what the Temporal UI shows as the run's current details.
@@ -31,10 +32,10 @@ func TestHiringCurrentDetailsShowTheRevisedRequest(t *testing.T) {
 	later := t0.Add(120 * day)
 	approveChain(h, time.Hour, maya)
 	h.at(2*time.Hour, func() {
-		h.complete(hiringTask(h, keyStep+"finance"), hrFinn, domain.OutcomeChangesRequested, "Senior, later", nil)
+		h.complete(hiringTask(h, hiring.KeyStep+"finance"), hrFinn, domain.OutcomeChangesRequested, "Senior, later", nil)
 	})
 	h.at(3*time.Hour, func() {
-		h.complete(hiringTask(h, keyReviseRequest), pat, domain.OutcomeDone, "", map[string]any{"request": map[string]any{
+		h.complete(hiringTask(h, hiring.KeyReviseRequest), pat, domain.OutcomeDone, "", map[string]any{"request": map[string]any{
 			"title": "Senior marketing analyst", "level": "L4", "needed_by": later.Format(time.RFC3339),
 			"budget": map[string]any{"min": 90000, "max": 120000, "currency": "EUR"}, "justification": "Two analysts leave",
 		}})

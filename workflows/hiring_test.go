@@ -1,4 +1,4 @@
-package workflows
+package workflows_test
 
 import (
 	"context"
@@ -15,6 +15,9 @@ import (
 
 	"github.com/tandemhq/tandem/activities"
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/worker"
+	"github.com/tandemhq/tandem/workflows"
+	"github.com/tandemhq/tandem/workflows/hiring"
 )
 
 // The people of the hiring tests, besides pat, sam and maya of the harness.
@@ -92,14 +95,14 @@ func newHiringHarness(t *testing.T) (*harness, *hiringRecords) {
 	env.SetStartTime(t0)
 	recs := &fakeRecords{tasks: map[string]domain.Task{}}
 	hr := &hiringRecords{fakeRecords: recs}
-	env.RegisterWorkflow(HiringRequest)
+	worker.RegisterWorkflows(env)
 	env.RegisterActivity(&activities.Activities{Records: hr, Directory: demoDirectory()})
 	return &harness{t: t, env: env, recs: recs}, hr
 }
 
 // hiringInput is pat's request for an analyst, sam hiring, with budget.max max.
-func hiringInput(max float64) HiringInput {
-	return HiringInput{
+func hiringInput(max float64) workflows.HiringInput {
+	return workflows.HiringInput{
 		ID: "hir_test00000001", RequestedBy: "pat", Policy: domain.DefaultPolicy(),
 		Request: domain.Requisition{
 			Title: "Marketing analyst", Team: domain.TeamAnalytics, Level: "L3", Kind: domain.HireNew,
@@ -109,9 +112,9 @@ func hiringInput(max float64) HiringInput {
 	}
 }
 
-func runHiring(h *harness, in HiringInput) HiringResult {
+func runHiring(h *harness, in workflows.HiringInput) workflows.HiringResult {
 	h.t.Helper()
-	h.env.ExecuteWorkflow(HiringRequest, in)
+	h.env.ExecuteWorkflow(workflows.HiringRequestType, in)
 	if !h.env.IsWorkflowCompleted() {
 		h.t.Fatal("the hiring request did not finish")
 	}
@@ -119,20 +122,20 @@ func runHiring(h *harness, in HiringInput) HiringResult {
 		h.t.Fatalf("workflow failed: %v", err)
 	}
 	h.checkSent()
-	var res HiringResult
+	var res workflows.HiringResult
 	if err := h.env.GetWorkflowResult(&res); err != nil {
 		h.t.Fatal(err)
 	}
 	return res
 }
 
-func hiringDetail(h *harness) HiringDetail {
+func hiringDetail(h *harness) workflows.HiringDetail {
 	h.t.Helper()
-	v, err := h.env.QueryWorkflow(QueryDetail)
+	v, err := h.env.QueryWorkflow(workflows.QueryDetail)
 	if err != nil {
 		h.t.Fatalf("query: %v", err)
 	}
-	var d HiringDetail
+	var d workflows.HiringDetail
 	if err := v.Get(&d); err != nil {
 		h.t.Fatal(err)
 	}
@@ -151,7 +154,7 @@ func hiringTask(h *harness, prefix string) domain.Task {
 	return domain.Task{}
 }
 
-func chainKeys(d HiringDetail) []string {
+func chainKeys(d workflows.HiringDetail) []string {
 	var keys []string
 	for _, s := range d.Chain {
 		keys = append(keys, s.Key)
@@ -164,17 +167,19 @@ func approveChain(h *harness, at time.Duration, who ...domain.Actor) {
 	for i, a := range who {
 		h.at(at+time.Duration(i)*time.Hour, func() {
 			d := hiringDetail(h)
-			h.complete(hiringTask(h, keyStep+d.Step), a, domain.OutcomeApproved, "", nil)
+			h.complete(hiringTask(h, hiring.KeyStep+d.Step), a, domain.OutcomeApproved, "", nil)
 		})
 	}
 }
 
 func cancelBy(h *harness, at time.Duration, a domain.Actor) {
-	h.at(at, func() { h.ok("cancel", UpdateCancel, CancelInput{Actor: a, Reason: "test over"}) })
+	h.at(at, func() { h.ok("cancel", workflows.UpdateCancel, workflows.CancelInput{Actor: a, Reason: "test over"}) })
 }
 
 func addCandidate(h *harness, at time.Duration, id string) {
-	h.at(at, func() { h.ok("add "+id, UpdateAddCandidate, AddCandidateInput{Actor: hrHana, CandidateID: id}) })
+	h.at(at, func() {
+		h.ok("add "+id, workflows.UpdateAddCandidate, workflows.AddCandidateInput{Actor: hrHana, CandidateID: id})
+	})
 }
 
 func TestHiringDirectorStepOnlyAboveThreshold(t *testing.T) {
@@ -211,14 +216,14 @@ func TestHiringFromApprovalToFilled(t *testing.T) {
 				t.Errorf("step %s = %+v, want approved", s.Key, s)
 			}
 		}
-		h.complete(hiringTask(h, keyPosting), hrHana, domain.OutcomeDone, "", nil)
+		h.complete(hiringTask(h, hiring.KeyPosting), hrHana, domain.OutcomeDone, "", nil)
 	})
 	addCandidate(h, 6*time.Hour, "cnd_aaaaaaaaaaaa")
 	addCandidate(h, 6*time.Hour+time.Minute, "cnd_bbbbbbbbbbbb")
 	h.at(7*time.Hour, func() {
 		// Bad feedback is refused; the candidate above budget goes first.
-		h.refused("feedback without hire", domain.CodeInvalid, UpdateCompleteTask, completion(hiringTask(h, keyInterview+"cnd_aaaa"), sam, domain.OutcomeDone, "", map[string]any{"offer_amount": 1}))
-		h.complete(hiringTask(h, keyInterview+"cnd_aaaa"), sam, domain.OutcomeDone, "", map[string]any{"hire": true, "offer_amount": 260000})
+		h.refused("feedback without hire", domain.CodeInvalid, workflows.UpdateCompleteTask, completion(hiringTask(h, hiring.KeyInterview+"cnd_aaaa"), sam, domain.OutcomeDone, "", map[string]any{"offer_amount": 1}))
+		h.complete(hiringTask(h, hiring.KeyInterview+"cnd_aaaa"), sam, domain.OutcomeDone, "", map[string]any{"hire": true, "offer_amount": 260000})
 	})
 	h.at(8*time.Hour, func() {
 		d := hiringDetail(h)
@@ -226,40 +231,40 @@ func TestHiringFromApprovalToFilled(t *testing.T) {
 			t.Fatalf("stage %s offer %+v, want an offer to cnd_aaaa", d.Stage, d.Offer)
 		}
 		// Above budget.max: finance approves too.
-		h.complete(hiringTask(h, keyOfferApproval+"mops:"), maya, domain.OutcomeApproved, "", nil)
-		h.complete(hiringTask(h, keyOfferApproval+"finance:"), hrFinn, domain.OutcomeApproved, "", nil)
+		h.complete(hiringTask(h, hiring.KeyOfferApproval+"mops:"), maya, domain.OutcomeApproved, "", nil)
+		h.complete(hiringTask(h, hiring.KeyOfferApproval+"finance:"), hrFinn, domain.OutcomeApproved, "", nil)
 	})
 	h.at(9*time.Hour, func() {
-		answer := hiringTask(h, keyAnswer)
-		h.refused("a bad answer", domain.CodeInvalid, UpdateCompleteTask, completion(answer, hrHana, domain.OutcomeDone, "", map[string]any{"answer": "maybe"}))
+		answer := hiringTask(h, hiring.KeyAnswer)
+		h.refused("a bad answer", domain.CodeInvalid, workflows.UpdateCompleteTask, completion(answer, hrHana, domain.OutcomeDone, "", map[string]any{"answer": "maybe"}))
 		h.complete(answer, hrHana, domain.OutcomeDone, "", map[string]any{"answer": "declined"})
 	})
 	h.at(10*time.Hour, func() {
 		if d := hiringDetail(h); d.Stage != domain.StageRecruiting || d.Offer != nil {
 			t.Errorf("after a decline: stage %s offer %+v, want recruiting and no offer", d.Stage, d.Offer)
 		}
-		h.complete(hiringTask(h, keyInterview+"cnd_bbbb"), sam, domain.OutcomeDone, "", map[string]any{"hire": true, "offer_amount": 95000})
+		h.complete(hiringTask(h, hiring.KeyInterview+"cnd_bbbb"), sam, domain.OutcomeDone, "", map[string]any{"hire": true, "offer_amount": 95000})
 	})
 	h.at(11*time.Hour, func() {
 		for _, t2 := range hiringDetail(h).Tasks {
-			if t2.IsOpen() && strings.HasPrefix(t2.Key, keyOfferApproval+"finance:") {
+			if t2.IsOpen() && strings.HasPrefix(t2.Key, hiring.KeyOfferApproval+"finance:") {
 				t.Errorf("finance approval opened for an offer within budget")
 			}
 		}
-		h.complete(hiringTask(h, keyOfferApproval+"mops:"), maya, domain.OutcomeApproved, "", nil)
+		h.complete(hiringTask(h, hiring.KeyOfferApproval+"mops:"), maya, domain.OutcomeApproved, "", nil)
 	})
 	h.at(12*time.Hour, func() {
-		h.complete(hiringTask(h, keyAnswer), hrHana, domain.OutcomeDone, "", map[string]any{"answer": "accepted"})
+		h.complete(hiringTask(h, hiring.KeyAnswer), hrHana, domain.OutcomeDone, "", map[string]any{"answer": "accepted"})
 	})
 	h.at(13*time.Hour, func() {
 		d := hiringDetail(h)
 		if d.Stage != domain.StageOnboarding {
 			t.Fatalf("stage %s, want onboarding", d.Stage)
 		}
-		h.complete(hiringTask(h, keyOnboarding+"it_setup"), hrAda, domain.OutcomeDone, "", nil)
-		h.refused("hana writes sam's plan", domain.CodeForbidden, UpdateCompleteTask, completion(hiringTask(h, keyOnboarding+"onboarding_plan"), hrHana, domain.OutcomeDone, "", nil))
-		h.complete(hiringTask(h, keyOnboarding+"onboarding_plan"), sam, domain.OutcomeDone, "", nil)
-		h.complete(hiringTask(h, keyOnboarding+"hr_paperwork"), hrHana, domain.OutcomeDone, "", nil)
+		h.complete(hiringTask(h, hiring.KeyOnboarding+"it_setup"), hrAda, domain.OutcomeDone, "", nil)
+		h.refused("hana writes sam's plan", domain.CodeForbidden, workflows.UpdateCompleteTask, completion(hiringTask(h, hiring.KeyOnboarding+"onboarding_plan"), hrHana, domain.OutcomeDone, "", nil))
+		h.complete(hiringTask(h, hiring.KeyOnboarding+"onboarding_plan"), sam, domain.OutcomeDone, "", nil)
+		h.complete(hiringTask(h, hiring.KeyOnboarding+"hr_paperwork"), hrHana, domain.OutcomeDone, "", nil)
 	})
 	res := runHiring(h, hiringInput(250000))
 	if res.Status != domain.StatusFilled || res.Hired != "cnd_bbbbbbbbbbbb" {
@@ -281,39 +286,39 @@ func TestHiringFromApprovalToFilled(t *testing.T) {
 func TestHiringRefusals(t *testing.T) {
 	h, _ := newHiringHarness(t)
 	h.at(time.Hour, func() {
-		step := hiringTask(h, keyStep+"mops")
+		step := hiringTask(h, hiring.KeyStep+"mops")
 		if step.Assignee != "maya" || step.RequestedBy != "pat" {
 			t.Errorf("mops step = %+v, want maya's, raised by pat", step)
 		}
-		h.refused("pat approves his own request", domain.CodeForbidden, UpdateCompleteTask, completion(step, pat, domain.OutcomeApproved, "", nil))
-		h.refused("finance decides MOps's step", domain.CodeForbidden, UpdateCompleteTask, completion(step, hrFinn, domain.OutcomeApproved, "", nil))
-		h.refused("a bad outcome", domain.CodeInvalid, UpdateCompleteTask, completion(step, maya, domain.OutcomeDone, "", nil))
-		h.refused("a rejection without a comment", domain.CodeInvalid, UpdateCompleteTask, completion(step, maya, domain.OutcomeRejected, " ", nil))
-		h.refused("a candidate during approval", domain.CodeConflict, UpdateAddCandidate, AddCandidateInput{Actor: hrHana, CandidateID: "cnd_aaaaaaaaaaaa"})
-		h.refused("sam stands in without a window", domain.CodeForbidden, UpdateCompleteTask, completion(step, sam, domain.OutcomeApproved, "", nil))
+		h.refused("pat approves his own request", domain.CodeForbidden, workflows.UpdateCompleteTask, completion(step, pat, domain.OutcomeApproved, "", nil))
+		h.refused("finance decides MOps's step", domain.CodeForbidden, workflows.UpdateCompleteTask, completion(step, hrFinn, domain.OutcomeApproved, "", nil))
+		h.refused("a bad outcome", domain.CodeInvalid, workflows.UpdateCompleteTask, completion(step, maya, domain.OutcomeDone, "", nil))
+		h.refused("a rejection without a comment", domain.CodeInvalid, workflows.UpdateCompleteTask, completion(step, maya, domain.OutcomeRejected, " ", nil))
+		h.refused("a candidate during approval", domain.CodeConflict, workflows.UpdateAddCandidate, workflows.AddCandidateInput{Actor: hrHana, CandidateID: "cnd_aaaaaaaaaaaa"})
+		h.refused("sam stands in without a window", domain.CodeForbidden, workflows.UpdateCompleteTask, completion(step, sam, domain.OutcomeApproved, "", nil))
 	})
 	h.at(2*time.Hour, func() {
 		if d := hiringDetail(h); d.Chain[0].Decision != domain.DecisionPending {
 			t.Errorf("after refusals the step is %s, want pending", d.Chain[0].Decision)
 		}
 		// The API set OnBehalfOf: sam is maya's delegate, inside her window.
-		step := hiringTask(h, keyStep+"mops")
+		step := hiringTask(h, hiring.KeyStep+"mops")
 		delegate := sam
 		delegate.OnBehalfOf = "maya"
-		h.ok("sam approves on behalf of maya", UpdateCompleteTask, completion(step, delegate, domain.OutcomeApproved, "", nil))
+		h.ok("sam approves on behalf of maya", workflows.UpdateCompleteTask, completion(step, delegate, domain.OutcomeApproved, "", nil))
 	})
 	h.at(3*time.Hour, func() {
 		mops := hiringDetail(h).Chain[0]
 		if mops.DecidedBy != "sam" || mops.OnBehalfOf != "maya" {
 			t.Errorf("mops step = %+v, want decided by sam on behalf of maya", mops)
 		}
-		h.refused("a second decision", domain.CodeConflict, UpdateCompleteTask, completion(domain.Task{ID: mops.TaskID}, maya, domain.OutcomeApproved, "", nil))
-		h.refused("cancel by finance", domain.CodeForbidden, UpdateCancel, CancelInput{Actor: hrFinn, Reason: "no"})
-		h.refused("cancel without a reason", domain.CodeInvalid, UpdateCancel, CancelInput{Actor: pat, Reason: ""})
+		h.refused("a second decision", domain.CodeConflict, workflows.UpdateCompleteTask, completion(domain.Task{ID: mops.TaskID}, maya, domain.OutcomeApproved, "", nil))
+		h.refused("cancel by finance", domain.CodeForbidden, workflows.UpdateCancel, workflows.CancelInput{Actor: hrFinn, Reason: "no"})
+		h.refused("cancel without a reason", domain.CodeInvalid, workflows.UpdateCancel, workflows.CancelInput{Actor: pat, Reason: ""})
 	})
 	cancelBy(h, 4*time.Hour, maya)
 	h.at(5*time.Hour, func() {
-		h.refused("cancel twice", domain.CodeConflict, UpdateCancel, CancelInput{Actor: pat, Reason: "again"})
+		h.refused("cancel twice", domain.CodeConflict, workflows.UpdateCancel, workflows.CancelInput{Actor: pat, Reason: "again"})
 	})
 	if res := runHiring(h, hiringInput(100000)); res.Status != domain.StatusCancelled {
 		t.Errorf("status = %s, want cancelled", res.Status)
@@ -335,7 +340,7 @@ func TestHiringRefusals(t *testing.T) {
 func TestHiringStepRemindsThenEscalatesToTheManager(t *testing.T) {
 	h, _ := newHiringHarness(t)
 	var first domain.Task
-	h.at(time.Hour, func() { first = hiringTask(h, keyStep+"mops") })
+	h.at(time.Hour, func() { first = hiringTask(h, hiring.KeyStep+"mops") })
 	h.at(25*time.Hour, func() {
 		var toMaya int
 		for _, n := range h.recs.notificationsOf(domain.NotifyReminder) {
@@ -346,13 +351,13 @@ func TestHiringStepRemindsThenEscalatesToTheManager(t *testing.T) {
 		if toMaya != 1 {
 			t.Errorf("%d reminders to maya at 25h, want one at half the 48h SLA", toMaya)
 		}
-		if hiringTask(h, keyStep+"mops").ID != first.ID {
+		if hiringTask(h, hiring.KeyStep+"mops").ID != first.ID {
 			t.Error("escalated before the SLA")
 		}
 	})
 	h.at(49*time.Hour, func() {
-		h.refused("maya decides after the escalation", domain.CodeConflict, UpdateCompleteTask, completion(first, maya, domain.OutcomeApproved, "", nil))
-		now := hiringTask(h, keyStep+"mops")
+		h.refused("maya decides after the escalation", domain.CodeConflict, workflows.UpdateCompleteTask, completion(first, maya, domain.OutcomeApproved, "", nil))
+		now := hiringTask(h, hiring.KeyStep+"mops")
 		if now.Assignee != "dana" || now.EscalationLevel != 1 {
 			t.Errorf("after the SLA the step is %+v, want dana's at level 1", now)
 		}
@@ -387,16 +392,16 @@ func TestHiringChangesRequestedRestartsTheChain(t *testing.T) {
 	h, _ := newHiringHarness(t)
 	approveChain(h, time.Hour, maya)
 	h.at(2*time.Hour, func() {
-		step := hiringTask(h, keyStep+"finance")
-		h.refused("changes without a comment", domain.CodeInvalid, UpdateCompleteTask, completion(step, hrFinn, domain.OutcomeChangesRequested, "", nil))
+		step := hiringTask(h, hiring.KeyStep+"finance")
+		h.refused("changes without a comment", domain.CodeInvalid, workflows.UpdateCompleteTask, completion(step, hrFinn, domain.OutcomeChangesRequested, "", nil))
 		h.complete(step, hrFinn, domain.OutcomeChangesRequested, "Budget too low for L3", nil)
 	})
 	h.at(3*time.Hour, func() {
-		revise := hiringTask(h, keyReviseRequest)
+		revise := hiringTask(h, hiring.KeyReviseRequest)
 		if revise.Assignee != "pat" {
 			t.Errorf("revise task for %q, want pat", revise.Assignee)
 		}
-		h.refused("a revision with min above max", domain.CodeInvalid, UpdateCompleteTask, completion(revise, pat, domain.OutcomeDone, "",
+		h.refused("a revision with min above max", domain.CodeInvalid, workflows.UpdateCompleteTask, completion(revise, pat, domain.OutcomeDone, "",
 			map[string]any{"request": map[string]any{"budget": map[string]any{"min": 200000, "max": 100000, "currency": "EUR"}}}))
 		h.complete(revise, pat, domain.OutcomeDone, "", map[string]any{"request": map[string]any{"budget": map[string]any{"min": 80000, "max": 110000, "currency": "EUR"}}})
 	})
@@ -418,7 +423,7 @@ func TestHiringChangesRequestedRestartsTheChain(t *testing.T) {
 func TestHiringRejectedEnds(t *testing.T) {
 	h, recs := newHiringHarness(t)
 	h.at(time.Hour, func() {
-		h.complete(hiringTask(h, keyStep+"mops"), maya, domain.OutcomeRejected, "No headcount this year", nil)
+		h.complete(hiringTask(h, hiring.KeyStep+"mops"), maya, domain.OutcomeRejected, "No headcount this year", nil)
 	})
 	res := runHiring(h, hiringInput(100000))
 	if res.Status != domain.StatusRejected {
@@ -452,10 +457,10 @@ func TestHiringAddCandidateRefusals(t *testing.T) {
 	approveChain(h, time.Hour, maya, hrFinn, hrHana)
 	addCandidate(h, 4*time.Hour, "cnd_aaaaaaaaaaaa")
 	h.at(5*time.Hour, func() {
-		h.refused("finance adds a candidate", domain.CodeForbidden, UpdateAddCandidate, AddCandidateInput{Actor: hrFinn, CandidateID: "cnd_bbbbbbbbbbbb"})
-		h.refused("the same candidate twice", domain.CodeConflict, UpdateAddCandidate, AddCandidateInput{Actor: sam, CandidateID: "cnd_aaaaaaaaaaaa"})
-		h.refused("not a candidate ID", domain.CodeInvalid, UpdateAddCandidate, AddCandidateInput{Actor: hrHana, CandidateID: "Jane Doe"})
-		feedback := hiringTask(h, keyInterview+"cnd_aaaaaaaaaaaa")
+		h.refused("finance adds a candidate", domain.CodeForbidden, workflows.UpdateAddCandidate, workflows.AddCandidateInput{Actor: hrFinn, CandidateID: "cnd_bbbbbbbbbbbb"})
+		h.refused("the same candidate twice", domain.CodeConflict, workflows.UpdateAddCandidate, workflows.AddCandidateInput{Actor: sam, CandidateID: "cnd_aaaaaaaaaaaa"})
+		h.refused("not a candidate ID", domain.CodeInvalid, workflows.UpdateAddCandidate, workflows.AddCandidateInput{Actor: hrHana, CandidateID: "Jane Doe"})
+		feedback := hiringTask(h, hiring.KeyInterview+"cnd_aaaaaaaaaaaa")
 		if feedback.Assignee != "sam" || strings.Contains(feedback.Title, "Jane") {
 			t.Errorf("feedback task = %+v", feedback)
 		}
@@ -477,11 +482,11 @@ func TestHiringOfferRejectedOrRevised(t *testing.T) {
 	addCandidate(h, 4*time.Hour, "cnd_aaaaaaaaaaaa")
 	addCandidate(h, 4*time.Hour+time.Minute, "cnd_bbbbbbbbbbbb")
 	h.at(5*time.Hour, func() {
-		h.complete(hiringTask(h, keyInterview+"cnd_aaaa"), sam, domain.OutcomeDone, "", map[string]any{"hire": true, "offer_amount": 90000})
-		h.complete(hiringTask(h, keyInterview+"cnd_bbbb"), sam, domain.OutcomeDone, "", map[string]any{"hire": true, "offer_amount": 91000})
+		h.complete(hiringTask(h, hiring.KeyInterview+"cnd_aaaa"), sam, domain.OutcomeDone, "", map[string]any{"hire": true, "offer_amount": 90000})
+		h.complete(hiringTask(h, hiring.KeyInterview+"cnd_bbbb"), sam, domain.OutcomeDone, "", map[string]any{"hire": true, "offer_amount": 91000})
 	})
 	h.at(6*time.Hour, func() {
-		h.complete(hiringTask(h, keyOfferApproval+"mops:cnd_aaaa"), maya, domain.OutcomeRejected, "Not a fit", nil)
+		h.complete(hiringTask(h, hiring.KeyOfferApproval+"mops:cnd_aaaa"), maya, domain.OutcomeRejected, "Not a fit", nil)
 	})
 	h.at(7*time.Hour, func() {
 		// The rejection sent it back to recruiting, and the next recommendation is offered.
@@ -489,18 +494,18 @@ func TestHiringOfferRejectedOrRevised(t *testing.T) {
 		if d.Stage != domain.StageOffer || d.Offer.CandidateID != "cnd_bbbbbbbbbbbb" {
 			t.Fatalf("stage %s offer %+v, want an offer to cnd_bbbb", d.Stage, d.Offer)
 		}
-		h.complete(hiringTask(h, keyOfferApproval+"mops:cnd_bbbb"), maya, domain.OutcomeChangesRequested, "Offer 85k", nil)
+		h.complete(hiringTask(h, hiring.KeyOfferApproval+"mops:cnd_bbbb"), maya, domain.OutcomeChangesRequested, "Offer 85k", nil)
 	})
 	h.at(8*time.Hour, func() {
-		h.complete(hiringTask(h, keyReviseOffer+"cnd_bbbb"), sam, domain.OutcomeDone, "", map[string]any{"offer_amount": 85000})
+		h.complete(hiringTask(h, hiring.KeyReviseOffer+"cnd_bbbb"), sam, domain.OutcomeDone, "", map[string]any{"offer_amount": 85000})
 	})
 	h.at(9*time.Hour, func() {
 		if d := hiringDetail(h); d.Offer.Amount != 85000 {
 			t.Errorf("offer = %+v, want the revised 85000", d.Offer)
 		}
-		h.complete(hiringTask(h, keyOfferApproval+"mops:cnd_bbbb"), maya, domain.OutcomeApproved, "", nil)
+		h.complete(hiringTask(h, hiring.KeyOfferApproval+"mops:cnd_bbbb"), maya, domain.OutcomeApproved, "", nil)
 	})
-	h.at(10*time.Hour, func() { hiringTask(h, keyAnswer+"cnd_bbbb") })
+	h.at(10*time.Hour, func() { hiringTask(h, hiring.KeyAnswer+"cnd_bbbb") })
 	cancelBy(h, 11*time.Hour, pat)
 	runHiring(h, hiringInput(100000))
 }

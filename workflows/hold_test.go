@@ -1,4 +1,4 @@
-package workflows
+package workflows_test
 
 import (
 	"errors"
@@ -11,6 +11,8 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/workflows"
+	"github.com/tandemhq/tandem/workflows/risk"
 )
 
 // A launch held by a critical risk waits on the risk's owner, who may resolve
@@ -18,7 +20,7 @@ import (
 // began, and no longer once it is released.
 func TestHeldLaunchWaitsOnTheRisksOwnerAndWhoMayAcceptIt(t *testing.T) {
 	h := newHarness(t)
-	in := CampaignInput{Brief: testBrief()}
+	in := workflows.CampaignInput{Brief: testBrief()}
 	launch := in.Brief.LaunchAt.Sub(t0)
 	const id = "rsk_test00000009"
 	open := domain.LinkedRisk{ID: id, Severity: domain.SeverityCritical, Status: domain.RiskOpen, Title: "Printer may miss the deadline", Owner: "sam", Seq: 1}
@@ -26,9 +28,9 @@ func TestHeldLaunchWaitsOnTheRisksOwnerAndWhoMayAcceptIt(t *testing.T) {
 	h.doWork(2 * time.Hour)
 	h.signOff(3*time.Hour, pat, maya)
 	h.at(10*day, func() {
-		h.env.SignalWorkflow(SignalRiskChanged, open)
+		h.env.SignalWorkflow(workflows.SignalRiskChanged, open)
 		// News as the reconciler or an older risk run sends it: no title, no owner.
-		h.env.SignalWorkflow(SignalRiskChanged, domain.LinkedRisk{ID: id, Severity: domain.SeverityCritical, Status: domain.RiskAcknowledged})
+		h.env.SignalWorkflow(workflows.SignalRiskChanged, domain.LinkedRisk{ID: id, Severity: domain.SeverityCritical, Status: domain.RiskAcknowledged})
 	})
 	h.at(launch+time.Hour, func() {
 		d := h.detail()
@@ -45,7 +47,7 @@ func TestHeldLaunchWaitsOnTheRisksOwnerAndWhoMayAcceptIt(t *testing.T) {
 		}) {
 			t.Errorf("waiting on %+v, want %+v", d.WaitingOn, want)
 		}
-		h.env.SignalWorkflow(SignalRiskChanged, domain.LinkedRisk{ID: id, Severity: domain.SeverityCritical, Status: domain.RiskResolved, Seq: 2})
+		h.env.SignalWorkflow(workflows.SignalRiskChanged, domain.LinkedRisk{ID: id, Severity: domain.SeverityCritical, Status: domain.RiskResolved, Seq: 2})
 	})
 	h.at(launch+2*time.Hour, func() {
 		d := h.detail()
@@ -73,11 +75,11 @@ func TestRiskTellsItsCampaignItsTitleAndOwner(t *testing.T) {
 		told = append(told, arg.(domain.LinkedRisk))
 		return nil
 	}
-	h.env.OnSignalExternalWorkflow(mock.Anything, CampaignWorkflowID("cmp_test00000001"), "", SignalRiskChanged, mock.Anything).Return(tell)
+	h.env.OnSignalExternalWorkflow(mock.Anything, workflows.CampaignWorkflowID("cmp_test00000001"), "", workflows.SignalRiskChanged, mock.Anything).Return(tell)
 	h.at(10*time.Minute, func() {
-		h.complete(h.openRiskTask(keyAcknowledge), pat, domain.OutcomeDone, "", ackData(domain.ResponseMitigate, t0.Add(day)))
+		h.complete(h.openRiskTask(risk.KeyAcknowledge), pat, domain.OutcomeDone, "", ackData(domain.ResponseMitigate, t0.Add(day)))
 	})
-	h.env.ExecuteWorkflow(RiskType, in)
+	h.env.ExecuteWorkflow(workflows.RiskType, in)
 	var can *workflow.ContinueAsNewError
 	if err := h.env.GetWorkflowError(); !errors.As(err, &can) {
 		t.Fatalf("the first run ended with %v, want continue-as-new", err)
@@ -85,7 +87,7 @@ func TestRiskTellsItsCampaignItsTitleAndOwner(t *testing.T) {
 	if len(told) != 2 || told[0].Title != in.Raise.Title || told[0].Owner != "pat" || told[1].Status != domain.RiskAcknowledged {
 		t.Fatalf("the campaign was told %+v, want open then acknowledged, with title and owner", told)
 	}
-	var next RiskInput
+	var next workflows.RiskInput
 	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
 		t.Fatal(err)
 	}
@@ -95,12 +97,12 @@ func TestRiskTellsItsCampaignItsTitleAndOwner(t *testing.T) {
 	told = nil
 	next.Policy.Risk.ContinueAsNewAfter = 100
 	h2 := newRiskHarness(t, recs, h.env.Now())
-	h2.env.OnSignalExternalWorkflow(mock.Anything, CampaignWorkflowID("cmp_test00000001"), "", SignalRiskChanged, mock.Anything).Return(tell)
+	h2.env.OnSignalExternalWorkflow(mock.Anything, workflows.CampaignWorkflowID("cmp_test00000001"), "", workflows.SignalRiskChanged, mock.Anything).Return(tell)
 	h2.at(time.Hour, func() {
 		if len(told) != 0 {
 			t.Errorf("told %+v before anything changed", told)
 		}
-		h2.ok("resolve", UpdateDecideRisk, decide(pat, domain.DecideResolve, "second printer booked"))
+		h2.ok("resolve", workflows.UpdateDecideRisk, decide(pat, domain.DecideResolve, "second printer booked"))
 	})
 	h2.runRisk(next)
 	if len(told) != 1 || told[0].Status != domain.RiskResolved || told[0].Title != in.Raise.Title || told[0].Owner != "pat" {

@@ -1,4 +1,4 @@
-package workflows
+package workflows_test
 
 import (
 	"strings"
@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/mock"
 
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/workflows"
+	"github.com/tandemhq/tandem/workflows/risk"
 )
 
 // A KPI misses, then is back on target: the campaign tells the risk the miss
@@ -17,24 +19,24 @@ import (
 // and signals it as the running workflow it is.)
 func TestKPIBackOnTargetClearsTheRiskItRaised(t *testing.T) {
 	h := newHarness(t)
-	in := CampaignInput{Brief: testBrief()}
+	in := workflows.CampaignInput{Brief: testBrief()}
 	launch := in.Brief.LaunchAt.Sub(t0)
-	risk := domain.LinkedRiskID("cmp_test00000001", "kpi:signups")
-	var told []CauseCleared
-	h.env.OnSignalExternalWorkflow(mock.Anything, RiskWorkflowID(risk), "", SignalCauseCleared, mock.Anything).
+	riskID := domain.LinkedRiskID("cmp_test00000001", "kpi:signups")
+	var told []workflows.CauseCleared
+	h.env.OnSignalExternalWorkflow(mock.Anything, workflows.RiskWorkflowID(riskID), "", workflows.SignalCauseCleared, mock.Anything).
 		Return(func(_, _, _, _ string, arg any) error {
-			told = append(told, arg.(CauseCleared))
+			told = append(told, arg.(workflows.CauseCleared))
 			return nil
 		})
 	h.approveBrief(time.Hour)
 	h.doWork(2 * time.Hour)
 	h.signOff(3*time.Hour, pat, maya)
 	h.at(launch+time.Hour, func() {
-		h.env.SignalWorkflow(SignalRiskChanged, domain.LinkedRisk{ID: risk, Cause: "kpi:signups", Severity: domain.SeverityHigh, Status: domain.RiskOpen})
-		h.ok("a miss", UpdateRecordKPIs, RecordKPIsInput{Actor: ana, Actuals: []domain.KPIActual{{Name: "signups", Value: 600}}})
+		h.env.SignalWorkflow(workflows.SignalRiskChanged, domain.LinkedRisk{ID: riskID, Cause: "kpi:signups", Severity: domain.SeverityHigh, Status: domain.RiskOpen})
+		h.ok("a miss", workflows.UpdateRecordKPIs, workflows.RecordKPIsInput{Actor: ana, Actuals: []domain.KPIActual{{Name: "signups", Value: 600}}})
 	})
 	h.at(launch+2*day+time.Hour, func() {
-		h.ok("back on target", UpdateRecordKPIs, RecordKPIsInput{Actor: ana, Actuals: []domain.KPIActual{{Name: "signups", Value: 1100}}})
+		h.ok("back on target", workflows.UpdateRecordKPIs, workflows.RecordKPIsInput{Actor: ana, Actuals: []domain.KPIActual{{Name: "signups", Value: 1100}}})
 	})
 	h.finishAfter(launch)
 	res := h.run(in)
@@ -45,13 +47,13 @@ func TestKPIBackOnTargetClearsTheRiskItRaised(t *testing.T) {
 		t.Errorf("the risk was told %+v, want once that signups is back on target", told)
 	}
 	back := h.recs.eventsOf(domain.EventKPIOnTarget)
-	if len(back) != 1 || !strings.Contains(back[0].Message, risk+" it raised resolves itself") {
+	if len(back) != 1 || !strings.Contains(back[0].Message, riskID+" it raised resolves itself") {
 		t.Errorf("timeline: %+v, want one entry saying the KPI is back and its risk resolves itself", back)
 	}
 }
 
 // kpiRisk is a risk a campaign raised for a missed KPI.
-func kpiRisk() RiskInput {
+func kpiRisk() workflows.RiskInput {
 	in := criticalRisk()
 	in.RaisedBy = "tandem"
 	in.Raise = domain.RiskRaise{Title: `"Spring launch" misses its KPI signups`, Category: domain.CategoryMarket, Probability: 4, Impact: 4,
@@ -65,13 +67,13 @@ func TestRiskResolvesItselfWhenItsCauseClears(t *testing.T) {
 	recs := &fakeRecords{tasks: map[string]domain.Task{}}
 	h := newRiskHarness(t, recs, t0)
 	h.at(time.Minute, func() {
-		h.env.SignalWorkflow(SignalCauseCleared, CauseCleared{Cause: "kpi:cpa", Why: "KPI cpa is back on target"})
+		h.env.SignalWorkflow(workflows.SignalCauseCleared, workflows.CauseCleared{Cause: "kpi:cpa", Why: "KPI cpa is back on target"})
 	})
 	h.at(2*time.Minute, func() {
 		if d := h.risk(); d.Status != domain.RiskOpen {
 			t.Errorf("news of another cause: status %s, want open", d.Status)
 		}
-		h.env.SignalWorkflow(SignalCauseCleared, CauseCleared{Cause: "kpi:signups", Why: `KPI "signups" is back on target: 1100 signups against a target of 1000`})
+		h.env.SignalWorkflow(workflows.SignalCauseCleared, workflows.CauseCleared{Cause: "kpi:signups", Why: `KPI "signups" is back on target: 1100 signups against a target of 1000`})
 	})
 	res := h.runRisk(kpiRisk())
 	if res.Status != domain.RiskResolved {
@@ -101,16 +103,16 @@ func TestMaterializedRiskIsNotClosedByItsCauseClearing(t *testing.T) {
 	recs := &fakeRecords{tasks: map[string]domain.Task{}}
 	h := newRiskHarness(t, recs, t0)
 	h.at(time.Minute, func() {
-		h.ok("materialize", UpdateDecideRisk, decide(pat, domain.DecideMaterialize, "signups collapsed"))
+		h.ok("materialize", workflows.UpdateDecideRisk, decide(pat, domain.DecideMaterialize, "signups collapsed"))
 	})
 	h.at(2*time.Minute, func() {
-		h.env.SignalWorkflow(SignalCauseCleared, CauseCleared{Cause: "kpi:signups", Why: "KPI signups is back on target"})
+		h.env.SignalWorkflow(workflows.SignalCauseCleared, workflows.CauseCleared{Cause: "kpi:signups", Why: "KPI signups is back on target"})
 	})
 	h.at(3*time.Minute, func() {
 		if d := h.risk(); d.Status != domain.RiskMaterialized {
 			t.Errorf("status %s, want still materialized", d.Status)
 		}
-		h.complete(h.openRiskTask(keyCloseIssue), pat, domain.OutcomeDone, "handled", nil)
+		h.complete(h.openRiskTask(risk.KeyCloseIssue), pat, domain.OutcomeDone, "handled", nil)
 	})
 	if res := h.runRisk(kpiRisk()); res.Status != domain.RiskClosed {
 		t.Fatalf("status = %s, want closed by its owner", res.Status)

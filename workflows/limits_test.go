@@ -1,4 +1,4 @@
-package workflows
+package workflows_test
 
 import (
 	"encoding/json"
@@ -10,6 +10,10 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/workflows"
+	"github.com/tandemhq/tandem/workflows/campaign"
+	"github.com/tandemhq/tandem/workflows/internal/kernel"
+	"github.com/tandemhq/tandem/workflows/risk"
 )
 
 // deepData is task data nested levels deep: {"a": {"a": … {}}}.
@@ -34,7 +38,7 @@ func TestValidatorsRefuseWhatBreaksTheCaps(t *testing.T) {
 	}
 	h := newHarness(t)
 	h.at(time.Hour, func() {
-		review := h.openTask(keyBriefReview)
+		review := h.openTask(campaign.KeyBriefReview)
 		for label, data := range map[string]map[string]any{
 			"data five thousand levels deep": deepData(5_000),
 			"data one level too deep":        deepData(domain.MaxDataDepth + 1),
@@ -42,10 +46,10 @@ func TestValidatorsRefuseWhatBreaksTheCaps(t *testing.T) {
 			"data with too many keys":        keys,
 			"data with too many values":      {"l": make([]any, domain.MaxDataValues)},
 		} {
-			h.refused(label, domain.CodeInvalid, UpdateCompleteTask, completion(review, maya, domain.OutcomeApproved, "", data))
+			h.refused(label, domain.CodeInvalid, workflows.UpdateCompleteTask, completion(review, maya, domain.OutcomeApproved, "", data))
 		}
 		var undecodable error
-		h.env.UpdateWorkflow(UpdateCompleteTask, "deepest", &testsuite.TestUpdateCallback{
+		h.env.UpdateWorkflow(workflows.UpdateCompleteTask, "deepest", &testsuite.TestUpdateCallback{
 			OnReject:   func(err error) { undecodable = err },
 			OnAccept:   func() { t.Error("data ten thousand levels deep was accepted") },
 			OnComplete: func(any, error) {},
@@ -55,15 +59,15 @@ func TestValidatorsRefuseWhatBreaksTheCaps(t *testing.T) {
 				t.Errorf("data ten thousand levels deep: %v, want a rejection", undecodable)
 			}
 		})
-		h.refused("a comment too long", domain.CodeInvalid, UpdateCompleteTask, completion(review, maya, domain.OutcomeRejected, long(domain.MaxCommentChars+1), nil))
-		h.refused("a reassignment reason too long", domain.CodeInvalid, UpdateReassignTask, ReassignTaskInput{TaskID: review.ID, Actor: maya, Assignee: "omar", Reason: long(domain.MaxCommentChars + 1)})
-		h.refused("a cancel reason too long", domain.CodeInvalid, UpdateCancel, CancelInput{Actor: pat, Reason: long(domain.MaxCommentChars + 1)})
-		h.refused("a change reason too long", domain.CodeInvalid, UpdateChangeCampaign, ChangeCampaignInput{Actor: pat, Change: domain.Change{Budget: &domain.Money{Amount: 1, Currency: "EUR"}, Reason: long(domain.MaxCommentChars + 1)}})
-		h.refused("eight channels added", domain.CodeInvalid, UpdateChangeCampaign, ChangeCampaignInput{Actor: pat, Change: domain.Change{AddChannels: make([]domain.Channel, 8), Reason: "r"}})
-		h.refused("21 KPI actuals", domain.CodeInvalid, UpdateRecordKPIs, RecordKPIsInput{Actor: pat, Actuals: make([]domain.KPIActual, domain.MaxKPIs+1)})
+		h.refused("a comment too long", domain.CodeInvalid, workflows.UpdateCompleteTask, completion(review, maya, domain.OutcomeRejected, long(domain.MaxCommentChars+1), nil))
+		h.refused("a reassignment reason too long", domain.CodeInvalid, workflows.UpdateReassignTask, workflows.ReassignTaskInput{TaskID: review.ID, Actor: maya, Assignee: "omar", Reason: long(domain.MaxCommentChars + 1)})
+		h.refused("a cancel reason too long", domain.CodeInvalid, workflows.UpdateCancel, workflows.CancelInput{Actor: pat, Reason: long(domain.MaxCommentChars + 1)})
+		h.refused("a change reason too long", domain.CodeInvalid, workflows.UpdateChangeCampaign, workflows.ChangeCampaignInput{Actor: pat, Change: domain.Change{Budget: &domain.Money{Amount: 1, Currency: "EUR"}, Reason: long(domain.MaxCommentChars + 1)}})
+		h.refused("eight channels added", domain.CodeInvalid, workflows.UpdateChangeCampaign, workflows.ChangeCampaignInput{Actor: pat, Change: domain.Change{AddChannels: make([]domain.Channel, 8), Reason: "r"}})
+		h.refused("21 KPI actuals", domain.CodeInvalid, workflows.UpdateRecordKPIs, workflows.RecordKPIsInput{Actor: pat, Actuals: make([]domain.KPIActual, domain.MaxKPIs+1)})
 	})
 	h.at(2*time.Hour, func() {
-		review := h.openTask(keyBriefReview)
+		review := h.openTask(campaign.KeyBriefReview)
 		if review.CompletedBy != "" || review.Data != nil || review.Assignee != "maya" {
 			t.Errorf("a refused update changed the review: %+v", review)
 		}
@@ -76,23 +80,23 @@ func TestValidatorsRefuseWhatBreaksTheCaps(t *testing.T) {
 		h.complete(review, maya, domain.OutcomeApproved, "", nil)
 	})
 	h.at(3*time.Hour, func() {
-		add := AddTaskInput{Actor: pat, Title: "Press kit", Team: domain.TeamCreative, Role: domain.RoleCreative, DueAt: t0.Add(20 * day)}
+		add := workflows.AddTaskInput{Actor: pat, Title: "Press kit", Team: domain.TeamCreative, Role: domain.RoleCreative, DueAt: t0.Add(20 * day)}
 		long := add
 		long.Description = strings.Repeat("x", domain.MaxDescriptionChars+1)
-		h.refused("a task description too long", domain.CodeInvalid, UpdateAddTask, long)
+		h.refused("a task description too long", domain.CodeInvalid, workflows.UpdateAddTask, long)
 		long = add
 		long.Title = strings.Repeat("é", domain.MaxNameChars+1)
-		h.refused("a task title too long", domain.CodeInvalid, UpdateAddTask, long)
+		h.refused("a task title too long", domain.CodeInvalid, workflows.UpdateAddTask, long)
 	})
 	h.at(4*time.Hour, func() {
 		for _, task := range h.detail().Tasks {
-			if strings.HasPrefix(task.Key, keyAdded) {
+			if strings.HasPrefix(task.Key, campaign.KeyAdded) {
 				t.Errorf("a refused task was added: %+v", task)
 			}
 		}
 	})
 	h.cancelAt(5 * time.Hour)
-	h.run(CampaignInput{Brief: testBrief()})
+	h.run(workflows.CampaignInput{Brief: testBrief()})
 }
 
 // TestRiskAndHiringValidatorsRefuseWhatBreaksTheCaps: the risk's and the hiring
@@ -101,29 +105,35 @@ func TestRiskAndHiringValidatorsRefuseWhatBreaksTheCaps(t *testing.T) {
 	recs := &fakeRecords{tasks: map[string]domain.Task{}}
 	h := newRiskHarness(t, recs, t0)
 	h.at(time.Minute, func() {
-		ack := h.openRiskTask(keyAcknowledge)
+		ack := h.openRiskTask(risk.KeyAcknowledge)
 		data := ackData(domain.ResponseMitigate, t0.Add(day))
 		data["plan"] = strings.Repeat("x", domain.MaxDescriptionChars+1)
-		h.refused("a plan too long", domain.CodeInvalid, UpdateCompleteTask, completion(ack, pat, domain.OutcomeDone, "", data))
-		h.refused("an assessment comment too long", domain.CodeInvalid, UpdateAssessRisk, AssessRiskInput{Actor: pat, Probability: 2, Impact: 2, Comment: strings.Repeat("x", domain.MaxCommentChars+1)})
-		h.refused("a decision comment too long", domain.CodeInvalid, UpdateDecideRisk, decide(pat, domain.DecideResolve, strings.Repeat("x", domain.MaxCommentChars+1)))
+		h.refused("a plan too long", domain.CodeInvalid, workflows.UpdateCompleteTask, completion(ack, pat, domain.OutcomeDone, "", data))
+		h.refused("an assessment comment too long", domain.CodeInvalid, workflows.UpdateAssessRisk, workflows.AssessRiskInput{Actor: pat, Probability: 2, Impact: 2, Comment: strings.Repeat("x", domain.MaxCommentChars+1)})
+		h.refused("a decision comment too long", domain.CodeInvalid, workflows.UpdateDecideRisk, decide(pat, domain.DecideResolve, strings.Repeat("x", domain.MaxCommentChars+1)))
 	})
 	h.at(2*time.Minute, func() {
 		if r := h.risk(); r.Status != domain.RiskOpen || len(r.Assessments) != 1 {
 			t.Errorf("a refused update changed the risk: %+v", r.Risk)
 		}
-		h.ok("resolve", UpdateDecideRisk, decide(pat, domain.DecideResolve, "fixed"))
+		h.ok("resolve", workflows.UpdateDecideRisk, decide(pat, domain.DecideResolve, "fixed"))
 	})
 	h.runRisk(criticalRisk())
 
 	hh, _ := newHiringHarness(t)
 	hh.at(time.Hour, func() {
-		hh.refused("a cancel reason too long", domain.CodeInvalid, UpdateCancel, CancelInput{Actor: pat, Reason: strings.Repeat("x", domain.MaxCommentChars+1)})
+		hh.refused("a cancel reason too long", domain.CodeInvalid, workflows.UpdateCancel, workflows.CancelInput{Actor: pat, Reason: strings.Repeat("x", domain.MaxCommentChars+1)})
 	})
 	cancelBy(hh, 2*time.Hour, pat)
 	if res := runHiring(hh, hiringInput(100000)); res.Status != domain.StatusCancelled {
 		t.Errorf("status = %s", res.Status)
 	}
+}
+
+// encodedSize is how many bytes t takes as JSON, as kernel.FitTasks counts it.
+func encodedSize(t domain.Task) int {
+	b, _ := json.Marshal(t)
+	return len(b)
 }
 
 func TestFitTasks(t *testing.T) {
@@ -148,7 +158,7 @@ func TestFitTasks(t *testing.T) {
 	whole := size(tasks[:4])
 
 	t.Run("within the budget, whole but for unfit data", func(t *testing.T) {
-		got, omitted := fitTasks(tasks, 1<<20)
+		got, omitted := kernel.FitTasks(tasks, 1<<20)
 		if omitted != 0 || len(got) != 5 || got[0].Data == nil || got[3].Data == nil || got[0].DataOmitted {
 			t.Errorf("got %d tasks, %d omitted: %+v", len(got), omitted, got)
 		}
@@ -156,11 +166,11 @@ func TestFitTasks(t *testing.T) {
 			t.Errorf("data over the caps was answered: %+v", got[4])
 		}
 		if tasks[4].Data == nil || tasks[4].DataOmitted {
-			t.Error("fitTasks changed its argument")
+			t.Error("FitTasks changed its argument")
 		}
 	})
 	t.Run("oldest data first", func(t *testing.T) {
-		got, omitted := fitTasks(tasks, whole-1000)
+		got, omitted := kernel.FitTasks(tasks, whole-1000)
 		if omitted != 0 || len(got) != 5 {
 			t.Fatalf("got %d tasks, %d omitted", len(got), omitted)
 		}
@@ -177,7 +187,7 @@ func TestFitTasks(t *testing.T) {
 		revised := domain.Task{ID: "r1", Title: "Revise", Status: domain.TaskDone, Form: form}
 		revising := domain.Task{ID: "r2", Title: "Revise", Status: domain.TaskOpen, Form: form}
 		both := []domain.Task{revised, revising}
-		got, omitted := fitTasks(both, size(both)-1000)
+		got, omitted := kernel.FitTasks(both, size(both)-1000)
 		if omitted != 0 || got[0].Form != nil || !got[0].DataOmitted || got[1].Form == nil {
 			t.Errorf("want r1's form left out and r2's kept: %+v", got)
 		}
@@ -185,7 +195,7 @@ func TestFitTasks(t *testing.T) {
 	t.Run("then the oldest closed tasks, never an open one", func(t *testing.T) {
 		bare := task("t3", domain.TaskOpen, nil)
 		budget := encodedSize(bare) + 2*encodedSize(domain.Task{ID: "t4", Title: "Task t4", Status: domain.TaskDone, DataOmitted: true})
-		got, omitted := fitTasks(tasks, budget)
+		got, omitted := kernel.FitTasks(tasks, budget)
 		var ids []string
 		for _, g := range got {
 			ids = append(ids, g.ID)
@@ -199,7 +209,7 @@ func TestFitTasks(t *testing.T) {
 		if size(got) > budget {
 			t.Errorf("answer is %d bytes, over %d", size(got), budget)
 		}
-		if got, _ := fitTasks(tasks[2:3], 1); len(got) != 1 {
+		if got, _ := kernel.FitTasks(tasks[2:3], 1); len(got) != 1 {
 			t.Error("an open task was left out")
 		}
 	})
@@ -217,7 +227,7 @@ func TestDetailStaysWithinTheBudget(t *testing.T) {
 	h.approveBrief(time.Hour)
 	h.at(2*time.Hour, func() {
 		for i := range n {
-			h.ok("add", UpdateAddTask, AddTaskInput{Actor: pat, Title: fmt.Sprint("Note ", i), Team: domain.TeamPMO,
+			h.ok("add", workflows.UpdateAddTask, workflows.AddTaskInput{Actor: pat, Title: fmt.Sprint("Note ", i), Team: domain.TeamPMO,
 				Role: domain.RoleProjectManager, Assignee: "pat", DueAt: t0.Add(20 * day)})
 		}
 	})
@@ -225,7 +235,7 @@ func TestDetailStaysWithinTheBudget(t *testing.T) {
 	var added []string
 	h.at(3*time.Hour, func() {
 		for _, task := range h.detail().Tasks {
-			if strings.HasPrefix(task.Key, keyAdded) {
+			if strings.HasPrefix(task.Key, campaign.KeyAdded) {
 				added = append(added, task.ID)
 				h.complete(task, pat, domain.OutcomeDone, "", map[string]any{"notes": notes})
 			}
@@ -234,8 +244,8 @@ func TestDetailStaysWithinTheBudget(t *testing.T) {
 	h.at(4*time.Hour, func() {
 		d := h.detail()
 		b, _ := json.Marshal(d.Tasks)
-		if len(b) > tasksBudget {
-			t.Errorf("the tasks take %d bytes, over the %d budget", len(b), tasksBudget)
+		if len(b) > kernel.TasksBudget {
+			t.Errorf("the tasks take %d bytes, over the %d budget", len(b), kernel.TasksBudget)
 		}
 		if whole, _ := json.Marshal(d); len(whole) >= 2<<20 {
 			t.Errorf("the detail takes %d bytes, over Temporal's limit", len(whole))
@@ -259,5 +269,5 @@ func TestDetailStaysWithinTheBudget(t *testing.T) {
 		}
 	})
 	h.cancelAt(5 * time.Hour)
-	h.run(CampaignInput{Brief: testBrief()})
+	h.run(workflows.CampaignInput{Brief: testBrief()})
 }

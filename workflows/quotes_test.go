@@ -1,4 +1,4 @@
-package workflows
+package workflows_test
 
 import (
 	"strings"
@@ -8,6 +8,8 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/workflows"
+	"github.com/tandemhq/tandem/workflows/campaign"
 )
 
 // quotedBrief is the test brief named with quotes of its own.
@@ -22,12 +24,12 @@ func quotedBrief() domain.Brief {
 func TestTitlesWithQuotesReadWithoutBackslashes(t *testing.T) {
 	h := newHarness(t)
 	h.at(time.Hour, func() {
-		if review := h.openTask(keyBriefReview); review.Title != `Review the brief of “Spring "Big" launch”` {
+		if review := h.openTask(campaign.KeyBriefReview); review.Title != `Review the brief of “Spring "Big" launch”` {
 			t.Errorf("title = %s", review.Title)
 		}
 	})
 	h.cancelAt(2 * time.Hour)
-	h.run(CampaignInput{Brief: quotedBrief()})
+	h.run(workflows.CampaignInput{Brief: quotedBrief()})
 	for _, e := range h.recs.events {
 		if strings.Contains(e.Message, `\`) {
 			t.Errorf("timeline: %s", e.Message)
@@ -43,16 +45,17 @@ func TestTitlesWithQuotesReadWithoutBackslashes(t *testing.T) {
 	}
 }
 
-// A run started before plainQuotesVersion keeps quoting as it did, so its texts
-// stay of one kind.
+// A run started before the plain-quotes version keeps quoting as it did, so its
+// texts stay of one kind. The change ID is named by its value, as runs in
+// flight hold it.
 func TestARunFromBeforeKeepsItsQuoting(t *testing.T) {
 	h := newHarness(t)
-	h.env.OnGetVersion(plainQuotesVersion, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	h.env.OnGetVersion("plain-quotes", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
 	h.at(time.Hour, func() {
-		if review := h.openTask(keyBriefReview); review.Title != `Review the brief of "Spring \"Big\" launch"` {
+		if review := h.openTask(campaign.KeyBriefReview); review.Title != `Review the brief of "Spring \"Big\" launch"` {
 			t.Errorf("title = %s", review.Title)
 		}
 	})
 	h.cancelAt(2 * time.Hour)
-	h.run(CampaignInput{Brief: quotedBrief()})
+	h.run(workflows.CampaignInput{Brief: quotedBrief()})
 }

@@ -1,4 +1,4 @@
-package workflows
+package workflows_test
 
 import (
 	"strings"
@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/workflows"
+	"github.com/tandemhq/tandem/workflows/campaign"
 )
 
 // signOffs returns the open sign-off tasks of the campaign.
@@ -13,7 +15,7 @@ func (h *harness) signOffs() []domain.Task {
 	h.t.Helper()
 	var out []domain.Task
 	for _, t := range h.detail().Tasks {
-		if t.IsOpen() && strings.HasPrefix(t.Key, keySignOff) {
+		if t.IsOpen() && strings.HasPrefix(t.Key, campaign.KeySignOff) {
 			out = append(out, t)
 		}
 	}
@@ -24,7 +26,7 @@ func (h *harness) signOffs() []domain.Task {
 // the sign-offs are due at the deadline, not one 24h SLA later, past it.
 func TestSignOffsAreDueNoLaterThanTheReadinessDeadline(t *testing.T) {
 	h := newHarness(t)
-	in := CampaignInput{Brief: testBrief()}
+	in := workflows.CampaignInput{Brief: testBrief()}
 	deadline := in.Brief.LaunchAt.Add(-48 * time.Hour)
 	h.approveBrief(time.Hour)
 	h.doWork(deadline.Sub(t0) - 10*time.Hour)
@@ -48,7 +50,7 @@ func TestSignOffsAreDueNoLaterThanTheReadinessDeadline(t *testing.T) {
 // to the new deadline.
 func TestSignOffsFollowTheReadinessDeadline(t *testing.T) {
 	h := newHarness(t)
-	in := CampaignInput{Brief: testBrief()}
+	in := workflows.CampaignInput{Brief: testBrief()}
 	h.approveBrief(time.Hour)
 	h.doWork(2 * time.Hour)
 	earlier := t0.Add(4 * day)
@@ -58,7 +60,7 @@ func TestSignOffsFollowTheReadinessDeadline(t *testing.T) {
 				t.Errorf("%s due %s, want its 24h SLA, %s, well before the deadline", task.Title, task.DueAt, want)
 			}
 		}
-		h.ok("launch earlier", UpdateChangeCampaign, ChangeCampaignInput{Actor: pat, Change: domain.Change{LaunchAt: &earlier, Reason: "event moved"}})
+		h.ok("launch earlier", workflows.UpdateChangeCampaign, workflows.ChangeCampaignInput{Actor: pat, Change: domain.Change{LaunchAt: &earlier, Reason: "event moved"}})
 	})
 	h.at(4*time.Hour, func() {
 		// The new deadline, launch minus 48h, is 2 days from the start: still after the SLA.
@@ -68,7 +70,7 @@ func TestSignOffsFollowTheReadinessDeadline(t *testing.T) {
 			}
 		}
 		closer := t0.Add(2*day + 12*time.Hour)
-		h.ok("launch earlier still", UpdateChangeCampaign, ChangeCampaignInput{Actor: pat, Change: domain.Change{LaunchAt: &closer, Reason: "event moved again"}})
+		h.ok("launch earlier still", workflows.UpdateChangeCampaign, workflows.ChangeCampaignInput{Actor: pat, Change: domain.Change{LaunchAt: &closer, Reason: "event moved again"}})
 	})
 	h.at(5*time.Hour, func() {
 		want := t0.Add(12 * time.Hour) // launch at 2.5 days, minus the 48h lead time
@@ -100,8 +102,8 @@ func TestSignOffsFollowTheReadinessDeadline(t *testing.T) {
 // launched, a day after its two-week tracking window closed.
 func (h *harness) finishAfter(launched time.Duration) {
 	h.at(launched+15*day, func() {
-		h.complete(h.openTask(keyRetrospective+"pat"), pat, domain.OutcomeDone, "lessons", nil)
-		h.complete(h.openTask(keyRetrospective+"maya"), maya, domain.OutcomeDone, "lessons", nil)
+		h.complete(h.openTask(campaign.KeyRetrospective+"pat"), pat, domain.OutcomeDone, "lessons", nil)
+		h.complete(h.openTask(campaign.KeyRetrospective+"maya"), maya, domain.OutcomeDone, "lessons", nil)
 	})
 }
 
@@ -109,17 +111,17 @@ func (h *harness) finishAfter(launched time.Duration) {
 // against the launch time planned.
 func TestRetrospectiveSaysALaunchHeldPastItsTimeSlipped(t *testing.T) {
 	h := newHarness(t)
-	in := CampaignInput{Brief: testBrief()}
+	in := workflows.CampaignInput{Brief: testBrief()}
 	launch := in.Brief.LaunchAt.Sub(t0)
 	const id = "rsk_test00000009"
 	h.approveBrief(time.Hour)
 	h.doWork(2 * time.Hour)
 	h.signOff(3*time.Hour, pat, maya)
 	h.at(10*day, func() {
-		h.env.SignalWorkflow(SignalRiskChanged, domain.LinkedRisk{ID: id, Severity: domain.SeverityCritical, Status: domain.RiskOpen})
+		h.env.SignalWorkflow(workflows.SignalRiskChanged, domain.LinkedRisk{ID: id, Severity: domain.SeverityCritical, Status: domain.RiskOpen})
 	})
 	h.at(launch+day, func() {
-		h.env.SignalWorkflow(SignalRiskChanged, domain.LinkedRisk{ID: id, Severity: domain.SeverityCritical, Status: domain.RiskResolved})
+		h.env.SignalWorkflow(workflows.SignalRiskChanged, domain.LinkedRisk{ID: id, Severity: domain.SeverityCritical, Status: domain.RiskResolved})
 	})
 	h.finishAfter(launch + day)
 	res := h.run(in)
@@ -139,11 +141,11 @@ func TestRetrospectiveSaysALaunchHeldPastItsTimeSlipped(t *testing.T) {
 // not slip.
 func TestRetrospectiveSaysALaunchMovedByPeopleDidNotSlip(t *testing.T) {
 	h := newHarness(t)
-	in := CampaignInput{Brief: testBrief()}
+	in := workflows.CampaignInput{Brief: testBrief()}
 	later := in.Brief.LaunchAt.Add(7 * day)
 	h.approveBrief(time.Hour)
 	h.at(90*time.Minute, func() {
-		h.ok("launch a week later", UpdateChangeCampaign, ChangeCampaignInput{Actor: pat, Change: domain.Change{LaunchAt: &later, Reason: "trade show"}})
+		h.ok("launch a week later", workflows.UpdateChangeCampaign, workflows.ChangeCampaignInput{Actor: pat, Change: domain.Change{LaunchAt: &later, Reason: "trade show"}})
 	})
 	h.doWork(2 * time.Hour)
 	h.signOff(3*time.Hour, pat, maya)

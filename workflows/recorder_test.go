@@ -1,4 +1,4 @@
-package workflows
+package workflows_test
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 
 	"github.com/tandemhq/tandem/activities"
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/workflows"
+	"github.com/tandemhq/tandem/workflows/campaign"
 )
 
 // A run waits for its webhook deliveries before it ends, so the retry of one that
@@ -33,9 +35,9 @@ func TestRunDrainsWebhookDeliveriesBeforeItEnds(t *testing.T) {
 			return nil
 		})
 	h.at(time.Hour, func() {
-		h.complete(h.openTask(keyBriefReview), maya, domain.OutcomeRejected, "No budget", nil)
+		h.complete(h.openTask(campaign.KeyBriefReview), maya, domain.OutcomeRejected, "No budget", nil)
 	})
-	if res := h.run(CampaignInput{Brief: testBrief()}); res.Status != domain.StatusRejected {
+	if res := h.run(workflows.CampaignInput{Brief: testBrief()}); res.Status != domain.StatusRejected {
 		t.Fatalf("status = %s", res.Status)
 	}
 	if n := attempts.Load(); n != 2 {
@@ -52,9 +54,9 @@ func TestADecisionIsOneWriteBeforeItsAnswer(t *testing.T) {
 	var before, atAnswer int
 	var answered domain.Task
 	h.at(time.Hour, func() {
-		review = h.openTask(keyBriefReview)
+		review = h.openTask(campaign.KeyBriefReview)
 		_, before = h.recs.task(review.ID)
-		h.env.UpdateWorkflow(UpdateCompleteTask, "approve", &testsuite.TestUpdateCallback{
+		h.env.UpdateWorkflow(workflows.UpdateCompleteTask, "approve", &testsuite.TestUpdateCallback{
 			OnReject: func(err error) { t.Errorf("approval refused: %v", err) },
 			OnAccept: func() {},
 			OnComplete: func(_ any, err error) {
@@ -80,7 +82,7 @@ func TestADecisionIsOneWriteBeforeItsAnswer(t *testing.T) {
 		}
 	})
 	h.cancelAt(3 * time.Hour)
-	h.run(CampaignInput{Brief: testBrief()})
+	h.run(workflows.CampaignInput{Brief: testBrief()})
 }
 
 // A write the local activity cannot make (the database is down for its few
@@ -89,12 +91,12 @@ func TestAFailedLocalWriteFallsBackToAnActivity(t *testing.T) {
 	h := newHarness(t)
 	h.recs.failNext = 3 // the local activity's attempts
 	h.at(time.Hour, func() {
-		if _, n := h.recs.task(h.openTask(keyBriefReview).ID); n != 1 {
+		if _, n := h.recs.task(h.openTask(campaign.KeyBriefReview).ID); n != 1 {
 			t.Errorf("%d batches written once the run started, want 1", n)
 		}
 	})
 	h.cancelAt(2 * time.Hour)
-	if res := h.run(CampaignInput{Brief: testBrief()}); res.Status != domain.StatusCancelled {
+	if res := h.run(workflows.CampaignInput{Brief: testBrief()}); res.Status != domain.StatusCancelled {
 		t.Fatalf("status = %s", res.Status)
 	}
 	if h.recs.calls < 4 {
@@ -111,7 +113,7 @@ func TestNoWebhookDeliveriesWithoutSubscribers(t *testing.T) {
 		func(context.Context, activities.DeliverWebhooksInput) error { deliveries.Add(1); return nil })
 	h.approveBrief(time.Hour)
 	h.cancelAt(2 * time.Hour)
-	h.run(CampaignInput{Brief: testBrief()})
+	h.run(workflows.CampaignInput{Brief: testBrief()})
 	if n := deliveries.Load(); n != 0 {
 		t.Errorf("%d webhook deliveries started without a subscription, want none", n)
 	}

@@ -1,4 +1,4 @@
-package workflows
+package workflows_test
 
 import (
 	"context"
@@ -18,6 +18,9 @@ import (
 
 	"github.com/tandemhq/tandem/activities"
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/worker"
+	"github.com/tandemhq/tandem/workflows"
+	"github.com/tandemhq/tandem/workflows/risk"
 )
 
 // riskDirectory is the demo directory the escalation ladder climbs: pat's and
@@ -57,25 +60,25 @@ func newRiskHarness(t *testing.T, recs *fakeRecords, start time.Time) *harness {
 	s.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
 	env := s.NewTestWorkflowEnvironment()
 	env.SetStartTime(start)
-	env.RegisterWorkflowWithOptions(RiskProcess, workflow.RegisterOptions{Name: RiskType})
+	worker.RegisterWorkflows(env)
 	env.RegisterActivity(&activities.Activities{Records: recs, Directory: riskDirectory{}})
 	return &harness{t: t, env: env, recs: recs}
 }
 
-func criticalRisk() RiskInput {
-	return RiskInput{
+func criticalRisk() workflows.RiskInput {
+	return workflows.RiskInput{
 		ID: "rsk_test00000001", RaisedBy: "pat", Policy: domain.DefaultPolicy(),
 		Raise: domain.RiskRaise{Title: "Printer may miss the deadline", Category: domain.CategorySchedule, Probability: 5, Impact: 4, Owner: "pat"},
 	}
 }
 
-func (h *harness) risk() RiskDetail {
+func (h *harness) risk() workflows.RiskDetail {
 	h.t.Helper()
-	v, err := h.env.QueryWorkflow(QueryDetail)
+	v, err := h.env.QueryWorkflow(workflows.QueryDetail)
 	if err != nil {
 		h.t.Fatalf("query: %v", err)
 	}
-	var d RiskDetail
+	var d workflows.RiskDetail
 	if err := v.Get(&d); err != nil {
 		h.t.Fatal(err)
 	}
@@ -99,9 +102,9 @@ func ackData(response domain.Response, due time.Time) map[string]any {
 }
 
 // runRisk runs the risk to its end and returns its result.
-func (h *harness) runRisk(in RiskInput) RiskResult {
+func (h *harness) runRisk(in workflows.RiskInput) workflows.RiskResult {
 	h.t.Helper()
-	h.env.ExecuteWorkflow(RiskType, in)
+	h.env.ExecuteWorkflow(workflows.RiskType, in)
 	if !h.env.IsWorkflowCompleted() {
 		h.t.Fatal("the risk did not finish")
 	}
@@ -109,15 +112,15 @@ func (h *harness) runRisk(in RiskInput) RiskResult {
 		h.t.Fatalf("workflow failed: %v", err)
 	}
 	h.checkSent()
-	var res RiskResult
+	var res workflows.RiskResult
 	if err := h.env.GetWorkflowResult(&res); err != nil {
 		h.t.Fatal(err)
 	}
 	return res
 }
 
-func decide(a domain.Actor, d domain.RiskDecision, comment string) DecideRiskInput {
-	return DecideRiskInput{Actor: a, Decision: d, Comment: comment}
+func decide(a domain.Actor, d domain.RiskDecision, comment string) workflows.DecideRiskInput {
+	return workflows.DecideRiskInput{Actor: a, Decision: d, Comment: comment}
 }
 
 func escalatedTo(recs *fakeRecords) []string {
@@ -139,12 +142,12 @@ func TestRiskNobodyAcknowledgesClimbsTheLadder(t *testing.T) {
 	}
 	// At the top of the ladder nobody is left to climb to: dana acknowledges.
 	h.at(280*time.Minute, func() {
-		ack := h.openRiskTask(keyAcknowledge)
+		ack := h.openRiskTask(risk.KeyAcknowledge)
 		if ack.Assignee != "dana" || ack.EscalationLevel != 3 {
 			t.Errorf("at the top the acknowledgement is %s's at level %d", ack.Assignee, ack.EscalationLevel)
 		}
-		h.refused("pat cannot acknowledge dana's task", domain.CodeForbidden, UpdateCompleteTask, completion(ack, pat, domain.OutcomeDone, "", ackData(domain.ResponseMitigate, t0.Add(day))))
-		h.refused("a response is required", domain.CodeInvalid, UpdateCompleteTask, completion(ack, dana, domain.OutcomeDone, "", nil))
+		h.refused("pat cannot acknowledge dana's task", domain.CodeForbidden, workflows.UpdateCompleteTask, completion(ack, pat, domain.OutcomeDone, "", ackData(domain.ResponseMitigate, t0.Add(day))))
+		h.refused("a response is required", domain.CodeInvalid, workflows.UpdateCompleteTask, completion(ack, dana, domain.OutcomeDone, "", nil))
 		h.complete(ack, dana, domain.OutcomeDone, "", ackData(domain.ResponseMitigate, t0.Add(day)))
 	})
 	h.at(300*time.Minute, func() {
@@ -152,10 +155,10 @@ func TestRiskNobodyAcknowledgesClimbsTheLadder(t *testing.T) {
 		if d.Status != domain.RiskAcknowledged || d.Response == nil || d.Response.Response != domain.ResponseMitigate || d.Response.By != "dana" {
 			t.Errorf("after the acknowledgement: status %s, response %+v", d.Status, d.Response)
 		}
-		if rv := h.openRiskTask(keyReview); rv.Assignee != "pat" || !rv.DueAt.Equal(h.env.Now().Add(-20*time.Minute).Add(24*time.Hour)) {
+		if rv := h.openRiskTask(risk.KeyReview); rv.Assignee != "pat" || !rv.DueAt.Equal(h.env.Now().Add(-20*time.Minute).Add(24*time.Hour)) {
 			t.Errorf("review %+v", rv)
 		}
-		h.ok("pat resolves", UpdateDecideRisk, decide(pat, domain.DecideResolve, "second printer booked"))
+		h.ok("pat resolves", workflows.UpdateDecideRisk, decide(pat, domain.DecideResolve, "second printer booked"))
 	})
 	res := h.runRisk(criticalRisk())
 	if res.Status != domain.RiskResolved {
@@ -185,20 +188,20 @@ func TestRiskReassessedDownMovesTheSLAAndUpEscalates(t *testing.T) {
 	recs := &fakeRecords{tasks: map[string]domain.Task{}}
 	h := newRiskHarness(t, recs, t0)
 	h.at(30*time.Minute, func() {
-		h.refused("probability 0", domain.CodeInvalid, UpdateAssessRisk, AssessRiskInput{Actor: pat, Probability: 0, Impact: 1})
-		h.refused("a stranger re-assesses", domain.CodeForbidden, UpdateAssessRisk, AssessRiskInput{Actor: cleo, Probability: 1, Impact: 1})
-		h.ok("pat re-assesses it down to low", UpdateAssessRisk, AssessRiskInput{Actor: pat, Probability: 1, Impact: 2, Comment: "second printer found"})
+		h.refused("probability 0", domain.CodeInvalid, workflows.UpdateAssessRisk, workflows.AssessRiskInput{Actor: pat, Probability: 0, Impact: 1})
+		h.refused("a stranger re-assesses", domain.CodeForbidden, workflows.UpdateAssessRisk, workflows.AssessRiskInput{Actor: cleo, Probability: 1, Impact: 1})
+		h.ok("pat re-assesses it down to low", workflows.UpdateAssessRisk, workflows.AssessRiskInput{Actor: pat, Probability: 1, Impact: 2, Comment: "second printer found"})
 	})
 	h.at(40*time.Minute, func() {
 		d := h.risk()
-		ack := h.openRiskTask(keyAcknowledge)
+		ack := h.openRiskTask(risk.KeyAcknowledge)
 		if d.Severity != domain.SeverityLow || d.Score != 2 || len(d.Assessments) != 2 || !ack.DueAt.Equal(t0.Add(72*time.Hour)) {
 			t.Errorf("after re-assessment: %s score %d, %d assessments, acknowledge due %s", d.Severity, d.Score, len(d.Assessments), ack.DueAt)
 		}
 	})
 	// Past the critical SLA, a low risk has not climbed.
 	h.at(5*time.Hour, func() {
-		ack := h.openRiskTask(keyAcknowledge)
+		ack := h.openRiskTask(risk.KeyAcknowledge)
 		if ack.Assignee != "pat" || h.risk().Level != 0 {
 			t.Errorf("a low risk climbed to %s", ack.Assignee)
 		}
@@ -206,27 +209,27 @@ func TestRiskReassessedDownMovesTheSLAAndUpEscalates(t *testing.T) {
 	})
 	// Back up to critical after it was acknowledged: the next rung must acknowledge it.
 	h.at(6*time.Hour, func() {
-		h.ok("pat re-assesses it up to critical", UpdateAssessRisk, AssessRiskInput{Actor: pat, Probability: 5, Impact: 5})
+		h.ok("pat re-assesses it up to critical", workflows.UpdateAssessRisk, workflows.AssessRiskInput{Actor: pat, Probability: 5, Impact: 5})
 	})
 	h.at(6*time.Hour+time.Minute, func() {
 		d := h.risk()
-		ack := h.openRiskTask(keyAcknowledge)
+		ack := h.openRiskTask(risk.KeyAcknowledge)
 		if d.Status != domain.RiskOpen || d.Level != 1 || ack.Assignee != "dana" || !ack.DueAt.Equal(t0.Add(7*time.Hour)) {
 			t.Errorf("after the move up: %s level %d, acknowledge by %s due %s", d.Status, d.Level, ack.Assignee, ack.DueAt)
 		}
-		if rv := h.openRiskTask(keyReview); !rv.DueAt.Equal(rv.CreatedAt.Add(24 * time.Hour)) {
+		if rv := h.openRiskTask(risk.KeyReview); !rv.DueAt.Equal(rv.CreatedAt.Add(24 * time.Hour)) {
 			t.Errorf("the review keeps the low cadence: due %s", rv.DueAt)
 		}
 		h.complete(ack, dana, domain.OutcomeDone, "", ackData(domain.ResponseMitigate, t0.Add(2*day)))
 	})
 	h.at(7*time.Hour, func() {
-		h.complete(h.openRiskTask(keyReview), pat, domain.OutcomeDone, "still on track", nil)
+		h.complete(h.openRiskTask(risk.KeyReview), pat, domain.OutcomeDone, "still on track", nil)
 	})
 	h.at(8*time.Hour, func() {
-		if rv := h.openRiskTask(keyReview); !rv.CreatedAt.Equal(t0.Add(7 * time.Hour)) {
+		if rv := h.openRiskTask(risk.KeyReview); !rv.CreatedAt.Equal(t0.Add(7 * time.Hour)) {
 			t.Errorf("the next review was opened at %s", rv.CreatedAt)
 		}
-		h.ok("dana resolves", UpdateDecideRisk, decide(dana, domain.DecideResolve, "done"))
+		h.ok("dana resolves", workflows.UpdateDecideRisk, decide(dana, domain.DecideResolve, "done"))
 	})
 	if res := h.runRisk(criticalRisk()); res.Status != domain.RiskResolved {
 		t.Errorf("status %s", res.Status)
@@ -237,18 +240,18 @@ func TestRiskAcceptingACriticalRiskNeedsAuthority(t *testing.T) {
 	recs := &fakeRecords{tasks: map[string]domain.Task{}}
 	h := newRiskHarness(t, recs, t0)
 	var signals []domain.LinkedRisk
-	h.env.OnSignalExternalWorkflow(mock.Anything, CampaignWorkflowID("cmp_test00000001"), "", SignalRiskChanged, mock.Anything).
+	h.env.OnSignalExternalWorkflow(mock.Anything, workflows.CampaignWorkflowID("cmp_test00000001"), "", workflows.SignalRiskChanged, mock.Anything).
 		Return(func(_, _, _, _ string, arg any) error { signals = append(signals, arg.(domain.LinkedRisk)); return nil })
 	h.at(10*time.Minute, func() {
-		ack := h.openRiskTask(keyAcknowledge)
-		h.refused("pat acknowledges by accepting", domain.CodeForbidden, UpdateCompleteTask, completion(ack, pat, domain.OutcomeDone, "", ackData(domain.ResponseAccept, t0.Add(day))))
-		h.refused("pat accepts", domain.CodeForbidden, UpdateDecideRisk, decide(pat, domain.DecideAccept, "we live with it"))
-		h.refused("close an open risk", domain.CodeConflict, UpdateDecideRisk, decide(pat, domain.DecideClose, "x"))
-		h.refused("no comment", domain.CodeInvalid, UpdateDecideRisk, decide(maya, domain.DecideAccept, ""))
-		h.ok("maya accepts", UpdateDecideRisk, decide(maya, domain.DecideAccept, "the launch can take it"))
+		ack := h.openRiskTask(risk.KeyAcknowledge)
+		h.refused("pat acknowledges by accepting", domain.CodeForbidden, workflows.UpdateCompleteTask, completion(ack, pat, domain.OutcomeDone, "", ackData(domain.ResponseAccept, t0.Add(day))))
+		h.refused("pat accepts", domain.CodeForbidden, workflows.UpdateDecideRisk, decide(pat, domain.DecideAccept, "we live with it"))
+		h.refused("close an open risk", domain.CodeConflict, workflows.UpdateDecideRisk, decide(pat, domain.DecideClose, "x"))
+		h.refused("no comment", domain.CodeInvalid, workflows.UpdateDecideRisk, decide(maya, domain.DecideAccept, ""))
+		h.ok("maya accepts", workflows.UpdateDecideRisk, decide(maya, domain.DecideAccept, "the launch can take it"))
 	})
 	h.at(20*time.Minute, func() {
-		h.refused("a decision after the end", domain.CodeConflict, UpdateDecideRisk, decide(maya, domain.DecideResolve, "x"))
+		h.refused("a decision after the end", domain.CodeConflict, workflows.UpdateDecideRisk, decide(maya, domain.DecideResolve, "x"))
 	})
 	in := criticalRisk()
 	in.Raise.Related = &domain.Related{Process: domain.ProcessCampaign, ID: "cmp_test00000001"}
@@ -273,19 +276,19 @@ func TestRiskMaterializedStaysUntilClosed(t *testing.T) {
 	recs := &fakeRecords{tasks: map[string]domain.Task{}}
 	h := newRiskHarness(t, recs, t0)
 	h.at(10*time.Minute, func() {
-		h.ok("pat: it happened", UpdateDecideRisk, decide(pat, domain.DecideMaterialize, "the printer failed"))
+		h.ok("pat: it happened", workflows.UpdateDecideRisk, decide(pat, domain.DecideMaterialize, "the printer failed"))
 	})
 	h.at(20*time.Minute, func() {
 		d := h.risk()
 		if d.Status != domain.RiskMaterialized || len(d.WaitingOn) != 1 || d.WaitingOn[0].Assignee != "pat" {
 			t.Errorf("materialized: %s waiting on %+v", d.Status, d.WaitingOn)
 		}
-		h.refused("resolve an issue", domain.CodeConflict, UpdateDecideRisk, decide(pat, domain.DecideResolve, "x"))
-		h.refused("materialize twice", domain.CodeConflict, UpdateDecideRisk, decide(pat, domain.DecideMaterialize, "x"))
+		h.refused("resolve an issue", domain.CodeConflict, workflows.UpdateDecideRisk, decide(pat, domain.DecideResolve, "x"))
+		h.refused("materialize twice", domain.CodeConflict, workflows.UpdateDecideRisk, decide(pat, domain.DecideMaterialize, "x"))
 	})
 	// Nobody climbs for an issue: the acknowledgement was cancelled.
 	h.at(5*time.Hour, func() {
-		h.complete(h.openRiskTask(keyCloseIssue), pat, domain.OutcomeDone, "reprinted elsewhere", nil)
+		h.complete(h.openRiskTask(risk.KeyCloseIssue), pat, domain.OutcomeDone, "reprinted elsewhere", nil)
 	})
 	if res := h.runRisk(criticalRisk()); res.Status != domain.RiskClosed {
 		t.Errorf("status %s", res.Status)
@@ -302,12 +305,12 @@ func TestRiskContinuesAsNewWithItsState(t *testing.T) {
 
 	// First run: two escalations, then it hands over.
 	h := newRiskHarness(t, recs, t0)
-	h.env.ExecuteWorkflow(RiskType, in)
+	h.env.ExecuteWorkflow(workflows.RiskType, in)
 	var can *workflow.ContinueAsNewError
 	if err := h.env.GetWorkflowError(); !errors.As(err, &can) {
 		t.Fatalf("the first run ended with %v, want continue-as-new", err)
 	}
-	var next RiskInput
+	var next workflows.RiskInput
 	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
 		t.Fatal(err)
 	}
@@ -330,14 +333,14 @@ func TestRiskContinuesAsNewWithItsState(t *testing.T) {
 		}
 	})
 	h2.at(70*time.Minute, func() {
-		ack := h2.openRiskTask(keyAcknowledge)
+		ack := h2.openRiskTask(risk.KeyAcknowledge)
 		if ack.Assignee != "dana" || ack.EscalationLevel != 3 || ack.ID == carried.ID {
 			t.Errorf("after the carried SLA: %+v", ack)
 		}
 		h2.complete(ack, dana, domain.OutcomeDone, "", ackData(domain.ResponseAvoid, t0.Add(day)))
 	})
 	h2.at(80*time.Minute, func() {
-		h2.ok("maya resolves", UpdateDecideRisk, decide(maya, domain.DecideResolve, "avoided"))
+		h2.ok("maya resolves", workflows.UpdateDecideRisk, decide(maya, domain.DecideResolve, "avoided"))
 	})
 	if res := h2.runRisk(next); res.Status != domain.RiskResolved {
 		t.Errorf("status %s", res.Status)

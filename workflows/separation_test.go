@@ -1,4 +1,4 @@
-package workflows
+package workflows_test
 
 import (
 	"strings"
@@ -6,6 +6,9 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/workflows"
+	"github.com/tandemhq/tandem/workflows/campaign"
+	"github.com/tandemhq/tandem/workflows/hiring"
 )
 
 // The demo directory has maya as its only marketing ops manager, managed by
@@ -27,11 +30,11 @@ func rerouteEvents(recs *fakeRecords) []string {
 func TestBriefOfTheOnlyMOpsGoesToHerManager(t *testing.T) {
 	h := newHarnessWith(t, demoDirectory())
 	h.at(time.Hour, func() {
-		review := h.openTask(keyBriefReview)
+		review := h.openTask(campaign.KeyBriefReview)
 		if review.Assignee != "dana" {
 			t.Fatalf("the review of maya's brief is for %q (role %s), want her manager dana", review.Assignee, review.Role)
 		}
-		h.refused("maya reviews her own brief", domain.CodeForbidden, UpdateCompleteTask, completion(review, maya, domain.OutcomeApproved, "", nil))
+		h.refused("maya reviews her own brief", domain.CodeForbidden, workflows.UpdateCompleteTask, completion(review, maya, domain.OutcomeApproved, "", nil))
 		h.complete(review, dana, domain.OutcomeApproved, "", nil)
 	})
 	h.at(2*time.Hour, func() {
@@ -40,7 +43,7 @@ func TestBriefOfTheOnlyMOpsGoesToHerManager(t *testing.T) {
 		}
 	})
 	h.cancelAt(3 * time.Hour)
-	h.run(CampaignInput{Brief: testBrief(), RequestedBy: "maya"})
+	h.run(workflows.CampaignInput{Brief: testBrief(), RequestedBy: "maya"})
 	why := rerouteEvents(h.recs)
 	if len(why) != 1 || !strings.Contains(why[0], "nobody but maya holds the marketing ops manager role, and maya raised the brief: it goes to maya's manager, dana") {
 		t.Errorf("timeline: %q, want why the review went to dana", why)
@@ -62,12 +65,12 @@ func TestBriefOfTheOnlyMOpsWithoutAManagerGoesUp(t *testing.T) {
 	dir["maya"] = m
 	h := newHarnessWith(t, dir)
 	h.at(time.Hour, func() {
-		if review := h.openTask(keyBriefReview); review.Assignee != "dana" || review.Role != domain.RoleDirector {
+		if review := h.openTask(campaign.KeyBriefReview); review.Assignee != "dana" || review.Role != domain.RoleDirector {
 			t.Errorf("review = %+v, want the director dana", review)
 		}
 	})
 	h.cancelAt(2 * time.Hour)
-	h.run(CampaignInput{Brief: testBrief(), RequestedBy: "maya"})
+	h.run(workflows.CampaignInput{Brief: testBrief(), RequestedBy: "maya"})
 	if why := rerouteEvents(h.recs); len(why) != 1 || !strings.Contains(why[0], "it goes to the next authority up, dana (director)") {
 		t.Errorf("timeline: %q", why)
 	}
@@ -77,14 +80,14 @@ func TestBriefOfTheOnlyMOpsWithoutAManagerGoesUp(t *testing.T) {
 // goes to dana too, and the launch waits for it.
 func TestBudgetIncreaseByTheOnlyMOpsGoesToHerManager(t *testing.T) {
 	h := newHarnessWith(t, demoDirectory())
-	in := CampaignInput{Brief: testBrief(), RequestedBy: "maya"}
-	h.at(time.Hour, func() { h.complete(h.openTask(keyBriefReview), dana, domain.OutcomeApproved, "", nil) })
+	in := workflows.CampaignInput{Brief: testBrief(), RequestedBy: "maya"}
+	h.at(time.Hour, func() { h.complete(h.openTask(campaign.KeyBriefReview), dana, domain.OutcomeApproved, "", nil) })
 	h.at(2*time.Hour, func() {
 		more := domain.Money{Amount: 80000, Currency: "EUR"}
-		h.ok("budget up", UpdateChangeCampaign, ChangeCampaignInput{Actor: maya, Change: domain.Change{Budget: &more, Reason: "more paid search"}})
+		h.ok("budget up", workflows.UpdateChangeCampaign, workflows.ChangeCampaignInput{Actor: maya, Change: domain.Change{Budget: &more, Reason: "more paid search"}})
 	})
 	h.at(3*time.Hour, func() {
-		approval := h.openTask(keyBudget)
+		approval := h.openTask(campaign.KeyBudget)
 		if approval.Assignee != "dana" {
 			t.Fatalf("the budget approval is for %q, want dana", approval.Assignee)
 		}
@@ -108,11 +111,11 @@ func TestHireOfTheOnlyDirectorGoesToAnAdmin(t *testing.T) {
 	in.RequestedBy = "dana"
 	approveChain(h, time.Hour, maya, hrFinn)
 	h.at(3*time.Hour, func() {
-		step := hiringTask(h, keyStep+"director")
+		step := hiringTask(h, hiring.KeyStep+"director")
 		if step.Assignee != "ada" {
 			t.Fatalf("the director step of dana's request is for %q, want the admin ada", step.Assignee)
 		}
-		h.refused("dana approves her own request", domain.CodeForbidden, UpdateCompleteTask, completion(step, hrDana, domain.OutcomeApproved, "", nil))
+		h.refused("dana approves her own request", domain.CodeForbidden, workflows.UpdateCompleteTask, completion(step, hrDana, domain.OutcomeApproved, "", nil))
 		h.complete(step, hrAda, domain.OutcomeApproved, "", nil)
 	})
 	h.at(4*time.Hour, func() {

@@ -1,4 +1,4 @@
-package workflows
+package workflows_test
 
 import (
 	"testing"
@@ -9,40 +9,53 @@ import (
 
 	"github.com/tandemhq/tandem/activities"
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/workflows"
+	"github.com/tandemhq/tandem/workflows/internal/kernel"
 )
 
-// escalatingApproval is a test-only process on the task machinery: one approval
-// with a 10h SLA, a reminder at half of it, and an escalation to the approver's
-// manager each time the SLA passes.
+// approval is a test-only process on the kernel, and all a process must say:
+// its record for the batches (none here), its detail, its managers and its
+// progress.
+type approval struct{ *kernel.Core }
+
+func (approval) Snapshot(*domain.Batch) {}
+func (a approval) Detail() any          { return a.Tasks.List() }
+func (approval) Managers() []string     { return []string{"pat"} }
+func (approval) Progress([]domain.Task, time.Time) kernel.Progress {
+	return kernel.Progress{Stage: "approval", Status: "active"}
+}
+
+// escalatingApproval runs it: one approval with a 10h SLA, a reminder at half
+// of it, and an escalation to the approver's manager each time the SLA passes.
 func escalatingApproval(ctx workflow.Context) (domain.Task, error) {
-	rec := newRecorder(ctx, domain.ProcessHiring, "hir_test00000001")
 	managers := map[string]string{"finn": "dana", "dana": "ada", "ada": ""}
-	h := newHumanTasks(rec, "hiring/hir_test00000001", 0, func() []string { return []string{"pat"} })
-	if err := h.register(ctx); err != nil {
-		return domain.Task{}, err
-	}
 	sla := 10 * time.Hour
 	due := func() (time.Time, time.Time) {
 		now := workflow.Now(ctx)
 		return now.Add(sla), now.Add(sla / 2)
 	}
-	h.onOverdue = func(ctx workflow.Context, t domain.Task) {
-		if next := managers[t.Assignee]; next != "" {
-			d, r := due()
-			h.escalate(ctx, t.ID, escalation{Assignee: next, DueAt: d, RemindAt: r, Why: "not decided within the 10h SLA"})
-			_ = rec.flush(ctx)
-		}
-	}
-	d, r := due()
-	h.open(ctx, taskSpec{Kind: domain.KindApproval, Key: "step:finance", Title: "Approve the budget", Team: domain.TeamFinance, Role: domain.RoleFinance, Assignee: "finn", RequestedBy: "pat", DueAt: d, RemindAt: r})
-	if err := rec.flush(ctx); err != nil {
-		return domain.Task{}, err
-	}
-	t, err := h.awaitKey(ctx, "step:finance")
+	a := &approval{}
+	k, err := kernel.New(ctx, a, kernel.Config{Process: domain.ProcessHiring, ID: "hir_test00000001", Noun: "approval",
+		OnOverdue: func(ctx workflow.Context, t domain.Task) {
+			if next := managers[t.Assignee]; next != "" {
+				d, r := due()
+				a.Tasks.Escalate(ctx, t.ID, kernel.Escalation{Assignee: next, DueAt: d, RemindAt: r, Why: "not decided within the 10h SLA"})
+				_ = a.Save(ctx)
+			}
+		}})
 	if err != nil {
 		return domain.Task{}, err
 	}
-	return *t, workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+	a.Core = k
+	d, r := due()
+	a.Tasks.Open(ctx, kernel.TaskSpec{Kind: domain.KindApproval, Key: "step:finance", Title: "Approve the budget", Team: domain.TeamFinance, Role: domain.RoleFinance, Assignee: "finn", RequestedBy: "pat", DueAt: d, RemindAt: r})
+	if err := a.Save(ctx); err != nil {
+		return domain.Task{}, err
+	}
+	if err := workflow.Await(ctx, func() bool { return a.Tasks.Decided("step:finance") }); err != nil {
+		return domain.Task{}, err
+	}
+	return *a.Tasks.Latest("step:finance"), a.AwaitHandlers(ctx, nil)
 }
 
 // The climb goes two levels: the second escalation runs from the successor's
@@ -69,7 +82,7 @@ func TestEscalationExpiresTheTaskAndOpensOneForTheManager(t *testing.T) {
 		}
 	}, 6*time.Hour)
 	env.RegisterDelayedCallback(func() {
-		h.refused("finn decides after the escalation", domain.CodeConflict, UpdateCompleteTask, completion(first, finn, domain.OutcomeApproved, "", nil))
+		h.refused("finn decides after the escalation", domain.CodeConflict, workflows.UpdateCompleteTask, completion(first, finn, domain.OutcomeApproved, "", nil))
 		var current domain.Task
 		for _, task := range recs.tasks {
 			if task.IsOpen() {
@@ -91,7 +104,7 @@ func TestEscalationExpiresTheTaskAndOpensOneForTheManager(t *testing.T) {
 		if current.Assignee != "ada" || current.EscalationLevel != 2 {
 			t.Errorf("after the second SLA the open task is %+v, want ada's, level 2", current)
 		}
-		h.refused("dana decides after the second escalation", domain.CodeConflict, UpdateCompleteTask, completion(second, dana, domain.OutcomeApproved, "", nil))
+		h.refused("dana decides after the second escalation", domain.CodeConflict, workflows.UpdateCompleteTask, completion(second, dana, domain.OutcomeApproved, "", nil))
 		h.complete(current, ada, domain.OutcomeApproved, "", nil)
 	}, 21*time.Hour)
 	env.ExecuteWorkflow(escalatingApproval)

@@ -1,4 +1,4 @@
-package workflows
+package workflows_test
 
 import (
 	"slices"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/workflows"
 )
 
 // lastUpsert returns the search attributes as they stood at the end of the
@@ -63,7 +64,7 @@ func TestRiskSearchAttributesFollowTheClimb(t *testing.T) {
 		})
 	}
 	h.at(160*time.Minute, func() {
-		h.ok("maya resolves", UpdateDecideRisk, decide(maya, domain.DecideResolve, "handled"))
+		h.ok("maya resolves", workflows.UpdateDecideRisk, decide(maya, domain.DecideResolve, "handled"))
 	})
 	h.runRisk(criticalRisk())
 	if !slices.Equal(levels, []int64{0, 1, 2}) {

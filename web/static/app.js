@@ -52,9 +52,21 @@
     return d.getFullYear() + '-' + two(d.getMonth() + 1) + '-' + two(d.getDate()) + 'T' + two(d.getHours()) + ':' + two(d.getMinutes());
   }
 
-  // Times the server wrote in UTC (time[data-local]) read in the viewer's own
-  // time zone; the title keeps the UTC one. Without this script they stay UTC,
-  // as they say.
+  // The server writes times in the viewer's time zone once it knows it: this
+  // cookie names it (an IANA name, such as Europe/Paris), read on every page.
+  function rememberZone() {
+    var zone;
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
+    if (!zone) return;
+    var v = encodeURIComponent(zone);
+    if (document.cookie.split('; ').indexOf('tandem_tz=' + v) >= 0) return;
+    document.cookie = 'tandem_tz=' + v + '; path=/; max-age=31536000; samesite=strict' + (location.protocol === 'https:' ? '; secure' : '');
+  }
+
+  // Times the server wrote in UTC for want of the viewer's zone
+  // (time[data-local], after the first visit never) read in it; what is
+  // relative ("due in 2 days, ") is kept before it (data-lead). Without this
+  // script they stay UTC, as they say.
   function localDates(root) {
     var fmt, withYear, year = new Date().getFullYear();
     try {
@@ -65,10 +77,11 @@
     } catch (e) { return; }
     Array.prototype.forEach.call(root.querySelectorAll('time[data-local]'), function (t) {
       var d = new Date(t.getAttribute('datetime'));
-      if (!isNaN(d)) t.textContent = (d.getFullYear() === year ? fmt : withYear).format(d);
+      if (!isNaN(d)) t.textContent = (t.getAttribute('data-lead') || '') + (d.getFullYear() === year ? fmt : withYear).format(d);
     });
   }
 
+  rememberZone();
   localTimes(document);
   localDates(document);
 

@@ -1,4 +1,4 @@
-package workflows
+package kernel
 
 import (
 	"errors"
@@ -26,19 +26,19 @@ var lookupOptions = workflow.ActivityOptions{
 	Summary:     "directory lookup",
 }
 
-// decider is who decides an approval: a person, or anyone holding Role (in Team,
+// Decider is who decides an approval: a person, or anyone holding Role (in Team,
 // for a team-bound role) when Assignee is empty. Why, when set, says in words
 // why the decision is not where it usually goes, for the timeline.
-type decider struct {
+type Decider struct {
 	Assignee string
 	Team     domain.Team
 	Role     domain.Role
 	Why      string
 }
 
-// findPeople returns the handles of everyone holding role, within team for a
+// FindPeople returns the handles of everyone holding role, within team for a
 // role that only counts there, in handle order.
-func findPeople(ctx workflow.Context, role domain.Role, team domain.Team) ([]string, error) {
+func FindPeople(ctx workflow.Context, role domain.Role, team domain.Team) ([]string, error) {
 	var a *activities.Activities
 	var people []string
 	in := activities.FindPeopleInput{Role: role, Team: team}
@@ -46,9 +46,9 @@ func findPeople(ctx workflow.Context, role domain.Role, team domain.Team) ([]str
 	return people, err
 }
 
-// lookupPerson returns a person's routing data; ok is false for a handle the
+// LookupPerson returns a person's routing data; ok is false for a handle the
 // directory does not have.
-func lookupPerson(ctx workflow.Context, handle string) (domain.PersonRef, bool, error) {
+func LookupPerson(ctx workflow.Context, handle string) (domain.PersonRef, bool, error) {
 	var a *activities.Activities
 	var ref domain.PersonRef
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, lookupOptions), a.LookupPerson, handle).Get(ctx, &ref)
@@ -64,31 +64,75 @@ func others(handles []string, requester string) []string {
 	return slices.DeleteFunc(slices.Clone(handles), func(h string) bool { return h == requester })
 }
 
-// soleApprover says where an approval goes that role (in team) would decide,
+// ApproverFor picks who decides an approval of role (in team) that requester
+// asked for: the first holder, in handle order, who is not the requester. When
+// the requester is the only one, SoleApprover says who instead, with why; when
+// nobody holds the role, the decider is anyone holding it. what names the
+// decision, for Why.
+func ApproverFor(ctx workflow.Context, pol domain.Policy, requester string, role domain.Role, team domain.Team, what string) (Decider, error) {
+	people, err := FindPeople(ctx, role, team)
+	if err != nil {
+		return Decider{}, err
+	}
+	if p := others(people, requester); len(p) > 0 || len(people) == 0 {
+		d := Decider{Team: team, Role: role}
+		if len(p) > 0 {
+			d.Assignee = p[0]
+		}
+		return d, nil
+	}
+	d, ok, err := SoleApprover(ctx, pol, requester, role, what)
+	if err != nil || !ok {
+		return Decider{Team: team, Role: role}, err
+	}
+	return d, nil
+}
+
+// Elsewhere routes an approval s that requester may not decide, open to anyone
+// else holding its role, to whoever SoleApprover says when nobody else does
+// (Reroute), and returns why ("" when it stays as it was). Runs from before
+// soleApproverVersion look nobody up.
+func Elsewhere(ctx workflow.Context, pol domain.Policy, s *TaskSpec, requester, what string) (string, error) {
+	if workflow.GetVersion(ctx, soleApproverVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return "", nil
+	}
+	people, err := FindPeople(ctx, s.Role, teamIfBound(s.Role, s.Team))
+	if err != nil || !slices.Contains(people, requester) || len(others(people, requester)) > 0 {
+		return "", err
+	}
+	d, ok, err := SoleApprover(ctx, pol, requester, s.Role, what)
+	if err != nil || !ok {
+		return "", err
+	}
+	Reroute(s, d)
+	return d.Why, nil
+}
+
+// SoleApprover says where an approval goes that role (in team) would decide,
 // when nobody but requester, who raised it and so may not, holds the role:
 // requester's manager; else the first holder of the role one authority up
 // (domain.Policy.Above), climbing while nobody else holds it; else an admin.
 // ok is false for a run from before soleApproverVersion, and when nobody at all
 // is left, an admin included: the approval then waits as it always did, for an
 // admin to reassign it. what names the decision, for Why.
-func soleApprover(ctx workflow.Context, pol domain.Policy, requester string, role domain.Role, what string) (decider, bool, error) {
+func SoleApprover(ctx workflow.Context, pol domain.Policy, requester string, role domain.Role, what string) (Decider, bool, error) {
 	if workflow.GetVersion(ctx, soleApproverVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-		return decider{}, false, nil
+		return Decider{}, false, nil
 	}
 	why := func(to string) string {
 		return fmt.Sprintf("nobody but %s holds the %s role, and %s raised %s: it goes to %s", requester, roleWords(role), requester, what, to)
 	}
-	ref, ok, err := lookupPerson(ctx, requester)
+	ref, ok, err := LookupPerson(ctx, requester)
 	if err != nil {
-		return decider{}, false, err
+		return Decider{}, false, err
 	}
 	if ok && ref.Manager != "" && ref.Manager != requester {
-		mgr, ok, err := lookupPerson(ctx, ref.Manager)
+		mgr, ok, err := LookupPerson(ctx, ref.Manager)
 		if err != nil {
-			return decider{}, false, err
+			return Decider{}, false, err
 		}
 		if ok {
-			d := decider{Assignee: mgr.Handle, Team: mgr.Team, Why: why(requester + "'s manager, " + mgr.Handle)}
+			d := Decider{Assignee: mgr.Handle, Team: mgr.Team, Why: why(requester + "'s manager, " + mgr.Handle)}
 			if len(mgr.Roles) > 0 {
 				d.Role = mgr.Roles[0]
 			}
@@ -100,23 +144,23 @@ func soleApprover(ctx workflow.Context, pol domain.Policy, requester string, rol
 		if !ok {
 			break
 		}
-		people, err := findPeople(ctx, rung.To, teamIfBound(rung.To, rung.Team))
+		people, err := FindPeople(ctx, rung.To, teamIfBound(rung.To, rung.Team))
 		if err != nil {
-			return decider{}, false, err
+			return Decider{}, false, err
 		}
 		if p := others(people, requester); len(p) > 0 {
-			return decider{Assignee: p[0], Team: rung.Team, Role: rung.To, Why: why(fmt.Sprintf("the next authority up, %s (%s)", p[0], roleWords(rung.To)))}, true, nil
+			return Decider{Assignee: p[0], Team: rung.Team, Role: rung.To, Why: why(fmt.Sprintf("the next authority up, %s (%s)", p[0], roleWords(rung.To)))}, true, nil
 		}
 		r = rung.To
 	}
-	admins, err := findPeople(ctx, domain.RoleAdmin, "")
+	admins, err := FindPeople(ctx, domain.RoleAdmin, "")
 	if err != nil {
-		return decider{}, false, err
+		return Decider{}, false, err
 	}
 	if p := others(admins, requester); len(p) > 0 {
-		return decider{Assignee: p[0], Role: domain.RoleAdmin, Why: why("an admin, " + p[0] + ": nobody above may decide it")}, true, nil
+		return Decider{Assignee: p[0], Role: domain.RoleAdmin, Why: why("an admin, " + p[0] + ": nobody above may decide it")}, true, nil
 	}
-	return decider{}, false, nil
+	return Decider{}, false, nil
 }
 
 // teamIfBound is team for a role that only counts in its team, else "": a
@@ -139,15 +183,10 @@ func roleWords(r domain.Role) string {
 	return string(s)
 }
 
-// reroute sends an approval that nobody but its requester may decide elsewhere
-// (soleApprover): s gets the decider, and a notice saying why. The caller
-// records d.Why once the task is open (rerouted).
-func reroute(s *taskSpec, d decider) {
+// Reroute sends an approval that nobody but its requester may decide elsewhere
+// (SoleApprover): s gets the decider, and a notice saying why. The caller
+// records d.Why once the task is open (Tasks.Rerouted).
+func Reroute(s *TaskSpec, d Decider) {
 	s.Assignee, s.Team, s.Role = d.Assignee, d.Team, d.Role
-	s.notice = fmt.Sprintf("New task: %s — it comes to you because %s", s.Title, d.Why)
-}
-
-// rerouted records in the timeline why an approval went where it did.
-func rerouted(out *recorder, now time.Time, t domain.Task, why string) {
-	out.event(now, domain.EventTaskEscalated, "", t.ID, "%s: %s", out.quote(t.Title), why)
+	s.Notice = fmt.Sprintf("New task: %s — it comes to you because %s", s.Title, d.Why)
 }

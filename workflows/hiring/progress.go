@@ -1,13 +1,12 @@
-package workflows
+package hiring
 
 import (
 	"fmt"
 	"strings"
 	"time"
 
-	"go.temporal.io/sdk/workflow"
-
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/workflows/internal/kernel"
 )
 
 // stageLabel is what the run list shows as TandemStage: the stage, and in approval
@@ -19,10 +18,11 @@ func (h *hiring) stageLabel() string {
 	return string(h.rec.Stage)
 }
 
-// showProgress keeps what the Temporal UI shows current. It carries teams, roles,
-// titles and counts: no handle, no candidate, no budget.
-func (h *hiring) showProgress(ctx workflow.Context) error {
-	return showProgress(ctx, h.tasks, h.stageLabel(), string(h.rec.Status), h.currentDetails)
+// Progress is what the Temporal UI shows of the request: its stage (with the
+// approval step), status, and as details the chain and whom it waits on. It
+// carries teams, roles, titles and counts: no handle, no candidate, no budget.
+func (h *hiring) Progress(open []domain.Task, now time.Time) kernel.Progress {
+	return kernel.Progress{Stage: h.stageLabel(), Status: string(h.rec.Status), Details: h.currentDetails(open, now)}
 }
 
 func (h *hiring) currentDetails(open []domain.Task, now time.Time) string {
@@ -49,13 +49,6 @@ func (h *hiring) currentDetails(open []domain.Task, now time.Time) string {
 		}
 		return b.String()
 	}
-	b.WriteString("Waiting on:\n")
-	for _, t := range open {
-		late := ""
-		if now.After(t.DueAt) {
-			late = " — **overdue**"
-		}
-		fmt.Fprintf(&b, "- %s: %s, since %s, due %s%s\n", teamOf(t), t.Title, t.CreatedAt.Format(time.RFC3339), t.DueAt.Format(time.RFC3339), late)
-	}
+	kernel.WaitingOn(&b, open, now)
 	return b.String()
 }

@@ -1,4 +1,4 @@
-package workflows
+package kernel
 
 import (
 	"errors"
@@ -59,12 +59,13 @@ type recorder struct {
 // stays of one kind.
 const plainQuotesVersion = "plain-quotes"
 
-// recorderChange is the change ID under which the recorder's way of writing is
+// writesChangeID is the change ID under which the recorder's way of writing is
 // versioned; each run keeps the version it started with, so its history replays.
-// The ID is the one its first version was released under.
-const recorderChange = "outbound-webhooks-email"
+// It keeps the name its first version (outboundVersion) was released under:
+// runs in flight hold it in their markers.
+const writesChangeID = "outbound-webhooks-email"
 
-// Versions of recorderChange.
+// Versions of writesChangeID.
 const (
 	// outboundVersion added webhooks and e-mail after each write.
 	outboundVersion workflow.Version = 1
@@ -77,7 +78,7 @@ const (
 )
 
 func newRecorder(ctx workflow.Context, process domain.Process, processID string) *recorder {
-	v := workflow.GetVersion(ctx, recorderChange, workflow.DefaultVersion, localRecordsVersion)
+	v := workflow.GetVersion(ctx, writesChangeID, workflow.DefaultVersion, localRecordsVersion)
 	r := &recorder{
 		mu: workflow.NewMutex(ctx), process: process, processID: processID, taskIndex: map[string]int{},
 		outbound: v >= outboundVersion, local: v >= localRecordsVersion,
@@ -136,8 +137,8 @@ func (r *recorder) key(kind string) string {
 	return fmt.Sprintf("%s/%s/%d", r.processID, kind, r.seq)
 }
 
-// changed marks the process record as changed, so the next flush writes it.
-func (r *recorder) changed() { r.dirty = true }
+// markDirty marks the process record as changed, so the next flush writes it.
+func (r *recorder) markDirty() { r.dirty = true }
 
 func (r *recorder) task(t domain.Task) {
 	if i, ok := r.taskIndex[t.ID]; ok {

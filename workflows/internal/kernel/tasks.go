@@ -1,0 +1,475 @@
+package kernel
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/workflows"
+)
+
+// TaskSpec is a task a process asks for.
+type TaskSpec struct {
+	Kind        domain.TaskKind
+	Key         string
+	Title       string
+	Description string
+	Team        domain.Team
+	Role        domain.Role
+	Assignee    string
+	RequestedBy string
+	DueAt       time.Time
+	// RemindAt is when the task's people are reminded; zero means the kernel's
+	// default, Config.ReminderBefore the due time.
+	RemindAt time.Time
+	// Fill gives the task's form (domain.TaskForm, found by the task's key) what
+	// only the run knows: the choices, a currency, the values a revision starts
+	// from. It runs each time the task opens, an escalation's successor too.
+	Fill func(*domain.Form)
+	// Check validates the data of a completion beyond its form, against the
+	// process's state: a revised brief as a whole, the rework a sign-off names.
+	Check func(domain.Completion) error
+	// Notice is what the task's people are told when it opens; empty means "New task: <title>".
+	Notice string
+}
+
+// Tasks is the human-task machinery every process shares: it opens tasks,
+// projects them, reminds before due, reports overdue work, escalates, and
+// serves the complete-task and reassign-task updates. A process reaches it as
+// its Core's Tasks.
+type Tasks struct {
+	process    domain.Process
+	processID  string
+	workflowID string
+	out        *recorder
+	// reminderBefore is how long before due the people of a task are reminded.
+	reminderBefore time.Duration
+	// managers may reassign any task, and are told when one is overdue.
+	managers func() []string
+	// onOverdue runs once for each task still open at its due time, after the
+	// notices are queued; the process adds its own reaction there.
+	onOverdue func(ctx workflow.Context, t domain.Task)
+	// authorize is the process's own check of a completion, on top of the task's
+	// eligibility and outcome rules: who may accept a critical risk, say. Nil allows.
+	authorize func(workflows.CompleteTaskInput) error
+
+	// root is the workflow's own context, the parent of every task's timers: a
+	// task opened from an update handler or an overdue hook must outlive them.
+	root workflow.Context
+
+	seq     int
+	order   []string // task IDs in the order opened, for deterministic iteration
+	byID    map[string]*domain.Task
+	specs   map[string]TaskSpec // what each task was opened with, for its escalation
+	checks  map[string]func(domain.Completion) error
+	stops   map[string]workflow.CancelFunc // per open task: stops its reminder and due timers
+	overdue map[string]bool
+}
+
+func newTasks(root workflow.Context, out *recorder, workflowID string, reminderBefore time.Duration, managers func() []string) *Tasks {
+	return &Tasks{
+		process: out.process, processID: out.processID, workflowID: workflowID, out: out, root: root,
+		reminderBefore: reminderBefore, managers: managers,
+		byID: map[string]*domain.Task{}, specs: map[string]TaskSpec{}, checks: map[string]func(domain.Completion) error{},
+		stops: map[string]workflow.CancelFunc{}, overdue: map[string]bool{},
+	}
+}
+
+// Open creates a task, queues its record, tells its people, and starts its
+// timers. It returns the task as the process holds it, which changes as the
+// task does. The caller saves.
+func (ts *Tasks) Open(ctx workflow.Context, s TaskSpec) *domain.Task {
+	ts.seq++
+	now := workflow.Now(ctx)
+	t := &domain.Task{
+		ID: domain.TaskID(ts.processID, ts.seq), Process: ts.process, ProcessID: ts.processID, WorkflowID: ts.workflowID,
+		Kind: s.Kind, Key: s.Key, Title: s.Title, Description: s.Description, Team: s.Team, Role: s.Role,
+		Assignee: s.Assignee, RequestedBy: s.RequestedBy, Status: domain.TaskOpen, DueAt: s.DueAt.UTC(),
+		Form: domain.TaskForm(ts.process, s.Key), CreatedAt: now, UpdatedAt: now,
+	}
+	if t.Form != nil && s.Fill != nil {
+		s.Fill(t.Form)
+	}
+	ts.order = append(ts.order, t.ID)
+	ts.byID[t.ID] = t
+	ts.specs[t.ID] = s
+	if s.Check != nil {
+		ts.checks[t.ID] = s.Check
+	}
+	ts.out.task(*t)
+	ts.out.event(now, domain.EventTaskOpened, "", t.ID, "Task %s opened for %s, due %s", ts.out.quote(t.Title), WhoFor(*t), t.DueAt.Format(time.RFC3339))
+	if s.Notice == "" {
+		ts.out.notifyTask(now, domain.NotifyAssigned, *t, "New task: "+t.Title)
+	} else {
+		ts.out.notifyTask(now, domain.NotifyEscalated, *t, s.Notice)
+	}
+	ts.watch(t.ID)
+	return t
+}
+
+// WhoFor says who a task is for, in a timeline's words: its assignee, or its
+// team and role.
+func WhoFor(t domain.Task) string {
+	if t.Assignee != "" {
+		return t.Assignee
+	}
+	return fmt.Sprintf("the %s team (%s)", t.Team, t.Role)
+}
+
+// watch runs a task's reminder and due timers until the task closes. They hang
+// off the root context, not the caller's: an escalation runs in the expiring
+// task's own timer coroutine, whose context closing the old task cancels.
+func (ts *Tasks) watch(id string) {
+	if stop, ok := ts.stops[id]; ok {
+		stop()
+	}
+	tctx, stop := workflow.WithCancel(ts.root)
+	ts.stops[id] = stop
+	workflow.Go(tctx, func(ctx workflow.Context) {
+		t := ts.byID[id]
+		remindAt := ts.specs[id].RemindAt
+		if remindAt.IsZero() && ts.reminderBefore > 0 {
+			remindAt = t.DueAt.Add(-ts.reminderBefore)
+		}
+		if !remindAt.IsZero() {
+			if d := remindAt.Sub(workflow.Now(ctx)); d > 0 {
+				if workflow.NewTimerWithOptions(ctx, d, workflow.TimerOptions{Summary: "reminder: " + t.Title}).Get(ctx, nil) != nil {
+					return
+				}
+				if t.IsOpen() {
+					ts.out.notifyTask(workflow.Now(ctx), domain.NotifyReminder, *t, fmt.Sprintf("Reminder: %s is due %s", ts.out.quote(t.Title), t.DueAt.Format(time.RFC3339)))
+					_ = ts.out.flush(ctx)
+				}
+			}
+		}
+		if d := t.DueAt.Sub(workflow.Now(ctx)); d > 0 {
+			if workflow.NewTimerWithOptions(ctx, d, workflow.TimerOptions{Summary: "due: " + t.Title}).Get(ctx, nil) != nil {
+				return
+			}
+		}
+		if !t.IsOpen() || ts.overdue[id] {
+			return
+		}
+		ts.overdue[id] = true
+		now := workflow.Now(ctx)
+		subject := fmt.Sprintf("Overdue: %s was due %s", ts.out.quote(t.Title), t.DueAt.Format(time.RFC3339))
+		ts.out.event(now, domain.EventTaskOverdue, "", t.ID, "Task %s is overdue (was due %s)", ts.out.quote(t.Title), t.DueAt.Format(time.RFC3339))
+		ts.out.notifyTask(now, domain.NotifyOverdue, *t, subject)
+		ts.out.notify(now, domain.NotifyOverdue, t.ID, subject, ts.managers()...)
+		_ = ts.out.flush(ctx)
+		if ts.onOverdue != nil {
+			ts.onOverdue(ctx, *t)
+		}
+	})
+}
+
+// SetDue moves an open task's due time and restarts its timers.
+func (ts *Tasks) SetDue(ctx workflow.Context, id string, due time.Time) {
+	t := ts.byID[id]
+	if !t.IsOpen() || t.DueAt.Equal(due) {
+		return
+	}
+	t.DueAt, t.UpdatedAt = due.UTC(), workflow.Now(ctx)
+	delete(ts.overdue, id)
+	ts.out.task(*t)
+	ts.watch(id)
+}
+
+// Reschedule moves an open task's reminder to remind, and its due time to due
+// as SetDue does. The reminder is kept even when the due time stays, for the
+// next time the task's timers start.
+func (ts *Tasks) Reschedule(ctx workflow.Context, id string, remind, due time.Time) {
+	spec := ts.specs[id]
+	spec.RemindAt = remind
+	ts.specs[id] = spec
+	ts.SetDue(ctx, id, due)
+}
+
+// close ends a task with status and stops its timers. The caller queues events.
+func (ts *Tasks) close(ctx workflow.Context, t *domain.Task, status domain.TaskStatus) {
+	t.Status, t.UpdatedAt = status, workflow.Now(ctx)
+	if stop, ok := ts.stops[t.ID]; ok {
+		stop()
+		delete(ts.stops, t.ID)
+	}
+	ts.out.task(*t)
+}
+
+// Cancel closes an open task as cancelled, saying why.
+func (ts *Tasks) Cancel(ctx workflow.Context, id, reason string) {
+	t := ts.byID[id]
+	if t == nil || !t.IsOpen() {
+		return
+	}
+	ts.close(ctx, t, domain.TaskCancelled)
+	ts.out.event(workflow.Now(ctx), domain.EventTaskCancelled, "", t.ID, "Task %s cancelled: %s", ts.out.quote(t.Title), reason)
+}
+
+// CancelOpen cancels every open task that match selects (all when match is nil).
+func (ts *Tasks) CancelOpen(ctx workflow.Context, reason string, match func(domain.Task) bool) {
+	for _, id := range ts.order {
+		if t := ts.byID[id]; t.IsOpen() && (match == nil || match(*t)) {
+			ts.Cancel(ctx, id, reason)
+		}
+	}
+}
+
+// Escalation says where an escalated task goes: to a person, or to everyone
+// holding a role in a team when Assignee is empty.
+type Escalation struct {
+	Assignee string
+	Team     domain.Team
+	Role     domain.Role
+	DueAt    time.Time
+	RemindAt time.Time
+	Why      string // in words, for the timeline: "not approved within the 24h SLA"
+}
+
+// Escalate expires an open task and opens its successor one level up, for the
+// same decision: same kind, key and checks, a new owner and due time. Both the
+// old and the new owner are told. It returns the new task; the caller saves.
+func (ts *Tasks) Escalate(ctx workflow.Context, id string, to Escalation) *domain.Task {
+	old := ts.byID[id]
+	ts.close(ctx, old, domain.TaskExpired)
+	spec := ts.specs[id]
+	spec.Assignee, spec.Team, spec.Role, spec.DueAt, spec.RemindAt = to.Assignee, to.Team, to.Role, to.DueAt, to.RemindAt
+	subject := fmt.Sprintf("Escalated: %s, %s", ts.out.quote(old.Title), to.Why)
+	spec.Notice = subject + "; it is now yours"
+	next := ts.Open(ctx, spec)
+	next.EscalationLevel = old.EscalationLevel + 1
+	ts.out.task(*next)
+	now := workflow.Now(ctx)
+	ts.out.event(now, domain.EventTaskEscalated, "", next.ID, "%s escalated from %s to %s (level %d): %s",
+		ts.out.quote(old.Title), WhoFor(*old), WhoFor(*next), next.EscalationLevel, to.Why)
+	ts.out.notifyTask(now, domain.NotifyEscalated, *old, subject+"; it has passed to "+WhoFor(*next))
+	return next
+}
+
+// SetLevel puts an open task at level of its process's own escalation ladder
+// (a risk's), which Escalate's one-level-up does not count.
+func (ts *Tasks) SetLevel(t *domain.Task, level int) {
+	t.EscalationLevel = level
+	ts.out.task(*t)
+}
+
+// Rerouted records in the timeline why an approval went where it did (see
+// SoleApprover).
+func (ts *Tasks) Rerouted(now time.Time, t domain.Task, why string) {
+	ts.out.event(now, domain.EventTaskEscalated, "", t.ID, "%s: %s", ts.out.quote(t.Title), why)
+}
+
+// Latest returns the most recent task opened with key (an escalated decision's
+// current task), or nil.
+func (ts *Tasks) Latest(key string) *domain.Task {
+	for i := len(ts.order) - 1; i >= 0; i-- {
+		if t := ts.byID[ts.order[i]]; t.Key == key {
+			return t
+		}
+	}
+	return nil
+}
+
+// Decided reports whether the current task of key, following escalations, is
+// closed: done or cancelled, not expired into a successor.
+func (ts *Tasks) Decided(key string) bool {
+	t := ts.Latest(key)
+	return t != nil && !t.IsOpen() && t.Status != domain.TaskExpired
+}
+
+// carry returns what continue-as-new must hand on: the sequence number, so no
+// task ID is ever made twice, and the open tasks.
+func (ts *Tasks) carry() (int, []workflows.CarriedTask) {
+	var out []workflows.CarriedTask
+	for _, t := range ts.OpenTasks(nil) {
+		out = append(out, workflows.CarriedTask{Task: t, RemindAt: ts.specs[t.ID].RemindAt, Overdue: ts.overdue[t.ID]})
+	}
+	return ts.seq, out
+}
+
+// restore takes over carried tasks in a new run and re-arms their timers from
+// their due and reminder times. Each task keeps the form it was opened with; a
+// task carried by a run from before the forms gets its kind's. Only processes
+// whose carried tasks need no fill and no check restore this way (the risk).
+func (ts *Tasks) restore(seq int, tasks []workflows.CarriedTask) {
+	ts.seq = seq
+	for _, ct := range tasks {
+		t := ct.Task
+		if t.Form == nil {
+			t.Form = domain.TaskForm(ts.process, t.Key)
+		}
+		ts.order = append(ts.order, t.ID)
+		ts.byID[t.ID] = &t
+		ts.specs[t.ID] = TaskSpec{
+			Kind: t.Kind, Key: t.Key, Title: t.Title, Description: t.Description, Team: t.Team, Role: t.Role,
+			Assignee: t.Assignee, RequestedBy: t.RequestedBy, DueAt: t.DueAt, RemindAt: ct.RemindAt,
+		}
+		if ct.Overdue {
+			ts.overdue[t.ID] = true
+		}
+		ts.watch(t.ID)
+	}
+}
+
+// Await blocks until none of the tasks is open any more.
+func (ts *Tasks) Await(ctx workflow.Context, ids ...string) error {
+	return workflow.Await(ctx, func() bool { return !ts.AnyOpen(ids...) })
+}
+
+// AnyOpen reports whether any of the tasks is open.
+func (ts *Tasks) AnyOpen(ids ...string) bool {
+	return slices.ContainsFunc(ids, func(id string) bool { return ts.byID[id].IsOpen() })
+}
+
+// Get returns task id as the process holds it, or nil when this run holds no
+// such task.
+func (ts *Tasks) Get(id string) *domain.Task { return ts.byID[id] }
+
+// First returns the first task, in the order opened, that match selects, as
+// the process holds it; nil when none does.
+func (ts *Tasks) First(match func(domain.Task) bool) *domain.Task {
+	for _, id := range ts.order {
+		if t := ts.byID[id]; match(*t) {
+			return t
+		}
+	}
+	return nil
+}
+
+// Seq is how many tasks the process has opened, across its runs.
+func (ts *Tasks) Seq() int { return ts.seq }
+
+// Overdue counts the tasks of this run that were reported overdue.
+func (ts *Tasks) Overdue() int { return len(ts.overdue) }
+
+// List returns copies of all tasks, in the order opened.
+func (ts *Tasks) List() []domain.Task {
+	out := make([]domain.Task, 0, len(ts.order))
+	for _, id := range ts.order {
+		out = append(out, *ts.byID[id])
+	}
+	return out
+}
+
+// OpenTasks returns copies of the open tasks that match selects (all when nil).
+func (ts *Tasks) OpenTasks(match func(domain.Task) bool) []domain.Task {
+	return slices.DeleteFunc(ts.List(), func(t domain.Task) bool { return !t.IsOpen() || (match != nil && !match(t)) })
+}
+
+// find returns a task of the process. A task closed in an earlier run of a
+// process that continued as new is no longer held, but its ID is still one
+// this process made: it is no longer open (a conflict, as for any closed
+// task), not a stranger (not found), so a client retrying a completion reads
+// the answer right.
+func (ts *Tasks) find(id string) (*domain.Task, error) {
+	t, ok := ts.byID[id]
+	if ok {
+		return t, nil
+	}
+	for seq := ts.seq; seq > 0; seq-- {
+		if domain.TaskID(ts.processID, seq) == id {
+			return nil, domain.Conflictf("task %s is no longer open", id)
+		}
+	}
+	return nil, domain.NotFoundf("task %s is not part of %s", id, ts.processID)
+}
+
+// validateComplete refuses a completion that is not this person's to make, or
+// that breaks a rule of the task, the caps on what a completion may carry or the
+// task's form, which the API checks too: an update sent to Temporal directly
+// meets them here.
+func (ts *Tasks) validateComplete(_ workflow.Context, in workflows.CompleteTaskInput) error {
+	t, err := ts.find(in.TaskID)
+	if err != nil {
+		return err
+	}
+	if err := t.CheckEligible(in.Actor); err != nil {
+		return err
+	}
+	var p domain.Problems
+	in.Completion.CheckLimits(&p)
+	if err := p.Err(); err != nil {
+		return err
+	}
+	if err := t.CheckOutcome(in.Completion); err != nil {
+		return err
+	}
+	if t.Form != nil {
+		if err := t.Form.Err(in.Completion.Data, workflow.Now(ts.root)); err != nil {
+			return err
+		}
+	}
+	if check := ts.checks[in.TaskID]; check != nil {
+		if err := check(in.Completion); err != nil {
+			return err
+		}
+	}
+	if ts.authorize != nil {
+		return ts.authorize(in)
+	}
+	return nil
+}
+
+func (ts *Tasks) complete(ctx workflow.Context, in workflows.CompleteTaskInput) (domain.Task, error) {
+	t, err := ts.find(in.TaskID)
+	if err != nil {
+		return domain.Task{}, err
+	}
+	if !t.IsOpen() { // a second completion that raced past the validator
+		return domain.Task{}, domain.Conflictf("task %s is %s", t.ID, t.Status)
+	}
+	now := workflow.Now(ctx)
+	c := in.Completion
+	t.Outcome, t.Comment, t.Data = c.Outcome, strings.TrimSpace(c.Comment), c.Data
+	t.CompletedBy, t.OnBehalfOf, t.CompletedAt = in.Actor.Handle, in.Actor.OnBehalfOf, &now
+	ts.close(ctx, t, domain.TaskDone)
+	by := in.Actor.Handle
+	if in.Actor.OnBehalfOf != "" {
+		by = fmt.Sprintf("%s on behalf of %s", in.Actor.Handle, in.Actor.OnBehalfOf)
+	}
+	msg := fmt.Sprintf("%s completed %s: %s", by, ts.out.quote(t.Title), t.Outcome)
+	if t.Comment != "" {
+		msg += " — " + t.Comment
+	}
+	ts.out.event(now, domain.EventTaskCompleted, in.Actor.Handle, t.ID, "%s", msg)
+	if err := ts.out.flush(ctx); err != nil {
+		return domain.Task{}, err
+	}
+	return *t, nil
+}
+
+func (ts *Tasks) validateReassign(_ workflow.Context, in workflows.ReassignTaskInput) error {
+	t, err := ts.find(in.TaskID)
+	if err != nil {
+		return err
+	}
+	var p domain.Problems
+	if domain.RequireText(&p, "assignee", in.Assignee) && in.Assignee == t.Assignee {
+		p.Add("assignee", "the task is already assigned to %s", in.Assignee)
+	}
+	domain.CheckRequiredText(&p, "reason", in.Reason, domain.MaxCommentChars)
+	if err := domain.CheckReassign(*t, ts.managers(), in.Actor); err != nil {
+		return err
+	}
+	return p.Err()
+}
+
+func (ts *Tasks) reassign(ctx workflow.Context, in workflows.ReassignTaskInput) (domain.Task, error) {
+	t, err := ts.find(in.TaskID)
+	if err != nil || !t.IsOpen() {
+		return domain.Task{}, domain.Conflictf("task %s can no longer be reassigned", in.TaskID)
+	}
+	now := workflow.Now(ctx)
+	from := WhoFor(*t)
+	t.Assignee, t.UpdatedAt = in.Assignee, now
+	ts.out.task(*t)
+	ts.out.event(now, domain.EventTaskReassign, in.Actor.Handle, t.ID, "%s reassigned %s from %s to %s: %s", in.Actor.Handle, ts.out.quote(t.Title), from, in.Assignee, in.Reason)
+	ts.out.notify(now, domain.NotifyAssigned, t.ID, "Task reassigned to you: "+t.Title, in.Assignee)
+	if err := ts.out.flush(ctx); err != nil {
+		return domain.Task{}, err
+	}
+	return *t, nil
+}

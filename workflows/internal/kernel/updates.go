@@ -1,0 +1,76 @@
+package kernel
+
+import (
+	"errors"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/workflows"
+)
+
+// Input is what every update's input is: a struct embedding workflows.Command.
+type Input interface {
+	Bound() workflows.Command
+}
+
+// Update is one update of a process, made by On and installed by Register.
+type Update struct {
+	name      string
+	handler   any
+	validator any
+}
+
+// On makes update name of k's process: validate decides whether an input may
+// be applied, handle applies it. Every update is served the same way: the
+// validator first checks that the input was made for this very update and was
+// not applied before (the command log, carried across continue-as-new), then
+// asks validate; the handler first logs the update as applied, then runs
+// handle. A domain error either returns (domain.Forbiddenf, Conflictf,
+// Invalid…) reaches the caller as the application error the API turns back
+// into its answer; any other error passes as it is.
+func On[In Input, Out any](k *Core, name string, handle func(workflow.Context, In) (Out, error), validate func(workflow.Context, In) error) Update {
+	return Update{
+		name: name,
+		handler: func(ctx workflow.Context, in In) (Out, error) {
+			k.cmds.note(ctx)
+			out, err := handle(ctx, in)
+			return out, refusal(err)
+		},
+		validator: func(ctx workflow.Context, in In) error {
+			if err := k.cmds.check(ctx, in.Bound()); err != nil {
+				return refusal(err)
+			}
+			return refusal(validate(ctx, in))
+		},
+	}
+}
+
+// Register installs updates on the workflow, in the order given; ctx is the
+// workflow's root context.
+func (k *Core) Register(ctx workflow.Context, updates ...Update) error {
+	for _, u := range updates {
+		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler, workflow.UpdateHandlerOptions{Validator: u.validator}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refusal turns a domain refusal into the application error an update answers
+// with: the domain code as its type, field problems as its details. The API turns
+// it back. Other errors pass through unchanged.
+func refusal(err error) error {
+	code := domain.Code(err)
+	if code == "" {
+		return err
+	}
+	var details []any
+	var ve *domain.ValidationError
+	if errors.As(err, &ve) {
+		details = append(details, ve.Problems)
+	}
+	return temporal.NewApplicationErrorWithOptions(domain.Message(err), code,
+		temporal.ApplicationErrorOptions{NonRetryable: true, Details: details})
+}
