@@ -107,7 +107,7 @@ func documented(method, route string, body any) error {
 	if s == nil {
 		return nil
 	}
-	err := s.Validate(body)
+	err := s.Validate(withoutNulls(body))
 	if err == nil {
 		return nil
 	}
@@ -120,6 +120,30 @@ func documented(method, route string, body any) error {
 		p.Add(e.Field, "%s", e.Problem)
 	}
 	return p.Err()
+}
+
+// withoutNulls drops the members of every object that are null: Go reads a null
+// as the field not given (a nil map, a nil pointer, a zero value), so the
+// document is asked about the body as the handler sees it. {"data": null} is a
+// completion without data; {"value": null} is a value missing, and refused so.
+func withoutNulls(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, m := range v {
+			if m != nil {
+				out[k] = withoutNulls(m)
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, m := range v {
+			out[i] = withoutNulls(m)
+		}
+		return out
+	}
+	return v
 }
 
 // ginToDocument turns gin's :param into the document's {param}.

@@ -546,6 +546,9 @@ func (op *contractOp) checkRequest(what string, req *http.Request, body []byte) 
 	if err != nil {
 		return append(out, fmt.Sprintf("%s its body is not JSON: %v", what, err))
 	}
+	// A null member is one not given, as the document's description says and
+	// the handlers read it (see withoutNulls).
+	v = withoutNulls(v)
 	out = append(out, valueProblems(what+" body", v, schemas.values.Validate(v), false)...)
 	return append(out, shapeProblems(what+" body", schemas.shape.Validate(v))...)
 }

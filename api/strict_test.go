@@ -23,6 +23,7 @@ func TestBodiesTheDocumentRefusesAreRefused(t *testing.T) {
 		{"a change without a reason", "POST", "/api/v1/campaigns/" + campaignID1 + "/changes", "tok-paula", `{"budget": {"amount": 1, "currency": "EUR"}}`, http.StatusUnprocessableEntity, "reason"},
 		{"a change of nothing", "POST", "/api/v1/campaigns/" + campaignID1 + "/changes", "tok-paula", `{"reason": "why not"}`, http.StatusUnprocessableEntity, "change"},
 		{"a budget without its amount and currency (required by the document, not by the handler)", "POST", "/api/v1/campaigns/" + campaignID1 + "/changes", "tok-paula", `{"budget": {}, "reason": "r"}`, http.StatusUnprocessableEntity, "budget.amount"},
+		{"a value given as null (missing, as Go reads it)", "POST", "/api/v1/campaigns/" + campaignID1 + "/kpis", "tok-paula", `{"actuals": [{"name": "signups", "value": null}]}`, http.StatusUnprocessableEntity, "actuals[0].value"},
 		{"an e-mail with spaces", "POST", "/api/v1/hiring-requests/" + permHiringID + "/candidates", "tok-mo", `{"name": "Jane Roe", "email": " jane@example.com"}`, http.StatusUnprocessableEntity, "email"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -44,4 +45,13 @@ func TestBodiesTheDocumentRefusesAreRefused(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A null member is the member not given, as the handlers read it: a completion
+// with "data": null is a completion without data.
+func TestANullMemberIsOneNotGiven(t *testing.T) {
+	e := newEnv(t)
+	withTasks(e)
+	rr := e.do("POST", "/api/v1/tasks/"+workTask+"/complete", "tok-cara", `{"outcome": "done", "comment": null, "data": null}`)
+	want(t, rr, http.StatusOK, "")
 }
