@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
 	"github.com/tandemhq/tandem/workflows"
 )
@@ -59,7 +60,7 @@ type addCandidateRequest struct {
 
 // hiringBody is a hiring request as the API answers it.
 type hiringBody struct {
-	workflows.HiringDetail
+	contract.HiringDetail
 	// Request is the request as this reader may read it; it stands in for the
 	// embedded one (a shallower field wins in JSON).
 	Request         requisitionBody `json:"request"`
@@ -131,7 +132,7 @@ func (s *Server) hideHiringTasks(ctx context.Context, reader domain.Actor, tasks
 
 // hiringBody answers the detail d whole: for those who made or may decide it (a
 // create, a cancel). A read by anyone else goes through hideHiring.
-func (s *Server) hiringBody(d workflows.HiringDetail, live bool) hiringBody {
+func (s *Server) hiringBody(d contract.HiringDetail, live bool) hiringBody {
 	d.HiringRequest = hiringRecord(d.HiringRequest)
 	d.Tasks = nonNil(d.Tasks)
 	d.WaitingOn = nonNil(d.WaitingOn)
@@ -228,13 +229,13 @@ func (s *Server) createHiring(c *gin.Context) {
 		return
 	}
 	rec := domain.HiringRequest{
-		ID: id, WorkflowID: workflows.HiringWorkflowID(id), Request: r, Status: domain.StatusActive,
+		ID: id, WorkflowID: contract.HiringWorkflowID(id), Request: r, Status: domain.StatusActive,
 		Stage: domain.StageApproval, RequestedBy: me.Handle, CreatedAt: now, UpdatedAt: now,
 	}
 	rec, ok := startCreated(ctx, s, c, me.Handle, key, replayed, "hiring request "+id, "/api/v1/hiring-requests/"+id, rec, s.hiringStart(rec),
 		func(ctx context.Context) (domain.HiringRequest, error) { return s.records.HiringRequest(ctx, id) })
 	if ok {
-		d, live := createdDetail(s, c, rec.WorkflowID, workflows.HiringDetail{HiringRequest: rec}, func(d workflows.HiringDetail) bool {
+		d, live := createdDetail(s, c, rec.WorkflowID, contract.HiringDetail{HiringRequest: rec}, func(d contract.HiringDetail) bool {
 			return len(d.Tasks) > 0 || d.Status.Terminal()
 		})
 		c.JSON(http.StatusCreated, s.hiringBody(d, live))
@@ -246,8 +247,8 @@ func (s *Server) createHiring(c *gin.Context) {
 func (s *Server) hiringStart(r domain.HiringRequest) StartRequest {
 	return StartRequest{
 		WorkflowID:   r.WorkflowID,
-		WorkflowType: workflows.HiringRequestType,
-		Input:        workflows.HiringInput{ID: r.ID, Request: r.Request, RequestedBy: r.RequestedBy, Policy: s.policy},
+		WorkflowType: contract.HiringRequestType,
+		Input:        contract.HiringInput{ID: r.ID, Request: r.Request, RequestedBy: r.RequestedBy, Policy: s.policy},
 		Summary:      fmt.Sprintf("Hiring request: %s (%s, %s team)", r.Request.Title, r.Request.Level, r.Request.Team),
 		// No budget, justification or people: the request's kind and date only.
 		// Static details never change, and a revision may move the date: they
@@ -303,7 +304,7 @@ func (s *Server) getHiring(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	d, stale, ok := queryOrRecords(s, c, "hiring request", id, workflows.HiringWorkflowID(id), func(ctx context.Context) (workflows.HiringDetail, error) {
+	d, stale, ok := queryOrRecords(s, c, "hiring request", id, contract.HiringWorkflowID(id), func(ctx context.Context) (contract.HiringDetail, error) {
 		return s.hiringFromRecords(ctx, id)
 	})
 	if !ok {
@@ -322,13 +323,13 @@ func (s *Server) getHiring(c *gin.Context) {
 	c.JSON(http.StatusOK, b)
 }
 
-func (s *Server) hiringFromRecords(ctx context.Context, id string) (workflows.HiringDetail, error) {
+func (s *Server) hiringFromRecords(ctx context.Context, id string) (contract.HiringDetail, error) {
 	rec, err := s.records.HiringRequest(ctx, id)
 	if err != nil {
-		return workflows.HiringDetail{}, recordErr(err, "hiring request", id)
+		return contract.HiringDetail{}, recordErr(err, "hiring request", id)
 	}
 	tasks, err := s.processTasks(ctx, domain.ProcessHiring, "hiring request", id)
-	return workflows.HiringDetail{HiringRequest: rec, Tasks: tasks, WaitingOn: domain.WaitingOnOf(tasks)}, err
+	return contract.HiringDetail{HiringRequest: rec, Tasks: tasks, WaitingOn: domain.WaitingOnOf(tasks)}, err
 }
 
 // joinCandidates fills candidates' names and e-mails for a reader allowed to see
@@ -370,7 +371,7 @@ func (s *Server) addCandidate(c *gin.Context) {
 		if err := s.records.AddCandidate(ctx, cand); err != nil {
 			return "", nil, fmt.Errorf("store candidate: %w", err)
 		}
-		return workflows.HiringWorkflowID(id), &workflows.AddCandidateInput{Actor: domain.ActorOf(me), CandidateID: cand.ID}, nil
+		return contract.HiringWorkflowID(id), &contract.AddCandidateInput{Actor: domain.ActorOf(me), CandidateID: cand.ID}, nil
 	})
 }
 
@@ -383,7 +384,7 @@ func (s *Server) cancelHiring(c *gin.Context) {
 	s.command(c, cmdCancelHiring, id, raw, func(context.Context) (string, commandInput, error) {
 		var p domain.Problems
 		domain.CheckRequiredText(&p, "reason", req.Reason, domain.MaxCommentChars)
-		return workflows.HiringWorkflowID(id), &workflows.CancelInput{Actor: domain.ActorOf(caller(c)), Reason: req.Reason}, p.Err()
+		return contract.HiringWorkflowID(id), &contract.CancelInput{Actor: domain.ActorOf(caller(c)), Reason: req.Reason}, p.Err()
 	})
 }
 

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 // The detail pages: one campaign, hiring request or risk, with its stage
@@ -47,17 +47,17 @@ func (a *App) detailRoutes(m *http.ServeMux) {
 // whether it is the workflow's own view or the records'.
 type (
 	campaignBody struct {
-		workflows.CampaignDetail
+		contract.CampaignDetail
 		TemporalUIURL string `json:"temporal_ui_url"`
 		Live          bool   `json:"live"`
 	}
 	hiringBody struct {
-		workflows.HiringDetail
+		contract.HiringDetail
 		TemporalUIURL string `json:"temporal_ui_url"`
 		Live          bool   `json:"live"`
 	}
 	riskBody struct {
-		workflows.RiskDetail
+		contract.RiskDetail
 		TemporalUIURL string `json:"temporal_ui_url"`
 		Live          bool   `json:"live"`
 	}

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 // Detail pages: what they show, which actions they offer to whom, and how each
@@ -45,7 +45,7 @@ func springCampaign() campaignBody {
 			Assignee: "maya", Status: domain.TaskDone, Outcome: domain.OutcomeApproved, Comment: "Clear goals", CompletedBy: "maya", CompletedAt: &done},
 	}
 	return campaignBody{
-		CampaignDetail: workflows.CampaignDetail{
+		CampaignDetail: contract.CampaignDetail{
 			Campaign: domain.Campaign{
 				ID: "cmp_spring", WorkflowID: "campaign/cmp_spring", Brief: brief, Status: domain.StatusActive, Stage: domain.StageProduction,
 				RequestedBy: "pat",
@@ -488,7 +488,7 @@ func engineerHire() hiringBody {
 	tasks := []domain.Task{{ID: "tsk_fin", Process: domain.ProcessHiring, ProcessID: "hir_eng", Kind: domain.KindApproval, Title: "Approve the budget",
 		Team: domain.TeamFinance, Role: domain.RoleFinance, RequestedBy: "pat", Status: domain.TaskOpen, DueAt: testNow.Add(20 * time.Hour), CreatedAt: testNow.Add(-20 * time.Hour)}}
 	return hiringBody{
-		HiringDetail: workflows.HiringDetail{
+		HiringDetail: contract.HiringDetail{
 			HiringRequest: domain.HiringRequest{
 				ID: "hir_eng", WorkflowID: "hiring/hir_eng", Status: domain.StatusActive, Stage: domain.StageApproval, Step: "finance",
 				RequestedBy: "pat", Round: 1,
@@ -651,7 +651,7 @@ func TestHiringAddCandidateSendsNameAndEmail(t *testing.T) {
 // lateRisk is pat's risk about the spring campaign, acknowledged, at severity sev.
 func lateRisk(sev domain.Severity, status domain.RiskStatus, tasks ...domain.Task) riskBody {
 	return riskBody{
-		RiskDetail: workflows.RiskDetail{
+		RiskDetail: contract.RiskDetail{
 			Risk: domain.Risk{
 				ID: "rsk_late", WorkflowID: "risk/rsk_late", Title: "Assets are late", Category: domain.CategorySchedule,
 				Probability: 4, Impact: 3, Score: 12, Severity: sev, Owner: "pat", RaisedBy: "tandem", Cause: "overdue:tsk_assets",
