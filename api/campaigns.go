@@ -23,51 +23,12 @@ const (
 	maxIdempotencyKey    = 255
 )
 
-// campaignBody is a campaign as the API answers it: the live detail plus, when the
-// server knows the Temporal Web UI, a link to the run.
-type campaignBody struct {
-	contract.CampaignDetail
-	TemporalUIURL string `json:"temporal_ui_url,omitempty"`
-	// Live says the answer is the workflow's own view; false when it is built
-	// from the records (the query failed, or a create answers before the
-	// workflow has run), which may lag a moment behind.
-	Live bool `json:"live"`
-	// LiveUnavailable says, on a detail answered from the records, why the
-	// workflow's own view could not be given.
-	LiveUnavailable string `json:"live_unavailable,omitempty"`
-}
-
-func (s *Server) campaignBody(d contract.CampaignDetail, live bool) campaignBody {
-	d.Campaign = campaignRecord(d.Campaign)
-	d.Tasks = nonNil(d.Tasks)
-	d.WaitingOn = nonNil(d.WaitingOn)
-	return campaignBody{CampaignDetail: d, TemporalUIURL: s.temporalURL(d.WorkflowID), Live: live}
-}
-
-// campaignRecord is a campaign record as answers carry it, in a detail or a list.
-// Lists are always arrays in answers, never null, so clients need no nil checks.
-func campaignRecord(c domain.Campaign) domain.Campaign {
-	c.Brief.Channels = nonNil(c.Brief.Channels)
-	c.Brief.KPIs = nonNil(c.Brief.KPIs)
-	c.Actuals = nonNil(c.Actuals)
-	c.KPIs = nonNil(c.KPIs)
-	c.Stages = nonNil(c.Stages)
-	return c
-}
-
 // temporalURL links to a run in the Temporal Web UI, or is empty when the UI is unknown.
 func (s *Server) temporalURL(workflowID string) string {
 	if s.uiURL == "" || workflowID == "" {
 		return ""
 	}
 	return s.uiURL + "/namespaces/" + url.PathEscape(s.namespace) + "/workflows/" + url.PathEscape(workflowID)
-}
-
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
 }
 
 // campaignID reads the {id} path parameter of a campaign route.
@@ -212,10 +173,7 @@ func (s *Server) listCampaigns(c *gin.Context) {
 	if !ok {
 		return
 	}
-	for i := range page.Items {
-		page.Items[i] = campaignRecord(page.Items[i])
-	}
-	c.JSON(http.StatusOK, page)
+	c.JSON(http.StatusOK, domain.Page[campaignItem]{Items: each(page.Items, campaignItemOf), NextCursor: page.NextCursor})
 }
 
 // getCampaign answers the live detail from the workflow, or from the record,

@@ -61,7 +61,7 @@ func TestCreateCampaign201(t *testing.T) {
 	}
 	if got.WorkflowID != "campaign/"+got.ID || got.Status != domain.StatusActive || got.Stage != domain.StageBriefReview ||
 		got.RequestedBy != "paula" || !got.CreatedAt.Equal(testNow) {
-		t.Errorf("campaign = %+v", got.Campaign)
+		t.Errorf("campaign = %+v", got.campaignItem)
 	}
 	if got.Brief.TrackingWindow != domain.DefaultPolicy().Campaign.TrackingWindow {
 		t.Errorf("tracking_window = %v, want the policy default", got.Brief.TrackingWindow)
@@ -250,7 +250,7 @@ func TestCreateCampaignIdempotencyReplayAnswersTheRecord(t *testing.T) {
 	want(t, again, sCreated, "")
 	got := decodeJSON[campaignBody](t, again)
 	if got.Stage != domain.StagePlanning || !got.CreatedAt.Equal(created) {
-		t.Errorf("replay = %+v, want the stored record", got.Campaign)
+		t.Errorf("replay = %+v, want the stored record", got.campaignItem)
 	}
 }
 

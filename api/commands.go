@@ -107,7 +107,7 @@ var (
 	cmdAddTask = newKind[contract.AddTaskInput, *contract.AddTaskInput, domain.Task]("add-task", "campaign", contract.UpdateAddTask,
 		func(s *Server, c *gin.Context, _ domain.SentCommand, _ *contract.AddTaskInput, t *domain.Task) {
 			c.Header("Location", "/api/v1/tasks/"+t.ID)
-			c.JSON(http.StatusCreated, t)
+			c.JSON(http.StatusCreated, taskOf(*t))
 		})
 	cmdChangeCampaign = newKind[contract.ChangeCampaignInput, *contract.ChangeCampaignInput, contract.CampaignDetail]("change-campaign", "campaign", contract.UpdateChangeCampaign, answerCampaign)
 	cmdRecordKPIs     = newKind[contract.RecordKPIsInput, *contract.RecordKPIsInput, contract.CampaignDetail]("record-kpis", "campaign", contract.UpdateRecordKPIs, answerCampaign)
@@ -136,7 +136,7 @@ var (
 )
 
 func answerTask[In any](_ *Server, c *gin.Context, _ domain.SentCommand, _ In, t *domain.Task) {
-	c.JSON(http.StatusOK, t)
+	c.JSON(http.StatusOK, taskOf(*t))
 }
 
 func answerCampaign[In any](s *Server, c *gin.Context, _ domain.SentCommand, _ In, d *contract.CampaignDetail) {
@@ -164,7 +164,7 @@ func answerCandidate(s *Server, c *gin.Context, cmd domain.SentCommand, in *cont
 		}
 	}
 	c.Header("Location", "/api/v1/hiring-requests/"+cmd.Target)
-	c.JSON(http.StatusCreated, gin.H{"candidate": cand, "interview_task": t})
+	c.JSON(http.StatusCreated, gin.H{"candidate": cand, "interview_task": taskOf(*t)})
 }
 
 // commandID is the Temporal Update ID of a command: made from the caller's

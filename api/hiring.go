@@ -58,46 +58,6 @@ type addCandidateRequest struct {
 	Email string `json:"email"`
 }
 
-// hiringBody is a hiring request as the API answers it.
-type hiringBody struct {
-	contract.HiringDetail
-	// Request is the request as this reader may read it; it stands in for the
-	// embedded one (a shallower field wins in JSON).
-	Request         requisitionBody `json:"request"`
-	TemporalUIURL   string          `json:"temporal_ui_url,omitempty"`
-	Live            bool            `json:"live"`                       // as campaignBody's
-	LiveUnavailable string          `json:"live_unavailable,omitempty"` // as campaignBody's
-}
-
-// requisitionBody is what a hiring request asks for, as the API answers it:
-// budget and justification are null for a reader not involved in the request
-// (domain.HiringRequest.MayReadConfidential).
-type requisitionBody struct {
-	Title         string              `json:"title"`
-	Team          domain.Team         `json:"team"`
-	Level         string              `json:"level"`
-	Kind          domain.HireKind     `json:"kind"`
-	Justification *string             `json:"justification"`
-	Budget        *domain.SalaryRange `json:"budget"`
-	NeededBy      time.Time           `json:"needed_by"`
-	HiringManager string              `json:"hiring_manager"`
-}
-
-// requisitionOf answers r, leaving out what the reader may not read when hidden.
-func requisitionOf(r domain.Requisition, hidden bool) requisitionBody {
-	b := requisitionBody{Title: r.Title, Team: r.Team, Level: r.Level, Kind: r.Kind, NeededBy: r.NeededBy, HiringManager: r.HiringManager}
-	if !hidden {
-		b.Justification, b.Budget = &r.Justification, &r.Budget
-	}
-	return b
-}
-
-// hiringItem is a hiring request in a list, as hiringBody is in a detail.
-type hiringItem struct {
-	domain.HiringRequest
-	Request requisitionBody `json:"request"`
-}
-
 // hideHiringTasks leaves out the descriptions and data of the hiring tasks among
 // tasks whose request reader is not involved in (hideHiring says why). Whoever
 // holds or completed a task reads it; the roles that read every request need no
@@ -130,40 +90,18 @@ func (s *Server) hideHiringTasks(ctx context.Context, reader domain.Actor, tasks
 	return nil
 }
 
-// hiringBody answers the detail d whole: for those who made or may decide it (a
-// create, a cancel). A read by anyone else goes through hideHiring.
-func (s *Server) hiringBody(d contract.HiringDetail, live bool) hiringBody {
-	d.HiringRequest = hiringRecord(d.HiringRequest)
-	d.Tasks = nonNil(d.Tasks)
-	d.WaitingOn = nonNil(d.WaitingOn)
-	return hiringBody{HiringDetail: d, Request: requisitionOf(d.Request, false), TemporalUIURL: s.temporalURL(d.WorkflowID), Live: live}
-}
-
 // hideHiring leaves out of a detail what reader may not read: budget,
 // justification and offer, and its tasks' descriptions and data, which say them
 // (an approval's description quotes the budget, interview feedback holds the
 // offer). The people involved read it all.
-func hideHiring(b *hiringBody, reader domain.Actor) {
-	if b.MayReadConfidentialWith(reader, b.Tasks) {
+func hideHiring(b *hiringBody, d contract.HiringDetail, reader domain.Actor) {
+	if d.MayReadConfidentialWith(reader, d.Tasks) {
 		return
 	}
-	b.HideConfidential()
-	b.Request = requisitionOf(b.HiringRequest.Request, true)
-	b.Tasks = slices.Clone(b.Tasks)
+	b.hideConfidential()
 	for i := range b.Tasks {
 		b.Tasks[i].Description, b.Tasks[i].Data = "", nil
 	}
-}
-
-// hiringRecord is a hiring request record as answers carry it, in a detail or a
-// list, with its lists as arrays (as campaignRecord).
-func hiringRecord(h domain.HiringRequest) domain.HiringRequest {
-	h.Chain = nonNil(h.Chain)
-	for i := range h.Chain {
-		h.Chain[i].Escalations = nonNil(h.Chain[i].Escalations)
-	}
-	h.Candidates = nonNil(h.Candidates)
-	return h
 }
 
 // hiringID reads the {id} path parameter of a hiring request route.
@@ -285,12 +223,10 @@ func (s *Server) listHiring(c *gin.Context) {
 	reader := domain.ActorOf(caller(c))
 	out := domain.Page[hiringItem]{Items: make([]hiringItem, len(page.Items)), NextCursor: page.NextCursor}
 	for i, r := range page.Items {
-		r = hiringRecord(r)
-		hidden := !r.MayReadConfidential(reader)
-		if hidden {
-			r.HideConfidential()
+		out.Items[i] = hiringItemOf(r)
+		if !r.MayReadConfidential(reader) {
+			out.Items[i].hideConfidential()
 		}
-		out.Items[i] = hiringItem{HiringRequest: r, Request: requisitionOf(r.Request, hidden)}
 	}
 	c.JSON(http.StatusOK, out)
 }
@@ -319,7 +255,7 @@ func (s *Server) getHiring(c *gin.Context) {
 	}
 	b := s.hiringBody(d, stale == "")
 	b.LiveUnavailable = stale
-	hideHiring(&b, reader)
+	hideHiring(&b, d, reader)
 	c.JSON(http.StatusOK, b)
 }
 

@@ -35,7 +35,7 @@ func TestCreateHiring201(t *testing.T) {
 	want(t, rr, http.StatusCreated, "")
 	got := decodeJSON[hiringBody](t, rr)
 	if !domain.HasPrefixID(got.ID, domain.PrefixHiring) || got.Status != domain.StatusActive || got.Stage != domain.StageApproval || got.RequestedBy != "paula" {
-		t.Fatalf("answer = %+v", got.HiringRequest)
+		t.Fatalf("answer = %+v", got.hiringItem)
 	}
 	if loc := rr.Header().Get("Location"); loc != "/api/v1/hiring-requests/"+got.ID {
 		t.Errorf("Location = %q", loc)

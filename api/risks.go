@@ -71,22 +71,6 @@ type decideRiskRequest struct {
 	Comment string `json:"comment"`
 }
 
-// riskBody is a risk as the API answers it.
-type riskBody struct {
-	contract.RiskDetail
-	TemporalUIURL   string `json:"temporal_ui_url,omitempty"`
-	Live            bool   `json:"live"`                       // as campaignBody's
-	LiveUnavailable string `json:"live_unavailable,omitempty"` // as campaignBody's
-}
-
-func (s *Server) riskBody(d contract.RiskDetail, live bool) riskBody {
-	d.Assessments = nonNil(d.Assessments)
-	d.Escalations = nonNil(d.Escalations)
-	d.Tasks = nonNil(d.Tasks)
-	d.WaitingOn = nonNil(d.WaitingOn)
-	return riskBody{RiskDetail: d, TemporalUIURL: s.temporalURL(d.WorkflowID), Live: live}
-}
-
 // riskID reads the {id} path parameter of a risk route.
 func riskID(c *gin.Context) (string, error) { return pathID(c, domain.PrefixRisk, "risk") }
 
@@ -235,11 +219,7 @@ func (s *Server) listRisks(c *gin.Context) {
 	if !ok {
 		return
 	}
-	for i := range page.Items {
-		page.Items[i].Assessments = nonNil(page.Items[i].Assessments)
-		page.Items[i].Escalations = nonNil(page.Items[i].Escalations)
-	}
-	c.JSON(http.StatusOK, page)
+	c.JSON(http.StatusOK, domain.Page[riskItem]{Items: each(page.Items, riskItemOf), NextCursor: page.NextCursor})
 }
 
 // getRisk answers the live detail from the workflow, or from the record when

@@ -64,7 +64,7 @@ func TestCreateRisk201(t *testing.T) {
 	if got.WorkflowID != "risk/"+got.ID || got.Score != 20 || got.Severity != domain.SeverityCritical ||
 		got.Status != domain.RiskOpen || got.Owner != "paula" || got.RaisedBy != "cara" || !got.CreatedAt.Equal(testNow) ||
 		got.Related == nil || got.Related.ID != campaignID1 || len(got.Assessments) != 1 {
-		t.Errorf("risk = %+v", got.Risk)
+		t.Errorf("risk = %+v", got.riskItem)
 	}
 	if got.Tasks == nil || got.WaitingOn == nil || got.Escalations == nil {
 		t.Errorf("lists must be arrays: tasks %v waiting_on %v escalations %v", got.Tasks, got.WaitingOn, got.Escalations)
@@ -205,7 +205,7 @@ func TestCreateRiskIdempotencyReplay(t *testing.T) {
 	want(t, again, sCreated, "")
 	got := decodeJSON[riskBody](t, again)
 	if got.ID != id || got.Status != domain.RiskAcknowledged || again.Header().Get(replayedHeader) != "true" {
-		t.Errorf("replay = %+v (replayed %q), want the record of %s", got.Risk, again.Header().Get(replayedHeader), id)
+		t.Errorf("replay = %+v (replayed %q), want the record of %s", got.riskItem, again.Header().Get(replayedHeader), id)
 	}
 	// Starting again is how a replay finishes a start that never landed; the ID is the same.
 	if len(e.temporal.starts) != 2 || e.temporal.starts[1].WorkflowID != "risk/"+id {

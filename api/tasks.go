@@ -41,7 +41,7 @@ func (s *Server) listTasks(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, page)
+	c.JSON(http.StatusOK, domain.Page[taskBody]{Items: each(page.Items, taskOf), NextCursor: page.NextCursor})
 }
 
 // loadTask reads the {id} task; an ID that cannot be a task's is not found without
@@ -73,7 +73,7 @@ func (s *Server) getTask(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, one[0])
+	c.JSON(http.StatusOK, taskOf(one[0]))
 }
 
 // withForm gives an open task recorded before tasks had forms its kind's form,
