@@ -20,7 +20,7 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 }
 
 // RegisterWorkflows puts every process's workflow on r, under the constant type
-// names of workflows/names.go, so a Go rename never orphans a running process.
+// names of contract/names.go, so a Go rename never orphans a running process.
 // It is the one place a process is registered: the worker, the replay tests and
 // the workflow tests all use it.
 func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
