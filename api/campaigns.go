@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
 	"github.com/tandemhq/tandem/workflows"
 )
@@ -22,51 +23,12 @@ const (
 	maxIdempotencyKey    = 255
 )
 
-// campaignBody is a campaign as the API answers it: the live detail plus, when the
-// server knows the Temporal Web UI, a link to the run.
-type campaignBody struct {
-	workflows.CampaignDetail
-	TemporalUIURL string `json:"temporal_ui_url,omitempty"`
-	// Live says the answer is the workflow's own view; false when it is built
-	// from the records (the query failed, or a create answers before the
-	// workflow has run), which may lag a moment behind.
-	Live bool `json:"live"`
-	// LiveUnavailable says, on a detail answered from the records, why the
-	// workflow's own view could not be given.
-	LiveUnavailable string `json:"live_unavailable,omitempty"`
-}
-
-func (s *Server) campaignBody(d workflows.CampaignDetail, live bool) campaignBody {
-	d.Campaign = campaignRecord(d.Campaign)
-	d.Tasks = nonNil(d.Tasks)
-	d.WaitingOn = nonNil(d.WaitingOn)
-	return campaignBody{CampaignDetail: d, TemporalUIURL: s.temporalURL(d.WorkflowID), Live: live}
-}
-
-// campaignRecord is a campaign record as answers carry it, in a detail or a list.
-// Lists are always arrays in answers, never null, so clients need no nil checks.
-func campaignRecord(c domain.Campaign) domain.Campaign {
-	c.Brief.Channels = nonNil(c.Brief.Channels)
-	c.Brief.KPIs = nonNil(c.Brief.KPIs)
-	c.Actuals = nonNil(c.Actuals)
-	c.KPIs = nonNil(c.KPIs)
-	c.Stages = nonNil(c.Stages)
-	return c
-}
-
 // temporalURL links to a run in the Temporal Web UI, or is empty when the UI is unknown.
 func (s *Server) temporalURL(workflowID string) string {
 	if s.uiURL == "" || workflowID == "" {
 		return ""
 	}
 	return s.uiURL + "/namespaces/" + url.PathEscape(s.namespace) + "/workflows/" + url.PathEscape(workflowID)
-}
-
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
 }
 
 // campaignID reads the {id} path parameter of a campaign route.
@@ -118,7 +80,7 @@ func (s *Server) createCampaign(c *gin.Context) {
 
 	camp := domain.Campaign{
 		ID:          id,
-		WorkflowID:  workflows.CampaignWorkflowID(id),
+		WorkflowID:  contract.CampaignWorkflowID(id),
 		Brief:       brief,
 		Status:      domain.StatusActive,
 		Stage:       domain.StageBriefReview,
@@ -131,7 +93,7 @@ func (s *Server) createCampaign(c *gin.Context) {
 	camp, ok := startCreated(ctx, s, c, me.Handle, key, replayed, "campaign "+id, "/api/v1/campaigns/"+id, camp, s.campaignStart(camp),
 		func(ctx context.Context) (domain.Campaign, error) { return s.records.Campaign(ctx, id) })
 	if ok {
-		d, live := createdDetail(s, c, camp.WorkflowID, workflows.CampaignDetail{Campaign: camp}, func(d workflows.CampaignDetail) bool {
+		d, live := createdDetail(s, c, camp.WorkflowID, contract.CampaignDetail{Campaign: camp}, func(d contract.CampaignDetail) bool {
 			return len(d.Tasks) > 0 || d.Status.Terminal()
 		})
 		c.JSON(http.StatusCreated, s.campaignBody(d, live))
@@ -142,8 +104,8 @@ func (s *Server) createCampaign(c *gin.Context) {
 func (s *Server) campaignStart(camp domain.Campaign) StartRequest {
 	return StartRequest{
 		WorkflowID:   camp.WorkflowID,
-		WorkflowType: workflows.CampaignLaunchType,
-		Input:        workflows.CampaignInput{ID: camp.ID, Brief: camp.Brief, RequestedBy: camp.RequestedBy, Policy: s.policy},
+		WorkflowType: contract.CampaignLaunchType,
+		Input:        contract.CampaignInput{ID: camp.ID, Brief: camp.Brief, RequestedBy: camp.RequestedBy, Policy: s.policy},
 		Summary:      "Campaign launch: " + camp.Brief.Name,
 		// What was asked for, without money or people: the details are for
 		// operators reading runs, not a copy of the brief.
@@ -211,10 +173,7 @@ func (s *Server) listCampaigns(c *gin.Context) {
 	if !ok {
 		return
 	}
-	for i := range page.Items {
-		page.Items[i] = campaignRecord(page.Items[i])
-	}
-	c.JSON(http.StatusOK, page)
+	c.JSON(http.StatusOK, domain.Page[campaignItem]{Items: each(page.Items, campaignItemOf), NextCursor: page.NextCursor})
 }
 
 // getCampaign answers the live detail from the workflow, or from the record,
@@ -225,13 +184,13 @@ func (s *Server) getCampaign(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if d, stale, ok := queryOrRecords(s, c, "campaign", id, workflows.CampaignWorkflowID(id), func(ctx context.Context) (workflows.CampaignDetail, error) {
+	if d, stale, ok := queryOrRecords(s, c, "campaign", id, contract.CampaignWorkflowID(id), func(ctx context.Context) (contract.CampaignDetail, error) {
 		rec, err := s.records.Campaign(ctx, id)
 		if err != nil {
-			return workflows.CampaignDetail{}, recordErr(err, "campaign", id)
+			return contract.CampaignDetail{}, recordErr(err, "campaign", id)
 		}
 		tasks, err := s.processTasks(ctx, domain.ProcessCampaign, "campaign", id)
-		return workflows.CampaignDetail{Campaign: rec, Tasks: tasks, WaitingOn: rec.WaitingOn(tasks)}, err
+		return contract.CampaignDetail{Campaign: rec, Tasks: tasks, WaitingOn: rec.WaitingOn(tasks)}, err
 	}); ok {
 		b := s.campaignBody(d, stale == "")
 		b.LiveUnavailable = stale
@@ -247,7 +206,7 @@ func (s *Server) changeCampaign(c *gin.Context) {
 	}
 	s.command(c, cmdChangeCampaign, id, raw, func(context.Context) (string, commandInput, error) {
 		ch, err := req.change()
-		return workflows.CampaignWorkflowID(id), &workflows.ChangeCampaignInput{Actor: domain.ActorOf(caller(c)), Change: ch}, err
+		return contract.CampaignWorkflowID(id), &contract.ChangeCampaignInput{Actor: domain.ActorOf(caller(c)), Change: ch}, err
 	})
 }
 
@@ -260,7 +219,7 @@ func (s *Server) recordKPIs(c *gin.Context) {
 	s.command(c, cmdRecordKPIs, id, raw, func(context.Context) (string, commandInput, error) {
 		me := caller(c)
 		actuals, err := req.actuals(me.Handle, s.now().UTC())
-		return workflows.CampaignWorkflowID(id), &workflows.RecordKPIsInput{Actor: domain.ActorOf(me), Actuals: actuals}, err
+		return contract.CampaignWorkflowID(id), &contract.RecordKPIsInput{Actor: domain.ActorOf(me), Actuals: actuals}, err
 	})
 }
 
@@ -273,7 +232,7 @@ func (s *Server) cancelCampaign(c *gin.Context) {
 	s.command(c, cmdCancelCampaign, id, raw, func(context.Context) (string, commandInput, error) {
 		var p domain.Problems
 		domain.CheckRequiredText(&p, "reason", req.Reason, domain.MaxCommentChars)
-		return workflows.CampaignWorkflowID(id), &workflows.CancelInput{Actor: domain.ActorOf(caller(c)), Reason: req.Reason}, p.Err()
+		return contract.CampaignWorkflowID(id), &contract.CancelInput{Actor: domain.ActorOf(caller(c)), Reason: req.Reason}, p.Err()
 	})
 }
 
@@ -290,7 +249,7 @@ func (s *Server) addTask(c *gin.Context) {
 				return "", nil, err
 			}
 		}
-		return workflows.CampaignWorkflowID(id), &workflows.AddTaskInput{
+		return contract.CampaignWorkflowID(id), &contract.AddTaskInput{
 			Actor: domain.ActorOf(caller(c)), Title: req.Title, Description: req.Description,
 			Team: domain.Team(req.Team), Role: domain.Role(req.Role), Assignee: req.Assignee, DueAt: due,
 		}, problems.Err()

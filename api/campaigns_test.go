@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 const validBrief = `{
@@ -61,7 +61,7 @@ func TestCreateCampaign201(t *testing.T) {
 	}
 	if got.WorkflowID != "campaign/"+got.ID || got.Status != domain.StatusActive || got.Stage != domain.StageBriefReview ||
 		got.RequestedBy != "paula" || !got.CreatedAt.Equal(testNow) {
-		t.Errorf("campaign = %+v", got.Campaign)
+		t.Errorf("campaign = %+v", got.campaignItem)
 	}
 	if got.Brief.TrackingWindow != domain.DefaultPolicy().Campaign.TrackingWindow {
 		t.Errorf("tracking_window = %v, want the policy default", got.Brief.TrackingWindow)
@@ -77,11 +77,11 @@ func TestCreateCampaign201(t *testing.T) {
 		t.Fatalf("starts = %d, want 1", len(e.temporal.starts))
 	}
 	st := e.temporal.starts[0]
-	in, ok := st.Input.(workflows.CampaignInput)
+	in, ok := st.Input.(contract.CampaignInput)
 	if !ok {
-		t.Fatalf("input is %T, want workflows.CampaignInput", st.Input)
+		t.Fatalf("input is %T, want contract.CampaignInput", st.Input)
 	}
-	if st.WorkflowID != workflows.CampaignWorkflowID(got.ID) || st.WorkflowType != workflows.CampaignLaunchType ||
+	if st.WorkflowID != contract.CampaignWorkflowID(got.ID) || st.WorkflowType != contract.CampaignLaunchType ||
 		st.Summary != "Campaign launch: Spring launch" {
 		t.Errorf("start = %+v", st)
 	}
@@ -250,7 +250,7 @@ func TestCreateCampaignIdempotencyReplayAnswersTheRecord(t *testing.T) {
 	want(t, again, sCreated, "")
 	got := decodeJSON[campaignBody](t, again)
 	if got.Stage != domain.StagePlanning || !got.CreatedAt.Equal(created) {
-		t.Errorf("replay = %+v, want the stored record", got.Campaign)
+		t.Errorf("replay = %+v, want the stored record", got.campaignItem)
 	}
 }
 
@@ -391,8 +391,8 @@ func TestListCampaigns503(t *testing.T) {
 
 const campaignID1 = "cmp_5kq3h8d2xw9a"
 
-func liveDetail() workflows.CampaignDetail {
-	return workflows.CampaignDetail{
+func liveDetail() contract.CampaignDetail {
+	return contract.CampaignDetail{
 		Campaign:  domain.Campaign{ID: campaignID1, WorkflowID: "campaign/" + campaignID1, Status: domain.StatusActive, Stage: domain.StageProduction},
 		Tasks:     []domain.Task{{ID: "tsk_aaaaaaaaaaaa", Title: "Copy", Status: domain.TaskOpen}},
 		WaitingOn: []domain.WaitingOn{{TaskID: "tsk_aaaaaaaaaaaa", Title: "Copy"}},
@@ -402,7 +402,7 @@ func liveDetail() workflows.CampaignDetail {
 func TestGetCampaign200Live(t *testing.T) {
 	e := newEnv(t)
 	e.temporal.query = func(wid, name string) (any, error) {
-		if wid != "campaign/"+campaignID1 || name != workflows.QueryDetail {
+		if wid != "campaign/"+campaignID1 || name != contract.QueryDetail {
 			return nil, fmt.Errorf("unexpected query %s %s", wid, name)
 		}
 		return liveDetail(), nil
@@ -482,8 +482,8 @@ func TestChangeCampaign200(t *testing.T) {
 		t.Errorf("detail = %+v", got)
 	}
 	call := e.temporal.updates[0]
-	in := call.Input.(workflows.ChangeCampaignInput)
-	if call.WorkflowID != "campaign/"+campaignID1 || call.Name != workflows.UpdateChangeCampaign || in.Actor.Handle != "paula" {
+	in := call.Input.(contract.ChangeCampaignInput)
+	if call.WorkflowID != "campaign/"+campaignID1 || call.Name != contract.UpdateChangeCampaign || in.Actor.Handle != "paula" {
 		t.Errorf("call = %+v", call)
 	}
 	ch := in.Change
@@ -567,8 +567,8 @@ func TestRecordKPIsFillsWhoAndWhen(t *testing.T) {
 	answerDetail(e, nil)
 	want(t, e.do("POST", "/api/v1/campaigns/"+campaignID1+"/kpis", "tok-mo", `{"actuals": [{"name": "signups", "value": 812.5}]}`), sOK, "")
 	call := e.temporal.updates[0]
-	in := call.Input.(workflows.RecordKPIsInput)
-	if call.Name != workflows.UpdateRecordKPIs || in.Actor.Handle != "mo" || len(in.Actuals) != 1 {
+	in := call.Input.(contract.RecordKPIsInput)
+	if call.Name != contract.UpdateRecordKPIs || in.Actor.Handle != "mo" || len(in.Actuals) != 1 {
 		t.Fatalf("call = %+v", call)
 	}
 	a := in.Actuals[0]
@@ -608,7 +608,7 @@ func TestCancelCampaignSendsReason(t *testing.T) {
 	answerDetail(e, nil)
 	want(t, e.do("POST", "/api/v1/campaigns/"+campaignID1+"/cancel", "tok-paula", `{"reason": "budget cut"}`), sOK, "")
 	call := e.temporal.updates[0]
-	if in := call.Input.(workflows.CancelInput); call.Name != workflows.UpdateCancel || in.Reason != "budget cut" || in.Actor.Handle != "paula" {
+	if in := call.Input.(contract.CancelInput); call.Name != contract.UpdateCancel || in.Reason != "budget cut" || in.Actor.Handle != "paula" {
 		t.Errorf("call = %+v", call)
 	}
 }
@@ -618,7 +618,7 @@ const addTaskBody = `{"title": "Press kit", "description": "for PR", "team": "cr
 func TestAddTask201(t *testing.T) {
 	e := newEnv(t)
 	e.temporal.update = func(_, _ string, input any) (any, error) {
-		in := input.(workflows.AddTaskInput)
+		in := input.(contract.AddTaskInput)
 		return domain.Task{ID: "tsk_cccccccccccc", Title: in.Title, Assignee: in.Assignee, Status: domain.TaskOpen, DueAt: in.DueAt}, nil
 	}
 	rr := e.do("POST", "/api/v1/campaigns/"+campaignID1+"/tasks", "tok-paula", addTaskBody)
@@ -630,8 +630,8 @@ func TestAddTask201(t *testing.T) {
 		t.Errorf("Location = %q", rr.Header().Get("Location"))
 	}
 	call := e.temporal.updates[0]
-	in := call.Input.(workflows.AddTaskInput)
-	if call.Name != workflows.UpdateAddTask || in.Actor.Handle != "paula" || in.Team != domain.TeamCreative ||
+	in := call.Input.(contract.AddTaskInput)
+	if call.Name != contract.UpdateAddTask || in.Actor.Handle != "paula" || in.Team != domain.TeamCreative ||
 		in.Role != domain.RoleCreative || !in.DueAt.Equal(time.Date(2030, 2, 1, 9, 0, 0, 0, time.UTC)) {
 		t.Errorf("call = %+v", call)
 	}

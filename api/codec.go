@@ -14,8 +14,8 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/tandemhq/tandem/codec"
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 // The codec endpoint serves the Temporal UI's and CLI's "remote codec" protocol
@@ -140,7 +140,7 @@ func (s *Server) mayDecode(ctx context.Context, a domain.Actor, b codec.Binding)
 	if a.HasRole(domain.RoleAdmin) {
 		return nil
 	}
-	p, id, ok := workflows.ProcessOfWorkflowID(b.WorkflowID)
+	p, id, ok := contract.ProcessOfWorkflowID(b.WorkflowID)
 	if !ok || b.Namespace != s.namespace {
 		return domain.Forbiddenf("only admins may decode payloads of runs that are not a Tandem process of this namespace")
 	}

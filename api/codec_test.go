@@ -12,8 +12,8 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/tandemhq/tandem/codec"
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 // testKeys seal the payloads the codec endpoint tests decode.
@@ -71,7 +71,7 @@ func decoded(t *testing.T, body string) string {
 
 func TestCodecDecodesForAPersonWhoMayReadTheProcess(t *testing.T) {
 	e := newEnv(t)
-	rr := e.do(http.MethodPost, "/api/v1/codec/decode", "tok-cara", sealedFor(t, testKeys, workflows.CampaignWorkflowID(campaignID1)))
+	rr := e.do(http.MethodPost, "/api/v1/codec/decode", "tok-cara", sealedFor(t, testKeys, contract.CampaignWorkflowID(campaignID1)))
 	if rr.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", rr.Code, rr.Body)
 	}
@@ -86,19 +86,19 @@ func TestCodecDecodesForAPersonWhoMayReadTheProcess(t *testing.T) {
 func TestCodecRefusesWhoMayNotReadAndWhatDoesNotOpen(t *testing.T) {
 	e := newEnv(t)
 	e.records.hiring().requests[permHiringID] = domain.HiringRequest{ID: permHiringID, RequestedBy: "rita", Request: domain.Requisition{HiringManager: "hugo"}}
-	hiring := sealedFor(t, testKeys, workflows.HiringWorkflowID(permHiringID))
+	hiring := sealedFor(t, testKeys, contract.HiringWorkflowID(permHiringID))
 	other, _ := codec.ParseKeys(strings.Replace(mustEntry(t), "test", "gone", 1))
 	for _, tc := range []struct {
 		name, token, body string
 		status            int
 		code              string
 	}{
-		{"no credentials", "", sealedFor(t, testKeys, workflows.CampaignWorkflowID(campaignID1)), http.StatusUnauthorized, "unauthorized"},
+		{"no credentials", "", sealedFor(t, testKeys, contract.CampaignWorkflowID(campaignID1)), http.StatusUnauthorized, "unauthorized"},
 		{"a hiring request the caller is not involved in", "tok-cara", hiring, http.StatusForbidden, domain.CodeForbidden},
-		{"a hiring request of no record", "tok-mo", sealedFor(t, testKeys, workflows.HiringWorkflowID("hir_bbbbbbbbbbbb")), http.StatusForbidden, domain.CodeForbidden},
+		{"a hiring request of no record", "tok-mo", sealedFor(t, testKeys, contract.HiringWorkflowID("hir_bbbbbbbbbbbb")), http.StatusForbidden, domain.CodeForbidden},
 		{"a run that is no Tandem process", "tok-paula", sealedFor(t, testKeys, "bench-floor/1"), http.StatusForbidden, domain.CodeForbidden},
 		{"a payload bound to no run", "tok-paula", sealedFor(t, testKeys, ""), http.StatusForbidden, domain.CodeForbidden},
-		{"a key the server does not hold", "tok-paula", sealedFor(t, other, workflows.CampaignWorkflowID(campaignID1)), http.StatusUnprocessableEntity, domain.CodeInvalid},
+		{"a key the server does not hold", "tok-paula", sealedFor(t, other, contract.CampaignWorkflowID(campaignID1)), http.StatusUnprocessableEntity, domain.CodeInvalid},
 		{"not the codec protocol", "tok-paula", `{"payload": 1}`, http.StatusBadRequest, "bad_request"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -134,7 +134,7 @@ func TestCodecNeverEncodes(t *testing.T) {
 
 func TestCodecTakesTheBoardCookieFromTheTemporalUIOnly(t *testing.T) {
 	e := newEnv(t)
-	body := sealedFor(t, testKeys, workflows.RiskWorkflowID(riskID1))
+	body := sealedFor(t, testKeys, contract.RiskWorkflowID(riskID1))
 
 	pre := e.do(http.MethodOptions, "/api/v1/codec/decode", "", "", "Origin", "http://localhost:8233",
 		"Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "content-type,x-namespace")
@@ -179,7 +179,7 @@ const uiPage = 300
 
 func TestCodecBudgetFitsATemporalUIPage(t *testing.T) {
 	e := newEnv(t) // the default budgets
-	body := sealedFor(t, testKeys, workflows.CampaignWorkflowID(campaignID1))
+	body := sealedFor(t, testKeys, contract.CampaignWorkflowID(campaignID1))
 	for i := range uiPage {
 		rr := e.doFrom("198.51.100.7:4000", http.MethodPost, "/api/v1/codec/decode", "", body,
 			"Origin", "http://localhost:8233", "Cookie", SessionCookie+"=tok-wes")
@@ -199,7 +199,7 @@ func TestCodecBudgetIsEachTokensOwn(t *testing.T) {
 	e, _ := limitedEnv(t, 1, 3)
 	e.srv.decodes = newCodecLimiter(RateLimit{PerSecond: 1, Burst: 3})
 	e.srv.decodes.now = e.srv.limiter.now
-	body := sealedFor(t, testKeys, workflows.CampaignWorkflowID(campaignID1))
+	body := sealedFor(t, testKeys, contract.CampaignWorkflowID(campaignID1))
 	decode := func(who string) *httptest.ResponseRecorder {
 		return e.do(http.MethodPost, "/api/v1/codec/decode", "", body, "Origin", "http://localhost:8233", "Cookie", SessionCookie+"=tok-"+who)
 	}
@@ -224,7 +224,7 @@ func TestCodecBudgetIsEachTokensOwn(t *testing.T) {
 func TestCodecCallsWithoutCredentialsSpendNoAddressBudget(t *testing.T) {
 	e, _ := addressEnv(t, Config{}, 1, 3)
 	const office = "198.51.100.7:4000"
-	body := sealedFor(t, testKeys, workflows.CampaignWorkflowID(campaignID1))
+	body := sealedFor(t, testKeys, contract.CampaignWorkflowID(campaignID1))
 	// Someone signed out opens a run in the Temporal UI: a page of refusals.
 	for i := range uiPage {
 		rr := e.doFrom(office, http.MethodPost, "/api/v1/codec/decode", "", body, "Origin", "http://localhost:8233")

@@ -14,8 +14,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 // Every route that changes a running process (a decision, a reassignment, a
@@ -29,7 +29,7 @@ import (
 //     body is the same update: Temporal attaches it to the one in flight, or
 //     answers the outcome of the one done, and never applies it twice. The same
 //     key with another body is a conflict (409).
-//   - The update's input is bound to that ID (workflows.Command): a workflow
+//   - The update's input is bound to that ID (contract.Command): a workflow
 //     refuses an input sent as any other update.
 //   - When Temporal has admitted the update but no worker has processed it
 //     within the request's deadline (every worker down), the answer is 202 with
@@ -55,7 +55,7 @@ const (
 	commandRetryAfter = "2"
 )
 
-// commandInput is an update's input: each embeds workflows.Command, whose Bind
+// commandInput is an update's input: each embeds contract.Command, whose Bind
 // this is.
 type commandInput interface {
 	Bind(id string, at time.Time)
@@ -101,55 +101,55 @@ func newKind[In any, PIn interface {
 
 // The command routes.
 var (
-	cmdCompleteTask = newKind[workflows.CompleteTaskInput, *workflows.CompleteTaskInput, domain.Task]("complete-task", "task", workflows.UpdateCompleteTask, answerTask)
-	cmdReassignTask = newKind[workflows.ReassignTaskInput, *workflows.ReassignTaskInput, domain.Task]("reassign-task", "task", workflows.UpdateReassignTask, answerTask)
+	cmdCompleteTask = newKind[contract.CompleteTaskInput, *contract.CompleteTaskInput, domain.Task]("complete-task", "task", contract.UpdateCompleteTask, answerTask)
+	cmdReassignTask = newKind[contract.ReassignTaskInput, *contract.ReassignTaskInput, domain.Task]("reassign-task", "task", contract.UpdateReassignTask, answerTask)
 
-	cmdAddTask = newKind[workflows.AddTaskInput, *workflows.AddTaskInput, domain.Task]("add-task", "campaign", workflows.UpdateAddTask,
-		func(s *Server, c *gin.Context, _ domain.SentCommand, _ *workflows.AddTaskInput, t *domain.Task) {
+	cmdAddTask = newKind[contract.AddTaskInput, *contract.AddTaskInput, domain.Task]("add-task", "campaign", contract.UpdateAddTask,
+		func(s *Server, c *gin.Context, _ domain.SentCommand, _ *contract.AddTaskInput, t *domain.Task) {
 			c.Header("Location", "/api/v1/tasks/"+t.ID)
-			c.JSON(http.StatusCreated, t)
+			c.JSON(http.StatusCreated, taskOf(*t))
 		})
-	cmdChangeCampaign = newKind[workflows.ChangeCampaignInput, *workflows.ChangeCampaignInput, workflows.CampaignDetail]("change-campaign", "campaign", workflows.UpdateChangeCampaign, answerCampaign)
-	cmdRecordKPIs     = newKind[workflows.RecordKPIsInput, *workflows.RecordKPIsInput, workflows.CampaignDetail]("record-kpis", "campaign", workflows.UpdateRecordKPIs, answerCampaign)
-	cmdCancelCampaign = newKind[workflows.CancelInput, *workflows.CancelInput, workflows.CampaignDetail]("cancel-campaign", "campaign", workflows.UpdateCancel, answerCampaign)
+	cmdChangeCampaign = newKind[contract.ChangeCampaignInput, *contract.ChangeCampaignInput, contract.CampaignDetail]("change-campaign", "campaign", contract.UpdateChangeCampaign, answerCampaign)
+	cmdRecordKPIs     = newKind[contract.RecordKPIsInput, *contract.RecordKPIsInput, contract.CampaignDetail]("record-kpis", "campaign", contract.UpdateRecordKPIs, answerCampaign)
+	cmdCancelCampaign = newKind[contract.CancelInput, *contract.CancelInput, contract.CampaignDetail]("cancel-campaign", "campaign", contract.UpdateCancel, answerCampaign)
 
 	cmdAddCandidate = func() *commandKind {
-		k := newKind[workflows.AddCandidateInput, *workflows.AddCandidateInput, domain.Task]("add-candidate", "hiring request", workflows.UpdateAddCandidate, answerCandidate)
+		k := newKind[contract.AddCandidateInput, *contract.AddCandidateInput, domain.Task]("add-candidate", "hiring request", contract.UpdateAddCandidate, answerCandidate)
 		k.refused = func(s *Server, ctx context.Context, in commandInput) error {
-			return s.records.RemoveCandidate(ctx, in.(*workflows.AddCandidateInput).CandidateID)
+			return s.records.RemoveCandidate(ctx, in.(*contract.AddCandidateInput).CandidateID)
 		}
 		return k
 	}()
-	cmdCancelHiring = newKind[workflows.CancelInput, *workflows.CancelInput, workflows.HiringDetail]("cancel-hiring", "hiring request", workflows.UpdateCancel,
-		func(s *Server, c *gin.Context, _ domain.SentCommand, _ *workflows.CancelInput, d *workflows.HiringDetail) {
+	cmdCancelHiring = newKind[contract.CancelInput, *contract.CancelInput, contract.HiringDetail]("cancel-hiring", "hiring request", contract.UpdateCancel,
+		func(s *Server, c *gin.Context, _ domain.SentCommand, _ *contract.CancelInput, d *contract.HiringDetail) {
 			c.JSON(http.StatusOK, s.hiringBody(*d, true))
 		})
 
-	cmdAssessRisk = newKind[workflows.AssessRiskInput, *workflows.AssessRiskInput, workflows.RiskDetail]("assess-risk", "risk", workflows.UpdateAssessRisk, answerRisk)
+	cmdAssessRisk = newKind[contract.AssessRiskInput, *contract.AssessRiskInput, contract.RiskDetail]("assess-risk", "risk", contract.UpdateAssessRisk, answerRisk)
 	cmdDecideRisk = func() map[domain.RiskDecision]*commandKind {
 		out := map[domain.RiskDecision]*commandKind{}
 		for _, d := range domain.RiskDecisions {
-			out[d] = newKind[workflows.DecideRiskInput, *workflows.DecideRiskInput, workflows.RiskDetail](string(d)+"-risk", "risk", workflows.UpdateDecideRisk, answerRisk)
+			out[d] = newKind[contract.DecideRiskInput, *contract.DecideRiskInput, contract.RiskDetail](string(d)+"-risk", "risk", contract.UpdateDecideRisk, answerRisk)
 		}
 		return out
 	}()
 )
 
 func answerTask[In any](_ *Server, c *gin.Context, _ domain.SentCommand, _ In, t *domain.Task) {
-	c.JSON(http.StatusOK, t)
+	c.JSON(http.StatusOK, taskOf(*t))
 }
 
-func answerCampaign[In any](s *Server, c *gin.Context, _ domain.SentCommand, _ In, d *workflows.CampaignDetail) {
+func answerCampaign[In any](s *Server, c *gin.Context, _ domain.SentCommand, _ In, d *contract.CampaignDetail) {
 	c.JSON(http.StatusOK, s.campaignBody(*d, true))
 }
 
-func answerRisk[In any](s *Server, c *gin.Context, _ domain.SentCommand, _ In, d *workflows.RiskDetail) {
+func answerRisk[In any](s *Server, c *gin.Context, _ domain.SentCommand, _ In, d *contract.RiskDetail) {
 	c.JSON(http.StatusOK, s.riskBody(*d, true))
 }
 
 // answerCandidate answers the candidate, as stored, with the interview task
 // the workflow opened.
-func answerCandidate(s *Server, c *gin.Context, cmd domain.SentCommand, in *workflows.AddCandidateInput, t *domain.Task) {
+func answerCandidate(s *Server, c *gin.Context, cmd domain.SentCommand, in *contract.AddCandidateInput, t *domain.Task) {
 	ctx, cancel := s.ctx(c)
 	defer cancel()
 	people, err := s.records.Candidates(ctx, cmd.Target)
@@ -164,7 +164,7 @@ func answerCandidate(s *Server, c *gin.Context, cmd domain.SentCommand, in *work
 		}
 	}
 	c.Header("Location", "/api/v1/hiring-requests/"+cmd.Target)
-	c.JSON(http.StatusCreated, gin.H{"candidate": cand, "interview_task": t})
+	c.JSON(http.StatusCreated, gin.H{"candidate": cand, "interview_task": taskOf(*t)})
 }
 
 // commandID is the Temporal Update ID of a command: made from the caller's

@@ -7,8 +7,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 // idem is the Idempotency-Key header of a request.
@@ -35,7 +35,7 @@ func TestCommandRetryIsTheSameUpdate(t *testing.T) {
 	if len(u) != 2 || u[0].ID != u[1].ID || !strings.HasPrefix(u[0].ID, commandPrefix) || fmt.Sprint(u[0].Input) != fmt.Sprint(u[1].Input) {
 		t.Fatalf("updates = %+v, want the one update sent twice", u)
 	}
-	in := u[0].Input.(workflows.CompleteTaskInput)
+	in := u[0].Input.(contract.CompleteTaskInput)
 	if in.UpdateID != u[0].ID || !in.IssuedAt.Equal(testNow) {
 		t.Errorf("the input is bound to %q at %v, the update is %q", in.UpdateID, in.IssuedAt, u[0].ID)
 	}
@@ -93,7 +93,7 @@ func TestCommandAdmittedAnswers202WithAStatusURL(t *testing.T) {
 		if !processed {
 			return nil, fmt.Errorf("update: %w", errAdmitted)
 		}
-		in := input.(workflows.CompleteTaskInput)
+		in := input.(contract.CompleteTaskInput)
 		return domain.Task{ID: in.TaskID, Status: domain.TaskDone, CompletedBy: in.Actor.Handle}, nil
 	}
 	rr := e.do("POST", "/api/v1/tasks/"+workTask+"/complete", "tok-cara", `{"outcome": "done"}`, idem("k-2")...)
@@ -175,19 +175,19 @@ func TestEveryCommandRouteHonoursTheContract(t *testing.T) {
 		result            any
 		status            int
 	}{
-		{"/api/v1/tasks/" + workTask + "/complete", "tok-cara", `{"outcome": "done"}`, workflows.UpdateCompleteTask, domain.Task{ID: workTask}, sOK},
-		{"/api/v1/tasks/" + workTask + "/reassign", "tok-cara", `{"assignee": "cole", "reason": "busy"}`, workflows.UpdateReassignTask, domain.Task{ID: workTask}, sOK},
-		{cpn + "/changes", "tok-paula", `{"budget": {"amount": 1, "currency": "EUR"}, "reason": "r"}`, workflows.UpdateChangeCampaign, liveDetail(), sOK},
-		{cpn + "/kpis", "tok-paula", `{"actuals": [{"name": "signups", "value": 3}]}`, workflows.UpdateRecordKPIs, liveDetail(), sOK},
-		{cpn + "/cancel", "tok-paula", `{"reason": "budget cut"}`, workflows.UpdateCancel, liveDetail(), sOK},
-		{cpn + "/tasks", "tok-paula", addTaskBody, workflows.UpdateAddTask, domain.Task{ID: "tsk_nnnnnnnnnnnn"}, sCreated},
-		{hir + "/candidates", "tok-paula", `{"name": "Jane Roe", "email": "jane@example.com"}`, workflows.UpdateAddCandidate, domain.Task{ID: "tsk_iiiiiiiiiiii"}, sCreated},
-		{hir + "/cancel", "tok-paula", `{"reason": "budget freeze"}`, workflows.UpdateCancel, workflows.HiringDetail{}, sOK},
-		{rsk + "/assessments", "tok-paula", `{"probability": 2, "impact": 2}`, workflows.UpdateAssessRisk, liveRisk(), sOK},
-		{rsk + "/resolve", "tok-paula", `{"comment": "done"}`, workflows.UpdateDecideRisk, liveRisk(), sOK},
-		{rsk + "/accept", "tok-paula", `{"comment": "done"}`, workflows.UpdateDecideRisk, liveRisk(), sOK},
-		{rsk + "/materialize", "tok-paula", `{"comment": "done"}`, workflows.UpdateDecideRisk, liveRisk(), sOK},
-		{rsk + "/close", "tok-paula", `{"comment": "done"}`, workflows.UpdateDecideRisk, liveRisk(), sOK},
+		{"/api/v1/tasks/" + workTask + "/complete", "tok-cara", `{"outcome": "done"}`, contract.UpdateCompleteTask, domain.Task{ID: workTask}, sOK},
+		{"/api/v1/tasks/" + workTask + "/reassign", "tok-cara", `{"assignee": "cole", "reason": "busy"}`, contract.UpdateReassignTask, domain.Task{ID: workTask}, sOK},
+		{cpn + "/changes", "tok-paula", `{"budget": {"amount": 1, "currency": "EUR"}, "reason": "r"}`, contract.UpdateChangeCampaign, liveDetail(), sOK},
+		{cpn + "/kpis", "tok-paula", `{"actuals": [{"name": "signups", "value": 3}]}`, contract.UpdateRecordKPIs, liveDetail(), sOK},
+		{cpn + "/cancel", "tok-paula", `{"reason": "budget cut"}`, contract.UpdateCancel, liveDetail(), sOK},
+		{cpn + "/tasks", "tok-paula", addTaskBody, contract.UpdateAddTask, domain.Task{ID: "tsk_nnnnnnnnnnnn"}, sCreated},
+		{hir + "/candidates", "tok-paula", `{"name": "Jane Roe", "email": "jane@example.com"}`, contract.UpdateAddCandidate, domain.Task{ID: "tsk_iiiiiiiiiiii"}, sCreated},
+		{hir + "/cancel", "tok-paula", `{"reason": "budget freeze"}`, contract.UpdateCancel, contract.HiringDetail{}, sOK},
+		{rsk + "/assessments", "tok-paula", `{"probability": 2, "impact": 2}`, contract.UpdateAssessRisk, liveRisk(), sOK},
+		{rsk + "/resolve", "tok-paula", `{"comment": "done"}`, contract.UpdateDecideRisk, liveRisk(), sOK},
+		{rsk + "/accept", "tok-paula", `{"comment": "done"}`, contract.UpdateDecideRisk, liveRisk(), sOK},
+		{rsk + "/materialize", "tok-paula", `{"comment": "done"}`, contract.UpdateDecideRisk, liveRisk(), sOK},
+		{rsk + "/close", "tok-paula", `{"comment": "done"}`, contract.UpdateDecideRisk, liveRisk(), sOK},
 	} {
 		t.Run(r.path, func(t *testing.T) {
 			e := permEnv(t)

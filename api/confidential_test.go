@@ -6,15 +6,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 // confidentialHire is paula's request, with an offer and tasks whose
 // description and data say the money.
-func confidentialHire() workflows.HiringDetail {
+func confidentialHire() contract.HiringDetail {
 	const id = "hir_aaaaaaaaaaaa"
-	return workflows.HiringDetail{
+	return contract.HiringDetail{
 		HiringRequest: domain.HiringRequest{
 			ID: id, WorkflowID: "hiring/" + id, Status: domain.StatusActive, Stage: domain.StageOffer, RequestedBy: "paula",
 			Request: domain.Requisition{Title: "Analyst", Team: domain.TeamWeb, Level: "L3", Kind: domain.HireNew, HiringManager: "paula",

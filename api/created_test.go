@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 // firstTask is the task a new process opens first.
@@ -23,7 +23,7 @@ func TestCreateAnswersTheFirstTask(t *testing.T) {
 	e.temporal.query = func(wid, _ string) (any, error) {
 		id := strings.TrimPrefix(wid, "campaign/")
 		tasks := []domain.Task{firstTask(domain.ProcessCampaign, id)}
-		return workflows.CampaignDetail{Campaign: domain.Campaign{ID: id, WorkflowID: wid, Status: domain.StatusActive, Stage: domain.StageBriefReview},
+		return contract.CampaignDetail{Campaign: domain.Campaign{ID: id, WorkflowID: wid, Status: domain.StatusActive, Stage: domain.StageBriefReview},
 			Tasks: tasks, WaitingOn: domain.WaitingOnOf(tasks)}, nil
 	}
 	rr := e.do("POST", "/api/v1/campaigns", "tok-paula", validBrief)
@@ -45,7 +45,7 @@ func TestCreateWaitsBrieflyForAFirstTaskBehindALookup(t *testing.T) {
 	e.temporal.query = func(wid, _ string) (any, error) {
 		asked++
 		id := strings.TrimPrefix(wid, "hiring/")
-		d := workflows.HiringDetail{HiringRequest: domain.HiringRequest{ID: id, WorkflowID: wid, Status: domain.StatusActive, Stage: domain.StageApproval}}
+		d := contract.HiringDetail{HiringRequest: domain.HiringRequest{ID: id, WorkflowID: wid, Status: domain.StatusActive, Stage: domain.StageApproval}}
 		if asked >= 3 {
 			d.Tasks = []domain.Task{firstTask(domain.ProcessHiring, id)}
 			d.WaitingOn = domain.WaitingOnOf(d.Tasks)

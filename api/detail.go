@@ -8,8 +8,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 // queryOrRecords answers what every process detail route does: the live detail from
@@ -30,7 +30,7 @@ func queryOrRecords[D any](s *Server, c *gin.Context, what, id, workflowID strin
 	fromRecords func(ctx context.Context) (D, error)) (d D, stale string, ok bool) {
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	qerr := s.temporal.Query(ctx, workflowID, workflows.QueryDetail, &d)
+	qerr := s.temporal.Query(ctx, workflowID, contract.QueryDetail, &d)
 	if qerr == nil {
 		return d, "", true
 	}
@@ -79,7 +79,7 @@ func createdDetail[D any](s *Server, c *gin.Context, workflowID string, made D, 
 	got, live := made, false
 	for wait := 25 * time.Millisecond; ; wait *= 2 {
 		var d D
-		if err := s.temporal.Query(ctx, workflowID, workflows.QueryDetail, &d); err != nil {
+		if err := s.temporal.Query(ctx, workflowID, contract.QueryDetail, &d); err != nil {
 			return got, live
 		}
 		got, live = d, true

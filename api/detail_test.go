@@ -130,7 +130,7 @@ func TestRecordsNeverAnswerDataOverTheCaps(t *testing.T) {
 	fine.Status, fine.Data = domain.TaskDone, map[string]any{"link": "https://assets"}
 	e.records.tasks[poolTask] = fine
 
-	check := func(where string, tasks []domain.Task) {
+	check := func(where string, tasks []taskBody) {
 		t.Helper()
 		for _, task := range tasks {
 			switch task.ID {
@@ -150,10 +150,10 @@ func TestRecordsNeverAnswerDataOverTheCaps(t *testing.T) {
 	check("detail", decodeJSON[campaignBody](t, rr).Tasks)
 	rr = e.do("GET", "/api/v1/tasks?process_id="+campaignID1, "tok-cara", "")
 	want(t, rr, sOK, "")
-	check("list", decodeJSON[domain.Page[domain.Task]](t, rr).Items)
+	check("list", decodeJSON[domain.Page[taskBody]](t, rr).Items)
 	rr = e.do("GET", "/api/v1/tasks/"+workTask, "tok-cara", "")
 	want(t, rr, sOK, "")
-	check("task", []domain.Task{decodeJSON[domain.Task](t, rr)})
+	check("task", []taskBody{decodeJSON[taskBody](t, rr)})
 }
 
 // noPoller is how Temporal refuses a query when no worker has polled Tandem's

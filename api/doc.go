@@ -5,7 +5,11 @@
 // The server starts, inspects and advances processes through a small Temporal
 // interface (NewTemporal adapts the SDK client to it) and reads records through the
 // Records interface, so handler tests run on fakes. It binds requests into its own
-// types, never into domain, workflow or database types. Every route that changes
+// types, never into domain, workflow or database types, and answers processes
+// and tasks in types of its own too (answers.go), built from the detail answers
+// of package contract and from the records: what workflows keep in their
+// histories and what the API answers can each change its JSON without the
+// other. Every route that changes
 // a running process is a command (commands.go): one Temporal Update whose ID comes
 // from the caller's Idempotency-Key, stored so a retry or its status URL reaches
 // the same update.

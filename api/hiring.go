@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
 	"github.com/tandemhq/tandem/workflows"
 )
@@ -57,46 +58,6 @@ type addCandidateRequest struct {
 	Email string `json:"email"`
 }
 
-// hiringBody is a hiring request as the API answers it.
-type hiringBody struct {
-	workflows.HiringDetail
-	// Request is the request as this reader may read it; it stands in for the
-	// embedded one (a shallower field wins in JSON).
-	Request         requisitionBody `json:"request"`
-	TemporalUIURL   string          `json:"temporal_ui_url,omitempty"`
-	Live            bool            `json:"live"`                       // as campaignBody's
-	LiveUnavailable string          `json:"live_unavailable,omitempty"` // as campaignBody's
-}
-
-// requisitionBody is what a hiring request asks for, as the API answers it:
-// budget and justification are null for a reader not involved in the request
-// (domain.HiringRequest.MayReadConfidential).
-type requisitionBody struct {
-	Title         string              `json:"title"`
-	Team          domain.Team         `json:"team"`
-	Level         string              `json:"level"`
-	Kind          domain.HireKind     `json:"kind"`
-	Justification *string             `json:"justification"`
-	Budget        *domain.SalaryRange `json:"budget"`
-	NeededBy      time.Time           `json:"needed_by"`
-	HiringManager string              `json:"hiring_manager"`
-}
-
-// requisitionOf answers r, leaving out what the reader may not read when hidden.
-func requisitionOf(r domain.Requisition, hidden bool) requisitionBody {
-	b := requisitionBody{Title: r.Title, Team: r.Team, Level: r.Level, Kind: r.Kind, NeededBy: r.NeededBy, HiringManager: r.HiringManager}
-	if !hidden {
-		b.Justification, b.Budget = &r.Justification, &r.Budget
-	}
-	return b
-}
-
-// hiringItem is a hiring request in a list, as hiringBody is in a detail.
-type hiringItem struct {
-	domain.HiringRequest
-	Request requisitionBody `json:"request"`
-}
-
 // hideHiringTasks leaves out the descriptions and data of the hiring tasks among
 // tasks whose request reader is not involved in (hideHiring says why). Whoever
 // holds or completed a task reads it; the roles that read every request need no
@@ -129,40 +90,18 @@ func (s *Server) hideHiringTasks(ctx context.Context, reader domain.Actor, tasks
 	return nil
 }
 
-// hiringBody answers the detail d whole: for those who made or may decide it (a
-// create, a cancel). A read by anyone else goes through hideHiring.
-func (s *Server) hiringBody(d workflows.HiringDetail, live bool) hiringBody {
-	d.HiringRequest = hiringRecord(d.HiringRequest)
-	d.Tasks = nonNil(d.Tasks)
-	d.WaitingOn = nonNil(d.WaitingOn)
-	return hiringBody{HiringDetail: d, Request: requisitionOf(d.Request, false), TemporalUIURL: s.temporalURL(d.WorkflowID), Live: live}
-}
-
 // hideHiring leaves out of a detail what reader may not read: budget,
 // justification and offer, and its tasks' descriptions and data, which say them
 // (an approval's description quotes the budget, interview feedback holds the
 // offer). The people involved read it all.
-func hideHiring(b *hiringBody, reader domain.Actor) {
-	if b.MayReadConfidentialWith(reader, b.Tasks) {
+func hideHiring(b *hiringBody, d contract.HiringDetail, reader domain.Actor) {
+	if d.MayReadConfidentialWith(reader, d.Tasks) {
 		return
 	}
-	b.HideConfidential()
-	b.Request = requisitionOf(b.HiringRequest.Request, true)
-	b.Tasks = slices.Clone(b.Tasks)
+	b.hideConfidential()
 	for i := range b.Tasks {
 		b.Tasks[i].Description, b.Tasks[i].Data = "", nil
 	}
-}
-
-// hiringRecord is a hiring request record as answers carry it, in a detail or a
-// list, with its lists as arrays (as campaignRecord).
-func hiringRecord(h domain.HiringRequest) domain.HiringRequest {
-	h.Chain = nonNil(h.Chain)
-	for i := range h.Chain {
-		h.Chain[i].Escalations = nonNil(h.Chain[i].Escalations)
-	}
-	h.Candidates = nonNil(h.Candidates)
-	return h
 }
 
 // hiringID reads the {id} path parameter of a hiring request route.
@@ -228,13 +167,13 @@ func (s *Server) createHiring(c *gin.Context) {
 		return
 	}
 	rec := domain.HiringRequest{
-		ID: id, WorkflowID: workflows.HiringWorkflowID(id), Request: r, Status: domain.StatusActive,
+		ID: id, WorkflowID: contract.HiringWorkflowID(id), Request: r, Status: domain.StatusActive,
 		Stage: domain.StageApproval, RequestedBy: me.Handle, CreatedAt: now, UpdatedAt: now,
 	}
 	rec, ok := startCreated(ctx, s, c, me.Handle, key, replayed, "hiring request "+id, "/api/v1/hiring-requests/"+id, rec, s.hiringStart(rec),
 		func(ctx context.Context) (domain.HiringRequest, error) { return s.records.HiringRequest(ctx, id) })
 	if ok {
-		d, live := createdDetail(s, c, rec.WorkflowID, workflows.HiringDetail{HiringRequest: rec}, func(d workflows.HiringDetail) bool {
+		d, live := createdDetail(s, c, rec.WorkflowID, contract.HiringDetail{HiringRequest: rec}, func(d contract.HiringDetail) bool {
 			return len(d.Tasks) > 0 || d.Status.Terminal()
 		})
 		c.JSON(http.StatusCreated, s.hiringBody(d, live))
@@ -246,8 +185,8 @@ func (s *Server) createHiring(c *gin.Context) {
 func (s *Server) hiringStart(r domain.HiringRequest) StartRequest {
 	return StartRequest{
 		WorkflowID:   r.WorkflowID,
-		WorkflowType: workflows.HiringRequestType,
-		Input:        workflows.HiringInput{ID: r.ID, Request: r.Request, RequestedBy: r.RequestedBy, Policy: s.policy},
+		WorkflowType: contract.HiringRequestType,
+		Input:        contract.HiringInput{ID: r.ID, Request: r.Request, RequestedBy: r.RequestedBy, Policy: s.policy},
 		Summary:      fmt.Sprintf("Hiring request: %s (%s, %s team)", r.Request.Title, r.Request.Level, r.Request.Team),
 		// No budget, justification or people: the request's kind and date only.
 		// Static details never change, and a revision may move the date: they
@@ -284,12 +223,10 @@ func (s *Server) listHiring(c *gin.Context) {
 	reader := domain.ActorOf(caller(c))
 	out := domain.Page[hiringItem]{Items: make([]hiringItem, len(page.Items)), NextCursor: page.NextCursor}
 	for i, r := range page.Items {
-		r = hiringRecord(r)
-		hidden := !r.MayReadConfidential(reader)
-		if hidden {
-			r.HideConfidential()
+		out.Items[i] = hiringItemOf(r)
+		if !r.MayReadConfidential(reader) {
+			out.Items[i].hideConfidential()
 		}
-		out.Items[i] = hiringItem{HiringRequest: r, Request: requisitionOf(r.Request, hidden)}
 	}
 	c.JSON(http.StatusOK, out)
 }
@@ -303,7 +240,7 @@ func (s *Server) getHiring(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	d, stale, ok := queryOrRecords(s, c, "hiring request", id, workflows.HiringWorkflowID(id), func(ctx context.Context) (workflows.HiringDetail, error) {
+	d, stale, ok := queryOrRecords(s, c, "hiring request", id, contract.HiringWorkflowID(id), func(ctx context.Context) (contract.HiringDetail, error) {
 		return s.hiringFromRecords(ctx, id)
 	})
 	if !ok {
@@ -318,17 +255,17 @@ func (s *Server) getHiring(c *gin.Context) {
 	}
 	b := s.hiringBody(d, stale == "")
 	b.LiveUnavailable = stale
-	hideHiring(&b, reader)
+	hideHiring(&b, d, reader)
 	c.JSON(http.StatusOK, b)
 }
 
-func (s *Server) hiringFromRecords(ctx context.Context, id string) (workflows.HiringDetail, error) {
+func (s *Server) hiringFromRecords(ctx context.Context, id string) (contract.HiringDetail, error) {
 	rec, err := s.records.HiringRequest(ctx, id)
 	if err != nil {
-		return workflows.HiringDetail{}, recordErr(err, "hiring request", id)
+		return contract.HiringDetail{}, recordErr(err, "hiring request", id)
 	}
 	tasks, err := s.processTasks(ctx, domain.ProcessHiring, "hiring request", id)
-	return workflows.HiringDetail{HiringRequest: rec, Tasks: tasks, WaitingOn: domain.WaitingOnOf(tasks)}, err
+	return contract.HiringDetail{HiringRequest: rec, Tasks: tasks, WaitingOn: domain.WaitingOnOf(tasks)}, err
 }
 
 // joinCandidates fills candidates' names and e-mails for a reader allowed to see
@@ -370,7 +307,7 @@ func (s *Server) addCandidate(c *gin.Context) {
 		if err := s.records.AddCandidate(ctx, cand); err != nil {
 			return "", nil, fmt.Errorf("store candidate: %w", err)
 		}
-		return workflows.HiringWorkflowID(id), &workflows.AddCandidateInput{Actor: domain.ActorOf(me), CandidateID: cand.ID}, nil
+		return contract.HiringWorkflowID(id), &contract.AddCandidateInput{Actor: domain.ActorOf(me), CandidateID: cand.ID}, nil
 	})
 }
 
@@ -383,7 +320,7 @@ func (s *Server) cancelHiring(c *gin.Context) {
 	s.command(c, cmdCancelHiring, id, raw, func(context.Context) (string, commandInput, error) {
 		var p domain.Problems
 		domain.CheckRequiredText(&p, "reason", req.Reason, domain.MaxCommentChars)
-		return workflows.HiringWorkflowID(id), &workflows.CancelInput{Actor: domain.ActorOf(caller(c)), Reason: req.Reason}, p.Err()
+		return contract.HiringWorkflowID(id), &contract.CancelInput{Actor: domain.ActorOf(caller(c)), Reason: req.Reason}, p.Err()
 	})
 }
 

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 const validHiring = `{
@@ -35,7 +35,7 @@ func TestCreateHiring201(t *testing.T) {
 	want(t, rr, http.StatusCreated, "")
 	got := decodeJSON[hiringBody](t, rr)
 	if !domain.HasPrefixID(got.ID, domain.PrefixHiring) || got.Status != domain.StatusActive || got.Stage != domain.StageApproval || got.RequestedBy != "paula" {
-		t.Fatalf("answer = %+v", got.HiringRequest)
+		t.Fatalf("answer = %+v", got.hiringItem)
 	}
 	if loc := rr.Header().Get("Location"); loc != "/api/v1/hiring-requests/"+got.ID {
 		t.Errorf("Location = %q", loc)
@@ -44,8 +44,8 @@ func TestCreateHiring201(t *testing.T) {
 		t.Error("lists must be arrays")
 	}
 	st := e.temporal.starts[0]
-	in := st.Input.(workflows.HiringInput)
-	if st.WorkflowID != "hiring/"+got.ID || st.WorkflowType != workflows.HiringRequestType || in.RequestedBy != "paula" ||
+	in := st.Input.(contract.HiringInput)
+	if st.WorkflowID != "hiring/"+got.ID || st.WorkflowType != contract.HiringRequestType || in.RequestedBy != "paula" ||
 		in.Request.Budget.Max != 90000 || len(in.Policy.Hiring.Chain) == 0 || !strings.HasPrefix(st.Summary, "Hiring request: Marketing analyst") {
 		t.Errorf("start = %+v", st)
 	}
@@ -122,7 +122,7 @@ func TestGetHiringShowsCandidateDataOnlyToThoseAllowed(t *testing.T) {
 	const id = "hir_aaaaaaaaaaaa"
 	e.records.hiring().candidates["cnd_aaaaaaaaaaaa"] = domain.Candidate{ID: "cnd_aaaaaaaaaaaa", HiringID: id, Name: "Jane Roe", Email: "jane@example.com"}
 	e.temporal.query = func(string, string) (any, error) {
-		return workflows.HiringDetail{HiringRequest: domain.HiringRequest{
+		return contract.HiringDetail{HiringRequest: domain.HiringRequest{
 			ID: id, WorkflowID: "hiring/" + id, RequestedBy: "paula", Request: domain.Requisition{HiringManager: "paula"},
 			Candidates: []domain.CandidateRef{{ID: "cnd_aaaaaaaaaaaa", Status: domain.CandidateInterviewing}},
 		}}, nil
@@ -147,14 +147,14 @@ func TestAddCandidate(t *testing.T) {
 	e := hiringEnv(t)
 	const id = "hir_aaaaaaaaaaaa"
 	e.temporal.update = func(_, name string, input any) (any, error) {
-		in := input.(workflows.AddCandidateInput)
+		in := input.(contract.AddCandidateInput)
 		return domain.Task{ID: "tsk_aaaaaaaaaaaa", Key: "interview:" + in.CandidateID}, nil
 	}
 	rr := e.do("POST", "/api/v1/hiring-requests/"+id+"/candidates", "tok-hana", `{"name": "Jane Roe", "email": "jane@example.com"}`)
 	want(t, rr, http.StatusCreated, "")
 	call := e.temporal.updates[0]
-	in := call.Input.(workflows.AddCandidateInput)
-	if call.Name != workflows.UpdateAddCandidate || call.WorkflowID != "hiring/"+id || !domain.HasPrefixID(in.CandidateID, domain.PrefixCandidate) {
+	in := call.Input.(contract.AddCandidateInput)
+	if call.Name != contract.UpdateAddCandidate || call.WorkflowID != "hiring/"+id || !domain.HasPrefixID(in.CandidateID, domain.PrefixCandidate) {
 		t.Fatalf("update = %+v", call)
 	}
 	stored := e.records.hiring().candidates[in.CandidateID]
@@ -187,14 +187,14 @@ func TestCancelHiring(t *testing.T) {
 	const id = "hir_aaaaaaaaaaaa"
 	want(t, e.do("POST", "/api/v1/hiring-requests/"+id+"/cancel", "tok-paula", `{"reason": " "}`), http.StatusUnprocessableEntity, domain.CodeInvalid)
 	e.temporal.update = func(string, string, any) (any, error) {
-		return workflows.HiringDetail{HiringRequest: domain.HiringRequest{ID: id, Status: domain.StatusCancelled}}, nil
+		return contract.HiringDetail{HiringRequest: domain.HiringRequest{ID: id, Status: domain.StatusCancelled}}, nil
 	}
 	rr := e.do("POST", "/api/v1/hiring-requests/"+id+"/cancel", "tok-paula", `{"reason": "budget freeze"}`)
 	want(t, rr, http.StatusOK, "")
 	if got := decodeJSON[hiringBody](t, rr); got.Status != domain.StatusCancelled {
 		t.Errorf("status = %s", got.Status)
 	}
-	if in := e.temporal.updates[0].Input.(workflows.CancelInput); in.Actor.Handle != "paula" || in.Reason != "budget freeze" {
+	if in := e.temporal.updates[0].Input.(contract.CancelInput); in.Actor.Handle != "paula" || in.Reason != "budget freeze" {
 		t.Errorf("cancel input = %+v", in)
 	}
 }

@@ -55,8 +55,8 @@ import (
 // contractURL names the document for the schema compiler.
 const contractURL = "file:///openapi.json"
 
-// contract is the document, compiled for checking answers.
-type contract struct {
+// document is openapi.json, compiled for checking answers.
+type document struct {
 	ops []*contractOp
 	// named are the response headers the document names anywhere: an answer may
 	// carry one only where its response documents it.
@@ -104,12 +104,12 @@ type contractHeader struct {
 
 var (
 	contractOnce sync.Once
-	contractVal  *contract
+	contractVal  *document
 	contractErr  error
 )
 
 // apiContract is the compiled document, built once for the package's tests.
-func apiContract(t testing.TB) *contract {
+func apiContract(t testing.TB) *document {
 	t.Helper()
 	contractOnce.Do(func() { contractVal, contractErr = compileContract(openAPIDoc) })
 	if contractErr != nil {
@@ -118,7 +118,7 @@ func apiContract(t testing.TB) *contract {
 	return contractVal
 }
 
-func compileContract(raw []byte) (*contract, error) {
+func compileContract(raw []byte) (*document, error) {
 	compile := func(transform func(map[string]any)) (*jsonschema.Compiler, map[string]any, error) {
 		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 		if err != nil {
@@ -139,7 +139,7 @@ func compileContract(raw []byte) (*contract, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &contract{named: map[string]bool{}, answered: map[string]map[string]int{}}
+	k := &document{named: map[string]bool{}, answered: map[string]map[string]int{}}
 	paths, _ := root["paths"].(map[string]any)
 	for _, path := range slices.Sorted(maps.Keys(paths)) {
 		item, _ := paths[path].(map[string]any)
@@ -236,7 +236,7 @@ var httpMethods = []string{"get", "put", "post", "delete", "patch", "head", "opt
 
 // compileResponse compiles the response r at ptr, following a $ref to
 // components/responses.
-func (k *contract) compileResponse(values, shapes *jsonschema.Compiler, root map[string]any, ptr string, r any) (*contractResponse, error) {
+func (k *document) compileResponse(values, shapes *jsonschema.Compiler, root map[string]any, ptr string, r any) (*contractResponse, error) {
 	m, _ := r.(map[string]any)
 	if ref, ok := m["$ref"].(string); ok {
 		ptr = ref
@@ -382,7 +382,7 @@ func shapeOnly(root map[string]any) {
 
 // route finds the documented operation req asks for: nil with pathKnown when the
 // path is documented with other methods, nil alone when it is not documented.
-func (k *contract) route(method, path string) (op *contractOp, pathKnown bool) {
+func (k *document) route(method, path string) (op *contractOp, pathKnown bool) {
 	segments := strings.Split(path, "/")
 	best := -1
 	for _, o := range k.ops {
@@ -422,7 +422,7 @@ func matchSegments(template, segments []string) (int, bool) {
 
 // check lists how the answer to req differs from the document, and records the
 // answer for the coverage TestMain reports.
-func (k *contract) check(req *http.Request, body []byte, rr *httptest.ResponseRecorder) []string {
+func (k *document) check(req *http.Request, body []byte, rr *httptest.ResponseRecorder) []string {
 	what := fmt.Sprintf("%s %s answered %d", req.Method, req.URL.Path, rr.Code)
 	var out []string
 	if rr.Header().Get(requestIDHeader) == "" {
@@ -554,7 +554,7 @@ func (op *contractOp) checkRequest(what string, req *http.Request, body []byte) 
 }
 
 // errorResponse is the Internal response: the error format, as every refusal.
-func (k *contract) errorResponse() *contractResponse {
+func (k *document) errorResponse() *contractResponse {
 	for _, op := range k.ops {
 		if r := op.responses["500"]; r != nil {
 			return r
@@ -563,7 +563,7 @@ func (k *contract) errorResponse() *contractResponse {
 	panic("openapi.json documents no 500")
 }
 
-func (k *contract) checkBody(what string, resp *contractResponse, rr *httptest.ResponseRecorder) []string {
+func (k *document) checkBody(what string, resp *contractResponse, rr *httptest.ResponseRecorder) []string {
 	body := rr.Body.Bytes()
 	if len(resp.content) == 0 {
 		if len(body) > 0 {
@@ -595,7 +595,7 @@ func (k *contract) checkBody(what string, resp *contractResponse, rr *httptest.R
 	return append(out, shapeProblems(what+", body", schemas.shape.Validate(v))...)
 }
 
-func (k *contract) checkHeaders(what string, resp *contractResponse, rr *httptest.ResponseRecorder) []string {
+func (k *document) checkHeaders(what string, resp *contractResponse, rr *httptest.ResponseRecorder) []string {
 	var out []string
 	for _, name := range slices.Sorted(maps.Keys(resp.headers)) {
 		h := resp.headers[name]
@@ -802,7 +802,7 @@ func zeroValue(v any) bool {
 }
 
 // uncovered lists the documented operations with a success the tests never got.
-func (k *contract) uncovered() []string {
+func (k *document) uncovered() []string {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	var out []string
@@ -818,7 +818,7 @@ func (k *contract) uncovered() []string {
 }
 
 // coverage summarises which documented answers the tests produced.
-func (k *contract) coverage() string {
+func (k *document) coverage() string {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	var sb strings.Builder

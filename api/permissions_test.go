@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 // The permission matrix (issue 5): every route × caller × ownership case, with the
@@ -139,8 +139,8 @@ func hiringDetail(requester, manager func(me string) string) func(e *env, me str
 			ID: permCandidateID, HiringID: permHiringID, Name: "Jane Roe", Email: "jane@example.com",
 		}
 		e.temporal.query = func(string, string) (any, error) {
-			return workflows.HiringDetail{HiringRequest: domain.HiringRequest{
-				ID: permHiringID, WorkflowID: workflows.HiringWorkflowID(permHiringID), RequestedBy: requester(me),
+			return contract.HiringDetail{HiringRequest: domain.HiringRequest{
+				ID: permHiringID, WorkflowID: contract.HiringWorkflowID(permHiringID), RequestedBy: requester(me),
 				Request:    domain.Requisition{HiringManager: manager(me)},
 				Candidates: []domain.CandidateRef{{ID: permCandidateID, Status: domain.CandidateInterviewing}},
 			}}, nil
@@ -163,16 +163,16 @@ func webhookOf(owner func(me string) string) func(e *env, me string) {
 // status route.
 func commandOf(owner func(me string) string) func(e *env, me string) {
 	return func(e *env, me string) {
-		in, err := json.Marshal(workflows.CompleteTaskInput{
-			Command: workflows.Command{UpdateID: permCommandID}, TaskID: workTask,
+		in, err := json.Marshal(contract.CompleteTaskInput{
+			Command: contract.Command{UpdateID: permCommandID}, TaskID: workTask,
 			Actor: domain.ActorOf(e.records.people[owner(me)]), Completion: domain.Completion{Outcome: domain.OutcomeDone},
 		})
 		if err != nil {
 			panic(err)
 		}
 		e.records.commands[permCommandID] = domain.SentCommand{
-			ID: permCommandID, Caller: owner(me), Kind: cmdCompleteTask.name, Target: workTask, WorkflowID: workflows.CampaignWorkflowID(campaignID1),
-			Update: workflows.UpdateCompleteTask, Input: in, Status: domain.CommandPending,
+			ID: permCommandID, Caller: owner(me), Kind: cmdCompleteTask.name, Target: workTask, WorkflowID: contract.CampaignWorkflowID(campaignID1),
+			Update: contract.UpdateCompleteTask, Input: in, Status: domain.CommandPending,
 		}
 	}
 }
@@ -195,25 +195,25 @@ func permRows(t testing.TB) []permRow {
 		{route: "GET /api/v1/campaigns", path: "/api/v1/campaigns", ok: http.StatusOK},
 		{route: "GET /api/v1/campaigns/:id", path: cpn, ok: http.StatusOK},
 		{route: "POST /api/v1/campaigns/:id/changes", path: cpn + "/changes", body: `{"budget": {"amount": 1, "currency": "EUR"}, "reason": "r"}`,
-			ok: http.StatusOK, update: workflows.UpdateChangeCampaign},
+			ok: http.StatusOK, update: contract.UpdateChangeCampaign},
 		{route: "POST /api/v1/campaigns/:id/kpis", path: cpn + "/kpis", body: `{"actuals": [{"name": "signups", "value": 3}]}`,
-			ok: http.StatusOK, update: workflows.UpdateRecordKPIs},
+			ok: http.StatusOK, update: contract.UpdateRecordKPIs},
 		{route: "POST /api/v1/campaigns/:id/cancel", path: cpn + "/cancel", body: `{"reason": "budget cut"}`,
-			ok: http.StatusOK, update: workflows.UpdateCancel},
+			ok: http.StatusOK, update: contract.UpdateCancel},
 		{route: "POST /api/v1/campaigns/:id/tasks", path: cpn + "/tasks", body: addTaskBody,
-			ok: http.StatusCreated, update: workflows.UpdateAddTask},
+			ok: http.StatusCreated, update: contract.UpdateAddTask},
 		{route: "GET /api/v1/campaigns/:id/timeline", path: cpn + "/timeline", ok: http.StatusOK},
 
 		{route: "GET /api/v1/tasks", path: "/api/v1/tasks", ok: http.StatusOK},
 		{route: "GET /api/v1/tasks/:id", path: "/api/v1/tasks/" + workTask, ok: http.StatusOK},
 		{route: "POST /api/v1/tasks/:id/complete", path: "/api/v1/tasks/" + workTask + "/complete", body: `{"outcome": "done"}`,
-			ok: http.StatusOK, update: workflows.UpdateCompleteTask},
+			ok: http.StatusOK, update: contract.UpdateCompleteTask},
 		{route: "POST /api/v1/tasks/:id/reassign", path: "/api/v1/tasks/" + workTask + "/reassign", body: `{"assignee": "cole", "reason": "cara is busy"}`,
-			ok: http.StatusOK, update: workflows.UpdateReassignTask},
+			ok: http.StatusOK, update: contract.UpdateReassignTask},
 		// A command's status is its sender's alone: to anyone else, admins too,
 		// it does not exist.
 		{route: "GET /api/v1/commands/:id", ownership: "own", path: "/api/v1/commands/" + permCommandID, ok: http.StatusOK,
-			update: workflows.UpdateCompleteTask, setup: commandOf(self)},
+			update: contract.UpdateCompleteTask, setup: commandOf(self)},
 		{route: "GET /api/v1/commands/:id", ownership: "someone else's", path: "/api/v1/commands/" + permCommandID, ok: http.StatusOK,
 			allowed: []string{}, denied: http.StatusNotFound, setup: commandOf(fixed(permOther))},
 
@@ -247,20 +247,20 @@ func permRows(t testing.TB) []permRow {
 			setup: hiringDetail(fixed(permRequester), fixed(permManager)),
 			check: seesCandidate(func(me string) bool { return slices.Contains(candidateReaders, me) })},
 		{route: "POST /api/v1/hiring-requests/:id/candidates", path: hir + "/candidates", body: `{"name": "Jane Roe", "email": "jane@example.com"}`,
-			ok: http.StatusCreated, update: workflows.UpdateAddCandidate},
+			ok: http.StatusCreated, update: contract.UpdateAddCandidate},
 		{route: "POST /api/v1/hiring-requests/:id/cancel", path: hir + "/cancel", body: `{"reason": "budget freeze"}`,
-			ok: http.StatusOK, update: workflows.UpdateCancel},
+			ok: http.StatusOK, update: contract.UpdateCancel},
 		{route: "GET /api/v1/hiring-requests/:id/timeline", path: hir + "/timeline", ok: http.StatusOK},
 
 		{route: "POST /api/v1/risks", path: "/api/v1/risks", body: validRiskRaw, ok: http.StatusCreated},
 		{route: "GET /api/v1/risks", path: "/api/v1/risks", ok: http.StatusOK},
 		{route: "GET /api/v1/risks/:id", path: rsk, ok: http.StatusOK},
 		{route: "POST /api/v1/risks/:id/assessments", path: rsk + "/assessments", body: `{"probability": 2, "impact": 2, "comment": "vendor confirmed"}`,
-			ok: http.StatusOK, update: workflows.UpdateAssessRisk},
-		{route: "POST /api/v1/risks/:id/resolve", path: rsk + "/resolve", body: decn, ok: http.StatusOK, update: workflows.UpdateDecideRisk},
-		{route: "POST /api/v1/risks/:id/accept", path: rsk + "/accept", body: decn, ok: http.StatusOK, update: workflows.UpdateDecideRisk},
-		{route: "POST /api/v1/risks/:id/materialize", path: rsk + "/materialize", body: decn, ok: http.StatusOK, update: workflows.UpdateDecideRisk},
-		{route: "POST /api/v1/risks/:id/close", path: rsk + "/close", body: decn, ok: http.StatusOK, update: workflows.UpdateDecideRisk},
+			ok: http.StatusOK, update: contract.UpdateAssessRisk},
+		{route: "POST /api/v1/risks/:id/resolve", path: rsk + "/resolve", body: decn, ok: http.StatusOK, update: contract.UpdateDecideRisk},
+		{route: "POST /api/v1/risks/:id/accept", path: rsk + "/accept", body: decn, ok: http.StatusOK, update: contract.UpdateDecideRisk},
+		{route: "POST /api/v1/risks/:id/materialize", path: rsk + "/materialize", body: decn, ok: http.StatusOK, update: contract.UpdateDecideRisk},
+		{route: "POST /api/v1/risks/:id/close", path: rsk + "/close", body: decn, ok: http.StatusOK, update: contract.UpdateDecideRisk},
 		{route: "GET /api/v1/risks/:id/timeline", path: rsk + "/timeline", ok: http.StatusOK},
 
 		{route: "POST /api/v1/webhooks", path: "/api/v1/webhooks", body: validWebhookRaw, ok: http.StatusCreated, allowed: processLeads},
@@ -280,9 +280,9 @@ func permRows(t testing.TB) []permRow {
 
 		{route: "OPTIONS /api/v1/codec/decode", path: "/api/v1/codec/decode", public: true, ok: http.StatusNoContent},
 		{route: "POST /api/v1/codec/decode", ownership: "a campaign's payload", path: "/api/v1/codec/decode",
-			body: sealedFor(t, testKeys, workflows.CampaignWorkflowID(campaignID1)), ok: http.StatusOK},
+			body: sealedFor(t, testKeys, contract.CampaignWorkflowID(campaignID1)), ok: http.StatusOK},
 		{route: "POST /api/v1/codec/decode", ownership: "a hiring request's payload", path: "/api/v1/codec/decode",
-			body: sealedFor(t, testKeys, workflows.HiringWorkflowID(permHiringID)), ok: http.StatusOK, allowed: hiringConfidants},
+			body: sealedFor(t, testKeys, contract.HiringWorkflowID(permHiringID)), ok: http.StatusOK, allowed: hiringConfidants},
 		{route: "POST /api/v1/codec/decode", ownership: "another run's payload", path: "/api/v1/codec/decode",
 			body: sealedFor(t, testKeys, "elsewhere/1"), ok: http.StatusOK, allowed: admins},
 		{route: "POST /api/v1/codec/encode", path: "/api/v1/codec/encode", body: `{"payloads": []}`, public: true, ok: http.StatusForbidden},

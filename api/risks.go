@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
 	"github.com/tandemhq/tandem/workflows"
 )
@@ -70,22 +71,6 @@ type decideRiskRequest struct {
 	Comment string `json:"comment"`
 }
 
-// riskBody is a risk as the API answers it.
-type riskBody struct {
-	workflows.RiskDetail
-	TemporalUIURL   string `json:"temporal_ui_url,omitempty"`
-	Live            bool   `json:"live"`                       // as campaignBody's
-	LiveUnavailable string `json:"live_unavailable,omitempty"` // as campaignBody's
-}
-
-func (s *Server) riskBody(d workflows.RiskDetail, live bool) riskBody {
-	d.Assessments = nonNil(d.Assessments)
-	d.Escalations = nonNil(d.Escalations)
-	d.Tasks = nonNil(d.Tasks)
-	d.WaitingOn = nonNil(d.WaitingOn)
-	return riskBody{RiskDetail: d, TemporalUIURL: s.temporalURL(d.WorkflowID), Live: live}
-}
-
 // riskID reads the {id} path parameter of a risk route.
 func riskID(c *gin.Context) (string, error) { return pathID(c, domain.PrefixRisk, "risk") }
 
@@ -140,7 +125,7 @@ func (s *Server) createRisk(c *gin.Context) {
 	rec, ok := startCreated(ctx, s, c, me.Handle, key, replayed, "risk "+id, "/api/v1/risks/"+id, rec, s.riskStart(rec, rs),
 		func(ctx context.Context) (domain.Risk, error) { return s.records.Risk(ctx, id) })
 	if ok {
-		d, live := createdDetail(s, c, rec.WorkflowID, workflows.RiskDetail{Risk: rec}, func(d workflows.RiskDetail) bool {
+		d, live := createdDetail(s, c, rec.WorkflowID, contract.RiskDetail{Risk: rec}, func(d contract.RiskDetail) bool {
 			return len(d.Tasks) > 0 || d.Status.Terminal()
 		})
 		c.JSON(http.StatusCreated, s.riskBody(d, live))
@@ -160,14 +145,14 @@ func (s *Server) checkRelated(ctx context.Context, p *domain.Problems, rel *doma
 	switch rel.Process {
 	case domain.ProcessCampaign:
 		_, err = s.records.Campaign(ctx, rel.ID)
-		wid = workflows.CampaignWorkflowID(rel.ID)
+		wid = contract.CampaignWorkflowID(rel.ID)
 	case domain.ProcessHiring:
 		_, err = s.records.HiringRequest(ctx, rel.ID)
-		wid = workflows.HiringWorkflowID(rel.ID)
+		wid = contract.HiringWorkflowID(rel.ID)
 	}
 	if errors.Is(err, domain.ErrNotFound) {
 		var live json.RawMessage
-		err = s.temporal.Query(ctx, wid, workflows.QueryDetail, &live)
+		err = s.temporal.Query(ctx, wid, contract.QueryDetail, &live)
 	}
 	if errors.Is(err, domain.ErrNotFound) {
 		p.Add("related.id", "no %s with ID %q", rel.Process, rel.ID)
@@ -186,7 +171,7 @@ func (s *Server) newRisk(id string, rs domain.RiskRaise, by string) domain.Risk 
 	score := domain.Score(rs.Probability, rs.Impact)
 	sev := domain.SeverityOf(score)
 	return domain.Risk{
-		ID: id, WorkflowID: workflows.RiskWorkflowID(id), Title: rs.Title, Description: rs.Description,
+		ID: id, WorkflowID: contract.RiskWorkflowID(id), Title: rs.Title, Description: rs.Description,
 		Category: rs.Category, Probability: rs.Probability, Impact: rs.Impact, Score: score, Severity: sev,
 		Owner: rs.Owner, RaisedBy: by, Related: rs.Related, Status: domain.RiskOpen,
 		Assessments: []domain.Assessment{{Probability: rs.Probability, Impact: rs.Impact, Score: score, Severity: sev, By: by, At: now}},
@@ -198,8 +183,8 @@ func (s *Server) newRisk(id string, rs domain.RiskRaise, by string) domain.Risk 
 func (s *Server) riskStart(r domain.Risk, rs domain.RiskRaise) StartRequest {
 	return StartRequest{
 		WorkflowID:   r.WorkflowID,
-		WorkflowType: workflows.RiskType,
-		Input:        workflows.RiskInput{ID: r.ID, Raise: rs, RaisedBy: r.RaisedBy, Policy: s.policy},
+		WorkflowType: contract.RiskType,
+		Input:        contract.RiskInput{ID: r.ID, Raise: rs, RaisedBy: r.RaisedBy, Policy: s.policy},
 		Summary:      "Risk: " + r.Title,
 		// No people and no free text, which may name them.
 		Details: fmt.Sprintf("**Category:** %s · **Score:** %d (%s)", r.Category, r.Score, r.Severity),
@@ -234,11 +219,7 @@ func (s *Server) listRisks(c *gin.Context) {
 	if !ok {
 		return
 	}
-	for i := range page.Items {
-		page.Items[i].Assessments = nonNil(page.Items[i].Assessments)
-		page.Items[i].Escalations = nonNil(page.Items[i].Escalations)
-	}
-	c.JSON(http.StatusOK, page)
+	c.JSON(http.StatusOK, domain.Page[riskItem]{Items: each(page.Items, riskItemOf), NextCursor: page.NextCursor})
 }
 
 // getRisk answers the live detail from the workflow, or from the record when
@@ -249,7 +230,7 @@ func (s *Server) getRisk(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if d, stale, ok := queryOrRecords(s, c, "risk", id, workflows.RiskWorkflowID(id), func(ctx context.Context) (workflows.RiskDetail, error) {
+	if d, stale, ok := queryOrRecords(s, c, "risk", id, contract.RiskWorkflowID(id), func(ctx context.Context) (contract.RiskDetail, error) {
 		return s.riskFromRecords(ctx, id)
 	}); ok {
 		b := s.riskBody(d, stale == "")
@@ -258,13 +239,13 @@ func (s *Server) getRisk(c *gin.Context) {
 	}
 }
 
-func (s *Server) riskFromRecords(ctx context.Context, id string) (workflows.RiskDetail, error) {
+func (s *Server) riskFromRecords(ctx context.Context, id string) (contract.RiskDetail, error) {
 	rec, err := s.records.Risk(ctx, id)
 	if err != nil {
-		return workflows.RiskDetail{}, recordErr(err, "risk", id)
+		return contract.RiskDetail{}, recordErr(err, "risk", id)
 	}
 	tasks, err := s.processTasks(ctx, domain.ProcessRisk, "risk", id)
-	return workflows.RiskDetail{Risk: rec, Tasks: tasks, WaitingOn: domain.WaitingOnOf(tasks)}, err
+	return contract.RiskDetail{Risk: rec, Tasks: tasks, WaitingOn: domain.WaitingOnOf(tasks)}, err
 }
 
 // assessRisk re-scores a risk. Levels out of range are refused here, before a
@@ -279,7 +260,7 @@ func (s *Server) assessRisk(c *gin.Context) {
 		var p domain.Problems
 		domain.CheckLevels(&p, req.Probability, req.Impact)
 		domain.CheckText(&p, "comment", req.Comment, domain.MaxCommentChars)
-		return workflows.RiskWorkflowID(id), &workflows.AssessRiskInput{
+		return contract.RiskWorkflowID(id), &contract.AssessRiskInput{
 			Actor: domain.ActorOf(caller(c)), Probability: req.Probability, Impact: req.Impact, Comment: req.Comment,
 		}, p.Err()
 	})
@@ -296,7 +277,7 @@ func (s *Server) decideRisk(d domain.RiskDecision) gin.HandlerFunc {
 		s.command(c, cmdDecideRisk[d], id, raw, func(context.Context) (string, commandInput, error) {
 			var p domain.Problems
 			domain.CheckRequiredText(&p, "comment", req.Comment, domain.MaxCommentChars)
-			return workflows.RiskWorkflowID(id), &workflows.DecideRiskInput{Actor: domain.ActorOf(caller(c)), Decision: d, Comment: req.Comment}, p.Err()
+			return contract.RiskWorkflowID(id), &contract.DecideRiskInput{Actor: domain.ActorOf(caller(c)), Decision: d, Comment: req.Comment}, p.Err()
 		})
 	}
 }

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 const (
@@ -64,7 +64,7 @@ func TestCreateRisk201(t *testing.T) {
 	if got.WorkflowID != "risk/"+got.ID || got.Score != 20 || got.Severity != domain.SeverityCritical ||
 		got.Status != domain.RiskOpen || got.Owner != "paula" || got.RaisedBy != "cara" || !got.CreatedAt.Equal(testNow) ||
 		got.Related == nil || got.Related.ID != campaignID1 || len(got.Assessments) != 1 {
-		t.Errorf("risk = %+v", got.Risk)
+		t.Errorf("risk = %+v", got.riskItem)
 	}
 	if got.Tasks == nil || got.WaitingOn == nil || got.Escalations == nil {
 		t.Errorf("lists must be arrays: tasks %v waiting_on %v escalations %v", got.Tasks, got.WaitingOn, got.Escalations)
@@ -73,11 +73,11 @@ func TestCreateRisk201(t *testing.T) {
 		t.Fatalf("starts = %d, want 1", len(e.temporal.starts))
 	}
 	st := e.temporal.starts[0]
-	in, ok := st.Input.(workflows.RiskInput)
+	in, ok := st.Input.(contract.RiskInput)
 	if !ok {
-		t.Fatalf("input is %T, want workflows.RiskInput", st.Input)
+		t.Fatalf("input is %T, want contract.RiskInput", st.Input)
 	}
-	if st.WorkflowID != workflows.RiskWorkflowID(got.ID) || st.WorkflowType != workflows.RiskType ||
+	if st.WorkflowID != contract.RiskWorkflowID(got.ID) || st.WorkflowType != contract.RiskType ||
 		st.Summary != "Risk: Print vendor may miss the date" {
 		t.Errorf("start = %+v", st)
 	}
@@ -101,7 +101,7 @@ func TestCreateRisk201(t *testing.T) {
 func TestCreateRisk201WithoutRelated(t *testing.T) {
 	e := newEnv(t)
 	want(t, e.do("POST", "/api/v1/risks", "tok-cara", riskBodyWith(t, "related", "")), sCreated, "")
-	if in := e.temporal.starts[0].Input.(workflows.RiskInput); in.Raise.Related != nil {
+	if in := e.temporal.starts[0].Input.(contract.RiskInput); in.Raise.Related != nil {
 		t.Errorf("related = %+v, want none", in.Raise.Related)
 	}
 }
@@ -205,7 +205,7 @@ func TestCreateRiskIdempotencyReplay(t *testing.T) {
 	want(t, again, sCreated, "")
 	got := decodeJSON[riskBody](t, again)
 	if got.ID != id || got.Status != domain.RiskAcknowledged || again.Header().Get(replayedHeader) != "true" {
-		t.Errorf("replay = %+v (replayed %q), want the record of %s", got.Risk, again.Header().Get(replayedHeader), id)
+		t.Errorf("replay = %+v (replayed %q), want the record of %s", got.riskItem, again.Header().Get(replayedHeader), id)
 	}
 	// Starting again is how a replay finishes a start that never landed; the ID is the same.
 	if len(e.temporal.starts) != 2 || e.temporal.starts[1].WorkflowID != "risk/"+id {
@@ -296,8 +296,8 @@ func TestListRisks401And503(t *testing.T) {
 	want(t, e.do("GET", "/api/v1/risks", "tok-paula", ""), sUnavail, codeUnavailable)
 }
 
-func liveRisk() workflows.RiskDetail {
-	return workflows.RiskDetail{
+func liveRisk() contract.RiskDetail {
+	return contract.RiskDetail{
 		Risk: domain.Risk{ID: riskID1, WorkflowID: "risk/" + riskID1, Status: domain.RiskOpen, Severity: domain.SeverityCritical, Level: 1,
 			Escalations: []domain.RiskEscalation{{Level: 1, From: "paula", To: "mo"}}},
 		Tasks:     []domain.Task{{ID: "tsk_aaaaaaaaaaaa", Title: "Acknowledge", Status: domain.TaskOpen, Assignee: "mo"}},
@@ -308,7 +308,7 @@ func liveRisk() workflows.RiskDetail {
 func TestGetRisk200Live(t *testing.T) {
 	e := newEnv(t)
 	e.temporal.query = func(wid, name string) (any, error) {
-		if wid != "risk/"+riskID1 || name != workflows.QueryDetail {
+		if wid != "risk/"+riskID1 || name != contract.QueryDetail {
 			return nil, fmt.Errorf("unexpected query %s %s", wid, name)
 		}
 		return liveRisk(), nil
@@ -374,8 +374,8 @@ func TestAssessRisk200(t *testing.T) {
 		t.Errorf("detail = %+v", got)
 	}
 	call := e.temporal.updates[0]
-	in := call.Input.(workflows.AssessRiskInput)
-	if call.WorkflowID != "risk/"+riskID1 || call.Name != workflows.UpdateAssessRisk ||
+	in := call.Input.(contract.AssessRiskInput)
+	if call.WorkflowID != "risk/"+riskID1 || call.Name != contract.UpdateAssessRisk ||
 		in.Actor.Handle != "paula" || in.Probability != 1 || in.Impact != 2 || in.Comment != "vendor confirmed" {
 		t.Errorf("call = %+v", call)
 	}
@@ -388,8 +388,8 @@ func TestDecideRisk200(t *testing.T) {
 			e.temporal.update = func(string, string, any) (any, error) { return liveRisk(), nil }
 			want(t, e.do("POST", "/api/v1/risks/"+riskID1+"/"+string(d), "tok-mo", `{"comment": "handled"}`), sOK, "")
 			call := e.temporal.updates[0]
-			in := call.Input.(workflows.DecideRiskInput)
-			if call.WorkflowID != "risk/"+riskID1 || call.Name != workflows.UpdateDecideRisk ||
+			in := call.Input.(contract.DecideRiskInput)
+			if call.WorkflowID != "risk/"+riskID1 || call.Name != contract.UpdateDecideRisk ||
 				in.Decision != d || in.Actor.Handle != "mo" || in.Comment != "handled" {
 				t.Errorf("call = %+v", call)
 			}
@@ -503,7 +503,7 @@ func TestRiskTimeline404And401And503(t *testing.T) {
 func TestCreateRiskRelatedNotProjectedYet(t *testing.T) {
 	e := newEnv(t) // no campaign record
 	e.temporal.query = func(wid, name string) (any, error) {
-		if wid != "campaign/"+campaignID1 || name != workflows.QueryDetail {
+		if wid != "campaign/"+campaignID1 || name != contract.QueryDetail {
 			return nil, domain.ErrNotFound
 		}
 		return liveDetail(), nil

@@ -8,8 +8,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 // listTasks is the inbox: tasks by assignee (me or a handle), team, role, status and
@@ -41,7 +41,7 @@ func (s *Server) listTasks(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, page)
+	c.JSON(http.StatusOK, domain.Page[taskBody]{Items: each(page.Items, taskOf), NextCursor: page.NextCursor})
 }
 
 // loadTask reads the {id} task; an ID that cannot be a task's is not found without
@@ -73,7 +73,7 @@ func (s *Server) getTask(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, one[0])
+	c.JSON(http.StatusOK, taskOf(one[0]))
 }
 
 // withForm gives an open task recorded before tasks had forms its kind's form,
@@ -124,7 +124,7 @@ func (s *Server) completeTask(c *gin.Context) {
 			return "", nil, err
 		}
 		c.Set(auditOnBehalfKey, actor.OnBehalfOf)
-		return t.WorkflowID, &workflows.CompleteTaskInput{TaskID: t.ID, Actor: actor, Completion: completion}, nil
+		return t.WorkflowID, &contract.CompleteTaskInput{TaskID: t.ID, Actor: actor, Completion: completion}, nil
 	})
 }
 
@@ -169,7 +169,7 @@ func (s *Server) reassignTask(c *gin.Context) {
 		if err := s.checkAssignee(ctx, t, req.Assignee); err != nil {
 			return "", nil, err
 		}
-		return t.WorkflowID, &workflows.ReassignTaskInput{TaskID: t.ID, Actor: domain.ActorOf(caller(c)), Assignee: req.Assignee, Reason: req.Reason}, nil
+		return t.WorkflowID, &contract.ReassignTaskInput{TaskID: t.ID, Actor: domain.ActorOf(caller(c)), Assignee: req.Assignee, Reason: req.Reason}, nil
 	})
 }
 

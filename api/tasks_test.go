@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 const (
@@ -37,7 +37,7 @@ func withTasks(e *env) {
 // completes makes the fake's complete-task update answer the task as done.
 func completes(e *env) {
 	e.temporal.update = func(_, _ string, input any) (any, error) {
-		in := input.(workflows.CompleteTaskInput)
+		in := input.(contract.CompleteTaskInput)
 		t := e.records.tasks[in.TaskID]
 		t.Status, t.Outcome, t.CompletedBy, t.OnBehalfOf = domain.TaskDone, in.Completion.Outcome, in.Actor.Handle, in.Actor.OnBehalfOf
 		return t, nil
@@ -134,8 +134,8 @@ func TestCompleteTask200(t *testing.T) {
 		t.Errorf("task = %+v", got)
 	}
 	call := e.temporal.updates[0]
-	in := call.Input.(workflows.CompleteTaskInput)
-	if call.WorkflowID != "campaign/"+campaignID1 || call.Name != workflows.UpdateCompleteTask || in.TaskID != workTask {
+	in := call.Input.(contract.CompleteTaskInput)
+	if call.WorkflowID != "campaign/"+campaignID1 || call.Name != contract.UpdateCompleteTask || in.TaskID != workTask {
 		t.Errorf("call = %+v", call)
 	}
 	if in.Actor.Handle != "cara" || in.Actor.OnBehalfOf != "" || in.Actor.Team != domain.TeamCreative ||
@@ -164,7 +164,7 @@ func TestCompleteTaskDelegate(t *testing.T) {
 			cara.OutOfOffice = tc.window
 			e.records.people["cara"] = cara
 			want(t, e.do("POST", "/api/v1/tasks/"+workTask+"/complete", "tok-cole", `{"outcome": "done"}`), sOK, "")
-			in := e.temporal.updates[0].Input.(workflows.CompleteTaskInput)
+			in := e.temporal.updates[0].Input.(contract.CompleteTaskInput)
 			if in.Actor.Handle != "cole" || in.Actor.OnBehalfOf != tc.want {
 				t.Errorf("actor = %+v, want on behalf of %q", in.Actor, tc.want)
 			}
@@ -236,7 +236,7 @@ func TestReassignTask200(t *testing.T) {
 	e := newEnv(t)
 	withTasks(e)
 	e.temporal.update = func(_, _ string, input any) (any, error) {
-		in := input.(workflows.ReassignTaskInput)
+		in := input.(contract.ReassignTaskInput)
 		t := e.records.tasks[in.TaskID]
 		t.Assignee = in.Assignee
 		return t, nil
@@ -247,8 +247,8 @@ func TestReassignTask200(t *testing.T) {
 		t.Errorf("task = %+v", got)
 	}
 	call := e.temporal.updates[0]
-	in := call.Input.(workflows.ReassignTaskInput)
-	if call.Name != workflows.UpdateReassignTask || call.WorkflowID != "campaign/"+campaignID1 ||
+	in := call.Input.(contract.ReassignTaskInput)
+	if call.Name != contract.UpdateReassignTask || call.WorkflowID != "campaign/"+campaignID1 ||
 		in.TaskID != workTask || in.Assignee != "cole" || in.Reason != "cara is away" || in.Actor.Handle != "paula" {
 		t.Errorf("call = %+v", call)
 	}
@@ -406,7 +406,7 @@ func TestCompleteTaskChecksTheForm(t *testing.T) {
 	feedback, old := withFeedback(e)
 	completes(e)
 	want(t, e.do("POST", "/api/v1/tasks/"+feedback.ID+"/complete", "tok-paula", `{"outcome": "done", "data": {"hire": true, "offer_amount": 90000}}`), sOK, "")
-	if in := e.temporal.updates[0].Input.(workflows.CompleteTaskInput); in.Completion.Data["offer_amount"] != 90000.0 {
+	if in := e.temporal.updates[0].Input.(contract.CompleteTaskInput); in.Completion.Data["offer_amount"] != 90000.0 {
 		t.Errorf("sent %+v", in.Completion)
 	}
 	// A task recorded before forms: the workflow's validator, whose form has

@@ -15,9 +15,9 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
 	"github.com/tandemhq/tandem/temporalclient"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 // sdkTemporal adapts the Temporal SDK client to the Temporal interface, and turns
@@ -35,7 +35,7 @@ func NewTemporal(c client.Client, namespace string) Temporal {
 func (t sdkTemporal) Start(ctx context.Context, req StartRequest) error {
 	_, err := t.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                    req.WorkflowID,
-		TaskQueue:             workflows.TaskQueue,
+		TaskQueue:             contract.TaskQueue,
 		StaticSummary:         req.Summary,
 		StaticDetails:         req.Details,
 		TypedSearchAttributes: req.SearchAttributes,
@@ -138,9 +138,9 @@ func (t sdkTemporal) CheckHealth(ctx context.Context) error {
 // Workers counts the pollers of the workflow task queue Temporal saw lately:
 // without one, no update, query or timer of any process is handled.
 func (t sdkTemporal) Workers(ctx context.Context) (int, error) {
-	resp, err := t.c.DescribeTaskQueue(ctx, workflows.TaskQueue, enumspb.TASK_QUEUE_TYPE_WORKFLOW)
+	resp, err := t.c.DescribeTaskQueue(ctx, contract.TaskQueue, enumspb.TASK_QUEUE_TYPE_WORKFLOW)
 	if err != nil {
-		return 0, fmt.Errorf("describe task queue %s: %w", workflows.TaskQueue, fromTemporal(err))
+		return 0, fmt.Errorf("describe task queue %s: %w", contract.TaskQueue, fromTemporal(err))
 	}
 	return len(temporalclient.LivePollers(resp.GetPollers(), time.Now())), nil
 }

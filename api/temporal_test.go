@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
 	"github.com/tandemhq/tandem/workflows"
 )
@@ -206,17 +207,17 @@ func TestAdapterStart(t *testing.T) {
 	c := &sdkClient{}
 	sa := temporal.NewSearchAttributes(workflows.AttrProcess.ValueSet("campaign"))
 	err := NewTemporal(c, "default").Start(context.Background(), StartRequest{
-		WorkflowID: "campaign/cmp_1", WorkflowType: workflows.CampaignLaunchType, Input: "in", Summary: "Campaign launch: x", SearchAttributes: sa,
+		WorkflowID: "campaign/cmp_1", WorkflowType: contract.CampaignLaunchType, Input: "in", Summary: "Campaign launch: x", SearchAttributes: sa,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	o := c.startOpts
-	if o.ID != "campaign/cmp_1" || o.TaskQueue != workflows.TaskQueue || o.StaticSummary != "Campaign launch: x" ||
+	if o.ID != "campaign/cmp_1" || o.TaskQueue != contract.TaskQueue || o.StaticSummary != "Campaign launch: x" ||
 		o.WorkflowIDReusePolicy != enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE || o.TypedSearchAttributes.Size() != 1 {
 		t.Errorf("options = %+v", o)
 	}
-	if len(c.startArgs) != 2 || c.startArgs[0] != workflows.CampaignLaunchType || c.startArgs[1] != "in" {
+	if len(c.startArgs) != 2 || c.startArgs[0] != contract.CampaignLaunchType || c.startArgs[1] != "in" {
 		t.Errorf("args = %v", c.startArgs)
 	}
 
@@ -234,13 +235,13 @@ func TestAdapterUpdate(t *testing.T) {
 	c := &sdkClient{}
 	tmp := NewTemporal(c, "default")
 	var got domain.Task
-	u := UpdateRequest{WorkflowID: "campaign/cmp_1", RunID: "run-3", Name: workflows.UpdateCompleteTask, ID: "cmd_1", Input: "in"}
+	u := UpdateRequest{WorkflowID: "campaign/cmp_1", RunID: "run-3", Name: contract.UpdateCompleteTask, ID: "cmd_1", Input: "in"}
 	run, err := tmp.Update(context.Background(), u, &got)
 	if err != nil || run != "run-7" {
 		t.Fatalf("update = %q, %v", run, err)
 	}
 	o := c.updateOpts
-	if o.WorkflowID != "campaign/cmp_1" || o.RunID != "run-3" || o.UpdateID != "cmd_1" || o.UpdateName != workflows.UpdateCompleteTask ||
+	if o.WorkflowID != "campaign/cmp_1" || o.RunID != "run-3" || o.UpdateID != "cmd_1" || o.UpdateName != contract.UpdateCompleteTask ||
 		o.WaitForStage != client.WorkflowUpdateStageCompleted || len(o.Args) != 1 || o.Args[0] != "in" || got.ID != "tsk_done00000000" {
 		t.Errorf("options = %+v, result %+v", o, got)
 	}
@@ -277,7 +278,7 @@ func TestAdapterUpdateAdmittedButNotProcessed(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), admitProbe+300*time.Millisecond)
 			defer cancel()
 			start := time.Now()
-			_, err := NewTemporal(c, "tandem-ns").Update(ctx, UpdateRequest{WorkflowID: "campaign/cmp_1", Name: workflows.UpdateRecordKPIs, ID: "cmd_1", Input: "in"}, &domain.Task{})
+			_, err := NewTemporal(c, "tandem-ns").Update(ctx, UpdateRequest{WorkflowID: "campaign/cmp_1", Name: contract.UpdateRecordKPIs, ID: "cmd_1", Input: "in"}, &domain.Task{})
 			if waited := time.Since(start); waited > 500*time.Millisecond {
 				t.Errorf("waited %v for the outcome: the probe has no time left", waited)
 			}
@@ -323,7 +324,7 @@ func TestWorkersCountsRecentPollersOfTheWorkflowQueue(t *testing.T) {
 	if err != nil || n != 2 {
 		t.Errorf("Workers = %d, %v; want 2", n, err)
 	}
-	if len(c.asked) != 1 || c.asked[0] != workflows.TaskQueue+" Workflow" {
+	if len(c.asked) != 1 || c.asked[0] != contract.TaskQueue+" Workflow" {
 		t.Errorf("asked about %v", c.asked)
 	}
 	c.err = serviceerror.NewUnavailable("connection refused")

@@ -110,7 +110,7 @@ func TestDockerignoreChecksCatchMistakes(t *testing.T) {
 		want     string
 	}{
 		{"a package", ".git\n", ".git\ncmd/**\n", "cmd/tandem/main.go"},
-		{"nested go files", ".git\n", ".git\n**/*.go\n", "workflows/names.go"},
+		{"nested go files", ".git\n", ".git\n**/*.go\n", "contract/names.go"},
 		{"go.sum", ".git\n", ".git\ngo.sum\n", "go.sum"},
 		{"cmd", ".git\n", ".git\ncmd\n", "cmd/tandem/main.go"},
 		{"everything", ".git\n", ".git\n*\n", "go.mod"},
@@ -393,7 +393,7 @@ func checkDockerignore(p *problems, text string) {
 			p.addf(".dockerignore: %s is in the build context, want it left out", path)
 		}
 	}
-	for _, path := range []string{"go.mod", "go.sum", "cmd/tandem/main.go", "workflows/names.go", "store/store.go"} {
+	for _, path := range []string{"go.mod", "go.sum", "cmd/tandem/main.go", "contract/names.go", "store/store.go"} {
 		if dockerignored(patterns, path) {
 			p.addf(".dockerignore: leaves out %s, which go build ./cmd/tandem needs", path)
 		}

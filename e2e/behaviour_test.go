@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 // In the demo directory Maya is the only marketing ops manager and Dana the
@@ -52,8 +52,8 @@ func TestSoleApproverOverHTTP(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s.saveHistory(ctx, workflows.CampaignWorkflowID(c.ID), "campaign-sole-approver")
-	s.saveHistory(ctx, workflows.HiringWorkflowID(h.ID), "hiring-sole-approver")
+	s.saveHistory(ctx, contract.CampaignWorkflowID(c.ID), "campaign-sole-approver")
+	s.saveHistory(ctx, contract.HiringWorkflowID(h.ID), "hiring-sole-approver")
 }
 
 // A KPI misses and raises its risk; recorded back on target, the risk resolves
@@ -110,8 +110,8 @@ func TestKPIRiskResolvesItselfOverHTTP(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s.saveHistory(ctx, workflows.CampaignWorkflowID(c.ID), "campaign-kpi-clears")
-	s.saveHistory(ctx, workflows.RiskWorkflowID(risk), "risk-kpi-cleared")
+	s.saveHistory(ctx, contract.CampaignWorkflowID(c.ID), "campaign-kpi-clears")
+	s.saveHistory(ctx, contract.RiskWorkflowID(risk), "risk-kpi-cleared")
 }
 
 // hasEvent reports whether events holds one of kind whose message contains text.

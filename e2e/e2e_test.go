@@ -25,6 +25,7 @@ import (
 
 	"github.com/tandemhq/tandem/api"
 	"github.com/tandemhq/tandem/codec"
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/devserver"
 	"github.com/tandemhq/tandem/domain"
 	"github.com/tandemhq/tandem/internal/wiring"
@@ -398,8 +399,8 @@ func TestCampaignOverHTTPFromBriefToCompleted(t *testing.T) {
 	// The run's end, not the live query: by then the last records and search attributes are written.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	var result workflows.CampaignResult
-	if err := s.temporal.GetWorkflow(ctx, workflows.CampaignWorkflowID(id), "").Get(ctx, &result); err != nil || result.Status != domain.StatusCompleted {
+	var result contract.CampaignResult
+	if err := s.temporal.GetWorkflow(ctx, contract.CampaignWorkflowID(id), "").Get(ctx, &result); err != nil || result.Status != domain.StatusCompleted {
 		t.Fatalf("run ended with %+v, %v; want completed", result, err)
 	}
 	s.must(http.StatusOK, "pat", http.MethodGet, "/api/v1/campaigns/"+id, nil, &c)
@@ -429,7 +430,7 @@ func TestCampaignOverHTTPFromBriefToCompleted(t *testing.T) {
 	}
 
 	// The Temporal UI can find the run by its search attributes.
-	desc, err := s.temporal.DescribeWorkflowExecution(ctx, workflows.CampaignWorkflowID(id), "")
+	desc, err := s.temporal.DescribeWorkflowExecution(ctx, contract.CampaignWorkflowID(id), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -442,7 +443,7 @@ func TestCampaignOverHTTPFromBriefToCompleted(t *testing.T) {
 	if got := string(attrs["TandemStatus"].GetData()); got != `"completed"` {
 		t.Errorf("TandemStatus = %s, want completed", got)
 	}
-	s.saveHistory(ctx, workflows.CampaignWorkflowID(id), "campaign-completed")
+	s.saveHistory(ctx, contract.CampaignWorkflowID(id), "campaign-completed")
 }
 
 // saveHistory saves a run's history as name-TAG.json when -save-history=TAG is set.

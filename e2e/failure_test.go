@@ -17,6 +17,7 @@ import (
 
 	"go.temporal.io/api/workflowservice/v1"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/devserver"
 	"github.com/tandemhq/tandem/domain"
 	"github.com/tandemhq/tandem/store/storetest"
@@ -183,7 +184,7 @@ func (s *stack) consistent(want ...string) {
 	s.t.Helper()
 	var wantWIDs []string
 	for _, id := range want {
-		wantWIDs = append(wantWIDs, workflows.CampaignWorkflowID(id))
+		wantWIDs = append(wantWIDs, contract.CampaignWorkflowID(id))
 	}
 	slices.Sort(want)
 	slices.Sort(wantWIDs)
@@ -198,7 +199,7 @@ func (s *stack) consistent(want ...string) {
 		for _, c := range page.Items {
 			rows = append(rows, c.ID)
 		}
-		resp, err := s.temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: "WorkflowType = '" + workflows.CampaignLaunchType + "'"})
+		resp, err := s.temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: "WorkflowType = '" + contract.CampaignLaunchType + "'"})
 		if err != nil {
 			s.t.Fatalf("list campaign workflows: %v", err)
 		}
@@ -249,7 +250,7 @@ func TestFailureDatabaseDown(t *testing.T) {
 	s.refusedUnavailable(campaignBrief("During the outage", 10*time.Minute), "db-during")
 
 	s.startWorker()
-	s.activityFailed(workflows.CampaignWorkflowID(before))
+	s.activityFailed(contract.CampaignWorkflowID(before))
 	proxy.restore()
 	s.readiness(http.StatusOK, map[string]string{"database": "ok", "temporal": "ok"})
 	s.consistent(before)
@@ -384,7 +385,7 @@ func TestCommandWithoutWorkerIs202ThenItsOutcome(t *testing.T) {
 	// Applied once: one update in the run's history, one completion in the timeline.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if n := updatesAccepted(s.history(ctx, workflows.CampaignWorkflowID(c.ID))); n != 1 {
+	if n := updatesAccepted(s.history(ctx, contract.CampaignWorkflowID(c.ID))); n != 1 {
 		t.Errorf("%d updates in the history, want 1", n)
 	}
 	s.waitFor(c.ID, "planning", func(c campaign) bool { return c.Stage != domain.StageBriefReview })

@@ -11,8 +11,8 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 type hiringReq struct {
@@ -169,7 +169,7 @@ func TestHiringOverHTTPFromRequestToFilled(t *testing.T) {
 	// run, its payloads opened, holds no candidate name or e-mail.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	run := s.history(ctx, workflows.HiringWorkflowID(id))
+	run := s.history(ctx, contract.HiringWorkflowID(id))
 	// As Temporal keeps it, sealed: not even the interview feedback's offer
 	// or a handle reads in clear.
 	assertSealed(t, ctx, run, `"offer_amount"`, `"hire":true`, `"sam"`, "Campaign reporting takes a day a week")
@@ -197,7 +197,7 @@ func TestHiringOverHTTPFromRequestToFilled(t *testing.T) {
 			t.Errorf("the Temporal history holds %q", pii)
 		}
 	}
-	desc, err := s.temporal.DescribeWorkflowExecution(ctx, workflows.HiringWorkflowID(id), "")
+	desc, err := s.temporal.DescribeWorkflowExecution(ctx, contract.HiringWorkflowID(id), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +205,7 @@ func TestHiringOverHTTPFromRequestToFilled(t *testing.T) {
 	if got := string(attrs["TandemStatus"].GetData()); got != `"filled"` {
 		t.Errorf("TandemStatus = %s, want filled", got)
 	}
-	s.saveHistory(ctx, workflows.HiringWorkflowID(id), "hiring-filled")
+	s.saveHistory(ctx, contract.HiringWorkflowID(id), "hiring-filled")
 }
 
 // payloadsOf returns the data and metadata of every payload inside m.

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
 	"github.com/tandemhq/tandem/worker"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 // TestRunEndedInTemporalIsClosedInTheRecords ends two risks' runs the way someone
@@ -22,21 +22,21 @@ func TestRunEndedInTemporalIsClosedInTheRecords(t *testing.T) {
 	s := start(t, riskSeconds())
 	ctx := context.Background()
 
-	var terminated, cancelled, running workflows.RiskDetail
+	var terminated, cancelled, running contract.RiskDetail
 	s.must(http.StatusCreated, "pat", http.MethodPost, "/api/v1/risks", raise("Printer may be late", "cleo", 1, 2), &terminated)
 	s.must(http.StatusCreated, "pat", http.MethodPost, "/api/v1/risks", raise("Venue may cancel", "wes", 1, 2), &cancelled)
 	s.must(http.StatusCreated, "pat", http.MethodPost, "/api/v1/risks", raise("Copy may slip", "colin", 1, 2), &running)
 	acks := map[string]domain.Task{}
-	for _, r := range []workflows.RiskDetail{terminated, cancelled, running} {
-		d := s.waitForRisk(r.ID, "its acknowledge task", func(d workflows.RiskDetail) bool { return openTask(d, "acknowledge") != nil })
+	for _, r := range []contract.RiskDetail{terminated, cancelled, running} {
+		d := s.waitForRisk(r.ID, "its acknowledge task", func(d contract.RiskDetail) bool { return openTask(d, "acknowledge") != nil })
 		acks[r.ID] = *openTask(d, "acknowledge")
 		s.inRecords(acks[r.ID])
 	}
 
-	if err := s.temporal.TerminateWorkflow(ctx, workflows.RiskWorkflowID(terminated.ID), "", "by hand, in Temporal"); err != nil {
+	if err := s.temporal.TerminateWorkflow(ctx, contract.RiskWorkflowID(terminated.ID), "", "by hand, in Temporal"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.temporal.CancelWorkflow(ctx, workflows.RiskWorkflowID(cancelled.ID), ""); err != nil {
+	if err := s.temporal.CancelWorkflow(ctx, contract.RiskWorkflowID(cancelled.ID), ""); err != nil {
 		t.Fatal(err)
 	}
 
@@ -63,7 +63,7 @@ func TestRunEndedInTemporalIsClosedInTheRecords(t *testing.T) {
 		terminated.ID: "its workflow run was terminated in Temporal, outside Tandem",
 		cancelled.ID:  "its workflow run was cancelled in Temporal, outside Tandem",
 	} {
-		var d workflows.RiskDetail
+		var d contract.RiskDetail
 		s.must(http.StatusOK, "pat", http.MethodGet, "/api/v1/risks/"+id, nil, &d)
 		if d.Status != domain.RiskClosed || d.Reason != how || d.EndedAt == nil || len(d.WaitingOn) != 0 {
 			t.Errorf("%s: status %s, reason %q, ended %v, waiting on %+v; want closed, %q", id, d.Status, d.Reason, d.EndedAt, d.WaitingOn, how)
@@ -100,7 +100,7 @@ func TestRunEndedInTemporalIsClosedInTheRecords(t *testing.T) {
 	}
 
 	// The risk left running is as it was, and still answers live.
-	d := s.waitForRisk(running.ID, "still open", func(d workflows.RiskDetail) bool { return d.Status == domain.RiskOpen })
+	d := s.waitForRisk(running.ID, "still open", func(d contract.RiskDetail) bool { return d.Status == domain.RiskOpen })
 	if t2 := openTask(d, "acknowledge"); t2 == nil || t2.ID != acks[running.ID].ID {
 		t.Errorf("the running risk's task: %+v, want %s open", t2, acks[running.ID].ID)
 	}

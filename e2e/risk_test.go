@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 // riskSeconds is seconds() with risk SLAs of seconds for high and critical risks
@@ -24,11 +24,11 @@ type riskList struct {
 }
 
 // waitForRisk polls the risk until cond holds, failing after a minute.
-func (s *stack) waitForRisk(id, what string, cond func(workflows.RiskDetail) bool) workflows.RiskDetail {
+func (s *stack) waitForRisk(id, what string, cond func(contract.RiskDetail) bool) contract.RiskDetail {
 	s.t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for {
-		var d workflows.RiskDetail
+		var d contract.RiskDetail
 		s.must(http.StatusOK, "ada", http.MethodGet, "/api/v1/risks/"+id, nil, &d)
 		if cond(d) {
 			return d
@@ -41,7 +41,7 @@ func (s *stack) waitForRisk(id, what string, cond func(workflows.RiskDetail) boo
 }
 
 // openTask is the open task of d with key, or nil.
-func openTask(d workflows.RiskDetail, key string) *domain.Task {
+func openTask(d contract.RiskDetail, key string) *domain.Task {
 	for i, t := range d.Tasks {
 		if t.Key == key && t.IsOpen() {
 			return &d.Tasks[i]
@@ -51,8 +51,8 @@ func openTask(d workflows.RiskDetail, key string) *domain.Task {
 }
 
 // atLevel is the condition: the acknowledgement has reached level, held by who.
-func atLevel(level int, who string) func(workflows.RiskDetail) bool {
-	return func(d workflows.RiskDetail) bool {
+func atLevel(level int, who string) func(contract.RiskDetail) bool {
+	return func(d contract.RiskDetail) bool {
 		t := openTask(d, "acknowledge")
 		return d.Level == level && t != nil && t.Assignee == who
 	}
@@ -100,11 +100,11 @@ func TestRiskOverHTTPEscalatesAcknowledgesReassessesAndAccepts(t *testing.T) {
 
 	// Three critical risks at once: one nobody answers, one acknowledged at the
 	// first rung, one re-assessed down to low.
-	var climbing, answered, eased workflows.RiskDetail
+	var climbing, answered, eased contract.RiskDetail
 	s.must(http.StatusCreated, "sam", http.MethodPost, "/api/v1/risks", raise("Launch venue may cancel", "pat", 5, 4), &climbing, "Idempotency-Key", "venue")
 	s.must(http.StatusCreated, "pat", http.MethodPost, "/api/v1/risks", raise("Hero image rights unclear", "cleo", 4, 5), &answered)
 	s.must(http.StatusCreated, "pat", http.MethodPost, "/api/v1/risks", raise("Landing page load", "wes", 5, 5), &eased)
-	var again workflows.RiskDetail
+	var again contract.RiskDetail
 	s.must(http.StatusCreated, "sam", http.MethodPost, "/api/v1/risks", raise("Launch venue may cancel", "pat", 5, 4), &again, "Idempotency-Key", "venue")
 	if again.ID != climbing.ID || climbing.Severity != domain.SeverityCritical {
 		t.Fatalf("replay made %s, first %s (%s)", again.ID, climbing.ID, climbing.Severity)
@@ -112,7 +112,7 @@ func TestRiskOverHTTPEscalatesAcknowledgesReassessesAndAccepts(t *testing.T) {
 
 	// Re-assessed down to low while its acknowledgement is open: the deadline moves
 	// from the critical SLA to the low one.
-	d := s.waitForRisk(eased.ID, "its acknowledge task", func(d workflows.RiskDetail) bool { return openTask(d, "acknowledge") != nil })
+	d := s.waitForRisk(eased.ID, "its acknowledge task", func(d contract.RiskDetail) bool { return openTask(d, "acknowledge") != nil })
 	before := *openTask(d, "acknowledge")
 	s.must(http.StatusOK, "wes", http.MethodPost, "/api/v1/risks/"+eased.ID+"/assessments", map[string]any{"probability": 1, "impact": 2, "comment": "CDN in place"}, &d)
 	after := openTask(d, "acknowledge")
@@ -154,7 +154,7 @@ func TestRiskOverHTTPEscalatesAcknowledgesReassessesAndAccepts(t *testing.T) {
 	}
 
 	// By now the acknowledged risk's old deadline has long passed: it stayed at level 1.
-	d = s.waitForRisk(answered.ID, "acknowledged with a review", func(d workflows.RiskDetail) bool {
+	d = s.waitForRisk(answered.ID, "acknowledged with a review", func(d contract.RiskDetail) bool {
 		return d.Status == domain.RiskAcknowledged && openTask(d, "review") != nil
 	})
 	if d.Level != 1 || len(d.Escalations) != 1 || openTask(d, "acknowledge") != nil || d.Response == nil || d.Response.Response != domain.ResponseMitigate {
@@ -200,7 +200,7 @@ func TestRiskOverHTTPEscalatesAcknowledgesReassessesAndAccepts(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s.saveHistory(ctx, workflows.RiskWorkflowID(climbing.ID), "risk-accepted")
+	s.saveHistory(ctx, contract.RiskWorkflowID(climbing.ID), "risk-accepted")
 }
 
 func campaignBrief(name string, launchIn time.Duration) map[string]any {
@@ -261,7 +261,7 @@ func TestRiskOverHTTPOverdueTaskRaisesOneLinkedRiskAcrossAWorkerRestart(t *testi
 		t.Errorf("linked risk = %+v", r)
 	}
 	// Later overdue checks and replays raise it no second time.
-	s.waitForRisk(r.ID, "its first escalation", func(d workflows.RiskDetail) bool { return d.Level >= 1 })
+	s.waitForRisk(r.ID, "its first escalation", func(d contract.RiskDetail) bool { return d.Level >= 1 })
 	s.must(http.StatusOK, "pat", http.MethodGet, "/api/v1/risks?related="+id, nil, &linked)
 	if len(linked.Items) != 1 {
 		t.Errorf("%d risks for one overdue task", len(linked.Items))
@@ -287,7 +287,7 @@ func TestRiskOverHTTPCriticalRiskHoldsTheLaunch(t *testing.T) {
 	id := c.ID
 	body := raise("Payment provider outage", "maya", 5, 5)
 	body["related"] = map[string]any{"process": "campaign", "id": id}
-	var r workflows.RiskDetail
+	var r contract.RiskDetail
 	s.must(http.StatusCreated, "pat", http.MethodPost, "/api/v1/risks", body, &r)
 
 	c = s.projected(s.waitFor(id, "brief review task", func(c campaign) bool { return len(c.open("brief_review")) == 1 }))
@@ -337,8 +337,8 @@ func TestRiskOverHTTPCriticalRiskHoldsTheLaunch(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s.saveHistory(ctx, workflows.CampaignWorkflowID(id), "campaign-held")
-	s.saveHistory(ctx, workflows.RiskWorkflowID(r.ID), "risk-held-resolved")
+	s.saveHistory(ctx, contract.CampaignWorkflowID(id), "campaign-held")
+	s.saveHistory(ctx, contract.RiskWorkflowID(r.ID), "risk-held-resolved")
 }
 
 // A risk's history is bounded: past the policy's continue_as_new_after steps it
@@ -360,16 +360,16 @@ func TestRiskOverHTTPContinuesAsNewCarryingItsTasks(t *testing.T) {
 	s.must(http.StatusCreated, "pat", http.MethodPost, "/api/v1/campaigns", campaignBrief("Carried launch", time.Hour), &c)
 	body := raise("Print run may slip", "pat", 3, 3)
 	body["related"] = map[string]any{"process": "campaign", "id": c.ID}
-	var r workflows.RiskDetail
+	var r contract.RiskDetail
 	s.must(http.StatusCreated, "sam", http.MethodPost, "/api/v1/risks", body, &r)
-	wid := workflows.RiskWorkflowID(r.ID)
+	wid := contract.RiskWorkflowID(r.ID)
 	first := s.runID(ctx, wid)
 
-	d := s.waitForRisk(r.ID, "its acknowledge task", func(d workflows.RiskDetail) bool { return openTask(d, "acknowledge") != nil })
+	d := s.waitForRisk(r.ID, "its acknowledge task", func(d contract.RiskDetail) bool { return openTask(d, "acknowledge") != nil })
 	ack := *openTask(d, "acknowledge")
 	s.inRecords(ack)
 	s.must(http.StatusOK, "pat", http.MethodPost, "/api/v1/tasks/"+ack.ID+"/complete", ackData("Book a second printer"), nil)
-	d = s.waitForRisk(r.ID, "its first review", func(d workflows.RiskDetail) bool { return openTask(d, "review") != nil })
+	d = s.waitForRisk(r.ID, "its first review", func(d contract.RiskDetail) bool { return openTask(d, "review") != nil })
 	review := *openTask(d, "review")
 	s.must(http.StatusOK, "pat", http.MethodPost, "/api/v1/risks/"+r.ID+"/assessments", map[string]any{"probability": 3, "impact": 2}, nil)
 	s.must(http.StatusOK, "pat", http.MethodPost, "/api/v1/risks/"+r.ID+"/assessments", map[string]any{"probability": 2, "impact": 2, "comment": "second printer booked"}, nil)
@@ -384,7 +384,7 @@ func TestRiskOverHTTPContinuesAsNewCarryingItsTasks(t *testing.T) {
 
 	// The new run holds what the old one had: the review, by its ID, with its
 	// due time; the record with its three assessments.
-	d = s.waitForRisk(r.ID, "the carried review", func(d workflows.RiskDetail) bool { return openTask(d, "review") != nil })
+	d = s.waitForRisk(r.ID, "the carried review", func(d contract.RiskDetail) bool { return openTask(d, "review") != nil })
 	carried := *openTask(d, "review")
 	if carried.ID != review.ID || !carried.DueAt.Equal(review.CreatedAt.Add(time.Hour)) || // the low cadence
 		d.Status != domain.RiskAcknowledged || d.Severity != domain.SeverityLow || len(d.Assessments) != 3 {
@@ -392,7 +392,7 @@ func TestRiskOverHTTPContinuesAsNewCarryingItsTasks(t *testing.T) {
 	}
 	s.inRecords(carried)
 	s.must(http.StatusOK, "pat", http.MethodPost, "/api/v1/tasks/"+carried.ID+"/complete", map[string]any{"outcome": "done", "comment": "holding"}, nil)
-	d = s.waitForRisk(r.ID, "the next review", func(d workflows.RiskDetail) bool {
+	d = s.waitForRisk(r.ID, "the next review", func(d contract.RiskDetail) bool {
 		t := openTask(d, "review")
 		return t != nil && t.ID != carried.ID
 	})

@@ -18,8 +18,8 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/tandemhq/tandem/codec"
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 // farBrief is a campaign that stays in brief review for the whole test.
@@ -116,19 +116,19 @@ func TestForgedCommandsAreRefusedAndNothingIsRecorded(t *testing.T) {
 
 	var before struct{ Items []domain.Event }
 	s.must(http.StatusOK, "pat", http.MethodGet, "/api/v1/campaigns/"+a.ID+"/timeline", nil, &before)
-	widA := workflows.CampaignWorkflowID(a.ID)
+	widA := contract.CampaignWorkflowID(a.ID)
 	raw := s.aroundTandem()
 
 	// 1. A forged Update, as `temporal workflow update execute` would send it,
 	// in the name of the very person the task waits on: every check the
 	// validator makes of the actor would pass.
-	forged := workflows.CompleteTaskInput{
+	forged := contract.CompleteTaskInput{
 		TaskID:     reviewA.ID,
 		Actor:      domain.Actor{Handle: "maya", Team: domain.TeamMarketingOps, Roles: []domain.Role{domain.RoleMarketingOpsManager}},
 		Completion: domain.Completion{Outcome: domain.OutcomeApproved},
 	}
 	h, err := raw.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: widA, UpdateName: workflows.UpdateCompleteTask, Args: []any{forged},
+		WorkflowID: widA, UpdateName: contract.UpdateCompleteTask, Args: []any{forged},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err == nil {
@@ -141,8 +141,8 @@ func TestForgedCommandsAreRefusedAndNothingIsRecorded(t *testing.T) {
 
 	// 2. A sealed complete-task copied from B's history into an update to A.
 	var copied *commonpb.Payloads
-	for _, e := range s.history(ctx, workflows.CampaignWorkflowID(b.ID)).Events {
-		if acc := e.GetWorkflowExecutionUpdateAcceptedEventAttributes(); acc != nil && acc.GetAcceptedRequest().GetInput().GetName() == workflows.UpdateCompleteTask {
+	for _, e := range s.history(ctx, contract.CampaignWorkflowID(b.ID)).Events {
+		if acc := e.GetWorkflowExecutionUpdateAcceptedEventAttributes(); acc != nil && acc.GetAcceptedRequest().GetInput().GetName() == contract.UpdateCompleteTask {
 			copied = acc.GetAcceptedRequest().GetInput().GetArgs()
 		}
 	}
@@ -154,7 +154,7 @@ func TestForgedCommandsAreRefusedAndNothingIsRecorded(t *testing.T) {
 		WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: widA},
 		Request: &updatepb.Request{
 			Meta:  &updatepb.Meta{UpdateId: "copied-1", Identity: "attacker"},
-			Input: &updatepb.Input{Name: workflows.UpdateCompleteTask, Args: copied},
+			Input: &updatepb.Input{Name: contract.UpdateCompleteTask, Args: copied},
 		},
 		WaitPolicy: &updatepb.WaitPolicy{LifecycleStage: enumspb.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED},
 	})
@@ -163,7 +163,7 @@ func TestForgedCommandsAreRefusedAndNothingIsRecorded(t *testing.T) {
 	}
 
 	// 3. A forged signal linking a critical risk that does not exist.
-	if err := raw.SignalWorkflow(ctx, widA, "", workflows.SignalRiskChanged,
+	if err := raw.SignalWorkflow(ctx, widA, "", contract.SignalRiskChanged,
 		domain.LinkedRisk{ID: "rsk_forged000001", Severity: domain.SeverityCritical, Status: domain.RiskOpen, Seq: 99}); err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +208,7 @@ func TestForgedCommandsAreRefusedAndNothingIsRecorded(t *testing.T) {
 	}
 
 	// And what Temporal keeps of B is sealed through and through.
-	assertSealed(t, ctx, s.history(ctx, workflows.CampaignWorkflowID(b.ID)),
+	assertSealed(t, ctx, s.history(ctx, contract.CampaignWorkflowID(b.ID)),
 		"Clear goals for review", "Grow trial sign-ups", "Small business owners", `"maya"`, `"pat"`, "48213")
 }
 
@@ -222,7 +222,7 @@ func TestCodecEndpointDecodesARunForWhoMayReadIt(t *testing.T) {
 	var h struct{ ID string }
 	s.must(http.StatusCreated, "pat", http.MethodPost, "/api/v1/hiring-requests", hiringBody(80000, time.Now().Add(60*24*time.Hour)), &h)
 	s.waitForHiring(h.ID, "the first approval", func(r hiringReq) bool { return len(r.Tasks) > 0 })
-	started := s.history(ctx, workflows.HiringWorkflowID(h.ID)).Events[0].GetWorkflowExecutionStartedEventAttributes().GetInput()
+	started := s.history(ctx, contract.HiringWorkflowID(h.ID)).Events[0].GetWorkflowExecutionStartedEventAttributes().GetInput()
 	body, err := protojson.Marshal(started)
 	if err != nil {
 		t.Fatal(err)
@@ -266,11 +266,11 @@ func TestCopiedUpdateFromTheSameRunIsRefusedOrDeduplicated(t *testing.T) {
 	kpis := map[string]any{"actuals": []map[string]any{{"name": "signups", "value": 321}}}
 	s.must(http.StatusOK, "pat", http.MethodPost, "/api/v1/campaigns/"+c.ID+"/kpis", kpis, nil, "Idempotency-Key", "kpis-1")
 
-	wid := workflows.CampaignWorkflowID(c.ID)
+	wid := contract.CampaignWorkflowID(c.ID)
 	var copied *commonpb.Payloads
 	var original string
 	for _, e := range s.history(ctx, wid).Events {
-		if acc := e.GetWorkflowExecutionUpdateAcceptedEventAttributes(); acc != nil && acc.GetAcceptedRequest().GetInput().GetName() == workflows.UpdateRecordKPIs {
+		if acc := e.GetWorkflowExecutionUpdateAcceptedEventAttributes(); acc != nil && acc.GetAcceptedRequest().GetInput().GetName() == contract.UpdateRecordKPIs {
 			copied, original = acc.GetAcceptedRequest().GetInput().GetArgs(), acc.GetAcceptedRequest().GetMeta().GetUpdateId()
 		}
 	}
@@ -285,7 +285,7 @@ func TestCopiedUpdateFromTheSameRunIsRefusedOrDeduplicated(t *testing.T) {
 			WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: wid},
 			Request: &updatepb.Request{
 				Meta:  &updatepb.Meta{UpdateId: updateID, Identity: "attacker"},
-				Input: &updatepb.Input{Name: workflows.UpdateRecordKPIs, Args: copied},
+				Input: &updatepb.Input{Name: contract.UpdateRecordKPIs, Args: copied},
 			},
 			WaitPolicy: &updatepb.WaitPolicy{LifecycleStage: enumspb.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED},
 		})

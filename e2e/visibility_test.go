@@ -9,7 +9,7 @@ import (
 
 	"go.temporal.io/api/workflowservice/v1"
 
-	"github.com/tandemhq/tandem/workflows"
+	"github.com/tandemhq/tandem/contract"
 )
 
 // TestWaitingOnFilterListsExactlyTheRunsWaitingOnATeam is the Temporal UI's run
@@ -44,14 +44,14 @@ func TestWaitingOnFilterListsExactlyTheRunsWaitingOnATeam(t *testing.T) {
 		return ids
 	}
 	// Visibility is eventually consistent: wait until both runs show their production attributes.
-	both := []string{workflows.CampaignWorkflowID(paid), workflows.CampaignWorkflowID(organic)}
+	both := []string{contract.CampaignWorkflowID(paid), contract.CampaignWorkflowID(organic)}
 	slices.Sort(both)
 	for deadline := time.Now().Add(30 * time.Second); !slices.Equal(list("TandemWaitingOn = 'team:content'"), both); time.Sleep(200 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("team:content lists %v, want both campaigns %v", list("TandemWaitingOn = 'team:content'"), both)
 		}
 	}
-	if got := list("TandemWaitingOn = 'team:legal'"); !slices.Equal(got, []string{workflows.CampaignWorkflowID(paid)}) {
+	if got := list("TandemWaitingOn = 'team:legal'"); !slices.Equal(got, []string{contract.CampaignWorkflowID(paid)}) {
 		t.Errorf("team:legal lists %v, want only the paid campaign", got)
 	}
 	if got := list("TandemProcess = 'campaign' AND TandemStage = 'production'"); !slices.Equal(got, both) {

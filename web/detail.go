@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 // The detail pages: one campaign, hiring request or risk, with its stage
@@ -43,23 +42,32 @@ func (a *App) detailRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /risks/{id}/decisions", a.authed(a.detailDecideRisk))
 }
 
-// The API's detail bodies: the workflow's detail plus the link to the run, and
-// whether it is the workflow's own view or the records'.
+// The API's detail bodies, as the board reads them: the record, and beside it
+// its tasks, whom it waits on, the link to the run and whether it is the
+// workflow's own view or the records'. The board is a client of the API: it
+// reads the API's answers, never the workflows' contract, and links no
+// Temporal code (deps_test.go).
 type (
 	campaignBody struct {
-		workflows.CampaignDetail
-		TemporalUIURL string `json:"temporal_ui_url"`
-		Live          bool   `json:"live"`
+		domain.Campaign
+		detailPart
 	}
 	hiringBody struct {
-		workflows.HiringDetail
-		TemporalUIURL string `json:"temporal_ui_url"`
-		Live          bool   `json:"live"`
+		domain.HiringRequest
+		detailPart
 	}
 	riskBody struct {
-		workflows.RiskDetail
-		TemporalUIURL string `json:"temporal_ui_url"`
-		Live          bool   `json:"live"`
+		domain.Risk
+		detailPart
+	}
+	detailPart struct {
+		Tasks []domain.Task `json:"tasks"`
+		// Waiting is whom the process waits on (a campaign's WaitingOn
+		// method reckons it from the record; this is the API's answer).
+		Waiting       []domain.WaitingOn `json:"waiting_on"`
+		TasksOmitted  int                `json:"tasks_omitted,omitempty"`
+		TemporalUIURL string             `json:"temporal_ui_url,omitempty"`
+		Live          bool               `json:"live"`
 	}
 )
 
@@ -459,12 +467,12 @@ func (a *App) showCampaign(w http.ResponseWriter, r *http.Request, s *session, s
 	for _, l := range c.Risks {
 		texts = append(texts, l.Cause)
 	}
-	wd, err := a.detailWords(r, s, domain.NamedID{ID: c.ID, Kind: domain.NameCampaign, Name: c.Brief.Name}, c.Tasks, c.WaitingOn, events, know, texts...)
+	wd, err := a.detailWords(r, s, domain.NamedID{ID: c.ID, Kind: domain.NameCampaign, Name: c.Brief.Name}, c.Tasks, c.Waiting, events, know, texts...)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return
 	}
-	common, err := a.common(r, s, wd, path, c.Tasks, c.Managers(), c.WaitingOn, events, c.TemporalUIURL, at)
+	common, err := a.common(r, s, wd, path, c.Tasks, c.Managers(), c.Waiting, events, c.TemporalUIURL, at)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return
@@ -707,12 +715,12 @@ func (a *App) showHiring(w http.ResponseWriter, r *http.Request, s *session, sta
 	for _, c := range h.Candidates {
 		know = append(know, domain.NamedID{ID: c.ID, Kind: domain.NameCandidate, Name: c.Name})
 	}
-	wd, err := a.detailWords(r, s, domain.NamedID{ID: h.ID, Kind: domain.NameHiring, Name: h.Request.Title}, h.Tasks, h.WaitingOn, events, know)
+	wd, err := a.detailWords(r, s, domain.NamedID{ID: h.ID, Kind: domain.NameHiring, Name: h.Request.Title}, h.Tasks, h.Waiting, events, know)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return
 	}
-	common, err := a.common(r, s, wd, path, h.Tasks, h.Managers(), h.WaitingOn, events, h.TemporalUIURL, at)
+	common, err := a.common(r, s, wd, path, h.Tasks, h.Managers(), h.Waiting, events, h.TemporalUIURL, at)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return
@@ -786,12 +794,12 @@ func (a *App) showRisk(w http.ResponseWriter, r *http.Request, s *session, statu
 	for _, e := range k.Escalations {
 		texts = append(texts, e.Why)
 	}
-	wd, err := a.detailWords(r, s, domain.NamedID{ID: k.ID, Kind: domain.NameRisk, Name: k.Title}, k.Tasks, k.WaitingOn, events, nil, texts...)
+	wd, err := a.detailWords(r, s, domain.NamedID{ID: k.ID, Kind: domain.NameRisk, Name: k.Title}, k.Tasks, k.Waiting, events, nil, texts...)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return
 	}
-	common, err := a.common(r, s, wd, path, k.Tasks, k.Managers(), k.WaitingOn, events, k.TemporalUIURL, at)
+	common, err := a.common(r, s, wd, path, k.Tasks, k.Managers(), k.Waiting, events, k.TemporalUIURL, at)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 // Detail pages: what they show, which actions they offer to whom, and how each
@@ -45,24 +44,24 @@ func springCampaign() campaignBody {
 			Assignee: "maya", Status: domain.TaskDone, Outcome: domain.OutcomeApproved, Comment: "Clear goals", CompletedBy: "maya", CompletedAt: &done},
 	}
 	return campaignBody{
-		CampaignDetail: workflows.CampaignDetail{
-			Campaign: domain.Campaign{
-				ID: "cmp_spring", WorkflowID: "campaign/cmp_spring", Brief: brief, Status: domain.StatusActive, Stage: domain.StageProduction,
-				RequestedBy: "pat",
-				KPIs:        domain.EvaluateKPIs(brief.KPIs, []domain.KPIActual{{Name: "signups", Value: 850}}, 0.1),
-				Stages: []domain.StageSpan{
-					{Stage: domain.StageBriefReview, Entered: testNow.Add(-72 * time.Hour), Left: &left1},
-					{Stage: domain.StagePlanning, Entered: left1, Left: &left2},
-					{Stage: domain.StageProduction, Entered: left2},
-				},
-				Risks: []domain.LinkedRisk{{ID: "rsk_late", Cause: "overdue:tsk_assets", Severity: domain.SeverityCritical, Status: domain.RiskOpen,
-					Title: "Assets may be late", Owner: "pat"}},
-				HeldBy: "rsk_late",
+		Campaign: domain.Campaign{
+			ID: "cmp_spring", WorkflowID: "campaign/cmp_spring", Brief: brief, Status: domain.StatusActive, Stage: domain.StageProduction,
+			RequestedBy: "pat",
+			KPIs:        domain.EvaluateKPIs(brief.KPIs, []domain.KPIActual{{Name: "signups", Value: 850}}, 0.1),
+			Stages: []domain.StageSpan{
+				{Stage: domain.StageBriefReview, Entered: testNow.Add(-72 * time.Hour), Left: &left1},
+				{Stage: domain.StagePlanning, Entered: left1, Left: &left2},
+				{Stage: domain.StageProduction, Entered: left2},
 			},
-			Tasks: tasks, WaitingOn: domain.WaitingOnOf(tasks),
+			Risks: []domain.LinkedRisk{{ID: "rsk_late", Cause: "overdue:tsk_assets", Severity: domain.SeverityCritical, Status: domain.RiskOpen,
+				Title: "Assets may be late", Owner: "pat"}},
+			HeldBy: "rsk_late",
 		},
-		TemporalUIURL: "http://localhost:8233/namespaces/default/workflows/campaign%2Fcmp_spring",
-		Live:          true,
+		detailPart: detailPart{
+			Tasks: tasks, Waiting: domain.WaitingOnOf(tasks),
+			TemporalUIURL: "http://localhost:8233/namespaces/default/workflows/campaign%2Fcmp_spring",
+			Live:          true,
+		},
 	}
 }
 
@@ -488,21 +487,18 @@ func engineerHire() hiringBody {
 	tasks := []domain.Task{{ID: "tsk_fin", Process: domain.ProcessHiring, ProcessID: "hir_eng", Kind: domain.KindApproval, Title: "Approve the budget",
 		Team: domain.TeamFinance, Role: domain.RoleFinance, RequestedBy: "pat", Status: domain.TaskOpen, DueAt: testNow.Add(20 * time.Hour), CreatedAt: testNow.Add(-20 * time.Hour)}}
 	return hiringBody{
-		HiringDetail: workflows.HiringDetail{
-			HiringRequest: domain.HiringRequest{
-				ID: "hir_eng", WorkflowID: "hiring/hir_eng", Status: domain.StatusActive, Stage: domain.StageApproval, Step: "finance",
-				RequestedBy: "pat", Round: 1,
-				Request: domain.Requisition{Title: "Web developer", Team: domain.TeamWeb, Level: "senior", Kind: domain.HireNew,
-					Justification: "Two launches a month", Budget: domain.SalaryRange{Min: 60000, Max: 75000, Currency: "EUR"},
-					NeededBy: testNow.Add(60 * 24 * time.Hour), HiringManager: "wes"},
-				Chain: []domain.ChainStep{
-					{Key: "mops", Title: "Headcount", Role: domain.RoleMarketingOpsManager, Decision: domain.DecisionApproved, DecidedBy: "maya", Comment: "Yes", DecidedAt: &decided},
-					{Key: "finance", Title: "Budget", Role: domain.RoleFinance, Team: domain.TeamFinance, Decision: domain.DecisionPending, TaskID: "tsk_fin"},
-				},
+		HiringRequest: domain.HiringRequest{
+			ID: "hir_eng", WorkflowID: "hiring/hir_eng", Status: domain.StatusActive, Stage: domain.StageApproval, Step: "finance",
+			RequestedBy: "pat", Round: 1,
+			Request: domain.Requisition{Title: "Web developer", Team: domain.TeamWeb, Level: "senior", Kind: domain.HireNew,
+				Justification: "Two launches a month", Budget: domain.SalaryRange{Min: 60000, Max: 75000, Currency: "EUR"},
+				NeededBy: testNow.Add(60 * 24 * time.Hour), HiringManager: "wes"},
+			Chain: []domain.ChainStep{
+				{Key: "mops", Title: "Headcount", Role: domain.RoleMarketingOpsManager, Decision: domain.DecisionApproved, DecidedBy: "maya", Comment: "Yes", DecidedAt: &decided},
+				{Key: "finance", Title: "Budget", Role: domain.RoleFinance, Team: domain.TeamFinance, Decision: domain.DecisionPending, TaskID: "tsk_fin"},
 			},
-			Tasks: tasks, WaitingOn: domain.WaitingOnOf(tasks),
 		},
-		Live: true,
+		detailPart: detailPart{Tasks: tasks, Waiting: domain.WaitingOnOf(tasks), Live: true},
 	}
 }
 
@@ -575,7 +571,7 @@ func TestHiringCancelSendsTheReasonAndShowsARefusal(t *testing.T) {
 // candidates are being added.
 func recruitingHire() hiringBody {
 	hb := engineerHire()
-	hb.Stage, hb.Step, hb.Tasks, hb.WaitingOn = domain.StageRecruiting, "", nil, nil
+	hb.Stage, hb.Step, hb.Tasks, hb.Waiting = domain.StageRecruiting, "", nil, nil
 	hb.Candidates = []domain.CandidateRef{{ID: "cnd_first", Status: domain.CandidateNotHired, Name: "Sam Early"}}
 	return hb
 }
@@ -651,18 +647,18 @@ func TestHiringAddCandidateSendsNameAndEmail(t *testing.T) {
 // lateRisk is pat's risk about the spring campaign, acknowledged, at severity sev.
 func lateRisk(sev domain.Severity, status domain.RiskStatus, tasks ...domain.Task) riskBody {
 	return riskBody{
-		RiskDetail: workflows.RiskDetail{
-			Risk: domain.Risk{
-				ID: "rsk_late", WorkflowID: "risk/rsk_late", Title: "Assets are late", Category: domain.CategorySchedule,
-				Probability: 4, Impact: 3, Score: 12, Severity: sev, Owner: "pat", RaisedBy: "tandem", Cause: "overdue:tsk_assets",
-				Related: &domain.Related{Process: domain.ProcessCampaign, ID: "cmp_spring"}, Status: status,
-				Response:    &domain.RiskPlan{Response: domain.ResponseMitigate, Plan: "Freelancer", By: "pat", DueAt: testNow.Add(48 * time.Hour)},
-				Assessments: []domain.Assessment{{Probability: 4, Impact: 3, Score: 12, Severity: domain.SeverityHigh, By: "tandem", At: testNow.Add(-10 * time.Hour)}},
-			},
-			Tasks: tasks, WaitingOn: domain.WaitingOnOf(tasks),
+		Risk: domain.Risk{
+			ID: "rsk_late", WorkflowID: "risk/rsk_late", Title: "Assets are late", Category: domain.CategorySchedule,
+			Probability: 4, Impact: 3, Score: 12, Severity: sev, Owner: "pat", RaisedBy: "tandem", Cause: "overdue:tsk_assets",
+			Related: &domain.Related{Process: domain.ProcessCampaign, ID: "cmp_spring"}, Status: status,
+			Response:    &domain.RiskPlan{Response: domain.ResponseMitigate, Plan: "Freelancer", By: "pat", DueAt: testNow.Add(48 * time.Hour)},
+			Assessments: []domain.Assessment{{Probability: 4, Impact: 3, Score: 12, Severity: domain.SeverityHigh, By: "tandem", At: testNow.Add(-10 * time.Hour)}},
 		},
-		TemporalUIURL: "http://ui/namespaces/default/workflows/risk%2Frsk_late",
-		Live:          true,
+		detailPart: detailPart{
+			Tasks: tasks, Waiting: domain.WaitingOnOf(tasks),
+			TemporalUIURL: "http://ui/namespaces/default/workflows/risk%2Frsk_late",
+			Live:          true,
+		},
 	}
 }
 

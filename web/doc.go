@@ -11,6 +11,9 @@
 // in-page checks); every asset is embedded, so the content policy can be
 // default-src 'self' and no front-end build step exists.
 //
-// It may import domain and workflows (for the shapes the API answers); it must not
-// import store, gorm, gin or the Temporal SDK.
+// It reads the API's answers into domain's records (the permission rules the
+// pages apply to decide which actions to offer are domain's) and its own
+// detail bodies. It may import domain; it must not import store, gorm, gin,
+// the workflows' contract, the workflows or the Temporal SDK and gRPC
+// (deps_test.go holds the last four).
 package web

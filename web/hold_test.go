@@ -17,7 +17,7 @@ func TestHeldCampaignShowsWhomItWaitsOn(t *testing.T) {
 	since := testNow.Add(-2 * time.Hour)
 	c.Risks = []domain.LinkedRisk{{ID: "rsk_late", Severity: domain.SeverityCritical, Status: domain.RiskOpen, Title: "Assets late", Owner: "pat"}}
 	c.HeldSince = &since
-	c.WaitingOn = c.Campaign.WaitingOn(c.Tasks)
+	c.Waiting = c.WaitingOn(c.Tasks)
 	campaignAPI(f, c)
 	w := get(t, h, tokPat, "/campaigns/cmp_spring")
 	if w.Code != http.StatusOK {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 // The board's pages in the team's words: a world of processes whose workflow
@@ -97,8 +96,8 @@ func world(f *fakeAPI) {
 		{Kind: domain.EventLaunchHeld, Message: "Launch held by risk " + worldRisk, At: held},
 	}
 	f.on("GET /api/v1/campaigns/{id}", func(*http.Request, domain.Person) (int, any) {
-		return http.StatusOK, campaignBody{CampaignDetail: workflows.CampaignDetail{Campaign: campaign, Tasks: campaignTasks,
-			WaitingOn: campaign.WaitingOn(campaignTasks)}, Live: true}
+		return http.StatusOK, campaignBody{Campaign: campaign,
+			detailPart: detailPart{Tasks: campaignTasks, Waiting: campaign.WaitingOn(campaignTasks), Live: true}}
 	})
 	f.on("GET /api/v1/campaigns/{id}/timeline", func(*http.Request, domain.Person) (int, any) { return http.StatusOK, pageOf(campaignEvents...) })
 	f.on("GET /api/v1/campaigns", func(r *http.Request, _ domain.Person) (int, any) {
@@ -124,7 +123,7 @@ func world(f *fakeAPI) {
 		if mayReadJane(me) {
 			h.Candidates[0].Name = "Jane Roe"
 		}
-		return http.StatusOK, hiringBody{HiringDetail: workflows.HiringDetail{HiringRequest: h, Tasks: hiringTasks, WaitingOn: domain.WaitingOnOf(hiringTasks)}, Live: true}
+		return http.StatusOK, hiringBody{HiringRequest: h, detailPart: detailPart{Tasks: hiringTasks, Waiting: domain.WaitingOnOf(hiringTasks), Live: true}}
 	})
 	f.on("GET /api/v1/hiring-requests/{id}/timeline", func(*http.Request, domain.Person) (int, any) {
 		return http.StatusOK, pageOf(
@@ -147,7 +146,7 @@ func world(f *fakeAPI) {
 		Escalations: []domain.RiskEscalation{{Level: 1, From: "maya", To: "pat", Why: "not acknowledged within the 1h SLA of a critical risk", At: testNow.Add(-4 * time.Hour)}}}
 	riskTasks := worldOf(domain.ProcessRisk, tasks)
 	f.on("GET /api/v1/risks/{id}", func(*http.Request, domain.Person) (int, any) {
-		return http.StatusOK, riskBody{RiskDetail: workflows.RiskDetail{Risk: risk, Tasks: riskTasks, WaitingOn: domain.WaitingOnOf(riskTasks)}, Live: true}
+		return http.StatusOK, riskBody{Risk: risk, detailPart: detailPart{Tasks: riskTasks, Waiting: domain.WaitingOnOf(riskTasks), Live: true}}
 	})
 	f.on("GET /api/v1/risks/{id}/timeline", func(*http.Request, domain.Person) (int, any) {
 		return http.StatusOK, pageOf(domain.Event{Kind: domain.EventRiskRaised, Actor: "tandem",

@@ -15,8 +15,8 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/temporalclient"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 // Frontend is what a worker's readiness asks Temporal; the SDK's client.Client
@@ -164,7 +164,7 @@ func (r *Readiness) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 func (r *Readiness) describe(ctx context.Context, typ enumspb.TaskQueueType, stats bool) (*workflowservice.DescribeTaskQueueResponse, error) {
 	return r.frontend.WorkflowService().DescribeTaskQueue(ctx, &workflowservice.DescribeTaskQueueRequest{
 		Namespace:     r.namespace,
-		TaskQueue:     &taskqueuepb.TaskQueue{Name: workflows.TaskQueue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
+		TaskQueue:     &taskqueuepb.TaskQueue{Name: contract.TaskQueue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
 		TaskQueueType: typ,
 		ReportStats:   stats,
 	})

@@ -14,8 +14,8 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 // Runs is what the reconciler asks Temporal; the SDK's client.Client has both.
@@ -187,7 +187,7 @@ func (r *Reconciler) Pass(ctx context.Context, now time.Time) (int, error) {
 // after since and no later than upto, each once, in the order Temporal lists them.
 func (r *Reconciler) list(ctx context.Context, since, upto time.Time) ([]string, error) {
 	query := fmt.Sprintf("WorkflowType IN ('%s', '%s', '%s') AND ExecutionStatus IN (%s) AND CloseTime > '%s' AND CloseTime <= '%s'",
-		workflows.CampaignLaunchType, workflows.HiringRequestType, workflows.RiskType, abnormalStatuses(),
+		contract.CampaignLaunchType, contract.HiringRequestType, contract.RiskType, abnormalStatuses(),
 		since.UTC().Format(time.RFC3339Nano), upto.UTC().Format(time.RFC3339Nano))
 	seen := map[string]bool{}
 	var wids []string
@@ -212,7 +212,7 @@ func (r *Reconciler) list(ctx context.Context, since, upto time.Time) ([]string,
 // reconcile closes the record of workflow wid if its latest run closed
 // abnormally and the record has not ended; it reports whether it closed it.
 func (r *Reconciler) reconcile(ctx context.Context, wid string) (bool, error) {
-	p, id, ok := workflows.ProcessOfWorkflowID(wid)
+	p, id, ok := contract.ProcessOfWorkflowID(wid)
 	if !ok {
 		return false, nil // not one of Tandem's processes
 	}
@@ -265,7 +265,7 @@ func (r *Reconciler) tellCampaign(ctx context.Context, e domain.EndedRun) error 
 		return nil
 	}
 	link := domain.LinkedRisk{ID: ended.ID, Cause: ended.Cause, Severity: ended.Severity, Status: ended.Status, Title: ended.Title, Owner: ended.Owner}
-	err = r.runs.SignalWorkflow(ctx, workflows.CampaignWorkflowID(rel.ID), "", workflows.SignalRiskChanged, link)
+	err = r.runs.SignalWorkflow(ctx, contract.CampaignWorkflowID(rel.ID), "", contract.SignalRiskChanged, link)
 	var notFound *serviceerror.NotFound
 	if err != nil && !errors.As(err, &notFound) {
 		return fmt.Errorf("tell campaign %s that risk %s ended: %w", rel.ID, e.ProcessID, err)

@@ -21,10 +21,10 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
 	"github.com/tandemhq/tandem/store"
 	"github.com/tandemhq/tandem/store/storetest"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 // run is one workflow run as the fake Temporal knows it.
@@ -109,7 +109,7 @@ func (f *fakeRuns) DescribeWorkflowExecution(_ context.Context, wid, runID strin
 func (f *fakeRuns) SignalWorkflow(_ context.Context, wid, runID, name string, arg any) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if runID != "" || name != workflows.SignalRiskChanged {
+	if runID != "" || name != contract.SignalRiskChanged {
 		return fmt.Errorf("fake: unexpected signal %s to run %q", name, runID)
 	}
 	if err := f.signalErr[wid]; err != nil {
@@ -125,7 +125,7 @@ func (f *fakeRuns) SignalWorkflow(_ context.Context, wid, runID, name string, ar
 func (r run) info() *workflowpb.WorkflowExecutionInfo {
 	i := &workflowpb.WorkflowExecutionInfo{
 		Execution: &commonpb.WorkflowExecution{WorkflowId: r.wid, RunId: r.runID},
-		Type:      &commonpb.WorkflowType{Name: r.wfType}, Status: r.status, TaskQueue: workflows.TaskQueue,
+		Type:      &commonpb.WorkflowType{Name: r.wfType}, Status: r.status, TaskQueue: contract.TaskQueue,
 	}
 	if !r.closed.IsZero() {
 		i.CloseTime = timestamppb.New(r.closed)
@@ -145,7 +145,7 @@ func fixture(t *testing.T, created time.Time, ids ...string) *store.Store {
 		t.Fatal(err)
 	}
 	for i, id := range ids {
-		p, _, _ := workflows.ProcessOfWorkflowID(wid(id))
+		p, _, _ := contract.ProcessOfWorkflowID(wid(id))
 		task := domain.Task{
 			ID: domain.TaskID(id, 1), Process: p, ProcessID: id, WorkflowID: wid(id), Kind: domain.KindWork,
 			Title: "Confidential: Printer", Team: domain.TeamCreative, Assignee: "pat", Status: domain.TaskOpen,
@@ -172,11 +172,11 @@ func fixture(t *testing.T, created time.Time, ids ...string) *store.Store {
 func wid(id string) string {
 	switch {
 	case strings.HasPrefix(id, domain.PrefixCampaign):
-		return workflows.CampaignWorkflowID(id)
+		return contract.CampaignWorkflowID(id)
 	case strings.HasPrefix(id, domain.PrefixHiring):
-		return workflows.HiringWorkflowID(id)
+		return contract.HiringWorkflowID(id)
 	}
-	return workflows.RiskWorkflowID(id)
+	return contract.RiskWorkflowID(id)
 }
 
 // status reads the record's status and its task's.
@@ -184,7 +184,7 @@ func status(t *testing.T, st *store.Store, id string) (string, domain.TaskStatus
 	t.Helper()
 	var s string
 	var err error
-	switch p, _, _ := workflows.ProcessOfWorkflowID(wid(id)); p {
+	switch p, _, _ := contract.ProcessOfWorkflowID(wid(id)); p {
 	case domain.ProcessCampaign:
 		var c domain.Campaign
 		c, err = st.Campaign(t.Context(), id)
@@ -242,21 +242,21 @@ func TestReconcilerClosesRunsThatEndedInTemporal(t *testing.T) {
 		t.Fatal(err)
 	}
 	runs := &fakeRuns{runs: []run{
-		{wid(riskTerminated), "r1", workflows.RiskType, terminated, ago(time.Hour)},
-		{wid(campCancelled), "r1", workflows.CampaignLaunchType, canceled, ago(2 * time.Hour)},
-		{wid(hireFailed), "r1", workflows.HiringRequestType, failed, ago(3 * 24 * time.Hour)},
-		{wid(riskTimedOut), "r1", workflows.RiskType, timedOut, ago(6 * 24 * time.Hour)},
-		{wid(riskReset), "r1", workflows.RiskType, terminated, ago(time.Hour)},
-		{wid(riskReset), "r2", workflows.RiskType, running, time.Time{}},
-		{wid(riskRecent), "r1", workflows.RiskType, terminated, ago(30 * time.Second)},
-		{wid(riskLongAgo), "r1", workflows.RiskType, terminated, ago(8 * 24 * time.Hour)},
-		{wid(riskDone), "r1", workflows.RiskType, terminated, ago(time.Hour)},
-		{wid(riskCAN), "r1", workflows.RiskType, canNew, ago(2 * time.Hour)},
-		{wid(riskCAN), "r2", workflows.RiskType, terminated, ago(time.Hour)},
-		{wid(riskRetried), "r1", workflows.RiskType, failed, ago(2 * time.Hour)},
-		{wid(riskRetried), "r2", workflows.RiskType, completed, ago(time.Hour)},
-		{wid(riskNoRecord), "r1", workflows.RiskType, terminated, ago(time.Hour)},
-		{"floor-1", "r1", workflows.RiskType, terminated, ago(time.Hour)}, // not a Tandem ID
+		{wid(riskTerminated), "r1", contract.RiskType, terminated, ago(time.Hour)},
+		{wid(campCancelled), "r1", contract.CampaignLaunchType, canceled, ago(2 * time.Hour)},
+		{wid(hireFailed), "r1", contract.HiringRequestType, failed, ago(3 * 24 * time.Hour)},
+		{wid(riskTimedOut), "r1", contract.RiskType, timedOut, ago(6 * 24 * time.Hour)},
+		{wid(riskReset), "r1", contract.RiskType, terminated, ago(time.Hour)},
+		{wid(riskReset), "r2", contract.RiskType, running, time.Time{}},
+		{wid(riskRecent), "r1", contract.RiskType, terminated, ago(30 * time.Second)},
+		{wid(riskLongAgo), "r1", contract.RiskType, terminated, ago(8 * 24 * time.Hour)},
+		{wid(riskDone), "r1", contract.RiskType, terminated, ago(time.Hour)},
+		{wid(riskCAN), "r1", contract.RiskType, canNew, ago(2 * time.Hour)},
+		{wid(riskCAN), "r2", contract.RiskType, terminated, ago(time.Hour)},
+		{wid(riskRetried), "r1", contract.RiskType, failed, ago(2 * time.Hour)},
+		{wid(riskRetried), "r2", contract.RiskType, completed, ago(time.Hour)},
+		{wid(riskNoRecord), "r1", contract.RiskType, terminated, ago(time.Hour)},
+		{"floor-1", "r1", contract.RiskType, terminated, ago(time.Hour)}, // not a Tandem ID
 		{wid("rsk_nnnnnnnnnnnn"), "r1", "SomethingElse", terminated, ago(time.Hour)},
 	}}
 	var logs bytes.Buffer
@@ -325,8 +325,8 @@ func TestReconcilerRetriesWhatAFailedPassMissed(t *testing.T) {
 	const a, b = "rsk_aaaaaaaaaaaa", "rsk_bbbbbbbbbbbb"
 	st := fixture(t, now.Add(-time.Hour), a, b)
 	runs := &fakeRuns{failOn: wid(b), runs: []run{
-		{wid(a), "r1", workflows.RiskType, terminated, now.Add(-10 * time.Minute)},
-		{wid(b), "r1", workflows.RiskType, terminated, now.Add(-10 * time.Minute)},
+		{wid(a), "r1", contract.RiskType, terminated, now.Add(-10 * time.Minute)},
+		{wid(b), "r1", contract.RiskType, terminated, now.Add(-10 * time.Minute)},
 	}}
 	rec := NewReconciler(runs, st, slog.New(slog.DiscardHandler), ReconcileConfig{Lookback: 2 * time.Hour})
 	n, err := rec.Pass(t.Context(), now)
@@ -344,7 +344,7 @@ func TestReconcilerRetriesWhatAFailedPassMissed(t *testing.T) {
 
 	// A run that fails every pass holds the window back no further than the lookback.
 	runs.failOn = wid(a)
-	runs.runs = append(runs.runs, run{wid(a), "r2", workflows.RiskType, terminated, now.Add(2 * time.Hour)})
+	runs.runs = append(runs.runs, run{wid(a), "r2", contract.RiskType, terminated, now.Add(2 * time.Hour)})
 	if err := st.Apply(t.Context(), domain.Batch{Risk: &domain.Risk{ID: a, WorkflowID: wid(a), Owner: "maya", Status: domain.RiskOpen}}); err != nil {
 		t.Fatal(err)
 	}
@@ -383,11 +383,11 @@ func TestReconcilerReleasesTheLinkedCampaign(t *testing.T) {
 		}
 	}
 	runs := &fakeRuns{signalErr: map[string]error{
-		workflows.CampaignWorkflowID("cmp_222222222222"): serviceerror.NewUnavailable("frontend restarting"),
-		workflows.CampaignWorkflowID("cmp_333333333333"): serviceerror.NewNotFound("workflow execution already completed"),
+		contract.CampaignWorkflowID("cmp_222222222222"): serviceerror.NewUnavailable("frontend restarting"),
+		contract.CampaignWorkflowID("cmp_333333333333"): serviceerror.NewNotFound("workflow execution already completed"),
 	}}
 	for _, id := range []string{holding, lateTell, campEnded, unlinked} {
-		runs.runs = append(runs.runs, run{wid(id), "r1", workflows.RiskType, terminated, now.Add(-10 * time.Minute)})
+		runs.runs = append(runs.runs, run{wid(id), "r1", contract.RiskType, terminated, now.Add(-10 * time.Minute)})
 	}
 	rec := NewReconciler(runs, st, slog.New(slog.DiscardHandler), ReconcileConfig{Lookback: time.Hour})
 
@@ -396,7 +396,7 @@ func TestReconcilerReleasesTheLinkedCampaign(t *testing.T) {
 		t.Fatalf("pass: closed %d, %v; want 3 and an error for the campaign not reached", n, err)
 	}
 	want := domain.LinkedRisk{ID: holding, Cause: "overdue:tsk_1", Severity: domain.SeverityCritical, Status: domain.RiskClosed, Title: "Confidential: Printer", Owner: "maya"}
-	if got := runs.signals[workflows.CampaignWorkflowID("cmp_111111111111")]; len(got) != 1 || got[0] != want {
+	if got := runs.signals[contract.CampaignWorkflowID("cmp_111111111111")]; len(got) != 1 || got[0] != want {
 		t.Errorf("the holding risk's campaign got %+v, want %+v", got, want)
 	}
 	if len(runs.signals) != 1 {
@@ -406,11 +406,11 @@ func TestReconcilerReleasesTheLinkedCampaign(t *testing.T) {
 	if s, task := status(t, st, lateTell); s != "open" || task != domain.TaskOpen {
 		t.Errorf("%s, its campaign not told: %s, %s; want it left open", lateTell, s, task)
 	}
-	delete(runs.signalErr, workflows.CampaignWorkflowID("cmp_222222222222"))
+	delete(runs.signalErr, contract.CampaignWorkflowID("cmp_222222222222"))
 	if n, err := rec.Pass(t.Context(), now.Add(time.Minute)); err != nil || n != 1 {
 		t.Fatalf("next pass: closed %d, %v; want 1", n, err)
 	}
-	if got := runs.signals[workflows.CampaignWorkflowID("cmp_222222222222")]; len(got) != 1 {
+	if got := runs.signals[contract.CampaignWorkflowID("cmp_222222222222")]; len(got) != 1 {
 		t.Errorf("the late campaign got %+v, want one signal", got)
 	}
 	for _, id := range []string{holding, lateTell, campEnded, unlinked} {

@@ -5,15 +5,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 	"github.com/tandemhq/tandem/workflows/campaign"
 )
 
 // cancelAt ends a test campaign early, once the part under test has run.
 func (h *harness) cancelAt(at time.Duration) {
 	h.at(at, func() {
-		h.ok("cancel", workflows.UpdateCancel, workflows.CancelInput{Actor: pat, Reason: "end of test"})
+		h.ok("cancel", contract.UpdateCancel, contract.CancelInput{Actor: pat, Reason: "end of test"})
 	})
 }
 
@@ -21,14 +21,14 @@ func TestTaskValidatorsRefuseAndChangeNothing(t *testing.T) {
 	h := newHarness(t)
 	h.at(time.Hour, func() {
 		review := h.openTask(campaign.KeyBriefReview)
-		h.refused("PM approves the brief they raised", domain.CodeForbidden, workflows.UpdateCompleteTask, completion(review, pat, domain.OutcomeApproved, "", nil))
-		h.refused("creative approves the brief", domain.CodeForbidden, workflows.UpdateCompleteTask, completion(review, cleo, domain.OutcomeApproved, "", nil))
-		h.refused("bad outcome", domain.CodeInvalid, workflows.UpdateCompleteTask, completion(review, maya, domain.OutcomeDone, "", nil))
-		h.refused("rejection without comment", domain.CodeInvalid, workflows.UpdateCompleteTask, completion(review, maya, domain.OutcomeRejected, " ", nil))
-		h.refused("unknown task", domain.CodeNotFound, workflows.UpdateCompleteTask, workflows.CompleteTaskInput{TaskID: "tsk_000000000000", Actor: maya, Completion: domain.Completion{Outcome: domain.OutcomeApproved}})
-		h.refused("cancel by a creative", domain.CodeForbidden, workflows.UpdateCancel, workflows.CancelInput{Actor: cleo, Reason: "no"})
-		h.refused("cancel without a reason", domain.CodeInvalid, workflows.UpdateCancel, workflows.CancelInput{Actor: pat, Reason: ""})
-		h.refused("KPIs unknown", domain.CodeInvalid, workflows.UpdateRecordKPIs, workflows.RecordKPIsInput{Actor: pat, Actuals: []domain.KPIActual{{Name: "nope", Value: 1}}})
+		h.refused("PM approves the brief they raised", domain.CodeForbidden, contract.UpdateCompleteTask, completion(review, pat, domain.OutcomeApproved, "", nil))
+		h.refused("creative approves the brief", domain.CodeForbidden, contract.UpdateCompleteTask, completion(review, cleo, domain.OutcomeApproved, "", nil))
+		h.refused("bad outcome", domain.CodeInvalid, contract.UpdateCompleteTask, completion(review, maya, domain.OutcomeDone, "", nil))
+		h.refused("rejection without comment", domain.CodeInvalid, contract.UpdateCompleteTask, completion(review, maya, domain.OutcomeRejected, " ", nil))
+		h.refused("unknown task", domain.CodeNotFound, contract.UpdateCompleteTask, contract.CompleteTaskInput{TaskID: "tsk_000000000000", Actor: maya, Completion: domain.Completion{Outcome: domain.OutcomeApproved}})
+		h.refused("cancel by a creative", domain.CodeForbidden, contract.UpdateCancel, contract.CancelInput{Actor: cleo, Reason: "no"})
+		h.refused("cancel without a reason", domain.CodeInvalid, contract.UpdateCancel, contract.CancelInput{Actor: pat, Reason: ""})
+		h.refused("KPIs unknown", domain.CodeInvalid, contract.UpdateRecordKPIs, contract.RecordKPIsInput{Actor: pat, Actuals: []domain.KPIActual{{Name: "nope", Value: 1}}})
 	})
 	h.at(2*time.Hour, func() {
 		if review := h.openTask(campaign.KeyBriefReview); review.CompletedBy != "" {
@@ -44,17 +44,17 @@ func TestTaskValidatorsRefuseAndChangeNothing(t *testing.T) {
 				review = task
 			}
 		}
-		h.refused("second completion", domain.CodeConflict, workflows.UpdateCompleteTask, completion(review, maya, domain.OutcomeApproved, "", nil))
+		h.refused("second completion", domain.CodeConflict, contract.UpdateCompleteTask, completion(review, maya, domain.OutcomeApproved, "", nil))
 		assets := h.openTask(campaign.KeyDeliverable + "assets")
-		h.refused("content completes creative work", domain.CodeForbidden, workflows.UpdateCompleteTask, completion(assets, col, domain.OutcomeDone, "", nil))
-		h.refused("work approved instead of done", domain.CodeInvalid, workflows.UpdateCompleteTask, completion(assets, cleo, domain.OutcomeApproved, "", nil))
-		h.refused("reassign by a stranger", domain.CodeForbidden, workflows.UpdateReassignTask, workflows.ReassignTaskInput{TaskID: assets.ID, Actor: col, Assignee: "cleo", Reason: "mine"})
-		h.refused("reassign without reason", domain.CodeInvalid, workflows.UpdateReassignTask, workflows.ReassignTaskInput{TaskID: assets.ID, Actor: pat, Assignee: "cleo"})
-		h.refused("reassign with an invisible reason", domain.CodeInvalid, workflows.UpdateReassignTask, workflows.ReassignTaskInput{TaskID: assets.ID, Actor: pat, Assignee: "cleo", Reason: "\u200b\u3000"})
-		h.refused("change after nothing", domain.CodeInvalid, workflows.UpdateChangeCampaign, workflows.ChangeCampaignInput{Actor: pat, Change: domain.Change{Reason: "x"}})
+		h.refused("content completes creative work", domain.CodeForbidden, contract.UpdateCompleteTask, completion(assets, col, domain.OutcomeDone, "", nil))
+		h.refused("work approved instead of done", domain.CodeInvalid, contract.UpdateCompleteTask, completion(assets, cleo, domain.OutcomeApproved, "", nil))
+		h.refused("reassign by a stranger", domain.CodeForbidden, contract.UpdateReassignTask, contract.ReassignTaskInput{TaskID: assets.ID, Actor: col, Assignee: "cleo", Reason: "mine"})
+		h.refused("reassign without reason", domain.CodeInvalid, contract.UpdateReassignTask, contract.ReassignTaskInput{TaskID: assets.ID, Actor: pat, Assignee: "cleo"})
+		h.refused("reassign with an invisible reason", domain.CodeInvalid, contract.UpdateReassignTask, contract.ReassignTaskInput{TaskID: assets.ID, Actor: pat, Assignee: "cleo", Reason: "\u200b\u3000"})
+		h.refused("change after nothing", domain.CodeInvalid, contract.UpdateChangeCampaign, contract.ChangeCampaignInput{Actor: pat, Change: domain.Change{Reason: "x"}})
 	})
 	h.cancelAt(4 * time.Hour)
-	res := h.run(workflows.CampaignInput{Brief: testBrief()})
+	res := h.run(contract.CampaignInput{Brief: testBrief()})
 	if res.Status != domain.StatusCancelled {
 		t.Errorf("status = %s", res.Status)
 	}
@@ -67,7 +67,7 @@ func TestSeparationOfDutiesWhenMOpsRaisesTheBrief(t *testing.T) {
 		if review.Assignee != "" || review.Role != domain.RoleMarketingOpsManager {
 			t.Errorf("review of MOps's own brief = %+v, want it open to another marketing ops manager", review)
 		}
-		h.refused("MOps approves their own brief", domain.CodeForbidden, workflows.UpdateCompleteTask, completion(review, maya, domain.OutcomeApproved, "", nil))
+		h.refused("MOps approves their own brief", domain.CodeForbidden, contract.UpdateCompleteTask, completion(review, maya, domain.OutcomeApproved, "", nil))
 		h.complete(review, mo2, domain.OutcomeApproved, "", nil)
 	})
 	h.at(2*time.Hour, func() {
@@ -76,7 +76,7 @@ func TestSeparationOfDutiesWhenMOpsRaisesTheBrief(t *testing.T) {
 		}
 	})
 	h.cancelAt(3 * time.Hour)
-	h.run(workflows.CampaignInput{Brief: testBrief(), RequestedBy: "maya"})
+	h.run(contract.CampaignInput{Brief: testBrief(), RequestedBy: "maya"})
 }
 
 func TestBriefChangesRequestedThenRevisedAndApproved(t *testing.T) {
@@ -90,7 +90,7 @@ func TestBriefChangesRequestedThenRevisedAndApproved(t *testing.T) {
 			t.Errorf("revise task = %+v", revise)
 		}
 		bad := map[string]any{"brief": map[string]any{"kpis": []any{map[string]any{"name": "ctr", "target": 2, "unit": "%", "direction": "sideways"}}}}
-		h.refused("revision with a bad KPI", domain.CodeInvalid, workflows.UpdateCompleteTask, completion(revise, pat, domain.OutcomeDone, "", bad))
+		h.refused("revision with a bad KPI", domain.CodeInvalid, contract.UpdateCompleteTask, completion(revise, pat, domain.OutcomeDone, "", bad))
 		good := map[string]any{"brief": map[string]any{"objective": "Grow trials and CTR", "kpis": []any{
 			map[string]any{"name": "signups", "target": 1000, "unit": "signups", "direction": "higher"},
 			map[string]any{"name": "ctr", "target": 2.5, "unit": "%", "direction": "higher"},
@@ -114,7 +114,7 @@ func TestBriefChangesRequestedThenRevisedAndApproved(t *testing.T) {
 		}
 	})
 	h.cancelAt(5 * time.Hour)
-	h.run(workflows.CampaignInput{Brief: testBrief()})
+	h.run(contract.CampaignInput{Brief: testBrief()})
 }
 
 func TestBriefRejectedEndsTheCampaign(t *testing.T) {
@@ -122,7 +122,7 @@ func TestBriefRejectedEndsTheCampaign(t *testing.T) {
 	h.at(time.Hour, func() {
 		h.complete(h.openTask(campaign.KeyBriefReview), maya, domain.OutcomeRejected, "No budget this quarter", nil)
 	})
-	res := h.run(workflows.CampaignInput{Brief: testBrief()})
+	res := h.run(contract.CampaignInput{Brief: testBrief()})
 	if res.Status != domain.StatusRejected {
 		t.Fatalf("status = %s, want rejected", res.Status)
 	}
@@ -137,7 +137,7 @@ func TestBriefRejectedEndsTheCampaign(t *testing.T) {
 
 func TestRemindersBeforeDueAndOverdueNotices(t *testing.T) {
 	h := newHarness(t)
-	in := workflows.CampaignInput{Brief: testBrief(), Policy: domain.DefaultPolicy()}
+	in := contract.CampaignInput{Brief: testBrief(), Policy: domain.DefaultPolicy()}
 	h.approveBrief(time.Hour)
 	// Deliverables are due 4 to 7 days before launch (day 30): assets and copy on
 	// day 23, the landing page on day 25, tracking and legal on day 26. Nobody works.
@@ -189,7 +189,7 @@ func TestReadinessRejectionSendsWorkBackToProduction(t *testing.T) {
 			}
 		}
 		so := h.openTask(campaign.KeySignOff + "maya")
-		h.refused("rework of an unknown task", domain.CodeInvalid, workflows.UpdateCompleteTask, completion(so, maya, domain.OutcomeRejected, "Logo", map[string]any{"rework": []any{"tsk_nope"}}))
+		h.refused("rework of an unknown task", domain.CodeInvalid, contract.UpdateCompleteTask, completion(so, maya, domain.OutcomeRejected, "Logo", map[string]any{"rework": []any{"tsk_nope"}}))
 		h.complete(so, maya, domain.OutcomeRejected, "The hero image uses the old logo", map[string]any{"rework": []any{assets}})
 	})
 	h.at(4*time.Hour, func() {
@@ -212,12 +212,12 @@ func TestReadinessRejectionSendsWorkBackToProduction(t *testing.T) {
 		}
 	})
 	h.cancelAt(8 * time.Hour)
-	h.run(workflows.CampaignInput{Brief: testBrief()})
+	h.run(contract.CampaignInput{Brief: testBrief()})
 }
 
 func TestLateReadinessSlipsTheLaunch(t *testing.T) {
 	h := newHarness(t)
-	in := workflows.CampaignInput{Brief: testBrief()}
+	in := contract.CampaignInput{Brief: testBrief()}
 	launch := in.Brief.LaunchAt
 	h.approveBrief(time.Hour)
 	h.doWork(2 * time.Hour)
@@ -261,16 +261,16 @@ func TestLateReadinessSlipsTheLaunch(t *testing.T) {
 
 func TestChangeRequestsReplanTheCampaign(t *testing.T) {
 	h := newHarness(t)
-	in := workflows.CampaignInput{Brief: testBrief()}
+	in := contract.CampaignInput{Brief: testBrief()}
 	h.approveBrief(time.Hour)
 	h.at(2*time.Hour, func() {
 		newLaunch := in.Brief.LaunchAt.Add(10 * day)
-		h.ok("move launch, swap paid search for events", workflows.UpdateChangeCampaign, workflows.ChangeCampaignInput{Actor: pat, Change: domain.Change{
+		h.ok("move launch, swap paid search for events", contract.UpdateChangeCampaign, contract.ChangeCampaignInput{Actor: pat, Change: domain.Change{
 			LaunchAt: &newLaunch, AddChannels: []domain.Channel{domain.ChannelEvents}, RemoveChannels: []domain.Channel{domain.ChannelPaidSearch},
 			Reason: "Trade show moved",
 		}})
-		h.refused("change by a creative", domain.CodeForbidden, workflows.UpdateChangeCampaign, workflows.ChangeCampaignInput{Actor: cleo, Change: domain.Change{AddChannels: []domain.Channel{domain.ChannelPR}, Reason: "x"}})
-		h.refused("currency switch", domain.CodeInvalid, workflows.UpdateChangeCampaign, workflows.ChangeCampaignInput{Actor: pat, Change: domain.Change{Budget: &domain.Money{Amount: 1, Currency: "USD"}, Reason: "x"}})
+		h.refused("change by a creative", domain.CodeForbidden, contract.UpdateChangeCampaign, contract.ChangeCampaignInput{Actor: cleo, Change: domain.Change{AddChannels: []domain.Channel{domain.ChannelPR}, Reason: "x"}})
+		h.refused("currency switch", domain.CodeInvalid, contract.UpdateChangeCampaign, contract.ChangeCampaignInput{Actor: pat, Change: domain.Change{Budget: &domain.Money{Amount: 1, Currency: "USD"}, Reason: "x"}})
 	})
 	h.at(3*time.Hour, func() {
 		d := h.detail()
@@ -288,7 +288,7 @@ func TestChangeRequestsReplanTheCampaign(t *testing.T) {
 			t.Errorf("channels = %v", d.Brief.Channels)
 		}
 		// A budget increase of 20% (threshold 10%) needs MOps again; 5% does not.
-		h.ok("budget +20%", workflows.UpdateChangeCampaign, workflows.ChangeCampaignInput{Actor: pat, Change: domain.Change{Budget: &domain.Money{Amount: 60000, Currency: "EUR"}, Reason: "More events"}})
+		h.ok("budget +20%", contract.UpdateChangeCampaign, contract.ChangeCampaignInput{Actor: pat, Change: domain.Change{Budget: &domain.Money{Amount: 60000, Currency: "EUR"}, Reason: "More events"}})
 	})
 	h.at(4*time.Hour, func() {
 		d := h.detail()
@@ -296,14 +296,14 @@ func TestChangeRequestsReplanTheCampaign(t *testing.T) {
 			t.Errorf("budget = %g before approval, want unchanged 50000", d.Brief.Budget.Amount)
 		}
 		approval := h.openTask(campaign.KeyBudget)
-		h.refused("PM approves their own budget increase", domain.CodeForbidden, workflows.UpdateCompleteTask, completion(approval, pat, domain.OutcomeApproved, "", nil))
+		h.refused("PM approves their own budget increase", domain.CodeForbidden, contract.UpdateCompleteTask, completion(approval, pat, domain.OutcomeApproved, "", nil))
 		h.complete(approval, maya, domain.OutcomeApproved, "", nil)
 	})
 	h.at(5*time.Hour, func() {
 		if b := h.detail().Brief.Budget.Amount; b != 60000 {
 			t.Errorf("budget = %g after approval, want 60000", b)
 		}
-		h.ok("budget +5%", workflows.UpdateChangeCampaign, workflows.ChangeCampaignInput{Actor: maya, Change: domain.Change{Budget: &domain.Money{Amount: 63000, Currency: "EUR"}, Reason: "Rounding"}})
+		h.ok("budget +5%", contract.UpdateChangeCampaign, contract.ChangeCampaignInput{Actor: maya, Change: domain.Change{Budget: &domain.Money{Amount: 63000, Currency: "EUR"}, Reason: "Rounding"}})
 	})
 	h.at(6*time.Hour, func() {
 		d := h.detail()
@@ -319,12 +319,12 @@ func TestCancelEndsTheCampaignAndItsTasks(t *testing.T) {
 	h := newHarness(t)
 	h.approveBrief(time.Hour)
 	h.at(2*time.Hour, func() {
-		h.ok("cancel", workflows.UpdateCancel, workflows.CancelInput{Actor: maya, Reason: "Product launch postponed"})
+		h.ok("cancel", contract.UpdateCancel, contract.CancelInput{Actor: maya, Reason: "Product launch postponed"})
 	})
 	h.at(3*time.Hour, func() {
-		h.refused("cancel twice", domain.CodeConflict, workflows.UpdateCancel, workflows.CancelInput{Actor: maya, Reason: "again"})
+		h.refused("cancel twice", domain.CodeConflict, contract.UpdateCancel, contract.CancelInput{Actor: maya, Reason: "again"})
 	})
-	res := h.run(workflows.CampaignInput{Brief: testBrief()})
+	res := h.run(contract.CampaignInput{Brief: testBrief()})
 	if res.Status != domain.StatusCancelled {
 		t.Fatalf("status = %s", res.Status)
 	}
@@ -348,14 +348,14 @@ func TestCancelEndsTheCampaignAndItsTasks(t *testing.T) {
 
 func TestKPIOffTargetIsReportedOnce(t *testing.T) {
 	h := newHarness(t)
-	in := workflows.CampaignInput{Brief: testBrief()}
+	in := contract.CampaignInput{Brief: testBrief()}
 	launch := in.Brief.LaunchAt.Sub(t0)
 	h.approveBrief(time.Hour)
 	h.doWork(2 * time.Hour)
 	h.signOff(3*time.Hour, pat, maya)
 	h.at(launch+time.Hour, func() {
 		// signups 700 of 1000 is 30% short, beyond the 20% threshold; cpa 45 vs 40 is 12.5% over, within it.
-		h.ok("record", workflows.UpdateRecordKPIs, workflows.RecordKPIsInput{Actor: pat, Actuals: []domain.KPIActual{{Name: "signups", Value: 700}, {Name: "cpa", Value: 45}}})
+		h.ok("record", contract.UpdateRecordKPIs, contract.RecordKPIsInput{Actor: pat, Actuals: []domain.KPIActual{{Name: "signups", Value: 700}, {Name: "cpa", Value: 45}}})
 	})
 	h.at(launch+3*day, func() {
 		d := h.detail()

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 	"github.com/tandemhq/tandem/workflows/campaign"
 )
 
@@ -15,7 +15,7 @@ func TestReassignedTaskIsCompletedByTheNewAssignee(t *testing.T) {
 	h.approveBrief(time.Hour)
 	h.at(2*time.Hour, func() {
 		assets := h.openTask(campaign.KeyDeliverable + "assets")
-		h.ok("reassign to cleo", workflows.UpdateReassignTask, workflows.ReassignTaskInput{TaskID: assets.ID, Actor: pat, Assignee: "cleo", Reason: "Cleo knows the brand"})
+		h.ok("reassign to cleo", contract.UpdateReassignTask, contract.ReassignTaskInput{TaskID: assets.ID, Actor: pat, Assignee: "cleo", Reason: "Cleo knows the brand"})
 	})
 	h.at(3*time.Hour, func() {
 		assets := h.openTask(campaign.KeyDeliverable + "assets")
@@ -23,11 +23,11 @@ func TestReassignedTaskIsCompletedByTheNewAssignee(t *testing.T) {
 			t.Errorf("assignee = %q, want cleo", assets.Assignee)
 		}
 		other := domain.Actor{Handle: "cory", Team: domain.TeamCreative, Roles: []domain.Role{domain.RoleCreative}}
-		h.refused("another designer", domain.CodeForbidden, workflows.UpdateCompleteTask, completion(assets, other, domain.OutcomeDone, "", nil))
+		h.refused("another designer", domain.CodeForbidden, contract.UpdateCompleteTask, completion(assets, other, domain.OutcomeDone, "", nil))
 		h.complete(assets, cleo, domain.OutcomeDone, "", nil)
 	})
 	h.cancelAt(4 * time.Hour)
-	h.run(workflows.CampaignInput{Brief: testBrief()})
+	h.run(contract.CampaignInput{Brief: testBrief()})
 	var told bool
 	for _, n := range h.recs.notificationsOf(domain.NotifyAssigned) {
 		told = told || (n.Recipient == "cleo" && n.Subject == "Task reassigned to you: Creative assets for “Spring launch”")
@@ -44,9 +44,9 @@ func TestAddedTaskHoldsProductionUntilDone(t *testing.T) {
 	h := newHarness(t)
 	h.approveBrief(time.Hour)
 	h.at(2*time.Hour, func() {
-		h.ok("PM adds a video", workflows.UpdateAddTask, workflows.AddTaskInput{Actor: pat, Title: "Launch video", Team: domain.TeamCreative, Role: domain.RoleCreative, DueAt: t0.Add(20 * day)})
-		h.refused("creative adds a task", domain.CodeForbidden, workflows.UpdateAddTask, workflows.AddTaskInput{Actor: cleo, Title: "x", Team: domain.TeamCreative, Role: domain.RoleCreative, DueAt: t0.Add(20 * day)})
-		h.refused("task due in the past", domain.CodeInvalid, workflows.UpdateAddTask, workflows.AddTaskInput{Actor: pat, Title: "x", Team: domain.TeamCreative, Role: domain.RoleCreative, DueAt: t0})
+		h.ok("PM adds a video", contract.UpdateAddTask, contract.AddTaskInput{Actor: pat, Title: "Launch video", Team: domain.TeamCreative, Role: domain.RoleCreative, DueAt: t0.Add(20 * day)})
+		h.refused("creative adds a task", domain.CodeForbidden, contract.UpdateAddTask, contract.AddTaskInput{Actor: cleo, Title: "x", Team: domain.TeamCreative, Role: domain.RoleCreative, DueAt: t0.Add(20 * day)})
+		h.refused("task due in the past", domain.CodeInvalid, contract.UpdateAddTask, contract.AddTaskInput{Actor: pat, Title: "x", Team: domain.TeamCreative, Role: domain.RoleCreative, DueAt: t0})
 	})
 	h.at(3*time.Hour, func() {
 		for _, task := range h.detail().Tasks {
@@ -68,7 +68,7 @@ func TestAddedTaskHoldsProductionUntilDone(t *testing.T) {
 		}
 	})
 	h.cancelAt(6 * time.Hour)
-	h.run(workflows.CampaignInput{Brief: testBrief()})
+	h.run(contract.CampaignInput{Brief: testBrief()})
 }
 
 // TestSearchAttributesFollowTheCampaign asserts what the Temporal UI can filter on
@@ -79,7 +79,7 @@ func TestSearchAttributesFollowTheCampaign(t *testing.T) {
 	h.at(time.Hour, func() {
 		h.complete(h.openTask(campaign.KeyBriefReview), maya, domain.OutcomeRejected, "Not this quarter", nil)
 	})
-	h.run(workflows.CampaignInput{Brief: testBrief()})
+	h.run(contract.CampaignInput{Brief: testBrief()})
 
 	seen := *upserts
 	if len(seen) < 2 {

@@ -6,13 +6,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 func TestOverdueWorkRaisesOneLinkedRiskPerTask(t *testing.T) {
 	h := newHarness(t)
-	in := workflows.CampaignInput{Brief: testBrief(), Policy: domain.DefaultPolicy()}
+	in := contract.CampaignInput{Brief: testBrief(), Policy: domain.DefaultPolicy()}
 	h.approveBrief(time.Hour)
 	// Nobody works: all five deliverables go overdue by day 26; on day 28 the launch
 	// slips, the re-plan moves their due dates, and they go overdue again.
@@ -49,13 +49,13 @@ func TestOverdueWorkRaisesOneLinkedRiskPerTask(t *testing.T) {
 
 func TestKPIMissRaisesOneLinkedRiskOwnedByMOps(t *testing.T) {
 	h := newHarness(t)
-	in := workflows.CampaignInput{Brief: testBrief()}
+	in := contract.CampaignInput{Brief: testBrief()}
 	launch := in.Brief.LaunchAt.Sub(t0)
 	h.approveBrief(time.Hour)
 	h.doWork(2 * time.Hour)
 	h.signOff(3*time.Hour, pat, maya)
 	h.at(launch+time.Hour, func() {
-		h.ok("record", workflows.UpdateRecordKPIs, workflows.RecordKPIsInput{Actor: pat, Actuals: []domain.KPIActual{{Name: "signups", Value: 700}, {Name: "cpa", Value: 45}}})
+		h.ok("record", contract.UpdateRecordKPIs, contract.RecordKPIsInput{Actor: pat, Actuals: []domain.KPIActual{{Name: "signups", Value: 700}, {Name: "cpa", Value: 45}}})
 	})
 	h.cancelAt(launch + 3*day + time.Hour)
 	h.run(in)
@@ -67,22 +67,22 @@ func TestKPIMissRaisesOneLinkedRiskOwnedByMOps(t *testing.T) {
 
 func TestCriticalRiskHoldsTheLaunchUntilResolved(t *testing.T) {
 	h := newHarness(t)
-	in := workflows.CampaignInput{Brief: testBrief()}
+	in := contract.CampaignInput{Brief: testBrief()}
 	launch := in.Brief.LaunchAt.Sub(t0)
 	const id = "rsk_test00000009"
 	h.approveBrief(time.Hour)
 	h.doWork(2 * time.Hour)
 	h.signOff(3*time.Hour, pat, maya)
 	h.at(10*day, func() {
-		h.env.SignalWorkflow(workflows.SignalRiskChanged, domain.LinkedRisk{ID: "rsk_test00000008", Severity: domain.SeverityHigh, Status: domain.RiskOpen})
-		h.env.SignalWorkflow(workflows.SignalRiskChanged, domain.LinkedRisk{ID: id, Severity: domain.SeverityCritical, Status: domain.RiskOpen})
+		h.env.SignalWorkflow(contract.SignalRiskChanged, domain.LinkedRisk{ID: "rsk_test00000008", Severity: domain.SeverityHigh, Status: domain.RiskOpen})
+		h.env.SignalWorkflow(contract.SignalRiskChanged, domain.LinkedRisk{ID: id, Severity: domain.SeverityCritical, Status: domain.RiskOpen})
 	})
 	h.at(launch+time.Hour, func() {
 		d := h.detail()
 		if d.Stage != domain.StageScheduled || d.HeldBy != id || len(d.Risks) != 2 {
 			t.Errorf("at launch time: stage %s, held by %q, risks %+v", d.Stage, d.HeldBy, d.Risks)
 		}
-		h.env.SignalWorkflow(workflows.SignalRiskChanged, domain.LinkedRisk{ID: id, Severity: domain.SeverityCritical, Status: domain.RiskResolved})
+		h.env.SignalWorkflow(contract.SignalRiskChanged, domain.LinkedRisk{ID: id, Severity: domain.SeverityCritical, Status: domain.RiskResolved})
 	})
 	h.at(launch+2*time.Hour, func() {
 		d := h.detail()
@@ -108,7 +108,7 @@ func TestCriticalRiskHoldsTheLaunchUntilResolved(t *testing.T) {
 // a risk's severity.
 func TestReplayedRiskNewsChangesNothing(t *testing.T) {
 	h := newHarness(t)
-	in := workflows.CampaignInput{Brief: testBrief()}
+	in := contract.CampaignInput{Brief: testBrief()}
 	launch := in.Brief.LaunchAt.Sub(t0)
 	const id = "rsk_test00000009"
 	open := domain.LinkedRisk{ID: id, Severity: domain.SeverityHigh, Status: domain.RiskOpen, Seq: 1}
@@ -118,16 +118,16 @@ func TestReplayedRiskNewsChangesNothing(t *testing.T) {
 	h.doWork(2 * time.Hour)
 	h.signOff(3*time.Hour, pat, maya)
 	h.at(10*day, func() {
-		h.env.SignalWorkflow(workflows.SignalRiskChanged, open)
-		h.env.SignalWorkflow(workflows.SignalRiskChanged, critical)
-		h.env.SignalWorkflow(workflows.SignalRiskChanged, open) // replayed: would release the hold
+		h.env.SignalWorkflow(contract.SignalRiskChanged, open)
+		h.env.SignalWorkflow(contract.SignalRiskChanged, critical)
+		h.env.SignalWorkflow(contract.SignalRiskChanged, open) // replayed: would release the hold
 	})
 	h.at(launch+time.Hour, func() {
 		if d := h.detail(); d.HeldBy != id {
 			t.Errorf("an older signal replayed released the hold: held by %q, risks %+v", d.HeldBy, d.Risks)
 		}
-		h.env.SignalWorkflow(workflows.SignalRiskChanged, resolved)
-		h.env.SignalWorkflow(workflows.SignalRiskChanged, critical) // replayed: would hold again
+		h.env.SignalWorkflow(contract.SignalRiskChanged, resolved)
+		h.env.SignalWorkflow(contract.SignalRiskChanged, critical) // replayed: would hold again
 	})
 	h.at(launch+2*time.Hour, func() {
 		d := h.detail()

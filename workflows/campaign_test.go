@@ -5,14 +5,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 	"github.com/tandemhq/tandem/workflows/campaign"
 )
 
 func TestCampaignRunsFromBriefToCompleted(t *testing.T) {
 	h := newHarness(t)
-	in := workflows.CampaignInput{Brief: testBrief()}
+	in := contract.CampaignInput{Brief: testBrief()}
 	launch := in.Brief.LaunchAt.Sub(t0)
 
 	h.approveBrief(time.Hour)
@@ -41,7 +41,7 @@ func TestCampaignRunsFromBriefToCompleted(t *testing.T) {
 		if s := h.detail().Stage; s != domain.StageTracking {
 			t.Errorf("stage after launch_at = %s, want tracking", s)
 		}
-		h.ok("record KPIs", workflows.UpdateRecordKPIs, workflows.RecordKPIsInput{Actor: ana, Actuals: []domain.KPIActual{
+		h.ok("record KPIs", contract.UpdateRecordKPIs, contract.RecordKPIsInput{Actor: ana, Actuals: []domain.KPIActual{
 			{Name: "signups", Value: 1200}, {Name: "cpa", Value: 38},
 		}})
 	})

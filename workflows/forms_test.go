@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 	"github.com/tandemhq/tandem/workflows/campaign"
 	"github.com/tandemhq/tandem/workflows/hiring"
 	"github.com/tandemhq/tandem/workflows/risk"
@@ -149,7 +149,7 @@ func TestFormsRefuseBadAnswersAndRecordNothing(t *testing.T) {
 				{"data.hire", nil},
 				{"data.salary", map[string]any{"hire": true, "salary": 90000}},
 			} {
-				h.refusedField(fmt.Sprintf("feedback %v", tc.data), tc.field, workflows.UpdateCompleteTask, completion(feedback, sam, domain.OutcomeDone, "", tc.data))
+				h.refusedField(fmt.Sprintf("feedback %v", tc.data), tc.field, contract.UpdateCompleteTask, completion(feedback, sam, domain.OutcomeDone, "", tc.data))
 			}
 		})
 		h.at(5*time.Hour+time.Minute, func() {
@@ -169,7 +169,7 @@ func TestFormsRefuseBadAnswersAndRecordNothing(t *testing.T) {
 			if f := revise.Form.Field(domain.DataOfferAmount); f.Default != 90000.0 || f.Currency != "EUR" {
 				t.Errorf("revise offer's amount = %+v, want 90000 EUR to start from", f)
 			}
-			h.refusedField("a revised offer of nothing", "data.offer_amount", workflows.UpdateCompleteTask, completion(revise, sam, domain.OutcomeDone, "", map[string]any{"offer_amount": -1}))
+			h.refusedField("a revised offer of nothing", "data.offer_amount", contract.UpdateCompleteTask, completion(revise, sam, domain.OutcomeDone, "", map[string]any{"offer_amount": -1}))
 			h.complete(revise, sam, domain.OutcomeDone, "", map[string]any{"offer_amount": 85000})
 		})
 		h.at(8*time.Hour, func() {
@@ -177,8 +177,8 @@ func TestFormsRefuseBadAnswersAndRecordNothing(t *testing.T) {
 		})
 		h.at(9*time.Hour, func() {
 			answer := hiringTask(h, hiring.KeyAnswer)
-			h.refusedField("a maybe", "data.answer", workflows.UpdateCompleteTask, completion(answer, hrHana, domain.OutcomeDone, "", map[string]any{"answer": "maybe"}))
-			h.refusedField("no answer", "data.answer", workflows.UpdateCompleteTask, completion(answer, hrHana, domain.OutcomeDone, "", nil))
+			h.refusedField("a maybe", "data.answer", contract.UpdateCompleteTask, completion(answer, hrHana, domain.OutcomeDone, "", map[string]any{"answer": "maybe"}))
+			h.refusedField("no answer", "data.answer", contract.UpdateCompleteTask, completion(answer, hrHana, domain.OutcomeDone, "", nil))
 		})
 		cancelBy(h, 10*time.Hour, pat)
 		runHiring(h, hiringInput(100000))
@@ -195,9 +195,9 @@ func TestFormsRefuseBadAnswersAndRecordNothing(t *testing.T) {
 			if f := revise.Form; f.Field("request.title").Default != "Marketing analyst" || f.Field("request.budget.max").Default != 100000.0 {
 				t.Errorf("the revise form does not start from the request: %+v", f.Fields)
 			}
-			h.refusedField("a blank title", "data.request.title", workflows.UpdateCompleteTask, completion(revise, pat, domain.OutcomeDone, "",
+			h.refusedField("a blank title", "data.request.title", contract.UpdateCompleteTask, completion(revise, pat, domain.OutcomeDone, "",
 				map[string]any{"request": map[string]any{"title": " "}}))
-			h.refusedField("a team, which cannot be revised", "data.request.team", workflows.UpdateCompleteTask, completion(revise, pat, domain.OutcomeDone, "",
+			h.refusedField("a team, which cannot be revised", "data.request.team", contract.UpdateCompleteTask, completion(revise, pat, domain.OutcomeDone, "",
 				map[string]any{"request": map[string]any{"team": "web"}}))
 			// The budget's maximum alone: the rest of the budget stays as it was.
 			h.complete(revise, pat, domain.OutcomeDone, "", map[string]any{"request": map[string]any{"budget": map[string]any{"max": 120000}}})
@@ -226,7 +226,7 @@ func TestFormsRefuseBadAnswersAndRecordNothing(t *testing.T) {
 				{"data.due_at", map[string]any{"response": "mitigate", "plan": "x", "due_at": t0.Add(-day).Format(time.RFC3339)}},
 				{"data.due_at", map[string]any{"response": "mitigate", "plan": "x", "due_at": "tomorrow"}},
 			} {
-				h.refusedField(fmt.Sprintf("acknowledge with %v", tc.data), tc.field, workflows.UpdateCompleteTask, completion(ack, pat, domain.OutcomeDone, "", tc.data))
+				h.refusedField(fmt.Sprintf("acknowledge with %v", tc.data), tc.field, contract.UpdateCompleteTask, completion(ack, pat, domain.OutcomeDone, "", tc.data))
 			}
 		})
 		h.at(20*time.Minute, func() {
@@ -236,7 +236,7 @@ func TestFormsRefuseBadAnswersAndRecordNothing(t *testing.T) {
 			h.complete(h.openRiskTask(risk.KeyAcknowledge), pat, domain.OutcomeDone, "", ackData(domain.ResponseMitigate, t0.Add(day)))
 		})
 		h.at(30*time.Minute, func() {
-			h.ok("pat resolves", workflows.UpdateDecideRisk, decide(pat, domain.DecideResolve, "done"))
+			h.ok("pat resolves", contract.UpdateDecideRisk, decide(pat, domain.DecideResolve, "done"))
 		})
 		h.runRisk(criticalRisk())
 	})
@@ -256,11 +256,11 @@ func TestFormsRefuseBadAnswersAndRecordNothing(t *testing.T) {
 			if kpis, _ := f.Field("brief.kpis").Default.([]any); len(kpis) != 2 {
 				t.Errorf("the revise form's KPIs = %v, want the brief's two", f.Field("brief.kpis").Default)
 			}
-			h.refusedField("a renamed campaign", "data.brief.name", workflows.UpdateCompleteTask, completion(revise, pat, domain.OutcomeDone, "",
+			h.refusedField("a renamed campaign", "data.brief.name", contract.UpdateCompleteTask, completion(revise, pat, domain.OutcomeDone, "",
 				map[string]any{"brief": map[string]any{"name": "Autumn"}}))
-			h.refusedField("a channel nobody knows", "data.brief.channels[0]", workflows.UpdateCompleteTask, completion(revise, pat, domain.OutcomeDone, "",
+			h.refusedField("a channel nobody knows", "data.brief.channels[0]", contract.UpdateCompleteTask, completion(revise, pat, domain.OutcomeDone, "",
 				map[string]any{"brief": map[string]any{"channels": []any{"tv"}}}))
-			h.refusedField("a launch in the past", "data.brief.launch_at", workflows.UpdateCompleteTask, completion(revise, pat, domain.OutcomeDone, "",
+			h.refusedField("a launch in the past", "data.brief.launch_at", contract.UpdateCompleteTask, completion(revise, pat, domain.OutcomeDone, "",
 				map[string]any{"brief": map[string]any{"launch_at": t0.Add(-day).Format(time.RFC3339)}}))
 			// The currency alone: the amount stays as it was.
 			h.complete(revise, pat, domain.OutcomeDone, "", map[string]any{"brief": map[string]any{"budget": map[string]any{"currency": "USD"}}})
@@ -289,10 +289,10 @@ func TestFormsRefuseBadAnswersAndRecordNothing(t *testing.T) {
 			if !slices.Equal(work, offered) {
 				t.Errorf("the sign-off offers %v for rework, want the finished work %v", offered, work)
 			}
-			h.refusedField("rework of the sign-off itself", "data.rework[0]", workflows.UpdateCompleteTask, completion(so, maya, domain.OutcomeRejected, "No", map[string]any{"rework": []any{so.ID}}))
+			h.refusedField("rework of the sign-off itself", "data.rework[0]", contract.UpdateCompleteTask, completion(so, maya, domain.OutcomeRejected, "No", map[string]any{"rework": []any{so.ID}}))
 		})
 		h.cancelAt(6 * time.Hour)
-		h.run(workflows.CampaignInput{Brief: testBrief()})
+		h.run(contract.CampaignInput{Brief: testBrief()})
 	})
 }
 
@@ -306,7 +306,7 @@ func TestCarriedTaskFromBeforeTheFormsGetsItsKinds(t *testing.T) {
 	ack := domain.Task{ID: "tsk_carried00001", Process: domain.ProcessRisk, ProcessID: in.ID, Kind: domain.KindAcknowledge,
 		Key: risk.KeyAcknowledge, Title: "Acknowledge", Assignee: "pat", Status: domain.TaskOpen, DueAt: t0.Add(time.Hour), CreatedAt: t0}
 	score := domain.Score(in.Raise.Probability, in.Raise.Impact)
-	in.Carry = &workflows.RiskCarry{TaskSeq: 1, Tasks: []workflows.CarriedTask{{Task: ack, RemindAt: t0.Add(30 * time.Minute)}}, Runs: 1,
+	in.Carry = &contract.RiskCarry{TaskSeq: 1, Tasks: []contract.CarriedTask{{Task: ack, RemindAt: t0.Add(30 * time.Minute)}}, Runs: 1,
 		Risk: domain.Risk{ID: in.ID, Title: in.Raise.Title, Owner: "pat", Probability: in.Raise.Probability, Impact: in.Raise.Impact,
 			Score: score, Severity: domain.SeverityOf(score), Status: domain.RiskOpen, CreatedAt: t0}}
 	h := newRiskHarness(t, recs, t0)
@@ -315,11 +315,11 @@ func TestCarriedTaskFromBeforeTheFormsGetsItsKinds(t *testing.T) {
 		if got.ID != ack.ID || got.Form == nil || got.Form.Name != domain.FormRiskResponse {
 			t.Errorf("carried acknowledgement = %+v, want its kind's form", got)
 		}
-		h.refusedField("no plan", "data.plan", workflows.UpdateCompleteTask, completion(got, pat, domain.OutcomeDone, "",
+		h.refusedField("no plan", "data.plan", contract.UpdateCompleteTask, completion(got, pat, domain.OutcomeDone, "",
 			map[string]any{"response": "mitigate", "due_at": t0.Add(day).Format(time.RFC3339)}))
 		h.complete(got, pat, domain.OutcomeDone, "", ackData(domain.ResponseMitigate, t0.Add(day)))
 	})
-	h.at(20*time.Minute, func() { h.ok("pat resolves", workflows.UpdateDecideRisk, decide(pat, domain.DecideResolve, "done")) })
+	h.at(20*time.Minute, func() { h.ok("pat resolves", contract.UpdateDecideRisk, decide(pat, domain.DecideResolve, "done")) })
 	if res := h.runRisk(in); res.Status != domain.RiskResolved {
 		t.Errorf("status %s", res.Status)
 	}

@@ -21,6 +21,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/tandemhq/tandem/activities"
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
 	"github.com/tandemhq/tandem/worker"
 	"github.com/tandemhq/tandem/workflows"
@@ -172,7 +173,7 @@ type harness struct {
 	webhooks *fakeWebhooks
 	sent     []*sent
 	// raised are the linked risks a campaign raised.
-	raised []workflows.RiskInput
+	raised []contract.RiskInput
 }
 
 func newHarness(t *testing.T) *harness {
@@ -193,9 +194,9 @@ func newHarnessWith(t *testing.T, dir fakeDirectory) *harness {
 	env.RegisterActivity(&activities.Activities{Records: recs, Webhooks: hooks, Directory: dir})
 	h := &harness{t: t, env: env, recs: recs, webhooks: hooks}
 	// Linked risks are children the campaign raises; here they only record how they were raised.
-	env.OnWorkflow(workflows.RiskType, mock.Anything, mock.Anything).Return(func(_ workflow.Context, in workflows.RiskInput) (workflows.RiskResult, error) {
+	env.OnWorkflow(contract.RiskType, mock.Anything, mock.Anything).Return(func(_ workflow.Context, in contract.RiskInput) (contract.RiskResult, error) {
 		h.raised = append(h.raised, in)
-		return workflows.RiskResult{Status: domain.RiskResolved}, nil
+		return contract.RiskResult{Status: domain.RiskResolved}, nil
 	})
 	return h
 }
@@ -204,7 +205,7 @@ func newHarnessWith(t *testing.T, dir fakeDirectory) *harness {
 func (h *harness) at(d time.Duration, fn func()) { h.env.RegisterDelayedCallback(fn, d) }
 
 // run starts the campaign and runs it to its end, with the scripted callbacks.
-func (h *harness) run(in workflows.CampaignInput) workflows.CampaignResult {
+func (h *harness) run(in contract.CampaignInput) contract.CampaignResult {
 	h.t.Helper()
 	if in.ID == "" {
 		in.ID = "cmp_test00000001"
@@ -215,7 +216,7 @@ func (h *harness) run(in workflows.CampaignInput) workflows.CampaignResult {
 	if in.Policy.Campaign.BriefReviewSLA == 0 {
 		in.Policy = domain.DefaultPolicy()
 	}
-	h.env.ExecuteWorkflow(workflows.CampaignLaunchType, in)
+	h.env.ExecuteWorkflow(contract.CampaignLaunchType, in)
 	if !h.env.IsWorkflowCompleted() {
 		h.t.Fatal("the campaign did not finish")
 	}
@@ -223,20 +224,20 @@ func (h *harness) run(in workflows.CampaignInput) workflows.CampaignResult {
 		h.t.Fatalf("workflow failed: %v", err)
 	}
 	h.checkSent()
-	var res workflows.CampaignResult
+	var res contract.CampaignResult
 	if err := h.env.GetWorkflowResult(&res); err != nil {
 		h.t.Fatal(err)
 	}
 	return res
 }
 
-func (h *harness) detail() workflows.CampaignDetail {
+func (h *harness) detail() contract.CampaignDetail {
 	h.t.Helper()
-	v, err := h.env.QueryWorkflow(workflows.QueryDetail)
+	v, err := h.env.QueryWorkflow(contract.QueryDetail)
 	if err != nil {
 		h.t.Fatalf("query: %v", err)
 	}
-	var d workflows.CampaignDetail
+	var d contract.CampaignDetail
 	if err := v.Get(&d); err != nil {
 		h.t.Fatal(err)
 	}
@@ -292,7 +293,7 @@ func (h *harness) sendAs(label, want, name, id string, in any) {
 func bound(in any, id string, at time.Time) any {
 	v := reflect.New(reflect.TypeOf(in)).Elem()
 	v.Set(reflect.ValueOf(in))
-	v.FieldByName("Command").Set(reflect.ValueOf(workflows.Command{UpdateID: id, IssuedAt: at}))
+	v.FieldByName("Command").Set(reflect.ValueOf(contract.Command{UpdateID: id, IssuedAt: at}))
 	return v.Interface()
 }
 
@@ -325,13 +326,13 @@ func (h *harness) checkSent() {
 	}
 }
 
-func completion(t domain.Task, a domain.Actor, outcome domain.Outcome, comment string, data map[string]any) workflows.CompleteTaskInput {
-	return workflows.CompleteTaskInput{TaskID: t.ID, Actor: a, Completion: domain.Completion{Outcome: outcome, Comment: comment, Data: data}}
+func completion(t domain.Task, a domain.Actor, outcome domain.Outcome, comment string, data map[string]any) contract.CompleteTaskInput {
+	return contract.CompleteTaskInput{TaskID: t.ID, Actor: a, Completion: domain.Completion{Outcome: outcome, Comment: comment, Data: data}}
 }
 
 // complete completes a task, expecting success.
 func (h *harness) complete(t domain.Task, a domain.Actor, outcome domain.Outcome, comment string, data map[string]any) {
-	h.ok(a.Handle+" completes "+t.Key, workflows.UpdateCompleteTask, completion(t, a, outcome, comment, data))
+	h.ok(a.Handle+" completes "+t.Key, contract.UpdateCompleteTask, completion(t, a, outcome, comment, data))
 }
 
 // approveBrief, doWork and signOff are the happy-path steps, scripted at a time.

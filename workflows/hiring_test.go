@@ -14,9 +14,9 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/tandemhq/tandem/activities"
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
 	"github.com/tandemhq/tandem/worker"
-	"github.com/tandemhq/tandem/workflows"
 	"github.com/tandemhq/tandem/workflows/hiring"
 )
 
@@ -101,8 +101,8 @@ func newHiringHarness(t *testing.T) (*harness, *hiringRecords) {
 }
 
 // hiringInput is pat's request for an analyst, sam hiring, with budget.max max.
-func hiringInput(max float64) workflows.HiringInput {
-	return workflows.HiringInput{
+func hiringInput(max float64) contract.HiringInput {
+	return contract.HiringInput{
 		ID: "hir_test00000001", RequestedBy: "pat", Policy: domain.DefaultPolicy(),
 		Request: domain.Requisition{
 			Title: "Marketing analyst", Team: domain.TeamAnalytics, Level: "L3", Kind: domain.HireNew,
@@ -112,9 +112,9 @@ func hiringInput(max float64) workflows.HiringInput {
 	}
 }
 
-func runHiring(h *harness, in workflows.HiringInput) workflows.HiringResult {
+func runHiring(h *harness, in contract.HiringInput) contract.HiringResult {
 	h.t.Helper()
-	h.env.ExecuteWorkflow(workflows.HiringRequestType, in)
+	h.env.ExecuteWorkflow(contract.HiringRequestType, in)
 	if !h.env.IsWorkflowCompleted() {
 		h.t.Fatal("the hiring request did not finish")
 	}
@@ -122,20 +122,20 @@ func runHiring(h *harness, in workflows.HiringInput) workflows.HiringResult {
 		h.t.Fatalf("workflow failed: %v", err)
 	}
 	h.checkSent()
-	var res workflows.HiringResult
+	var res contract.HiringResult
 	if err := h.env.GetWorkflowResult(&res); err != nil {
 		h.t.Fatal(err)
 	}
 	return res
 }
 
-func hiringDetail(h *harness) workflows.HiringDetail {
+func hiringDetail(h *harness) contract.HiringDetail {
 	h.t.Helper()
-	v, err := h.env.QueryWorkflow(workflows.QueryDetail)
+	v, err := h.env.QueryWorkflow(contract.QueryDetail)
 	if err != nil {
 		h.t.Fatalf("query: %v", err)
 	}
-	var d workflows.HiringDetail
+	var d contract.HiringDetail
 	if err := v.Get(&d); err != nil {
 		h.t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func hiringTask(h *harness, prefix string) domain.Task {
 	return domain.Task{}
 }
 
-func chainKeys(d workflows.HiringDetail) []string {
+func chainKeys(d contract.HiringDetail) []string {
 	var keys []string
 	for _, s := range d.Chain {
 		keys = append(keys, s.Key)
@@ -173,12 +173,12 @@ func approveChain(h *harness, at time.Duration, who ...domain.Actor) {
 }
 
 func cancelBy(h *harness, at time.Duration, a domain.Actor) {
-	h.at(at, func() { h.ok("cancel", workflows.UpdateCancel, workflows.CancelInput{Actor: a, Reason: "test over"}) })
+	h.at(at, func() { h.ok("cancel", contract.UpdateCancel, contract.CancelInput{Actor: a, Reason: "test over"}) })
 }
 
 func addCandidate(h *harness, at time.Duration, id string) {
 	h.at(at, func() {
-		h.ok("add "+id, workflows.UpdateAddCandidate, workflows.AddCandidateInput{Actor: hrHana, CandidateID: id})
+		h.ok("add "+id, contract.UpdateAddCandidate, contract.AddCandidateInput{Actor: hrHana, CandidateID: id})
 	})
 }
 
@@ -222,7 +222,7 @@ func TestHiringFromApprovalToFilled(t *testing.T) {
 	addCandidate(h, 6*time.Hour+time.Minute, "cnd_bbbbbbbbbbbb")
 	h.at(7*time.Hour, func() {
 		// Bad feedback is refused; the candidate above budget goes first.
-		h.refused("feedback without hire", domain.CodeInvalid, workflows.UpdateCompleteTask, completion(hiringTask(h, hiring.KeyInterview+"cnd_aaaa"), sam, domain.OutcomeDone, "", map[string]any{"offer_amount": 1}))
+		h.refused("feedback without hire", domain.CodeInvalid, contract.UpdateCompleteTask, completion(hiringTask(h, hiring.KeyInterview+"cnd_aaaa"), sam, domain.OutcomeDone, "", map[string]any{"offer_amount": 1}))
 		h.complete(hiringTask(h, hiring.KeyInterview+"cnd_aaaa"), sam, domain.OutcomeDone, "", map[string]any{"hire": true, "offer_amount": 260000})
 	})
 	h.at(8*time.Hour, func() {
@@ -236,7 +236,7 @@ func TestHiringFromApprovalToFilled(t *testing.T) {
 	})
 	h.at(9*time.Hour, func() {
 		answer := hiringTask(h, hiring.KeyAnswer)
-		h.refused("a bad answer", domain.CodeInvalid, workflows.UpdateCompleteTask, completion(answer, hrHana, domain.OutcomeDone, "", map[string]any{"answer": "maybe"}))
+		h.refused("a bad answer", domain.CodeInvalid, contract.UpdateCompleteTask, completion(answer, hrHana, domain.OutcomeDone, "", map[string]any{"answer": "maybe"}))
 		h.complete(answer, hrHana, domain.OutcomeDone, "", map[string]any{"answer": "declined"})
 	})
 	h.at(10*time.Hour, func() {
@@ -262,7 +262,7 @@ func TestHiringFromApprovalToFilled(t *testing.T) {
 			t.Fatalf("stage %s, want onboarding", d.Stage)
 		}
 		h.complete(hiringTask(h, hiring.KeyOnboarding+"it_setup"), hrAda, domain.OutcomeDone, "", nil)
-		h.refused("hana writes sam's plan", domain.CodeForbidden, workflows.UpdateCompleteTask, completion(hiringTask(h, hiring.KeyOnboarding+"onboarding_plan"), hrHana, domain.OutcomeDone, "", nil))
+		h.refused("hana writes sam's plan", domain.CodeForbidden, contract.UpdateCompleteTask, completion(hiringTask(h, hiring.KeyOnboarding+"onboarding_plan"), hrHana, domain.OutcomeDone, "", nil))
 		h.complete(hiringTask(h, hiring.KeyOnboarding+"onboarding_plan"), sam, domain.OutcomeDone, "", nil)
 		h.complete(hiringTask(h, hiring.KeyOnboarding+"hr_paperwork"), hrHana, domain.OutcomeDone, "", nil)
 	})
@@ -290,12 +290,12 @@ func TestHiringRefusals(t *testing.T) {
 		if step.Assignee != "maya" || step.RequestedBy != "pat" {
 			t.Errorf("mops step = %+v, want maya's, raised by pat", step)
 		}
-		h.refused("pat approves his own request", domain.CodeForbidden, workflows.UpdateCompleteTask, completion(step, pat, domain.OutcomeApproved, "", nil))
-		h.refused("finance decides MOps's step", domain.CodeForbidden, workflows.UpdateCompleteTask, completion(step, hrFinn, domain.OutcomeApproved, "", nil))
-		h.refused("a bad outcome", domain.CodeInvalid, workflows.UpdateCompleteTask, completion(step, maya, domain.OutcomeDone, "", nil))
-		h.refused("a rejection without a comment", domain.CodeInvalid, workflows.UpdateCompleteTask, completion(step, maya, domain.OutcomeRejected, " ", nil))
-		h.refused("a candidate during approval", domain.CodeConflict, workflows.UpdateAddCandidate, workflows.AddCandidateInput{Actor: hrHana, CandidateID: "cnd_aaaaaaaaaaaa"})
-		h.refused("sam stands in without a window", domain.CodeForbidden, workflows.UpdateCompleteTask, completion(step, sam, domain.OutcomeApproved, "", nil))
+		h.refused("pat approves his own request", domain.CodeForbidden, contract.UpdateCompleteTask, completion(step, pat, domain.OutcomeApproved, "", nil))
+		h.refused("finance decides MOps's step", domain.CodeForbidden, contract.UpdateCompleteTask, completion(step, hrFinn, domain.OutcomeApproved, "", nil))
+		h.refused("a bad outcome", domain.CodeInvalid, contract.UpdateCompleteTask, completion(step, maya, domain.OutcomeDone, "", nil))
+		h.refused("a rejection without a comment", domain.CodeInvalid, contract.UpdateCompleteTask, completion(step, maya, domain.OutcomeRejected, " ", nil))
+		h.refused("a candidate during approval", domain.CodeConflict, contract.UpdateAddCandidate, contract.AddCandidateInput{Actor: hrHana, CandidateID: "cnd_aaaaaaaaaaaa"})
+		h.refused("sam stands in without a window", domain.CodeForbidden, contract.UpdateCompleteTask, completion(step, sam, domain.OutcomeApproved, "", nil))
 	})
 	h.at(2*time.Hour, func() {
 		if d := hiringDetail(h); d.Chain[0].Decision != domain.DecisionPending {
@@ -305,20 +305,20 @@ func TestHiringRefusals(t *testing.T) {
 		step := hiringTask(h, hiring.KeyStep+"mops")
 		delegate := sam
 		delegate.OnBehalfOf = "maya"
-		h.ok("sam approves on behalf of maya", workflows.UpdateCompleteTask, completion(step, delegate, domain.OutcomeApproved, "", nil))
+		h.ok("sam approves on behalf of maya", contract.UpdateCompleteTask, completion(step, delegate, domain.OutcomeApproved, "", nil))
 	})
 	h.at(3*time.Hour, func() {
 		mops := hiringDetail(h).Chain[0]
 		if mops.DecidedBy != "sam" || mops.OnBehalfOf != "maya" {
 			t.Errorf("mops step = %+v, want decided by sam on behalf of maya", mops)
 		}
-		h.refused("a second decision", domain.CodeConflict, workflows.UpdateCompleteTask, completion(domain.Task{ID: mops.TaskID}, maya, domain.OutcomeApproved, "", nil))
-		h.refused("cancel by finance", domain.CodeForbidden, workflows.UpdateCancel, workflows.CancelInput{Actor: hrFinn, Reason: "no"})
-		h.refused("cancel without a reason", domain.CodeInvalid, workflows.UpdateCancel, workflows.CancelInput{Actor: pat, Reason: ""})
+		h.refused("a second decision", domain.CodeConflict, contract.UpdateCompleteTask, completion(domain.Task{ID: mops.TaskID}, maya, domain.OutcomeApproved, "", nil))
+		h.refused("cancel by finance", domain.CodeForbidden, contract.UpdateCancel, contract.CancelInput{Actor: hrFinn, Reason: "no"})
+		h.refused("cancel without a reason", domain.CodeInvalid, contract.UpdateCancel, contract.CancelInput{Actor: pat, Reason: ""})
 	})
 	cancelBy(h, 4*time.Hour, maya)
 	h.at(5*time.Hour, func() {
-		h.refused("cancel twice", domain.CodeConflict, workflows.UpdateCancel, workflows.CancelInput{Actor: pat, Reason: "again"})
+		h.refused("cancel twice", domain.CodeConflict, contract.UpdateCancel, contract.CancelInput{Actor: pat, Reason: "again"})
 	})
 	if res := runHiring(h, hiringInput(100000)); res.Status != domain.StatusCancelled {
 		t.Errorf("status = %s, want cancelled", res.Status)
@@ -356,7 +356,7 @@ func TestHiringStepRemindsThenEscalatesToTheManager(t *testing.T) {
 		}
 	})
 	h.at(49*time.Hour, func() {
-		h.refused("maya decides after the escalation", domain.CodeConflict, workflows.UpdateCompleteTask, completion(first, maya, domain.OutcomeApproved, "", nil))
+		h.refused("maya decides after the escalation", domain.CodeConflict, contract.UpdateCompleteTask, completion(first, maya, domain.OutcomeApproved, "", nil))
 		now := hiringTask(h, hiring.KeyStep+"mops")
 		if now.Assignee != "dana" || now.EscalationLevel != 1 {
 			t.Errorf("after the SLA the step is %+v, want dana's at level 1", now)
@@ -393,7 +393,7 @@ func TestHiringChangesRequestedRestartsTheChain(t *testing.T) {
 	approveChain(h, time.Hour, maya)
 	h.at(2*time.Hour, func() {
 		step := hiringTask(h, hiring.KeyStep+"finance")
-		h.refused("changes without a comment", domain.CodeInvalid, workflows.UpdateCompleteTask, completion(step, hrFinn, domain.OutcomeChangesRequested, "", nil))
+		h.refused("changes without a comment", domain.CodeInvalid, contract.UpdateCompleteTask, completion(step, hrFinn, domain.OutcomeChangesRequested, "", nil))
 		h.complete(step, hrFinn, domain.OutcomeChangesRequested, "Budget too low for L3", nil)
 	})
 	h.at(3*time.Hour, func() {
@@ -401,7 +401,7 @@ func TestHiringChangesRequestedRestartsTheChain(t *testing.T) {
 		if revise.Assignee != "pat" {
 			t.Errorf("revise task for %q, want pat", revise.Assignee)
 		}
-		h.refused("a revision with min above max", domain.CodeInvalid, workflows.UpdateCompleteTask, completion(revise, pat, domain.OutcomeDone, "",
+		h.refused("a revision with min above max", domain.CodeInvalid, contract.UpdateCompleteTask, completion(revise, pat, domain.OutcomeDone, "",
 			map[string]any{"request": map[string]any{"budget": map[string]any{"min": 200000, "max": 100000, "currency": "EUR"}}}))
 		h.complete(revise, pat, domain.OutcomeDone, "", map[string]any{"request": map[string]any{"budget": map[string]any{"min": 80000, "max": 110000, "currency": "EUR"}}})
 	})
@@ -457,9 +457,9 @@ func TestHiringAddCandidateRefusals(t *testing.T) {
 	approveChain(h, time.Hour, maya, hrFinn, hrHana)
 	addCandidate(h, 4*time.Hour, "cnd_aaaaaaaaaaaa")
 	h.at(5*time.Hour, func() {
-		h.refused("finance adds a candidate", domain.CodeForbidden, workflows.UpdateAddCandidate, workflows.AddCandidateInput{Actor: hrFinn, CandidateID: "cnd_bbbbbbbbbbbb"})
-		h.refused("the same candidate twice", domain.CodeConflict, workflows.UpdateAddCandidate, workflows.AddCandidateInput{Actor: sam, CandidateID: "cnd_aaaaaaaaaaaa"})
-		h.refused("not a candidate ID", domain.CodeInvalid, workflows.UpdateAddCandidate, workflows.AddCandidateInput{Actor: hrHana, CandidateID: "Jane Doe"})
+		h.refused("finance adds a candidate", domain.CodeForbidden, contract.UpdateAddCandidate, contract.AddCandidateInput{Actor: hrFinn, CandidateID: "cnd_bbbbbbbbbbbb"})
+		h.refused("the same candidate twice", domain.CodeConflict, contract.UpdateAddCandidate, contract.AddCandidateInput{Actor: sam, CandidateID: "cnd_aaaaaaaaaaaa"})
+		h.refused("not a candidate ID", domain.CodeInvalid, contract.UpdateAddCandidate, contract.AddCandidateInput{Actor: hrHana, CandidateID: "Jane Doe"})
 		feedback := hiringTask(h, hiring.KeyInterview+"cnd_aaaaaaaaaaaa")
 		if feedback.Assignee != "sam" || strings.Contains(feedback.Title, "Jane") {
 			t.Errorf("feedback task = %+v", feedback)

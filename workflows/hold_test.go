@@ -10,8 +10,8 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 	"github.com/tandemhq/tandem/workflows/risk"
 )
 
@@ -20,7 +20,7 @@ import (
 // began, and no longer once it is released.
 func TestHeldLaunchWaitsOnTheRisksOwnerAndWhoMayAcceptIt(t *testing.T) {
 	h := newHarness(t)
-	in := workflows.CampaignInput{Brief: testBrief()}
+	in := contract.CampaignInput{Brief: testBrief()}
 	launch := in.Brief.LaunchAt.Sub(t0)
 	const id = "rsk_test00000009"
 	open := domain.LinkedRisk{ID: id, Severity: domain.SeverityCritical, Status: domain.RiskOpen, Title: "Printer may miss the deadline", Owner: "sam", Seq: 1}
@@ -28,9 +28,9 @@ func TestHeldLaunchWaitsOnTheRisksOwnerAndWhoMayAcceptIt(t *testing.T) {
 	h.doWork(2 * time.Hour)
 	h.signOff(3*time.Hour, pat, maya)
 	h.at(10*day, func() {
-		h.env.SignalWorkflow(workflows.SignalRiskChanged, open)
+		h.env.SignalWorkflow(contract.SignalRiskChanged, open)
 		// News as the reconciler or an older risk run sends it: no title, no owner.
-		h.env.SignalWorkflow(workflows.SignalRiskChanged, domain.LinkedRisk{ID: id, Severity: domain.SeverityCritical, Status: domain.RiskAcknowledged})
+		h.env.SignalWorkflow(contract.SignalRiskChanged, domain.LinkedRisk{ID: id, Severity: domain.SeverityCritical, Status: domain.RiskAcknowledged})
 	})
 	h.at(launch+time.Hour, func() {
 		d := h.detail()
@@ -47,7 +47,7 @@ func TestHeldLaunchWaitsOnTheRisksOwnerAndWhoMayAcceptIt(t *testing.T) {
 		}) {
 			t.Errorf("waiting on %+v, want %+v", d.WaitingOn, want)
 		}
-		h.env.SignalWorkflow(workflows.SignalRiskChanged, domain.LinkedRisk{ID: id, Severity: domain.SeverityCritical, Status: domain.RiskResolved, Seq: 2})
+		h.env.SignalWorkflow(contract.SignalRiskChanged, domain.LinkedRisk{ID: id, Severity: domain.SeverityCritical, Status: domain.RiskResolved, Seq: 2})
 	})
 	h.at(launch+2*time.Hour, func() {
 		d := h.detail()
@@ -75,11 +75,11 @@ func TestRiskTellsItsCampaignItsTitleAndOwner(t *testing.T) {
 		told = append(told, arg.(domain.LinkedRisk))
 		return nil
 	}
-	h.env.OnSignalExternalWorkflow(mock.Anything, workflows.CampaignWorkflowID("cmp_test00000001"), "", workflows.SignalRiskChanged, mock.Anything).Return(tell)
+	h.env.OnSignalExternalWorkflow(mock.Anything, contract.CampaignWorkflowID("cmp_test00000001"), "", contract.SignalRiskChanged, mock.Anything).Return(tell)
 	h.at(10*time.Minute, func() {
 		h.complete(h.openRiskTask(risk.KeyAcknowledge), pat, domain.OutcomeDone, "", ackData(domain.ResponseMitigate, t0.Add(day)))
 	})
-	h.env.ExecuteWorkflow(workflows.RiskType, in)
+	h.env.ExecuteWorkflow(contract.RiskType, in)
 	var can *workflow.ContinueAsNewError
 	if err := h.env.GetWorkflowError(); !errors.As(err, &can) {
 		t.Fatalf("the first run ended with %v, want continue-as-new", err)
@@ -87,7 +87,7 @@ func TestRiskTellsItsCampaignItsTitleAndOwner(t *testing.T) {
 	if len(told) != 2 || told[0].Title != in.Raise.Title || told[0].Owner != "pat" || told[1].Status != domain.RiskAcknowledged {
 		t.Fatalf("the campaign was told %+v, want open then acknowledged, with title and owner", told)
 	}
-	var next workflows.RiskInput
+	var next contract.RiskInput
 	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
 		t.Fatal(err)
 	}
@@ -97,12 +97,12 @@ func TestRiskTellsItsCampaignItsTitleAndOwner(t *testing.T) {
 	told = nil
 	next.Policy.Risk.ContinueAsNewAfter = 100
 	h2 := newRiskHarness(t, recs, h.env.Now())
-	h2.env.OnSignalExternalWorkflow(mock.Anything, workflows.CampaignWorkflowID("cmp_test00000001"), "", workflows.SignalRiskChanged, mock.Anything).Return(tell)
+	h2.env.OnSignalExternalWorkflow(mock.Anything, contract.CampaignWorkflowID("cmp_test00000001"), "", contract.SignalRiskChanged, mock.Anything).Return(tell)
 	h2.at(time.Hour, func() {
 		if len(told) != 0 {
 			t.Errorf("told %+v before anything changed", told)
 		}
-		h2.ok("resolve", workflows.UpdateDecideRisk, decide(pat, domain.DecideResolve, "second printer booked"))
+		h2.ok("resolve", contract.UpdateDecideRisk, decide(pat, domain.DecideResolve, "second printer booked"))
 	})
 	h2.runRisk(next)
 	if len(told) != 1 || told[0].Status != domain.RiskResolved || told[0].Title != in.Raise.Title || told[0].Owner != "pat" {

@@ -7,8 +7,8 @@ import (
 
 	"github.com/stretchr/testify/mock"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 	"github.com/tandemhq/tandem/workflows/risk"
 )
 
@@ -19,24 +19,24 @@ import (
 // and signals it as the running workflow it is.)
 func TestKPIBackOnTargetClearsTheRiskItRaised(t *testing.T) {
 	h := newHarness(t)
-	in := workflows.CampaignInput{Brief: testBrief()}
+	in := contract.CampaignInput{Brief: testBrief()}
 	launch := in.Brief.LaunchAt.Sub(t0)
 	riskID := domain.LinkedRiskID("cmp_test00000001", "kpi:signups")
-	var told []workflows.CauseCleared
-	h.env.OnSignalExternalWorkflow(mock.Anything, workflows.RiskWorkflowID(riskID), "", workflows.SignalCauseCleared, mock.Anything).
+	var told []contract.CauseCleared
+	h.env.OnSignalExternalWorkflow(mock.Anything, contract.RiskWorkflowID(riskID), "", contract.SignalCauseCleared, mock.Anything).
 		Return(func(_, _, _, _ string, arg any) error {
-			told = append(told, arg.(workflows.CauseCleared))
+			told = append(told, arg.(contract.CauseCleared))
 			return nil
 		})
 	h.approveBrief(time.Hour)
 	h.doWork(2 * time.Hour)
 	h.signOff(3*time.Hour, pat, maya)
 	h.at(launch+time.Hour, func() {
-		h.env.SignalWorkflow(workflows.SignalRiskChanged, domain.LinkedRisk{ID: riskID, Cause: "kpi:signups", Severity: domain.SeverityHigh, Status: domain.RiskOpen})
-		h.ok("a miss", workflows.UpdateRecordKPIs, workflows.RecordKPIsInput{Actor: ana, Actuals: []domain.KPIActual{{Name: "signups", Value: 600}}})
+		h.env.SignalWorkflow(contract.SignalRiskChanged, domain.LinkedRisk{ID: riskID, Cause: "kpi:signups", Severity: domain.SeverityHigh, Status: domain.RiskOpen})
+		h.ok("a miss", contract.UpdateRecordKPIs, contract.RecordKPIsInput{Actor: ana, Actuals: []domain.KPIActual{{Name: "signups", Value: 600}}})
 	})
 	h.at(launch+2*day+time.Hour, func() {
-		h.ok("back on target", workflows.UpdateRecordKPIs, workflows.RecordKPIsInput{Actor: ana, Actuals: []domain.KPIActual{{Name: "signups", Value: 1100}}})
+		h.ok("back on target", contract.UpdateRecordKPIs, contract.RecordKPIsInput{Actor: ana, Actuals: []domain.KPIActual{{Name: "signups", Value: 1100}}})
 	})
 	h.finishAfter(launch)
 	res := h.run(in)
@@ -53,7 +53,7 @@ func TestKPIBackOnTargetClearsTheRiskItRaised(t *testing.T) {
 }
 
 // kpiRisk is a risk a campaign raised for a missed KPI.
-func kpiRisk() workflows.RiskInput {
+func kpiRisk() contract.RiskInput {
 	in := criticalRisk()
 	in.RaisedBy = "tandem"
 	in.Raise = domain.RiskRaise{Title: `"Spring launch" misses its KPI signups`, Category: domain.CategoryMarket, Probability: 4, Impact: 4,
@@ -67,13 +67,13 @@ func TestRiskResolvesItselfWhenItsCauseClears(t *testing.T) {
 	recs := &fakeRecords{tasks: map[string]domain.Task{}}
 	h := newRiskHarness(t, recs, t0)
 	h.at(time.Minute, func() {
-		h.env.SignalWorkflow(workflows.SignalCauseCleared, workflows.CauseCleared{Cause: "kpi:cpa", Why: "KPI cpa is back on target"})
+		h.env.SignalWorkflow(contract.SignalCauseCleared, contract.CauseCleared{Cause: "kpi:cpa", Why: "KPI cpa is back on target"})
 	})
 	h.at(2*time.Minute, func() {
 		if d := h.risk(); d.Status != domain.RiskOpen {
 			t.Errorf("news of another cause: status %s, want open", d.Status)
 		}
-		h.env.SignalWorkflow(workflows.SignalCauseCleared, workflows.CauseCleared{Cause: "kpi:signups", Why: `KPI "signups" is back on target: 1100 signups against a target of 1000`})
+		h.env.SignalWorkflow(contract.SignalCauseCleared, contract.CauseCleared{Cause: "kpi:signups", Why: `KPI "signups" is back on target: 1100 signups against a target of 1000`})
 	})
 	res := h.runRisk(kpiRisk())
 	if res.Status != domain.RiskResolved {
@@ -103,10 +103,10 @@ func TestMaterializedRiskIsNotClosedByItsCauseClearing(t *testing.T) {
 	recs := &fakeRecords{tasks: map[string]domain.Task{}}
 	h := newRiskHarness(t, recs, t0)
 	h.at(time.Minute, func() {
-		h.ok("materialize", workflows.UpdateDecideRisk, decide(pat, domain.DecideMaterialize, "signups collapsed"))
+		h.ok("materialize", contract.UpdateDecideRisk, decide(pat, domain.DecideMaterialize, "signups collapsed"))
 	})
 	h.at(2*time.Minute, func() {
-		h.env.SignalWorkflow(workflows.SignalCauseCleared, workflows.CauseCleared{Cause: "kpi:signups", Why: "KPI signups is back on target"})
+		h.env.SignalWorkflow(contract.SignalCauseCleared, contract.CauseCleared{Cause: "kpi:signups", Why: "KPI signups is back on target"})
 	})
 	h.at(3*time.Minute, func() {
 		if d := h.risk(); d.Status != domain.RiskMaterialized {

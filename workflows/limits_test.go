@@ -9,8 +9,8 @@ import (
 
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 	"github.com/tandemhq/tandem/workflows/campaign"
 	"github.com/tandemhq/tandem/workflows/internal/kernel"
 	"github.com/tandemhq/tandem/workflows/risk"
@@ -46,10 +46,10 @@ func TestValidatorsRefuseWhatBreaksTheCaps(t *testing.T) {
 			"data with too many keys":        keys,
 			"data with too many values":      {"l": make([]any, domain.MaxDataValues)},
 		} {
-			h.refused(label, domain.CodeInvalid, workflows.UpdateCompleteTask, completion(review, maya, domain.OutcomeApproved, "", data))
+			h.refused(label, domain.CodeInvalid, contract.UpdateCompleteTask, completion(review, maya, domain.OutcomeApproved, "", data))
 		}
 		var undecodable error
-		h.env.UpdateWorkflow(workflows.UpdateCompleteTask, "deepest", &testsuite.TestUpdateCallback{
+		h.env.UpdateWorkflow(contract.UpdateCompleteTask, "deepest", &testsuite.TestUpdateCallback{
 			OnReject:   func(err error) { undecodable = err },
 			OnAccept:   func() { t.Error("data ten thousand levels deep was accepted") },
 			OnComplete: func(any, error) {},
@@ -59,12 +59,12 @@ func TestValidatorsRefuseWhatBreaksTheCaps(t *testing.T) {
 				t.Errorf("data ten thousand levels deep: %v, want a rejection", undecodable)
 			}
 		})
-		h.refused("a comment too long", domain.CodeInvalid, workflows.UpdateCompleteTask, completion(review, maya, domain.OutcomeRejected, long(domain.MaxCommentChars+1), nil))
-		h.refused("a reassignment reason too long", domain.CodeInvalid, workflows.UpdateReassignTask, workflows.ReassignTaskInput{TaskID: review.ID, Actor: maya, Assignee: "omar", Reason: long(domain.MaxCommentChars + 1)})
-		h.refused("a cancel reason too long", domain.CodeInvalid, workflows.UpdateCancel, workflows.CancelInput{Actor: pat, Reason: long(domain.MaxCommentChars + 1)})
-		h.refused("a change reason too long", domain.CodeInvalid, workflows.UpdateChangeCampaign, workflows.ChangeCampaignInput{Actor: pat, Change: domain.Change{Budget: &domain.Money{Amount: 1, Currency: "EUR"}, Reason: long(domain.MaxCommentChars + 1)}})
-		h.refused("eight channels added", domain.CodeInvalid, workflows.UpdateChangeCampaign, workflows.ChangeCampaignInput{Actor: pat, Change: domain.Change{AddChannels: make([]domain.Channel, 8), Reason: "r"}})
-		h.refused("21 KPI actuals", domain.CodeInvalid, workflows.UpdateRecordKPIs, workflows.RecordKPIsInput{Actor: pat, Actuals: make([]domain.KPIActual, domain.MaxKPIs+1)})
+		h.refused("a comment too long", domain.CodeInvalid, contract.UpdateCompleteTask, completion(review, maya, domain.OutcomeRejected, long(domain.MaxCommentChars+1), nil))
+		h.refused("a reassignment reason too long", domain.CodeInvalid, contract.UpdateReassignTask, contract.ReassignTaskInput{TaskID: review.ID, Actor: maya, Assignee: "omar", Reason: long(domain.MaxCommentChars + 1)})
+		h.refused("a cancel reason too long", domain.CodeInvalid, contract.UpdateCancel, contract.CancelInput{Actor: pat, Reason: long(domain.MaxCommentChars + 1)})
+		h.refused("a change reason too long", domain.CodeInvalid, contract.UpdateChangeCampaign, contract.ChangeCampaignInput{Actor: pat, Change: domain.Change{Budget: &domain.Money{Amount: 1, Currency: "EUR"}, Reason: long(domain.MaxCommentChars + 1)}})
+		h.refused("eight channels added", domain.CodeInvalid, contract.UpdateChangeCampaign, contract.ChangeCampaignInput{Actor: pat, Change: domain.Change{AddChannels: make([]domain.Channel, 8), Reason: "r"}})
+		h.refused("21 KPI actuals", domain.CodeInvalid, contract.UpdateRecordKPIs, contract.RecordKPIsInput{Actor: pat, Actuals: make([]domain.KPIActual, domain.MaxKPIs+1)})
 	})
 	h.at(2*time.Hour, func() {
 		review := h.openTask(campaign.KeyBriefReview)
@@ -80,13 +80,13 @@ func TestValidatorsRefuseWhatBreaksTheCaps(t *testing.T) {
 		h.complete(review, maya, domain.OutcomeApproved, "", nil)
 	})
 	h.at(3*time.Hour, func() {
-		add := workflows.AddTaskInput{Actor: pat, Title: "Press kit", Team: domain.TeamCreative, Role: domain.RoleCreative, DueAt: t0.Add(20 * day)}
+		add := contract.AddTaskInput{Actor: pat, Title: "Press kit", Team: domain.TeamCreative, Role: domain.RoleCreative, DueAt: t0.Add(20 * day)}
 		long := add
 		long.Description = strings.Repeat("x", domain.MaxDescriptionChars+1)
-		h.refused("a task description too long", domain.CodeInvalid, workflows.UpdateAddTask, long)
+		h.refused("a task description too long", domain.CodeInvalid, contract.UpdateAddTask, long)
 		long = add
 		long.Title = strings.Repeat("é", domain.MaxNameChars+1)
-		h.refused("a task title too long", domain.CodeInvalid, workflows.UpdateAddTask, long)
+		h.refused("a task title too long", domain.CodeInvalid, contract.UpdateAddTask, long)
 	})
 	h.at(4*time.Hour, func() {
 		for _, task := range h.detail().Tasks {
@@ -96,7 +96,7 @@ func TestValidatorsRefuseWhatBreaksTheCaps(t *testing.T) {
 		}
 	})
 	h.cancelAt(5 * time.Hour)
-	h.run(workflows.CampaignInput{Brief: testBrief()})
+	h.run(contract.CampaignInput{Brief: testBrief()})
 }
 
 // TestRiskAndHiringValidatorsRefuseWhatBreaksTheCaps: the risk's and the hiring
@@ -108,21 +108,21 @@ func TestRiskAndHiringValidatorsRefuseWhatBreaksTheCaps(t *testing.T) {
 		ack := h.openRiskTask(risk.KeyAcknowledge)
 		data := ackData(domain.ResponseMitigate, t0.Add(day))
 		data["plan"] = strings.Repeat("x", domain.MaxDescriptionChars+1)
-		h.refused("a plan too long", domain.CodeInvalid, workflows.UpdateCompleteTask, completion(ack, pat, domain.OutcomeDone, "", data))
-		h.refused("an assessment comment too long", domain.CodeInvalid, workflows.UpdateAssessRisk, workflows.AssessRiskInput{Actor: pat, Probability: 2, Impact: 2, Comment: strings.Repeat("x", domain.MaxCommentChars+1)})
-		h.refused("a decision comment too long", domain.CodeInvalid, workflows.UpdateDecideRisk, decide(pat, domain.DecideResolve, strings.Repeat("x", domain.MaxCommentChars+1)))
+		h.refused("a plan too long", domain.CodeInvalid, contract.UpdateCompleteTask, completion(ack, pat, domain.OutcomeDone, "", data))
+		h.refused("an assessment comment too long", domain.CodeInvalid, contract.UpdateAssessRisk, contract.AssessRiskInput{Actor: pat, Probability: 2, Impact: 2, Comment: strings.Repeat("x", domain.MaxCommentChars+1)})
+		h.refused("a decision comment too long", domain.CodeInvalid, contract.UpdateDecideRisk, decide(pat, domain.DecideResolve, strings.Repeat("x", domain.MaxCommentChars+1)))
 	})
 	h.at(2*time.Minute, func() {
 		if r := h.risk(); r.Status != domain.RiskOpen || len(r.Assessments) != 1 {
 			t.Errorf("a refused update changed the risk: %+v", r.Risk)
 		}
-		h.ok("resolve", workflows.UpdateDecideRisk, decide(pat, domain.DecideResolve, "fixed"))
+		h.ok("resolve", contract.UpdateDecideRisk, decide(pat, domain.DecideResolve, "fixed"))
 	})
 	h.runRisk(criticalRisk())
 
 	hh, _ := newHiringHarness(t)
 	hh.at(time.Hour, func() {
-		hh.refused("a cancel reason too long", domain.CodeInvalid, workflows.UpdateCancel, workflows.CancelInput{Actor: pat, Reason: strings.Repeat("x", domain.MaxCommentChars+1)})
+		hh.refused("a cancel reason too long", domain.CodeInvalid, contract.UpdateCancel, contract.CancelInput{Actor: pat, Reason: strings.Repeat("x", domain.MaxCommentChars+1)})
 	})
 	cancelBy(hh, 2*time.Hour, pat)
 	if res := runHiring(hh, hiringInput(100000)); res.Status != domain.StatusCancelled {
@@ -227,7 +227,7 @@ func TestDetailStaysWithinTheBudget(t *testing.T) {
 	h.approveBrief(time.Hour)
 	h.at(2*time.Hour, func() {
 		for i := range n {
-			h.ok("add", workflows.UpdateAddTask, workflows.AddTaskInput{Actor: pat, Title: fmt.Sprint("Note ", i), Team: domain.TeamPMO,
+			h.ok("add", contract.UpdateAddTask, contract.AddTaskInput{Actor: pat, Title: fmt.Sprint("Note ", i), Team: domain.TeamPMO,
 				Role: domain.RoleProjectManager, Assignee: "pat", DueAt: t0.Add(20 * day)})
 		}
 	})
@@ -269,5 +269,5 @@ func TestDetailStaysWithinTheBudget(t *testing.T) {
 		}
 	})
 	h.cancelAt(5 * time.Hour)
-	h.run(workflows.CampaignInput{Brief: testBrief()})
+	h.run(contract.CampaignInput{Brief: testBrief()})
 }

@@ -7,8 +7,8 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 	"github.com/tandemhq/tandem/workflows/campaign"
 )
 
@@ -29,7 +29,7 @@ func TestTitlesWithQuotesReadWithoutBackslashes(t *testing.T) {
 		}
 	})
 	h.cancelAt(2 * time.Hour)
-	h.run(workflows.CampaignInput{Brief: quotedBrief()})
+	h.run(contract.CampaignInput{Brief: quotedBrief()})
 	for _, e := range h.recs.events {
 		if strings.Contains(e.Message, `\`) {
 			t.Errorf("timeline: %s", e.Message)
@@ -57,5 +57,5 @@ func TestARunFromBeforeKeepsItsQuoting(t *testing.T) {
 		}
 	})
 	h.cancelAt(2 * time.Hour)
-	h.run(workflows.CampaignInput{Brief: quotedBrief()})
+	h.run(contract.CampaignInput{Brief: quotedBrief()})
 }

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 	"github.com/tandemhq/tandem/workflows/campaign"
 )
 
@@ -26,7 +26,7 @@ func (h *harness) signOffs() []domain.Task {
 // the sign-offs are due at the deadline, not one 24h SLA later, past it.
 func TestSignOffsAreDueNoLaterThanTheReadinessDeadline(t *testing.T) {
 	h := newHarness(t)
-	in := workflows.CampaignInput{Brief: testBrief()}
+	in := contract.CampaignInput{Brief: testBrief()}
 	deadline := in.Brief.LaunchAt.Add(-48 * time.Hour)
 	h.approveBrief(time.Hour)
 	h.doWork(deadline.Sub(t0) - 10*time.Hour)
@@ -50,7 +50,7 @@ func TestSignOffsAreDueNoLaterThanTheReadinessDeadline(t *testing.T) {
 // to the new deadline.
 func TestSignOffsFollowTheReadinessDeadline(t *testing.T) {
 	h := newHarness(t)
-	in := workflows.CampaignInput{Brief: testBrief()}
+	in := contract.CampaignInput{Brief: testBrief()}
 	h.approveBrief(time.Hour)
 	h.doWork(2 * time.Hour)
 	earlier := t0.Add(4 * day)
@@ -60,7 +60,7 @@ func TestSignOffsFollowTheReadinessDeadline(t *testing.T) {
 				t.Errorf("%s due %s, want its 24h SLA, %s, well before the deadline", task.Title, task.DueAt, want)
 			}
 		}
-		h.ok("launch earlier", workflows.UpdateChangeCampaign, workflows.ChangeCampaignInput{Actor: pat, Change: domain.Change{LaunchAt: &earlier, Reason: "event moved"}})
+		h.ok("launch earlier", contract.UpdateChangeCampaign, contract.ChangeCampaignInput{Actor: pat, Change: domain.Change{LaunchAt: &earlier, Reason: "event moved"}})
 	})
 	h.at(4*time.Hour, func() {
 		// The new deadline, launch minus 48h, is 2 days from the start: still after the SLA.
@@ -70,7 +70,7 @@ func TestSignOffsFollowTheReadinessDeadline(t *testing.T) {
 			}
 		}
 		closer := t0.Add(2*day + 12*time.Hour)
-		h.ok("launch earlier still", workflows.UpdateChangeCampaign, workflows.ChangeCampaignInput{Actor: pat, Change: domain.Change{LaunchAt: &closer, Reason: "event moved again"}})
+		h.ok("launch earlier still", contract.UpdateChangeCampaign, contract.ChangeCampaignInput{Actor: pat, Change: domain.Change{LaunchAt: &closer, Reason: "event moved again"}})
 	})
 	h.at(5*time.Hour, func() {
 		want := t0.Add(12 * time.Hour) // launch at 2.5 days, minus the 48h lead time
@@ -111,17 +111,17 @@ func (h *harness) finishAfter(launched time.Duration) {
 // against the launch time planned.
 func TestRetrospectiveSaysALaunchHeldPastItsTimeSlipped(t *testing.T) {
 	h := newHarness(t)
-	in := workflows.CampaignInput{Brief: testBrief()}
+	in := contract.CampaignInput{Brief: testBrief()}
 	launch := in.Brief.LaunchAt.Sub(t0)
 	const id = "rsk_test00000009"
 	h.approveBrief(time.Hour)
 	h.doWork(2 * time.Hour)
 	h.signOff(3*time.Hour, pat, maya)
 	h.at(10*day, func() {
-		h.env.SignalWorkflow(workflows.SignalRiskChanged, domain.LinkedRisk{ID: id, Severity: domain.SeverityCritical, Status: domain.RiskOpen})
+		h.env.SignalWorkflow(contract.SignalRiskChanged, domain.LinkedRisk{ID: id, Severity: domain.SeverityCritical, Status: domain.RiskOpen})
 	})
 	h.at(launch+day, func() {
-		h.env.SignalWorkflow(workflows.SignalRiskChanged, domain.LinkedRisk{ID: id, Severity: domain.SeverityCritical, Status: domain.RiskResolved})
+		h.env.SignalWorkflow(contract.SignalRiskChanged, domain.LinkedRisk{ID: id, Severity: domain.SeverityCritical, Status: domain.RiskResolved})
 	})
 	h.finishAfter(launch + day)
 	res := h.run(in)
@@ -141,11 +141,11 @@ func TestRetrospectiveSaysALaunchHeldPastItsTimeSlipped(t *testing.T) {
 // not slip.
 func TestRetrospectiveSaysALaunchMovedByPeopleDidNotSlip(t *testing.T) {
 	h := newHarness(t)
-	in := workflows.CampaignInput{Brief: testBrief()}
+	in := contract.CampaignInput{Brief: testBrief()}
 	later := in.Brief.LaunchAt.Add(7 * day)
 	h.approveBrief(time.Hour)
 	h.at(90*time.Minute, func() {
-		h.ok("launch a week later", workflows.UpdateChangeCampaign, workflows.ChangeCampaignInput{Actor: pat, Change: domain.Change{LaunchAt: &later, Reason: "trade show"}})
+		h.ok("launch a week later", contract.UpdateChangeCampaign, contract.ChangeCampaignInput{Actor: pat, Change: domain.Change{LaunchAt: &later, Reason: "trade show"}})
 	})
 	h.doWork(2 * time.Hour)
 	h.signOff(3*time.Hour, pat, maya)

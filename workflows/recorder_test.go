@@ -11,8 +11,8 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/tandemhq/tandem/activities"
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 	"github.com/tandemhq/tandem/workflows/campaign"
 )
 
@@ -37,7 +37,7 @@ func TestRunDrainsWebhookDeliveriesBeforeItEnds(t *testing.T) {
 	h.at(time.Hour, func() {
 		h.complete(h.openTask(campaign.KeyBriefReview), maya, domain.OutcomeRejected, "No budget", nil)
 	})
-	if res := h.run(workflows.CampaignInput{Brief: testBrief()}); res.Status != domain.StatusRejected {
+	if res := h.run(contract.CampaignInput{Brief: testBrief()}); res.Status != domain.StatusRejected {
 		t.Fatalf("status = %s", res.Status)
 	}
 	if n := attempts.Load(); n != 2 {
@@ -56,7 +56,7 @@ func TestADecisionIsOneWriteBeforeItsAnswer(t *testing.T) {
 	h.at(time.Hour, func() {
 		review = h.openTask(campaign.KeyBriefReview)
 		_, before = h.recs.task(review.ID)
-		h.env.UpdateWorkflow(workflows.UpdateCompleteTask, "approve", &testsuite.TestUpdateCallback{
+		h.env.UpdateWorkflow(contract.UpdateCompleteTask, "approve", &testsuite.TestUpdateCallback{
 			OnReject: func(err error) { t.Errorf("approval refused: %v", err) },
 			OnAccept: func() {},
 			OnComplete: func(_ any, err error) {
@@ -82,7 +82,7 @@ func TestADecisionIsOneWriteBeforeItsAnswer(t *testing.T) {
 		}
 	})
 	h.cancelAt(3 * time.Hour)
-	h.run(workflows.CampaignInput{Brief: testBrief()})
+	h.run(contract.CampaignInput{Brief: testBrief()})
 }
 
 // A write the local activity cannot make (the database is down for its few
@@ -96,7 +96,7 @@ func TestAFailedLocalWriteFallsBackToAnActivity(t *testing.T) {
 		}
 	})
 	h.cancelAt(2 * time.Hour)
-	if res := h.run(workflows.CampaignInput{Brief: testBrief()}); res.Status != domain.StatusCancelled {
+	if res := h.run(contract.CampaignInput{Brief: testBrief()}); res.Status != domain.StatusCancelled {
 		t.Fatalf("status = %s", res.Status)
 	}
 	if h.recs.calls < 4 {
@@ -113,7 +113,7 @@ func TestNoWebhookDeliveriesWithoutSubscribers(t *testing.T) {
 		func(context.Context, activities.DeliverWebhooksInput) error { deliveries.Add(1); return nil })
 	h.approveBrief(time.Hour)
 	h.cancelAt(2 * time.Hour)
-	h.run(workflows.CampaignInput{Brief: testBrief()})
+	h.run(contract.CampaignInput{Brief: testBrief()})
 	if n := deliveries.Load(); n != 0 {
 		t.Errorf("%d webhook deliveries started without a subscription, want none", n)
 	}

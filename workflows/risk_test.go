@@ -17,9 +17,9 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/tandemhq/tandem/activities"
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
 	"github.com/tandemhq/tandem/worker"
-	"github.com/tandemhq/tandem/workflows"
 	"github.com/tandemhq/tandem/workflows/risk"
 )
 
@@ -65,20 +65,20 @@ func newRiskHarness(t *testing.T, recs *fakeRecords, start time.Time) *harness {
 	return &harness{t: t, env: env, recs: recs}
 }
 
-func criticalRisk() workflows.RiskInput {
-	return workflows.RiskInput{
+func criticalRisk() contract.RiskInput {
+	return contract.RiskInput{
 		ID: "rsk_test00000001", RaisedBy: "pat", Policy: domain.DefaultPolicy(),
 		Raise: domain.RiskRaise{Title: "Printer may miss the deadline", Category: domain.CategorySchedule, Probability: 5, Impact: 4, Owner: "pat"},
 	}
 }
 
-func (h *harness) risk() workflows.RiskDetail {
+func (h *harness) risk() contract.RiskDetail {
 	h.t.Helper()
-	v, err := h.env.QueryWorkflow(workflows.QueryDetail)
+	v, err := h.env.QueryWorkflow(contract.QueryDetail)
 	if err != nil {
 		h.t.Fatalf("query: %v", err)
 	}
-	var d workflows.RiskDetail
+	var d contract.RiskDetail
 	if err := v.Get(&d); err != nil {
 		h.t.Fatal(err)
 	}
@@ -102,9 +102,9 @@ func ackData(response domain.Response, due time.Time) map[string]any {
 }
 
 // runRisk runs the risk to its end and returns its result.
-func (h *harness) runRisk(in workflows.RiskInput) workflows.RiskResult {
+func (h *harness) runRisk(in contract.RiskInput) contract.RiskResult {
 	h.t.Helper()
-	h.env.ExecuteWorkflow(workflows.RiskType, in)
+	h.env.ExecuteWorkflow(contract.RiskType, in)
 	if !h.env.IsWorkflowCompleted() {
 		h.t.Fatal("the risk did not finish")
 	}
@@ -112,15 +112,15 @@ func (h *harness) runRisk(in workflows.RiskInput) workflows.RiskResult {
 		h.t.Fatalf("workflow failed: %v", err)
 	}
 	h.checkSent()
-	var res workflows.RiskResult
+	var res contract.RiskResult
 	if err := h.env.GetWorkflowResult(&res); err != nil {
 		h.t.Fatal(err)
 	}
 	return res
 }
 
-func decide(a domain.Actor, d domain.RiskDecision, comment string) workflows.DecideRiskInput {
-	return workflows.DecideRiskInput{Actor: a, Decision: d, Comment: comment}
+func decide(a domain.Actor, d domain.RiskDecision, comment string) contract.DecideRiskInput {
+	return contract.DecideRiskInput{Actor: a, Decision: d, Comment: comment}
 }
 
 func escalatedTo(recs *fakeRecords) []string {
@@ -146,8 +146,8 @@ func TestRiskNobodyAcknowledgesClimbsTheLadder(t *testing.T) {
 		if ack.Assignee != "dana" || ack.EscalationLevel != 3 {
 			t.Errorf("at the top the acknowledgement is %s's at level %d", ack.Assignee, ack.EscalationLevel)
 		}
-		h.refused("pat cannot acknowledge dana's task", domain.CodeForbidden, workflows.UpdateCompleteTask, completion(ack, pat, domain.OutcomeDone, "", ackData(domain.ResponseMitigate, t0.Add(day))))
-		h.refused("a response is required", domain.CodeInvalid, workflows.UpdateCompleteTask, completion(ack, dana, domain.OutcomeDone, "", nil))
+		h.refused("pat cannot acknowledge dana's task", domain.CodeForbidden, contract.UpdateCompleteTask, completion(ack, pat, domain.OutcomeDone, "", ackData(domain.ResponseMitigate, t0.Add(day))))
+		h.refused("a response is required", domain.CodeInvalid, contract.UpdateCompleteTask, completion(ack, dana, domain.OutcomeDone, "", nil))
 		h.complete(ack, dana, domain.OutcomeDone, "", ackData(domain.ResponseMitigate, t0.Add(day)))
 	})
 	h.at(300*time.Minute, func() {
@@ -158,7 +158,7 @@ func TestRiskNobodyAcknowledgesClimbsTheLadder(t *testing.T) {
 		if rv := h.openRiskTask(risk.KeyReview); rv.Assignee != "pat" || !rv.DueAt.Equal(h.env.Now().Add(-20*time.Minute).Add(24*time.Hour)) {
 			t.Errorf("review %+v", rv)
 		}
-		h.ok("pat resolves", workflows.UpdateDecideRisk, decide(pat, domain.DecideResolve, "second printer booked"))
+		h.ok("pat resolves", contract.UpdateDecideRisk, decide(pat, domain.DecideResolve, "second printer booked"))
 	})
 	res := h.runRisk(criticalRisk())
 	if res.Status != domain.RiskResolved {
@@ -188,9 +188,9 @@ func TestRiskReassessedDownMovesTheSLAAndUpEscalates(t *testing.T) {
 	recs := &fakeRecords{tasks: map[string]domain.Task{}}
 	h := newRiskHarness(t, recs, t0)
 	h.at(30*time.Minute, func() {
-		h.refused("probability 0", domain.CodeInvalid, workflows.UpdateAssessRisk, workflows.AssessRiskInput{Actor: pat, Probability: 0, Impact: 1})
-		h.refused("a stranger re-assesses", domain.CodeForbidden, workflows.UpdateAssessRisk, workflows.AssessRiskInput{Actor: cleo, Probability: 1, Impact: 1})
-		h.ok("pat re-assesses it down to low", workflows.UpdateAssessRisk, workflows.AssessRiskInput{Actor: pat, Probability: 1, Impact: 2, Comment: "second printer found"})
+		h.refused("probability 0", domain.CodeInvalid, contract.UpdateAssessRisk, contract.AssessRiskInput{Actor: pat, Probability: 0, Impact: 1})
+		h.refused("a stranger re-assesses", domain.CodeForbidden, contract.UpdateAssessRisk, contract.AssessRiskInput{Actor: cleo, Probability: 1, Impact: 1})
+		h.ok("pat re-assesses it down to low", contract.UpdateAssessRisk, contract.AssessRiskInput{Actor: pat, Probability: 1, Impact: 2, Comment: "second printer found"})
 	})
 	h.at(40*time.Minute, func() {
 		d := h.risk()
@@ -209,7 +209,7 @@ func TestRiskReassessedDownMovesTheSLAAndUpEscalates(t *testing.T) {
 	})
 	// Back up to critical after it was acknowledged: the next rung must acknowledge it.
 	h.at(6*time.Hour, func() {
-		h.ok("pat re-assesses it up to critical", workflows.UpdateAssessRisk, workflows.AssessRiskInput{Actor: pat, Probability: 5, Impact: 5})
+		h.ok("pat re-assesses it up to critical", contract.UpdateAssessRisk, contract.AssessRiskInput{Actor: pat, Probability: 5, Impact: 5})
 	})
 	h.at(6*time.Hour+time.Minute, func() {
 		d := h.risk()
@@ -229,7 +229,7 @@ func TestRiskReassessedDownMovesTheSLAAndUpEscalates(t *testing.T) {
 		if rv := h.openRiskTask(risk.KeyReview); !rv.CreatedAt.Equal(t0.Add(7 * time.Hour)) {
 			t.Errorf("the next review was opened at %s", rv.CreatedAt)
 		}
-		h.ok("dana resolves", workflows.UpdateDecideRisk, decide(dana, domain.DecideResolve, "done"))
+		h.ok("dana resolves", contract.UpdateDecideRisk, decide(dana, domain.DecideResolve, "done"))
 	})
 	if res := h.runRisk(criticalRisk()); res.Status != domain.RiskResolved {
 		t.Errorf("status %s", res.Status)
@@ -240,18 +240,18 @@ func TestRiskAcceptingACriticalRiskNeedsAuthority(t *testing.T) {
 	recs := &fakeRecords{tasks: map[string]domain.Task{}}
 	h := newRiskHarness(t, recs, t0)
 	var signals []domain.LinkedRisk
-	h.env.OnSignalExternalWorkflow(mock.Anything, workflows.CampaignWorkflowID("cmp_test00000001"), "", workflows.SignalRiskChanged, mock.Anything).
+	h.env.OnSignalExternalWorkflow(mock.Anything, contract.CampaignWorkflowID("cmp_test00000001"), "", contract.SignalRiskChanged, mock.Anything).
 		Return(func(_, _, _, _ string, arg any) error { signals = append(signals, arg.(domain.LinkedRisk)); return nil })
 	h.at(10*time.Minute, func() {
 		ack := h.openRiskTask(risk.KeyAcknowledge)
-		h.refused("pat acknowledges by accepting", domain.CodeForbidden, workflows.UpdateCompleteTask, completion(ack, pat, domain.OutcomeDone, "", ackData(domain.ResponseAccept, t0.Add(day))))
-		h.refused("pat accepts", domain.CodeForbidden, workflows.UpdateDecideRisk, decide(pat, domain.DecideAccept, "we live with it"))
-		h.refused("close an open risk", domain.CodeConflict, workflows.UpdateDecideRisk, decide(pat, domain.DecideClose, "x"))
-		h.refused("no comment", domain.CodeInvalid, workflows.UpdateDecideRisk, decide(maya, domain.DecideAccept, ""))
-		h.ok("maya accepts", workflows.UpdateDecideRisk, decide(maya, domain.DecideAccept, "the launch can take it"))
+		h.refused("pat acknowledges by accepting", domain.CodeForbidden, contract.UpdateCompleteTask, completion(ack, pat, domain.OutcomeDone, "", ackData(domain.ResponseAccept, t0.Add(day))))
+		h.refused("pat accepts", domain.CodeForbidden, contract.UpdateDecideRisk, decide(pat, domain.DecideAccept, "we live with it"))
+		h.refused("close an open risk", domain.CodeConflict, contract.UpdateDecideRisk, decide(pat, domain.DecideClose, "x"))
+		h.refused("no comment", domain.CodeInvalid, contract.UpdateDecideRisk, decide(maya, domain.DecideAccept, ""))
+		h.ok("maya accepts", contract.UpdateDecideRisk, decide(maya, domain.DecideAccept, "the launch can take it"))
 	})
 	h.at(20*time.Minute, func() {
-		h.refused("a decision after the end", domain.CodeConflict, workflows.UpdateDecideRisk, decide(maya, domain.DecideResolve, "x"))
+		h.refused("a decision after the end", domain.CodeConflict, contract.UpdateDecideRisk, decide(maya, domain.DecideResolve, "x"))
 	})
 	in := criticalRisk()
 	in.Raise.Related = &domain.Related{Process: domain.ProcessCampaign, ID: "cmp_test00000001"}
@@ -276,15 +276,15 @@ func TestRiskMaterializedStaysUntilClosed(t *testing.T) {
 	recs := &fakeRecords{tasks: map[string]domain.Task{}}
 	h := newRiskHarness(t, recs, t0)
 	h.at(10*time.Minute, func() {
-		h.ok("pat: it happened", workflows.UpdateDecideRisk, decide(pat, domain.DecideMaterialize, "the printer failed"))
+		h.ok("pat: it happened", contract.UpdateDecideRisk, decide(pat, domain.DecideMaterialize, "the printer failed"))
 	})
 	h.at(20*time.Minute, func() {
 		d := h.risk()
 		if d.Status != domain.RiskMaterialized || len(d.WaitingOn) != 1 || d.WaitingOn[0].Assignee != "pat" {
 			t.Errorf("materialized: %s waiting on %+v", d.Status, d.WaitingOn)
 		}
-		h.refused("resolve an issue", domain.CodeConflict, workflows.UpdateDecideRisk, decide(pat, domain.DecideResolve, "x"))
-		h.refused("materialize twice", domain.CodeConflict, workflows.UpdateDecideRisk, decide(pat, domain.DecideMaterialize, "x"))
+		h.refused("resolve an issue", domain.CodeConflict, contract.UpdateDecideRisk, decide(pat, domain.DecideResolve, "x"))
+		h.refused("materialize twice", domain.CodeConflict, contract.UpdateDecideRisk, decide(pat, domain.DecideMaterialize, "x"))
 	})
 	// Nobody climbs for an issue: the acknowledgement was cancelled.
 	h.at(5*time.Hour, func() {
@@ -305,12 +305,12 @@ func TestRiskContinuesAsNewWithItsState(t *testing.T) {
 
 	// First run: two escalations, then it hands over.
 	h := newRiskHarness(t, recs, t0)
-	h.env.ExecuteWorkflow(workflows.RiskType, in)
+	h.env.ExecuteWorkflow(contract.RiskType, in)
 	var can *workflow.ContinueAsNewError
 	if err := h.env.GetWorkflowError(); !errors.As(err, &can) {
 		t.Fatalf("the first run ended with %v, want continue-as-new", err)
 	}
-	var next workflows.RiskInput
+	var next contract.RiskInput
 	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
 		t.Fatal(err)
 	}
@@ -340,7 +340,7 @@ func TestRiskContinuesAsNewWithItsState(t *testing.T) {
 		h2.complete(ack, dana, domain.OutcomeDone, "", ackData(domain.ResponseAvoid, t0.Add(day)))
 	})
 	h2.at(80*time.Minute, func() {
-		h2.ok("maya resolves", workflows.UpdateDecideRisk, decide(maya, domain.DecideResolve, "avoided"))
+		h2.ok("maya resolves", contract.UpdateDecideRisk, decide(maya, domain.DecideResolve, "avoided"))
 	})
 	if res := h2.runRisk(next); res.Status != domain.RiskResolved {
 		t.Errorf("status %s", res.Status)

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 	"github.com/tandemhq/tandem/workflows/campaign"
 	"github.com/tandemhq/tandem/workflows/hiring"
 )
@@ -34,7 +34,7 @@ func TestBriefOfTheOnlyMOpsGoesToHerManager(t *testing.T) {
 		if review.Assignee != "dana" {
 			t.Fatalf("the review of maya's brief is for %q (role %s), want her manager dana", review.Assignee, review.Role)
 		}
-		h.refused("maya reviews her own brief", domain.CodeForbidden, workflows.UpdateCompleteTask, completion(review, maya, domain.OutcomeApproved, "", nil))
+		h.refused("maya reviews her own brief", domain.CodeForbidden, contract.UpdateCompleteTask, completion(review, maya, domain.OutcomeApproved, "", nil))
 		h.complete(review, dana, domain.OutcomeApproved, "", nil)
 	})
 	h.at(2*time.Hour, func() {
@@ -43,7 +43,7 @@ func TestBriefOfTheOnlyMOpsGoesToHerManager(t *testing.T) {
 		}
 	})
 	h.cancelAt(3 * time.Hour)
-	h.run(workflows.CampaignInput{Brief: testBrief(), RequestedBy: "maya"})
+	h.run(contract.CampaignInput{Brief: testBrief(), RequestedBy: "maya"})
 	why := rerouteEvents(h.recs)
 	if len(why) != 1 || !strings.Contains(why[0], "nobody but maya holds the marketing ops manager role, and maya raised the brief: it goes to maya's manager, dana") {
 		t.Errorf("timeline: %q, want why the review went to dana", why)
@@ -70,7 +70,7 @@ func TestBriefOfTheOnlyMOpsWithoutAManagerGoesUp(t *testing.T) {
 		}
 	})
 	h.cancelAt(2 * time.Hour)
-	h.run(workflows.CampaignInput{Brief: testBrief(), RequestedBy: "maya"})
+	h.run(contract.CampaignInput{Brief: testBrief(), RequestedBy: "maya"})
 	if why := rerouteEvents(h.recs); len(why) != 1 || !strings.Contains(why[0], "it goes to the next authority up, dana (director)") {
 		t.Errorf("timeline: %q", why)
 	}
@@ -80,11 +80,11 @@ func TestBriefOfTheOnlyMOpsWithoutAManagerGoesUp(t *testing.T) {
 // goes to dana too, and the launch waits for it.
 func TestBudgetIncreaseByTheOnlyMOpsGoesToHerManager(t *testing.T) {
 	h := newHarnessWith(t, demoDirectory())
-	in := workflows.CampaignInput{Brief: testBrief(), RequestedBy: "maya"}
+	in := contract.CampaignInput{Brief: testBrief(), RequestedBy: "maya"}
 	h.at(time.Hour, func() { h.complete(h.openTask(campaign.KeyBriefReview), dana, domain.OutcomeApproved, "", nil) })
 	h.at(2*time.Hour, func() {
 		more := domain.Money{Amount: 80000, Currency: "EUR"}
-		h.ok("budget up", workflows.UpdateChangeCampaign, workflows.ChangeCampaignInput{Actor: maya, Change: domain.Change{Budget: &more, Reason: "more paid search"}})
+		h.ok("budget up", contract.UpdateChangeCampaign, contract.ChangeCampaignInput{Actor: maya, Change: domain.Change{Budget: &more, Reason: "more paid search"}})
 	})
 	h.at(3*time.Hour, func() {
 		approval := h.openTask(campaign.KeyBudget)
@@ -115,7 +115,7 @@ func TestHireOfTheOnlyDirectorGoesToAnAdmin(t *testing.T) {
 		if step.Assignee != "ada" {
 			t.Fatalf("the director step of dana's request is for %q, want the admin ada", step.Assignee)
 		}
-		h.refused("dana approves her own request", domain.CodeForbidden, workflows.UpdateCompleteTask, completion(step, hrDana, domain.OutcomeApproved, "", nil))
+		h.refused("dana approves her own request", domain.CodeForbidden, contract.UpdateCompleteTask, completion(step, hrDana, domain.OutcomeApproved, "", nil))
 		h.complete(step, hrAda, domain.OutcomeApproved, "", nil)
 	})
 	h.at(4*time.Hour, func() {

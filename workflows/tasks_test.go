@@ -8,8 +8,8 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/tandemhq/tandem/activities"
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 	"github.com/tandemhq/tandem/workflows/internal/kernel"
 )
 
@@ -82,7 +82,7 @@ func TestEscalationExpiresTheTaskAndOpensOneForTheManager(t *testing.T) {
 		}
 	}, 6*time.Hour)
 	env.RegisterDelayedCallback(func() {
-		h.refused("finn decides after the escalation", domain.CodeConflict, workflows.UpdateCompleteTask, completion(first, finn, domain.OutcomeApproved, "", nil))
+		h.refused("finn decides after the escalation", domain.CodeConflict, contract.UpdateCompleteTask, completion(first, finn, domain.OutcomeApproved, "", nil))
 		var current domain.Task
 		for _, task := range recs.tasks {
 			if task.IsOpen() {
@@ -104,7 +104,7 @@ func TestEscalationExpiresTheTaskAndOpensOneForTheManager(t *testing.T) {
 		if current.Assignee != "ada" || current.EscalationLevel != 2 {
 			t.Errorf("after the second SLA the open task is %+v, want ada's, level 2", current)
 		}
-		h.refused("dana decides after the second escalation", domain.CodeConflict, workflows.UpdateCompleteTask, completion(second, dana, domain.OutcomeApproved, "", nil))
+		h.refused("dana decides after the second escalation", domain.CodeConflict, contract.UpdateCompleteTask, completion(second, dana, domain.OutcomeApproved, "", nil))
 		h.complete(current, ada, domain.OutcomeApproved, "", nil)
 	}, 21*time.Hour)
 	env.ExecuteWorkflow(escalatingApproval)

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 // lastUpsert returns the search attributes as they stood at the end of the
@@ -64,7 +64,7 @@ func TestRiskSearchAttributesFollowTheClimb(t *testing.T) {
 		})
 	}
 	h.at(160*time.Minute, func() {
-		h.ok("maya resolves", workflows.UpdateDecideRisk, decide(maya, domain.DecideResolve, "handled"))
+		h.ok("maya resolves", contract.UpdateDecideRisk, decide(maya, domain.DecideResolve, "handled"))
 	})
 	h.runRisk(criticalRisk())
 	if !slices.Equal(levels, []int64{0, 1, 2}) {

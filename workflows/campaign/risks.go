@@ -11,8 +11,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 	"github.com/tandemhq/tandem/workflows/internal/kernel"
 )
 
@@ -52,15 +52,15 @@ func (c *campaign) raiseRisk(ctx workflow.Context, cause string, raise domain.Ri
 	// The task whose timer raised it may close meanwhile; the raise goes on.
 	ctx, _ = workflow.NewDisconnectedContext(ctx)
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-		WorkflowID:            workflows.RiskWorkflowID(id),
+		WorkflowID:            contract.RiskWorkflowID(id),
 		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		StaticSummary:         "Risk: " + raise.Title,
 		// The description names people; the Temporal UI's details do not.
 		StaticDetails: fmt.Sprintf("Raised by campaign %s: %s risk, category %s.", c.in.ID, domain.SeverityOf(raise.Probability*raise.Impact), raise.Category),
 	})
-	in := workflows.RiskInput{ID: id, Raise: raise, RaisedBy: "tandem", Policy: c.in.Policy}
-	err := workflow.ExecuteChildWorkflow(cctx, workflows.RiskType, in).GetChildWorkflowExecution().Get(ctx, nil)
+	in := contract.RiskInput{ID: id, Raise: raise, RaisedBy: "tandem", Policy: c.in.Policy}
+	err := workflow.ExecuteChildWorkflow(cctx, contract.RiskType, in).GetChildWorkflowExecution().Get(ctx, nil)
 	var dup *temporal.ChildWorkflowExecutionAlreadyStartedError
 	if err != nil && !errors.As(err, &dup) {
 		workflow.GetLogger(ctx).Error("could not raise a linked risk", "risk", id, "error", err)
@@ -157,7 +157,7 @@ func (c *campaign) kpiBackOnTarget(ctx workflow.Context, r domain.KPIResult) {
 	}
 	c.clearedKPIs[r.Name] = true
 	why := fmt.Sprintf("KPI %s is back on target: %g %s against a target of %g", c.Quote(r.Name), *r.Actual, r.Unit, r.Target)
-	err := workflow.SignalExternalWorkflow(ctx, workflows.RiskWorkflowID(id), "", workflows.SignalCauseCleared, workflows.CauseCleared{Cause: cause, Why: why}).Get(ctx, nil)
+	err := workflow.SignalExternalWorkflow(ctx, contract.RiskWorkflowID(id), "", contract.SignalCauseCleared, contract.CauseCleared{Cause: cause, Why: why}).Get(ctx, nil)
 	if err != nil {
 		// The risk ended meanwhile: nothing to clear.
 		workflow.GetLogger(ctx).Warn("could not tell a risk its cause cleared", "risk", id, "error", err)

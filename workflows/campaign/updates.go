@@ -7,8 +7,8 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 	"github.com/tandemhq/tandem/workflows/internal/kernel"
 )
 
@@ -16,13 +16,13 @@ import (
 // reassign-task, cancel).
 func (c *campaign) updates() []kernel.Update {
 	return []kernel.Update{
-		kernel.On(c.Core, workflows.UpdateChangeCampaign, c.change, c.validateChange),
-		kernel.On(c.Core, workflows.UpdateAddTask, c.addTask, c.validateAddTask),
-		kernel.On(c.Core, workflows.UpdateRecordKPIs, c.recordKPIs, c.validateKPIs),
+		kernel.On(c.Core, contract.UpdateChangeCampaign, c.change, c.validateChange),
+		kernel.On(c.Core, contract.UpdateAddTask, c.addTask, c.validateAddTask),
+		kernel.On(c.Core, contract.UpdateRecordKPIs, c.recordKPIs, c.validateKPIs),
 	}
 }
 
-func (c *campaign) validateChange(ctx workflow.Context, in workflows.ChangeCampaignInput) error {
+func (c *campaign) validateChange(ctx workflow.Context, in contract.ChangeCampaignInput) error {
 	if err := c.checkManager(in.Actor, "change it"); err != nil {
 		return err
 	}
@@ -43,12 +43,12 @@ func (c *campaign) validateChange(ctx workflow.Context, in workflows.ChangeCampa
 
 // change applies a change request and re-plans. A budget increase above the
 // policy threshold, after the brief was approved, waits for MOps approval.
-func (c *campaign) change(ctx workflow.Context, in workflows.ChangeCampaignInput) (workflows.CampaignDetail, error) {
+func (c *campaign) change(ctx workflow.Context, in contract.ChangeCampaignInput) (contract.CampaignDetail, error) {
 	now := workflow.Now(ctx)
 	old := c.rec.Brief
 	changed, err := in.Change.Apply(old, now)
 	if err != nil {
-		return workflows.CampaignDetail{}, err
+		return contract.CampaignDetail{}, err
 	}
 	approvalNeeded := c.rec.Stage != domain.StageBriefReview && in.Change.Budget != nil &&
 		domain.NeedsBudgetApproval(old.Budget, *in.Change.Budget, c.pol.BudgetReapprovalThreshold)
@@ -69,7 +69,7 @@ func (c *campaign) change(ctx workflow.Context, in workflows.ChangeCampaignInput
 		c.askBudgetApproval(ctx, in.Actor.Handle, *in.Change.Budget, in.Change.Reason)
 	}
 	if err := c.Save(ctx); err != nil {
-		return workflows.CampaignDetail{}, err
+		return contract.CampaignDetail{}, err
 	}
 	return c.detail(), nil
 }
@@ -130,7 +130,7 @@ func (c *campaign) askBudgetApproval(ctx workflow.Context, requester string, bud
 	})
 }
 
-func (c *campaign) validateAddTask(ctx workflow.Context, in workflows.AddTaskInput) error {
+func (c *campaign) validateAddTask(ctx workflow.Context, in contract.AddTaskInput) error {
 	if err := domain.CheckAddCampaignTask(c.rec, in.Actor); err != nil {
 		return err
 	}
@@ -149,7 +149,7 @@ func (c *campaign) validateAddTask(ctx workflow.Context, in workflows.AddTaskInp
 	return p.Err()
 }
 
-func (c *campaign) addTask(ctx workflow.Context, in workflows.AddTaskInput) (domain.Task, error) {
+func (c *campaign) addTask(ctx workflow.Context, in contract.AddTaskInput) (domain.Task, error) {
 	t := c.Tasks.Open(ctx, kernel.TaskSpec{
 		Kind: domain.KindWork, Key: fmt.Sprintf("%s%d", KeyAdded, c.Tasks.Seq()+1), Title: in.Title, Description: in.Description,
 		Team: in.Team, Role: in.Role, Assignee: in.Assignee, DueAt: in.DueAt,
@@ -162,7 +162,7 @@ func (c *campaign) addTask(ctx workflow.Context, in workflows.AddTaskInput) (dom
 	return *t, nil
 }
 
-func (c *campaign) validateKPIs(_ workflow.Context, in workflows.RecordKPIsInput) error {
+func (c *campaign) validateKPIs(_ workflow.Context, in contract.RecordKPIsInput) error {
 	if err := c.checkActive(); err != nil {
 		return err
 	}
@@ -177,7 +177,7 @@ func (c *campaign) validateKPIs(_ workflow.Context, in workflows.RecordKPIsInput
 	return domain.CheckActuals(c.rec.Brief.KPIs, in.Actuals)
 }
 
-func (c *campaign) recordKPIs(ctx workflow.Context, in workflows.RecordKPIsInput) (workflows.CampaignDetail, error) {
+func (c *campaign) recordKPIs(ctx workflow.Context, in contract.RecordKPIsInput) (contract.CampaignDetail, error) {
 	now := workflow.Now(ctx)
 	var parts []string
 	for _, a := range in.Actuals {
@@ -188,7 +188,7 @@ func (c *campaign) recordKPIs(ctx workflow.Context, in workflows.RecordKPIsInput
 	c.rec.UpdatedAt = now
 	c.Event(now, domain.EventKPIRecorded, in.Actor.Handle, "", "%s recorded KPI actuals: %s", in.Actor.Handle, strings.Join(parts, ", "))
 	if err := c.Save(ctx); err != nil {
-		return workflows.CampaignDetail{}, err
+		return contract.CampaignDetail{}, err
 	}
 	return c.detail(), nil
 }

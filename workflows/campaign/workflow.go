@@ -6,8 +6,8 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 	"github.com/tandemhq/tandem/workflows/internal/kernel"
 )
 
@@ -26,7 +26,7 @@ const (
 // campaign is the state of one campaign launch run.
 type campaign struct {
 	*kernel.Core
-	in  workflows.CampaignInput
+	in  contract.CampaignInput
 	pol domain.CampaignPolicy
 	rec domain.Campaign
 
@@ -43,19 +43,19 @@ type campaign struct {
 }
 
 // Workflow runs process 1, the campaign launch: a campaign from brief review to
-// retrospective. It is registered as workflows.CampaignLaunchType.
-func Workflow(ctx workflow.Context, in workflows.CampaignInput) (workflows.CampaignResult, error) {
+// retrospective. It is registered as contract.CampaignLaunchType.
+func Workflow(ctx workflow.Context, in contract.CampaignInput) (contract.CampaignResult, error) {
 	c, err := start(ctx, in)
 	if err != nil {
-		return workflows.CampaignResult{}, err
+		return contract.CampaignResult{}, err
 	}
 	if err := c.RunToEnd(ctx, c.run); err != nil {
-		return workflows.CampaignResult{}, err
+		return contract.CampaignResult{}, err
 	}
-	return workflows.CampaignResult{Status: c.rec.Status, Report: c.rec.Report}, nil
+	return contract.CampaignResult{Status: c.rec.Status, Report: c.rec.Report}, nil
 }
 
-func start(ctx workflow.Context, in workflows.CampaignInput) (*campaign, error) {
+func start(ctx workflow.Context, in contract.CampaignInput) (*campaign, error) {
 	now := workflow.Now(ctx)
 	c := &campaign{in: in, pol: in.Policy.Campaign, flaggedKPIs: map[string]bool{}, clearedKPIs: map[string]bool{}, plannedLaunch: in.Brief.LaunchAt}
 	c.rec = domain.Campaign{
@@ -74,7 +74,7 @@ func start(ctx workflow.Context, in workflows.CampaignInput) (*campaign, error) 
 	if err := c.Register(ctx, c.updates()...); err != nil {
 		return nil, err
 	}
-	risks := workflow.GetSignalChannel(ctx, workflows.SignalRiskChanged)
+	risks := workflow.GetSignalChannel(ctx, contract.SignalRiskChanged)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
 			var l domain.LinkedRisk
@@ -143,10 +143,10 @@ func (c *campaign) snapshot() *domain.Campaign {
 	return &r
 }
 
-func (c *campaign) detail() workflows.CampaignDetail {
+func (c *campaign) detail() contract.CampaignDetail {
 	a := c.Tasks.Answer()
 	rec := *c.snapshot()
-	return workflows.CampaignDetail{Campaign: rec, Tasks: a.Tasks, WaitingOn: rec.WaitingOn(a.All), TasksOmitted: a.Omitted}
+	return contract.CampaignDetail{Campaign: rec, Tasks: a.Tasks, WaitingOn: rec.WaitingOn(a.All), TasksOmitted: a.Omitted}
 }
 
 // finish ends the campaign with status: open tasks cancelled, the end recorded.

@@ -1,6 +1,6 @@
 // Package hiring is process 2, the hiring request: an approval chain from
 // policy (with SLAs, reminders and escalations), recruiting, the offer and
-// onboarding. Workflow is registered as workflows.HiringRequestType.
+// onboarding. Workflow is registered as contract.HiringRequestType.
 // Candidates' personal data never enters it: they arrive by ID.
 //
 // It runs on the kernel (workflows/internal/kernel) and is laid out as every

@@ -5,8 +5,8 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 	"github.com/tandemhq/tandem/workflows/internal/kernel"
 )
 
@@ -25,7 +25,7 @@ const (
 // hiring is the state of one hiring request run.
 type hiring struct {
 	*kernel.Core
-	in  workflows.HiringInput
+	in  contract.HiringInput
 	pol domain.HiringPolicy
 	rec domain.HiringRequest
 
@@ -40,19 +40,19 @@ type recommendation struct {
 }
 
 // Workflow runs process 2, the hiring request: approval chain, recruiting,
-// offer and onboarding. It is registered as workflows.HiringRequestType.
-func Workflow(ctx workflow.Context, in workflows.HiringInput) (workflows.HiringResult, error) {
+// offer and onboarding. It is registered as contract.HiringRequestType.
+func Workflow(ctx workflow.Context, in contract.HiringInput) (contract.HiringResult, error) {
 	h, err := start(ctx, in)
 	if err != nil {
-		return workflows.HiringResult{}, err
+		return contract.HiringResult{}, err
 	}
 	if err := h.RunToEnd(ctx, h.run); err != nil {
-		return workflows.HiringResult{}, err
+		return contract.HiringResult{}, err
 	}
-	return workflows.HiringResult{Status: h.rec.Status, Hired: h.rec.Hired}, nil
+	return contract.HiringResult{Status: h.rec.Status, Hired: h.rec.Hired}, nil
 }
 
-func start(ctx workflow.Context, in workflows.HiringInput) (*hiring, error) {
+func start(ctx workflow.Context, in contract.HiringInput) (*hiring, error) {
 	now := workflow.Now(ctx)
 	h := &hiring{in: in, pol: in.Policy.Hiring, slas: map[string]time.Duration{}}
 	h.rec = domain.HiringRequest{
@@ -125,9 +125,9 @@ func (h *hiring) snapshot() *domain.HiringRequest {
 	return &r
 }
 
-func (h *hiring) detail() workflows.HiringDetail {
+func (h *hiring) detail() contract.HiringDetail {
 	a := h.Tasks.Answer()
-	return workflows.HiringDetail{HiringRequest: *h.snapshot(), Tasks: a.Tasks, WaitingOn: domain.WaitingOnOf(a.All), TasksOmitted: a.Omitted}
+	return contract.HiringDetail{HiringRequest: *h.snapshot(), Tasks: a.Tasks, WaitingOn: domain.WaitingOnOf(a.All), TasksOmitted: a.Omitted}
 }
 
 // save is the kernel's Save, with the record stamped as updated now.

@@ -7,8 +7,8 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 	"github.com/tandemhq/tandem/workflows/internal/kernel"
 )
 
@@ -78,7 +78,7 @@ func (r *risk) openReview(ctx workflow.Context) {
 // whoever still sees a risk there raises it again. A materialized risk is an
 // issue people handle: its owner is told, and closes it. News about another
 // cause, or a risk already ended, changes nothing.
-func (r *risk) causeCleared(ctx workflow.Context, c workflows.CauseCleared) error {
+func (r *risk) causeCleared(ctx workflow.Context, c contract.CauseCleared) error {
 	if c.Cause == "" || c.Cause != r.rec.Cause || r.rec.Status.Terminal() {
 		return nil
 	}

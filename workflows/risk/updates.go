@@ -7,14 +7,14 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 	"github.com/tandemhq/tandem/workflows/internal/kernel"
 )
 
 // checkAcceptAuthority refuses an acknowledgement choosing to accept a high or
 // critical risk from anyone without the authority of MOps or a director.
-func (r *risk) checkAcceptAuthority(in workflows.CompleteTaskInput) error {
+func (r *risk) checkAcceptAuthority(in contract.CompleteTaskInput) error {
 	t := r.Tasks.Get(in.TaskID)
 	if t.Key != KeyAcknowledge || in.Completion.Data[domain.DataResponse] != string(domain.ResponseAccept) {
 		return nil
@@ -28,7 +28,7 @@ func (r *risk) mayAct(a domain.Actor, what string) error {
 	return domain.CheckActOnRisk(r.rec, r.Tasks.List(), a, what)
 }
 
-func (r *risk) validateAssess(_ workflow.Context, in workflows.AssessRiskInput) error {
+func (r *risk) validateAssess(_ workflow.Context, in contract.AssessRiskInput) error {
 	if r.rec.Status.Terminal() {
 		return domain.Conflictf("the risk is %s", r.rec.Status)
 	}
@@ -43,7 +43,7 @@ func (r *risk) validateAssess(_ workflow.Context, in workflows.AssessRiskInput) 
 
 // assess re-scores the risk. A lower or equal band moves the open deadlines to
 // the new SLA and cadence; a higher band escalates the acknowledgement.
-func (r *risk) assess(ctx workflow.Context, in workflows.AssessRiskInput) (workflows.RiskDetail, error) {
+func (r *risk) assess(ctx workflow.Context, in contract.AssessRiskInput) (contract.RiskDetail, error) {
 	now := workflow.Now(ctx)
 	old := r.rec.Severity
 	score := domain.Score(in.Probability, in.Impact)
@@ -71,7 +71,7 @@ func (r *risk) assess(ctx workflow.Context, in workflows.AssessRiskInput) (workf
 		r.reschedule(ctx, rv, rv.CreatedAt.Add(every*3/4), rv.CreatedAt.Add(every))
 	}
 	if err := r.save(ctx); err != nil {
-		return workflows.RiskDetail{}, err
+		return contract.RiskDetail{}, err
 	}
 	return r.detail(), nil
 }
@@ -85,7 +85,7 @@ func (r *risk) reschedule(ctx workflow.Context, t *domain.Task, remind, due time
 	r.Tasks.Reschedule(ctx, t.ID, remind, due)
 }
 
-func (r *risk) validateDecide(_ workflow.Context, in workflows.DecideRiskInput) error {
+func (r *risk) validateDecide(_ workflow.Context, in contract.DecideRiskInput) error {
 	if err := domain.CheckRiskDecision(r.rec.Status, in.Decision); err != nil {
 		return err
 	}
@@ -102,9 +102,9 @@ func (r *risk) validateDecide(_ workflow.Context, in workflows.DecideRiskInput) 
 	return p.Err()
 }
 
-func (r *risk) decide(ctx workflow.Context, in workflows.DecideRiskInput) (workflows.RiskDetail, error) {
+func (r *risk) decide(ctx workflow.Context, in contract.DecideRiskInput) (contract.RiskDetail, error) {
 	if r.rec.Status.Terminal() { // a second decision that raced past the validator
-		return workflows.RiskDetail{}, domain.Conflictf("the risk is %s", r.rec.Status)
+		return contract.RiskDetail{}, domain.Conflictf("the risk is %s", r.rec.Status)
 	}
 	r.steps++
 	by, comment := in.Actor.Handle, strings.TrimSpace(in.Comment)
@@ -128,7 +128,7 @@ func (r *risk) decide(ctx workflow.Context, in workflows.DecideRiskInput) (workf
 		})
 	}
 	if err := r.save(ctx); err != nil {
-		return workflows.RiskDetail{}, err
+		return contract.RiskDetail{}, err
 	}
 	return r.detail(), nil
 }

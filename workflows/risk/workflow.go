@@ -5,8 +5,8 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 	"github.com/tandemhq/tandem/workflows/internal/kernel"
 )
 
@@ -20,7 +20,7 @@ const (
 // risk is the state of one risk run.
 type risk struct {
 	*kernel.Core
-	in      workflows.RiskInput
+	in      contract.RiskInput
 	pol     domain.RiskPolicy
 	rec     domain.Risk
 	handled map[string]bool // done tasks whose consequences were applied
@@ -30,56 +30,56 @@ type risk struct {
 	climbing  bool // an escalation is between its lookups and its new task
 	root      workflow.Context
 	signalled domain.LinkedRisk
-	clears    []workflows.CauseCleared // news that the cause cleared, not answered yet
+	clears    []contract.CauseCleared // news that the cause cleared, not answered yet
 }
 
 // Workflow runs process 3, the risk escalation: a risk from raised to
 // resolved, accepted or closed, continuing as new past the policy's bound. It
-// is registered as workflows.RiskType.
-func Workflow(ctx workflow.Context, in workflows.RiskInput) (workflows.RiskResult, error) {
+// is registered as contract.RiskType.
+func Workflow(ctx workflow.Context, in contract.RiskInput) (contract.RiskResult, error) {
 	r, err := start(ctx, in)
 	if err != nil {
-		return workflows.RiskResult{}, err
+		return contract.RiskResult{}, err
 	}
 	for {
 		if err := workflow.Await(ctx, func() bool {
 			return r.rec.Status.Terminal() || r.nextDone() != nil || len(r.clears) > 0 || r.mayContinue(ctx)
 		}); err != nil {
-			return workflows.RiskResult{}, err
+			return contract.RiskResult{}, err
 		}
 		switch t := r.nextDone(); {
 		case r.rec.Status.Terminal():
 			if err := r.AwaitHandlers(ctx, r.isClimbing); err != nil {
-				return workflows.RiskResult{}, err
+				return contract.RiskResult{}, err
 			}
 			if err := r.Drain(ctx); err != nil {
-				return workflows.RiskResult{}, err
+				return contract.RiskResult{}, err
 			}
-			return workflows.RiskResult{Status: r.rec.Status}, nil
+			return contract.RiskResult{Status: r.rec.Status}, nil
 		case t != nil:
 			if err := r.handle(ctx, t); err != nil {
-				return workflows.RiskResult{}, err
+				return contract.RiskResult{}, err
 			}
 		case len(r.clears) > 0:
 			c := r.clears[0]
 			r.clears = r.clears[1:]
 			if err := r.causeCleared(ctx, c); err != nil {
-				return workflows.RiskResult{}, err
+				return contract.RiskResult{}, err
 			}
 		default:
 			// Updates finish before the state is handed on, so none is lost.
 			if err := r.AwaitHandlers(ctx, r.isClimbing); err != nil {
-				return workflows.RiskResult{}, err
+				return contract.RiskResult{}, err
 			}
 			if r.nextDone() != nil || r.rec.Status.Terminal() || len(r.clears) > 0 {
 				continue // an update or news landed meanwhile: apply it first
 			}
-			return workflows.RiskResult{}, r.continueAsNew(ctx)
+			return contract.RiskResult{}, r.continueAsNew(ctx)
 		}
 	}
 }
 
-func start(ctx workflow.Context, in workflows.RiskInput) (*risk, error) {
+func start(ctx workflow.Context, in contract.RiskInput) (*risk, error) {
 	r := &risk{in: in, pol: in.Policy.Risk, handled: map[string]bool{}, root: ctx}
 	core, err := kernel.New(ctx, r, kernel.Config{
 		Process: domain.ProcessRisk, ID: in.ID, Noun: "risk",
@@ -120,15 +120,15 @@ func (r *risk) isClimbing() bool { return r.climbing }
 // reassign-task), and listens for the news that its cause cleared.
 func (r *risk) register(ctx workflow.Context) error {
 	if err := r.Register(ctx,
-		kernel.On(r.Core, workflows.UpdateAssessRisk, r.assess, r.validateAssess),
-		kernel.On(r.Core, workflows.UpdateDecideRisk, r.decide, r.validateDecide),
+		kernel.On(r.Core, contract.UpdateAssessRisk, r.assess, r.validateAssess),
+		kernel.On(r.Core, contract.UpdateDecideRisk, r.decide, r.validateDecide),
 	); err != nil {
 		return err
 	}
-	cleared := workflow.GetSignalChannel(ctx, workflows.SignalCauseCleared)
+	cleared := workflow.GetSignalChannel(ctx, contract.SignalCauseCleared)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
-			var c workflows.CauseCleared
+			var c contract.CauseCleared
 			cleared.Receive(ctx, &c)
 			r.clears = append(r.clears, c) // the run's loop answers it, in turn with the rest
 		}
@@ -139,7 +139,7 @@ func (r *risk) register(ctx workflow.Context) error {
 // restore takes over the state a previous run carried: the record, what the
 // linked campaign was told, and the kernel's part (the open tasks with their
 // IDs, due times and levels, timers re-armed; the numbering; the commands).
-func (r *risk) restore(c *workflows.RiskCarry) {
+func (r *risk) restore(c *contract.RiskCarry) {
 	r.rec, r.signalled, r.runs = c.Risk, c.Signalled, c.Runs
 	r.Restore(kernel.Carried{TaskSeq: c.TaskSeq, Tasks: c.Tasks, RecordSeq: c.RecordSeq, Commands: c.Commands})
 }
@@ -156,11 +156,11 @@ func (r *risk) continueAsNew(ctx workflow.Context) error {
 		return err
 	}
 	next := r.in
-	next.Carry = &workflows.RiskCarry{
+	next.Carry = &contract.RiskCarry{
 		Risk: *r.snapshot(), Tasks: k.Tasks, TaskSeq: k.TaskSeq, RecordSeq: k.RecordSeq,
 		Signalled: r.signalled, Runs: r.runs + 1, Commands: k.Commands,
 	}
-	return workflow.NewContinueAsNewError(ctx, workflows.RiskType, next)
+	return workflow.NewContinueAsNewError(ctx, contract.RiskType, next)
 }
 
 // nextDone is the first completed task whose consequences are not applied yet.
@@ -177,9 +177,9 @@ func (r *risk) Snapshot(b *domain.Batch) { b.Risk = r.snapshot() }
 // Detail is the live detail of the risk.
 func (r *risk) Detail() any { return r.detail() }
 
-func (r *risk) detail() workflows.RiskDetail {
+func (r *risk) detail() contract.RiskDetail {
 	a := r.Tasks.Answer()
-	return workflows.RiskDetail{Risk: *r.snapshot(), Tasks: a.Tasks, WaitingOn: domain.WaitingOnOf(a.All), TasksOmitted: a.Omitted}
+	return contract.RiskDetail{Risk: *r.snapshot(), Tasks: a.Tasks, WaitingOn: domain.WaitingOnOf(a.All), TasksOmitted: a.Omitted}
 }
 
 // snapshot is the record as it is now; it copies what the workflow changes later.
@@ -231,7 +231,7 @@ func (r *risk) tellRelated(ctx workflow.Context) {
 	next := r.link()
 	next.Seq = r.signalled.Seq + 1 // carried across continue-as-new with Signalled
 	r.signalled = next
-	err := workflow.SignalExternalWorkflow(ctx, workflows.CampaignWorkflowID(rel.ID), "", workflows.SignalRiskChanged, r.signalled).Get(ctx, nil)
+	err := workflow.SignalExternalWorkflow(ctx, contract.CampaignWorkflowID(rel.ID), "", contract.SignalRiskChanged, r.signalled).Get(ctx, nil)
 	if err != nil {
 		workflow.GetLogger(ctx).Warn("could not tell the linked campaign", "campaign", rel.ID, "error", err)
 	}

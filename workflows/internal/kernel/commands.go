@@ -6,18 +6,18 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 // commands is a run's log of the updates it applied: its own and, carried over
-// by continue-as-new, those of its earlier runs within workflows.CommandTTL.
+// by continue-as-new, those of its earlier runs within contract.CommandTTL.
 type commands struct {
-	applied []workflows.CarriedCommand
+	applied []contract.CarriedCommand
 	known   map[string]bool
 }
 
-func newCommands(carried []workflows.CarriedCommand) *commands {
+func newCommands(carried []contract.CarriedCommand) *commands {
 	l := &commands{known: map[string]bool{}}
 	for _, c := range carried {
 		l.applied = append(l.applied, c)
@@ -30,13 +30,13 @@ func newCommands(carried []workflows.CarriedCommand) *commands {
 // input was made for this very update, recently enough, and is not one an
 // earlier run applied. Validators do not run on replay, so this needs no
 // versioning.
-func (l *commands) check(ctx workflow.Context, c workflows.Command) error {
+func (l *commands) check(ctx workflow.Context, c contract.Command) error {
 	info := workflow.GetCurrentUpdateInfo(ctx)
 	switch {
 	case info == nil || c.UpdateID == "" || c.UpdateID != info.ID:
 		return domain.Forbiddenf("this command was made for another update: commands are sent through Tandem's API")
-	case workflow.Now(ctx).Sub(c.IssuedAt) > workflows.CommandTTL:
-		return domain.Conflictf("this command was issued %s, more than %s ago, and is no longer applied", c.IssuedAt.UTC().Format(time.RFC3339), workflows.CommandTTL)
+	case workflow.Now(ctx).Sub(c.IssuedAt) > contract.CommandTTL:
+		return domain.Conflictf("this command was issued %s, more than %s ago, and is no longer applied", c.IssuedAt.UTC().Format(time.RFC3339), contract.CommandTTL)
 	case l.known[c.UpdateID]:
 		return domain.Conflictf("this command was already applied")
 	}
@@ -48,18 +48,18 @@ func (l *commands) check(ctx workflow.Context, c workflows.Command) error {
 // over is the same.
 func (l *commands) note(ctx workflow.Context) {
 	now := workflow.Now(ctx)
-	l.applied = slices.DeleteFunc(l.applied, func(c workflows.CarriedCommand) bool {
-		old := now.Sub(c.At) > workflows.CommandTTL
+	l.applied = slices.DeleteFunc(l.applied, func(c contract.CarriedCommand) bool {
+		old := now.Sub(c.At) > contract.CommandTTL
 		if old {
 			delete(l.known, c.ID)
 		}
 		return old
 	})
 	if info := workflow.GetCurrentUpdateInfo(ctx); info != nil {
-		l.applied = append(l.applied, workflows.CarriedCommand{ID: info.ID, At: now})
+		l.applied = append(l.applied, contract.CarriedCommand{ID: info.ID, At: now})
 		l.known[info.ID] = true
 	}
 }
 
 // carry returns the log for the next run.
-func (l *commands) carry() []workflows.CarriedCommand { return slices.Clone(l.applied) }
+func (l *commands) carry() []contract.CarriedCommand { return slices.Clone(l.applied) }

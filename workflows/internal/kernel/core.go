@@ -7,8 +7,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 // Process is what the kernel asks of the process it runs. The kernel calls
@@ -20,7 +20,7 @@ type Process interface {
 	// encoded when the write is asked for.
 	Snapshot(b *domain.Batch)
 	// Detail is the live detail of the process: the answer of QueryDetail and
-	// of the updates that return it (workflows.CampaignDetail and its kind).
+	// of the updates that return it (contract.CampaignDetail and its kind).
 	Detail() any
 	// Managers may reassign any of the process's tasks, and are told when one
 	// is overdue.
@@ -61,7 +61,7 @@ type Config struct {
 	// Authorize is the process's own check of a completion, on top of the
 	// task's eligibility, outcome and form: who may accept a critical risk.
 	// Nil allows.
-	Authorize func(workflows.CompleteTaskInput) error
+	Authorize func(contract.CompleteTaskInput) error
 }
 
 // Core is the kernel of one run of a process, which the process embeds: its
@@ -97,17 +97,17 @@ func New(ctx workflow.Context, p Process, cfg Config) (*Core, error) {
 	k.Tasks = newTasks(ctx, k.out, k.workflowID, cfg.ReminderBefore, p.Managers)
 	k.Tasks.onOverdue, k.Tasks.authorize = cfg.OnOverdue, cfg.Authorize
 	updates := []Update{
-		On(k, workflows.UpdateCompleteTask, k.Tasks.complete, k.Tasks.validateComplete),
-		On(k, workflows.UpdateReassignTask, k.Tasks.reassign, k.Tasks.validateReassign),
+		On(k, contract.UpdateCompleteTask, k.Tasks.complete, k.Tasks.validateComplete),
+		On(k, contract.UpdateReassignTask, k.Tasks.reassign, k.Tasks.validateReassign),
 	}
 	if c, ok := p.(Cancellable); ok {
 		k.cancellable = c
-		updates = append(updates, On(k, workflows.UpdateCancel, k.cancel, k.validateCancel))
+		updates = append(updates, On(k, contract.UpdateCancel, k.cancel, k.validateCancel))
 	}
 	if err := k.Register(ctx, updates...); err != nil {
 		return nil, err
 	}
-	if err := workflow.SetQueryHandler(ctx, workflows.QueryDetail, func() (any, error) { return p.Detail(), nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, contract.QueryDetail, func() (any, error) { return p.Detail(), nil }); err != nil {
 		return nil, err
 	}
 	return k, nil
@@ -140,7 +140,7 @@ func (k *Core) RunToEnd(ctx workflow.Context, stages func(workflow.Context) erro
 	return k.Drain(dctx)
 }
 
-func (k *Core) validateCancel(_ workflow.Context, in workflows.CancelInput) error {
+func (k *Core) validateCancel(_ workflow.Context, in contract.CancelInput) error {
 	if err := k.cancellable.MayCancel(in.Actor); err != nil {
 		return err
 	}
@@ -151,7 +151,7 @@ func (k *Core) validateCancel(_ workflow.Context, in workflows.CancelInput) erro
 
 // cancel stops the stages; RunToEnd then records the end (Cancelled), and the
 // caller gets the process as it ended, once the end is in the records.
-func (k *Core) cancel(ctx workflow.Context, in workflows.CancelInput) (any, error) {
+func (k *Core) cancel(ctx workflow.Context, in contract.CancelInput) (any, error) {
 	k.cancelledBy, k.cancelReason = in.Actor.Handle, strings.TrimSpace(in.Reason)
 	k.cancellable.NoteCancel(k.cancelReason)
 	k.stopRun()
@@ -242,12 +242,12 @@ func (k *Core) Drain(ctx workflow.Context) error { return k.out.drain(ctx) }
 
 // Carried is the kernel's part of what a run hands its next run through
 // continue-as-new: the open tasks, the numbering of task IDs and record keys,
-// and the commands applied within workflows.CommandTTL.
+// and the commands applied within contract.CommandTTL.
 type Carried struct {
 	TaskSeq   int
-	Tasks     []workflows.CarriedTask
+	Tasks     []contract.CarriedTask
 	RecordSeq int
-	Commands  []workflows.CarriedCommand
+	Commands  []contract.CarriedCommand
 }
 
 // Carry writes what is queued, drains the outbound work, and returns the

@@ -23,5 +23,6 @@
 // goroutines through workflow.Go and reaches the outside world only through
 // activities. It must not import gorm, store, api, gin, net/http, database/sql
 // or os. Only the process packages under workflows/ import it (it is internal);
-// it imports the contract (package workflows), domain and activities.
+// it imports package contract, the search attribute keys (package workflows),
+// domain and activities.
 package kernel

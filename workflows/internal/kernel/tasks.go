@@ -8,8 +8,8 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 )
 
 // TaskSpec is a task a process asks for.
@@ -55,7 +55,7 @@ type Tasks struct {
 	onOverdue func(ctx workflow.Context, t domain.Task)
 	// authorize is the process's own check of a completion, on top of the task's
 	// eligibility and outcome rules: who may accept a critical risk, say. Nil allows.
-	authorize func(workflows.CompleteTaskInput) error
+	authorize func(contract.CompleteTaskInput) error
 
 	// root is the workflow's own context, the parent of every task's timers: a
 	// task opened from an update handler or an overdue hook must outlive them.
@@ -282,10 +282,10 @@ func (ts *Tasks) Decided(key string) bool {
 
 // carry returns what continue-as-new must hand on: the sequence number, so no
 // task ID is ever made twice, and the open tasks.
-func (ts *Tasks) carry() (int, []workflows.CarriedTask) {
-	var out []workflows.CarriedTask
+func (ts *Tasks) carry() (int, []contract.CarriedTask) {
+	var out []contract.CarriedTask
 	for _, t := range ts.OpenTasks(nil) {
-		out = append(out, workflows.CarriedTask{Task: t, RemindAt: ts.specs[t.ID].RemindAt, Overdue: ts.overdue[t.ID]})
+		out = append(out, contract.CarriedTask{Task: t, RemindAt: ts.specs[t.ID].RemindAt, Overdue: ts.overdue[t.ID]})
 	}
 	return ts.seq, out
 }
@@ -294,7 +294,7 @@ func (ts *Tasks) carry() (int, []workflows.CarriedTask) {
 // their due and reminder times. Each task keeps the form it was opened with; a
 // task carried by a run from before the forms gets its kind's. Only processes
 // whose carried tasks need no fill and no check restore this way (the risk).
-func (ts *Tasks) restore(seq int, tasks []workflows.CarriedTask) {
+func (ts *Tasks) restore(seq int, tasks []contract.CarriedTask) {
 	ts.seq = seq
 	for _, ct := range tasks {
 		t := ct.Task
@@ -381,7 +381,7 @@ func (ts *Tasks) find(id string) (*domain.Task, error) {
 // that breaks a rule of the task, the caps on what a completion may carry or the
 // task's form, which the API checks too: an update sent to Temporal directly
 // meets them here.
-func (ts *Tasks) validateComplete(_ workflow.Context, in workflows.CompleteTaskInput) error {
+func (ts *Tasks) validateComplete(_ workflow.Context, in contract.CompleteTaskInput) error {
 	t, err := ts.find(in.TaskID)
 	if err != nil {
 		return err
@@ -413,7 +413,7 @@ func (ts *Tasks) validateComplete(_ workflow.Context, in workflows.CompleteTaskI
 	return nil
 }
 
-func (ts *Tasks) complete(ctx workflow.Context, in workflows.CompleteTaskInput) (domain.Task, error) {
+func (ts *Tasks) complete(ctx workflow.Context, in contract.CompleteTaskInput) (domain.Task, error) {
 	t, err := ts.find(in.TaskID)
 	if err != nil {
 		return domain.Task{}, err
@@ -441,7 +441,7 @@ func (ts *Tasks) complete(ctx workflow.Context, in workflows.CompleteTaskInput) 
 	return *t, nil
 }
 
-func (ts *Tasks) validateReassign(_ workflow.Context, in workflows.ReassignTaskInput) error {
+func (ts *Tasks) validateReassign(_ workflow.Context, in contract.ReassignTaskInput) error {
 	t, err := ts.find(in.TaskID)
 	if err != nil {
 		return err
@@ -457,7 +457,7 @@ func (ts *Tasks) validateReassign(_ workflow.Context, in workflows.ReassignTaskI
 	return p.Err()
 }
 
-func (ts *Tasks) reassign(ctx workflow.Context, in workflows.ReassignTaskInput) (domain.Task, error) {
+func (ts *Tasks) reassign(ctx workflow.Context, in contract.ReassignTaskInput) (domain.Task, error) {
 	t, err := ts.find(in.TaskID)
 	if err != nil || !t.IsOpen() {
 		return domain.Task{}, domain.Conflictf("task %s can no longer be reassigned", in.TaskID)

@@ -6,13 +6,13 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
-	"github.com/tandemhq/tandem/workflows"
 )
 
-// Input is what every update's input is: a struct embedding workflows.Command.
+// Input is what every update's input is: a struct embedding contract.Command.
 type Input interface {
-	Bound() workflows.Command
+	Bound() contract.Command
 }
 
 // Update is one update of a process, made by On and installed by Register.

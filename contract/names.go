@@ -1,10 +1,7 @@
-package workflows
+package contract
 
 import (
 	"strings"
-
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/tandemhq/tandem/domain"
 )
@@ -52,42 +49,11 @@ const (
 	SignalCauseCleared = "cause-cleared"
 )
 
-// Risk search attributes: what the Temporal UI filters risks by.
-var (
-	AttrSeverity = temporal.NewSearchAttributeKeyKeyword("TandemSeverity")
-	AttrLevel    = temporal.NewSearchAttributeKeyInt64("TandemLevel")
-)
-
 // Hiring
 const (
 	// UpdateAddCandidate adds a candidate, by ID only, to a hiring request in recruiting.
 	UpdateAddCandidate = "add-candidate"
 )
-
-// Search attributes every Tandem run carries, so the Temporal UI can list and filter
-// them. Registered by `tandem dev`, the compose one-shot and the end-to-end tests.
-// They are indexed in clear, so they hold no personal data and no money: stages,
-// statuses, teams and due times, never a person's handle.
-var (
-	AttrProcess   = temporal.NewSearchAttributeKeyKeyword("TandemProcess")
-	AttrStage     = temporal.NewSearchAttributeKeyKeyword("TandemStage")
-	AttrStatus    = temporal.NewSearchAttributeKeyKeyword("TandemStatus")
-	AttrWaitingOn = temporal.NewSearchAttributeKeyKeywordList("TandemWaitingOn")
-	AttrNextDue   = temporal.NewSearchAttributeKeyTime("TandemNextDue")
-)
-
-// SearchAttributes lists the custom search attributes by name with their type, for
-// registering them on a Temporal namespace.
-var SearchAttributes = map[string]enumspb.IndexedValueType{
-	AttrProcess.GetName():   enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-	AttrStage.GetName():     enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-	AttrStatus.GetName():    enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-	AttrWaitingOn.GetName(): enumspb.INDEXED_VALUE_TYPE_KEYWORD_LIST,
-	AttrNextDue.GetName():   enumspb.INDEXED_VALUE_TYPE_DATETIME,
-	// Risk
-	AttrSeverity.GetName(): enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-	AttrLevel.GetName():    enumspb.INDEXED_VALUE_TYPE_INT,
-}
 
 // CampaignWorkflowID is the readable workflow ID of campaign id: "campaign/cmp_…".
 func CampaignWorkflowID(id string) string { return "campaign/" + id }
