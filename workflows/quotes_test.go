@@ -59,3 +59,35 @@ func TestARunFromBeforeKeepsItsQuoting(t *testing.T) {
 	h.cancelAt(2 * time.Hour)
 	h.run(contract.CampaignInput{Brief: quotedBrief()})
 }
+
+// What people write (a review's comment, a cancel's reason) is quoted in the
+// texts around it, so the board shows it as typed: it puts Tandem's own words
+// in the reader's (names for handles, separators in numbers) and leaves what is
+// quoted alone. "Aim for 1200, ask maya" must not read "Aim for 1,200, ask Maya
+// Ortiz".
+func TestPeoplesWordsAreQuotedInTexts(t *testing.T) {
+	const said = "Aim for 1200, ask maya"
+	h := newHarness(t)
+	h.at(time.Hour, func() {
+		h.complete(h.openTask(campaign.KeyBriefReview), maya, domain.OutcomeChangesRequested, said, nil)
+	})
+	h.at(2*time.Hour, func() {
+		if revise := h.openTask(campaign.KeyRevise); !strings.Contains(revise.Description, "“"+said+"”") {
+			t.Errorf("revise description = %q", revise.Description)
+		}
+	})
+	h.cancelAt(3 * time.Hour)
+	h.run(contract.CampaignInput{Brief: testBrief()})
+	quoted := 0
+	for _, e := range h.recs.events {
+		if strings.Contains(e.Message, said) {
+			if !strings.Contains(e.Message, "“"+said+"”") {
+				t.Errorf("timeline: %s", e.Message)
+			}
+			quoted++
+		}
+	}
+	if quoted == 0 {
+		t.Error("the comment is in no timeline entry")
+	}
+}

@@ -86,7 +86,7 @@ func (c *campaign) briefReview(ctx workflow.Context) (bool, error) {
 		}
 		revise := c.Tasks.Open(ctx, kernel.TaskSpec{
 			Kind: domain.KindWork, Key: KeyRevise, Title: fmt.Sprintf("Revise the brief of %s", c.Quote(b.Name)),
-			Description: "Changes requested: " + review.Comment + "\nChange what was asked for in the brief; it then goes to marketing ops for review again.",
+			Description: "Changes requested: " + c.Said(review.Comment) + "\nChange what was asked for in the brief; it then goes to marketing ops for review again.",
 			Team:        domain.TeamPMO, Role: domain.RoleProjectManager, Assignee: b.ProjectManager,
 			DueAt: workflow.Now(ctx).Add(c.pol.ReviseSLA.D()), Check: c.checkRevision(ctx), Fill: c.fillRevision,
 		})
@@ -446,7 +446,7 @@ func (c *campaign) rework(ctx workflow.Context, rejection *domain.Task) {
 	for _, t := range targets {
 		c.Tasks.Open(ctx, kernel.TaskSpec{
 			Kind: domain.KindWork, Key: KeyRework + t.ID, Title: "Rework: " + t.Title,
-			Description: fmt.Sprintf("%s asked for rework: %s", rejection.CompletedBy, rejection.Comment),
+			Description: fmt.Sprintf("%s asked for rework: %s", rejection.CompletedBy, c.Said(rejection.Comment)),
 			Team:        t.Team, Role: t.Role, Assignee: t.Assignee, DueAt: due,
 		})
 		c.reworkCount++

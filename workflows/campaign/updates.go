@@ -60,7 +60,7 @@ func (c *campaign) change(ctx workflow.Context, in contract.ChangeCampaignInput)
 		c.plannedLaunch = changed.LaunchAt // re-planned by people: not a slip
 	}
 	c.changeArrived = true
-	c.Event(now, domain.EventChanged, in.Actor.Handle, "", "%s changed the campaign (%s): %s", in.Actor.Handle, describeChange(in.Change), in.Change.Reason)
+	c.Event(now, domain.EventChanged, in.Actor.Handle, "", "%s changed the campaign (%s): %s", in.Actor.Handle, describeChange(in.Change), c.Said(in.Change.Reason))
 	c.Notify(now, domain.NotifyUpdate, "", fmt.Sprintf("%s changed by %s: %s", c.Quote(changed.Name), in.Actor.Handle, describeChange(in.Change)), c.Managers()...)
 	if c.rec.Stage != domain.StageBriefReview {
 		c.replan(ctx, "re-planned after a change")
@@ -99,7 +99,7 @@ func (c *campaign) askBudgetApproval(ctx workflow.Context, requester string, bud
 	spec := kernel.TaskSpec{
 		Kind: domain.KindApproval, Key: KeyBudget,
 		Title:       fmt.Sprintf("Approve the budget increase of %s to %g %s", c.Quote(c.rec.Brief.Name), budget.Amount, budget.Currency),
-		Description: fmt.Sprintf("From %g %s. Reason: %s", c.rec.Brief.Budget.Amount, c.rec.Brief.Budget.Currency, reason),
+		Description: fmt.Sprintf("From %g %s. Reason: %s", c.rec.Brief.Budget.Amount, c.rec.Brief.Budget.Currency, c.Said(reason)),
 		Team:        domain.TeamMarketingOps, Role: domain.RoleMarketingOpsManager, Assignee: c.rec.Brief.MarketingOpsManager,
 		RequestedBy: requester, DueAt: workflow.Now(ctx).Add(c.pol.SignOffSLA.D()),
 	}

@@ -146,7 +146,7 @@ func (h *hiring) revise(ctx workflow.Context) (bool, error) {
 	h.rec.Step = KeyReviseRequest
 	t := h.Tasks.Open(ctx, kernel.TaskSpec{
 		Kind: domain.KindWork, Key: KeyReviseRequest, Title: fmt.Sprintf("Revise the hiring request %s", h.Quote(h.rec.Request.Title)),
-		Description: fmt.Sprintf("%s requested changes: %s\nChange what was asked for in the request; the approval chain then starts again.", asked.DecidedBy, asked.Comment),
+		Description: fmt.Sprintf("%s requested changes: %s\nChange what was asked for in the request; the approval chain then starts again.", asked.DecidedBy, h.Said(asked.Comment)),
 		Assignee:    h.in.RequestedBy, DueAt: workflow.Now(ctx).Add(h.pol.ReviseSLA.D()), Check: h.checkRevision(ctx), Fill: h.fillRevision,
 	})
 	if err := h.save(ctx); err != nil {

@@ -186,7 +186,10 @@ func (k *Core) End(ctx workflow.Context, e Ending) {
 	if e.By != "" {
 		msg += " by " + e.By
 	}
-	if e.Reason != "" {
+	switch {
+	case e.Reason != "" && e.By != "": // a person's reason, in their words
+		msg += ": " + k.out.said(e.Reason)
+	case e.Reason != "":
 		msg += ": " + e.Reason
 	}
 	k.Event(now, e.Event, e.By, "", "%s", msg)
@@ -229,6 +232,10 @@ func (k *Core) Notify(now time.Time, kind domain.NotificationKind, taskID, subje
 // Quote quotes a name (a campaign's, a task's title) in a text for people, as
 // this run always has.
 func (k *Core) Quote(s string) string { return k.out.quote(s) }
+
+// Said quotes what a person wrote (a comment, a reason) in a text, so the board
+// shows it as typed; see recorder.said.
+func (k *Core) Said(s string) string { return k.out.said(s) }
 
 // AwaitHandlers waits until no update handler is running and busy, when set,
 // reports false: what a run waits for before it ends or continues as new.

@@ -98,6 +98,18 @@ func (r *recorder) quote(s string) string {
 	return strconv.Quote(s) // as %q did
 }
 
+// said quotes what a person wrote (a comment, a reason) in a text for people,
+// so that it reads as theirs: the board puts Tandem's own words in the reader's
+// (names for handles, separators in numbers, times in their zone) and leaves
+// what is quoted as it was typed. Runs started before plainQuotesVersion kept
+// people's words unquoted, and keep doing so.
+func (r *recorder) said(s string) string {
+	if r.curly && s != "" {
+		return "“" + s + "”"
+	}
+	return s
+}
+
 var saveOptions = workflow.ActivityOptions{
 	StartToCloseTimeout: 15 * time.Second,
 	// Records must be written whatever happens, so retries never stop; the cap

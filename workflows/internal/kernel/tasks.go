@@ -432,7 +432,7 @@ func (ts *Tasks) complete(ctx workflow.Context, in contract.CompleteTaskInput) (
 	}
 	msg := fmt.Sprintf("%s completed %s: %s", by, ts.out.quote(t.Title), t.Outcome)
 	if t.Comment != "" {
-		msg += " — " + t.Comment
+		msg += " — " + ts.out.said(t.Comment)
 	}
 	ts.out.event(now, domain.EventTaskCompleted, in.Actor.Handle, t.ID, "%s", msg)
 	if err := ts.out.flush(ctx); err != nil {
@@ -466,7 +466,7 @@ func (ts *Tasks) reassign(ctx workflow.Context, in contract.ReassignTaskInput) (
 	from := WhoFor(*t)
 	t.Assignee, t.UpdatedAt = in.Assignee, now
 	ts.out.task(*t)
-	ts.out.event(now, domain.EventTaskReassign, in.Actor.Handle, t.ID, "%s reassigned %s from %s to %s: %s", in.Actor.Handle, ts.out.quote(t.Title), from, in.Assignee, in.Reason)
+	ts.out.event(now, domain.EventTaskReassign, in.Actor.Handle, t.ID, "%s reassigned %s from %s to %s: %s", in.Actor.Handle, ts.out.quote(t.Title), from, in.Assignee, ts.out.said(in.Reason))
 	ts.out.notify(now, domain.NotifyAssigned, t.ID, "Task reassigned to you: "+t.Title, in.Assignee)
 	if err := ts.out.flush(ctx); err != nil {
 		return domain.Task{}, err
