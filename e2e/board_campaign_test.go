@@ -90,7 +90,7 @@ func TestCampaignInTheBoard(t *testing.T) {
 
 	pat.goTo("/")
 	card = pat.taskCard(of("Revise the brief of"))
-	pat.sees("Maya's request in the task", "Changes requested: Aim for")
+	pat.sees("Maya's request in the task", "Changes requested: “Aim for")
 	if got := evalJS[string](pat, fmt.Sprintf(`document.querySelector(%q).value`, "#"+card+` [name="data.brief.objective"]`)); got != "Grow trial sign-ups" {
 		t.Errorf("the revise form starts with objective %q, want the brief's", got)
 	}
