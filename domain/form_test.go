@@ -267,7 +267,7 @@ func TestTaskForms(t *testing.T) {
 	}
 }
 
-// The built-in forms accept the answers the README and the workflows' tests give,
+// The built-in forms accept the answers docs/walkthroughs.md and the workflows' tests give,
 // and refuse the mistakes people made before the forms existed.
 func TestTaskFormsAcceptTheDocumentedAnswers(t *testing.T) {
 	now := time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)
