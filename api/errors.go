@@ -47,6 +47,18 @@ func errRateLimited() error {
 	return &requestError{status: http.StatusTooManyRequests, code: "rate_limited", message: "too many requests with this token; retry after the number of seconds in Retry-After"}
 }
 
+// notYet is a process's "not yet": a command about a task it is about to open
+// again while it catches up after a restart. Nothing was applied, and the same
+// request (the same Idempotency-Key) sent again shortly goes through, so it is
+// a 503, not kept as the command's final answer, in the process's own words.
+type notYet struct {
+	message string
+	cause   error // the workflow's refusal, for the log
+}
+
+func (e *notYet) Error() string { return "not yet: " + e.message }
+func (e *notYet) Unwrap() error { return e.cause }
+
 // errAddressLimited refuses a request without a valid token from a client address
 // that has sent too many of them; the caller sets Retry-After.
 func errAddressLimited() error {
@@ -66,6 +78,7 @@ const (
 func classify(err error) (int, errorObject) {
 	var re *requestError
 	var ve *domain.ValidationError
+	var ny *notYet
 	switch {
 	case errors.As(err, &re):
 		o := errorObject{Code: re.code, Message: re.message}
@@ -73,6 +86,8 @@ func classify(err error) (int, errorObject) {
 			o.Details = []domain.FieldProblem{{Field: re.field, Problem: re.message}}
 		}
 		return re.status, o
+	case errors.As(err, &ny):
+		return http.StatusServiceUnavailable, errorObject{Code: codeUnavailable, Message: ny.message}
 	case errors.Is(err, domain.ErrBadCursor):
 		// A cursor is opaque: one the list did not make is a malformed request, not a
 		// field the client could correct, so 400 rather than 422.

@@ -181,6 +181,8 @@ func fromTemporal(err error) error {
 			return domain.NotFoundf("%s", app.Message())
 		case domain.CodeConflict:
 			return domain.Conflictf("%s", app.Message())
+		case domain.CodeUnavailable:
+			return &notYet{message: app.Message(), cause: err}
 		case domain.CodeInvalid:
 			var problems []domain.FieldProblem
 			if app.HasDetails() && app.Details(&problems) == nil && len(problems) > 0 {

@@ -58,6 +58,10 @@ func TestFromTemporal(t *testing.T) {
 		"not found": {
 			err: refusal(domain.NotFoundf("task tsk_9 not found")), status: http.StatusNotFound, message: "task tsk_9 not found",
 		},
+		"not yet, over the wire": {
+			err:    overTheWire(refusal(domain.Unavailablef("task tsk_2 is not open yet: rsk_1 is catching up after a restart"))),
+			status: http.StatusServiceUnavailable, message: "task tsk_2 is not open yet: rsk_1 is catching up after a restart",
+		},
 		"conflict": {
 			err: overTheWire(refusal(domain.Conflictf("task tsk_1 is done"))), status: http.StatusConflict, message: "task tsk_1 is done",
 		},

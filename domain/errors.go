@@ -66,6 +66,12 @@ func Conflictf(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrConflict, fmt.Sprintf(format, args...))
 }
 
+// Unavailablef says the answer cannot be given right now and the same request,
+// sent again shortly, may succeed: nothing was changed.
+func Unavailablef(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrUnavailable, fmt.Sprintf(format, args...))
+}
+
 // NotFoundf is a refusal because the object does not exist.
 func NotFoundf(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrNotFound, fmt.Sprintf(format, args...))
@@ -74,7 +80,7 @@ func NotFoundf(format string, args ...any) error {
 // Message returns the part of a refusal meant for people: the text after the kind.
 func Message(err error) string {
 	msg := err.Error()
-	for _, kind := range []error{ErrForbidden, ErrNotFound, ErrConflict} {
+	for _, kind := range []error{ErrForbidden, ErrNotFound, ErrConflict, ErrUnavailable} {
 		if p := kind.Error() + ": "; strings.HasPrefix(msg, p) {
 			return strings.TrimPrefix(msg, p)
 		}
@@ -89,6 +95,8 @@ const (
 	CodeNotFound  = "not_found"
 	CodeConflict  = "conflict"
 	CodeInvalid   = "invalid"
+	// CodeUnavailable, from a workflow, says "not yet": send it again shortly.
+	CodeUnavailable = "unavailable"
 )
 
 // Code returns the stable code of a refusal, or "" for any other error.
@@ -102,6 +110,8 @@ func Code(err error) string {
 		return CodeNotFound
 	case errors.Is(err, ErrConflict):
 		return CodeConflict
+	case errors.Is(err, ErrUnavailable):
+		return CodeUnavailable
 	}
 	return ""
 }

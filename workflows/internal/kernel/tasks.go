@@ -364,6 +364,13 @@ func (ts *Tasks) OpenTasks(match func(domain.Task) bool) []domain.Task {
 // this process made: it is no longer open (a conflict, as for any closed
 // task), not a stranger (not found), so a client retrying a completion reads
 // the answer right.
+//
+// A task this process is about to open is "not yet" (unavailable: send it
+// again shortly), not a stranger either. The records can be ahead of the
+// workflow: a workflow task writes them as it goes, and when its worker dies
+// before the task completes, Temporal runs it again from the last completed
+// one, so for a few seconds a task the records show open is not opened yet.
+// Task IDs are deterministic, so the run opens the very same task again.
 func (ts *Tasks) find(id string) (*domain.Task, error) {
 	t, ok := ts.byID[id]
 	if ok {
@@ -374,8 +381,17 @@ func (ts *Tasks) find(id string) (*domain.Task, error) {
 			return nil, domain.Conflictf("task %s is no longer open", id)
 		}
 	}
+	for seq := ts.seq + 1; seq <= ts.seq+tasksAhead; seq++ {
+		if domain.TaskID(ts.processID, seq) == id {
+			return nil, domain.Unavailablef("task %s is not open yet: %s is catching up after a restart; send the request again in a few seconds", id, ts.processID)
+		}
+	}
 	return nil, domain.NotFoundf("task %s is not part of %s", id, ts.processID)
 }
+
+// tasksAhead bounds how many tasks one workflow task can open (a campaign's
+// planning opens one per team), so how far the records can be ahead.
+const tasksAhead = 32
 
 // validateComplete refuses a completion that is not this person's to make, or
 // that breaks a rule of the task, the caps on what a completion may carry or the
