@@ -10,6 +10,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/tandemhq/tandem/activities"
@@ -43,10 +44,12 @@ func marker(build string) func(workflow.Context, markerInput) (string, error) {
 	}
 }
 
-// A rolling upgrade with Worker Versioning: build v1 is current and a run
-// starts on it; build v2 starts beside it and becomes current; a new run goes
-// to v2. Pinned, the old run, and the run it continues as, stay on v1 while v1
-// still polls; auto-upgrade, the old run's next task goes to v2.
+// A rolling upgrade with Worker Versioning. Versioning is turned on with a run
+// in flight on an unversioned worker: once build v1 is current and the
+// unversioned worker gone, that run's next task goes to v1, which then keeps
+// it. A run starts on v1; build v2 starts beside it and becomes current; a new
+// run goes to v2. Pinned, the old run, and the run it continues as, stay on v1
+// while v1 still polls; auto-upgrade, the old run's next task goes to v2.
 func TestRollingUpgradeWithWorkerVersioning(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a Temporal server")
@@ -67,9 +70,14 @@ func TestRollingUpgradeWithWorkerVersioning(t *testing.T) {
 
 			// start runs a worker of build with Tandem's workflows, as the
 			// worker command does, and the marker; it is stopped at the end.
-			start := func(build string) {
+			// The build "unversioned" is a worker without a deployment.
+			start := func(build string) sdkworker.Worker {
 				t.Helper()
-				opts, err := Settings{StopTimeout: time.Millisecond, Deployment: Deployment{Name: "tandem", BuildID: build, AutoUpgrade: tc.autoUpgrade}}.Options()
+				dep := Deployment{Name: "tandem", BuildID: build, AutoUpgrade: tc.autoUpgrade}
+				if build == "unversioned" {
+					dep = Deployment{}
+				}
+				opts, err := Settings{StopTimeout: time.Millisecond, Deployment: dep}.Options()
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -80,6 +88,7 @@ func TestRollingUpgradeWithWorkerVersioning(t *testing.T) {
 					t.Fatalf("start worker %s: %v", build, err)
 				}
 				t.Cleanup(w.Stop)
+				return w
 			}
 			// current makes build the deployment's current version, once
 			// Temporal has seen its pollers: refused before then.
@@ -88,12 +97,27 @@ func TestRollingUpgradeWithWorkerVersioning(t *testing.T) {
 				for {
 					_, err := deployment.SetCurrentVersion(ctx, client.WorkerDeploymentSetCurrentVersionOptions{BuildID: build})
 					if err == nil {
-						return
+						break
 					}
 					select {
 					case <-ctx.Done():
 						t.Fatalf("make %s current: %v", build, err)
 					case <-time.After(100 * time.Millisecond):
+					}
+				}
+				// The command returns before the task queue knows, a moment later.
+				for {
+					d, err := c.DescribeTaskQueue(ctx, contract.TaskQueue, enumspb.TASK_QUEUE_TYPE_WORKFLOW)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if d.GetVersioningInfo().GetCurrentDeploymentVersion().GetBuildId() == build {
+						return
+					}
+					select {
+					case <-ctx.Done():
+						t.Fatalf("the task queue never said %s is current", build)
+					case <-time.After(50 * time.Millisecond):
 					}
 				}
 			}
@@ -133,8 +157,39 @@ func TestRollingUpgradeWithWorkerVersioning(t *testing.T) {
 				}
 			}
 
+			unversioned := start("unversioned")
+			legacy := run("legacy", markerInput{Wait: true})
+			for { // until the unversioned worker has completed its first task
+				d, err := c.DescribeWorkflowExecution(ctx, "legacy", "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d.GetPendingWorkflowTask() == nil && d.GetWorkflowExecutionInfo().GetHistoryLength() >= 4 {
+					break
+				}
+				select {
+				case <-ctx.Done():
+					t.Fatal("the unversioned worker never took the legacy run")
+				case <-time.After(50 * time.Millisecond):
+				}
+			}
+
 			start("v1")
 			current("v1")
+			// As an operator would once v1 is current. (Until then Temporal may
+			// still hand it a task of the run it has cached, for a moment after
+			// the task queue says v1 is current.)
+			unversioned.Stop()
+			if err := c.SignalWorkflow(ctx, "legacy", "", goSignal, nil); err != nil {
+				t.Fatal(err)
+			}
+			if got := result(legacy); got != "v1" {
+				t.Errorf("the run from before versioning finished on %s, want v1", got)
+			}
+			if b, build := version("legacy", ""); b != tc.wantKind || build != "v1" {
+				t.Errorf("the run from before versioning is %s on %q, want %s on v1", b, build, tc.wantKind)
+			}
+
 			old := run("old", markerInput{Wait: true, Continue: true})
 			first := old.GetRunID() // Get moves the run on to the one it continues as
 			if b, build := version("old", first); b != tc.wantKind || build != "v1" {
