@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
@@ -237,6 +238,10 @@ func TestComposeChecksCatchMistakes(t *testing.T) {
 		{"codec without cookie", "TEMPORAL_CODEC_INCLUDE_CREDENTIALS: \"true\"", "TEMPORAL_CODEC_INCLUDE_CREDENTIALS: \"false\"", "credentials"},
 		{"ui url port", "TANDEM_UI_URL: ${TEMPORAL_UI_ORIGIN:-http://localhost:8233}", "TANDEM_UI_URL: http://localhost:8234", "TANDEM_UI_URL"},
 		{"no ui url", "      TANDEM_UI_URL: ${TEMPORAL_UI_ORIGIN:-http://localhost:8233}\n", "", "TANDEM_UI_URL"},
+		{"no stop grace", "    stop_grace_period: 30s\n", "", "no stop_grace_period"},
+		{"stop grace too short", "stop_grace_period: 30s", "stop_grace_period: 20s", "stop_grace_period 20s"},
+		{"stop timeout unset", "      TANDEM_WORKER_STOP_TIMEOUT: 20s\n", "", "TANDEM_WORKER_STOP_TIMEOUT"},
+		{"versioning on by default", "      TANDEM_DEPLOYMENT_NAME:\n", "      TANDEM_DEPLOYMENT_NAME: tandem\n", "Worker Versioning"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -310,6 +315,7 @@ func checkCompose(p *problems, project *types.Project, raw, goMod []byte, depend
 	checkPostgres(p, services)
 	checkTandem(p, project, services)
 	checkCodecKeys(p, services)
+	checkWorker(p, services)
 	checkTemporal(p, services)
 	checkTemporalSetup(p, services)
 	checkTemporalUI(p, services)
@@ -510,6 +516,32 @@ func checkTandem(p *problems, project *types.Project, services map[string]types.
 			target, _ := strconv.ParseUint(port, 10, 32)
 			checkPublished(p, s, "8080", uint32(target))
 		}
+	}
+}
+
+// stopMargin is what a stopping worker needs beyond its stop timeout: its
+// probes' HTTP server shuts down first, and the client and records close after.
+const stopMargin = 5 * time.Second
+
+// checkWorker: Docker lets the worker finish its activities in flight before
+// killing it, and Worker Versioning is off unless asked for: on, new runs would
+// wait until someone makes a version current.
+func checkWorker(p *problems, services map[string]types.ServiceConfig) {
+	w, ok := services[svcWorker]
+	if !ok {
+		return
+	}
+	stop, err := time.ParseDuration(env(w, "TANDEM_WORKER_STOP_TIMEOUT"))
+	switch {
+	case err != nil:
+		p.addf("%s: TANDEM_WORKER_STOP_TIMEOUT=%q, want a duration set here, to match stop_grace_period (%v)", svcWorker, env(w, "TANDEM_WORKER_STOP_TIMEOUT"), err)
+	case w.StopGracePeriod == nil:
+		p.addf("%s: no stop_grace_period: Docker kills it after 10s, before its %s stop timeout", svcWorker, stop)
+	case time.Duration(*w.StopGracePeriod) < stop+stopMargin:
+		p.addf("%s: stop_grace_period %s, want at least its stop timeout %s and %s more", svcWorker, time.Duration(*w.StopGracePeriod), stop, stopMargin)
+	}
+	if name := env(w, "TANDEM_DEPLOYMENT_NAME"); name != "" {
+		p.addf("%s: TANDEM_DEPLOYMENT_NAME=%q by default turns Worker Versioning on: leave it to the operator", svcWorker, name)
 	}
 }
 

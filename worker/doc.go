@@ -2,6 +2,9 @@
 // every workflow and activity on a registry under its explicit name, used by the
 // worker command, `tandem dev`, the replay tests and the end-to-end tests alike.
 // It shadows the SDK's worker package, which is imported as sdkworker.
+// Settings turn what an operator tunes (slots, pollers, the graceful stop, the
+// Worker Deployment Version) into the SDK's worker options, refusing what the
+// SDK would panic on or Temporal refuse.
 //
 // It also holds the Reconciler every worker process runs beside the worker: it
 // closes the records of runs that Temporal closed without their process ending

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -92,6 +93,20 @@ func (f flags) num(name, env string, def int, help string) *int {
 		def = v
 	}
 	return f.Int(name, def, fmt.Sprintf("%s ($%s)", help, env))
+}
+
+// count defines an int flag whose default is $env, else def. A $env that is
+// not an integer is an error now, as with dur: a worker's limits silently left
+// at their defaults would be found only under load.
+func (f flags) count(name, env string, def int, help string) (*int, error) {
+	if v, ok := os.LookupEnv(env); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, fmt.Errorf("$%s: %q is not a whole number", env, v)
+		}
+		def = n
+	}
+	return f.Int(name, def, fmt.Sprintf("%s ($%s)", help, env)), nil
 }
 
 // boolean defines a bool flag whose default is $env ("1", "true", ...), else def.
@@ -271,6 +286,130 @@ func (r reconcileSettings) check() error {
 // config is the reconciler's configuration; Every 0 turns it off.
 func (r reconcileSettings) config() worker.ReconcileConfig {
 	return worker.ReconcileConfig{Every: *r.every, Lookback: *r.lookback}
+}
+
+// workerSettings are how much a worker takes on at once, and how long it lets
+// work in flight finish when it stops: tandem worker and tandem dev have them.
+type workerSettings struct {
+	workflowSlots, activitySlots, workflowPollers, activityPollers, stickyCache *int
+	stopTimeout                                                                 *time.Duration
+}
+
+// Upper bounds of the worker settings: far past any sane value, so a typo (an
+// extra zero or three) is an error at start rather than a worker that takes a
+// whole backlog on or a cache that eats the container's memory.
+const (
+	maxSlots       = 10_000
+	maxPollers     = 100
+	maxStickyCache = 1_000_000
+	maxStopTimeout = time.Hour
+)
+
+func workerFlags(f flags) (workerSettings, error) {
+	var w workerSettings
+	var errs [5]error
+	w.workflowSlots, errs[0] = f.count("max-workflow-tasks", "TANDEM_MAX_WORKFLOW_TASKS", worker.DefaultWorkflowTaskSlots,
+		"workflow tasks the worker runs at once (2 or more)")
+	w.activitySlots, errs[1] = f.count("max-activities", "TANDEM_MAX_ACTIVITIES", worker.DefaultActivitySlots,
+		"activities the worker runs at once; the rest wait in Temporal for a worker with room")
+	w.workflowPollers, errs[2] = f.count("workflow-pollers", "TANDEM_WORKFLOW_POLLERS", worker.DefaultPollers,
+		"long polls open for workflow tasks (2 or more)")
+	w.activityPollers, errs[3] = f.count("activity-pollers", "TANDEM_ACTIVITY_POLLERS", worker.DefaultPollers,
+		"long polls open for activity tasks")
+	w.stickyCache, errs[4] = f.count("sticky-cache-size", "TANDEM_STICKY_CACHE_SIZE", worker.DefaultStickyCacheSize,
+		"workflow runs kept in memory between their tasks, so the next one need not replay the history (0: none)")
+	stop, err := f.dur("worker-stop-timeout", "TANDEM_WORKER_STOP_TIMEOUT", worker.DefaultStopTimeout,
+		"on shutdown, how long activities in flight may finish before they are cancelled (and retried by Temporal)")
+	w.stopTimeout = stop
+	return w, errors.Join(append(errs[:], err)...)
+}
+
+// check refuses settings the worker cannot run or that make no sense, naming
+// the flag and its variable.
+func (w workerSettings) check() error {
+	var errs []error
+	for _, s := range []struct {
+		flag, env string
+		v, lo, hi int
+	}{
+		{"--max-workflow-tasks", "TANDEM_MAX_WORKFLOW_TASKS", *w.workflowSlots, 2, maxSlots},
+		{"--max-activities", "TANDEM_MAX_ACTIVITIES", *w.activitySlots, 1, maxSlots},
+		// A poll holds a slot while it waits: pollers beyond the slots never poll.
+		{"--workflow-pollers", "TANDEM_WORKFLOW_POLLERS", *w.workflowPollers, 2, min(maxPollers, *w.workflowSlots)},
+		{"--activity-pollers", "TANDEM_ACTIVITY_POLLERS", *w.activityPollers, 1, min(maxPollers, *w.activitySlots)},
+		{"--sticky-cache-size", "TANDEM_STICKY_CACHE_SIZE", *w.stickyCache, 0, maxStickyCache},
+	} {
+		if s.v < s.lo || s.v > s.hi {
+			errs = append(errs, fmt.Errorf("%s ($%s) is %d: want %d to %d", s.flag, s.env, s.v, s.lo, max(s.lo, s.hi)))
+		}
+	}
+	if d := *w.stopTimeout; d <= 0 || d > maxStopTimeout {
+		errs = append(errs, fmt.Errorf("--worker-stop-timeout ($TANDEM_WORKER_STOP_TIMEOUT) is %s: want more than 0 and at most %s", d, maxStopTimeout))
+	}
+	return errors.Join(errs...)
+}
+
+// config is the worker's settings, unversioned.
+func (w workerSettings) config() worker.Settings {
+	return worker.Settings{
+		WorkflowTaskSlots: *w.workflowSlots, ActivitySlots: *w.activitySlots,
+		WorkflowTaskPollers: *w.workflowPollers, ActivityTaskPollers: *w.activityPollers,
+		StopTimeout: *w.stopTimeout,
+	}
+}
+
+// deploymentSettings say which Worker Deployment Version a worker is: with a
+// deployment name, Worker Versioning is on (docs/upgrades.md).
+type deploymentSettings struct{ name, buildID, behaviour *string }
+
+func deploymentFlags(f flags) deploymentSettings {
+	return deploymentSettings{
+		name: f.str("deployment-name", "TANDEM_DEPLOYMENT_NAME", "", "Worker Deployment this worker is a version of: turns Worker Versioning on (off when empty)"),
+		buildID: f.str("build-id", "TANDEM_BUILD_ID", vcsBuildID(),
+			"this build's version in the deployment (default: the VCS revision the binary was built from, if any)"),
+		behaviour: f.str("versioning-behavior", "TANDEM_VERSIONING_BEHAVIOR", "pinned",
+			"what a run does when a newer version becomes current: pinned (stays on its own) or auto-upgrade (moves at its next task)"),
+	}
+}
+
+// config is the deployment the worker is a version of; the zero value, with
+// versioning off, when no deployment name is set.
+func (d deploymentSettings) config() (worker.Deployment, error) {
+	if *d.name == "" {
+		return worker.Deployment{}, nil
+	}
+	dep := worker.Deployment{Name: *d.name, BuildID: *d.buildID}
+	switch *d.behaviour {
+	case "pinned":
+	case "auto-upgrade":
+		dep.AutoUpgrade = true
+	default:
+		return dep, fmt.Errorf("--versioning-behavior ($TANDEM_VERSIONING_BEHAVIOR) is %q: want pinned or auto-upgrade", *d.behaviour)
+	}
+	if dep.BuildID == "" {
+		return dep, errors.New("--deployment-name is set but there is no build ID: set --build-id ($TANDEM_BUILD_ID); " +
+			"this binary has no VCS revision to use (built outside a git checkout, as the container image is, or from modified files)")
+	}
+	return dep, nil
+}
+
+// vcsBuildID is the VCS revision the binary was built from, or "" when it has
+// none or was built from modified files, whose code the revision does not name.
+func vcsBuildID() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	var rev string
+	for _, s := range info.Settings {
+		switch {
+		case s.Key == "vcs.revision":
+			rev = s.Value
+		case s.Key == "vcs.modified" && s.Value == "true":
+			return ""
+		}
+	}
+	return rev
 }
 
 // splitList splits a comma-separated list, dropping blanks around and between items.

@@ -23,6 +23,7 @@ import (
 	"github.com/tandemhq/tandem/policy"
 	"github.com/tandemhq/tandem/store"
 	"github.com/tandemhq/tandem/temporalclient"
+	"github.com/tandemhq/tandem/worker"
 	"github.com/tandemhq/tandem/workflows"
 )
 
@@ -40,14 +41,20 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 	// On a laptop the receiver under test usually runs on the same machine.
 	webhooks := webhookFlags(f, devWebhookAllow)
 	uiWrite := f.Bool("ui-write-actions", false, "let the Temporal UI signal, update, terminate and reset runs (operators only)")
-	reconcile, err := reconcileFlags(f)
-	if err != nil {
+	reconcile, err1 := reconcileFlags(f)
+	tuning, err2 := workerFlags(f)
+	if err := errors.Join(err1, err2); err != nil {
 		return err
 	}
 	if err := f.Parse(args); err != nil {
 		return err
 	}
-	if err := reconcile.check(); err != nil {
+	if err := errors.Join(reconcile.check(), tuning.check()); err != nil {
+		return err
+	}
+	// Before the embedded Temporal starts: its own workers are the process's
+	// first, and the SDK makes the cache every worker shares with the first.
+	if err := worker.SetStickyCacheSize(*tuning.stickyCache); err != nil {
 		return err
 	}
 	pol, err := policy.Load(*policyPath)
@@ -103,7 +110,7 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 		Logger: logger, Records: st, Webhooks: guard,
 		Temporal: wiring.Temporal{Embedded: temporal, Settings: temporalclient.Settings{Keys: keyring, AcceptClear: acceptClear}},
 		API:      wiring.API{Policy: pol, UIURL: temporal.UIURL()},
-		Worker:   wiring.Worker{Mail: mail.config(), Reconcile: reconcile.config()},
+		Worker:   wiring.Worker{Mail: mail.config(), Reconcile: reconcile.config(), Settings: tuning.config()},
 	}
 	// One client for the worker and the API: its SDK metrics are served on the API's /metrics.
 	c, err := wiring.Dial(ctx, app)

@@ -15,6 +15,7 @@ import (
 	"github.com/tandemhq/tandem/internal/wiring"
 	"github.com/tandemhq/tandem/policy"
 	"github.com/tandemhq/tandem/store"
+	"github.com/tandemhq/tandem/worker"
 )
 
 func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
@@ -53,14 +54,31 @@ func runWorker(ctx context.Context, args []string, logger *slog.Logger) error {
 	f := newFlags("worker")
 	cfg := serviceFlags(f, ":8081")
 	mail := mailFlags(f)
-	reconcile, err := reconcileFlags(f)
-	if err != nil {
+	reconcile, err1 := reconcileFlags(f)
+	tuning, err2 := workerFlags(f)
+	deployment := deploymentFlags(f)
+	if err := errors.Join(err1, err2); err != nil {
 		return err
 	}
 	if err := f.Parse(args); err != nil {
 		return err
 	}
-	if err := reconcile.check(); err != nil {
+	if err := errors.Join(reconcile.check(), tuning.check()); err != nil {
+		return err
+	}
+	dep, err := deployment.config()
+	if err != nil {
+		return err
+	}
+	settings := tuning.config()
+	settings.Deployment = dep
+	// Checked now, not after the records and Temporal are reached: a
+	// deployment Temporal would refuse is a mistake to name at once.
+	if _, err := settings.Options(); err != nil {
+		return err
+	}
+	// Before anything starts: the SDK makes the cache with the first worker.
+	if err := worker.SetStickyCacheSize(*tuning.stickyCache); err != nil {
 		return err
 	}
 	app, err := cfg.open(ctx, logger)
@@ -68,7 +86,7 @@ func runWorker(ctx context.Context, args []string, logger *slog.Logger) error {
 		return err
 	}
 	defer app.Records.Close()
-	app.Worker = wiring.Worker{Mail: mail.config(), Reconcile: reconcile.config()}
+	app.Worker = wiring.Worker{Mail: mail.config(), Reconcile: reconcile.config(), Settings: settings}
 	// The identity its pollers show in Temporal, which readiness looks for.
 	app.Temporal.Identity = workerIdentity()
 	c, err := wiring.Dial(ctx, app)
@@ -81,7 +99,7 @@ func runWorker(ctx context.Context, args []string, logger *slog.Logger) error {
 		return err
 	}
 	defer stop()
-	logger.Info("tandem worker polling", append([]any{"task_queue", "tandem", "health", *cfg.http}, c.LogAttrs()...)...)
+	logger.Info("tandem worker polling", append([]any{"task_queue", "tandem", "health", *cfg.http, "version", versionLog(dep)}, c.LogAttrs()...)...)
 	return serve(ctx, api.NewHTTPServer(*cfg.http, wiring.WorkerProbes(c, app)), nil, logger)
 }
 
@@ -112,6 +130,18 @@ func runHealthcheck(ctx context.Context, args []string) error {
 		return fmt.Errorf("%s answered %s", args[0], resp.Status)
 	}
 	return nil
+}
+
+// versionLog says in the start line which deployment version the worker is,
+// and what its runs do when a newer one becomes current.
+func versionLog(d worker.Deployment) string {
+	switch {
+	case d.Name == "":
+		return "unversioned"
+	case d.AutoUpgrade:
+		return d.Name + ":" + d.BuildID + " (auto-upgrade)"
+	}
+	return d.Name + ":" + d.BuildID + " (pinned)"
 }
 
 // workerIdentity names this worker process to Temporal, as the SDK's default

@@ -100,7 +100,8 @@ func TestWorkerAndAPIReadinessAndMetrics(t *testing.T) {
 		addr := freePort(t)
 		wctx, stop := context.WithCancel(ctx)
 		done := make(chan error, 1)
-		go func() { done <- runWorker(wctx, append(common, "--http", addr, "--reconcile-every", "0"), quiet) }()
+		args := append(common, "--http", addr, "--reconcile-every", "0", "--max-workflow-tasks", "9", "--max-activities", "7")
+		go func() { done <- runWorker(wctx, args, quiet) }()
 		return "http://" + addr, func() {
 			stop()
 			if err := <-done; err != nil {
@@ -134,6 +135,12 @@ func TestWorkerAndAPIReadinessAndMetrics(t *testing.T) {
 			t.Errorf("the worker's /metrics lacks %s", want)
 		}
 	}
+	// The slots the flags gave, as the SDK reports them while the worker idles.
+	for typ, want := range map[string]string{"WorkflowWorker": "9", "ActivityWorker": "7"} {
+		if got := gauge(metrics, "temporal_worker_task_slots_available", `worker_type="`+typ+`"`); got != want {
+			t.Errorf("%s slots available = %q, want %s from the flags", typ, got, want)
+		}
+	}
 	waitProbe(t, apiAddr+"/readyz", "ready", func(p probe) bool { return p.code == http.StatusOK && p.Status == "ok" })
 	if m := getText(t, apiAddr+"/metrics"); !strings.Contains(m, `temporal_request_total{`) || !strings.Contains(m, `operation="DescribeTaskQueue"`) {
 		t.Errorf("the API's /metrics lacks its Temporal client's requests")
@@ -151,4 +158,16 @@ func TestWorkerAndAPIReadinessAndMetrics(t *testing.T) {
 	if getText(t, w+"/healthz") != `{"status":"ok"}` {
 		t.Error("liveness depends on Temporal")
 	}
+}
+
+// gauge is the value of the series of name whose labels include label, in
+// Prometheus's text format; "" when there is none.
+func gauge(text, name, label string) string {
+	for line := range strings.Lines(text) {
+		if strings.HasPrefix(line, name+"{") && strings.Contains(line, label) {
+			fields := strings.Fields(line)
+			return fields[len(fields)-1]
+		}
+	}
+	return ""
 }

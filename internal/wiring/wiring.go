@@ -13,7 +13,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
-	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/tandemhq/tandem/activities"
 	"github.com/tandemhq/tandem/api"
@@ -97,6 +96,10 @@ type Worker struct {
 	// Temporal closed without their process ending, and how far back its first
 	// pass looks. Every 0 turns the reconciler off.
 	Reconcile worker.ReconcileConfig
+	// Settings are the worker's slots, pollers, stop timeout and deployment
+	// version; the zero value is Tandem's defaults, unversioned. (The sticky
+	// cache is the process's, not a worker's: worker.SetStickyCacheSize.)
+	Settings worker.Settings
 }
 
 // Mail is an SMTP server, with PLAIN authentication when Username is set.
@@ -189,16 +192,23 @@ func Handler(c *Client, cfg Config) http.Handler {
 	return web.New(web.Config{API: api.New(ac).Handler(), Logger: ac.Logger, PollInterval: a.PollInterval}).Handler()
 }
 
-// StartWorker starts Tandem's worker on c's task queue, with the activities
-// over cfg.Records (webhooks through cfg.Webhooks, e-mail when configured),
-// and the reconciler beside it unless cfg.Worker.Reconcile.Every is 0. The
-// reconciler runs until ctx ends or stop is called; stop stops both.
+// StartWorker starts Tandem's worker on c's task queue, as cfg.Worker.Settings
+// say, with the activities over cfg.Records (webhooks through cfg.Webhooks,
+// e-mail when configured), and the reconciler beside it unless
+// cfg.Worker.Reconcile.Every is 0. Settings it cannot run are refused before
+// anything starts. The reconciler runs until ctx ends or stop is called; stop
+// stops both, the worker after letting its activities in flight finish for up
+// to the settings' stop timeout.
 func StartWorker(ctx context.Context, c *Client, cfg Config) (stop func(), err error) {
 	rc := cfg.Worker.Reconcile
 	if rc.Every < 0 {
 		return nil, errors.New("reconcile: the time between passes must be 0 (off) or positive")
 	}
-	w := worker.New(c.Client, newActivities(cfg), sdkworker.Options{})
+	opts, err := cfg.Worker.Settings.Options()
+	if err != nil {
+		return nil, err
+	}
+	w := worker.New(c.Client, newActivities(cfg), opts)
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}

@@ -12,10 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 
 	"github.com/tandemhq/tandem/api"
 	"github.com/tandemhq/tandem/codec"
+	"github.com/tandemhq/tandem/devserver"
 	"github.com/tandemhq/tandem/domain"
 	"github.com/tandemhq/tandem/netguard"
 	"github.com/tandemhq/tandem/store"
@@ -159,6 +161,14 @@ func TestStartWorkerRefusesANegativeReconcileInterval(t *testing.T) {
 	}
 }
 
+// Settings the SDK would panic on are refused before anything starts.
+func TestStartWorkerRefusesSettingsItCannotRun(t *testing.T) {
+	_, err := StartWorker(context.Background(), nil, Config{Worker: Worker{Settings: worker.Settings{WorkflowTaskSlots: 1}}})
+	if err == nil || !strings.Contains(err.Error(), "workflow task slots: 1") {
+		t.Errorf("err = %v, want the one slot refused", err)
+	}
+}
+
 type embedded struct{}
 
 func (embedded) FrontendHostPort() string { return "127.0.0.1:17233" }
@@ -193,4 +203,87 @@ func TestDialTakesTheEmbeddedServer(t *testing.T) {
 	if _, err := Dial(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "payload keys") {
 		t.Errorf("without payload keys: %v, want refused", err)
 	}
+}
+
+// The worker runs as its settings say: the SDK reports the slots it was given.
+// With nothing in flight, a stop does not wait out the stop timeout.
+func TestStartWorkerRunsWithTheSettings(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Temporal server")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv, err := devserver.Start(ctx, devserver.Options{UIPort: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Stop() })
+	entry, err := codec.NewKeyEntry("k1", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := codec.ParseKeys(entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := records(t)
+	cfg := Config{
+		Records:  st,
+		Temporal: Temporal{Embedded: srv, Settings: temporalclient.Settings{Keys: keys}},
+		Worker: Worker{
+			Reconcile: worker.ReconcileConfig{Every: 0},
+			Settings:  worker.Settings{WorkflowTaskSlots: 7, ActivitySlots: 5, StopTimeout: time.Minute},
+		},
+	}
+	c, err := Dial(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	stop, err := StartWorker(ctx, c, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(c.Metrics)
+	want := map[string]float64{"WorkflowWorker": 7, "ActivityWorker": 5}
+	for {
+		got := slotsAvailable(t, reg)
+		if got["WorkflowWorker"] == want["WorkflowWorker"] && got["ActivityWorker"] == want["ActivityWorker"] {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("slots available %v, want %v", got, want)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	began := time.Now()
+	stop()
+	if d := time.Since(began); d > 10*time.Second {
+		t.Errorf("an idle worker took %s to stop, with a stop timeout of a minute", d)
+	}
+}
+
+// slotsAvailable is the SDK's temporal_worker_task_slots_available by worker type.
+func slotsAvailable(t *testing.T, g prometheus.Gatherer) map[string]float64 {
+	t.Helper()
+	families, err := g.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	slots := map[string]float64{}
+	for _, f := range families {
+		if f.GetName() != "temporal_worker_task_slots_available" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "worker_type" {
+					slots[l.GetValue()] = m.GetGauge().GetValue()
+				}
+			}
+		}
+	}
+	return slots
 }
