@@ -84,7 +84,13 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 	if err != nil {
 		return fmt.Errorf("start Temporal: %w", err)
 	}
-	defer temporal.Stop()
+	defer func() {
+		// A server that did not stop cleanly is worth a line in the log,
+		// not a silent exit.
+		if err := temporal.Stop(); err != nil {
+			logger.Error("stop Temporal", "err", err)
+		}
+	}()
 
 	st, err := store.Open(ctx, *db)
 	if err != nil {
