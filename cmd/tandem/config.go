@@ -86,14 +86,6 @@ func redacted(env, v string) string {
 	return u.String()
 }
 
-// num defines an int flag whose default is $env, else def.
-func (f flags) num(name, env string, def int, help string) *int {
-	if v, err := strconv.Atoi(os.Getenv(env)); err == nil {
-		def = v
-	}
-	return f.Int(name, def, fmt.Sprintf("%s ($%s)", help, env))
-}
-
 // boolean defines a bool flag whose default is $env ("1", "true", ...), else def.
 func (f flags) boolean(name, env string, def bool, help string) *bool {
 	if v, err := strconv.ParseBool(os.Getenv(env)); err == nil {

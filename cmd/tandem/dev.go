@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -298,4 +299,13 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// num defines an int flag whose default is $env, else def. Only dev and bench
+// take numbers, so it is left out of the services build with them.
+func (f flags) num(name, env string, def int, help string) *int {
+	if v, err := strconv.Atoi(os.Getenv(env)); err == nil {
+		def = v
+	}
+	return f.Int(name, def, fmt.Sprintf("%s ($%s)", help, env))
 }
