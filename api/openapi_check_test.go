@@ -906,7 +906,10 @@ func TestOpenAPICheckFindsDifferences(t *testing.T) {
 			rr.Header().Set("Content-Type", a.contentType)
 		}
 		rr.WriteHeader(a.status)
-		rr.WriteString(a.body)
+		// The recorder keeps a body even where the status allows none (a 204
+		// with a body, an answer the check must catch) and then also returns
+		// http.ErrBodyNotAllowed, which is that same answer, not a failure.
+		_, _ = rr.WriteString(a.body)
 		return k.check(req, []byte(a.reqBody), rr)
 	}
 	me := func(status int, body string, headers ...string) answer {

@@ -65,10 +65,10 @@ func walkText(v reflect.Value, path string, p *domain.Problems) {
 				continue
 			}
 			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			switch {
-			case name == "-":
+			switch name {
+			case "-":
 				continue
-			case name == "":
+			case "":
 				name = f.Name
 			}
 			walkText(v.Field(i), joinPath(path, name), p)

@@ -16,7 +16,8 @@
 // payloads use the newest key, and older keys stay in the ring to open what they
 // sealed.
 //
-// It imports the Temporal SDK's converter and the standard library only; the
-// commands wire it into every Temporal client, and the API serves its Decode to
-// the Temporal UI behind Tandem's own permission checks.
+// It imports the Temporal SDK's converter (with the payloads it works on, their
+// proto encoding and the SDK's application errors) and the standard library
+// only; the commands wire it into every Temporal client, and the API serves its
+// Decode to the Temporal UI behind Tandem's own permission checks.
 package codec

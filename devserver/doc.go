@@ -5,9 +5,9 @@
 // does) the server persists on PostgreSQL instead, with several history shards,
 // in databases it creates and migrates with the server's own schema tool.
 //
-// Only cmd/tandem's dev and bench commands and the end-to-end tests may import
-// this package: it links go.temporal.io/server, which is heavy to compile and
-// link, and nothing that runs against a real Temporal cluster should pull it in.
+// Only cmd/tandem's dev and bench commands (and package bench) and tests may
+// import this package: it links go.temporal.io/server, which is heavy to compile
+// and link, and nothing that runs against a real Temporal cluster should pull it in.
 // The package must not import Tandem's own packages either; callers pass in what
 // it needs (for example workflows.SearchAttributes).
 package devserver

@@ -12,12 +12,12 @@ import (
 type AuditOutcome string
 
 const (
-	// AuditAllowed: the command was accepted (a 2xx answer).
+	// AuditAllowed means the command was accepted (a 2xx answer).
 	AuditAllowed AuditOutcome = "allowed"
-	// AuditDenied: the command was refused for the caller or the input (a 4xx
+	// AuditDenied means the command was refused for the caller or the input (a 4xx
 	// answer), so nothing changed.
 	AuditDenied AuditOutcome = "denied"
-	// AuditFailed: the server could not complete the command (a 5xx answer); it may
+	// AuditFailed means the server could not complete the command (a 5xx answer); it may
 	// or may not have taken effect downstream.
 	AuditFailed AuditOutcome = "failed"
 )

@@ -211,9 +211,9 @@ type OnboardingTask struct {
 }
 
 // ChainFor returns the steps of the chain that apply to budget b.
-func (p HiringPolicy) ChainFor(b SalaryRange) []ApprovalStep {
+func (h HiringPolicy) ChainFor(b SalaryRange) []ApprovalStep {
 	var out []ApprovalStep
-	for _, s := range p.Chain {
+	for _, s := range h.Chain {
 		if s.Applies(b) {
 			out = append(out, s)
 		}
@@ -222,8 +222,8 @@ func (p HiringPolicy) ChainFor(b SalaryRange) []ApprovalStep {
 }
 
 // Up returns the rung that escalates role r, if the policy has one.
-func (p HiringPolicy) Up(r Role) (EscalationRung, bool) {
-	for _, rung := range p.Escalation {
+func (h HiringPolicy) Up(r Role) (EscalationRung, bool) {
+	for _, rung := range h.Escalation {
 		if rung.From == r {
 			return rung, true
 		}

@@ -203,7 +203,7 @@ func TestBoardInTheBrowser(t *testing.T) {
 	}
 
 	if shots != "" {
-		screenshots(t, s, ctx, shots, first.ID)
+		screenshots(t, ctx, s, shots, first.ID)
 	}
 	for _, tb := range []*tab{maya, board} {
 		tb.checkErrors()
@@ -486,7 +486,7 @@ var screens = []struct {
 // screenshots saves a full-page PNG of every page at each screen size in dir,
 // as Maya sees them, with a hiring request and a risk started so their boards
 // have cards.
-func screenshots(t *testing.T, s *stack, ctx context.Context, dir, campaignID string) {
+func screenshots(t *testing.T, ctx context.Context, s *stack, dir, campaignID string) {
 	t.Helper()
 	dir, err := filepath.Abs(dir)
 	if err != nil {

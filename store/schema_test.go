@@ -173,12 +173,12 @@ func parseCatalog(text string) catalog {
 	return c
 }
 
-// diff says how got differs from want, table by table; "" when they are equal.
+// diff says how c differs from want, table by table; "" when they are equal.
 // keep limits the lines compared to those it accepts (nil: all).
-func (got catalog) diff(want catalog, keep func(line string) bool) string {
+func (c catalog) diff(want catalog, keep func(line string) bool) string {
 	var out []string
-	for _, name := range slices.Sorted(maps.Keys(mergeKeys(got, want))) {
-		g, gok := got[name]
+	for _, name := range slices.Sorted(maps.Keys(mergeKeys(c, want))) {
+		g, gok := c[name]
 		w, wok := want[name]
 		switch {
 		case !gok:

@@ -534,13 +534,8 @@ func (p formProblems) whole(vals url.Values, name string) int {
 	return n
 }
 
-// utcTime reads a datetime-local input as UTC and answers it in RFC 3339; empty
-// stays empty, for the API to say it is required.
-func (p formProblems) utcTime(vals url.Values, name string) string {
-	return p.zonedTime(vals, name, time.UTC)
-}
-
-// zonedTime reads a datetime-local input typed in loc, as utcTime does.
+// zonedTime reads a datetime-local input typed in loc and answers it in RFC
+// 3339; empty stays empty, for the API to say it is required.
 func (p formProblems) zonedTime(vals url.Values, name string, loc *time.Location) string {
 	v := text(vals, name)
 	if v == "" {

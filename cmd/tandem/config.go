@@ -87,14 +87,6 @@ func redacted(env, v string) string {
 	return u.String()
 }
 
-// num defines an int flag whose default is $env, else def.
-func (f flags) num(name, env string, def int, help string) *int {
-	if v, err := strconv.Atoi(os.Getenv(env)); err == nil {
-		def = v
-	}
-	return f.Int(name, def, fmt.Sprintf("%s ($%s)", help, env))
-}
-
 // count defines an int flag whose default is $env, else def. A $env that is
 // not an integer is an error now, as with dur: a worker's limits silently left
 // at their defaults would be found only under load.

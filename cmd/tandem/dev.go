@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -91,7 +92,13 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 	if err != nil {
 		return fmt.Errorf("start Temporal: %w", err)
 	}
-	defer temporal.Stop()
+	defer func() {
+		// A server that did not stop cleanly is worth a line in the log,
+		// not a silent exit.
+		if err := temporal.Stop(); err != nil {
+			logger.Error("stop Temporal", "err", err)
+		}
+	}()
 
 	st, err := store.Open(ctx, *db)
 	if err != nil {
@@ -299,4 +306,13 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// num defines an int flag whose default is $env, else def. Only dev and bench
+// take numbers, so it is left out of the services build with them.
+func (f flags) num(name, env string, def int, help string) *int {
+	if v, err := strconv.Atoi(os.Getenv(env)); err == nil {
+		def = v
+	}
+	return f.Int(name, def, fmt.Sprintf("%s ($%s)", help, env))
 }
