@@ -140,7 +140,7 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, logger *slog.
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down")
-	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	shutdown, cancel := context.WithTimeout(context.Background(), api.ShutdownTimeout)
 	defer cancel()
 	return srv.Shutdown(shutdown)
 }
