@@ -305,6 +305,11 @@ func (s *Server) routes() {
 // Handler is the server's http.Handler.
 func (s *Server) Handler() http.Handler { return s.engine }
 
+// ShutdownTimeout is how long a stopping server lets the requests it has finish
+// (http.Server.Shutdown) before it closes their connections; a container's stop
+// grace period must be longer.
+const ShutdownTimeout = 15 * time.Second
+
 // NewHTTPServer wraps h in an http.Server with timeouts, so a slow or idle client
 // cannot hold a connection forever. The write timeout leaves room for the
 // downstream deadline of a request plus writing its answer.

@@ -33,13 +33,16 @@ const (
 	svcMigrate        = "tandem-migrate"
 	svcAPI            = "tandem-api"
 	svcWorker         = "tandem-worker"
+	svcProxy          = "proxy"
 )
 
 var (
 	// oneShots run to completion; others wait for them with service_completed_successfully.
 	oneShots = []string{svcTemporalSchema, svcTemporalSetup, svcMigrate}
-	// tandemServices run the tandem image with the shared x-tandem-env configuration.
+	// tandemServices run the tandem image.
 	tandemServices = []string{svcMigrate, svcAPI, svcWorker}
+	// sharedEnvServices run with the shared x-tandem-env configuration.
+	sharedEnvServices = []string{svcAPI, svcWorker}
 )
 
 const (
@@ -57,6 +60,7 @@ var wantDependsOn = map[string]map[string]string{
 	svcMigrate:        {svcPostgres: healthy},
 	svcAPI:            {svcMigrate: completed, svcTemporalSetup: completed},
 	svcWorker:         {svcMigrate: completed, svcTemporalSetup: completed},
+	svcProxy:          {svcAPI: healthy},
 }
 
 // wantImages is the image repository of every service that runs a published image.
@@ -66,6 +70,7 @@ var wantImages = map[string]string{
 	svcTemporal:       "temporalio/server",
 	svcTemporalSetup:  "temporalio/admin-tools",
 	svcTemporalUI:     "temporalio/ui",
+	svcProxy:          "caddy",
 }
 
 // cliTypeNames maps a search attribute type to its name in
@@ -83,7 +88,10 @@ var cliTypeNames = map[enumspb.IndexedValueType]string{
 // testEnv is the whole environment the compose file is interpolated with: the
 // required variables, and nothing from the machine running the test, so every other
 // variable takes the default written in the file.
-var testEnv = []string{"POSTGRES_PASSWORD=test-Secret_1", "TANDEM_CODEC_KEYS=" + testCodecKeys}
+var testEnv = []string{
+	"POSTGRES_PASSWORD=test-Secret_1", "TEMPORAL_DB_PASSWORD=test-Secret_2", "TANDEM_DB_OWNER_PASSWORD=test-Secret_3",
+	"TANDEM_DB_APP_PASSWORD=test-Secret_4", "TANDEM_CODEC_KEYS=" + testCodecKeys,
+}
 
 // testCodecKeys is a keyring entry as `tandem codec new-key` prints it.
 const testCodecKeys = "k20260101 AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
@@ -117,6 +125,9 @@ func TestComposeRequiresSecrets(t *testing.T) {
 	root := repoRoot(t)
 	for _, tt := range []struct{ name, hint string }{
 		{"POSTGRES_PASSWORD", "set POSTGRES_PASSWORD"},
+		{"TEMPORAL_DB_PASSWORD", "set TEMPORAL_DB_PASSWORD"},
+		{"TANDEM_DB_OWNER_PASSWORD", "set TANDEM_DB_OWNER_PASSWORD"},
+		{"TANDEM_DB_APP_PASSWORD", "set TANDEM_DB_APP_PASSWORD"},
 		{"TANDEM_CODEC_KEYS", "tandem codec new-key"},
 	} {
 		env := slices.DeleteFunc(slices.Clone(testEnv), func(kv string) bool { return strings.HasPrefix(kv, tt.name+"=") })
@@ -191,23 +202,34 @@ func TestComposeChecksCatchMistakes(t *testing.T) {
 		{"one-shot restarts", "restart: \"no\"", "restart: always", "restart"},
 		{"api command", `command: ["api"]`, `command: ["worker"]`, "command"},
 		{"env diverges", "      # /healthz and /metrics, on the compose network only.\n", "      TANDEM_NAMESPACE: other\n", "TANDEM_NAMESPACE"},
-		{"env missing", "    environment:\n      <<: *tandem-env\n    depends_on:", "    depends_on:", "TANDEM_DB"},
+		{"env missing", "    environment:\n      <<: *tandem-env\n      # /healthz", "    environment:\n      # /healthz", "TANDEM_DB"},
 		{"no x-tandem-env", "x-tandem-env: &tandem-env", "x-env: &tandem-env", "x-tandem-env"},
 		{"temporal port", "TANDEM_TEMPORAL_ADDRESS: temporal:7233", "TANDEM_TEMPORAL_ADDRESS: temporal:7234", "port"},
 		{"temporal host", "TANDEM_TEMPORAL_ADDRESS: temporal:7233", "TANDEM_TEMPORAL_ADDRESS: temporal-ui:7233", "temporalio/server"},
 		{"db scheme", "TANDEM_DB: postgres://", "TANDEM_DB: mysql://", "scheme"},
 		{"db host", "@postgresql:5432/tandem", "@localhost:5432/tandem", "host"},
 		{"db name", "@postgresql:5432/tandem?", "@postgresql:5432/records?", `"records"`},
-		{"db not created", "POSTGRES_DB: tandem", "POSTGRES_DB: other", `"tandem"`},
-		{"db user", "TANDEM_DB: postgres://tandem:", "TANDEM_DB: postgres://app:", "user"},
-		{"db password", "TANDEM_DB: postgres://tandem:${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}", "TANDEM_DB: postgres://tandem:other", "password"},
-		{"temporal password", "POSTGRES_PWD: ${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}", "POSTGRES_PWD: other", "POSTGRES_PWD"},
-		{"schema password", "SQL_PASSWORD: ${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}", "SQL_PASSWORD: other", "SQL_PASSWORD"},
+		{"db not created", "TANDEM_DB_NAME: tandem", "TANDEM_DB_NAME: other", `"tandem"`},
+		{"db user", "TANDEM_DB: postgres://tandem_app:", "TANDEM_DB: postgres://app:", "user"},
+		{"db as the owner", "TANDEM_DB: postgres://tandem_app:${TANDEM_DB_APP_PASSWORD:?set TANDEM_DB_APP_PASSWORD}", "TANDEM_DB: postgres://tandem_owner:${TANDEM_DB_OWNER_PASSWORD}", "user"},
+		{"db as the superuser", "TANDEM_DB: postgres://tandem_app:${TANDEM_DB_APP_PASSWORD:?set TANDEM_DB_APP_PASSWORD}", "TANDEM_DB: postgres://postgres:${POSTGRES_PASSWORD}", "superuser"},
+		{"db password", "TANDEM_DB: postgres://tandem_app:${TANDEM_DB_APP_PASSWORD:?set TANDEM_DB_APP_PASSWORD}", "TANDEM_DB: postgres://tandem_app:other", "password"},
+		{"migrate as the app", "TANDEM_DB: postgres://tandem_owner:${TANDEM_DB_OWNER_PASSWORD:?set TANDEM_DB_OWNER_PASSWORD}", "TANDEM_DB: postgres://tandem_app:${TANDEM_DB_APP_PASSWORD}", "tandem-migrate: TANDEM_DB"},
+		{"migrate password", "postgres://tandem_owner:${TANDEM_DB_OWNER_PASSWORD:?set TANDEM_DB_OWNER_PASSWORD}@", "postgres://tandem_owner:${TANDEM_DB_APP_PASSWORD}@", "password"},
+		{"migrate grants no one", "      TANDEM_DB_APP_ROLE: tandem_app\n    depends_on:", "    depends_on:", "TANDEM_DB_APP_ROLE"},
+		{"migrate grants another role", "      TANDEM_DB_APP_ROLE: tandem_app\n    depends_on:", "      TANDEM_DB_APP_ROLE: tandem_owner\n    depends_on:", "TANDEM_DB_APP_ROLE"},
+		{"temporal user", "      POSTGRES_USER: temporal\n", "      POSTGRES_USER: postgres\n", "POSTGRES_USER"},
+		{"temporal password", "POSTGRES_PWD: ${TEMPORAL_DB_PASSWORD:?set TEMPORAL_DB_PASSWORD}", "POSTGRES_PWD: ${POSTGRES_PASSWORD}", "POSTGRES_PWD"},
+		{"schema password", "SQL_PASSWORD: ${TEMPORAL_DB_PASSWORD:?set TEMPORAL_DB_PASSWORD}", "SQL_PASSWORD: other", "SQL_PASSWORD"},
+		{"no init script", "      - ./deploy/postgres/init-roles.sh:/docker-entrypoint-initdb.d/10-roles.sh:ro\n", "", "init-roles.sh"},
+		{"init script elsewhere", "/docker-entrypoint-initdb.d/10-roles.sh:ro", "/docker-entrypoint-initdb.d/10-roles.sql:ro", "init-roles.sh"},
+		{"role name diverges", "      TANDEM_DB_APP_ROLE: tandem_app\n      TANDEM_DB_APP_PASSWORD", "      TANDEM_DB_APP_ROLE: app\n      TANDEM_DB_APP_PASSWORD", "tandem_app"},
 		{"temporal db plugin", "DB: postgres12", "DB: mysql8", "DB"},
 		{"temporal db host", "POSTGRES_SEEDS: postgresql", "POSTGRES_SEEDS: db", "POSTGRES_SEEDS"},
 		{"schema plugin", "--plugin postgres12", "--plugin mysql8", "plugin"},
 		{"schema host", "--ep postgresql", "--ep db", "--ep"},
-		{"schema user", "-p 5432 -u tandem", "-p 5432 -u temporal", "-u"},
+		{"schema user", "-p 5432 -u temporal", "-p 5432 -u postgres", "-u"},
+		{"schema creates a database", "        sql --db temporal setup-schema -v 0.0\n", "        sql --db temporal create\n        sql --db temporal setup-schema -v 0.0\n", "may not create databases"},
 		{"schema step missing", "        sql --db temporal_visibility update-schema -d \"$$schema/visibility/versioned\"\n", "", "temporal_visibility"},
 		{"schema dir", "\"$$schema/visibility/versioned\"", "\"$$schema/temporal/versioned\"", "visibility/versioned"},
 		{"visibility db not created", "VISIBILITY_DBNAME: temporal_visibility", "VISIBILITY_DBNAME: visibility", `"visibility"`},
@@ -223,7 +245,7 @@ func TestComposeChecksCatchMistakes(t *testing.T) {
 		{"ui writable", "${TEMPORAL_UI_WRITE_ACTIONS_DISABLED:-true}", "${TEMPORAL_UI_WRITE_ACTIONS_DISABLED:-false}", "write actions"},
 		{"ui address", "      TEMPORAL_ADDRESS: temporal:7233\n      TEMPORAL_DEFAULT_NAMESPACE", "      TEMPORAL_ADDRESS: localhost:7233\n      TEMPORAL_DEFAULT_NAMESPACE", "temporal-ui: TEMPORAL_ADDRESS"},
 		{"ui port", `"8233:8080"`, `"8234:8080"`, "8233"},
-		{"api port", `"8080:8080"`, `"8081:8080"`, "8080"},
+		{"api port", "    # No published port: browsers reach the replicas through the proxy.\n", "    ports:\n      - \"8080:8080\"\n", "tandem-api: publishes"},
 		{"api healthcheck", "http://127.0.0.1:8080/healthz", "http://127.0.0.1:8081/healthz", "healthcheck"},
 		{"worker http", `TANDEM_HTTP: ":8081"`, `TANDEM_HTTP: ":9090"`, "healthcheck"},
 		{"postgres data volume", "- pgdata:/var/lib/postgresql/data", "- /var/lib/postgresql/data", "named volume"},
@@ -231,10 +253,10 @@ func TestComposeChecksCatchMistakes(t *testing.T) {
 		{"invalid condition", "condition: service_healthy", "condition: service_ready", "condition"},
 		{"codec keys not on the worker", "      TANDEM_HTTP: \":8081\"\n      TANDEM_CODEC_KEYS:", "      TANDEM_HTTP: \":8081\"\n      TANDEM_CODEC_KEYZ:", "tandem-worker: TANDEM_CODEC_KEYS"},
 		{"codec keys written out", "      TANDEM_CODEC_KEYS: ${TANDEM_CODEC_KEYS:?set TANDEM_CODEC_KEYS (tandem codec new-key prints one)}\n      # The Temporal UI", "      TANDEM_CODEC_KEYS: k1 AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n      # The Temporal UI", "TANDEM_CODEC_KEYS of the environment"},
-		{"codec keys for migrate", "  TANDEM_NAMESPACE: default\n", "  TANDEM_NAMESPACE: default\n  TANDEM_CODEC_KEYS: ${TANDEM_CODEC_KEYS}\n", "tandem-migrate: has TANDEM_CODEC_KEYS"},
+		{"codec keys for migrate", "      TANDEM_DB_APP_ROLE: tandem_app\n    depends_on:", "      TANDEM_DB_APP_ROLE: tandem_app\n      TANDEM_CODEC_KEYS: ${TANDEM_CODEC_KEYS}\n    depends_on:", "tandem-migrate: has TANDEM_CODEC_KEYS"},
 		{"codec endpoint misnamed", "TEMPORAL_CODEC_ENDPOINT:", "TEMPORAL_CODEC_URL:", "codec endpoint"},
 		{"codec endpoint path", "}/api/v1/codec", "}/codec", "codec endpoint"},
-		{"codec endpoint port", "${TANDEM_API_URL:-http://localhost:8080}", "${TANDEM_API_URL:-http://localhost:8081}", "codec endpoint"},
+		{"codec endpoint port", "${TANDEM_API_URL:-http://localhost}", "${TANDEM_API_URL:-http://localhost:8080}", "codec endpoint"},
 		{"codec without cookie", "TEMPORAL_CODEC_INCLUDE_CREDENTIALS: \"true\"", "TEMPORAL_CODEC_INCLUDE_CREDENTIALS: \"false\"", "credentials"},
 		{"ui url port", "TANDEM_UI_URL: ${TEMPORAL_UI_ORIGIN:-http://localhost:8233}", "TANDEM_UI_URL: http://localhost:8234", "TANDEM_UI_URL"},
 		{"no ui url", "      TANDEM_UI_URL: ${TEMPORAL_UI_ORIGIN:-http://localhost:8233}\n", "", "TANDEM_UI_URL"},
@@ -300,7 +322,7 @@ func checkCompose(p *problems, project *types.Project, raw, goMod []byte, depend
 	}
 
 	services := map[string]types.ServiceConfig{}
-	for _, name := range []string{svcPostgres, svcTemporalSchema, svcTemporal, svcTemporalSetup, svcTemporalUI, svcMigrate, svcAPI, svcWorker} {
+	for _, name := range []string{svcPostgres, svcTemporalSchema, svcTemporal, svcTemporalSetup, svcTemporalUI, svcMigrate, svcAPI, svcWorker, svcProxy} {
 		s, err := project.GetService(name)
 		if err != nil {
 			p.addf("no service %q", name)
@@ -319,6 +341,7 @@ func checkCompose(p *problems, project *types.Project, raw, goMod []byte, depend
 	checkTemporal(p, services)
 	checkTemporalSetup(p, services)
 	checkTemporalUI(p, services)
+	checkOperations(p, project, services)
 }
 
 // checkImages: every image pinned to a version, the Temporal images the versions
@@ -459,7 +482,7 @@ func checkTandem(p *problems, project *types.Project, services map[string]types.
 		p.addf("no x-tandem-env extension holding the Tandem services' shared environment")
 	}
 	for key := range shared {
-		for _, name := range tandemServices {
+		for _, name := range sharedEnvServices {
 			if s, ok := services[name]; ok {
 				if _, set := s.Environment[key]; !set {
 					p.addf("%s: %s from x-tandem-env is not in its environment", name, key)
@@ -470,7 +493,7 @@ func checkTandem(p *problems, project *types.Project, services map[string]types.
 
 	values := map[string]string{}
 	for _, key := range []string{"TANDEM_DB", "TANDEM_TEMPORAL_ADDRESS", "TANDEM_NAMESPACE"} {
-		for _, name := range tandemServices {
+		for _, name := range sharedEnvServices {
 			s, ok := services[name]
 			if !ok {
 				continue
@@ -488,9 +511,16 @@ func checkTandem(p *problems, project *types.Project, services map[string]types.
 		}
 	}
 	checkTemporalAddress(p, "TANDEM_TEMPORAL_ADDRESS", values["TANDEM_TEMPORAL_ADDRESS"], services)
-	checkDatabaseURL(p, values["TANDEM_DB"], services)
+	pg := services[svcPostgres]
+	checkDatabaseURL(p, "TANDEM_DB", values["TANDEM_DB"], env(pg, "TANDEM_DB_APP_ROLE"), env(pg, "TANDEM_DB_APP_PASSWORD"), services)
+	if m, ok := services[svcMigrate]; ok {
+		checkDatabaseURL(p, svcMigrate+": TANDEM_DB", env(m, "TANDEM_DB"), env(pg, "TANDEM_DB_OWNER"), env(pg, "TANDEM_DB_OWNER_PASSWORD"), services)
+		if got, want := env(m, "TANDEM_DB_APP_ROLE"), env(pg, "TANDEM_DB_APP_ROLE"); got != want {
+			p.addf("%s: TANDEM_DB_APP_ROLE=%q, want the role the API and worker run as, %q: migrate grants it what they need", svcMigrate, got, want)
+		}
+	}
 
-	// The published HTTP ports, and healthchecks on the port each process serves.
+	// Healthchecks on the port each process serves.
 	for _, name := range []string{svcAPI, svcWorker} {
 		s, ok := services[name]
 		if !ok {
@@ -509,13 +539,14 @@ func checkTandem(p *problems, project *types.Project, services map[string]types.
 			}
 			p.addf("%s: healthcheck %q, want %q (TANDEM_HTTP is %q)", name, got, want, env(s, "TANDEM_HTTP"))
 		}
-		if name == svcAPI {
-			if port != "8080" {
-				p.addf("%s: TANDEM_HTTP=%q, want \":8080\"", name, env(s, "TANDEM_HTTP"))
-			}
-			target, _ := strconv.ParseUint(port, 10, 32)
-			checkPublished(p, s, "8080", uint32(target))
+		if name == svcAPI && port != "8080" {
+			p.addf("%s: TANDEM_HTTP=%q, want \":8080\" (the proxy's upstream port)", name, env(s, "TANDEM_HTTP"))
 		}
+	}
+	// A fixed host port would let only one replica start: browsers reach the API
+	// through the proxy.
+	if s, ok := services[svcAPI]; ok && len(s.Ports) > 0 {
+		p.addf("%s: publishes %+v: with a host port, `--scale %s=N` cannot start a second replica; the proxy is the way in", svcAPI, s.Ports, svcAPI)
 	}
 }
 
@@ -588,55 +619,61 @@ func checkTemporalAddress(p *problems, what, addr string, services map[string]ty
 	}
 }
 
-// checkDatabaseURL: TANDEM_DB is a PostgreSQL URL (anything else is opened as a SQLite
-// file) for the postgresql service, its credentials, and a database that exists.
-func checkDatabaseURL(p *problems, dsn string, services map[string]types.ServiceConfig) {
+// checkDatabaseURL: dsn (named what) is a PostgreSQL URL (anything else is opened
+// as a SQLite file) for the postgresql service, as user with password, to
+// Tandem's database; and user is not the superuser.
+func checkDatabaseURL(p *problems, what, dsn, user, password string, services map[string]types.ServiceConfig) {
 	if dsn == "" {
 		return
 	}
 	u, err := url.Parse(dsn)
 	if err != nil {
-		p.addf("TANDEM_DB: %v", err)
+		p.addf("%s: %v", what, err)
 		return
 	}
 	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
-		p.addf("TANDEM_DB: scheme %q, want postgres:// (store.Open takes anything else for a SQLite path)", u.Scheme)
+		p.addf("%s: scheme %q, want postgres:// (store.Open takes anything else for a SQLite path)", what, u.Scheme)
 		return
 	}
 	pg, ok := services[u.Hostname()]
 	if repo, _, _ := splitImage(pg.Image); !ok || repo != "postgres" {
-		p.addf("TANDEM_DB: host %q is not the PostgreSQL service %q", u.Hostname(), svcPostgres)
+		p.addf("%s: host %q is not the PostgreSQL service %q", what, u.Hostname(), svcPostgres)
 		return
 	}
 	if port := u.Port(); port != "" && port != "5432" {
-		p.addf("TANDEM_DB: port %s, PostgreSQL listens on 5432", port)
+		p.addf("%s: port %s, PostgreSQL listens on 5432", what, port)
 	}
-	if got, want := u.User.Username(), env(pg, "POSTGRES_USER"); got != want {
-		p.addf("TANDEM_DB: user %q, but %s has POSTGRES_USER %q", got, u.Hostname(), want)
+	switch got := u.User.Username(); {
+	case got == env(pg, "POSTGRES_USER"):
+		p.addf("%s: user %q is the superuser, whom no grant binds: want %q", what, got, user)
+	case got != user:
+		p.addf("%s: user %q, want %q (made by init-roles.sh)", what, got, user)
 	}
-	if got, _ := u.User.Password(); got != env(pg, "POSTGRES_PASSWORD") {
-		p.addf("TANDEM_DB: the password is not %s's POSTGRES_PASSWORD", u.Hostname())
+	if got, _ := u.User.Password(); got != password {
+		p.addf("%s: the password is not the one %s gives user %q", what, u.Hostname(), user)
 	}
-	db := strings.TrimPrefix(u.Path, "/")
-	if !slices.Contains(createdDatabases(services), db) {
-		p.addf("TANDEM_DB: database %q is created by neither POSTGRES_DB of %s nor %s", db, svcPostgres, svcTemporalSchema)
+	if db := strings.TrimPrefix(u.Path, "/"); db != env(pg, "TANDEM_DB_NAME") {
+		p.addf("%s: database %q, but init-roles.sh makes Tandem's as %q (TANDEM_DB_NAME of %s)", what, db, env(pg, "TANDEM_DB_NAME"), svcPostgres)
 	}
 }
 
-// createdDatabases lists the databases the compose file creates: the postgres image's
-// POSTGRES_DB (default: the user's name) and temporal-schema's `create` steps.
-func createdDatabases(services map[string]types.ServiceConfig) []string {
-	var dbs []string
-	if pg, ok := services[svcPostgres]; ok {
-		db := env(pg, "POSTGRES_DB")
-		if db == "" {
-			db = env(pg, "POSTGRES_USER")
-		}
-		dbs = append(dbs, db)
+// createdDatabases lists the databases the postgresql service makes: the
+// postgres image's POSTGRES_DB (default: the user's name) and init-roles.sh's,
+// owner by database.
+func createdDatabases(services map[string]types.ServiceConfig) map[string]string {
+	dbs := map[string]string{}
+	pg, ok := services[svcPostgres]
+	if !ok {
+		return dbs
 	}
-	for db, steps := range schemaSteps(script(services[svcTemporalSchema])) {
-		if _, ok := steps["create"]; ok {
-			dbs = append(dbs, db)
+	db := env(pg, "POSTGRES_DB")
+	if db == "" {
+		db = env(pg, "POSTGRES_USER")
+	}
+	dbs[db] = env(pg, "POSTGRES_USER")
+	for _, kv := range [][2]string{{"TEMPORAL_DB", "TEMPORAL_DB_USER"}, {"TEMPORAL_VISIBILITY_DB", "TEMPORAL_DB_USER"}, {"TANDEM_DB_NAME", "TANDEM_DB_OWNER"}} {
+		if db := env(pg, kv[0]); db != "" {
+			dbs[db] = env(pg, kv[1])
 		}
 	}
 	return dbs
@@ -656,11 +693,12 @@ func checkTemporal(p *problems, services map[string]types.ServiceConfig) {
 	if got := env(srv, "POSTGRES_SEEDS"); got != svcPostgres {
 		p.addf("%s: POSTGRES_SEEDS=%q, want %q", svcTemporal, got, svcPostgres)
 	}
-	if env(srv, "POSTGRES_USER") != env(pg, "POSTGRES_USER") {
-		p.addf("%s: POSTGRES_USER is not %s's", svcTemporal, svcPostgres)
+	temporalUser := env(pg, "TEMPORAL_DB_USER")
+	if got := env(srv, "POSTGRES_USER"); got != temporalUser || got == env(pg, "POSTGRES_USER") {
+		p.addf("%s: POSTGRES_USER=%q, want the role init-roles.sh makes for Temporal, %s's TEMPORAL_DB_USER %q", svcTemporal, got, svcPostgres, temporalUser)
 	}
-	if env(srv, "POSTGRES_PWD") != env(pg, "POSTGRES_PASSWORD") {
-		p.addf("%s: POSTGRES_PWD is not %s's POSTGRES_PASSWORD", svcTemporal, svcPostgres)
+	if env(srv, "POSTGRES_PWD") != env(pg, "TEMPORAL_DB_PASSWORD") {
+		p.addf("%s: POSTGRES_PWD is not %s's TEMPORAL_DB_PASSWORD", svcTemporal, svcPostgres)
 	}
 
 	// The databases the server uses (the embedded config template's defaults unless set).
@@ -678,19 +716,26 @@ func checkTemporal(p *problems, services map[string]types.ServiceConfig) {
 	if got := flagValue(text, "--endpoint", "--ep"); got != svcPostgres {
 		p.addf("%s: temporal-sql-tool --ep %q, want the service %q", svcTemporalSchema, got, svcPostgres)
 	}
-	if got := flagValue(text, "--user", "-u"); got != env(pg, "POSTGRES_USER") {
-		p.addf("%s: temporal-sql-tool -u %q, want %s's POSTGRES_USER %q", svcTemporalSchema, got, svcPostgres, env(pg, "POSTGRES_USER"))
+	if got := flagValue(text, "--user", "-u"); got != temporalUser {
+		p.addf("%s: temporal-sql-tool -u %q, want %s's TEMPORAL_DB_USER %q", svcTemporalSchema, got, svcPostgres, temporalUser)
 	}
-	if env(schema, "SQL_PASSWORD") != env(pg, "POSTGRES_PASSWORD") {
-		p.addf("%s: SQL_PASSWORD is not %s's POSTGRES_PASSWORD", svcTemporalSchema, svcPostgres)
+	if env(schema, "SQL_PASSWORD") != env(pg, "TEMPORAL_DB_PASSWORD") {
+		p.addf("%s: SQL_PASSWORD is not %s's TEMPORAL_DB_PASSWORD", svcTemporalSchema, svcPostgres)
 	}
 	steps := schemaSteps(text)
+	created := createdDatabases(services)
 	for kind, key := range dbs {
 		db := env(srv, key)
 		if db == "" {
 			db = defaults[kind]
 		}
-		for _, step := range []string{"create", "setup-schema", "update-schema"} {
+		if owner, ok := created[db]; !ok || owner != temporalUser {
+			p.addf("%s: %s=%q, but %s makes no database %q owned by %q (TEMPORAL_DB, TEMPORAL_VISIBILITY_DB)", svcTemporal, key, db, svcPostgres, db, temporalUser)
+		}
+		if _, ok := steps[db]["create"]; ok {
+			p.addf("%s: `temporal-sql-tool --db %s create` fails: the %s role may not create databases (init-roles.sh makes them)", svcTemporalSchema, db, temporalUser)
+		}
+		for _, step := range []string{"setup-schema", "update-schema"} {
 			if _, ok := steps[db][step]; !ok {
 				p.addf("%s: no `temporal-sql-tool --db %s %s` (%s uses %q as %s)", svcTemporalSchema, db, step, svcTemporal, db, key)
 			}
@@ -808,8 +853,9 @@ func checkTemporalUI(p *problems, services map[string]types.ServiceConfig) {
 		p.addf("%s: write actions enabled by default, want them disabled (TEMPORAL_DISABLE_WRITE_ACTIONS=true)", svcTemporalUI)
 	}
 
-	// The codec endpoint, as the browser calls it: the API's published port by default.
-	wantEndpoint := "http://localhost:8080" + api.CodecEndpoint
+	// The codec endpoint, as the browser calls it: through the proxy, on port 80 by
+	// default.
+	wantEndpoint := "http://localhost" + api.CodecEndpoint
 	if cfg.Codec.Endpoint != wantEndpoint {
 		p.addf("%s: codec endpoint %q by default, want %q (TEMPORAL_CODEC_ENDPOINT: the API as browsers reach it + %s)", svcTemporalUI, cfg.Codec.Endpoint, wantEndpoint, api.CodecEndpoint)
 	}

@@ -1,7 +1,10 @@
 // Package deploy holds the checks of Tandem's deployment files at the repository
 // root: docker-compose.yml and its mutual-TLS overlay docker-compose.mtls.yml, the
-// Dockerfile and .dockerignore, and the Temporal dynamic config under
-// deploy/temporal. Nothing here can run a container (CI has no Docker engine), so
+// Dockerfile and .dockerignore, the Temporal dynamic config under
+// deploy/temporal, PostgreSQL's init-roles.sh under deploy/postgres (run against
+// the test PostgreSQL), the proxy's Caddyfile under deploy/caddy (adapted by the
+// local caddy), and the monitoring profile's Prometheus config and Grafana
+// dashboards under deploy/prometheus and deploy/grafana. Nothing here can run a container (CI has no Docker engine), so
 // the tests read the files and check what a wrong edit would break: start order,
 // pinned images, shared configuration and secrets, the search attributes the
 // Temporal namespace must have, and a small non-root image of the services

@@ -122,19 +122,19 @@ func (f flags) dur(name, env string, def time.Duration, help string) (*time.Dura
 	return f.Duration(name, def, fmt.Sprintf("%s ($%s)", help, env)), nil
 }
 
-// services is the configuration the api and worker commands share.
+// services is the configuration the api and worker commands share. What only
+// one of them reads (the policy, the UI's URL) is that command's own flag: a
+// flag a command accepts but ignores would let an operator believe it in force.
 type services struct {
-	db, http, policy, uiURL *string
-	temporal                temporalFlags
-	webhooks                webhookSettings
+	db, http *string
+	temporal temporalFlags
+	webhooks webhookSettings
 }
 
 func serviceFlags(f flags, defaultHTTP string) services {
 	return services{
 		db:       f.str("db", "TANDEM_DB", "tandem.db", "records database: a postgres:// URL or a SQLite file"),
 		http:     f.str("http", "TANDEM_HTTP", defaultHTTP, "listen address"),
-		policy:   f.str("policy", "TANDEM_POLICY", "", "policy YAML file (built-in defaults when empty)"),
-		uiURL:    f.str("ui-url", "TANDEM_UI_URL", "", "Temporal Web UI base URL: links in API answers, and the one origin whose pages may call the codec endpoint"),
 		temporal: temporalConnFlags(f),
 		webhooks: webhookFlags(f, ""),
 	}

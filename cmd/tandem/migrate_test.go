@@ -1,10 +1,16 @@
 package main
 
 import (
+	"errors"
+	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/tandemhq/tandem/store"
 	"github.com/tandemhq/tandem/store/storetest"
@@ -72,5 +78,68 @@ func TestMigrateStatusPostgres(t *testing.T) {
 	}
 	if out, err := tandem("migrate", "status", "--db", db); err != nil || !strings.Contains(out, ": up to date\n") {
 		t.Fatalf("status after migrate: %q, %v", out, err)
+	}
+}
+
+// tandem migrate --app-role grants the role the api and worker run as: as that
+// role the operator's bootstrap works (importing the first admin, making their
+// token) and the audit trail verifies, but the trail cannot be changed. Given
+// TANDEM_DB_APP_ROLE, as docker-compose.yml does.
+func TestMigrateGrantsTheAppRole(t *testing.T) {
+	ownerDSN, appDSN := storetest.PostgresRoles(t)
+	app, err := url.Parse(appDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TANDEM_DB_APP_ROLE", app.User.Username())
+	if _, err := tandem("migrate", "--db", ownerDSN); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	if _, err := tandem("migrate", "--db", ownerDSN); err != nil { // idempotent
+		t.Fatalf("migrate again: %v", err)
+	}
+
+	admin := peopleFile(t, "- {handle: ada, name: Ada Lind, email: ada@example.com, team: leadership, roles: [admin]}\n")
+	if out, err := tandem("people", "import", admin, "--db", appDSN); err != nil || !strings.Contains(out, "1 created") {
+		t.Fatalf("people import as the app role: %q, %v", out, err)
+	}
+	createToken(t, "--handle", "ada", "--db", appDSN)
+	if out, err := tandem("audit", "verify", "--db", appDSN); err != nil {
+		t.Fatalf("audit verify as the app role: %q, %v", out, err)
+	}
+
+	conn, err := pgx.Connect(t.Context(), appDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(t.Context())
+	for _, q := range []string{"UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log"} {
+		var pg *pgconn.PgError
+		if _, err := conn.Exec(t.Context(), q); !errors.As(err, &pg) || pg.Code != "42501" {
+			t.Errorf("%s as the app role: %v, want permission denied", q, err)
+		}
+	}
+}
+
+// --app-role is refused where it would do nothing: on SQLite (before the file
+// is made) and with status on the command line.
+func TestMigrateAppRoleRefusedWhereItWouldDoNothing(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "tandem.db")
+	if _, err := tandem("migrate", "--db", db, "--app-role", "tandem_app"); err == nil || !strings.Contains(err.Error(), "roles are PostgreSQL's") {
+		t.Errorf("migrate --app-role on SQLite: %v, want it refused", err)
+	}
+	if _, err := os.Stat(db); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the refused migrate made %s: %v", db, err)
+	}
+	if _, err := tandem("migrate", "--db", db); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tandem("migrate", "status", "--db", db, "--app-role", "tandem_app"); err == nil || !strings.Contains(err.Error(), "changes nothing") {
+		t.Errorf("migrate status --app-role: %v, want it refused", err)
+	}
+	// From the environment it is the deployment's setting: status still answers.
+	t.Setenv("TANDEM_DB_APP_ROLE", "tandem_app")
+	if out, err := tandem("migrate", "status", "--db", db); err != nil || !strings.Contains(out, "up to date") {
+		t.Errorf("migrate status with TANDEM_DB_APP_ROLE set: %q, %v", out, err)
 	}
 }

@@ -21,6 +21,8 @@ import (
 func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 	f := newFlags("api")
 	cfg := serviceFlags(f, ":8080")
+	policyPath := f.str("policy", "TANDEM_POLICY", "", "policy YAML file (built-in defaults when empty)")
+	uiURL := f.str("ui-url", "TANDEM_UI_URL", "", "Temporal Web UI base URL: links in API answers, and the one origin whose pages may call the codec endpoint")
 	proxies := f.str("trusted-proxies", "TANDEM_TRUSTED_PROXIES", "", "comma-separated IPs or CIDR blocks of the reverse proxies whose X-Forwarded-For names the client (none when empty)")
 	if err := f.Parse(args); err != nil {
 		return err
@@ -29,7 +31,7 @@ func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 	if err := api.CheckTrustedProxies(trusted); err != nil {
 		return fmt.Errorf("--trusted-proxies: %w", err)
 	}
-	pol, err := policy.Load(*cfg.policy)
+	pol, err := policy.Load(*policyPath)
 	if err != nil {
 		return err
 	}
@@ -38,7 +40,7 @@ func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 		return err
 	}
 	defer app.Records.Close()
-	app.API = wiring.API{Policy: pol, UIURL: *cfg.uiURL, TrustedProxies: trusted}
+	app.API = wiring.API{Policy: pol, UIURL: *uiURL, TrustedProxies: trusted}
 	// Lazy: the API starts, and answers 503 from /readyz, while Temporal is still coming up.
 	app.Temporal.Lazy = true
 	c, err := wiring.Dial(ctx, app)
@@ -168,7 +170,7 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, logger *slog.
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down")
-	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	shutdown, cancel := context.WithTimeout(context.Background(), api.ShutdownTimeout)
 	defer cancel()
 	return srv.Shutdown(shutdown)
 }

@@ -170,7 +170,7 @@ func parseInterspersed(f flags, args []string) ([]string, error) {
 // there: opening one creates it, and a mistyped path would otherwise end as an
 // empty database and a misleading "no person" error.
 func openExisting(ctx context.Context, dsn string) (*store.Store, error) {
-	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
+	if !isPostgres(dsn) {
 		path, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "sqlite:"), "?")
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("no database at %s: pass --db (tandem dev keeps it in <data-dir>/tandem.db), or run tandem migrate first", path)

@@ -72,6 +72,72 @@ func PostgresDSN(t testing.TB) string {
 	return u.String()
 }
 
+// PostgresRoles makes, on the test PostgreSQL server, two login roles of their
+// own and a new schema owned by the first, and returns DSNs that connect as each
+// with that schema as search_path: the owner, which migrates, and another role,
+// which has no right to anything in the schema until the owner grants it. The
+// schema and roles are dropped when the test ends. It skips or fails as
+// PostgresDSN does, and needs the server's user to be allowed to create roles.
+func PostgresRoles(t testing.TB) (owner, other string) {
+	t.Helper()
+	base := PostgresDSN(t) // skips or fails when the server is unreachable
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	defer conn.Close(ctx)
+
+	suffix := randomHex(6)
+	schema := "tandem_roles_" + suffix
+	roles := []string{"tandem_owner_" + suffix, "tandem_other_" + suffix}
+	passwords := []string{randomHex(16), randomHex(16)}
+	// Cleanups run last-registered first: the schema goes before the roles, whose
+	// remaining privileges DROP OWNED removes.
+	for i, r := range roles {
+		// Names and passwords are made here from hex digits: safe to splice into DDL.
+		if _, err := conn.Exec(ctx, "CREATE ROLE "+r+" LOGIN PASSWORD '"+passwords[i]+"'"); err != nil {
+			t.Fatalf("create role %s (the test server's user must be allowed to create roles): %v", r, err)
+		}
+		t.Cleanup(func() { dropAll(t, base, "DROP OWNED BY "+r, "DROP ROLE "+r) })
+	}
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema+" AUTHORIZATION "+roles[0]); err != nil {
+		t.Fatalf("create schema %s: %v", schema, err)
+	}
+	t.Cleanup(func() { dropAll(t, base, "DROP SCHEMA "+schema+" CASCADE") })
+
+	dsn := func(i int) string {
+		u, err := url.Parse(base)
+		if err != nil {
+			t.Fatalf("parse %s: %v", redact(base), err)
+		}
+		u.User = url.UserPassword(roles[i], passwords[i])
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return dsn(0), dsn(1)
+}
+
+// dropAll runs statements on the test server as its own user, reporting failures.
+func dropAll(t testing.TB, dsn string, stmts ...string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Errorf("%s: %v", stmts[0], err)
+		return
+	}
+	defer conn.Close(ctx)
+	for _, q := range stmts {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
+}
+
 // SQLiteDSN returns the path of a new SQLite file in the test's temporary
 // directory, removed with it when the test ends.
 func SQLiteDSN(t testing.TB) string {
