@@ -260,8 +260,8 @@ func TestComposeChecksCatchMistakes(t *testing.T) {
 		{"codec without cookie", "TEMPORAL_CODEC_INCLUDE_CREDENTIALS: \"true\"", "TEMPORAL_CODEC_INCLUDE_CREDENTIALS: \"false\"", "credentials"},
 		{"ui url port", "TANDEM_UI_URL: ${TEMPORAL_UI_ORIGIN:-http://localhost:8233}", "TANDEM_UI_URL: http://localhost:8234", "TANDEM_UI_URL"},
 		{"no ui url", "      TANDEM_UI_URL: ${TEMPORAL_UI_ORIGIN:-http://localhost:8233}\n", "", "TANDEM_UI_URL"},
-		{"no stop grace", "    stop_grace_period: 30s\n", "", "no stop_grace_period"},
-		{"stop grace too short", "stop_grace_period: 30s", "stop_grace_period: 20s", "stop_grace_period 20s"},
+		{"no stop grace", "Change the two together.\n    stop_grace_period: 30s\n", "Change the two together.\n", "no stop_grace_period"},
+		{"stop grace too short", "Change the two together.\n    stop_grace_period: 30s", "Change the two together.\n    stop_grace_period: 20s", "stop_grace_period 20s"},
 		{"stop timeout unset", "      TANDEM_WORKER_STOP_TIMEOUT: 20s\n", "", "TANDEM_WORKER_STOP_TIMEOUT"},
 		{"versioning on by default", "      TANDEM_DEPLOYMENT_NAME:\n", "      TANDEM_DEPLOYMENT_NAME: tandem\n", "Worker Versioning"},
 	}
