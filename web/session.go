@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -171,7 +172,7 @@ const (
 
 // signInToken is the browser's current sign-in form token, or a new one (then set
 // as its cookie). Reusing a valid one lets two sign-in tabs both work.
-func signInToken(w http.ResponseWriter, r *http.Request) string {
+func (a *App) signInToken(w http.ResponseWriter, r *http.Request) string {
 	if c, err := r.Cookie(signInCookie); err == nil && validSignInToken(c.Value) {
 		return c.Value
 	}
@@ -179,8 +180,30 @@ func signInToken(w http.ResponseWriter, r *http.Request) string {
 	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
 	v := hex.EncodeToString(b)
 	http.SetCookie(w, &http.Cookie{Name: signInCookie, Value: v, Path: "/", MaxAge: signInMaxAge,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: a.overTLS(r)})
 	return v
+}
+
+// overTLS reports whether the browser reached the board over HTTPS: on this
+// connection, or through a trusted proxy that terminated TLS and says so. The
+// board's cookies are Secure then, so a browser never sends them in clear.
+func (a *App) overTLS(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	if !strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		return false
+	}
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	for _, p := range a.proxies {
+		if p.Contains(ap.Addr().Unmap()) {
+			return true
+		}
+	}
+	return false
 }
 
 func validSignInToken(v string) bool {
@@ -191,7 +214,7 @@ func validSignInToken(v string) bool {
 func (a *App) signInPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	a.render(w, r, http.StatusOK, "signin", view{Title: "Sign in", Data: signInData{
-		Next: localPath(q.Get("next")), Why: whyText[q.Get("why")], CSRF: signInToken(w, r),
+		Next: localPath(q.Get("next")), Why: whyText[q.Get("why")], CSRF: a.signInToken(w, r),
 	}})
 }
 
@@ -203,7 +226,7 @@ func (a *App) signIn(w http.ResponseWriter, r *http.Request) {
 	if err != nil || !fromThisSite(r) || !sameValue(r.PostFormValue("csrf"), c.Value) {
 		// Nothing is checked or kept: the token typed, if it was, is not even sent
 		// to the API. The page is drawn afresh, with a token that will work.
-		d.CSRF = signInToken(w, r)
+		d.CSRF = a.signInToken(w, r)
 		a.render(w, r, http.StatusForbidden, "signin", view{Title: "Sign in", Data: d,
 			Problem: "This sign-in form did not come from this Tandem page, or it was open too long. Nothing was done: sign in again here."})
 		return
@@ -231,11 +254,11 @@ func (a *App) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name: sessionCookie, Value: token, Path: "/",
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: a.overTLS(r),
 	})
 	// The form token has served; the next sign-in gets a new one.
 	http.SetCookie(w, &http.Cookie{Name: signInCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: a.overTLS(r)})
 	next := d.Next
 	if next == "" {
 		next = "/"

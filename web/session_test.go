@@ -431,3 +431,47 @@ func TestSignInSaysWhenTheAPILimitsTheAddress(t *testing.T) {
 		}
 	}
 }
+
+// Behind a proxy that terminates TLS, the board's cookies are Secure when the
+// proxy is trusted and says the browser came over HTTPS; the same header from
+// anyone else changes nothing, since anyone can send it.
+func TestCookiesAreSecureBehindATrustedTLSProxy(t *testing.T) {
+	f := newFakeAPI(t)
+	h := New(Config{API: f, Now: func() time.Time { return testNow }, TrustedProxies: []string{"10.9.0.0/16"}}).Handler()
+	for name, tc := range map[string]struct {
+		peer, proto string
+		secure      bool
+	}{
+		"trusted proxy over https":  {"10.9.3.4:41000", "https", true},
+		"trusted proxy over http":   {"10.9.3.4:41000", "http", false},
+		"untrusted peer says https": {"192.0.2.7:41000", "https", false},
+		"trusted proxy, no header":  {"10.9.3.4:41000", "", false},
+		"ipv4-mapped trusted proxy": {"[::ffff:10.9.3.4]:41000", "https", true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			csrf, cookie := signInForm(t, h)
+			form := url.Values{"token": {tokMaya}, "csrf": {csrf}}
+			r := httptest.NewRequest(http.MethodPost, "/signin", strings.NewReader(form.Encode()))
+			r.RemoteAddr = tc.peer
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			r.Header.Set("Sec-Fetch-Site", "same-origin")
+			if tc.proto != "" {
+				r.Header.Set("X-Forwarded-Proto", tc.proto)
+			}
+			r.AddCookie(cookie)
+			w := serve(h, r)
+			var session *http.Cookie
+			for _, c := range w.Result().Cookies() {
+				if c.Name == sessionCookie {
+					session = c
+				}
+			}
+			if session == nil {
+				t.Fatalf("no session cookie: status %d", w.Code)
+			}
+			if session.Secure != tc.secure {
+				t.Errorf("session cookie Secure = %v, want %v", session.Secure, tc.secure)
+			}
+		})
+	}
+}

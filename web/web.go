@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 )
 
@@ -24,6 +25,10 @@ type Config struct {
 	Now func() time.Time
 	// PollInterval is how often an open page checks for changes; zero means 5 s.
 	PollInterval time.Duration
+	// TrustedProxies are the reverse proxies (IP addresses or CIDR blocks, as the
+	// API's) whose X-Forwarded-Proto is believed: a proxy that terminates TLS
+	// says "https", and the board's cookies are then marked Secure.
+	TrustedProxies []string
 }
 
 // App serves the pages.
@@ -35,6 +40,8 @@ type App struct {
 	pages  map[string]*template.Template
 	assets assets
 	mux    *http.ServeMux
+	// proxies are the parsed TrustedProxies.
+	proxies []netip.Prefix
 }
 
 // New builds the app and its routes.
@@ -53,6 +60,13 @@ func New(cfg Config) *App {
 	}
 	if a.poll == 0 {
 		a.poll = 5 * time.Second
+	}
+	for _, p := range cfg.TrustedProxies {
+		if prefix, err := netip.ParsePrefix(p); err == nil {
+			a.proxies = append(a.proxies, prefix)
+		} else if addr, err := netip.ParseAddr(p); err == nil {
+			a.proxies = append(a.proxies, netip.PrefixFrom(addr, addr.BitLen()))
+		}
 	}
 	a.assets = loadAssets()
 	a.pages = parsePages(a.funcs())

@@ -189,7 +189,7 @@ func Handler(c *Client, cfg Config) http.Handler {
 		ac.Codec = codec.New(c.keys, codec.Options{AcceptClear: true})
 		ac.Metrics = []prometheus.Collector{c.Metrics}
 	}
-	return web.New(web.Config{API: api.New(ac).Handler(), Logger: ac.Logger, PollInterval: a.PollInterval}).Handler()
+	return web.New(web.Config{API: api.New(ac).Handler(), Logger: ac.Logger, PollInterval: a.PollInterval, TrustedProxies: a.TrustedProxies}).Handler()
 }
 
 // StartWorker starts Tandem's worker on c's task queue, as cfg.Worker.Settings
