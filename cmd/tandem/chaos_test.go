@@ -73,7 +73,7 @@ func TestDevSurvivesRandomKills(t *testing.T) {
 	}
 	d := &driver{
 		t: t, seed: seed, rng: rand.New(rand.NewPCG(seed, 1)),
-		base: "http://" + dev.api, tokens: tokens,
+		bases: []string{"http://" + dev.api}, tokens: tokens,
 		http:      &http.Client{Timeout: 20 * time.Second},
 		created:   map[string]bool{},
 		completed: map[string]string{},
@@ -227,7 +227,8 @@ type driver struct {
 	t      *testing.T
 	seed   uint64
 	rng    *rand.Rand
-	base   string
+	bases  []string // the APIs' base URLs: each request goes to the next in turn
+	turn   int
 	tokens map[string]string
 	http   *http.Client
 	team   map[string]string // a member of each team, who can take its work
@@ -256,7 +257,7 @@ func (d *driver) send(who, method, path, key, body string) answer {
 	d.t.Helper()
 	giveUp := time.Now().Add(3 * time.Minute)
 	for {
-		a, err := d.once(who, method, d.base+"/api/v1"+path, key, body)
+		a, err := d.once(who, method, d.next()+"/api/v1"+path, key, body)
 		switch {
 		case time.Now().After(giveUp):
 			d.t.Fatalf("%s %s as %s: no answer for 3 minutes (last: %v, %d)", method, path, who, err, a.status)
@@ -301,9 +302,18 @@ func (d *driver) follow(who, url string, giveUp time.Time) answer {
 
 func (d *driver) absolute(url string) string {
 	if strings.HasPrefix(url, "/") {
-		return d.base + url
+		return d.next() + url
 	}
 	return url
+}
+
+// next is the API the next request goes to. With several, a retry of a lost
+// answer and the poll of a status URL go to another API than the first try,
+// so the keys and the commands' outcomes must be shared through the database.
+func (d *driver) next() string {
+	b := d.bases[d.turn%len(d.bases)]
+	d.turn++
+	return b
 }
 
 func (d *driver) once(who, method, url, key, body string) (answer, error) {
@@ -385,12 +395,13 @@ func (d *driver) step() {
 }
 
 type chaosTask struct {
-	ID        string `json:"id"`
-	ProcessID string `json:"process_id"`
-	Key       string `json:"key"`
-	Team      string `json:"team"`
-	Assignee  string `json:"assignee"`
-	Status    string `json:"status"`
+	ID         string `json:"id"`
+	ProcessID  string `json:"process_id"`
+	WorkflowID string `json:"workflow_id"`
+	Key        string `json:"key"`
+	Team       string `json:"team"`
+	Assignee   string `json:"assignee"`
+	Status     string `json:"status"`
 }
 
 // decidable: the brief review and the deliverables, the tasks that need no
