@@ -91,7 +91,7 @@ func redacted(env, v string) string {
 // not an integer is an error now, as with dur: a worker's limits silently left
 // at their defaults would be found only under load.
 func (f flags) count(name, env string, def int, help string) (*int, error) {
-	if v, ok := os.LookupEnv(env); ok {
+	if v := os.Getenv(env); v != "" { // set but empty, as compose passes an unset one through: the default
 		n, err := strconv.Atoi(v)
 		if err != nil {
 			return nil, fmt.Errorf("$%s: %q is not a whole number", env, v)
@@ -112,7 +112,7 @@ func (f flags) boolean(name, env string, def bool, help string) *bool {
 // dur defines a duration flag whose default is $env, else def. A $env that is not
 // a duration is an error now, rather than a default silently kept.
 func (f flags) dur(name, env string, def time.Duration, help string) (*time.Duration, error) {
-	if v, ok := os.LookupEnv(env); ok {
+	if v := os.Getenv(env); v != "" { // set but empty: the default, as with count
 		d, err := time.ParseDuration(v)
 		if err != nil {
 			return nil, fmt.Errorf("$%s: %w", env, err)
@@ -372,7 +372,7 @@ func (d deploymentSettings) config() (worker.Deployment, error) {
 	}
 	dep := worker.Deployment{Name: *d.name, BuildID: *d.buildID}
 	switch *d.behaviour {
-	case "pinned":
+	case "pinned", "": // empty: the variable passed through unset
 	case "auto-upgrade":
 		dep.AutoUpgrade = true
 	default:

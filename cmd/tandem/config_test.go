@@ -132,6 +132,24 @@ func TestWorkerSettingsFromTheEnvironmentAndFlags(t *testing.T) {
 		t.Errorf("no deployment name: %+v, %v; want versioning off", dep, err)
 	}
 
+	// Set but empty, as compose passes a variable through that .env does not
+	// set: the defaults, not an error.
+	for _, name := range []string{"TANDEM_MAX_WORKFLOW_TASKS", "TANDEM_MAX_ACTIVITIES", "TANDEM_WORKFLOW_POLLERS",
+		"TANDEM_ACTIVITY_POLLERS", "TANDEM_STICKY_CACHE_SIZE", "TANDEM_WORKER_STOP_TIMEOUT", "TANDEM_VERSIONING_BEHAVIOR"} {
+		t.Setenv(name, "")
+	}
+	if w, _ := parse(); w.config() != (worker.Settings{
+		WorkflowTaskSlots: worker.DefaultWorkflowTaskSlots, ActivitySlots: worker.DefaultActivitySlots,
+		WorkflowTaskPollers: worker.DefaultPollers, ActivityTaskPollers: worker.DefaultPollers,
+		StopTimeout: worker.DefaultStopTimeout,
+	}) || *w.stickyCache != worker.DefaultStickyCacheSize {
+		t.Errorf("empty variables: %+v, sticky cache %d; want the defaults", w.config(), *w.stickyCache)
+	}
+	_, d = parse("--deployment-name", "tandem", "--build-id", "v1")
+	if dep, err := d.config(); err != nil || dep.AutoUpgrade {
+		t.Errorf("an empty TANDEM_VERSIONING_BEHAVIOR: %+v, %v; want pinned", dep, err)
+	}
+
 	t.Setenv("TANDEM_MAX_WORKFLOW_TASKS", "300")
 	t.Setenv("TANDEM_MAX_ACTIVITIES", "50")
 	t.Setenv("TANDEM_WORKFLOW_POLLERS", "3")

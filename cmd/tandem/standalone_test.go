@@ -84,7 +84,23 @@ func TestServicesOnStandaloneTemporal(t *testing.T) {
 		"temporal":            "temporal_sa_" + suffix,
 		"temporal_visibility": "temporal_sa_" + suffix + "_visibility",
 	}
+	// Tandem's app role (deploy/postgres/init-roles.sh makes it in compose).
+	appRole := "tandem_app_sa_" + suffix
+	if err := pg.exec("CREATE ROLE " + appRole + " LOGIN"); err != nil {
+		t.Fatalf("create role %s: %v", appRole, err)
+	}
+	t.Cleanup(func() { // after the databases are dropped: cleanups run last first
+		if err := pg.exec("DROP ROLE IF EXISTS " + appRole); err != nil {
+			t.Errorf("drop role %s: %v", appRole, err)
+		}
+	})
 	t.Cleanup(func() { pg.drop(t, slices.Collect(maps.Values(dbs))...) })
+
+	// deploy/postgres/init-roles.sh makes the databases when compose's PostgreSQL
+	// first starts; here the test does, under its own names (Temporal and tandem
+	// migrate connect as the local superuser).
+	pg.create(t, dbs["temporal"])
+	pg.create(t, dbs["temporal_visibility"])
 
 	// temporal-schema
 	for _, args := range schemaSteps(t, compose["temporal-schema"], pg, dbs, bins.temporalModule) {
@@ -117,11 +133,18 @@ func TestServicesOnStandaloneTemporal(t *testing.T) {
 
 	// tandem-migrate, then the people and tokens the driver acts as.
 	keys := strings.TrimSpace(runTandem(t, bins.tandem, nil, "codec", "new-key"))
-	tandemDB := pg.url(dbs["tandem"])
-	pg.create(t, dbs["tandem"]) // compose's postgresql image makes it (POSTGRES_DB)
+	pg.create(t, dbs["tandem"])
+	// tandem-migrate as the owner, granting the app role what it needs; the API
+	// and the workers as the app role, which may not change the audit trail.
+	ownerDB := pg.url(dbs["tandem"])
+	appDB := pg.urlAs(appRole, dbs["tandem"])
 	tandemEnv := func(svc string, http string) []string {
+		db := appDB
+		if svc == "tandem-migrate" {
+			db = ownerDB
+		}
 		return tandemServiceEnv(t, compose[svc], map[string]string{
-			"TANDEM_DB": tandemDB, "TANDEM_TEMPORAL_ADDRESS": frontend, "TANDEM_NAMESPACE": namespace,
+			"TANDEM_DB": db, "TANDEM_DB_APP_ROLE": appRole, "TANDEM_TEMPORAL_ADDRESS": frontend, "TANDEM_NAMESPACE": namespace,
 			"TANDEM_CODEC_KEYS": keys, "TANDEM_HTTP": http,
 		})
 	}
@@ -265,7 +288,7 @@ func TestServicesOnStandaloneTemporal(t *testing.T) {
 			t.Errorf("%s exited during the run; its log ends:\n%s", p.name, p.logTail())
 		}
 	}
-	out, err := exec.Command(bins.tandem, "audit", "verify", "--db", tandemDB).CombinedOutput()
+	out, err := exec.Command(bins.tandem, "audit", "verify", "--db", appDB).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "audit trail intact") {
 		t.Errorf("tandem audit verify: %v\n%s", err, out)
 	}
@@ -654,9 +677,13 @@ func readCompose(t *testing.T, path string) map[string]composeService {
 }
 
 // interpolated is an environment value as compose gives it when the variable
-// it names is unset: ${VAR:-default} is the default. What remains with a $ in
-// it (a ${VAR:?} secret, say) the test must have replaced.
-var composeDefault = regexp.MustCompile(`\$\{[A-Za-z0-9_]+:-([^}]*)\}`)
+// it names is unset: ${VAR:-default} is the default, and ${VAR:+value} (only
+// when VAR is set, such as an optional policy file) is empty. What remains
+// with a $ in it (a ${VAR:?} secret, say) the test must have replaced.
+var (
+	composeDefault = regexp.MustCompile(`\$\{[A-Za-z0-9_]+:-([^}]*)\}`)
+	composeIfSet   = regexp.MustCompile(`\$\{[A-Za-z0-9_]+:\+(?:[^{}]|\$\{[^}]*\})*\}`)
+)
 
 // serviceEnv is a compose service's environment with the test's values for
 // the keys of set, each of which compose must define (so a renamed variable
@@ -665,7 +692,7 @@ func serviceEnv(t *testing.T, name string, svc composeService, set, add map[stri
 	t.Helper()
 	env := map[string]string{}
 	for k, v := range svc.Environment {
-		env[k] = composeDefault.ReplaceAllString(v, "$1")
+		env[k] = composeDefault.ReplaceAllString(composeIfSet.ReplaceAllString(v, ""), "$1")
 	}
 	for k, v := range set {
 		if _, ok := env[k]; !ok {
@@ -956,6 +983,14 @@ func standalonePostgres(t *testing.T) standalonePG {
 // url is a DSN of database name on the server.
 func (pg standalonePG) url(name string) string {
 	u := *pg.base
+	u.Path = "/" + name
+	return u.String()
+}
+
+// urlAs is the URL of database name as role (trust authentication here).
+func (pg standalonePG) urlAs(role, name string) string {
+	u := *pg.base
+	u.User = url.User(role)
 	u.Path = "/" + name
 	return u.String()
 }
