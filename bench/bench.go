@@ -349,7 +349,7 @@ func startStack(ctx context.Context, opts Options) (s *stack, err error) {
 	}
 	app := wiring.Config{
 		Logger: opts.Logger, Records: st,
-		Temporal: wiring.Temporal{Embedded: temporal, Settings: temporalclient.Settings{Keys: keys}},
+		Temporal: wiring.Temporal{Embedded: temporal, Settings: temporalclient.Settings{Keys: keys, CodecSpent: &codecSpent}},
 		API:      wiring.API{Policy: domain.DefaultPolicy(), RateLimit: unlimited},
 		// The reconciler runs beside the worker, as in `tandem dev`.
 		Worker: wiring.Worker{Reconcile: worker.ReconcileConfig{Every: worker.DefaultReconcileEvery, Lookback: worker.DefaultReconcileLookback}},

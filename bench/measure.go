@@ -48,13 +48,13 @@ feed:
 	close(next)
 	wg.Wait()
 	wall := time.Since(started)
-	cpuPerOp := cpu.perOp(ops)
+	cpuPerOp, codecPerOp := cpu.perOp(ops), cpu.codecPerOp(ops)
 	stopProgress()
 	if err := context.Cause(ctx); err != nil {
 		return Result{}, err
 	}
 	r := summarize(name, n, latencies, wall)
-	r.CPUPerOp = cpuPerOp
+	r.CPUPerOp, r.CodecPerOp = cpuPerOp, codecPerOp
 	return r, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -48,15 +49,32 @@ func loadAverage() string {
 	return strings.Join(fields[:min(3, len(fields))], " ")
 }
 
-// cpuMeter measures the CPU time this process spends from startCPU on.
+// codecSpent adds up the time the in-process stack's codec spends sealing and
+// opening payloads (codec.Options.Spent): the floor shares the stack's client,
+// so each batch's share is its own operation's.
+var codecSpent atomic.Int64
+
+// cpuMeter measures the CPU time this process spends from startCPU on, and the
+// part of it the codec took.
 type cpuMeter struct {
 	start time.Duration
 	ok    bool
+	codec int64
 }
 
 func startCPU() cpuMeter {
 	t, ok := cpuTime()
-	return cpuMeter{start: t, ok: ok}
+	return cpuMeter{start: t, ok: ok, codec: codecSpent.Load()}
+}
+
+// codecPerOp is the time the codec spent since startCPU over ops operations, in
+// milliseconds: sealing and opening is CPU work, so this is the part of
+// perOp that encryption costs.
+func (m cpuMeter) codecPerOp(ops int) float64 {
+	if ops == 0 {
+		return 0
+	}
+	return ms(time.Duration(codecSpent.Load()-m.codec)) / float64(ops)
 }
 
 // perOp is the CPU time spent since startCPU over ops operations, in milliseconds;

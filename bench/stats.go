@@ -19,6 +19,8 @@ type Result struct {
 	// worker, API, records and the load generator), whatever its latency. Zero
 	// where the CPU time cannot be read.
 	CPUPerOp float64 `json:"cpu_ms_per_op"`
+	// CodecPerOp is the part of CPUPerOp spent sealing and opening payloads.
+	CodecPerOp float64 `json:"codec_ms_per_op"`
 	// RatioToFloor is this operation's p50 over the floor's p50 at the same
 	// concurrency: how many raw SDK round trips one Tandem call costs.
 	RatioToFloor float64 `json:"ratio_p50_to_floor"`

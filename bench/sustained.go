@@ -78,6 +78,8 @@ type Sustained struct {
 	// CPUPerOp is the process's CPU time from the first arrival to the last answer
 	// over the operations, as in Result.
 	CPUPerOp float64 `json:"cpu_ms_per_op"`
+	// CodecPerOp is the part of CPUPerOp spent sealing and opening payloads.
+	CodecPerOp float64 `json:"codec_ms_per_op"`
 	// FloorThroughput is the floor's best throughput at the levels of this run
 	// (zero when the levels were not run), TargetRate TargetShare of it.
 	FloorThroughput float64 `json:"floor_best_ops_per_s,omitempty"`
@@ -131,7 +133,7 @@ func (s *stack) sustained(ctx context.Context, opts Options, rate Rate, floor fl
 	}
 	res.Duration = opts.Duration.Seconds()
 	res.Ops, res.Errors, res.MaxSendLag = n, o.errors, ms(o.maxLag)
-	res.CPUPerOp = cpu.perOp(n)
+	res.CPUPerOp, res.CodecPerOp = cpu.perOp(n), cpu.codecPerOp(n)
 	if o.firstErr != nil {
 		res.FirstError = o.firstErr.Error()
 	}

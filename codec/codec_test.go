@@ -3,6 +3,7 @@ package codec
 import (
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -179,5 +180,27 @@ func TestFailuresAreSealed(t *testing.T) {
 	err := fc.FailureToError(f)
 	if !strings.Contains(err.Error(), "pat may not approve his own brief") {
 		t.Errorf("decoded failure: %v", err)
+	}
+}
+
+// Options.Spent adds up the time sealing and opening take, through the
+// serialization contexts the SDK makes, so the bench can report it.
+func TestSpentCountsSealingAndOpening(t *testing.T) {
+	var spent atomic.Int64
+	c := New(ring(t, "k1"), Options{Spent: &spent})
+	bound := forWorkflow(c, "campaign/cmp_1")
+	sealed, err := bound.Encode([]*commonpb.Payload{payload(t, strings.Repeat("x", 1<<16))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	afterSeal := spent.Load()
+	if afterSeal <= 0 {
+		t.Fatalf("spent %d after sealing 64 KiB, want more than 0", afterSeal)
+	}
+	if _, err := bound.Decode(sealed); err != nil {
+		t.Fatal(err)
+	}
+	if spent.Load() <= afterSeal {
+		t.Errorf("spent %d after opening, %d before: opening was not counted", spent.Load(), afterSeal)
 	}
 }

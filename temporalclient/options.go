@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync/atomic"
 
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
@@ -39,6 +40,9 @@ type Settings struct {
 	// AcceptClear opens histories written before encryption was turned on; see
 	// codec.Options.
 	AcceptClear bool
+	// CodecSpent, when set, adds up the time spent sealing and opening
+	// payloads (codec.Options.Spent): the bench reports it.
+	CodecSpent *atomic.Int64
 
 	// Logger receives the SDK's warnings and errors; nil discards them.
 	Logger *slog.Logger
@@ -52,7 +56,7 @@ func Options(s Settings) (client.Options, error) {
 	if s.Keys == nil {
 		return client.Options{}, errors.New("temporal client: payload keys are required")
 	}
-	dc := codec.DataConverter(codec.New(s.Keys, codec.Options{AcceptClear: s.AcceptClear}))
+	dc := codec.DataConverter(codec.New(s.Keys, codec.Options{AcceptClear: s.AcceptClear, Spent: s.CodecSpent}))
 	o := client.Options{
 		HostPort: s.HostPort, Namespace: s.Namespace,
 		DataConverter: dc, FailureConverter: codec.FailureConverter(dc),

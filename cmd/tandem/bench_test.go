@@ -64,6 +64,13 @@ func TestBenchSmokeMeasuresEveryPart(t *testing.T) {
 	if len(rep.Results) != len(bench.Operations)*2 {
 		t.Errorf("%d results, want %d", len(rep.Results), len(bench.Operations)*2)
 	}
+	// Every operation, the floor's too, seals and opens payloads: the codec's
+	// share is reported, and is a part of the whole CPU time.
+	for _, r := range rep.Results {
+		if r.CodecPerOp <= 0 || (r.CPUPerOp > 0 && r.CodecPerOp > r.CPUPerOp) {
+			t.Errorf("%s at %d: codec %.3f ms/op of %.3f ms CPU, want a part of it above zero", r.Operation, r.Concurrency, r.CodecPerOp, r.CPUPerOp)
+		}
+	}
 
 	// Smoke: 5 decisions a second for a second.
 	if len(rep.Sustained) != 1 {
@@ -72,6 +79,9 @@ func TestBenchSmokeMeasuresEveryPart(t *testing.T) {
 		s := rep.Sustained[0]
 		if s.Ops != 5 || s.Errors != 0 || s.OfferedRate != 5 || s.P99 <= 0 || s.AchievedRate <= 0 {
 			t.Errorf("sustained run = %+v, want 5 operations at 5/s without errors, with latencies", s)
+		}
+		if s.CodecPerOp <= 0 {
+			t.Errorf("sustained run reports no codec time: %+v", s)
 		}
 		if s.TargetRate <= 0 {
 			t.Errorf("sustained run has no target rate although the floor was measured: %+v", s)
@@ -168,6 +178,13 @@ func TestBenchSmokeTemporalOnPostgres(t *testing.T) {
 	rep := readReport(t, path)
 	if len(rep.Results) != len(bench.Operations)*2 {
 		t.Errorf("%d results, want %d", len(rep.Results), len(bench.Operations)*2)
+	}
+	// Every operation, the floor's too, seals and opens payloads: the codec's
+	// share is reported, and is a part of the whole CPU time.
+	for _, r := range rep.Results {
+		if r.CodecPerOp <= 0 || (r.CPUPerOp > 0 && r.CodecPerOp > r.CPUPerOp) {
+			t.Errorf("%s at %d: codec %.3f ms/op of %.3f ms CPU, want a part of it above zero", r.Operation, r.Concurrency, r.CodecPerOp, r.CPUPerOp)
+		}
 	}
 	tp := rep.Temporal
 	if tp == nil || tp.Persistence != "postgresql" || tp.HistoryShards != 2 || tp.MaxConns != 5 ||
