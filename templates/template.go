@@ -70,7 +70,7 @@ type Task struct {
 	OnChangesRequested string `json:"on_changes_requested,omitempty"`
 }
 
-// RouteEnd, as an approval's on_reject or on_changes_requested, ends the run.
+// RouteEnd ends the run, as an approval's on_reject or on_changes_requested.
 const RouteEnd = "end"
 
 // The kinds of task a template may have; each takes the outcomes of its kind
