@@ -72,7 +72,7 @@ type scope struct {
 // checkCondition adds the problems of the condition src at path, read in sc.
 func (v *validator) checkCondition(path, src string, sc scope) {
 	if strings.TrimSpace(src) == "" {
-		v.p.Add(path, "empty: leave when out for a task that always runs")
+		v.p.Add(path, "empty: leave when out for what always runs")
 		return
 	}
 	if n := utf8.RuneCountInString(src); n > MaxWhenChars {

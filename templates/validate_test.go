@@ -220,7 +220,7 @@ func TestValidateRefusesWithPreciseProblems(t *testing.T) {
 		{"a stage's condition on its own task", func(t *Template) { t.Stages[1].When = `tasks.legal.outcome == "done"` },
 			problems{{"stages[1].when", "tasks.legal cannot be read here: a condition reads the tasks of earlier stages, and of its own stage those it depends on"}}},
 		{"an empty condition", func(t *Template) { task(t, 1, 0).When = "  " },
-			problems{{"stages[1].tasks[0].when", "empty: leave when out for a task that always runs"}}},
+			problems{{"stages[1].tasks[0].when", "empty: leave when out for what always runs"}}},
 		{"a condition too long", func(t *Template) { task(t, 1, 0).When = "true" + strings.Repeat(" ", MaxWhenChars) },
 			problems{{"stages[1].tasks[0].when", "at most 1000 characters"}}},
 
