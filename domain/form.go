@@ -39,6 +39,9 @@ const (
 	// field names one. The directory changes, so the form names the role and the
 	// board lists the people; whether the person exists is the process's check.
 	FieldPerson FieldType = "person"
+	// FieldTeam is one of the teams [string, a team's key such as "legal"]:
+	// who should do the work, in a template's intake.
+	FieldTeam FieldType = "team"
 	// FieldTaskPicker is some of the process's tasks [list of task IDs], offered
 	// as Choices with their titles.
 	FieldTaskPicker FieldType = "task_picker"
@@ -48,7 +51,7 @@ const (
 
 // FieldTypes lists every field type.
 var FieldTypes = []FieldType{FieldText, FieldLongText, FieldNumber, FieldMoney, FieldCurrency, FieldDateTime,
-	FieldDate, FieldYesNo, FieldChoice, FieldMultiChoice, FieldPerson, FieldTaskPicker, FieldList}
+	FieldDate, FieldYesNo, FieldChoice, FieldMultiChoice, FieldPerson, FieldTeam, FieldTaskPicker, FieldList}
 
 // Choice is one value a choice field may take, with the words people read.
 type Choice struct {
@@ -284,6 +287,10 @@ func (fld FormField) check(p *Problems, path string, v any, ok bool, data map[st
 		if _, isBool := v.(bool); !isBool {
 			p.Add(path, "must be true (yes) or false (no)")
 		}
+	case FieldTeam:
+		if s, isText := v.(string); !isText || !Team(s).Valid() {
+			p.Add(path, "must be one of the teams: %s", teamKeys())
+		}
 	case FieldChoice:
 		if s, isText := v.(string); !isText || !fld.offers(s) {
 			p.Add(path, "must be one of: %s", fld.choiceValues())
@@ -443,6 +450,14 @@ func number(v any) (float64, bool) {
 
 func formatNumber(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
+func teamKeys() string {
+	keys := make([]string, len(Teams))
+	for i, t := range Teams {
+		keys[i] = string(t)
+	}
+	return strings.Join(keys, ", ")
+}
+
 // Validate checks the form itself: what a declaration or a run filled in must
 // hold for Check and the board to make sense of it. Tests call it on every task
 // form; it is not a check of anyone's input.
@@ -478,6 +493,16 @@ func validateFields(p *Problems, path string, fields []FormField, dotted bool) {
 		if fld.Type == FieldChoice && len(fld.Choices) == 0 {
 			p.Add(at+".choices", "a choice needs choices")
 		}
+		validateChoices(p, at+".choices", fld.Choices)
+		if fld.Min != nil && fld.Max != nil && *fld.Min > *fld.Max {
+			p.Add(at+".max", "below min (%s): no value could be given", formatNumber(*fld.Min))
+		}
+		if fld.Role != "" && !fld.Role.Valid() {
+			p.Add(at+".role", "unknown role %q", fld.Role)
+		}
+		if fld.Currency != "" && !validCurrency(fld.Currency) {
+			p.Add(at+".currency", "must be a three-letter ISO 4217 code like EUR")
+		}
 		if fld.Type == FieldList {
 			if len(fld.Fields) == 0 {
 				p.Add(at+".fields", "a list needs fields")
@@ -498,6 +523,25 @@ func validateFields(p *Problems, path string, fields []FormField, dotted bool) {
 	for name := range names {
 		if names[name] && hasFieldPrefix(names, name+".") {
 			p.Add(path, "%s is both a field and a group of fields", name)
+		}
+	}
+}
+
+// validateChoices refuses a choice without a value, and a value offered twice:
+// an answer names a choice by its value, so each must be there and stand alone.
+func validateChoices(p *Problems, path string, choices []Choice) {
+	seen := map[string]bool{}
+	for i, c := range choices {
+		at := fmt.Sprintf("%s[%d]", path, i)
+		switch {
+		case c.Value == "":
+			p.Add(at+".value", "required")
+		case seen[c.Value]:
+			p.Add(at+".value", "%s is offered twice", strconv.Quote(c.Value))
+		}
+		seen[c.Value] = true
+		if strings.TrimSpace(c.Label) == "" {
+			p.Add(at+".label", "required")
 		}
 	}
 }

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -24,6 +25,7 @@ func testForm() Form {
 		{Name: "answer", Type: FieldChoice, Label: "Answer", Choices: []Choice{{"yes", "Yes"}, {"no", "No"}}},
 		{Name: "channels", Type: FieldMultiChoice, Label: "Channels", MaxItems: 2, Choices: []Choice{{"email", "Email"}, {"web", "Web"}, {"pr", "PR"}}},
 		{Name: "owner", Type: FieldPerson, Label: "Owner", Role: RoleProjectManager},
+		{Name: "team", Type: FieldTeam, Label: "Team"},
 		{Name: "rework", Type: FieldTaskPicker, Label: "Rework", Choices: []Choice{{"tsk_a", "Assets"}, {"tsk_b", "Copy"}}},
 		{Name: "kpis", Type: FieldList, Label: "KPIs", MaxItems: 2, Fields: []FormField{
 			{Name: "name", Type: FieldText, Label: "Name", Required: true},
@@ -51,7 +53,7 @@ func TestFormCheck(t *testing.T) {
 		{"everything, as JSON decodes it", with(
 			"notes", "Long\ntext", "count", 10.0, "hire", true, "amount", 88000.5,
 			"budget", map[string]any{"currency": "EUR", "when": "2027-03-02T09:00:00Z"}, "day", "2027-04-01T00:00:00Z",
-			"answer", "no", "channels", []any{"email", "pr"}, "owner", "pat", "rework", []any{"tsk_b"},
+			"answer", "no", "channels", []any{"email", "pr"}, "owner", "pat", "team", "legal", "rework", []any{"tsk_b"},
 			"kpis", []any{map[string]any{"name": "signups", "target": 1000.0}}), nil},
 		{"numbers as Go writes them", with("count", 3, "amount", int64(5), "hire", true), nil},
 		{"a JSON number", with("count", json.Number("2")), nil},
@@ -110,6 +112,12 @@ func TestFormCheck(t *testing.T) {
 		// person
 		{"person: a handle", with("owner", "pat"), nil},
 		{"person: not text", with("owner", true), []FieldProblem{{"data.owner", "must be text"}}},
+
+		// team
+		{"team: not one of the teams", with("team", "lgal"), []FieldProblem{{"data.team",
+			"must be one of the teams: pmo, marketing-ops, creative, content, web, analytics, legal, finance, hr, leadership"}}},
+		{"team: not text", with("team", 1.0), []FieldProblem{{"data.team",
+			"must be one of the teams: pmo, marketing-ops, creative, content, web, analytics, legal, finance, hr, leadership"}}},
 
 		// lists
 		{"list: a row without its required field", with("kpis", []any{map[string]any{"name": "ctr"}}),
@@ -220,6 +228,31 @@ func TestFormValidate(t *testing.T) {
 				t.Errorf("Validate = %v, want a problem with %s", err, tc.field)
 			}
 		})
+	}
+	// What a template's author can get wrong in a field's declaration, word for word.
+	for _, tc := range []struct {
+		name string
+		fld  FormField
+		want FieldProblem
+	}{
+		{"bounds inverted", FormField{Name: "a", Type: FieldNumber, Label: "A", Min: Bound(10), Max: Bound(1)},
+			FieldProblem{"fields[0].max", "below min (10): no value could be given"}},
+		{"an unknown role", FormField{Name: "a", Type: FieldPerson, Label: "A", Role: "lawyer"},
+			FieldProblem{"fields[0].role", `unknown role "lawyer"`}},
+		{"a currency that is not one", FormField{Name: "a", Type: FieldMoney, Label: "A", Currency: "euro"},
+			FieldProblem{"fields[0].currency", "must be a three-letter ISO 4217 code like EUR"}},
+		{"a choice offered twice", FormField{Name: "a", Type: FieldChoice, Label: "A", Choices: []Choice{{"x", "X"}, {"x", "Y"}}},
+			FieldProblem{"fields[0].choices[1].value", `"x" is offered twice`}},
+		{"a choice without a value", FormField{Name: "a", Type: FieldChoice, Label: "A", Choices: []Choice{{"", "X"}}},
+			FieldProblem{"fields[0].choices[0].value", "required"}},
+		{"a choice without a label", FormField{Name: "a", Type: FieldChoice, Label: "A", Choices: []Choice{{"x", " "}}},
+			FieldProblem{"fields[0].choices[0].label", "required"}},
+	} {
+		err := Form{Name: "f", Fields: []FormField{tc.fld}}.Validate()
+		var verr *ValidationError
+		if !errors.As(err, &verr) || !reflect.DeepEqual(verr.Problems, []FieldProblem{tc.want}) {
+			t.Errorf("%s: Validate = %v, want %v", tc.name, err, tc.want)
+		}
 	}
 }
 

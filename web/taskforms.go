@@ -274,6 +274,11 @@ func drawInput(scope, name string, fld domain.FormField, required bool, vals url
 		for _, c := range fld.Choices {
 			in.Options = append(in.Options, option{c.Value, c.Label})
 		}
+	case domain.FieldTeam:
+		in.Kind, in.Options = "select", []option{{"", "Choose a team…"}}
+		for _, t := range domain.Teams {
+			in.Options = append(in.Options, option{Value: string(t), Label: label(t)})
+		}
 	case domain.FieldPerson:
 		p := personPicker(name, fld.Label, fld.Help, d, fld.Role, in.Value)
 		p.Scope, p.Required, p.Optional = scope, required, in.Optional

@@ -349,6 +349,30 @@ func TestAPersonFieldListsTheDirectory(t *testing.T) {
 	}
 }
 
+// A team field (a template's intake asks which team) is a choice of the teams,
+// by their names, read back as the team's key.
+func TestATeamFieldListsTheTeams(t *testing.T) {
+	h, f := newTestApp(t)
+	task := formTask("tsk_team", domain.ProcessCampaign, domain.KindWork, "revise_brief", "Pick a team", nil)
+	task.Form = &domain.Form{Name: "pick", Fields: []domain.FormField{{Name: "team", Type: domain.FieldTeam, Label: "Which team", Required: true}}}
+	f.on("GET /api/v1/tasks", func(r *http.Request, _ domain.Person) (int, any) {
+		if r.URL.Query().Get("assignee") == "me" {
+			return http.StatusOK, pageOf(task)
+		}
+		return http.StatusOK, pageOf[domain.Task]()
+	})
+	card := cardOf(t, get(t, h, tokMaya, "/").Body.String(), "tsk_team")
+	mustHold(t, "the team select", card, `<select id="f-tsk-team-data-team" name="data.team" required`,
+		`<option value="marketing-ops">Marketing ops</option>`, `<option value="legal">Legal</option>`)
+	data, _, problems := checkAnswer(task.Form, url.Values{"data.team": {"legal"}}, nil, testNow)
+	if len(problems) > 0 || data["team"] != "legal" {
+		t.Errorf("read back %v (%v), want team legal", data, problems)
+	}
+	if _, _, problems := checkAnswer(task.Form, url.Values{"data.team": {"lgal"}}, nil, testNow); problems["data.team"] == "" {
+		t.Error("a team that is not one was not refused in the page")
+	}
+}
+
 func TestTaskFormInputsAreReadAsTheirTypes(t *testing.T) {
 	f := &domain.Form{Name: "t", Fields: []domain.FormField{
 		{Name: "n", Type: domain.FieldNumber, Label: "N"},

@@ -2,7 +2,8 @@
 // `api`, `worker` and `migrate` are the separate services of a deployment
 // (`migrate status` prints the schema version);
 // `policy default` prints the built-in policy; `token` creates and revokes API
-// tokens; `audit verify` checks the audit trail; `bench` measures performance.
+// tokens; `audit verify` checks the audit trail; `templates validate` checks a
+// process template; `bench` measures performance.
 // Configuration comes from TANDEM_* environment variables; flags override them.
 //
 // Every command wires Tandem's parts through internal/wiring. Built with
@@ -35,6 +36,8 @@ Usage:
   tandem token revoke TOKEN   revoke a token (or --all --handle H: all of a person's)
   tandem people import FILE   create or update the people listed in a YAML file; nothing is written if any is wrong
   tandem audit verify         check the audit trail's hash chain; exit 1 naming the first bad entry
+  tandem templates validate FILE  check a process template: every problem with its path; exit 1 on any
+  tandem templates schema     print the JSON Schema of a process template
   tandem codec new-key        print a new key for encrypting what Temporal stores ([--id ID])
   tandem healthcheck URL      exit 0 when URL answers 2xx (for container health checks)
   tandem bench                measure the SDK floor and Tandem over HTTP; prints a table, writes JSON (--smoke: seconds)
@@ -80,6 +83,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return runPeople(ctx, rest, stdout, logger)
 	case "audit":
 		return runAudit(ctx, rest, stdout)
+	case "templates":
+		return runTemplates(rest, stdout)
 	case "codec":
 		return runCodec(rest, stdout)
 	case "bench":
