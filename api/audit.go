@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -29,6 +30,15 @@ type AuditRecords interface {
 // auditOnBehalfKey is set by a handler whose caller acts for someone else (an
 // out-of-office delegate completing a task), for the audit entry.
 const auditOnBehalfKey = "tandem.audit.on_behalf_of"
+
+// auditObjectKey is set by a handler whose object is not in its path (a board
+// session, named by its ref), and auditNoteKey by one whose allowed command
+// needs a word on how it was done (how a person signed in): the entry's object,
+// and its reason when allowed.
+const (
+	auditObjectKey = "tandem.audit.object"
+	auditNoteKey   = "tandem.audit.note"
+)
 
 const (
 	// maxAuditBody bounds how much of a refusal's answer is kept to read its message.
@@ -78,7 +88,7 @@ func (s *Server) appendAudit(c *gin.Context, w *auditWriter, status int) {
 		At:         s.now(),
 		OnBehalfOf: c.GetString(auditOnBehalfKey),
 		Action:     c.Request.Method + " " + c.FullPath(),
-		Object:     auditText(auditObject(c)),
+		Object:     auditText(cmp.Or(c.GetString(auditObjectKey), auditObject(c))),
 		Status:     status,
 		RequestID:  c.GetString(requestIDKey),
 		ClientIP:   c.ClientIP(),
@@ -101,7 +111,7 @@ func (s *Server) appendAudit(c *gin.Context, w *auditWriter, status int) {
 	case status >= http.StatusBadRequest:
 		e.Outcome, e.Reason = domain.AuditDenied, auditText(refusalReason(w.body))
 	default:
-		e.Outcome = domain.AuditAllowed
+		e.Outcome, e.Reason = domain.AuditAllowed, c.GetString(auditNoteKey)
 	}
 	if unrecorded > 0 {
 		e.Reason = auditText(fmt.Sprintf("%s (and %d more from this address since its last entry, not recorded)", e.Reason, unrecorded))

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tandemhq/tandem/api"
 	"github.com/tandemhq/tandem/codec"
 	"github.com/tandemhq/tandem/internal/wiring"
 	"github.com/tandemhq/tandem/netguard"
@@ -250,6 +251,26 @@ func mailFlags(f flags) mailSettings {
 // the environment.
 func (m mailSettings) config() wiring.Mail {
 	return wiring.Mail{Addr: *m.addr, From: *m.from, Username: *m.user, Password: os.Getenv("TANDEM_SMTP_PASSWORD")}
+}
+
+// sessionSettings say how long a board sign-in lasts: tandem api and tandem dev
+// have them.
+type sessionSettings struct{ idle, lifetime *time.Duration }
+
+func sessionFlags(f flags) (sessionSettings, error) {
+	idle, err1 := f.dur("session-idle", "TANDEM_SESSION_IDLE", api.DefaultSessionIdle,
+		"a board session not used for this long ends")
+	lifetime, err2 := f.dur("session-lifetime", "TANDEM_SESSION_LIFETIME", api.DefaultSessionLifetime,
+		"a board session ends this long after sign-in, however much it is used")
+	return sessionSettings{idle, lifetime}, errors.Join(err1, err2)
+}
+
+// config checks the settings, once the flags are parsed.
+func (s sessionSettings) config() (api.SessionSettings, error) {
+	if *s.idle <= 0 || *s.lifetime <= 0 {
+		return api.SessionSettings{}, errors.New("--session-idle and --session-lifetime must be positive durations")
+	}
+	return api.SessionSettings{Idle: *s.idle, Lifetime: *s.lifetime}, nil
 }
 
 // reconcileSettings say how often a worker process looks for runs that Temporal

@@ -44,13 +44,15 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 	uiWrite := f.Bool("ui-write-actions", false, "let the Temporal UI signal, update, terminate and reset runs (operators only)")
 	reconcile, err1 := reconcileFlags(f)
 	tuning, err2 := workerFlags(f)
-	if err := errors.Join(err1, err2); err != nil {
+	sessionOpts, err3 := sessionFlags(f)
+	if err := errors.Join(err1, err2, err3); err != nil {
 		return err
 	}
 	if err := f.Parse(args); err != nil {
 		return err
 	}
-	if err := errors.Join(reconcile.check(), tuning.check()); err != nil {
+	sessions, err3 := sessionOpts.config()
+	if err := errors.Join(reconcile.check(), tuning.check(), err3); err != nil {
 		return err
 	}
 	// Before the embedded Temporal starts: its own workers are the process's
@@ -116,7 +118,7 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 	app := wiring.Config{
 		Logger: logger, Records: st, Webhooks: guard,
 		Temporal: wiring.Temporal{Embedded: temporal, Settings: temporalclient.Settings{Keys: keyring, AcceptClear: acceptClear}},
-		API:      wiring.API{Policy: pol, UIURL: temporal.UIURL()},
+		API:      wiring.API{Policy: pol, UIURL: temporal.UIURL(), Sessions: sessions},
 		Worker:   wiring.Worker{Mail: mail.config(), Reconcile: reconcile.config(), Settings: tuning.config()},
 	}
 	// One client for the worker and the API: its SDK metrics are served on the API's /metrics.

@@ -85,6 +85,9 @@ type API struct {
 	// PollInterval is how often the board's open pages check for changes; zero
 	// is the board's default.
 	PollInterval time.Duration
+	// Sessions say how long a board sign-in lasts; the zero value is the
+	// API's defaults.
+	Sessions api.SessionSettings
 }
 
 // Worker is the settings of the worker and what runs beside it.
@@ -179,7 +182,7 @@ func Handler(c *Client, cfg Config) http.Handler {
 	a := cfg.API
 	ac := api.Config{
 		Records: cfg.Records, Policy: a.Policy, Logger: cfg.logger(), TemporalUIURL: a.UIURL,
-		WebhookGuard: cfg.Webhooks, TrustedProxies: a.TrustedProxies, RateLimit: a.RateLimit,
+		WebhookGuard: cfg.Webhooks, TrustedProxies: a.TrustedProxies, RateLimit: a.RateLimit, Sessions: a.Sessions,
 	}
 	if c != nil {
 		ac.Temporal, ac.Namespace = api.NewTemporal(c.Client, c.Namespace), c.Namespace
