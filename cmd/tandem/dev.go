@@ -114,11 +114,16 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 	if _, err := seedDemo(ctx, st, tokensPath); err != nil {
 		return err
 	}
+	// The sign-in page lists them for one-click sign-in: dev's alone.
+	demo, err := store.DemoPeople(ctx, st)
+	if err != nil {
+		return err
+	}
 
 	app := wiring.Config{
 		Logger: logger, Records: st, Webhooks: guard,
 		Temporal: wiring.Temporal{Embedded: temporal, Settings: temporalclient.Settings{Keys: keyring, AcceptClear: acceptClear}},
-		API:      wiring.API{Policy: pol, UIURL: temporal.UIURL(), Sessions: sessions},
+		API:      wiring.API{Policy: pol, UIURL: temporal.UIURL(), Sessions: sessions, DemoPeople: demo},
 		Worker:   wiring.Worker{Mail: mail.config(), Reconcile: reconcile.config(), Settings: tuning.config()},
 	}
 	// One client for the worker and the API: its SDK metrics are served on the API's /metrics.
@@ -279,7 +284,7 @@ func banner(w io.Writer, d devInfo) {
 	fmt.Fprintf(w, `
 Tandem dev is ready (%s).
 
-  Board        %s/   (sign in with a token from the demo tokens file)
+  Board        %s/   (sign in as a demo person with one click, or with a token from the demo tokens file)
   API          %s/api/v1   (OpenAPI: %s/api/v1/openapi.json)
   Temporal UI  %s
   Temporal     %s, namespace %s

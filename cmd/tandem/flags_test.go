@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -35,6 +38,39 @@ func TestWorkerRefusesFlagsOnlyTheAPIReads(t *testing.T) {
 	for _, name := range []string{"policy", "ui-url"} {
 		if !strings.Contains(stderr, "  -"+name+" ") {
 			t.Errorf("api usage does not list -%s:\n%s", name, stderr)
+		}
+	}
+}
+
+// Signing in as a demo person with one click is `tandem dev`'s alone: tandem
+// api has no flag or variable that turns it on, and only dev.go, which the
+// services build leaves out, gives the board its demo people.
+func TestOnlyDevOffersTheDemoSignIn(t *testing.T) {
+	var err error
+	stderr := stderrOf(t, func() { err = run(context.Background(), []string{"api", "-h"}, io.Discard) })
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("api -h: %v", err)
+	}
+	if !strings.Contains(stderr, "  -session-idle ") {
+		t.Fatalf("api usage is not the API's:\n%s", stderr)
+	}
+	if strings.Contains(strings.ToLower(stderr), "demo") {
+		t.Errorf("api usage mentions a demo:\n%s", stderr)
+	}
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") || f == "dev.go" {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(src, []byte("DemoPeople")) || bytes.Contains(src, []byte("DEMO")) {
+			t.Errorf("%s sets up the demo sign-in; only dev.go may", f)
 		}
 	}
 }

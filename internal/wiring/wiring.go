@@ -88,6 +88,10 @@ type API struct {
 	// Sessions say how long a board sign-in lasts; the zero value is the
 	// API's defaults.
 	Sessions api.SessionSettings
+	// DemoPeople are offered on the board's sign-in page for anyone to sign in
+	// as with one click. Only `tandem dev` sets them: tandem api has no flag or
+	// variable that could.
+	DemoPeople []domain.Person
 }
 
 // Worker is the settings of the worker and what runs beside it.
@@ -192,7 +196,10 @@ func Handler(c *Client, cfg Config) http.Handler {
 		ac.Codec = codec.New(c.keys, codec.Options{AcceptClear: true})
 		ac.Metrics = []prometheus.Collector{c.Metrics}
 	}
-	return web.New(web.Config{API: api.New(ac).Handler(), Logger: ac.Logger, PollInterval: a.PollInterval, TrustedProxies: a.TrustedProxies}).Handler()
+	return web.New(web.Config{
+		API: api.New(ac).Handler(), Logger: ac.Logger, PollInterval: a.PollInterval, TrustedProxies: a.TrustedProxies,
+		DemoPeople: a.DemoPeople,
+	}).Handler()
 }
 
 // StartWorker starts Tandem's worker on c's task queue, as cfg.Worker.Settings
