@@ -98,7 +98,7 @@ func (s *Server) appendAudit(c *gin.Context, w *auditWriter, status int) {
 	}
 	unrecorded := 0
 	if e.Actor == "" {
-		record, n := s.sampler.admit(e.ClientIP)
+		record, n := s.sampler.admit(e.ClientIP, c.FullPath() == sessionsPath)
 		if !record {
 			s.unaudited.Inc()
 			return
@@ -174,8 +174,12 @@ func newAuditSampler() *auditSampler {
 }
 
 // admit reports whether the unauthenticated refusal from ip is recorded, and if
-// so how many from the same address were left out before it.
-func (a *auditSampler) admit(ip string) (record bool, skipped int) {
+// so how many from the same address were left out before it. A failed sign-in
+// (signIn) is not held to its address's minute: each is recorded, as someone
+// mistyping a token twice is worth two entries, while the bound across all
+// addresses still holds in a flood (and the address limit refuses a guesser
+// long before it).
+func (a *auditSampler) admit(ip string, signIn bool) (record bool, skipped int) {
 	now := a.now()
 	key := addressKey(ip)
 	a.mu.Lock()
@@ -198,7 +202,7 @@ func (a *auditSampler) admit(ip string) (record bool, skipped int) {
 		w = &auditWindow{}
 		a.windows[key] = w
 	}
-	if now.Sub(w.recorded) < unauthenticatedEvery || !a.global.AllowN(now, 1) {
+	if !signIn && now.Sub(w.recorded) < unauthenticatedEvery || !a.global.AllowN(now, 1) {
 		w.skipped++
 		return false, 0
 	}

@@ -211,3 +211,33 @@ func TestVouchedSignIn(t *testing.T) {
 		t.Errorf("%d sessions, want the one vouched sign-in's", n)
 	}
 }
+
+// Every failed sign-in is an audit entry, even several from one address in a
+// minute, where other commands refused for want of a token are sampled.
+func TestEachFailedSignInIsAudited(t *testing.T) {
+	e := newEnv(t)
+	withTasks(e)
+	e.srv.addresses = nil // the address limit is not what this test is about
+	const office = "198.51.100.7:4000"
+	for range 3 {
+		want(t, e.doFrom(office, http.MethodPost, "/api/v1/sessions", "tok-typo", ""), http.StatusUnauthorized, "unauthorized")
+	}
+	for range 2 {
+		want(t, e.doFrom(office, http.MethodPost, completePath, "tok-typo", `{"outcome":"done"}`), http.StatusUnauthorized, "unauthorized")
+	}
+	var signIns, others int
+	for _, a := range e.records.auditEntries() {
+		switch a.Action {
+		case "POST /api/v1/sessions":
+			signIns++
+			if a.Outcome != domain.AuditDenied || a.ClientIP != "198.51.100.7" {
+				t.Errorf("failed sign-in entry %+v", a)
+			}
+		default:
+			others++
+		}
+	}
+	if signIns != 3 || others != 0 {
+		t.Errorf("%d failed sign-ins and %d other refusals recorded; want all 3 sign-ins, and the others sampled away in the same minute", signIns, others)
+	}
+}
