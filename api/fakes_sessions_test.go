@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tandemhq/tandem/domain"
@@ -91,4 +92,25 @@ func (r *fakeRecords) RevokeSessions(_ context.Context, handle string, _ time.Ti
 		}
 	}
 	return n, nil
+}
+
+func (r *fakeRecords) PersonByEmail(_ context.Context, email string) (domain.Person, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.enter("PersonByEmail"); err != nil {
+		return domain.Person{}, err
+	}
+	var found []domain.Person
+	for _, p := range r.people {
+		if strings.EqualFold(p.Email, email) {
+			found = append(found, p)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return domain.Person{}, domain.NotFoundf("person with e-mail %s", email)
+	case 1:
+		return found[0], nil
+	}
+	return domain.Person{}, domain.Conflictf("several people have the e-mail %s", email)
 }

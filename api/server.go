@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -478,8 +479,12 @@ func (s *Server) authenticate(c *gin.Context) {
 		s.fail(c, errUnauthorized("sign in to Tandem's board in this browser, or send an Authorization: Bearer <token> header"))
 		return
 	}
-	if handle, method, vouched := vouch.From(c.Request.Context()); !ok && vouched && c.Request.Method == http.MethodPost && c.FullPath() == sessionsPath {
-		cred, ok = credential{kind: byVouch, secret: handle, method: method}, true
+	if w, vouched := vouch.From(c.Request.Context()); !ok && vouched && c.Request.Method == http.MethodPost && c.FullPath() == sessionsPath {
+		if w.Refused != "" {
+			refuse(auditText(fmt.Sprintf("%s sign-in refused: %s", w.Method, w.Refused)))
+			return
+		}
+		cred, ok = credential{kind: byVouch, secret: cmp.Or(w.Handle, w.Email), word: w}, true
 	}
 	if !ok {
 		refuse("an Authorization: Bearer <token> header is required")
@@ -497,15 +502,32 @@ func (s *Server) authenticate(c *gin.Context) {
 		p, sess, err = s.records.PersonBySession(ctx, cred.secret, s.now(), s.sessions.Idle)
 		cred.ref = sess.Ref
 	case byVouch:
-		p, err = s.records.Person(ctx, cred.secret)
+		if cred.word.Email != "" {
+			p, err = s.records.PersonByEmail(ctx, cred.word.Email)
+		} else {
+			p, err = s.records.Person(ctx, cred.word.Handle)
+		}
 	}
 	if errors.Is(err, domain.ErrNotFound) {
-		switch cred.kind {
-		case bySession:
+		switch {
+		case cred.kind == bySession:
 			refuse("the session is unknown, signed out or expired: sign in again")
+		case cred.kind == byVouch && cred.word.Email != "":
+			refuse(auditText(fmt.Sprintf("%s sign-in refused: no one in the directory has the e-mail %s", cred.word.Method, cred.word.Email)))
+		case cred.kind == byVouch:
+			refuse(auditText(fmt.Sprintf("%s sign-in refused: no one in the directory has the handle %s", cred.word.Method, cred.word.Handle)))
 		default:
 			refuse("the bearer token is invalid or revoked")
 		}
+		return
+	}
+	if cred.kind == byVouch && errors.Is(err, domain.ErrConflict) {
+		// Signing in as one of them would be a guess: a refusal like the others,
+		// spending the address's budget, with its own status for the board to say.
+		if s.addresses != nil {
+			s.addresses.spend(addr)
+		}
+		s.fail(c, domain.Conflictf("%s sign-in refused: several people in the directory have the e-mail %s", cred.word.Method, cred.word.Email))
 		return
 	}
 	if err != nil {
@@ -546,11 +568,11 @@ const (
 // credential is what the caller authenticated with; credentialKey holds it.
 type credential struct {
 	kind   credentialKind
-	secret string // the token, the session ID, or the vouched-for handle
-	// ref names a session in the audit trail; method is how a vouched-for
-	// person proved who they are.
-	ref    string
-	method domain.SignInMethod
+	secret string // the token, the session ID, or the vouched-for handle or e-mail
+	// ref names a session in the audit trail.
+	ref string
+	// word is the board's, for a vouched-for sign-in.
+	word vouch.Word
 }
 
 // credentialOf reads an Authorization header: a bearer token, or a board

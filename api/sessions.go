@@ -23,13 +23,18 @@ import (
 //
 // A session starts at POST /api/v1/sessions: with an API token (the board's
 // token sign-in), or, in process only, with the board's word for someone it
-// identified itself (package vouch: a demo person picked in `tandem dev`). A
-// session cannot start another, so its absolute expiry holds.
+// identified itself (package vouch: a demo person picked in `tandem dev`, or
+// the person an OpenID Connect provider names). A session cannot start
+// another, so its absolute expiry holds.
 
 // SessionRecords keep the board's sessions; *store.Store implements them.
 type SessionRecords interface {
 	// CreateSession starts a session at now and returns its ID, shown this once.
 	CreateSession(ctx context.Context, s domain.SessionStart, now time.Time) (string, domain.Session, error)
+	// PersonByEmail finds the one person with an e-mail address (any case): the
+	// person an OpenID Connect sign-in names. None is domain.ErrNotFound,
+	// several domain.ErrConflict.
+	PersonByEmail(ctx context.Context, email string) (domain.Person, error)
 	// PersonBySession resolves a live session at now, moving its idle expiry
 	// idle on; an ended or unknown one is domain.ErrNotFound.
 	PersonBySession(ctx context.Context, id string, now time.Time, idle time.Duration) (domain.Person, domain.Session, error)
@@ -85,11 +90,11 @@ func (s *Server) createSession(c *gin.Context) {
 	case byToken:
 		start.Method, start.Token = domain.SignInToken, cred.secret
 	case byVouch:
-		if cred.method == "" || cred.method == domain.SignInToken {
-			s.fail(c, fmt.Errorf("a vouched sign-in names no method other than a token: %q", cred.method))
+		if m := cred.word.Method; m != domain.SignInDemo && m != domain.SignInOIDC {
+			s.fail(c, fmt.Errorf("a vouched sign-in names no method but demo or oidc: %q", m))
 			return
 		}
-		start.Method = cred.method
+		start.Method = cred.word.Method
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()

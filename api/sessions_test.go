@@ -241,3 +241,45 @@ func TestEachFailedSignInIsAudited(t *testing.T) {
 		t.Errorf("%d failed sign-ins and %d other refusals recorded; want all 3 sign-ins, and the others sampled away in the same minute", signIns, others)
 	}
 }
+
+// The board's word for an OpenID Connect sign-in names an e-mail: the person
+// of the directory with it, in any case, gets the session; none, several, or
+// a refusal the board passes on get none, and each is in the audit trail.
+func TestVouchedSignInByEmail(t *testing.T) {
+	e := newEnv(t)
+	e.srv.addresses = nil // each refusal below is looked at, not the address limit
+	vouched := func(ctx context.Context) *httptest.ResponseRecorder {
+		req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/api/v1/sessions", nil)
+		return e.serve(req)
+	}
+	bg := context.Background()
+	rr := vouched(vouch.ForEmail(bg, "MO@example.com", domain.SignInOIDC))
+	want(t, rr, http.StatusCreated, "")
+	if got := decodeJSON[SessionStarted](t, rr); got.Handle != "mo" || got.Method != domain.SignInOIDC {
+		t.Errorf("session %+v, want mo's by oidc", got)
+	}
+	if a := lastAudit(t, e); a.Actor != "mo" || a.Reason != "oidc sign-in" {
+		t.Errorf("entry %+v", a)
+	}
+
+	o := want(t, vouched(vouch.ForEmail(bg, "stranger@example.com", domain.SignInOIDC)), http.StatusUnauthorized, "unauthorized")
+	if a := lastAudit(t, e); a.Actor != "" || a.Outcome != domain.AuditDenied || !strings.Contains(a.Reason, "stranger@example.com") || a.Reason != o.Message {
+		t.Errorf("unknown identity: entry %+v, answer %q", a, o.Message)
+	}
+
+	twin := person("mo2", domain.TeamWeb, domain.RoleWeb)
+	twin.Email = "mo@example.com"
+	e.records.people[twin.Handle] = twin
+	want(t, vouched(vouch.ForEmail(bg, "mo@example.com", domain.SignInOIDC)), http.StatusConflict, domain.CodeConflict)
+	if a := lastAudit(t, e); a.Status != http.StatusConflict || a.Outcome != domain.AuditDenied {
+		t.Errorf("shared e-mail: entry %+v", a)
+	}
+
+	want(t, vouched(vouch.Refusing(bg, domain.SignInOIDC, "the state does not match")), http.StatusUnauthorized, "unauthorized")
+	if a := lastAudit(t, e); a.Reason != "oidc sign-in refused: the state does not match" || a.Action != "POST /api/v1/sessions" {
+		t.Errorf("refusal passed on: entry %+v", a)
+	}
+	if n := len(e.records.sessions); n != 1 {
+		t.Errorf("%d sessions, want mo's alone", n)
+	}
+}

@@ -12,6 +12,8 @@ const (
 	// SignInDemo: they picked a demo person on `tandem dev`'s sign-in page,
 	// which no other command offers.
 	SignInDemo SignInMethod = "demo"
+	// SignInOIDC: an OpenID Connect provider vouched for them.
+	SignInOIDC SignInMethod = "oidc"
 )
 
 // Session is one sign-in to the board, kept on the server: the browser holds

@@ -157,3 +157,21 @@ func (st *Store) RevokeSessions(ctx context.Context, handle string, now time.Tim
 	}
 	return n, nil
 }
+
+// PersonByEmail finds the one person of the directory with an e-mail address,
+// compared without regard to case, as an identity provider may spell it: the
+// person an OpenID Connect sign-in names. None is domain.ErrNotFound; several
+// is domain.ErrConflict, since signing in as one of them would be a guess.
+func (st *Store) PersonByEmail(ctx context.Context, email string) (domain.Person, error) {
+	var rows []personRow
+	err := withRoles(st.reads.WithContext(ctx)).Where("LOWER(email) = LOWER(?)", email).Limit(2).Find(&rows).Error
+	switch {
+	case err != nil:
+		return domain.Person{}, wrap(err, "person by e-mail")
+	case len(rows) == 0:
+		return domain.Person{}, domain.NotFoundf("person with e-mail %s", email)
+	case len(rows) > 1:
+		return domain.Person{}, domain.Conflictf("several people have the e-mail %s", email)
+	}
+	return rows[0].toDomain(), nil
+}

@@ -213,3 +213,24 @@ func TestSignOutAndSignOutEverywhere(t *testing.T) {
 		}
 	})
 }
+
+func TestPersonByEmail(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st *Store) {
+		seedPeople(t, st)
+		ctx := t.Context()
+		p, err := st.PersonByEmail(ctx, "Maya@Example.COM")
+		if err != nil || p.Handle != "maya" || len(p.Roles) != 1 {
+			t.Errorf("maya by e-mail: %+v, %v", p, err)
+		}
+		if _, err := st.PersonByEmail(ctx, "nobody@example.com"); !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("an unknown e-mail: %v, want not found", err)
+		}
+		// Two people with one address: neither is signed in.
+		twin := person("maya2", domain.TeamWeb, domain.RoleWeb)
+		twin.Email = "maya@example.com"
+		mustUpsert(t, st, twin)
+		if _, err := st.PersonByEmail(ctx, "maya@example.com"); !errors.Is(err, domain.ErrConflict) {
+			t.Errorf("a shared e-mail: %v, want a conflict", err)
+		}
+	})
+}

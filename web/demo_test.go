@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/internal/vouch"
 )
 
 // demoApp is the board as `tandem dev` wires it: with its demo people.
@@ -58,7 +59,7 @@ func TestDemoSignInStartsASessionOnTheBoardsWord(t *testing.T) {
 		t.Fatalf("cookies %+v: want pat's new session, HttpOnly and SameSite=Strict", w.Result().Cookies())
 	}
 	// No token: the API was asked for a session with the board's word for pat.
-	if len(f.calls) != 1 || f.calls[0].Path != "/api/v1/sessions" || f.calls[0].Auth != "" || f.calls[0].Vouched != "pat" {
+	if len(f.calls) != 1 || f.calls[0].Path != "/api/v1/sessions" || f.calls[0].Auth != "" || f.calls[0].Vouched != (vouch.Word{Handle: "pat", Method: domain.SignInDemo}) {
 		t.Errorf("calls %+v: want one POST /api/v1/sessions vouched for pat, without a credential", f.calls)
 	}
 	if me := get(t, h, session.Value, "/me"); me.Code != http.StatusOK {

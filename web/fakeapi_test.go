@@ -41,10 +41,11 @@ type fakeAPI struct {
 // apiCall is one request the pages made.
 type apiCall struct {
 	Method, Path, Query, Caller string
-	// Auth is its Authorization header; Vouched the person the board vouched
-	// for in process (package vouch), if any.
-	Auth, Vouched string
-	Body          map[string]any
+	// Auth is its Authorization header; Vouched the board's word on it, in
+	// process (package vouch), if any.
+	Auth    string
+	Vouched vouch.Word
+	Body    map[string]any
 	// From is the client address the API sees: the peer, then any forwarded-for.
 	From string
 	// Key is the request's Idempotency-Key.
@@ -84,8 +85,8 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 			return http.StatusForbidden, apiErr("forbidden", "a session cannot start another")
 		}
 		method := "token"
-		if _, _, vouched := vouch.From(r.Context()); vouched {
-			method = "demo"
+		if w, vouched := vouch.From(r.Context()); vouched {
+			method = string(w.Method)
 		}
 		f.mu.Lock()
 		defer f.mu.Unlock()
@@ -190,10 +191,10 @@ type meKey struct{}
 
 func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	me, ok := f.caller(r)
-	vouched, _, _ := vouch.From(r.Context())
+	word, _ := vouch.From(r.Context())
 	call := apiCall{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Caller: me.Handle, Key: r.Header.Get("Idempotency-Key"),
 		From: strings.Join(append([]string{r.RemoteAddr}, r.Header.Values("X-Forwarded-For")...), " "),
-		Auth: r.Header.Get("Authorization"), Vouched: vouched}
+		Auth: r.Header.Get("Authorization"), Vouched: word}
 	if r.Body != nil {
 		b, _ := io.ReadAll(r.Body)
 		if len(b) > 0 {
@@ -231,9 +232,9 @@ func (f *fakeAPI) caller(r *http.Request) (domain.Person, bool) {
 		me, ok := f.people[f.tokens[tok]]
 		return me, ok
 	}
-	if handle, _, ok := vouch.From(r.Context()); ok && auth == "" && r.Method == http.MethodPost && r.URL.Path == "/api/v1/sessions" {
+	if w, ok := vouch.From(r.Context()); ok && w.Refused == "" && auth == "" && r.Method == http.MethodPost && r.URL.Path == "/api/v1/sessions" {
 		for _, p := range f.people {
-			if p.Handle == handle {
+			if w.Handle != "" && p.Handle == w.Handle || w.Email != "" && strings.EqualFold(p.Email, w.Email) {
 				return p, true
 			}
 		}

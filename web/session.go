@@ -169,6 +169,9 @@ type signInData struct {
 	// Demo lists the people `tandem dev` lets anyone sign in as with one click;
 	// it is empty everywhere else.
 	Demo []demoPerson
+	// OIDC names the OpenID Connect provider to sign in with, "" when there is
+	// none.
+	OIDC string
 }
 
 // signInCookie holds the sign-in form's token until the form comes back: a
@@ -227,7 +230,7 @@ func validSignInToken(v string) bool {
 func (a *App) signInPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	a.render(w, r, http.StatusOK, "signin", view{Title: "Sign in", Data: signInData{
-		Next: localPath(q.Get("next")), Why: whyText[q.Get("why")], CSRF: a.signInToken(w, r), Demo: a.demo,
+		Next: localPath(q.Get("next")), Why: whyText[q.Get("why")], CSRF: a.signInToken(w, r), Demo: a.demo, OIDC: a.oidcButton(),
 	}})
 }
 
@@ -237,7 +240,7 @@ func (a *App) signInPage(w http.ResponseWriter, r *http.Request) {
 // is false: nothing is checked or kept, and a token typed in is not even sent to
 // the API.
 func (a *App) signInForm(w http.ResponseWriter, r *http.Request) (d signInData, ok bool) {
-	d = signInData{Next: localPath(r.PostFormValue("next")), Demo: a.demo}
+	d = signInData{Next: localPath(r.PostFormValue("next")), Demo: a.demo, OIDC: a.oidcButton()}
 	c, err := r.Cookie(signInCookie)
 	if err != nil || !fromThisSite(r) || !sameValue(r.PostFormValue("csrf"), c.Value) {
 		d.CSRF = a.signInToken(w, r)
@@ -296,17 +299,22 @@ func (a *App) startSession(r *http.Request, auth string) (string, error) {
 
 // signedIn keeps session id for the browser and sends it on to next.
 func (a *App) signedIn(w http.ResponseWriter, r *http.Request, id, next string) {
-	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: id, Path: "/",
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: a.overTLS(r),
-	})
-	// The form token has served; the next sign-in gets a new one.
-	http.SetCookie(w, &http.Cookie{Name: signInCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: a.overTLS(r)})
+	a.setSessionCookie(w, r, id)
 	if next == "" {
 		next = "/"
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// setSessionCookie keeps session id for the browser, and drops the sign-in
+// form's token, which has served: the next sign-in gets a new one.
+func (a *App) setSessionCookie(w http.ResponseWriter, r *http.Request, id string) {
+	http.SetCookie(w, &http.Cookie{
+		Name: sessionCookie, Value: id, Path: "/",
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: a.overTLS(r),
+	})
+	http.SetCookie(w, &http.Cookie{Name: signInCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: a.overTLS(r)})
 }
 
 // signOut ends the browser's session (DELETE /api/v1/sessions/current) and

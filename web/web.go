@@ -34,6 +34,9 @@ type Config struct {
 	// DemoPeople, set by `tandem dev` alone, are listed on the sign-in page for
 	// anyone to sign in as with one click (demo.go). Empty: no such sign-in.
 	DemoPeople []domain.Person
+	// OIDC, when set, is an OpenID Connect provider people sign in with
+	// (oidc.go); its settings must pass OIDC.Check.
+	OIDC *OIDC
 }
 
 // App serves the pages.
@@ -49,6 +52,8 @@ type App struct {
 	proxies []netip.Prefix
 	// demo are the people of the demo sign-in; nil outside tandem dev.
 	demo []demoPerson
+	// oidc is the OpenID Connect sign-in; nil without one.
+	oidc *oidcLogin
 }
 
 // New builds the app and its routes.
@@ -78,6 +83,9 @@ func New(cfg Config) *App {
 	if len(cfg.DemoPeople) > 0 {
 		a.demo = demoPeople(cfg.DemoPeople)
 	}
+	if cfg.OIDC != nil {
+		a.oidc = newOIDCLogin(*cfg.OIDC)
+	}
 	a.assets = loadAssets()
 	a.pages = parsePages(a.funcs())
 	a.routes()
@@ -99,6 +107,10 @@ func (a *App) routes() {
 	m.HandleFunc("POST /signout", a.page(a.signOut))
 	if a.demo != nil {
 		m.HandleFunc("POST /signin/demo", a.page(a.demoSignIn))
+	}
+	if a.oidc != nil {
+		m.HandleFunc("POST /signin/oidc", a.page(a.oidcStart))
+		m.HandleFunc("GET "+oidcCallbackPath, a.page(a.oidcCallback))
 	}
 
 	m.HandleFunc("GET /{$}", a.authed(a.myWork))

@@ -45,6 +45,7 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 	reconcile, err1 := reconcileFlags(f)
 	tuning, err2 := workerFlags(f)
 	sessionOpts, err3 := sessionFlags(f)
+	oidcOpts := oidcFlags(f)
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return err
 	}
@@ -52,7 +53,8 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 		return err
 	}
 	sessions, err3 := sessionOpts.config()
-	if err := errors.Join(reconcile.check(), tuning.check(), err3); err != nil {
+	oidc, err4 := oidcOpts.config()
+	if err := errors.Join(reconcile.check(), tuning.check(), err3, err4); err != nil {
 		return err
 	}
 	// Before the embedded Temporal starts: its own workers are the process's
@@ -123,7 +125,7 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 	app := wiring.Config{
 		Logger: logger, Records: st, Webhooks: guard,
 		Temporal: wiring.Temporal{Embedded: temporal, Settings: temporalclient.Settings{Keys: keyring, AcceptClear: acceptClear}},
-		API:      wiring.API{Policy: pol, UIURL: temporal.UIURL(), Sessions: sessions, DemoPeople: demo},
+		API:      wiring.API{Policy: pol, UIURL: temporal.UIURL(), Sessions: sessions, DemoPeople: demo, OIDC: oidc},
 		Worker:   wiring.Worker{Mail: mail.config(), Reconcile: reconcile.config(), Settings: tuning.config()},
 	}
 	// One client for the worker and the API: its SDK metrics are served on the API's /metrics.

@@ -28,10 +28,15 @@ func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	oidcOpts := oidcFlags(f)
 	if err := f.Parse(args); err != nil {
 		return err
 	}
 	sessions, err := sessionOpts.config()
+	if err != nil {
+		return err
+	}
+	oidc, err := oidcOpts.config()
 	if err != nil {
 		return err
 	}
@@ -48,7 +53,7 @@ func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 		return err
 	}
 	defer app.Records.Close()
-	app.API = wiring.API{Policy: pol, UIURL: *uiURL, TrustedProxies: trusted, Sessions: sessions}
+	app.API = wiring.API{Policy: pol, UIURL: *uiURL, TrustedProxies: trusted, Sessions: sessions, OIDC: oidc}
 	// Lazy: the API starts, and answers 503 from /readyz, while Temporal is still coming up.
 	app.Temporal.Lazy = true
 	c, err := wiring.Dial(ctx, app)

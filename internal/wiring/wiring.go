@@ -92,6 +92,9 @@ type API struct {
 	// as with one click. Only `tandem dev` sets them: tandem api has no flag or
 	// variable that could.
 	DemoPeople []domain.Person
+	// OIDC, when set, is the OpenID Connect provider people sign in to the
+	// board with.
+	OIDC *web.OIDC
 }
 
 // Worker is the settings of the worker and what runs beside it.
@@ -198,7 +201,7 @@ func Handler(c *Client, cfg Config) http.Handler {
 	}
 	return web.New(web.Config{
 		API: api.New(ac).Handler(), Logger: ac.Logger, PollInterval: a.PollInterval, TrustedProxies: a.TrustedProxies,
-		DemoPeople: a.DemoPeople,
+		DemoPeople: a.DemoPeople, OIDC: a.OIDC,
 	}).Handler()
 }
 

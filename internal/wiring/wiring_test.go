@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oauth2-proxy/mockoidc"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/tandemhq/tandem/store"
 	"github.com/tandemhq/tandem/store/storetest"
 	"github.com/tandemhq/tandem/temporalclient"
+	"github.com/tandemhq/tandem/web"
 	"github.com/tandemhq/tandem/worker"
 )
 
@@ -404,5 +406,72 @@ func TestBoardSignInsKeepSessionsInTheRecords(t *testing.T) {
 				t.Errorf("%d audit entries after sign-out, want %d", got, before+2)
 			}
 		})
+	}
+}
+
+// An OpenID Connect sign-in through the real API and records, against a
+// provider in the test: the verified e-mail of a demo person signs them in,
+// into a session in the database, and is an audit entry; an e-mail the
+// directory does not know signs nobody in, and is an audit entry too.
+func TestBoardOIDCSignInKeepsSessionsInTheRecords(t *testing.T) {
+	st, _ := records(t)
+	m, err := mockoidc.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Shutdown() })
+	const board = "http://board.test"
+	h := Handler(nil, Config{Records: st, API: API{Policy: domain.DefaultPolicy(), OIDC: &web.OIDC{
+		Issuer: m.Issuer(), ClientID: m.ClientID, ClientSecret: m.ClientSecret, RedirectURL: board + "/signin/oidc/callback", Name: "Example SSO",
+	}}})
+	provider := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	signIn := func(t *testing.T, email string) (*browser, *httptest.ResponseRecorder) {
+		t.Helper()
+		b := &browser{t: t, h: h, cookies: map[string]*http.Cookie{}}
+		rec := b.send(http.MethodPost, "/signin/oidc", url.Values{"csrf": {b.signInForm()}, "next": {"/me"}})
+		if rec.Code != http.StatusSeeOther {
+			t.Fatalf("POST /signin/oidc: %d %s", rec.Code, rec.Body)
+		}
+		m.QueueUser(&mockoidc.MockUser{Subject: email, Email: email, EmailVerified: true})
+		resp, err := provider.Get(rec.Header().Get("Location"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		back, err := url.Parse(resp.Header.Get("Location"))
+		if err != nil || !strings.HasPrefix(back.String(), board+"/signin/oidc/callback?") {
+			t.Fatalf("the provider sent the browser to %q (%v)", resp.Header.Get("Location"), err)
+		}
+		return b, b.send(http.MethodGet, back.RequestURI(), nil)
+	}
+
+	before := auditCount(t, st)
+	b, rec := signIn(t, "maya@tandem.example")
+	session := b.cookies["tandem_session"]
+	if rec.Code != http.StatusOK || session == nil || !strings.HasPrefix(session.Value, "tds_") {
+		t.Fatalf("callback: %d, session %+v\n%s", rec.Code, session, rec.Body)
+	}
+	p, s, err := st.PersonBySession(context.Background(), session.Value, time.Now(), time.Hour)
+	if err != nil || p.Handle != "maya" || s.Method != domain.SignInOIDC {
+		t.Fatalf("the records resolve the cookie to %q by %q (%v), want maya by oidc", p.Handle, s.Method, err)
+	}
+	if rec := b.send(http.MethodGet, "/me", nil); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Maya Ortiz") {
+		t.Errorf("GET /me signed in: %d", rec.Code)
+	}
+	if got := auditCount(t, st); got != before+1 {
+		t.Errorf("%d audit entries after the sign-in, want %d", got, before+1)
+	}
+
+	b, rec = signIn(t, "stranger@example.com")
+	if rec.Code != http.StatusForbidden || b.cookies["tandem_session"] != nil || !strings.Contains(rec.Body.String(), "no one in Tandem&#39;s directory is stranger@example.com") {
+		t.Errorf("an unknown identity: %d, session %+v", rec.Code, b.cookies["tandem_session"])
+	}
+	if got := auditCount(t, st); got != before+2 {
+		t.Errorf("%d audit entries after the refused sign-in, want %d", got, before+2)
+	}
+	refused, err := st.RefusedCommands(context.Background(), []string{""})
+	if err != nil || len(refused) == 0 || !strings.Contains(refused[len(refused)-1].Reason, "stranger@example.com") || refused[len(refused)-1].Action != "POST /api/v1/sessions" {
+		t.Errorf("the refused sign-in's entry: %+v, %v", refused, err)
 	}
 }
