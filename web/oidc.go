@@ -25,8 +25,8 @@ import (
 
 // Sign-in with OpenID Connect: the authorization code flow with PKCE, state
 // and nonce. POST /signin/oidc (a form of the sign-in page, with its CSRF
-// token) sends the browser to the provider with a fresh state, nonce and PKCE
-// challenge, kept meanwhile in a short cookie of this browser's; the provider
+// token) sends the browser on to the provider with a fresh state, nonce and
+// PKCE challenge, kept meanwhile in a short cookie of this browser's; the provider
 // sends it back to GET /signin/oidc/callback, where the code is exchanged
 // (with the PKCE verifier) for an ID token, whose signature, issuer, audience,
 // expiry and nonce are checked. The claim that names the person (a verified
@@ -193,8 +193,18 @@ func (a *App) oidcStart(w http.ResponseWriter, r *http.Request) {
 	pending := oidcPending{State: randomText(), Nonce: randomText(), Verifier: oauth2.GenerateVerifier(), Next: d.Next}
 	b, _ := json.Marshal(pending) // strings only: it cannot fail
 	a.setOIDCCookie(w, r, base64.RawURLEncoding.EncodeToString(b), oidcMaxAge)
-	http.Redirect(w, r, a.oidc.oauth(p).AuthCodeURL(pending.State, oidc.Nonce(pending.Nonce), oauth2.S256ChallengeOption(pending.Verifier)), http.StatusSeeOther)
+	// A page that goes on to the provider, not a redirect: the pages' content
+	// policy (form-action 'self') would stop a form's redirect to another
+	// origin.
+	a.render(w, r, http.StatusOK, "forward", view{Title: "Signing in with " + a.oidc.cfg.Name, Data: forward{
+		URL:  a.oidc.oauth(p).AuthCodeURL(pending.State, oidc.Nonce(pending.Nonce), oauth2.S256ChallengeOption(pending.Verifier)),
+		Link: "Continue to " + a.oidc.cfg.Name,
+	}})
 }
+
+// forward is a page that goes on to URL by itself, with a link for a browser
+// that does not.
+type forward struct{ URL, Link string }
 
 // oidcCallback finishes a sign-in the provider sends the browser back from.
 func (a *App) oidcCallback(w http.ResponseWriter, r *http.Request) {
@@ -275,8 +285,12 @@ func (a *App) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		switch ae, ok := asAPIError(err); {
 		case ok && ae.Status == http.StatusUnauthorized:
-			a.oidcPage(w, r, http.StatusForbidden, "You signed in at "+a.oidc.cfg.Name+" as "+who+", but no one in Tandem's directory is "+who+
-				", so you are not signed in to Tandem. Ask an admin to add you, or to set your "+a.oidc.cfg.Claim+" in the directory.")
+			what := "that e-mail address"
+			if a.oidc.cfg.Claim != "email" {
+				what = "that handle"
+			}
+			a.oidcPage(w, r, http.StatusForbidden, "You signed in at "+a.oidc.cfg.Name+" as "+who+", but no one in Tandem's directory has "+what+
+				", so you are not signed in to Tandem. Ask an admin to add you to the directory, or to correct yours.")
 		case ok && ae.Status == http.StatusConflict:
 			a.oidcPage(w, r, http.StatusForbidden, "You signed in at "+a.oidc.cfg.Name+" as "+who+", but several people in Tandem's directory have that e-mail address, "+
 				"so Tandem cannot tell which one you are. Ask an admin to fix the directory.")
@@ -287,12 +301,12 @@ func (a *App) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	// A page, not a redirect: the provider's redirect made this a navigation
-	// from another site, and the browser would not send the session's
-	// SameSite=Strict cookie with a redirect that follows it. The page's own
-	// navigation comes from this site.
+	// A page, not a redirect: once the person used the provider's page (a
+	// password, a consent), this navigation was started by another site, and
+	// the browser would not send the session's SameSite=Strict cookie with a
+	// redirect that follows it. The page's own navigation comes from this site.
 	a.setSessionCookie(w, r, id)
-	a.render(w, r, http.StatusOK, "signedin", view{Title: "Signed in", Data: cmp.Or(pending.Next, "/")})
+	a.render(w, r, http.StatusOK, "forward", view{Title: "Signed in", Data: forward{URL: cmp.Or(pending.Next, "/"), Link: "Continue to Tandem"}})
 }
 
 // oidcRefused answers a sign-in the board cannot trust with problem, and

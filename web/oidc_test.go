@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -67,7 +68,7 @@ func (b *oidcBrowser) begin(next string) *url.URL {
 	r.Header.Set("Sec-Fetch-Site", "same-origin")
 	r.AddCookie(cookie)
 	w := serve(b.h, r)
-	if w.Code != http.StatusSeeOther {
+	if w.Code != http.StatusOK {
 		b.t.Fatalf("POST /signin/oidc: %d\n%s", w.Code, w.Body)
 	}
 	for _, c := range w.Result().Cookies() {
@@ -78,9 +79,24 @@ func (b *oidcBrowser) begin(next string) *url.URL {
 	if b.pending == nil || !b.pending.HttpOnly || b.pending.SameSite != http.SameSiteLaxMode || b.pending.MaxAge <= 0 || b.pending.MaxAge > 600 {
 		b.t.Fatalf("no short-lived HttpOnly SameSite=Lax cookie for the sign-in under way: %+v", w.Result().Cookies())
 	}
-	u, err := url.Parse(w.Header().Get("Location"))
+	return forwardTo(b.t, w.Body.String())
+}
+
+// forwardTo is where a page that goes on by itself goes: its refresh, which its
+// link repeats.
+func forwardTo(t *testing.T, page string) *url.URL {
+	t.Helper()
+	_, rest, ok := strings.Cut(page, `<meta http-equiv="refresh" content="0;url=`)
+	if !ok {
+		t.Fatalf("the page does not go on by itself:\n%s", page)
+	}
+	to := html.UnescapeString(rest[:strings.IndexByte(rest, '"')])
+	if !strings.Contains(page, `<a href="`+rest[:strings.IndexByte(rest, '"')]+`">`) {
+		t.Errorf("the page's link does not go where it does:\n%s", page)
+	}
+	u, err := url.Parse(to)
 	if err != nil {
-		b.t.Fatal(err)
+		t.Fatal(err)
 	}
 	return u
 }
@@ -184,7 +200,7 @@ func TestOIDCRefusals(t *testing.T) {
 	}{
 		"unknown identity": {
 			user: &mockoidc.MockUser{Subject: "u-2", Email: "stranger@example.com", EmailVerified: true}, status: http.StatusForbidden,
-			page:    "no one in Tandem&#39;s directory is stranger@example.com",
+			page:    "as stranger@example.com, but no one in Tandem&#39;s directory has that e-mail address",
 			vouched: vouch.Word{Email: "stranger@example.com", Method: domain.SignInOIDC},
 		},
 		"unverified e-mail": {
@@ -331,8 +347,14 @@ func TestOIDCStartFromElsewhereIsRefused(t *testing.T) {
 	r := httptest.NewRequest(http.MethodPost, "/signin/oidc", strings.NewReader(url.Values{"csrf": {"forged"}}.Encode()))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	r.AddCookie(cookie)
-	if w := serve(h, r); w.Code != http.StatusForbidden || w.Header().Get("Location") != "" {
-		t.Errorf("a forged form: status %d to %q, want 403", w.Code, w.Header().Get("Location"))
+	w := serve(h, r)
+	if w.Code != http.StatusForbidden || strings.Contains(w.Body.String(), m.AuthorizationEndpoint()) {
+		t.Errorf("a forged form: status %d, want 403 and nothing sent on to the provider", w.Code)
+	}
+	for _, c := range w.Result().Cookies() {
+		if c.Name == oidcCookie {
+			t.Errorf("a forged form started a sign-in: %+v", c)
+		}
 	}
 }
 
@@ -369,5 +391,27 @@ func TestWithoutOIDCThereIsNoOIDCSignIn(t *testing.T) {
 	mustNotContain(t, get(t, h, "", "/signin"), "/signin/oidc", "Sign in with")
 	if w := get(t, h, "", oidcCallbackPath+"?code=x&state=y"); w.Code != http.StatusNotFound {
 		t.Errorf("the callback without settings: %d, want 404", w.Code)
+	}
+}
+
+// Set up with another claim, its value is matched to a handle, verified or not
+// (an e-mail's verification is an e-mail's matter).
+func TestOIDCSignInByAnotherClaim(t *testing.T) {
+	m := provider(t)
+	cfg := oidcSettings(m)
+	cfg.Claim, cfg.Scopes = "preferred_username", []string{"profile"}
+	h, f := oidcApp(t, cfg, time.Now)
+	b := &oidcBrowser{t: t, h: h}
+	auth := b.begin("/")
+	if got := auth.Query().Get("scope"); got != "openid profile" {
+		t.Errorf("scope %q, want openid added to the settings' profile", got)
+	}
+	m.QueueUser(&mockoidc.MockUser{Subject: "u-1", PreferredUsername: "maya"})
+	w := b.finish(b.authorize(auth))
+	if s := sessionOf(w); w.Code != http.StatusOK || s == nil || !strings.HasPrefix(s.Value, "ses-maya-") {
+		t.Fatalf("status %d, cookies %+v: want maya signed in", w.Code, w.Result().Cookies())
+	}
+	if v := lastVouched(t, f); v != (vouch.Word{Handle: "maya", Method: domain.SignInOIDC}) {
+		t.Errorf("the board vouched %+v", v)
 	}
 }
