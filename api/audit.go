@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -29,6 +30,15 @@ type AuditRecords interface {
 // auditOnBehalfKey is set by a handler whose caller acts for someone else (an
 // out-of-office delegate completing a task), for the audit entry.
 const auditOnBehalfKey = "tandem.audit.on_behalf_of"
+
+// auditObjectKey is set by a handler whose object is not in its path (a board
+// session, named by its ref), and auditNoteKey by one whose allowed command
+// needs a word on how it was done (how a person signed in): the entry's object,
+// and its reason when allowed.
+const (
+	auditObjectKey = "tandem.audit.object"
+	auditNoteKey   = "tandem.audit.note"
+)
 
 const (
 	// maxAuditBody bounds how much of a refusal's answer is kept to read its message.
@@ -78,7 +88,7 @@ func (s *Server) appendAudit(c *gin.Context, w *auditWriter, status int) {
 		At:         s.now(),
 		OnBehalfOf: c.GetString(auditOnBehalfKey),
 		Action:     c.Request.Method + " " + c.FullPath(),
-		Object:     auditText(auditObject(c)),
+		Object:     auditText(cmp.Or(c.GetString(auditObjectKey), auditObject(c))),
 		Status:     status,
 		RequestID:  c.GetString(requestIDKey),
 		ClientIP:   c.ClientIP(),
@@ -88,7 +98,7 @@ func (s *Server) appendAudit(c *gin.Context, w *auditWriter, status int) {
 	}
 	unrecorded := 0
 	if e.Actor == "" {
-		record, n := s.sampler.admit(e.ClientIP)
+		record, n := s.sampler.admit(e.ClientIP, c.FullPath() == sessionsPath)
 		if !record {
 			s.unaudited.Inc()
 			return
@@ -101,7 +111,7 @@ func (s *Server) appendAudit(c *gin.Context, w *auditWriter, status int) {
 	case status >= http.StatusBadRequest:
 		e.Outcome, e.Reason = domain.AuditDenied, auditText(refusalReason(w.body))
 	default:
-		e.Outcome = domain.AuditAllowed
+		e.Outcome, e.Reason = domain.AuditAllowed, c.GetString(auditNoteKey)
 	}
 	if unrecorded > 0 {
 		e.Reason = auditText(fmt.Sprintf("%s (and %d more from this address since its last entry, not recorded)", e.Reason, unrecorded))
@@ -164,8 +174,12 @@ func newAuditSampler() *auditSampler {
 }
 
 // admit reports whether the unauthenticated refusal from ip is recorded, and if
-// so how many from the same address were left out before it.
-func (a *auditSampler) admit(ip string) (record bool, skipped int) {
+// so how many from the same address were left out before it. A failed sign-in
+// (signIn) is not held to its address's minute: each is recorded, as someone
+// mistyping a token twice is worth two entries, while the bound across all
+// addresses still holds in a flood (and the address limit refuses a guesser
+// long before it).
+func (a *auditSampler) admit(ip string, signIn bool) (record bool, skipped int) {
 	now := a.now()
 	key := addressKey(ip)
 	a.mu.Lock()
@@ -188,7 +202,7 @@ func (a *auditSampler) admit(ip string) (record bool, skipped int) {
 		w = &auditWindow{}
 		a.windows[key] = w
 	}
-	if now.Sub(w.recorded) < unauthenticatedEvery || !a.global.AllowN(now, 1) {
+	if !signIn && now.Sub(w.recorded) < unauthenticatedEvery || !a.global.AllowN(now, 1) {
 		w.skipped++
 		return false, 0
 	}

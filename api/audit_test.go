@@ -207,15 +207,15 @@ func TestAuditSamplesUnauthenticatedRefusals(t *testing.T) {
 	}
 }
 
-// However many addresses a flood comes from, the unauthenticated entries it
-// writes are bounded: a burst, then one a second.
+// However many addresses a flood comes from, failed sign-ins among it too, the
+// unauthenticated entries it writes are bounded: a burst, then one a second.
 func TestAuditSamplingIsBoundedAcrossAddresses(t *testing.T) {
 	s := newAuditSampler()
 	clock := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
 	s.now = func() time.Time { return clock }
 	recorded := 0
 	for i := range 1000 {
-		if ok, _ := s.admit(fmt.Sprintf("10.0.%d.%d", i/256, i%256)); ok {
+		if ok, _ := s.admit(fmt.Sprintf("10.0.%d.%d", i/256, i%256), i%2 == 0); ok {
 			recorded++
 		}
 	}

@@ -147,7 +147,8 @@ func TestCodecTakesTheBoardCookieFromTheTemporalUIOnly(t *testing.T) {
 		t.Errorf("preflight from another site: %d %v", rr.Code, rr.Header())
 	}
 
-	rr := e.do(http.MethodPost, "/api/v1/codec/decode", "", body, "Origin", "http://localhost:8233", "Cookie", SessionCookie+"=tok-wes")
+	wes := e.signIn("wes")
+	rr := e.do(http.MethodPost, "/api/v1/codec/decode", "", body, "Origin", "http://localhost:8233", "Cookie", SessionCookie+"="+wes)
 	if rr.Code != http.StatusOK || decoded(t, rr.Body.String()) != secretText {
 		t.Fatalf("decode with the board's cookie: %d %s", rr.Code, rr.Body)
 	}
@@ -155,12 +156,22 @@ func TestCodecTakesTheBoardCookieFromTheTemporalUIOnly(t *testing.T) {
 		t.Error("the UI may not read the answer")
 	}
 	// Another site's page cannot read what it makes the browser fetch.
-	rr = e.do(http.MethodPost, "/api/v1/codec/decode", "", body, "Origin", "https://evil.example", "Cookie", SessionCookie+"=tok-wes")
+	rr = e.do(http.MethodPost, "/api/v1/codec/decode", "", body, "Origin", "https://evil.example", "Cookie", SessionCookie+"="+wes)
 	if rr.Header().Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("another origin is allowed to read the answer: %v", rr.Header())
 	}
-	// The cookie stands in for a token on the codec endpoint only.
-	want(t, e.do(http.MethodGet, "/api/v1/me", "", "", "Cookie", SessionCookie+"=tok-wes"), http.StatusUnauthorized, "unauthorized")
+	// The cookie stands in for a credential on the codec endpoint only.
+	want(t, e.do(http.MethodGet, "/api/v1/me", "", "", "Cookie", SessionCookie+"="+wes), http.StatusUnauthorized, "unauthorized")
+	// It holds a session: an API token put there is not one (the board never
+	// keeps a token in it).
+	want(t, e.do(http.MethodPost, "/api/v1/codec/decode", "", body, "Origin", "http://localhost:8233", "Cookie", SessionCookie+"=tok-wes"),
+		http.StatusUnauthorized, "unauthorized")
+	// Signed out, the cookie decodes nothing more.
+	if rr := e.do(http.MethodDelete, "/api/v1/sessions/current", "", "", "Authorization", "Session "+wes); rr.Code != http.StatusNoContent {
+		t.Fatalf("sign out: %d %s", rr.Code, rr.Body)
+	}
+	want(t, e.do(http.MethodPost, "/api/v1/codec/decode", "", body, "Origin", "http://localhost:8233", "Cookie", SessionCookie+"="+wes),
+		http.StatusUnauthorized, "unauthorized")
 }
 
 func TestCodecPassesClearPayloadsThrough(t *testing.T) {
@@ -180,16 +191,17 @@ const uiPage = 300
 func TestCodecBudgetFitsATemporalUIPage(t *testing.T) {
 	e := newEnv(t) // the default budgets
 	body := sealedFor(t, testKeys, contract.CampaignWorkflowID(campaignID1))
+	wes := e.signIn("wes")
 	for i := range uiPage {
 		rr := e.doFrom("198.51.100.7:4000", http.MethodPost, "/api/v1/codec/decode", "", body,
-			"Origin", "http://localhost:8233", "Cookie", SessionCookie+"=tok-wes")
+			"Origin", "http://localhost:8233", "Cookie", SessionCookie+"="+wes)
 		if rr.Code != http.StatusOK {
 			t.Fatalf("decode request %d of a page: %d %s", i+1, rr.Code, rr.Body)
 		}
 	}
-	// The board, on the same token, still has its whole budget.
+	// The board, on the same session, still has its whole budget.
 	for i := range defaultRateBurst {
-		if rr := e.do(http.MethodGet, "/api/v1/me", "tok-wes", ""); rr.Code != http.StatusOK {
+		if rr := e.do(http.MethodGet, "/api/v1/me", "", "", "Authorization", "Session "+wes); rr.Code != http.StatusOK {
 			t.Fatalf("API request %d after browsing runs: %d %s", i+1, rr.Code, rr.Body)
 		}
 	}
@@ -200,8 +212,9 @@ func TestCodecBudgetIsEachTokensOwn(t *testing.T) {
 	e.srv.decodes = newCodecLimiter(RateLimit{PerSecond: 1, Burst: 3})
 	e.srv.decodes.now = e.srv.limiter.now
 	body := sealedFor(t, testKeys, contract.CampaignWorkflowID(campaignID1))
+	sessions := map[string]string{"wes": e.signIn("wes"), "cara": e.signIn("cara")}
 	decode := func(who string) *httptest.ResponseRecorder {
-		return e.do(http.MethodPost, "/api/v1/codec/decode", "", body, "Origin", "http://localhost:8233", "Cookie", SessionCookie+"=tok-"+who)
+		return e.do(http.MethodPost, "/api/v1/codec/decode", "", body, "Origin", "http://localhost:8233", "Cookie", SessionCookie+"="+sessions[who])
 	}
 	for i := range 3 * codecBudgetFactor {
 		if rr := decode("wes"); rr.Code != http.StatusOK {
@@ -213,12 +226,14 @@ func TestCodecBudgetIsEachTokensOwn(t *testing.T) {
 	if rr.Header().Get("Retry-After") == "" || rr.Header().Get("Access-Control-Allow-Origin") != "http://localhost:8233" {
 		t.Errorf("the UI cannot read when to retry: %v", rr.Header())
 	}
-	// Cookies are keyed by their own token, not shared by everyone without a
+	// Cookies are keyed by their own session, not shared by everyone without a
 	// header, and the API's budget is apart.
 	want(t, decode("cara"), http.StatusOK, "")
-	want(t, e.do(http.MethodGet, "/api/v1/me", "tok-wes", ""), http.StatusOK, "")
-	// A header's token and the same token in the cookie are one budget.
-	want(t, e.do(http.MethodPost, "/api/v1/codec/decode", "tok-wes", body), http.StatusTooManyRequests, "rate_limited")
+	want(t, e.do(http.MethodGet, "/api/v1/me", "", "", "Authorization", "Session "+sessions["wes"]), http.StatusOK, "")
+	// A header's session and the same session in the cookie are one budget; the
+	// token it was signed in with is a credential of its own.
+	want(t, e.do(http.MethodPost, "/api/v1/codec/decode", "", body, "Authorization", "Session "+sessions["wes"]), http.StatusTooManyRequests, "rate_limited")
+	want(t, e.do(http.MethodPost, "/api/v1/codec/decode", "tok-wes", body), http.StatusOK, "")
 }
 
 func TestCodecCallsWithoutCredentialsSpendNoAddressBudget(t *testing.T) {

@@ -1,5 +1,6 @@
-// Package api is Tandem's HTTP API v1: the Gin server, its routes, bearer-token
-// authentication, the request and response types, and the one mapping from domain
+// Package api is Tandem's HTTP API v1: the Gin server, its routes, authentication
+// (bearer tokens, and the board's sessions, sessions.go), the request and response
+// types, and the one mapping from domain
 // and Temporal errors to status codes and the contract's error body.
 //
 // The server starts, inspects and advances processes through a small Temporal

@@ -120,7 +120,10 @@ type fakeRecords struct {
 	commands      map[string]domain.SentCommand
 	fail          map[string]error
 	panicOn       string
-	schema        int64 // the schema version SchemaVersion answers; the build's is 2
+	schema        int64                   // the schema version SchemaVersion answers; the build's is 2
+	sessions      map[string]*fakeSession // by ID
+
+	lastSessionStart domain.SessionStart
 
 	lastCampaigns domain.CampaignFilter
 	lastTasks     domain.TaskFilter

@@ -233,6 +233,14 @@ func permRows(t testing.TB) []permRow {
 		{route: "POST /api/v1/people/:handle/tokens", path: "/api/v1/people/" + permOther + "/tokens", body: `{"label": "ci", "expires_in": "720h"}`,
 			ok: http.StatusCreated, allowed: admins},
 		{route: "DELETE /api/v1/people/:handle/tokens", path: "/api/v1/people/" + permOther + "/tokens", ok: http.StatusOK, allowed: admins},
+		{route: "DELETE /api/v1/people/:handle/sessions", ownership: "own", path: "/api/v1/people/{me}/sessions", ok: http.StatusOK},
+		{route: "DELETE /api/v1/people/:handle/sessions", ownership: "someone else's", path: "/api/v1/people/" + permOther + "/sessions",
+			ok: http.StatusOK, allowed: admins},
+		// Anyone with a token may start a board session of their own. The matrix
+		// calls with tokens, which carry no session to end: every caller's sign-out
+		// is refused as such (sessions_test.go signs out with sessions).
+		{route: "POST /api/v1/sessions", path: "/api/v1/sessions", ok: http.StatusCreated},
+		{route: "DELETE /api/v1/sessions/current", path: "/api/v1/sessions/current", ok: http.StatusBadRequest},
 		{route: "GET /api/v1/notifications", path: "/api/v1/notifications", ok: http.StatusOK},
 		// Each caller marks their own notifications: the route names no one else's.
 		{route: "PUT /api/v1/me/notifications/seen", path: "/api/v1/me/notifications/seen", body: `{"through": 1}`, ok: http.StatusOK},

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/tandemhq/tandem/codec"
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/internal/vouch"
 	"github.com/tandemhq/tandem/netguard"
 )
 
@@ -107,6 +109,7 @@ type Records interface {
 	AuditRecords
 	AdminRecords
 	NameRecords
+	SessionRecords
 }
 
 // Config is what the server needs.
@@ -142,6 +145,9 @@ type Config struct {
 	// X-Forwarded-For or X-Real-IP header names the client. Empty trusts no
 	// header: the client is the connection's peer. See CheckTrustedProxies.
 	TrustedProxies []string
+	// Sessions say how long the board's sessions last; a zero field is its
+	// default.
+	Sessions SessionSettings
 }
 
 // Server is the HTTP API v1.
@@ -161,6 +167,7 @@ type Server struct {
 	webhookGuard *netguard.Guard
 	addresses    *rateLimiter // requests without a valid token, per client address; nil when disabled
 	sampler      *auditSampler
+	sessions     SessionSettings
 
 	engine    *gin.Engine
 	registry  *prometheus.Registry
@@ -181,9 +188,12 @@ const (
 	requestIDHeader = "X-Request-ID"
 	requestIDKey    = "tandem.request_id"
 	callerKey       = "tandem.caller"
-	// tokenKey holds the token the caller authenticated with (a header's, or the
-	// board's cookie on the codec endpoint): the key of its rate-limit bucket.
+	// tokenKey holds the credential the caller authenticated with (a token, a
+	// session; a header's, or the board's cookie on the codec endpoint): the
+	// key of its rate-limit bucket.
 	tokenKey = "tandem.token"
+	// credentialKey holds the caller's credential.
+	credentialKey = "tandem.credential"
 )
 
 // New builds the server and its routes.
@@ -202,6 +212,7 @@ func New(cfg Config) *Server {
 		uiOrigin:  originOf(cfg.TemporalUIURL),
 		addresses: newAddressLimiter(cfg.AddressLimit),
 		sampler:   newAuditSampler(),
+		sessions:  cfg.Sessions.withDefaults(),
 		registry:  prometheus.NewRegistry(),
 
 		webhookGuard: cfg.WebhookGuard,
@@ -291,6 +302,9 @@ func (s *Server) routes() {
 	v1.PUT("/people/:handle", s.putPerson)
 	v1.POST("/people/:handle/tokens", s.createPersonToken)
 	v1.DELETE("/people/:handle/tokens", s.revokePersonTokens)
+	v1.DELETE("/people/:handle/sessions", s.revokePersonSessions)
+	v1.POST("/sessions", s.createSession)
+	v1.DELETE("/sessions/current", s.endSession)
 	v1.GET("/notifications", s.listNotifications)
 	v1.PUT("/me/notifications/seen", s.markNotificationsSeen)
 
@@ -419,18 +433,22 @@ func (s *Server) recover(c *gin.Context) {
 	c.Next()
 }
 
-// authenticate resolves the bearer token to the calling person.
+// authenticate resolves the request's credential to the calling person: an API
+// token (Authorization: Bearer), or a board session (Authorization: Session,
+// which the board sends on its in-process calls; see sessions.go).
 //
-// Requests without a valid token are limited per client address, checked before
-// the token is looked up: the limit bounds what a guesser, a flood or a script
-// with a revoked token costs the database and the audit trail. Only refused
-// requests spend the budget; while it is spent, every request from the address
-// is refused, a valid token too, since telling them apart costs the lookup the
-// limit is there to save (someone sharing the address, an office behind one NAT,
-// waits as well: Retry-After says how long).
+// Requests without a valid credential are limited per client address, checked
+// before the credential is looked up: the limit bounds what a guesser, a flood
+// or a script with a revoked token costs the database and the audit trail.
+// Only refused requests spend the budget; while it is spent, every request from
+// the address is refused, a valid token too, since telling them apart costs the
+// lookup the limit is there to save (someone sharing the address, an office
+// behind one NAT, waits as well: Retry-After says how long).
 //
 // On the codec endpoint only, the board's session cookie stands in for a missing
 // header: it is how the Temporal UI's decode calls carry the person (see codec.go).
+// On POST /api/v1/sessions only, a sign-in the board vouches for in process
+// (package vouch) stands in for one: nothing sent over HTTP can carry it.
 func (s *Server) authenticate(c *gin.Context) {
 	addr := addressKey(c.ClientIP())
 	if s.addresses != nil {
@@ -446,11 +464,11 @@ func (s *Server) authenticate(c *gin.Context) {
 		}
 		s.fail(c, errUnauthorized(msg))
 	}
-	token, ok := bearerToken(c.GetHeader("Authorization"))
+	cred, ok := credentialOf(c.GetHeader("Authorization"))
 	codecCall := strings.HasPrefix(c.FullPath(), codecPath+"/")
 	if !ok && codecCall {
 		if ck, err := c.Request.Cookie(SessionCookie); err == nil && ck.Value != "" {
-			token, ok = ck.Value, true
+			cred, ok = credential{kind: bySession, secret: ck.Value}, true
 		}
 	}
 	if !ok && codecCall {
@@ -461,15 +479,55 @@ func (s *Server) authenticate(c *gin.Context) {
 		s.fail(c, errUnauthorized("sign in to Tandem's board in this browser, or send an Authorization: Bearer <token> header"))
 		return
 	}
+	if w, vouched := vouch.From(c.Request.Context()); !ok && vouched && c.Request.Method == http.MethodPost && c.FullPath() == sessionsPath {
+		if w.Refused != "" {
+			refuse(auditText(fmt.Sprintf("%s sign-in refused: %s", w.Method, w.Refused)))
+			return
+		}
+		cred, ok = credential{kind: byVouch, secret: cmp.Or(w.Handle, w.Email), word: w}, true
+	}
 	if !ok {
 		refuse("an Authorization: Bearer <token> header is required")
 		return
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	p, err := s.records.PersonByToken(ctx, token)
+	var p domain.Person
+	var err error
+	switch cred.kind {
+	case byToken:
+		p, err = s.records.PersonByToken(ctx, cred.secret)
+	case bySession:
+		var sess domain.Session
+		p, sess, err = s.records.PersonBySession(ctx, cred.secret, s.now(), s.sessions.Idle)
+		cred.ref = sess.Ref
+	case byVouch:
+		if cred.word.Email != "" {
+			p, err = s.records.PersonByEmail(ctx, cred.word.Email)
+		} else {
+			p, err = s.records.Person(ctx, cred.word.Handle)
+		}
+	}
 	if errors.Is(err, domain.ErrNotFound) {
-		refuse("the bearer token is invalid or revoked")
+		switch {
+		case cred.kind == bySession:
+			refuse("the session is unknown, signed out or expired: sign in again")
+		case cred.kind == byVouch && cred.word.Email != "":
+			refuse(auditText(fmt.Sprintf("%s sign-in refused: no one in the directory has the e-mail %s", cred.word.Method, cred.word.Email)))
+		case cred.kind == byVouch:
+			refuse(auditText(fmt.Sprintf("%s sign-in refused: no one in the directory has the handle %s", cred.word.Method, cred.word.Handle)))
+		default:
+			refuse("the bearer token is invalid or revoked")
+		}
+		return
+	}
+	if cred.kind == byVouch && errors.Is(err, domain.ErrConflict) {
+		// Signing in as one of them would be a guess: a refusal like the others,
+		// spending the address's budget, with its own status for the board to say.
+		if s.addresses != nil {
+			s.addresses.spend(addr)
+		}
+		s.fail(c, domain.Conflictf("%s sign-in refused: several people in the directory have the e-mail %s", cred.word.Method, cred.word.Email))
 		return
 	}
 	if err != nil {
@@ -477,7 +535,10 @@ func (s *Server) authenticate(c *gin.Context) {
 		return
 	}
 	c.Set(callerKey, p)
-	c.Set(tokenKey, token)
+	c.Set(credentialKey, cred)
+	// Each credential has a budget of its own, and a token and a session never
+	// share one whatever their text.
+	c.Set(tokenKey, string(cred.kind)+" "+cred.secret)
 	c.Next()
 }
 
@@ -495,13 +556,40 @@ func CheckTrustedProxies(proxies []string) error {
 	return nil
 }
 
-func bearerToken(header string) (string, bool) {
-	scheme, token, ok := strings.Cut(header, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "", false
+// credentialKind is what a request authenticated with.
+type credentialKind string
+
+const (
+	byToken   credentialKind = "token"   // Authorization: Bearer <API token>
+	bySession credentialKind = "session" // Authorization: Session <board session ID>, or the cookie on the codec endpoint
+	byVouch   credentialKind = "vouch"   // the board's in-process word, on POST /sessions only
+)
+
+// credential is what the caller authenticated with; credentialKey holds it.
+type credential struct {
+	kind   credentialKind
+	secret string // the token, the session ID, or the vouched-for handle or e-mail
+	// ref names a session in the audit trail.
+	ref string
+	// word is the board's, for a vouched-for sign-in.
+	word vouch.Word
+}
+
+// credentialOf reads an Authorization header: a bearer token, or a board
+// session ID under the Session scheme.
+func credentialOf(header string) (credential, bool) {
+	scheme, secret, ok := strings.Cut(header, " ")
+	secret = strings.TrimSpace(secret)
+	if !ok || secret == "" {
+		return credential{}, false
 	}
-	token = strings.TrimSpace(token)
-	return token, token != ""
+	switch {
+	case strings.EqualFold(scheme, "Bearer"):
+		return credential{kind: byToken, secret: secret}, true
+	case strings.EqualFold(scheme, "Session"):
+		return credential{kind: bySession, secret: secret}, true
+	}
+	return credential{}, false
 }
 
 // caller is the authenticated person; authenticate ran before every handler that asks.

@@ -38,7 +38,7 @@ type AuditEntry struct {
 	Object     string       `json:"object,omitempty"`
 	Outcome    AuditOutcome `json:"outcome"`
 	Status     int          `json:"status"`
-	Reason     string       `json:"reason,omitempty"` // the public refusal message
+	Reason     string       `json:"reason,omitempty"` // the public refusal message; for a sign-in allowed, how it was made
 	RequestID  string       `json:"request_id"`
 	ClientIP   string       `json:"client_ip"`
 	PrevHash   string       `json:"prev_hash"`

@@ -33,8 +33,9 @@ type personRow struct {
 
 	// Roles is preloaded on reads and written by hand (see writePerson); both
 	// associations also declare the foreign keys AutoMigrate creates.
-	Roles  []personRoleRow `gorm:"foreignKey:Handle;references:Handle;constraint:OnDelete:CASCADE"`
-	Tokens []tokenRow      `gorm:"foreignKey:Handle;references:Handle;constraint:OnDelete:CASCADE"`
+	Roles    []personRoleRow `gorm:"foreignKey:Handle;references:Handle;constraint:OnDelete:CASCADE"`
+	Tokens   []tokenRow      `gorm:"foreignKey:Handle;references:Handle;constraint:OnDelete:CASCADE"`
+	Sessions []sessionRow    `gorm:"foreignKey:Handle;references:Handle;constraint:OnDelete:CASCADE"`
 }
 
 func (personRow) TableName() string { return "people" }
@@ -58,9 +59,30 @@ type tokenRow struct {
 	RevokedAt  *time.Time
 	// ExpiresAt is when the token stops resolving; NULL is never.
 	ExpiresAt *time.Time
+
+	// Sessions declares the foreign key of the board sessions signed in with
+	// the token; it is never loaded.
+	Sessions []sessionRow `gorm:"foreignKey:TokenHash;references:Hash;constraint:OnDelete:CASCADE"`
 }
 
 func (tokenRow) TableName() string { return "api_tokens" }
+
+// sessionRow is a board session, kept only as the SHA-256 of its ID.
+type sessionRow struct {
+	Hash   string `gorm:"primaryKey"`
+	Handle string `gorm:"not null"`
+	Method string `gorm:"not null"`
+	// TokenHash is the API token signed in with, if one was: the session lives
+	// no longer than the token.
+	TokenHash     *string
+	CreatedAt     time.Time `gorm:"not null;autoCreateTime:false"`
+	LastSeenAt    time.Time `gorm:"not null"`
+	IdleExpiresAt time.Time `gorm:"not null"`
+	ExpiresAt     time.Time `gorm:"not null"`
+	RevokedAt     *time.Time
+}
+
+func (sessionRow) TableName() string { return "board_sessions" }
 
 // campaignRow is the projection of a campaign launch. What lists filter on is a real
 // column; the nested parts of the record are JSON.

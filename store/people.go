@@ -293,3 +293,17 @@ func SeedDemo(ctx context.Context, st *Store, existing map[string]string) (map[s
 	}
 	return tokens, nil
 }
+
+// DemoPeople reads the demo directory SeedDemo writes, in its order, as the
+// people are now: what `tandem dev`'s sign-in page offers to sign in as.
+func DemoPeople(ctx context.Context, st *Store) ([]domain.Person, error) {
+	out := make([]domain.Person, 0, len(demoPeople))
+	for _, d := range demoPeople {
+		p, err := st.Person(ctx, d.handle)
+		if err != nil {
+			return nil, fmt.Errorf("demo person %s: %w", d.handle, err)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}

@@ -21,7 +21,7 @@ import (
 // models are the store's tables as the code reads and writes them: what an empty
 // database migrated to the newest version must match.
 var models = []any{
-	&personRow{}, &personRoleRow{}, &tokenRow{}, &campaignRow{}, &taskRow{},
+	&personRow{}, &personRoleRow{}, &tokenRow{}, &sessionRow{}, &campaignRow{}, &taskRow{},
 	&eventRow{}, &notificationRow{}, &notificationMarkRow{}, &idempotencyRow{}, &auditRow{}, &commandRow{},
 	&hiringRow{}, &candidateRow{}, &riskRow{},
 	&webhookRow{}, &webhookDeliveryRow{}, &emailRow{},

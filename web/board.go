@@ -99,7 +99,7 @@ func (a *App) board(w http.ResponseWriter, r *http.Request, s *session) {
 		a.fail(w, r, s, err)
 		return
 	}
-	open, _, err := list[domain.Task](a.api, r, s.token, "/tasks", url.Values{"process": {string(b.Process)}, "status": {"open"}}, maxCards*4)
+	open, _, err := list[domain.Task](a.api, r, s.auth, "/tasks", url.Values{"process": {string(b.Process)}, "status": {"open"}}, maxCards*4)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return
@@ -188,7 +188,7 @@ func campaignCards(a *App, r *http.Request, s *session, owner string) ([]card, b
 	if owner != "" {
 		q.Set("owner", owner)
 	}
-	items, more, err := list[domain.Campaign](a.api, r, s.token, "/campaigns", q, maxCards)
+	items, more, err := list[domain.Campaign](a.api, r, s.auth, "/campaigns", q, maxCards)
 	cards := make([]card, 0, len(items))
 	for _, c := range items {
 		k := card{ID: c.ID, Name: c.Brief.Name, Link: processLink(domain.ProcessCampaign, c.ID), Owner: c.Brief.ProjectManager, Column: string(c.Stage)}
@@ -206,7 +206,7 @@ func hiringCards(a *App, r *http.Request, s *session, owner string) ([]card, boo
 	if owner != "" {
 		q.Set("requested_by", owner)
 	}
-	items, more, err := list[domain.HiringRequest](a.api, r, s.token, "/hiring-requests", q, maxCards)
+	items, more, err := list[domain.HiringRequest](a.api, r, s.auth, "/hiring-requests", q, maxCards)
 	cards := make([]card, 0, len(items))
 	for _, h := range items {
 		k := card{ID: h.ID, Name: h.Request.Title, Link: processLink(domain.ProcessHiring, h.ID), Owner: h.RequestedBy, Column: string(h.Stage)}
@@ -224,7 +224,7 @@ func riskCards(a *App, r *http.Request, s *session, owner string) ([]card, bool,
 		q.Set("owner", owner)
 	}
 	// Ended risks are most of the register over time; the board shows the live ones.
-	items, more, err := list[domain.Risk](a.api, r, s.token, "/risks", q, maxCards*4)
+	items, more, err := list[domain.Risk](a.api, r, s.auth, "/risks", q, maxCards*4)
 	cards := make([]card, 0, len(items))
 	for _, k := range items {
 		if k.Status.Terminal() {

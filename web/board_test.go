@@ -48,7 +48,7 @@ func inColumn(body, stage, id string) bool {
 func TestTheBoardHasAColumnPerStage(t *testing.T) {
 	h, f := newTestApp(t)
 	campaignsBoard(f)
-	w := get(t, h, tokCleo, "/board/campaigns")
+	w := get(t, h, sesCleo, "/board/campaigns")
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d", w.Code)
 	}
@@ -69,11 +69,11 @@ func TestTheBoardHasAColumnPerStage(t *testing.T) {
 func TestTheBoardFiltersByTeamAndOwner(t *testing.T) {
 	h, f := newTestApp(t)
 	campaignsBoard(f)
-	w := get(t, h, tokCleo, "/board/campaigns?team=marketing-ops")
+	w := get(t, h, sesCleo, "/board/campaigns?team=marketing-ops")
 	mustContain(t, w, `id="card-cmp_fall"`, "1 running", `<option value="marketing-ops" selected>`)
 	mustNotContain(t, w, `id="card-cmp_spring"`)
 
-	w = get(t, h, tokCleo, "/board/campaigns?owner=pat")
+	w = get(t, h, sesCleo, "/board/campaigns?owner=pat")
 	mustContain(t, w, `id="card-cmp_spring"`, `<option value="pat" selected>`)
 	mustNotContain(t, w, `id="card-cmp_fall"`)
 	var asked bool
@@ -97,7 +97,7 @@ func TestTheRiskBoardShowsLiveRisksByStatus(t *testing.T) {
 	})
 	f.on("GET /api/v1/tasks", func(*http.Request, domain.Person) (int, any) { return http.StatusOK, pageOf[domain.Task]() })
 	f.on("GET /api/v1/people", func(*http.Request, domain.Person) (int, any) { return http.StatusOK, pageOf[domain.Person]() })
-	w := get(t, h, tokCleo, "/board/risks")
+	w := get(t, h, sesCleo, "/board/risks")
 	if !inColumn(w.Body.String(), "acknowledged", "rsk_live") {
 		t.Errorf("the live risk is not under acknowledged:\n%s", w.Body)
 	}
@@ -110,7 +110,7 @@ func TestABoardThePersonMayNotSee(t *testing.T) {
 	f.on("GET /api/v1/hiring-requests", func(*http.Request, domain.Person) (int, any) {
 		return http.StatusForbidden, apiErr("forbidden", "hiring requests need the hr, marketing_ops_manager or director role")
 	})
-	w := get(t, h, tokCleo, "/board/hiring-requests")
+	w := get(t, h, sesCleo, "/board/hiring-requests")
 	if w.Code != http.StatusForbidden {
 		t.Errorf("status %d, want 403", w.Code)
 	}
@@ -120,7 +120,7 @@ func TestABoardThePersonMayNotSee(t *testing.T) {
 
 func TestAnUnknownBoard(t *testing.T) {
 	h, _ := newTestApp(t)
-	if w := get(t, h, tokCleo, "/board/spreadsheets"); w.Code != http.StatusNotFound {
+	if w := get(t, h, sesCleo, "/board/spreadsheets"); w.Code != http.StatusNotFound {
 		t.Errorf("status %d, want 404", w.Code)
 	}
 }

@@ -61,19 +61,24 @@ func asAPIError(err error) (*apiError, bool) {
 	return ae, ok
 }
 
-// call sends one request to the API on behalf of the browser request r, with the
-// session's token, and decodes a 2xx answer into out (when out is not nil). A
-// 202, a command admitted and not yet processed, is the error *pending. The
-// API sees the browser's address, so its audit trail and rate limits treat the
-// page like any other client of the same person: a sign-in page cannot be used
-// to guess tokens faster than the API itself allows.
-func (c client) call(r *http.Request, token, method, path string, query url.Values, body, out any) error {
-	return c.callWith(r, token, method, path, query, nil, body, out)
+// sessionAuth is the Authorization value of the calls the board makes for a
+// signed-in person: their session, never their token.
+func sessionAuth(id string) string { return "Session " + id }
+
+// call sends one request to the API on behalf of the browser request r, with
+// auth as its Authorization header (none when empty), and decodes a 2xx answer
+// into out (when out is not nil). A 202, a command admitted and not yet
+// processed, is the error *pending. The API sees the browser's address, so its
+// audit trail and rate limits treat the page like any other client of the same
+// person: a sign-in page cannot be used to guess tokens faster than the API
+// itself allows.
+func (c client) call(r *http.Request, auth, method, path string, query url.Values, body, out any) error {
+	return c.callWith(r, auth, method, path, query, nil, body, out)
 }
 
 // callWith is call with extra request headers, such as a create's
 // Idempotency-Key. They cannot replace the headers call sets itself.
-func (c client) callWith(r *http.Request, token, method, path string, query url.Values, header http.Header, body, out any) error {
+func (c client) callWith(r *http.Request, auth, method, path string, query url.Values, header http.Header, body, out any) error {
 	target := "/api/v1" + path
 	if len(query) > 0 {
 		target += "?" + query.Encode()
@@ -104,7 +109,11 @@ func (c client) callWith(r *http.Request, token, method, path string, query url.
 			req.Header.Add(h, v)
 		}
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	} else {
+		req.Header.Del("Authorization")
+	}
 	req.Header.Set("User-Agent", "tandem-web")
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -165,7 +174,7 @@ func (w *capture) Write(b []byte) (int, error) {
 
 // list reads up to max items of an API list, following its cursors. more reports
 // that the list holds more than max.
-func list[T any](c client, r *http.Request, token, path string, query url.Values, max int) (items []T, more bool, err error) {
+func list[T any](c client, r *http.Request, auth, path string, query url.Values, max int) (items []T, more bool, err error) {
 	q := url.Values{}
 	for k, v := range query {
 		q[k] = v
@@ -176,7 +185,7 @@ func list[T any](c client, r *http.Request, token, path string, query url.Values
 			Items      []T    `json:"items"`
 			NextCursor string `json:"next_cursor"`
 		}
-		if err := c.call(r, token, http.MethodGet, path, q, nil, &p); err != nil {
+		if err := c.call(r, auth, http.MethodGet, path, q, nil, &p); err != nil {
 			return nil, false, err
 		}
 		items = append(items, p.Items...)

@@ -25,7 +25,7 @@ func (a *App) command(r *http.Request, s *session, path string, body, out any) e
 	if !validIdempotencyKey(key) {
 		key = newIdempotencyKey()
 	}
-	return a.api.callWith(r, s.token, http.MethodPost, path, nil, http.Header{"Idempotency-Key": {key}}, body, out)
+	return a.api.callWith(r, s.auth, http.MethodPost, path, nil, http.Header{"Idempotency-Key": {key}}, body, out)
 }
 
 // sent answers a command admitted and not yet processed: to the page that
@@ -61,7 +61,7 @@ func (a *App) commandStatus(w http.ResponseWriter, r *http.Request, s *session) 
 	var answer struct {
 		Title string `json:"title"`
 	}
-	err := a.api.call(r, s.token, http.MethodGet, "/commands/"+url.PathEscape(r.PathValue("id")), nil, nil, &answer)
+	err := a.api.call(r, s.auth, http.MethodGet, "/commands/"+url.PathEscape(r.PathValue("id")), nil, nil, &answer)
 	_, waiting := asPending(err)
 	ae, refused := asAPIError(err)
 	switch {

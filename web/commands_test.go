@@ -40,17 +40,17 @@ func commandForms(t *testing.T, page string) map[string][]string {
 func TestEveryCommandFormCarriesAKeyOfItsOwn(t *testing.T) {
 	h, f := newTestApp(t)
 	world(f)
-	f.people[tokMaya] = domain.Person{Handle: "maya", Name: "Maya Ops", Team: domain.TeamMarketingOps,
+	f.people[sesMaya] = domain.Person{Handle: "maya", Name: "Maya Ops", Team: domain.TeamMarketingOps,
 		Roles: []domain.Role{domain.RoleMarketingOpsManager, domain.RoleAdmin}} // may do everything
 	seen := map[string]string{}
 	for _, p := range []struct {
 		token, page string
 		want        []string
 	}{
-		{tokMaya, "/campaigns/" + worldCampaign, []string{"changes", "tasks", "kpis", "cancel", "/tasks/" + taskAssets + "/reassign"}},
-		{tokMaya, "/hiring-requests/" + worldHiring, []string{"candidates", "cancel", "/tasks/" + taskOffer + "/complete", "/tasks/" + taskOffer + "/reassign"}},
-		{tokMaya, "/risks/" + worldRisk, []string{"assessments", "decisions", "/tasks/" + taskAck + "/reassign"}},
-		{tokPat, "/", []string{"/tasks/" + taskAck + "/complete", "/tasks/" + taskInterview + "/complete", "/tasks/" + taskAck + "/reassign"}},
+		{sesMaya, "/campaigns/" + worldCampaign, []string{"changes", "tasks", "kpis", "cancel", "/tasks/" + taskAssets + "/reassign"}},
+		{sesMaya, "/hiring-requests/" + worldHiring, []string{"candidates", "cancel", "/tasks/" + taskOffer + "/complete", "/tasks/" + taskOffer + "/reassign"}},
+		{sesMaya, "/risks/" + worldRisk, []string{"assessments", "decisions", "/tasks/" + taskAck + "/reassign"}},
+		{sesPat, "/", []string{"/tasks/" + taskAck + "/complete", "/tasks/" + taskInterview + "/complete", "/tasks/" + taskAck + "/reassign"}},
 	} {
 		page, want := p.page, p.want
 		forms := commandForms(t, get(t, h, p.token, page).Body.String())
@@ -73,7 +73,7 @@ func TestEveryCommandFormCarriesAKeyOfItsOwn(t *testing.T) {
 		}
 	}
 	// Drawn again, a form has a new key: each drawing is one command.
-	again := commandForms(t, get(t, h, tokMaya, "/campaigns/"+worldCampaign).Body.String())
+	again := commandForms(t, get(t, h, sesMaya, "/campaigns/"+worldCampaign).Body.String())
 	for _, k := range again["/campaigns/"+worldCampaign+"/cancel"] {
 		if seen[k] != "" {
 			t.Errorf("the cancel form drawn again has the same key %s", k)
@@ -91,11 +91,11 @@ func TestACommandGoesWithItsFormsKeyAndTwiceIsTheSameKey(t *testing.T) {
 	f.on("POST /api/v1/campaigns/{id}/cancel", func(*http.Request, domain.Person) (int, any) { return http.StatusOK, map[string]any{} })
 	const key = "0123456789abcdef0123456789abcdef"
 	for range 2 { // a double click: the same form, sent twice
-		post(t, h, tokPat, "/tasks/"+taskAck+"/complete", url.Values{"outcome": {"done"}, "back": {"/"}, "idempotency_key": {key}})
-		post(t, h, tokPat, "/campaigns/"+worldCampaign+"/cancel", url.Values{"reason": {"venue closed"}, "idempotency_key": {key}})
+		post(t, h, sesPat, "/tasks/"+taskAck+"/complete", url.Values{"outcome": {"done"}, "back": {"/"}, "idempotency_key": {key}})
+		post(t, h, sesPat, "/campaigns/"+worldCampaign+"/cancel", url.Values{"reason": {"venue closed"}, "idempotency_key": {key}})
 	}
 	// A form without a key the page made (sent by hand) gets one of its own.
-	post(t, h, tokPat, "/campaigns/"+worldCampaign+"/cancel", url.Values{"reason": {"venue closed"}, "idempotency_key": {"not a key!"}})
+	post(t, h, sesPat, "/campaigns/"+worldCampaign+"/cancel", url.Values{"reason": {"venue closed"}, "idempotency_key": {"not a key!"}})
 	c := f.commands()
 	if len(c) != 5 {
 		t.Fatalf("commands %+v", c)
@@ -117,7 +117,7 @@ func TestACommandAdmittedButNotProcessedIsSentNotDone(t *testing.T) {
 	pending := map[string]any{"id": "cmd_0123456789abcdef0123456789abcdef", "status": "pending",
 		"url": "/api/v1/commands/cmd_0123456789abcdef0123456789abcdef", "message": "Temporal has the command, but no worker has processed it yet"}
 	f.on("POST /api/v1/tasks/{id}/complete", func(*http.Request, domain.Person) (int, any) { return http.StatusAccepted, pending })
-	w := post(t, h, tokPat, "/tasks/"+taskAck+"/complete", url.Values{"outcome": {"done"}, "back": {"/risks/" + worldRisk}})
+	w := post(t, h, sesPat, "/tasks/"+taskAck+"/complete", url.Values{"outcome": {"done"}, "back": {"/risks/" + worldRisk}})
 	want := "/commands/cmd_0123456789abcdef0123456789abcdef?back=%2Frisks%2F" + worldRisk
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != want {
 		t.Fatalf("status %d to %q, want the command's page %q", w.Code, w.Header().Get("Location"), want)
@@ -129,26 +129,26 @@ func TestACommandAdmittedButNotProcessedIsSentNotDone(t *testing.T) {
 	status := http.StatusAccepted
 	var body any = pending
 	f.on("GET /api/v1/commands/{id}", func(*http.Request, domain.Person) (int, any) { return status, body })
-	page := get(t, h, tokPat, want)
+	page := get(t, h, sesPat, want)
 	mustContain(t, page, "Sent — waiting for Tandem to process it", "data-poll=", `<a href="/risks/`+worldRisk+`">Back to where you sent it</a>`)
 	mustNotContain(t, page, "<h1>Done</h1>")
 
 	status, body = http.StatusOK, worldTasks()[3]
-	page = get(t, h, tokPat, want)
+	page = get(t, h, sesPat, want)
 	mustContain(t, page, "<h1>Done</h1>", "Tandem has processed what you sent: Acknowledge the risk “Print vendor may miss the deadline”.")
 	mustNotContain(t, page, "data-poll=")
 
 	status, body = http.StatusConflict, apiErr("conflict", "task "+taskAck+" is done")
-	mustContain(t, get(t, h, tokPat, want), "<h1>Not done</h1>", "Already done or no longer possible")
+	mustContain(t, get(t, h, sesPat, want), "<h1>Not done</h1>", "Already done or no longer possible")
 
 	// Another's command, or none: not found, as the API says.
 	status, body = http.StatusNotFound, apiErr("not_found", "command not found")
-	if w := get(t, h, tokPat, want); w.Code != http.StatusNotFound {
+	if w := get(t, h, sesPat, want); w.Code != http.StatusNotFound {
 		t.Errorf("an unknown command: status %d, want 404", w.Code)
 	}
 	// Back only to a page of this site.
 	status, body = http.StatusAccepted, pending
-	mustContain(t, get(t, h, tokPat, "/commands/cmd_x?back=https://evil.example/"), `<a href="/">Back to where you sent it</a>`)
+	mustContain(t, get(t, h, sesPat, "/commands/cmd_x?back=https://evil.example/"), `<a href="/">Back to where you sent it</a>`)
 }
 
 // A page's forms get new keys each time it is drawn, yet an open page is
@@ -158,7 +158,7 @@ func TestNewKeysAloneDoNotRedrawAnOpenPage(t *testing.T) {
 	world(f)
 	version := func() string {
 		r := newGet("/campaigns/" + worldCampaign)
-		r.AddCookie(&http.Cookie{Name: sessionCookie, Value: tokPat})
+		r.AddCookie(&http.Cookie{Name: sessionCookie, Value: sesPat})
 		r.Header.Set(fragmentHeader, "main")
 		return serve(h, r).Header().Get("X-Tandem-Version")
 	}

@@ -15,7 +15,7 @@ func TestHiringDetailSaysWhatIsNotForTheReader(t *testing.T) {
 	hb := engineerHire()
 	hb.Request.Budget, hb.Request.Justification = domain.SalaryRange{}, ""
 	hiringAPI(f, hb)
-	w := get(t, h, tokCleo, "/hiring-requests/hir_eng")
+	w := get(t, h, sesCleo, "/hiring-requests/hir_eng")
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d:\n%s", w.Code, w.Body)
 	}

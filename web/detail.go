@@ -388,13 +388,13 @@ func completedAt(t domain.Task) time.Time {
 
 // load reads a process's detail into body and its timeline, through the API.
 func (a *App) load(r *http.Request, s *session, path string, body any) ([]domain.Event, error) {
-	if err := a.api.call(r, s.token, http.MethodGet, path, nil, nil, body); err != nil {
+	if err := a.api.call(r, s.auth, http.MethodGet, path, nil, nil, body); err != nil {
 		return nil, err
 	}
 	var tl struct {
 		Items []domain.Event `json:"items"`
 	}
-	err := a.api.call(r, s.token, http.MethodGet, path+"/timeline", nil, nil, &tl)
+	err := a.api.call(r, s.auth, http.MethodGet, path+"/timeline", nil, nil, &tl)
 	return tl.Items, err
 }
 
@@ -703,7 +703,7 @@ func (a *App) showHiring(w http.ResponseWriter, r *http.Request, s *session, sta
 		a.fail(w, r, s, err)
 		return
 	}
-	risks, _, err := list[domain.Risk](a.api, r, s.token, "/risks", url.Values{"related": {id}}, 50)
+	risks, _, err := list[domain.Risk](a.api, r, s.auth, "/risks", url.Values{"related": {id}}, 50)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return

@@ -15,10 +15,10 @@ import (
 // Detail pages: what they show, which actions they offer to whom, and how each
 // action reaches the API.
 
-const tokAna = "tok-ana" // analytics: may record KPI actuals, nothing else
+const sesAna = "ses-ana" // analytics: may record KPI actuals, nothing else
 
 func withAnalyst(f *fakeAPI) {
-	f.people[tokAna] = domain.Person{Handle: "ana", Name: "Ana Lytics", Team: domain.TeamAnalytics, Roles: []domain.Role{domain.RoleAnalytics}}
+	f.people[sesAna] = domain.Person{Handle: "ana", Name: "Ana Lytics", Team: domain.TeamAnalytics, Roles: []domain.Role{domain.RoleAnalytics}}
 }
 
 // springCampaign is pat's campaign in production, managed with maya: one KPI
@@ -94,7 +94,7 @@ func formWith(w *httptest.ResponseRecorder, action string) string {
 func TestCampaignDetailShowsItsParts(t *testing.T) {
 	h, f := newTestApp(t)
 	campaignAPI(f, springCampaign())
-	w := get(t, h, tokPat, "/campaigns/cmp_spring")
+	w := get(t, h, sesPat, "/campaigns/cmp_spring")
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d:\n%s", w.Code, w.Body)
 	}
@@ -131,7 +131,7 @@ func TestCampaignDetailShowsItsParts(t *testing.T) {
 	mustNotContain(t, w, "style=", `action="/tasks/tsk_assets/complete"`)
 
 	// A creative may do the open task from here, and the form comes back here.
-	w = get(t, h, tokCleo, "/campaigns/cmp_spring")
+	w = get(t, h, sesCleo, "/campaigns/cmp_spring")
 	mustContain(t, w, `action="/tasks/tsk_assets/complete"`, `name="back" value="/campaigns/cmp_spring"`)
 }
 
@@ -144,7 +144,7 @@ func TestDetailPagesRenderTheRecordsView(t *testing.T) {
 	c := springCampaign()
 	c.Live, c.TasksOmitted = false, 3
 	campaignAPI(f, c)
-	w := get(t, h, tokPat, "/campaigns/cmp_spring")
+	w := get(t, h, sesPat, "/campaigns/cmp_spring")
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d:\n%s", w.Code, w.Body)
 	}
@@ -154,18 +154,18 @@ func TestDetailPagesRenderTheRecordsView(t *testing.T) {
 	hb := engineerHire()
 	hb.Live = false
 	hiringAPI(f, hb)
-	mustContain(t, get(t, h, tokPat, "/hiring-requests/hir_eng"), "Web developer", note)
+	mustContain(t, get(t, h, sesPat, "/hiring-requests/hir_eng"), "Web developer", note)
 
 	h, f = newTestApp(t)
 	rb := lateRisk(domain.SeverityHigh, domain.RiskAcknowledged)
 	rb.Live = false
 	riskAPI(f, rb)
-	mustContain(t, get(t, h, tokPat, "/risks/rsk_late"), "Assets are late", note)
+	mustContain(t, get(t, h, sesPat, "/risks/rsk_late"), "Assets are late", note)
 
 	// The live view says nothing of the kind.
 	h, f = newTestApp(t)
 	campaignAPI(f, springCampaign())
-	mustNotContain(t, get(t, h, tokPat, "/campaigns/cmp_spring"), note, "oldest finished tasks")
+	mustNotContain(t, get(t, h, sesPat, "/campaigns/cmp_spring"), note, "oldest finished tasks")
 }
 
 func TestCampaignActionsFollowThePermissionRules(t *testing.T) {
@@ -179,12 +179,12 @@ func TestCampaignActionsFollowThePermissionRules(t *testing.T) {
 		forms       []string // actions whose forms show
 		words       string
 	}{
-		{"its project manager", tokPat, springCampaign(), []string{"changes", "kpis", "cancel", "tasks"}, ""},
-		{"its marketing ops manager", tokMaya, springCampaign(), []string{"changes", "kpis", "cancel", "tasks"}, ""},
-		{"a creative", tokCleo, springCampaign(), nil, "Only the campaign&#39;s project manager or marketing ops manager may change or cancel it."},
-		{"analytics", tokAna, springCampaign(), []string{"kpis"}, "may change or cancel it"},
-		{"its manager after launch", tokPat, launched, []string{"kpis", "cancel"}, "changes are taken only before launch"},
-		{"its manager once it ended", tokPat, ended, nil, "Cancelled: budget cut"},
+		{"its project manager", sesPat, springCampaign(), []string{"changes", "kpis", "cancel", "tasks"}, ""},
+		{"its marketing ops manager", sesMaya, springCampaign(), []string{"changes", "kpis", "cancel", "tasks"}, ""},
+		{"a creative", sesCleo, springCampaign(), nil, "Only the campaign&#39;s project manager or marketing ops manager may change or cancel it."},
+		{"analytics", sesAna, springCampaign(), []string{"kpis"}, "may change or cancel it"},
+		{"its manager after launch", sesPat, launched, []string{"kpis", "cancel"}, "changes are taken only before launch"},
+		{"its manager once it ended", sesPat, ended, nil, "Cancelled: budget cut"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h, f := newTestApp(t)
@@ -210,7 +210,7 @@ func TestCampaignAddTaskSendsTheTaskInTheViewersZone(t *testing.T) {
 	h, f := newTestApp(t)
 	c := springCampaign()
 	campaignAPI(f, c)
-	w := get(t, h, tokPat, "/campaigns/cmp_spring")
+	w := get(t, h, sesPat, "/campaigns/cmp_spring")
 	form := formWith(w, "/campaigns/cmp_spring/tasks")
 	for _, want := range []string{
 		`<input type="hidden" name="tz" value="" data-tz>`, `name="title" value="" required maxlength="200"`,
@@ -227,7 +227,7 @@ func TestCampaignAddTaskSendsTheTaskInTheViewersZone(t *testing.T) {
 	answer = func() (int, any) { return http.StatusCreated, domain.Task{ID: "tsk_new", Title: "Print the flyers"} }
 	sent := url.Values{"title": {" Print the flyers "}, "description": {"500 copies"}, "team": {"creative"}, "assignee": {"cleo"},
 		"due_at": {"2026-11-30T17:00"}, "tz": {"Europe/Berlin"}}
-	w = post(t, h, tokPat, "/campaigns/cmp_spring/tasks", sent)
+	w = post(t, h, sesPat, "/campaigns/cmp_spring/tasks", sent)
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/campaigns/cmp_spring" {
 		t.Fatalf("status %d to %q", w.Code, w.Header().Get("Location"))
 	}
@@ -237,18 +237,18 @@ func TestCampaignAddTaskSendsTheTaskInTheViewersZone(t *testing.T) {
 		c0[0].Body["description"] != "500 copies" || c0[0].Body["due_at"] != "2026-11-30T16:00:00Z" { // 17:00 in Berlin
 		t.Fatalf("commands %+v", c0)
 	}
-	mustContain(t, followFlash(t, h, w, tokPat, "/campaigns/cmp_spring"), "Task added: Print the flyers")
+	mustContain(t, followFlash(t, h, w, sesPat, "/campaigns/cmp_spring"), "Task added: Print the flyers")
 
 	// Left to anyone in the team, the task names nobody.
 	sent.Set("assignee", "")
-	post(t, h, tokPat, "/campaigns/cmp_spring/tasks", sent)
+	post(t, h, sesPat, "/campaigns/cmp_spring/tasks", sent)
 	if c := f.commands(); len(c) != 2 || c[1].Body["assignee"] != nil {
 		t.Errorf("commands %+v", c)
 	}
 
 	// A time that cannot be read never reaches the API.
 	sent.Set("due_at", "next week")
-	w = post(t, h, tokPat, "/campaigns/cmp_spring/tasks", sent)
+	w = post(t, h, sesPat, "/campaigns/cmp_spring/tasks", sent)
 	if w.Code != http.StatusUnprocessableEntity || len(f.commands()) != 2 {
 		t.Errorf("status %d, commands %+v", w.Code, f.commands())
 	}
@@ -259,7 +259,7 @@ func TestCampaignAddTaskSendsTheTaskInTheViewersZone(t *testing.T) {
 		return http.StatusUnprocessableEntity, apiErr("validation_failed", "the request is invalid", domain.FieldProblem{Field: "due_at", Problem: "must be in the future"})
 	}
 	sent.Set("due_at", "2026-11-01T09:00")
-	w = post(t, h, tokPat, "/campaigns/cmp_spring/tasks", sent)
+	w = post(t, h, sesPat, "/campaigns/cmp_spring/tasks", sent)
 	form = formWith(w, "/campaigns/cmp_spring/tasks")
 	for _, want := range []string{`value="Europe/Berlin" data-tz`, `value="2026-11-01T09:00" required`, `(Europe/Berlin)`,
 		`id="f-task-due-at-problem" role="alert">must be in the future`, `500 copies</textarea>`} {
@@ -285,7 +285,7 @@ func TestDetailPagesRefuseWhomTheAPIRefuses(t *testing.T) {
 			t.Run(path+" "+http.StatusText(tc.status), func(t *testing.T) {
 				h, f := newTestApp(t)
 				f.on("GET /api/v1"+path, func(*http.Request, domain.Person) (int, any) { return tc.status, tc.body })
-				w := get(t, h, tokCleo, path)
+				w := get(t, h, sesCleo, path)
 				if w.Code != tc.status {
 					t.Errorf("status %d, want %d", w.Code, tc.status)
 				}
@@ -299,9 +299,9 @@ func TestDetailPagesRefuseWhomTheAPIRefuses(t *testing.T) {
 func TestDetailPagesUpdateThemselves(t *testing.T) {
 	h, f := newTestApp(t)
 	campaignAPI(f, springCampaign())
-	mustContain(t, get(t, h, tokPat, "/campaigns/cmp_spring"), `<main id="main" data-poll="5000" data-version="`)
+	mustContain(t, get(t, h, sesPat, "/campaigns/cmp_spring"), `<main id="main" data-poll="5000" data-version="`)
 	r := newGet("/campaigns/cmp_spring")
-	r.AddCookie(&http.Cookie{Name: sessionCookie, Value: tokPat})
+	r.AddCookie(&http.Cookie{Name: sessionCookie, Value: sesPat})
 	r.Header.Set(fragmentHeader, "main")
 	w := serve(h, r)
 	mustContain(t, w, "<h1>Spring launch</h1>", `<ol class="stepper">`)
@@ -315,7 +315,7 @@ func TestDetailPagesNeedSignInAndTheFormToken(t *testing.T) {
 		t.Errorf("status %d to %q", w.Code, w.Header().Get("Location"))
 	}
 	for _, path := range []string{"/campaigns/cmp_spring/cancel", "/hiring-requests/hir_eng/cancel", "/risks/rsk_late/decisions"} {
-		w := post(t, h, tokPat, path, url.Values{"csrf": {"forged"}, "reason": {"x"}, "decision": {"resolve"}, "comment": {"x"}})
+		w := post(t, h, sesPat, path, url.Values{"csrf": {"forged"}, "reason": {"x"}, "decision": {"resolve"}, "comment": {"x"}})
 		if w.Code != http.StatusForbidden {
 			t.Errorf("%s with a forged form token: status %d, want 403", path, w.Code)
 		}
@@ -329,7 +329,7 @@ func TestCampaignChangeSendsTheChangeRequest(t *testing.T) {
 	h, f := newTestApp(t)
 	campaignAPI(f, springCampaign())
 	f.on("POST /api/v1/campaigns/{id}/changes", func(*http.Request, domain.Person) (int, any) { return http.StatusOK, springCampaign() })
-	w := post(t, h, tokPat, "/campaigns/cmp_spring/changes", url.Values{
+	w := post(t, h, sesPat, "/campaigns/cmp_spring/changes", url.Values{
 		"launch_at": {"2026-12-10T09:30"}, "add_channels": {"paid_search", "events"}, "remove_channels": {"social"},
 		"budget.amount": {"30000"}, "budget.currency": {"EUR"}, "reason": {"  Bigger push  "},
 	})
@@ -348,10 +348,10 @@ func TestCampaignChangeSendsTheChangeRequest(t *testing.T) {
 	if m, _ := b["budget"].(map[string]any); m["amount"] != 30000.0 || m["currency"] != "EUR" {
 		t.Errorf("budget %v", b["budget"])
 	}
-	mustContain(t, followFlash(t, h, w, tokPat, "/campaigns/cmp_spring"), "Change requested")
+	mustContain(t, followFlash(t, h, w, sesPat, "/campaigns/cmp_spring"), "Change requested")
 
 	// Only what was filled in is sent.
-	post(t, h, tokPat, "/campaigns/cmp_spring/changes", url.Values{"budget.amount": {""}, "budget.currency": {"EUR"}, "reason": {"Later launch"}, "launch_at": {"2026-12-11T10:00"}})
+	post(t, h, sesPat, "/campaigns/cmp_spring/changes", url.Values{"budget.amount": {""}, "budget.currency": {"EUR"}, "reason": {"Later launch"}, "launch_at": {"2026-12-11T10:00"}})
 	if b := f.commands()[1].Body; len(b) != 2 || b["launch_at"] != "2026-12-11T10:00:00Z" {
 		t.Errorf("second body %v: want only launch_at and reason", b)
 	}
@@ -362,7 +362,7 @@ func TestCampaignKPIsSendOnlyTheFilledActuals(t *testing.T) {
 	withAnalyst(f)
 	campaignAPI(f, springCampaign())
 	f.on("POST /api/v1/campaigns/{id}/kpis", func(*http.Request, domain.Person) (int, any) { return http.StatusOK, springCampaign() })
-	w := post(t, h, tokAna, "/campaigns/cmp_spring/kpis", url.Values{
+	w := post(t, h, sesAna, "/campaigns/cmp_spring/kpis", url.Values{
 		"kpi_name": {"signups", "cost per signup"}, "kpi_value": {"", " 18.5 "},
 	})
 	if w.Code != http.StatusSeeOther {
@@ -385,14 +385,14 @@ func TestCampaignCancelSendsTheReason(t *testing.T) {
 	h, f := newTestApp(t)
 	campaignAPI(f, springCampaign())
 	f.on("POST /api/v1/campaigns/{id}/cancel", func(*http.Request, domain.Person) (int, any) { return http.StatusOK, springCampaign() })
-	w := post(t, h, tokMaya, "/campaigns/cmp_spring/cancel", url.Values{"reason": {"Budget cut "}})
+	w := post(t, h, sesMaya, "/campaigns/cmp_spring/cancel", url.Values{"reason": {"Budget cut "}})
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/campaigns/cmp_spring" {
 		t.Fatalf("status %d to %q", w.Code, w.Header().Get("Location"))
 	}
 	if c := f.commands(); len(c) != 1 || c[0].Path != "/api/v1/campaigns/cmp_spring/cancel" || c[0].Body["reason"] != "Budget cut" || c[0].Caller != "maya" {
 		t.Errorf("commands %+v", c)
 	}
-	mustContain(t, followFlash(t, h, w, tokMaya, "/campaigns/cmp_spring"), `<p class="notice" role="status">Campaign cancelled</p>`)
+	mustContain(t, followFlash(t, h, w, sesMaya, "/campaigns/cmp_spring"), `<p class="notice" role="status">Campaign cancelled</p>`)
 }
 
 func TestARefusedCommandIsShownNextToItsForm(t *testing.T) {
@@ -428,7 +428,7 @@ func TestARefusedCommandIsShownNextToItsForm(t *testing.T) {
 			h, f := newTestApp(t)
 			campaignAPI(f, springCampaign())
 			f.on(tc.apiPath, func(*http.Request, domain.Person) (int, any) { return tc.status, tc.body })
-			w := post(t, h, tokPat, tc.path, tc.form)
+			w := post(t, h, sesPat, tc.path, tc.form)
 			if w.Code != tc.status {
 				t.Fatalf("status %d, want %d", w.Code, tc.status)
 			}
@@ -455,12 +455,12 @@ func TestARefusedCommandIsShownNextToItsForm(t *testing.T) {
 func TestANumberThatIsNotOneIsRefusedBeforeTheAPI(t *testing.T) {
 	h, f := newTestApp(t)
 	campaignAPI(f, springCampaign())
-	w := post(t, h, tokPat, "/campaigns/cmp_spring/kpis", url.Values{"kpi_name": {"signups", "cost per signup"}, "kpi_value": {"lots", ""}})
+	w := post(t, h, sesPat, "/campaigns/cmp_spring/kpis", url.Values{"kpi_name": {"signups", "cost per signup"}, "kpi_value": {"lots", ""}})
 	if w.Code != http.StatusUnprocessableEntity {
 		t.Errorf("status %d, want 422", w.Code)
 	}
 	mustContain(t, w, `id="kpi-0-problem">must be a number, such as 1250 or 3.5</span>`, `value="lots"`)
-	w = post(t, h, tokPat, "/campaigns/cmp_spring/changes", url.Values{"budget.amount": {"a lot"}, "reason": {"more"}})
+	w = post(t, h, sesPat, "/campaigns/cmp_spring/changes", url.Values{"budget.amount": {"a lot"}, "reason": {"more"}})
 	mustContain(t, w, `id="change-budget-problem">must be a number, such as 25000</span>`)
 	if c := f.commands(); len(c) != 0 {
 		t.Errorf("commands %+v", c)
@@ -475,8 +475,8 @@ func TestARefusedTaskDecisionShowsOnTheDetailPage(t *testing.T) {
 	f.on("POST /api/v1/tasks/{id}/complete", func(*http.Request, domain.Person) (int, any) {
 		return http.StatusConflict, apiErr("conflict", "task tsk_assets is done")
 	})
-	w := post(t, h, tokCleo, "/tasks/tsk_assets/complete", url.Values{"outcome": {"done"}, "back": {"/campaigns/cmp_spring"}})
-	page := followFlash(t, h, w, tokCleo, "/campaigns/cmp_spring")
+	w := post(t, h, sesCleo, "/tasks/tsk_assets/complete", url.Values{"outcome": {"done"}, "back": {"/campaigns/cmp_spring"}})
+	page := followFlash(t, h, w, sesCleo, "/campaigns/cmp_spring")
 	mustContain(t, page, `<p class="problem" role="alert">This task is already done or closed: the task “Make the assets” is done.`)
 }
 
@@ -518,7 +518,7 @@ func hiringAPI(f *fakeAPI, hb hiringBody) {
 func TestHiringDetailShowsItsPartsAndWhoMayCancel(t *testing.T) {
 	h, f := newTestApp(t)
 	hiringAPI(f, engineerHire())
-	w := get(t, h, tokPat, "/hiring-requests/hir_eng")
+	w := get(t, h, sesPat, "/hiring-requests/hir_eng")
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d:\n%s", w.Code, w.Body)
 	}
@@ -534,7 +534,7 @@ func TestHiringDetailShowsItsPartsAndWhoMayCancel(t *testing.T) {
 	)
 	mustNotContain(t, w, `action="/tasks/tsk_fin/complete"`, "Open the run in the Temporal UI")
 
-	w = get(t, h, tokCleo, "/hiring-requests/hir_eng")
+	w = get(t, h, sesCleo, "/hiring-requests/hir_eng")
 	mustNotContain(t, w, `action="/hiring-requests/hir_eng/cancel"`)
 	mustContain(t, w, "Only the requester or marketing ops may cancel a hiring request.")
 }
@@ -549,7 +549,7 @@ func TestHiringCancelSendsTheReasonAndShowsARefusal(t *testing.T) {
 		}
 		return status, engineerHire()
 	})
-	w := post(t, h, tokPat, "/hiring-requests/hir_eng/cancel", url.Values{"reason": {"Hiring freeze"}})
+	w := post(t, h, sesPat, "/hiring-requests/hir_eng/cancel", url.Values{"reason": {"Hiring freeze"}})
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/hiring-requests/hir_eng" {
 		t.Fatalf("status %d to %q", w.Code, w.Header().Get("Location"))
 	}
@@ -557,7 +557,7 @@ func TestHiringCancelSendsTheReasonAndShowsARefusal(t *testing.T) {
 		t.Errorf("commands %+v", c)
 	}
 	status = http.StatusConflict
-	w = post(t, h, tokPat, "/hiring-requests/hir_eng/cancel", url.Values{"reason": {"Hiring freeze"}})
+	w = post(t, h, sesPat, "/hiring-requests/hir_eng/cancel", url.Values{"reason": {"Hiring freeze"}})
 	if w.Code != http.StatusConflict {
 		t.Errorf("status %d", w.Code)
 	}
@@ -576,10 +576,10 @@ func recruitingHire() hiringBody {
 	return hb
 }
 
-const tokHana = "tok-hana" // HR
+const sesHana = "ses-hana" // HR
 
 func withHR(f *fakeAPI) {
-	f.people[tokHana] = domain.Person{Handle: "hana", Name: "Hana HR", Team: domain.TeamHR, Roles: []domain.Role{domain.RoleHR}}
+	f.people[sesHana] = domain.Person{Handle: "hana", Name: "Hana HR", Team: domain.TeamHR, Roles: []domain.Role{domain.RoleHR}}
 }
 
 func TestHiringAddCandidateIsOfferedByTheRule(t *testing.T) {
@@ -588,12 +588,12 @@ func TestHiringAddCandidateIsOfferedByTheRule(t *testing.T) {
 	hb := recruitingHire()
 	hiringAPI(f, hb)
 	form := `action="/hiring-requests/hir_eng/candidates"`
-	for _, tok := range []string{tokHana, tokPat, tokMaya} { // HR, the requester, marketing ops
+	for _, tok := range []string{sesHana, sesPat, sesMaya} { // HR, the requester, marketing ops
 		w := get(t, h, tok, "/hiring-requests/hir_eng")
 		mustContain(t, w, form, "<summary>Add a candidate</summary>", `name="email" type="email" required`, "Sam Early · Not hired")
 		mustNotContain(t, w, "cnd_first")
 	}
-	w := get(t, h, tokCleo, "/hiring-requests/hir_eng")
+	w := get(t, h, sesCleo, "/hiring-requests/hir_eng")
 	mustNotContain(t, w, form)
 	mustContain(t, w, "Only the requester, the hiring manager, marketing ops or HR may add candidates.")
 
@@ -601,7 +601,7 @@ func TestHiringAddCandidateIsOfferedByTheRule(t *testing.T) {
 	h, f = newTestApp(t)
 	withHR(f)
 	hiringAPI(f, engineerHire())
-	w = get(t, h, tokHana, "/hiring-requests/hir_eng")
+	w = get(t, h, sesHana, "/hiring-requests/hir_eng")
 	mustNotContain(t, w, form, "may add candidates")
 }
 
@@ -616,7 +616,7 @@ func TestHiringAddCandidateSendsNameAndEmail(t *testing.T) {
 		}
 		return status, map[string]any{"candidate": map[string]any{"id": "cnd_jane"}}
 	})
-	w := post(t, h, tokHana, "/hiring-requests/hir_eng/candidates", url.Values{"name": {" Jane Roe "}, "email": {"jane@example.com"}})
+	w := post(t, h, sesHana, "/hiring-requests/hir_eng/candidates", url.Values{"name": {" Jane Roe "}, "email": {"jane@example.com"}})
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/hiring-requests/hir_eng" {
 		t.Fatalf("status %d to %q", w.Code, w.Header().Get("Location"))
 	}
@@ -624,10 +624,10 @@ func TestHiringAddCandidateSendsNameAndEmail(t *testing.T) {
 		c[0].Body["name"] != "Jane Roe" || c[0].Body["email"] != "jane@example.com" {
 		t.Errorf("commands %+v", c)
 	}
-	mustContain(t, followFlash(t, h, w, tokHana, "/hiring-requests/hir_eng"), "Candidate added: Jane Roe.")
+	mustContain(t, followFlash(t, h, w, sesHana, "/hiring-requests/hir_eng"), "Candidate added: Jane Roe.")
 
 	status = http.StatusUnprocessableEntity
-	w = post(t, h, tokHana, "/hiring-requests/hir_eng/candidates", url.Values{"name": {"Jane Roe"}, "email": {"jane at example"}})
+	w = post(t, h, sesHana, "/hiring-requests/hir_eng/candidates", url.Values{"name": {"Jane Roe"}, "email": {"jane at example"}})
 	if w.Code != http.StatusUnprocessableEntity {
 		t.Errorf("status %d", w.Code)
 	}
@@ -673,7 +673,7 @@ func TestRiskDetailShowsItsParts(t *testing.T) {
 	h, f := newTestApp(t)
 	riskAPI(f, lateRisk(domain.SeverityHigh, domain.RiskAcknowledged))
 	f.name(domain.NamedID{ID: "cmp_spring", Kind: domain.NameCampaign, Name: "Spring launch"})
-	w := get(t, h, tokPat, "/risks/rsk_late")
+	w := get(t, h, sesPat, "/risks/rsk_late")
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d:\n%s", w.Code, w.Body)
 	}
@@ -695,15 +695,15 @@ func TestRiskActionsFollowThePermissionRules(t *testing.T) {
 		decisions   []string
 		words       string
 	}{
-		{"its owner, medium", tokPat, lateRisk(domain.SeverityMedium, domain.RiskAcknowledged), true, []string{"resolve", "accept", "materialize"}, ""},
-		{"its owner may not accept it high", tokPat, lateRisk(domain.SeverityHigh, domain.RiskAcknowledged), true, []string{"resolve", "materialize"},
+		{"its owner, medium", sesPat, lateRisk(domain.SeverityMedium, domain.RiskAcknowledged), true, []string{"resolve", "accept", "materialize"}, ""},
+		{"its owner may not accept it high", sesPat, lateRisk(domain.SeverityHigh, domain.RiskAcknowledged), true, []string{"resolve", "materialize"},
 			"Accepting a high risk needs the authority of marketing ops or a director."},
-		{"marketing ops accepts it high", tokMaya, lateRisk(domain.SeverityHigh, domain.RiskOpen), true, []string{"resolve", "accept", "materialize"}, ""},
-		{"a creative with no part in it", tokCleo, lateRisk(domain.SeverityMedium, domain.RiskAcknowledged), false, nil,
+		{"marketing ops accepts it high", sesMaya, lateRisk(domain.SeverityHigh, domain.RiskOpen), true, []string{"resolve", "accept", "materialize"}, ""},
+		{"a creative with no part in it", sesCleo, lateRisk(domain.SeverityMedium, domain.RiskAcknowledged), false, nil,
 			"Only the risk&#39;s owner, whoever must act on it, marketing ops or a director may re-assess or decide it."},
-		{"a creative holding its review", tokCleo, lateRisk(domain.SeverityMedium, domain.RiskAcknowledged, cleosReview), true, []string{"resolve", "accept", "materialize"}, ""},
-		{"materialized: only close", tokPat, lateRisk(domain.SeverityMedium, domain.RiskMaterialized), true, []string{"close"}, "Materialized"},
-		{"resolved: nothing", tokMaya, lateRisk(domain.SeverityMedium, domain.RiskResolved), false, nil, "The risk has ended"},
+		{"a creative holding its review", sesCleo, lateRisk(domain.SeverityMedium, domain.RiskAcknowledged, cleosReview), true, []string{"resolve", "accept", "materialize"}, ""},
+		{"materialized: only close", sesPat, lateRisk(domain.SeverityMedium, domain.RiskMaterialized), true, []string{"close"}, "Materialized"},
+		{"resolved: nothing", sesMaya, lateRisk(domain.SeverityMedium, domain.RiskResolved), false, nil, "The risk has ended"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h, f := newTestApp(t)
@@ -744,15 +744,15 @@ func TestRiskAssessAndDecideSendTheirCommands(t *testing.T) {
 		return http.StatusUnprocessableEntity, apiErr("validation_failed", "the request is invalid", domain.FieldProblem{Field: "comment", Problem: "required, at most 2000 characters"})
 	})
 
-	w := post(t, h, tokPat, "/risks/rsk_late/assessments", url.Values{"probability": {"2"}, "impact": {"5"}, "comment": {"Freelancer found"}})
+	w := post(t, h, sesPat, "/risks/rsk_late/assessments", url.Values{"probability": {"2"}, "impact": {"5"}, "comment": {"Freelancer found"}})
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/risks/rsk_late" {
 		t.Fatalf("status %d to %q", w.Code, w.Header().Get("Location"))
 	}
-	w = post(t, h, tokPat, "/risks/rsk_late/decisions", url.Values{"decision": {"materialize"}, "comment": {"Launch slipped"}})
+	w = post(t, h, sesPat, "/risks/rsk_late/decisions", url.Values{"decision": {"materialize"}, "comment": {"Launch slipped"}})
 	if w.Code != http.StatusSeeOther {
 		t.Fatalf("status %d", w.Code)
 	}
-	mustContain(t, followFlash(t, h, w, tokPat, "/risks/rsk_late"), "Risk: materialized")
+	mustContain(t, followFlash(t, h, w, sesPat, "/risks/rsk_late"), "Risk: materialized")
 	c := f.commands()
 	if len(c) != 2 ||
 		c[0].Path != "/api/v1/risks/rsk_late/assessments" || c[0].Body["probability"] != 2.0 || c[0].Body["impact"] != 5.0 || c[0].Body["comment"] != "Freelancer found" ||
@@ -761,18 +761,18 @@ func TestRiskAssessAndDecideSendTheirCommands(t *testing.T) {
 	}
 
 	// Refusals, next to the form that was sent.
-	w = post(t, h, tokPat, "/risks/rsk_late/decisions", url.Values{"decision": {"accept"}, "comment": {"Live with it"}})
+	w = post(t, h, sesPat, "/risks/rsk_late/decisions", url.Values{"decision": {"accept"}, "comment": {"Live with it"}})
 	if w.Code != http.StatusForbidden || !strings.Contains(formWith(w, "/risks/rsk_late/decisions"), "You are not allowed to do this: accepting a high risk") {
 		t.Errorf("status %d:\n%s", w.Code, w.Body)
 	}
 	mustContain(t, w, "Live with it</textarea>")
-	w = post(t, h, tokPat, "/risks/rsk_late/decisions", url.Values{"decision": {"resolve"}, "comment": {" "}})
+	w = post(t, h, sesPat, "/risks/rsk_late/decisions", url.Values{"decision": {"resolve"}, "comment": {" "}})
 	if form := formWith(w, "/risks/rsk_late/decisions"); w.Code != http.StatusUnprocessableEntity ||
 		!strings.Contains(form, `id="decide-comment-problem">required, at most 2000 characters</span>`) {
 		t.Errorf("status %d:\n%s", w.Code, w.Body)
 	}
 	// A decision that does not exist never reaches the API.
-	w = post(t, h, tokPat, "/risks/rsk_late/decisions", url.Values{"decision": {"ignore"}, "comment": {"x"}})
+	w = post(t, h, sesPat, "/risks/rsk_late/decisions", url.Values{"decision": {"ignore"}, "comment": {"x"}})
 	if w.Code != http.StatusUnprocessableEntity || len(f.commands()) != 4 {
 		t.Errorf("status %d, commands %+v", w.Code, f.commands())
 	}

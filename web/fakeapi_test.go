@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -15,15 +16,20 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/internal/vouch"
 )
 
-// fakeAPI stands in for API v1: it knows a few people by token and answers the
-// routes a test sets up, recording each call. The pages are a client of the API,
-// so this is the seam their tests drive; the API's own rules are tested in api.
+// fakeAPI stands in for API v1: it knows a few people by board session and by
+// API token, and answers the routes a test sets up, recording each call. The
+// pages are a client of the API, so this is the seam their tests drive; the
+// API's own rules are tested in api.
 type fakeAPI struct {
 	t      *testing.T
-	people map[string]domain.Person // by token
+	people map[string]domain.Person // by board session ID (Authorization: Session)
+	tokens map[string]string        // API token (Authorization: Bearer) → its person's session in people
 	mux    *http.ServeMux
+	// sessions counts the sessions POST /sessions started.
+	sessions int
 
 	mu       sync.Mutex
 	calls    []apiCall
@@ -35,7 +41,11 @@ type fakeAPI struct {
 // apiCall is one request the pages made.
 type apiCall struct {
 	Method, Path, Query, Caller string
-	Body                        map[string]any
+	// Auth is its Authorization header; Vouched the board's word on it, in
+	// process (package vouch), if any.
+	Auth    string
+	Vouched vouch.Word
+	Body    map[string]any
 	// From is the client address the API sees: the peer, then any forwarded-for.
 	From string
 	// Key is the request's Idempotency-Key.
@@ -46,20 +56,66 @@ type apiCall struct {
 // to encode as JSON.
 type apiHandler func(r *http.Request, me domain.Person) (int, any)
 
-// Tokens of the people every test knows.
+// Board sessions of the people every test knows: what the board's cookie holds
+// once they signed in.
 const (
-	tokMaya = "tok-maya" // marketing ops manager
-	tokCleo = "tok-cleo" // creative
-	tokPat  = "tok-pat"  // project manager
+	sesMaya = "ses-maya" // marketing ops manager
+	sesCleo = "ses-cleo" // creative
+	sesPat  = "ses-pat"  // project manager
+)
+
+// The same people's API tokens, which they paste to sign in.
+const (
+	tokMaya = "tok-maya"
+	tokCleo = "tok-cleo"
+	tokPat  = "tok-pat"
 )
 
 func newFakeAPI(t *testing.T) *fakeAPI {
 	f := &fakeAPI{t: t, mux: http.NewServeMux(), people: map[string]domain.Person{
-		tokMaya: {Handle: "maya", Name: "Maya Ops", Team: domain.TeamMarketingOps, Roles: []domain.Role{domain.RoleMarketingOpsManager}},
-		tokCleo: {Handle: "cleo", Name: "Cleo Creative", Team: domain.TeamCreative, Roles: []domain.Role{domain.RoleCreative}},
-		tokPat:  {Handle: "pat", Name: "Pat Manager", Team: domain.TeamPMO, Roles: []domain.Role{domain.RoleProjectManager}},
-	}}
+		sesMaya: {Handle: "maya", Name: "Maya Ops", Team: domain.TeamMarketingOps, Roles: []domain.Role{domain.RoleMarketingOpsManager}},
+		sesCleo: {Handle: "cleo", Name: "Cleo Creative", Team: domain.TeamCreative, Roles: []domain.Role{domain.RoleCreative}},
+		sesPat:  {Handle: "pat", Name: "Pat Manager", Team: domain.TeamPMO, Roles: []domain.Role{domain.RoleProjectManager}},
+	}, tokens: map[string]string{tokMaya: sesMaya, tokCleo: sesCleo, tokPat: sesPat}}
 	f.on("GET /api/v1/me", func(_ *http.Request, me domain.Person) (int, any) { return http.StatusOK, me })
+	// Sessions, as the API keeps them: a token or the board's word starts one,
+	// a session does not start another.
+	f.on("POST /api/v1/sessions", func(r *http.Request, me domain.Person) (int, any) {
+		if strings.HasPrefix(r.Header.Get("Authorization"), "Session ") {
+			return http.StatusForbidden, apiErr("forbidden", "a session cannot start another")
+		}
+		method := "token"
+		if w, vouched := vouch.From(r.Context()); vouched {
+			method = string(w.Method)
+		}
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.sessions++
+		id := fmt.Sprintf("ses-%s-%d", me.Handle, f.sessions)
+		f.people[id] = me
+		return http.StatusCreated, map[string]any{"id": id, "handle": me.Handle, "method": method}
+	})
+	f.on("DELETE /api/v1/sessions/current", func(r *http.Request, _ domain.Person) (int, any) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		delete(f.people, strings.TrimPrefix(r.Header.Get("Authorization"), "Session "))
+		return http.StatusNoContent, nil
+	})
+	f.on("DELETE /api/v1/people/{handle}/sessions", func(r *http.Request, me domain.Person) (int, any) {
+		if me.Handle != r.PathValue("handle") {
+			return http.StatusForbidden, apiErr("forbidden", "only "+r.PathValue("handle")+" or an admin may")
+		}
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		n := 0
+		for id, p := range f.people {
+			if p.Handle == me.Handle {
+				delete(f.people, id)
+				n++
+			}
+		}
+		return http.StatusOK, map[string]int{"revoked": n}
+	})
 	// The directory: everyone the fake knows, by name, until a test says otherwise.
 	f.on("GET /api/v1/people", func(*http.Request, domain.Person) (int, any) {
 		people := slices.Collect(maps.Values(f.people))
@@ -134,10 +190,11 @@ func (f *fakeAPI) knowTasks(tasks ...domain.Task) {
 type meKey struct{}
 
 func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	me, ok := f.people[token]
+	me, ok := f.caller(r)
+	word, _ := vouch.From(r.Context())
 	call := apiCall{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Caller: me.Handle, Key: r.Header.Get("Idempotency-Key"),
-		From: strings.Join(append([]string{r.RemoteAddr}, r.Header.Values("X-Forwarded-For")...), " ")}
+		From: strings.Join(append([]string{r.RemoteAddr}, r.Header.Values("X-Forwarded-For")...), " "),
+		Auth: r.Header.Get("Authorization"), Vouched: word}
 	if r.Body != nil {
 		b, _ := io.ReadAll(r.Body)
 		if len(b) > 0 {
@@ -159,6 +216,30 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.mux.ServeHTTP(w, r.WithContext(contextWith(r, me)))
+}
+
+// caller is who r comes from, as the API reads it: a session, a token, or on
+// POST /sessions alone the board's word.
+func (f *fakeAPI) caller(r *http.Request) (domain.Person, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	auth := r.Header.Get("Authorization")
+	if id, ok := strings.CutPrefix(auth, "Session "); ok {
+		me, ok := f.people[id]
+		return me, ok
+	}
+	if tok, ok := strings.CutPrefix(auth, "Bearer "); ok {
+		me, ok := f.people[f.tokens[tok]]
+		return me, ok
+	}
+	if w, ok := vouch.From(r.Context()); ok && w.Refused == "" && auth == "" && r.Method == http.MethodPost && r.URL.Path == "/api/v1/sessions" {
+		for _, p := range f.people {
+			if w.Handle != "" && p.Handle == w.Handle || w.Email != "" && strings.EqualFold(p.Email, w.Email) {
+				return p, true
+			}
+		}
+	}
+	return domain.Person{}, false
 }
 
 // commands are the calls that were not reads.
@@ -203,28 +284,28 @@ func newTestApp(t *testing.T) (http.Handler, *fakeAPI) {
 	return a.Handler(), f
 }
 
-// get fetches path as the person holding token ("" for nobody).
-func get(t *testing.T, h http.Handler, token, path string) *httptest.ResponseRecorder {
+// get fetches path as the browser holding session ("" for nobody).
+func get(t *testing.T, h http.Handler, session, path string) *httptest.ResponseRecorder {
 	t.Helper()
 	r := httptest.NewRequest(http.MethodGet, path, nil)
-	if token != "" {
-		r.AddCookie(&http.Cookie{Name: sessionCookie, Value: token})
+	if session != "" {
+		r.AddCookie(&http.Cookie{Name: sessionCookie, Value: session})
 	}
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
 	return w
 }
 
-// post submits a form as the person holding token, with the session's form token.
-func post(t *testing.T, h http.Handler, token, path string, form url.Values) *httptest.ResponseRecorder {
+// post submits a form as the browser holding session, with the session's form token.
+func post(t *testing.T, h http.Handler, session, path string, form url.Values) *httptest.ResponseRecorder {
 	t.Helper()
-	if token != "" && form.Get("csrf") == "" {
-		form.Set("csrf", csrfToken(token))
+	if session != "" && form.Get("csrf") == "" {
+		form.Set("csrf", csrfToken(session))
 	}
 	r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if token != "" {
-		r.AddCookie(&http.Cookie{Name: sessionCookie, Value: token})
+	if session != "" {
+		r.AddCookie(&http.Cookie{Name: sessionCookie, Value: session})
 	}
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
@@ -259,10 +340,10 @@ func contextWith(r *http.Request, me domain.Person) context.Context {
 
 func newGet(path string) *http.Request { return httptest.NewRequest(http.MethodGet, path, nil) }
 
-func newPost(path string, form url.Values, token string) *http.Request {
+func newPost(path string, form url.Values, session string) *http.Request {
 	r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	r.AddCookie(&http.Cookie{Name: sessionCookie, Value: token})
+	r.AddCookie(&http.Cookie{Name: sessionCookie, Value: session})
 	return r
 }
 

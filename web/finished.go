@@ -56,7 +56,7 @@ const (
 var finishedKinds = []finishedKind{
 	{Board: boards[0], Title: "Finished campaigns", Statuses: strs(domain.StatusCompleted, domain.StatusRejected, domain.StatusCancelled),
 		rows: func(a *App, r *http.Request, s *session, q url.Values) ([]finishedRow, bool, error) {
-			items, more, err := searchList[domain.Campaign](a.api, r, s.token, "/campaigns", q)
+			items, more, err := searchList[domain.Campaign](a.api, r, s.auth, "/campaigns", q)
 			out := make([]finishedRow, len(items))
 			for i, c := range items {
 				out[i] = finishedRow{ID: c.ID, Name: c.Brief.Name, Link: processLink(domain.ProcessCampaign, c.ID),
@@ -66,7 +66,7 @@ var finishedKinds = []finishedKind{
 		}},
 	{Board: boards[1], Title: "Finished hiring requests", Statuses: strs(domain.StatusFilled, domain.StatusRejected, domain.StatusCancelled, domain.StatusExpired),
 		rows: func(a *App, r *http.Request, s *session, q url.Values) ([]finishedRow, bool, error) {
-			items, more, err := searchList[domain.HiringRequest](a.api, r, s.token, "/hiring-requests", q)
+			items, more, err := searchList[domain.HiringRequest](a.api, r, s.auth, "/hiring-requests", q)
 			out := make([]finishedRow, len(items))
 			for i, h := range items {
 				out[i] = finishedRow{ID: h.ID, Name: h.Request.Title, Link: processLink(domain.ProcessHiring, h.ID),
@@ -76,7 +76,7 @@ var finishedKinds = []finishedKind{
 		}},
 	{Board: boards[2], Title: "Ended risks", Statuses: strs(domain.RiskResolved, domain.RiskAccepted, domain.RiskClosed),
 		rows: func(a *App, r *http.Request, s *session, q url.Values) ([]finishedRow, bool, error) {
-			items, more, err := searchList[domain.Risk](a.api, r, s.token, "/risks", q)
+			items, more, err := searchList[domain.Risk](a.api, r, s.auth, "/risks", q)
 			out := make([]finishedRow, len(items))
 			for i, k := range items {
 				ended := k.UpdatedAt

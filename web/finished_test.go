@@ -49,7 +49,7 @@ func listed(f *fakeAPI) []url.Values {
 func TestTheFinishedViewListsEndedProcessesLatestFirst(t *testing.T) {
 	h, f := newTestApp(t)
 	finishedCampaigns(f)
-	w := get(t, h, tokMaya, "/finished/campaigns")
+	w := get(t, h, sesMaya, "/finished/campaigns")
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d", w.Code)
 	}
@@ -79,7 +79,7 @@ func TestTheFinishedViewListsEndedProcessesLatestFirst(t *testing.T) {
 func TestTheFinishedViewSearchesByNameAndStatus(t *testing.T) {
 	h, f := newTestApp(t)
 	finishedCampaigns(f)
-	w := get(t, h, tokMaya, "/finished/campaigns?status=cancelled&q=+Spring+")
+	w := get(t, h, sesMaya, "/finished/campaigns?status=cancelled&q=+Spring+")
 	mustContain(t, w, "1 found.", "Fall spring-clean", `<option value="cancelled" selected>Cancelled</option>`,
 		`name="q" value="Spring"`, `<a href="/finished/campaigns">Clear the search</a>`)
 	mustNotContain(t, w, "Spring launch")
@@ -90,15 +90,15 @@ func TestTheFinishedViewSearchesByNameAndStatus(t *testing.T) {
 	// A status that is not a way to end is no filter: never the running ones.
 	h, f = newTestApp(t)
 	finishedCampaigns(f)
-	mustNotContain(t, get(t, h, tokMaya, "/finished/campaigns?status=active&q=spring"), "Spring live")
+	mustNotContain(t, get(t, h, sesMaya, "/finished/campaigns?status=active&q=spring"), "Spring live")
 	for _, q := range listed(f) {
 		if q.Get("status") == "active" {
 			t.Errorf("the page asked for running campaigns: %v", q)
 		}
 	}
-	mustContain(t, get(t, h, tokMaya, "/finished/campaigns?q=nothing+like+it"), "Nothing finished matches.")
+	mustContain(t, get(t, h, sesMaya, "/finished/campaigns?q=nothing+like+it"), "Nothing finished matches.")
 
-	if w := get(t, h, tokMaya, "/finished/nope"); w.Code != http.StatusNotFound {
+	if w := get(t, h, sesMaya, "/finished/nope"); w.Code != http.StatusNotFound {
 		t.Errorf("an unknown kind: status %d", w.Code)
 	}
 }
@@ -107,5 +107,5 @@ func TestTheBoardLeadsToTheFinishedOnes(t *testing.T) {
 	h, f := newTestApp(t)
 	f.on("GET /api/v1/hiring-requests", func(*http.Request, domain.Person) (int, any) { return http.StatusOK, pageOf[domain.HiringRequest]() })
 	f.on("GET /api/v1/tasks", func(*http.Request, domain.Person) (int, any) { return http.StatusOK, pageOf[domain.Task]() })
-	mustContain(t, get(t, h, tokMaya, "/board/hiring-requests"), `<a href="/finished/hiring-requests">Finished ones, and search by name</a>`)
+	mustContain(t, get(t, h, sesMaya, "/board/hiring-requests"), `<a href="/finished/hiring-requests">Finished ones, and search by name</a>`)
 }

@@ -137,7 +137,7 @@ func (a *App) submitStart(w http.ResponseWriter, r *http.Request, s *session, f 
 	var out struct {
 		ID string `json:"id"`
 	}
-	err := a.api.callWith(r, s.token, http.MethodPost, f.create, nil, http.Header{"Idempotency-Key": {key}}, body, &out)
+	err := a.api.callWith(r, s.auth, http.MethodPost, f.create, nil, http.Header{"Idempotency-Key": {key}}, body, &out)
 	if err == nil && out.ID != "" {
 		a.setNotice(w, f.started(vals))
 		http.Redirect(w, r, f.page+"/"+url.PathEscape(out.ID), http.StatusSeeOther)
@@ -150,8 +150,8 @@ func (a *App) submitStart(w http.ResponseWriter, r *http.Request, s *session, f 
 	case !ok, ae.Status >= http.StatusInternalServerError && ae.Status != http.StatusServiceUnavailable:
 		a.fail(w, r, s, err)
 	case ae.Status == http.StatusUnauthorized:
-		clearSession(w)
-		a.toSignIn(w, r, whyRevoked)
+		a.clearSession(w, r)
+		a.toSignIn(w, r, whyEnded)
 	case ae.Status == http.StatusConflict:
 		// The key already went with other values (the form was sent, then changed
 		// and sent again), or a failed start was releasing it. Either way nothing
@@ -261,10 +261,10 @@ func (a *App) directory(r *http.Request, s *session, f *startForm) (directory, e
 	}
 	if f.related {
 		active := url.Values{"status": {string(domain.StatusActive)}}
-		if d.campaigns, _, err = list[domain.Campaign](a.api, r, s.token, "/campaigns", active, maxRelated); err != nil {
+		if d.campaigns, _, err = list[domain.Campaign](a.api, r, s.auth, "/campaigns", active, maxRelated); err != nil {
 			return d, err
 		}
-		if d.hiring, _, err = list[domain.HiringRequest](a.api, r, s.token, "/hiring-requests", active, maxRelated); err != nil {
+		if d.hiring, _, err = list[domain.HiringRequest](a.api, r, s.auth, "/hiring-requests", active, maxRelated); err != nil {
 			return d, err
 		}
 	}
@@ -282,7 +282,7 @@ func (a *App) people(r *http.Request, s *session, roles []domain.Role) (director
 			if role != "" {
 				q.Set("role", string(role))
 			}
-			people, more, err = list[domain.Person](a.api, r, s.token, "/people", q, maxPeople)
+			people, more, err = list[domain.Person](a.api, r, s.auth, "/people", q, maxPeople)
 		}
 		if err != nil {
 			return d, err

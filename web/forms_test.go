@@ -103,14 +103,14 @@ func invalid(t *testing.T, body, id, problem string) {
 func TestTheCampaignFormStartsFromSensibleDefaults(t *testing.T) {
 	h, f := newTestApp(t)
 	startAPI(f)
-	w := get(t, h, tokPat, "/new/campaign")
+	w := get(t, h, sesPat, "/new/campaign")
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d", w.Code)
 	}
 	body := w.Body.String()
 	mustContain(t, w,
 		`<a href="/new/campaign" aria-current="page">Campaign launch</a>`, `href="/new/hiring-request"`, `href="/new/risk"`,
-		`action="/new/campaign"`, `name="csrf" value="`+csrfToken(tokPat)+`"`,
+		`action="/new/campaign"`, `name="csrf" value="`+csrfToken(sesPat)+`"`,
 		// Four weeks out at 09:00, in UTC, and the label says so, until the page's
 		// script names the viewer's zone (data-utc, data-zone, data-tz).
 		`Launch at <span class="zone" data-zone>(UTC)</span>`, `type="datetime-local" id="f-launch-at" name="launch_at" value="2026-12-20T09:00" data-utc required min="2026-11-22T09:00"`,
@@ -127,7 +127,7 @@ func TestTheCampaignFormStartsFromSensibleDefaults(t *testing.T) {
 	// Once the browser has named its zone, the launch is 09:00 there, the form
 	// says so, and what is sent is read in it.
 	r := newGet("/new/campaign")
-	r.AddCookie(&http.Cookie{Name: sessionCookie, Value: tokPat})
+	r.AddCookie(&http.Cookie{Name: sessionCookie, Value: sesPat})
 	r.AddCookie(&http.Cookie{Name: zoneCookie, Value: "Asia%2FTokyo"})
 	mustContain(t, serve(h, r), `Launch at <span class="zone" data-zone>(Asia/Tokyo)</span>`,
 		`name="launch_at" value="2026-12-20T09:00" required min="2026-11-22T18:00"`, `<input type="hidden" name="tz" value="Asia/Tokyo" data-tz>`)
@@ -138,7 +138,7 @@ func TestTheCampaignFormStartsFromSensibleDefaults(t *testing.T) {
 		t.Errorf("the project manager picker offers:\n%s", pm)
 	}
 	// A fresh Idempotency-Key each time the form is drawn.
-	if k1, k2 := formKey(t, body), formKey(t, get(t, h, tokPat, "/new/campaign").Body.String()); k1 == k2 || len(k1) < 32 {
+	if k1, k2 := formKey(t, body), formKey(t, get(t, h, sesPat, "/new/campaign").Body.String()); k1 == k2 || len(k1) < 32 {
 		t.Errorf("keys %q and %q: want a new random key per drawing", k1, k2)
 	}
 }
@@ -146,7 +146,7 @@ func TestTheCampaignFormStartsFromSensibleDefaults(t *testing.T) {
 func TestTheHiringAndRiskFormsStartFromSensibleDefaults(t *testing.T) {
 	h, f := newTestApp(t)
 	startAPI(f)
-	w := get(t, h, tokPat, "/new/hiring-request")
+	w := get(t, h, sesPat, "/new/hiring-request")
 	if w.Code != http.StatusOK {
 		t.Fatalf("hiring: status %d", w.Code)
 	}
@@ -160,7 +160,7 @@ func TestTheHiringAndRiskFormsStartFromSensibleDefaults(t *testing.T) {
 		`name="budget.currency" value="EUR"`,
 	)
 
-	w = get(t, h, tokCleo, "/new/risk?related=cmp_spring000001")
+	w = get(t, h, sesCleo, "/new/risk?related=cmp_spring000001")
 	if w.Code != http.StatusOK {
 		t.Fatalf("risk: status %d", w.Code)
 	}
@@ -229,12 +229,12 @@ func TestStartingAProcessSendsTheFormToTheAPI(t *testing.T) {
 			startAPI(f)
 			var c creates
 			c.on(f, tc.route, tc.id)
-			key := formKey(t, get(t, h, tokPat, tc.path).Body.String())
+			key := formKey(t, get(t, h, sesPat, tc.path).Body.String())
 			form := url.Values{idempotencyField: {key}}
 			for k, v := range tc.form {
 				form[k] = v
 			}
-			w := post(t, h, tokPat, tc.path, form)
+			w := post(t, h, sesPat, tc.path, form)
 			page := processLink(map[string]domain.Process{"cmp_": domain.ProcessCampaign, "hir_": domain.ProcessHiring, "rsk_": domain.ProcessRisk}[tc.id[:4]], tc.id)
 			if w.Code != http.StatusSeeOther || w.Header().Get("Location") != page {
 				t.Fatalf("status %d to %q, want 303 to %s; page:\n%s", w.Code, w.Header().Get("Location"), page, w.Body)
@@ -263,10 +263,10 @@ func TestSendingAFormTwiceSendsTheSameKey(t *testing.T) {
 	startAPI(f)
 	var c creates
 	c.on(f, "POST /api/v1/risks", "rsk_new000000001")
-	key := formKey(t, get(t, h, tokCleo, "/new/risk").Body.String())
+	key := formKey(t, get(t, h, sesCleo, "/new/risk").Body.String())
 	form := url.Values{idempotencyField: {key}, "title": {"Late"}, "category": {"schedule"}, "probability": {"2"}, "impact": {"2"}, "owner": {"cleo"}}
 	for range 2 {
-		if w := post(t, h, tokCleo, "/new/risk", form); w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/risks/rsk_new000000001" {
+		if w := post(t, h, sesCleo, "/new/risk", form); w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/risks/rsk_new000000001" {
 			t.Fatalf("status %d to %q", w.Code, w.Header().Get("Location"))
 		}
 	}
@@ -295,7 +295,7 @@ func TestARefusedStartShowsEachProblemNextToItsField(t *testing.T) {
 		"kpis[0].name": {""}, "kpis[1].name": {"signups"}, "kpis[1].target": {"50"}, "kpis[1].direction": {"lower"},
 		"project_manager": {"zed"}, "marketing_ops_manager": {"maya"},
 	}
-	w := post(t, h, tokPat, "/new/campaign", form)
+	w := post(t, h, sesPat, "/new/campaign", form)
 	if w.Code != http.StatusUnprocessableEntity {
 		t.Fatalf("status %d, want 422", w.Code)
 	}
@@ -330,7 +330,7 @@ func TestARefusedRiskShowsTheRelatedProblemOnItsPicker(t *testing.T) {
 			domain.FieldProblem{Field: "related.id", Problem: `no campaign with ID "cmp_gone00000001"`},
 			domain.FieldProblem{Field: "probability", Problem: "must be a whole number from 1 to 5"})
 	})
-	w := post(t, h, tokCleo, "/new/risk", url.Values{"title": {"Late"}, "category": {"schedule"}, "probability": {"0"}, "impact": {"3"},
+	w := post(t, h, sesCleo, "/new/risk", url.Values{"title": {"Late"}, "category": {"schedule"}, "probability": {"0"}, "impact": {"3"},
 		"owner": {"cleo"}, "related": {"cmp_gone00000001"}})
 	if w.Code != http.StatusUnprocessableEntity {
 		t.Fatalf("status %d", w.Code)
@@ -348,18 +348,18 @@ func TestAStartThePersonMayNotMakeIsRefusedInWords(t *testing.T) {
 		return http.StatusForbidden, apiErr("forbidden", "starting a campaign needs the project_manager, marketing_ops_manager or admin role")
 	})
 	// The page says so instead of offering a form the API would refuse.
-	g := get(t, h, tokCleo, "/new/campaign")
+	g := get(t, h, sesCleo, "/new/campaign")
 	if g.Code != http.StatusForbidden {
 		t.Fatalf("GET: status %d, want 403", g.Code)
 	}
 	mustContain(t, g, "You cannot start this: starting a campaign needs the project_manager, marketing_ops_manager or admin role")
 	mustNotContain(t, g, `<form method="post" action="/new/campaign"`)
 	// A risk anyone may raise.
-	if r := get(t, h, tokCleo, "/new/risk"); r.Code != http.StatusOK {
+	if r := get(t, h, sesCleo, "/new/risk"); r.Code != http.StatusOK {
 		t.Errorf("GET /new/risk: status %d", r.Code)
 	}
 	// Should a form arrive anyway, the API's refusal is shown with what was typed.
-	w := post(t, h, tokCleo, "/new/campaign", url.Values{"name": {"Cleo's idea"}, "budget.amount": {"10"}, "kpis[0].name": {"likes"}, "kpis[0].target": {"100"}})
+	w := post(t, h, sesCleo, "/new/campaign", url.Values{"name": {"Cleo's idea"}, "budget.amount": {"10"}, "kpis[0].name": {"likes"}, "kpis[0].target": {"100"}})
 	if w.Code != http.StatusForbidden {
 		t.Fatalf("status %d, want 403", w.Code)
 	}
@@ -372,7 +372,7 @@ func TestAStartThePersonMayNotMakeIsRefusedInWords(t *testing.T) {
 func TestWhatCannotBeSentIsReportedWithoutCallingTheAPI(t *testing.T) {
 	h, f := newTestApp(t)
 	startAPI(f)
-	w := post(t, h, tokPat, "/new/campaign", url.Values{
+	w := post(t, h, sesPat, "/new/campaign", url.Values{
 		idempotencyField: {"k-1"}, "name": {"Spring"}, "budget.amount": {"lots"}, "launch_at": {"next spring"},
 		"tracking_window": {"2.5"}, "kpis[0].name": {"signups"}, "kpis[0].target": {""}, "kpis[1].name": {"leads"}, "kpis[1].target": {"NaN"},
 	})
@@ -387,12 +387,12 @@ func TestWhatCannotBeSentIsReportedWithoutCallingTheAPI(t *testing.T) {
 	invalid(t, body, "f-kpis-1-target", "must be a number, like 1500 or 12.5")
 	mustContain(t, w, "Nothing was sent: check the fields marked below.", `name="budget.amount" value="lots"`)
 
-	w = post(t, h, tokPat, "/new/hiring-request", url.Values{"budget.min": {"1e400"}, "budget.max": {""}, "needed_by": {"31/12/2027"}})
+	w = post(t, h, sesPat, "/new/hiring-request", url.Values{"budget.min": {"1e400"}, "budget.max": {""}, "needed_by": {"31/12/2027"}})
 	invalid(t, w.Body.String(), "f-budget-min", "must be a number, like 1500 or 12.5")
 	invalid(t, w.Body.String(), "f-budget-max", "required")
 	invalid(t, w.Body.String(), "f-needed-by", "must be a date like 2027-03-01")
 
-	w = post(t, h, tokPat, "/new/risk", url.Values{"probability": {"high"}, "related": {"rsk_other0000001"}})
+	w = post(t, h, sesPat, "/new/risk", url.Values{"probability": {"high"}, "related": {"rsk_other0000001"}})
 	invalid(t, w.Body.String(), "f-probability", "must be a whole number")
 	invalid(t, w.Body.String(), "f-related", "choose a campaign or a hiring request from the list")
 
@@ -407,7 +407,7 @@ func TestAKeyUsedForOtherValuesGetsANewOne(t *testing.T) {
 	f.on("POST /api/v1/risks", func(*http.Request, domain.Person) (int, any) {
 		return http.StatusConflict, apiErr("conflict", `Idempotency-Key "k-1" was already used with a different request body`)
 	})
-	w := post(t, h, tokCleo, "/new/risk", url.Values{idempotencyField: {"k-1"}, "title": {"Late"}, "probability": {"2"}, "impact": {"2"}})
+	w := post(t, h, sesCleo, "/new/risk", url.Values{idempotencyField: {"k-1"}, "title": {"Late"}, "probability": {"2"}, "impact": {"2"}})
 	if w.Code != http.StatusConflict {
 		t.Fatalf("status %d", w.Code)
 	}
@@ -423,7 +423,7 @@ func TestStartFormsWhenTheAPIIsDown(t *testing.T) {
 	f.on("POST /api/v1/hiring-requests", func(*http.Request, domain.Person) (int, any) {
 		return http.StatusServiceUnavailable, apiErr("unavailable", "temporal is unavailable")
 	})
-	w := post(t, h, tokPat, "/new/hiring-request", url.Values{idempotencyField: {"k-9"}, "title": {"Designer"}, "budget.min": {"1"}, "budget.max": {"2"}})
+	w := post(t, h, sesPat, "/new/hiring-request", url.Values{idempotencyField: {"k-9"}, "title": {"Designer"}, "budget.min": {"1"}, "budget.max": {"2"}})
 	if w.Code != http.StatusServiceUnavailable {
 		t.Fatalf("status %d", w.Code)
 	}
@@ -436,20 +436,20 @@ func TestStartFormsNeedSignInAndTheFormToken(t *testing.T) {
 	if w := get(t, h, "", "/new/risk"); w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), "/signin?next=%2Fnew%2Frisk") {
 		t.Errorf("signed out: status %d to %q", w.Code, w.Header().Get("Location"))
 	}
-	if w := post(t, h, tokPat, "/new/risk", url.Values{"csrf": {"forged"}, "title": {"x"}}); w.Code != http.StatusForbidden {
+	if w := post(t, h, sesPat, "/new/risk", url.Values{"csrf": {"forged"}, "title": {"x"}}); w.Code != http.StatusForbidden {
 		t.Errorf("forged form: status %d, want 403", w.Code)
 	}
 	if c := f.commands(); len(c) != 0 {
 		t.Errorf("commands reached the API: %+v", c)
 	}
-	if w := get(t, h, tokPat, "/new"); w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/new/campaign" {
+	if w := get(t, h, sesPat, "/new"); w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/new/campaign" {
 		t.Errorf("/new: status %d to %q", w.Code, w.Header().Get("Location"))
 	}
 }
 
 func TestStartOpensAFormThePersonMayUse(t *testing.T) {
 	h, _ := newTestApp(t)
-	for tok, want := range map[string]string{tokPat: "/new/campaign", tokCleo: "/new/risk"} {
+	for tok, want := range map[string]string{sesPat: "/new/campaign", sesCleo: "/new/risk"} {
 		if w := get(t, h, tok, "/new"); w.Code != http.StatusSeeOther || w.Header().Get("Location") != want {
 			t.Errorf("%s: %d to %q, want %s", tok, w.Code, w.Header().Get("Location"), want)
 		}
@@ -464,7 +464,7 @@ func TestTheLaunchTimeIsReadInTheViewersZone(t *testing.T) {
 	f.on("POST /api/v1/campaigns", func(*http.Request, domain.Person) (int, any) {
 		return http.StatusCreated, map[string]string{"id": "cmp_new000000001"}
 	})
-	post(t, h, tokPat, "/new/campaign", url.Values{"name": {"Spring"}, "objective": {"o"}, "audience": {"a"}, "channels": {"email"},
+	post(t, h, sesPat, "/new/campaign", url.Values{"name": {"Spring"}, "objective": {"o"}, "audience": {"a"}, "channels": {"email"},
 		"budget.amount": {"1"}, "budget.currency": {"EUR"}, "launch_at": {"2027-03-01T09:30"}, "tz": {"Asia/Tokyo"},
 		"kpis[0].name": {"signups"}, "kpis[0].target": {"5"}, "kpis[0].direction": {"higher"},
 		"project_manager": {"pat"}, "marketing_ops_manager": {"maya"}})

@@ -19,7 +19,7 @@ func TestHeldCampaignShowsWhomItWaitsOn(t *testing.T) {
 	c.HeldSince = &since
 	c.Waiting = c.WaitingOn(c.Tasks)
 	campaignAPI(f, c)
-	w := get(t, h, tokPat, "/campaigns/cmp_spring")
+	w := get(t, h, sesPat, "/campaigns/cmp_spring")
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d:\n%s", w.Code, w.Body)
 	}

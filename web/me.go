@@ -40,6 +40,7 @@ func (a *App) meRoutes(m *http.ServeMux) {
 	}))
 	m.HandleFunc("POST /me/out-of-office", a.authed(a.setAway))
 	m.HandleFunc("POST /me/out-of-office/clear", a.authed(a.clearAway))
+	m.HandleFunc("POST /me/signout-everywhere", a.authed(a.signOutEverywhere))
 }
 
 // showMe draws the page; after a refused form, vals and problems hold what was
@@ -116,7 +117,7 @@ func (a *App) setAway(w http.ResponseWriter, r *http.Request, s *session) {
 		a.showMe(w, r, s, http.StatusUnprocessableEntity, v, p, "Nothing was set: check the fields marked below.")
 		return
 	}
-	err := a.api.call(r, s.token, http.MethodPut, "/people/"+url.PathEscape(s.me.Handle)+"/out-of-office", nil, body, nil)
+	err := a.api.call(r, s.auth, http.MethodPut, "/people/"+url.PathEscape(s.me.Handle)+"/out-of-office", nil, body, nil)
 	if err == nil {
 		a.setNotice(w, "Out of office set. Your delegate may decide your tasks while you are away.")
 		http.Redirect(w, r, "/me", http.StatusSeeOther)
@@ -132,7 +133,7 @@ func (a *App) setAway(w http.ResponseWriter, r *http.Request, s *session) {
 
 // clearAway ends the person's window now: their tasks are theirs alone again.
 func (a *App) clearAway(w http.ResponseWriter, r *http.Request, s *session) {
-	err := a.api.call(r, s.token, http.MethodPut, "/people/"+url.PathEscape(s.me.Handle)+"/out-of-office", nil, struct{}{}, nil)
+	err := a.api.call(r, s.auth, http.MethodPut, "/people/"+url.PathEscape(s.me.Handle)+"/out-of-office", nil, struct{}{}, nil)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return

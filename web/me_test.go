@@ -12,7 +12,7 @@ import (
 
 func TestMyPageOffersToSetOutOfOffice(t *testing.T) {
 	h, f := newTestApp(t)
-	w := get(t, h, tokMaya, "/me")
+	w := get(t, h, sesMaya, "/me")
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d", w.Code)
 	}
@@ -25,10 +25,10 @@ func TestMyPageOffersToSetOutOfOffice(t *testing.T) {
 
 	// Away now, with pat standing in: said in words, the times in the viewer's
 	// zone once the script runs, and it can be cleared.
-	maya := f.people[tokMaya]
+	maya := f.people[sesMaya]
 	maya.OutOfOffice = &domain.OutOfOffice{From: testNow.Add(-time.Hour), To: testNow.Add(72 * time.Hour), Delegate: "pat"}
-	f.people[tokMaya] = maya
-	w = get(t, h, tokMaya, "/me")
+	f.people[sesMaya] = maya
+	w = get(t, h, sesMaya, "/me")
 	mustContain(t, w, `You are out of office until <time datetime="2026-11-25T09:00:00Z" title="Wednesday 25 November 2026, 09:00 UTC" data-local>Wed 09:00 UTC</time>.`,
 		"Pat Manager decides your tasks meanwhile.", `action="/me/out-of-office/clear"`, "I am back: clear it",
 		// The form starts from the window, to change it.
@@ -37,7 +37,7 @@ func TestMyPageOffersToSetOutOfOffice(t *testing.T) {
 	// Once the browser has named its zone, the window and the form are in it:
 	// 09:00 UTC is 04:00 in New York, and the form says which zone it takes.
 	r := newGet("/me")
-	r.AddCookie(&http.Cookie{Name: sessionCookie, Value: tokMaya})
+	r.AddCookie(&http.Cookie{Name: sessionCookie, Value: sesMaya})
 	r.AddCookie(&http.Cookie{Name: zoneCookie, Value: "America%2FNew_York"})
 	mustContain(t, serve(h, r), `title="Wednesday 25 November 2026, 04:00 EST">Wed 04:00</time>`,
 		`name="tz" value="America/New_York" data-tz`, `(America/New_York)`,
@@ -45,18 +45,18 @@ func TestMyPageOffersToSetOutOfOffice(t *testing.T) {
 
 	// A window that has passed is no window.
 	maya.OutOfOffice = &domain.OutOfOffice{From: testNow.Add(-72 * time.Hour), To: testNow.Add(-time.Hour), Delegate: "pat"}
-	f.people[tokMaya] = maya
-	mustContain(t, get(t, h, tokMaya, "/me"), "You are not out of office.")
+	f.people[sesMaya] = maya
+	mustContain(t, get(t, h, sesMaya, "/me"), "You are not out of office.")
 }
 
 func TestSettingAndClearingOutOfOffice(t *testing.T) {
 	h, f := newTestApp(t)
 	var answer func() (int, any)
 	f.on("PUT /api/v1/people/{handle}/out-of-office", func(*http.Request, domain.Person) (int, any) { return answer() })
-	answer = func() (int, any) { return http.StatusOK, f.people[tokMaya] }
+	answer = func() (int, any) { return http.StatusOK, f.people[sesMaya] }
 
 	sent := url.Values{"from": {"2026-12-01T09:00"}, "to": {"2026-12-05T18:00"}, "delegate": {"pat"}, "tz": {"America/New_York"}}
-	w := post(t, h, tokMaya, "/me/out-of-office", sent)
+	w := post(t, h, sesMaya, "/me/out-of-office", sent)
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/me" {
 		t.Fatalf("status %d to %q", w.Code, w.Header().Get("Location"))
 	}
@@ -65,10 +65,10 @@ func TestSettingAndClearingOutOfOffice(t *testing.T) {
 		c[0].Body["from"] != "2026-12-01T14:00:00Z" || c[0].Body["to"] != "2026-12-05T23:00:00Z" || c[0].Body["delegate"] != "pat" {
 		t.Fatalf("commands %+v", c)
 	}
-	mustContain(t, followFlash(t, h, w, tokMaya, "/me"), "Out of office set.")
+	mustContain(t, followFlash(t, h, w, sesMaya, "/me"), "Out of office set.")
 
 	// Something missing is said next to it, and nothing is sent.
-	w = post(t, h, tokMaya, "/me/out-of-office", url.Values{"from": {"2026-12-01T09:00"}, "tz": {"America/New_York"}})
+	w = post(t, h, sesMaya, "/me/out-of-office", url.Values{"from": {"2026-12-01T09:00"}, "tz": {"America/New_York"}})
 	if w.Code != http.StatusUnprocessableEntity || len(f.commands()) != 1 {
 		t.Fatalf("status %d, commands %+v", w.Code, f.commands())
 	}
@@ -80,15 +80,15 @@ func TestSettingAndClearingOutOfOffice(t *testing.T) {
 		return http.StatusUnprocessableEntity, apiErr("validation_failed", "the request is invalid", domain.FieldProblem{Field: "to", Problem: "must be after from"})
 	}
 	sent.Set("to", "2026-11-30T09:00")
-	w = post(t, h, tokMaya, "/me/out-of-office", sent)
+	w = post(t, h, sesMaya, "/me/out-of-office", sent)
 	if w.Code != http.StatusUnprocessableEntity {
 		t.Errorf("status %d", w.Code)
 	}
 	mustContain(t, w, `id="f-away-to-problem" role="alert">must be after from`, `value="2026-11-30T09:00"`, `<option value="pat" selected>`)
 
 	// Clearing sends the empty window, which the API takes as none.
-	answer = func() (int, any) { return http.StatusOK, f.people[tokMaya] }
-	w = post(t, h, tokMaya, "/me/out-of-office/clear", url.Values{})
+	answer = func() (int, any) { return http.StatusOK, f.people[sesMaya] }
+	w = post(t, h, sesMaya, "/me/out-of-office/clear", url.Values{})
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/me" {
 		t.Fatalf("status %d to %q", w.Code, w.Header().Get("Location"))
 	}
@@ -96,10 +96,10 @@ func TestSettingAndClearingOutOfOffice(t *testing.T) {
 	if last := c[len(c)-1]; last.Method != http.MethodPut || last.Path != "/api/v1/people/maya/out-of-office" || last.Body == nil || len(last.Body) != 0 {
 		t.Errorf("the clear sent %+v, want PUT {}", last)
 	}
-	mustContain(t, followFlash(t, h, w, tokMaya, "/me"), "Out of office cleared")
+	mustContain(t, followFlash(t, h, w, sesMaya, "/me"), "Out of office cleared")
 
 	// Only the page's own forms are taken.
-	if w := post(t, h, tokMaya, "/me/out-of-office/clear", url.Values{"csrf": {"forged"}}); w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "did not come from a Tandem page") {
+	if w := post(t, h, sesMaya, "/me/out-of-office/clear", url.Values{"csrf": {"forged"}}); w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "did not come from a Tandem page") {
 		t.Errorf("a forged clear: status %d", w.Code)
 	}
 }

@@ -64,7 +64,7 @@ func (a *App) myWork(w http.ResponseWriter, r *http.Request, s *session) {
 // renderMyWork draws my work; after a refused decision, attempt carries the task
 // and what was sent, so the card shows why next to the form.
 func (a *App) renderMyWork(w http.ResponseWriter, r *http.Request, s *session, status int, attempt *taskAttempt) {
-	mine, moreMine, err := list[domain.Task](a.api, r, s.token, "/tasks", url.Values{"assignee": {"me"}, "status": {"open"}}, maxTasks)
+	mine, moreMine, err := list[domain.Task](a.api, r, s.auth, "/tasks", url.Values{"assignee": {"me"}, "status": {"open"}}, maxTasks)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return
@@ -72,7 +72,7 @@ func (a *App) renderMyWork(w http.ResponseWriter, r *http.Request, s *session, s
 	var team []domain.Task
 	var moreTeam bool
 	if s.me.Team != "" {
-		team, moreTeam, err = list[domain.Task](a.api, r, s.token, "/tasks", url.Values{"team": {string(s.me.Team)}, "status": {"open"}}, maxTasks)
+		team, moreTeam, err = list[domain.Task](a.api, r, s.auth, "/tasks", url.Values{"team": {string(s.me.Team)}, "status": {"open"}}, maxTasks)
 		if err != nil {
 			a.fail(w, r, s, err)
 			return
@@ -229,7 +229,7 @@ func (a *App) reassignTask(w http.ResponseWriter, r *http.Request, s *session) {
 	body := map[string]string{"assignee": strings.TrimSpace(r.PostFormValue("assignee")), "reason": strings.TrimSpace(r.PostFormValue("reason"))}
 	back := cmp.Or(localPath(r.PostFormValue("back")), "/")
 	var t domain.Task
-	if err := a.api.call(r, s.token, http.MethodGet, "/tasks/"+url.PathEscape(id), nil, nil, &t); err != nil {
+	if err := a.api.call(r, s.auth, http.MethodGet, "/tasks/"+url.PathEscape(id), nil, nil, &t); err != nil {
 		a.fail(w, r, s, err)
 		return
 	}
@@ -297,7 +297,7 @@ func (a *App) completeTask(w http.ResponseWriter, r *http.Request, s *session) {
 	c := domain.Completion{Outcome: domain.Outcome(r.PostFormValue("outcome")), Comment: strings.TrimSpace(r.PostFormValue("comment"))}
 	back := cmp.Or(localPath(r.PostFormValue("back")), "/")
 	var t domain.Task
-	if err := a.api.call(r, s.token, http.MethodGet, "/tasks/"+url.PathEscape(id), nil, nil, &t); err != nil {
+	if err := a.api.call(r, s.auth, http.MethodGet, "/tasks/"+url.PathEscape(id), nil, nil, &t); err != nil {
 		a.fail(w, r, s, err)
 		return
 	}

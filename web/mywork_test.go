@@ -35,7 +35,7 @@ func inbox(f *fakeAPI) {
 func TestMyWorkShowsMineAndMyTeamsOpenTasks(t *testing.T) {
 	h, f := newTestApp(t)
 	inbox(f)
-	w := get(t, h, tokMaya, "/")
+	w := get(t, h, sesMaya, "/")
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d", w.Code)
 	}
@@ -57,7 +57,7 @@ func TestMyWorkRefreshDrawsOnlyTheMainPart(t *testing.T) {
 	h, f := newTestApp(t)
 	inbox(f)
 	r := newGet("/")
-	r.AddCookie(&http.Cookie{Name: sessionCookie, Value: tokMaya})
+	r.AddCookie(&http.Cookie{Name: sessionCookie, Value: sesMaya})
 	r.Header.Set(fragmentHeader, "main")
 	w := serve(h, r)
 	mustContain(t, w, "Review the brief of Spring launch")
@@ -73,7 +73,7 @@ func TestDecidingATaskGoesThroughTheAPI(t *testing.T) {
 		done.Status, done.Outcome = domain.TaskDone, domain.OutcomeApproved
 		return http.StatusOK, done
 	})
-	w := post(t, h, tokMaya, "/tasks/tsk_review/complete", url.Values{"outcome": {"approved"}, "comment": {" Looks right "}, "back": {"/"}})
+	w := post(t, h, sesMaya, "/tasks/tsk_review/complete", url.Values{"outcome": {"approved"}, "comment": {" Looks right "}, "back": {"/"}})
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/" {
 		t.Fatalf("status %d to %q, want 303 to /", w.Code, w.Header().Get("Location"))
 	}
@@ -84,7 +84,7 @@ func TestDecidingATaskGoesThroughTheAPI(t *testing.T) {
 	}
 	// The next page says what happened, once.
 	next := newGet("/")
-	next.AddCookie(&http.Cookie{Name: sessionCookie, Value: tokMaya})
+	next.AddCookie(&http.Cookie{Name: sessionCookie, Value: sesMaya})
 	for _, ck := range w.Result().Cookies() {
 		next.AddCookie(ck)
 	}
@@ -111,7 +111,7 @@ func TestARefusedDecisionIsShownInWords(t *testing.T) {
 			inbox(f)
 			f.knowTasks(approval)
 			f.on("POST /api/v1/tasks/{id}/complete", func(*http.Request, domain.Person) (int, any) { return tc.status, tc.body })
-			w := post(t, h, tokMaya, "/tasks/tsk_review/complete", url.Values{"outcome": {"rejected"}, "comment": {"half a thought"}, "back": {"/"}})
+			w := post(t, h, sesMaya, "/tasks/tsk_review/complete", url.Values{"outcome": {"rejected"}, "comment": {"half a thought"}, "back": {"/"}})
 			if w.Code != tc.status {
 				t.Errorf("status %d, want %d", w.Code, tc.status)
 			}
@@ -126,7 +126,7 @@ func TestARefusalFromAnotherPageGoesBackThere(t *testing.T) {
 	f.on("POST /api/v1/tasks/{id}/complete", func(*http.Request, domain.Person) (int, any) {
 		return http.StatusConflict, apiErr("conflict", "task tsk_review is done")
 	})
-	w := post(t, h, tokMaya, "/tasks/tsk_review/complete", url.Values{"outcome": {"approved"}, "back": {"/campaigns/cmp_spring"}})
+	w := post(t, h, sesMaya, "/tasks/tsk_review/complete", url.Values{"outcome": {"approved"}, "back": {"/campaigns/cmp_spring"}})
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/campaigns/cmp_spring" {
 		t.Fatalf("status %d to %q", w.Code, w.Header().Get("Location"))
 	}
@@ -140,7 +140,7 @@ func TestMyWorkWhenTheAPIIsDown(t *testing.T) {
 	f.on("GET /api/v1/tasks", func(*http.Request, domain.Person) (int, any) {
 		return http.StatusServiceUnavailable, apiErr("unavailable", "the database is unavailable")
 	})
-	w := get(t, h, tokMaya, "/")
+	w := get(t, h, sesMaya, "/")
 	if w.Code != http.StatusServiceUnavailable {
 		t.Errorf("status %d, want 503", w.Code)
 	}
@@ -151,7 +151,7 @@ func TestAnOrdinaryTaskSendsNoData(t *testing.T) {
 	h, f := newTestApp(t)
 	f.knowTasks(approval)
 	f.on("POST /api/v1/tasks/{id}/complete", func(*http.Request, domain.Person) (int, any) { return http.StatusOK, approval })
-	post(t, h, tokMaya, "/tasks/tsk_review/complete", url.Values{"outcome": {"approved"}})
+	post(t, h, sesMaya, "/tasks/tsk_review/complete", url.Values{"outcome": {"approved"}})
 	if c := f.commands(); len(c) != 1 || c[0].Body["data"] != nil {
 		t.Errorf("commands %+v", c)
 	}
@@ -160,7 +160,7 @@ func TestAnOrdinaryTaskSendsNoData(t *testing.T) {
 func TestARefreshSaysWhetherAnythingMoved(t *testing.T) {
 	h, f := newTestApp(t)
 	inbox(f)
-	page := get(t, h, tokMaya, "/").Body.String()
+	page := get(t, h, sesMaya, "/").Body.String()
 	i := strings.Index(page, `data-version="`)
 	if i < 0 {
 		t.Fatalf("my work carries no version:\n%s", page)
@@ -169,7 +169,7 @@ func TestARefreshSaysWhetherAnythingMoved(t *testing.T) {
 
 	refresh := func() string {
 		r := newGet("/")
-		r.AddCookie(&http.Cookie{Name: sessionCookie, Value: tokMaya})
+		r.AddCookie(&http.Cookie{Name: sessionCookie, Value: sesMaya})
 		r.Header.Set(fragmentHeader, "main")
 		return serve(h, r).Header().Get("X-Tandem-Version")
 	}

@@ -11,12 +11,12 @@ import (
 func TestNavigationOffersOnlyPagesThePersonMayOpen(t *testing.T) {
 	h, f := newTestApp(t)
 	startAPI(f)
-	pat := get(t, h, tokPat, "/new/risk")
+	pat := get(t, h, sesPat, "/new/risk")
 	if pat.Code != http.StatusOK {
 		t.Fatalf("status %d", pat.Code)
 	}
 	mustContain(t, pat, `<a href="/workload">Workload</a>`, `<a href="/board/campaigns">Board</a>`)
-	cleo := get(t, h, tokCleo, "/new/risk")
+	cleo := get(t, h, sesCleo, "/new/risk")
 	mustContain(t, cleo, `<a href="/board/campaigns">Board</a>`, `<a href="/new" aria-current="page">Start</a>`)
 	mustNotContain(t, cleo, `href="/workload"`)
 }

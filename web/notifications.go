@@ -61,7 +61,7 @@ func (a *App) notifications(w http.ResponseWriter, r *http.Request, s *session) 
 		q.Set("cursor", cursor)
 	}
 	var l notificationList
-	if err := a.api.call(r, s.token, http.MethodGet, "/notifications", q, nil, &l); err != nil {
+	if err := a.api.call(r, s.auth, http.MethodGet, "/notifications", q, nil, &l); err != nil {
 		a.fail(w, r, s, err)
 		return
 	}
@@ -105,7 +105,7 @@ func (a *App) markSeen(w http.ResponseWriter, r *http.Request, s *session) {
 		http.Redirect(w, r, "/notifications", http.StatusSeeOther)
 		return
 	}
-	if err := a.api.call(r, s.token, http.MethodPut, "/me/notifications/seen", nil, map[string]uint64{"through": through}, nil); err != nil {
+	if err := a.api.call(r, s.auth, http.MethodPut, "/me/notifications/seen", nil, map[string]uint64{"through": through}, nil); err != nil {
 		a.fail(w, r, s, err)
 		return
 	}
@@ -118,7 +118,7 @@ func (a *App) markSeen(w http.ResponseWriter, r *http.Request, s *session) {
 // itself says what is wrong when its own reads fail.
 func (a *App) unreadCount(r *http.Request, s *session) int {
 	var l notificationList
-	if err := a.api.call(r, s.token, http.MethodGet, "/notifications", url.Values{"limit": {"1"}}, nil, &l); err != nil {
+	if err := a.api.call(r, s.auth, http.MethodGet, "/notifications", url.Values{"limit": {"1"}}, nil, &l); err != nil {
 		a.log.Warn("unread notifications", "err", err)
 		return 0
 	}

@@ -40,7 +40,7 @@ func TestTheHeaderCountsUnreadNotifications(t *testing.T) {
 		h, f := newTestApp(t)
 		inbox(f)
 		mayasNotes(f, tc.unread)
-		mustContain(t, get(t, h, tokMaya, "/"), `<a href="/notifications">Notifications `, tc.want)
+		mustContain(t, get(t, h, sesMaya, "/"), `<a href="/notifications">Notifications `, tc.want)
 	}
 
 	// A background refresh redraws only <main>: it says the count in a header.
@@ -48,7 +48,7 @@ func TestTheHeaderCountsUnreadNotifications(t *testing.T) {
 	inbox(f)
 	mayasNotes(f, 4)
 	r := newGet("/")
-	r.AddCookie(&http.Cookie{Name: sessionCookie, Value: tokMaya})
+	r.AddCookie(&http.Cookie{Name: sessionCookie, Value: sesMaya})
 	r.Header.Set(fragmentHeader, "main")
 	if got := serve(h, r).Header().Get(unreadHeader); got != "4" {
 		t.Errorf("the refresh says %q unread, want 4", got)
@@ -58,7 +58,7 @@ func TestTheHeaderCountsUnreadNotifications(t *testing.T) {
 func TestNotificationsPageMarksTheUnread(t *testing.T) {
 	h, f := newTestApp(t)
 	mayasNotes(f, 1)
-	w := get(t, h, tokMaya, "/notifications")
+	w := get(t, h, sesMaya, "/notifications")
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d", w.Code)
 	}
@@ -75,12 +75,12 @@ func TestNotificationsPageMarksTheUnread(t *testing.T) {
 	}
 
 	// The older page: no button, a way back.
-	w = get(t, h, tokMaya, "/notifications?cursor=older")
+	w = get(t, h, sesMaya, "/notifications?cursor=older")
 	mustContain(t, w, "Spring launch: planned", `<a href="/notifications">Newest</a>`)
 	mustNotContain(t, w, `action="/notifications/seen"`)
 
 	// Nothing to read: nothing to mark.
-	mustContain(t, get(t, h, tokCleo, "/notifications"), "Nothing unread.", "No notifications yet.")
+	mustContain(t, get(t, h, sesCleo, "/notifications"), "Nothing unread.", "No notifications yet.")
 }
 
 func TestMarkingNotificationsRead(t *testing.T) {
@@ -89,23 +89,23 @@ func TestMarkingNotificationsRead(t *testing.T) {
 	f.on("PUT /api/v1/me/notifications/seen", func(*http.Request, domain.Person) (int, any) {
 		return http.StatusOK, domain.NotificationMark{SeenThrough: 9}
 	})
-	w := post(t, h, tokMaya, "/notifications/seen", url.Values{"through": {"9"}})
+	w := post(t, h, sesMaya, "/notifications/seen", url.Values{"through": {"9"}})
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/notifications" {
 		t.Fatalf("status %d to %q", w.Code, w.Header().Get("Location"))
 	}
 	if c := f.commands(); len(c) != 1 || c[0].Method != http.MethodPut || c[0].Path != "/api/v1/me/notifications/seen" || c[0].Body["through"] != float64(9) {
 		t.Fatalf("commands %+v", c)
 	}
-	mustContain(t, followFlash(t, h, w, tokMaya, "/notifications"), "All marked as read.")
+	mustContain(t, followFlash(t, h, w, sesMaya, "/notifications"), "All marked as read.")
 
 	// A mark that is not a notification's ID is never sent.
 	for _, bad := range []string{"", "-1", "nine", "99999999999999999999"} {
-		w = post(t, h, tokMaya, "/notifications/seen", url.Values{"through": {bad}})
+		w = post(t, h, sesMaya, "/notifications/seen", url.Values{"through": {bad}})
 		if w.Code != http.StatusSeeOther || len(f.commands()) != 1 {
 			t.Errorf("through %q: status %d, commands %+v", bad, w.Code, f.commands())
 		}
 	}
-	if w := post(t, h, tokMaya, "/notifications/seen", url.Values{"through": {"9"}, "csrf": {"forged"}}); w.Code != http.StatusForbidden {
+	if w := post(t, h, sesMaya, "/notifications/seen", url.Values{"through": {"9"}, "csrf": {"forged"}}); w.Code != http.StatusForbidden {
 		t.Errorf("a forged form: status %d", w.Code)
 	}
 }

@@ -9,11 +9,11 @@ import (
 	"github.com/tandemhq/tandem/domain"
 )
 
-const tokMo = "tok-mo" // a second marketing ops manager
+const sesMo = "ses-mo" // a second marketing ops manager
 
 // withMo adds mo, who could take maya's brief review.
 func withMo(f *fakeAPI) {
-	f.people[tokMo] = domain.Person{Handle: "mo", Name: "Mo Second", Team: domain.TeamMarketingOps, Roles: []domain.Role{domain.RoleMarketingOpsManager}}
+	f.people[sesMo] = domain.Person{Handle: "mo", Name: "Mo Second", Team: domain.TeamMarketingOps, Roles: []domain.Role{domain.RoleMarketingOpsManager}}
 }
 
 // pickerOf returns the options of the reassign picker on task id's card.
@@ -32,7 +32,7 @@ func TestReassignIsOfferedByTheRule(t *testing.T) {
 	h, f := newTestApp(t)
 	withMo(f)
 	inbox(f)
-	page := get(t, h, tokMaya, "/").Body.String()
+	page := get(t, h, sesMaya, "/").Body.String()
 
 	// Maya holds her review: she may give it to whoever could decide it, which
 	// is mo alone (not herself, not pat who raised it, not cleo of creative).
@@ -59,7 +59,7 @@ func TestReassignIsOfferedByTheRule(t *testing.T) {
 	for _, tk := range []struct {
 		token string
 		may   bool
-	}{{tokPat, true}, {tokMaya, true}, {tokCleo, false}} {
+	}{{sesPat, true}, {sesMaya, true}, {sesCleo, false}} {
 		page := get(t, h, tk.token, "/campaigns/cmp_spring").Body.String()
 		for _, task := range c.Tasks {
 			if !task.IsOpen() {
@@ -82,7 +82,7 @@ func TestReassignSendsTheAssigneeAndReason(t *testing.T) {
 	f.on("POST /api/v1/tasks/{id}/reassign", func(*http.Request, domain.Person) (int, any) { return answer() })
 
 	answer = func() (int, any) { moved := approval; moved.Assignee = "mo"; return http.StatusOK, moved }
-	w := post(t, h, tokMaya, "/tasks/tsk_review/reassign", url.Values{"assignee": {"mo"}, "reason": {" Away next week "}, "back": {"/"}})
+	w := post(t, h, sesMaya, "/tasks/tsk_review/reassign", url.Values{"assignee": {"mo"}, "reason": {" Away next week "}, "back": {"/"}})
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/" {
 		t.Fatalf("status %d to %q", w.Code, w.Header().Get("Location"))
 	}
@@ -90,7 +90,7 @@ func TestReassignSendsTheAssigneeAndReason(t *testing.T) {
 		c[0].Body["assignee"] != "mo" || c[0].Body["reason"] != "Away next week" {
 		t.Fatalf("commands %+v", c)
 	}
-	mustContain(t, followFlash(t, h, w, tokMaya, "/"), "Reassigned to Mo Second: Review the brief of Spring launch")
+	mustContain(t, followFlash(t, h, w, sesMaya, "/"), "Reassigned to Mo Second: Review the brief of Spring launch")
 
 	// A field to fix: the form is drawn open again, the problem next to the
 	// picker, the reason kept.
@@ -98,7 +98,7 @@ func TestReassignSendsTheAssigneeAndReason(t *testing.T) {
 		return http.StatusUnprocessableEntity, apiErr("validation_failed", "the request is invalid",
 			domain.FieldProblem{Field: "assignee", Problem: "mo does not hold the role marketing_ops_manager"})
 	}
-	w = post(t, h, tokMaya, "/tasks/tsk_review/reassign", url.Values{"assignee": {"mo"}, "reason": {"Away next week"}, "back": {"/"}})
+	w = post(t, h, sesMaya, "/tasks/tsk_review/reassign", url.Values{"assignee": {"mo"}, "reason": {"Away next week"}, "back": {"/"}})
 	if w.Code != http.StatusUnprocessableEntity {
 		t.Errorf("status %d, want 422", w.Code)
 	}
@@ -123,11 +123,11 @@ func TestReassignSendsTheAssigneeAndReason(t *testing.T) {
 			}
 			return tc.status, apiErr("conflict", "task tsk_review is done")
 		}
-		w = post(t, h, tokMaya, "/tasks/tsk_review/reassign", url.Values{"assignee": {"mo"}, "reason": {"r"}, "back": {"/campaigns/cmp_spring"}})
+		w = post(t, h, sesMaya, "/tasks/tsk_review/reassign", url.Values{"assignee": {"mo"}, "reason": {"r"}, "back": {"/campaigns/cmp_spring"}})
 		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/campaigns/cmp_spring" {
 			t.Fatalf("status %d to %q", w.Code, w.Header().Get("Location"))
 		}
 		campaignAPI(f, springCampaign())
-		mustContain(t, followFlash(t, h, w, tokMaya, "/campaigns/cmp_spring"), tc.words)
+		mustContain(t, followFlash(t, h, w, sesMaya, "/campaigns/cmp_spring"), tc.words)
 	}
 }

@@ -58,7 +58,7 @@ func (a *App) reports(w http.ResponseWriter, r *http.Request, s *session) {
 	now := a.now().UTC()
 	q := url.Values{"from": {now.AddDate(0, 0, -days).Format(time.RFC3339)}, "to": {now.Format(time.RFC3339)}}
 	var o domain.Overview
-	if err := a.api.call(r, s.token, http.MethodGet, "/reports/overview", q, nil, &o); err != nil {
+	if err := a.api.call(r, s.auth, http.MethodGet, "/reports/overview", q, nil, &o); err != nil {
 		a.fail(w, r, s, err)
 		return
 	}

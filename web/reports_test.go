@@ -43,7 +43,7 @@ func reportAPI(f *fakeAPI) {
 func TestTheOverviewReportIsDrawnAsChartsWithWords(t *testing.T) {
 	h, f := newTestApp(t)
 	reportAPI(f)
-	w := get(t, h, tokMaya, "/reports?days=7")
+	w := get(t, h, sesMaya, "/reports?days=7")
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d", w.Code)
 	}
@@ -73,7 +73,7 @@ func TestTheOverviewReportIsDrawnAsChartsWithWords(t *testing.T) {
 	mustNotContain(t, w, "cnd_abc", "sign_off:", "brief_review")
 
 	// A window the page does not offer is the default month.
-	get(t, h, tokMaya, "/reports?days=13")
+	get(t, h, sesMaya, "/reports?days=13")
 	last := f.calls[len(f.calls)-1]
 	for _, c := range f.calls {
 		if c.Path == "/api/v1/reports/overview" {
@@ -89,7 +89,7 @@ func TestTheOverviewReportIsForItsReaders(t *testing.T) {
 	h, f := newTestApp(t)
 	reportAPI(f)
 	inbox(f)
-	w := get(t, h, tokCleo, "/reports")
+	w := get(t, h, sesCleo, "/reports")
 	if w.Code != http.StatusForbidden {
 		t.Errorf("status %d, want 403", w.Code)
 	}
@@ -100,6 +100,6 @@ func TestTheOverviewReportIsForItsReaders(t *testing.T) {
 		}
 	}
 	// The link shows only to those who may open it.
-	mustNotContain(t, get(t, h, tokCleo, "/"), `href="/reports"`)
-	mustContain(t, get(t, h, tokPat, "/"), `<a href="/reports">Reports</a>`)
+	mustNotContain(t, get(t, h, sesCleo, "/"), `href="/reports"`)
+	mustContain(t, get(t, h, sesPat, "/"), `<a href="/reports">Reports</a>`)
 }

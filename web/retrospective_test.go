@@ -18,7 +18,7 @@ func TestRetrospectiveReportSaysHowLateTheLaunchWas(t *testing.T) {
 	c.Stage, c.HeldBy = domain.StageRetrospective, ""
 	c.Report = &domain.Report{PlannedLaunchAt: &planned, LaunchedAt: &launched, LaunchSlipped: true, TimeInStage: map[domain.Stage]domain.Duration{}}
 	campaignAPI(f, c)
-	w := get(t, h, tokPat, "/campaigns/cmp_spring")
+	w := get(t, h, sesPat, "/campaigns/cmp_spring")
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d:\n%s", w.Code, w.Body)
 	}

@@ -15,12 +15,12 @@ func TestStartFormsWarnTheOnlyHolderOfAnApprovingRole(t *testing.T) {
 		{"/new/campaign", "the review of your brief, and of any budget increase,"},
 		{"/new/hiring-request", "each approval of your request that needs it"},
 	} {
-		w := get(t, h, tokMaya, form.path)
+		w := get(t, h, sesMaya, form.path)
 		if w.Code != http.StatusOK {
 			t.Fatalf("%s: status %d", form.path, w.Code)
 		}
 		mustContain(t, w, `<p class="warning" role="note">You are the only marketing ops manager, and nobody approves what they raised: `+
 			form.what+` will go to your manager instead, or to the next authority up if you have none.</p>`)
-		mustNotContain(t, get(t, h, tokPat, form.path), `class="warning"`)
+		mustNotContain(t, get(t, h, sesPat, form.path), `class="warning"`)
 	}
 }

@@ -17,16 +17,20 @@ import (
 	"github.com/tandemhq/tandem/domain"
 )
 
-// sessionCookie holds the token a person pasted at sign-in. It has no expiry, so
-// the browser forgets it when the session ends; HttpOnly keeps it from scripts and
+// sessionCookie holds the browser's board session ID, never an API token: the
+// API keeps the session and ends it when left idle, at its lifetime, at sign-out
+// and when revoked (see api/sessions.go). The cookie has no expiry, so the
+// browser forgets it when closed; HttpOnly keeps it from scripts and
 // SameSite=Strict from other sites' requests.
 const sessionCookie = "tandem_session"
 
 // session is the signed-in person of one request.
 type session struct {
-	token string
-	me    domain.Person
-	csrf  string
+	// auth is what the board's calls to the API carry for the person: their
+	// session (sessionAuth), never their token.
+	auth string
+	me   domain.Person
+	csrf string
 	// unread counts the person's unread notifications, for the header of a
 	// page drawn in answer to a GET.
 	unread int
@@ -40,15 +44,17 @@ type session struct {
 }
 
 // csrfToken is the value every form of a session carries back. It is derived from
-// the token, which another site cannot read, so a forged form cannot carry it;
-// this holds even in a browser that ignores SameSite.
-func csrfToken(token string) string {
-	sum := sha256.Sum256([]byte("tandem web form\x00" + token))
+// the session ID, which another site cannot read, so a forged form cannot carry
+// it; this holds even in a browser that ignores SameSite.
+func csrfToken(id string) string {
+	sum := sha256.Sum256([]byte("tandem web form\x00" + id))
 	return hex.EncodeToString(sum[:16])
 }
 
-// authed wraps a page that needs a signed-in person. It asks the API who the
-// token belongs to, so a revoked or expired token signs the browser out at once.
+// authed wraps a page that needs a signed-in person. It asks the API whose
+// session the cookie holds, so a session that ended (left idle, past its
+// lifetime, signed out everywhere, its token revoked) signs the browser out at
+// once.
 func (a *App) authed(h func(http.ResponseWriter, *http.Request, *session)) http.HandlerFunc {
 	return a.page(func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie(sessionCookie)
@@ -56,11 +62,11 @@ func (a *App) authed(h func(http.ResponseWriter, *http.Request, *session)) http.
 			a.toSignIn(w, r, "")
 			return
 		}
-		s := &session{token: c.Value, csrf: csrfToken(c.Value), zone: readerZone(r)}
-		if err := a.api.call(r, s.token, http.MethodGet, "/me", nil, nil, &s.me); err != nil {
+		s := &session{auth: sessionAuth(c.Value), csrf: csrfToken(c.Value), zone: readerZone(r)}
+		if err := a.api.call(r, s.auth, http.MethodGet, "/me", nil, nil, &s.me); err != nil {
 			if ae, ok := asAPIError(err); ok && ae.Status == http.StatusUnauthorized {
-				clearSession(w)
-				a.toSignIn(w, r, whyRevoked)
+				a.clearSession(w, r)
+				a.toSignIn(w, r, whyEnded)
 				return
 			}
 			a.fail(w, r, s, err)
@@ -123,10 +129,14 @@ func sameValue(got, want string) bool {
 // Reasons the sign-in page gives for being shown, by the code in its ?why=. The
 // page shows only these fixed sentences, never text from the address, so a link
 // cannot put its own words ("paste your token at …") on Tandem's page.
-const whyRevoked = "revoked"
+const (
+	whyEnded      = "ended"
+	whyEverywhere = "everywhere"
+)
 
 var whyText = map[string]string{
-	whyRevoked: "Your token is no longer valid. Sign in again.",
+	whyEnded:      "Your session has ended: it was left idle or reached its time limit, you were signed out everywhere, or your token was revoked. Sign in again.",
+	whyEverywhere: "You are signed out everywhere: every browser signed in as you has to sign in again.",
 }
 
 // toSignIn sends a browser to the sign-in page, remembering where it was going
@@ -156,6 +166,12 @@ type signInData struct {
 	Why  string
 	// CSRF is the pre-session form token, also in the signInCookie.
 	CSRF string
+	// Demo lists the people `tandem dev` lets anyone sign in as with one click;
+	// it is empty everywhere else.
+	Demo []demoPerson
+	// OIDC names the OpenID Connect provider to sign in with, "" when there is
+	// none.
+	OIDC string
 }
 
 // signInCookie holds the sign-in form's token until the form comes back: a
@@ -214,35 +230,45 @@ func validSignInToken(v string) bool {
 func (a *App) signInPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	a.render(w, r, http.StatusOK, "signin", view{Title: "Sign in", Data: signInData{
-		Next: localPath(q.Get("next")), Why: whyText[q.Get("why")], CSRF: a.signInToken(w, r),
+		Next: localPath(q.Get("next")), Why: whyText[q.Get("why")], CSRF: a.signInToken(w, r), Demo: a.demo, OIDC: a.oidcButton(),
 	}})
 }
 
-// signIn checks the form came from this site's sign-in page, then checks the
-// pasted token with the API and keeps it for the browser session.
-func (a *App) signIn(w http.ResponseWriter, r *http.Request) {
-	d := signInData{Next: localPath(r.PostFormValue("next"))}
+// signInForm checks that a sign-in form came from this site's sign-in page (the
+// double-submit token and the fetch headers) and returns what the page needs to
+// be drawn again. When it did not, it has answered 403 with a fresh form, and ok
+// is false: nothing is checked or kept, and a token typed in is not even sent to
+// the API.
+func (a *App) signInForm(w http.ResponseWriter, r *http.Request) (d signInData, ok bool) {
+	d = signInData{Next: localPath(r.PostFormValue("next")), Demo: a.demo, OIDC: a.oidcButton()}
 	c, err := r.Cookie(signInCookie)
 	if err != nil || !fromThisSite(r) || !sameValue(r.PostFormValue("csrf"), c.Value) {
-		// Nothing is checked or kept: the token typed, if it was, is not even sent
-		// to the API. The page is drawn afresh, with a token that will work.
 		d.CSRF = a.signInToken(w, r)
 		a.render(w, r, http.StatusForbidden, "signin", view{Title: "Sign in", Data: d,
 			Problem: "This sign-in form did not come from this Tandem page, or it was open too long. Nothing was done: sign in again here."})
-		return
+		return d, false
 	}
 	d.CSRF = c.Value
-	token := strings.TrimSpace(r.PostFormValue("token"))
-	var me domain.Person
-	err = errors.New("empty")
-	if token != "" {
-		err = a.api.call(r, token, http.MethodGet, "/me", nil, nil, &me)
+	return d, true
+}
+
+// signIn checks the form came from this site's sign-in page, then exchanges the
+// pasted token for a session (POST /api/v1/sessions) and keeps the session, not
+// the token, for the browser.
+func (a *App) signIn(w http.ResponseWriter, r *http.Request) {
+	d, ok := a.signInForm(w, r)
+	if !ok {
+		return
 	}
+	token := strings.TrimSpace(r.PostFormValue("token"))
+	if token == "" {
+		a.render(w, r, http.StatusUnprocessableEntity, "signin", view{Title: "Sign in", Data: d, Fields: map[string]string{"token": "Paste your API token."}})
+		return
+	}
+	id, err := a.startSession(r, "Bearer "+token)
 	if err != nil {
 		status, msg := http.StatusUnauthorized, "That token is not valid: it is unknown, revoked or expired. Ask an admin for a new one."
 		switch ae, ok := asAPIError(err); {
-		case token == "":
-			status, msg = http.StatusUnprocessableEntity, "Paste your API token."
 		case ok && ae.Status == http.StatusTooManyRequests:
 			status, msg = ae.Status, "Too many attempts. Wait a minute and try again."
 		case !ok || ae.Status != http.StatusUnauthorized:
@@ -252,25 +278,51 @@ func (a *App) signIn(w http.ResponseWriter, r *http.Request) {
 		a.render(w, r, status, "signin", view{Title: "Sign in", Data: d, Fields: map[string]string{"token": msg}})
 		return
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: token, Path: "/",
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: a.overTLS(r),
-	})
-	// The form token has served; the next sign-in gets a new one.
-	http.SetCookie(w, &http.Cookie{Name: signInCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: a.overTLS(r)})
-	next := d.Next
+	a.signedIn(w, r, id, d.Next)
+}
+
+// startSession asks the API for a session on behalf of the browser request r,
+// with auth as the credential ("" when r's context carries the board's word,
+// package vouch), and returns its ID.
+func (a *App) startSession(r *http.Request, auth string) (string, error) {
+	var started struct {
+		ID string `json:"id"`
+	}
+	if err := a.api.call(r, auth, http.MethodPost, "/sessions", nil, nil, &started); err != nil {
+		return "", err
+	}
+	if started.ID == "" {
+		return "", errors.New("POST /sessions answered no session ID")
+	}
+	return started.ID, nil
+}
+
+// signedIn keeps session id for the browser and sends it on to next.
+func (a *App) signedIn(w http.ResponseWriter, r *http.Request, id, next string) {
+	a.setSessionCookie(w, r, id)
 	if next == "" {
 		next = "/"
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-// signOut forgets the token in this browser. The token itself stays valid: it is
-// the person's API credential, revoked through the API, not here. Signing out
-// is a state change like any other: the form must come from this site and carry
+// setSessionCookie keeps session id for the browser, and drops the sign-in
+// form's token, which has served: the next sign-in gets a new one.
+func (a *App) setSessionCookie(w http.ResponseWriter, r *http.Request, id string) {
+	http.SetCookie(w, &http.Cookie{
+		Name: sessionCookie, Value: id, Path: "/",
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: a.overTLS(r),
+	})
+	http.SetCookie(w, &http.Cookie{Name: signInCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: a.overTLS(r)})
+}
+
+// signOut ends the browser's session (DELETE /api/v1/sessions/current) and
+// forgets it. The person's tokens and other sessions stay valid. Signing out is
+// a state change like any other: the form must come from this site and carry
 // the session's form token, or a foreign page could sign people out at will.
-// It does not ask the API who the token is: a revoked token may sign out too.
+// It does not ask the API who the session is first: an ended one may sign out
+// too.
 func (a *App) signOut(w http.ResponseWriter, r *http.Request) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {
@@ -282,13 +334,34 @@ func (a *App) signOut(w http.ResponseWriter, r *http.Request) {
 		a.refuseForm(w, r, nil)
 		return
 	}
-	clearSession(w)
+	// An ended session (401) is signed out already. Anything else keeps the
+	// cookie, so signing out can be tried again rather than leaving behind a
+	// session that still works for whoever holds its ID.
+	if err := a.api.call(r, sessionAuth(c.Value), http.MethodDelete, "/sessions/current", nil, nil, nil); err != nil {
+		if ae, ok := asAPIError(err); !ok || ae.Status != http.StatusUnauthorized {
+			a.fail(w, r, nil, err)
+			return
+		}
+	}
+	a.clearSession(w, r)
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 }
 
-func clearSession(w http.ResponseWriter) {
+// signOutEverywhere ends every session of the signed-in person, in every
+// browser, this one included (DELETE /api/v1/people/{handle}/sessions).
+func (a *App) signOutEverywhere(w http.ResponseWriter, r *http.Request, s *session) {
+	if err := a.api.call(r, s.auth, http.MethodDelete, "/people/"+url.PathEscape(s.me.Handle)+"/sessions", nil, nil, nil); err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	a.clearSession(w, r)
+	http.Redirect(w, r, "/signin?why="+whyEverywhere, http.StatusSeeOther)
+}
+
+// clearSession makes the browser forget its session cookie.
+func (a *App) clearSession(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode})
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: a.overTLS(r)})
 }
 
 // localPath keeps a redirect target on this site: a path, never another origin,

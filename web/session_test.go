@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tandemhq/tandem/domain"
 )
 
 func TestPagesNeedSignIn(t *testing.T) {
@@ -53,8 +55,10 @@ func signInPost(t *testing.T, h http.Handler, form url.Values) *httptest.Respons
 	return serve(h, r)
 }
 
-func TestSignInKeepsTheTokenForTheBrowserSession(t *testing.T) {
-	h, _ := newTestApp(t)
+// Signing in with a token starts a session (POST /sessions with the token),
+// and the browser keeps the session: the token is sent once, never kept.
+func TestSignInKeepsASessionNotTheToken(t *testing.T) {
+	h, f := newTestApp(t)
 	w := signInPost(t, h, url.Values{"token": {" " + tokMaya + " "}, "next": {"/workload"}})
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/workload" {
 		t.Fatalf("status %d to %q, want 303 to /workload", w.Code, w.Header().Get("Location"))
@@ -68,8 +72,19 @@ func TestSignInKeepsTheTokenForTheBrowserSession(t *testing.T) {
 			form = c
 		}
 	}
-	if session == nil || session.Value != tokMaya {
-		t.Fatalf("cookies %+v", w.Result().Cookies())
+	if session == nil || !strings.HasPrefix(session.Value, "ses-maya-") {
+		t.Fatalf("cookies %+v: want maya's new session", w.Result().Cookies())
+	}
+	if len(f.calls) != 1 || f.calls[0].Method != http.MethodPost || f.calls[0].Path != "/api/v1/sessions" || f.calls[0].Auth != "Bearer "+tokMaya {
+		t.Errorf("calls %+v: want one POST /api/v1/sessions with the token", f.calls)
+	}
+	// The pages then call the API with the session, and the token appears nowhere.
+	page := get(t, h, session.Value, "/me")
+	mustNotContain(t, page, tokMaya)
+	for _, c := range f.calls[1:] {
+		if c.Auth != "Session "+session.Value {
+			t.Errorf("%s %s called the API with %q, want the session", c.Method, c.Path, c.Auth)
+		}
 	}
 	if !session.HttpOnly || session.SameSite != http.SameSiteStrictMode || session.MaxAge != 0 || !session.Expires.IsZero() {
 		t.Errorf("session cookie %+v: want HttpOnly, SameSite=Strict and no expiry", session)
@@ -235,33 +250,106 @@ func TestTheSignInPageShowsOnlyItsOwnReasons(t *testing.T) {
 	h, _ := newTestApp(t)
 	w := get(t, h, "", "/signin?why="+url.QueryEscape("Tandem moved: paste your token at evil.example"))
 	mustNotContain(t, w, "evil.example")
-	w = get(t, h, "", "/signin?why="+whyRevoked)
-	mustContain(t, w, "Your token is no longer valid.")
+	w = get(t, h, "", "/signin?why="+whyEnded)
+	mustContain(t, w, "Your session has ended")
 }
 
-func TestARevokedTokenSignsTheBrowserOut(t *testing.T) {
+// A session the API no longer knows (left idle, past its lifetime, signed out
+// everywhere, its token revoked) signs the browser out. So does a cookie that
+// holds an API token, as one set before sessions did: the API takes it for no
+// session.
+func TestAnEndedSessionSignsTheBrowserOut(t *testing.T) {
 	h, _ := newTestApp(t)
-	w := get(t, h, "tok-revoked", "/")
-	if w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), "/signin?why=") {
-		t.Fatalf("status %d to %q", w.Code, w.Header().Get("Location"))
-	}
-	c := w.Result().Cookies()
-	if len(c) != 1 || c[0].Name != sessionCookie || c[0].MaxAge >= 0 {
-		t.Errorf("cookies %+v: want the session cookie cleared", c)
+	for _, cookie := range []string{"ses-ended", tokMaya} {
+		w := get(t, h, cookie, "/")
+		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/signin?why="+whyEnded {
+			t.Fatalf("cookie %q: status %d to %q", cookie, w.Code, w.Header().Get("Location"))
+		}
+		c := w.Result().Cookies()
+		if len(c) != 1 || c[0].Name != sessionCookie || c[0].MaxAge >= 0 {
+			t.Errorf("cookie %q: cookies %+v: want the session cookie cleared", cookie, c)
+		}
 	}
 }
 
-func TestSignOutForgetsTheToken(t *testing.T) {
+func TestSignOutEndsTheSession(t *testing.T) {
 	h, f := newTestApp(t)
 	startAPI(f)
 	// The header's sign-out form carries the session's form token.
-	mustContain(t, get(t, h, tokMaya, "/new/risk"), `action="/signout"><input type="hidden" name="csrf" value="`+csrfToken(tokMaya)+`">`)
-	w := post(t, h, tokMaya, "/signout", url.Values{})
+	mustContain(t, get(t, h, sesMaya, "/new/risk"), `action="/signout"><input type="hidden" name="csrf" value="`+csrfToken(sesMaya)+`">`)
+	w := post(t, h, sesMaya, "/signout", url.Values{})
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/signin" {
 		t.Fatalf("status %d to %q", w.Code, w.Header().Get("Location"))
 	}
 	if c := w.Result().Cookies(); len(c) != 1 || c[0].MaxAge >= 0 {
 		t.Errorf("cookies %+v: want the session cookie cleared", c)
+	}
+	last := f.commands()[len(f.commands())-1]
+	if last.Method != http.MethodDelete || last.Path != "/api/v1/sessions/current" || last.Auth != "Session "+sesMaya {
+		t.Errorf("last command %+v: want DELETE /api/v1/sessions/current with the session", last)
+	}
+	// The session is over on the server too: its cookie, kept by someone, no longer works.
+	if w := get(t, h, sesMaya, "/"); w.Code != http.StatusSeeOther {
+		t.Errorf("the signed-out session still opens pages: %d", w.Code)
+	}
+	// Signing out an ended session just forgets it.
+	if w := post(t, h, sesMaya, "/signout", url.Values{}); w.Code != http.StatusSeeOther || len(w.Result().Cookies()) != 1 {
+		t.Errorf("signing out an ended session: %d, cookies %+v", w.Code, w.Result().Cookies())
+	}
+}
+
+// When the API cannot end the session, the browser keeps it, so that signing
+// out can be tried again: a session left working on the server is what signing
+// out is for.
+func TestSignOutThatFailsKeepsTheSession(t *testing.T) {
+	h, f := newTestApp(t)
+	f.on("DELETE /api/v1/sessions/current", func(*http.Request, domain.Person) (int, any) {
+		return http.StatusServiceUnavailable, apiErr("unavailable", "the database does not answer")
+	})
+	w := post(t, h, sesMaya, "/signout", url.Values{})
+	if w.Code < 500 {
+		t.Errorf("status %d, want a failure", w.Code)
+	}
+	if c := w.Result().Cookies(); len(c) != 0 {
+		t.Errorf("cookies %+v: the session was forgotten though it still works", c)
+	}
+}
+
+func TestSignOutEverywhere(t *testing.T) {
+	h, f := newTestApp(t)
+	other := signInPost(t, h, url.Values{"token": {tokMaya}})
+	mustContain(t, get(t, h, sesMaya, "/me"), `action="/me/signout-everywhere"`, "Sign out everywhere")
+	w := post(t, h, sesMaya, "/me/signout-everywhere", url.Values{})
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/signin?why="+whyEverywhere {
+		t.Fatalf("status %d to %q", w.Code, w.Header().Get("Location"))
+	}
+	if c := w.Result().Cookies(); len(c) != 1 || c[0].Name != sessionCookie || c[0].MaxAge >= 0 {
+		t.Errorf("cookies %+v: want the session cookie cleared", c)
+	}
+	last := f.commands()[len(f.commands())-1]
+	if last.Method != http.MethodDelete || last.Path != "/api/v1/people/maya/sessions" || last.Auth != "Session "+sesMaya {
+		t.Errorf("last command %+v", last)
+	}
+	// Maya's other browser is signed out as well; Cleo is not.
+	signedIn := false
+	for _, c := range other.Result().Cookies() {
+		if c.Name == sessionCookie {
+			signedIn = true
+			if w := get(t, h, c.Value, "/me"); w.Code != http.StatusSeeOther {
+				t.Errorf("maya's other session still opens pages: %d", w.Code)
+			}
+		}
+	}
+	if !signedIn {
+		t.Fatal("maya's other browser did not sign in")
+	}
+	if w := get(t, h, sesCleo, "/me"); w.Code != http.StatusOK {
+		t.Errorf("cleo was signed out too: %d", w.Code)
+	}
+	mustContain(t, get(t, h, "", "/signin?why="+whyEverywhere), "You are signed out everywhere")
+	// Like every form, it must come from the board.
+	if w := post(t, h, sesCleo, "/me/signout-everywhere", url.Values{"csrf": {"forged"}}); w.Code != http.StatusForbidden {
+		t.Errorf("a forged form: status %d, want 403", w.Code)
 	}
 }
 
@@ -274,16 +362,16 @@ func TestSignOutFromElsewhereIsRefused(t *testing.T) {
 	}{
 		{"no form token", "", "", ""},
 		{"a wrong form token", "forged", "same-origin", ""},
-		{"another session's form token", csrfToken(tokCleo), "same-origin", ""},
-		{"a cross-site page", csrfToken(tokMaya), "cross-site", ""},
-		{"a sibling subdomain", csrfToken(tokMaya), "same-site", ""},
-		{"another origin", csrfToken(tokMaya), "", "https://evil.example"},
+		{"another session's form token", csrfToken(sesCleo), "same-origin", ""},
+		{"a cross-site page", csrfToken(sesMaya), "cross-site", ""},
+		{"a sibling subdomain", csrfToken(sesMaya), "same-site", ""},
+		{"another origin", csrfToken(sesMaya), "", "https://evil.example"},
 	} {
 		form := url.Values{}
 		if tc.csrf != "" {
 			form.Set("csrf", tc.csrf)
 		}
-		r := newPost("/signout", form, tokMaya)
+		r := newPost("/signout", form, sesMaya)
 		if tc.site != "" {
 			r.Header.Set("Sec-Fetch-Site", tc.site)
 		}
@@ -303,22 +391,22 @@ func TestSignOutFromElsewhereIsRefused(t *testing.T) {
 
 func TestFormsFromElsewhereAreRefused(t *testing.T) {
 	h, f := newTestApp(t)
-	w := post(t, h, tokMaya, "/tasks/tsk_a/complete", url.Values{"csrf": {"forged"}, "outcome": {"approved"}})
+	w := post(t, h, sesMaya, "/tasks/tsk_a/complete", url.Values{"csrf": {"forged"}, "outcome": {"approved"}})
 	if w.Code != http.StatusForbidden {
 		t.Errorf("wrong form token: status %d, want 403", w.Code)
 	}
-	if w := serve(h, newPost("/tasks/tsk_a/complete", url.Values{"outcome": {"approved"}}, tokMaya)); w.Code != http.StatusForbidden {
+	if w := serve(h, newPost("/tasks/tsk_a/complete", url.Values{"outcome": {"approved"}}, sesMaya)); w.Code != http.StatusForbidden {
 		t.Errorf("no form token: status %d, want 403", w.Code)
 	}
-	form := url.Values{"csrf": {csrfToken(tokMaya)}, "outcome": {"approved"}}
-	req := newPost("/tasks/tsk_a/complete", form, tokMaya)
+	form := url.Values{"csrf": {csrfToken(sesMaya)}, "outcome": {"approved"}}
+	req := newPost("/tasks/tsk_a/complete", form, sesMaya)
 	req.Header.Set("Origin", "https://evil.example")
 	rec := serve(h, req)
 	if rec.Code != http.StatusForbidden {
 		t.Errorf("other origin: status %d, want 403", rec.Code)
 	}
 	for _, site := range []string{"cross-site", "same-site"} {
-		req := newPost("/tasks/tsk_a/complete", form, tokMaya)
+		req := newPost("/tasks/tsk_a/complete", form, sesMaya)
 		req.Header.Set("Sec-Fetch-Site", site)
 		if rec := serve(h, req); rec.Code != http.StatusForbidden {
 			t.Errorf("Sec-Fetch-Site %s: status %d, want 403", site, rec.Code)

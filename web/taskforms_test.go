@@ -89,7 +89,7 @@ func mustHold(t *testing.T, what, html string, want ...string) {
 func TestEveryTaskFormIsDrawnFromItsSchema(t *testing.T) {
 	h, f := newTestApp(t)
 	withFormTasks(f)
-	page := get(t, h, tokMaya, "/").Body.String()
+	page := get(t, h, sesMaya, "/").Body.String()
 
 	drawn := map[string]bool{}
 	for _, task := range formTasks {
@@ -155,7 +155,7 @@ func answer(t *testing.T, h http.Handler, id, outcome string, data url.Values) *
 	for k, v := range data {
 		form[k] = v
 	}
-	return post(t, h, tokMaya, "/tasks/"+id+"/complete", form)
+	return post(t, h, sesMaya, "/tasks/"+id+"/complete", form)
 }
 
 func TestEachTaskFormIsReadBackIntoData(t *testing.T) {
@@ -312,7 +312,7 @@ func TestAnAnswerRefusedOnADetailPageIsDrawnThere(t *testing.T) {
 		return http.StatusUnprocessableEntity, apiErr("validation_failed", "the request is invalid",
 			domain.FieldProblem{Field: "data.offer_amount", Problem: "must be at least 0.01"})
 	})
-	w := post(t, h, tokMaya, "/tasks/tsk_feedback/complete", url.Values{"outcome": {"done"}, "back": {"/hiring-requests/hir_eng"},
+	w := post(t, h, sesMaya, "/tasks/tsk_feedback/complete", url.Values{"outcome": {"done"}, "back": {"/hiring-requests/hir_eng"},
 		"data.hire": {"true"}, "data.offer_amount": {"0.5"}})
 	if w.Code != http.StatusUnprocessableEntity {
 		t.Fatalf("status %d", w.Code)
@@ -342,7 +342,7 @@ func TestAPersonFieldListsTheDirectory(t *testing.T) {
 		}
 		return http.StatusOK, pageOf(domain.Person{Handle: "pat", Name: "Pat Manager", Team: domain.TeamPMO})
 	})
-	card := cardOf(t, get(t, h, tokMaya, "/").Body.String(), "tsk_pick")
+	card := cardOf(t, get(t, h, sesMaya, "/").Body.String(), "tsk_pick")
 	mustHold(t, "the picker", card, `<select id="f-tsk-pick-data-owner" name="data.owner" required`, `<option value="pat">Pat Manager (pat, PMO)</option>`)
 	if picker, _, _ := strings.Cut(card[strings.Index(card, `id="f-tsk-pick-data-owner"`):], "</select>"); strings.Contains(picker, "cleo") {
 		t.Errorf("the picker of a project manager lists cleo:\n%s", picker)

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/netip"
 	"time"
+
+	"github.com/tandemhq/tandem/domain"
 )
 
 //go:embed templates/*.html
@@ -29,6 +31,12 @@ type Config struct {
 	// API's) whose X-Forwarded-Proto is believed: a proxy that terminates TLS
 	// says "https", and the board's cookies are then marked Secure.
 	TrustedProxies []string
+	// DemoPeople, set by `tandem dev` alone, are listed on the sign-in page for
+	// anyone to sign in as with one click (demo.go). Empty: no such sign-in.
+	DemoPeople []domain.Person
+	// OIDC, when set, is an OpenID Connect provider people sign in with
+	// (oidc.go); its settings must pass OIDC.Check.
+	OIDC *OIDC
 }
 
 // App serves the pages.
@@ -42,6 +50,10 @@ type App struct {
 	mux    *http.ServeMux
 	// proxies are the parsed TrustedProxies.
 	proxies []netip.Prefix
+	// demo are the people of the demo sign-in; nil outside tandem dev.
+	demo []demoPerson
+	// oidc is the OpenID Connect sign-in; nil without one.
+	oidc *oidcLogin
 }
 
 // New builds the app and its routes.
@@ -68,6 +80,12 @@ func New(cfg Config) *App {
 			a.proxies = append(a.proxies, netip.PrefixFrom(addr, addr.BitLen()))
 		}
 	}
+	if len(cfg.DemoPeople) > 0 {
+		a.demo = demoPeople(cfg.DemoPeople)
+	}
+	if cfg.OIDC != nil {
+		a.oidc = newOIDCLogin(*cfg.OIDC)
+	}
 	a.assets = loadAssets()
 	a.pages = parsePages(a.funcs())
 	a.routes()
@@ -87,6 +105,13 @@ func (a *App) routes() {
 	m.HandleFunc("GET /signin", a.page(a.signInPage))
 	m.HandleFunc("POST /signin", a.page(a.signIn))
 	m.HandleFunc("POST /signout", a.page(a.signOut))
+	if a.demo != nil {
+		m.HandleFunc("POST /signin/demo", a.page(a.demoSignIn))
+	}
+	if a.oidc != nil {
+		m.HandleFunc("POST /signin/oidc", a.page(a.oidcStart))
+		m.HandleFunc("GET "+oidcCallbackPath, a.page(a.oidcCallback))
+	}
 
 	m.HandleFunc("GET /{$}", a.authed(a.myWork))
 	m.HandleFunc("POST /tasks/{id}/complete", a.authed(a.completeTask))

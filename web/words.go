@@ -111,7 +111,7 @@ func (a *App) bareWords(s *session) *words {
 // everyone is the directory (up to maxPeople), read once per request.
 func (a *App) everyone(r *http.Request, s *session) ([]domain.Person, error) {
 	if !s.dirRead {
-		people, more, err := list[domain.Person](a.api, r, s.token, "/people", nil, maxPeople)
+		people, more, err := list[domain.Person](a.api, r, s.auth, "/people", nil, maxPeople)
 		if err != nil {
 			return nil, err
 		}
@@ -159,7 +159,7 @@ func (a *App) lookup(r *http.Request, s *session, w *words, texts ...string) {
 			var got struct {
 				Items []domain.NamedID `json:"items"`
 			}
-			if err := a.api.call(r, s.token, http.MethodGet, "/names", url.Values{"id": batch}, nil, &got); err != nil {
+			if err := a.api.call(r, s.auth, http.MethodGet, "/names", url.Values{"id": batch}, nil, &got); err != nil {
 				a.log.Warn("names of a page's IDs", "err", err)
 				got.Items = nil
 			}

@@ -243,7 +243,7 @@ func visibleText(page string) string {
 // who may do neither, and fails if what they read holds an ID (cmp_, hir_,
 // rsk_, tsk_, cnd_) or an RFC 3339 time.
 func TestNoPageShowsARawIDOrTimestamp(t *testing.T) {
-	for _, token := range []string{tokPat, tokCleo, tokMaya} {
+	for _, token := range []string{sesPat, sesCleo, sesMaya} {
 		h, f := newTestApp(t)
 		world(f)
 		for _, path := range append(worldPages, "/signin") {
@@ -274,7 +274,7 @@ func TestTimesAreInTheBrowsersZoneOnceItNamedIt(t *testing.T) {
 	world(f)
 	page := func(zone string) string {
 		r := newGet("/campaigns/" + worldCampaign)
-		r.AddCookie(&http.Cookie{Name: sessionCookie, Value: tokPat})
+		r.AddCookie(&http.Cookie{Name: sessionCookie, Value: sesPat})
 		if zone != "" {
 			r.AddCookie(&http.Cookie{Name: zoneCookie, Value: zone})
 		}
@@ -314,7 +314,7 @@ func TestAPageNamesItsIDsInOneLookup(t *testing.T) {
 	} {
 		h, f := newTestApp(t)
 		world(f)
-		if w := get(t, h, tokPat, path); w.Code != http.StatusOK {
+		if w := get(t, h, sesPat, path); w.Code != http.StatusOK {
 			t.Fatalf("%s: status %d", path, w.Code)
 		}
 		var got []string
@@ -334,7 +334,7 @@ func TestTheTimelineIsAStoryWithRefusalsThatCanBeHidden(t *testing.T) {
 	h, f := newTestApp(t)
 	world(f)
 	page := "/campaigns/" + worldCampaign
-	w := get(t, h, tokPat, page)
+	w := get(t, h, sesPat, page)
 	mustContain(t, w,
 		"Pat Manager started the campaign launch “Spring launch”",
 		`<span class="ev-kind">Refused:</span> Pat Manager tried to decide “Review the brief of “Spring launch”” — not allowed: Pat Manager raised this campaign and may not approve it.`,
@@ -343,7 +343,7 @@ func TestTheTimelineIsAStoryWithRefusalsThatCanBeHidden(t *testing.T) {
 		`<a href="`+page+`?refused=hide#timeline-h">Hide the 1 refused command</a>`)
 	mustNotContain(t, w, "/api/v1/", ":id")
 
-	w = get(t, h, tokPat, page+"?refused=hide")
+	w = get(t, h, sesPat, page+"?refused=hide")
 	mustContain(t, w, "1 refused command hidden. <a href=\""+page+"#timeline-h\">Show it</a>", "Pat Manager started the campaign launch")
 	mustNotContain(t, w, "tried to decide", `class="ev refused"`)
 }

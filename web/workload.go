@@ -15,7 +15,7 @@ type workloadData struct {
 // workload report, so whoever assigns work sees who is overloaded and who is free.
 func (a *App) workload(w http.ResponseWriter, r *http.Request, s *session) {
 	var d workloadData
-	if err := a.api.call(r, s.token, http.MethodGet, "/reports/workload", nil, nil, &d.Workload); err != nil {
+	if err := a.api.call(r, s.auth, http.MethodGet, "/reports/workload", nil, nil, &d.Workload); err != nil {
 		a.fail(w, r, s, err)
 		return
 	}

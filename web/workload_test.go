@@ -22,7 +22,7 @@ func TestWorkloadShowsWhoIsOverloaded(t *testing.T) {
 			Teams: []domain.TeamLoad{{Team: domain.TeamCreative, Members: 1, Open: 5, Overdue: 2, Unassigned: 1}},
 		}
 	})
-	w := get(t, h, tokMaya, "/workload")
+	w := get(t, h, sesMaya, "/workload")
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d", w.Code)
 	}
@@ -42,7 +42,7 @@ func TestWorkloadForSomeoneWhoMayNotReadReports(t *testing.T) {
 	f.on("GET /api/v1/reports/workload", func(*http.Request, domain.Person) (int, any) {
 		return http.StatusForbidden, apiErr("forbidden", "reports need the project_manager, marketing_ops_manager, director or admin role")
 	})
-	w := get(t, h, tokCleo, "/workload")
+	w := get(t, h, sesCleo, "/workload")
 	if w.Code != http.StatusForbidden {
 		t.Errorf("status %d, want 403", w.Code)
 	}

@@ -13,10 +13,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tandemhq/tandem/api"
 	"github.com/tandemhq/tandem/codec"
 	"github.com/tandemhq/tandem/internal/wiring"
 	"github.com/tandemhq/tandem/netguard"
 	"github.com/tandemhq/tandem/temporalclient"
+	"github.com/tandemhq/tandem/web"
 	"github.com/tandemhq/tandem/worker"
 )
 
@@ -250,6 +252,69 @@ func mailFlags(f flags) mailSettings {
 // the environment.
 func (m mailSettings) config() wiring.Mail {
 	return wiring.Mail{Addr: *m.addr, From: *m.from, Username: *m.user, Password: os.Getenv("TANDEM_SMTP_PASSWORD")}
+}
+
+// sessionSettings say how long a board sign-in lasts: tandem api and tandem dev
+// have them.
+type sessionSettings struct{ idle, lifetime *time.Duration }
+
+func sessionFlags(f flags) (sessionSettings, error) {
+	idle, err1 := f.dur("session-idle", "TANDEM_SESSION_IDLE", api.DefaultSessionIdle,
+		"a board session not used for this long ends")
+	lifetime, err2 := f.dur("session-lifetime", "TANDEM_SESSION_LIFETIME", api.DefaultSessionLifetime,
+		"a board session ends this long after sign-in, however much it is used")
+	return sessionSettings{idle, lifetime}, errors.Join(err1, err2)
+}
+
+// config checks the settings, once the flags are parsed.
+func (s sessionSettings) config() (api.SessionSettings, error) {
+	if *s.idle <= 0 || *s.lifetime <= 0 {
+		return api.SessionSettings{}, errors.New("--session-idle and --session-lifetime must be positive durations")
+	}
+	return api.SessionSettings{Idle: *s.idle, Lifetime: *s.lifetime}, nil
+}
+
+// oidcSettings are the board's OpenID Connect sign-in: tandem api and tandem dev
+// have them. The client secret comes from $TANDEM_OIDC_CLIENT_SECRET or a file,
+// never a flag, which the process list would show.
+type oidcSettings struct {
+	issuer, clientID, secretFile, scopes, claim, redirectURL, name *string
+}
+
+func oidcFlags(f flags) oidcSettings {
+	return oidcSettings{
+		issuer:      f.str("oidc-issuer", "TANDEM_OIDC_ISSUER", "", "OpenID Connect provider's issuer URL, for the board's sign-in (off when empty)"),
+		clientID:    f.str("oidc-client-id", "TANDEM_OIDC_CLIENT_ID", "", "the board's client ID at the OpenID Connect provider"),
+		secretFile:  f.str("oidc-client-secret-file", "TANDEM_OIDC_CLIENT_SECRET_FILE", "", "file holding the client secret (or set $TANDEM_OIDC_CLIENT_SECRET)"),
+		scopes:      f.str("oidc-scopes", "TANDEM_OIDC_SCOPES", "openid,email", "comma-separated scopes to ask the provider for"),
+		claim:       f.str("oidc-claim", "TANDEM_OIDC_CLAIM", "email", "ID token claim naming the person: email (verified, matched to the directory's e-mails) or another claim matched to handles"),
+		redirectURL: f.str("oidc-redirect-url", "TANDEM_OIDC_REDIRECT_URL", "", "the board's callback as registered with the provider: https://<board>/signin/oidc/callback"),
+		name:        f.str("oidc-name", "TANDEM_OIDC_NAME", "single sign-on", "the provider's name on the sign-in button"),
+	}
+}
+
+// config is the sign-in the settings describe, nil when no issuer is set; the
+// secret is read and the whole checked now, so a mistake stops the start.
+func (o oidcSettings) config() (*web.OIDC, error) {
+	if *o.issuer == "" {
+		if *o.clientID != "" || *o.redirectURL != "" {
+			return nil, errors.New("OpenID Connect: --oidc-client-id and --oidc-redirect-url need --oidc-issuer")
+		}
+		return nil, nil
+	}
+	secret := os.Getenv("TANDEM_OIDC_CLIENT_SECRET")
+	if *o.secretFile != "" {
+		b, err := os.ReadFile(*o.secretFile)
+		if err != nil {
+			return nil, fmt.Errorf("OpenID Connect client secret: %w", err)
+		}
+		secret = strings.TrimSpace(string(b))
+	}
+	cfg := &web.OIDC{
+		Issuer: *o.issuer, ClientID: *o.clientID, ClientSecret: secret, Scopes: splitList(*o.scopes),
+		Claim: *o.claim, RedirectURL: *o.redirectURL, Name: *o.name,
+	}
+	return cfg, cfg.Check()
 }
 
 // reconcileSettings say how often a worker process looks for runs that Temporal

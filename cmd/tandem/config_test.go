@@ -62,7 +62,9 @@ func TestUsageRedactsSecretsFromTheEnvironment(t *testing.T) {
 		if !strings.Contains(out, "-db") {
 			t.Errorf("%v: no usage printed:\n%s", args, out)
 		}
-		for _, s := range []string{"secret", "sec ret"} {
+		// The passwords planted above (the word "secret" itself names the
+		// OpenID Connect client secret's file and variable).
+		for _, s := range []string{"secret1", "secret2", "sec ret3", "secret4", "secret5"} {
 			if strings.Contains(out, s) || strings.Contains(err.Error(), s) {
 				t.Errorf("%v shows a password:\n%s\n%v", args, out, err)
 			}

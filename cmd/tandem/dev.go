@@ -44,13 +44,17 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 	uiWrite := f.Bool("ui-write-actions", false, "let the Temporal UI signal, update, terminate and reset runs (operators only)")
 	reconcile, err1 := reconcileFlags(f)
 	tuning, err2 := workerFlags(f)
-	if err := errors.Join(err1, err2); err != nil {
+	sessionOpts, err3 := sessionFlags(f)
+	oidcOpts := oidcFlags(f)
+	if err := errors.Join(err1, err2, err3); err != nil {
 		return err
 	}
 	if err := f.Parse(args); err != nil {
 		return err
 	}
-	if err := errors.Join(reconcile.check(), tuning.check()); err != nil {
+	sessions, err3 := sessionOpts.config()
+	oidc, err4 := oidcOpts.config()
+	if err := errors.Join(reconcile.check(), tuning.check(), err3, err4); err != nil {
 		return err
 	}
 	// Before the embedded Temporal starts: its own workers are the process's
@@ -112,11 +116,16 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 	if _, err := seedDemo(ctx, st, tokensPath); err != nil {
 		return err
 	}
+	// The sign-in page lists them for one-click sign-in: dev's alone.
+	demo, err := store.DemoPeople(ctx, st)
+	if err != nil {
+		return err
+	}
 
 	app := wiring.Config{
 		Logger: logger, Records: st, Webhooks: guard,
 		Temporal: wiring.Temporal{Embedded: temporal, Settings: temporalclient.Settings{Keys: keyring, AcceptClear: acceptClear}},
-		API:      wiring.API{Policy: pol, UIURL: temporal.UIURL()},
+		API:      wiring.API{Policy: pol, UIURL: temporal.UIURL(), Sessions: sessions, DemoPeople: demo, OIDC: oidc},
 		Worker:   wiring.Worker{Mail: mail.config(), Reconcile: reconcile.config(), Settings: tuning.config()},
 	}
 	// One client for the worker and the API: its SDK metrics are served on the API's /metrics.
@@ -277,7 +286,7 @@ func banner(w io.Writer, d devInfo) {
 	fmt.Fprintf(w, `
 Tandem dev is ready (%s).
 
-  Board        %s/   (sign in with a token from the demo tokens file)
+  Board        %s/   (sign in as a demo person with one click, or with a token from the demo tokens file)
   API          %s/api/v1   (OpenAPI: %s/api/v1/openapi.json)
   Temporal UI  %s
   Temporal     %s, namespace %s

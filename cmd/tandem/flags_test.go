@@ -1,12 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tandemhq/tandem/web"
 )
 
 // A flag a command parses and then ignores lets an operator believe a setting is
@@ -37,4 +42,89 @@ func TestWorkerRefusesFlagsOnlyTheAPIReads(t *testing.T) {
 			t.Errorf("api usage does not list -%s:\n%s", name, stderr)
 		}
 	}
+}
+
+// Signing in as a demo person with one click is `tandem dev`'s alone: tandem
+// api has no flag or variable that turns it on, and only dev.go, which the
+// services build leaves out, gives the board its demo people.
+func TestOnlyDevOffersTheDemoSignIn(t *testing.T) {
+	var err error
+	stderr := stderrOf(t, func() { err = run(context.Background(), []string{"api", "-h"}, io.Discard) })
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("api -h: %v", err)
+	}
+	if !strings.Contains(stderr, "  -session-idle ") {
+		t.Fatalf("api usage is not the API's:\n%s", stderr)
+	}
+	if strings.Contains(strings.ToLower(stderr), "demo") {
+		t.Errorf("api usage mentions a demo:\n%s", stderr)
+	}
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") || f == "dev.go" {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(src, []byte("DemoPeople")) || bytes.Contains(src, []byte("DEMO")) {
+			t.Errorf("%s sets up the demo sign-in; only dev.go may", f)
+		}
+	}
+}
+
+// The OpenID Connect settings: off without an issuer, the secret from the
+// environment or a file (no flag takes it), and a mistake refused at start.
+func TestOIDCSettings(t *testing.T) {
+	parse := func(t *testing.T, args ...string) (*web.OIDC, error) {
+		t.Helper()
+		f := newFlags("api")
+		o := oidcFlags(f)
+		if err := f.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		return o.config()
+	}
+	if cfg, err := parse(t); cfg != nil || err != nil {
+		t.Errorf("no settings: %+v, %v; want it off", cfg, err)
+	}
+	if _, err := parse(t, "--oidc-client-id", "tandem"); err == nil {
+		t.Error("a client ID without an issuer was accepted")
+	}
+	good := []string{"--oidc-issuer", "https://login.example.com", "--oidc-client-id", "tandem",
+		"--oidc-redirect-url", "https://tandem.example.com/signin/oidc/callback"}
+
+	t.Setenv("TANDEM_OIDC_CLIENT_SECRET", "from-the-environment")
+	cfg, err := parse(t, append(good, "--oidc-scopes", "openid,email,profile", "--oidc-name", "Okta")...)
+	if err != nil || cfg.ClientSecret != "from-the-environment" || strings.Join(cfg.Scopes, " ") != "openid email profile" ||
+		cfg.Claim != "email" || cfg.Name != "Okta" {
+		t.Errorf("settings %+v, %v", cfg, err)
+	}
+	file := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(file, []byte("from-a-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, err := parse(t, append(good, "--oidc-client-secret-file", file)...); err != nil || cfg.ClientSecret != "from-a-file" {
+		t.Errorf("secret from a file: %+v, %v", cfg, err)
+	}
+	if _, err := parse(t, append(good, "--oidc-client-secret-file", file+".missing")...); err == nil {
+		t.Error("a missing secret file was accepted")
+	}
+	if _, err := parse(t, "--oidc-issuer", "http://login.example.com", "--oidc-client-id", "tandem",
+		"--oidc-redirect-url", "https://tandem.example.com/signin/oidc/callback"); err == nil {
+		t.Error("an issuer over plain http was accepted")
+	}
+
+	// No flag takes the secret itself.
+	f := newFlags("api")
+	oidcFlags(f)
+	f.VisitAll(func(fl *flag.Flag) {
+		if strings.Contains(fl.Name, "secret") && !strings.HasSuffix(fl.Name, "-file") {
+			t.Errorf("flag -%s takes a secret on the command line", fl.Name)
+		}
+	})
 }

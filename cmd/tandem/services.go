@@ -24,7 +24,20 @@ func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 	policyPath := f.str("policy", "TANDEM_POLICY", "", "policy YAML file (built-in defaults when empty)")
 	uiURL := f.str("ui-url", "TANDEM_UI_URL", "", "Temporal Web UI base URL: links in API answers, and the one origin whose pages may call the codec endpoint")
 	proxies := f.str("trusted-proxies", "TANDEM_TRUSTED_PROXIES", "", "comma-separated IPs or CIDR blocks of the reverse proxies whose X-Forwarded-For names the client (none when empty)")
+	sessionOpts, err := sessionFlags(f)
+	if err != nil {
+		return err
+	}
+	oidcOpts := oidcFlags(f)
 	if err := f.Parse(args); err != nil {
+		return err
+	}
+	sessions, err := sessionOpts.config()
+	if err != nil {
+		return err
+	}
+	oidc, err := oidcOpts.config()
+	if err != nil {
 		return err
 	}
 	trusted := splitList(*proxies)
@@ -40,7 +53,7 @@ func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 		return err
 	}
 	defer app.Records.Close()
-	app.API = wiring.API{Policy: pol, UIURL: *uiURL, TrustedProxies: trusted}
+	app.API = wiring.API{Policy: pol, UIURL: *uiURL, TrustedProxies: trusted, Sessions: sessions, OIDC: oidc}
 	// Lazy: the API starts, and answers 503 from /readyz, while Temporal is still coming up.
 	app.Temporal.Lazy = true
 	c, err := wiring.Dial(ctx, app)

@@ -85,6 +85,16 @@ type API struct {
 	// PollInterval is how often the board's open pages check for changes; zero
 	// is the board's default.
 	PollInterval time.Duration
+	// Sessions say how long a board sign-in lasts; the zero value is the
+	// API's defaults.
+	Sessions api.SessionSettings
+	// DemoPeople are offered on the board's sign-in page for anyone to sign in
+	// as with one click. Only `tandem dev` sets them: tandem api has no flag or
+	// variable that could.
+	DemoPeople []domain.Person
+	// OIDC, when set, is the OpenID Connect provider people sign in to the
+	// board with.
+	OIDC *web.OIDC
 }
 
 // Worker is the settings of the worker and what runs beside it.
@@ -179,7 +189,7 @@ func Handler(c *Client, cfg Config) http.Handler {
 	a := cfg.API
 	ac := api.Config{
 		Records: cfg.Records, Policy: a.Policy, Logger: cfg.logger(), TemporalUIURL: a.UIURL,
-		WebhookGuard: cfg.Webhooks, TrustedProxies: a.TrustedProxies, RateLimit: a.RateLimit,
+		WebhookGuard: cfg.Webhooks, TrustedProxies: a.TrustedProxies, RateLimit: a.RateLimit, Sessions: a.Sessions,
 	}
 	if c != nil {
 		ac.Temporal, ac.Namespace = api.NewTemporal(c.Client, c.Namespace), c.Namespace
@@ -189,7 +199,10 @@ func Handler(c *Client, cfg Config) http.Handler {
 		ac.Codec = codec.New(c.keys, codec.Options{AcceptClear: true})
 		ac.Metrics = []prometheus.Collector{c.Metrics}
 	}
-	return web.New(web.Config{API: api.New(ac).Handler(), Logger: ac.Logger, PollInterval: a.PollInterval, TrustedProxies: a.TrustedProxies}).Handler()
+	return web.New(web.Config{
+		API: api.New(ac).Handler(), Logger: ac.Logger, PollInterval: a.PollInterval, TrustedProxies: a.TrustedProxies,
+		DemoPeople: a.DemoPeople, OIDC: a.OIDC,
+	}).Handler()
 }
 
 // StartWorker starts Tandem's worker on c's task queue, as cfg.Worker.Settings

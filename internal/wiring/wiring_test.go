@@ -5,13 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"html"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/oauth2-proxy/mockoidc"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 
@@ -23,6 +26,7 @@ import (
 	"github.com/tandemhq/tandem/store"
 	"github.com/tandemhq/tandem/store/storetest"
 	"github.com/tandemhq/tandem/temporalclient"
+	"github.com/tandemhq/tandem/web"
 	"github.com/tandemhq/tandem/worker"
 )
 
@@ -286,4 +290,190 @@ func slotsAvailable(t *testing.T, g prometheus.Gatherer) map[string]float64 {
 		}
 	}
 	return slots
+}
+
+// browser is a browser on the board: it keeps the cookies it is given and
+// sends forms as the board's own pages do.
+type browser struct {
+	t       *testing.T
+	h       http.Handler
+	cookies map[string]*http.Cookie
+}
+
+func (b *browser) send(method, path string, form url.Values) *httptest.ResponseRecorder {
+	b.t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(form.Encode()))
+	if method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+	}
+	req.RemoteAddr = "192.0.2.1:1234"
+	for _, c := range b.cookies {
+		req.AddCookie(c)
+	}
+	rec := httptest.NewRecorder()
+	b.h.ServeHTTP(rec, req)
+	for _, c := range rec.Result().Cookies() {
+		if c.MaxAge < 0 {
+			delete(b.cookies, c.Name)
+		} else {
+			b.cookies[c.Name] = c
+		}
+	}
+	return rec
+}
+
+// signInForm opens the sign-in page and returns its form token.
+func (b *browser) signInForm() string {
+	b.t.Helper()
+	page := b.send(http.MethodGet, "/signin", nil).Body.String()
+	_, rest, ok := strings.Cut(page, `name="csrf" value="`)
+	if !ok {
+		b.t.Fatalf("the sign-in page has no form token:\n%s", page)
+	}
+	return rest[:strings.IndexByte(rest, '"')]
+}
+
+// auditCount is how many entries the audit trail holds, checking its chain.
+func auditCount(t *testing.T, st *store.Store) int {
+	t.Helper()
+	n, broken, err := st.VerifyAudit(context.Background())
+	if err != nil || broken != nil {
+		t.Fatalf("audit trail: %v %+v", err, broken)
+	}
+	return n
+}
+
+// The board's sign-ins run through the API into the records: a token or a
+// demo pick starts a session kept in the database, the browser holds the
+// session's ID, sign-out ends it, and each is an audit entry. The demo pick is
+// there only when the Config names demo people, as tandem dev's does.
+func TestBoardSignInsKeepSessionsInTheRecords(t *testing.T) {
+	st, tokens := records(t)
+	demo, err := store.DemoPeople(context.Background(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct {
+		demo     []domain.Person
+		wantDemo int
+	}{
+		"tandem api's board": {nil, http.StatusNotFound},
+		"tandem dev's board": {demo, http.StatusSeeOther},
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := Handler(nil, Config{Records: st, API: API{Policy: domain.DefaultPolicy(), DemoPeople: tc.demo}})
+			b := &browser{t: t, h: h, cookies: map[string]*http.Cookie{}}
+			before := auditCount(t, st)
+			rec := b.send(http.MethodPost, "/signin/demo", url.Values{"csrf": {b.signInForm()}, "handle": {"maya"}})
+			if rec.Code != tc.wantDemo {
+				t.Fatalf("POST /signin/demo: %d, want %d", rec.Code, tc.wantDemo)
+			}
+			if tc.demo == nil {
+				if b.cookies["tandem_session"] != nil || auditCount(t, st) != before {
+					t.Error("the refused demo sign-in signed the browser in or was recorded")
+				}
+				// A token still signs in.
+				rec = b.send(http.MethodPost, "/signin", url.Values{"csrf": {b.signInForm()}, "token": {tokens["maya"]}})
+				if rec.Code != http.StatusSeeOther {
+					t.Fatalf("token sign-in: %d %s", rec.Code, rec.Body)
+				}
+			}
+			session := b.cookies["tandem_session"]
+			if session == nil || !strings.HasPrefix(session.Value, "tds_") || strings.Contains(session.Value, tokens["maya"]) {
+				t.Fatalf("session cookie %+v: want a session ID, not the token", session)
+			}
+			if got := auditCount(t, st); got != before+1 {
+				t.Errorf("%d audit entries after the sign-in, want %d", got, before+1)
+			}
+			if rec := b.send(http.MethodGet, "/me", nil); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Maya Ortiz") {
+				t.Fatalf("GET /me signed in: %d", rec.Code)
+			}
+			p, _, err := st.PersonBySession(context.Background(), session.Value, time.Now(), time.Hour)
+			if err != nil || p.Handle != "maya" {
+				t.Fatalf("the records resolve the cookie to %q (%v), want maya", p.Handle, err)
+			}
+
+			page := b.send(http.MethodGet, "/me", nil).Body.String()
+			_, rest, _ := strings.Cut(page, `name="csrf" value="`)
+			csrf := rest[:strings.IndexByte(rest, '"')]
+			if rec := b.send(http.MethodPost, "/signout", url.Values{"csrf": {csrf}}); rec.Code != http.StatusSeeOther || b.cookies["tandem_session"] != nil {
+				t.Fatalf("sign out: %d, cookie %+v", rec.Code, b.cookies["tandem_session"])
+			}
+			if _, _, err := st.PersonBySession(context.Background(), session.Value, time.Now(), time.Hour); !errors.Is(err, domain.ErrNotFound) {
+				t.Errorf("the session outlived sign-out: %v", err)
+			}
+			if got := auditCount(t, st); got != before+2 {
+				t.Errorf("%d audit entries after sign-out, want %d", got, before+2)
+			}
+		})
+	}
+}
+
+// An OpenID Connect sign-in through the real API and records, against a
+// provider in the test: the verified e-mail of a demo person signs them in,
+// into a session in the database, and is an audit entry; an e-mail the
+// directory does not know signs nobody in, and is an audit entry too.
+func TestBoardOIDCSignInKeepsSessionsInTheRecords(t *testing.T) {
+	st, _ := records(t)
+	m, err := mockoidc.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Shutdown() })
+	const board = "http://board.test"
+	h := Handler(nil, Config{Records: st, API: API{Policy: domain.DefaultPolicy(), OIDC: &web.OIDC{
+		Issuer: m.Issuer(), ClientID: m.ClientID, ClientSecret: m.ClientSecret, RedirectURL: board + "/signin/oidc/callback", Name: "Example SSO",
+	}}})
+	provider := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	signIn := func(t *testing.T, email string) (*browser, *httptest.ResponseRecorder) {
+		t.Helper()
+		b := &browser{t: t, h: h, cookies: map[string]*http.Cookie{}}
+		rec := b.send(http.MethodPost, "/signin/oidc", url.Values{"csrf": {b.signInForm()}, "next": {"/me"}})
+		_, rest, ok := strings.Cut(rec.Body.String(), `<meta http-equiv="refresh" content="0;url=`)
+		if rec.Code != http.StatusOK || !ok {
+			t.Fatalf("POST /signin/oidc: %d %s", rec.Code, rec.Body)
+		}
+		m.QueueUser(&mockoidc.MockUser{Subject: email, Email: email, EmailVerified: true})
+		resp, err := provider.Get(html.UnescapeString(rest[:strings.IndexByte(rest, '"')]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		back, err := url.Parse(resp.Header.Get("Location"))
+		if err != nil || !strings.HasPrefix(back.String(), board+"/signin/oidc/callback?") {
+			t.Fatalf("the provider sent the browser to %q (%v)", resp.Header.Get("Location"), err)
+		}
+		return b, b.send(http.MethodGet, back.RequestURI(), nil)
+	}
+
+	before := auditCount(t, st)
+	b, rec := signIn(t, "maya@tandem.example")
+	session := b.cookies["tandem_session"]
+	if rec.Code != http.StatusOK || session == nil || !strings.HasPrefix(session.Value, "tds_") {
+		t.Fatalf("callback: %d, session %+v\n%s", rec.Code, session, rec.Body)
+	}
+	p, s, err := st.PersonBySession(context.Background(), session.Value, time.Now(), time.Hour)
+	if err != nil || p.Handle != "maya" || s.Method != domain.SignInOIDC {
+		t.Fatalf("the records resolve the cookie to %q by %q (%v), want maya by oidc", p.Handle, s.Method, err)
+	}
+	if rec := b.send(http.MethodGet, "/me", nil); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Maya Ortiz") {
+		t.Errorf("GET /me signed in: %d", rec.Code)
+	}
+	if got := auditCount(t, st); got != before+1 {
+		t.Errorf("%d audit entries after the sign-in, want %d", got, before+1)
+	}
+
+	b, rec = signIn(t, "stranger@example.com")
+	if rec.Code != http.StatusForbidden || b.cookies["tandem_session"] != nil || !strings.Contains(rec.Body.String(), "as stranger@example.com, but no one in Tandem&#39;s directory has that e-mail address") {
+		t.Errorf("an unknown identity: %d, session %+v", rec.Code, b.cookies["tandem_session"])
+	}
+	if got := auditCount(t, st); got != before+2 {
+		t.Errorf("%d audit entries after the refused sign-in, want %d", got, before+2)
+	}
+	refused, err := st.RefusedCommands(context.Background(), []string{""})
+	if err != nil || len(refused) == 0 || !strings.Contains(refused[len(refused)-1].Reason, "stranger@example.com") || refused[len(refused)-1].Action != "POST /api/v1/sessions" {
+		t.Errorf("the refused sign-in's entry: %+v, %v", refused, err)
+	}
 }

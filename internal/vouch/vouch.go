@@ -1,0 +1,54 @@
+// Package vouch carries, inside one process, the board's word about a sign-in
+// that no API token proves: a demo person picked on `tandem dev`'s sign-in
+// page, or a person an OpenID Connect provider identified. The board puts it
+// on the context of the request it sends the API's handler in process to start
+// a session (POST /api/v1/sessions), and the API believes it there alone. The
+// word may also be a refusal (an identity provider's answer the board could not
+// trust), so that a failed sign-in reaches the API's audit trail like any other.
+//
+// It is a context value, so nothing a client sends over HTTP can carry it:
+// only code in this process that calls the API's handler can, and only the
+// board does, after its own checks. The package is internal, so no other
+// module can either, and it holds nothing but the key, so the board imports it
+// without linking the API (and Temporal with it).
+package vouch
+
+import (
+	"context"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+type key struct{}
+
+// Word is what the board vouches for: exactly one of Handle (the person), Email
+// (the person of the directory with that address) and Refused (why there is no
+// one to vouch for), and how the sign-in was made.
+type Word struct {
+	Handle, Email, Refused string
+	Method                 domain.SignInMethod
+}
+
+// For returns ctx carrying the board's word that the person with handle
+// proved who they are by method.
+func For(ctx context.Context, handle string, method domain.SignInMethod) context.Context {
+	return context.WithValue(ctx, key{}, Word{Handle: handle, Method: method})
+}
+
+// ForEmail returns ctx carrying the board's word that whoever has the e-mail
+// address email in the directory proved who they are by method.
+func ForEmail(ctx context.Context, email string, method domain.SignInMethod) context.Context {
+	return context.WithValue(ctx, key{}, Word{Email: email, Method: method})
+}
+
+// Refusing returns ctx carrying a sign-in by method that failed, and why, in
+// words fit for the audit trail.
+func Refusing(ctx context.Context, method domain.SignInMethod, why string) context.Context {
+	return context.WithValue(ctx, key{}, Word{Refused: why, Method: method})
+}
+
+// From reads the board's word from ctx, if it carries one.
+func From(ctx context.Context) (Word, bool) {
+	w, ok := ctx.Value(key{}).(Word)
+	return w, ok
+}

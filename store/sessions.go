@@ -1,0 +1,177 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+// sessionPrefix marks board session IDs, as tokenPrefix marks API tokens, so
+// a leaked one is recognisable and never taken for a token.
+const sessionPrefix = "tds_"
+
+// sessionRefLen is how much of a session's hash names it in the audit trail:
+// enough to tell a person's sessions apart, and the hash of a 256-bit secret
+// gives nothing away about it.
+const sessionRefLen = 12
+
+func (r sessionRow) toDomain() domain.Session {
+	return domain.Session{
+		Ref: r.Hash[:sessionRefLen], Handle: r.Handle, Method: domain.SignInMethod(r.Method),
+		CreatedAt: r.CreatedAt.UTC(), LastSeenAt: r.LastSeenAt.UTC(),
+		IdleExpiresAt: r.IdleExpiresAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(),
+	}
+}
+
+// CreateSession starts a board session at now and returns its ID. It is the
+// only time the ID is seen: only its hash is stored. A session signed in with
+// an API token (s.Token) is tied to it and needs it live and the person's; an
+// unknown person, or a token that is not theirs or no longer valid, is
+// domain.ErrNotFound.
+//
+// Sessions past their absolute expiry, which can never be used again, are
+// deleted here, so the table holds at most a lifetime's worth of sign-ins.
+func (st *Store) CreateSession(ctx context.Context, s domain.SessionStart, now time.Time) (string, domain.Session, error) {
+	if s.Idle <= 0 || s.Lifetime <= 0 {
+		return "", domain.Session{}, fmt.Errorf("create session: idle timeout %s and lifetime %s must be positive", s.Idle, s.Lifetime)
+	}
+	now = utc(now)
+	row := sessionRow{
+		Handle: s.Handle, Method: string(s.Method), CreatedAt: now, LastSeenAt: now,
+		IdleExpiresAt: now.Add(min(s.Idle, s.Lifetime)), ExpiresAt: now.Add(s.Lifetime),
+	}
+	if s.Token != "" {
+		tok, err := st.liveToken(ctx, s.Token)
+		if err != nil {
+			return "", domain.Session{}, err
+		}
+		if tok.Handle != s.Handle {
+			return "", domain.Session{}, domain.NotFoundf("token")
+		}
+		row.TokenHash = &tok.Hash
+	}
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return "", domain.Session{}, fmt.Errorf("create session: %w", err)
+	}
+	id := sessionPrefix + base64.RawURLEncoding.EncodeToString(secret)
+	row.Hash = hashToken(id)
+	err := st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("expires_at <= ?", now).Delete(&sessionRow{}).Error; err != nil {
+			return fmt.Errorf("delete ended sessions: %w", err)
+		}
+		return tx.Create(&row).Error
+	})
+	if errors.Is(err, gorm.ErrForeignKeyViolated) {
+		return "", domain.Session{}, domain.NotFoundf("person %s", s.Handle)
+	}
+	if err != nil {
+		return "", domain.Session{}, wrap(err, "create session for "+s.Handle)
+	}
+	return id, row.toDomain(), nil
+}
+
+// PersonBySession resolves a board session ID at now to its person and the
+// session. An unknown, revoked, idle or expired session, and one whose token
+// was revoked or expired, is domain.ErrNotFound, the same for all, as for
+// tokens. Using a session moves its idle expiry to now+idle (never past its
+// absolute expiry), written at most once a minute like a token's last use.
+func (st *Store) PersonBySession(ctx context.Context, id string, now time.Time, idle time.Duration) (domain.Person, domain.Session, error) {
+	now = utc(now)
+	var row sessionRow
+	if err := st.reads.WithContext(ctx).Where("hash = ? AND revoked_at IS NULL", hashToken(id)).Take(&row).Error; err != nil {
+		return domain.Person{}, domain.Session{}, wrap(err, "session")
+	}
+	// Compared here rather than in SQL, as for tokens: the row is read by its
+	// key anyway.
+	if !now.Before(row.IdleExpiresAt) || !now.Before(row.ExpiresAt) {
+		return domain.Person{}, domain.Session{}, domain.NotFoundf("session")
+	}
+	if row.TokenHash != nil {
+		var tok tokenRow
+		if err := st.reads.WithContext(ctx).Where("hash = ?", *row.TokenHash).Take(&tok).Error; err != nil {
+			return domain.Person{}, domain.Session{}, wrap(err, "session's token")
+		}
+		if tok.RevokedAt != nil || tok.ExpiresAt != nil && !now.Before(*tok.ExpiresAt) {
+			return domain.Person{}, domain.Session{}, domain.NotFoundf("session")
+		}
+	}
+	p, err := st.Person(ctx, row.Handle)
+	if err != nil {
+		return domain.Person{}, domain.Session{}, err
+	}
+	if now.Sub(row.LastSeenAt) >= lastUsedEvery {
+		row.LastSeenAt, row.IdleExpiresAt = now, minTime(now.Add(idle), row.ExpiresAt)
+		err := st.db.WithContext(ctx).Model(&sessionRow{}).Where("hash = ?", row.Hash).
+			Updates(map[string]any{"last_seen_at": row.LastSeenAt, "idle_expires_at": row.IdleExpiresAt}).Error
+		if err != nil {
+			return domain.Person{}, domain.Session{}, wrap(err, "record session use")
+		}
+	}
+	return p, row.toDomain(), nil
+}
+
+// DeleteSession ends a session by deleting it: signing out. An unknown
+// session is domain.ErrNotFound.
+func (st *Store) DeleteSession(ctx context.Context, id string) error {
+	res := st.db.WithContext(ctx).Where("hash = ?", hashToken(id)).Delete(&sessionRow{})
+	if res.Error != nil {
+		return wrap(res.Error, "delete session")
+	}
+	if res.RowsAffected == 0 {
+		return domain.NotFoundf("session")
+	}
+	return nil
+}
+
+// RevokeSessions signs a person out everywhere at now: every session of
+// theirs is revoked, and it returns how many had not yet expired. An unknown
+// person is domain.ErrNotFound.
+func (st *Store) RevokeSessions(ctx context.Context, handle string, now time.Time) (int64, error) {
+	now = utc(now)
+	var n int64
+	err := st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&personRow{}).Where("handle = ?", handle).Count(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			return domain.NotFoundf("person %s", handle)
+		}
+		// Every unrevoked one is marked; the count is of those that had not
+		// expired of themselves.
+		if err := tx.Model(&sessionRow{}).Where("handle = ? AND revoked_at IS NULL AND idle_expires_at > ? AND expires_at > ?", handle, now, now).
+			Count(&n).Error; err != nil {
+			return err
+		}
+		return tx.Model(&sessionRow{}).Where("handle = ? AND revoked_at IS NULL", handle).Update("revoked_at", now).Error
+	})
+	if err != nil {
+		return 0, wrap(err, "revoke sessions of "+handle)
+	}
+	return n, nil
+}
+
+// PersonByEmail finds the one person of the directory with an e-mail address,
+// compared without regard to case, as an identity provider may spell it: the
+// person an OpenID Connect sign-in names. None is domain.ErrNotFound; several
+// is domain.ErrConflict, since signing in as one of them would be a guess.
+func (st *Store) PersonByEmail(ctx context.Context, email string) (domain.Person, error) {
+	var rows []personRow
+	err := withRoles(st.reads.WithContext(ctx)).Where("LOWER(email) = LOWER(?)", email).Limit(2).Find(&rows).Error
+	switch {
+	case err != nil:
+		return domain.Person{}, wrap(err, "person by e-mail")
+	case len(rows) == 0:
+		return domain.Person{}, domain.NotFoundf("person with e-mail %s", email)
+	case len(rows) > 1:
+		return domain.Person{}, domain.Conflictf("several people have the e-mail %s", email)
+	}
+	return rows[0].toDomain(), nil
+}

@@ -1,0 +1,357 @@
+package web
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/internal/vouch"
+)
+
+// Sign-in with OpenID Connect: the authorization code flow with PKCE, state
+// and nonce. POST /signin/oidc (a form of the sign-in page, with its CSRF
+// token) sends the browser on to the provider with a fresh state, nonce and
+// PKCE challenge, kept meanwhile in a short cookie of this browser's; the provider
+// sends it back to GET /signin/oidc/callback, where the code is exchanged
+// (with the PKCE verifier) for an ID token, whose signature, issuer, audience,
+// expiry and nonce are checked. The claim that names the person (a verified
+// e-mail by default) is matched to the directory by the API, on the board's
+// word (package vouch), and a session starts as for any other sign-in. An
+// identity the directory does not know, an unverified e-mail, or anything the
+// board cannot trust gets a page saying so and no session, and is in the audit
+// trail as a failed sign-in.
+
+// OIDC is an OpenID Connect provider people sign in with.
+type OIDC struct {
+	// Issuer is the provider's issuer URL, exactly as its discovery document
+	// names it: https, or http on a loopback address (a provider in a test).
+	Issuer   string
+	ClientID string
+	// ClientSecret is the client's secret, read from the environment or a file
+	// by the command, never from a flag.
+	ClientSecret string
+	// Scopes are asked for; openid is added when missing. Empty: openid email.
+	Scopes []string
+	// Claim names the ID token's claim that says who the person is. "email"
+	// (the default) must come with email_verified true and is matched to the
+	// directory's e-mail addresses; any other claim's value is matched to a
+	// handle.
+	Claim string
+	// RedirectURL is the callback as registered with the provider: this
+	// board's address followed by /signin/oidc/callback.
+	RedirectURL string
+	// Name is the provider's name, for the sign-in button; empty is "single
+	// sign-on".
+	Name string
+	// HTTPClient reaches the provider; nil is one with a 10-second timeout.
+	HTTPClient *http.Client
+}
+
+// oidcCallbackPath is where the provider sends the browser back.
+const oidcCallbackPath = "/signin/oidc/callback"
+
+// Check refuses settings the sign-in could not work with, for the command to
+// say at start rather than at the first sign-in.
+func (o OIDC) Check() error {
+	var problems []string
+	iss, err := url.Parse(o.Issuer)
+	if err != nil || iss.Host == "" || (iss.Scheme != "https" && !(iss.Scheme == "http" && loopback(iss.Hostname()))) {
+		problems = append(problems, "the issuer must be an https URL (http only on a loopback address)")
+	}
+	if o.ClientID == "" {
+		problems = append(problems, "a client ID is required")
+	}
+	red, err := url.Parse(o.RedirectURL)
+	if err != nil || red.Host == "" || (red.Scheme != "https" && red.Scheme != "http") || red.Path != oidcCallbackPath || red.RawQuery != "" {
+		problems = append(problems, "the redirect URL must be the board's address followed by "+oidcCallbackPath)
+	}
+	if len(o.Scopes) > 0 && slices.ContainsFunc(o.Scopes, func(s string) bool { return s == "" || strings.ContainsAny(s, " \t") }) {
+		problems = append(problems, "a scope is empty or holds a space")
+	}
+	if len(problems) > 0 {
+		return errors.New("OpenID Connect: " + strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+func loopback(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "localhost" || ip != nil && ip.IsLoopback()
+}
+
+// oidcLogin is the provider the board signs people in with, discovered at the
+// first sign-in (and again after a failed discovery), so the board starts
+// whether or not the provider answers just then.
+type oidcLogin struct {
+	cfg    OIDC
+	client *http.Client
+
+	mu       sync.Mutex
+	provider *oidc.Provider
+}
+
+func newOIDCLogin(cfg OIDC) *oidcLogin {
+	if cfg.Claim == "" {
+		cfg.Claim = "email"
+	}
+	if len(cfg.Scopes) == 0 {
+		cfg.Scopes = []string{"email"}
+	}
+	if !slices.Contains(cfg.Scopes, oidc.ScopeOpenID) {
+		cfg.Scopes = append([]string{oidc.ScopeOpenID}, cfg.Scopes...)
+	}
+	if cfg.Name == "" {
+		cfg.Name = "single sign-on"
+	}
+	client := cfg.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	return &oidcLogin{cfg: cfg, client: client}
+}
+
+// discover reads the provider's discovery document once it answers.
+func (o *oidcLogin) discover(ctx context.Context) (*oidc.Provider, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.provider != nil {
+		return o.provider, nil
+	}
+	p, err := oidc.NewProvider(oidc.ClientContext(ctx, o.client), o.cfg.Issuer)
+	if err != nil {
+		return nil, fmt.Errorf("discover the OpenID Connect provider %s: %w", o.cfg.Issuer, err)
+	}
+	o.provider = p
+	return p, nil
+}
+
+func (o *oidcLogin) oauth(p *oidc.Provider) *oauth2.Config {
+	return &oauth2.Config{
+		ClientID: o.cfg.ClientID, ClientSecret: o.cfg.ClientSecret,
+		Endpoint: p.Endpoint(), RedirectURL: o.cfg.RedirectURL, Scopes: o.cfg.Scopes,
+	}
+}
+
+// oidcCookie holds a sign-in under way in this browser: what the callback must
+// find again (the state), check the ID token against (the nonce) and prove the
+// code with (the PKCE verifier), and where to go after. SameSite=Lax, not
+// Strict: the provider's redirect back is a navigation from another site,
+// which a Strict cookie would not come with. It is scoped to the sign-in's
+// paths and lives ten minutes.
+const (
+	oidcCookie = "tandem_oidc"
+	oidcMaxAge = 600
+)
+
+type oidcPending struct {
+	State    string `json:"state"`
+	Nonce    string `json:"nonce"`
+	Verifier string `json:"verifier"`
+	Next     string `json:"next"`
+}
+
+func randomText() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func (a *App) setOIDCCookie(w http.ResponseWriter, r *http.Request, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: oidcCookie, Value: value, Path: "/signin/oidc", MaxAge: maxAge,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: a.overTLS(r)})
+}
+
+// oidcStart sends the browser to the provider, once the sign-in form is known
+// to come from this site.
+func (a *App) oidcStart(w http.ResponseWriter, r *http.Request) {
+	d, ok := a.signInForm(w, r)
+	if !ok {
+		return
+	}
+	p, err := a.oidc.discover(r.Context())
+	if err != nil {
+		a.log.Error("OpenID Connect sign-in unavailable", "error", err)
+		a.render(w, r, http.StatusServiceUnavailable, "signin", view{Title: "Sign in", Data: d,
+			Problem: a.oidc.cfg.Name + " does not answer just now, so you cannot sign in with it. Try again in a minute."})
+		return
+	}
+	pending := oidcPending{State: randomText(), Nonce: randomText(), Verifier: oauth2.GenerateVerifier(), Next: d.Next}
+	b, _ := json.Marshal(pending) // strings only: it cannot fail
+	a.setOIDCCookie(w, r, base64.RawURLEncoding.EncodeToString(b), oidcMaxAge)
+	// A page that goes on to the provider, not a redirect: the pages' content
+	// policy (form-action 'self') would stop a form's redirect to another
+	// origin.
+	a.render(w, r, http.StatusOK, "forward", view{Title: "Signing in with " + a.oidc.cfg.Name, Data: forward{
+		URL:  a.oidc.oauth(p).AuthCodeURL(pending.State, oidc.Nonce(pending.Nonce), oauth2.S256ChallengeOption(pending.Verifier)),
+		Link: "Continue to " + a.oidc.cfg.Name,
+	}})
+}
+
+// forward is a page that goes on to URL by itself, with a link for a browser
+// that does not.
+type forward struct{ URL, Link string }
+
+// oidcCallback finishes a sign-in the provider sends the browser back from.
+func (a *App) oidcCallback(w http.ResponseWriter, r *http.Request) {
+	// The pending sign-in is used once, whatever happens.
+	c, cookieErr := r.Cookie(oidcCookie)
+	a.setOIDCCookie(w, r, "", -1)
+	var pending oidcPending
+	if cookieErr == nil {
+		if b, err := base64.RawURLEncoding.DecodeString(c.Value); err == nil {
+			_ = json.Unmarshal(b, &pending)
+		}
+	}
+	q := r.URL.Query()
+	switch {
+	case pending.State == "" || pending.Nonce == "" || pending.Verifier == "":
+		a.oidcRefused(w, r, http.StatusBadRequest, "no sign-in was under way in this browser",
+			"This sign-in was not started in this browser, or it took longer than ten minutes. Nothing was done: sign in again.")
+		return
+	case q.Get("error") != "":
+		a.oidcRefused(w, r, http.StatusForbidden, "the provider answered "+errorCode(q.Get("error")),
+			a.oidc.cfg.Name+" did not sign you in, so Tandem did not either. Sign in again, or ask an admin if this goes on.")
+		return
+	case !sameValue(q.Get("state"), pending.State):
+		a.oidcRefused(w, r, http.StatusForbidden, "the state does not match the sign-in this browser started",
+			"This answer from "+a.oidc.cfg.Name+" does not belong to the sign-in this browser started, so nothing was done. Sign in again.")
+		return
+	}
+	p, err := a.oidc.discover(r.Context())
+	if err != nil {
+		a.log.Error("OpenID Connect sign-in unavailable", "error", err)
+		a.oidcRefused(w, r, http.StatusServiceUnavailable, "the provider does not answer",
+			a.oidc.cfg.Name+" does not answer just now, so you cannot sign in with it. Try again in a minute.")
+		return
+	}
+	ctx := oidc.ClientContext(r.Context(), a.oidc.client)
+	tok, err := a.oidc.oauth(p).Exchange(ctx, q.Get("code"), oauth2.VerifierOption(pending.Verifier))
+	if err != nil {
+		a.log.Warn("OpenID Connect code refused", "error", err)
+		a.oidcRefused(w, r, http.StatusForbidden, "the provider did not exchange the code for an ID token",
+			a.oidc.cfg.Name+" did not confirm this sign-in, so nothing was done. Sign in again.")
+		return
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	idt, err := p.VerifierContext(ctx, &oidc.Config{ClientID: a.oidc.cfg.ClientID, Now: a.now}).Verify(ctx, raw)
+	if err != nil {
+		a.oidcRefused(w, r, http.StatusForbidden, "the ID token is not valid: "+err.Error(),
+			a.oidc.cfg.Name+"'s answer could not be trusted (its ID token is invalid, expired or from another issuer), so nothing was done. Sign in again.")
+		return
+	}
+	if !sameValue(idt.Nonce, pending.Nonce) {
+		a.oidcRefused(w, r, http.StatusForbidden, "the ID token's nonce does not match the sign-in this browser started",
+			"This answer from "+a.oidc.cfg.Name+" does not belong to the sign-in this browser started, so nothing was done. Sign in again.")
+		return
+	}
+	var claims map[string]any
+	if err := idt.Claims(&claims); err != nil {
+		a.oidcRefused(w, r, http.StatusForbidden, "the ID token's claims do not read", a.oidc.cfg.Name+"'s answer could not be read, so nothing was done.")
+		return
+	}
+	who, _ := claims[a.oidc.cfg.Claim].(string)
+	if who == "" {
+		a.oidcRefused(w, r, http.StatusForbidden, "the ID token has no "+a.oidc.cfg.Claim+" claim",
+			a.oidc.cfg.Name+" did not say who you are (no "+a.oidc.cfg.Claim+"), so Tandem cannot tell which person of its directory you are. Ask an admin.")
+		return
+	}
+	var vouched context.Context
+	if a.oidc.cfg.Claim == "email" {
+		if !emailVerified(claims["email_verified"]) {
+			a.oidcRefused(w, r, http.StatusForbidden, "the e-mail "+who+" is not verified",
+				a.oidc.cfg.Name+" has not verified your e-mail address "+who+", so Tandem cannot take it as yours. Verify it there, then sign in again.")
+			return
+		}
+		vouched = vouch.ForEmail(r.Context(), who, domain.SignInOIDC)
+	} else {
+		vouched = vouch.For(r.Context(), who, domain.SignInOIDC)
+	}
+	id, err := a.startSession(r.WithContext(vouched), "")
+	if err != nil {
+		switch ae, ok := asAPIError(err); {
+		case ok && ae.Status == http.StatusUnauthorized:
+			what := "that e-mail address"
+			if a.oidc.cfg.Claim != "email" {
+				what = "that handle"
+			}
+			a.oidcPage(w, r, http.StatusForbidden, "You signed in at "+a.oidc.cfg.Name+" as "+who+", but no one in Tandem's directory has "+what+
+				", so you are not signed in to Tandem. Ask an admin to add you to the directory, or to correct yours.")
+		case ok && ae.Status == http.StatusConflict:
+			a.oidcPage(w, r, http.StatusForbidden, "You signed in at "+a.oidc.cfg.Name+" as "+who+", but several people in Tandem's directory have that e-mail address, "+
+				"so Tandem cannot tell which one you are. Ask an admin to fix the directory.")
+		case ok && ae.Status == http.StatusTooManyRequests:
+			a.oidcPage(w, r, ae.Status, "Too many attempts. Wait a minute and try again.")
+		default:
+			a.fail(w, r, nil, err)
+		}
+		return
+	}
+	// A page, not a redirect: once the person used the provider's page (a
+	// password, a consent), this navigation was started by another site, and
+	// the browser would not send the session's SameSite=Strict cookie with a
+	// redirect that follows it. The page's own navigation comes from this site.
+	a.setSessionCookie(w, r, id)
+	a.render(w, r, http.StatusOK, "forward", view{Title: "Signed in", Data: forward{URL: cmp.Or(pending.Next, "/"), Link: "Continue to Tandem"}})
+}
+
+// oidcRefused answers a sign-in the board cannot trust with problem, and
+// passes it to the API as a failed sign-in, for the audit trail (why).
+func (a *App) oidcRefused(w http.ResponseWriter, r *http.Request, status int, why, problem string) {
+	if _, err := a.startSession(r.WithContext(vouch.Refusing(r.Context(), domain.SignInOIDC, why)), ""); err != nil {
+		if ae, ok := asAPIError(err); !ok || ae.Status != http.StatusUnauthorized && ae.Status != http.StatusTooManyRequests {
+			a.log.Error("a refused OpenID Connect sign-in was not recorded", "why", why, "error", err)
+		}
+	} else {
+		a.log.Error("the API started a session for a refused OpenID Connect sign-in", "why", why)
+	}
+	a.oidcPage(w, r, status, problem)
+}
+
+// oidcPage is the sign-in page with a problem, and no session.
+func (a *App) oidcPage(w http.ResponseWriter, r *http.Request, status int, problem string) {
+	a.render(w, r, status, "signin", view{Title: "Sign in", Problem: problem,
+		Data: signInData{Demo: a.demo, OIDC: a.oidcButton(), CSRF: a.signInToken(w, r)}})
+}
+
+// oidcButton is the name on the sign-in page's button, "" without OpenID Connect.
+func (a *App) oidcButton() string {
+	if a.oidc == nil {
+		return ""
+	}
+	return a.oidc.cfg.Name
+}
+
+// emailVerified reads email_verified, which some providers send as a string.
+func emailVerified(v any) bool {
+	switch v := v.(type) {
+	case bool:
+		return v
+	case string:
+		return v == "true"
+	}
+	return false
+}
+
+// errorCode keeps an OAuth error code fit for the audit trail: the codes are
+// lowercase words and underscores, and the text comes from the address.
+func errorCode(s string) string {
+	if len(s) > 64 || strings.Trim(s, "abcdefghijklmnopqrstuvwxyz_") != "" {
+		return "an error"
+	}
+	return s
+}
