@@ -563,3 +563,15 @@ func TestCookiesAreSecureBehindATrustedTLSProxy(t *testing.T) {
 		})
 	}
 }
+
+// Outside tandem dev the sign-in page speaks of no dev server: the people who
+// see it sign in to their company's Tandem.
+func TestTheSignInPageOutsideDevSaysNothingOfDev(t *testing.T) {
+	h, _ := newTestApp(t)
+	body := get(t, h, "", "/signin").Body.String()
+	for _, dev := range []string{"tandem dev", "demo-tokens.json", "Development mode"} {
+		if strings.Contains(body, dev) {
+			t.Errorf("the sign-in page says %q outside tandem dev", dev)
+		}
+	}
+}
