@@ -361,7 +361,7 @@ func TestATeamFieldListsTheTeams(t *testing.T) {
 		}
 		return http.StatusOK, pageOf[domain.Task]()
 	})
-	card := cardOf(t, get(t, h, tokMaya, "/").Body.String(), "tsk_team")
+	card := cardOf(t, get(t, h, sesMaya, "/").Body.String(), "tsk_team")
 	mustHold(t, "the team select", card, `<select id="f-tsk-team-data-team" name="data.team" required`,
 		`<option value="marketing-ops">Marketing ops</option>`, `<option value="legal">Legal</option>`)
 	data, _, problems := checkAnswer(task.Form, url.Values{"data.team": {"legal"}}, nil, testNow)
