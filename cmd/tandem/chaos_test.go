@@ -67,10 +67,7 @@ func TestDevSurvivesRandomKills(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(dev.kill)
-	tokens := map[string]string{}
-	if b, err := os.ReadFile(filepath.Join(dev.data, "demo-tokens.json")); err != nil || json.Unmarshal(b, &tokens) != nil {
-		t.Fatalf("demo tokens: %v", err)
-	}
+	tokens := demoTokens(t, dev.data)
 	d := &driver{
 		t: t, seed: seed, rng: rand.New(rand.NewPCG(seed, 1)),
 		bases: []string{"http://" + dev.api}, tokens: tokens,

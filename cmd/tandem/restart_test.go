@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strings"
 	"testing"
 	"time"
 )
@@ -29,44 +27,14 @@ func TestDevSurvivesSIGKILL(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	data := filepath.Join(dir, "data")
-	api := freePort(t)
 	_, temporalPort, _ := net.SplitHostPort(freePort(t))
-	dev := func() *exec.Cmd {
-		cmd := exec.Command(bin, "dev", "--data-dir", data, "--http", api, "--temporal-port", temporalPort, "--ui-port", "-1")
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stderr = io.Discard
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		ready := make(chan bool, 1)
-		go func() {
-			sc := bufio.NewScanner(out)
-			for sc.Scan() {
-				if strings.Contains(sc.Text(), "Tandem dev is ready") {
-					ready <- true
-				}
-			}
-		}()
-		select {
-		case <-ready:
-		case <-time.After(90 * time.Second):
-			t.Fatal("tandem dev did not become ready")
-		}
-		return cmd
+	dev := &devProcess{bin: bin, data: filepath.Join(dir, "data"), api: freePort(t), temporalPort: temporalPort}
+	if err := dev.start(); err != nil {
+		t.Fatal(err)
 	}
-
-	first := dev()
-	tokens := map[string]string{}
-	b, err := os.ReadFile(filepath.Join(data, "demo-tokens.json"))
-	if err != nil || json.Unmarshal(b, &tokens) != nil {
-		t.Fatalf("demo tokens: %v", err)
-	}
-	c := apiClient{t: t, base: "http://" + api + "/api/v1", tokens: tokens}
+	t.Cleanup(dev.kill)
+	tokens := demoTokens(t, dev.data)
+	c := apiClient{t: t, base: "http://" + dev.api + "/api/v1", tokens: tokens}
 	var created struct{ ID string }
 	c.do("pat", http.MethodPost, "/campaigns", fmt.Sprintf(`{"name":"Restart","objective":"o","audience":"a",
 		"channels":["email","paid_search"],"budget":{"amount":1000,"currency":"EUR"},"launch_at":%q,
@@ -76,11 +44,10 @@ func TestDevSurvivesSIGKILL(t *testing.T) {
 	c.do("maya", http.MethodPost, "/tasks/"+review.ID+"/complete", `{"outcome":"approved"}`, nil)
 	before := c.waitTasks(created.ID, 6)
 
-	if err := first.Process.Kill(); err != nil { // SIGKILL: no shutdown, no flush
+	dev.kill() // SIGKILL: no shutdown, no flush
+	if err := dev.start(); err != nil {
 		t.Fatal(err)
 	}
-	_ = first.Wait()
-	dev()
 
 	after := c.waitTasks(created.ID, 6)
 	if fmt.Sprint(before) != fmt.Sprint(after) {
@@ -103,6 +70,20 @@ func TestDevSurvivesSIGKILL(t *testing.T) {
 	if detail.Stage != "production" || len(detail.WaitingOn) != 4 {
 		t.Errorf("after the restart: stage %s, waiting on %d tasks; want production, 4", detail.Stage, len(detail.WaitingOn))
 	}
+}
+
+// demoTokens reads the tokens `tandem dev` wrote for the demo people into data.
+func demoTokens(t *testing.T, data string) map[string]string {
+	t.Helper()
+	tokens := map[string]string{}
+	b, err := os.ReadFile(filepath.Join(data, "demo-tokens.json"))
+	if err == nil {
+		err = json.Unmarshal(b, &tokens)
+	}
+	if err != nil {
+		t.Fatalf("demo tokens: %v", err)
+	}
+	return tokens
 }
 
 type task struct {
