@@ -18,6 +18,8 @@ import (
 // AdminRecords are the directory writes only admins reach through the API.
 type AdminRecords interface {
 	UpsertPerson(ctx context.Context, p domain.Person) error
+	// AddPerson adds someone new: ErrConflict when the handle is taken.
+	AddPerson(ctx context.Context, p domain.Person) error
 	CreateTokenExpiring(ctx context.Context, handle, label string, expiresAt time.Time) (string, error)
 	RevokeTokens(ctx context.Context, handle string) (int64, error)
 }

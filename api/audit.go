@@ -38,6 +38,9 @@ const auditOnBehalfKey = "tandem.audit.on_behalf_of"
 const (
 	auditObjectKey = "tandem.audit.object"
 	auditNoteKey   = "tandem.audit.note"
+	// auditProvisionKey holds what a sign-in changed in the directory (a
+	// person added, a team or roles from the provider's groups), for its note.
+	auditProvisionKey = "tandem.audit.provision"
 )
 
 const (

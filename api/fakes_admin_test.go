@@ -20,6 +20,19 @@ func (r *fakeRecords) UpsertPerson(_ context.Context, p domain.Person) error {
 	return nil
 }
 
+func (r *fakeRecords) AddPerson(_ context.Context, p domain.Person) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.enter("AddPerson"); err != nil {
+		return err
+	}
+	if _, ok := r.people[p.Handle]; ok {
+		return domain.Conflictf("the handle %s is taken", p.Handle)
+	}
+	r.people[p.Handle] = p
+	return nil
+}
+
 func (r *fakeRecords) CreateTokenExpiring(_ context.Context, handle, label string, expiresAt time.Time) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -507,11 +507,20 @@ func (s *Server) authenticate(c *gin.Context) {
 		} else {
 			p, err = s.records.Person(ctx, cred.word.Handle)
 		}
+		if prof := cred.word.Profile; prof != nil && (err == nil || errors.Is(err, domain.ErrNotFound) && prof.Create) {
+			var note string
+			p, note, err = s.provision(ctx, p, err, cred.word)
+			if err == nil && note != "" {
+				c.Set(auditProvisionKey, note)
+			}
+		}
 	}
 	if errors.Is(err, domain.ErrNotFound) {
 		switch {
 		case cred.kind == bySession:
 			refuse("the session is unknown, signed out or expired: sign in again")
+		case cred.kind == byVouch && cred.word.Email != "" && cred.word.Profile != nil && cred.word.Profile.Create:
+			refuse(auditText(fmt.Sprintf("%s sign-in refused: no one in the directory has the e-mail %s, and none of their groups gives a team to add them to", cred.word.Method, cred.word.Email)))
 		case cred.kind == byVouch && cred.word.Email != "":
 			refuse(auditText(fmt.Sprintf("%s sign-in refused: no one in the directory has the e-mail %s", cred.word.Method, cred.word.Email)))
 		case cred.kind == byVouch:

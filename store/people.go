@@ -35,20 +35,46 @@ func (st *Store) UpsertPerson(ctx context.Context, p domain.Person) error {
 		if err := tx.Where("handle = ?", p.Handle).Delete(&personRoleRow{}).Error; err != nil {
 			return err
 		}
-		var roles []personRoleRow
-		seen := map[domain.Role]bool{}
-		for _, r := range p.Roles {
-			if !seen[r] {
-				seen[r] = true
-				roles = append(roles, personRoleRow{Handle: p.Handle, Role: string(r), Position: len(roles)})
-			}
-		}
-		if len(roles) == 0 {
-			return nil
-		}
-		return tx.Create(&roles).Error
+		return insertRoles(tx, p)
 	})
 	return wrap(err, "upsert person "+p.Handle)
+}
+
+// AddPerson adds a member the directory does not have yet: ErrConflict when
+// the handle is taken, so two people added at once under one handle (two first
+// sign-ins) never overwrite each other.
+func (st *Store) AddPerson(ctx context.Context, p domain.Person) error {
+	if p.Handle == "" {
+		return domain.Invalid(domain.FieldProblem{Field: "handle", Problem: "required"})
+	}
+	err := st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		row := personFromDomain(p, time.Now())
+		res := tx.Omit(clause.Associations).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return domain.Conflictf("the handle %s is taken", p.Handle)
+		}
+		return insertRoles(tx, p)
+	})
+	return wrap(err, "add person "+p.Handle)
+}
+
+// insertRoles writes p's roles in their order, each once.
+func insertRoles(tx *gorm.DB, p domain.Person) error {
+	var roles []personRoleRow
+	seen := map[domain.Role]bool{}
+	for _, r := range p.Roles {
+		if !seen[r] {
+			seen[r] = true
+			roles = append(roles, personRoleRow{Handle: p.Handle, Role: string(r), Position: len(roles)})
+		}
+	}
+	if len(roles) == 0 {
+		return nil
+	}
+	return tx.Create(&roles).Error
 }
 
 // withRoles loads people with their roles in the order they were given.
