@@ -88,10 +88,10 @@ const (
 
 // CalendarFilter selects calendar entries from From (inclusive) to To
 // (exclusive). Empty fields do not filter. Team keeps the entries of that
-// team; Person those about that person (for a launch, its project or
-// marketing ops manager; for a hiring request, its requester or hiring
-// manager); Process those of one kind of process, which leaves out
-// out-of-office windows.
+// team; Person those about that person (the tasks they hold and those their
+// team holds with no one assigned; for a launch, its project or marketing ops
+// manager; for a hiring request, its requester or hiring manager); Process
+// those of one kind of process, which leaves out out-of-office windows.
 type CalendarFilter struct {
 	From, To time.Time
 	Team     Team

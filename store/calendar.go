@@ -118,7 +118,7 @@ SELECT 'task_due' AS kind, t.due_at AS at, `+noEnd+` AS end_at, t.title AS title
 FROM tasks AS t
 WHERE t.due_at >= @from AND t.due_at < @to AND t.status IN ('open', 'done')`+
 		cond(f.Team != "", " AND t.team = @team")+
-		cond(f.Person != "", " AND t.assignee = @person")+
+		cond(f.Person != "", " AND (t.assignee = @person OR (t.assignee = '' AND t.team <> '' AND t.team = (SELECT m.team FROM people AS m WHERE m.handle = @person)))")+
 		cond(f.Process != "", " AND t.process = @process"))
 	if want(domain.ProcessHiring) {
 		parts = append(parts, `

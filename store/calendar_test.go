@@ -155,7 +155,13 @@ func (s calendarSeed) expect(f domain.CalendarFilter) []domain.CalendarEntry {
 		out = append(out, e)
 	}
 	for _, t := range s.tasks {
-		if (t.Status != domain.TaskOpen && t.Status != domain.TaskDone) || !in(t.DueAt) || !ok(t.Process, t.Team, t.Assignee) {
+		// A person's tasks are those they hold and those their team holds
+		// with no one assigned yet.
+		holder := t.Assignee
+		if holder == "" && f.Person != "" && t.Team != "" && team[f.Person] == t.Team {
+			holder = f.Person
+		}
+		if (t.Status != domain.TaskOpen && t.Status != domain.TaskDone) || !in(t.DueAt) || !ok(t.Process, t.Team, holder) {
 			continue
 		}
 		out = append(out, domain.CalendarEntry{Kind: domain.CalendarTaskDue, At: t.DueAt, Title: t.Title, Process: t.Process, ProcessID: t.ProcessID,
