@@ -103,7 +103,7 @@ func TestCalendarWeekWithFilters(t *testing.T) {
 	if q.Get("from") != "2026-11-23T00:00:00Z" || q.Get("to") != "2026-11-30T00:00:00Z" || q.Get("team") != "creative" || q.Get("person") != "cleo" || q.Get("process") != "campaign" {
 		t.Errorf("the calendar asked for %v", q)
 	}
-	mustContain(t, w, "Week of Monday 23 November 2026", `<option value="creative" selected>`, `<option value="cleo" selected>Cleo Creative</option>`,
+	mustContain(t, w, "Nothing is dated in this week for the filters chosen.", "Week of Monday 23 November 2026", `<option value="creative" selected>`, `<option value="cleo" selected>Cleo Creative</option>`,
 		`href="/calendar?date=2026-11-18&amp;person=cleo&amp;process=campaign&amp;team=creative&amp;view=week"`)
 }
 
@@ -117,7 +117,7 @@ func TestNewFeedLinkShowsItsAddressOnce(t *testing.T) {
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", w.Code, w.Body)
 	}
-	mustContain(t, w, "Your new link for Creative team", `value="http://example.com/api/v1/calendar/feeds/tdf_secret.ics"`)
+	mustContain(t, w, "Your new link for Creative team", `>http://example.com/api/v1/calendar/feeds/tdf_secret.ics</textarea>`)
 	if w.Header().Get("Cache-Control") != "no-store" {
 		t.Error("the page with the secret may be cached")
 	}
