@@ -122,6 +122,7 @@ type fakeRecords struct {
 	panicOn       string
 	schema        int64                   // the schema version SchemaVersion answers; the build's is 2
 	sessions      map[string]*fakeSession // by ID
+	calendar      *fakeCalendar
 
 	lastSessionStart domain.SessionStart
 

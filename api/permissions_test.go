@@ -2,6 +2,7 @@ package api
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -297,6 +298,18 @@ func permRows(t testing.TB) []permRow {
 
 		{route: "GET /api/v1/reports/overview", path: "/api/v1/reports/overview", ok: http.StatusOK, allowed: processLeads},
 		{route: "GET /api/v1/reports/workload", path: "/api/v1/reports/workload", ok: http.StatusOK, allowed: processLeads},
+
+		// The calendar holds only what the lists show everyone; each caller's
+		// feed links are their own. The feed answers its secret, whoever asks.
+		{route: "GET /api/v1/calendar", path: "/api/v1/calendar?from=2030-01-01T00:00:00Z&to=2030-02-01T00:00:00Z", ok: http.StatusOK},
+		{route: "GET /api/v1/calendar/feeds", path: "/api/v1/calendar/feeds", ok: http.StatusOK},
+		{route: "POST /api/v1/calendar/feeds", path: "/api/v1/calendar/feeds", body: `{}`, ok: http.StatusCreated},
+		{route: "GET /api/v1/calendar/feeds/:token", ownership: "someone else's link", path: feedPath + "tdf_" + permOther + "_1.ics", public: true, ok: http.StatusOK,
+			setup: func(e *env, _ string) {
+				if _, _, err := e.records.CreateFeed(context.Background(), permOther, domain.FeedScope{}, testNow); err != nil {
+					panic(err)
+				}
+			}},
 	}
 }
 

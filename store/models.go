@@ -36,6 +36,7 @@ type personRow struct {
 	Roles    []personRoleRow `gorm:"foreignKey:Handle;references:Handle;constraint:OnDelete:CASCADE"`
 	Tokens   []tokenRow      `gorm:"foreignKey:Handle;references:Handle;constraint:OnDelete:CASCADE"`
 	Sessions []sessionRow    `gorm:"foreignKey:Handle;references:Handle;constraint:OnDelete:CASCADE"`
+	Feeds    []feedRow       `gorm:"foreignKey:Handle;references:Handle;constraint:OnDelete:CASCADE"`
 }
 
 func (personRow) TableName() string { return "people" }
@@ -106,6 +107,10 @@ type campaignRow struct {
 	Risks     jsonCol[[]domain.LinkedRisk]
 	HeldBy    string `gorm:"not null;default:''"`
 	HeldSince *time.Time
+	// LaunchAt and Audience are the brief's, for the calendar: its range
+	// scan, and the launches to one audience (domain.AudienceKey).
+	LaunchAt  *time.Time
+	Audience  string    `gorm:"not null;default:''"`
 	CreatedAt time.Time `gorm:"not null;autoCreateTime:false"`
 	UpdatedAt time.Time `gorm:"not null;autoUpdateTime:false"`
 }
@@ -270,6 +275,16 @@ func (jsonCol[T]) GormDBDataType(db *gorm.DB, _ *schema.Field) string {
 // PostgreSQL, so both databases give back exactly the same value.
 func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
+// timeOrNil is t for storage, or nil (NULL) when it is zero: a date the record
+// does not have.
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	v := utc(t)
+	return &v
+}
+
 func utcPtr(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
@@ -324,6 +339,7 @@ func campaignFromDomain(c domain.Campaign) campaignRow {
 		KPIReport: jsonCol[[]domain.KPIResult]{c.KPIs}, Stages: jsonCol[[]domain.StageSpan]{c.Stages},
 		Report: jsonCol[*domain.Report]{c.Report},
 		Risks:  jsonCol[[]domain.LinkedRisk]{c.Risks}, HeldBy: c.HeldBy, HeldSince: utcPtr(c.HeldSince),
+		LaunchAt: timeOrNil(c.Brief.LaunchAt), Audience: domain.AudienceKey(c.Brief.Audience),
 		CreatedAt: utc(c.CreatedAt), UpdatedAt: utc(c.UpdatedAt),
 	}
 }

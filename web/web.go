@@ -119,6 +119,7 @@ func (a *App) routes() {
 
 	a.boardRoutes(m)
 	a.detailRoutes(m)
+	a.calendarRoutes(m)
 	a.formRoutes(m)
 	m.HandleFunc("GET /workload", a.authed(a.workload))
 	a.meRoutes(m)
