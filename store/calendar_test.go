@@ -298,7 +298,7 @@ func TestCalendarIsCutAtItsLimit(t *testing.T) {
 	})
 }
 
-// Records kept before version 8 have their dates only in their JSON: the
+// Records kept before version 4 have their dates only in their JSON: the
 // migration fills the columns the calendar reads from it.
 func TestMigrationFillsTheCalendarDatesOfOldRecords(t *testing.T) {
 	eachDSN(t, func(t *testing.T, dsn string) {
@@ -308,8 +308,8 @@ func TestMigrationFillsTheCalendarDatesOfOldRecords(t *testing.T) {
 		}
 		t.Cleanup(func() { _ = st.Close() })
 		files, versions := st.migrations()
-		if err := st.migrate(t.Context(), onlyVersions(t, files, 7), versions); err != nil {
-			t.Fatalf("migrate to version 7: %v", err)
+		if err := st.migrate(t.Context(), onlyVersions(t, files, 3), versions); err != nil {
+			t.Fatalf("migrate to version 3: %v", err)
 		}
 		mustUpsert(t, st, person("pat", domain.TeamPMO))
 		c := newCampaign("cmp_old000000001", "pat", "maya", domain.StatusActive, at(0))

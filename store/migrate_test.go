@@ -139,7 +139,7 @@ func TestMigrateNamesTheRecordsOfBefore(t *testing.T) {
 		c := newCampaign("cmp_old", "pat", "maya", domain.StatusCompleted, t0)
 		h := testHiring("hir_old", domain.TeamWeb, "pat", domain.StatusFilled, t0)
 		r := testRisk("rsk_old", t0, domain.SeverityLow, "pat", "")
-		// The calendar's columns (version 8) are added for today's Apply to
+		// The calendar's columns (version 4) are added for today's Apply to
 		// write, and dropped with the name.
 		later := []struct {
 			model  any
