@@ -108,6 +108,7 @@ func roundTrip(in, out any) error {
 // name) return an error; the last filter of each list is kept for assertions.
 type fakeRecords struct {
 	mu            sync.Mutex
+	commandAudits map[string]bool // commands whose entry is in the trail
 	tokens        map[string]string
 	people        map[string]domain.Person
 	campaigns     map[string]domain.Campaign
