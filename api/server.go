@@ -110,6 +110,7 @@ type Records interface {
 	AdminRecords
 	NameRecords
 	SessionRecords
+	TemplateRecords
 }
 
 // Config is what the server needs.
@@ -311,6 +312,7 @@ func (s *Server) routes() {
 	s.hiringRoutes(v1)
 	s.riskRoutes(v1)
 	s.webhookRoutes(v1)
+	s.templateRoutes(v1)
 	v1.GET("/reports/overview", s.reportOverview)
 	v1.GET("/reports/workload", s.reportWorkload)
 	s.codecRoutes()
