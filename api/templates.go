@@ -283,6 +283,8 @@ func templateDocument(c *gin.Context) ([]byte, error) {
 // any more, while the runs started go on with their own copy. Retiring a
 // retired template answers it as it is.
 func (s *Server) retireTemplate(c *gin.Context) {
+	// Named for the audit trail before any refusal: who tried to retire what.
+	c.Set(auditObjectKey, "template "+c.Param("key"))
 	if err := domain.CheckManageTemplates(domain.ActorOf(caller(c))); err != nil {
 		s.fail(c, err)
 		return
@@ -292,7 +294,6 @@ func (s *Server) retireTemplate(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.Set(auditObjectKey, "template "+key)
 	ctx, cancel := s.ctx(c)
 	defer cancel()
 	t, err := s.records.RetireTemplate(ctx, key, caller(c).Handle, s.now())

@@ -240,6 +240,9 @@ func TestRetiringATemplate(t *testing.T) {
 	want(t, e.postYAML("tok-mo", exampleTemplate(t, "trade-show.yaml")), http.StatusCreated, "")
 
 	want(t, e.do(http.MethodPost, "/api/v1/templates/webinar/retire", "tok-paula", ""), http.StatusForbidden, domain.CodeForbidden)
+	if entries := e.records.auditEntries(); entries[len(entries)-1].Object != "template webinar" || entries[len(entries)-1].Outcome != domain.AuditDenied {
+		t.Errorf("audit of the refusal = %+v", entries[len(entries)-1])
+	}
 	rr := e.do(http.MethodPost, "/api/v1/templates/webinar/retire", "tok-ada", "")
 	want(t, rr, http.StatusOK, "")
 	var got templateSummary
