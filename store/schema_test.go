@@ -23,8 +23,9 @@ import (
 var models = []any{
 	&personRow{}, &personRoleRow{}, &tokenRow{}, &sessionRow{}, &campaignRow{}, &taskRow{},
 	&eventRow{}, &notificationRow{}, &notificationMarkRow{}, &idempotencyRow{}, &auditRow{}, &commandRow{},
-	&hiringRow{}, &candidateRow{}, &riskRow{}, &templateRow{},
+	&hiringRow{}, &candidateRow{}, &riskRow{},
 	&webhookRow{}, &webhookDeliveryRow{}, &emailRow{},
+	&templateRow{},
 }
 
 // catalog describes a database's tables as lines, one per column, constraint and
