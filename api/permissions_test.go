@@ -108,6 +108,8 @@ var (
 	// processLeads may subscribe to webhooks and read reports.
 	processLeads = []string{"paula", "mo", "dora", "ada"}
 	admins       = []string{"ada"}
+	// templateManagers publish and retire templates: MOps and admins.
+	templateManagers = []string{"mo", "ada"}
 	// candidateReaders see the candidates of a request they neither raised nor
 	// manage: MOps, HR and admins.
 	candidateReaders = []string{"mo", "hana", "ada"}
@@ -145,6 +147,16 @@ func hiringDetail(requester, manager func(me string) string) func(e *env, me str
 				Request:    domain.Requisition{HiringManager: manager(me)},
 				Candidates: []domain.CandidateRef{{ID: permCandidateID, Status: domain.CandidateInterviewing}},
 			}}, nil
+		}
+	}
+}
+
+// withTemplate stores the webinar example, version 1.
+func withTemplate(t testing.TB) func(e *env, me string) {
+	doc := exampleTemplate(t, "webinar.yaml")
+	return func(e *env, _ string) {
+		if _, _, err := ApplyTemplate(t.Context(), e.records, []byte(doc), "mo", testNow); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
@@ -295,6 +307,13 @@ func permRows(t testing.TB) []permRow {
 		{route: "POST /api/v1/codec/decode", ownership: "another run's payload", path: "/api/v1/codec/decode",
 			body: sealedFor(t, testKeys, "elsewhere/1"), ok: http.StatusOK, allowed: admins},
 		{route: "POST /api/v1/codec/encode", path: "/api/v1/codec/encode", body: `{"payloads": []}`, public: true, ok: http.StatusForbidden},
+
+		{route: "GET /api/v1/templates", path: "/api/v1/templates", ok: http.StatusOK},
+		{route: "POST /api/v1/templates", path: "/api/v1/templates", body: templateJSON(t, exampleTemplate(t, "webinar.yaml")),
+			ok: http.StatusCreated, allowed: templateManagers},
+		{route: "GET /api/v1/templates/:key", path: "/api/v1/templates/webinar", ok: http.StatusOK, setup: withTemplate(t)},
+		{route: "POST /api/v1/templates/:key/retire", path: "/api/v1/templates/webinar/retire", ok: http.StatusOK,
+			allowed: templateManagers, setup: withTemplate(t)},
 
 		{route: "GET /api/v1/reports/overview", path: "/api/v1/reports/overview", ok: http.StatusOK, allowed: processLeads},
 		{route: "GET /api/v1/reports/workload", path: "/api/v1/reports/workload", ok: http.StatusOK, allowed: processLeads},

@@ -111,6 +111,7 @@ type Records interface {
 	NameRecords
 	SessionRecords
 	CalendarRecords
+	TemplateRecords
 }
 
 // Config is what the server needs.
@@ -315,6 +316,7 @@ func (s *Server) routes() {
 	s.riskRoutes(v1)
 	s.webhookRoutes(v1)
 	s.calendarRoutes(v1)
+	s.templateRoutes(v1)
 	v1.GET("/reports/overview", s.reportOverview)
 	v1.GET("/reports/workload", s.reportWorkload)
 	s.codecRoutes()

@@ -25,6 +25,7 @@ var models = []any{
 	&eventRow{}, &notificationRow{}, &notificationMarkRow{}, &idempotencyRow{}, &auditRow{}, &commandRow{},
 	&hiringRow{}, &candidateRow{}, &riskRow{},
 	&webhookRow{}, &webhookDeliveryRow{}, &emailRow{}, &feedRow{},
+	&templateRow{},
 }
 
 // catalog describes a database's tables as lines, one per column, constraint and
