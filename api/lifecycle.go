@@ -52,14 +52,14 @@ const (
 
 // taskRelease is what became of one open task of a disabled person.
 type taskRelease struct {
-	TaskID     string `json:"task_id"`
-	ProcessID  string `json:"process_id"`
-	Title      string `json:"title"`
-	Status     string `json:"status"`
-	Assignee   string `json:"assignee,omitempty"` // who holds it now, when a person
-	Team       string `json:"team,omitempty"`     // the queue it is back in, when a queue
-	Role       string `json:"role,omitempty"`
-	Message    string `json:"message,omitempty"`
+	TaskID    string `json:"task_id"`
+	ProcessID string `json:"process_id"`
+	Title     string `json:"title"`
+	Status    string `json:"status"`
+	Assignee  string `json:"assignee,omitempty"` // who holds it now, when a person
+	Team      string `json:"team,omitempty"`     // the queue it is back in, when a queue
+	Role      string `json:"role,omitempty"`
+	Message   string `json:"message,omitempty"`
 }
 
 // disabledAnswer is the answer of POST /people/{handle}/disable.
