@@ -196,9 +196,12 @@ func TestDisabledPersonGetsNothingNew(t *testing.T) {
 		t.Errorf("details = %v, want assignee: disabled", got.Details)
 	}
 	req := httptest.NewRequestWithContext(vouch.ForEmail(context.Background(), "cole@example.com", domain.SignInOIDC), http.MethodPost, "/api/v1/sessions", nil)
-	o := want(t, e.serve(req), http.StatusUnauthorized, "unauthorized")
+	o := want(t, e.serve(req), http.StatusForbidden, domain.CodeForbidden)
 	if !strings.Contains(o.Message, "cole is disabled") {
 		t.Errorf("refusal %q, want it to say cole is disabled", o.Message)
+	}
+	if a := lastAudit(t, e); a.Outcome == domain.AuditAllowed || !strings.Contains(a.Reason, "cole is disabled") {
+		t.Errorf("the refused sign-in's audit entry: %+v", a)
 	}
 
 	rr := e.do(http.MethodPost, "/api/v1/people/cole/enable", "tok-ada", "")

@@ -524,9 +524,13 @@ func (s *Server) authenticate(c *gin.Context) {
 		return
 	}
 	if err == nil && cred.kind == byVouch && !p.Active() {
-		// The board shows this refusal on its sign-in page; a token or session
-		// of a disabled person never gets here (the records do not resolve it).
-		refuse(auditText(fmt.Sprintf("%s sign-in refused: %s is disabled", cred.word.Method, p.Handle)))
+		// Refused like the others, spending the address's budget, with its own
+		// status for the board to say so; a token or session of a disabled
+		// person never gets here (the records do not resolve it).
+		if s.addresses != nil {
+			s.addresses.spend(addr)
+		}
+		s.fail(c, domain.Forbiddenf("%s sign-in refused: %s is disabled", cred.word.Method, p.Handle))
 		return
 	}
 	if cred.kind == byVouch && errors.Is(err, domain.ErrConflict) {
