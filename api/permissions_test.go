@@ -249,6 +249,10 @@ func permRows(t testing.TB) []permRow {
 		{route: "DELETE /api/v1/people/:handle/sessions", ownership: "own", path: "/api/v1/people/{me}/sessions", ok: http.StatusOK},
 		{route: "DELETE /api/v1/people/:handle/sessions", ownership: "someone else's", path: "/api/v1/people/" + permOther + "/sessions",
 			ok: http.StatusOK, allowed: admins},
+		// Disabling is an admin's, and never of oneself: another admin must.
+		{route: "POST /api/v1/people/:handle/disable", ownership: "someone else's", path: "/api/v1/people/" + permOther + "/disable", ok: http.StatusOK, allowed: admins},
+		{route: "POST /api/v1/people/:handle/disable", ownership: "own", path: "/api/v1/people/{me}/disable", ok: http.StatusConflict, allowed: admins},
+		{route: "POST /api/v1/people/:handle/enable", path: "/api/v1/people/" + permOther + "/enable", ok: http.StatusOK, allowed: admins},
 		// Anyone with a token may start a board session of their own. The matrix
 		// calls with tokens, which carry no session to end: every caller's sign-out
 		// is refused as such (sessions_test.go signs out with sessions).

@@ -27,8 +27,8 @@ func (s *Server) provision(ctx context.Context, p domain.Person, lookup error, w
 		}
 		return s.addPerson(ctx, w)
 	}
-	if !prof.Mapped {
-		return p, "", nil
+	if !prof.Mapped || !p.Active() {
+		return p, "", nil // a disabled person is refused as they are
 	}
 	team := cmp.Or(prof.Team, p.Team)
 	if team == p.Team && slices.Equal(prof.Roles, p.Roles) {

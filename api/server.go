@@ -307,6 +307,8 @@ func (s *Server) routes() {
 	v1.POST("/people/:handle/tokens", s.createPersonToken)
 	v1.DELETE("/people/:handle/tokens", s.revokePersonTokens)
 	v1.DELETE("/people/:handle/sessions", s.revokePersonSessions)
+	v1.POST("/people/:handle/disable", s.disablePerson)
+	v1.POST("/people/:handle/enable", s.enablePerson)
 	v1.POST("/sessions", s.createSession)
 	v1.DELETE("/sessions/current", s.endSession)
 	v1.GET("/notifications", s.listNotifications)
@@ -534,6 +536,16 @@ func (s *Server) authenticate(c *gin.Context) {
 		default:
 			refuse("the bearer token is invalid or revoked")
 		}
+		return
+	}
+	if err == nil && cred.kind == byVouch && !p.Active() {
+		// Refused like the others, spending the address's budget, with its own
+		// status for the board to say so; a token or session of a disabled
+		// person never gets here (the records do not resolve it).
+		if s.addresses != nil {
+			s.addresses.spend(addr)
+		}
+		s.fail(c, domain.Forbiddenf("%s sign-in refused: %s is disabled", cred.word.Method, p.Handle))
 		return
 	}
 	if cred.kind == byVouch && errors.Is(err, domain.ErrConflict) {

@@ -30,6 +30,9 @@ type personRow struct {
 	OOODelegate *string
 	CreatedAt   time.Time `gorm:"not null;autoCreateTime:false"`
 	UpdatedAt   time.Time `gorm:"not null;autoUpdateTime:false"`
+	// DisabledAt is when the person was disabled; NULL while active. Only
+	// SetDisabled writes it: an upsert of the person keeps it.
+	DisabledAt *time.Time
 
 	// Roles is preloaded on reads and written by hand (see writePerson); both
 	// associations also declare the foreign keys AutoMigrate creates.
@@ -326,6 +329,7 @@ func (r personRow) toDomain() domain.Person {
 	if r.OOOFrom != nil && r.OOOTo != nil && r.OOODelegate != nil {
 		p.OutOfOffice = &domain.OutOfOffice{From: fromDB(*r.OOOFrom), To: fromDB(*r.OOOTo), Delegate: *r.OOODelegate}
 	}
+	p.DisabledAt = fromDBPtr(r.DisabledAt)
 	return p
 }
 

@@ -341,6 +341,10 @@ func (a *App) oidcCallback(w http.ResponseWriter, r *http.Request) {
 			}
 			a.oidcPage(w, r, http.StatusForbidden, "You signed in at "+a.oidc.cfg.Name+" as "+who+", but no one in Tandem's directory has "+what+
 				", so you are not signed in to Tandem. Ask an admin to add you to the directory, or to correct yours.")
+		case ok && ae.Status == http.StatusForbidden:
+			// The person is in the directory but disabled (someone who left).
+			a.oidcPage(w, r, http.StatusForbidden, "You signed in at "+a.oidc.cfg.Name+" as "+who+", but your Tandem account is disabled, "+
+				"so you are not signed in to Tandem. If you should have access, ask an admin to enable it.")
 		case ok && ae.Status == http.StatusConflict:
 			a.oidcPage(w, r, http.StatusForbidden, "You signed in at "+a.oidc.cfg.Name+" as "+who+", but several people in Tandem's directory have that e-mail address, "+
 				"so Tandem cannot tell which one you are. Ask an admin to fix the directory.")
@@ -421,7 +425,7 @@ func (a *App) oidcRefused(w http.ResponseWriter, r *http.Request, status int, wh
 // oidcPage is the sign-in page with a problem, and no session.
 func (a *App) oidcPage(w http.ResponseWriter, r *http.Request, status int, problem string) {
 	a.render(w, r, status, "signin", view{Title: "Sign in", Problem: problem,
-		Data: signInData{Demo: a.demo, OIDC: a.oidcButton(), CSRF: a.signInToken(w, r)}})
+		Data: signInData{Demo: a.demo, OIDC: a.oidcButton(), Token: a.tokenSignIn, CSRF: a.signInToken(w, r)}})
 }
 
 // oidcButton is the name on the sign-in page's button, "" without OpenID Connect.

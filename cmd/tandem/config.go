@@ -278,6 +278,13 @@ func (s sessionSettings) config() (api.SessionSettings, error) {
 	return api.SessionSettings{Idle: *s.idle, Lifetime: *s.lifetime}, nil
 }
 
+// tokenSignInFlag is whether people may sign in to the board with an API
+// token: off for tandem api (tokens are for scripts; people use the identity
+// provider) unless an admin allows it, on by default for tandem dev.
+func tokenSignInFlag(f flags, def bool) *bool {
+	return f.boolean("board-token-sign-in", "TANDEM_BOARD_TOKEN_SIGNIN", def, "let people sign in to the board with an API token (tokens are meant for scripts)")
+}
+
 // oidcSettings are the board's OpenID Connect sign-in: tandem api and tandem dev
 // have them. The client secret comes from $TANDEM_OIDC_CLIENT_SECRET or a file,
 // never a flag, which the process list would show.
