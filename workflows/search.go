@@ -23,8 +23,8 @@ var (
 	AttrLevel    = temporal.NewSearchAttributeKeyInt64("TandemLevel")
 )
 
-// Template search attributes: which template a run follows, by its key (the
-// version is in the run's details).
+// AttrTemplate is which template a run of a process template follows, by its
+// key (the version is in the run's details).
 var AttrTemplate = temporal.NewSearchAttributeKeyKeyword("TandemTemplate")
 
 // SearchAttributes lists the custom search attributes by name with their type, for
