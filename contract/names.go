@@ -15,6 +15,9 @@ const (
 	CampaignLaunchType = "CampaignLaunch"
 	HiringRequestType  = "HiringRequest"
 	RiskType           = "Risk"
+	// TemplateRunType is the one generic workflow that runs any process
+	// template (contract.TemplateRunInput).
+	TemplateRunType = "TemplateRun"
 )
 
 // Update, query and signal names.
@@ -73,7 +76,10 @@ func HiringWorkflowID(id string) string { return "hiring/" + id }
 // RiskWorkflowID is the readable workflow ID of risk id: "risk/rsk_…".
 func RiskWorkflowID(id string) string { return "risk/" + id }
 
-// ProcessOfWorkflowID is the inverse of the three workflow-ID helpers: the process
+// TemplateRunWorkflowID is the readable workflow ID of template run id: "template/tpr_…".
+func TemplateRunWorkflowID(id string) string { return "template/" + id }
+
+// ProcessOfWorkflowID is the inverse of the four workflow-ID helpers: the process
 // and record ID a workflow ID names, or false when it names none of Tandem's.
 func ProcessOfWorkflowID(wid string) (domain.Process, string, bool) {
 	for _, p := range []struct {
@@ -83,6 +89,7 @@ func ProcessOfWorkflowID(wid string) (domain.Process, string, bool) {
 		{domain.ProcessCampaign, domain.PrefixCampaign, CampaignWorkflowID("")},
 		{domain.ProcessHiring, domain.PrefixHiring, HiringWorkflowID("")},
 		{domain.ProcessRisk, domain.PrefixRisk, RiskWorkflowID("")},
+		{domain.ProcessTemplate, domain.PrefixTemplateRun, TemplateRunWorkflowID("")},
 	} {
 		if id, ok := strings.CutPrefix(wid, p.widPrefix); ok && domain.HasPrefixID(id, p.idPrefix) {
 			return p.process, id, true

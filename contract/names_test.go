@@ -15,6 +15,8 @@ func TestProcessOfWorkflowIDInvertsTheHelpers(t *testing.T) {
 		{CampaignWorkflowID("cmp_5kq3h8d2xw9a"), domain.ProcessCampaign, "cmp_5kq3h8d2xw9a"},
 		{HiringWorkflowID("hir_5kq3h8d2xw9a"), domain.ProcessHiring, "hir_5kq3h8d2xw9a"},
 		{RiskWorkflowID("rsk_5kq3h8d2xw9a"), domain.ProcessRisk, "rsk_5kq3h8d2xw9a"},
+		{TemplateRunWorkflowID("tpr_5kq3h8d2xw9a"), domain.ProcessTemplate, "tpr_5kq3h8d2xw9a"},
+		{"template/rsk_5kq3h8d2xw9a", "", ""}, // a risk ID under the template prefix
 		{"campaign/hir_5kq3h8d2xw9a", "", ""}, // a hiring ID under the campaign prefix
 		{"risk/rsk_5kq3h8d2xw9", "", ""},      // too short
 		{"risk/rsk_5kq3h8d2xw9aa", "", ""},    // too long

@@ -520,6 +520,10 @@ func validateFields(p *Problems, path string, fields []FormField, dotted bool) {
 			}
 		}
 	}
+	// Workflows reach this (a template's forms, checked again when a run
+	// starts): Validate sorts the problems, so the order the map yields the
+	// names in cannot matter.
+	//workflowcheck:ignore
 	for name := range names {
 		if names[name] && hasFieldPrefix(names, name+".") {
 			p.Add(path, "%s is both a field and a group of fields", name)
@@ -547,6 +551,8 @@ func validateChoices(p *Problems, path string, choices []Choice) {
 }
 
 func hasFieldPrefix(names map[string]bool, prefix string) bool {
+	// Whether any name has the prefix: the order names are seen in cannot matter.
+	//workflowcheck:ignore
 	for n := range names {
 		if strings.HasPrefix(n, prefix) {
 			return true

@@ -58,6 +58,8 @@ type Policy struct {
 	Campaign CampaignPolicy `json:"campaign" yaml:"campaign"`
 	Hiring   HiringPolicy   `json:"hiring" yaml:"hiring"`
 	Risk     RiskPolicy     `json:"risk" yaml:"risk"`
+	// Templates is the policy of the processes teams define in templates.
+	Templates TemplatePolicy `json:"templates" yaml:"templates"`
 }
 
 // CampaignPolicy is the policy of the campaign launch process.
@@ -105,7 +107,7 @@ type Deliverable struct {
 // DefaultPolicy is the built-in policy.
 func DefaultPolicy() Policy {
 	h := func(n int) Duration { return Duration(time.Duration(n) * time.Hour) }
-	return Policy{Hiring: defaultHiringPolicy(), Risk: defaultRiskPolicy(), Campaign: CampaignPolicy{
+	return Policy{Hiring: defaultHiringPolicy(), Risk: defaultRiskPolicy(), Templates: defaultTemplatePolicy(), Campaign: CampaignPolicy{
 		BriefReviewSLA:            h(48),
 		ReviseSLA:                 h(48),
 		SignOffSLA:                h(24),
@@ -178,6 +180,7 @@ func (p Policy) Validate() error {
 	}
 	p.Hiring.check(&probs)
 	p.Risk.check(&probs)
+	p.Templates.check(&probs)
 	// Sorted output keeps the message stable whatever map order the checks ran in.
 	sortProblems(probs)
 	return probs.Err()

@@ -16,6 +16,8 @@ const (
 	PrefixHiring   = "hir_"
 	PrefixRisk     = "rsk_"
 	PrefixTask     = "tsk_"
+	// PrefixTemplateRun is the prefix of a template run's ID: tpr_….
+	PrefixTemplateRun = "tpr_"
 )
 
 var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
@@ -232,6 +234,7 @@ type Batch struct {
 	Campaign      *Campaign      `json:"campaign,omitempty"`
 	Hiring        *HiringRequest `json:"hiring,omitempty"`
 	Risk          *Risk          `json:"risk,omitempty"`
+	TemplateRun   *TemplateRun   `json:"template_run,omitempty"`
 	Tasks         []Task         `json:"tasks,omitempty"`
 	Events        []Event        `json:"events,omitempty"`
 	Notifications []Notification `json:"notifications,omitempty"`
@@ -251,5 +254,5 @@ type CommandAudit struct {
 
 // Empty reports whether the batch writes nothing.
 func (b Batch) Empty() bool {
-	return b.Campaign == nil && b.Hiring == nil && b.Risk == nil && len(b.Tasks) == 0 && len(b.Events) == 0 && len(b.Notifications) == 0 && len(b.Audit) == 0
+	return b.Campaign == nil && b.Hiring == nil && b.Risk == nil && b.TemplateRun == nil && len(b.Tasks) == 0 && len(b.Events) == 0 && len(b.Notifications) == 0 && len(b.Audit) == 0
 }

@@ -14,6 +14,9 @@ const (
 	ProcessCampaign Process = "campaign"
 	ProcessHiring   Process = "hiring"
 	ProcessRisk     Process = "risk"
+	// ProcessTemplate is a run of a process template (templates/): a process
+	// a team defined, run by the one generic workflow.
+	ProcessTemplate Process = "template"
 )
 
 // TaskKind says what sort of human work a task is, and so which outcomes it takes.

@@ -57,6 +57,9 @@ func applyBatch(tx *gorm.DB, b domain.Batch) error {
 	if err := saveRisk(tx, b.Risk); err != nil {
 		return err
 	}
+	if err := saveTemplateRun(tx, b.TemplateRun); err != nil {
+		return err
+	}
 	if len(b.Tasks) > 0 {
 		rows := lastByID(b.Tasks)
 		if err := tx.Clauses(upsertByID).CreateInBatches(&rows, batchSize).Error; err != nil {

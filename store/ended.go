@@ -73,6 +73,8 @@ func (st *Store) CloseEndedRun(ctx context.Context, e domain.EndedRun) (bool, er
 			now = string(b.Hiring.Status)
 		case b.Risk != nil:
 			now = string(b.Risk.Status)
+		case b.TemplateRun != nil:
+			now = string(b.TemplateRun.Status)
 		}
 		claim := tx.Table(table).Where("id = ? AND status = ?", e.ProcessID, was).Update("status", now)
 		if claim.Error != nil {
@@ -110,6 +112,11 @@ func ending(tx *gorm.DB, e domain.EndedRun, open []domain.Task) (domain.Batch, s
 		if err = tx.Where("id = ?", e.ProcessID).Take(&row).Error; err == nil {
 			return e.EndRisk(row.toDomain(), open), row.Status, nil
 		}
+	case domain.ProcessTemplate:
+		var row templateRunRow
+		if err = tx.Where("id = ?", e.ProcessID).Take(&row).Error; err == nil {
+			return e.EndTemplateRun(row.toDomain(), open), row.Status, nil
+		}
 	}
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return domain.Batch{}, "", nil
@@ -126,6 +133,8 @@ func recordTable(p domain.Process) (string, error) {
 		return hiringRow{}.TableName(), nil
 	case domain.ProcessRisk:
 		return riskRow{}.TableName(), nil
+	case domain.ProcessTemplate:
+		return templateRunRow{}.TableName(), nil
 	}
 	return "", domain.Invalid(domain.FieldProblem{Field: "process", Problem: fmt.Sprintf("unknown process %q", p)})
 }

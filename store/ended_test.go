@@ -31,6 +31,7 @@ func endedCases(t *testing.T) []endedCase {
 	cmp.Stages = []domain.StageSpan{{Stage: domain.StageBriefReview, Entered: t0, Left: ptr(at(time.Hour))}, {Stage: domain.StageProduction, Entered: at(time.Hour)}}
 	hir := testHiring("hir_ended0000001", domain.TeamAnalytics, "pat", domain.StatusActive, t0)
 	rsk := testRisk("rsk_ended0000001", t0, domain.SeverityCritical, "maya", "")
+	tpr := testTemplateRun("tpr_ended0000001", "webinar", "pat", domain.StatusActive, t0)
 	read := func(err error) {
 		if err != nil {
 			t.Fatalf("read back: %v", err)
@@ -61,11 +62,16 @@ func endedCases(t *testing.T) []endedCase {
 			}
 			return string(r.Status), r.Reason
 		}, []string{"maya"}},
+		{domain.ProcessTemplate, tpr.ID, domain.Batch{TemplateRun: &tpr}, func(st *Store) (string, string) {
+			r, err := st.TemplateRun(t.Context(), tpr.ID)
+			read(err)
+			return string(r.Status), r.Reason
+		}, []string{"pat"}},
 	}
 }
 
 func TestCloseEndedRunClosesRecordAndOpenTasksOnce(t *testing.T) {
-	want := map[domain.Process]string{domain.ProcessCampaign: "cancelled", domain.ProcessHiring: "cancelled", domain.ProcessRisk: "closed"}
+	want := map[domain.Process]string{domain.ProcessCampaign: "cancelled", domain.ProcessHiring: "cancelled", domain.ProcessRisk: "closed", domain.ProcessTemplate: "cancelled"}
 	eachBackend(t, func(t *testing.T, st *Store) {
 		ctx := t.Context()
 		for _, c := range endedCases(t) {
@@ -119,7 +125,8 @@ func TestCloseEndedRunClosesRecordAndOpenTasksOnce(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			wantMsg := "The " + map[domain.Process]string{domain.ProcessCampaign: "campaign", domain.ProcessHiring: "hiring request", domain.ProcessRisk: "risk"}[c.process] +
+			wantMsg := "The " + map[domain.Process]string{domain.ProcessCampaign: "campaign", domain.ProcessHiring: "hiring request", domain.ProcessRisk: "risk",
+				domain.ProcessTemplate: "run of Webinar"}[c.process] +
 				" is " + want[c.process] + ": its workflow run was terminated in Temporal, outside Tandem; its 2 open tasks were cancelled."
 			if len(events) != 1 || events[0].Kind != domain.EventEnded || events[0].Message != wantMsg ||
 				events[0].Actor != "tandem" || !events[0].At.Equal(at(2*time.Hour)) {
@@ -181,11 +188,11 @@ func TestCloseEndedRunLeavesEndedAndMissingRecordsAlone(t *testing.T) {
 		if n := count(t, st, "events"); n != 0 {
 			t.Errorf("%d events written, want none", n)
 		}
-		e := domain.EndedRun{Process: "template", ProcessID: "x", RunID: "r", How: domain.RunFailed}
+		e := domain.EndedRun{Process: "purchase", ProcessID: "x", RunID: "r", How: domain.RunFailed}
 		if _, err := st.CloseEndedRun(ctx, e); !errors.Is(err, domain.ErrInvalid) {
 			t.Errorf("an unknown process: %v, want invalid", err)
 		}
-		if _, err := st.Unfinished(ctx, "template", "x"); !errors.Is(err, domain.ErrInvalid) {
+		if _, err := st.Unfinished(ctx, "purchase", "x"); !errors.Is(err, domain.ErrInvalid) {
 			t.Errorf("Unfinished of an unknown process: %v, want invalid", err)
 		}
 	})

@@ -23,7 +23,7 @@ import (
 var models = []any{
 	&personRow{}, &personRoleRow{}, &tokenRow{}, &sessionRow{}, &campaignRow{}, &taskRow{},
 	&eventRow{}, &notificationRow{}, &notificationMarkRow{}, &idempotencyRow{}, &auditRow{}, &commandRow{},
-	&hiringRow{}, &candidateRow{}, &riskRow{},
+	&hiringRow{}, &candidateRow{}, &riskRow{}, &templateRunRow{},
 	&webhookRow{}, &webhookDeliveryRow{}, &emailRow{}, &feedRow{},
 	&templateRow{},
 }

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Times in a template are durations from something a run knows — its start, a
@@ -126,4 +127,57 @@ func (d *Due) UnmarshalText(b []byte) error {
 	}
 	*d = Due{Offset: off, Before: rest[0] == "before", Anchor: rest[1]}
 	return nil
+}
+
+// From is the time the offset leads to from t: forward, or back when before
+// is set. Working days step over Saturdays and Sundays in UTC, one weekday at a
+// time: 1 working day after a Friday (or a Saturday) is the Monday, at the same
+// time of day.
+func (o Offset) From(t time.Time, before bool) time.Time {
+	n := o.Amount
+	if before {
+		n = -n
+	}
+	t = t.UTC()
+	switch o.Unit {
+	case Hours:
+		return t.Add(time.Duration(n) * time.Hour)
+	case Days:
+		return t.AddDate(0, 0, n)
+	case Weeks:
+		return t.AddDate(0, 0, 7*n)
+	case WorkingDays:
+		step := 1
+		if n < 0 {
+			step, n = -1, -n
+		}
+		for ; n > 0; n-- {
+			t = t.AddDate(0, 0, step)
+			for t.Weekday() == time.Saturday || t.Weekday() == time.Sunday {
+				t = t.AddDate(0, 0, step)
+			}
+		}
+	}
+	return t
+}
+
+// At is when a task with this due date is due in a run that started at start,
+// in a stage that started at stageStart, with intake values: the anchor, then
+// the offset. It fails only when the anchor is a field the intake does not
+// give as a date, which a validated template and a checked intake never do.
+func (d Due) At(start, stageStart time.Time, intake map[string]any) (time.Time, error) {
+	var anchor time.Time
+	switch d.Anchor {
+	case AnchorStart:
+		anchor = start
+	case AnchorStageStart:
+		anchor = stageStart
+	default:
+		at, ok := DateOf(intake, d.Anchor)
+		if !ok {
+			return time.Time{}, fmt.Errorf("the intake has no date %s for the due date %q", d.Anchor, d)
+		}
+		anchor = at
+	}
+	return d.Offset.From(anchor, d.Before), nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/tandemhq/tandem/workflows/campaign"
 	"github.com/tandemhq/tandem/workflows/hiring"
 	"github.com/tandemhq/tandem/workflows/risk"
+	"github.com/tandemhq/tandem/workflows/template"
 )
 
 // Register puts every workflow and activity on r.
@@ -27,6 +28,7 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(campaign.Workflow, workflow.RegisterOptions{Name: contract.CampaignLaunchType})
 	r.RegisterWorkflowWithOptions(hiring.Workflow, workflow.RegisterOptions{Name: contract.HiringRequestType})
 	r.RegisterWorkflowWithOptions(risk.Workflow, workflow.RegisterOptions{Name: contract.RiskType})
+	r.RegisterWorkflowWithOptions(template.Workflow, workflow.RegisterOptions{Name: contract.TemplateRunType})
 }
 
 // New builds a worker on Tandem's task queue with everything registered.

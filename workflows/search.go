@@ -23,6 +23,10 @@ var (
 	AttrLevel    = temporal.NewSearchAttributeKeyInt64("TandemLevel")
 )
 
+// AttrTemplate is which template a run of a process template follows, by its
+// key (the version is in the run's details).
+var AttrTemplate = temporal.NewSearchAttributeKeyKeyword("TandemTemplate")
+
 // SearchAttributes lists the custom search attributes by name with their type, for
 // registering them on a Temporal namespace.
 var SearchAttributes = map[string]enumspb.IndexedValueType{
@@ -34,4 +38,6 @@ var SearchAttributes = map[string]enumspb.IndexedValueType{
 	// Risk
 	AttrSeverity.GetName(): enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 	AttrLevel.GetName():    enumspb.INDEXED_VALUE_TYPE_INT,
+	// Template
+	AttrTemplate.GetName(): enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 }

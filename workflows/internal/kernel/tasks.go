@@ -26,6 +26,10 @@ type TaskSpec struct {
 	// RemindAt is when the task's people are reminded; zero means the kernel's
 	// default, Config.ReminderBefore the due time.
 	RemindAt time.Time
+	// Form is the task's form when the process declares it rather than
+	// domain.TaskForm (a template's task, whose form is the template's). Nil:
+	// domain.TaskForm's, by the task's key. Open gives the task a copy.
+	Form *domain.Form
 	// Fill gives the task's form (domain.TaskForm, found by the task's key) what
 	// only the run knows: the choices, a currency, the values a revision starts
 	// from. It runs each time the task opens, an escalation's successor too.
@@ -90,6 +94,11 @@ func (ts *Tasks) Open(ctx workflow.Context, s TaskSpec) *domain.Task {
 		Kind: s.Kind, Key: s.Key, Title: s.Title, Description: s.Description, Team: s.Team, Role: s.Role,
 		Assignee: s.Assignee, RequestedBy: s.RequestedBy, Status: domain.TaskOpen, DueAt: s.DueAt.UTC(),
 		Form: domain.TaskForm(ts.process, s.Key), CreatedAt: now, UpdatedAt: now,
+	}
+	if s.Form != nil {
+		f := *s.Form
+		f.Fields = slices.Clone(f.Fields) // Fill may set defaults: the spec's form stays as declared
+		t.Form = &f
 	}
 	if t.Form != nil && s.Fill != nil {
 		s.Fill(t.Form)
