@@ -24,7 +24,7 @@ var models = []any{
 	&personRow{}, &personRoleRow{}, &tokenRow{}, &sessionRow{}, &campaignRow{}, &taskRow{},
 	&eventRow{}, &notificationRow{}, &notificationMarkRow{}, &idempotencyRow{}, &auditRow{}, &commandRow{},
 	&hiringRow{}, &candidateRow{}, &riskRow{},
-	&webhookRow{}, &webhookDeliveryRow{}, &emailRow{},
+	&webhookRow{}, &webhookDeliveryRow{}, &emailRow{}, &commentRow{}, &commentRevisionRow{},
 }
 
 // catalog describes a database's tables as lines, one per column, constraint and
