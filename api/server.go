@@ -110,6 +110,7 @@ type Records interface {
 	AdminRecords
 	NameRecords
 	SessionRecords
+	CommentRecords
 }
 
 // Config is what the server needs.
@@ -161,6 +162,7 @@ type Server struct {
 	now       func() time.Time
 	limiter   *rateLimiter // nil when the rate limit is disabled
 	decodes   *rateLimiter // each token's budget on the codec endpoint; nil when the rate limit is disabled
+	comments  *rateLimiter // each person's budget of comment writes; nil when the rate limit is disabled
 	codec     *codec.Codec
 	uiOrigin  string
 
@@ -208,6 +210,7 @@ func New(cfg Config) *Server {
 		now:       cfg.Now,
 		limiter:   newRateLimiter(cfg.RateLimit),
 		decodes:   newCodecLimiter(cfg.RateLimit),
+		comments:  newCommentLimiter(cfg.RateLimit),
 		codec:     cfg.Codec,
 		uiOrigin:  originOf(cfg.TemporalUIURL),
 		addresses: newAddressLimiter(cfg.AddressLimit),
@@ -311,6 +314,7 @@ func (s *Server) routes() {
 	s.hiringRoutes(v1)
 	s.riskRoutes(v1)
 	s.webhookRoutes(v1)
+	s.commentRoutes(v1)
 	v1.GET("/reports/overview", s.reportOverview)
 	v1.GET("/reports/workload", s.reportWorkload)
 	s.codecRoutes()
