@@ -52,7 +52,7 @@ func TestCommentsOfAProcessAndATask(t *testing.T) {
 }
 
 func commentKey(c domain.Comment) string { return key(c) }
-func key(c domain.Comment) string       { return fmt.Sprintf("%d:%s", c.ID, c.Body) }
+func key(c domain.Comment) string        { return fmt.Sprintf("%d:%s", c.ID, c.Body) }
 
 // An edit keeps the text it replaced, a deletion leaves a tombstone and its
 // text in the revisions, and a tombstone can be neither edited nor deleted.
