@@ -127,7 +127,9 @@ type detailCommon struct {
 	// page's ?refused=hide, a link, so it works without the script).
 	Refused     int
 	HideRefused bool
-	W           *words
+	// Conversation is the comments on the process and its tasks.
+	Conversation conversationView
+	W            *words
 }
 
 // waitView is one thing a process waits on, in words.
@@ -272,6 +274,9 @@ func (a *App) common(r *http.Request, s *session, wd *words, path string, tasks 
 			how += " for " + wd.Name(t.OnBehalfOf)
 		}
 		d.Closed = append(d.Closed, closedView{Title: wd.Text(t.Title), Comment: t.Comment, How: how, When: wd.When(completedAt(t))})
+	}
+	if err == nil {
+		d.Conversation, err = a.conversation(r, s, wd, path, tasks)
 	}
 	for _, e := range events {
 		if e.Kind == domain.EventRefused {
