@@ -5,9 +5,11 @@
 // write through activities (campaigns, tasks, timeline events, notifications) and the
 // Idempotency-Keys of create requests. The workflows are the source of truth for
 // process state; everything here is a projection they keep up to date, written
-// idempotently so activity retries are harmless. The one other writer is the
-// worker's reconciler, which ends the record of a run Temporal closed without its
-// process ending (CloseEndedRun).
+// idempotently so activity retries are harmless. The one other writer of the
+// projection is the worker's reconciler, which ends the record of a run Temporal
+// closed without its process ending (CloseEndedRun). Comments (comments.go) are
+// not projection: the conversation about a process, which no workflow reads, is
+// written by the API directly, with the notifications its mentions send.
 //
 // The schema is versioned: numbered SQL files per database in migrations/, applied
 // by Migrate with goose and reported by Schema and SchemaVersion (docs/migrations.md).
