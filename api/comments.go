@@ -238,7 +238,7 @@ func (s *Server) addComment(c *gin.Context, kind domain.Process) {
 		case err != nil:
 			s.fail(c, fmt.Errorf("parent comment: %w", err))
 			return
-		case parent.Process != conv.process || parent.ProcessID != conv.processID || parent.TaskID != conv.taskID:
+		case parent.Process != conv.process || parent.ProcessID != conv.processID || conv.taskID != "" && parent.TaskID != conv.taskID:
 			p.Add("parent_id", "comment %d is not in this conversation", req.ParentID)
 		case parent.ParentID != 0:
 			p.Add("parent_id", "comment %d is a reply: replies are one level deep, reply to comment %d", req.ParentID, parent.ParentID)
@@ -249,6 +249,15 @@ func (s *Server) addComment(c *gin.Context, kind domain.Process) {
 	if err := p.Err(); err != nil {
 		s.fail(c, err)
 		return
+	}
+	if parent.TaskID != "" && conv.taskID == "" {
+		// A reply sent to the process joins its parent on the task.
+		t, err := s.records.Task(ctx, parent.TaskID)
+		if err != nil {
+			s.fail(c, recordErr(err, "task", parent.TaskID))
+			return
+		}
+		conv.taskID, conv.name = t.ID, fmt.Sprintf("task “%s”", t.Title)
 	}
 	mentioned, err := s.mentioned(ctx, conv, req.Body, nil)
 	if err != nil {

@@ -189,10 +189,16 @@ func TestTaskComments(t *testing.T) {
 		t.Errorf("task comment = %+v", c)
 	}
 	want(t, e.do("POST", campaignComments, "tok-cara", `{"body": "on the campaign"}`), sCreated, "")
-	if l := decodeJSON[domain.Page[commentBody]](t, e.do("GET", path, "tok-wes", "")); len(l.Items) != 1 || l.Items[0].ID != c.ID {
+	// A reply sent to the process joins its parent on the task.
+	rr := e.do("POST", campaignComments, "tok-wes", fmt.Sprintf(`{"body": "thanks", "parent_id": %d}`, c.ID))
+	want(t, rr, sCreated, "")
+	if r := decodeJSON[commentBody](t, rr); r.TaskID != workTask || r.ParentID != c.ID {
+		t.Errorf("reply = %+v, want it on the task", r)
+	}
+	if l := decodeJSON[domain.Page[commentBody]](t, e.do("GET", path, "tok-wes", "")); len(l.Items) != 2 || l.Items[0].ID != c.ID {
 		t.Errorf("the task's comments = %+v", l.Items)
 	}
-	if l := decodeJSON[domain.Page[commentBody]](t, e.do("GET", campaignComments, "tok-wes", "")); len(l.Items) != 2 {
+	if l := decodeJSON[domain.Page[commentBody]](t, e.do("GET", campaignComments, "tok-wes", "")); len(l.Items) != 3 {
 		t.Errorf("the campaign's comments = %+v", l.Items)
 	}
 	want(t, e.do("GET", "/api/v1/tasks/tsk_nope/comments", "tok-wes", ""), sNotFound, domain.CodeNotFound)

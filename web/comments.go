@@ -80,6 +80,9 @@ type commentView struct {
 
 // conversationView is the conversation part of a process's page.
 type conversationView struct {
+	// Closed says the viewer may not read this conversation (a hiring
+	// request's, to someone not involved in it).
+	Closed   bool
 	Comments []commentView
 	Count    int
 	More     bool // more comments than the page draws
@@ -93,6 +96,11 @@ type taskChoice struct{ ID, Title string }
 // the page's) and makes them views, replies under their comment.
 func (a *App) conversation(r *http.Request, s *session, wd *words, path string, tasks []domain.Task) (conversationView, error) {
 	items, more, err := list[domain.Comment](a.api, r, s.auth, path+"/comments", nil, maxComments)
+	if ae, ok := asAPIError(err); ok && ae.Status == http.StatusForbidden {
+		// A hiring request's conversation is for the people involved: the
+		// others see the request, and that its conversation is not theirs.
+		return conversationView{Closed: true}, nil
+	}
 	if err != nil {
 		return conversationView{}, err
 	}

@@ -195,3 +195,19 @@ func TestAMentionLeadsToItsComment(t *testing.T) {
 	mustContain(t, get(t, h, sesMaya, "/notifications"), `<span class="kind k-mention">Mention</span>`,
 		`<a href="/campaigns/`+worldCampaign+`#comment-9">Pat Manager mentioned you on campaign “Spring”</a>`)
 }
+
+// Someone not involved in a hiring request sees the request, and that its
+// conversation is not theirs, not an error page.
+func TestAHiringConversationClosedToOthers(t *testing.T) {
+	h, f := newTestApp(t)
+	world(f)
+	f.on("GET /api/v1/hiring-requests/{id}/comments", func(*http.Request, domain.Person) (int, any) {
+		return http.StatusForbidden, apiErr(domain.CodeForbidden, "only the people involved in a hiring request may read or write its comments")
+	})
+	w := get(t, h, sesCleo, "/hiring-requests/"+worldHiring)
+	if w.Code != http.StatusOK {
+		t.Fatalf("status %d", w.Code)
+	}
+	mustContain(t, w, "Only the people involved in this hiring request read and write its comments.")
+	mustNotContain(t, w, `id="comment-form"`)
+}
