@@ -7,8 +7,10 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
@@ -71,7 +73,8 @@ type commentView struct {
 	When    moment
 	Edited  bool
 	Deleted bool
-	Task    string // the task it is on, by title, when it is on one
+	Task    string    // the task it is on, by title, when it is on one
+	at      time.Time // when it was written, for the activity's order
 	// MayEdit and MayDelete say what the viewer may do with it: its author
 	// edits and deletes, an admin deletes.
 	MayEdit, MayDelete bool
@@ -124,7 +127,7 @@ func (a *App) conversation(r *http.Request, s *session, wd *words, path string, 
 	for _, c := range items {
 		cv := commentView{
 			ID: c.ID, Author: wd.Name(c.Author), When: wd.When(c.CreatedAt), Edited: c.EditedAt != nil, Deleted: c.Deleted(),
-			Task: titles[c.TaskID],
+			Task: titles[c.TaskID], at: c.CreatedAt,
 		}
 		if c.TaskID != "" && cv.Task == "" {
 			cv.Task = c.TaskID
@@ -312,4 +315,81 @@ func (d detailCommon) Noun() string {
 		return "hiring request"
 	}
 	return string(d.Kind)
+}
+
+// The activity of a process's page: its timeline and its conversation in one
+// stream, oldest first or newest first, everything or only the comments or
+// only the decisions and events. The choices are links (?order=newest,
+// ?show=comments|decisions), so they work without the script and survive the
+// page's background refresh, which reloads the page's own address.
+
+// activity is the stream as the viewer chose it.
+type activity struct {
+	Items       []activityItem
+	Newest      bool   // newest first
+	Show        string // "", "comments" or "decisions"
+	HideRefused bool
+}
+
+// activityItem is a timeline line or a comment with its replies.
+type activityItem struct {
+	Line    *storyLine
+	Comment *commentView
+	at      time.Time
+}
+
+// Activity filters.
+const (
+	showComments  = "comments"
+	showDecisions = "decisions"
+)
+
+func newActivity(q url.Values, lines []storyLine, comments []commentView) activity {
+	a := activity{Newest: q.Get("order") == "newest", HideRefused: q.Get("refused") == "hide"}
+	if show := q.Get("show"); show == showComments || show == showDecisions {
+		a.Show = show
+	}
+	if a.Show != showComments {
+		for i := range lines {
+			a.Items = append(a.Items, activityItem{Line: &lines[i], at: lines[i].when})
+		}
+	}
+	if a.Show != showDecisions {
+		for i := range comments {
+			a.Items = append(a.Items, activityItem{Comment: &comments[i], at: comments[i].at})
+		}
+	}
+	// Stable, so lines of the same time keep the timeline's order, and a
+	// comment follows what happened at its time.
+	slices.SortStableFunc(a.Items, func(x, y activityItem) int {
+		if a.Newest {
+			return y.at.Compare(x.at)
+		}
+		return x.at.Compare(y.at)
+	})
+	return a
+}
+
+// Link is the page's address with one choice of the activity changed (key
+// to value, "" for the default), the others kept, at the activity.
+func (a activity) Link(path, key, value string) string {
+	q := url.Values{}
+	if a.Newest {
+		q.Set("order", "newest")
+	}
+	if a.Show != "" {
+		q.Set("show", a.Show)
+	}
+	if a.HideRefused {
+		q.Set("refused", "hide")
+	}
+	if value == "" {
+		q.Del(key)
+	} else {
+		q.Set(key, value)
+	}
+	if len(q) == 0 {
+		return path + "#timeline-h"
+	}
+	return path + "?" + q.Encode() + "#timeline-h"
 }

@@ -72,7 +72,7 @@ func TestTheConversationOnAProcessPage(t *testing.T) {
 	h, f := newTestApp(t)
 	conversationWorld(f)
 	w := get(t, h, sesPat, "/campaigns/"+worldCampaign)
-	mustContain(t, w, `<h2 id="comments-h">Comments <span class="count">4</span></h2>`,
+	mustContain(t, w, `<a href="/campaigns/`+worldCampaign+`?show=comments#timeline-h">Comments (4)</a>`,
 		`<span class="author" id="comment-1-by">Pat Manager</span>`, `<span class="edited">(edited)</span>`,
 		`<strong>@maya</strong>`, `<span class="on-task">on Creative assets`,
 		`<article class="comment deleted" id="comment-4"`, "This comment was deleted.",
@@ -210,4 +210,41 @@ func TestAHiringConversationClosedToOthers(t *testing.T) {
 	}
 	mustContain(t, w, "Only the people involved in this hiring request read and write its comments.")
 	mustNotContain(t, w, `id="comment-form"`)
+}
+
+// The activity is the timeline and the comments in one stream, in the order
+// and with the filter the viewer picked, each choice a link keeping the
+// others.
+func TestTheActivityStream(t *testing.T) {
+	h, f := newTestApp(t)
+	conversationWorld(f)
+	page := "/campaigns/" + worldCampaign
+	// Where each mark is in the activity section.
+	order := func(w string, marks ...string) []int {
+		w = w[strings.Index(w, `id="timeline-h"`):]
+		var at []int
+		for _, m := range marks {
+			at = append(at, strings.Index(w, m))
+		}
+		return at
+	}
+	started, pats, held := "Pat Manager started the campaign", `id="comment-1"`, "Launch held by"
+	all := get(t, h, sesPat, page).Body.String()
+	// Started 72 hours ago, the launch held 4 hours ago, Pat's comment 3.
+	if at := order(all, started, held, pats); !(at[0] >= 0 && at[0] < at[1] && at[1] < at[2]) {
+		t.Errorf("oldest first: started, launch held, Pat's comment at %v", at)
+	}
+	newest := get(t, h, sesPat, page+"?order=newest")
+	if at := order(newest.Body.String(), started, held, pats); !(at[2] >= 0 && at[2] < at[1] && at[1] < at[0]) {
+		t.Errorf("newest first: started, launch held, Pat's comment at %v", at)
+	}
+	mustContain(t, newest, `<strong aria-current="true">Newest first</strong>`,
+		`<a href="`+page+`?order=newest&amp;show=comments#timeline-h">Comments (4)</a>`,
+		`<a href="`+page+`?order=newest&amp;refused=hide#timeline-h">Hide the 1 refused command</a>`)
+	comments := get(t, h, sesPat, page+"?show=comments")
+	mustContain(t, comments, `id="comment-1"`, `<strong aria-current="true">Comments (4)</strong>`)
+	mustNotContain(t, comments, started, "Hide the 1 refused command")
+	decisions := get(t, h, sesPat, page+"?show=decisions")
+	mustContain(t, decisions, started, `id="comment-form"`)
+	mustNotContain(t, decisions, `id="comment-1"`)
 }
