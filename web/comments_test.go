@@ -75,7 +75,7 @@ func TestTheConversationOnAProcessPage(t *testing.T) {
 	mustContain(t, w, `<a href="/campaigns/`+worldCampaign+`?show=comments#timeline-h">Comments (4)</a>`,
 		`<span class="author" id="comment-1-by">Pat Manager</span>`, `<span class="edited">(edited)</span>`,
 		`<strong>@maya</strong>`, `<span class="on-task">on Creative assets`,
-		`<article class="comment deleted" id="comment-4"`, "This comment was deleted.",
+		`<article class="comment-card deleted" id="comment-4"`, "This comment was deleted.",
 		// The reply sits under its comment.
 		`<ol class="replies">`, `<span class="author" id="comment-3-by">Maya Ops</span>`,
 		// Pat edits and deletes his own comment, and only his.
