@@ -67,7 +67,7 @@ type StartRequest struct {
 }
 
 // Records is the read side of the database, plus the writes the API owns (out of
-// office, idempotency keys, the audit trail); *store.Store implements it. Lookups
+// office, idempotency keys, the audit trail, comments); *store.Store implements it. Lookups
 // of a missing record return domain.ErrNotFound.
 type Records interface {
 	PersonByToken(ctx context.Context, token string) (domain.Person, error)
