@@ -21,11 +21,15 @@ type Directory interface {
 const ErrTypeUnknownPerson = "UnknownPerson"
 
 // LookupPerson returns a person's team, roles and manager, for routing and
-// escalation. Names and e-mails stay in the database.
+// escalation. Names and e-mails stay in the database. A disabled person is
+// unknown here: no work is routed to someone who left.
 func (a *Activities) LookupPerson(ctx context.Context, handle string) (domain.PersonRef, error) {
 	p, err := a.Directory.Person(ctx, handle)
 	if errors.Is(err, domain.ErrNotFound) {
 		return domain.PersonRef{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("no person %q in the directory", handle), ErrTypeUnknownPerson, err)
+	}
+	if err == nil && !p.Active() {
+		return domain.PersonRef{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s is disabled", handle), ErrTypeUnknownPerson, nil)
 	}
 	if err != nil {
 		return domain.PersonRef{}, fmt.Errorf("look up %s: %w", handle, err)
@@ -39,8 +43,9 @@ type FindPeopleInput struct {
 	Team domain.Team `json:"team,omitempty"`
 }
 
-// FindPeople returns the handles of everyone holding a role, in handle order, so
-// a process that picks the first gets the same person on every retry.
+// FindPeople returns the handles of everyone active holding a role, in handle
+// order, so a process that picks the first gets the same person on every
+// retry. Disabled people are left out: work is not routed to them.
 func (a *Activities) FindPeople(ctx context.Context, in FindPeopleInput) ([]string, error) {
 	var out []string
 	opts := domain.ListOptions{Limit: domain.MaxLimit}
@@ -50,7 +55,9 @@ func (a *Activities) FindPeople(ctx context.Context, in FindPeopleInput) ([]stri
 			return nil, fmt.Errorf("find people with role %s: %w", in.Role, err)
 		}
 		for _, p := range page.Items {
-			out = append(out, p.Handle)
+			if p.Active() {
+				out = append(out, p.Handle)
+			}
 		}
 		if page.NextCursor == "" {
 			return out, nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
@@ -38,11 +39,15 @@ func (f fakeDirectory) People(_ context.Context, flt domain.PeopleFilter) (domai
 	return domain.Page[domain.Person]{Items: match}, nil
 }
 
+// left is when fred, who left, was disabled: no work is routed to him.
+var left = time.Date(2026, 1, 2, 9, 0, 0, 0, time.UTC)
+
 func TestDirectoryLookups(t *testing.T) {
 	dir := fakeDirectory{people: []domain.Person{
 		{Handle: "finn", Name: "Finn Walsh", Email: "finn@example.com", Team: domain.TeamFinance, Roles: []domain.Role{domain.RoleFinance}, Manager: "dana"},
 		{Handle: "fiona", Team: domain.TeamFinance, Roles: []domain.Role{domain.RoleFinance}, Manager: "dana"},
 		{Handle: "dana", Team: domain.TeamLeadership, Roles: []domain.Role{domain.RoleDirector}},
+		{Handle: "fred", Team: domain.TeamFinance, Roles: []domain.Role{domain.RoleFinance}, DisabledAt: &left},
 	}}
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestActivityEnvironment()
@@ -57,6 +62,10 @@ func TestDirectoryLookups(t *testing.T) {
 	var appErr *temporal.ApplicationError
 	if !errors.As(err, &appErr) || appErr.Type() != ErrTypeUnknownPerson || !appErr.NonRetryable() {
 		t.Errorf("unknown person: %v", err)
+	}
+	_, err = env.ExecuteActivity((&Activities{}).LookupPerson, "fred")
+	if !errors.As(err, &appErr) || appErr.Type() != ErrTypeUnknownPerson || !appErr.NonRetryable() {
+		t.Errorf("disabled person: %v, want unknown", err)
 	}
 	v, err = env.ExecuteActivity((&Activities{}).FindPeople, FindPeopleInput{Role: domain.RoleFinance})
 	var handles []string

@@ -18,8 +18,15 @@ import (
 // AdminRecords are the directory writes only admins reach through the API.
 type AdminRecords interface {
 	UpsertPerson(ctx context.Context, p domain.Person) error
+	// AddPerson adds someone new: ErrConflict when the handle is taken.
+	AddPerson(ctx context.Context, p domain.Person) error
 	CreateTokenExpiring(ctx context.Context, handle, label string, expiresAt time.Time) (string, error)
 	RevokeTokens(ctx context.Context, handle string) (int64, error)
+	// DisablePerson disables a person at at, revoking their sessions and
+	// tokens; one disabled already keeps their first time. EnablePerson makes
+	// them active again. An unknown person is domain.ErrNotFound.
+	DisablePerson(ctx context.Context, handle string, at time.Time) (domain.Person, domain.Revoked, error)
+	EnablePerson(ctx context.Context, handle string) (domain.Person, error)
 }
 
 // handlePattern keeps handles usable in URLs, mentions and logs without escaping.
@@ -167,6 +174,14 @@ func (s *Server) createPersonToken(c *gin.Context) {
 	handle := c.Param("handle")
 	ctx, cancel := s.ctx(c)
 	defer cancel()
+	switch p, err := s.records.Person(ctx, handle); {
+	case err != nil:
+		s.fail(c, recordErr(err, "person", handle))
+		return
+	case !p.Active():
+		s.fail(c, domain.Conflictf("%s is disabled: enable them first (POST /api/v1/people/%s/enable)", handle, handle))
+		return
+	}
 	if s.undocumented(c) {
 		return
 	}

@@ -23,6 +23,12 @@ import (
 type AuditRecords interface {
 	// AppendAudit numbers, links and stores e after the last entry.
 	AppendAudit(ctx context.Context, e domain.AuditEntry) error
+	// CommandAudited reports whether the entry of command id is in the trail:
+	// its process writes it with the records the command changed.
+	CommandAudited(ctx context.Context, id string) (bool, error)
+	// AppendCommandAudit is AppendAudit for the entry of command id, unless
+	// the trail has it already.
+	AppendCommandAudit(ctx context.Context, e domain.AuditEntry, id string) error
 	// RefusedCommands returns the denied or failed commands on any of objects.
 	RefusedCommands(ctx context.Context, objects []string) ([]domain.AuditEntry, error)
 }
@@ -31,6 +37,10 @@ type AuditRecords interface {
 // out-of-office delegate completing a task), for the audit entry.
 const auditOnBehalfKey = "tandem.audit.on_behalf_of"
 
+// auditCommandKey holds the ID of the command a request applied (a process's
+// update answered), whose entry the process wrote with its records.
+const auditCommandKey = "tandem.audit.command"
+
 // auditObjectKey is set by a handler whose object is not in its path (a board
 // session, named by its ref), and auditNoteKey by one whose allowed command
 // needs a word on how it was done (how a person signed in): the entry's object,
@@ -38,6 +48,9 @@ const auditOnBehalfKey = "tandem.audit.on_behalf_of"
 const (
 	auditObjectKey = "tandem.audit.object"
 	auditNoteKey   = "tandem.audit.note"
+	// auditProvisionKey holds what a sign-in changed in the directory (a
+	// person added, a team or roles from the provider's groups), for its note.
+	auditProvisionKey = "tandem.audit.provision"
 )
 
 const (
@@ -84,17 +97,11 @@ func (s *Server) audit(c *gin.Context) {
 // the entry would have held. There is no transaction spanning the command and its
 // entry; that is a known gap.
 func (s *Server) appendAudit(c *gin.Context, w *auditWriter, status int) {
-	e := domain.AuditEntry{
-		At:         s.now(),
-		OnBehalfOf: c.GetString(auditOnBehalfKey),
-		Action:     c.Request.Method + " " + c.FullPath(),
-		Object:     auditText(cmp.Or(c.GetString(auditObjectKey), auditObject(c))),
-		Status:     status,
-		RequestID:  c.GetString(requestIDKey),
-		ClientIP:   c.ClientIP(),
-	}
-	if p, ok := c.Get(callerKey); ok {
-		e.Actor = p.(domain.Person).Handle
+	e := s.auditEntry(c)
+	e.Status = status
+	if id := c.GetString(auditCommandKey); id != "" && status < http.StatusMultipleChoices {
+		s.checkCommandAudit(c, e, id)
+		return
 	}
 	unrecorded := 0
 	if e.Actor == "" {
@@ -124,6 +131,42 @@ func (s *Server) appendAudit(c *gin.Context, w *auditWriter, status int) {
 			slog.String("request_id", e.RequestID), slog.String("action", e.Action), slog.String("object", e.Object),
 			slog.String("actor", e.Actor), slog.String("on_behalf_of", e.OnBehalfOf), slog.String("outcome", string(e.Outcome)),
 			slog.Int("status", e.Status), slog.String("client_ip", e.ClientIP), slog.String("error", err.Error()))
+	}
+}
+
+// auditEntry is the entry of the command c is, but for its outcome, status
+// and reason.
+func (s *Server) auditEntry(c *gin.Context) domain.AuditEntry {
+	e := domain.AuditEntry{
+		At:         s.now(),
+		OnBehalfOf: c.GetString(auditOnBehalfKey),
+		Action:     c.Request.Method + " " + c.FullPath(),
+		Object:     auditText(cmp.Or(c.GetString(auditObjectKey), auditObject(c))),
+		RequestID:  c.GetString(requestIDKey),
+		ClientIP:   c.ClientIP(),
+	}
+	if p, ok := c.Get(callerKey); ok {
+		e.Actor = p.(domain.Person).Handle
+	}
+	return e
+}
+
+// checkCommandAudit makes sure the entry of command id, which c applied, is in
+// the trail. Its process wrote it with the records the command changed, so
+// this is one read; only a worker from before entries rode with the records
+// (during a rolling upgrade) leaves it to the API, which then writes e.
+func (s *Server) checkCommandAudit(c *gin.Context, e domain.AuditEntry, id string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), downstreamTimeout)
+	defer cancel()
+	done, err := s.records.CommandAudited(ctx, id)
+	if err == nil && done {
+		return
+	}
+	e.Outcome, e.Reason = domain.AuditAllowed, c.GetString(auditNoteKey)
+	if err = s.records.AppendCommandAudit(ctx, e, id); err != nil {
+		s.log.LogAttrs(ctx, slog.LevelError, "audit entry lost: the command was applied but is not in the audit trail",
+			slog.String("command_id", id), slog.String("request_id", e.RequestID), slog.String("action", e.Action),
+			slog.String("object", e.Object), slog.String("actor", e.Actor), slog.String("error", err.Error()))
 	}
 }
 

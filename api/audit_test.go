@@ -1,12 +1,14 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
 )
 
@@ -140,7 +142,9 @@ func TestAuditWriteFailureKeepsTheAnswer(t *testing.T) {
 	e := newEnv(t)
 	withTasks(e)
 	completes(e)
-	e.records.fail["AppendAudit"] = errors.New("disk full")
+	// The run wrote no entry (a worker from before entries rode with the
+	// records), and the API's own write of it fails.
+	e.records.fail["AppendCommandAudit"] = errors.New("disk full")
 	rr := e.do("POST", completePath, "tok-cara", `{"outcome": "done"}`)
 	want(t, rr, sOK, "")
 	if got := decodeJSON[domain.Task](t, rr); got.Status != domain.TaskDone {
@@ -222,4 +226,44 @@ func TestAuditSamplingIsBoundedAcrossAddresses(t *testing.T) {
 	if recorded != unauthenticatedBurst {
 		t.Errorf("%d entries from 1000 addresses at once, want %d", recorded, unauthenticatedBurst)
 	}
+}
+
+// An applied command's entry is the one its process wrote with the records it
+// changed, from the entry the API put in its input: the API adds none, and a
+// retry answered from the same command adds none either. Only when the run
+// wrote none (a worker from before) does the API write it, once.
+func TestAppliedCommandsAreAuditedByTheirProcess(t *testing.T) {
+	t.Run("by the process", func(t *testing.T) {
+		e := newEnv(t)
+		withTasks(e)
+		e.temporal.update = func(_, _ string, input any) (any, error) {
+			in := input.(contract.CompleteTaskInput)
+			stamped := *in.Audit
+			stamped.At = testNow.Add(time.Second) // when the run applied it
+			if err := e.records.AppendCommandAudit(context.Background(), stamped, in.UpdateID); err != nil {
+				return nil, err
+			}
+			tk := e.records.tasks[in.TaskID]
+			tk.Status = domain.TaskDone
+			return tk, nil
+		}
+		for range 2 {
+			want(t, e.do("POST", completePath, "tok-cara", `{"outcome": "done"}`, idem("k-1")...), sOK, "")
+		}
+		got := oneAudit(t, e)
+		if got.Actor != "cara" || got.Object != workTask || got.Outcome != domain.AuditAllowed || got.Status != sOK || !got.At.Equal(testNow.Add(time.Second)) {
+			t.Errorf("entry = %+v, want the one the process wrote", got)
+		}
+	})
+	t.Run("by the API, when the run did not", func(t *testing.T) {
+		e := newEnv(t)
+		withTasks(e)
+		completes(e)
+		for range 2 {
+			want(t, e.do("POST", completePath, "tok-cara", `{"outcome": "done"}`, idem("k-1")...), sOK, "")
+		}
+		if got := oneAudit(t, e); got.Actor != "cara" || got.Object != workTask || got.Outcome != domain.AuditAllowed || got.Status != sOK {
+			t.Errorf("entry = %+v", got)
+		}
+	})
 }

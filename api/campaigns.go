@@ -256,15 +256,20 @@ func (s *Server) addTask(c *gin.Context) {
 	})
 }
 
-// checkPerson adds a field problem unless handle names a person in the directory.
+// checkPerson adds a field problem unless handle names an active person of the
+// directory.
 func (s *Server) checkPerson(ctx context.Context, p *domain.Problems, field, handle string) error {
-	_, err := s.records.Person(ctx, handle)
+	who, err := s.records.Person(ctx, handle)
 	if errors.Is(err, domain.ErrNotFound) {
 		p.Add(field, "no person with handle %q", handle)
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("load %s %s: %w", field, handle, err)
+	}
+	if !who.Active() {
+		// Nothing new is given to someone who left.
+		p.Add(field, "%s is disabled", handle)
 	}
 	return nil
 }

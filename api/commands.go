@@ -58,12 +58,13 @@ const (
 // commandInput is an update's input: each embeds contract.Command, whose Bind
 // this is.
 type commandInput interface {
-	Bind(id string, at time.Time)
+	Bind(id string, at time.Time, audit domain.AuditEntry)
 }
 
 // commandKind is one command route: what it sends, and how it answers.
 type commandKind struct {
 	name   string // stored with each command, and part of its ID
+	status int    // the answer's status when done: 200, or 201 for what it creates
 	what   string // what the route's target is, for a not-found: "task", "campaign", …
 	update string
 	// input and result make empty values to decode a stored input and an
@@ -88,7 +89,7 @@ func newKind[In any, PIn interface {
 	commandInput
 }, Out any](name, what, update string, answer func(s *Server, c *gin.Context, cmd domain.SentCommand, in PIn, out *Out)) *commandKind {
 	k := &commandKind{
-		name: name, what: what, update: update,
+		name: name, what: what, update: update, status: http.StatusOK,
 		input:  func() commandInput { return PIn(new(In)) },
 		result: func() any { return new(Out) },
 		answer: func(s *Server, c *gin.Context, cmd domain.SentCommand, in commandInput, result any) {
@@ -104,17 +105,17 @@ var (
 	cmdCompleteTask = newKind[contract.CompleteTaskInput, *contract.CompleteTaskInput, domain.Task]("complete-task", "task", contract.UpdateCompleteTask, answerTask)
 	cmdReassignTask = newKind[contract.ReassignTaskInput, *contract.ReassignTaskInput, domain.Task]("reassign-task", "task", contract.UpdateReassignTask, answerTask)
 
-	cmdAddTask = newKind[contract.AddTaskInput, *contract.AddTaskInput, domain.Task]("add-task", "campaign", contract.UpdateAddTask,
+	cmdAddTask = created(newKind[contract.AddTaskInput, *contract.AddTaskInput, domain.Task]("add-task", "campaign", contract.UpdateAddTask,
 		func(s *Server, c *gin.Context, _ domain.SentCommand, _ *contract.AddTaskInput, t *domain.Task) {
 			c.Header("Location", "/api/v1/tasks/"+t.ID)
 			c.JSON(http.StatusCreated, taskOf(*t))
-		})
+		}))
 	cmdChangeCampaign = newKind[contract.ChangeCampaignInput, *contract.ChangeCampaignInput, contract.CampaignDetail]("change-campaign", "campaign", contract.UpdateChangeCampaign, answerCampaign)
 	cmdRecordKPIs     = newKind[contract.RecordKPIsInput, *contract.RecordKPIsInput, contract.CampaignDetail]("record-kpis", "campaign", contract.UpdateRecordKPIs, answerCampaign)
 	cmdCancelCampaign = newKind[contract.CancelInput, *contract.CancelInput, contract.CampaignDetail]("cancel-campaign", "campaign", contract.UpdateCancel, answerCampaign)
 
 	cmdAddCandidate = func() *commandKind {
-		k := newKind[contract.AddCandidateInput, *contract.AddCandidateInput, domain.Task]("add-candidate", "hiring request", contract.UpdateAddCandidate, answerCandidate)
+		k := created(newKind[contract.AddCandidateInput, *contract.AddCandidateInput, domain.Task]("add-candidate", "hiring request", contract.UpdateAddCandidate, answerCandidate))
 		k.refused = func(s *Server, ctx context.Context, in commandInput) error {
 			return s.records.RemoveCandidate(ctx, in.(*contract.AddCandidateInput).CandidateID)
 		}
@@ -134,6 +135,12 @@ var (
 		return out
 	}()
 )
+
+// created marks k as a route whose answer when done is 201 Created.
+func created(k *commandKind) *commandKind {
+	k.status = http.StatusCreated
+	return k
+}
 
 func answerTask[In any](_ *Server, c *gin.Context, _ domain.SentCommand, _ In, t *domain.Task) {
 	c.JSON(http.StatusOK, taskOf(*t))
@@ -246,7 +253,9 @@ func (s *Server) command(c *gin.Context, k *commandKind, target string, raw []by
 	if s.undocumented(c) {
 		return
 	}
-	in.Bind(id, s.now())
+	stamp := s.auditEntry(c)
+	stamp.Outcome, stamp.Status, stamp.Reason = domain.AuditAllowed, k.status, c.GetString(auditNoteKey)
+	in.Bind(id, s.now(), stamp)
 	input, err := json.Marshal(in)
 	if err != nil {
 		s.fail(c, fmt.Errorf("encode command %s: %w", id, err))
@@ -309,6 +318,7 @@ func (s *Server) send(ctx context.Context, c *gin.Context, k *commandKind, cmd d
 		if cmd.Status != domain.CommandDone {
 			s.settle(c, cmd.ID, domain.CommandDone, runID, nil)
 		}
+		c.Set(auditCommandKey, cmd.ID) // its process wrote its entry
 		k.answer(s, c, cmd, in, result)
 	case errors.Is(err, errAdmitted):
 		url := commandsPath + cmd.ID

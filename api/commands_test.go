@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -32,12 +33,17 @@ func TestCommandRetryIsTheSameUpdate(t *testing.T) {
 		t.Errorf("the retry answered %s (replayed %q), want %s", again.Body, again.Header().Get(replayedHeader), first.Body)
 	}
 	u := e.temporal.updates
-	if len(u) != 2 || u[0].ID != u[1].ID || !strings.HasPrefix(u[0].ID, commandPrefix) || fmt.Sprint(u[0].Input) != fmt.Sprint(u[1].Input) {
+	if len(u) != 2 || u[0].ID != u[1].ID || !strings.HasPrefix(u[0].ID, commandPrefix) || !reflect.DeepEqual(u[0].Input, u[1].Input) {
 		t.Fatalf("updates = %+v, want the one update sent twice", u)
 	}
 	in := u[0].Input.(contract.CompleteTaskInput)
 	if in.UpdateID != u[0].ID || !in.IssuedAt.Equal(testNow) {
 		t.Errorf("the input is bound to %q at %v, the update is %q", in.UpdateID, in.IssuedAt, u[0].ID)
+	}
+	// It carries its audit entry, for the run to write with what it changes.
+	if a := in.Audit; a == nil || a.Actor != "cara" || a.Action != "POST /api/v1/tasks/:id/complete" || a.Object != workTask ||
+		a.Outcome != domain.AuditAllowed || a.Status != sOK || a.RequestID == "" {
+		t.Errorf("the input's audit entry is %+v", a)
 	}
 	if c := e.records.commands[u[0].ID]; c.Status != domain.CommandDone || c.RunID != "run-1" || c.Caller != "cara" {
 		t.Errorf("stored command = %+v", c)

@@ -15,6 +15,10 @@
 // from the caller's Idempotency-Key, stored so a retry or its status URL reaches
 // the same update.
 //
+// Process templates are published through ApplyTemplate (templates.go), which
+// validates a document with package templates and stores it through
+// TemplateWriter; `tandem templates apply` calls it too, so both refuse alike.
+//
 // It must not import gorm, the store package or go.temporal.io/server: the
 // database arrives through Records, and the Temporal server is heavy to link.
 package api

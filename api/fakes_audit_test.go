@@ -27,6 +27,34 @@ func (r *fakeRecords) AppendAudit(_ context.Context, e domain.AuditEntry) error 
 	return nil
 }
 
+// AppendCommandAudit appends e unless command id's entry is there, as a
+// process writing it with its records would have.
+func (r *fakeRecords) AppendCommandAudit(_ context.Context, e domain.AuditEntry, id string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.enter("AppendCommandAudit"); err != nil {
+		return err
+	}
+	if r.commandAudits == nil {
+		r.commandAudits = map[string]bool{}
+	}
+	if !r.commandAudits[id] {
+		r.commandAudits[id] = true
+		a := r.audit()
+		*a = append(*a, e)
+	}
+	return nil
+}
+
+func (r *fakeRecords) CommandAudited(_ context.Context, id string) (bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.enter("CommandAudited"); err != nil {
+		return false, err
+	}
+	return r.commandAudits[id], nil
+}
+
 func (r *fakeRecords) RefusedCommands(_ context.Context, objects []string) ([]domain.AuditEntry, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -108,6 +108,7 @@ func roundTrip(in, out any) error {
 // name) return an error; the last filter of each list is kept for assertions.
 type fakeRecords struct {
 	mu            sync.Mutex
+	commandAudits map[string]bool // commands whose entry is in the trail
 	tokens        map[string]string
 	people        map[string]domain.Person
 	campaigns     map[string]domain.Campaign
@@ -122,6 +123,7 @@ type fakeRecords struct {
 	panicOn       string
 	schema        int64                   // the schema version SchemaVersion answers; the build's is 2
 	sessions      map[string]*fakeSession // by ID
+	calendar      *fakeCalendar
 
 	lastSessionStart domain.SessionStart
 

@@ -24,6 +24,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
+	"gopkg.in/yaml.v3"
 )
 
 // The answer check. Every request a test sends goes through env.serve, which
@@ -542,15 +543,32 @@ func (op *contractOp) checkRequest(what string, req *http.Request, body []byte) 
 	if !ok {
 		return append(out, fmt.Sprintf("%s a body of %s; documented: %s", what, media, strings.Join(slices.Sorted(maps.Keys(op.request)), ", ")))
 	}
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
+	v, err := requestValue(media, body)
 	if err != nil {
-		return append(out, fmt.Sprintf("%s its body is not JSON: %v", what, err))
+		return append(out, fmt.Sprintf("%s its body does not read as %s: %v", what, media, err))
 	}
 	// A null member is one not given, as the document's description says and
 	// the handlers read it (see withoutNulls).
 	v = withoutNulls(v)
 	out = append(out, valueProblems(what+" body", v, schemas.values.Validate(v), false)...)
 	return append(out, shapeProblems(what+" body", schemas.shape.Validate(v))...)
+}
+
+// requestValue reads a request body as generic JSON: a YAML body (a template
+// sent as YAML) as the JSON it stands for, which its schema judges.
+func requestValue(media string, body []byte) (any, error) {
+	if !strings.HasSuffix(media, "yaml") {
+		return jsonschema.UnmarshalJSON(bytes.NewReader(body))
+	}
+	var v any
+	if err := yaml.Unmarshal(body, &v); err != nil {
+		return nil, err
+	}
+	js, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return jsonschema.UnmarshalJSON(bytes.NewReader(js))
 }
 
 // errorResponse is the Internal response: the error format, as every refusal.

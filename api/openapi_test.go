@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/templates"
 )
 
 type openAPIDocument struct {
@@ -197,4 +198,66 @@ func jsonNames(typ reflect.Type) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// The template document in openapi.json is templates/template.schema.json, the
+// schema `tandem templates schema` publishes, with each of its $defs a
+// component named Template<Def>: the two cannot drift apart.
+func TestOpenAPIDocumentsTheTemplateSchema(t *testing.T) {
+	var published map[string]any
+	if err := json.Unmarshal(templates.Schema(), &published); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Components struct {
+			Schemas map[string]any `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
+		t.Fatal(err)
+	}
+	component := func(def string) string { return "Template" + strings.ToUpper(def[:1]) + def[1:] }
+	var rewrite func(v any) any
+	rewrite = func(v any) any {
+		switch v := v.(type) {
+		case map[string]any:
+			out := map[string]any{}
+			for k, x := range v {
+				if ref, ok := x.(string); ok && k == "$ref" && strings.HasPrefix(ref, "#/$defs/") {
+					out[k] = "#/components/schemas/" + component(strings.TrimPrefix(ref, "#/$defs/"))
+					continue
+				}
+				out[k] = rewrite(x)
+			}
+			return out
+		case []any:
+			out := make([]any, len(v))
+			for i, x := range v {
+				out[i] = rewrite(x)
+			}
+			return out
+		}
+		return v
+	}
+	defs, _ := published["$defs"].(map[string]any)
+	root := map[string]any{}
+	for k, v := range published {
+		if k != "$schema" && k != "$id" && k != "$defs" {
+			root[k] = v
+		}
+	}
+	want := map[string]any{"TemplateDocument": rewrite(root)}
+	for name, def := range defs {
+		want[component(name)] = rewrite(def)
+	}
+	for name, schema := range want {
+		if !reflect.DeepEqual(doc.Components.Schemas[name], schema) {
+			t.Errorf("components/schemas/%s is not the template schema's; copy it again", name)
+		}
+	}
+	for name := range doc.Components.Schemas {
+		if _, ok := want[name]; strings.HasPrefix(name, "Template") && !ok && !slices.Contains([]string{"Template", "TemplateSummary", "TemplateList"}, name) {
+			t.Errorf("components/schemas/%s is no longer in the template schema", name)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -107,6 +108,8 @@ var (
 	// processLeads may subscribe to webhooks and read reports.
 	processLeads = []string{"paula", "mo", "dora", "ada"}
 	admins       = []string{"ada"}
+	// templateManagers publish and retire templates: MOps and admins.
+	templateManagers = []string{"mo", "ada"}
 	// candidateReaders see the candidates of a request they neither raised nor
 	// manage: MOps, HR and admins.
 	candidateReaders = []string{"mo", "hana", "ada"}
@@ -164,6 +167,16 @@ func commentBy(author func(me string) string) func(e *env, me string) {
 	return func(e *env, me string) {
 		e.records.comments().comments = []domain.Comment{{ID: 1, Process: domain.ProcessCampaign, ProcessID: campaignID1,
 			Author: author(me), Body: "first", CreatedAt: testNow}}
+	}
+}
+
+// withTemplate stores the webinar example, version 1.
+func withTemplate(t testing.TB) func(e *env, me string) {
+	doc := exampleTemplate(t, "webinar.yaml")
+	return func(e *env, _ string) {
+		if _, _, err := ApplyTemplate(t.Context(), e.records, []byte(doc), "mo", testNow); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -255,6 +268,10 @@ func permRows(t testing.TB) []permRow {
 		{route: "DELETE /api/v1/people/:handle/sessions", ownership: "own", path: "/api/v1/people/{me}/sessions", ok: http.StatusOK},
 		{route: "DELETE /api/v1/people/:handle/sessions", ownership: "someone else's", path: "/api/v1/people/" + permOther + "/sessions",
 			ok: http.StatusOK, allowed: admins},
+		// Disabling is an admin's, and never of oneself: another admin must.
+		{route: "POST /api/v1/people/:handle/disable", ownership: "someone else's", path: "/api/v1/people/" + permOther + "/disable", ok: http.StatusOK, allowed: admins},
+		{route: "POST /api/v1/people/:handle/disable", ownership: "own", path: "/api/v1/people/{me}/disable", ok: http.StatusConflict, allowed: admins},
+		{route: "POST /api/v1/people/:handle/enable", path: "/api/v1/people/" + permOther + "/enable", ok: http.StatusOK, allowed: admins},
 		// Anyone with a token may start a board session of their own. The matrix
 		// calls with tokens, which carry no session to end: every caller's sign-out
 		// is refused as such (sessions_test.go signs out with sessions).
@@ -335,9 +352,27 @@ func permRows(t testing.TB) []permRow {
 		{route: "DELETE /api/v1/comments/:id", ownership: "own", path: "/api/v1/comments/1", ok: http.StatusOK, setup: commentBy(self)},
 		{route: "DELETE /api/v1/comments/:id", ownership: "someone else's", path: "/api/v1/comments/1", ok: http.StatusOK,
 			allowed: admins, setup: commentBy(fixed(permOther))},
+		{route: "GET /api/v1/templates", path: "/api/v1/templates", ok: http.StatusOK},
+		{route: "POST /api/v1/templates", path: "/api/v1/templates", body: templateJSON(t, exampleTemplate(t, "webinar.yaml")),
+			ok: http.StatusCreated, allowed: templateManagers},
+		{route: "GET /api/v1/templates/:key", path: "/api/v1/templates/webinar", ok: http.StatusOK, setup: withTemplate(t)},
+		{route: "POST /api/v1/templates/:key/retire", path: "/api/v1/templates/webinar/retire", ok: http.StatusOK,
+			allowed: templateManagers, setup: withTemplate(t)},
 
 		{route: "GET /api/v1/reports/overview", path: "/api/v1/reports/overview", ok: http.StatusOK, allowed: processLeads},
 		{route: "GET /api/v1/reports/workload", path: "/api/v1/reports/workload", ok: http.StatusOK, allowed: processLeads},
+
+		// The calendar holds only what the lists show everyone; each caller's
+		// feed links are their own. The feed answers its secret, whoever asks.
+		{route: "GET /api/v1/calendar", path: "/api/v1/calendar?from=2030-01-01T00:00:00Z&to=2030-02-01T00:00:00Z", ok: http.StatusOK},
+		{route: "GET /api/v1/calendar/feeds", path: "/api/v1/calendar/feeds", ok: http.StatusOK},
+		{route: "POST /api/v1/calendar/feeds", path: "/api/v1/calendar/feeds", body: `{}`, ok: http.StatusCreated},
+		{route: "GET /api/v1/calendar/feeds/:token", ownership: "someone else's link", path: feedPath + "tdf_" + permOther + "_1.ics", public: true, ok: http.StatusOK,
+			setup: func(e *env, _ string) {
+				if _, _, err := e.records.CreateFeed(context.Background(), permOther, domain.FeedScope{}, testNow); err != nil {
+					panic(err)
+				}
+			}},
 	}
 }
 

@@ -111,6 +111,8 @@ type Records interface {
 	NameRecords
 	SessionRecords
 	CommentRecords
+	CalendarRecords
+	TemplateRecords
 }
 
 // Config is what the server needs.
@@ -163,6 +165,7 @@ type Server struct {
 	limiter   *rateLimiter // nil when the rate limit is disabled
 	decodes   *rateLimiter // each token's budget on the codec endpoint; nil when the rate limit is disabled
 	comments  *rateLimiter // each person's budget of comment writes; nil when the rate limit is disabled
+	feeds     *rateLimiter // each calendar feed's budget; nil when the rate limit is disabled
 	codec     *codec.Codec
 	uiOrigin  string
 
@@ -211,6 +214,7 @@ func New(cfg Config) *Server {
 		limiter:   newRateLimiter(cfg.RateLimit),
 		decodes:   newCodecLimiter(cfg.RateLimit),
 		comments:  newCommentLimiter(cfg.RateLimit),
+		feeds:     newFeedLimiter(cfg.RateLimit),
 		codec:     cfg.Codec,
 		uiOrigin:  originOf(cfg.TemporalUIURL),
 		addresses: newAddressLimiter(cfg.AddressLimit),
@@ -306,6 +310,8 @@ func (s *Server) routes() {
 	v1.POST("/people/:handle/tokens", s.createPersonToken)
 	v1.DELETE("/people/:handle/tokens", s.revokePersonTokens)
 	v1.DELETE("/people/:handle/sessions", s.revokePersonSessions)
+	v1.POST("/people/:handle/disable", s.disablePerson)
+	v1.POST("/people/:handle/enable", s.enablePerson)
 	v1.POST("/sessions", s.createSession)
 	v1.DELETE("/sessions/current", s.endSession)
 	v1.GET("/notifications", s.listNotifications)
@@ -315,6 +321,8 @@ func (s *Server) routes() {
 	s.riskRoutes(v1)
 	s.webhookRoutes(v1)
 	s.commentRoutes(v1)
+	s.calendarRoutes(v1)
+	s.templateRoutes(v1)
 	v1.GET("/reports/overview", s.reportOverview)
 	v1.GET("/reports/workload", s.reportWorkload)
 	s.codecRoutes()
@@ -511,11 +519,20 @@ func (s *Server) authenticate(c *gin.Context) {
 		} else {
 			p, err = s.records.Person(ctx, cred.word.Handle)
 		}
+		if prof := cred.word.Profile; prof != nil && (err == nil || errors.Is(err, domain.ErrNotFound) && prof.Create) {
+			var note string
+			p, note, err = s.provision(ctx, p, err, cred.word)
+			if err == nil && note != "" {
+				c.Set(auditProvisionKey, note)
+			}
+		}
 	}
 	if errors.Is(err, domain.ErrNotFound) {
 		switch {
 		case cred.kind == bySession:
 			refuse("the session is unknown, signed out or expired: sign in again")
+		case cred.kind == byVouch && cred.word.Email != "" && cred.word.Profile != nil && cred.word.Profile.Create:
+			refuse(auditText(fmt.Sprintf("%s sign-in refused: no one in the directory has the e-mail %s, and none of their groups gives a team to add them to", cred.word.Method, cred.word.Email)))
 		case cred.kind == byVouch && cred.word.Email != "":
 			refuse(auditText(fmt.Sprintf("%s sign-in refused: no one in the directory has the e-mail %s", cred.word.Method, cred.word.Email)))
 		case cred.kind == byVouch:
@@ -523,6 +540,16 @@ func (s *Server) authenticate(c *gin.Context) {
 		default:
 			refuse("the bearer token is invalid or revoked")
 		}
+		return
+	}
+	if err == nil && cred.kind == byVouch && !p.Active() {
+		// Refused like the others, spending the address's budget, with its own
+		// status for the board to say so; a token or session of a disabled
+		// person never gets here (the records do not resolve it).
+		if s.addresses != nil {
+			s.addresses.spend(addr)
+		}
+		s.fail(c, domain.Forbiddenf("%s sign-in refused: %s is disabled", cred.word.Method, p.Handle))
 		return
 	}
 	if cred.kind == byVouch && errors.Is(err, domain.ErrConflict) {

@@ -109,7 +109,11 @@ func (s *Server) createSession(c *gin.Context) {
 		return
 	}
 	c.Set(auditObjectKey, "session "+sess.Ref)
-	c.Set(auditNoteKey, string(sess.Method)+" sign-in")
+	note := string(sess.Method) + " sign-in"
+	if p := c.GetString(auditProvisionKey); p != "" {
+		note += "; " + p
+	}
+	c.Set(auditNoteKey, note)
 	// no-store: the session ID must not linger in a proxy or browser cache.
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusCreated, SessionStarted{ID: id, Session: sess})

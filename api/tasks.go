@@ -193,6 +193,9 @@ func (s *Server) checkAssignee(ctx context.Context, t domain.Task, handle string
 	if err != nil {
 		return fmt.Errorf("load assignee %s: %w", handle, err)
 	}
+	if !p.Active() {
+		return problem("%s is disabled", handle)
+	}
 	unassigned := t
 	unassigned.Assignee = ""
 	err = unassigned.CheckEligible(domain.ActorOf(p))

@@ -1,6 +1,10 @@
 package contract
 
-import "time"
+import (
+	"time"
+
+	"github.com/tandemhq/tandem/domain"
+)
 
 // Command is what every update's input carries to bind it to the one Temporal
 // Update it was sent as. The API makes the update ID from the caller's
@@ -15,11 +19,18 @@ import "time"
 type Command struct {
 	UpdateID string    `json:"update_id"`
 	IssuedAt time.Time `json:"issued_at"`
+	// Audit is the command's entry in the audit trail, as the API saw the
+	// request (who, the route, the object, the request ID and address): the
+	// run writes it, stamped with the time it applied the command, in the
+	// same transaction as the records the command changed, so no command
+	// takes effect without its entry. Nil in commands from before.
+	Audit *domain.AuditEntry `json:"audit,omitempty"`
 }
 
-// Bind makes the input carrying c the command sent as update id, made at at.
-func (c *Command) Bind(id string, at time.Time) {
-	c.UpdateID, c.IssuedAt = id, at.UTC()
+// Bind makes the input carrying c the command sent as update id, made at at,
+// whose audit-trail entry is audit.
+func (c *Command) Bind(id string, at time.Time, audit domain.AuditEntry) {
+	c.UpdateID, c.IssuedAt, c.Audit = id, at.UTC(), &audit
 }
 
 // Bound returns the binding Bind made: what a workflow checks an update's

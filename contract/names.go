@@ -23,6 +23,9 @@ const (
 	UpdateCompleteTask = "complete-task"
 	// UpdateReassignTask gives a task to another person.
 	UpdateReassignTask = "reassign-task"
+	// UpdateReleaseTask gives back the task of someone disabled: to its team's
+	// queue, or to a named person.
+	UpdateReleaseTask = "release-task"
 	// UpdateAddTask lets the project manager add a task to a campaign's plan.
 	UpdateAddTask = "add-task"
 	// UpdateChangeCampaign applies a change request to a campaign before launch.

@@ -24,6 +24,21 @@ type ReassignTaskInput struct {
 	Reason   string       `json:"reason"`
 }
 
+// ReleaseTaskInput gives back a task From holds: to its team's queue (every
+// holder of its role, in its team when the role is team-bound) when Assignee is
+// empty, else to Assignee. It is what disabling a person sends for each of
+// their open tasks, as the system actor: the task moves only while From still
+// holds it, so a retry after it moved, or after someone took it since, moves
+// nothing.
+type ReleaseTaskInput struct {
+	Command
+	TaskID   string       `json:"task_id"`
+	Actor    domain.Actor `json:"actor"`
+	From     string       `json:"from"`
+	Assignee string       `json:"assignee,omitempty"`
+	Reason   string       `json:"reason"`
+}
+
 // CancelInput cancels a process.
 type CancelInput struct {
 	Command

@@ -67,7 +67,14 @@ type Person struct {
 	Roles       []Role       `json:"roles"`
 	Manager     string       `json:"manager,omitempty"`
 	OutOfOffice *OutOfOffice `json:"out_of_office,omitempty"`
+	// DisabledAt is when the person was disabled (someone who left): from then
+	// on no token or session of theirs is accepted and no work is routed to
+	// them, but their history keeps their handle. Nil while they are active.
+	DisabledAt *time.Time `json:"disabled_at,omitempty"`
 }
+
+// Active reports whether p may sign in and be given work: not disabled.
+func (p Person) Active() bool { return p.DisabledAt == nil }
 
 // OutOfOffice is a window during which Delegate may act for the person.
 type OutOfOffice struct {
@@ -93,6 +100,16 @@ type Actor struct {
 	// OnBehalfOf is set when Handle acts as the out-of-office delegate of that person.
 	OnBehalfOf string `json:"on_behalf_of,omitempty"`
 }
+
+// SystemHandle names Tandem itself as the actor of what it does on its own
+// account, such as giving back the tasks of someone disabled. Uppercase, so it
+// can never be a person's handle.
+const SystemHandle = "Tandem"
+
+// SystemActor is Tandem acting on its own account, with the admin role: what
+// it does has been decided by an admin (disabling a person), and the
+// workflows' validators check it as they check an admin.
+func SystemActor() Actor { return Actor{Handle: SystemHandle, Roles: []Role{RoleAdmin}} }
 
 // ActorOf returns the actor for person p acting in their own name.
 func ActorOf(p Person) Actor { return Actor{Handle: p.Handle, Team: p.Team, Roles: p.Roles} }

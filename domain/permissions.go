@@ -45,6 +45,20 @@ func CheckReadReports(a Actor) error {
 	return Forbiddenf("reports need the project_manager, marketing_ops_manager, director or admin role")
 }
 
+// templateManagers may publish and retire process templates: marketing ops
+// runs the organisation's processes, and admins run Tandem. Everyone may
+// read templates, as they start runs from them.
+var templateManagers = []Role{RoleMarketingOpsManager, RoleAdmin}
+
+// CheckManageTemplates says whether a may publish a version of a process
+// template or retire one: marketing ops managers and admins.
+func CheckManageTemplates(a Actor) error {
+	if slices.ContainsFunc(templateManagers, a.HasRole) {
+		return nil
+	}
+	return Forbiddenf("publishing or retiring a process template needs the marketing_ops_manager or admin role")
+}
+
 // auditors may read the commands refused on a process, in its timeline: who
 // tried what and was refused is for the people who run the processes
 // (project managers and marketing ops) and admins, not for every reader.

@@ -129,6 +129,10 @@ func TestPermissions(t *testing.T) {
 		{"a PM reads reports", func() error { return CheckReadReports(pm) }, nil, ""},
 		{"a director reads reports", func() error { return CheckReadReports(director) }, nil, ""},
 		{"HR may not read reports", func() error { return CheckReadReports(hr) }, ErrForbidden, "reports need"},
+		{"MOps manages templates", func() error { return CheckManageTemplates(mops) }, nil, ""},
+		{"an admin manages templates", func() error { return CheckManageTemplates(admin) }, nil, ""},
+		{"a PM may not manage templates", func() error { return CheckManageTemplates(pm) }, ErrForbidden, "marketing_ops_manager or admin"},
+		{"a director may not manage templates", func() error { return CheckManageTemplates(director) }, ErrForbidden, "process template"},
 
 		{"resolve an open risk", func() error { return CheckRiskDecision(RiskOpen, DecideResolve) }, nil, ""},
 		{"materialize an acknowledged risk", func() error { return CheckRiskDecision(RiskAcknowledged, DecideMaterialize) }, nil, ""},

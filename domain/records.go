@@ -237,9 +237,21 @@ type Batch struct {
 	Tasks         []Task         `json:"tasks,omitempty"`
 	Events        []Event        `json:"events,omitempty"`
 	Notifications []Notification `json:"notifications,omitempty"`
+	// Audit holds the audit-trail entries of the commands whose changes the
+	// batch writes, so that a command never takes effect without its entry.
+	Audit []CommandAudit `json:"audit,omitempty"`
+}
+
+// CommandAudit is the audit-trail entry of a command a process applied, and
+// the command's ID, which makes writing it idempotent: a batch written twice
+// (a retried activity) adds the entry once. Seq and the hashes are the
+// store's to set, as it chains the entry.
+type CommandAudit struct {
+	CommandID string     `json:"command_id"`
+	Entry     AuditEntry `json:"entry"`
 }
 
 // Empty reports whether the batch writes nothing.
 func (b Batch) Empty() bool {
-	return b.Campaign == nil && b.Hiring == nil && b.Risk == nil && len(b.Tasks) == 0 && len(b.Events) == 0 && len(b.Notifications) == 0
+	return b.Campaign == nil && b.Hiring == nil && b.Risk == nil && len(b.Tasks) == 0 && len(b.Events) == 0 && len(b.Notifications) == 0 && len(b.Audit) == 0
 }

@@ -45,3 +45,10 @@ type SessionStart struct {
 	// Idle and Lifetime set the session's idle and absolute expiry from now.
 	Idle, Lifetime time.Duration
 }
+
+// Revoked counts what disabling a person ended: their sessions that had not
+// yet expired, and their tokens.
+type Revoked struct {
+	Sessions int64 `json:"sessions"`
+	Tokens   int64 `json:"tokens"`
+}

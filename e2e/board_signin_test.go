@@ -52,7 +52,7 @@ func TestSignInInTheBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(wiring.Handler(nil, wiring.Config{Records: st, API: wiring.API{Policy: domain.DefaultPolicy(), DemoPeople: demo}}))
+	hs := httptest.NewServer(wiring.Handler(nil, wiring.Config{Records: st, API: wiring.API{Policy: domain.DefaultPolicy(), DemoPeople: demo, TokenSignIn: true}}))
 	t.Cleanup(hs.Close)
 
 	maya := newTab(t, ctx, hs.URL)

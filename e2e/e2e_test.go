@@ -136,7 +136,7 @@ func newStack(t *testing.T, dsn string, pol domain.Policy, logger *slog.Logger) 
 		Logger: logger, Records: st, Webhooks: webhookGuard,
 		Temporal: wiring.Temporal{Settings: temporalclient.Settings{Keys: keyring(t)}},
 		// The pages poll every second, so the browser tests see work move quickly.
-		API: wiring.API{Policy: pol, PollInterval: time.Second},
+		API: wiring.API{Policy: pol, PollInterval: time.Second, TokenSignIn: true},
 		// No reconciler: the tests that need one run its passes themselves.
 		Worker: wiring.Worker{Reconcile: worker.ReconcileConfig{Every: 0}},
 	}

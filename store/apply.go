@@ -25,7 +25,18 @@ func (st *Store) Apply(ctx context.Context, b domain.Batch) error {
 	if b.Empty() {
 		return nil
 	}
-	err := st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return applyBatch(tx, b) })
+	err := st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := applyBatch(tx, b); err != nil {
+			return err
+		}
+		// Last, as appendAudit holds the chain until the transaction ends.
+		for _, a := range b.Audit {
+			if err := st.appendAudit(tx, a.Entry, a.CommandID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("apply batch: %w", classify(err))
 	}
@@ -99,6 +110,11 @@ func checkBatch(b domain.Batch) error {
 	for i, e := range b.Events {
 		if e.Key == "" {
 			p.Add(fmt.Sprintf("events[%d].key", i), "required: it makes the write idempotent")
+		}
+	}
+	for i, a := range b.Audit {
+		if a.CommandID == "" {
+			p.Add(fmt.Sprintf("audit[%d].command_id", i), "required: it makes the write idempotent")
 		}
 	}
 	for i, n := range b.Notifications {

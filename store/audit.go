@@ -32,6 +32,11 @@ type auditRow struct {
 	ClientIP   string    `gorm:"not null"`
 	PrevHash   string    `gorm:"not null"`
 	Hash       string    `gorm:"not null"`
+	// CommandID is the command an entry written with a process's records is
+	// of (domain.CommandAudit), at most once; NULL for the API's own entries.
+	// It is not hashed: it keeps a retried write from adding the entry twice,
+	// and says nothing the entry's fields do not.
+	CommandID *string
 }
 
 func (auditRow) TableName() string { return "audit_log" }
@@ -66,34 +71,71 @@ const auditLock = 0x6175646974
 //
 // Seq being the primary key is the backstop: a fork would be a duplicate key.
 func (st *Store) AppendAudit(ctx context.Context, e domain.AuditEntry) error {
-	if e.At.IsZero() {
-		e.At = time.Now()
-	}
-	err := st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if st.postgres {
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", auditLock).Error; err != nil {
-				return fmt.Errorf("lock the audit chain: %w", err)
-			}
-		}
-		var last auditRow
-		var prev *domain.AuditEntry
-		err := tx.Order("seq DESC").Take(&last).Error
-		switch {
-		case err == nil:
-			p := last.entry()
-			prev = &p
-		case !errors.Is(err, gorm.ErrRecordNotFound):
-			return fmt.Errorf("read the last audit entry: %w", err)
-		}
-		row := auditRowOf(e.Chained(prev))
-		if err := tx.Create(&row).Error; err != nil {
-			return fmt.Errorf("insert audit entry %d: %w", row.Seq, err)
-		}
-		return nil
-	})
+	err := st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return st.appendAudit(tx, e, "") })
 	if err != nil {
 		// Not wrap: a duplicate seq is a lost race, not a resource that "already exists".
 		return fmt.Errorf("append audit entry: %w", classify(err))
+	}
+	return nil
+}
+
+// AppendCommandAudit is AppendAudit for the entry of command id, which a
+// process writes with its records: unless the trail has it already.
+func (st *Store) AppendCommandAudit(ctx context.Context, e domain.AuditEntry, id string) error {
+	err := st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return st.appendAudit(tx, e, id) })
+	if err != nil {
+		return fmt.Errorf("append the audit entry of command %s: %w", id, classify(err))
+	}
+	return nil
+}
+
+// CommandAudited reports whether the entry of command id is in the trail.
+func (st *Store) CommandAudited(ctx context.Context, id string) (bool, error) {
+	var n int64
+	if err := st.db.WithContext(ctx).Model(&auditRow{}).Where("command_id = ?", id).Count(&n).Error; err != nil {
+		return false, wrap(err, "audit entry of command "+id)
+	}
+	return n > 0, nil
+}
+
+// appendAudit chains e after the last entry inside transaction tx, which holds
+// the chain until it ends: call it last in a transaction, so the chain is held
+// for as short a time as can be. A commandID already in the trail (a batch
+// written again) adds nothing.
+func (st *Store) appendAudit(tx *gorm.DB, e domain.AuditEntry, commandID string) error {
+	if e.At.IsZero() {
+		e.At = time.Now()
+	}
+	if st.postgres {
+		if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", auditLock).Error; err != nil {
+			return fmt.Errorf("lock the audit chain: %w", err)
+		}
+	}
+	if commandID != "" {
+		var n int64
+		if err := tx.Model(&auditRow{}).Where("command_id = ?", commandID).Count(&n).Error; err != nil {
+			return fmt.Errorf("look for the audit entry of command %s: %w", commandID, err)
+		}
+		if n > 0 {
+			return nil
+		}
+	}
+	var last auditRow
+	var prev *domain.AuditEntry
+	err := tx.Order("seq DESC").Take(&last).Error
+	switch {
+	case err == nil:
+		p := last.entry()
+		prev = &p
+	case !errors.Is(err, gorm.ErrRecordNotFound):
+		return fmt.Errorf("read the last audit entry: %w", err)
+	}
+	row := auditRowOf(e.Chained(prev))
+	if commandID != "" {
+		row.CommandID = &commandID
+	}
+	if err := tx.Create(&row).Error; err != nil {
+		return fmt.Errorf("insert audit entry %d: %w", row.Seq, err)
 	}
 	return nil
 }

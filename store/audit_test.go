@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -217,6 +218,37 @@ func TestRefusedCommandsOfObjects(t *testing.T) {
 		}
 		if none, err := st.RefusedCommands(ctx, nil); err != nil || len(none) != 0 {
 			t.Errorf("no objects: %v, %v", none, err)
+		}
+	})
+}
+
+// A command's entry written with the records it changed: in the chain after
+// the API's own entries, once however often its batch is written again.
+func TestAuditEntryOfABatchIsWrittenOnce(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st *Store) {
+		mustAppendAudit(t, st, 2)
+		done := newTask("tsk_000000000001", t0)
+		done.Status = domain.TaskDone
+		e := auditEntry(5)
+		e.Object, e.RequestID = done.ID, "req-complete"
+		b := domain.Batch{Tasks: []domain.Task{done}, Audit: []domain.CommandAudit{{CommandID: "cmd_0123", Entry: e}}}
+		for range 3 { // a retried write
+			if err := st.Apply(t.Context(), b); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var rows []auditRow
+		if err := st.db.Order("seq").Find(&rows).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 3 || rows[2].RequestID != "req-complete" || rows[2].Seq != 3 || rows[2].CommandID == nil || *rows[2].CommandID != "cmd_0123" || rows[0].CommandID != nil {
+			t.Fatalf("entries after the batch: %+v", rows)
+		}
+		if n, bad := mustVerify(t, st); n != 3 || bad != nil {
+			t.Errorf("chain: %d checked, break %+v", n, bad)
+		}
+		if err := st.Apply(t.Context(), domain.Batch{Audit: []domain.CommandAudit{{Entry: e}}}); !errors.Is(err, domain.ErrInvalid) {
+			t.Errorf("an entry without its command's ID: %v, want it refused", err)
 		}
 	})
 }

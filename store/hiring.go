@@ -29,8 +29,9 @@ type hiringRow struct {
 	Chain         jsonCol[[]domain.ChainStep]
 	Candidates    jsonCol[[]domain.CandidateRef]
 	Offer         jsonCol[*domain.Offer]
-	CreatedAt     time.Time `gorm:"not null;autoCreateTime:false"`
-	UpdatedAt     time.Time `gorm:"not null;autoUpdateTime:false"`
+	NeededBy      *time.Time // the requisition's, for the calendar's range scan
+	CreatedAt     time.Time  `gorm:"not null;autoCreateTime:false"`
+	UpdatedAt     time.Time  `gorm:"not null;autoUpdateTime:false"`
 }
 
 func (hiringRow) TableName() string { return "hiring_requests" }
@@ -70,6 +71,7 @@ func hiringFromDomain(h domain.HiringRequest) hiringRow {
 		Round: h.Round, Hired: h.Hired, Reason: h.Reason, Name: h.Request.Title,
 		Request: jsonCol[domain.Requisition]{h.Request}, Chain: jsonCol[[]domain.ChainStep]{h.Chain},
 		Candidates: jsonCol[[]domain.CandidateRef]{h.Candidates}, Offer: jsonCol[*domain.Offer]{h.Offer},
+		NeededBy:  timeOrNil(h.Request.NeededBy),
 		CreatedAt: utc(h.CreatedAt), UpdatedAt: utc(h.UpdatedAt),
 	}
 }

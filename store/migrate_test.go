@@ -139,11 +139,26 @@ func TestMigrateNamesTheRecordsOfBefore(t *testing.T) {
 		c := newCampaign("cmp_old", "pat", "maya", domain.StatusCompleted, t0)
 		h := testHiring("hir_old", domain.TeamWeb, "pat", domain.StatusFilled, t0)
 		r := testRisk("rsk_old", t0, domain.SeverityLow, "pat", "")
+		// The calendar's columns (version 4) are added for today's Apply to
+		// write, and dropped with the name.
+		later := []struct {
+			model  any
+			fields []string
+		}{{&campaignRow{}, []string{"LaunchAt", "Audience"}}, {&hiringRow{}, []string{"NeededBy"}}, {&riskRow{}, []string{"ResponseDueAt"}}}
+		for _, l := range later {
+			for _, f := range l.fields {
+				if err := st.db.Migrator().AddColumn(l.model, f); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
 		mustApply(t, st, domain.Batch{Campaign: &c, Hiring: &h, Risk: &r})
 		// As an earlier release left them: no name column.
-		for _, m := range []any{&campaignRow{}, &hiringRow{}, &riskRow{}} {
-			if err := st.db.Migrator().DropColumn(m, "name"); err != nil {
-				t.Fatal(err)
+		for _, l := range later {
+			for _, f := range append(l.fields, "Name") {
+				if err := st.db.Migrator().DropColumn(l.model, f); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
 		if err := st.Migrate(t.Context()); err != nil {

@@ -30,12 +30,16 @@ type personRow struct {
 	OOODelegate *string
 	CreatedAt   time.Time `gorm:"not null;autoCreateTime:false"`
 	UpdatedAt   time.Time `gorm:"not null;autoUpdateTime:false"`
+	// DisabledAt is when the person was disabled; NULL while active. Only
+	// SetDisabled writes it: an upsert of the person keeps it.
+	DisabledAt *time.Time
 
 	// Roles is preloaded on reads and written by hand (see writePerson); both
 	// associations also declare the foreign keys AutoMigrate creates.
 	Roles    []personRoleRow `gorm:"foreignKey:Handle;references:Handle;constraint:OnDelete:CASCADE"`
 	Tokens   []tokenRow      `gorm:"foreignKey:Handle;references:Handle;constraint:OnDelete:CASCADE"`
 	Sessions []sessionRow    `gorm:"foreignKey:Handle;references:Handle;constraint:OnDelete:CASCADE"`
+	Feeds    []feedRow       `gorm:"foreignKey:Handle;references:Handle;constraint:OnDelete:CASCADE"`
 }
 
 func (personRow) TableName() string { return "people" }
@@ -106,6 +110,10 @@ type campaignRow struct {
 	Risks     jsonCol[[]domain.LinkedRisk]
 	HeldBy    string `gorm:"not null;default:''"`
 	HeldSince *time.Time
+	// LaunchAt and Audience are the brief's, for the calendar: its range
+	// scan, and the launches to one audience (domain.AudienceKey).
+	LaunchAt  *time.Time
+	Audience  string    `gorm:"not null;default:''"`
 	CreatedAt time.Time `gorm:"not null;autoCreateTime:false"`
 	UpdatedAt time.Time `gorm:"not null;autoUpdateTime:false"`
 }
@@ -271,6 +279,16 @@ func (jsonCol[T]) GormDBDataType(db *gorm.DB, _ *schema.Field) string {
 // PostgreSQL, so both databases give back exactly the same value.
 func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
+// timeOrNil is t for storage, or nil (NULL) when it is zero: a date the record
+// does not have.
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	v := utc(t)
+	return &v
+}
+
 func utcPtr(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
@@ -312,6 +330,7 @@ func (r personRow) toDomain() domain.Person {
 	if r.OOOFrom != nil && r.OOOTo != nil && r.OOODelegate != nil {
 		p.OutOfOffice = &domain.OutOfOffice{From: fromDB(*r.OOOFrom), To: fromDB(*r.OOOTo), Delegate: *r.OOODelegate}
 	}
+	p.DisabledAt = fromDBPtr(r.DisabledAt)
 	return p
 }
 
@@ -325,6 +344,7 @@ func campaignFromDomain(c domain.Campaign) campaignRow {
 		KPIReport: jsonCol[[]domain.KPIResult]{c.KPIs}, Stages: jsonCol[[]domain.StageSpan]{c.Stages},
 		Report: jsonCol[*domain.Report]{c.Report},
 		Risks:  jsonCol[[]domain.LinkedRisk]{c.Risks}, HeldBy: c.HeldBy, HeldSince: utcPtr(c.HeldSince),
+		LaunchAt: timeOrNil(c.Brief.LaunchAt), Audience: domain.AudienceKey(c.Brief.Audience),
 		CreatedAt: utc(c.CreatedAt), UpdatedAt: utc(c.UpdatedAt),
 	}
 }

@@ -24,7 +24,9 @@ func (st *Store) UpsertPerson(ctx context.Context, p domain.Person) error {
 	}
 	err := st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		row := personFromDomain(p, time.Now())
-		err := tx.Omit(clause.Associations).Clauses(clause.OnConflict{
+		// disabled_at is DisablePerson's alone: a new person starts active (NULL),
+		// and an update keeps what it is.
+		err := tx.Omit(clause.Associations, "disabled_at").Clauses(clause.OnConflict{
 			Columns: []clause.Column{{Name: "handle"}},
 			// Everything but created_at, which stays the time the person first appeared.
 			DoUpdates: clause.AssignmentColumns([]string{"name", "email", "team", "manager", "ooo_from", "ooo_to", "ooo_delegate", "updated_at"}),
@@ -35,20 +37,46 @@ func (st *Store) UpsertPerson(ctx context.Context, p domain.Person) error {
 		if err := tx.Where("handle = ?", p.Handle).Delete(&personRoleRow{}).Error; err != nil {
 			return err
 		}
-		var roles []personRoleRow
-		seen := map[domain.Role]bool{}
-		for _, r := range p.Roles {
-			if !seen[r] {
-				seen[r] = true
-				roles = append(roles, personRoleRow{Handle: p.Handle, Role: string(r), Position: len(roles)})
-			}
-		}
-		if len(roles) == 0 {
-			return nil
-		}
-		return tx.Create(&roles).Error
+		return insertRoles(tx, p)
 	})
 	return wrap(err, "upsert person "+p.Handle)
+}
+
+// AddPerson adds a member the directory does not have yet: ErrConflict when
+// the handle is taken, so two people added at once under one handle (two first
+// sign-ins) never overwrite each other.
+func (st *Store) AddPerson(ctx context.Context, p domain.Person) error {
+	if p.Handle == "" {
+		return domain.Invalid(domain.FieldProblem{Field: "handle", Problem: "required"})
+	}
+	err := st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		row := personFromDomain(p, time.Now())
+		res := tx.Omit(clause.Associations).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return domain.Conflictf("the handle %s is taken", p.Handle)
+		}
+		return insertRoles(tx, p)
+	})
+	return wrap(err, "add person "+p.Handle)
+}
+
+// insertRoles writes p's roles in their order, each once.
+func insertRoles(tx *gorm.DB, p domain.Person) error {
+	var roles []personRoleRow
+	seen := map[domain.Role]bool{}
+	for _, r := range p.Roles {
+		if !seen[r] {
+			seen[r] = true
+			roles = append(roles, personRoleRow{Handle: p.Handle, Role: string(r), Position: len(roles)})
+		}
+	}
+	if len(roles) == 0 {
+		return nil
+	}
+	return tx.Create(&roles).Error
 }
 
 // withRoles loads people with their roles in the order they were given.
@@ -166,6 +194,11 @@ func (st *Store) PersonByToken(ctx context.Context, token string) (domain.Person
 	if err != nil {
 		return domain.Person{}, err
 	}
+	// Disabling revokes a person's tokens; this refuses any that escaped it
+	// (one made in the same instant), so a disabled person's token never works.
+	if !p.Active() {
+		return domain.Person{}, domain.NotFoundf("token")
+	}
 	if now := utc(time.Now()); tok.LastUsedAt == nil || now.Sub(*tok.LastUsedAt) >= lastUsedEvery {
 		err := st.db.WithContext(ctx).Model(&tokenRow{}).Where("hash = ?", tok.Hash).Update("last_used_at", now).Error
 		if err != nil {
@@ -229,6 +262,60 @@ func (st *Store) RevokeTokens(ctx context.Context, handle string) (int64, error)
 		return 0, wrap(err, "revoke tokens of "+handle)
 	}
 	return n, nil
+}
+
+// DisablePerson disables a person at at: from then on no token or session of
+// theirs resolves, and both are revoked here, in the same transaction, so
+// enabling them again brings none back. A person already disabled keeps the
+// time they were first disabled (so a retry is the same disabling) and has
+// anything still live revoked again. It answers the person and how many
+// sessions (not yet expired) and tokens it revoked. An unknown person is
+// domain.ErrNotFound. The person's records (tasks, timelines, audit) are not
+// touched: their history keeps their handle.
+func (st *Store) DisablePerson(ctx context.Context, handle string, at time.Time) (domain.Person, domain.Revoked, error) {
+	at = utc(at)
+	var rev domain.Revoked
+	err := st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&personRow{}).Where("handle = ? AND disabled_at IS NULL", handle).
+			Updates(map[string]any{"disabled_at": at, "updated_at": at})
+		if res.Error != nil {
+			return res.Error
+		}
+		var n int64
+		if err := tx.Model(&personRow{}).Where("handle = ?", handle).Count(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			return domain.NotFoundf("person %s", handle)
+		}
+		if err := tx.Model(&sessionRow{}).Where("handle = ? AND revoked_at IS NULL AND idle_expires_at > ? AND expires_at > ?", handle, at, at).
+			Count(&rev.Sessions).Error; err != nil {
+			return err
+		}
+		if err := tx.Model(&sessionRow{}).Where("handle = ? AND revoked_at IS NULL", handle).Update("revoked_at", at).Error; err != nil {
+			return err
+		}
+		res = tx.Model(&tokenRow{}).Where("handle = ? AND revoked_at IS NULL", handle).Update("revoked_at", at)
+		rev.Tokens = res.RowsAffected
+		return res.Error
+	})
+	if err != nil {
+		return domain.Person{}, domain.Revoked{}, wrap(err, "disable "+handle)
+	}
+	p, err := st.Person(ctx, handle)
+	return p, rev, err
+}
+
+// EnablePerson makes a disabled person active again; an active one is left
+// as is. Their old sessions and tokens stay revoked: they sign in afresh, and
+// an admin makes them new tokens. An unknown person is domain.ErrNotFound.
+func (st *Store) EnablePerson(ctx context.Context, handle string) (domain.Person, error) {
+	res := st.db.WithContext(ctx).Model(&personRow{}).Where("handle = ? AND disabled_at IS NOT NULL", handle).
+		Updates(map[string]any{"disabled_at": nil, "updated_at": utc(time.Now())})
+	if res.Error != nil {
+		return domain.Person{}, wrap(res.Error, "enable "+handle)
+	}
+	return st.Person(ctx, handle)
 }
 
 // demoPeople is the directory `tandem dev` starts with: at least one person per

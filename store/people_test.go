@@ -3,6 +3,7 @@ package store
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -427,5 +428,31 @@ func TestSeedDemo(t *testing.T) {
 		if n := count(t, st, "api_tokens"); n != 15 {
 			t.Errorf("api_tokens = %d, want 15", n)
 		}
+	})
+}
+
+func TestAddPersonNeverOverwrites(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st *Store) {
+		nia := person("nia", domain.TeamContent, domain.RoleContent)
+		if err := st.AddPerson(t.Context(), nia); err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.Person(t.Context(), "nia")
+		if err != nil {
+			t.Fatal(err)
+		}
+		equal(t, "added", got, nia)
+
+		// Another person under the same handle is refused, and the first is kept whole.
+		other := person("nia", domain.TeamLegal, domain.RoleLegal)
+		other.Name, other.Email = "Nia Other", "nia.other@example.com"
+		if err := st.AddPerson(t.Context(), other); !errors.Is(err, domain.ErrConflict) {
+			t.Fatalf("a taken handle: %v, want a conflict", err)
+		}
+		got, err = st.Person(t.Context(), "nia")
+		if err != nil {
+			t.Fatal(err)
+		}
+		equal(t, "after the refused add", got, nia)
 	})
 }

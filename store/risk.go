@@ -24,8 +24,9 @@ type riskRow struct {
 	RelatedID      string `gorm:"not null"`
 	Name           string `gorm:"not null;default:''"` // the title, for the search by name
 	Record         jsonCol[domain.Risk]
-	CreatedAt      time.Time `gorm:"not null;autoCreateTime:false"`
-	UpdatedAt      time.Time `gorm:"not null;autoUpdateTime:false"`
+	ResponseDueAt  *time.Time // the planned response's, for the calendar's range scan
+	CreatedAt      time.Time  `gorm:"not null;autoCreateTime:false"`
+	UpdatedAt      time.Time  `gorm:"not null;autoUpdateTime:false"`
 }
 
 func (riskRow) TableName() string { return "risks" }
@@ -36,6 +37,9 @@ func riskFromDomain(r domain.Risk) riskRow {
 	row := riskRow{
 		ID: r.ID, WorkflowID: r.WorkflowID, Status: string(r.Status), Severity: string(r.Severity), Score: r.Score,
 		Owner: r.Owner, Level: r.Level, Name: r.Title, Record: jsonCol[domain.Risk]{r}, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}
+	if r.Response != nil {
+		row.ResponseDueAt = timeOrNil(r.Response.DueAt)
 	}
 	if r.Related != nil {
 		row.RelatedProcess, row.RelatedID = string(r.Related.Process), r.Related.ID

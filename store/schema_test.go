@@ -25,6 +25,8 @@ var models = []any{
 	&eventRow{}, &notificationRow{}, &notificationMarkRow{}, &idempotencyRow{}, &auditRow{}, &commandRow{},
 	&hiringRow{}, &candidateRow{}, &riskRow{},
 	&webhookRow{}, &webhookDeliveryRow{}, &emailRow{}, &commentRow{}, &commentRevisionRow{},
+	&webhookRow{}, &webhookDeliveryRow{}, &emailRow{}, &feedRow{},
+	&templateRow{},
 }
 
 // catalog describes a database's tables as lines, one per column, constraint and

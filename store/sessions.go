@@ -43,6 +43,12 @@ func (st *Store) CreateSession(ctx context.Context, s domain.SessionStart, now t
 		return "", domain.Session{}, fmt.Errorf("create session: idle timeout %s and lifetime %s must be positive", s.Idle, s.Lifetime)
 	}
 	now = utc(now)
+	switch p, err := st.Person(ctx, s.Handle); {
+	case err != nil:
+		return "", domain.Session{}, err
+	case !p.Active():
+		return "", domain.Session{}, domain.NotFoundf("person %s", s.Handle)
+	}
 	row := sessionRow{
 		Handle: s.Handle, Method: string(s.Method), CreatedAt: now, LastSeenAt: now,
 		IdleExpiresAt: now.Add(min(s.Idle, s.Lifetime)), ExpiresAt: now.Add(s.Lifetime),
@@ -106,6 +112,10 @@ func (st *Store) PersonBySession(ctx context.Context, id string, now time.Time, 
 	p, err := st.Person(ctx, row.Handle)
 	if err != nil {
 		return domain.Person{}, domain.Session{}, err
+	}
+	if !p.Active() {
+		// Disabling revokes the sessions too; this holds for one that raced it.
+		return domain.Person{}, domain.Session{}, domain.NotFoundf("session")
 	}
 	if now.Sub(row.LastSeenAt) >= lastUsedEvery {
 		row.LastSeenAt, row.IdleExpiresAt = now, minTime(now.Add(idle), row.ExpiresAt)

@@ -61,6 +61,10 @@ var (
 		"let", "if", "else", "nil", "true", "false"}
 )
 
+// ValidKey reports whether key may name a template: what validation accepts
+// as a template's key, so a URL naming anything else names no template.
+func ValidKey(key string) bool { return len(key) <= MaxKeyChars && templateKey.MatchString(key) }
+
 const identifierRule = "must be lower-case letters, digits and _, starting with a letter"
 
 func (v *validator) validate() {

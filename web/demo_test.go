@@ -16,7 +16,7 @@ import (
 func demoApp(t *testing.T) (http.Handler, *fakeAPI) {
 	f := newFakeAPI(t)
 	demo := []domain.Person{f.people[sesMaya], f.people[sesPat]}
-	return New(Config{API: f, Now: func() time.Time { return testNow }, DemoPeople: demo}).Handler(), f
+	return New(Config{API: f, Now: func() time.Time { return testNow }, DemoPeople: demo, TokenSignIn: true}).Handler(), f
 }
 
 // demoPost submits the demo sign-in form with the sign-in page's token.

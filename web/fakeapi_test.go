@@ -286,7 +286,7 @@ var testNow = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 // newTestApp is the web app over a fake API, with a fixed clock.
 func newTestApp(t *testing.T) (http.Handler, *fakeAPI) {
 	f := newFakeAPI(t)
-	a := New(Config{API: f, Now: func() time.Time { return testNow }})
+	a := New(Config{API: f, Now: func() time.Time { return testNow }, TokenSignIn: true})
 	return a.Handler(), f
 }
 

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -58,9 +59,37 @@ type OIDC struct {
 	// Name is the provider's name, for the sign-in button; empty is "single
 	// sign-on".
 	Name string
+	// CreatePeople adds someone the directory lacks at their first sign-in,
+	// if their groups give them a team (Groups); off, such a person is
+	// refused. It needs Claim "email": a person has an address.
+	CreatePeople bool
+	// GroupsClaim names the ID token's claim listing the person's groups;
+	// empty is "groups".
+	GroupsClaim string
+	// Groups maps the provider's groups to Tandem's teams and roles. When
+	// set, every sign-in gives the person the team and roles their groups map
+	// to (the provider is then where they are managed); someone none of whose
+	// groups maps keeps what the directory says.
+	Groups []GroupMapping
 	// HTTPClient reaches the provider; nil is one with a 10-second timeout.
 	HTTPClient *http.Client
 }
+
+// GroupMapping gives the members of one of the provider's groups a team, roles,
+// or both. A person in several groups takes the team of the first mapping of
+// theirs that names one, and the roles of all of them.
+type GroupMapping struct {
+	Group string        `yaml:"group"`
+	Team  domain.Team   `yaml:"team,omitempty"`
+	Roles []domain.Role `yaml:"roles,omitempty"`
+}
+
+// Bounds on what is read of an ID token's profile: a token is the provider's,
+// but the board copies these into its directory.
+const (
+	maxGroups      = 1000 // groups read of the claim; the rest are ignored
+	maxProfileName = 200  // characters of the name claim; longer is not taken
+)
 
 // oidcCallbackPath is where the provider sends the browser back.
 const oidcCallbackPath = "/signin/oidc/callback"
@@ -82,6 +111,24 @@ func (o OIDC) Check() error {
 	}
 	if len(o.Scopes) > 0 && slices.ContainsFunc(o.Scopes, func(s string) bool { return s == "" || strings.ContainsAny(s, " \t") }) {
 		problems = append(problems, "a scope is empty or holds a space")
+	}
+	if o.CreatePeople && o.Claim != "" && o.Claim != "email" {
+		problems = append(problems, "adding people at their first sign-in needs the email claim (a person has an address)")
+	}
+	for i, g := range o.Groups {
+		switch {
+		case g.Group == "":
+			problems = append(problems, fmt.Sprintf("group mapping %d names no group", i+1))
+		case g.Team == "" && len(g.Roles) == 0:
+			problems = append(problems, fmt.Sprintf("group %q maps to no team and no role", g.Group))
+		case g.Team != "" && !g.Team.Valid():
+			problems = append(problems, fmt.Sprintf("group %q maps to the unknown team %q", g.Group, g.Team))
+		}
+		for _, r := range g.Roles {
+			if !r.Valid() {
+				problems = append(problems, fmt.Sprintf("group %q maps to the unknown role %q", g.Group, r))
+			}
+		}
 	}
 	if len(problems) > 0 {
 		return errors.New("OpenID Connect: " + strings.Join(problems, "; "))
@@ -117,6 +164,9 @@ func newOIDCLogin(cfg OIDC) *oidcLogin {
 	}
 	if cfg.Name == "" {
 		cfg.Name = "single sign-on"
+	}
+	if cfg.GroupsClaim == "" {
+		cfg.GroupsClaim = "groups"
 	}
 	client := cfg.HTTPClient
 	if client == nil {
@@ -277,7 +327,7 @@ func (a *App) oidcCallback(w http.ResponseWriter, r *http.Request) {
 				a.oidc.cfg.Name+" has not verified your e-mail address "+who+", so Tandem cannot take it as yours. Verify it there, then sign in again.")
 			return
 		}
-		vouched = vouch.ForEmail(r.Context(), who, domain.SignInOIDC)
+		vouched = vouch.ForEmailWith(r.Context(), who, domain.SignInOIDC, a.oidc.profile(claims))
 	} else {
 		vouched = vouch.For(r.Context(), who, domain.SignInOIDC)
 	}
@@ -291,6 +341,10 @@ func (a *App) oidcCallback(w http.ResponseWriter, r *http.Request) {
 			}
 			a.oidcPage(w, r, http.StatusForbidden, "You signed in at "+a.oidc.cfg.Name+" as "+who+", but no one in Tandem's directory has "+what+
 				", so you are not signed in to Tandem. Ask an admin to add you to the directory, or to correct yours.")
+		case ok && ae.Status == http.StatusForbidden:
+			// The person is in the directory but disabled (someone who left).
+			a.oidcPage(w, r, http.StatusForbidden, "You signed in at "+a.oidc.cfg.Name+" as "+who+", but your Tandem account is disabled, "+
+				"so you are not signed in to Tandem. If you should have access, ask an admin to enable it.")
 		case ok && ae.Status == http.StatusConflict:
 			a.oidcPage(w, r, http.StatusForbidden, "You signed in at "+a.oidc.cfg.Name+" as "+who+", but several people in Tandem's directory have that e-mail address, "+
 				"so Tandem cannot tell which one you are. Ask an admin to fix the directory.")
@@ -309,6 +363,52 @@ func (a *App) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	a.render(w, r, http.StatusOK, "forward", view{Title: "Signed in", Data: forward{URL: cmp.Or(pending.Next, "/"), Link: "Continue to Tandem"}})
 }
 
+// profile is what the ID token's claims say of the person for the directory to
+// take (the name, the team and roles of their groups), nil when the board is
+// set up to take nothing from the provider.
+func (o *oidcLogin) profile(claims map[string]any) *vouch.Profile {
+	if !o.cfg.CreatePeople && len(o.cfg.Groups) == 0 {
+		return nil
+	}
+	p := &vouch.Profile{Create: o.cfg.CreatePeople}
+	if name, _ := claims["name"].(string); utf8.RuneCountInString(name) <= maxProfileName {
+		p.Name = strings.TrimSpace(name)
+	}
+	var theirs []string
+	switch g := claims[o.cfg.GroupsClaim].(type) {
+	case string: // some providers send a lone group as a string
+		theirs = []string{g}
+	case []any:
+		for _, v := range g[:min(len(g), maxGroups)] {
+			if s, ok := v.(string); ok {
+				theirs = append(theirs, s)
+			}
+		}
+	}
+	var roles []domain.Role
+	for _, m := range o.cfg.Groups {
+		if !slices.Contains(theirs, m.Group) {
+			continue
+		}
+		p.Mapped = true
+		if p.Team == "" {
+			p.Team = m.Team
+		}
+		roles = append(roles, m.Roles...)
+	}
+	// In the order of domain.Roles, each once, so the same groups always give
+	// the same list and a sign-in changes nothing when nothing changed.
+	for _, r := range domain.Roles {
+		if slices.Contains(roles, r) {
+			p.Roles = append(p.Roles, r)
+		}
+	}
+	if p.Mapped && p.Roles == nil {
+		p.Roles = []domain.Role{}
+	}
+	return p
+}
+
 // oidcRefused answers a sign-in the board cannot trust with problem, and
 // passes it to the API as a failed sign-in, for the audit trail (why).
 func (a *App) oidcRefused(w http.ResponseWriter, r *http.Request, status int, why, problem string) {
@@ -325,7 +425,7 @@ func (a *App) oidcRefused(w http.ResponseWriter, r *http.Request, status int, wh
 // oidcPage is the sign-in page with a problem, and no session.
 func (a *App) oidcPage(w http.ResponseWriter, r *http.Request, status int, problem string) {
 	a.render(w, r, status, "signin", view{Title: "Sign in", Problem: problem,
-		Data: signInData{Demo: a.demo, OIDC: a.oidcButton(), CSRF: a.signInToken(w, r)}})
+		Data: signInData{Demo: a.demo, OIDC: a.oidcButton(), Token: a.tokenSignIn, CSRF: a.signInToken(w, r)}})
 }
 
 // oidcButton is the name on the sign-in page's button, "" without OpenID Connect.

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -364,12 +365,17 @@ func TestOIDCSettingsAreChecked(t *testing.T) {
 		t.Fatalf("good settings refused: %v", err)
 	}
 	for name, mod := range map[string]func(*OIDC){
-		"http issuer":           func(o *OIDC) { o.Issuer = "http://login.example.com" },
-		"no issuer":             func(o *OIDC) { o.Issuer = "" },
-		"no client ID":          func(o *OIDC) { o.ClientID = "" },
-		"another callback path": func(o *OIDC) { o.RedirectURL = "https://tandem.example.com/callback" },
-		"a relative callback":   func(o *OIDC) { o.RedirectURL = "/signin/oidc/callback" },
-		"a scope with a space":  func(o *OIDC) { o.Scopes = []string{"openid email"} },
+		"http issuer":               func(o *OIDC) { o.Issuer = "http://login.example.com" },
+		"no issuer":                 func(o *OIDC) { o.Issuer = "" },
+		"no client ID":              func(o *OIDC) { o.ClientID = "" },
+		"another callback path":     func(o *OIDC) { o.RedirectURL = "https://tandem.example.com/callback" },
+		"a relative callback":       func(o *OIDC) { o.RedirectURL = "/signin/oidc/callback" },
+		"a scope with a space":      func(o *OIDC) { o.Scopes = []string{"openid email"} },
+		"adding people by handle":   func(o *OIDC) { o.CreatePeople, o.Claim = true, "preferred_username" },
+		"a mapping of no group":     func(o *OIDC) { o.Groups = []GroupMapping{{Team: domain.TeamWeb}} },
+		"a group mapped to nothing": func(o *OIDC) { o.Groups = []GroupMapping{{Group: "web"}} },
+		"an unknown team":           func(o *OIDC) { o.Groups = []GroupMapping{{Group: "web", Team: "webb"}} },
+		"an unknown role":           func(o *OIDC) { o.Groups = []GroupMapping{{Group: "web", Roles: []domain.Role{"webmaster"}}} },
 	} {
 		o := ok
 		mod(&o)
@@ -413,5 +419,42 @@ func TestOIDCSignInByAnotherClaim(t *testing.T) {
 	}
 	if v := lastVouched(t, f); v != (vouch.Word{Handle: "maya", Method: domain.SignInOIDC}) {
 		t.Errorf("the board vouched %+v", v)
+	}
+}
+
+// Set up to add people and map groups, the board passes the provider's word on
+// the person's groups to the API as the team and roles they map to.
+func TestOIDCSignInPassesTheGroupsOn(t *testing.T) {
+	m := provider(t)
+	cfg := oidcSettings(m)
+	cfg.CreatePeople = true
+	cfg.Scopes = []string{"email", "groups"} // the provider in the test sends groups only when asked
+	cfg.Groups = []GroupMapping{
+		{Group: "tandem-analysts", Roles: []domain.Role{domain.RoleAnalytics}},
+		{Group: "tandem-content", Team: domain.TeamContent, Roles: []domain.Role{domain.RoleContent}},
+		{Group: "tandem-web", Team: domain.TeamWeb, Roles: []domain.Role{domain.RoleWeb, domain.RoleContent}},
+	}
+	h, f := oidcApp(t, cfg, time.Now)
+	for _, tc := range []struct {
+		groups []string
+		want   vouch.Profile
+	}{
+		// The team of the first mapping naming one; the roles of all, in the directory's order, once.
+		{[]string{"everyone", "tandem-web", "tandem-content", "tandem-analysts"},
+			vouch.Profile{Create: true, Mapped: true, Team: domain.TeamContent, Roles: []domain.Role{domain.RoleContent, domain.RoleWeb, domain.RoleAnalytics}}},
+		{[]string{"tandem-analysts"}, vouch.Profile{Create: true, Mapped: true, Roles: []domain.Role{domain.RoleAnalytics}}},
+		{[]string{"everyone"}, vouch.Profile{Create: true}},
+		{nil, vouch.Profile{Create: true}},
+	} {
+		b := &oidcBrowser{t: t, h: h}
+		auth := b.begin("/")
+		m.QueueUser(&mockoidc.MockUser{Subject: "u-1", Email: "maya@example.com", EmailVerified: true, Groups: tc.groups})
+		if w := b.finish(b.authorize(auth)); w.Code != http.StatusOK {
+			t.Fatalf("groups %v: callback %d\n%s", tc.groups, w.Code, w.Body)
+		}
+		v := lastVouched(t, f)
+		if v.Email != "maya@example.com" || v.Profile == nil || !reflect.DeepEqual(*v.Profile, tc.want) {
+			t.Errorf("groups %v: the board vouched %+v with %+v, want %+v", tc.groups, v, v.Profile, tc.want)
+		}
 	}
 }

@@ -172,6 +172,8 @@ type signInData struct {
 	// OIDC names the OpenID Connect provider to sign in with, "" when there is
 	// none.
 	OIDC string
+	// Token offers the sign-in with an API token (Config.TokenSignIn).
+	Token bool
 }
 
 // signInCookie holds the sign-in form's token until the form comes back: a
@@ -230,7 +232,7 @@ func validSignInToken(v string) bool {
 func (a *App) signInPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	a.render(w, r, http.StatusOK, "signin", view{Title: "Sign in", Data: signInData{
-		Next: localPath(q.Get("next")), Why: whyText[q.Get("why")], CSRF: a.signInToken(w, r), Demo: a.demo, OIDC: a.oidcButton(),
+		Next: localPath(q.Get("next")), Why: whyText[q.Get("why")], CSRF: a.signInToken(w, r), Demo: a.demo, OIDC: a.oidcButton(), Token: a.tokenSignIn,
 	}})
 }
 
@@ -240,7 +242,7 @@ func (a *App) signInPage(w http.ResponseWriter, r *http.Request) {
 // is false: nothing is checked or kept, and a token typed in is not even sent to
 // the API.
 func (a *App) signInForm(w http.ResponseWriter, r *http.Request) (d signInData, ok bool) {
-	d = signInData{Next: localPath(r.PostFormValue("next")), Demo: a.demo, OIDC: a.oidcButton()}
+	d = signInData{Next: localPath(r.PostFormValue("next")), Demo: a.demo, OIDC: a.oidcButton(), Token: a.tokenSignIn}
 	c, err := r.Cookie(signInCookie)
 	if err != nil || !fromThisSite(r) || !sameValue(r.PostFormValue("csrf"), c.Value) {
 		d.CSRF = a.signInToken(w, r)
@@ -254,10 +256,16 @@ func (a *App) signInForm(w http.ResponseWriter, r *http.Request) (d signInData, 
 
 // signIn checks the form came from this site's sign-in page, then exchanges the
 // pasted token for a session (POST /api/v1/sessions) and keeps the session, not
-// the token, for the browser.
+// the token, for the browser. Where token sign-in is off, a token sent anyway
+// is refused unread.
 func (a *App) signIn(w http.ResponseWriter, r *http.Request) {
 	d, ok := a.signInForm(w, r)
 	if !ok {
+		return
+	}
+	if !a.tokenSignIn {
+		a.render(w, r, http.StatusForbidden, "signin", view{Title: "Sign in", Data: d,
+			Problem: "Signing in with an API token is off here: API tokens are for scripts. Sign in another way below, or ask an admin."})
 		return
 	}
 	token := strings.TrimSpace(r.PostFormValue("token"))

@@ -507,7 +507,7 @@ func TestSignInSaysWhenTheAPILimitsTheAddress(t *testing.T) {
 		f.mu.Unlock()
 		w.Header().Set("Retry-After", "1")
 		writeJSON(w, http.StatusTooManyRequests, apiErr("rate_limited", "too many requests without a valid token from this address"))
-	}), Now: func() time.Time { return testNow }}).Handler()
+	}), Now: func() time.Time { return testNow }, TokenSignIn: true}).Handler()
 	w := signInPost(t, h, url.Values{"token": {tokMaya}})
 	if w.Code != http.StatusTooManyRequests {
 		t.Fatalf("status %d, want 429", w.Code)
@@ -525,7 +525,7 @@ func TestSignInSaysWhenTheAPILimitsTheAddress(t *testing.T) {
 // anyone else changes nothing, since anyone can send it.
 func TestCookiesAreSecureBehindATrustedTLSProxy(t *testing.T) {
 	f := newFakeAPI(t)
-	h := New(Config{API: f, Now: func() time.Time { return testNow }, TrustedProxies: []string{"10.9.0.0/16"}}).Handler()
+	h := New(Config{API: f, Now: func() time.Time { return testNow }, TrustedProxies: []string{"10.9.0.0/16"}, TokenSignIn: true}).Handler()
 	for name, tc := range map[string]struct {
 		peer, proto string
 		secure      bool
@@ -573,5 +573,28 @@ func TestTheSignInPageOutsideDevSaysNothingOfDev(t *testing.T) {
 		if strings.Contains(body, dev) {
 			t.Errorf("the sign-in page says %q outside tandem dev", dev)
 		}
+	}
+}
+
+// Token sign-in is off unless an admin allows it: the page has no token form,
+// and a token sent anyway is refused without reaching the API.
+func TestTokenSignInIsOffByDefault(t *testing.T) {
+	f := newFakeAPI(t)
+	h := New(Config{API: f, Now: func() time.Time { return testNow }}).Handler()
+	page := get(t, h, "", "/signin")
+	mustNotContain(t, page, `action="/signin"`, `name="token"`)
+	mustContain(t, page, "No way to sign in to the board is set up here")
+	// The page has no form to take a form token from: one is made, as a
+	// script posting a token would.
+	csrf := strings.Repeat("ab", 32)
+	r := httptest.NewRequest(http.MethodPost, "/signin", strings.NewReader(url.Values{"token": {tokMaya}, "csrf": {csrf}}.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.AddCookie(&http.Cookie{Name: signInCookie, Value: csrf})
+	w := serve(h, r)
+	if w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "Signing in with an API token is off here") {
+		t.Errorf("a token sent anyway: %d\n%s", w.Code, w.Body)
+	}
+	if calls := f.commands(); len(calls) != 0 {
+		t.Errorf("the refused token reached the API: %+v", calls)
 	}
 }

@@ -37,6 +37,11 @@ type Config struct {
 	// OIDC, when set, is an OpenID Connect provider people sign in with
 	// (oidc.go); its settings must pass OIDC.Check.
 	OIDC *OIDC
+	// TokenSignIn offers the sign-in with an API token on the board. Off by
+	// default: tokens are for scripts and integrations, people sign in with
+	// the identity provider (or, in tandem dev, as a demo person). An admin
+	// may allow it (tandem api --board-token-sign-in).
+	TokenSignIn bool
 }
 
 // App serves the pages.
@@ -54,6 +59,8 @@ type App struct {
 	demo []demoPerson
 	// oidc is the OpenID Connect sign-in; nil without one.
 	oidc *oidcLogin
+	// tokenSignIn is Config.TokenSignIn.
+	tokenSignIn bool
 }
 
 // New builds the app and its routes.
@@ -63,6 +70,8 @@ func New(cfg Config) *App {
 		log:  cfg.Logger,
 		now:  cfg.Now,
 		poll: cfg.PollInterval,
+
+		tokenSignIn: cfg.TokenSignIn,
 	}
 	if a.log == nil {
 		a.log = slog.Default()
@@ -119,6 +128,7 @@ func (a *App) routes() {
 
 	a.boardRoutes(m)
 	a.detailRoutes(m)
+	a.calendarRoutes(m)
 	a.formRoutes(m)
 	m.HandleFunc("GET /workload", a.authed(a.workload))
 	a.meRoutes(m)

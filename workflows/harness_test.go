@@ -72,6 +72,8 @@ type fakeRecords struct {
 	events        []domain.Event
 	notifications []domain.Notification
 	batches       int
+	// audited counts the audit entries written per command ID.
+	audited map[string]int
 	// failNext fails that many Apply calls to come, as a database that is down.
 	failNext int
 	calls    int
@@ -106,7 +108,20 @@ func (f *fakeRecords) Apply(_ context.Context, b domain.Batch) error {
 	}
 	f.events = append(f.events, b.Events...)
 	f.notifications = append(f.notifications, b.Notifications...)
+	for _, a := range b.Audit {
+		if f.audited == nil {
+			f.audited = map[string]int{}
+		}
+		f.audited[a.CommandID]++
+	}
 	return nil
+}
+
+// auditedCount is how many audit entries of command id were written.
+func (f *fakeRecords) auditedCount(id string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.audited[id]
 }
 
 // task returns the record of task id and how many batches were written so far.
@@ -262,6 +277,10 @@ type sent struct {
 	label, want, field string
 	done               bool
 	err                error
+	// stamped is whether the input carried its audit entry; audited counts
+	// the entries of the update written when it answered.
+	stamped bool
+	audited int
 }
 
 // send sends an update now; its outcome is checked when the run ends, because
@@ -280,20 +299,29 @@ var updateSeq atomic.Int64
 // sending updates around Tandem's API could do.
 func (h *harness) sendAs(label, want, name, id string, in any) {
 	u := &sent{label: fmt.Sprintf("%s at %s", label, h.env.Now().Format(time.RFC3339)), want: want}
+	if b, ok := in.(kernelInput); ok {
+		u.stamped = b.Bound().Audit != nil
+	}
 	h.sent = append(h.sent, u)
 	h.env.UpdateWorkflow(name, id, &testsuite.TestUpdateCallback{
-		OnReject:   func(err error) { u.done, u.err = true, err },
-		OnAccept:   func() {},
-		OnComplete: func(_ any, err error) { u.done, u.err = true, err },
+		OnReject: func(err error) { u.done, u.err = true, err },
+		OnAccept: func() {},
+		OnComplete: func(_ any, err error) {
+			u.done, u.err, u.audited = true, err, h.recs.auditedCount(id)
+		},
 	}, in)
 }
+
+// kernelInput is what every update input is: it embeds contract.Command.
+type kernelInput interface{ Bound() contract.Command }
 
 // bound returns a copy of an update input with its Command set to id, issued
 // at: what the API does with every command it sends.
 func bound(in any, id string, at time.Time) any {
 	v := reflect.New(reflect.TypeOf(in)).Elem()
 	v.Set(reflect.ValueOf(in))
-	v.FieldByName("Command").Set(reflect.ValueOf(contract.Command{UpdateID: id, IssuedAt: at}))
+	v.FieldByName("Command").Set(reflect.ValueOf(contract.Command{UpdateID: id, IssuedAt: at,
+		Audit: &domain.AuditEntry{Actor: "harness", Action: "update " + id, Outcome: domain.AuditAllowed, Status: 200, RequestID: "req-" + id}}))
 	return v.Interface()
 }
 
@@ -322,6 +350,12 @@ func (h *harness) checkSent() {
 			h.t.Errorf("%s: got %v, want a %s refusal", u.label, u.err, u.want)
 		case u.field != "" && !slices.ContainsFunc(refusalProblems(u.err), func(p domain.FieldProblem) bool { return p.Field == u.field }):
 			h.t.Errorf("%s: refused with %v, want a problem with %s", u.label, refusalProblems(u.err), u.field)
+		// Every command applied has its audit entry written, once, before its
+		// answer; a refused one has none (the API records the refusal).
+		case u.stamped && u.err == nil && u.audited != 1:
+			h.t.Errorf("%s: applied with %d audit entries written when it answered, want 1", u.label, u.audited)
+		case u.stamped && u.err != nil && u.audited != 0:
+			h.t.Errorf("%s: refused, yet %d audit entries written", u.label, u.audited)
 		}
 	}
 }

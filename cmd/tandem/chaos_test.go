@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -26,7 +27,8 @@ import (
 // random moments (at least ten times, for about two minutes) and started again
 // on the same data directory. Afterwards every acknowledged create and decision
 // exists exactly once, no task was completed twice, no answer was a 500, and
-// `tandem audit verify` passes.
+// `tandem audit verify` passes, and every decision answered has its audit
+// entry, written with the records it changed.
 //
 // The seed is printed; TANDEM_CHAOS_SEED replays the same choices of actions and
 // kill delays (the timing of a machine is not replayable, the choices are).
@@ -149,6 +151,7 @@ func TestDevSurvivesRandomKills(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), "audit trail intact") {
 		t.Errorf("tandem audit verify: %v\n%s", err, out)
 	}
+	d.checkAudited(filepath.Join(dev.data, "tandem.db"))
 	if t.Failed() {
 		t.Logf("seed %d: replay with TANDEM_CHAOS_SEED=%d", seed, seed)
 	}
@@ -471,6 +474,42 @@ func (d *driver) verify() {
 	}
 	for _, p := range problems {
 		d.t.Error(p)
+	}
+}
+
+// checkAudited checks that every completion answered has its audit entry,
+// once: the one its process wrote with the task's records (it has a command
+// ID), whatever moment a kill interrupted, between the update and its answer
+// included.
+func (d *driver) checkAudited(dbFile string) {
+	d.t.Helper()
+	db, err := sql.Open("sqlite", dbFile)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT object, count(*) FROM audit_log
+		WHERE action = 'POST /api/v1/tasks/:id/complete' AND outcome = 'allowed' AND command_id IS NOT NULL GROUP BY object`)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	defer rows.Close()
+	entries := map[string]int{}
+	for rows.Next() {
+		var task string
+		var n int
+		if err := rows.Scan(&task, &n); err != nil {
+			d.t.Fatal(err)
+		}
+		entries[task] = n
+	}
+	if err := rows.Err(); err != nil {
+		d.t.Fatal(err)
+	}
+	for task, process := range d.completed {
+		if process != "refused" && entries[task] != 1 {
+			d.t.Errorf("task %s of %s: its completion was answered, and the audit trail has %d entries of it applied, want 1", task, process, entries[task])
+		}
 	}
 }
 

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"os"
@@ -12,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/tandemhq/tandem/api"
 	"github.com/tandemhq/tandem/codec"
@@ -274,11 +278,20 @@ func (s sessionSettings) config() (api.SessionSettings, error) {
 	return api.SessionSettings{Idle: *s.idle, Lifetime: *s.lifetime}, nil
 }
 
+// tokenSignInFlag is whether people may sign in to the board with an API
+// token: off for tandem api (tokens are for scripts; people use the identity
+// provider) unless an admin allows it, on by default for tandem dev.
+func tokenSignInFlag(f flags, def bool) *bool {
+	return f.boolean("board-token-sign-in", "TANDEM_BOARD_TOKEN_SIGNIN", def, "let people sign in to the board with an API token (tokens are meant for scripts)")
+}
+
 // oidcSettings are the board's OpenID Connect sign-in: tandem api and tandem dev
 // have them. The client secret comes from $TANDEM_OIDC_CLIENT_SECRET or a file,
 // never a flag, which the process list would show.
 type oidcSettings struct {
 	issuer, clientID, secretFile, scopes, claim, redirectURL, name *string
+	createPeople                                                   *bool
+	groupsClaim, groupsFile                                        *string
 }
 
 func oidcFlags(f flags) oidcSettings {
@@ -290,6 +303,10 @@ func oidcFlags(f flags) oidcSettings {
 		claim:       f.str("oidc-claim", "TANDEM_OIDC_CLAIM", "email", "ID token claim naming the person: email (verified, matched to the directory's e-mails) or another claim matched to handles"),
 		redirectURL: f.str("oidc-redirect-url", "TANDEM_OIDC_REDIRECT_URL", "", "the board's callback as registered with the provider: https://<board>/signin/oidc/callback"),
 		name:        f.str("oidc-name", "TANDEM_OIDC_NAME", "single sign-on", "the provider's name on the sign-in button"),
+		createPeople: f.boolean("oidc-create-people", "TANDEM_OIDC_CREATE_PEOPLE", false,
+			"add someone the directory lacks at their first sign-in, when their groups map to a team (--oidc-groups)"),
+		groupsClaim: f.str("oidc-groups-claim", "TANDEM_OIDC_GROUPS_CLAIM", "groups", "ID token claim listing the person's groups"),
+		groupsFile:  f.str("oidc-groups", "TANDEM_OIDC_GROUPS", "", "YAML file mapping the provider's groups to teams and roles (each sign-in then sets them)"),
 	}
 }
 
@@ -313,8 +330,35 @@ func (o oidcSettings) config() (*web.OIDC, error) {
 	cfg := &web.OIDC{
 		Issuer: *o.issuer, ClientID: *o.clientID, ClientSecret: secret, Scopes: splitList(*o.scopes),
 		Claim: *o.claim, RedirectURL: *o.redirectURL, Name: *o.name,
+		CreatePeople: *o.createPeople, GroupsClaim: *o.groupsClaim,
+	}
+	if *o.groupsFile != "" {
+		groups, err := readGroupMappings(*o.groupsFile)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Groups = groups
 	}
 	return cfg, cfg.Check()
+}
+
+// readGroupMappings reads the file of --oidc-groups: a YAML list of mappings
+// (group, team, roles), each field checked by web.OIDC.Check.
+func readGroupMappings(file string) ([]web.GroupMapping, error) {
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("OpenID Connect groups: %w", err)
+	}
+	var groups []web.GroupMapping
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true) // a misspelt "role:" must not silently map nothing
+	if err := dec.Decode(&groups); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("OpenID Connect groups: %s: %w", file, err)
+	}
+	if len(groups) == 0 {
+		return nil, fmt.Errorf("OpenID Connect groups: %s maps no group", file)
+	}
+	return groups, nil
 }
 
 // reconcileSettings say how often a worker process looks for runs that Temporal

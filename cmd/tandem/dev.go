@@ -46,6 +46,8 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 	tuning, err2 := workerFlags(f)
 	sessionOpts, err3 := sessionFlags(f)
 	oidcOpts := oidcFlags(f)
+	// On in dev, which writes every demo person's token to demo-tokens.json.
+	tokenSignIn := tokenSignInFlag(f, true)
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return err
 	}
@@ -125,7 +127,7 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 	app := wiring.Config{
 		Logger: logger, Records: st, Webhooks: guard,
 		Temporal: wiring.Temporal{Embedded: temporal, Settings: temporalclient.Settings{Keys: keyring, AcceptClear: acceptClear}},
-		API:      wiring.API{Policy: pol, UIURL: temporal.UIURL(), Sessions: sessions, DemoPeople: demo, OIDC: oidc},
+		API:      wiring.API{Policy: pol, UIURL: temporal.UIURL(), Sessions: sessions, DemoPeople: demo, OIDC: oidc, TokenSignIn: *tokenSignIn},
 		Worker:   wiring.Worker{Mail: mail.config(), Reconcile: reconcile.config(), Settings: tuning.config()},
 	}
 	// One client for the worker and the API: its SDK metrics are served on the API's /metrics.

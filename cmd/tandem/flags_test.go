@@ -8,9 +8,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/tandemhq/tandem/domain"
 	"github.com/tandemhq/tandem/web"
 )
 
@@ -117,6 +119,31 @@ func TestOIDCSettings(t *testing.T) {
 	if _, err := parse(t, "--oidc-issuer", "http://login.example.com", "--oidc-client-id", "tandem",
 		"--oidc-redirect-url", "https://tandem.example.com/signin/oidc/callback"); err == nil {
 		t.Error("an issuer over plain http was accepted")
+	}
+
+	// People added at their first sign-in, their groups mapped from a YAML file.
+	groups := filepath.Join(t.TempDir(), "groups.yaml")
+	write := func(text string) {
+		if err := os.WriteFile(groups, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("- group: tandem-content\n  team: content\n  roles: [content]\n- group: tandem-analysts\n  roles: [analytics]\n")
+	cfg, err = parse(t, append(good, "--oidc-create-people", "--oidc-groups", groups, "--oidc-groups-claim", "roles")...)
+	if err != nil || !cfg.CreatePeople || cfg.GroupsClaim != "roles" || !reflect.DeepEqual(cfg.Groups, []web.GroupMapping{
+		{Group: "tandem-content", Team: domain.TeamContent, Roles: []domain.Role{domain.RoleContent}},
+		{Group: "tandem-analysts", Roles: []domain.Role{domain.RoleAnalytics}},
+	}) {
+		t.Errorf("groups: %+v, %v", cfg, err)
+	}
+	for _, bad := range []string{"", "- group: x\n  role: content\n", "- group: x\n  team: nowhere\n", "group: x\n"} {
+		write(bad)
+		if _, err := parse(t, append(good, "--oidc-groups", groups)...); err == nil {
+			t.Errorf("groups file %q accepted", bad)
+		}
+	}
+	if _, err := parse(t, append(good, "--oidc-create-people", "--oidc-claim", "preferred_username")...); err == nil {
+		t.Error("adding people identified by a handle claim was accepted")
 	}
 
 	// No flag takes the secret itself.

@@ -3,7 +3,7 @@
 // (`migrate status` prints the schema version);
 // `policy default` prints the built-in policy; `token` creates and revokes API
 // tokens; `audit verify` checks the audit trail; `templates validate` checks a
-// process template; `bench` measures performance.
+// process template and `templates apply` publishes one; `bench` measures performance.
 // Configuration comes from TANDEM_* environment variables; flags override them.
 //
 // Every command wires Tandem's parts through internal/wiring. Built with
@@ -37,6 +37,7 @@ Usage:
   tandem people import FILE   create or update the people listed in a YAML file; nothing is written if any is wrong
   tandem audit verify         check the audit trail's hash chain; exit 1 naming the first bad entry
   tandem templates validate FILE  check a process template: every problem with its path; exit 1 on any
+  tandem templates apply FILE --by H  publish a process template as its next version (as the API does); nothing is stored if any is wrong
   tandem templates schema     print the JSON Schema of a process template
   tandem codec new-key        print a new key for encrypting what Temporal stores ([--id ID])
   tandem healthcheck URL      exit 0 when URL answers 2xx (for container health checks)
@@ -84,7 +85,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	case "audit":
 		return runAudit(ctx, rest, stdout)
 	case "templates":
-		return runTemplates(rest, stdout)
+		return runTemplates(ctx, rest, stdout, logger)
 	case "codec":
 		return runCodec(rest, stdout)
 	case "bench":

@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -18,7 +19,8 @@ import (
 )
 
 const peopleUsage = `usage:
-  tandem people import FILE [--db DSN]   create or update the people listed in a YAML file`
+  tandem people import FILE [--db DSN]   create or update the people listed in a YAML file
+                                          (disabled: true disables a person, false enables them)`
 
 // runPeople manages the directory from the command line, for an operator.
 func runPeople(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logger) error {
@@ -56,9 +58,50 @@ func runPeople(ctx context.Context, args []string, stdout io.Writer, logger *slo
 		return err
 	}
 	logger.Info("people imported", "file", pos[0], "created", created, "updated", updated)
-	_, err = fmt.Fprintf(stdout, "imported %d people (%d created, %d updated, %d unchanged)\n",
-		len(ordered), created, updated, len(ordered)-created-updated)
-	return err
+	if _, err := fmt.Fprintf(stdout, "imported %d people (%d created, %d updated, %d unchanged)\n",
+		len(ordered), created, updated, len(ordered)-created-updated); err != nil {
+		return err
+	}
+	return applyDisabled(ctx, st, ordered, stdout, logger)
+}
+
+// applyDisabled disables and enables the people whose entry says so. The
+// import reaches the records only, not Temporal: it ends the sessions and
+// tokens of those it disables at once, and says how to give their open tasks
+// back, which only the API's disabling (through the workflows) does.
+func applyDisabled(ctx context.Context, st *store.Store, people []personEntry, stdout io.Writer, logger *slog.Logger) error {
+	for _, e := range people {
+		if e.disabled == nil {
+			continue
+		}
+		h := e.person.Handle
+		prev, err := st.Person(ctx, h)
+		if err != nil {
+			return fmt.Errorf("%s: %w", e, err)
+		}
+		switch {
+		case *e.disabled && prev.Active():
+			_, rev, err := st.DisablePerson(ctx, h, time.Now())
+			if err != nil {
+				return fmt.Errorf("%s: %w", e, err)
+			}
+			logger.Info("person disabled by import", "handle", h, "sessions_revoked", rev.Sessions, "tokens_revoked", rev.Tokens)
+			_, err = fmt.Fprintf(stdout, "disabled %s: %d sessions and %d tokens revoked; to give their open tasks back, an admin sends POST /api/v1/people/%s/disable (safe to repeat)\n",
+				h, rev.Sessions, rev.Tokens, h)
+			if err != nil {
+				return err
+			}
+		case !*e.disabled && !prev.Active():
+			if _, err := st.EnablePerson(ctx, h); err != nil {
+				return fmt.Errorf("%s: %w", e, err)
+			}
+			logger.Info("person enabled by import", "handle", h)
+			if _, err := fmt.Fprintf(stdout, "enabled %s: they sign in afresh, and need new tokens\n", h); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // personEntry is one person of an import file, with the line it starts on so
@@ -66,6 +109,9 @@ func runPeople(ctx context.Context, args []string, stdout io.Writer, logger *slo
 type personEntry struct {
 	line   int
 	person domain.Person
+	// disabled is the entry's disabled field: true disables the person, false
+	// enables them, absent (nil) leaves them as they are.
+	disabled *bool
 }
 
 func (e personEntry) String() string {
@@ -75,7 +121,7 @@ func (e personEntry) String() string {
 	return fmt.Sprintf("line %d (%s)", e.line, e.person.Handle)
 }
 
-var personFields = []string{"handle", "name", "email", "team", "roles", "manager"}
+var personFields = []string{"handle", "name", "email", "team", "roles", "manager", "disabled"}
 
 // parsePeople reads the file's shape: a list of mappings with known fields. A
 // field misspelt would otherwise be dropped silently and, say, clear a manager.
@@ -103,6 +149,7 @@ func parsePeople(raw []byte) ([]personEntry, error) {
 		var v struct {
 			Handle, Name, Email, Team, Manager string
 			Roles                              []domain.Role
+			Disabled                           *bool
 		}
 		if err := item.Decode(&v); err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v", e, err))
@@ -113,6 +160,7 @@ func parsePeople(raw []byte) ([]personEntry, error) {
 			roles = []domain.Role{}
 		}
 		e.person = domain.Person{Handle: v.Handle, Name: v.Name, Email: v.Email, Team: domain.Team(v.Team), Roles: roles, Manager: v.Manager}
+		e.disabled = v.Disabled
 		entries = append(entries, e)
 	}
 	if len(problems) > 0 {

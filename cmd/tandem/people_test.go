@@ -96,6 +96,48 @@ func TestPeopleImport(t *testing.T) {
 	}
 }
 
+// disabled: true in the file disables a person: their tokens stop at once,
+// and the output says how their tasks go back. false enables them; no field
+// leaves them as they are.
+func TestPeopleImportDisablesAndEnables(t *testing.T) {
+	ctx := context.Background()
+	db, st := tokenDB(t)
+	tok, err := st.CreateToken(ctx, "sam", "laptop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	disable := peopleFile(t, "- handle: sam\n  name: sam\n  email: sam@example.com\n  team: pmo\n  disabled: true\n")
+	out, err := tandem("people", "import", disable, "--db", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "disabled sam: 0 sessions and 1 tokens revoked") || !strings.Contains(out, "POST /api/v1/people/sam/disable") {
+		t.Errorf("printed %q", out)
+	}
+	if _, err := st.PersonByToken(ctx, tok); err == nil {
+		t.Error("sam's token still resolves after the import disabled sam")
+	}
+	if _, err := tandem("token", "create", "--handle", "sam", "--db", db); err == nil || !strings.Contains(err.Error(), "sam is disabled") {
+		t.Errorf("token for a disabled person: %v", err)
+	}
+	// Without the field, an import leaves sam disabled.
+	keep := peopleFile(t, "- handle: sam\n  name: Sam\n  email: sam@example.com\n  team: pmo\n")
+	if _, err := tandem("people", "import", keep, "--db", db); err != nil {
+		t.Fatal(err)
+	}
+	if sam := directory(t, st)["sam"]; sam.Active() || sam.Name != "Sam" {
+		t.Errorf("sam after an import without the field: %+v", sam)
+	}
+	enable := peopleFile(t, "- handle: sam\n  name: Sam\n  email: sam@example.com\n  team: pmo\n  disabled: false\n")
+	out, err = tandem("people", "import", enable, "--db", db)
+	if err != nil || !strings.Contains(out, "enabled sam") {
+		t.Fatalf("enable: %q, %v", out, err)
+	}
+	if sam := directory(t, st)["sam"]; !sam.Active() {
+		t.Errorf("sam after disabled: false: %+v", sam)
+	}
+}
+
 func TestPeopleImportRefusesAndWritesNothing(t *testing.T) {
 	db, st := tokenDB(t)
 	before := directory(t, st)

@@ -29,6 +29,7 @@ func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 		return err
 	}
 	oidcOpts := oidcFlags(f)
+	tokenSignIn := tokenSignInFlag(f, false)
 	if err := f.Parse(args); err != nil {
 		return err
 	}
@@ -53,7 +54,10 @@ func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 		return err
 	}
 	defer app.Records.Close()
-	app.API = wiring.API{Policy: pol, UIURL: *uiURL, TrustedProxies: trusted, Sessions: sessions, OIDC: oidc}
+	app.API = wiring.API{Policy: pol, UIURL: *uiURL, TrustedProxies: trusted, Sessions: sessions, OIDC: oidc, TokenSignIn: *tokenSignIn}
+	if oidc == nil && !*tokenSignIn {
+		logger.Warn("the board has no sign-in: set up OpenID Connect (--oidc-issuer) or allow token sign-in (--board-token-sign-in)")
+	}
 	// Lazy: the API starts, and answers 503 from /readyz, while Temporal is still coming up.
 	app.Temporal.Lazy = true
 	c, err := wiring.Dial(ctx, app)

@@ -64,6 +64,10 @@ func runTokenCreate(ctx context.Context, args []string, stdout io.Writer, logger
 		return err
 	}
 	defer st.Close()
+	// A disabled person's token would never resolve: refuse it plainly.
+	if p, err := st.Person(ctx, *handle); err == nil && !p.Active() {
+		return fmt.Errorf("%s is disabled: enable them first (POST /api/v1/people/%s/enable, or disabled: false in tandem people import)", *handle, *handle)
+	}
 	tok, err := st.CreateTokenExpiring(ctx, *handle, *label, expiresAt)
 	if errors.Is(err, domain.ErrNotFound) {
 		return fmt.Errorf("no person with handle %q in the directory", *handle)

@@ -27,6 +27,27 @@ type key struct{}
 type Word struct {
 	Handle, Email, Refused string
 	Method                 domain.SignInMethod
+	// Profile, with Email, is what the identity provider says of the person
+	// besides their address, for a board set up to take it; nil otherwise.
+	Profile *Profile
+}
+
+// Profile is what an identity provider says of a person beyond who they are,
+// for a directory that takes it from the provider (the board's OpenID Connect
+// settings: people added at their first sign-in, groups mapped to teams and
+// roles).
+type Profile struct {
+	// Name is the provider's name for the person, for someone added.
+	Name string
+	// Mapped says whether any of the person's groups maps to Tandem; if so,
+	// Team is the team they map to ("" when they map to roles only) and Roles
+	// the roles, which the sign-in gives the person.
+	Mapped bool
+	Team   domain.Team
+	Roles  []domain.Role
+	// Create lets the sign-in add the person when the directory lacks the
+	// address, if their groups give them a team.
+	Create bool
 }
 
 // For returns ctx carrying the board's word that the person with handle
@@ -39,6 +60,11 @@ func For(ctx context.Context, handle string, method domain.SignInMethod) context
 // address email in the directory proved who they are by method.
 func ForEmail(ctx context.Context, email string, method domain.SignInMethod) context.Context {
 	return context.WithValue(ctx, key{}, Word{Email: email, Method: method})
+}
+
+// ForEmailWith is ForEmail with the provider's profile of the person.
+func ForEmailWith(ctx context.Context, email string, method domain.SignInMethod, profile *Profile) context.Context {
+	return context.WithValue(ctx, key{}, Word{Email: email, Method: method, Profile: profile})
 }
 
 // Refusing returns ctx carrying a sign-in by method that failed, and why, in

@@ -95,6 +95,9 @@ type API struct {
 	// OIDC, when set, is the OpenID Connect provider people sign in to the
 	// board with.
 	OIDC *web.OIDC
+	// TokenSignIn lets people sign in to the board with an API token
+	// (web.Config.TokenSignIn); off, tokens are for scripts only.
+	TokenSignIn bool
 }
 
 // Worker is the settings of the worker and what runs beside it.
@@ -201,7 +204,7 @@ func Handler(c *Client, cfg Config) http.Handler {
 	}
 	return web.New(web.Config{
 		API: api.New(ac).Handler(), Logger: ac.Logger, PollInterval: a.PollInterval, TrustedProxies: a.TrustedProxies,
-		DemoPeople: a.DemoPeople, OIDC: a.OIDC,
+		DemoPeople: a.DemoPeople, OIDC: a.OIDC, TokenSignIn: a.TokenSignIn,
 	}).Handler()
 }
 

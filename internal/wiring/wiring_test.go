@@ -362,7 +362,8 @@ func TestBoardSignInsKeepSessionsInTheRecords(t *testing.T) {
 		"tandem dev's board": {demo, http.StatusSeeOther},
 	} {
 		t.Run(name, func(t *testing.T) {
-			h := Handler(nil, Config{Records: st, API: API{Policy: domain.DefaultPolicy(), DemoPeople: tc.demo}})
+			// Token sign-in allowed, as an admin may, to show a token still signs in.
+			h := Handler(nil, Config{Records: st, API: API{Policy: domain.DefaultPolicy(), DemoPeople: tc.demo, TokenSignIn: true}})
 			b := &browser{t: t, h: h, cookies: map[string]*http.Cookie{}}
 			before := auditCount(t, st)
 			rec := b.send(http.MethodPost, "/signin/demo", url.Values{"csrf": {b.signInForm()}, "handle": {"maya"}})

@@ -84,8 +84,8 @@ type Core struct {
 }
 
 // New makes the kernel of a run of process p and installs on the workflow
-// what every process has: the complete-task and reassign-task updates, the
-// cancel update when p is Cancellable, and the detail query. ctx must be the
+// what every process has: the complete-task, reassign-task and release-task
+// updates, the cancel update when p is Cancellable, and the detail query. ctx must be the
 // workflow's root context, and New the first thing the workflow does with it:
 // the recorder's versions are read, and its writer started, here, before any
 // coroutine of the process's own.
@@ -99,6 +99,7 @@ func New(ctx workflow.Context, p Process, cfg Config) (*Core, error) {
 	updates := []Update{
 		On(k, contract.UpdateCompleteTask, k.Tasks.complete, k.Tasks.validateComplete),
 		On(k, contract.UpdateReassignTask, k.Tasks.reassign, k.Tasks.validateReassign),
+		On(k, contract.UpdateReleaseTask, k.Tasks.release, k.Tasks.validateRelease),
 	}
 	if c, ok := p.(Cancellable); ok {
 		k.cancellable = c

@@ -184,6 +184,21 @@ func (r *recorder) notify(now time.Time, kind domain.NotificationKind, taskID, s
 	}
 }
 
+// audit queues the audit-trail entry of command id, applied at now, for the
+// next write: the one that writes what the command changed, or an earlier one.
+func (r *recorder) audit(now time.Time, id string, e domain.AuditEntry) {
+	e.At = now
+	r.pending.Audit = append(r.pending.Audit, domain.CommandAudit{CommandID: id, Entry: e})
+}
+
+// unaudit drops command id's entry if no write has taken it yet, and reports
+// whether it was still waiting.
+func (r *recorder) unaudit(id string) bool {
+	n := len(r.pending.Audit)
+	r.pending.Audit = slices.DeleteFunc(r.pending.Audit, func(a domain.CommandAudit) bool { return a.CommandID == id })
+	return len(r.pending.Audit) < n
+}
+
 // notifyTask queues a notification to whoever may complete t: its assignee, or
 // everyone holding its role in its team.
 func (r *recorder) notifyTask(now time.Time, kind domain.NotificationKind, t domain.Task, subject string) {

@@ -39,7 +39,7 @@ type TaskSpec struct {
 
 // Tasks is the human-task machinery every process shares: it opens tasks,
 // projects them, reminds before due, reports overdue work, escalates, and
-// serves the complete-task and reassign-task updates. A process reaches it as
+// serves the complete-task, reassign-task and release-task updates. A process reaches it as
 // its Core's Tasks.
 type Tasks struct {
 	process    domain.Process
@@ -484,6 +484,58 @@ func (ts *Tasks) reassign(ctx workflow.Context, in contract.ReassignTaskInput) (
 	ts.out.task(*t)
 	ts.out.event(now, domain.EventTaskReassign, in.Actor.Handle, t.ID, "%s reassigned %s from %s to %s: %s", in.Actor.Handle, ts.out.quote(t.Title), from, in.Assignee, ts.out.said(in.Reason))
 	ts.out.notify(now, domain.NotifyAssigned, t.ID, "Task reassigned to you: "+t.Title, in.Assignee)
+	if err := ts.out.flush(ctx); err != nil {
+		return domain.Task{}, err
+	}
+	return *t, nil
+}
+
+// validateRelease checks a give-back of a disabled person's task: only an
+// admin's authority sends it (the system actor, on an admin's disabling), the
+// task must still be open and held by From, and a task goes back to a queue
+// only when it has one: a role to be picked up by.
+func (ts *Tasks) validateRelease(_ workflow.Context, in contract.ReleaseTaskInput) error {
+	t, err := ts.find(in.TaskID)
+	if err != nil {
+		return err
+	}
+	if !in.Actor.HasRole(domain.RoleAdmin) {
+		return domain.Forbiddenf("only an admin's disabling of a person gives their tasks back")
+	}
+	var p domain.Problems
+	domain.RequireText(&p, "from", in.From)
+	domain.CheckRequiredText(&p, "reason", in.Reason, domain.MaxCommentChars)
+	switch {
+	case in.Assignee == "" && t.Role == "":
+		p.Add("assignee", "task %s has no role, so no queue to go back to: name who takes it", t.ID)
+	case in.Assignee != "" && in.Assignee == in.From:
+		p.Add("assignee", "the task is already assigned to %s", in.Assignee)
+	}
+	if err := p.Err(); err != nil {
+		return err
+	}
+	switch {
+	case !t.IsOpen():
+		return domain.Conflictf("task %s is %s", t.ID, t.Status)
+	case t.Assignee != in.From:
+		return domain.Conflictf("task %s is no longer %s's: it is with %s", t.ID, in.From, WhoFor(*t))
+	}
+	return nil
+}
+
+// release gives the task back, with a timeline entry saying why and a notice
+// to whoever may now take it.
+func (ts *Tasks) release(ctx workflow.Context, in contract.ReleaseTaskInput) (domain.Task, error) {
+	t, err := ts.find(in.TaskID)
+	if err != nil || !t.IsOpen() || t.Assignee != in.From {
+		return domain.Task{}, domain.Conflictf("task %s can no longer be given back", in.TaskID)
+	}
+	now := workflow.Now(ctx)
+	t.Assignee, t.UpdatedAt = in.Assignee, now
+	ts.out.task(*t)
+	// The reason is Tandem's own words ("maya was disabled"), not a person's.
+	ts.out.event(now, domain.EventTaskReassign, in.Actor.Handle, t.ID, "%s; %s is now with %s", in.Reason, ts.out.quote(t.Title), WhoFor(*t))
+	ts.out.notifyTask(now, domain.NotifyAssigned, *t, "Task given back to you: "+t.Title)
 	if err := ts.out.flush(ctx); err != nil {
 		return domain.Task{}, err
 	}

@@ -35,7 +35,17 @@ func On[In Input, Out any](k *Core, name string, handle func(workflow.Context, I
 		name: name,
 		handler: func(ctx workflow.Context, in In) (Out, error) {
 			k.cmds.note(ctx)
+			audit := in.Bound().Audit
+			id := workflow.GetCurrentUpdateInfo(ctx).ID
+			if audit != nil {
+				k.out.audit(workflow.Now(ctx), id, *audit)
+			}
 			out, err := handle(ctx, in)
+			if audit != nil && k.out.unaudit(id) && err == nil {
+				// The command changed nothing the records hold, so nothing wrote
+				// its entry: a write of its own, before the answer.
+				err = k.auditAlone(ctx, id, *audit)
+			}
 			return out, refusal(err)
 		},
 		validator: func(ctx workflow.Context, in In) error {
@@ -73,4 +83,12 @@ func refusal(err error) error {
 	}
 	return temporal.NewApplicationErrorWithOptions(domain.Message(err), code,
 		temporal.ApplicationErrorOptions{NonRetryable: true, Details: details})
+}
+
+// auditAlone writes the entry of command id, applied now, on its own, for an
+// update whose handler wrote nothing. Only inputs from this release on carry
+// an entry, so no history from before reaches it: it needs no version.
+func (k *Core) auditAlone(ctx workflow.Context, id string, e domain.AuditEntry) error {
+	k.out.audit(workflow.Now(ctx), id, e)
+	return k.out.flush(ctx)
 }
