@@ -303,7 +303,7 @@ func (s *Server) commentNotifications(conv conversation, me domain.Person, menti
 }
 
 // mentioned resolves the mentions of body against the directory: a person by
-// handle, else a team, whose members are each mentioned. It answers the people
+// handle, else a team, whose active members are each mentioned. It answers the people
 // mentioned (but those in before, whom an earlier text mentioned already), or a refusal naming what cannot be mentioned: a handle
 // that names no one, or people who may not see the process.
 func (s *Server) mentioned(ctx context.Context, conv conversation, body string, before []string) ([]string, error) {
@@ -317,6 +317,9 @@ func (s *Server) mentioned(ctx context.Context, conv conversation, body string, 
 	for _, h := range handles {
 		person, err := s.records.Person(ctx, h)
 		switch {
+		case err == nil && !person.Active():
+			p.Add("body", "@%s is disabled: %s no longer uses Tandem", h, person.Name)
+			continue
 		case err == nil:
 			people = append(people, person)
 			continue
@@ -332,7 +335,13 @@ func (s *Server) mentioned(ctx context.Context, conv conversation, body string, 
 		if err != nil {
 			return nil, fmt.Errorf("mention @%s: %w", h, err)
 		}
-		people = append(people, members.Items...)
+		// A team's members who left are not told: they no longer read
+		// anything here.
+		for _, m := range members.Items {
+			if m.Active() {
+				people = append(people, m)
+			}
+		}
 	}
 	var hidden []string
 	for _, person := range people {

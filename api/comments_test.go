@@ -20,6 +20,10 @@ func commentEnv(t *testing.T) *env {
 		e.records.people[p.Handle] = p
 		e.records.tokens["tok-"+p.Handle] = p.Handle
 	}
+	// Gone left the legal team: disabled, neither mentioned nor told.
+	gone := person("gone", domain.TeamLegal, domain.RoleLegal)
+	gone.DisabledAt = new(testNow.Add(-time.Hour))
+	e.records.people[gone.Handle] = gone
 	return e
 }
 
@@ -52,6 +56,9 @@ func TestCommentMentionsNotify(t *testing.T) {
 	if ns := notificationsOf(e, "paula"); len(ns) != 0 {
 		t.Errorf("the author is told of her own mention: %+v", ns)
 	}
+	if ns := notificationsOf(e, "gone"); len(ns) != 0 {
+		t.Errorf("a disabled member of the team is told: %+v", ns)
+	}
 
 	rr = e.do("POST", campaignComments, "tok-cara", fmt.Sprintf(`{"body": "On it", "parent_id": %d}`, c.ID))
 	want(t, rr, sCreated, "")
@@ -81,6 +88,7 @@ func TestCommentRefusals(t *testing.T) {
 		{"a direction override", `{"body": "txt.exe\u202egnp"}`, "body", "invisible formatting characters"},
 		{"a control character", `{"body": "bell\u0007"}`, "body", "control characters"},
 		{"an unknown handle", `{"body": "ask @nobody"}`, "body", "@nobody names no person or team"},
+		{"someone who left", `{"body": "ask @gone"}`, "body", "@gone is disabled: Gone no longer uses Tandem"},
 		{"a reply to a reply", fmt.Sprintf(`{"body": "x", "parent_id": %d}`, reply.ID), "parent_id", "replies are one level deep"},
 		{"a reply elsewhere", fmt.Sprintf(`{"body": "x", "parent_id": %d}`, other.ID), "parent_id", "not in this conversation"},
 		{"a missing parent", `{"body": "x", "parent_id": 99}`, "parent_id", "no comment 99"},

@@ -285,7 +285,7 @@ func (a *App) mentions(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	out := []mentionChoice{}
 	for _, p := range people {
-		if len(out) < maxMentionChoices && (starts(p.Handle) || starts(p.Name)) {
+		if len(out) < maxMentionChoices && p.Active() && (starts(p.Handle) || starts(p.Name)) {
 			out = append(out, mentionChoice{Handle: p.Handle, Name: p.Name})
 		}
 	}

@@ -162,7 +162,7 @@ func TestEditingAndDeletingAComment(t *testing.T) {
 
 // The completion list offers people by handle or name, and teams.
 func TestMentionChoices(t *testing.T) {
-	h, _ := newTestApp(t)
+	h, f := newTestApp(t)
 	choices := func(q string) []mentionChoice {
 		w := get(t, h, sesPat, "/mentions?q="+url.QueryEscape(q))
 		var out []mentionChoice
@@ -181,6 +181,16 @@ func TestMentionChoices(t *testing.T) {
 	}
 	if got := choices("zz"); len(got) != 0 {
 		t.Errorf("zz: %+v", got)
+	}
+	if got := choices("cleo"); len(got) != 1 {
+		t.Fatalf("cleo: %+v", got)
+	}
+	// Someone who left is not offered.
+	cleo := f.people[sesCleo]
+	cleo.DisabledAt = new(testNow)
+	f.people[sesCleo] = cleo
+	if got := choices("cleo"); len(got) != 0 {
+		t.Errorf("cleo, disabled: %+v", got)
 	}
 }
 
