@@ -151,6 +151,25 @@ func hiringDetail(requester, manager func(me string) string) func(e *env, me str
 	}
 }
 
+// hiringRaisedBy makes requester (of the caller) the one who raised the
+// hiring request of the matrix.
+func hiringRaisedBy(requester func(me string) string) func(e *env, me string) {
+	return func(e *env, me string) {
+		r := e.records.hiring().requests[permHiringID]
+		r.RequestedBy = requester(me)
+		e.records.hiring().requests[permHiringID] = r
+	}
+}
+
+// commentBy stores comment 1, on the matrix's campaign, by author (of the
+// caller).
+func commentBy(author func(me string) string) func(e *env, me string) {
+	return func(e *env, me string) {
+		e.records.comments().comments = []domain.Comment{{ID: 1, Process: domain.ProcessCampaign, ProcessID: campaignID1,
+			Author: author(me), Body: "first", CreatedAt: testNow}}
+	}
+}
+
 // withTemplate stores the webinar example, version 1.
 func withTemplate(t testing.TB) func(e *env, me string) {
 	doc := exampleTemplate(t, "webinar.yaml")
@@ -312,6 +331,27 @@ func permRows(t testing.TB) []permRow {
 			body: sealedFor(t, testKeys, "elsewhere/1"), ok: http.StatusOK, allowed: admins},
 		{route: "POST /api/v1/codec/encode", path: "/api/v1/codec/encode", body: `{"payloads": []}`, public: true, ok: http.StatusForbidden},
 
+		{route: "GET /api/v1/campaigns/:id/comments", path: cpn + "/comments", ok: http.StatusOK},
+		{route: "POST /api/v1/campaigns/:id/comments", path: cpn + "/comments", body: `{"body": "Looks good, @cara"}`, ok: http.StatusCreated},
+		// A hiring request's conversation is for the people involved, as its
+		// confidential details are.
+		{route: "GET /api/v1/hiring-requests/:id/comments", ownership: "someone else's", path: hir + "/comments", ok: http.StatusOK, allowed: hiringConfidants},
+		{route: "GET /api/v1/hiring-requests/:id/comments", ownership: "raised by the caller", path: hir + "/comments", ok: http.StatusOK,
+			setup: hiringRaisedBy(self)},
+		{route: "POST /api/v1/hiring-requests/:id/comments", path: hir + "/comments", body: `{"body": "Shortlist by Friday"}`, ok: http.StatusCreated,
+			allowed: hiringConfidants},
+		{route: "GET /api/v1/risks/:id/comments", path: rsk + "/comments", ok: http.StatusOK},
+		{route: "POST /api/v1/risks/:id/comments", path: rsk + "/comments", body: `{"body": "The vendor called"}`, ok: http.StatusCreated},
+		{route: "GET /api/v1/tasks/:id/comments", path: "/api/v1/tasks/" + workTask + "/comments", ok: http.StatusOK},
+		{route: "POST /api/v1/tasks/:id/comments", path: "/api/v1/tasks/" + workTask + "/comments", body: `{"body": "Draft attached"}`, ok: http.StatusCreated},
+		// Only its author edits a comment; its author and admins delete it.
+		{route: "PATCH /api/v1/comments/:id", ownership: "own", path: "/api/v1/comments/1", body: `{"body": "edited"}`, ok: http.StatusOK,
+			setup: commentBy(self)},
+		{route: "PATCH /api/v1/comments/:id", ownership: "someone else's", path: "/api/v1/comments/1", body: `{"body": "edited"}`, ok: http.StatusOK,
+			allowed: []string{}, setup: commentBy(fixed(permOther))},
+		{route: "DELETE /api/v1/comments/:id", ownership: "own", path: "/api/v1/comments/1", ok: http.StatusOK, setup: commentBy(self)},
+		{route: "DELETE /api/v1/comments/:id", ownership: "someone else's", path: "/api/v1/comments/1", ok: http.StatusOK,
+			allowed: admins, setup: commentBy(fixed(permOther))},
 		{route: "GET /api/v1/templates", path: "/api/v1/templates", ok: http.StatusOK},
 		{route: "POST /api/v1/templates", path: "/api/v1/templates", body: templateJSON(t, exampleTemplate(t, "webinar.yaml")),
 			ok: http.StatusCreated, allowed: templateManagers},

@@ -67,7 +67,7 @@ type StartRequest struct {
 }
 
 // Records is the read side of the database, plus the writes the API owns (out of
-// office, idempotency keys, the audit trail); *store.Store implements it. Lookups
+// office, idempotency keys, the audit trail, comments); *store.Store implements it. Lookups
 // of a missing record return domain.ErrNotFound.
 type Records interface {
 	PersonByToken(ctx context.Context, token string) (domain.Person, error)
@@ -110,6 +110,7 @@ type Records interface {
 	AdminRecords
 	NameRecords
 	SessionRecords
+	CommentRecords
 	CalendarRecords
 	TemplateRecords
 }
@@ -163,6 +164,7 @@ type Server struct {
 	now       func() time.Time
 	limiter   *rateLimiter // nil when the rate limit is disabled
 	decodes   *rateLimiter // each token's budget on the codec endpoint; nil when the rate limit is disabled
+	comments  *rateLimiter // each person's budget of comment writes; nil when the rate limit is disabled
 	feeds     *rateLimiter // each calendar feed's budget; nil when the rate limit is disabled
 	codec     *codec.Codec
 	uiOrigin  string
@@ -211,6 +213,7 @@ func New(cfg Config) *Server {
 		now:       cfg.Now,
 		limiter:   newRateLimiter(cfg.RateLimit),
 		decodes:   newCodecLimiter(cfg.RateLimit),
+		comments:  newCommentLimiter(cfg.RateLimit),
 		feeds:     newFeedLimiter(cfg.RateLimit),
 		codec:     cfg.Codec,
 		uiOrigin:  originOf(cfg.TemporalUIURL),
@@ -317,6 +320,7 @@ func (s *Server) routes() {
 	s.hiringRoutes(v1)
 	s.riskRoutes(v1)
 	s.webhookRoutes(v1)
+	s.commentRoutes(v1)
 	s.calendarRoutes(v1)
 	s.templateRoutes(v1)
 	v1.GET("/reports/overview", s.reportOverview)

@@ -214,6 +214,7 @@ type notificationRow struct {
 	TaskID          string    `gorm:"not null"`
 	CreatedAt       time.Time `gorm:"not null;autoCreateTime:false"`
 	ReadAt          *time.Time
+	CommentID       uint64 `gorm:"not null;default:0"` // the comment a mention or reply is about; 0 for the rest
 }
 
 func (notificationRow) TableName() string { return "notifications" }
@@ -432,7 +433,7 @@ func notificationFromDomain(n domain.Notification, recipient string) notificatio
 	return notificationRow{
 		NotificationKey: n.Key, Recipient: recipient, Team: string(n.Team), Role: string(n.Role),
 		Kind: string(n.Kind), Subject: n.Subject, Process: string(n.Process), ProcessID: n.ProcessID,
-		TaskID: n.TaskID, CreatedAt: utc(n.CreatedAt), ReadAt: utcPtr(n.ReadAt),
+		TaskID: n.TaskID, CreatedAt: utc(n.CreatedAt), ReadAt: utcPtr(n.ReadAt), CommentID: n.CommentID,
 	}
 }
 
@@ -441,5 +442,6 @@ func (r notificationRow) toDomain() domain.Notification {
 		Key: r.NotificationKey, ID: r.ID, Recipient: r.Recipient, Team: domain.Team(r.Team), Role: domain.Role(r.Role),
 		Kind: domain.NotificationKind(r.Kind), Subject: r.Subject, Process: domain.Process(r.Process),
 		ProcessID: r.ProcessID, TaskID: r.TaskID, CreatedAt: fromDB(r.CreatedAt), ReadAt: fromDBPtr(r.ReadAt),
+		CommentID: r.CommentID,
 	}
 }

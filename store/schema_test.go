@@ -25,7 +25,7 @@ var models = []any{
 	&eventRow{}, &notificationRow{}, &notificationMarkRow{}, &idempotencyRow{}, &auditRow{}, &commandRow{},
 	&hiringRow{}, &candidateRow{}, &riskRow{}, &templateRunRow{},
 	&webhookRow{}, &webhookDeliveryRow{}, &emailRow{}, &feedRow{},
-	&templateRow{},
+	&templateRow{}, &commentRow{}, &commentRevisionRow{},
 }
 
 // catalog describes a database's tables as lines, one per column, constraint and
