@@ -297,7 +297,12 @@ func (st *Store) DisablePerson(ctx context.Context, handle string, at time.Time)
 		}
 		res = tx.Model(&tokenRow{}).Where("handle = ? AND revoked_at IS NULL", handle).Update("revoked_at", at)
 		rev.Tokens = res.RowsAffected
-		return res.Error
+		if res.Error != nil {
+			return res.Error
+		}
+		// Calendar feed links are secrets like tokens: they end too, and a
+		// person enabled again makes new ones.
+		return tx.Where("handle = ?", handle).Delete(&feedRow{}).Error
 	})
 	if err != nil {
 		return domain.Person{}, domain.Revoked{}, wrap(err, "disable "+handle)
