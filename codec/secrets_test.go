@@ -34,7 +34,7 @@ func TestSecretsSealHidingTheSecretAndOpenOnlyWhereBound(t *testing.T) {
 		"bound to another session": func() ([]byte, error) { return s.Open(sealed, []byte("session B")) },
 		"another purpose's keys":   func() ([]byte, error) { return other.Open(sealed, []byte("session A")) },
 		"a key not in the ring":    func() ([]byte, error) { return s.Open("k9"+sealed[2:], []byte("session A")) },
-		"altered":                  func() ([]byte, error) { return s.Open(flipLast(sealed), []byte("session A")) },
+		"altered":                  func() ([]byte, error) { return s.Open(flipMiddle(sealed), []byte("session A")) },
 		"not sealed at all":        func() ([]byte, error) { return s.Open(secret, []byte("session A")) },
 	} {
 		if got, err := open(); !errors.Is(err, ErrUnopenable) || got != nil {
@@ -74,11 +74,12 @@ func TestSecretsRotateWithTheKeyring(t *testing.T) {
 	}
 }
 
-// flipLast changes the last character of a sealed secret to another base64url one.
-func flipLast(s string) string {
-	last := "A"
-	if s[len(s)-1] == 'A' {
-		last = "B"
+// flipMiddle changes a character in the middle of a sealed secret to another
+// base64url one (the last could carry only padding bits).
+func flipMiddle(s string) string {
+	i, c := len(s)/2, byte('A')
+	if s[i] == 'A' {
+		c = 'B'
 	}
-	return s[:len(s)-1] + last
+	return s[:i] + string(c) + s[i+1:]
 }
