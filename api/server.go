@@ -151,6 +151,9 @@ type Config struct {
 	// Sessions say how long the board's sessions last; a zero field is its
 	// default.
 	Sessions SessionSettings
+	// Recheck re-checks the sessions signed in by OpenID Connect with the
+	// provider (recheck.go); the zero value never does.
+	Recheck Recheck
 }
 
 // Server is the HTTP API v1.
@@ -173,6 +176,7 @@ type Server struct {
 	addresses    *rateLimiter // requests without a valid token, per client address; nil when disabled
 	sampler      *auditSampler
 	sessions     SessionSettings
+	recheck      Recheck
 
 	engine    *gin.Engine
 	registry  *prometheus.Registry
@@ -220,6 +224,7 @@ func New(cfg Config) *Server {
 		addresses: newAddressLimiter(cfg.AddressLimit),
 		sampler:   newAuditSampler(),
 		sessions:  cfg.Sessions.withDefaults(),
+		recheck:   cfg.Recheck,
 		registry:  prometheus.NewRegistry(),
 
 		webhookGuard: cfg.WebhookGuard,
@@ -505,12 +510,12 @@ func (s *Server) authenticate(c *gin.Context) {
 	ctx, cancel := s.ctx(c)
 	defer cancel()
 	var p domain.Person
+	var sess domain.Session
 	var err error
 	switch cred.kind {
 	case byToken:
 		p, err = s.records.PersonByToken(ctx, cred.secret)
 	case bySession:
-		var sess domain.Session
 		p, sess, err = s.records.PersonBySession(ctx, cred.secret, s.now(), s.sessions.Idle)
 		cred.ref = sess.Ref
 	case byVouch:
@@ -563,6 +568,9 @@ func (s *Server) authenticate(c *gin.Context) {
 	}
 	if err != nil {
 		s.fail(c, fmt.Errorf("authenticate: %w", err))
+		return
+	}
+	if cred.kind == bySession && s.recheckDue(sess, s.now()) && !s.recheckSession(c, cred.secret, p, sess) {
 		return
 	}
 	c.Set(callerKey, p)

@@ -14,6 +14,10 @@
 // workflow reads, is written by the API directly, with the notifications its
 // mentions send.
 //
+// The board's sessions may keep an identity provider's refresh token, to be
+// re-checked with it: sealed by the Sealer the process gives (SealSecretsWith),
+// never in clear; the store itself imports no key.
+//
 // The schema is versioned: numbered SQL files per database in migrations/, applied
 // by Migrate with goose and reported by Schema and SchemaVersion (docs/migrations.md).
 // Databases made before versioning are adopted at version 1 (legacy.go).

@@ -84,6 +84,11 @@ type sessionRow struct {
 	IdleExpiresAt time.Time `gorm:"not null"`
 	ExpiresAt     time.Time `gorm:"not null"`
 	RevokedAt     *time.Time
+	// RefreshSealed is the identity provider's refresh token, sealed (Sealer)
+	// and bound to the session; RecheckAt is when the session is next
+	// re-checked with the provider. Both nil for a session never re-checked.
+	RefreshSealed *string
+	RecheckAt     *time.Time
 }
 
 func (sessionRow) TableName() string { return "board_sessions" }
