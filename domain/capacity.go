@@ -327,12 +327,13 @@ type TeamCapacity struct {
 	Over            bool       `json:"over"`
 }
 
-// Week returns the index in weeks (Capacity.Weeks) of the week t counts in:
-// 0 for anything before the first week, -1 after the last.
-func Week(weeks []time.Time, t time.Time) int {
-	for i := 1; i < len(weeks); i++ {
-		if t.Before(weeks[i]) {
-			return i - 1
+// WeekOf returns the index in c.Weeks of the week a task due at t counts
+// in: 0 for anything before the second week (overdue work too), -1 for
+// after the last.
+func (c Capacity) WeekOf(t time.Time) int {
+	for i, start := range c.Weeks {
+		if t.Before(start.AddDate(0, 0, 7)) {
+			return i
 		}
 	}
 	return -1
