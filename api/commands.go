@@ -103,7 +103,7 @@ func newKind[In any, PIn interface {
 // The command routes.
 var (
 	cmdCompleteTask = newKind[contract.CompleteTaskInput, *contract.CompleteTaskInput, domain.Task]("complete-task", "task", contract.UpdateCompleteTask, answerTask)
-	cmdReassignTask = newKind[contract.ReassignTaskInput, *contract.ReassignTaskInput, domain.Task]("reassign-task", "task", contract.UpdateReassignTask, answerTask)
+	cmdReassignTask = newKind[contract.ReassignTaskInput, *contract.ReassignTaskInput, domain.Task]("reassign-task", "task", contract.UpdateReassignTask, answerReassign)
 
 	cmdAddTask = created(newKind[contract.AddTaskInput, *contract.AddTaskInput, domain.Task]("add-task", "campaign", contract.UpdateAddTask,
 		func(s *Server, c *gin.Context, _ domain.SentCommand, _ *contract.AddTaskInput, t *domain.Task) {

@@ -242,6 +242,10 @@ func permRows(t testing.TB) []permRow {
 			ok: http.StatusOK, update: contract.UpdateCompleteTask},
 		{route: "POST /api/v1/tasks/:id/reassign", path: "/api/v1/tasks/" + workTask + "/reassign", body: `{"assignee": "cole", "reason": "cara is busy"}`,
 			ok: http.StatusOK, update: contract.UpdateReassignTask},
+		// Who may re-plan a task is the workflow's rule (its managers, admins):
+		// the API hands it the caller.
+		{route: "POST /api/v1/tasks/:id/estimate", path: "/api/v1/tasks/" + workTask + "/estimate", body: `{"hours": 12, "reason": "two formats more"}`,
+			ok: http.StatusOK, update: contract.UpdateEstimateTask},
 		// A command's status is its sender's alone: to anyone else, admins too,
 		// it does not exist.
 		{route: "GET /api/v1/commands/:id", ownership: "own", path: "/api/v1/commands/" + permCommandID, ok: http.StatusOK,
@@ -260,6 +264,16 @@ func permRows(t testing.TB) []permRow {
 		{route: "PUT /api/v1/people/:handle/out-of-office", ownership: "own", path: "/api/v1/people/{me}/out-of-office", body: ooo, ok: http.StatusOK},
 		{route: "PUT /api/v1/people/:handle/out-of-office", ownership: "someone else's", path: "/api/v1/people/" + permOther + "/out-of-office",
 			body: `{"from": "2030-01-10T00:00:00Z", "to": "2030-01-20T00:00:00Z", "delegate": "cara"}`, ok: http.StatusOK, allowed: admins},
+		{route: "PUT /api/v1/people/:handle/weekly-hours", ownership: "their manager", path: "/api/v1/people/" + permOther + "/weekly-hours",
+			body: `{"weekly_hours": 32}`, ok: http.StatusOK, setup: func(e *env, me string) {
+				p := e.records.people[permOther]
+				p.Manager = me
+				e.records.people[permOther] = p
+			}},
+		{route: "PUT /api/v1/people/:handle/weekly-hours", ownership: "someone else's", path: "/api/v1/people/" + permOther + "/weekly-hours",
+			body: `{"weekly_hours": 32}`, ok: http.StatusOK, allowed: admins},
+		{route: "PUT /api/v1/people/:handle/weekly-hours", ownership: "own", path: "/api/v1/people/{me}/weekly-hours",
+			body: `{"weekly_hours": 60}`, ok: http.StatusOK, allowed: admins},
 		{route: "PUT /api/v1/people/:handle", path: "/api/v1/people/" + permOther,
 			body: `{"name": "Cole", "email": "cole@example.com", "team": "creative", "roles": ["creative"]}`, ok: http.StatusOK, allowed: admins},
 		{route: "POST /api/v1/people/:handle/tokens", path: "/api/v1/people/" + permOther + "/tokens", body: `{"label": "ci", "expires_in": "720h"}`,
@@ -361,6 +375,8 @@ func permRows(t testing.TB) []permRow {
 
 		{route: "GET /api/v1/reports/overview", path: "/api/v1/reports/overview", ok: http.StatusOK, allowed: processLeads},
 		{route: "GET /api/v1/reports/workload", path: "/api/v1/reports/workload", ok: http.StatusOK, allowed: processLeads},
+		{route: "GET /api/v1/reports/estimates", path: "/api/v1/reports/estimates", ok: http.StatusOK, allowed: processLeads},
+		{route: "GET /api/v1/reports/capacity", path: "/api/v1/reports/capacity", ok: http.StatusOK, allowed: processLeads},
 
 		// The calendar holds only what the lists show everyone; each caller's
 		// feed links are their own. The feed answers its secret, whoever asks.

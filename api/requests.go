@@ -540,13 +540,14 @@ func (r addTaskRequest) check(now time.Time) (time.Time, domain.Problems) {
 
 // completeTaskRequest is the body of POST /tasks/{id}/complete.
 type completeTaskRequest struct {
-	Outcome string         `json:"outcome"`
-	Comment string         `json:"comment"`
-	Data    map[string]any `json:"data"`
+	Outcome     string         `json:"outcome"`
+	Comment     string         `json:"comment"`
+	Data        map[string]any `json:"data"`
+	ActualHours *float64       `json:"actual_hours"`
 }
 
 func (r completeTaskRequest) completion() domain.Completion {
-	return domain.Completion{Outcome: domain.Outcome(r.Outcome), Comment: r.Comment, Data: r.Data}
+	return domain.Completion{Outcome: domain.Outcome(r.Outcome), Comment: r.Comment, Data: r.Data, ActualHours: r.ActualHours}
 }
 
 // reassignTaskRequest is the body of POST /tasks/{id}/reassign.

@@ -113,6 +113,7 @@ type Records interface {
 	CommentRecords
 	CalendarRecords
 	TemplateRecords
+	CapacityRecords
 }
 
 // Config is what the server needs.
@@ -305,12 +306,14 @@ func (s *Server) routes() {
 	v1.GET("/tasks/:id", s.getTask)
 	v1.POST("/tasks/:id/complete", s.completeTask)
 	v1.POST("/tasks/:id/reassign", s.reassignTask)
+	v1.POST("/tasks/:id/estimate", s.estimateTask)
 	v1.GET("/commands/:id", s.getCommand)
 
 	v1.GET("/me", s.me)
 	v1.GET("/people", s.listPeople)
 	v1.GET("/names", s.names)
 	v1.PUT("/people/:handle/out-of-office", s.setOutOfOffice)
+	v1.PUT("/people/:handle/weekly-hours", s.setWeeklyHours)
 	v1.PUT("/people/:handle", s.putPerson)
 	v1.POST("/people/:handle/tokens", s.createPersonToken)
 	v1.DELETE("/people/:handle/tokens", s.revokePersonTokens)
@@ -330,6 +333,8 @@ func (s *Server) routes() {
 	s.templateRoutes(v1)
 	v1.GET("/reports/overview", s.reportOverview)
 	v1.GET("/reports/workload", s.reportWorkload)
+	v1.GET("/reports/estimates", s.reportEstimates)
+	v1.GET("/reports/capacity", s.reportCapacity)
 	s.codecRoutes()
 }
 

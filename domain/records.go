@@ -142,6 +142,7 @@ const (
 	EventTaskCompleted EventKind = "task_completed"
 	EventTaskCancelled EventKind = "task_cancelled"
 	EventTaskReassign  EventKind = "task_reassigned"
+	EventTaskEstimated EventKind = "task_estimated" // a task's estimate changed
 	EventTaskOverdue   EventKind = "task_overdue"
 	EventTaskEscalated EventKind = "task_escalated"
 	EventChanged       EventKind = "changed"

@@ -32,6 +32,10 @@ type reportPage struct {
 	CycleRows          []cycleRow
 	SLARate, KPIRate   string // as percentages
 	KPIRows            []kpiRow
+	// Estimates is estimated against actual hours over the last quarters
+	// (GET /reports/estimates), with its tables' rows.
+	Estimates      domain.EstimateReport
+	EstimateTables []estimateTable
 }
 
 type cycleRow struct {
@@ -62,13 +66,23 @@ func (a *App) reports(w http.ResponseWriter, r *http.Request, s *session) {
 		a.fail(w, r, s, err)
 		return
 	}
+	var est domain.EstimateReport
+	if err := a.api.call(r, s.auth, http.MethodGet, "/reports/estimates", nil, nil, &est); err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
 	wd, err := a.words(r, s)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return
 	}
+	page := newReportPage(o, days, wd.Name)
+	page.Estimates, page.EstimateTables = est, []estimateTable{
+		{Caption: "Per team", ID: "est-teams", Rows: estimateRows(est.Teams, true), Quarters: est.Quarters},
+		{Caption: "Per kind of task", ID: "est-kinds", Rows: estimateRows(est.Kinds, false), Quarters: est.Quarters},
+	}
 	a.render(w, r, http.StatusOK, "reports", view{Session: s, Title: "Overview report", Nav: "reports", Poll: true,
-		Data: newReportPage(o, days, wd.Name)})
+		Data: page})
 }
 
 func newReportPage(o domain.Overview, days int, name func(string) string) reportPage {
