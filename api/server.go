@@ -112,6 +112,7 @@ type Records interface {
 	SessionRecords
 	CalendarRecords
 	TemplateRecords
+	TemplateRunRecords
 }
 
 // Config is what the server needs.
@@ -319,6 +320,7 @@ func (s *Server) routes() {
 	s.webhookRoutes(v1)
 	s.calendarRoutes(v1)
 	s.templateRoutes(v1)
+	s.templateRunRoutes(v1)
 	v1.GET("/reports/overview", s.reportOverview)
 	v1.GET("/reports/workload", s.reportWorkload)
 	s.codecRoutes()
