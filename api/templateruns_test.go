@@ -219,13 +219,13 @@ func TestListTemplateRuns(t *testing.T) {
 		return out
 	}
 	for path, wantIDs := range map[string][]string{
-		"/api/v1/template-runs":                            {"tpr_cccccccccccc", "tpr_bbbbbbbbbbbb", "tpr_aaaaaaaaaaaa"},
-		"/api/v1/template-runs?order=oldest":               {"tpr_aaaaaaaaaaaa", "tpr_bbbbbbbbbbbb", "tpr_cccccccccccc"},
-		"/api/v1/template-runs?template=webinar":           {"tpr_bbbbbbbbbbbb", "tpr_aaaaaaaaaaaa"},
-		"/api/v1/template-runs?status=active":              {"tpr_cccccccccccc", "tpr_aaaaaaaaaaaa"},
-		"/api/v1/template-runs?requested_by=paula":         {"tpr_bbbbbbbbbbbb"},
-		"/api/v1/template-runs?q=expo":                     {"tpr_cccccccccccc"},
-		"/api/v1/template-runs?template=webinar&limit=1":   {"tpr_bbbbbbbbbbbb"},
+		"/api/v1/template-runs":                             {"tpr_cccccccccccc", "tpr_bbbbbbbbbbbb", "tpr_aaaaaaaaaaaa"},
+		"/api/v1/template-runs?order=oldest":                {"tpr_aaaaaaaaaaaa", "tpr_bbbbbbbbbbbb", "tpr_cccccccccccc"},
+		"/api/v1/template-runs?template=webinar":            {"tpr_bbbbbbbbbbbb", "tpr_aaaaaaaaaaaa"},
+		"/api/v1/template-runs?status=active":               {"tpr_cccccccccccc", "tpr_aaaaaaaaaaaa"},
+		"/api/v1/template-runs?requested_by=paula":          {"tpr_bbbbbbbbbbbb"},
+		"/api/v1/template-runs?q=expo":                      {"tpr_cccccccccccc"},
+		"/api/v1/template-runs?template=webinar&limit=1":    {"tpr_bbbbbbbbbbbb"},
 		"/api/v1/template-runs?template=gala&status=active": nil,
 	} {
 		if got := ids(path); !slices.Equal(got, wantIDs) {
