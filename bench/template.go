@@ -17,7 +17,8 @@ import (
 const benchTemplate = `key: bench-webinar
 version: 1
 name: Bench webinar
-triage: {role: marketing_ops_manager}
+triage:
+  role: marketing_ops_manager
 intake:
   - {name: title, type: text, label: Title, required: true, max_length: 120}
   - {name: event_date, type: date_time, label: Starts at, required: true, future: true}
@@ -26,31 +27,62 @@ intake:
     type: multi_choice
     label: Audience
     required: true
-    choices: [{value: customers, label: Customers}, {value: partners, label: Partners}]
+    choices:
+      - {value: customers, label: Customers}
+      - {value: partners, label: Partners}
   - {name: expected_registrations, type: number, label: Registrations expected, required: true, min: 1}
-  - {name: recorded, type: yes_no, label: Recorded?}
+  - {name: recorded, type: yes_no, label: Recorded}
 stages:
   - key: plan
     name: Plan
     tasks:
-      - {key: agenda, title: Agenda, kind: work, assignee: {person: host}, due: 15 working days before event_date}
-      - {key: agenda_review, title: Review the agenda, kind: approval, assignee: {team: marketing-ops, role: marketing_ops_manager},
-         due: 2 working days after stage_start, depends_on: [agenda], on_changes_requested: plan, on_reject: end}
+      - key: agenda
+        title: Agenda
+        kind: work
+        assignee: {person: host}
+        due: 15 working days before event_date
+      - key: agenda_review
+        title: Review the agenda
+        kind: approval
+        assignee: {team: marketing-ops, role: marketing_ops_manager}
+        due: 2 working days after stage_start
+        depends_on: [agenda]
+        on_changes_requested: plan
+        on_reject: end
   - key: promote
     name: Promote
     tasks:
-      - {key: landing_page, title: Registration page, kind: work, assignee: {team: web}, due: 10 working days before event_date}
-      - {key: partner_mailing, title: Mailing to partners, kind: work, assignee: {team: marketing-ops},
-         due: 8 working days before event_date, when: '"partners" in intake.audience'}
+      - key: landing_page
+        title: Registration page
+        kind: work
+        assignee: {team: web}
+        due: 10 working days before event_date
+      - key: partner_mailing
+        title: Mailing to partners
+        kind: work
+        assignee: {team: marketing-ops}
+        due: 8 working days before event_date
+        when: '"partners" in intake.audience'
   - key: run
     name: Run
     tasks:
-      - {key: recording, title: Publish the recording, kind: work, assignee: {team: web}, due: 3 working days after event_date, when: intake.recorded}
+      - key: recording
+        title: Publish the recording
+        kind: work
+        assignee: {team: web}
+        due: 3 working days after event_date
+        when: intake.recorded
   - key: follow_up
     name: Follow-up
     tasks:
-      - {key: follow_up_mail, title: Follow-up e-mail, kind: work, assignee: {team: content}, due: 2 working days after stage_start}
-board: {title: title, card: [event_date, host]}
+      - key: follow_up_mail
+        title: Follow-up e-mail
+        kind: work
+        assignee: {team: content}
+        due: 2 working days after stage_start
+board:
+  title: title
+  card: [event_date, host]
 `
 
 // publishBenchTemplate stores benchTemplate, as marketing ops would publish it.
