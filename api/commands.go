@@ -126,6 +126,8 @@ var (
 			c.JSON(http.StatusOK, s.hiringBody(*d, true))
 		})
 
+	cmdCancelTemplateRun = newKind[contract.CancelInput, *contract.CancelInput, contract.TemplateRunDetail]("cancel-template-run", "template run", contract.UpdateCancel, answerTemplateRun)
+
 	cmdAssessRisk = newKind[contract.AssessRiskInput, *contract.AssessRiskInput, contract.RiskDetail]("assess-risk", "risk", contract.UpdateAssessRisk, answerRisk)
 	cmdDecideRisk = func() map[domain.RiskDecision]*commandKind {
 		out := map[domain.RiskDecision]*commandKind{}

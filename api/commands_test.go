@@ -195,9 +195,11 @@ func TestEveryCommandRouteHonoursTheContract(t *testing.T) {
 		{rsk + "/accept", "tok-paula", `{"comment": "done"}`, contract.UpdateDecideRisk, liveRisk(), sOK},
 		{rsk + "/materialize", "tok-paula", `{"comment": "done"}`, contract.UpdateDecideRisk, liveRisk(), sOK},
 		{rsk + "/close", "tok-paula", `{"comment": "done"}`, contract.UpdateDecideRisk, liveRisk(), sOK},
+		{"/api/v1/template-runs/" + runID1 + "/cancel", "tok-paula", `{"reason": "the speaker left"}`, contract.UpdateCancel, liveRun(), sOK},
 	} {
 		t.Run(r.path, func(t *testing.T) {
 			e := permEnv(t)
+			withTemplate(t)(e, "")
 			admitted := true
 			e.temporal.update = func(string, string, any) (any, error) {
 				if admitted {

@@ -64,6 +64,8 @@ func permEnv(t *testing.T) *env {
 	withTasks(e)
 	e.records.hiring().requests[permHiringID] = domain.HiringRequest{ID: permHiringID, RequestedBy: permRequester, Status: domain.StatusActive}
 	e.records.risk().risks[riskID1] = domain.Risk{ID: riskID1, Owner: "paula", Status: domain.RiskOpen}
+	e.records.templateRuns().runs[runID1] = domain.TemplateRun{ID: runID1, WorkflowID: contract.TemplateRunWorkflowID(runID1),
+		TemplateKey: "webinar", TemplateVersion: 1, Status: domain.StatusActive, Stage: domain.StageTriage, RequestedBy: permRequester}
 	return e
 }
 
@@ -180,6 +182,19 @@ func withTemplate(t testing.TB) func(e *env, me string) {
 	}
 }
 
+// cancelsRun stores the webinar template and makes the fake workflow answer
+// a cancel with the run's detail, as the workflow does.
+func cancelsRun(t testing.TB) func(e *env, me string) {
+	return func(e *env, me string) {
+		withTemplate(t)(e, me)
+		e.temporal.update = func(string, string, any) (any, error) {
+			r := e.records.templateRuns().runs[runID1]
+			r.Status = domain.StatusCancelled
+			return contract.TemplateRunDetail{TemplateRun: r}, nil
+		}
+	}
+}
+
 func fixed(handle string) func(string) string { return func(string) string { return handle } }
 func self(me string) string                   { return me }
 
@@ -214,6 +229,7 @@ func permRows(t testing.TB) []permRow {
 		cpn  = "/api/v1/campaigns/" + campaignID1
 		hir  = "/api/v1/hiring-requests/" + permHiringID
 		rsk  = "/api/v1/risks/" + riskID1
+		tpr  = "/api/v1/template-runs/" + runID1
 		ooo  = `{"from": "2030-01-10T00:00:00Z", "to": "2030-01-20T00:00:00Z", "delegate": "` + permOther + `"}`
 		decn = `{"comment": "done with it"}`
 	)
@@ -341,6 +357,8 @@ func permRows(t testing.TB) []permRow {
 			body: sealedFor(t, testKeys, contract.CampaignWorkflowID(campaignID1)), ok: http.StatusOK},
 		{route: "POST /api/v1/codec/decode", ownership: "a hiring request's payload", path: "/api/v1/codec/decode",
 			body: sealedFor(t, testKeys, contract.HiringWorkflowID(permHiringID)), ok: http.StatusOK, allowed: hiringConfidants},
+		{route: "POST /api/v1/codec/decode", ownership: "a template run's payload", path: "/api/v1/codec/decode",
+			body: sealedFor(t, testKeys, contract.TemplateRunWorkflowID(runID1)), ok: http.StatusOK},
 		{route: "POST /api/v1/codec/decode", ownership: "another run's payload", path: "/api/v1/codec/decode",
 			body: sealedFor(t, testKeys, "elsewhere/1"), ok: http.StatusOK, allowed: admins},
 		{route: "POST /api/v1/codec/encode", path: "/api/v1/codec/encode", body: `{"payloads": []}`, public: true, ok: http.StatusForbidden},
@@ -372,6 +390,16 @@ func permRows(t testing.TB) []permRow {
 		{route: "GET /api/v1/templates/:key", path: "/api/v1/templates/webinar", ok: http.StatusOK, setup: withTemplate(t)},
 		{route: "POST /api/v1/templates/:key/retire", path: "/api/v1/templates/webinar/retire", ok: http.StatusOK,
 			allowed: templateManagers, setup: withTemplate(t)},
+
+		// Anyone signed in may start a run of a template and read runs, as
+		// campaigns are read; who may cancel one is the workflow validator's
+		// (TestCancelTemplateRun, and the workflow's own tests).
+		{route: "POST /api/v1/template-runs", path: "/api/v1/template-runs", body: validRun, ok: http.StatusCreated, setup: withTemplate(t)},
+		{route: "GET /api/v1/template-runs", path: "/api/v1/template-runs", ok: http.StatusOK},
+		{route: "GET /api/v1/template-runs/:id", path: tpr, ok: http.StatusOK, setup: withTemplate(t)},
+		{route: "POST /api/v1/template-runs/:id/cancel", path: tpr + "/cancel", body: `{"reason": "the speaker left"}`,
+			ok: http.StatusOK, update: contract.UpdateCancel, setup: cancelsRun(t)},
+		{route: "GET /api/v1/template-runs/:id/timeline", path: tpr + "/timeline", ok: http.StatusOK},
 
 		{route: "GET /api/v1/reports/overview", path: "/api/v1/reports/overview", ok: http.StatusOK, allowed: processLeads},
 		{route: "GET /api/v1/reports/workload", path: "/api/v1/reports/workload", ok: http.StatusOK, allowed: processLeads},

@@ -331,6 +331,9 @@ var (
 	campaignStatuses = []domain.Status{domain.StatusActive, domain.StatusCompleted, domain.StatusRejected, domain.StatusCancelled}
 	taskStatuses     = []domain.TaskStatus{domain.TaskOpen, domain.TaskDone, domain.TaskCancelled, domain.TaskExpired}
 	processes        = []domain.Process{domain.ProcessCampaign, domain.ProcessHiring, domain.ProcessRisk}
+	// taskProcesses add the runs of templates, whose tasks are everyone's
+	// work like the others'.
+	taskProcesses = append(slices.Clip(processes), domain.ProcessTemplate)
 )
 
 // parseTime reads a required RFC 3339 field; a missing or malformed one is a field problem.

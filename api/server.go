@@ -114,6 +114,7 @@ type Records interface {
 	CalendarRecords
 	TemplateRecords
 	CapacityRecords
+	TemplateRunRecords
 }
 
 // Config is what the server needs.
@@ -331,6 +332,7 @@ func (s *Server) routes() {
 	s.commentRoutes(v1)
 	s.calendarRoutes(v1)
 	s.templateRoutes(v1)
+	s.templateRunRoutes(v1)
 	v1.GET("/reports/overview", s.reportOverview)
 	v1.GET("/reports/workload", s.reportWorkload)
 	v1.GET("/reports/estimates", s.reportEstimates)
