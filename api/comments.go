@@ -54,7 +54,7 @@ func (s *Server) commentRoutes(v1 *gin.RouterGroup) {
 	for _, p := range []struct {
 		path string
 		kind domain.Process
-	}{{"/campaigns", domain.ProcessCampaign}, {"/hiring-requests", domain.ProcessHiring}, {"/risks", domain.ProcessRisk}} {
+	}{{"/campaigns", domain.ProcessCampaign}, {"/hiring-requests", domain.ProcessHiring}, {"/risks", domain.ProcessRisk}, {"/template-runs", domain.ProcessTemplate}} {
 		v1.GET(p.path+"/:id/comments", func(c *gin.Context) { s.listComments(c, p.kind) })
 		v1.POST(p.path+"/:id/comments", func(c *gin.Context) { s.addComment(c, p.kind) })
 	}
@@ -122,6 +122,7 @@ func (s *Server) conversationOf(ctx context.Context, c *gin.Context, kind domain
 	}
 	prefix := map[domain.Process]string{
 		domain.ProcessCampaign: domain.PrefixCampaign, domain.ProcessHiring: domain.PrefixHiring, domain.ProcessRisk: domain.PrefixRisk,
+		domain.ProcessTemplate: domain.PrefixTemplateRun,
 	}[kind]
 	id, err := pathID(c, prefix, processWhat(kind))
 	if err != nil {
@@ -135,8 +136,11 @@ func (s *Server) conversationOf(ctx context.Context, c *gin.Context, kind domain
 }
 
 func processWhat(p domain.Process) string {
-	if p == domain.ProcessHiring {
+	switch p {
+	case domain.ProcessHiring:
 		return "hiring request"
+	case domain.ProcessTemplate:
+		return "template run"
 	}
 	return string(p)
 }
@@ -168,6 +172,12 @@ func (s *Server) processConversation(ctx context.Context, p domain.Process, id s
 		}
 		conv.name = fmt.Sprintf("hiring request “%s”", rec.Request.Title)
 		conv.mayRead = func(a domain.Actor) bool { return rec.MayReadConfidentialWith(a, tasks) }
+	case domain.ProcessTemplate:
+		rec, err := s.records.TemplateRun(ctx, id)
+		if err != nil {
+			return conv, recordErr(err, "template run", id)
+		}
+		conv.name = fmt.Sprintf("%s “%s”", rec.TemplateName, rec.Title)
 	default:
 		return conv, fmt.Errorf("comments on a %q process", p)
 	}

@@ -400,6 +400,9 @@ func permRows(t testing.TB) []permRow {
 		{route: "POST /api/v1/template-runs/:id/cancel", path: tpr + "/cancel", body: `{"reason": "the speaker left"}`,
 			ok: http.StatusOK, update: contract.UpdateCancel, setup: cancelsRun(t)},
 		{route: "GET /api/v1/template-runs/:id/timeline", path: tpr + "/timeline", ok: http.StatusOK},
+		{route: "GET /api/v1/template-runs/:id/comments", path: tpr + "/comments", ok: http.StatusOK, setup: withTemplate(t)},
+		{route: "POST /api/v1/template-runs/:id/comments", path: tpr + "/comments", body: `{"body": "Speakers confirmed, @cara"}`, ok: http.StatusCreated,
+			setup: withTemplate(t)},
 
 		{route: "GET /api/v1/reports/overview", path: "/api/v1/reports/overview", ok: http.StatusOK, allowed: processLeads},
 		{route: "GET /api/v1/reports/workload", path: "/api/v1/reports/workload", ok: http.StatusOK, allowed: processLeads},
