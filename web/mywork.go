@@ -283,6 +283,8 @@ func processLink(p domain.Process, id string) string {
 		return "/hiring-requests/" + url.PathEscape(id)
 	case domain.ProcessRisk:
 		return "/risks/" + url.PathEscape(id)
+	case domain.ProcessTemplate:
+		return runPath(id)
 	}
 	return ""
 }
@@ -359,7 +361,8 @@ func (a *App) redrawTask(w http.ResponseWriter, r *http.Request, s *session, t d
 		a.renderMyWork(w, r, s, status, attempt)
 		return
 	}
-	show := map[domain.Process]showFunc{domain.ProcessCampaign: a.showCampaign, domain.ProcessHiring: a.showHiring, domain.ProcessRisk: a.showRisk}[t.Process]
+	show := map[domain.Process]showFunc{domain.ProcessCampaign: a.showCampaign, domain.ProcessHiring: a.showHiring, domain.ProcessRisk: a.showRisk,
+		domain.ProcessTemplate: a.showRun}[t.Process]
 	if show == nil || back != processLink(t.Process, t.ProcessID) || status != http.StatusUnprocessableEntity {
 		a.setProblem(w, attempt.Problem)
 		http.Redirect(w, r, back, http.StatusSeeOther)
