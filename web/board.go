@@ -28,11 +28,11 @@ type card struct {
 	Badge          string // something to notice: a held launch, a risk's severity
 	Waiting        []string
 	NextDue        moment
-	// Fields are what a template's card shows of its intake (board.card).
-	Fields []fact
 	teams          []domain.Team // the teams it waits on, for the team filter
 	// decisions are what it waits on besides its tasks: a risk holding its launch.
 	decisions []domain.WaitingOn
+	// Fields are what a template's card shows of its intake (board.card).
+	Fields []fact
 }
 
 type column struct {

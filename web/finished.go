@@ -37,13 +37,13 @@ type finishedRow struct {
 type finishedData struct {
 	Kind   finishedKind
 	Kinds  []finishedKind
-	// Templates are the tabs of the templates' finished runs.
-	Templates []startTab
 	Status string
 	Query  string
 	Rows   []finishedRow
 	More   bool // more match than the page shows
 	W      *words
+	// Templates are the tabs of the templates' finished runs.
+	Templates []startTab
 }
 
 // maxFinished bounds what the finished view lists per status; maxSearchPages

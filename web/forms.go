@@ -172,10 +172,8 @@ func (e errNoID) Error() string { return "POST " + string(e) + ": the answer has
 
 // startPage is what the form template draws.
 type startPage struct {
-	Tabs []startTab
-	// Templates are the tabs of the processes teams defined in templates.
-	Templates []startTab
-	Slug      string
+	Tabs   []startTab
+	Slug   string
 	Intro  string
 	Submit string
 	Key    string // the Idempotency-Key of this drawing of the form
@@ -191,6 +189,8 @@ type startPage struct {
 	// Warning says what of this start will not go where it usually goes: the
 	// viewer alone holds a role that must approve it.
 	Warning string
+	// Templates are the tabs of the processes teams defined in templates.
+	Templates []startTab
 	// Outline is a template's stages and tasks, shown before its intake form;
 	// Board is the template's board.
 	Outline []outlineStage

@@ -184,7 +184,7 @@ func TestAnIntakeWithAFieldToFixSendsNothing(t *testing.T) {
 	}
 	mustContain(t, w, "Nothing was sent", `id="f-data-title-problem"`, "required",
 		`id="f-data-expected-registrations-problem"`, "must be a number",
-		`value="key-webinar-1"`,                   // the same drawing of the form: one run however often it is sent
+		`value="key-webinar-1"`,                            // the same drawing of the form: one run however often it is sent
 		`value="2027-01-20T16:00"`, `value="pat" selected`) // what was typed stays
 }
 
