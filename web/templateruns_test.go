@@ -382,3 +382,37 @@ func TestATemplatesFinishedRuns(t *testing.T) {
 	mustContain(t, w, "Finished: Webinar", `href="/template-runs/tpr_launch"`, "Launch week live", "The event moved", "Requested by", "Pat Manager",
 		`aria-current="page">Webinar</a>`)
 }
+
+func TestTheOverviewReportCountsRunningRunsOfTemplatesByStage(t *testing.T) {
+	h, f := newTestApp(t)
+	tmpl := webinar(t)
+	reportAPI(f)
+	run := webinarRun(tmpl)
+	second := run
+	second.ID, second.Stage = "tpr_second", "promote"
+	third := run
+	third.ID = "tpr_third"
+	publish(f, tmpl)
+	f.on("GET /api/v1/template-runs", func(r *http.Request, _ domain.Person) (int, any) {
+		if r.URL.Query().Get("status") != "active" {
+			t.Errorf("listed runs with %s", r.URL.RawQuery)
+		}
+		return http.StatusOK, pageOf(run, second, third)
+	})
+	w := get(t, h, sesMaya, "/reports")
+	if w.Code != http.StatusOK {
+		t.Fatalf("status %d", w.Code)
+	}
+	body := w.Body.String()
+	i := strings.Index(body, "Running Webinar by stage")
+	if i < 0 {
+		t.Fatalf("no chart of the webinar's runs:\n%s", body)
+	}
+	chart := body[i:]
+	chart = chart[:strings.Index(chart, "</figure>")]
+	for _, want := range []string{"Triage", "Plan", "Promote", "Follow-up", ">2<", ">1<"} {
+		if !strings.Contains(chart, want) {
+			t.Errorf("the webinar's chart lacks %q:\n%s", want, chart)
+		}
+	}
+}
