@@ -416,3 +416,31 @@ func TestTheOverviewReportCountsRunningRunsOfTemplatesByStage(t *testing.T) {
 		}
 	}
 }
+
+func TestMyWorkListsTheTasksOfMyRolesQueueThatNoTeamHolds(t *testing.T) {
+	h, f := newTestApp(t)
+	triage := domain.Task{ID: "tsk_triage", Process: domain.ProcessTemplate, ProcessID: "tpr_launch", Kind: domain.KindApproval,
+		Title: "Triage the Webinar request “Launch week live”", Role: domain.RoleMarketingOpsManager, RequestedBy: "pat",
+		Status: domain.TaskOpen, DueAt: testNow.Add(40 * time.Hour)}
+	teamTask := approval // a queue task of maya's team: listed under her team, not again
+	teamTask.Assignee = ""
+	f.on("GET /api/v1/tasks", func(r *http.Request, me domain.Person) (int, any) {
+		q := r.URL.Query()
+		switch {
+		case q.Get("role") == string(domain.RoleMarketingOpsManager) && q.Get("status") == "open":
+			return http.StatusOK, pageOf(triage, teamTask)
+		case q.Get("team") == string(domain.TeamMarketingOps) && q.Get("status") == "open":
+			return http.StatusOK, pageOf(teamTask)
+		}
+		return http.StatusOK, pageOf[domain.Task]()
+	})
+	w := get(t, h, sesMaya, "/")
+	mustContain(t, w, "Open for a marketing ops manager", "Triage the Webinar request “Launch week live”",
+		`action="/tasks/tsk_triage/complete"`, `href="/template-runs/tpr_launch"`)
+	if n := strings.Count(w.Body.String(), `id="task-tsk_review"`); n != 1 {
+		t.Errorf("the team's task shows %d times", n)
+	}
+	// Pat holds no role of that queue: it is not on his work.
+	w = get(t, h, sesPat, "/")
+	mustNotContain(t, w, "Triage the Webinar request")
+}
