@@ -37,6 +37,16 @@ type taskView struct {
 	W        *words
 }
 
+// ProcessWords names the kind of process the task is of: "Campaign",
+// "Hiring". A template's task says nothing here: "Template" is not what the
+// process is called, and its title already quotes the run's.
+func (t taskView) ProcessWords() string {
+	if t.Process == domain.ProcessTemplate {
+		return ""
+	}
+	return label(t.Process)
+}
+
 // reassignForm gives a task to someone else: a person who could complete it,
 // and why. After a refusal it is drawn open, with what was typed.
 type reassignForm struct {

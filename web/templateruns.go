@@ -382,7 +382,7 @@ func (p runPage) StageName() string {
 		}
 	}
 	if p.R.Stage == domain.StageTriage {
-		return "triage"
+		return "Triage"
 	}
 	return label(p.R.Stage)
 }

@@ -328,7 +328,7 @@ func TestATemplateTaskIsAnsweredInMyWorkWithItsForm(t *testing.T) {
 	tmpl := webinar(t)
 	runAPI(t, f, tmpl, webinarRun(tmpl), agendaTask)
 	w := get(t, h, sesPat, "/")
-	mustContain(t, w, "Agenda and speakers: “Launch week live”", `href="/template-runs/tpr_launch"`,
+	mustContain(t, w, "Agenda and speakers: “Launch week live”", `href="/template-runs/tpr_launch"`, "<span>Work</span>",
 		`<textarea id="f-tsk-agenda-data-speakers" name="data.speakers" rows="3" required`)
 
 	// An empty required field is refused here, with nothing sent.
@@ -443,4 +443,18 @@ func TestMyWorkListsTheTasksOfMyRolesQueueThatNoTeamHolds(t *testing.T) {
 	// Pat holds no role of that queue: it is not on his work.
 	w = get(t, h, sesPat, "/")
 	mustNotContain(t, w, "Triage the Webinar request")
+}
+
+func TestARunInTriageWaitsOnTheTriageRoleInWords(t *testing.T) {
+	h, f := newTestApp(t)
+	tmpl := webinar(t)
+	run := webinarRun(tmpl)
+	run.Stage = domain.StageTriage
+	triage := domain.Task{ID: "tsk_triage", Process: domain.ProcessTemplate, ProcessID: "tpr_launch", Kind: domain.KindApproval,
+		Title: "Triage the Webinar request “Launch week live”", Role: domain.RoleMarketingOpsManager, RequestedBy: "pat",
+		Status: domain.TaskOpen, DueAt: testNow.Add(40 * time.Hour)}
+	runAPI(t, f, tmpl, run, triage)
+	w := get(t, h, sesPat, "/template-runs/tpr_launch")
+	mustContain(t, w, "Webinar, in Triage", `<span class="who">A marketing ops manager</span>`)
+	mustNotContain(t, w, "Anyone eligible")
 }
