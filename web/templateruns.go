@@ -342,6 +342,8 @@ func (a *App) showRun(w http.ResponseWriter, r *http.Request, s *session, status
 	}
 	p := runPage{detailCommon: common, R: run, Board: "/board/" + templateSlug(run.TemplateKey),
 		Intake: intakeFacts(run.Template, run.Intake, wd)}
+	// The title is the page's heading already.
+	p.Intake = slices.DeleteFunc(p.Intake, func(f fact) bool { return f.Label == intakeLabel(run.Template, run.Template.Board.Title) })
 	p.FromRecords, p.TasksOmitted = !run.Live, run.TasksOmitted
 	p.Steps, p.Ended = runSteps(run)
 	if !run.Status.Terminal() {

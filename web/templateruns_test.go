@@ -85,6 +85,7 @@ func TestATemplatesStartPageOutlinesItAndDrawsItsIntake(t *testing.T) {
 		"<h1>Webinar</h1>", `aria-current="page">Webinar</a>`, "A live online session",
 		// The outline: triage, then each stage's tasks, who does them and when, in words.
 		"How it runs", "Triage", "A marketing ops manager",
+		"Someone in analytics",
 		"Plan", "Agenda and speakers", "The person in “Host”", "Due 15 working days before “Starts at”",
 		"Review the agenda", "Approval", "A marketing ops manager of the Marketing ops team", "Due 2 working days after its stage starts", "after “Agenda and speakers”",
 		"Mailing to partners", "Only if “Audience” includes Partners",
