@@ -121,6 +121,17 @@ type reportBody struct {
 	PlannedLaunchAt *time.Time                       `json:"planned_launch_at,omitempty"`
 	LaunchedAt      *time.Time                       `json:"launched_at,omitempty"`
 	LaunchSlipped   bool                             `json:"launch_slipped"`
+	Estimates       *estimateStatsBody               `json:"estimates,omitempty"`
+}
+
+// estimateStatsBody is how a campaign's estimates held (domain.EstimateStats).
+type estimateStatsBody struct {
+	Tasks          int     `json:"tasks"`
+	EstimatedHours float64 `json:"estimated_hours"`
+	ActualHours    float64 `json:"actual_hours"`
+	MedianRatio    float64 `json:"median_ratio"`
+	P25Ratio       float64 `json:"p25_ratio"`
+	P75Ratio       float64 `json:"p75_ratio"`
 }
 
 // linkedRisk is a risk as a campaign's answer shows it. The count of news its
@@ -171,6 +182,7 @@ func reportOf(r *domain.Report) *reportBody {
 		KPIs: each(r.KPIs, kpiResultOf), TimeInStage: r.TimeInStage, OverdueTasks: r.OverdueTasks,
 		ReworkTasks: r.ReworkTasks, PlannedLaunchAt: r.PlannedLaunchAt, LaunchedAt: r.LaunchedAt,
 		LaunchSlipped: r.LaunchSlipped,
+		Estimates:     ptrOf(r.Estimates, func(e domain.EstimateStats) estimateStatsBody { return estimateStatsBody(e) }),
 	}
 }
 
@@ -411,6 +423,8 @@ type taskBody struct {
 	CreatedAt       time.Time         `json:"created_at"`
 	UpdatedAt       time.Time         `json:"updated_at"`
 	DataOmitted     bool              `json:"data_omitted,omitempty"`
+	EstimateHours   *float64          `json:"estimate_hours,omitempty"`
+	ActualHours     *float64          `json:"actual_hours,omitempty"`
 }
 
 type formBody struct {
@@ -458,6 +472,7 @@ func taskOf(t domain.Task) taskBody {
 		CompletedAt: t.CompletedAt, Data: t.Data,
 		Form:      ptrOf(t.Form, func(f domain.Form) formBody { return formBody{Name: f.Name, Fields: each(f.Fields, formFieldOf)} }),
 		CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, DataOmitted: t.DataOmitted,
+		EstimateHours: t.EstimateHours, ActualHours: t.ActualHours,
 	}
 }
 

@@ -16,7 +16,9 @@ import (
 
 // calendarEntries are one of each kind, around testNow.
 func calendarEntries() []domain.CalendarEntry {
-	day := func(d int, h int) time.Time { return testNow.Add(time.Duration(d)*24*time.Hour + time.Duration(h)*time.Hour) }
+	day := func(d int, h int) time.Time {
+		return testNow.Add(time.Duration(d)*24*time.Hour + time.Duration(h)*time.Hour)
+	}
 	return []domain.CalendarEntry{
 		{Kind: domain.CalendarLaunch, At: day(3, 6), Title: "Spring social", Process: domain.ProcessCampaign, ProcessID: campaignID1,
 			Team: domain.TeamPMO, Person: "paula", Audience: "small business owners", Overlaps: true},

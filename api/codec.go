@@ -133,7 +133,9 @@ func (s *Server) decodePayloads(c *gin.Context) {
 }
 
 // mayDecode says whether a may read the process a payload is bound to: anyone
-// signed in for campaigns and risks (as their detail routes answer), the people
+// signed in for campaigns, risks and runs of templates (as their detail routes
+// answer: a run's payloads hold its template, intake and answers, which
+// GET /template-runs/{id} and its tasks show everyone signed in), the people
 // involved for a hiring request, and admins for anything else, such as payloads
 // bound to no Tandem process.
 func (s *Server) mayDecode(ctx context.Context, a domain.Actor, b codec.Binding) error {

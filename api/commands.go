@@ -103,7 +103,7 @@ func newKind[In any, PIn interface {
 // The command routes.
 var (
 	cmdCompleteTask = newKind[contract.CompleteTaskInput, *contract.CompleteTaskInput, domain.Task]("complete-task", "task", contract.UpdateCompleteTask, answerTask)
-	cmdReassignTask = newKind[contract.ReassignTaskInput, *contract.ReassignTaskInput, domain.Task]("reassign-task", "task", contract.UpdateReassignTask, answerTask)
+	cmdReassignTask = newKind[contract.ReassignTaskInput, *contract.ReassignTaskInput, domain.Task]("reassign-task", "task", contract.UpdateReassignTask, answerReassign)
 
 	cmdAddTask = created(newKind[contract.AddTaskInput, *contract.AddTaskInput, domain.Task]("add-task", "campaign", contract.UpdateAddTask,
 		func(s *Server, c *gin.Context, _ domain.SentCommand, _ *contract.AddTaskInput, t *domain.Task) {
@@ -125,6 +125,8 @@ var (
 		func(s *Server, c *gin.Context, _ domain.SentCommand, _ *contract.CancelInput, d *contract.HiringDetail) {
 			c.JSON(http.StatusOK, s.hiringBody(*d, true))
 		})
+
+	cmdCancelTemplateRun = newKind[contract.CancelInput, *contract.CancelInput, contract.TemplateRunDetail]("cancel-template-run", "template run", contract.UpdateCancel, answerTemplateRun)
 
 	cmdAssessRisk = newKind[contract.AssessRiskInput, *contract.AssessRiskInput, contract.RiskDetail]("assess-risk", "risk", contract.UpdateAssessRisk, answerRisk)
 	cmdDecideRisk = func() map[domain.RiskDecision]*commandKind {

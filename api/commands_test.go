@@ -183,6 +183,7 @@ func TestEveryCommandRouteHonoursTheContract(t *testing.T) {
 	}{
 		{"/api/v1/tasks/" + workTask + "/complete", "tok-cara", `{"outcome": "done"}`, contract.UpdateCompleteTask, domain.Task{ID: workTask}, sOK},
 		{"/api/v1/tasks/" + workTask + "/reassign", "tok-cara", `{"assignee": "cole", "reason": "busy"}`, contract.UpdateReassignTask, domain.Task{ID: workTask}, sOK},
+		{"/api/v1/tasks/" + workTask + "/estimate", "tok-paula", `{"hours": 6}`, contract.UpdateEstimateTask, domain.Task{ID: workTask}, sOK},
 		{cpn + "/changes", "tok-paula", `{"budget": {"amount": 1, "currency": "EUR"}, "reason": "r"}`, contract.UpdateChangeCampaign, liveDetail(), sOK},
 		{cpn + "/kpis", "tok-paula", `{"actuals": [{"name": "signups", "value": 3}]}`, contract.UpdateRecordKPIs, liveDetail(), sOK},
 		{cpn + "/cancel", "tok-paula", `{"reason": "budget cut"}`, contract.UpdateCancel, liveDetail(), sOK},
@@ -194,9 +195,11 @@ func TestEveryCommandRouteHonoursTheContract(t *testing.T) {
 		{rsk + "/accept", "tok-paula", `{"comment": "done"}`, contract.UpdateDecideRisk, liveRisk(), sOK},
 		{rsk + "/materialize", "tok-paula", `{"comment": "done"}`, contract.UpdateDecideRisk, liveRisk(), sOK},
 		{rsk + "/close", "tok-paula", `{"comment": "done"}`, contract.UpdateDecideRisk, liveRisk(), sOK},
+		{"/api/v1/template-runs/" + runID1 + "/cancel", "tok-paula", `{"reason": "the speaker left"}`, contract.UpdateCancel, liveRun(), sOK},
 	} {
 		t.Run(r.path, func(t *testing.T) {
 			e := permEnv(t)
+			withTemplate(t)(e, "")
 			admitted := true
 			e.temporal.update = func(string, string, any) (any, error) {
 				if admitted {

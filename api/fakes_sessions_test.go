@@ -17,6 +17,7 @@ type fakeSession struct {
 	domain.Session
 	token   string
 	revoked bool
+	refresh string // the provider's refresh token (the store seals it)
 }
 
 func (r *fakeRecords) sessionMap() map[string]*fakeSession {
@@ -44,7 +45,11 @@ func (r *fakeRecords) CreateSession(_ context.Context, s domain.SessionStart, no
 		Ref: fmt.Sprintf("ref%09d", len(m)+1), Handle: s.Handle, Method: s.Method, CreatedAt: now, LastSeenAt: now,
 		IdleExpiresAt: now.Add(min(s.Idle, s.Lifetime)), ExpiresAt: now.Add(s.Lifetime),
 	}
-	m[id] = &fakeSession{Session: sess, token: s.Token}
+	fs := &fakeSession{Session: sess, token: s.Token}
+	if s.Refresh != "" && s.Recheck > 0 {
+		fs.refresh, fs.RecheckAt = s.Refresh, now.Add(s.Recheck)
+	}
+	m[id] = fs
 	r.lastSessionStart = s
 	return id, sess, nil
 }
@@ -72,6 +77,37 @@ func (r *fakeRecords) DeleteSession(_ context.Context, id string) error {
 		return domain.NotFoundf("session")
 	}
 	delete(r.sessions, id)
+	return nil
+}
+
+func (r *fakeRecords) ClaimRecheck(_ context.Context, id string, now, next time.Time) (string, bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.enter("ClaimRecheck"); err != nil {
+		return "", false, err
+	}
+	s, ok := r.sessionMap()[id]
+	if !ok || s.revoked || s.refresh == "" || now.Before(s.RecheckAt) {
+		return "", false, nil
+	}
+	s.RecheckAt = next
+	return s.refresh, true, nil
+}
+
+func (r *fakeRecords) Rechecked(_ context.Context, id, refresh string, next time.Time) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.enter("Rechecked"); err != nil {
+		return err
+	}
+	s, ok := r.sessionMap()[id]
+	if !ok || s.refresh == "" {
+		return domain.NotFoundf("session")
+	}
+	s.RecheckAt = next
+	if refresh != "" {
+		s.refresh = refresh
+	}
 	return nil
 }
 

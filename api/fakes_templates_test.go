@@ -105,3 +105,53 @@ func (r *fakeRecords) RetireTemplate(_ context.Context, key, by string, at time.
 	}
 	return vs[len(vs)-1], nil
 }
+
+// templateRunFake is the template-run part of a fakeRecords, kept beside it
+// as templateFake is.
+type templateRunFake struct {
+	runs map[string]domain.TemplateRun
+	last domain.TemplateRunFilter
+}
+
+var templateRunFakes sync.Map // *fakeRecords → *templateRunFake
+
+// templateRuns returns the template-run part of r; the caller holds r.mu, or
+// sets up a test before it serves.
+func (r *fakeRecords) templateRuns() *templateRunFake {
+	v, _ := templateRunFakes.LoadOrStore(r, &templateRunFake{runs: map[string]domain.TemplateRun{}})
+	return v.(*templateRunFake)
+}
+
+func (r *fakeRecords) TemplateRun(_ context.Context, id string) (domain.TemplateRun, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.enter("TemplateRun"); err != nil {
+		return domain.TemplateRun{}, err
+	}
+	run, ok := r.templateRuns().runs[id]
+	if !ok {
+		return run, domain.ErrNotFound
+	}
+	return run, nil
+}
+
+func (r *fakeRecords) TemplateRuns(_ context.Context, f domain.TemplateRunFilter) (domain.Page[domain.TemplateRun], error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.templateRuns().last = f
+	if err := r.enter("TemplateRuns"); err != nil {
+		return domain.Page[domain.TemplateRun]{}, err
+	}
+	var out []domain.TemplateRun
+	for _, run := range r.templateRuns().runs {
+		if (f.Status == "" || run.Status == f.Status) && (f.TemplateKey == "" || run.TemplateKey == f.TemplateKey) &&
+			(f.RequestedBy == "" || run.RequestedBy == f.RequestedBy) && named(run.Title, f.Name) {
+			out = append(out, run)
+		}
+	}
+	slices.SortFunc(out, func(a, b domain.TemplateRun) int { return strings.Compare(a.ID, b.ID) })
+	if f.Newest {
+		slices.Reverse(out)
+	}
+	return page(out, f.ListOptions)
+}

@@ -64,6 +64,8 @@ func permEnv(t *testing.T) *env {
 	withTasks(e)
 	e.records.hiring().requests[permHiringID] = domain.HiringRequest{ID: permHiringID, RequestedBy: permRequester, Status: domain.StatusActive}
 	e.records.risk().risks[riskID1] = domain.Risk{ID: riskID1, Owner: "paula", Status: domain.RiskOpen}
+	e.records.templateRuns().runs[runID1] = domain.TemplateRun{ID: runID1, WorkflowID: contract.TemplateRunWorkflowID(runID1),
+		TemplateKey: "webinar", TemplateVersion: 1, Status: domain.StatusActive, Stage: domain.StageTriage, RequestedBy: permRequester}
 	return e
 }
 
@@ -151,12 +153,44 @@ func hiringDetail(requester, manager func(me string) string) func(e *env, me str
 	}
 }
 
+// hiringRaisedBy makes requester (of the caller) the one who raised the
+// hiring request of the matrix.
+func hiringRaisedBy(requester func(me string) string) func(e *env, me string) {
+	return func(e *env, me string) {
+		r := e.records.hiring().requests[permHiringID]
+		r.RequestedBy = requester(me)
+		e.records.hiring().requests[permHiringID] = r
+	}
+}
+
+// commentBy stores comment 1, on the matrix's campaign, by author (of the
+// caller).
+func commentBy(author func(me string) string) func(e *env, me string) {
+	return func(e *env, me string) {
+		e.records.comments().comments = []domain.Comment{{ID: 1, Process: domain.ProcessCampaign, ProcessID: campaignID1,
+			Author: author(me), Body: "first", CreatedAt: testNow}}
+	}
+}
+
 // withTemplate stores the webinar example, version 1.
 func withTemplate(t testing.TB) func(e *env, me string) {
 	doc := exampleTemplate(t, "webinar.yaml")
 	return func(e *env, _ string) {
 		if _, _, err := ApplyTemplate(t.Context(), e.records, []byte(doc), "mo", testNow); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// cancelsRun stores the webinar template and makes the fake workflow answer
+// a cancel with the run's detail, as the workflow does.
+func cancelsRun(t testing.TB) func(e *env, me string) {
+	return func(e *env, me string) {
+		withTemplate(t)(e, me)
+		e.temporal.update = func(string, string, any) (any, error) {
+			r := e.records.templateRuns().runs[runID1]
+			r.Status = domain.StatusCancelled
+			return contract.TemplateRunDetail{TemplateRun: r}, nil
 		}
 	}
 }
@@ -195,6 +229,7 @@ func permRows(t testing.TB) []permRow {
 		cpn  = "/api/v1/campaigns/" + campaignID1
 		hir  = "/api/v1/hiring-requests/" + permHiringID
 		rsk  = "/api/v1/risks/" + riskID1
+		tpr  = "/api/v1/template-runs/" + runID1
 		ooo  = `{"from": "2030-01-10T00:00:00Z", "to": "2030-01-20T00:00:00Z", "delegate": "` + permOther + `"}`
 		decn = `{"comment": "done with it"}`
 	)
@@ -223,6 +258,10 @@ func permRows(t testing.TB) []permRow {
 			ok: http.StatusOK, update: contract.UpdateCompleteTask},
 		{route: "POST /api/v1/tasks/:id/reassign", path: "/api/v1/tasks/" + workTask + "/reassign", body: `{"assignee": "cole", "reason": "cara is busy"}`,
 			ok: http.StatusOK, update: contract.UpdateReassignTask},
+		// Who may re-plan a task is the workflow's rule (its managers, admins):
+		// the API hands it the caller.
+		{route: "POST /api/v1/tasks/:id/estimate", path: "/api/v1/tasks/" + workTask + "/estimate", body: `{"hours": 12, "reason": "two formats more"}`,
+			ok: http.StatusOK, update: contract.UpdateEstimateTask},
 		// A command's status is its sender's alone: to anyone else, admins too,
 		// it does not exist.
 		{route: "GET /api/v1/commands/:id", ownership: "own", path: "/api/v1/commands/" + permCommandID, ok: http.StatusOK,
@@ -241,6 +280,16 @@ func permRows(t testing.TB) []permRow {
 		{route: "PUT /api/v1/people/:handle/out-of-office", ownership: "own", path: "/api/v1/people/{me}/out-of-office", body: ooo, ok: http.StatusOK},
 		{route: "PUT /api/v1/people/:handle/out-of-office", ownership: "someone else's", path: "/api/v1/people/" + permOther + "/out-of-office",
 			body: `{"from": "2030-01-10T00:00:00Z", "to": "2030-01-20T00:00:00Z", "delegate": "cara"}`, ok: http.StatusOK, allowed: admins},
+		{route: "PUT /api/v1/people/:handle/weekly-hours", ownership: "their manager", path: "/api/v1/people/" + permOther + "/weekly-hours",
+			body: `{"weekly_hours": 32}`, ok: http.StatusOK, setup: func(e *env, me string) {
+				p := e.records.people[permOther]
+				p.Manager = me
+				e.records.people[permOther] = p
+			}},
+		{route: "PUT /api/v1/people/:handle/weekly-hours", ownership: "someone else's", path: "/api/v1/people/" + permOther + "/weekly-hours",
+			body: `{"weekly_hours": 32}`, ok: http.StatusOK, allowed: admins},
+		{route: "PUT /api/v1/people/:handle/weekly-hours", ownership: "own", path: "/api/v1/people/{me}/weekly-hours",
+			body: `{"weekly_hours": 60}`, ok: http.StatusOK, allowed: admins},
 		{route: "PUT /api/v1/people/:handle", path: "/api/v1/people/" + permOther,
 			body: `{"name": "Cole", "email": "cole@example.com", "team": "creative", "roles": ["creative"]}`, ok: http.StatusOK, allowed: admins},
 		{route: "POST /api/v1/people/:handle/tokens", path: "/api/v1/people/" + permOther + "/tokens", body: `{"label": "ci", "expires_in": "720h"}`,
@@ -308,10 +357,33 @@ func permRows(t testing.TB) []permRow {
 			body: sealedFor(t, testKeys, contract.CampaignWorkflowID(campaignID1)), ok: http.StatusOK},
 		{route: "POST /api/v1/codec/decode", ownership: "a hiring request's payload", path: "/api/v1/codec/decode",
 			body: sealedFor(t, testKeys, contract.HiringWorkflowID(permHiringID)), ok: http.StatusOK, allowed: hiringConfidants},
+		{route: "POST /api/v1/codec/decode", ownership: "a template run's payload", path: "/api/v1/codec/decode",
+			body: sealedFor(t, testKeys, contract.TemplateRunWorkflowID(runID1)), ok: http.StatusOK},
 		{route: "POST /api/v1/codec/decode", ownership: "another run's payload", path: "/api/v1/codec/decode",
 			body: sealedFor(t, testKeys, "elsewhere/1"), ok: http.StatusOK, allowed: admins},
 		{route: "POST /api/v1/codec/encode", path: "/api/v1/codec/encode", body: `{"payloads": []}`, public: true, ok: http.StatusForbidden},
 
+		{route: "GET /api/v1/campaigns/:id/comments", path: cpn + "/comments", ok: http.StatusOK},
+		{route: "POST /api/v1/campaigns/:id/comments", path: cpn + "/comments", body: `{"body": "Looks good, @cara"}`, ok: http.StatusCreated},
+		// A hiring request's conversation is for the people involved, as its
+		// confidential details are.
+		{route: "GET /api/v1/hiring-requests/:id/comments", ownership: "someone else's", path: hir + "/comments", ok: http.StatusOK, allowed: hiringConfidants},
+		{route: "GET /api/v1/hiring-requests/:id/comments", ownership: "raised by the caller", path: hir + "/comments", ok: http.StatusOK,
+			setup: hiringRaisedBy(self)},
+		{route: "POST /api/v1/hiring-requests/:id/comments", path: hir + "/comments", body: `{"body": "Shortlist by Friday"}`, ok: http.StatusCreated,
+			allowed: hiringConfidants},
+		{route: "GET /api/v1/risks/:id/comments", path: rsk + "/comments", ok: http.StatusOK},
+		{route: "POST /api/v1/risks/:id/comments", path: rsk + "/comments", body: `{"body": "The vendor called"}`, ok: http.StatusCreated},
+		{route: "GET /api/v1/tasks/:id/comments", path: "/api/v1/tasks/" + workTask + "/comments", ok: http.StatusOK},
+		{route: "POST /api/v1/tasks/:id/comments", path: "/api/v1/tasks/" + workTask + "/comments", body: `{"body": "Draft attached"}`, ok: http.StatusCreated},
+		// Only its author edits a comment; its author and admins delete it.
+		{route: "PATCH /api/v1/comments/:id", ownership: "own", path: "/api/v1/comments/1", body: `{"body": "edited"}`, ok: http.StatusOK,
+			setup: commentBy(self)},
+		{route: "PATCH /api/v1/comments/:id", ownership: "someone else's", path: "/api/v1/comments/1", body: `{"body": "edited"}`, ok: http.StatusOK,
+			allowed: []string{}, setup: commentBy(fixed(permOther))},
+		{route: "DELETE /api/v1/comments/:id", ownership: "own", path: "/api/v1/comments/1", ok: http.StatusOK, setup: commentBy(self)},
+		{route: "DELETE /api/v1/comments/:id", ownership: "someone else's", path: "/api/v1/comments/1", ok: http.StatusOK,
+			allowed: admins, setup: commentBy(fixed(permOther))},
 		{route: "GET /api/v1/templates", path: "/api/v1/templates", ok: http.StatusOK},
 		{route: "POST /api/v1/templates", path: "/api/v1/templates", body: templateJSON(t, exampleTemplate(t, "webinar.yaml")),
 			ok: http.StatusCreated, allowed: templateManagers},
@@ -319,8 +391,20 @@ func permRows(t testing.TB) []permRow {
 		{route: "POST /api/v1/templates/:key/retire", path: "/api/v1/templates/webinar/retire", ok: http.StatusOK,
 			allowed: templateManagers, setup: withTemplate(t)},
 
+		// Anyone signed in may start a run of a template and read runs, as
+		// campaigns are read; who may cancel one is the workflow validator's
+		// (TestCancelTemplateRun, and the workflow's own tests).
+		{route: "POST /api/v1/template-runs", path: "/api/v1/template-runs", body: validRun, ok: http.StatusCreated, setup: withTemplate(t)},
+		{route: "GET /api/v1/template-runs", path: "/api/v1/template-runs", ok: http.StatusOK},
+		{route: "GET /api/v1/template-runs/:id", path: tpr, ok: http.StatusOK, setup: withTemplate(t)},
+		{route: "POST /api/v1/template-runs/:id/cancel", path: tpr + "/cancel", body: `{"reason": "the speaker left"}`,
+			ok: http.StatusOK, update: contract.UpdateCancel, setup: cancelsRun(t)},
+		{route: "GET /api/v1/template-runs/:id/timeline", path: tpr + "/timeline", ok: http.StatusOK},
+
 		{route: "GET /api/v1/reports/overview", path: "/api/v1/reports/overview", ok: http.StatusOK, allowed: processLeads},
 		{route: "GET /api/v1/reports/workload", path: "/api/v1/reports/workload", ok: http.StatusOK, allowed: processLeads},
+		{route: "GET /api/v1/reports/estimates", path: "/api/v1/reports/estimates", ok: http.StatusOK, allowed: processLeads},
+		{route: "GET /api/v1/reports/capacity", path: "/api/v1/reports/capacity", ok: http.StatusOK, allowed: processLeads},
 
 		// The calendar holds only what the lists show everyone; each caller's
 		// feed links are their own. The feed answers its secret, whoever asks.

@@ -331,6 +331,9 @@ var (
 	campaignStatuses = []domain.Status{domain.StatusActive, domain.StatusCompleted, domain.StatusRejected, domain.StatusCancelled}
 	taskStatuses     = []domain.TaskStatus{domain.TaskOpen, domain.TaskDone, domain.TaskCancelled, domain.TaskExpired}
 	processes        = []domain.Process{domain.ProcessCampaign, domain.ProcessHiring, domain.ProcessRisk}
+	// taskProcesses add the runs of templates, whose tasks are everyone's
+	// work like the others'.
+	taskProcesses = append(slices.Clip(processes), domain.ProcessTemplate)
 )
 
 // parseTime reads a required RFC 3339 field; a missing or malformed one is a field problem.
@@ -540,13 +543,14 @@ func (r addTaskRequest) check(now time.Time) (time.Time, domain.Problems) {
 
 // completeTaskRequest is the body of POST /tasks/{id}/complete.
 type completeTaskRequest struct {
-	Outcome string         `json:"outcome"`
-	Comment string         `json:"comment"`
-	Data    map[string]any `json:"data"`
+	Outcome     string         `json:"outcome"`
+	Comment     string         `json:"comment"`
+	Data        map[string]any `json:"data"`
+	ActualHours *float64       `json:"actual_hours"`
 }
 
 func (r completeTaskRequest) completion() domain.Completion {
-	return domain.Completion{Outcome: domain.Outcome(r.Outcome), Comment: r.Comment, Data: r.Data}
+	return domain.Completion{Outcome: domain.Outcome(r.Outcome), Comment: r.Comment, Data: r.Data, ActualHours: r.ActualHours}
 }
 
 // reassignTaskRequest is the body of POST /tasks/{id}/reassign.

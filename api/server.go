@@ -67,7 +67,7 @@ type StartRequest struct {
 }
 
 // Records is the read side of the database, plus the writes the API owns (out of
-// office, idempotency keys, the audit trail); *store.Store implements it. Lookups
+// office, idempotency keys, the audit trail, comments); *store.Store implements it. Lookups
 // of a missing record return domain.ErrNotFound.
 type Records interface {
 	PersonByToken(ctx context.Context, token string) (domain.Person, error)
@@ -110,8 +110,11 @@ type Records interface {
 	AdminRecords
 	NameRecords
 	SessionRecords
+	CommentRecords
 	CalendarRecords
 	TemplateRecords
+	CapacityRecords
+	TemplateRunRecords
 }
 
 // Config is what the server needs.
@@ -150,6 +153,9 @@ type Config struct {
 	// Sessions say how long the board's sessions last; a zero field is its
 	// default.
 	Sessions SessionSettings
+	// Recheck re-checks the sessions signed in by OpenID Connect with the
+	// provider (recheck.go); the zero value never does.
+	Recheck Recheck
 }
 
 // Server is the HTTP API v1.
@@ -163,6 +169,7 @@ type Server struct {
 	now       func() time.Time
 	limiter   *rateLimiter // nil when the rate limit is disabled
 	decodes   *rateLimiter // each token's budget on the codec endpoint; nil when the rate limit is disabled
+	comments  *rateLimiter // each person's budget of comment writes; nil when the rate limit is disabled
 	feeds     *rateLimiter // each calendar feed's budget; nil when the rate limit is disabled
 	codec     *codec.Codec
 	uiOrigin  string
@@ -171,6 +178,7 @@ type Server struct {
 	addresses    *rateLimiter // requests without a valid token, per client address; nil when disabled
 	sampler      *auditSampler
 	sessions     SessionSettings
+	recheck      Recheck
 
 	engine    *gin.Engine
 	registry  *prometheus.Registry
@@ -211,12 +219,14 @@ func New(cfg Config) *Server {
 		now:       cfg.Now,
 		limiter:   newRateLimiter(cfg.RateLimit),
 		decodes:   newCodecLimiter(cfg.RateLimit),
+		comments:  newCommentLimiter(cfg.RateLimit),
 		feeds:     newFeedLimiter(cfg.RateLimit),
 		codec:     cfg.Codec,
 		uiOrigin:  originOf(cfg.TemporalUIURL),
 		addresses: newAddressLimiter(cfg.AddressLimit),
 		sampler:   newAuditSampler(),
 		sessions:  cfg.Sessions.withDefaults(),
+		recheck:   cfg.Recheck,
 		registry:  prometheus.NewRegistry(),
 
 		webhookGuard: cfg.WebhookGuard,
@@ -297,12 +307,14 @@ func (s *Server) routes() {
 	v1.GET("/tasks/:id", s.getTask)
 	v1.POST("/tasks/:id/complete", s.completeTask)
 	v1.POST("/tasks/:id/reassign", s.reassignTask)
+	v1.POST("/tasks/:id/estimate", s.estimateTask)
 	v1.GET("/commands/:id", s.getCommand)
 
 	v1.GET("/me", s.me)
 	v1.GET("/people", s.listPeople)
 	v1.GET("/names", s.names)
 	v1.PUT("/people/:handle/out-of-office", s.setOutOfOffice)
+	v1.PUT("/people/:handle/weekly-hours", s.setWeeklyHours)
 	v1.PUT("/people/:handle", s.putPerson)
 	v1.POST("/people/:handle/tokens", s.createPersonToken)
 	v1.DELETE("/people/:handle/tokens", s.revokePersonTokens)
@@ -317,10 +329,14 @@ func (s *Server) routes() {
 	s.hiringRoutes(v1)
 	s.riskRoutes(v1)
 	s.webhookRoutes(v1)
+	s.commentRoutes(v1)
 	s.calendarRoutes(v1)
 	s.templateRoutes(v1)
+	s.templateRunRoutes(v1)
 	v1.GET("/reports/overview", s.reportOverview)
 	v1.GET("/reports/workload", s.reportWorkload)
+	v1.GET("/reports/estimates", s.reportEstimates)
+	v1.GET("/reports/capacity", s.reportCapacity)
 	s.codecRoutes()
 }
 
@@ -501,12 +517,12 @@ func (s *Server) authenticate(c *gin.Context) {
 	ctx, cancel := s.ctx(c)
 	defer cancel()
 	var p domain.Person
+	var sess domain.Session
 	var err error
 	switch cred.kind {
 	case byToken:
 		p, err = s.records.PersonByToken(ctx, cred.secret)
 	case bySession:
-		var sess domain.Session
 		p, sess, err = s.records.PersonBySession(ctx, cred.secret, s.now(), s.sessions.Idle)
 		cred.ref = sess.Ref
 	case byVouch:
@@ -559,6 +575,9 @@ func (s *Server) authenticate(c *gin.Context) {
 	}
 	if err != nil {
 		s.fail(c, fmt.Errorf("authenticate: %w", err))
+		return
+	}
+	if cred.kind == bySession && s.recheckDue(sess, s.now()) && !s.recheckSession(c, cred.secret, p, sess) {
 		return
 	}
 	c.Set(callerKey, p)

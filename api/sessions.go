@@ -43,6 +43,14 @@ type SessionRecords interface {
 	// RevokeSessions ends every session of a person and counts those that had
 	// not expired; an unknown person is domain.ErrNotFound.
 	RevokeSessions(ctx context.Context, handle string, now time.Time) (int64, error)
+	// ClaimRecheck takes the re-check of a session due at now for this caller
+	// alone, moving the next one to next, and answers the provider's refresh
+	// token; claimed is false when it is not due or another caller has it. A
+	// token that no longer opens is domain.ErrNotFound (recheck.go).
+	ClaimRecheck(ctx context.Context, id string, now, next time.Time) (refresh string, claimed bool, err error)
+	// Rechecked records a re-check the provider answered: the next is due at
+	// next, and refresh, when not empty, replaces the refresh token.
+	Rechecked(ctx context.Context, id, refresh string, next time.Time) error
 }
 
 // SessionSettings say how long a board session lasts.
@@ -95,6 +103,9 @@ func (s *Server) createSession(c *gin.Context) {
 			return
 		}
 		start.Method = cred.word.Method
+		if start.Method == domain.SignInOIDC && cred.word.Refresh != "" && s.recheck.on() {
+			start.Refresh, start.Recheck = cred.word.Refresh, s.recheck.Every
+		}
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()

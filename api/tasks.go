@@ -21,7 +21,7 @@ func (s *Server) listTasks(c *gin.Context) {
 		Team:      enumParam(c, &p, "team", domain.Teams),
 		Role:      enumParam(c, &p, "role", domain.Roles),
 		Status:    enumParam(c, &p, "status", taskStatuses),
-		Process:   enumParam(c, &p, "process", processes),
+		Process:   enumParam(c, &p, "process", taskProcesses),
 		ProcessID: c.Query("process_id"),
 	}
 	if f.Assignee == "me" {

@@ -30,11 +30,14 @@ import (
 const (
 	OpFloor          = "floor (SDK start + update)"
 	OpCreateCampaign = "POST /campaigns"
-	OpCompleteTask   = "POST /tasks/{id}/complete"
+	// OpStartTemplateRun starts a run of a process template: issue 19 asks it
+	// within 1.1× of OpCreateCampaign at each level.
+	OpStartTemplateRun = "POST /template-runs"
+	OpCompleteTask     = "POST /tasks/{id}/complete"
 )
 
 // Operations lists every operation a run measures at each level, floor first.
-var Operations = []string{OpFloor, OpCreateCampaign, OpCompleteTask}
+var Operations = []string{OpFloor, OpCreateCampaign, OpStartTemplateRun, OpCompleteTask}
 
 // Part is one part of a run; a run does every part unless Options.Parts says otherwise.
 type Part string
@@ -226,7 +229,8 @@ func runStack(ctx context.Context, opts Options, rep *Report) error {
 	return nil
 }
 
-// level measures the floor, campaign starts and task completions with n in flight.
+// level measures the floor, campaign starts, template run starts and task
+// completions with n in flight.
 func (s *stack) level(ctx context.Context, opts Options, n int) ([]Result, error) {
 	floor, err := measure(ctx, opts, OpFloor, n, opts.Ops, func(ctx context.Context, _ int) error {
 		return floorRoundTrip(ctx, s.temporal, fmt.Sprintf("bench-floor-%d", s.seq.Add(1)))
@@ -237,6 +241,16 @@ func (s *stack) level(ctx context.Context, opts Options, n int) ([]Result, error
 	campaigns := make([]string, opts.Ops)
 	create, err := measure(ctx, opts, OpCreateCampaign, n, opts.Ops, func(ctx context.Context, i int) (err error) {
 		campaigns[i], err = s.http.createCampaign(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The same number of template runs, right after the campaigns, so both
+	// starts meet the same stack. Their runs wait in triage: nothing here
+	// answers them.
+	start, err := measure(ctx, opts, OpStartTemplateRun, n, opts.Ops, func(ctx context.Context, _ int) error {
+		_, err := s.http.startTemplateRun(ctx)
 		return err
 	})
 	if err != nil {
@@ -256,7 +270,7 @@ func (s *stack) level(ctx context.Context, opts Options, n int) ([]Result, error
 	if err != nil {
 		return nil, err
 	}
-	results := []Result{floor, create, complete}
+	results := []Result{floor, create, start, complete}
 	for i := range results {
 		if floor.P50 > 0 {
 			results[i].RatioToFloor = results[i].P50 / floor.P50
@@ -335,6 +349,9 @@ func startStack(ctx context.Context, opts Options) (s *stack, err error) {
 	tokens, err := store.SeedDemo(ctx, st, nil)
 	if err != nil {
 		return s, fmt.Errorf("seed demo directory: %w", err)
+	}
+	if err := publishBenchTemplate(ctx, st); err != nil {
+		return s, err
 	}
 
 	// Tandem seals every payload; the floor shares the client, so it pays the

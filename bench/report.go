@@ -40,6 +40,7 @@ tandem dev, a separate process (%s), fresh data directory, Web UI on:
 				res.Operation, res.Concurrency, res.Ops, res.Throughput, res.P50, res.P95, res.P99, res.RatioToFloor, res.CPUPerOp, res.CodecPerOp)
 		}
 		_ = tw.Flush()
+		writeTemplateRatio(ew, r.Results)
 	}
 	if r.StackReady > 0 {
 		what := "embedded Temporal in memory"
@@ -146,6 +147,28 @@ func orUnknown(s string) string {
 		return "unknown"
 	}
 	return s
+}
+
+// TargetTemplateStart is issue 19's target: starting a run of a template
+// takes at most this many times what starting a campaign does.
+const TargetTemplateStart = 1.1
+
+// writeTemplateRatio says, at each level, how a template run's start compares
+// with a campaign's, at p50, against TargetTemplateStart.
+func writeTemplateRatio(w io.Writer, results []Result) {
+	campaign := map[int]float64{}
+	for _, res := range results {
+		if res.Operation == OpCreateCampaign {
+			campaign[res.Concurrency] = res.P50
+		}
+	}
+	for _, res := range results {
+		if c := campaign[res.Concurrency]; res.Operation == OpStartTemplateRun && c > 0 {
+			ratio := res.P50 / c
+			fmt.Fprintf(w, "template run start / campaign start at concurrency %d, p50: %.2f× (target ≤ %g×: %s)\n",
+				res.Concurrency, ratio, TargetTemplateStart, metText(ratio <= TargetTemplateStart))
+		}
+	}
 }
 
 func metText(met bool) string {

@@ -16,6 +16,10 @@
 // payloads use the newest key, and older keys stay in the ring to open what they
 // sealed.
 //
+// The same keyring also seals small secrets kept outside Temporal (Secrets: an
+// identity provider's refresh token kept with a board session), under keys
+// derived from it for each purpose, so neither kind opens as the other.
+//
 // It imports the Temporal SDK's converter (with the payloads it works on, their
 // proto encoding and the SDK's application errors) and the standard library
 // only; the commands wire it into every Temporal client, and the API serves its

@@ -25,6 +25,8 @@ var keyIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 type Keyring struct {
 	newest string
 	aeads  map[string]cipher.AEAD
+	// raw keeps each key's bytes, for the keys derived from it (Derive).
+	raw map[string][]byte
 }
 
 // ParseKeys reads a keyring from text: one key per entry, "<id> <base64 key>",
@@ -32,7 +34,7 @@ type Keyring struct {
 // is easier to set on one line); blank entries and lines starting with "#" are
 // ignored. The last entry is the newest. The error never quotes key material.
 func ParseKeys(text string) (*Keyring, error) {
-	k := &Keyring{aeads: map[string]cipher.AEAD{}}
+	k := &Keyring{aeads: map[string]cipher.AEAD{}, raw: map[string][]byte{}}
 	var entries []string
 	for _, line := range strings.Split(text, "\n") {
 		if !strings.HasPrefix(strings.TrimSpace(line), "#") {
@@ -62,7 +64,7 @@ func ParseKeys(text string) (*Keyring, error) {
 		if err != nil {
 			return nil, fmt.Errorf("key %s: %w", id, err)
 		}
-		k.aeads[id], k.newest = aead, id
+		k.aeads[id], k.raw[id], k.newest = aead, raw, id
 	}
 	if k.newest == "" {
 		return nil, errors.New("no key: the keyring is empty")

@@ -29,6 +29,8 @@ const (
 	// UpdateReleaseTask gives back the task of someone disabled: to its team's
 	// queue, or to a named person.
 	UpdateReleaseTask = "release-task"
+	// UpdateEstimateTask changes the estimate of an open task.
+	UpdateEstimateTask = "estimate-task"
 	// UpdateAddTask lets the project manager add a task to a campaign's plan.
 	UpdateAddTask = "add-task"
 	// UpdateChangeCampaign applies a change request to a campaign before launch.

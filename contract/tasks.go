@@ -24,6 +24,16 @@ type ReassignTaskInput struct {
 	Reason   string       `json:"reason"`
 }
 
+// EstimateTaskInput sets the estimate of an open task, in hours, with why
+// (optional).
+type EstimateTaskInput struct {
+	Command
+	TaskID string       `json:"task_id"`
+	Actor  domain.Actor `json:"actor"`
+	Hours  float64      `json:"hours"`
+	Reason string       `json:"reason,omitempty"`
+}
+
 // ReleaseTaskInput gives back a task From holds: to its team's queue (every
 // holder of its role, in its team when the role is team-bound) when Assignee is
 // empty, else to Assignee. It is what disabling a person sends for each of

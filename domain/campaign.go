@@ -199,6 +199,8 @@ type PlannedTask struct {
 	Team  Team      `json:"team"`
 	Role  Role      `json:"role"`
 	DueAt time.Time `json:"due_at"`
+	// EstimateHours is the deliverable's estimate from the policy; 0 for none.
+	EstimateHours float64 `json:"estimate_hours,omitempty"`
 }
 
 // Plan derives the work plan of a brief: one task per deliverable the channels need,
@@ -218,7 +220,7 @@ func Plan(b Brief, pol CampaignPolicy, now time.Time) []PlannedTask {
 		if due.Before(now) {
 			due = now
 		}
-		out = append(out, PlannedTask{Key: "deliverable:" + d.Key, Title: d.Title, Team: d.Team, Role: d.Role, DueAt: due})
+		out = append(out, PlannedTask{Key: "deliverable:" + d.Key, Title: d.Title, Team: d.Team, Role: d.Role, DueAt: due, EstimateHours: d.EstimateHours})
 	}
 	return out
 }
@@ -371,6 +373,9 @@ type Report struct {
 	LaunchedAt      *time.Time `json:"launched_at,omitempty"`
 	// LaunchSlipped says the launch went out later than planned (LaunchLate).
 	LaunchSlipped bool `json:"launch_slipped"`
+	// Estimates is how the campaign's estimates held: its tasks done with an
+	// estimate and the hours they took. Nil when none had both.
+	Estimates *EstimateStats `json:"estimates,omitempty"`
 }
 
 // LaunchTolerance is how late a launch may go out and still count as on time. The

@@ -158,6 +158,9 @@ func (s *dataShape) child(v any, level int) {
 func (c Completion) CheckLimits(p *Problems) {
 	CheckText(p, "comment", c.Comment, MaxCommentChars)
 	CheckData(p, "data", c.Data)
+	if c.ActualHours != nil {
+		CheckTaskHours(p, "actual_hours", *c.ActualHours)
+	}
 }
 
 // CheckLimits adds the caps a brief breaks beyond its name's, which Validate

@@ -67,6 +67,9 @@ type Person struct {
 	Roles       []Role       `json:"roles"`
 	Manager     string       `json:"manager,omitempty"`
 	OutOfOffice *OutOfOffice `json:"out_of_office,omitempty"`
+	// WeeklyHours are the hours a week the person has for tasks, set by an
+	// admin or their manager; nil means the policy's (capacity.go).
+	WeeklyHours *float64 `json:"weekly_hours,omitempty"`
 	// DisabledAt is when the person was disabled (someone who left): from then
 	// on no token or session of theirs is accepted and no work is routed to
 	// them, but their history keeps their handle. Nil while they are active.

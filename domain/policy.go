@@ -60,6 +60,7 @@ type Policy struct {
 	Risk     RiskPolicy     `json:"risk" yaml:"risk"`
 	// Templates is the policy of the processes teams define in templates.
 	Templates TemplatePolicy `json:"templates" yaml:"templates"`
+	Capacity  CapacityPolicy `json:"capacity" yaml:"capacity"`
 }
 
 // CampaignPolicy is the policy of the campaign launch process.
@@ -102,12 +103,16 @@ type Deliverable struct {
 	WhenRegulated bool `json:"when_regulated,omitempty" yaml:"when_regulated,omitempty"`
 	// DueBeforeLaunch schedules the task back from launch_at.
 	DueBeforeLaunch Duration `json:"due_before_launch" yaml:"due_before_launch"`
+	// EstimateHours is the work the deliverable's task is planned at when the
+	// plan opens it; 0 opens it without an estimate. The campaign's managers
+	// may change a task's estimate while it is open.
+	EstimateHours float64 `json:"estimate_hours,omitempty" yaml:"estimate_hours,omitempty"`
 }
 
 // DefaultPolicy is the built-in policy.
 func DefaultPolicy() Policy {
 	h := func(n int) Duration { return Duration(time.Duration(n) * time.Hour) }
-	return Policy{Hiring: defaultHiringPolicy(), Risk: defaultRiskPolicy(), Templates: defaultTemplatePolicy(), Campaign: CampaignPolicy{
+	return Policy{Hiring: defaultHiringPolicy(), Risk: defaultRiskPolicy(), Templates: defaultTemplatePolicy(), Capacity: CapacityPolicy{WeeklyHours: DefaultWeeklyHours}, Campaign: CampaignPolicy{
 		BriefReviewSLA:            h(48),
 		ReviseSLA:                 h(48),
 		SignOffSLA:                h(24),
@@ -121,15 +126,15 @@ func DefaultPolicy() Policy {
 		BudgetReapprovalThreshold: 0.1,
 		Deliverables: []Deliverable{
 			{Key: "assets", Title: "Creative assets", Team: TeamCreative, Role: RoleCreative,
-				Channels: []Channel{ChannelEmail, ChannelSocial, ChannelPaidSearch, ChannelPaidSocial, ChannelWeb, ChannelEvents}, DueBeforeLaunch: h(168)},
+				Channels: []Channel{ChannelEmail, ChannelSocial, ChannelPaidSearch, ChannelPaidSocial, ChannelWeb, ChannelEvents}, DueBeforeLaunch: h(168), EstimateHours: 16},
 			{Key: "copy", Title: "Copy", Team: TeamContent, Role: RoleContent,
-				Channels: Channels, DueBeforeLaunch: h(168)},
+				Channels: Channels, DueBeforeLaunch: h(168), EstimateHours: 8},
 			{Key: "landing_page", Title: "Landing page", Team: TeamWeb, Role: RoleWeb,
-				Channels: []Channel{ChannelWeb, ChannelEmail, ChannelPaidSearch, ChannelPaidSocial}, DueBeforeLaunch: h(120)},
+				Channels: []Channel{ChannelWeb, ChannelEmail, ChannelPaidSearch, ChannelPaidSocial}, DueBeforeLaunch: h(120), EstimateHours: 24},
 			{Key: "tracking", Title: "Tracking and attribution", Team: TeamAnalytics, Role: RoleAnalytics,
-				Channels: Channels, DueBeforeLaunch: h(96)},
+				Channels: Channels, DueBeforeLaunch: h(96), EstimateHours: 6},
 			{Key: "legal_review", Title: "Legal review", Team: TeamLegal, Role: RoleLegal,
-				Channels: []Channel{ChannelPaidSearch, ChannelPaidSocial}, WhenRegulated: true, DueBeforeLaunch: h(96)},
+				Channels: []Channel{ChannelPaidSearch, ChannelPaidSocial}, WhenRegulated: true, DueBeforeLaunch: h(96), EstimateHours: 4},
 		},
 	}}
 }
@@ -172,12 +177,16 @@ func (p Policy) Validate() error {
 		if !d.Role.Valid() {
 			probs.Add(f+".role", "unknown role %q", d.Role)
 		}
+		if d.EstimateHours != 0 {
+			CheckTaskHours(&probs, f+".estimate_hours", d.EstimateHours)
+		}
 		for _, ch := range d.Channels {
 			if !ch.Valid() {
 				probs.Add(f+".channels", "unknown channel %q", ch)
 			}
 		}
 	}
+	CheckWeeklyHours(&probs, "capacity.weekly_hours", p.Capacity.WeeklyHours)
 	p.Hiring.check(&probs)
 	p.Risk.check(&probs)
 	p.Templates.check(&probs)

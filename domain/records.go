@@ -142,6 +142,7 @@ const (
 	EventTaskCompleted EventKind = "task_completed"
 	EventTaskCancelled EventKind = "task_cancelled"
 	EventTaskReassign  EventKind = "task_reassigned"
+	EventTaskEstimated EventKind = "task_estimated" // a task's estimate changed
 	EventTaskOverdue   EventKind = "task_overdue"
 	EventTaskEscalated EventKind = "task_escalated"
 	EventChanged       EventKind = "changed"
@@ -213,6 +214,8 @@ type Notification struct {
 	TaskID    string           `json:"task_id,omitempty"`
 	CreatedAt time.Time        `json:"created_at"`
 	ReadAt    *time.Time       `json:"read_at,omitempty"`
+	// CommentID is the comment a mention or a reply is about, for a link to it.
+	CommentID uint64 `json:"comment_id,omitempty"`
 }
 
 // MaxUnread caps how many unread notifications are counted: a badge says "99+"

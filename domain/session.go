@@ -32,6 +32,10 @@ type Session struct {
 	// moves it on. ExpiresAt ends it whatever happens.
 	IdleExpiresAt time.Time `json:"idle_expires_at"`
 	ExpiresAt     time.Time `json:"expires_at"`
+	// RecheckAt is when the session is next re-checked with the identity
+	// provider that signed the person in; zero for one never re-checked. It is
+	// the API's own business, not part of its answers.
+	RecheckAt time.Time `json:"-"`
 }
 
 // SessionStart is what a new session is made from.
@@ -44,6 +48,11 @@ type SessionStart struct {
 	Token string
 	// Idle and Lifetime set the session's idle and absolute expiry from now.
 	Idle, Lifetime time.Duration
+	// Refresh is the identity provider's refresh token, for a session the
+	// provider is asked about again every Recheck: kept sealed with the
+	// session, never in clear. Empty (or Recheck zero): never re-checked.
+	Refresh string
+	Recheck time.Duration
 }
 
 // Revoked counts what disabling a person ended: their sessions that had not

@@ -75,6 +75,13 @@ type Task struct {
 	OnBehalfOf      string         `json:"on_behalf_of,omitempty"`
 	CompletedAt     *time.Time     `json:"completed_at,omitempty"`
 	Data            map[string]any `json:"data,omitempty"` // structured answer given with the completion
+	// EstimateHours is the work the task was planned at (capacity.go): the
+	// policy's for its kind when opened, as the process's managers changed it
+	// since; nil when nobody estimated it.
+	EstimateHours *float64 `json:"estimate_hours,omitempty"`
+	// ActualHours is the time it took, as whoever completed it said; nil when
+	// they did not say (or it is not done).
+	ActualHours *float64 `json:"actual_hours,omitempty"`
 	// Form is the shape Data must have, for a task whose process reads its data
 	// (taskforms.go); nil when the outcome and comment are the whole answer.
 	Form      *Form     `json:"form,omitempty"`
@@ -115,6 +122,8 @@ type Completion struct {
 	Outcome Outcome        `json:"outcome"`
 	Comment string         `json:"comment,omitempty"`
 	Data    map[string]any `json:"data,omitempty"`
+	// ActualHours is the time the task took, when the person says (optional).
+	ActualHours *float64 `json:"actual_hours,omitempty"`
 }
 
 // CheckOutcome says whether c is an acceptable answer to a task of this kind.

@@ -38,7 +38,9 @@ type calendarSeed struct {
 func seedCalendar() calendarSeed {
 	rng := rand.New(rand.NewPCG(20, 20))
 	pick := func(n int) int { return rng.IntN(n) }
-	when := func() time.Time { return at(time.Duration(pick(50*24*60))*time.Minute + time.Duration(pick(60))*time.Second) }
+	when := func() time.Time {
+		return at(time.Duration(pick(50*24*60))*time.Minute + time.Duration(pick(60))*time.Second)
+	}
 	var s calendarSeed
 	handles := []string{"pat", "maya", "cleo", "wes", "hana"}
 	teams := []domain.Team{domain.TeamPMO, domain.TeamMarketingOps, domain.TeamCreative, domain.TeamWeb, domain.TeamHR}

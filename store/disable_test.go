@@ -35,6 +35,10 @@ func TestDisablePersonEndsTokensAndSessions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		feed, _, err := st.CreateFeed(ctx, "maya", domain.FeedScope{}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
 
 		p, rev, err := st.DisablePerson(ctx, "maya", now)
 		if err != nil {
@@ -51,6 +55,8 @@ func TestDisablePersonEndsTokensAndSessions(t *testing.T) {
 		for _, id := range []string{sess, sess2} {
 			ended(t, st, id, now.Add(time.Minute), "a disabled person's session")
 		}
+		_, err = st.FeedByToken(ctx, feed)
+		wantErr(t, err, domain.ErrNotFound, "a disabled person's calendar feed")
 		if p, err := st.PersonByToken(ctx, other); err != nil || p.Handle != "pat" {
 			t.Errorf("someone else's token after disabling maya: %+v, %v", p, err)
 		}

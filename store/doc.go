@@ -9,7 +9,14 @@
 // truth for process state; the process records here are a projection they keep
 // up to date, written idempotently so activity retries are harmless. The one
 // other writer of those is the worker's reconciler, which ends the record of a
-// run Temporal closed without its process ending (CloseEndedRun).
+// run Temporal closed without its process ending (CloseEndedRun). Comments
+// (comments.go) are not projection: the conversation about a process, which no
+// workflow reads, is written by the API directly, with the notifications its
+// mentions send.
+//
+// The board's sessions may keep an identity provider's refresh token, to be
+// re-checked with it: sealed by the Sealer the process gives (SealSecretsWith),
+// never in clear; the store itself imports no key.
 //
 // The schema is versioned: numbered SQL files per database in migrations/, applied
 // by Migrate with goose and reported by Schema and SchemaVersion (docs/migrations.md).

@@ -33,6 +33,9 @@ type personRow struct {
 	// DisabledAt is when the person was disabled; NULL while active. Only
 	// SetDisabled writes it: an upsert of the person keeps it.
 	DisabledAt *time.Time
+	// WeeklyHours are the person's own weekly hours; NULL means the policy's.
+	// Only SetWeeklyHours writes it: an upsert of the person keeps it.
+	WeeklyHours *float64
 
 	// Roles is preloaded on reads and written by hand (see writePerson); both
 	// associations also declare the foreign keys AutoMigrate creates.
@@ -84,6 +87,11 @@ type sessionRow struct {
 	IdleExpiresAt time.Time `gorm:"not null"`
 	ExpiresAt     time.Time `gorm:"not null"`
 	RevokedAt     *time.Time
+	// RefreshSealed is the identity provider's refresh token, sealed (Sealer)
+	// and bound to the session; RecheckAt is when the session is next
+	// re-checked with the provider. Both nil for a session never re-checked.
+	RefreshSealed *string
+	RecheckAt     *time.Time
 }
 
 func (sessionRow) TableName() string { return "board_sessions" }
@@ -146,6 +154,8 @@ type taskRow struct {
 	Form            jsonCol[*domain.Form] // the answer's form; null when the task takes no data
 	CreatedAt       time.Time             `gorm:"not null;autoCreateTime:false"`
 	UpdatedAt       time.Time             `gorm:"not null;autoUpdateTime:false"`
+	EstimateHours   *float64              // null: not estimated
+	ActualHours     *float64              // null: not told
 }
 
 func (taskRow) TableName() string { return "tasks" }
@@ -158,7 +168,7 @@ var taskColumns = []string{
 	"id", "process", "process_id", "workflow_id", "kind", "task_key", "title", "description",
 	"team", "role", "assignee", "requested_by", "status", "due_at", "escalation_level",
 	"outcome", "comment", "completed_by", "on_behalf_of", "completed_at", "data", "form",
-	"created_at", "updated_at",
+	"created_at", "updated_at", "estimate_hours", "actual_hours",
 }
 
 // scanTasks runs q, which selects taskColumns, and reads its rows.
@@ -174,7 +184,7 @@ func scanTasks(q *gorm.DB) ([]taskRow, error) {
 		err := rows.Scan(&r.ID, &r.Process, &r.ProcessID, &r.WorkflowID, &r.Kind, &r.TaskKey, &r.Title, &r.Description,
 			&r.Team, &r.Role, &r.Assignee, &r.RequestedBy, &r.Status, &r.DueAt, &r.EscalationLevel,
 			&r.Outcome, &r.Comment, &r.CompletedBy, &r.OnBehalfOf, &r.CompletedAt, &r.Data, &r.Form,
-			&r.CreatedAt, &r.UpdatedAt)
+			&r.CreatedAt, &r.UpdatedAt, &r.EstimateHours, &r.ActualHours)
 		if err != nil {
 			return nil, err
 		}
@@ -214,6 +224,7 @@ type notificationRow struct {
 	TaskID          string    `gorm:"not null"`
 	CreatedAt       time.Time `gorm:"not null;autoCreateTime:false"`
 	ReadAt          *time.Time
+	CommentID       uint64 `gorm:"not null;default:0"` // the comment a mention or reply is about; 0 for the rest
 }
 
 func (notificationRow) TableName() string { return "notifications" }
@@ -330,6 +341,7 @@ func (r personRow) toDomain() domain.Person {
 		p.OutOfOffice = &domain.OutOfOffice{From: fromDB(*r.OOOFrom), To: fromDB(*r.OOOTo), Delegate: *r.OOODelegate}
 	}
 	p.DisabledAt = fromDBPtr(r.DisabledAt)
+	p.WeeklyHours = r.WeeklyHours
 	return p
 }
 
@@ -399,7 +411,7 @@ func taskFromDomain(t domain.Task) taskRow {
 		Status: string(t.Status), DueAt: utc(t.DueAt), EscalationLevel: t.EscalationLevel,
 		Outcome: string(t.Outcome), Comment: t.Comment, CompletedBy: t.CompletedBy, OnBehalfOf: t.OnBehalfOf,
 		CompletedAt: utcPtr(t.CompletedAt), Data: jsonCol[map[string]any]{t.Data}, Form: jsonCol[*domain.Form]{t.Form},
-		CreatedAt: utc(t.CreatedAt), UpdatedAt: utc(t.UpdatedAt),
+		CreatedAt: utc(t.CreatedAt), UpdatedAt: utc(t.UpdatedAt), EstimateHours: t.EstimateHours, ActualHours: t.ActualHours,
 	}
 }
 
@@ -411,6 +423,7 @@ func (r taskRow) toDomain() domain.Task {
 		Status: domain.TaskStatus(r.Status), DueAt: fromDB(r.DueAt), EscalationLevel: r.EscalationLevel,
 		Outcome: domain.Outcome(r.Outcome), Comment: r.Comment, CompletedBy: r.CompletedBy, OnBehalfOf: r.OnBehalfOf,
 		CompletedAt: fromDBPtr(r.CompletedAt), Data: r.Data.V, Form: r.Form.V, CreatedAt: fromDB(r.CreatedAt), UpdatedAt: fromDB(r.UpdatedAt),
+		EstimateHours: r.EstimateHours, ActualHours: r.ActualHours,
 	}
 }
 
@@ -432,7 +445,7 @@ func notificationFromDomain(n domain.Notification, recipient string) notificatio
 	return notificationRow{
 		NotificationKey: n.Key, Recipient: recipient, Team: string(n.Team), Role: string(n.Role),
 		Kind: string(n.Kind), Subject: n.Subject, Process: string(n.Process), ProcessID: n.ProcessID,
-		TaskID: n.TaskID, CreatedAt: utc(n.CreatedAt), ReadAt: utcPtr(n.ReadAt),
+		TaskID: n.TaskID, CreatedAt: utc(n.CreatedAt), ReadAt: utcPtr(n.ReadAt), CommentID: n.CommentID,
 	}
 }
 
@@ -441,5 +454,6 @@ func (r notificationRow) toDomain() domain.Notification {
 		Key: r.NotificationKey, ID: r.ID, Recipient: r.Recipient, Team: domain.Team(r.Team), Role: domain.Role(r.Role),
 		Kind: domain.NotificationKind(r.Kind), Subject: r.Subject, Process: domain.Process(r.Process),
 		ProcessID: r.ProcessID, TaskID: r.TaskID, CreatedAt: fromDB(r.CreatedAt), ReadAt: fromDBPtr(r.ReadAt),
+		CommentID: r.CommentID,
 	}
 }

@@ -25,8 +25,9 @@ func (st *Store) UpsertPerson(ctx context.Context, p domain.Person) error {
 	err := st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		row := personFromDomain(p, time.Now())
 		// disabled_at is DisablePerson's alone: a new person starts active (NULL),
-		// and an update keeps what it is.
-		err := tx.Omit(clause.Associations, "disabled_at").Clauses(clause.OnConflict{
+		// and an update keeps what it is. weekly_hours is SetWeeklyHours' alone
+		// the same way: a new person has the policy's.
+		err := tx.Omit(clause.Associations, "disabled_at", "weekly_hours").Clauses(clause.OnConflict{
 			Columns: []clause.Column{{Name: "handle"}},
 			// Everything but created_at, which stays the time the person first appeared.
 			DoUpdates: clause.AssignmentColumns([]string{"name", "email", "team", "manager", "ooo_from", "ooo_to", "ooo_delegate", "updated_at"}),
@@ -51,7 +52,8 @@ func (st *Store) AddPerson(ctx context.Context, p domain.Person) error {
 	}
 	err := st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		row := personFromDomain(p, time.Now())
-		res := tx.Omit(clause.Associations).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+		// weekly_hours is SetWeeklyHours' alone: a new person has the policy's.
+		res := tx.Omit(clause.Associations, "weekly_hours").Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
 		if res.Error != nil {
 			return res.Error
 		}
@@ -297,13 +299,32 @@ func (st *Store) DisablePerson(ctx context.Context, handle string, at time.Time)
 		}
 		res = tx.Model(&tokenRow{}).Where("handle = ? AND revoked_at IS NULL", handle).Update("revoked_at", at)
 		rev.Tokens = res.RowsAffected
-		return res.Error
+		if res.Error != nil {
+			return res.Error
+		}
+		// Calendar feed links are secrets like tokens: they end too, and a
+		// person enabled again makes new ones.
+		return tx.Where("handle = ?", handle).Delete(&feedRow{}).Error
 	})
 	if err != nil {
 		return domain.Person{}, domain.Revoked{}, wrap(err, "disable "+handle)
 	}
 	p, err := st.Person(ctx, handle)
 	return p, rev, err
+}
+
+// SetWeeklyHours sets the weekly hours of person handle; nil goes back to the
+// policy's. An unknown person is domain.ErrNotFound.
+func (st *Store) SetWeeklyHours(ctx context.Context, handle string, hours *float64) (domain.Person, error) {
+	res := st.db.WithContext(ctx).Model(&personRow{}).Where("handle = ?", handle).
+		Updates(map[string]any{"weekly_hours": hours, "updated_at": utc(time.Now())})
+	if res.Error != nil {
+		return domain.Person{}, wrap(res.Error, "set weekly hours of "+handle)
+	}
+	if res.RowsAffected == 0 {
+		return domain.Person{}, domain.NotFoundf("no person with handle %q", handle)
+	}
+	return st.Person(ctx, handle)
 }
 
 // EnablePerson makes a disabled person active again; an active one is left

@@ -25,7 +25,7 @@ var models = []any{
 	&eventRow{}, &notificationRow{}, &notificationMarkRow{}, &idempotencyRow{}, &auditRow{}, &commandRow{},
 	&hiringRow{}, &candidateRow{}, &riskRow{}, &templateRunRow{},
 	&webhookRow{}, &webhookDeliveryRow{}, &emailRow{}, &feedRow{},
-	&templateRow{},
+	&templateRow{}, &commentRow{}, &commentRevisionRow{},
 }
 
 // catalog describes a database's tables as lines, one per column, constraint and
@@ -354,7 +354,7 @@ func TestMigrateAdoptsADatabaseMadeBeforeVersions(t *testing.T) {
 			t.Fatal(err)
 		}
 		task := newTask("tsk_old", t0)
-		mustApply(t, st, domain.Batch{Tasks: []domain.Task{task}})
+		writeOldTask(t, st, task)
 		before, err := st.Schema(t.Context())
 		if err != nil {
 			t.Fatal(err)
@@ -384,6 +384,16 @@ func TestMigrateAdoptsADatabaseMadeBeforeVersions(t *testing.T) {
 			t.Errorf("the adopted schema differs from a new one:\n%s", d)
 		}
 	})
+}
+
+// writeOldTask writes task as the releases before versions did: without the
+// columns later versions added.
+func writeOldTask(t *testing.T, st *Store, task domain.Task) {
+	t.Helper()
+	row := taskFromDomain(task)
+	if err := st.db.Omit("estimate_hours", "actual_hours").Create(&row).Error; err != nil {
+		t.Fatal(err)
+	}
 }
 
 func equalTask(a, b domain.Task) bool { return fmt.Sprint(a) == fmt.Sprint(b) }
@@ -528,7 +538,7 @@ func TestMigrateAdoptsConcurrently(t *testing.T) {
 		old := emptyStore(t, dsn)
 		oldMigrate(t, old)
 		task := newTask("tsk_old", t0)
-		mustApply(t, old, domain.Batch{Tasks: []domain.Task{task}})
+		writeOldTask(t, old, task)
 		errs := make(chan error, 3)
 		for range 3 {
 			st := emptyStore(t, dsn)

@@ -23,12 +23,42 @@ const sessionPrefix = "tds_"
 const sessionRefLen = 12
 
 func (r sessionRow) toDomain() domain.Session {
-	return domain.Session{
+	s := domain.Session{
 		Ref: r.Hash[:sessionRefLen], Handle: r.Handle, Method: domain.SignInMethod(r.Method),
 		CreatedAt: r.CreatedAt.UTC(), LastSeenAt: r.LastSeenAt.UTC(),
 		IdleExpiresAt: r.IdleExpiresAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(),
 	}
+	if r.RecheckAt != nil {
+		s.RecheckAt = r.RecheckAt.UTC()
+	}
+	return s
 }
+
+// Sealer encrypts the secrets the store keeps for later use, an identity
+// provider's refresh token kept with a board session, so that the database
+// never holds them in clear; *codec.Secrets is one. What is sealed is bound to
+// ad (the session it belongs to): Open with other ad fails.
+type Sealer interface {
+	Seal(plain, ad []byte) (string, error)
+	Open(sealed string, ad []byte) ([]byte, error)
+}
+
+// SealSecretsWith gives the store the keys it seals refresh tokens with. The
+// process sets it once, before serving; without it a session is not given a
+// refresh token (CreateSession refuses one).
+func (st *Store) SealSecretsWith(s Sealer) { st.sealer.Store(&s) }
+
+func (st *Store) secrets() Sealer {
+	if s := st.sealer.Load(); s != nil {
+		return *s
+	}
+	return nil
+}
+
+// refreshBinding is what a session's sealed refresh token is bound to: the
+// session (its ID's hash), so a sealed token copied into another session's row
+// does not open there.
+func refreshBinding(hash string) []byte { return []byte("board session refresh token\x00" + hash) }
 
 // CreateSession starts a board session at now and returns its ID. It is the
 // only time the ID is seen: only its hash is stored. A session signed in with
@@ -69,6 +99,18 @@ func (st *Store) CreateSession(ctx context.Context, s domain.SessionStart, now t
 	}
 	id := sessionPrefix + base64.RawURLEncoding.EncodeToString(secret)
 	row.Hash = hashToken(id)
+	if s.Refresh != "" && s.Recheck > 0 {
+		sealer := st.secrets()
+		if sealer == nil {
+			return "", domain.Session{}, errors.New("create session: a refresh token to keep, and no key to seal it with")
+		}
+		sealed, err := sealer.Seal([]byte(s.Refresh), refreshBinding(row.Hash))
+		if err != nil {
+			return "", domain.Session{}, fmt.Errorf("create session: seal the refresh token: %w", err)
+		}
+		due := now.Add(s.Recheck)
+		row.RefreshSealed, row.RecheckAt = &sealed, &due
+	}
 	err := st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Where("expires_at <= ?", now).Delete(&sessionRow{}).Error; err != nil {
 			return fmt.Errorf("delete ended sessions: %w", err)
@@ -126,6 +168,74 @@ func (st *Store) PersonBySession(ctx context.Context, id string, now time.Time, 
 		}
 	}
 	return p, row.toDomain(), nil
+}
+
+// ClaimRecheck takes the re-check of session id that is due at now, for this
+// caller alone: it moves the session's next re-check to next (when the caller
+// tries again should this one not get an answer) and returns the provider's
+// refresh token, opened. claimed is false, and nothing changed, when the
+// session is not due (another request claimed it first, or it is never
+// re-checked) or has ended. A refresh token that no longer opens (its key left
+// the keyring) is dropped, with the re-check: the answer is
+// domain.ErrNotFound, for the caller to end the session, whose person then
+// signs in again.
+func (st *Store) ClaimRecheck(ctx context.Context, id string, now, next time.Time) (refresh string, claimed bool, err error) {
+	hash := hashToken(id)
+	now, next = utc(now), utc(next)
+	res := st.db.WithContext(ctx).Model(&sessionRow{}).
+		Where("hash = ? AND revoked_at IS NULL AND refresh_sealed IS NOT NULL AND recheck_at <= ?", hash, now).
+		Update("recheck_at", next)
+	if res.Error != nil {
+		return "", false, wrap(res.Error, "claim the session's re-check")
+	}
+	if res.RowsAffected == 0 {
+		return "", false, nil
+	}
+	var row sessionRow
+	if err := st.db.WithContext(ctx).Where("hash = ?", hash).Take(&row).Error; err != nil {
+		return "", false, wrap(err, "session")
+	}
+	sealer := st.secrets()
+	var plain []byte
+	if sealer != nil && row.RefreshSealed != nil {
+		plain, err = sealer.Open(*row.RefreshSealed, refreshBinding(hash))
+	}
+	if sealer == nil || row.RefreshSealed == nil || err != nil {
+		if err := st.db.WithContext(ctx).Model(&sessionRow{}).Where("hash = ?", hash).
+			Updates(map[string]any{"refresh_sealed": nil, "recheck_at": nil}).Error; err != nil {
+			return "", false, wrap(err, "drop the session's refresh token")
+		}
+		return "", true, domain.NotFoundf("the session's refresh token no longer opens with the keys at hand")
+	}
+	return string(plain), true, nil
+}
+
+// Rechecked records a re-check the provider answered: the session is next due
+// at next, and refresh, when not empty, is the provider's new refresh token
+// (a provider that rotates them answers one each time), sealed in place of
+// the old one. A session ended meanwhile is domain.ErrNotFound.
+func (st *Store) Rechecked(ctx context.Context, id, refresh string, next time.Time) error {
+	hash := hashToken(id)
+	set := map[string]any{"recheck_at": utc(next)}
+	if refresh != "" {
+		sealer := st.secrets()
+		if sealer == nil {
+			return errors.New("keep the new refresh token: no key to seal it with")
+		}
+		sealed, err := sealer.Seal([]byte(refresh), refreshBinding(hash))
+		if err != nil {
+			return fmt.Errorf("seal the new refresh token: %w", err)
+		}
+		set["refresh_sealed"] = sealed
+	}
+	res := st.db.WithContext(ctx).Model(&sessionRow{}).Where("hash = ? AND refresh_sealed IS NOT NULL", hash).Updates(set)
+	if res.Error != nil {
+		return wrap(res.Error, "record the session's re-check")
+	}
+	if res.RowsAffected == 0 {
+		return domain.NotFoundf("session")
+	}
+	return nil
 }
 
 // DeleteSession ends a session by deleting it: signing out. An unknown

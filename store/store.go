@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -37,6 +38,8 @@ type Store struct {
 	db       *gorm.DB // writes, and reads that belong to a write
 	reads    *gorm.DB // reads alone; db where there is no separate read pool
 	postgres bool
+	// sealer seals the refresh tokens kept with board sessions (SealSecretsWith).
+	sealer atomic.Pointer[Sealer]
 }
 
 // sqliteReaders is how many read-only connections a SQLite file gets: enough for the

@@ -219,7 +219,9 @@ func (a *App) showCalendar(w http.ResponseWriter, r *http.Request, s *session, m
 			p.People = append(p.People, personChoice{Handle: h, Name: n})
 		}
 	}
-	slices.SortFunc(p.People, func(x, y personChoice) int { return cmp.Or(cmp.Compare(x.Name, y.Name), cmp.Compare(x.Handle, y.Handle)) })
+	slices.SortFunc(p.People, func(x, y personChoice) int {
+		return cmp.Or(cmp.Compare(x.Name, y.Name), cmp.Compare(x.Handle, y.Handle))
+	})
 
 	p.Feeds = []feedChoice{{Label: "My work"}}
 	if s.me.Team != "" {

@@ -127,7 +127,11 @@ type detailCommon struct {
 	// page's ?refused=hide, a link, so it works without the script).
 	Refused     int
 	HideRefused bool
-	W           *words
+	// Conversation is the comments on the process and its tasks; Activity
+	// is them with the timeline, in one stream, as the viewer chose.
+	Conversation conversationView
+	Activity     activity
+	W            *words
 }
 
 // waitView is one thing a process waits on, in words.
@@ -151,6 +155,7 @@ type storyLine struct {
 	At      moment
 	Text    string
 	Refused bool
+	when    time.Time // when it happened, for the activity's order
 }
 
 // cancelForm is the cancel action of a campaign or hiring request page: the same
@@ -280,6 +285,11 @@ func (a *App) common(r *http.Request, s *session, wd *words, path string, tasks 
 		}
 		d.Closed = append(d.Closed, closedView{Title: wd.Text(t.Title), Comment: t.Comment, How: how, When: wd.When(completedAt(t))})
 	}
+	// The API keeps no comments on the runs of templates (yet): their page
+	// shows the timeline alone.
+	if err == nil && !strings.HasPrefix(path, runPath("")) {
+		d.Conversation, err = a.conversation(r, s, wd, path, tasks)
+	}
 	for _, e := range events {
 		if e.Kind == domain.EventRefused {
 			d.Refused++
@@ -287,8 +297,9 @@ func (a *App) common(r *http.Request, s *session, wd *words, path string, tasks 
 				continue
 			}
 		}
-		d.Timeline = append(d.Timeline, storyLine{At: wd.When(e.At), Text: story(wd, e, tasks), Refused: e.Kind == domain.EventRefused})
+		d.Timeline = append(d.Timeline, storyLine{At: wd.When(e.At), Text: story(wd, e, tasks), Refused: e.Kind == domain.EventRefused, when: e.At})
 	}
+	d.Activity = newActivity(r.URL.Query(), d.Timeline, d.Conversation.Comments)
 	return d, err
 }
 

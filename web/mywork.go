@@ -2,9 +2,11 @@ package web
 
 import (
 	"cmp"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/tandemhq/tandem/domain"
@@ -18,6 +20,7 @@ type taskView struct {
 	Why      string           // why the viewer may not decide it, in words
 	Problem  string           // why the viewer's last attempt was refused
 	Comment  string           // the comment of that attempt, kept for another try
+	Hours    string           // the time it took, as typed in that attempt
 	Due      moment
 	// Title and Description are the task's, in the reader's words (names, not
 	// IDs; times in their zone).
@@ -202,7 +205,7 @@ func (a *App) taskViews(r *http.Request, s *session, back string, tasks []domain
 		// typed in.
 		vals, fields, zone := url.Values(nil), map[string]string(nil), s.zone
 		if answered != nil && answered.ID == t.ID {
-			tv.Problem, tv.Comment, tv.Zone = answered.Problem, answered.Comment, answered.Zone
+			tv.Problem, tv.Comment, tv.Zone, tv.Hours = answered.Problem, answered.Comment, answered.Zone, answered.Hours
 			vals, fields, zone = answered.Values, answered.Fields, zoneOf(answered.Zone)
 		} else if zone != nil {
 			tv.Zone = zone.String()
@@ -277,7 +280,12 @@ func (a *App) reassignTask(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	attempt := &taskAttempt{ID: id, Reassign: true, Assignee: body["assignee"], Comment: body["reason"], Zone: r.PostFormValue(tzField)}
-	err := a.command(r, s, "/tasks/"+url.PathEscape(id)+"/reassign", body, nil)
+	// A reassignment to someone over capacity is done, with a warning that
+	// names who in the team has room: said with the notice.
+	var answer struct {
+		Warnings []capacityWarning `json:"warnings"`
+	}
+	err := a.command(r, s, "/tasks/"+url.PathEscape(id)+"/reassign", body, &answer)
 	if err == nil {
 		wd, err := a.words(r, s)
 		if err != nil {
@@ -285,7 +293,11 @@ func (a *App) reassignTask(w http.ResponseWriter, r *http.Request, s *session) {
 			return
 		}
 		a.lookup(r, s, wd, t.Title)
-		a.setNotice(w, "Reassigned to "+wd.Name(body["assignee"])+": "+wd.Text(t.Title))
+		notice := "Reassigned to " + wd.Name(body["assignee"]) + ": " + wd.Text(t.Title)
+		for _, warn := range answer.Warnings {
+			notice += ". " + capacityNotice(warn, wd.Name)
+		}
+		a.setNotice(w, notice)
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
@@ -307,6 +319,19 @@ func (a *App) reassignTask(w http.ResponseWriter, r *http.Request, s *session) {
 		attempt.Problem = a.say(r, s, "You may not reassign this task: "+ae.Message+".")
 	}
 	a.redrawTask(w, r, s, t, back, ae.Status, attempt)
+}
+
+// actualHours reads the time a task took as typed on its card: nil when
+// left blank, else a number of hours within the API's bounds, or a problem.
+func actualHours(v string) (*float64, string) {
+	if v == "" {
+		return nil, ""
+	}
+	h, err := strconv.ParseFloat(strings.ReplaceAll(v, ",", "."), 64)
+	if err != nil || h <= 0 || h > domain.MaxTaskHours {
+		return nil, fmt.Sprintf("the time it took must be a number of hours, more than 0 and at most %g.", domain.MaxTaskHours)
+	}
+	return &h, ""
 }
 
 // outcomes are the answers a task of kind takes, in the order the buttons show.
@@ -347,6 +372,14 @@ func (a *App) completeTask(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	attempt := &taskAttempt{ID: id, Comment: c.Comment, Values: answerValues(r.PostForm), Zone: r.PostFormValue(tzField)}
+	attempt.Hours = strings.TrimSpace(r.PostFormValue("actual_hours"))
+	hours, problem := actualHours(attempt.Hours)
+	if problem != "" {
+		attempt.Problem = "Nothing was sent: " + problem
+		a.redrawTask(w, r, s, t, back, http.StatusUnprocessableEntity, attempt)
+		return
+	}
+	c.ActualHours = hours
 	var rows map[string][]int
 	if t.Form != nil {
 		var problems map[string]string

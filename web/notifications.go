@@ -25,7 +25,7 @@ const unreadHeader = "X-Tandem-Unread"
 type notificationView struct {
 	domain.Notification
 	Unread bool
-	Link   string // the task's card or the process's page, when there is one
+	Link   string // the comment, the task's card or the process's page, when there is one
 	Kind   string // in words
 	// Subject is the notification's, in the reader's words.
 	Subject string
@@ -80,7 +80,10 @@ func (a *App) notifications(w http.ResponseWriter, r *http.Request, s *session) 
 		v := notificationView{Notification: n, Unread: n.ID > l.SeenThrough, Kind: notificationKind(n.Kind), Subject: wd.Text(n.Subject)}
 		if link := processLink(n.Process, n.ProcessID); link != "" {
 			v.Link = link
-			if n.TaskID != "" {
+			switch {
+			case n.CommentID != 0:
+				v.Link += "#comment-" + strconv.FormatUint(n.CommentID, 10)
+			case n.TaskID != "":
 				v.Link += "#task-" + url.PathEscape(n.TaskID)
 			}
 		}
@@ -138,6 +141,10 @@ func notificationKind(k domain.NotificationKind) string {
 		return "Escalation"
 	case domain.NotifyUpdate:
 		return "News"
+	case domain.NotifyMention:
+		return "Mention"
+	case domain.NotifyReply:
+		return "Reply"
 	}
 	return label(k)
 }

@@ -71,6 +71,16 @@ type OIDC struct {
 	// to (the provider is then where they are managed); someone none of whose
 	// groups maps keeps what the directory says.
 	Groups []GroupMapping
+	// Recheck is how often a person's board session is re-checked with the
+	// provider, by a refresh token grant with the refresh token it gave at
+	// sign-in (api.Recheck); zero never re-checks, and keeps no refresh
+	// token. A provider that gives no refresh token (some do only for the
+	// offline_access scope, which Scopes must then hold) is never asked.
+	Recheck time.Duration
+	// DisableRefused disables a person the provider refuses at a re-check
+	// (a provider that manages the directory); off, their session ends and
+	// that is all.
+	DisableRefused bool
 	// HTTPClient reaches the provider; nil is one with a 10-second timeout.
 	HTTPClient *http.Client
 }
@@ -115,6 +125,12 @@ func (o OIDC) Check() error {
 	if o.CreatePeople && o.Claim != "" && o.Claim != "email" {
 		problems = append(problems, "adding people at their first sign-in needs the email claim (a person has an address)")
 	}
+	if o.Recheck < 0 {
+		problems = append(problems, "the re-check interval must be 0 (never) or positive")
+	}
+	if o.DisableRefused && o.Recheck == 0 {
+		problems = append(problems, "disabling the people the provider refuses needs re-checks (an interval above 0)")
+	}
 	for i, g := range o.Groups {
 		switch {
 		case g.Group == "":
@@ -150,6 +166,10 @@ type oidcLogin struct {
 
 	mu       sync.Mutex
 	provider *oidc.Provider
+	// conf is the client of the provider discovered, one for every call:
+	// it learns at the first which way the provider takes the client's
+	// secret, and a new one would ask twice again.
+	conf *oauth2.Config
 }
 
 func newOIDCLogin(cfg OIDC) *oidcLogin {
@@ -187,14 +207,18 @@ func (o *oidcLogin) discover(ctx context.Context) (*oidc.Provider, error) {
 		return nil, fmt.Errorf("discover the OpenID Connect provider %s: %w", o.cfg.Issuer, err)
 	}
 	o.provider = p
-	return p, nil
-}
-
-func (o *oidcLogin) oauth(p *oidc.Provider) *oauth2.Config {
-	return &oauth2.Config{
+	o.conf = &oauth2.Config{
 		ClientID: o.cfg.ClientID, ClientSecret: o.cfg.ClientSecret,
 		Endpoint: p.Endpoint(), RedirectURL: o.cfg.RedirectURL, Scopes: o.cfg.Scopes,
 	}
+	return p, nil
+}
+
+// oauth is the client of the provider, once discovered.
+func (o *oidcLogin) oauth() *oauth2.Config {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.conf
 }
 
 // oidcCookie holds a sign-in under way in this browser: what the callback must
@@ -233,8 +257,7 @@ func (a *App) oidcStart(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p, err := a.oidc.discover(r.Context())
-	if err != nil {
+	if _, err := a.oidc.discover(r.Context()); err != nil {
 		a.log.Error("OpenID Connect sign-in unavailable", "error", err)
 		a.render(w, r, http.StatusServiceUnavailable, "signin", view{Title: "Sign in", Data: d,
 			Problem: a.oidc.cfg.Name + " does not answer just now, so you cannot sign in with it. Try again in a minute."})
@@ -247,7 +270,7 @@ func (a *App) oidcStart(w http.ResponseWriter, r *http.Request) {
 	// policy (form-action 'self') would stop a form's redirect to another
 	// origin.
 	a.render(w, r, http.StatusOK, "forward", view{Title: "Signing in with " + a.oidc.cfg.Name, Data: forward{
-		URL:  a.oidc.oauth(p).AuthCodeURL(pending.State, oidc.Nonce(pending.Nonce), oauth2.S256ChallengeOption(pending.Verifier)),
+		URL:  a.oidc.oauth().AuthCodeURL(pending.State, oidc.Nonce(pending.Nonce), oauth2.S256ChallengeOption(pending.Verifier)),
 		Link: "Continue to " + a.oidc.cfg.Name,
 	}})
 }
@@ -290,7 +313,7 @@ func (a *App) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := oidc.ClientContext(r.Context(), a.oidc.client)
-	tok, err := a.oidc.oauth(p).Exchange(ctx, q.Get("code"), oauth2.VerifierOption(pending.Verifier))
+	tok, err := a.oidc.oauth().Exchange(ctx, q.Get("code"), oauth2.VerifierOption(pending.Verifier))
 	if err != nil {
 		a.log.Warn("OpenID Connect code refused", "error", err)
 		a.oidcRefused(w, r, http.StatusForbidden, "the provider did not exchange the code for an ID token",
@@ -320,6 +343,12 @@ func (a *App) oidcCallback(w http.ResponseWriter, r *http.Request) {
 			a.oidc.cfg.Name+" did not say who you are (no "+a.oidc.cfg.Claim+"), so Tandem cannot tell which person of its directory you are. Ask an admin.")
 		return
 	}
+	// The refresh token goes to the API, which keeps it sealed with the
+	// session to re-check the person with, only when it re-checks.
+	var refresh string
+	if a.oidc.cfg.Recheck > 0 {
+		refresh = tok.RefreshToken
+	}
 	var vouched context.Context
 	if a.oidc.cfg.Claim == "email" {
 		if !emailVerified(claims["email_verified"]) {
@@ -327,9 +356,9 @@ func (a *App) oidcCallback(w http.ResponseWriter, r *http.Request) {
 				a.oidc.cfg.Name+" has not verified your e-mail address "+who+", so Tandem cannot take it as yours. Verify it there, then sign in again.")
 			return
 		}
-		vouched = vouch.ForEmailWith(r.Context(), who, domain.SignInOIDC, a.oidc.profile(claims))
+		vouched = vouch.ForEmailRefreshing(r.Context(), who, domain.SignInOIDC, a.oidc.profile(claims), refresh)
 	} else {
-		vouched = vouch.For(r.Context(), who, domain.SignInOIDC)
+		vouched = vouch.ForRefreshing(r.Context(), who, domain.SignInOIDC, refresh)
 	}
 	id, err := a.startSession(r.WithContext(vouched), "")
 	if err != nil {
@@ -361,6 +390,53 @@ func (a *App) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	// redirect that follows it. The page's own navigation comes from this site.
 	a.setSessionCookie(w, r, id)
 	a.render(w, r, http.StatusOK, "forward", view{Title: "Signed in", Data: forward{URL: cmp.Or(pending.Next, "/"), Link: "Continue to Tandem"}})
+}
+
+// Rechecker is how the API re-checks a session with the provider
+// (api.Recheck.Ask): a refresh token grant, nil when o re-checks nobody.
+func (o OIDC) Rechecker() vouch.Recheck {
+	if o.Recheck <= 0 {
+		return nil
+	}
+	return newOIDCLogin(o).recheck
+}
+
+// maxRefusalText bounds what of a provider's error description is kept, for
+// the audit trail.
+const maxRefusalText = 200
+
+// recheck asks the provider for a refresh token grant with refresh. Its
+// invalid_grant is the refusal (the person deactivated, their consent or the
+// token revoked, the token expired); anything else, including an answer that
+// says the board's own settings are wrong (invalid_client), is no answer
+// about the person.
+func (o *oidcLogin) recheck(ctx context.Context, refresh string) (vouch.Rechecked, error) {
+	if _, err := o.discover(ctx); err != nil {
+		return vouch.Rechecked{}, err
+	}
+	tok, err := o.oauth().TokenSource(oidc.ClientContext(ctx, o.client), &oauth2.Token{RefreshToken: refresh}).Token()
+	var re *oauth2.RetrieveError
+	switch {
+	case errors.As(err, &re) && re.ErrorCode == "invalid_grant":
+		why := "invalid_grant"
+		if d := strings.ToValidUTF8(re.ErrorDescription, ""); d != "" && utf8.RuneCountInString(d) <= maxRefusalText {
+			why += ": " + d
+		}
+		return vouch.Rechecked{}, fmt.Errorf("%w (%s)", vouch.ErrRefused, why)
+	case errors.As(err, &re):
+		status := 0
+		if re.Response != nil {
+			status = re.Response.StatusCode
+		}
+		return vouch.Rechecked{}, fmt.Errorf("the refresh token grant at %s answered %d %s", o.cfg.Issuer, status, errorCode(re.ErrorCode))
+	case err != nil:
+		return vouch.Rechecked{}, fmt.Errorf("the refresh token grant at %s: %w", o.cfg.Issuer, err)
+	}
+	// The token source keeps the old refresh token when the answer has none.
+	if tok.RefreshToken != refresh {
+		return vouch.Rechecked{Refresh: tok.RefreshToken}, nil
+	}
+	return vouch.Rechecked{}, nil
 }
 
 // profile is what the ID token's claims say of the person for the directory to

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"html"
 	"net/http"
 	"net/http/httptest"
@@ -457,4 +458,71 @@ func TestOIDCSignInPassesTheGroupsOn(t *testing.T) {
 			t.Errorf("groups %v: the board vouched %+v with %+v, want %+v", tc.groups, v, v.Profile, tc.want)
 		}
 	}
+}
+
+// Set up to re-check, the board passes the provider's refresh token to the
+// API with the sign-in, and re-checks with it by a refresh token grant: the
+// provider's invalid_grant is a refusal, anything else (a server error, the
+// provider down) no answer about the person.
+func TestOIDCRecheckAsksTheProvider(t *testing.T) {
+	m := provider(t)
+	cfg := oidcSettings(m)
+	cfg.Recheck, cfg.DisableRefused = 15*time.Minute, true
+	h, f := oidcApp(t, cfg, time.Now)
+	b := &oidcBrowser{t: t, h: h}
+	auth := b.begin("/")
+	m.QueueUser(&mockoidc.MockUser{Subject: "u-1", Email: "maya@example.com", EmailVerified: true})
+	if w := b.finish(b.authorize(auth)); w.Code != http.StatusOK || sessionOf(w) == nil {
+		t.Fatalf("callback: %d\n%s", w.Code, w.Body)
+	}
+	v := lastVouched(t, f)
+	if v.Email != "maya@example.com" || v.Refresh == "" {
+		t.Fatalf("the board vouched %+v: want the provider's refresh token with it", v)
+	}
+
+	ask := cfg.Rechecker()
+	ctx := t.Context()
+	if got, err := ask(ctx, v.Refresh); err != nil || got.Refresh != "" {
+		t.Errorf("the provider vouching: %+v, %v; want no error and the same token kept", got, err)
+	}
+	m.QueueError(&mockoidc.ServerError{Code: http.StatusBadRequest, Error: "invalid_grant", Description: "User is disabled"})
+	if _, err := ask(ctx, v.Refresh); !errors.Is(err, vouch.ErrRefused) || !strings.Contains(err.Error(), "invalid_grant: User is disabled") {
+		t.Errorf("invalid_grant: %v, want a refusal saying why", err)
+	}
+	for _, se := range []*mockoidc.ServerError{
+		{Code: http.StatusServiceUnavailable, Error: "temporarily_unavailable"},
+		{Code: http.StatusInternalServerError, Error: "server_error"},
+		{Code: http.StatusUnauthorized, Error: "invalid_client"}, // the board's settings, not the person
+	} {
+		m.QueueError(se)
+		if _, err := ask(ctx, v.Refresh); err == nil || errors.Is(err, vouch.ErrRefused) {
+			t.Errorf("%d %s: %v, want no answer, not a refusal", se.Code, se.Error, err)
+		}
+	}
+	if err := m.Shutdown(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ask(ctx, v.Refresh); err == nil || errors.Is(err, vouch.ErrRefused) {
+		t.Errorf("the provider down: %v, want no answer, not a refusal", err)
+	}
+	if (OIDC{}).Rechecker() != nil {
+		t.Error("without an interval there is a re-check")
+	}
+}
+
+// The API's 401 for a session its provider refused at a re-check sends the
+// browser to sign in, saying why.
+func TestARefusedSessionSaysWhy(t *testing.T) {
+	h, f := newTestApp(t)
+	f.on("GET /api/v1/me", func(*http.Request, domain.Person) (int, any) {
+		return http.StatusUnauthorized, apiErr("provider_refused", "Example SSO no longer vouches for you")
+	})
+	w := get(t, h, sesMaya, "/")
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/signin?why="+whyRefused {
+		t.Fatalf("status %d to %q", w.Code, w.Header().Get("Location"))
+	}
+	if c := w.Result().Cookies(); len(c) != 1 || c[0].Name != sessionCookie || c[0].MaxAge >= 0 {
+		t.Errorf("cookies %+v: want the session cookie cleared", c)
+	}
+	mustContain(t, get(t, h, "", "/signin?why="+whyRefused), "your identity provider no longer vouches for you")
 }

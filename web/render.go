@@ -262,6 +262,9 @@ func (a *App) funcs() template.FuncMap {
 		"outcomeLabel": outcomeLabel,
 		"anyOf":        anyOf,
 		"bar":          barOf,
+		"hours":        hours,
+		"ratio":        ratio,
+		"weekOf":       weekOf,
 	}
 }
 

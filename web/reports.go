@@ -33,6 +33,10 @@ type reportPage struct {
 	CycleRows          []cycleRow
 	SLARate, KPIRate   string // as percentages
 	KPIRows            []kpiRow
+	// Estimates is estimated against actual hours over the last quarters
+	// (GET /reports/estimates), with its tables' rows.
+	Estimates      domain.EstimateReport
+	EstimateTables []estimateTable
 }
 
 type cycleRow struct {
@@ -63,19 +67,28 @@ func (a *App) reports(w http.ResponseWriter, r *http.Request, s *session) {
 		a.fail(w, r, s, err)
 		return
 	}
+	var est domain.EstimateReport
+	if err := a.api.call(r, s.auth, http.MethodGet, "/reports/estimates", nil, nil, &est); err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
 	wd, err := a.words(r, s)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return
 	}
-	p := newReportPage(o, days, wd.Name)
+	page := newReportPage(o, days, wd.Name)
+	page.Estimates, page.EstimateTables = est, []estimateTable{
+		{Caption: "Per team", ID: "est-teams", Rows: estimateRows(est.Teams, true), Quarters: est.Quarters},
+		{Caption: "Per kind of task", ID: "est-kinds", Rows: estimateRows(est.Kinds, false), Quarters: est.Quarters},
+	}
 	runs, err := a.templateCharts(r, s)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return
 	}
-	p.Open = append(p.Open, runs...)
-	a.render(w, r, http.StatusOK, "reports", view{Session: s, Title: "Overview report", Nav: "reports", Poll: true, Data: p})
+	page.Open = append(page.Open, runs...)
+	a.render(w, r, http.StatusOK, "reports", view{Session: s, Title: "Overview report", Nav: "reports", Poll: true, Data: page})
 }
 
 // templateCharts are the running runs of each template that has some, by

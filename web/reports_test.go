@@ -38,6 +38,8 @@ func reportAPI(f *fakeAPI) {
 		to, _ := time.Parse(time.RFC3339, r.URL.Query().Get("to"))
 		return http.StatusOK, overview(from, to)
 	})
+	estimatesAPI(f)
+	capacityAPI(f)
 }
 
 func TestTheOverviewReportIsDrawnAsChartsWithWords(t *testing.T) {

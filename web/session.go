@@ -66,7 +66,11 @@ func (a *App) authed(h func(http.ResponseWriter, *http.Request, *session)) http.
 		if err := a.api.call(r, s.auth, http.MethodGet, "/me", nil, nil, &s.me); err != nil {
 			if ae, ok := asAPIError(err); ok && ae.Status == http.StatusUnauthorized {
 				a.clearSession(w, r)
-				a.toSignIn(w, r, whyEnded)
+				why := whyEnded
+				if ae.Code == codeProviderRefused {
+					why = whyRefused
+				}
+				a.toSignIn(w, r, why)
 				return
 			}
 			a.fail(w, r, s, err)
@@ -132,9 +136,15 @@ func sameValue(got, want string) bool {
 const (
 	whyEnded      = "ended"
 	whyEverywhere = "everywhere"
+	whyRefused    = "refused"
 )
 
+// codeProviderRefused is the API's 401 for a session whose identity provider
+// no longer vouches for the person, found at a re-check.
+const codeProviderRefused = "provider_refused"
+
 var whyText = map[string]string{
+	whyRefused:    "Your session has ended: your identity provider no longer vouches for you (your account there may be deactivated). If you should have access, sign in again or ask an admin.",
 	whyEnded:      "Your session has ended: it was left idle or reached its time limit, you were signed out everywhere, or your token was revoked. Sign in again.",
 	whyEverywhere: "You are signed out everywhere: every browser signed in as you has to sign in again.",
 }

@@ -43,6 +43,7 @@ type taskAttempt struct {
 	Values  url.Values        // the data inputs as sent
 	Fields  map[string]string // input name → problem
 	Zone    string            // the time zone the times were typed in
+	Hours   string            // the time it took, as typed
 	// Reassign says the attempt was to reassign the task, to Assignee, with
 	// Comment as the reason.
 	Reassign bool

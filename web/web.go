@@ -134,6 +134,7 @@ func (a *App) routes() {
 	m.HandleFunc("GET /workload", a.authed(a.workload))
 	a.meRoutes(m)
 	a.notificationRoutes(m)
+	a.commentRoutes(m)
 	a.commandRoutes(m)
 	m.HandleFunc("GET /reports", a.authed(a.reports))
 	m.HandleFunc("GET /finished/{process}", a.authed(a.finished))

@@ -309,9 +309,9 @@ func TestAPageNamesItsIDsInOneLookup(t *testing.T) {
 		"/notifications": {"GET /api/v1/me", "GET /api/v1/notifications", "GET /api/v1/notifications", "GET /api/v1/people", "GET /api/v1/names"},
 		// What a campaign's page shows, it knows: its tasks, its risks.
 		"/campaigns/" + worldCampaign: {"GET /api/v1/me", "GET /api/v1/notifications", "GET /api/v1/campaigns/" + worldCampaign,
-			"GET /api/v1/campaigns/" + worldCampaign + "/timeline", "GET /api/v1/people"},
+			"GET /api/v1/campaigns/" + worldCampaign + "/timeline", "GET /api/v1/people", "GET /api/v1/campaigns/" + worldCampaign + "/comments"},
 		"/risks/" + worldRisk: {"GET /api/v1/me", "GET /api/v1/notifications", "GET /api/v1/risks/" + worldRisk,
-			"GET /api/v1/risks/" + worldRisk + "/timeline", "GET /api/v1/people", "GET /api/v1/names"},
+			"GET /api/v1/risks/" + worldRisk + "/timeline", "GET /api/v1/people", "GET /api/v1/names", "GET /api/v1/risks/" + worldRisk + "/comments"},
 	} {
 		h, f := newTestApp(t)
 		world(f)

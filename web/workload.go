@@ -9,6 +9,9 @@ import (
 type workloadData struct {
 	domain.Workload
 	MaxPerson, MaxTeam int // the largest open count, the full length of a bar
+	// Capacity is the planned hours against people's hours over the next
+	// four weeks (GET /reports/capacity).
+	Capacity domain.Capacity
 }
 
 // workload shows open and overdue tasks per person and per team, from the API's
@@ -16,6 +19,10 @@ type workloadData struct {
 func (a *App) workload(w http.ResponseWriter, r *http.Request, s *session) {
 	var d workloadData
 	if err := a.api.call(r, s.auth, http.MethodGet, "/reports/workload", nil, nil, &d.Workload); err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	if err := a.api.call(r, s.auth, http.MethodGet, "/reports/capacity", nil, nil, &d.Capacity); err != nil {
 		a.fail(w, r, s, err)
 		return
 	}

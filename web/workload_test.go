@@ -22,6 +22,7 @@ func TestWorkloadShowsWhoIsOverloaded(t *testing.T) {
 			Teams: []domain.TeamLoad{{Team: domain.TeamCreative, Members: 1, Open: 5, Overdue: 2, Unassigned: 1}},
 		}
 	})
+	capacityAPI(f)
 	w := get(t, h, sesMaya, "/workload")
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d", w.Code)

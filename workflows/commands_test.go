@@ -39,6 +39,7 @@ func TestEveryUpdateRefusesACommandMadeForAnother(t *testing.T) {
 				contract.UpdateCompleteTask:   completion(review, maya, domain.OutcomeApproved, "", nil),
 				contract.UpdateReassignTask:   contract.ReassignTaskInput{TaskID: review.ID, Actor: maya, Assignee: "omar", Reason: "away"},
 				contract.UpdateReleaseTask:    contract.ReleaseTaskInput{TaskID: review.ID, Actor: domain.SystemActor(), From: "maya", Reason: "maya was disabled"},
+				contract.UpdateEstimateTask:   contract.EstimateTaskInput{TaskID: review.ID, Actor: pat, Hours: 2},
 				contract.UpdateAddTask:        contract.AddTaskInput{Actor: pat, Title: "Press kit", Team: domain.TeamCreative, Role: domain.RoleCreative, DueAt: t0.Add(20 * day)},
 				contract.UpdateChangeCampaign: contract.ChangeCampaignInput{Actor: pat, Change: domain.Change{Budget: &domain.Money{Amount: 51000, Currency: "EUR"}, Reason: "more"}},
 				contract.UpdateRecordKPIs:     kpis,

@@ -292,10 +292,25 @@ type oidcSettings struct {
 	issuer, clientID, secretFile, scopes, claim, redirectURL, name *string
 	createPeople                                                   *bool
 	groupsClaim, groupsFile                                        *string
+	recheck                                                        *time.Duration
+	disableRefused                                                 *bool
+	// flagErr is a setting from the environment that does not read, said
+	// by config.
+	flagErr error
 }
 
+// defaultOIDCRecheck is how often a board session is re-checked with the
+// provider unless set: a person deactivated there keeps the board at most
+// this long.
+const defaultOIDCRecheck = 15 * time.Minute
+
 func oidcFlags(f flags) oidcSettings {
+	recheck, err := f.dur("oidc-recheck", "TANDEM_OIDC_RECHECK", defaultOIDCRecheck,
+		"how often a board session is re-checked with the provider, by its refresh token (0: never); ask for offline_access in --oidc-scopes where the provider needs it for one")
 	return oidcSettings{
+		recheck: recheck, flagErr: err,
+		disableRefused: f.boolean("oidc-disable-refused", "TANDEM_OIDC_DISABLE_REFUSED", false,
+			"disable a person the provider refuses at a re-check (sessions, tokens, open tasks given back), for a provider that manages the directory"),
 		issuer:      f.str("oidc-issuer", "TANDEM_OIDC_ISSUER", "", "OpenID Connect provider's issuer URL, for the board's sign-in (off when empty)"),
 		clientID:    f.str("oidc-client-id", "TANDEM_OIDC_CLIENT_ID", "", "the board's client ID at the OpenID Connect provider"),
 		secretFile:  f.str("oidc-client-secret-file", "TANDEM_OIDC_CLIENT_SECRET_FILE", "", "file holding the client secret (or set $TANDEM_OIDC_CLIENT_SECRET)"),
@@ -313,6 +328,9 @@ func oidcFlags(f flags) oidcSettings {
 // config is the sign-in the settings describe, nil when no issuer is set; the
 // secret is read and the whole checked now, so a mistake stops the start.
 func (o oidcSettings) config() (*web.OIDC, error) {
+	if o.flagErr != nil {
+		return nil, fmt.Errorf("OpenID Connect: %w", o.flagErr)
+	}
 	if *o.issuer == "" {
 		if *o.clientID != "" || *o.redirectURL != "" {
 			return nil, errors.New("OpenID Connect: --oidc-client-id and --oidc-redirect-url need --oidc-issuer")
@@ -331,6 +349,7 @@ func (o oidcSettings) config() (*web.OIDC, error) {
 		Issuer: *o.issuer, ClientID: *o.clientID, ClientSecret: secret, Scopes: splitList(*o.scopes),
 		Claim: *o.claim, RedirectURL: *o.redirectURL, Name: *o.name,
 		CreatePeople: *o.createPeople, GroupsClaim: *o.groupsClaim,
+		Recheck: *o.recheck, DisableRefused: *o.disableRefused,
 	}
 	if *o.groupsFile != "" {
 		groups, err := readGroupMappings(*o.groupsFile)

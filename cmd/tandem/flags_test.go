@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tandemhq/tandem/domain"
 	"github.com/tandemhq/tandem/web"
@@ -145,6 +146,28 @@ func TestOIDCSettings(t *testing.T) {
 	if _, err := parse(t, append(good, "--oidc-create-people", "--oidc-claim", "preferred_username")...); err == nil {
 		t.Error("adding people identified by a handle claim was accepted")
 	}
+
+	// Re-checks with the provider: every 15 minutes unless set, 0 never;
+	// disabling the people it refuses only when asked, and only with re-checks.
+	if cfg, err := parse(t, good...); err != nil || cfg.Recheck != 15*time.Minute || cfg.DisableRefused {
+		t.Errorf("re-check defaults: %+v, %v", cfg, err)
+	}
+	if cfg, err := parse(t, append(good, "--oidc-recheck", "5m", "--oidc-disable-refused")...); err != nil || cfg.Recheck != 5*time.Minute || !cfg.DisableRefused {
+		t.Errorf("re-check settings: %+v, %v", cfg, err)
+	}
+	if cfg, err := parse(t, append(good, "--oidc-recheck", "0")...); err != nil || cfg.Recheck != 0 {
+		t.Errorf("re-checks off: %+v, %v", cfg, err)
+	}
+	for _, bad := range [][]string{{"--oidc-recheck", "-1m"}, {"--oidc-recheck", "0", "--oidc-disable-refused"}} {
+		if _, err := parse(t, append(good, bad...)...); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+	t.Setenv("TANDEM_OIDC_RECHECK", "soon")
+	if _, err := parse(t, good...); err == nil || !strings.Contains(err.Error(), "TANDEM_OIDC_RECHECK") {
+		t.Errorf("an unreadable $TANDEM_OIDC_RECHECK: %v", err)
+	}
+	t.Setenv("TANDEM_OIDC_RECHECK", "")
 
 	// No flag takes the secret itself.
 	f := newFlags("api")

@@ -15,6 +15,7 @@ package vouch
 
 import (
 	"context"
+	"errors"
 
 	"github.com/tandemhq/tandem/domain"
 )
@@ -30,6 +31,10 @@ type Word struct {
 	// Profile, with Email, is what the identity provider says of the person
 	// besides their address, for a board set up to take it; nil otherwise.
 	Profile *Profile
+	// Refresh is the provider's refresh token, for a session the API re-checks
+	// with the provider (Recheck); empty when it gave none or the board does
+	// not re-check.
+	Refresh string
 }
 
 // Profile is what an identity provider says of a person beyond who they are,
@@ -78,3 +83,33 @@ func From(ctx context.Context) (Word, bool) {
 	w, ok := ctx.Value(key{}).(Word)
 	return w, ok
 }
+
+// ForEmailRefreshing is ForEmailWith, with the provider's refresh token for the
+// API to re-check the person with (Recheck).
+func ForEmailRefreshing(ctx context.Context, email string, method domain.SignInMethod, profile *Profile, refresh string) context.Context {
+	return context.WithValue(ctx, key{}, Word{Email: email, Method: method, Profile: profile, Refresh: refresh})
+}
+
+// ForRefreshing is For, with the provider's refresh token for the API to
+// re-check the person with (Recheck).
+func ForRefreshing(ctx context.Context, handle string, method domain.SignInMethod, refresh string) context.Context {
+	return context.WithValue(ctx, key{}, Word{Handle: handle, Method: method, Refresh: refresh})
+}
+
+// Recheck asks the identity provider again, with the refresh token it gave at
+// sign-in, whether it still vouches for the person: the board's word, asked
+// again later by the API for a session it keeps. An error wrapping ErrRefused
+// is the provider's refusal (the person deactivated, their consent or the
+// token revoked); any other error is no answer (the provider unreachable, or
+// answering with a server error), which says nothing about the person.
+type Recheck func(ctx context.Context, refresh string) (Rechecked, error)
+
+// Rechecked is a provider's answer that it still vouches for the person.
+type Rechecked struct {
+	// Refresh is the provider's new refresh token, which replaces the old
+	// one; empty when it keeps the old one.
+	Refresh string
+}
+
+// ErrRefused is a provider's refusal to vouch for a person any longer.
+var ErrRefused = errors.New("the identity provider refused")

@@ -202,10 +202,39 @@ func Handler(c *Client, cfg Config) http.Handler {
 		ac.Codec = codec.New(c.keys, codec.Options{AcceptClear: true})
 		ac.Metrics = []prometheus.Collector{c.Metrics}
 	}
+	ac.Recheck = recheck(cfg)
 	return web.New(web.Config{
 		API: api.New(ac).Handler(), Logger: ac.Logger, PollInterval: a.PollInterval, TrustedProxies: a.TrustedProxies,
 		DemoPeople: a.DemoPeople, OIDC: a.OIDC, TokenSignIn: a.TokenSignIn,
 	}).Handler()
+}
+
+// refreshTokens is the purpose of the keys refresh tokens are sealed with,
+// derived from the payload keys: whoever has those has these.
+const refreshTokens = "board session refresh tokens"
+
+// recheck is how the API re-checks OpenID Connect sessions with the provider:
+// as the board's OIDC settings say, with the refresh tokens the records keep
+// sealed under keys derived from the payload keys. Without payload keys (a
+// process that never talks to Temporal: the bench's inbox) there is nothing
+// to seal them with, and sessions are not re-checked.
+func recheck(cfg Config) api.Recheck {
+	o := cfg.API.OIDC
+	if o == nil || o.Recheck <= 0 {
+		return api.Recheck{}
+	}
+	keys := cfg.Temporal.Settings.Keys
+	if keys == nil {
+		cfg.logger().Warn("board sessions are not re-checked with the identity provider: no payload keys to seal its refresh tokens with")
+		return api.Recheck{}
+	}
+	secrets, err := keys.Derive(refreshTokens)
+	if err != nil {
+		cfg.logger().Error("board sessions are not re-checked with the identity provider", "error", err)
+		return api.Recheck{}
+	}
+	cfg.Records.SealSecretsWith(secrets)
+	return api.Recheck{Every: o.Recheck, Ask: o.Rechecker(), DisableRefused: o.DisableRefused, Provider: o.Name}
 }
 
 // StartWorker starts Tandem's worker on c's task queue, as cfg.Worker.Settings

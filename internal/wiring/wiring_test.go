@@ -478,3 +478,89 @@ func TestBoardOIDCSignInKeepsSessionsInTheRecords(t *testing.T) {
 		t.Errorf("the refused sign-in's entry: %+v, %v", refused, err)
 	}
 }
+
+// Issue 16's "the identity provider refusing them": signed in through a
+// provider in the test, with re-checks due at once, a person's board session
+// is re-checked with the provider on their requests, through the real board,
+// API and records. The provider down changes nothing; the provider refusing
+// the refresh ends the session, sends the browser to sign in saying why, and
+// disables the person (set up so), with the audit trail's entry.
+func TestBoardRechecksOIDCSessionsWithTheProvider(t *testing.T) {
+	st, tokens := records(t)
+	m, err := mockoidc.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Shutdown() })
+	entry, err := codec.NewKeyEntry("k1", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := codec.ParseKeys(entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const board = "http://board.test"
+	h := Handler(nil, Config{Records: st, Temporal: Temporal{Settings: temporalclient.Settings{Keys: keys}}, API: API{Policy: domain.DefaultPolicy(), OIDC: &web.OIDC{
+		Issuer: m.Issuer(), ClientID: m.ClientID, ClientSecret: m.ClientSecret, RedirectURL: board + "/signin/oidc/callback", Name: "Example SSO",
+		Recheck: time.Millisecond, DisableRefused: true,
+	}}})
+	b := &browser{t: t, h: h, cookies: map[string]*http.Cookie{}}
+	rec := b.send(http.MethodPost, "/signin/oidc", url.Values{"csrf": {b.signInForm()}, "next": {"/me"}})
+	_, rest, ok := strings.Cut(rec.Body.String(), `<meta http-equiv="refresh" content="0;url=`)
+	if rec.Code != http.StatusOK || !ok {
+		t.Fatalf("POST /signin/oidc: %d %s", rec.Code, rec.Body)
+	}
+	m.QueueUser(&mockoidc.MockUser{Subject: "maya", Email: "maya@tandem.example", EmailVerified: true})
+	provider := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := provider.Get(html.UnescapeString(rest[:strings.IndexByte(rest, '"')]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	back, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec := b.send(http.MethodGet, back.RequestURI(), nil); rec.Code != http.StatusOK || b.cookies["tandem_session"] == nil {
+		t.Fatalf("callback: %d\n%s", rec.Code, rec.Body)
+	}
+	// wait lets the re-check come due (a millisecond after the last).
+	wait := func() { time.Sleep(5 * time.Millisecond) }
+
+	// The provider vouches, then is down: the person goes on working.
+	wait()
+	if rec := b.send(http.MethodGet, "/me", nil); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Maya Ortiz") {
+		t.Fatalf("GET /me, the provider vouching: %d", rec.Code)
+	}
+	m.QueueError(&mockoidc.ServerError{Code: http.StatusServiceUnavailable, Error: "temporarily_unavailable"})
+	wait()
+	if rec := b.send(http.MethodGet, "/me", nil); rec.Code != http.StatusOK {
+		t.Fatalf("GET /me, the provider down: %d", rec.Code)
+	}
+	if p, err := st.Person(context.Background(), "maya"); err != nil || !p.Active() {
+		t.Fatalf("maya after the provider was down: %+v %v", p, err)
+	}
+
+	// The provider refuses: signed out at once, told why, and disabled.
+	before := auditCount(t, st)
+	m.QueueError(&mockoidc.ServerError{Code: http.StatusBadRequest, Error: "invalid_grant", Description: "User is disabled"})
+	wait()
+	session := b.cookies["tandem_session"].Value
+	rec = b.send(http.MethodGet, "/me", nil)
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/signin?next=%2Fme&why=refused" || b.cookies["tandem_session"] != nil {
+		t.Fatalf("GET /me, the provider refusing: %d to %q, cookie %+v", rec.Code, rec.Header().Get("Location"), b.cookies["tandem_session"])
+	}
+	if _, _, err := st.PersonBySession(context.Background(), session, time.Now(), time.Hour); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("the refused session still resolves: %v", err)
+	}
+	if p, err := st.Person(context.Background(), "maya"); err != nil || p.Active() {
+		t.Errorf("maya after the provider refused her: %+v %v, want disabled", p, err)
+	}
+	if _, err := st.PersonByToken(context.Background(), tokens["maya"]); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("maya's API token still resolves: %v", err)
+	}
+	if got := auditCount(t, st); got != before+1 {
+		t.Errorf("%d audit entries after the refusal, want %d (Tandem disabling her)", got, before+1)
+	}
+}

@@ -85,6 +85,106 @@
   localTimes(document);
   localDates(document);
 
+  // @mentions: in a comment box (textarea[data-mention]), typing @ and a few
+  // letters offers the people and teams that match (GET /mentions), to pick
+  // with the arrow keys and Enter or Tab, or the mouse; Escape closes the list.
+  // Without this script, typing @handle mentions all the same.
+  var mention = { box: null, list: null, items: [], at: -1, active: 0, asked: '' };
+
+  function mentionQuery(box) {
+    var before = box.value.slice(0, box.selectionStart);
+    var m = /(^|[^A-Za-z0-9._@-])@([a-z0-9][a-z0-9._-]{0,63}|)$/i.exec(before);
+    if (!m) return null;
+    return { q: m[2], at: before.length - m[2].length - 1 };
+  }
+
+  function closeMentions() {
+    if (mention.list) mention.list.remove();
+    if (mention.box) {
+      mention.box.removeAttribute('aria-activedescendant');
+      mention.box.setAttribute('aria-expanded', 'false');
+    }
+    mention.list = null; mention.items = []; mention.at = -1;
+  }
+
+  function drawMentions(box, items) {
+    closeMentions();
+    if (!items.length) return;
+    mention.box = box; mention.items = items; mention.active = 0;
+    var list = document.createElement('ul');
+    list.className = 'mention-list';
+    list.id = box.id + '-mentions';
+    list.setAttribute('role', 'listbox');
+    items.forEach(function (it, i) {
+      var li = document.createElement('li');
+      li.id = list.id + '-' + i;
+      li.setAttribute('role', 'option');
+      li.textContent = it.name;
+      var h = document.createElement('span');
+      h.className = 'handle';
+      h.textContent = '@' + it.handle;
+      li.appendChild(h);
+      li.addEventListener('mousedown', function (e) { e.preventDefault(); pickMention(i); });
+      list.appendChild(li);
+    });
+    box.parentNode.classList.add('mention-box');
+    box.insertAdjacentElement('afterend', list);
+    box.setAttribute('aria-controls', list.id);
+    box.setAttribute('aria-expanded', 'true');
+    mention.list = list;
+    markMention();
+  }
+
+  function markMention() {
+    Array.prototype.forEach.call(mention.list.children, function (li, i) {
+      li.setAttribute('aria-selected', i === mention.active ? 'true' : 'false');
+    });
+    mention.box.setAttribute('aria-activedescendant', mention.list.id + '-' + mention.active);
+  }
+
+  function pickMention(i) {
+    var box = mention.box, q = mentionQuery(box);
+    if (!q) { closeMentions(); return; }
+    var text = '@' + mention.items[i].handle + ' ';
+    var end = box.selectionStart;
+    box.value = box.value.slice(0, q.at) + text + box.value.slice(end);
+    box.selectionStart = box.selectionEnd = q.at + text.length;
+    closeMentions();
+    box.focus();
+  }
+
+  document.addEventListener('input', function (e) {
+    var box = e.target;
+    if (!box.matches || !box.matches('textarea[data-mention]')) return;
+    box.setAttribute('aria-autocomplete', 'list');
+    var q = mentionQuery(box);
+    if (!q) { closeMentions(); return; }
+    mention.asked = q.q;
+    fetch('/mentions?q=' + encodeURIComponent(q.q), { credentials: 'same-origin' })
+      .then(function (res) { return res.ok ? res.json() : []; })
+      .then(function (items) {
+        var now = mentionQuery(box);
+        if (now && now.q === q.q && mention.asked === q.q) drawMentions(box, items);
+      })
+      .catch(function () { /* no completion this time; typing works */ });
+  });
+
+  document.addEventListener('keydown', function (e) {
+    if (!mention.list || e.target !== mention.box) return;
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      var n = mention.items.length;
+      mention.active = (mention.active + (e.key === 'ArrowDown' ? 1 : n - 1)) % n;
+      markMention();
+    } else if (e.key === 'Enter' || e.key === 'Tab') {
+      e.preventDefault();
+      pickMention(mention.active);
+    } else if (e.key === 'Escape') {
+      closeMentions();
+    }
+  });
+  document.addEventListener('focusout', function (e) { if (e.target === mention.box) closeMentions(); });
+
   // Live updates: while the page is visible, redraw its main part from the server
   // every data-poll milliseconds. Never while someone is typing or has a half
   // written form, and keep keyboard focus where it was.

@@ -231,7 +231,7 @@ func (c *campaign) replan(ctx workflow.Context, why string) {
 		c.Tasks.Open(ctx, kernel.TaskSpec{
 			Kind: domain.KindWork, Key: p.Key, Title: fmt.Sprintf("%s for %s", p.Title, c.Quote(c.rec.Brief.Name)),
 			Description: fmt.Sprintf("Channels: %s. Launch %s.", channelList(c.rec.Brief.Channels), c.rec.Brief.LaunchAt.Format(time.RFC3339)),
-			Team:        p.Team, Role: p.Role, DueAt: p.DueAt,
+			Team:        p.Team, Role: p.Role, DueAt: p.DueAt, EstimateHours: p.EstimateHours,
 		})
 		c.noteNewWork()
 	}
@@ -555,6 +555,7 @@ func (c *campaign) retrospective(ctx workflow.Context) error {
 		OverdueTasks: c.Tasks.Overdue(),
 		ReworkTasks:  c.reworkCount,
 		LaunchedAt:   c.launchedAt,
+		Estimates:    domain.EstimateAccuracy(c.Tasks.List()),
 	}
 	if c.launchedAt != nil {
 		planned := c.plannedLaunch

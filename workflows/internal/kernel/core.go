@@ -100,6 +100,9 @@ func New(ctx workflow.Context, p Process, cfg Config) (*Core, error) {
 		On(k, contract.UpdateCompleteTask, k.Tasks.complete, k.Tasks.validateComplete),
 		On(k, contract.UpdateReassignTask, k.Tasks.reassign, k.Tasks.validateReassign),
 		On(k, contract.UpdateReleaseTask, k.Tasks.release, k.Tasks.validateRelease),
+		// Registering a handler writes no command into the history, so runs
+		// started before it replay unchanged.
+		On(k, contract.UpdateEstimateTask, k.Tasks.estimate, k.Tasks.validateEstimate),
 	}
 	if c, ok := p.(Cancellable); ok {
 		k.cancellable = c

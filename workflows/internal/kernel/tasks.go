@@ -39,6 +39,9 @@ type TaskSpec struct {
 	Check func(domain.Completion) error
 	// Notice is what the task's people are told when it opens; empty means "New task: <title>".
 	Notice string
+	// EstimateHours is the work the task is planned at; 0 opens it without an
+	// estimate. An escalation's successor keeps the estimate its task had.
+	EstimateHours float64
 }
 
 // Tasks is the human-task machinery every process shares: it opens tasks,
@@ -102,6 +105,10 @@ func (ts *Tasks) Open(ctx workflow.Context, s TaskSpec) *domain.Task {
 	}
 	if t.Form != nil && s.Fill != nil {
 		s.Fill(t.Form)
+	}
+	if s.EstimateHours > 0 {
+		h := s.EstimateHours
+		t.EstimateHours = &h
 	}
 	ts.order = append(ts.order, t.ID)
 	ts.byID[t.ID] = t
@@ -248,6 +255,9 @@ func (ts *Tasks) Escalate(ctx workflow.Context, id string, to Escalation) *domai
 	spec.Assignee, spec.Team, spec.Role, spec.DueAt, spec.RemindAt = to.Assignee, to.Team, to.Role, to.DueAt, to.RemindAt
 	subject := fmt.Sprintf("Escalated: %s, %s", ts.out.quote(old.Title), to.Why)
 	spec.Notice = subject + "; it is now yours"
+	if old.EstimateHours != nil {
+		spec.EstimateHours = *old.EstimateHours
+	}
 	next := ts.Open(ctx, spec)
 	next.EscalationLevel = old.EscalationLevel + 1
 	ts.out.task(*next)
@@ -315,6 +325,11 @@ func (ts *Tasks) restore(seq int, tasks []contract.CarriedTask) {
 		ts.specs[t.ID] = TaskSpec{
 			Kind: t.Kind, Key: t.Key, Title: t.Title, Description: t.Description, Team: t.Team, Role: t.Role,
 			Assignee: t.Assignee, RequestedBy: t.RequestedBy, DueAt: t.DueAt, RemindAt: ct.RemindAt,
+		}
+		if t.EstimateHours != nil {
+			spec := ts.specs[t.ID]
+			spec.EstimateHours = *t.EstimateHours
+			ts.specs[t.ID] = spec
 		}
 		if ct.Overdue {
 			ts.overdue[t.ID] = true
@@ -448,7 +463,7 @@ func (ts *Tasks) complete(ctx workflow.Context, in contract.CompleteTaskInput) (
 	}
 	now := workflow.Now(ctx)
 	c := in.Completion
-	t.Outcome, t.Comment, t.Data = c.Outcome, strings.TrimSpace(c.Comment), c.Data
+	t.Outcome, t.Comment, t.Data, t.ActualHours = c.Outcome, strings.TrimSpace(c.Comment), c.Data, c.ActualHours
 	t.CompletedBy, t.OnBehalfOf, t.CompletedAt = in.Actor.Handle, in.Actor.OnBehalfOf, &now
 	ts.close(ctx, t, domain.TaskDone)
 	by := in.Actor.Handle
@@ -493,6 +508,52 @@ func (ts *Tasks) reassign(ctx workflow.Context, in contract.ReassignTaskInput) (
 	ts.out.task(*t)
 	ts.out.event(now, domain.EventTaskReassign, in.Actor.Handle, t.ID, "%s reassigned %s from %s to %s: %s", in.Actor.Handle, ts.out.quote(t.Title), from, in.Assignee, ts.out.said(in.Reason))
 	ts.out.notify(now, domain.NotifyAssigned, t.ID, "Task reassigned to you: "+t.Title, in.Assignee)
+	if err := ts.out.flush(ctx); err != nil {
+		return domain.Task{}, err
+	}
+	return *t, nil
+}
+
+// validateEstimate refuses an estimate from someone who may not plan the
+// task (domain.CheckEstimate), for a closed task, or out of bounds.
+func (ts *Tasks) validateEstimate(_ workflow.Context, in contract.EstimateTaskInput) error {
+	t, err := ts.find(in.TaskID)
+	if err != nil {
+		return err
+	}
+	if err := domain.CheckEstimate(*t, ts.managers(), in.Actor); err != nil {
+		return err
+	}
+	var p domain.Problems
+	domain.CheckTaskHours(&p, "hours", in.Hours)
+	domain.CheckText(&p, "reason", in.Reason, domain.MaxCommentChars)
+	return p.Err()
+}
+
+// estimate sets the task's estimate, with a timeline entry saying who
+// changed it from what.
+func (ts *Tasks) estimate(ctx workflow.Context, in contract.EstimateTaskInput) (domain.Task, error) {
+	t, err := ts.find(in.TaskID)
+	if err != nil || !t.IsOpen() {
+		return domain.Task{}, domain.Conflictf("task %s is no longer open", in.TaskID)
+	}
+	now := workflow.Now(ctx)
+	was := "none"
+	if t.EstimateHours != nil {
+		was = fmt.Sprintf("%gh", *t.EstimateHours)
+	}
+	h := in.Hours
+	t.EstimateHours, t.UpdatedAt = &h, now
+	// The next escalation's successor starts from the estimate as changed.
+	spec := ts.specs[t.ID]
+	spec.EstimateHours = h
+	ts.specs[t.ID] = spec
+	ts.out.task(*t)
+	msg := fmt.Sprintf("%s changed the estimate of %s from %s to %gh", in.Actor.Handle, ts.out.quote(t.Title), was, h)
+	if strings.TrimSpace(in.Reason) != "" {
+		msg += ": " + ts.out.said(in.Reason)
+	}
+	ts.out.event(now, domain.EventTaskEstimated, in.Actor.Handle, t.ID, "%s", msg)
 	if err := ts.out.flush(ctx); err != nil {
 		return domain.Task{}, err
 	}

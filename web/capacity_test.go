@@ -1,0 +1,143 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/tandemhq/tandem/domain"
+)
+
+// capacityAPI answers the capacity report: cleo over in the first week,
+// wes with room, over four weeks from testNow's Monday.
+func capacityAPI(f *fakeAPI) {
+	f.on("GET /api/v1/reports/capacity", func(*http.Request, domain.Person) (int, any) {
+		weeks := domain.WeekStarts(testNow)[:4]
+		week := func(c, p float64) domain.WeekLoad { return domain.NewWeekLoad(c, p) }
+		return http.StatusOK, domain.Capacity{AsOf: testNow, Weeks: weeks, DefaultWeeklyHours: 40,
+			People: []domain.PersonCapacity{
+				{Handle: "cleo", Name: "Cleo Creative", Team: domain.TeamCreative, WeeklyHours: 32, OwnWeeklyHours: true,
+					Weeks: []domain.WeekLoad{week(32, 44.5), week(32, 8), week(32, 0), week(19.2, 0)}, Over: true},
+				{Handle: "wes", Name: "Wes Web", Team: domain.TeamWeb, WeeklyHours: 40,
+					Weeks: []domain.WeekLoad{week(40, 6), week(40, 0), week(40, 0), week(40, 0)}},
+			},
+			Teams: []domain.TeamCapacity{{Team: domain.TeamCreative, Members: 1, Over: true, UnassignedHours: []float64{0, 0, 0, 0},
+				Weeks: []domain.WeekLoad{week(32, 44.5), week(32, 8), week(32, 0), week(19.2, 0)}}},
+		}
+	})
+}
+
+// estimatesAPI answers the estimate report with the creative team's assets.
+func estimatesAPI(f *fakeAPI) {
+	f.on("GET /api/v1/reports/estimates", func(*http.Request, domain.Person) (int, any) {
+		q := domain.QuartersUpTo(testNow)
+		tasks := []domain.EstimatedTask{
+			{Team: domain.TeamCreative, Kind: "deliverable:assets", CompletedAt: q[3].Start.Add(48 * 3600e9), Estimate: 16, Actual: 24},
+			{Team: domain.TeamCreative, Kind: "deliverable:assets", CompletedAt: q[2].Start.Add(48 * 3600e9), Estimate: 16, Actual: 16},
+			{Team: domain.TeamWeb, Kind: "deliverable:landing_page", CompletedAt: q[3].Start.Add(72 * 3600e9), Estimate: 24, Actual: 12},
+		}
+		return http.StatusOK, domain.NewEstimateReport(testNow, q, tasks)
+	})
+}
+
+func TestWorkloadShowsCapacityPerWeek(t *testing.T) {
+	h, f := newTestApp(t)
+	f.on("GET /api/v1/reports/workload", func(*http.Request, domain.Person) (int, any) {
+		return http.StatusOK, domain.Workload{AsOf: testNow}
+	})
+	capacityAPI(f)
+	w := get(t, h, sesMaya, "/workload")
+	if w.Code != http.StatusOK {
+		t.Fatalf("status %d", w.Code)
+	}
+	week0 := "week of " + domain.WeekStarts(testNow)[0].Format("2 Jan")
+	mustContain(t, w, "Capacity, the next four weeks", "<th scope=\"col\">"+week0+"</th>",
+		`<tr id="capacity-cleo" class="over">`, `<td class="over">44.5h of 32h <strong class="over-flag">over</strong></td>`,
+		`<tr id="capacity-wes">`, "<td>6h of 40h</td>", "40h <span class=\"handle\">(policy)</span>",
+		`<tr id="capacity-team-creative" class="over">`, "19.2h")
+}
+
+func TestReportsShowEstimateAccuracy(t *testing.T) {
+	h, f := newTestApp(t)
+	reportAPI(f)
+	w := get(t, h, sesMaya, "/reports")
+	if w.Code != http.StatusOK {
+		t.Fatalf("status %d", w.Code)
+	}
+	// Ratios 1.5, 1 and 0.5: median ×1.00, middle half ×0.75–×1.25.
+	mustContain(t, w, "Estimates against actual hours", "<strong>×1.00</strong> their estimate", "between ×0.75 and ×1.25",
+		"3 tasks done", "56h estimated, 52h taken", `id="est-teams"`, `id="est-kinds"`,
+		"<th scope=\"row\">Assets</th><td>2</td><td>32h</td><td>40h</td><td>×1.25</td>",
+		"<th scope=\"row\">Creative</th>", "<th scope=\"row\">Landing page</th>")
+}
+
+func TestReassignToSomeoneOverCapacityWarnsWithWhoHasRoom(t *testing.T) {
+	h, f := newTestApp(t)
+	withMo(f)
+	inbox(f)
+	f.knowTasks(approval)
+	f.on("POST /api/v1/tasks/{id}/reassign", func(*http.Request, domain.Person) (int, any) {
+		moved := approval
+		moved.Assignee = "mo"
+		week := domain.WeekStarts(testNow)[0]
+		return http.StatusOK, map[string]any{"id": moved.ID, "title": moved.Title, "assignee": "mo", "status": "open",
+			"warnings": []map[string]any{{"code": "over_capacity", "message": "mo is over", "person": "mo", "week_start": week,
+				"planned_hours": 52, "capacity_hours": 40, "with_room": []map[string]any{
+					{"handle": "omar", "name": "Omar Ops", "free_hours": 20}, {"handle": "maya", "name": "Maya Ops", "free_hours": 2.5}}}}}
+	})
+	w := post(t, h, sesMaya, "/tasks/tsk_review/reassign", url.Values{"assignee": {"mo"}, "reason": {"Away"}, "back": {"/"}})
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("status %d", w.Code)
+	}
+	week := "week of " + domain.WeekStarts(testNow)[0].Format("2 Jan")
+	mustContain(t, followFlash(t, h, w, sesMaya, "/"), "Reassigned to Mo Second: Review the brief of Spring launch. Mo Second is over capacity in the "+week+
+		": 52h planned for 40h. With room in the team that week: Omar Ops (20h free), Maya Ops (2.5h free).")
+}
+
+func TestCompletionSendsTheTimeItTook(t *testing.T) {
+	h, f := newTestApp(t)
+	inbox(f)
+	f.knowTasks(approval)
+	f.on("POST /api/v1/tasks/{id}/complete", func(*http.Request, domain.Person) (int, any) {
+		done := approval
+		done.Status, done.Outcome = domain.TaskDone, domain.OutcomeApproved
+		return http.StatusOK, done
+	})
+	page := get(t, h, sesMaya, "/").Body.String()
+	mustHold(t, "maya's card", cardOf(t, page, "tsk_review"), `name="actual_hours" type="number"`, "Time it took, in hours")
+
+	for _, bad := range []string{"0", "1001", "two"} {
+		w := post(t, h, sesMaya, "/tasks/tsk_review/complete", url.Values{"outcome": {"approved"}, "actual_hours": {bad}, "back": {"/"}})
+		if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "the time it took must be a number of hours") {
+			t.Errorf("%q: status %d", bad, w.Code)
+		}
+	}
+	if c := f.commands(); len(c) != 0 {
+		t.Fatalf("a refused time was sent: %+v", c)
+	}
+	w := post(t, h, sesMaya, "/tasks/tsk_review/complete", url.Values{"outcome": {"approved"}, "actual_hours": {"2,5"}, "back": {"/"}})
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("status %d", w.Code)
+	}
+	if c := f.commands(); len(c) != 1 || c[0].Body["actual_hours"] != 2.5 {
+		t.Errorf("commands %+v, want actual_hours 2.5", c)
+	}
+}
+
+// The retrospective says how the campaign's estimates held; a report from
+// before estimates says nothing of them.
+func TestRetrospectiveReportSaysHowEstimatesHeld(t *testing.T) {
+	h, f := newTestApp(t)
+	c := springCampaign()
+	c.Stage, c.HeldBy = domain.StageRetrospective, ""
+	c.Report = &domain.Report{TimeInStage: map[domain.Stage]domain.Duration{},
+		Estimates: &domain.EstimateStats{Tasks: 3, EstimatedHours: 24, ActualHours: 27, MedianRatio: 1, P25Ratio: 0.75, P75Ratio: 2}}
+	campaignAPI(f, c)
+	mustContain(t, get(t, h, sesPat, "/campaigns/cmp_spring"),
+		`<dd id="retro-estimates">Tasks took ×1.00 their estimate (median; middle half ×0.75–×2.00): 3 tasks, 24h estimated, 27h taken</dd>`)
+
+	c.Report.Estimates = nil
+	campaignAPI(f, c)
+	mustNotContain(t, get(t, h, sesPat, "/campaigns/cmp_spring"), "Estimate accuracy")
+}
