@@ -135,6 +135,9 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 		}
 		return http.StatusOK, pageOf(out...)
 	})
+	// No process templates, until a test publishes some (templateruns_test.go).
+	f.on("GET /api/v1/templates", func(*http.Request, domain.Person) (int, any) { return http.StatusOK, pageOf[map[string]any]() })
+	f.on("GET /api/v1/template-runs", func(*http.Request, domain.Person) (int, any) { return http.StatusOK, pageOf[domain.TemplateRun]() })
 	// Nobody has notifications, until a test says otherwise.
 	f.on("GET /api/v1/notifications", func(*http.Request, domain.Person) (int, any) {
 		return http.StatusOK, map[string]any{"items": []domain.Notification{}, "seen_through": 0, "unread": 0}
