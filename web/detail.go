@@ -285,9 +285,7 @@ func (a *App) common(r *http.Request, s *session, wd *words, path string, tasks 
 		}
 		d.Closed = append(d.Closed, closedView{Title: wd.Text(t.Title), Comment: t.Comment, How: how, When: wd.When(completedAt(t))})
 	}
-	// The API keeps no comments on the runs of templates (yet): their page
-	// shows the timeline alone.
-	if err == nil && !strings.HasPrefix(path, runPath("")) {
+	if err == nil {
 		d.Conversation, err = a.conversation(r, s, wd, path, tasks)
 	}
 	for _, e := range events {

@@ -143,7 +143,7 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 		return http.StatusOK, map[string]any{"items": []domain.Notification{}, "seen_through": 0, "unread": 0}
 	})
 	// No process has comments, until a test says otherwise.
-	for _, p := range []string{"campaigns", "hiring-requests", "risks"} {
+	for _, p := range []string{"campaigns", "hiring-requests", "risks", "template-runs"} {
 		f.on("GET /api/v1/"+p+"/{id}/comments", func(*http.Request, domain.Person) (int, any) {
 			return http.StatusOK, pageOf[domain.Comment]()
 		})
