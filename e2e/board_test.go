@@ -63,7 +63,7 @@ func TestBoardInTheBrowser(t *testing.T) {
 	}
 
 	// The first review on the page, with the keyboard alone: the skip link, into
-	// main, Tab to the comment, type, Tab to Approve, Enter.
+	// main, Tab to the comment, type, Tab past the hours it took, to Approve, Enter.
 	kbTask := evalJS[string](maya, `document.querySelector('main article.task').id.replace(/^task-/, '')`)
 	kbReview, ok := reviews[kbTask]
 	if !ok {
@@ -86,7 +86,9 @@ func TestBoardInTheBrowser(t *testing.T) {
 	}
 	maya.keys("Clear goals, thanks")
 	maya.press(kb.Tab)
-	maya.focused("#task-"+kbTask+" button[value=approved]", "Tab from the comment")
+	maya.focused("#hours-"+kbTask, "Tab from the comment")
+	maya.press(kb.Tab)
+	maya.focused("#task-"+kbTask+" button[value=approved]", "Tab from the hours it took")
 	maya.press(kb.Enter)
 	maya.notice("Approved", kbReview.Title)
 
