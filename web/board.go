@@ -31,6 +31,8 @@ type card struct {
 	teams          []domain.Team // the teams it waits on, for the team filter
 	// decisions are what it waits on besides its tasks: a risk holding its launch.
 	decisions []domain.WaitingOn
+	// Fields are what a template's card shows of its intake (board.card).
+	Fields []fact
 }
 
 type column struct {
@@ -48,6 +50,10 @@ type boardData struct {
 	People  []domain.Person
 	Total   int
 	More    bool // more processes than the board shows
+	// Templates are the tabs of the templates' boards.
+	Templates []startTab
+	// OwnerLabel names whom the owner filter picks; "" is "Owner".
+	OwnerLabel string
 }
 
 // maxCards bounds what one board draws; past it the page says so.
@@ -93,6 +99,12 @@ func (a *App) board(w http.ResponseWriter, r *http.Request, s *session) {
 	if d.Team != "" && !domain.Team(d.Team).Valid() {
 		d.Team = ""
 	}
+	tabs, err := a.templateTabs(r, s)
+	if err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	d.Templates = tabs
 
 	cards, more, err := b.cards(a, r, s, d.Owner)
 	if err != nil {

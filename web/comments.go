@@ -156,6 +156,7 @@ func (a *App) commentRoutes(m *http.ServeMux) {
 		{"/campaigns/", func(a *App) showFunc { return a.showCampaign }},
 		{"/hiring-requests/", func(a *App) showFunc { return a.showHiring }},
 		{"/risks/", func(a *App) showFunc { return a.showRisk }},
+		{"/template-runs/", func(a *App) showFunc { return a.showRun }},
 	} {
 		m.HandleFunc("POST "+p.prefix+"{id}/comments", a.authed(func(w http.ResponseWriter, r *http.Request, s *session) {
 			a.postComment(w, r, s, p.prefix+url.PathEscape(r.PathValue("id")), p.show(a))

@@ -265,6 +265,13 @@ func (a *App) common(r *http.Request, s *session, wd *words, path string, tasks 
 		HideRefused: r.URL.Query().Get("refused") == "hide",
 	}
 	for _, w := range waiting {
+		if w.Assignee == "" && w.Team == "" && len(w.Roles) == 0 {
+			// A queue of a role alone (a template's task for "an analyst"):
+			// the task names the role.
+			if i := slices.IndexFunc(tasks, func(t domain.Task) bool { return t.ID == w.TaskID }); i >= 0 && tasks[i].Role != "" {
+				w.Roles = []domain.Role{tasks[i].Role}
+			}
+		}
 		d.Waiting = append(d.Waiting, waitView{TaskID: w.TaskID, RiskID: w.RiskID, Title: wd.Text(w.Title), Who: sentenceOf(waiter(wd, w)),
 			Since: w.Since, Due: wd.Due(w.DueAt)})
 	}

@@ -17,7 +17,9 @@
 //
 // It reads the API's answers into domain's records (the permission rules the
 // pages apply to decide which actions to offer are domain's) and its own
-// detail bodies. It may import domain and internal/vouch; it must not import store, gorm, gin,
+// detail bodies. It may import domain, internal/vouch and templates (a
+// template run's page draws the template's stages and intake form); it must
+// not import store, gorm, gin,
 // the workflows' contract, the workflows or the Temporal SDK and gRPC
 // (deps_test.go holds the last four).
 package web

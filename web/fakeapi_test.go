@@ -135,12 +135,15 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 		}
 		return http.StatusOK, pageOf(out...)
 	})
+	// No process templates, until a test publishes some (templateruns_test.go).
+	f.on("GET /api/v1/templates", func(*http.Request, domain.Person) (int, any) { return http.StatusOK, pageOf[map[string]any]() })
+	f.on("GET /api/v1/template-runs", func(*http.Request, domain.Person) (int, any) { return http.StatusOK, pageOf[domain.TemplateRun]() })
 	// Nobody has notifications, until a test says otherwise.
 	f.on("GET /api/v1/notifications", func(*http.Request, domain.Person) (int, any) {
 		return http.StatusOK, map[string]any{"items": []domain.Notification{}, "seen_through": 0, "unread": 0}
 	})
 	// No process has comments, until a test says otherwise.
-	for _, p := range []string{"campaigns", "hiring-requests", "risks"} {
+	for _, p := range []string{"campaigns", "hiring-requests", "risks", "template-runs"} {
 		f.on("GET /api/v1/"+p+"/{id}/comments", func(*http.Request, domain.Person) (int, any) {
 			return http.StatusOK, pageOf[domain.Comment]()
 		})

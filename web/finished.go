@@ -42,6 +42,8 @@ type finishedData struct {
 	Rows   []finishedRow
 	More   bool // more match than the page shows
 	W      *words
+	// Templates are the tabs of the templates' finished runs.
+	Templates []startTab
 }
 
 // maxFinished bounds what the finished view lists per status; maxSearchPages
@@ -98,7 +100,7 @@ func (k finishedKind) OwnerLabel() string {
 	switch k.Board.Process {
 	case domain.ProcessCampaign:
 		return "Project manager"
-	case domain.ProcessHiring:
+	case domain.ProcessHiring, domain.ProcessTemplate:
 		return "Requested by"
 	}
 	return "Owner"
@@ -110,7 +112,11 @@ func (a *App) finished(w http.ResponseWriter, r *http.Request, s *session) {
 		a.render(w, r, http.StatusNotFound, "error", view{Session: s, Title: "Not found", Problem: "There is nothing called " + r.PathValue("process") + " to look back on."})
 		return
 	}
-	k := finishedKinds[i]
+	a.showFinished(w, r, s, finishedKinds[i])
+}
+
+// showFinished draws the finished view of kind k.
+func (a *App) showFinished(w http.ResponseWriter, r *http.Request, s *session, k finishedKind) {
 	d := finishedData{Kind: k, Kinds: finishedKinds, Status: r.URL.Query().Get("status"), Query: strings.TrimSpace(r.URL.Query().Get("q"))}
 	if !slices.Contains(k.Statuses, d.Status) {
 		d.Status = ""
@@ -137,6 +143,10 @@ func (a *App) finished(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	wd, err := a.words(r, s)
 	if err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	if d.Templates, err = a.templateTabs(r, s); err != nil {
 		a.fail(w, r, s, err)
 		return
 	}

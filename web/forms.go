@@ -189,6 +189,12 @@ type startPage struct {
 	// Warning says what of this start will not go where it usually goes: the
 	// viewer alone holds a role that must approve it.
 	Warning string
+	// Templates are the tabs of the processes teams defined in templates.
+	Templates []startTab
+	// Outline is a template's stages and tasks, shown before its intake form;
+	// Board is the template's board.
+	Outline []outlineStage
+	Board   string
 }
 
 type startTab struct{ Slug, Label string }
@@ -207,8 +213,22 @@ func (a *App) renderStart(w http.ResponseWriter, r *http.Request, s *session, f 
 		}
 		mapped[name] += v
 	}
+	tabs, err := a.templateTabs(r, s)
+	if err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
 	p := startPage{Slug: f.slug, Intro: f.intro, Submit: f.submit, Key: key, Zone: vals.Get(tzField), Sections: f.draw(vals, d, a.now()), Tabs: startTabs(),
-		Warning: soleWarning(s.me, d, f)}
+		Templates: tabs, Warning: soleWarning(s.me, d, f)}
+	problem = p.summarize(mapped, problem)
+	a.render(w, r, status, "new_process", view{Session: s, Title: f.title, Nav: "new", Problem: problem, Fields: mapped, Data: p})
+}
+
+// summarize puts each problem in mapped (by input name) next to its input and
+// in the summary at the top, and gives the first such input the focus. A
+// problem the form has no input for joins problem, which it answers, so
+// nothing the API said is lost.
+func (p *startPage) summarize(mapped map[string]string, problem string) string {
 	used := map[string]bool{}
 	focused := false
 	for i := range p.Sections {
@@ -242,7 +262,7 @@ func (a *App) renderStart(w http.ResponseWriter, r *http.Request, s *session, f 
 	if len(rest) > 0 {
 		problem = strings.TrimSuffix(problem, ".") + ". " + strings.Join(rest, "; ") + "."
 	}
-	a.render(w, r, status, "new_process", view{Session: s, Title: f.title, Nav: "new", Problem: problem, Fields: mapped, Data: p})
+	return problem
 }
 
 // directory is what the pickers of a form offer.

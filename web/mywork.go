@@ -40,6 +40,16 @@ type taskView struct {
 	W        *words
 }
 
+// ProcessWords names the kind of process the task is of: "Campaign",
+// "Hiring". A template's task says nothing here: "Template" is not what the
+// process is called, and its title already quotes the run's.
+func (t taskView) ProcessWords() string {
+	if t.Process == domain.ProcessTemplate {
+		return ""
+	}
+	return label(t.Process)
+}
+
 // reassignForm gives a task to someone else: a person who could complete it,
 // and why. After a refusal it is drawn open, with what was typed.
 type reassignForm struct {
@@ -53,8 +63,12 @@ type reassignForm struct {
 type myWorkData struct {
 	Mine []taskView
 	Team []taskView // the team's open tasks not assigned to the viewer
-	// MoreMine and MoreTeam say a list was cut at maxTasks.
-	MoreMine, MoreTeam bool
+	// Roles are the open tasks of a queue of one of the viewer's roles that
+	// no team holds (a template's task for "a marketing ops manager"), which
+	// neither list above has.
+	Roles []taskView
+	// MoreMine, MoreTeam and MoreRoles say a list was cut at maxTasks.
+	MoreMine, MoreTeam, MoreRoles bool
 }
 
 // maxTasks bounds each list on my work: past this, the page says so.
@@ -82,15 +96,23 @@ func (a *App) renderMyWork(w http.ResponseWriter, r *http.Request, s *session, s
 		}
 		team = slices.DeleteFunc(team, func(t domain.Task) bool { return t.Assignee == s.me.Handle })
 	}
-	d := myWorkData{MoreMine: moreMine, MoreTeam: moreTeam}
+	roles, moreRoles, err := a.roleQueues(r, s)
+	if err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	d := myWorkData{MoreMine: moreMine, MoreTeam: moreTeam, MoreRoles: moreRoles}
 	wd, err := a.words(r, s)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return
 	}
-	a.lookup(r, s, wd, taskTexts(append(slices.Clone(mine), team...))...) // both lists' IDs in one lookup
+	a.lookup(r, s, wd, taskTexts(slices.Concat(mine, team, roles))...) // the lists' IDs in one lookup
 	if d.Mine, err = a.taskViews(r, s, "/", mine, nil, attempt); err == nil {
 		d.Team, err = a.taskViews(r, s, "/", team, nil, attempt)
+	}
+	if err == nil {
+		d.Roles, err = a.taskViews(r, s, "/", roles, nil, attempt)
 	}
 	if err != nil {
 		a.fail(w, r, s, err)
@@ -102,6 +124,27 @@ func (a *App) renderMyWork(w http.ResponseWriter, r *http.Request, s *session, s
 		v.Problem = attempt.Problem
 	}
 	a.render(w, r, status, "mywork", v)
+}
+
+// roleQueues are the open tasks no team and nobody holds, in the queue of
+// one of the viewer's roles: a template may give a task to "an analyst"
+// without naming a team, and such a task is on nobody's list of a team.
+func (a *App) roleQueues(r *http.Request, s *session) ([]domain.Task, bool, error) {
+	var out []domain.Task
+	more := false
+	for _, role := range s.me.Roles {
+		tasks, m, err := list[domain.Task](a.api, r, s.auth, "/tasks", url.Values{"role": {string(role)}, "status": {"open"}}, maxTasks)
+		if err != nil {
+			return nil, false, err
+		}
+		more = more || m
+		for _, t := range tasks {
+			if t.Team == "" && t.Assignee == "" && !slices.ContainsFunc(out, func(o domain.Task) bool { return o.ID == t.ID }) {
+				out = append(out, t)
+			}
+		}
+	}
+	return out, more, nil
 }
 
 // taskViews orders tasks by due time and works out, with the same rules the
@@ -308,6 +351,8 @@ func processLink(p domain.Process, id string) string {
 		return "/hiring-requests/" + url.PathEscape(id)
 	case domain.ProcessRisk:
 		return "/risks/" + url.PathEscape(id)
+	case domain.ProcessTemplate:
+		return runPath(id)
 	}
 	return ""
 }
@@ -392,7 +437,8 @@ func (a *App) redrawTask(w http.ResponseWriter, r *http.Request, s *session, t d
 		a.renderMyWork(w, r, s, status, attempt)
 		return
 	}
-	show := map[domain.Process]showFunc{domain.ProcessCampaign: a.showCampaign, domain.ProcessHiring: a.showHiring, domain.ProcessRisk: a.showRisk}[t.Process]
+	show := map[domain.Process]showFunc{domain.ProcessCampaign: a.showCampaign, domain.ProcessHiring: a.showHiring, domain.ProcessRisk: a.showRisk,
+		domain.ProcessTemplate: a.showRun}[t.Process]
 	if show == nil || back != processLink(t.Process, t.ProcessID) || status != http.StatusUnprocessableEntity {
 		a.setProblem(w, attempt.Problem)
 		http.Redirect(w, r, back, http.StatusSeeOther)

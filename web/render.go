@@ -284,11 +284,19 @@ func label(s any) string {
 }
 
 // anyOf names, in a sentence, anyone holding one of roles: "a marketing ops
-// manager or a director".
+// manager or a director"; a role named for its field rather than a person
+// reads "someone in analytics".
 func anyOf(roles []domain.Role) string {
 	words := make([]string, len(roles))
 	for i, r := range roles {
 		l := label(r)
+		if fields[r] {
+			words[i] = "someone in " + strings.ToLower(l[:1]) + l[1:]
+			if initialisms[string(r)] != "" {
+				words[i] = "someone in " + l
+			}
+			continue
+		}
 		if first, _, _ := strings.Cut(l, " "); initialisms[strings.ToLower(first)] == "" {
 			l = strings.ToLower(l[:1]) + l[1:]
 		}
@@ -311,6 +319,10 @@ func article(word string) string {
 	}
 	return "a"
 }
+
+// fields are the roles named for the work rather than the person who does it.
+var fields = map[domain.Role]bool{domain.RoleContent: true, domain.RoleWeb: true, domain.RoleAnalytics: true,
+	domain.RoleLegal: true, domain.RoleFinance: true, domain.RoleHR: true}
 
 var initialisms = map[string]string{"hr": "HR", "pmo": "PMO", "kpi": "KPI", "kpis": "KPIs", "pr": "PR", "it": "IT", "seo": "SEO", "mops": "MOps"}
 

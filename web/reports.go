@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
@@ -81,8 +82,53 @@ func (a *App) reports(w http.ResponseWriter, r *http.Request, s *session) {
 		{Caption: "Per team", ID: "est-teams", Rows: estimateRows(est.Teams, true), Quarters: est.Quarters},
 		{Caption: "Per kind of task", ID: "est-kinds", Rows: estimateRows(est.Kinds, false), Quarters: est.Quarters},
 	}
-	a.render(w, r, http.StatusOK, "reports", view{Session: s, Title: "Overview report", Nav: "reports", Poll: true,
-		Data: page})
+	runs, err := a.templateCharts(r, s)
+	if err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	page.Open = append(page.Open, runs...)
+	a.render(w, r, http.StatusOK, "reports", view{Session: s, Title: "Overview report", Nav: "reports", Poll: true, Data: page})
+}
+
+// templateCharts are the running runs of each template that has some, by
+// stage (triage, then the stages of its latest version), from the API's list
+// of runs: the overview counts the built-in processes, and the stages of
+// templates are each template's own.
+func (a *App) templateCharts(r *http.Request, s *session) ([]barChart, error) {
+	runs, _, err := list[domain.TemplateRun](a.api, r, s.auth, "/template-runs", url.Values{"status": {string(domain.StatusActive)}}, maxCards*4)
+	if err != nil {
+		return nil, err
+	}
+	byKey := map[string][]domain.TemplateRun{}
+	for _, run := range runs {
+		byKey[run.TemplateKey] = append(byKey[run.TemplateKey], run)
+	}
+	var out []barChart
+	for _, key := range slices.Sorted(maps.Keys(byKey)) {
+		t, err := a.template(r, s, key)
+		if err != nil {
+			return nil, err
+		}
+		stages := []string{string(domain.StageTriage)}
+		names := []string{"Triage"}
+		for _, st := range t.Document.Stages {
+			stages, names = append(stages, st.Key), append(names, st.Name)
+		}
+		count := map[string]int{}
+		for _, run := range byKey[key] {
+			if !slices.Contains(stages, string(run.Stage)) { // a stage of an older version
+				stages, names = append(stages, string(run.Stage)), append(names, label(run.Stage))
+			}
+			count[string(run.Stage)]++
+		}
+		rows := make([]barDatum, len(stages))
+		for i, st := range stages {
+			rows[i] = barDatum{Label: names[i], Value: float64(count[st]), Text: strconv.Itoa(count[st])}
+		}
+		out = append(out, newBarChart("open-template-"+fieldID(key), "Running "+t.Name+" by stage", rows))
+	}
+	return out, nil
 }
 
 func newReportPage(o domain.Overview, days int, name func(string) string) reportPage {

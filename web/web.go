@@ -130,6 +130,7 @@ func (a *App) routes() {
 	a.detailRoutes(m)
 	a.calendarRoutes(m)
 	a.formRoutes(m)
+	a.templateRoutes(m)
 	m.HandleFunc("GET /workload", a.authed(a.workload))
 	a.meRoutes(m)
 	a.notificationRoutes(m)

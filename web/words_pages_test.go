@@ -304,7 +304,8 @@ func TestTimesAreInTheBrowsersZoneOnceItNamedIt(t *testing.T) {
 // counted.
 func TestAPageNamesItsIDsInOneLookup(t *testing.T) {
 	for path, want := range map[string][]string{
-		"/":              {"GET /api/v1/me", "GET /api/v1/notifications", "GET /api/v1/tasks", "GET /api/v1/tasks", "GET /api/v1/people", "GET /api/v1/names"},
+		// Pat's tasks, his team's, and his role's queue (project manager).
+		"/":              {"GET /api/v1/me", "GET /api/v1/notifications", "GET /api/v1/tasks", "GET /api/v1/tasks", "GET /api/v1/tasks", "GET /api/v1/people", "GET /api/v1/names"},
 		"/notifications": {"GET /api/v1/me", "GET /api/v1/notifications", "GET /api/v1/notifications", "GET /api/v1/people", "GET /api/v1/names"},
 		// What a campaign's page shows, it knows: its tasks, its risks.
 		"/campaigns/" + worldCampaign: {"GET /api/v1/me", "GET /api/v1/notifications", "GET /api/v1/campaigns/" + worldCampaign,
