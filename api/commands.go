@@ -126,7 +126,8 @@ var (
 			c.JSON(http.StatusOK, s.hiringBody(*d, true))
 		})
 
-	cmdCancelTemplateRun = newKind[contract.CancelInput, *contract.CancelInput, contract.TemplateRunDetail]("cancel-template-run", "template run", contract.UpdateCancel, answerTemplateRun)
+	cmdRecordTemplateKPIs = newKind[contract.RecordKPIsInput, *contract.RecordKPIsInput, contract.TemplateRunDetail]("record-template-kpis", "template run", contract.UpdateRecordKPIs, answerTemplateRun)
+	cmdCancelTemplateRun  = newKind[contract.CancelInput, *contract.CancelInput, contract.TemplateRunDetail]("cancel-template-run", "template run", contract.UpdateCancel, answerTemplateRun)
 
 	cmdAssessRisk = newKind[contract.AssessRiskInput, *contract.AssessRiskInput, contract.RiskDetail]("assess-risk", "risk", contract.UpdateAssessRisk, answerRisk)
 	cmdDecideRisk = func() map[domain.RiskDecision]*commandKind {

@@ -195,6 +195,7 @@ func TestEveryCommandRouteHonoursTheContract(t *testing.T) {
 		{rsk + "/accept", "tok-paula", `{"comment": "done"}`, contract.UpdateDecideRisk, liveRisk(), sOK},
 		{rsk + "/materialize", "tok-paula", `{"comment": "done"}`, contract.UpdateDecideRisk, liveRisk(), sOK},
 		{rsk + "/close", "tok-paula", `{"comment": "done"}`, contract.UpdateDecideRisk, liveRisk(), sOK},
+		{"/api/v1/template-runs/" + runID1 + "/kpis", "tok-paula", `{"actuals": [{"name": "registrations", "value": 310}]}`, contract.UpdateRecordKPIs, liveRun(), sOK},
 		{"/api/v1/template-runs/" + runID1 + "/cancel", "tok-paula", `{"reason": "the speaker left"}`, contract.UpdateCancel, liveRun(), sOK},
 	} {
 		t.Run(r.path, func(t *testing.T) {

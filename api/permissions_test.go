@@ -195,6 +195,20 @@ func cancelsRun(t testing.TB) func(e *env, me string) {
 	}
 }
 
+// recordsRunKPIs stores the webinar template and makes the fake workflow
+// answer a recording of KPI actuals with the run's detail, as the workflow does.
+func recordsRunKPIs(t testing.TB) func(e *env, me string) {
+	return func(e *env, me string) {
+		withTemplate(t)(e, me)
+		e.temporal.update = func(string, string, any) (any, error) {
+			r := e.records.templateRuns().runs[runID1]
+			v := 310.0
+			r.KPIs = []domain.TemplateKPI{{Key: "registrations", Name: "Registrations", Direction: domain.Higher, Target: 300, Actual: &v}}
+			return contract.TemplateRunDetail{TemplateRun: r}, nil
+		}
+	}
+}
+
 func fixed(handle string) func(string) string { return func(string) string { return handle } }
 func self(me string) string                   { return me }
 
@@ -392,11 +406,14 @@ func permRows(t testing.TB) []permRow {
 			allowed: templateManagers, setup: withTemplate(t)},
 
 		// Anyone signed in may start a run of a template and read runs, as
-		// campaigns are read; who may cancel one is the workflow validator's
-		// (TestCancelTemplateRun, and the workflow's own tests).
+		// campaigns are read; who may cancel one, or record its KPIs, is the
+		// workflow validator's (TestCancelTemplateRun, and the workflow's own
+		// tests).
 		{route: "POST /api/v1/template-runs", path: "/api/v1/template-runs", body: validRun, ok: http.StatusCreated, setup: withTemplate(t)},
 		{route: "GET /api/v1/template-runs", path: "/api/v1/template-runs", ok: http.StatusOK},
 		{route: "GET /api/v1/template-runs/:id", path: tpr, ok: http.StatusOK, setup: withTemplate(t)},
+		{route: "POST /api/v1/template-runs/:id/kpis", path: tpr + "/kpis", body: `{"actuals": [{"name": "registrations", "value": 310}]}`,
+			ok: http.StatusOK, update: contract.UpdateRecordKPIs, setup: recordsRunKPIs(t)},
 		{route: "POST /api/v1/template-runs/:id/cancel", path: tpr + "/cancel", body: `{"reason": "the speaker left"}`,
 			ok: http.StatusOK, update: contract.UpdateCancel, setup: cancelsRun(t)},
 		{route: "GET /api/v1/template-runs/:id/timeline", path: tpr + "/timeline", ok: http.StatusOK},

@@ -28,6 +28,7 @@ func (s *Server) templateRunRoutes(v1 *gin.RouterGroup) {
 	v1.POST("/template-runs", s.startTemplateRun)
 	v1.GET("/template-runs", s.listTemplateRuns)
 	v1.GET("/template-runs/:id", s.getTemplateRun)
+	v1.POST("/template-runs/:id/kpis", s.recordTemplateKPIs)
 	v1.POST("/template-runs/:id/cancel", s.cancelTemplateRun)
 	v1.GET("/template-runs/:id/timeline", s.templateRunTimeline)
 }
@@ -348,6 +349,24 @@ func (s *Server) cancelTemplateRun(c *gin.Context) {
 		var p domain.Problems
 		domain.CheckRequiredText(&p, "reason", req.Reason, domain.MaxCommentChars)
 		return contract.TemplateRunWorkflowID(id), &contract.CancelInput{Actor: domain.ActorOf(caller(c)), Reason: req.Reason}, p.Err()
+	})
+}
+
+// recordTemplateKPIs records actuals of a run's KPIs, each named by its key
+// in the template, with the body of a campaign's. Who may (who asked for the
+// run, marketing ops, admins: domain.CheckRecordTemplateKPIs), when (while
+// the run tracks its KPIs) and which keys are the workflow validator's
+// decisions, made on the run as it is.
+func (s *Server) recordTemplateKPIs(c *gin.Context) {
+	var req recordKPIsRequest
+	id, raw, ok := s.commandRequest(c, templateRunID, &req)
+	if !ok {
+		return
+	}
+	s.command(c, cmdRecordTemplateKPIs, id, raw, func(context.Context) (string, commandInput, error) {
+		me := caller(c)
+		actuals, err := req.actuals(me.Handle, s.now().UTC())
+		return contract.TemplateRunWorkflowID(id), &contract.RecordKPIsInput{Actor: domain.ActorOf(me), Actuals: actuals}, err
 	})
 }
 

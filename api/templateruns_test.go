@@ -336,6 +336,49 @@ func TestCancelTemplateRun(t *testing.T) {
 	want(t, e.do("POST", "/api/v1/template-runs/tpr_zzz/cancel", "tok-cara", `{"reason": "x"}`), sNotFound, domain.CodeNotFound)
 }
 
+// Recording a run's KPI actuals is a command on its workflow, with the body
+// of a campaign's: the actuals checked against the caps before it is sent,
+// who asked and the audit stamp in its input, the run's KPIs (targets,
+// actuals) in the answer; who may is the validator's.
+func TestRecordTemplateRunKPIs(t *testing.T) {
+	e := runEnv(t)
+	withRuns(e)
+	rec := e.records.templateRuns().runs[runID1] // asked for by cara
+	e.temporal.update = func(wid, name string, in any) (any, error) {
+		if wid != "template/"+runID1 || name != contract.UpdateRecordKPIs {
+			return nil, fmt.Errorf("unexpected update %s %s", wid, name)
+		}
+		k := in.(contract.RecordKPIsInput)
+		if err := domain.CheckRecordTemplateKPIs(rec, k.Actor); err != nil {
+			return nil, err
+		}
+		r := rec
+		v, at := k.Actuals[0].Value, k.Actuals[0].RecordedAt
+		r.Stage = domain.StageTracking
+		r.KPIs = []domain.TemplateKPI{{Key: "registrations", Name: "Registrations", Direction: domain.Higher, Target: 300,
+			TrackedFrom: r.CreatedAt, TrackedUntil: r.CreatedAt.Add(56 * 24 * time.Hour), Actual: &v, RecordedAt: &at, RecordedBy: k.Actor.Handle}}
+		return contract.TemplateRunDetail{TemplateRun: r}, nil
+	}
+	path := "/api/v1/template-runs/" + runID1 + "/kpis"
+	want(t, e.do("POST", path, "tok-cara", `{"actuals": []}`), sInvalid, domain.CodeInvalid)
+	want(t, e.do("POST", path, "tok-cara", `{"actuals": [{"name": "registrations"}]}`), sInvalid, domain.CodeInvalid)
+	want(t, e.do("POST", path, "tok-wes", `{"actuals": [{"name": "registrations", "value": 1}]}`), sForbid, domain.CodeForbidden)
+	rr := e.do("POST", path, "tok-cara", `{"actuals": [{"name": "registrations", "value": 310}]}`)
+	want(t, rr, sOK, "")
+	got := decodeJSON[templateRunBody](t, rr)
+	if len(got.KPIs) != 1 || got.KPIs[0].Actual == nil || *got.KPIs[0].Actual != 310 || got.KPIs[0].Target != 300 || !got.Live {
+		t.Errorf("detail = %+v", got)
+	}
+	if n := len(e.temporal.updates); n != 2 {
+		t.Fatalf("%d updates, want the refused one and the recording", n)
+	}
+	if in := e.temporal.updates[1].Input.(contract.RecordKPIsInput); in.Actor.Handle != "cara" || in.Audit == nil || in.Audit.Actor != "cara" ||
+		len(in.Actuals) != 1 || in.Actuals[0].Name != "registrations" {
+		t.Errorf("input = %+v", in)
+	}
+	want(t, e.do("POST", "/api/v1/template-runs/tpr_zzz/kpis", "tok-cara", `{"actuals": [{"name": "x", "value": 1}]}`), sNotFound, domain.CodeNotFound)
+}
+
 // Tasks of template runs are listed by their process.
 func TestListTasksOfTemplateRuns(t *testing.T) {
 	e := runEnv(t)

@@ -30,6 +30,9 @@ const (
 	// board's form does.
 	MaxKPINameChars = 100
 	MaxKPIUnitChars = 30
+	// MaxKPIActual bounds the size of a template run's KPI actual, either way:
+	// a count, an amount or a rate, never more than a quadrillion.
+	MaxKPIActual = 1e15
 	// MaxLevelChars and MaxJustificationChars cap a hiring request's level and
 	// justification.
 	MaxLevelChars         = 50

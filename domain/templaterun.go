@@ -27,11 +27,72 @@ type TemplateRun struct {
 	Round int `json:"round"`
 	// Intake is the values the run started from, as the intake form checked
 	// them (the data of a form: form.go), revised when triage asked for changes.
-	Intake      map[string]any `json:"intake"`
-	RequestedBy string         `json:"requested_by"`
-	Reason      string         `json:"reason,omitempty"` // why it ended, when it was rejected or cancelled
-	CreatedAt   time.Time      `json:"created_at"`
-	UpdatedAt   time.Time      `json:"updated_at"`
+	Intake map[string]any `json:"intake"`
+	// KPIs are the template's KPIs with their targets and windows as this
+	// run's intake sets them, the latest actual recorded, and each one's
+	// result once its window has ended. None when the template has none.
+	KPIs        []TemplateKPI `json:"kpis,omitempty"`
+	RequestedBy string        `json:"requested_by"`
+	Reason      string        `json:"reason,omitempty"` // why it ended, when it was rejected or cancelled
+	CreatedAt   time.Time     `json:"created_at"`
+	UpdatedAt   time.Time     `json:"updated_at"`
+}
+
+// TemplateKPI is a KPI of a template run.
+type TemplateKPI struct {
+	// Key is the KPI's key in the template, which actuals name it by.
+	Key       string    `json:"key"`
+	Name      string    `json:"name"`
+	Unit      string    `json:"unit,omitempty"`
+	Direction Direction `json:"direction"`
+	Target    float64   `json:"target"`
+	// TrackedFrom and TrackedUntil are the KPI's window: actuals are recorded
+	// while it is open, and its result is settled when it ends.
+	TrackedFrom  time.Time `json:"tracked_from"`
+	TrackedUntil time.Time `json:"tracked_until"`
+	// Actual is the latest value recorded (a later recording replaces an
+	// earlier one), with when and by whom; nil until one is.
+	Actual     *float64   `json:"actual,omitempty"`
+	RecordedAt *time.Time `json:"recorded_at,omitempty"`
+	RecordedBy string     `json:"recorded_by,omitempty"`
+	// Result is set when the window ends: met or missed against the target,
+	// or unmeasured when no actual was recorded in it.
+	Result KPIResultKind `json:"result,omitempty"`
+}
+
+// KPIResultKind is how a template run's KPI ended.
+type KPIResultKind string
+
+// The results of a template run's KPI.
+const (
+	KPIMet        KPIResultKind = "met"
+	KPIMissed     KPIResultKind = "missed"
+	KPIUnmeasured KPIResultKind = "unmeasured"
+)
+
+// Settle is the KPI with its result: met when its actual reaches the target
+// in its direction (at least the target when higher is better, at most when
+// lower is), missed when it does not, unmeasured without an actual.
+func (k TemplateKPI) Settle() TemplateKPI {
+	switch {
+	case k.Actual == nil:
+		k.Result = KPIUnmeasured
+	case k.Direction == Lower && *k.Actual <= k.Target, k.Direction != Lower && *k.Actual >= k.Target:
+		k.Result = KPIMet
+	default:
+		k.Result = KPIMissed
+	}
+	return k
+}
+
+// CheckRecordTemplateKPIs says whether a may record KPI actuals of the
+// template run r: who asked for it, marketing ops and admins, as for
+// cancelling it.
+func CheckRecordTemplateKPIs(r TemplateRun, a Actor) error {
+	if (a.Handle != "" && a.Handle == r.RequestedBy) || a.HasRole(RoleMarketingOpsManager) || a.HasRole(RoleAdmin) {
+		return nil
+	}
+	return Forbiddenf("only who asked for it or marketing ops may record the KPIs of a run of a template")
 }
 
 // StageTriage is a template run's stage while its intake waits in the triage

@@ -25,11 +25,13 @@ import (
 //
 //	go test ./e2e -run TemplateRunOverTemporal -count=1 -save-history=TAG
 
-// templateRun starts a run of the example template name with intake, then
-// answers each task that opens with answer (by the people of the demo
-// directory its assignee, role or team names) until the run ends; it returns
-// the run's ID and its result.
-func templateRun(t *testing.T, s *stack, name string, intake map[string]any, answer func(domain.Task, int) (domain.Outcome, string, map[string]any)) (string, contract.TemplateRunResult) {
+// templateRun starts a run of the example template name, as change makes it,
+// with intake, then answers each task that opens with answer (by the people
+// of the demo directory its assignee, role or team names) until the run ends,
+// or until its record is in stage stopAt when that is given; it returns the
+// run's ID and its result (none when it stopped at stopAt).
+func templateRun(t *testing.T, s *stack, name string, change func(*templates.Template), intake map[string]any, stopAt domain.Stage,
+	answer func(domain.Task, int) (domain.Outcome, string, map[string]any)) (string, contract.TemplateRunResult) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -41,6 +43,7 @@ func templateRun(t *testing.T, s *stack, name string, intake map[string]any, ans
 	if err != nil {
 		t.Fatal(err)
 	}
+	change(&tmpl)
 	if err := tmpl.CheckIntake(intake, time.Now()); err != nil {
 		t.Fatalf("intake: %v", err)
 	}
@@ -107,6 +110,9 @@ func templateRun(t *testing.T, s *stack, name string, intake map[string]any, ans
 			t.Fatal(err)
 		}
 		ended = desc.GetWorkflowExecutionInfo().GetCloseTime() != nil
+		if rec, err := s.records.TemplateRun(ctx, id); stopAt != "" && err == nil && rec.Stage == stopAt {
+			return id, contract.TemplateRunResult{}
+		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	var res contract.TemplateRunResult
@@ -137,15 +143,23 @@ func everyone(tk domain.Task, _ int) (domain.Outcome, string, map[string]any) {
 	return outcome, "", data
 }
 
-// The webinar with every condition true and one loop: the agenda review asks
-// for changes once, the plan stage runs again, and the run completes.
-func TestTemplateRunOverTemporalWebinar(t *testing.T) {
-	s := start(t, seconds())
-	intake := map[string]any{
+// asIs runs an example template as it is.
+func asIs(*templates.Template) {}
+
+func webinarIntakeE2E() map[string]any {
+	return map[string]any{
 		"title": "Spring webinar", "event_date": time.Now().Add(40 * 24 * time.Hour).UTC().Format(time.RFC3339), "host": "sam",
 		"audience": []any{"customers", "partners"}, "expected_registrations": 300.0, "recorded": true,
 	}
-	id, res := templateRun(t, s, "webinar", intake, func(tk domain.Task, n int) (domain.Outcome, string, map[string]any) {
+}
+
+// The webinar with every condition true and one loop: the agenda review asks
+// for changes once, the plan stage runs again, and the run completes. Its
+// KPI is left out, so the run ends after its last stage rather than tracking
+// registrations for eight weeks (TestTemplateRunOverTemporalWebinarTracksItsKPI).
+func TestTemplateRunOverTemporalWebinar(t *testing.T) {
+	s := start(t, seconds())
+	id, res := templateRun(t, s, "webinar", func(tm *templates.Template) { tm.KPIs = nil }, webinarIntakeE2E(), "", func(tk domain.Task, n int) (domain.Outcome, string, map[string]any) {
 		if tk.Key == "agenda_review" && n == 0 {
 			return domain.OutcomeChangesRequested, "Add a customer speaker", nil
 		}
@@ -174,7 +188,7 @@ func TestTemplateRunOverTemporalTradeShowRejected(t *testing.T) {
 		"show": "Expo Lyon", "opens_on": time.Now().Add(60 * 24 * time.Hour).UTC().Format(time.RFC3339), "budget": 30000.0,
 		"owner": "sam", "leads_target": 200.0, "booth_team": "marketing-ops",
 	}
-	id, res := templateRun(t, s, "trade-show", intake, func(tk domain.Task, n int) (domain.Outcome, string, map[string]any) {
+	id, res := templateRun(t, s, "trade-show", asIs, intake, "", func(tk domain.Task, n int) (domain.Outcome, string, map[string]any) {
 		if tk.Key == "director_approval" {
 			return domain.OutcomeRejected, "Not this year", nil
 		}
@@ -188,4 +202,50 @@ func TestTemplateRunOverTemporalTradeShowRejected(t *testing.T) {
 		t.Errorf("record %+v, %v", rec, err)
 	}
 	s.saveHistory(ctx, contract.TemplateRunWorkflowID(id), "template-trade-show-rejected")
+}
+
+// The webinar as it is, KPI included: after its last stage the run tracks
+// registrations (stage tracking, a timer to the window's end), who asked for
+// it records them twice, the latest replacing the first, then cancels it (the
+// window is eight weeks).
+func TestTemplateRunOverTemporalWebinarTracksItsKPI(t *testing.T) {
+	s := start(t, seconds())
+	id, _ := templateRun(t, s, "webinar", asIs, webinarIntakeE2E(), domain.StageTracking, everyone)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	wid := contract.TemplateRunWorkflowID(id)
+	send := func(uid, name string, in interface {
+		Bind(string, time.Time, domain.AuditEntry)
+	}, out any) {
+		t.Helper()
+		in.Bind(uid, time.Now(), domain.AuditEntry{Actor: "pat", Action: "POST /api/v1/template-runs/:id/" + name, Object: id,
+			Outcome: domain.AuditAllowed, Status: 200, RequestID: uid})
+		h, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID: wid, UpdateID: uid, UpdateName: name, Args: []any{in}, WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		if err == nil {
+			err = h.Get(ctx, out)
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", uid, err)
+		}
+	}
+	pat := domain.Actor{Handle: "pat", Roles: []domain.Role{domain.RoleProjectManager}}
+	var d contract.TemplateRunDetail
+	for i, v := range []float64{120, 180} {
+		in := &contract.RecordKPIsInput{Actor: pat, Actuals: []domain.KPIActual{{Name: "registrations", Value: v}}}
+		send(fmt.Sprintf("e2e-kpis-%s-%d", id, i), contract.UpdateRecordKPIs, in, &d)
+	}
+	if d.Stage != domain.StageTracking || len(d.KPIs) != 1 || d.KPIs[0].Actual == nil || *d.KPIs[0].Actual != 180 || d.KPIs[0].Target != 300 || d.KPIs[0].Result != "" {
+		t.Fatalf("detail: stage %s, KPIs %+v", d.Stage, d.KPIs)
+	}
+	send("e2e-cancel-"+id, contract.UpdateCancel, &contract.CancelInput{Actor: pat, Reason: "the event moved"}, &d)
+	var res contract.TemplateRunResult
+	if err := s.temporal.GetWorkflow(ctx, wid, "").Get(ctx, &res); err != nil || res.Status != domain.StatusCancelled {
+		t.Fatalf("the run ended %s, %v; want cancelled", res.Status, err)
+	}
+	if rec, err := s.records.TemplateRun(ctx, id); err != nil || len(rec.KPIs) != 1 || rec.KPIs[0].Actual == nil || *rec.KPIs[0].Actual != 180 {
+		t.Errorf("record %+v, %v", rec, err)
+	}
+	s.saveHistory(ctx, wid, "template-webinar-tracking")
 }

@@ -26,8 +26,9 @@ type templateRunRow struct {
 	Reason          string `gorm:"not null"`
 	Name            string `gorm:"not null;default:''"`
 	Intake          jsonCol[map[string]any]
-	CreatedAt       time.Time `gorm:"not null;autoCreateTime:false"`
-	UpdatedAt       time.Time `gorm:"not null;autoUpdateTime:false"`
+	KPIs            jsonCol[[]domain.TemplateKPI] `gorm:"column:kpis"`
+	CreatedAt       time.Time                     `gorm:"not null;autoCreateTime:false"`
+	UpdatedAt       time.Time                     `gorm:"not null;autoUpdateTime:false"`
 }
 
 func (templateRunRow) TableName() string { return "template_runs" }
@@ -52,6 +53,7 @@ func templateRunFromDomain(r domain.TemplateRun) templateRunRow {
 		ID: r.ID, WorkflowID: r.WorkflowID, TemplateKey: r.TemplateKey, TemplateVersion: r.TemplateVersion,
 		TemplateName: r.TemplateName, Status: string(r.Status), Stage: string(r.Stage), Round: r.Round,
 		RequestedBy: r.RequestedBy, Reason: r.Reason, Name: r.Title, Intake: jsonCol[map[string]any]{r.Intake},
+		KPIs:      jsonCol[[]domain.TemplateKPI]{r.KPIs},
 		CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
 	}
 }
@@ -60,7 +62,7 @@ func (r templateRunRow) toDomain() domain.TemplateRun {
 	return domain.TemplateRun{
 		ID: r.ID, WorkflowID: r.WorkflowID, TemplateKey: r.TemplateKey, TemplateVersion: r.TemplateVersion,
 		TemplateName: r.TemplateName, Title: r.Name, Status: domain.Status(r.Status), Stage: domain.Stage(r.Stage),
-		Round: r.Round, Intake: r.Intake.V, RequestedBy: r.RequestedBy, Reason: r.Reason,
+		Round: r.Round, Intake: r.Intake.V, KPIs: r.KPIs.V, RequestedBy: r.RequestedBy, Reason: r.Reason,
 		CreatedAt: fromDB(r.CreatedAt), UpdatedAt: fromDB(r.UpdatedAt),
 	}
 }

@@ -254,6 +254,7 @@ func TestParseRefusesWhatTheSchemaRefuses(t *testing.T) {
 		{"kpis/0/direction", "up", true},
 		{"kpis/0/target", map[string]any{"field": "target", "value": 5}, true},
 		{"kpis/0/tracking/for", "a month", true},
+		{"retrospective", "yes", true},
 		{"board/title", drop, true},
 		{"board/card", []any{"owner", "owner"}, true},
 

@@ -23,7 +23,10 @@ type Template struct {
 	// Stages run in order; a stage starts when the one before it ends.
 	Stages []Stage `json:"stages"`
 	KPIs   []KPI   `json:"kpis,omitempty"`
-	Board  Board   `json:"board"`
+	// Retrospective, when set, asks who asked for a run for its lessons
+	// learned once its last stage, and the tracking of its KPIs, are over.
+	Retrospective bool  `json:"retrospective,omitempty"`
+	Board         Board `json:"board"`
 }
 
 // Triage is who looks at a new intake first: a team, or the holders of a role.

@@ -200,6 +200,9 @@ func (v *validator) stages() {
 		if s.Key == RouteEnd {
 			v.p.Add(at+".key", "end is reserved: on_reject: end ends the run")
 		}
+		if slices.Contains(runStages, s.Key) {
+			v.p.Add(at+".key", "%s is reserved: it is the stage a run is in before or after the template's own (triage, tracking, retrospective)", s.Key)
+		}
 		v.text(at+".name", s.Name, true, domain.MaxNameChars)
 		if s.When != "" {
 			v.checkCondition(at+".when", s.When, scope{tasks: earlier})

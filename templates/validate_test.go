@@ -63,6 +63,7 @@ stages:
         when: intake.budget > 5000 && tasks.brief.data.ready
 kpis:
   - {key: signups, name: Signups, direction: higher, target: {field: target}, tracking: {from: event_date, for: 4 weeks}}
+retrospective: true
 board: {title: title, card: [event_date, owner]}
 `
 
@@ -231,6 +232,8 @@ func TestValidateRefusesWithPreciseProblems(t *testing.T) {
 			problems{{"stages[1].tasks[0].key", `task "brief" is also stages[0].tasks[0]'s: task keys are unique in a template`}}},
 		{"an intake field twice", func(t *Template) { t.Intake[2].Name = "event_date" },
 			problems{{"intake[2].name", "event_date is declared twice"}}},
+		{"a stage a run has of its own", func(t *Template) { t.Stages[1].Key = "tracking" },
+			problems{{"stages[1].key", "tracking is reserved: it is the stage a run is in before or after the template's own (triage, tracking, retrospective)"}}},
 		{"a KPI key twice", func(t *Template) { t.KPIs = append(t.KPIs, t.KPIs[0]) },
 			problems{{"kpis[1].key", `KPI "signups" is also kpis[0]'s: KPI keys are unique in a template`}}},
 		{"a key a condition cannot read", func(t *Template) { task(t, 0, 2).Key = "side-work" },
@@ -396,7 +399,7 @@ func TestParseRefusesTheDocumentsShape(t *testing.T) {
 			{"description", "empty: give a value, or leave it out"},
 		}},
 		{"not YAML", "key: [", problems{{"", "not YAML: line 1: did not find expected node content"}}},
-		{"not a mapping", "- key: launch", problems{{"", "must be a mapping of key, version, name, description, triage, intake, stages, kpis, board"}}},
+		{"not a mapping", "- key: launch", problems{{"", "must be a mapping of key, version, name, description, triage, intake, stages, kpis, retrospective, board"}}},
 		{"JSON with a key twice", `{"key": "a", "key": "b"}`, problems{{"key", "given twice (line 1)"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -426,7 +429,7 @@ func TestLinesPointAtTheProblem(t *testing.T) {
 		{yamlDoc, "stages[1].tasks[0].assignee.team", 47},
 		{yamlDoc, "stages[1].tasks[0].assignee", 47},
 		{yamlDoc, "stages[0].tasks[2].colour", 40}, // not there: the task's line
-		{yamlDoc, "board.card[7]", 52},             // not there: the list's line
+		{yamlDoc, "board.card[7]", 53},             // not there: the list's line
 		{yamlDoc, "", 2},
 		{jsonDoc, "stages[0].tasks", 5},
 		{jsonDoc, "stages[0].name", 4},

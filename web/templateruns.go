@@ -358,13 +358,20 @@ func (a *App) showRun(w http.ResponseWriter, r *http.Request, s *session, status
 }
 
 // runSteps is a run's progress: triage, then the stages of its template
-// version, with the round it is in.
+// version, then the tracking of its KPIs and its retrospective when the
+// template has them, with the round it is in.
 func runSteps(run runBody) ([]stageStep, string) {
 	stages := []domain.Stage{domain.StageTriage}
 	names := []string{"Triage"}
 	for _, st := range run.Template.Stages {
 		stages = append(stages, domain.Stage(st.Key))
 		names = append(names, st.Name)
+	}
+	if len(run.Template.KPIs) > 0 {
+		stages, names = append(stages, domain.StageTracking), append(names, "Tracking KPIs")
+	}
+	if run.Template.Retrospective {
+		stages, names = append(stages, domain.StageRetrospective), append(names, "Retrospective")
 	}
 	steps := progress(stages, run.Stage, run.Status, domain.StatusCompleted)
 	for i := range steps {
@@ -383,8 +390,11 @@ func (p runPage) StageName() string {
 			return st.Name
 		}
 	}
-	if p.R.Stage == domain.StageTriage {
+	switch p.R.Stage {
+	case domain.StageTriage:
 		return "Triage"
+	case domain.StageTracking:
+		return "Tracking KPIs"
 	}
 	return label(p.R.Stage)
 }

@@ -229,7 +229,13 @@ func (h *tplHarness) openTask(key string) domain.Task {
 // its end.
 func (h *tplHarness) run(name string, intake map[string]any) contract.TemplateRunResult {
 	h.t.Helper()
-	h.env.ExecuteWorkflow(contract.TemplateRunType, templateInput(h.t, name, intake))
+	return h.runInput(templateInput(h.t, name, intake))
+}
+
+// runInput starts a run with in and runs it to its end.
+func (h *tplHarness) runInput(in contract.TemplateRunInput) contract.TemplateRunResult {
+	h.t.Helper()
+	h.env.ExecuteWorkflow(contract.TemplateRunType, in)
 	if !h.env.IsWorkflowCompleted() {
 		h.t.Fatal("the run did not finish")
 	}
@@ -262,7 +268,15 @@ func exampleTemplate(t *testing.T, name string) templates.Template {
 // start it: the intake checked, the template captured whole.
 func templateInput(t *testing.T, name string, intake map[string]any) contract.TemplateRunInput {
 	t.Helper()
+	return templateInputWith(t, name, intake, func(*templates.Template) {})
+}
+
+// templateInputWith is templateInput of the example template name as change
+// makes it.
+func templateInputWith(t *testing.T, name string, intake map[string]any, change func(*templates.Template)) contract.TemplateRunInput {
+	t.Helper()
 	tmpl := exampleTemplate(t, name)
+	change(&tmpl)
 	if err := tmpl.CheckIntake(intake, t0); err != nil {
 		t.Fatalf("intake: %v", err)
 	}
@@ -333,7 +347,7 @@ func TestTemplateWebinarRunsEveryStageWithItsConditionsTrue(t *testing.T) {
 	}
 	rec := h.recs.record()
 	if rec.Status != domain.StatusCompleted || rec.Title != "Spring webinar" || rec.TemplateKey != "webinar" || rec.TemplateVersion != 1 ||
-		rec.Stage != "follow_up" || rec.Round != 1 || rec.Intake["host"] != "sam" {
+		rec.Stage != domain.StageTracking || rec.Round != 1 || rec.Intake["host"] != "sam" {
 		t.Errorf("record %+v", rec)
 	}
 }

@@ -14,13 +14,21 @@
 // the intake, read through workflow.Now only; reminders and the escalation of
 // an overdue approval follow the policy's templates section.
 //
+// After the last stage, a run of a template with KPIs tracks them until the
+// window of each has ended (stage tracking), taking actuals by the
+// record-kpis update and settling each KPI's result (met, missed,
+// unmeasured) as its window ends; a template that asks for a retrospective
+// then gives who asked for the run its task (stage retrospective). A template
+// with neither ends after its last stage.
+//
 // It runs on the kernel (workflows/internal/kernel) and is laid out as every
 // process is: workflow.go (the workflow, its state and its end), stages.go
-// (triage, the stages and where an overdue approval escalates), updates.go
-// (its check of a completion beyond the kernel's) and progress.go (what the
-// Temporal UI shows). It has no updates of its own: the kernel's
+// (triage, the stages and where an overdue approval escalates), kpis.go (the
+// tracking, its record-kpis update and the retrospective), updates.go (its
+// check of a completion beyond the kernel's) and progress.go (what the
+// Temporal UI shows). Its one update of its own is record-kpis; the kernel's
 // complete-task (each answer checked against the task's form from the
-// template), reassign-task and cancel are all a template's tasks need.
+// template), reassign-task and cancel serve its tasks.
 //
 // Workflow code is deterministic; the package must not import gorm, store,
 // api, gin, net/http, database/sql or os, nor another process. It imports

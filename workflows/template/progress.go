@@ -60,5 +60,11 @@ func (r *run) stageName() string {
 			return s.Name
 		}
 	}
+	switch r.rec.Stage {
+	case domain.StageTracking:
+		return "tracking the KPIs"
+	case domain.StageRetrospective:
+		return "retrospective"
+	}
 	return string(r.rec.Stage) // triage
 }

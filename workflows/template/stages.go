@@ -69,6 +69,7 @@ func (r *run) revise(ctx workflow.Context, asked *domain.Task) error {
 	}
 	r.rec.Intake = r.t.ReviseIntake(r.rec.Intake, t.Data)
 	r.rec.Title = r.t.Title(r.rec.Intake)
+	r.rec.KPIs = r.kpisOf() // targets and windows the intake set
 	r.Event(workflow.Now(ctx), domain.EventChanged, t.CompletedBy, t.ID, "%s revised the request; it goes back to triage", t.CompletedBy)
 	return nil
 }

@@ -67,6 +67,7 @@ func start(ctx workflow.Context, in contract.TemplateRunInput) (*run, error) {
 		Status: domain.StatusActive, Stage: domain.StageTriage, Intake: in.Intake, RequestedBy: in.RequestedBy,
 		CreatedAt: now, UpdatedAt: now,
 	}
+	r.rec.KPIs = r.kpisOf()
 	core, err := kernel.New(ctx, r, kernel.Config{
 		Process: domain.ProcessTemplate, ID: in.ID, Noun: "run of " + t.Name,
 		ReminderBefore: r.pol.ReminderBeforeDue.D(), OnOverdue: r.taskOverdue, Authorize: r.authorize,
@@ -75,12 +76,16 @@ func start(ctx workflow.Context, in contract.TemplateRunInput) (*run, error) {
 		return nil, err
 	}
 	r.Core = core
+	if err := r.Register(ctx, r.updates()...); err != nil {
+		return nil, err
+	}
 	r.Event(now, domain.EventStarted, in.RequestedBy, "", "%s started %s (version %d): %s",
 		in.RequestedBy, r.Quote(t.Name), t.Version, r.Quote(r.rec.Title))
 	return r, nil
 }
 
-// run walks triage, then the stages. It returns nil when the run ended by
+// run walks triage, then the stages, then tracks the KPIs and asks for the
+// retrospective when the template has them. It returns nil when the run ended by
 // itself, a cancelled error when it was cancelled.
 func (r *run) run(ctx workflow.Context) error {
 	accepted, err := r.triage(ctx)
@@ -94,6 +99,12 @@ func (r *run) run(ctx workflow.Context) error {
 			return err
 		}
 		i = next
+	}
+	if err := r.tracking(ctx); err != nil {
+		return err
+	}
+	if err := r.retrospective(ctx); err != nil {
+		return err
 	}
 	r.finish(ctx, domain.StatusCompleted, "", "")
 	return nil
