@@ -352,7 +352,7 @@ func attempted(wd *words, f *domain.Refusal, tasks []domain.Task) string {
 		return "reassign " + task
 	case "/campaigns/:id/changes":
 		return "change the campaign"
-	case "/campaigns/:id/kpis":
+	case "/campaigns/:id/kpis", "/template-runs/:id/kpis":
 		return "record KPI actuals"
 	case "/campaigns/:id/cancel":
 		return "cancel the campaign"
@@ -372,6 +372,8 @@ func attempted(wd *words, f *domain.Refusal, tasks []domain.Task) string {
 		return "mark the risk as materialized"
 	case "/risks/:id/close":
 		return "close the issue"
+	case "/template-runs/:id/cancel":
+		return "cancel the run"
 	}
 	return "change it"
 }
@@ -644,10 +646,16 @@ func localTime(v string, loc *time.Location) string {
 	return v
 }
 
-// detailRecordKPIs records the actuals the person filled in; a KPI left empty is
-// not sent. The API's field details name actuals by their place in the request,
-// which is mapped back to the KPI's row of the form.
+// detailRecordKPIs records a campaign's KPI actuals.
 func (a *App) detailRecordKPIs(w http.ResponseWriter, r *http.Request, s *session) {
+	a.recordKPIs(w, r, s, campaignPath(r), a.showCampaign)
+}
+
+// recordKPIs records the actuals the person filled in on the page at back
+// (each named by the form's kpi_name: a campaign's KPI name, a template's KPI
+// key); a KPI left empty is not sent. The API's field details name actuals by
+// their place in the request, which is mapped back to the KPI's row of the form.
+func (a *App) recordKPIs(w http.ResponseWriter, r *http.Request, s *session, back string, show showFunc) {
 	type actual struct {
 		Name  string  `json:"name"`
 		Value float64 `json:"value"`
@@ -663,7 +671,7 @@ func (a *App) detailRecordKPIs(w http.ResponseWriter, r *http.Request, s *sessio
 		}
 		v, err := strconv.ParseFloat(strings.TrimSpace(values[i]), 64)
 		if err != nil {
-			a.refuseLocally(w, r, s, "kpis", a.showCampaign, "kpi_value_"+strconv.Itoa(i), "must be a number, such as 1250 or 3.5")
+			a.refuseLocally(w, r, s, "kpis", show, "kpi_value_"+strconv.Itoa(i), "must be a number, such as 1250 or 3.5")
 			return
 		}
 		body.Actuals = append(body.Actuals, actual{Name: name, Value: v})
@@ -684,8 +692,7 @@ func (a *App) detailRecordKPIs(w http.ResponseWriter, r *http.Request, s *sessio
 		}
 		return out
 	}
-	a.detailCommand(w, r, s, "kpis", campaignPath(r), "/kpis", body, fields,
-		"KPI actuals recorded", a.showCampaign)
+	a.detailCommand(w, r, s, "kpis", back, "/kpis", body, fields, "KPI actuals recorded", show)
 }
 
 func campaignPath(r *http.Request) string { return "/campaigns/" + url.PathEscape(r.PathValue("id")) }

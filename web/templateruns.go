@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tandemhq/tandem/domain"
 	"github.com/tandemhq/tandem/templates"
@@ -55,6 +56,9 @@ func (a *App) templateRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /new/templates/{key}", a.authed(a.submitTemplateStart))
 	m.HandleFunc("GET /board/templates/{key}", a.authed(a.templateBoard))
 	m.HandleFunc("GET /finished/templates/{key}", a.authed(a.templateFinished))
+	m.HandleFunc("POST /template-runs/{id}/kpis", a.authed(func(w http.ResponseWriter, r *http.Request, s *session) {
+		a.recordKPIs(w, r, s, runPath(r.PathValue("id")), a.showRun)
+	}))
 	m.HandleFunc("GET /template-runs/{id}", a.authed(func(w http.ResponseWriter, r *http.Request, s *session) {
 		a.showRun(w, r, s, http.StatusOK, nil)
 	}))
@@ -319,6 +323,36 @@ type runPage struct {
 	Intake    []fact
 	MayCancel bool
 	WhyNot    string
+	// KPIs are the run's KPIs in words; MayKPIs whether the viewer may record
+	// their actuals now (the run is tracking them), and WhyNotKPIs why not.
+	KPIs       []runKPI
+	MayKPIs    bool
+	WhyNotKPIs string
+}
+
+// runKPI is a template run's KPI as its page shows it.
+type runKPI struct {
+	Key, Name, Better, TargetText, ActualText, Result string
+	From, Until                                       moment
+	Open                                              bool // its window is open: actuals are taken
+}
+
+// runKPIs puts a run's KPIs in words, at now.
+func runKPIs(kpis []domain.TemplateKPI, wd *words, now time.Time) []runKPI {
+	out := make([]runKPI, 0, len(kpis))
+	for _, k := range kpis {
+		v := runKPI{Key: k.Key, Name: k.Name, Better: "higher is better", TargetText: kpiValue(k.Target, k.Unit),
+			From: wd.Day(k.TrackedFrom), Until: wd.Day(k.TrackedUntil), Open: k.Result == "" && now.Before(k.TrackedUntil)}
+		if k.Direction == domain.Lower {
+			v.Better = "lower is better"
+		}
+		if k.Actual != nil {
+			v.ActualText = kpiValue(*k.Actual, k.Unit)
+		}
+		v.Result = map[domain.KPIResultKind]string{domain.KPIMet: "met", domain.KPIMissed: "missed", domain.KPIUnmeasured: "not measured"}[k.Result]
+		out = append(out, v)
+	}
+	return out
 }
 
 func (a *App) showRun(w http.ResponseWriter, r *http.Request, s *session, status int, at *detailAttempt) {
@@ -351,6 +385,14 @@ func (a *App) showRun(w http.ResponseWriter, r *http.Request, s *session, status
 			p.WhyNot = sentence(domain.Message(err))
 		} else {
 			p.MayCancel = true
+		}
+	}
+	p.KPIs = runKPIs(run.KPIs, wd, a.now())
+	if run.Stage == domain.StageTracking && !run.Status.Terminal() {
+		if err := domain.CheckRecordTemplateKPIs(run.TemplateRun, domain.ActorOf(s.me)); err != nil {
+			p.WhyNotKPIs = sentence(domain.Message(err))
+		} else {
+			p.MayKPIs = slices.ContainsFunc(p.KPIs, func(k runKPI) bool { return k.Open })
 		}
 	}
 	p.Kind = domain.ProcessTemplate

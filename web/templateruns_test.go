@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -458,4 +459,40 @@ func TestARunInTriageWaitsOnTheTriageRoleInWords(t *testing.T) {
 	w := get(t, h, sesPat, "/template-runs/tpr_launch")
 	mustContain(t, w, "Webinar, in Triage", `<span class="who">A marketing ops manager</span>`)
 	mustNotContain(t, w, "Anyone eligible")
+}
+
+// A run tracking its KPIs shows them, and who asked for it records their
+// actuals on its page, by each KPI's key; someone else is told why not.
+func TestARunTrackingItsKPIsTakesTheirActuals(t *testing.T) {
+	h, f := newTestApp(t)
+	tmpl := webinar(t)
+	run := webinarRun(tmpl)
+	run.Stage = domain.StageTracking
+	got := 120.0
+	run.KPIs = []domain.TemplateKPI{
+		{Key: "registrations", Name: "Registrations", Unit: "people", Direction: domain.Higher, Target: 300,
+			TrackedFrom: testNow.Add(-48 * time.Hour), TrackedUntil: testNow.Add(7 * 24 * time.Hour), Actual: &got},
+		{Key: "no_shows", Name: "No-shows", Direction: domain.Lower, Target: 50,
+			TrackedFrom: testNow.Add(-48 * time.Hour), TrackedUntil: testNow.Add(-time.Hour), Result: domain.KPIUnmeasured},
+	}
+	runAPI(t, f, tmpl, run)
+	page := get(t, h, sesPat, "/template-runs/tpr_launch")
+	mustContain(t, page, "Registrations", "being tracked", "not measured", "Record KPI actuals", `name="kpi_name" value="registrations"`)
+	// The window of no-shows has ended: no input for it.
+	mustNotContain(t, page, `name="kpi_name" value="no_shows"`)
+
+	f.on("POST /api/v1/template-runs/{id}/kpis", func(*http.Request, domain.Person) (int, any) {
+		return http.StatusOK, map[string]any{"id": "tpr_launch"}
+	})
+	w := post(t, h, sesPat, "/template-runs/tpr_launch/kpis", url.Values{"kpi_name": {"registrations"}, "kpi_value": {"321"}, "idempotency_key": {"k-kpis"}})
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/template-runs/tpr_launch" {
+		t.Fatalf("status %d, location %q", w.Code, w.Header().Get("Location"))
+	}
+	cmds := f.commands()
+	if len(cmds) != 1 || cmds[0].Path != "/api/v1/template-runs/tpr_launch/kpis" || fmt.Sprint(cmds[0].Body["actuals"]) != "[map[name:registrations value:321]]" {
+		t.Fatalf("sent %+v", cmds)
+	}
+
+	// Cleo neither asked for it nor is marketing ops.
+	mustContain(t, get(t, h, sesCleo, "/template-runs/tpr_launch"), "Only who asked for it or marketing ops may record the KPIs")
 }
