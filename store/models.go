@@ -33,6 +33,10 @@ type personRow struct {
 	// DisabledAt is when the person was disabled; NULL while active. Only
 	// SetDisabled writes it: an upsert of the person keeps it.
 	DisabledAt *time.Time
+	// TimeZone is the person's IANA time zone, for their daily digest, ""
+	// (UTC) until they choose one; only SetNotificationSettings writes it, so
+	// an upsert of the person keeps it.
+	TimeZone string `gorm:"not null;default:''"`
 
 	// Roles is preloaded on reads and written by hand (see writePerson); both
 	// associations also declare the foreign keys AutoMigrate creates.

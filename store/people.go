@@ -25,8 +25,9 @@ func (st *Store) UpsertPerson(ctx context.Context, p domain.Person) error {
 	err := st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		row := personFromDomain(p, time.Now())
 		// disabled_at is DisablePerson's alone: a new person starts active (NULL),
-		// and an update keeps what it is.
-		err := tx.Omit(clause.Associations, "disabled_at").Clauses(clause.OnConflict{
+		// and an update keeps what it is. time_zone is the person's own choice
+		// (SetNotificationSettings): a new person starts with the default.
+		err := tx.Omit(clause.Associations, "disabled_at", "time_zone").Clauses(clause.OnConflict{
 			Columns: []clause.Column{{Name: "handle"}},
 			// Everything but created_at, which stays the time the person first appeared.
 			DoUpdates: clause.AssignmentColumns([]string{"name", "email", "team", "manager", "ooo_from", "ooo_to", "ooo_delegate", "updated_at"}),
@@ -51,7 +52,7 @@ func (st *Store) AddPerson(ctx context.Context, p domain.Person) error {
 	}
 	err := st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		row := personFromDomain(p, time.Now())
-		res := tx.Omit(clause.Associations).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+		res := tx.Omit(clause.Associations, "time_zone").Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
 		if res.Error != nil {
 			return res.Error
 		}
