@@ -154,7 +154,7 @@ func CommentEvent(c Comment) Event {
 	return Event{
 		Key: fmt.Sprintf("comment/%d/created", c.ID), Process: c.Process, ProcessID: c.ProcessID, Kind: EventCommentCreated,
 		Actor: c.Author, TaskID: c.TaskID, At: c.CreatedAt,
-		Message: fmt.Sprintf("@%s commented on %s %s", c.Author, c.Process, c.ProcessID),
+		Message: fmt.Sprintf("@%s commented", c.Author),
 	}
 }
 
@@ -164,7 +164,7 @@ func MentionEvent(c Comment, handle string, at time.Time) Event {
 	return Event{
 		Key: fmt.Sprintf("comment/%d/mention/%s", c.ID, handle), Process: c.Process, ProcessID: c.ProcessID, Kind: EventMention,
 		Actor: c.Author, TaskID: c.TaskID, At: at,
-		Message: fmt.Sprintf("@%s mentioned @%s in a comment on %s %s", c.Author, handle, c.Process, c.ProcessID),
+		Message: fmt.Sprintf("@%s mentioned @%s in a comment", c.Author, handle),
 	}
 }
 

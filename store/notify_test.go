@@ -161,7 +161,7 @@ func TestOutboxSettles(t *testing.T) {
 			t.Fatalf("pending = %+v, %v", events, err)
 		}
 		want := domain.Event{Key: "comment/1/created", Process: domain.ProcessCampaign, ProcessID: "cmp_1", Kind: domain.EventCommentCreated,
-			Actor: "pat", Message: "@pat commented on campaign cmp_1", At: at(0)}
+			Actor: "pat", Message: "@pat commented", At: at(0)}
 		equal(t, "the comment's event", events[0].Event, want)
 		if err := st.SettleOutboxEvent(t.Context(), events[0].ID, true, at(2)); err != nil {
 			t.Fatal(err)
