@@ -17,10 +17,10 @@ type NotifyChannel string
 
 // Notification channels.
 const (
-	NotifyInApp  NotifyChannel = "in_app"
-	NotifyByEmail  NotifyChannel = "email"
-	NotifyDigest NotifyChannel = "digest"
-	NotifyOff    NotifyChannel = "off"
+	NotifyInApp   NotifyChannel = "in_app"
+	NotifyByEmail NotifyChannel = "email"
+	NotifyDigest  NotifyChannel = "digest"
+	NotifyOff     NotifyChannel = "off"
 )
 
 // NotifyChannels are the channels a person may choose, in the order offered.

@@ -50,11 +50,11 @@ func TestDigestDay(t *testing.T) {
 		date string
 		due  bool
 	}{
-		{time.Date(2026, 12, 6, 22, 59, 0, 0, time.UTC), tokyo, "", false},          // 07:59 in Tokyo on the 7th
-		{time.Date(2026, 12, 6, 23, 0, 0, 0, time.UTC), tokyo, "2026-12-07", true},  // 08:00 there
-		{time.Date(2026, 12, 6, 6, 59, 0, 0, time.UTC), paris, "", false},           // 07:59 in Paris
-		{time.Date(2026, 12, 6, 7, 0, 0, 0, time.UTC), paris, "2026-12-06", true},   // 08:00 in Paris
-		{time.Date(2026, 3, 29, 6, 0, 0, 0, time.UTC), paris, "2026-03-29", true},   // 08:00 on the day clocks go forward
+		{time.Date(2026, 12, 6, 22, 59, 0, 0, time.UTC), tokyo, "", false},           // 07:59 in Tokyo on the 7th
+		{time.Date(2026, 12, 6, 23, 0, 0, 0, time.UTC), tokyo, "2026-12-07", true},   // 08:00 there
+		{time.Date(2026, 12, 6, 6, 59, 0, 0, time.UTC), paris, "", false},            // 07:59 in Paris
+		{time.Date(2026, 12, 6, 7, 0, 0, 0, time.UTC), paris, "2026-12-06", true},    // 08:00 in Paris
+		{time.Date(2026, 3, 29, 6, 0, 0, 0, time.UTC), paris, "2026-03-29", true},    // 08:00 on the day clocks go forward
 		{time.Date(2026, 12, 6, 23, 30, 0, 0, time.UTC), paris, "2026-12-07", false}, // after midnight there, before 08:00
 	}
 	for _, c := range cases {

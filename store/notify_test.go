@@ -276,4 +276,3 @@ func TestNotificationInboxIsAnIndexRangeScan(t *testing.T) {
 		}
 	})
 }
-
