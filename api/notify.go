@@ -46,17 +46,9 @@ func (s *Server) markNotificationRead(c *gin.Context) {
 	c.JSON(http.StatusOK, mark)
 }
 
-// mayManagePreferences refuses anyone but the person themself or an admin.
-func mayManagePreferences(me domain.Person, handle string) error {
-	if me.Handle != handle && !me.HasRole(domain.RoleAdmin) {
-		return domain.Forbiddenf("only %s or an admin may read or set their notification preferences", handle)
-	}
-	return nil
-}
-
 func (s *Server) notificationPreferences(c *gin.Context) {
 	handle := c.Param("handle")
-	if err := mayManagePreferences(caller(c), handle); err != nil {
+	if err := domain.CheckNotificationPreferences(domain.ActorOf(caller(c)), handle); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -80,7 +72,7 @@ type preferencesRequest struct {
 
 func (s *Server) setNotificationPreferences(c *gin.Context) {
 	handle := c.Param("handle")
-	if err := mayManagePreferences(caller(c), handle); err != nil {
+	if err := domain.CheckNotificationPreferences(domain.ActorOf(caller(c)), handle); err != nil {
 		s.fail(c, err)
 		return
 	}
