@@ -29,8 +29,11 @@ type Activities struct {
 	// destination guard. nil means that client over a guard that allows public
 	// destinations only.
 	HTTP *http.Client
-	// Mail sends reminders and escalations by e-mail; nil turns e-mail off.
+	// Mail sends notifications by e-mail; nil turns e-mail off.
 	Mail *Mailer
+	// Notifier holds the outbox and the notifier's marks (DispatchNotifications,
+	// SendDigests); nil turns the notifier's work off.
+	Notifier NotifierRecords
 }
 
 // ErrTypeBadRecord is the application error type of a batch the records refuse as

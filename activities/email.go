@@ -20,6 +20,9 @@ type MailRecords interface {
 	NotificationsByKey(ctx context.Context, keys []string) ([]domain.Notification, error)
 	EmailSent(ctx context.Context, key, recipient string) (bool, error)
 	MarkEmailSent(ctx context.Context, key, recipient string, at time.Time) error
+	// NotificationSettings is how a person wants to hear of each kind; a
+	// person not in the directory is domain.ErrNotFound.
+	NotificationSettings(ctx context.Context, handle string) (domain.NotificationSettings, error)
 }
 
 // Mailer sends notifications through an SMTP server.
@@ -32,8 +35,10 @@ type Mailer struct {
 	Records            MailRecords
 }
 
-// EmailKinds are the notifications that also go by e-mail: the ones that need
-// someone to act soon.
+// EmailKinds are the notifications the workflows e-mail themselves, right
+// after writing them (SendEmail): the ones that need someone to act soon. The
+// notifier (DispatchNotifications) e-mails the other kinds, to whoever chose
+// e-mail for them, so each kind has one path and is never sent twice at once.
 var EmailKinds = []domain.NotificationKind{domain.NotifyReminder, domain.NotifyEscalated}
 
 // SendEmailInput names the notifications to e-mail by key; the records hold the
@@ -44,7 +49,8 @@ type SendEmailInput struct {
 
 // SendEmail e-mails each notification of the given keys to its recipient, once:
 // a sent message is recorded, and a retry skips it. A recipient without an
-// address in the directory is skipped. Any failed send fails the activity, so
+// address in the directory, or who chose anything but e-mail at once for the
+// kind (the app only, the daily digest, off), is skipped. Any failed send fails the activity, so
 // Temporal retries the rest.
 func (a *Activities) SendEmail(ctx context.Context, in SendEmailInput) error {
 	if a.Mail == nil {
@@ -71,6 +77,13 @@ func (a *Activities) mailOne(ctx context.Context, n domain.Notification) error {
 	if err != nil || sent {
 		return err
 	}
+	settings, err := a.Mail.Records.NotificationSettings(ctx, n.Recipient)
+	if err != nil && !errors.Is(err, domain.ErrNotFound) {
+		return fmt.Errorf("preferences of %s: %w", n.Recipient, err)
+	}
+	if settings.Channel(n.Kind) != domain.NotifyByEmail {
+		return nil
+	}
 	p, err := a.Directory.Person(ctx, n.Recipient)
 	if errors.Is(err, domain.ErrNotFound) || (err == nil && p.Email == "") {
 		activity.GetLogger(ctx).Warn("no e-mail address; notification not e-mailed", "recipient", n.Recipient, "key", n.Key)
@@ -79,15 +92,20 @@ func (a *Activities) mailOne(ctx context.Context, n domain.Notification) error {
 	if err != nil {
 		return fmt.Errorf("look up %s: %w", n.Recipient, err)
 	}
-	var auth smtp.Auth
-	if a.Mail.Username != "" {
-		host, _, _ := strings.Cut(a.Mail.Addr, ":")
-		auth = smtp.PlainAuth("", a.Mail.Username, a.Mail.Password, host)
-	}
-	if err := smtp.SendMail(a.Mail.Addr, auth, a.Mail.From, []string{p.Email}, message(a.Mail.From, p.Email, n)); err != nil {
+	if err := a.Mail.send(p.Email, message(a.Mail.From, p.Email, n)); err != nil {
 		return fmt.Errorf("e-mail %s to %s: %w", n.Key, n.Recipient, err)
 	}
 	return a.Mail.Records.MarkEmailSent(ctx, n.Key, n.Recipient, time.Now())
+}
+
+// send sends one message to one address through the SMTP server.
+func (m *Mailer) send(to string, msg []byte) error {
+	var auth smtp.Auth
+	if m.Username != "" {
+		host, _, _ := strings.Cut(m.Addr, ":")
+		auth = smtp.PlainAuth("", m.Username, m.Password, host)
+	}
+	return smtp.SendMail(m.Addr, auth, m.From, []string{to}, msg)
 }
 
 // message is the RFC 5322 text of n. Header values lose line breaks, so a task

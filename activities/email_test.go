@@ -89,8 +89,13 @@ func (s *smtpServer) serve(c net.Conn) {
 }
 
 type fakeMail struct {
-	ns   []domain.Notification
-	sent map[string]bool
+	ns    []domain.Notification
+	sent  map[string]bool
+	prefs map[string]domain.NotificationSettings
+}
+
+func (f *fakeMail) NotificationSettings(_ context.Context, h string) (domain.NotificationSettings, error) {
+	return f.prefs[h], nil
 }
 
 func (f *fakeMail) NotificationsByKey(_ context.Context, keys []string) ([]domain.Notification, error) {
@@ -128,6 +133,12 @@ func TestSendEmailOncePerRecipient(t *testing.T) {
 	mail := &fakeMail{sent: map[string]bool{}, ns: []domain.Notification{
 		{Key: "cmp_1/notify/4", Recipient: "pat", Kind: domain.NotifyReminder, Subject: "Reminder: \"Brief\" is due\r\nBcc: evil@example.com", Process: domain.ProcessCampaign, ProcessID: "cmp_1"},
 		{Key: "cmp_1/notify/4", Recipient: "ghost", Kind: domain.NotifyReminder, Subject: "Reminder", Process: domain.ProcessCampaign, ProcessID: "cmp_1"},
+		// Who chose the digest, or the app only, for reminders gets no e-mail now.
+		{Key: "cmp_1/notify/4", Recipient: "dee", Kind: domain.NotifyReminder, Subject: "Reminder", Process: domain.ProcessCampaign, ProcessID: "cmp_1"},
+		{Key: "cmp_1/notify/4", Recipient: "ian", Kind: domain.NotifyReminder, Subject: "Reminder", Process: domain.ProcessCampaign, ProcessID: "cmp_1"},
+	}, prefs: map[string]domain.NotificationSettings{
+		"dee": {Channels: map[domain.NotificationKind]domain.NotifyChannel{domain.NotifyReminder: domain.NotifyDigest}},
+		"ian": {Channels: map[domain.NotificationKind]domain.NotifyChannel{domain.NotifyReminder: domain.NotifyInApp}},
 	}}
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestActivityEnvironment()
@@ -140,7 +151,7 @@ func TestSendEmailOncePerRecipient(t *testing.T) {
 	srv.mu.Lock()
 	defer srv.mu.Unlock()
 	if len(srv.msgs) != 1 {
-		t.Fatalf("%d messages, want 1 (pat once; ghost has no address): %q", len(srv.msgs), srv.msgs)
+		t.Fatalf("%d messages, want 1 (pat once; ghost has no address; dee and ian chose no e-mail now): %q", len(srv.msgs), srv.msgs)
 	}
 	m := srv.msgs[0]
 	if !strings.Contains(m, "RCPT <pat@example.com>") || !strings.Contains(m, "To: pat@example.com\r\n") || !strings.Contains(m, "cmp_1") {

@@ -142,39 +142,53 @@ func (a *Activities) DeliverWebhooks(ctx context.Context, in DeliverWebhooksInpu
 	last := info.RetryPolicy != nil && info.RetryPolicy.MaximumAttempts > 0 && info.Attempt >= info.RetryPolicy.MaximumAttempts
 	failed := 0
 	for _, e := range in.Events {
-		for _, w := range subs {
-			if !w.Wants(e.Kind) {
-				continue
-			}
-			done, err := a.Webhooks.WebhookDelivered(ctx, w.ID, e.Key)
-			if err != nil {
-				return fmt.Errorf("deliver webhooks: %w", err)
-			}
-			if done {
-				continue
-			}
-			body, err := webhookBody(w.Format, e)
-			if err != nil {
-				return fmt.Errorf("deliver webhooks: %w", err)
-			}
-			d := a.post(ctx, w, e, body)
-			d.Attempt, d.Abandoned = int(info.Attempt), !d.Delivered && last
-			if err := a.Webhooks.LogWebhookDelivery(ctx, d); err != nil {
-				return fmt.Errorf("deliver webhooks: %w", err)
-			}
-			if !d.Delivered {
-				failed++
-				// The outcome only: an error's text carries the URL, whose path
-				// or query may be the receiver's secret (Slack's are).
-				activity.GetLogger(ctx).Warn("webhook delivery failed", "subscription", w.ID, "event", e.Key,
-					"outcome", d.Outcome, "status_class", d.StatusClass, "attempt", d.Attempt, "abandoned", d.Abandoned)
-			}
+		n, err := a.deliverEvent(ctx, subs, e, int(info.Attempt), last)
+		if err != nil {
+			return fmt.Errorf("deliver webhooks: %w", err)
 		}
+		failed += n
 	}
 	if failed > 0 {
 		return fmt.Errorf("deliver webhooks: %d deliveries failed", failed)
 	}
 	return nil
+}
+
+// deliverEvent POSTs e to each of subs that wants its kind and has not had it
+// yet, logging the attempt (numbered attempt; the last one allowed is logged
+// as abandoned when it fails), and answers how many deliveries failed. An
+// error is the records', not a receiver's.
+func (a *Activities) deliverEvent(ctx context.Context, subs []domain.Webhook, e domain.Event, attempt int, last bool) (int, error) {
+	failed := 0
+	for _, w := range subs {
+		if !w.Wants(e.Kind) {
+			continue
+		}
+		done, err := a.Webhooks.WebhookDelivered(ctx, w.ID, e.Key)
+		if err != nil {
+			return failed, err
+		}
+		if done {
+			continue
+		}
+		body, err := webhookBody(w.Format, e)
+		if err != nil {
+			return failed, err
+		}
+		d := a.post(ctx, w, e, body)
+		d.Attempt, d.Abandoned = attempt, !d.Delivered && last
+		if err := a.Webhooks.LogWebhookDelivery(ctx, d); err != nil {
+			return failed, err
+		}
+		if !d.Delivered {
+			failed++
+			// The outcome only: an error's text carries the URL, whose path
+			// or query may be the receiver's secret (Slack's are).
+			activity.GetLogger(ctx).Warn("webhook delivery failed", "subscription", w.ID, "event", e.Key,
+				"outcome", d.Outcome, "status_class", d.StatusClass, "attempt", d.Attempt, "abandoned", d.Abandoned)
+		}
+	}
+	return failed, nil
 }
 
 // post makes one delivery attempt; its classified outcome goes to the log,

@@ -299,7 +299,7 @@ func (r *fakeRecords) NotificationMark(_ context.Context, recipient string) (dom
 func (r *fakeRecords) mark(recipient string) domain.NotificationMark {
 	m := domain.NotificationMark{SeenThrough: r.seen[recipient]}
 	for _, n := range r.notifications[recipient] {
-		if n.ID > m.SeenThrough && m.Unread < domain.MaxUnread {
+		if n.ID > m.SeenThrough && n.ReadAt == nil && m.Unread < domain.MaxUnread {
 			m.Unread++
 		}
 	}

@@ -222,6 +222,13 @@ func webhookOf(owner func(me string) string) func(e *env, me string) {
 
 // commandOf stores a pending completion sent by owner (of the caller), for its
 // status route.
+// notificationOf gives owner notification 1.
+func notificationOf(owner func(me string) string) func(e *env, me string) {
+	return func(e *env, me string) {
+		e.records.notifications[owner(me)] = []domain.Notification{{ID: 1, Key: "k", Recipient: owner(me), Kind: domain.NotifyMention, Subject: "s"}}
+	}
+}
+
 func commandOf(owner func(me string) string) func(e *env, me string) {
 	return func(e *env, me string) {
 		in, err := json.Marshal(contract.CompleteTaskInput{
@@ -324,6 +331,19 @@ func permRows(t testing.TB) []permRow {
 		{route: "GET /api/v1/notifications", path: "/api/v1/notifications", ok: http.StatusOK},
 		// Each caller marks their own notifications: the route names no one else's.
 		{route: "PUT /api/v1/me/notifications/seen", path: "/api/v1/me/notifications/seen", body: `{"through": 1}`, ok: http.StatusOK},
+		// One notification read: the caller's own; another's is not found to them, admins too.
+		{route: "PUT /api/v1/me/notifications/:id/read", ownership: "own", path: "/api/v1/me/notifications/1/read", ok: http.StatusOK,
+			setup: notificationOf(self)},
+		{route: "PUT /api/v1/me/notifications/:id/read", ownership: "someone else's", path: "/api/v1/me/notifications/1/read", ok: http.StatusOK,
+			allowed: []string{}, denied: http.StatusNotFound, setup: notificationOf(fixed(permOther))},
+		// Preferences are the person's own, or an admin's to read and set for them.
+		{route: "GET /api/v1/people/:handle/notification-preferences", ownership: "own", path: "/api/v1/people/{me}/notification-preferences", ok: http.StatusOK},
+		{route: "GET /api/v1/people/:handle/notification-preferences", ownership: "someone else's", path: "/api/v1/people/" + permOther + "/notification-preferences",
+			ok: http.StatusOK, allowed: admins},
+		{route: "PUT /api/v1/people/:handle/notification-preferences", ownership: "own", path: "/api/v1/people/{me}/notification-preferences",
+			body: `{"time_zone": "Europe/Paris", "channels": {"mention": "digest"}}`, ok: http.StatusOK},
+		{route: "PUT /api/v1/people/:handle/notification-preferences", ownership: "someone else's", path: "/api/v1/people/" + permOther + "/notification-preferences",
+			body: `{"channels": {"reminder": "off"}}`, ok: http.StatusOK, allowed: admins},
 
 		{route: "POST /api/v1/hiring-requests", path: "/api/v1/hiring-requests", body: validHiring, ok: http.StatusCreated, allowed: hireRequesters},
 		{route: "GET /api/v1/hiring-requests", path: "/api/v1/hiring-requests", ok: http.StatusOK},

@@ -111,6 +111,7 @@ type Records interface {
 	NameRecords
 	SessionRecords
 	CommentRecords
+	NotifyRecords
 	CalendarRecords
 	TemplateRecords
 	CapacityRecords
@@ -325,6 +326,9 @@ func (s *Server) routes() {
 	v1.DELETE("/sessions/current", s.endSession)
 	v1.GET("/notifications", s.listNotifications)
 	v1.PUT("/me/notifications/seen", s.markNotificationsSeen)
+	v1.PUT("/me/notifications/:id/read", s.markNotificationRead)
+	v1.GET("/people/:handle/notification-preferences", s.notificationPreferences)
+	v1.PUT("/people/:handle/notification-preferences", s.setNotificationPreferences)
 
 	s.hiringRoutes(v1)
 	s.riskRoutes(v1)

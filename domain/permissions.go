@@ -68,6 +68,15 @@ var auditors = []Role{RoleProjectManager, RoleMarketingOpsManager, RoleAdmin}
 // timeline: project managers, marketing ops managers and admins.
 func MayAudit(a Actor) bool { return slices.ContainsFunc(auditors, a.HasRole) }
 
+// CheckNotificationPreferences says whether a may read and set the
+// notification preferences of handle: the person themself, or an admin.
+func CheckNotificationPreferences(a Actor, handle string) error {
+	if a.Handle == handle || a.HasRole(RoleAdmin) {
+		return nil
+	}
+	return Forbiddenf("only %s or an admin may read or set their notification preferences", handle)
+}
+
 // CheckManageCampaign says whether a may change the campaign c, add tasks to it
 // or cancel it: its project manager, its marketing ops manager and admins. what
 // completes the refusal: "only … may <what>".

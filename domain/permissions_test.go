@@ -126,6 +126,9 @@ func TestPermissions(t *testing.T) {
 		{"nobody does not match an empty manager", func() error { return CheckReassign(unassigned, []string{""}, nobody) }, ErrForbidden, ""},
 		{"a done task is not reassigned", func() error { return CheckReassign(cleosDoneTask[0], nil, designer) }, ErrConflict, "is done"},
 
+		{"one sets one's own notification preferences", func() error { return CheckNotificationPreferences(pm, "pat") }, nil, ""},
+		{"an admin sets anyone's notification preferences", func() error { return CheckNotificationPreferences(admin, "pat") }, nil, ""},
+		{"nobody else sets them", func() error { return CheckNotificationPreferences(director, "pat") }, ErrForbidden, "only pat or an admin"},
 		{"a PM reads reports", func() error { return CheckReadReports(pm) }, nil, ""},
 		{"a director reads reports", func() error { return CheckReadReports(director) }, nil, ""},
 		{"HR may not read reports", func() error { return CheckReadReports(hr) }, ErrForbidden, "reports need"},

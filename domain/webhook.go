@@ -24,6 +24,7 @@ const (
 var WebhookEventKinds = []EventKind{
 	EventStage, EventTaskOpened, EventTaskCompleted, EventTaskOverdue,
 	EventTaskEscalated, EventRiskRaised, EventRiskEscalated,
+	EventCommentCreated, EventMention,
 }
 
 // MinWebhookSecret is the shortest secret a subscriber may choose.

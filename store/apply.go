@@ -83,6 +83,9 @@ func applyBatch(tx *gorm.DB, b domain.Batch) error {
 		if err != nil {
 			return err
 		}
+		if rows, err = dropMuted(tx, rows); err != nil {
+			return err
+		}
 		if len(rows) > 0 {
 			err := tx.Clauses(clause.OnConflict{
 				Columns:   []clause.Column{{Name: "notification_key"}, {Name: "recipient"}},

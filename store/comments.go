@@ -69,7 +69,10 @@ func (st *Store) AddComment(ctx context.Context, c domain.Comment, notify []doma
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
-		return notifyOfComment(tx, row.ID, notify)
+		if err := writeOutbox(tx, []domain.Event{domain.CommentEvent(row.toDomain())}); err != nil {
+			return fmt.Errorf("outbox: %w", err)
+		}
+		return notifyOfComment(tx, row.toDomain(), notify)
 	})
 	if err != nil {
 		return domain.Comment{}, wrap(err, "add comment")
@@ -77,17 +80,30 @@ func (st *Store) AddComment(ctx context.Context, c domain.Comment, notify []doma
 	return row.toDomain(), nil
 }
 
-// notifyOfComment writes the notifications of comment id. Each is keyed by the
-// comment and its kind, so a person mentioned again in an edit is not told a
-// second time.
-func notifyOfComment(tx *gorm.DB, id uint64, notify []domain.Notification) error {
+// notifyOfComment writes the notifications of comment c, and to the outbox
+// the webhook event of each mention. Each is keyed by the comment and its
+// kind, so a person mentioned again in an edit is not told a second time. The
+// mention's event goes out whether or not the person turned mentions off:
+// it is the comment's news for the team's tools, not a message to them.
+func notifyOfComment(tx *gorm.DB, c domain.Comment, notify []domain.Notification) error {
 	if len(notify) == 0 {
 		return nil
 	}
 	rows := make([]notificationRow, len(notify))
+	var events []domain.Event
 	for i, n := range notify {
-		n.CommentID, n.Key = id, fmt.Sprintf("comment/%d/%s", id, n.Kind)
+		n.CommentID, n.Key = c.ID, fmt.Sprintf("comment/%d/%s", c.ID, n.Kind)
 		rows[i] = notificationFromDomain(n, n.Recipient)
+		if n.Kind == domain.NotifyMention {
+			events = append(events, domain.MentionEvent(c, n.Recipient, n.CreatedAt))
+		}
+	}
+	if err := writeOutbox(tx, events); err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	rows, err := dropMuted(tx, rows)
+	if err != nil || len(rows) == 0 {
+		return err
 	}
 	return tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "notification_key"}, {Name: "recipient"}},
@@ -165,7 +181,7 @@ func (st *Store) replaceComment(ctx context.Context, id uint64, who string, at t
 		if err := tx.Model(&commentRow{}).Where("id = ?", id).Updates(change(&row)).Error; err != nil {
 			return err
 		}
-		return notifyOfComment(tx, id, notify)
+		return notifyOfComment(tx, row.toDomain(), notify)
 	})
 	if errors.Is(err, domain.ErrConflict) {
 		return domain.Comment{}, err

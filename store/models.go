@@ -36,6 +36,10 @@ type personRow struct {
 	// WeeklyHours are the person's own weekly hours; NULL means the policy's.
 	// Only SetWeeklyHours writes it: an upsert of the person keeps it.
 	WeeklyHours *float64
+	// TimeZone is the person's IANA time zone, for their daily digest, ""
+	// (UTC) until they choose one; only SetNotificationSettings writes it, so
+	// an upsert of the person keeps it.
+	TimeZone string `gorm:"not null;default:''"`
 
 	// Roles is preloaded on reads and written by hand (see writePerson); both
 	// associations also declare the foreign keys AutoMigrate creates.

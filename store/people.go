@@ -26,8 +26,9 @@ func (st *Store) UpsertPerson(ctx context.Context, p domain.Person) error {
 		row := personFromDomain(p, time.Now())
 		// disabled_at is DisablePerson's alone: a new person starts active (NULL),
 		// and an update keeps what it is. weekly_hours is SetWeeklyHours' alone
-		// the same way: a new person has the policy's.
-		err := tx.Omit(clause.Associations, "disabled_at", "weekly_hours").Clauses(clause.OnConflict{
+		// the same way: a new person has the policy's. time_zone is the person's
+		// own choice (SetNotificationSettings): a new person starts with the default.
+		err := tx.Omit(clause.Associations, "disabled_at", "weekly_hours", "time_zone").Clauses(clause.OnConflict{
 			Columns: []clause.Column{{Name: "handle"}},
 			// Everything but created_at, which stays the time the person first appeared.
 			DoUpdates: clause.AssignmentColumns([]string{"name", "email", "team", "manager", "ooo_from", "ooo_to", "ooo_delegate", "updated_at"}),
@@ -52,8 +53,9 @@ func (st *Store) AddPerson(ctx context.Context, p domain.Person) error {
 	}
 	err := st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		row := personFromDomain(p, time.Now())
-		// weekly_hours is SetWeeklyHours' alone: a new person has the policy's.
-		res := tx.Omit(clause.Associations, "weekly_hours").Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+		// weekly_hours and time_zone are SetWeeklyHours' and SetNotificationSettings'
+		// alone: a new person has the policy's hours and the default zone.
+		res := tx.Omit(clause.Associations, "weekly_hours", "time_zone").Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
 		if res.Error != nil {
 			return res.Error
 		}

@@ -120,8 +120,9 @@ func (st *Store) Notifications(ctx context.Context, recipient string, o domain.L
 }
 
 // NotificationMark answers how far recipient has read their notifications, and
-// how many came after (at most domain.MaxUnread): a key lookup and one short
-// range scan of idx_notifications_recipient.
+// how many came after and were not read one by one (at most
+// domain.MaxUnread): a key lookup and one short range scan of
+// idx_notifications_unread.
 func (st *Store) NotificationMark(ctx context.Context, recipient string) (domain.NotificationMark, error) {
 	m, err := notificationMark(st.reads.WithContext(ctx), recipient)
 	return m, wrap(err, "notification mark of "+recipient)
@@ -137,7 +138,7 @@ func notificationMark(db *gorm.DB, recipient string) (domain.NotificationMark, e
 		m.SeenThrough = seen[0]
 	}
 	var n int64
-	unread := db.Model(&notificationRow{}).Select("1").Where("recipient = ? AND id > ?", recipient, m.SeenThrough).Limit(domain.MaxUnread)
+	unread := db.Model(&notificationRow{}).Select("1").Where("recipient = ? AND id > ? AND read_at IS NULL", recipient, m.SeenThrough).Limit(domain.MaxUnread)
 	if err := db.Table("(?) AS unread", unread).Count(&n).Error; err != nil {
 		return m, fmt.Errorf("unread: %w", err)
 	}

@@ -26,6 +26,7 @@ var models = []any{
 	&hiringRow{}, &candidateRow{}, &riskRow{}, &templateRunRow{},
 	&webhookRow{}, &webhookDeliveryRow{}, &emailRow{}, &feedRow{},
 	&templateRow{}, &commentRow{}, &commentRevisionRow{},
+	&notificationPreferenceRow{}, &outboxEventRow{}, &dispatchMarkRow{},
 }
 
 // catalog describes a database's tables as lines, one per column, constraint and

@@ -142,6 +142,10 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 	f.on("GET /api/v1/notifications", func(*http.Request, domain.Person) (int, any) {
 		return http.StatusOK, map[string]any{"items": []domain.Notification{}, "seen_through": 0, "unread": 0}
 	})
+	// Everyone has the default notification preferences, until a test says otherwise.
+	f.on("GET /api/v1/people/{handle}/notification-preferences", func(*http.Request, domain.Person) (int, any) {
+		return http.StatusOK, domain.NotificationSettings{}.Complete()
+	})
 	// No process has comments, until a test says otherwise.
 	for _, p := range []string{"campaigns", "hiring-requests", "risks", "template-runs"} {
 		f.on("GET /api/v1/"+p+"/{id}/comments", func(*http.Request, domain.Person) (int, any) {

@@ -23,8 +23,10 @@ type mePage struct {
 	Away *awayView
 	Form []section
 	Zone string // the time zone the form's times were typed in, after a refusal
-	CSRF string
-	W    *words
+	// Notify is the notification preferences' form (notifyprefs.go).
+	Notify *prefsForm
+	CSRF   string
+	W      *words
 }
 
 // awayView is an out-of-office window in words.
@@ -41,6 +43,7 @@ func (a *App) meRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /me/out-of-office", a.authed(a.setAway))
 	m.HandleFunc("POST /me/out-of-office/clear", a.authed(a.clearAway))
 	m.HandleFunc("POST /me/signout-everywhere", a.authed(a.signOutEverywhere))
+	m.HandleFunc("POST /me/notification-preferences", a.authed(a.setNotifyPrefs))
 }
 
 // showMe draws the page; after a refused form, vals and problems hold what was
@@ -94,6 +97,10 @@ func (a *App) showMe(w http.ResponseWriter, r *http.Request, s *session, status 
 		{Inputs: []input{delegate}},
 	}
 	focusFirstProblem(p.Form)
+	if p.Notify, err = a.notifyPrefsForm(r, s); err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
 	v := view{Session: s, Title: cmp.Or(s.me.Name, s.me.Handle), Nav: "me", Data: p, Problem: problem}
 	if problem == "" {
 		v.Notice, v.Problem = a.takeFlash(w, r)

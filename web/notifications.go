@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/tandemhq/tandem/domain"
 )
@@ -40,6 +41,7 @@ type notificationsPage struct {
 	CSRF        string
 	SeenThrough uint64
 	W           *words
+	Here        string // this page's address, where marking one read comes back to
 }
 
 // notificationList is the API's answer: a page and the caller's read mark.
@@ -52,6 +54,7 @@ type notificationList struct {
 func (a *App) notificationRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /notifications", a.authed(a.notifications))
 	m.HandleFunc("POST /notifications/seen", a.authed(a.markSeen))
+	m.HandleFunc("POST /notifications/{id}/read", a.authed(a.markRead))
 }
 
 func (a *App) notifications(w http.ResponseWriter, r *http.Request, s *session) {
@@ -75,9 +78,12 @@ func (a *App) notifications(w http.ResponseWriter, r *http.Request, s *session) 
 		subjects[i] = n.Subject
 	}
 	a.lookup(r, s, wd, subjects...)
-	p := notificationsPage{Unread: l.Unread, CSRF: s.csrf, First: cursor == "", SeenThrough: l.SeenThrough, W: wd}
+	p := notificationsPage{Unread: l.Unread, CSRF: s.csrf, First: cursor == "", SeenThrough: l.SeenThrough, W: wd, Here: "/notifications"}
+	if cursor != "" {
+		p.Here += "?" + url.Values{"cursor": {cursor}}.Encode()
+	}
 	for _, n := range l.Items {
-		v := notificationView{Notification: n, Unread: n.ID > l.SeenThrough, Kind: notificationKind(n.Kind), Subject: wd.Text(n.Subject)}
+		v := notificationView{Notification: n, Unread: n.ID > l.SeenThrough && n.ReadAt == nil, Kind: notificationKind(n.Kind), Subject: wd.Text(n.Subject)}
 		if link := processLink(n.Process, n.ProcessID); link != "" {
 			v.Link = link
 			switch {
@@ -114,6 +120,26 @@ func (a *App) markSeen(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	a.setNotice(w, "All marked as read.")
 	http.Redirect(w, r, "/notifications", http.StatusSeeOther)
+}
+
+// markRead marks one notification read and comes back to the page it was
+// marked on (only a notifications page: the form names no other place).
+func (a *App) markRead(w http.ResponseWriter, r *http.Request, s *session) {
+	id, err := strconv.ParseUint(r.PathValue("id"), 10, 63)
+	if err != nil || id == 0 {
+		a.setProblem(w, "Nothing was marked: reload the page and try again.")
+		http.Redirect(w, r, "/notifications", http.StatusSeeOther)
+		return
+	}
+	if err := a.api.call(r, s.auth, http.MethodPut, "/me/notifications/"+strconv.FormatUint(id, 10)+"/read", nil, nil, nil); err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	back := "/notifications"
+	if b := r.PostFormValue("back"); strings.HasPrefix(b, "/notifications?cursor=") {
+		back = b
+	}
+	http.Redirect(w, r, back+"#note-"+strconv.FormatUint(id, 10), http.StatusSeeOther)
 }
 
 // unreadCount reads how many notifications the person has not seen, for the

@@ -10,6 +10,7 @@ import (
 	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/workflows/campaign"
 	"github.com/tandemhq/tandem/workflows/hiring"
+	"github.com/tandemhq/tandem/workflows/notifier"
 	"github.com/tandemhq/tandem/workflows/risk"
 	"github.com/tandemhq/tandem/workflows/template"
 )
@@ -29,6 +30,7 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(hiring.Workflow, workflow.RegisterOptions{Name: contract.HiringRequestType})
 	r.RegisterWorkflowWithOptions(risk.Workflow, workflow.RegisterOptions{Name: contract.RiskType})
 	r.RegisterWorkflowWithOptions(template.Workflow, workflow.RegisterOptions{Name: contract.TemplateRunType})
+	r.RegisterWorkflowWithOptions(notifier.Workflow, workflow.RegisterOptions{Name: contract.NotifierType})
 }
 
 // New builds a worker on Tandem's task queue with everything registered.

@@ -239,7 +239,8 @@ func recheck(cfg Config) api.Recheck {
 
 // StartWorker starts Tandem's worker on c's task queue, as cfg.Worker.Settings
 // say, with the activities over cfg.Records (webhooks through cfg.Webhooks,
-// e-mail when configured), and the reconciler beside it unless
+// e-mail when configured), the notifier workflow (joined when it runs
+// already), and the reconciler beside it unless
 // cfg.Worker.Reconcile.Every is 0. Settings it cannot run are refused before
 // anything starts. The reconciler runs until ctx ends or stop is called; stop
 // stops both, the worker after letting its activities in flight finish for up
@@ -256,6 +257,13 @@ func StartWorker(ctx context.Context, c *Client, cfg Config) (stop func(), err e
 	w := worker.New(c.Client, newActivities(cfg), opts)
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
+	}
+	startCtx, cancelStart := context.WithTimeout(ctx, 30*time.Second)
+	err = worker.StartNotifier(startCtx, c.Client)
+	cancelStart()
+	if err != nil {
+		w.Stop()
+		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -281,7 +289,7 @@ func StartWorker(ctx context.Context, c *Client, cfg Config) (stop func(), err e
 // is configured.
 func newActivities(cfg Config) *activities.Activities {
 	st := cfg.Records
-	a := &activities.Activities{Records: st, Directory: st, Webhooks: st}
+	a := &activities.Activities{Records: st, Directory: st, Webhooks: st, Notifier: st}
 	if cfg.Webhooks != nil {
 		a.HTTP = activities.NewWebhookClient(cfg.Webhooks)
 	}
