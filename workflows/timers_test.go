@@ -2,7 +2,9 @@ package workflows_test
 
 import (
 	"fmt"
+	"log/slog"
 	"maps"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -10,11 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/tandemhq/tandem/activities"
 	"github.com/tandemhq/tandem/contract"
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/workflows/internal/kernel"
 )
 
 // wakeChangeID is the kernel's change ID for the one wake-up timer, named by
@@ -231,4 +236,89 @@ func lineDiff(old, now []string) string {
 		return "  (the same lines, repeated a different number of times)"
 	}
 	return b.String()
+}
+
+// dueSooner opens a task due in ten days, then, an hour in, one reminded at
+// two hours and due at three: a task opened later that is due before what
+// the run waits for. It returns when the second task has been reported overdue.
+func dueSooner(ctx workflow.Context) (time.Time, error) {
+	a := &approval{}
+	k, err := kernel.New(ctx, a, kernel.Config{Process: domain.ProcessHiring, ID: "hir_test00000002", Noun: "approval"})
+	if err != nil {
+		return time.Time{}, err
+	}
+	a.Core = k
+	start := workflow.Now(ctx)
+	open := func(key string, remind, due time.Duration) {
+		spec := kernel.TaskSpec{Kind: domain.KindApproval, Key: key, Title: key, Team: domain.TeamFinance, Role: domain.RoleFinance,
+			Assignee: "finn", RequestedBy: "pat", DueAt: start.Add(due)}
+		if remind > 0 {
+			spec.RemindAt = start.Add(remind)
+		}
+		a.Tasks.Open(ctx, spec)
+	}
+	open("later", 0, 10*day)
+	if err := a.Save(ctx); err != nil {
+		return time.Time{}, err
+	}
+	if err := workflow.Sleep(ctx, time.Hour); err != nil {
+		return time.Time{}, err
+	}
+	open("sooner", 2*time.Hour, 3*time.Hour)
+	if err := a.Save(ctx); err != nil {
+		return time.Time{}, err
+	}
+	if err := workflow.Await(ctx, func() bool { return a.Tasks.Overdue() == 1 }); err != nil {
+		return time.Time{}, err
+	}
+	return workflow.Now(ctx), a.Drain(ctx)
+}
+
+// A task opened while the run waits for a later time is reminded and reported
+// overdue on time: the wake-up timer is replaced by an earlier one.
+func TestATaskDueSoonerThanTheWakeUpIsOnTime(t *testing.T) {
+	for _, old := range []bool{true, false} {
+		t.Run(fmt.Sprintf("per-task timers %v", old), func(t *testing.T) {
+			var s testsuite.WorkflowTestSuite
+			s.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
+			env := s.NewTestWorkflowEnvironment()
+			env.SetStartTime(t0)
+			recs := &fakeRecords{tasks: map[string]domain.Task{}}
+			env.RegisterWorkflow(dueSooner)
+			env.RegisterActivity(&activities.Activities{Records: recs})
+			onVersion(env, old)
+			c := countTimers(env)
+			env.ExecuteWorkflow(dueSooner)
+			if err := env.GetWorkflowError(); err != nil {
+				t.Fatal(err)
+			}
+			var overdueAt time.Time
+			if err := env.GetWorkflowResult(&overdueAt); err != nil {
+				t.Fatal(err)
+			}
+			if want := t0.Add(3 * time.Hour); !overdueAt.Equal(want) {
+				t.Errorf("reported overdue at %s, want %s", overdueAt, want)
+			}
+			reminders := recs.notificationsOf(domain.NotifyReminder)
+			if len(reminders) != 1 || !reminders[0].CreatedAt.Equal(t0.Add(2*time.Hour)) || !strings.Contains(reminders[0].Subject, "sooner") {
+				t.Errorf("reminders = %+v, want sooner's at 2h", reminders)
+			}
+			overdue := recs.eventsOf(domain.EventTaskOverdue)
+			if len(overdue) != 1 || !overdue[0].At.Equal(t0.Add(3*time.Hour)) || !strings.Contains(overdue[0].Message, "sooner") {
+				t.Errorf("overdue events = %+v, want sooner's at 3h", overdue)
+			}
+			// The one-hour sleep is a timer of its own. The one wake-up timer
+			// is armed for ten days, replaced at 1h for the reminder, re-armed
+			// for the due time and, once that fired, for the ten days again: a
+			// wake-up always re-arms, where the per-task timers (three, none
+			// replaced) were all started already.
+			want := timerCount{started: 5, cancelled: 1, fired: 3}
+			if old {
+				want = timerCount{started: 4, cancelled: 0, fired: 3}
+			}
+			if *c != want {
+				t.Errorf("timers: %s, want %s", *c, want)
+			}
+		})
+	}
 }
