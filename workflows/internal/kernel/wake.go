@@ -78,8 +78,17 @@ func (ts *Tasks) fire(id string, reminder bool) {
 		workflow.Go(w.ctx, func(ctx workflow.Context) { ts.remind(ctx, t) })
 		return
 	}
-	ts.overdue[id] = true
-	workflow.Go(w.ctx, func(ctx workflow.Context) { ts.reportOverdue(ctx, t) })
+	ts.overdue[id] = true // now, so the next look at the times skips it
+	workflow.Go(w.ctx, func(ctx workflow.Context) {
+		if !t.IsOpen() {
+			// Closed before this coroutine ran, by an update in the same
+			// workflow task: as in the older runs, whose check came here, it
+			// was never overdue.
+			delete(ts.overdue, id)
+			return
+		}
+		ts.reportOverdue(ctx, t)
+	})
 }
 
 // startWaking runs the wake-up coroutine of a oneTimerVersion run. It fires
