@@ -100,6 +100,7 @@ func (f *fakeRecords) Apply(_ context.Context, b domain.Batch) error {
 	}
 	f.batches++
 	opened.collect(b.Tasks)
+	written.collect(b)
 	if b.Campaign != nil {
 		f.campaign = b.Campaign
 	}
@@ -213,6 +214,7 @@ func newHarnessWith(t *testing.T, dir fakeDirectory) *harness {
 		h.raised = append(h.raised, in)
 		return contract.RiskResult{Status: domain.RiskResolved}, nil
 	})
+	onVersion(env, perTaskTimers)
 	return h
 }
 

@@ -97,6 +97,7 @@ func newHiringHarness(t *testing.T) (*harness, *hiringRecords) {
 	hr := &hiringRecords{fakeRecords: recs}
 	worker.RegisterWorkflows(env)
 	env.RegisterActivity(&activities.Activities{Records: hr, Directory: demoDirectory()})
+	onVersion(env, perTaskTimers)
 	return &harness{t: t, env: env, recs: recs}, hr
 }
 

@@ -62,6 +62,7 @@ func newRiskHarness(t *testing.T, recs *fakeRecords, start time.Time) *harness {
 	env.SetStartTime(start)
 	worker.RegisterWorkflows(env)
 	env.RegisterActivity(&activities.Activities{Records: recs, Directory: riskDirectory{}})
+	onVersion(env, perTaskTimers)
 	return &harness{t: t, env: env, recs: recs}
 }
 

@@ -67,6 +67,7 @@ func TestEscalationExpiresTheTaskAndOpensOneForTheManager(t *testing.T) {
 	recs := &fakeRecords{tasks: map[string]domain.Task{}}
 	env.RegisterWorkflow(escalatingApproval)
 	env.RegisterActivity(&activities.Activities{Records: recs})
+	onVersion(env, perTaskTimers)
 	h := &harness{t: t, env: env, recs: recs}
 	dana := domain.Actor{Handle: "dana", Team: domain.TeamLeadership, Roles: []domain.Role{domain.RoleDirector}}
 	ada := domain.Actor{Handle: "ada", Team: domain.TeamPMO, Roles: []domain.Role{domain.RoleAdmin}}

@@ -162,6 +162,7 @@ func newTemplateHarness(t *testing.T) *tplHarness {
 		dir[a.Handle] = domain.Person{Handle: a.Handle, Team: a.Team, Roles: a.Roles, Manager: "maya"}
 	}
 	env.RegisterActivity(&activities.Activities{Records: tr, Directory: dir})
+	onVersion(env, perTaskTimers)
 	h := &tplHarness{harness: &harness{t: t, env: env, recs: recs}, recs: tr, done: map[string]bool{}, answered: map[string]int{}}
 	h.decide = func(t domain.Task) (reply, bool) { return h.usual(t), true }
 	return h

@@ -14,8 +14,9 @@
 //     Register), is bound to its Update ID by the command log before its
 //     validator runs, and refused with the application error the API reads;
 //   - human tasks (Tasks): open, remind, report overdue, escalate, expire,
-//     reassign, complete, cancel, carry; and who decides an approval nobody
-//     but its requester could (deciders.go);
+//     reassign, complete, cancel, carry, waking for every task's reminder and
+//     due time with one timer per run (wake.go); and who decides an approval
+//     nobody but its requester could (deciders.go);
 //   - the projection: the records (Event, Notify, Save), the search attributes
 //     and current details of the Temporal UI, the detail answer's task list.
 //

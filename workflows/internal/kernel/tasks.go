@@ -73,17 +73,29 @@ type Tasks struct {
 	byID    map[string]*domain.Task
 	specs   map[string]TaskSpec // what each task was opened with, for its escalation
 	checks  map[string]func(domain.Completion) error
-	stops   map[string]workflow.CancelFunc // per open task: stops its reminder and due timers
+	stops   map[string]workflow.CancelFunc // per open task: stops its reminder and due timers, or their reactions
 	overdue map[string]bool
+
+	// oneTimer is whether this run wakes for its tasks' times with one timer
+	// (oneTimerVersion): wakes holds what each open task waits for, and
+	// changes counts the arms, which the wake-up coroutine watches.
+	oneTimer bool
+	wakes    map[string]*wake
+	changes  int
 }
 
 func newTasks(root workflow.Context, out *recorder, workflowID string, reminderBefore time.Duration, managers func() []string) *Tasks {
-	return &Tasks{
+	ts := &Tasks{
 		process: out.process, processID: out.processID, workflowID: workflowID, out: out, root: root,
 		reminderBefore: reminderBefore, managers: managers,
 		byID: map[string]*domain.Task{}, specs: map[string]TaskSpec{}, checks: map[string]func(domain.Completion) error{},
 		stops: map[string]workflow.CancelFunc{}, overdue: map[string]bool{},
 	}
+	if ts.oneTimer = workflow.GetVersion(root, wakeChangeID, workflow.DefaultVersion, oneTimerVersion) >= oneTimerVersion; ts.oneTimer {
+		ts.wakes = map[string]*wake{}
+		ts.startWaking(root)
+	}
+	return ts
 }
 
 // Open creates a task, queues its record, tells its people, and starts its
@@ -136,30 +148,33 @@ func WhoFor(t domain.Task) string {
 	return fmt.Sprintf("the %s team (%s)", t.Team, t.Role)
 }
 
-// watch runs a task's reminder and due timers until the task closes. They hang
-// off the root context, not the caller's: an escalation runs in the expiring
-// task's own timer coroutine, whose context closing the old task cancels.
+// watch arms a task's reminder and due time until the task closes. Their
+// reactions run in a coroutine of the task's own context, which closing the
+// task (or re-arming it) cancels. That context hangs off the root, not the
+// caller's: an escalation runs in the expiring task's overdue coroutine, whose
+// context closing the old task cancels.
+//
+// A run of oneTimerVersion hands the times to the run's one wake-up timer
+// (wake); an older run keeps a coroutine with a reminder and a due timer per
+// task, so its history replays.
 func (ts *Tasks) watch(id string) {
 	if stop, ok := ts.stops[id]; ok {
 		stop()
 	}
 	tctx, stop := workflow.WithCancel(ts.root)
 	ts.stops[id] = stop
+	if ts.oneTimer {
+		ts.arm(tctx, id)
+		return
+	}
 	workflow.Go(tctx, func(ctx workflow.Context) {
 		t := ts.byID[id]
-		remindAt := ts.specs[id].RemindAt
-		if remindAt.IsZero() && ts.reminderBefore > 0 {
-			remindAt = t.DueAt.Add(-ts.reminderBefore)
-		}
-		if !remindAt.IsZero() {
+		if remindAt := ts.remindAt(id); !remindAt.IsZero() {
 			if d := remindAt.Sub(workflow.Now(ctx)); d > 0 {
 				if workflow.NewTimerWithOptions(ctx, d, workflow.TimerOptions{Summary: "reminder: " + t.Title}).Get(ctx, nil) != nil {
 					return
 				}
-				if t.IsOpen() {
-					ts.out.notifyTask(workflow.Now(ctx), domain.NotifyReminder, *t, fmt.Sprintf("Reminder: %s is due %s", ts.out.quote(t.Title), t.DueAt.Format(time.RFC3339)))
-					_ = ts.out.flush(ctx)
-				}
+				ts.remind(ctx, t)
 			}
 		}
 		if d := t.DueAt.Sub(workflow.Now(ctx)); d > 0 {
@@ -171,16 +186,42 @@ func (ts *Tasks) watch(id string) {
 			return
 		}
 		ts.overdue[id] = true
-		now := workflow.Now(ctx)
-		subject := fmt.Sprintf("Overdue: %s was due %s", ts.out.quote(t.Title), t.DueAt.Format(time.RFC3339))
-		ts.out.event(now, domain.EventTaskOverdue, "", t.ID, "Task %s is overdue (was due %s)", ts.out.quote(t.Title), t.DueAt.Format(time.RFC3339))
-		ts.out.notifyTask(now, domain.NotifyOverdue, *t, subject)
-		ts.out.notify(now, domain.NotifyOverdue, t.ID, subject, ts.managers()...)
-		_ = ts.out.flush(ctx)
-		if ts.onOverdue != nil {
-			ts.onOverdue(ctx, *t)
-		}
+		ts.reportOverdue(ctx, t)
 	})
+}
+
+// remindAt is when the people of task id are reminded: its spec's time, or
+// the kernel's default before due; zero for no reminder.
+func (ts *Tasks) remindAt(id string) time.Time {
+	remindAt := ts.specs[id].RemindAt
+	if remindAt.IsZero() && ts.reminderBefore > 0 {
+		remindAt = ts.byID[id].DueAt.Add(-ts.reminderBefore)
+	}
+	return remindAt
+}
+
+// remind tells an open task's people it is due soon.
+func (ts *Tasks) remind(ctx workflow.Context, t *domain.Task) {
+	if !t.IsOpen() {
+		return
+	}
+	ts.out.notifyTask(workflow.Now(ctx), domain.NotifyReminder, *t, fmt.Sprintf("Reminder: %s is due %s", ts.out.quote(t.Title), t.DueAt.Format(time.RFC3339)))
+	_ = ts.out.flush(ctx)
+}
+
+// reportOverdue tells a task's people and the managers that it is past due,
+// then runs the process's own reaction (an escalation, say). The caller has
+// marked the task overdue.
+func (ts *Tasks) reportOverdue(ctx workflow.Context, t *domain.Task) {
+	now := workflow.Now(ctx)
+	subject := fmt.Sprintf("Overdue: %s was due %s", ts.out.quote(t.Title), t.DueAt.Format(time.RFC3339))
+	ts.out.event(now, domain.EventTaskOverdue, "", t.ID, "Task %s is overdue (was due %s)", ts.out.quote(t.Title), t.DueAt.Format(time.RFC3339))
+	ts.out.notifyTask(now, domain.NotifyOverdue, *t, subject)
+	ts.out.notify(now, domain.NotifyOverdue, t.ID, subject, ts.managers()...)
+	_ = ts.out.flush(ctx)
+	if ts.onOverdue != nil {
+		ts.onOverdue(ctx, *t)
+	}
 }
 
 // SetDue moves an open task's due time and restarts its timers.
@@ -212,6 +253,7 @@ func (ts *Tasks) close(ctx workflow.Context, t *domain.Task, status domain.TaskS
 		stop()
 		delete(ts.stops, t.ID)
 	}
+	delete(ts.wakes, t.ID) // the timer stays armed: it wakes, finds nothing due, and re-arms
 	ts.out.task(*t)
 }
 
