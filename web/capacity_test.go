@@ -141,3 +141,23 @@ func TestRetrospectiveReportSaysHowEstimatesHeld(t *testing.T) {
 	campaignAPI(f, c)
 	mustNotContain(t, get(t, h, sesPat, "/campaigns/cmp_spring"), "Estimate accuracy")
 }
+
+// A task added with an assignee over capacity is added; the notice says so,
+// with who in the team has room that week.
+func TestAddingATaskToSomeoneOverCapacityWarnsWithWhoHasRoom(t *testing.T) {
+	h, f := newTestApp(t)
+	campaignAPI(f, springCampaign())
+	week := domain.WeekStarts(testNow)[0]
+	f.on("POST /api/v1/campaigns/{id}/tasks", func(*http.Request, domain.Person) (int, any) {
+		return http.StatusCreated, map[string]any{"id": "tsk_new", "title": "Print the flyers", "assignee": "cleo", "status": "open",
+			"warnings": []map[string]any{{"code": "over_capacity", "message": "cleo is over", "person": "cleo", "week_start": week,
+				"planned_hours": 44.5, "capacity_hours": 32, "with_room": []map[string]any{{"handle": "cory", "name": "Cory Craft", "free_hours": 12}}}}}
+	})
+	w := post(t, h, sesPat, "/campaigns/cmp_spring/tasks", url.Values{"title": {"Print the flyers"}, "team": {"creative"}, "assignee": {"cleo"},
+		"due_at": {"2026-11-30T17:00"}})
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/campaigns/cmp_spring" {
+		t.Fatalf("status %d to %q", w.Code, w.Header().Get("Location"))
+	}
+	mustContain(t, followFlash(t, h, w, sesPat, "/campaigns/cmp_spring"), "Task added: Print the flyers. Cleo Creative is over capacity in the "+weekOf(week)+
+		": 44.5h planned for 32h. With room in the team that week: Cory Craft (12h free).")
+}
