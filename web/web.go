@@ -125,6 +125,7 @@ func (a *App) routes() {
 	m.HandleFunc("GET /{$}", a.authed(a.myWork))
 	m.HandleFunc("POST /tasks/{id}/complete", a.authed(a.completeTask))
 	m.HandleFunc("POST /tasks/{id}/reassign", a.authed(a.reassignTask))
+	m.HandleFunc("POST /tasks/{id}/estimate", a.authed(a.estimateTask))
 
 	a.boardRoutes(m)
 	a.detailRoutes(m)
