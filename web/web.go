@@ -131,7 +131,7 @@ func (a *App) routes() {
 	a.detailRoutes(m)
 	a.calendarRoutes(m)
 	a.formRoutes(m)
-	m.HandleFunc("GET /workload", a.authed(a.workload))
+	a.workloadRoutes(m)
 	a.meRoutes(m)
 	a.notificationRoutes(m)
 	a.commentRoutes(m)
