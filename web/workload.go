@@ -96,8 +96,8 @@ func weeklyHoursFor(people []domain.Person, s *session, policy float64, at *deta
 	if len(who.Options) == 1 {
 		return nil
 	}
-	h := input{Name: "weekly_hours", Label: "Weekly hours", Kind: "number", Value: vals.Get("weekly_hours"), Optional: true,
-		Min: "0", Max: strconv.FormatFloat(domain.MaxWeeklyHours, 'f', -1, 64), Step: "0.5", Class: "short",
+	h := input{Name: "weekly_hours", Label: "Weekly hours", Kind: "number", Value: vals.Get("weekly_hours"),
+		Min: "0", Max: strconv.FormatFloat(domain.MaxWeeklyHours, 'f', -1, 64), Step: "0.5",
 		Hint: fmt.Sprintf("0 to %g; leave empty to go back to the policy's %s.", domain.MaxWeeklyHours, hours(policy))}
 	f := &weeklyHoursForm{Inputs: []input{who, h}, CSRF: s.csrf}
 	if at != nil {
