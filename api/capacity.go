@@ -150,8 +150,9 @@ func (s *Server) reportCapacity(c *gin.Context) {
 	c.JSON(http.StatusOK, r)
 }
 
-// reassignBody is a reassigned task with what the reassignment should make
-// its sender think twice about: not a refusal, the task has moved.
+// reassignBody is a reassigned or added task with what the command should
+// make its sender think twice about: not a refusal, the task has moved (or is
+// there).
 type reassignBody struct {
 	taskBody
 	Warnings []warningBody `json:"warnings,omitempty"`
@@ -180,14 +181,15 @@ type roomBody struct {
 // warnOverCapacity is the warning when the task's new assignee is over
 // capacity in the week it is due (the capacity report's figures, this task
 // counted), or nil. A task due after the report's weeks, or a report that
-// cannot be read, warns of nothing: the reassignment is done either way.
+// cannot be read, warns of nothing: the reassignment (or the task added) is
+// done either way.
 func (s *Server) warnOverCapacity(ctx context.Context, t domain.Task) *warningBody {
 	if t.Assignee == "" {
 		return nil
 	}
 	cp, err := s.records.Capacity(ctx, s.now().UTC(), s.policy.Capacity.WeeklyHours)
 	if err != nil {
-		slog.WarnContext(ctx, "capacity for a reassignment's warning", "task", t.ID, "err", err)
+		slog.WarnContext(ctx, "capacity for an assignment's warning", "task", t.ID, "err", err)
 		return nil
 	}
 	w := cp.WeekOf(t.DueAt)
@@ -223,4 +225,18 @@ func answerReassign(s *Server, c *gin.Context, _ domain.SentCommand, _ *contract
 		out.Warnings = []warningBody{*w}
 	}
 	c.JSON(http.StatusOK, out)
+}
+
+// answerAddTask answers the task added to a campaign (201, with where it is),
+// with a warning when it was given to someone over capacity, as a
+// reassignment to them would be.
+func answerAddTask(s *Server, c *gin.Context, _ domain.SentCommand, _ *contract.AddTaskInput, t *domain.Task) {
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	out := reassignBody{taskBody: taskOf(*t)}
+	if w := s.warnOverCapacity(ctx, *t); w != nil {
+		out.Warnings = []warningBody{*w}
+	}
+	c.Header("Location", "/api/v1/tasks/"+t.ID)
+	c.JSON(http.StatusCreated, out)
 }

@@ -204,3 +204,54 @@ func TestCapacityReportAsksWithThePolicysHours(t *testing.T) {
 	e.records.fail = map[string]error{"EstimateReport": errors.New("disk on fire")}
 	want(t, e.do("GET", "/api/v1/reports/estimates", "tok-paula", ""), http.StatusInternalServerError, codeInternal)
 }
+
+// Adding a task with an assignee over capacity in the week it is due adds
+// it (201) and warns as a reassignment does; one due in a week with room
+// answers no warning.
+func TestAddingATaskToSomeoneOverCapacityWarns(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		due  time.Time
+		warn bool
+	}{
+		{"due in the week cole is over", testNow.Add(48 * time.Hour), true},
+		{"due in a week cole has room", testNow.AddDate(0, 0, 8), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			withCapacity(e)
+			e.temporal.update = func(_, _ string, input any) (any, error) {
+				in := input.(contract.AddTaskInput)
+				return domain.Task{ID: "tsk_cccccccccccc", Title: in.Title, Team: in.Team, Role: in.Role, Assignee: in.Assignee,
+					Status: domain.TaskOpen, DueAt: in.DueAt}, nil
+			}
+			body := `{"title": "Press kit", "team": "creative", "role": "creative", "assignee": "cole", "due_at": "` + tc.due.Format(time.RFC3339) + `"}`
+			rr := e.do("POST", "/api/v1/campaigns/"+campaignID1+"/tasks", "tok-paula", body)
+			want(t, rr, http.StatusCreated, "")
+			if rr.Header().Get("Location") != "/api/v1/tasks/tsk_cccccccccccc" {
+				t.Errorf("Location = %q", rr.Header().Get("Location"))
+			}
+			got := decodeJSON[reassignBody](t, rr)
+			if got.ID != "tsk_cccccccccccc" || got.Assignee != "cole" {
+				t.Errorf("answered %+v, want the new task, cole's", got.taskBody)
+			}
+			if !tc.warn {
+				if len(got.Warnings) != 0 {
+					t.Errorf("warnings = %+v, want none", got.Warnings)
+				}
+				return
+			}
+			if len(got.Warnings) != 1 {
+				t.Fatalf("warnings = %+v, want one", got.Warnings)
+			}
+			w := got.Warnings[0]
+			var room []string
+			for _, r := range w.WithRoom {
+				room = append(room, r.Handle)
+			}
+			if w.Code != "over_capacity" || w.Person != "cole" || w.PlannedHours != 52 || w.CapacityHours != 40 || !slices.Equal(room, []string{"cleo", "cara"}) {
+				t.Errorf("warning = %+v, with room %v; want cole's 52h against 40h, cleo then cara with room", w, room)
+			}
+		})
+	}
+}

@@ -105,11 +105,7 @@ var (
 	cmdCompleteTask = newKind[contract.CompleteTaskInput, *contract.CompleteTaskInput, domain.Task]("complete-task", "task", contract.UpdateCompleteTask, answerTask)
 	cmdReassignTask = newKind[contract.ReassignTaskInput, *contract.ReassignTaskInput, domain.Task]("reassign-task", "task", contract.UpdateReassignTask, answerReassign)
 
-	cmdAddTask = created(newKind[contract.AddTaskInput, *contract.AddTaskInput, domain.Task]("add-task", "campaign", contract.UpdateAddTask,
-		func(s *Server, c *gin.Context, _ domain.SentCommand, _ *contract.AddTaskInput, t *domain.Task) {
-			c.Header("Location", "/api/v1/tasks/"+t.ID)
-			c.JSON(http.StatusCreated, taskOf(*t))
-		}))
+	cmdAddTask        = created(newKind[contract.AddTaskInput, *contract.AddTaskInput, domain.Task]("add-task", "campaign", contract.UpdateAddTask, answerAddTask))
 	cmdChangeCampaign = newKind[contract.ChangeCampaignInput, *contract.ChangeCampaignInput, contract.CampaignDetail]("change-campaign", "campaign", contract.UpdateChangeCampaign, answerCampaign)
 	cmdRecordKPIs     = newKind[contract.RecordKPIsInput, *contract.RecordKPIsInput, contract.CampaignDetail]("record-kpis", "campaign", contract.UpdateRecordKPIs, answerCampaign)
 	cmdCancelCampaign = newKind[contract.CancelInput, *contract.CancelInput, contract.CampaignDetail]("cancel-campaign", "campaign", contract.UpdateCancel, answerCampaign)

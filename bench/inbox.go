@@ -43,6 +43,9 @@ type InboxOptions struct {
 	// Requests is how many requests of each query are timed at each size, after
 	// Warmup untimed ones.
 	Requests, Warmup int
+	// Processes is how many active campaigns the plan pages (plan.go) are
+	// measured with; default 10,000.
+	Processes int
 }
 
 // Inbox is the inbox query through the API on PostgreSQL at several table sizes.
@@ -58,6 +61,10 @@ type Inbox struct {
 	Seeding      []InboxSeed  `json:"seeding"`
 	Results      []InboxQuery `json:"results"`
 	TargetP99    float64      `json:"target_p99_ms"`
+	// Plan is the plan pages at each size (plan.go), on the same tables.
+	PlanDistribution string     `json:"plan_distribution"`
+	Plan             []PlanPage `json:"plan_pages"`
+	PlanTarget       float64    `json:"plan_target_ms"`
 }
 
 // InboxSeed is how long adding tasks up to Tasks took, the vacuum and analyze
@@ -133,7 +140,7 @@ FROM generate_series(1, $1::int) g`
 const seedTasksSQL = `
 INSERT INTO tasks (id, process, process_id, workflow_id, kind, task_key, title, description,
                    team, role, assignee, requested_by, status, due_at, escalation_level, outcome,
-                   comment, completed_by, on_behalf_of, completed_at, data, created_at, updated_at)
+                   comment, completed_by, on_behalf_of, completed_at, data, created_at, updated_at, estimate_hours)
 SELECT 'tsk_bench_' || lpad(to_hex(g), 12, '0'),
        'campaign', 'cmp_bench_' || lpad(to_hex(g / 6), 12, '0'), 'campaign/cmp_bench_' || lpad(to_hex(g / 6), 12, '0'),
        (ARRAY['work', 'approval', 'review', 'acknowledge'])[1 + g % 4], 'deliverable:' || g % 6,
@@ -144,7 +151,8 @@ SELECT 'tsk_bench_' || lpad(to_hex(g), 12, '0'),
        CASE status WHEN 'done' THEN 'approved' ELSE '' END, '',
        CASE status WHEN 'done' THEN 'p' || lpad(who::text, 5, '0') ELSE '' END, '',
        CASE WHEN status <> 'open' THEN created + interval '1 day' END,
-       'null'::jsonb, created, created + CASE WHEN status <> 'open' THEN interval '1 day' ELSE interval '0' END
+       'null'::jsonb, created, created + CASE WHEN status <> 'open' THEN interval '1 day' ELSE interval '0' END,
+       (ARRAY[2, 4, 8, 16])[1 + g % 4]
 FROM (
     SELECT g, who, created,
            CASE WHEN created > now() - interval '30 days' THEN CASE WHEN r < 0.6 THEN 'open' ELSE 'done' END
@@ -165,6 +173,9 @@ func measureInbox(ctx context.Context, opts InboxOptions, progress io.Writer, lo
 	if opts.Requests <= 0 {
 		opts.Requests = 200
 	}
+	if opts.Processes <= 0 {
+		opts.Processes = defaultProcesses
+	}
 	sizes := slices.Sorted(slices.Values(opts.Sizes))
 	if len(sizes) == 0 || sizes[0] < 1 {
 		return nil, errors.New("bench: the inbox needs positive sizes")
@@ -179,7 +190,8 @@ func measureInbox(ctx context.Context, opts InboxOptions, progress io.Writer, lo
 	appName := schema + "_api"
 	res = &Inbox{
 		Schema: schema, People: opts.People, Requests: opts.Requests, TargetP99: ms(TargetInboxP99),
-		Distribution: fmt.Sprintf(inboxDistribution, opts.People),
+		Distribution:     fmt.Sprintf(inboxDistribution, opts.People),
+		PlanDistribution: fmt.Sprintf(planDistribution, opts.Processes), PlanTarget: ms(TargetPlanPage),
 	}
 
 	conn, err := pgx.Connect(ctx, opts.DSN)
@@ -230,6 +242,14 @@ func measureInbox(ctx context.Context, opts InboxOptions, progress io.Writer, lo
 	if _, err := conn.Exec(ctx, seedRolesSQL, opts.People, roles); err != nil {
 		return nil, fmt.Errorf("inbox: seed people: %w", err)
 	}
+	if _, err := conn.Exec(ctx, seedCampaignsSQL, opts.Processes, opts.People); err != nil {
+		return nil, fmt.Errorf("inbox: seed campaigns: %w", err)
+	}
+	for _, table := range []string{"campaigns", "people"} {
+		if _, err := conn.Exec(ctx, "VACUUM (ANALYZE) "+table); err != nil {
+			return nil, fmt.Errorf("inbox: vacuum %s: %w", table, err)
+		}
+	}
 	// The busiest and the quietest person: the two ends of ?assignee=me. The
 	// busiest asks for the team's tasks too.
 	busiest, quietest := "p00001", fmt.Sprintf("p%05d", opts.People)
@@ -240,7 +260,8 @@ func measureInbox(ctx context.Context, opts InboxOptions, progress io.Writer, lo
 		}
 	}
 	// The API as every process serves it, without Temporal: the inbox is a read.
-	handler := wiring.Handler(nil, wiring.Config{Logger: logger, Records: st, API: wiring.API{Policy: domain.DefaultPolicy(), RateLimit: unlimited}})
+	// The plan pages' requests are timed inside the server (serverTimer).
+	handler := newServerTimer(wiring.Handler(nil, wiring.Config{Logger: logger, Records: st, API: wiring.API{Policy: domain.DefaultPolicy(), RateLimit: unlimited}}))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -249,6 +270,12 @@ func measureInbox(ctx context.Context, opts InboxOptions, progress io.Writer, lo
 	go func() { _ = httpSrv.Serve(ln) }()
 	defer httpSrv.Close()
 	h := newHTTPClient("http://"+ln.Addr().String(), tokens)
+	// The busiest person is a project manager, who reads reports: the board's
+	// pages are theirs, through a board session.
+	session, err := h.boardSession(ctx, busiest)
+	if err != nil {
+		return nil, err
+	}
 
 	// Fixed seed: the same rows every run, batch by batch.
 	if _, err := conn.Exec(ctx, "SELECT setseed(0.42)"); err != nil {
@@ -297,6 +324,11 @@ func measureInbox(ctx context.Context, opts InboxOptions, progress io.Writer, lo
 			}
 		}
 		res.Results = append(res.Results, results...)
+		plan, err := measurePlan(ctx, st, h, handler, session, busiest, size, opts.Processes, opts, progress)
+		if err != nil {
+			return nil, err
+		}
+		res.Plan = append(res.Plan, plan...)
 	}
 	return res, nil
 }

@@ -69,6 +69,7 @@ sustained %s, open loop (latency from each operation's scheduled start):
 	}
 	if in := r.Inbox; in != nil {
 		writeInbox(ew, in)
+		writePlan(ew, in)
 	}
 	for _, s := range r.Skipped {
 		fmt.Fprintf(ew, "\nskipped %s\n", s)

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/tandemhq/tandem/domain"
 )
 
@@ -61,11 +63,22 @@ func TestReassignOverCapacityInTheBoard(t *testing.T) {
 	pat.goTo("/")
 	pat.signIn(s.tokens["pat"], "Pat Morgan")
 	pat.goTo("/campaigns/" + created.ID)
+	shots := os.Getenv("TANDEM_SCREENSHOTS")
+	// Pat, who plans the campaign, re-plans the deliverable at 20 hours from
+	// its card.
+	estimate := "#estimate-" + creative.ID
+	pat.wait("the estimate form", fmt.Sprintf(`!!document.querySelector(%q)`, estimate+" input[name=hours]"))
+	pat.eval(fmt.Sprintf(`(d => { d.open = true; d.querySelector('input[name=hours]').value = '20'; d.querySelector('textarea[name=reason]').value = 'Two more formats'; })(document.querySelector(%q))`, estimate))
+	if shots != "" {
+		pat.shoot(shots, "task-estimate", fmt.Sprintf(`document.querySelector(%q).scrollIntoView()`, estimate))
+	}
+	pat.click(estimate + " button[type=submit]")
+	pat.notice("Estimate of ", ": 20h")
 	form := "#reassign-" + creative.ID
 	pat.wait("the reassign form", fmt.Sprintf(`!!document.querySelector(%q)`, form+" select[name=assignee] option[value=cleo]"))
 	pat.eval(fmt.Sprintf(`(d => { d.open = true; d.querySelector('select[name=assignee]').value = 'cleo'; d.querySelector('textarea[name=reason]').value = 'Cleo knows the brand'; })(document.querySelector(%q))`, form))
 	pat.click(form + " button[type=submit]")
-	pat.notice("Reassigned to Cleo Park", "Cleo Park is over capacity in the week of", "16h planned for", "With room in the team that week: Cory Hale (")
+	pat.notice("Reassigned to Cleo Park", "Cleo Park is over capacity in the week of", "20h planned for", "With room in the team that week: Cory Hale (")
 	pat.checkErrors()
 
 	var task domain.Task
@@ -73,16 +86,22 @@ func TestReassignOverCapacityInTheBoard(t *testing.T) {
 	if task.Assignee != "cleo" {
 		t.Errorf("the task is with %q after the warning, want cleo: a warning is not a refusal", task.Assignee)
 	}
+	if task.EstimateHours == nil || *task.EstimateHours != 20 {
+		t.Errorf("the task's estimate is %v after the board's form, want 20h", task.EstimateHours)
+	}
 
 	pat.goTo("/workload")
 	pat.wait("the capacity table", `!!document.querySelector('#capacity-cleo')`)
-	if row := evalJS[string](pat, `document.querySelector('#capacity-cleo').textContent`); !strings.Contains(row, "over") || !strings.Contains(row, "16h of") {
-		t.Errorf("cleo's capacity row says %q, want 16h planned and over", row)
+	if row := evalJS[string](pat, `document.querySelector('#capacity-cleo').textContent`); !strings.Contains(row, "over") || !strings.Contains(row, "20h of") {
+		t.Errorf("cleo's capacity row says %q, want 20h planned and over", row)
+	}
+	// Pat manages nobody: no weekly-hours form for them.
+	if evalJS[bool](pat, `!!document.querySelector('#weekly-hours')`) {
+		t.Error("pat, nobody's manager, is offered to set weekly hours")
 	}
 	if over := evalJS[bool](pat, `document.querySelector('#capacity-cory').classList.contains('over')`); over {
 		t.Error("cory, with nothing planned, is shown over capacity")
 	}
-	shots := os.Getenv("TANDEM_SCREENSHOTS")
 	if shots != "" {
 		pat.shoot(shots, "workload-capacity", `document.querySelector('#capacity').scrollIntoView()`)
 	}
@@ -96,4 +115,31 @@ func TestReassignOverCapacityInTheBoard(t *testing.T) {
 		pat.shoot(shots, "reports-estimates", `document.querySelector('#estimates').scrollIntoView()`)
 	}
 	pat.checkErrors()
+
+	// Maya, Cleo's manager, gives her 30 hours a week from the workload
+	// page: Cleo is no longer over. A browser context of her own: Pat's
+	// session is in the first one's cookies.
+	maya := newTab(t, ctx, s.url, chromedp.WithNewBrowserContext())
+	maya.goTo("/")
+	maya.signIn(s.tokens["maya"], "Maya Ortiz")
+	maya.goTo("/workload")
+	maya.wait("the weekly-hours form", `!!document.querySelector('#weekly-hours select[name=person] option[value=cleo]')`)
+	maya.eval(`(d => { d.open = true; d.querySelector('select[name=person]').value = 'cleo'; d.querySelector('input[name=weekly_hours]').value = '30'; })(document.querySelector('#weekly-hours'))`)
+	if shots != "" {
+		maya.shoot(shots, "workload-weekly-hours", `document.querySelector('#weekly-hours').scrollIntoView()`)
+	}
+	maya.click("#weekly-hours button[type=submit]")
+	maya.notice("Weekly hours of Cleo Park: 30h")
+	maya.wait("cleo's row with her new hours", `document.querySelector('#capacity-cleo').textContent.includes('30h')`)
+	if over := evalJS[bool](maya, `document.querySelector('#capacity-cleo').classList.contains('over')`); over {
+		t.Error("cleo, 20h planned against 30h, is still shown over capacity")
+	}
+	var people struct{ Items []domain.Person }
+	s.must(http.StatusOK, "maya", http.MethodGet, "/api/v1/people?limit=200", nil, &people)
+	for _, p := range people.Items {
+		if p.Handle == "cleo" && (p.WeeklyHours == nil || *p.WeeklyHours != 30) {
+			t.Errorf("cleo's weekly hours are %v after the board's form, want 30", p.WeeklyHours)
+		}
+	}
+	maya.checkErrors()
 }

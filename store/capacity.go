@@ -56,7 +56,23 @@ WHERE actual_hours IS NOT NULL AND completed_at >= @from AND completed_at < @to
 func (st *Store) Capacity(ctx context.Context, now time.Time, defaultWeekly float64) (domain.Capacity, error) {
 	now = utc(now)
 	weeks := domain.WeekStarts(now)
-	rows, err := st.reads.WithContext(ctx).Raw(`
+	q, args := capacityQuery(weeks)
+	rows, err := st.reads.WithContext(ctx).Raw(q, args...).Rows()
+	if err != nil {
+		return domain.Capacity{}, wrap(err, "capacity")
+	}
+	defer rows.Close()
+	c := domain.Capacity{AsOf: now, Weeks: weeks[:domain.CapacityWeeks], DefaultWeeklyHours: defaultWeekly,
+		People: []domain.PersonCapacity{}, Teams: []domain.TeamCapacity{}}
+	if err := readCapacity(rows, weeks, defaultWeekly, &c); err != nil {
+		return domain.Capacity{}, err
+	}
+	return c, nil
+}
+
+// capacityQuery is Capacity's one query for the weeks starting at weeks.
+func capacityQuery(weeks []time.Time) (string, []any) {
+	return `
 WITH planned AS (
 	SELECT assignee, team,
 		SUM(CASE WHEN due_at < @w1 THEN estimate_hours ELSE 0 END) AS h0,
@@ -79,16 +95,14 @@ UNION ALL
 SELECT 'team', '', '', team, NULL, NULL, NULL, SUM(h0), SUM(h1), SUM(h2), SUM(h3),
 	SUM(CASE WHEN assignee = '' THEN h0 ELSE 0 END), SUM(CASE WHEN assignee = '' THEN h1 ELSE 0 END),
 	SUM(CASE WHEN assignee = '' THEN h2 ELSE 0 END), SUM(CASE WHEN assignee = '' THEN h3 ELSE 0 END)
-FROM planned WHERE team <> '' GROUP BY team`,
-		sql.Named("w1", weeks[1]), sql.Named("w2", weeks[2]), sql.Named("w3", weeks[3]), sql.Named("w4", weeks[4]),
-		sql.Named("open", domain.TaskOpen),
-	).Rows()
-	if err != nil {
-		return domain.Capacity{}, wrap(err, "capacity")
-	}
-	defer rows.Close()
-	c := domain.Capacity{AsOf: now, Weeks: weeks[:domain.CapacityWeeks], DefaultWeeklyHours: defaultWeekly,
-		People: []domain.PersonCapacity{}, Teams: []domain.TeamCapacity{}}
+FROM planned WHERE team <> '' GROUP BY team`, []any{
+			sql.Named("w1", weeks[1]), sql.Named("w2", weeks[2]), sql.Named("w3", weeks[3]), sql.Named("w4", weeks[4]),
+			sql.Named("open", domain.TaskOpen),
+		}
+}
+
+// readCapacity reads capacityQuery's rows into c.
+func readCapacity(rows *sql.Rows, weeks []time.Time, defaultWeekly float64, c *domain.Capacity) error {
 	teams := map[domain.Team]*domain.TeamCapacity{}
 	team := func(t domain.Team) *domain.TeamCapacity {
 		if teams[t] == nil {
@@ -103,7 +117,7 @@ FROM planned WHERE team <> '' GROUP BY team`,
 		var h, u [domain.CapacityWeeks]float64
 		if err := rows.Scan(&kind, &handle, &name, &teamName, &weekly, &from, &to,
 			&h[0], &h[1], &h[2], &h[3], &u[0], &u[1], &u[2], &u[3]); err != nil {
-			return domain.Capacity{}, wrap(err, "capacity")
+			return wrap(err, "capacity")
 		}
 		if kind == "team" {
 			t := team(domain.Team(teamName))
@@ -135,7 +149,7 @@ FROM planned WHERE team <> '' GROUP BY team`,
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return domain.Capacity{}, wrap(err, "capacity")
+		return wrap(err, "capacity")
 	}
 	for _, t := range teams {
 		for w, l := range t.Weeks {
@@ -158,5 +172,5 @@ FROM planned WHERE team <> '' GROUP BY team`,
 		}
 		return cmp.Compare(a.Handle, b.Handle)
 	})
-	return c, nil
+	return nil
 }

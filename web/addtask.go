@@ -100,5 +100,25 @@ func (a *App) detailAddTask(w http.ResponseWriter, r *http.Request, s *session) 
 		}
 		return f
 	}
-	a.detailCommand(w, r, s, "task", campaignPath(r), "/tasks", body, fields, "Task added: "+body.Title, a.showCampaign)
+	// A task given to someone over capacity is added, with a warning that
+	// names who in the team has room: said with the notice.
+	var answer struct {
+		Warnings []capacityWarning `json:"warnings"`
+	}
+	notice := func() string {
+		msg := "Task added: " + body.Title
+		if len(answer.Warnings) == 0 {
+			return msg
+		}
+		wd, err := a.words(r, s)
+		if err != nil {
+			// The task is added: the warning is said with handles.
+			return msg + ". " + answer.Warnings[0].Message
+		}
+		for _, warn := range answer.Warnings {
+			msg += ". " + capacityNotice(warn, wd.Name)
+		}
+		return msg
+	}
+	a.detailCommandAnswer(w, r, s, "task", campaignPath(r), "/tasks", body, &answer, fields, notice, a.showCampaign)
 }

@@ -141,3 +141,115 @@ func TestRetrospectiveReportSaysHowEstimatesHeld(t *testing.T) {
 	campaignAPI(f, c)
 	mustNotContain(t, get(t, h, sesPat, "/campaigns/cmp_spring"), "Estimate accuracy")
 }
+
+// A task added with an assignee over capacity is added; the notice says so,
+// with who in the team has room that week.
+func TestAddingATaskToSomeoneOverCapacityWarnsWithWhoHasRoom(t *testing.T) {
+	h, f := newTestApp(t)
+	campaignAPI(f, springCampaign())
+	week := domain.WeekStarts(testNow)[0]
+	f.on("POST /api/v1/campaigns/{id}/tasks", func(*http.Request, domain.Person) (int, any) {
+		return http.StatusCreated, map[string]any{"id": "tsk_new", "title": "Print the flyers", "assignee": "cleo", "status": "open",
+			"warnings": []map[string]any{{"code": "over_capacity", "message": "cleo is over", "person": "cleo", "week_start": week,
+				"planned_hours": 44.5, "capacity_hours": 32, "with_room": []map[string]any{{"handle": "cory", "name": "Cory Craft", "free_hours": 12}}}}}
+	})
+	w := post(t, h, sesPat, "/campaigns/cmp_spring/tasks", url.Values{"title": {"Print the flyers"}, "team": {"creative"}, "assignee": {"cleo"},
+		"due_at": {"2026-11-30T17:00"}})
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/campaigns/cmp_spring" {
+		t.Fatalf("status %d to %q", w.Code, w.Header().Get("Location"))
+	}
+	mustContain(t, followFlash(t, h, w, sesPat, "/campaigns/cmp_spring"), "Task added: Print the flyers. Cleo Creative is over capacity in the "+weekOf(week)+
+		": 44.5h planned for 32h. With room in the team that week: Cory Craft (12h free).")
+}
+
+// workloadAPI answers an empty workload report and the capacity report.
+func workloadAPI(f *fakeAPI) {
+	f.on("GET /api/v1/reports/workload", func(*http.Request, domain.Person) (int, any) {
+		return http.StatusOK, domain.Workload{AsOf: testNow}
+	})
+	capacityAPI(f)
+}
+
+// The workload page offers to set the weekly hours of the people the viewer
+// may set them of: maya, cleo's manager, cleo's alone; pat, nobody's, no form.
+func TestWeeklyHoursAreOfferedByTheRule(t *testing.T) {
+	h, f := newTestApp(t)
+	workloadAPI(f)
+	cleo := f.people[sesCleo]
+	cleo.Manager = "maya"
+	f.people[sesCleo] = cleo
+	form := formWith(get(t, h, sesMaya, "/workload"), "/workload/weekly-hours")
+	mustHold(t, "maya's form", form, `<option value="cleo">Cleo Creative (cleo, Creative)</option>`,
+		`type="number" id="f-weekly-weekly-hours" name="weekly_hours" value="" min="0" max="168" step="0.5"`, "go back to the policy&#39;s 40h")
+	for _, who := range []string{`value="pat"`, `value="maya"`} {
+		if strings.Contains(form, who) {
+			t.Errorf("maya may set %s's weekly hours:\n%s", who, form)
+		}
+	}
+	if w := get(t, h, sesPat, "/workload"); strings.Contains(w.Body.String(), "/workload/weekly-hours") {
+		t.Error("pat, nobody's manager, is offered the weekly-hours form")
+	}
+}
+
+func TestSetWeeklyHoursFromTheWorkloadPage(t *testing.T) {
+	h, f := newTestApp(t)
+	workloadAPI(f)
+	cleo := f.people[sesCleo]
+	cleo.Manager = "maya"
+	f.people[sesCleo] = cleo
+	var answer func(body map[string]any) (int, any)
+	f.on("PUT /api/v1/people/{handle}/weekly-hours", func(r *http.Request, _ domain.Person) (int, any) {
+		c := f.commands()
+		return answer(c[len(c)-1].Body)
+	})
+	answer = func(body map[string]any) (int, any) {
+		p := cleo
+		if h, ok := body["weekly_hours"].(float64); ok {
+			p.WeeklyHours = &h
+		}
+		return http.StatusOK, p
+	}
+
+	// Out of bounds, not a number, or nobody chosen: refused here, nothing sent,
+	// the form open with what was typed.
+	for _, bad := range []url.Values{{"person": {"cleo"}, "weekly_hours": {"168.5"}}, {"person": {"cleo"}, "weekly_hours": {"-1"}},
+		{"person": {"cleo"}, "weekly_hours": {"lots"}}, {"person": {""}, "weekly_hours": {"32"}}} {
+		w := post(t, h, sesMaya, "/workload/weekly-hours", bad)
+		if w.Code != http.StatusUnprocessableEntity {
+			t.Fatalf("%v: status %d", bad, w.Code)
+		}
+		mustContain(t, w, `<details class="action" id="weekly-hours" open>`, `aria-invalid="true"`, "Check the form: ")
+	}
+	if c := f.commands(); len(c) != 0 {
+		t.Fatalf("refused weekly hours were sent: %+v", c)
+	}
+
+	w := post(t, h, sesMaya, "/workload/weekly-hours", url.Values{"person": {"cleo"}, "weekly_hours": {"32"}})
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/workload#capacity" {
+		t.Fatalf("status %d to %q", w.Code, w.Header().Get("Location"))
+	}
+	if c := f.commands(); len(c) != 1 || c[0].Method != http.MethodPut || c[0].Path != "/api/v1/people/cleo/weekly-hours" || c[0].Body["weekly_hours"] != 32.0 {
+		t.Fatalf("calls %+v", c)
+	}
+	mustContain(t, followFlash(t, h, w, sesMaya, "/workload"), "Weekly hours of Cleo Creative: 32h")
+
+	// Empty goes back to the policy's: null.
+	w = post(t, h, sesMaya, "/workload/weekly-hours", url.Values{"person": {"cleo"}, "weekly_hours": {""}})
+	if c := f.commands(); len(c) != 2 || c[1].Body["weekly_hours"] != nil {
+		t.Fatalf("calls %+v", c)
+	}
+	if _, sent := f.commands()[1].Body["weekly_hours"]; !sent {
+		t.Error("weekly_hours was left out, not sent as null")
+	}
+	mustContain(t, followFlash(t, h, w, sesMaya, "/workload"), "Weekly hours of Cleo Creative: the policy&#39;s")
+
+	// The API's refusal is said in the form.
+	answer = func(map[string]any) (int, any) {
+		return http.StatusForbidden, apiErr("forbidden", "only an admin or cleo's manager may set their weekly hours")
+	}
+	w = post(t, h, sesMaya, "/workload/weekly-hours", url.Values{"person": {"cleo"}, "weekly_hours": {"20"}})
+	if w.Code != http.StatusForbidden {
+		t.Fatalf("status %d", w.Code)
+	}
+	mustContain(t, w, `<details class="action" id="weekly-hours" open>`, "You may not set these weekly hours: only an admin or Cleo Creative&#39;s manager may")
+}

@@ -52,7 +52,7 @@ func TestEveryCommandFormCarriesAKeyOfItsOwn(t *testing.T) {
 		token, page string
 		want        []string
 	}{
-		{sesMaya, "/campaigns/" + worldCampaign, []string{"changes", "tasks", "kpis", "cancel", "/tasks/" + taskAssets + "/reassign"}},
+		{sesMaya, "/campaigns/" + worldCampaign, []string{"changes", "tasks", "kpis", "cancel", "/tasks/" + taskAssets + "/reassign", "/tasks/" + taskAssets + "/estimate"}},
 		{sesMaya, "/hiring-requests/" + worldHiring, []string{"candidates", "cancel", "/tasks/" + taskOffer + "/complete", "/tasks/" + taskOffer + "/reassign"}},
 		{sesMaya, "/risks/" + worldRisk, []string{"assessments", "decisions", "/tasks/" + taskAck + "/reassign"}},
 		{sesPat, "/", []string{"/tasks/" + taskAck + "/complete", "/tasks/" + taskInterview + "/complete", "/tasks/" + taskAck + "/reassign"}},

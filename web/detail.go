@@ -958,9 +958,16 @@ type showFunc func(w http.ResponseWriter, r *http.Request, s *session, status in
 // fields maps the API's field details to the form's fields, when they differ.
 func (a *App) detailCommand(w http.ResponseWriter, r *http.Request, s *session, form, back, command string, body any,
 	fields func(map[string]string) map[string]string, notice string, show showFunc) {
-	err := a.command(r, s, back+command, body, nil)
+	a.detailCommandAnswer(w, r, s, form, back, command, body, nil, fields, func() string { return notice }, show)
+}
+
+// detailCommandAnswer is detailCommand reading the answer into out, for a
+// notice that says what it held (a warning).
+func (a *App) detailCommandAnswer(w http.ResponseWriter, r *http.Request, s *session, form, back, command string, body, out any,
+	fields func(map[string]string) map[string]string, notice func() string, show showFunc) {
+	err := a.command(r, s, back+command, body, out)
 	if err == nil {
-		a.setNotice(w, notice)
+		a.setNotice(w, notice())
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}

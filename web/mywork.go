@@ -37,6 +37,9 @@ type taskView struct {
 	// Reassign is the form that gives the task to someone else, for a viewer
 	// the rule lets reassign it; nil for others.
 	Reassign *reassignForm
+	// Estimate is the form that changes the task's estimate, for a viewer
+	// the rule lets plan it (the process's managers, admins); nil for others.
+	Estimate *estimateForm
 	W        *words
 }
 
@@ -180,7 +183,7 @@ func (a *App) taskViews(r *http.Request, s *session, back string, tasks []domain
 	}
 	a.lookup(r, s, w, taskTexts(tasks)...)
 	answered := attempt // a refused answer, drawn on its task's form
-	if attempt != nil && attempt.Reassign {
+	if attempt != nil && (attempt.Reassign || attempt.Estimate) {
 		answered = nil
 	}
 	out := make([]taskView, 0, len(tasks))
@@ -192,6 +195,9 @@ func (a *App) taskViews(r *http.Request, s *session, back string, tasks []domain
 		}
 		if domain.CheckReassign(t, managers, me) == nil {
 			tv.Reassign = reassignFor(t, d, attempt)
+		}
+		if domain.CheckEstimate(t, managers, me) == nil {
+			tv.Estimate = estimateFor(t, attempt)
 		}
 		if err := t.CheckEligible(me); err != nil {
 			// Said on the task's own card: "this task", not its title again.

@@ -48,6 +48,9 @@ type taskAttempt struct {
 	// Comment as the reason.
 	Reassign bool
 	Assignee string
+	// Estimate says the attempt was to change the task's estimate to Hours,
+	// with Comment as the reason.
+	Estimate bool
 }
 
 // zoneOf reads the time zone the page's script named; nil when it named none

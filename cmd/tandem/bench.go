@@ -34,6 +34,7 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 	inboxDB := f.str("inbox-db", "TANDEM_BENCH_INBOX_DB", "", "PostgreSQL URL for the inbox part, which makes and drops a schema of its own there (no URL: the part is skipped)")
 	inboxSizes := f.str("inbox-sizes", "TANDEM_BENCH_INBOX_SIZES", "10000,100000,1000000", "comma-separated numbers of tasks the inbox is measured at")
 	inboxRequests := f.num("inbox-requests", "TANDEM_BENCH_INBOX_REQUESTS", 300, "timed requests of each inbox query at each size")
+	inboxProcesses := f.num("inbox-processes", "TANDEM_BENCH_INBOX_PROCESSES", 10000, "active campaigns seeded beside the inbox's tasks, for the calendar and workload pages")
 	binary := f.str("tandem-binary", "TANDEM_BENCH_BINARY", "", "tandem executable whose `tandem dev` is measured (default: this one)")
 	settle := f.Duration("dev-settle", 5*time.Second, "how long after ready `tandem dev`'s memory is read again")
 	smoke := f.Bool("smoke", false, "check that the bench works, in seconds: tiny sizes everywhere (CI)")
@@ -51,7 +52,7 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 	opts := bench.Options{
 		Ops: *ops, DB: *db, Duration: *duration, Progress: os.Stderr,
 		Temporal: bench.TemporalOptions{PostgresURL: *temporalDB, Shards: *shards, MaxConns: *temporalConns},
-		Inbox:    bench.InboxOptions{DSN: *inboxDB, Requests: *inboxRequests, Warmup: 30},
+		Inbox:    bench.InboxOptions{DSN: *inboxDB, Requests: *inboxRequests, Warmup: 30, Processes: *inboxProcesses},
 		Dev:      bench.DevOptions{Binary: *binary, Settle: *settle},
 		// Errors only: the API logs every request, and Temporal warns about each
 		// connection it drops at shutdown. Not the API's request lines either:
@@ -102,7 +103,7 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 	if *smoke {
 		opts.Concurrency, opts.Ops = []int{1, 2}, 5
 		opts.Rates, opts.Duration = []bench.Rate{{PerSecond: 5}}, time.Second
-		opts.Inbox.Sizes, opts.Inbox.People, opts.Inbox.Requests, opts.Inbox.Warmup = []int{200, 1000}, 50, 5, 1
+		opts.Inbox.Sizes, opts.Inbox.People, opts.Inbox.Requests, opts.Inbox.Warmup, opts.Inbox.Processes = []int{200, 1000}, 50, 5, 1, 40
 		opts.Dev.Settle = 100 * time.Millisecond
 	}
 	rep, err := bench.Run(ctx, opts)

@@ -140,6 +140,26 @@ func TestBenchSmokeInboxOnPostgres(t *testing.T) {
 	if !strings.Contains(out.String(), "EXPLAIN (ANALYZE, BUFFERS)") {
 		t.Errorf("the printed report lacks the plans:\n%s", out.String())
 	}
+	// The plan pages (issue 20): seven at each size, each timed by the server
+	// and answered in full; the calendar's and capacity's with their plans.
+	pages := map[int]int{}
+	for _, p := range in.Plan {
+		pages[p.Tasks]++
+		if p.P50 <= 0 || p.P95 < p.P50 || p.Bytes == 0 || p.Processes != 40 {
+			t.Errorf("plan page %s at %d: %+v", p.Page, p.Tasks, p)
+		}
+		if strings.Contains(p.Page, "/api/v1/calendar") || strings.Contains(p.Page, "capacity") && !strings.HasPrefix(p.Page, "board") {
+			if p.Shape == "" || p.ExecutionMs <= 0 {
+				t.Errorf("plan page %s at %d has no plan: %+v", p.Page, p.Tasks, p)
+			}
+		}
+	}
+	if pages[200] != 7 || pages[1000] != 7 {
+		t.Errorf("plan pages per size = %v, want 7 at 200 and at 1000", pages)
+	}
+	if !strings.Contains(out.String(), "plan pages (calendar, workload and capacity)") || !strings.Contains(out.String(), "target ≤ 100 ms") {
+		t.Errorf("the printed report lacks the plan pages:\n%s", out.String())
+	}
 
 	conn, err := pgx.Connect(t.Context(), dsn)
 	if err != nil {
