@@ -186,8 +186,8 @@ func (r *Reconciler) Pass(ctx context.Context, now time.Time) (int, error) {
 // list returns the IDs of Tandem's workflows with a run that closed abnormally
 // after since and no later than upto, each once, in the order Temporal lists them.
 func (r *Reconciler) list(ctx context.Context, since, upto time.Time) ([]string, error) {
-	query := fmt.Sprintf("WorkflowType IN ('%s', '%s', '%s') AND ExecutionStatus IN (%s) AND CloseTime > '%s' AND CloseTime <= '%s'",
-		contract.CampaignLaunchType, contract.HiringRequestType, contract.RiskType, abnormalStatuses(),
+	query := fmt.Sprintf("WorkflowType IN ('%s', '%s', '%s', '%s') AND ExecutionStatus IN (%s) AND CloseTime > '%s' AND CloseTime <= '%s'",
+		contract.CampaignLaunchType, contract.HiringRequestType, contract.RiskType, contract.TemplateRunType, abnormalStatuses(),
 		since.UTC().Format(time.RFC3339Nano), upto.UTC().Format(time.RFC3339Nano))
 	seen := map[string]bool{}
 	var wids []string

@@ -161,6 +161,10 @@ func fixture(t *testing.T, created time.Time, ids ...string) *store.Store {
 				RequestedBy: "pat", Request: domain.Requisition{Title: "Confidential hire", HiringManager: "sam"}, CreatedAt: created, UpdatedAt: created}
 		case domain.ProcessRisk:
 			b.Risk = &domain.Risk{ID: id, WorkflowID: wid(id), Title: "Confidential: Printer", Owner: "maya", Status: domain.RiskOpen, CreatedAt: created, UpdatedAt: created}
+		case domain.ProcessTemplate:
+			b.TemplateRun = &domain.TemplateRun{ID: id, WorkflowID: wid(id), TemplateKey: "webinar", TemplateVersion: 1, TemplateName: "Webinar",
+				Title: "Confidential webinar", Status: domain.StatusActive, Stage: "plan", Round: 1, Intake: map[string]any{}, RequestedBy: "pat",
+				CreatedAt: created, UpdatedAt: created}
 		}
 		if err := st.Apply(t.Context(), b); err != nil {
 			t.Fatalf("seed %d %s: %v", i, id, err)
@@ -175,6 +179,8 @@ func wid(id string) string {
 		return contract.CampaignWorkflowID(id)
 	case strings.HasPrefix(id, domain.PrefixHiring):
 		return contract.HiringWorkflowID(id)
+	case strings.HasPrefix(id, domain.PrefixTemplateRun):
+		return contract.TemplateRunWorkflowID(id)
 	}
 	return contract.RiskWorkflowID(id)
 }
@@ -193,6 +199,10 @@ func status(t *testing.T, st *store.Store, id string) (string, domain.TaskStatus
 		var h domain.HiringRequest
 		h, err = st.HiringRequest(t.Context(), id)
 		s = string(h.Status)
+	case domain.ProcessTemplate:
+		var r domain.TemplateRun
+		r, err = st.TemplateRun(t.Context(), id)
+		s = string(r.Status)
 	default:
 		var r domain.Risk
 		r, err = st.Risk(t.Context(), id)
@@ -235,8 +245,9 @@ func TestReconcilerClosesRunsThatEndedInTemporal(t *testing.T) {
 		riskCAN        = "rsk_jjjjjjjjjjjj" // continued as new, then its new run was terminated
 		riskRetried    = "rsk_kkkkkkkkkkkk" // failed, then a new run completed
 		riskNoRecord   = "rsk_mmmmmmmmmmmm" // terminated before it wrote anything
+		runTerminated  = "tpr_pppppppppppp" // a template's run, terminated
 	)
-	st := fixture(t, ago(30*24*time.Hour), riskTerminated, campCancelled, hireFailed, riskTimedOut, riskReset, riskRecent, riskLongAgo, riskDone, riskCAN, riskRetried)
+	st := fixture(t, ago(30*24*time.Hour), riskTerminated, campCancelled, hireFailed, riskTimedOut, riskReset, riskRecent, riskLongAgo, riskDone, riskCAN, riskRetried, runTerminated)
 	resolved := domain.Risk{ID: riskDone, WorkflowID: wid(riskDone), Owner: "maya", Status: domain.RiskResolved}
 	if err := st.Apply(t.Context(), domain.Batch{Risk: &resolved}); err != nil {
 		t.Fatal(err)
@@ -256,6 +267,7 @@ func TestReconcilerClosesRunsThatEndedInTemporal(t *testing.T) {
 		{wid(riskRetried), "r1", contract.RiskType, failed, ago(2 * time.Hour)},
 		{wid(riskRetried), "r2", contract.RiskType, completed, ago(time.Hour)},
 		{wid(riskNoRecord), "r1", contract.RiskType, terminated, ago(time.Hour)},
+		{wid(runTerminated), "r1", contract.TemplateRunType, terminated, ago(time.Hour)},
 		{"floor-1", "r1", contract.RiskType, terminated, ago(time.Hour)}, // not a Tandem ID
 		{wid("rsk_nnnnnnnnnnnn"), "r1", "SomethingElse", terminated, ago(time.Hour)},
 	}}
@@ -263,11 +275,11 @@ func TestReconcilerClosesRunsThatEndedInTemporal(t *testing.T) {
 	rec := NewReconciler(runs, st, slog.New(slog.NewTextHandler(&logs, nil)), ReconcileConfig{})
 
 	n, err := rec.Pass(t.Context(), now)
-	if err != nil || n != 5 {
-		t.Fatalf("first pass closed %d, %v; want 5", n, err)
+	if err != nil || n != 6 {
+		t.Fatalf("first pass closed %d, %v; want 6", n, err)
 	}
 	for id, want := range map[string]string{
-		riskTerminated: "closed", campCancelled: "cancelled", hireFailed: "cancelled", riskTimedOut: "closed",
+		riskTerminated: "closed", campCancelled: "cancelled", hireFailed: "cancelled", riskTimedOut: "closed", runTerminated: "cancelled",
 		riskCAN: "closed", riskReset: "open", riskRecent: "open", riskLongAgo: "open", riskRetried: "open",
 	} {
 		s, task := status(t, st, id)
@@ -289,7 +301,7 @@ func TestReconcilerClosesRunsThatEndedInTemporal(t *testing.T) {
 	}
 	// Temporal is asked about records still open only; the ended and the missing
 	// ones cost a records read.
-	if want := []string{wid(campCancelled), wid(hireFailed), wid(riskTerminated), wid(riskTimedOut), wid(riskCAN), wid(riskReset), wid(riskRetried)}; !sameSet(runs.describe, want) {
+	if want := []string{wid(campCancelled), wid(hireFailed), wid(riskTerminated), wid(riskTimedOut), wid(riskCAN), wid(riskReset), wid(riskRetried), wid(runTerminated)}; !sameSet(runs.describe, want) {
 		t.Errorf("described %v, want %v", runs.describe, want)
 	}
 	// The log names what was closed by ID, never by title or name.

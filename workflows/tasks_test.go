@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
@@ -130,5 +131,25 @@ func TestEscalationExpiresTheTaskAndOpensOneForTheManager(t *testing.T) {
 	}
 	if n := len(recs.eventsOf(domain.EventTaskEscalated)); n != 2 {
 		t.Errorf("%d escalation events, want 2", n)
+	}
+}
+
+// A run cancelled in Temporal (the CLI, the UI), not through Tandem, ends with
+// its record cancelled. On a real server the one-wake-up-timer path once spun
+// on the cancelled context (a deadlock the SDK reported, the run's workflow
+// task failing for ever): e2e's TestRunEndedInTemporalIsClosedInTheRecords
+// caught it; the test environment does not reproduce that spin.
+func TestARunCancelledInTemporalEnds(t *testing.T) {
+	h := newHarness(t)
+	h.at(time.Hour, func() { h.env.CancelWorkflow() })
+	h.env.ExecuteWorkflow(contract.CampaignLaunchType, contract.CampaignInput{ID: "cmp_test00000001", Brief: testBrief(), RequestedBy: "pat", Policy: domain.DefaultPolicy()})
+	if !h.env.IsWorkflowCompleted() {
+		t.Fatal("the run cancelled in Temporal did not end")
+	}
+	if err := h.env.GetWorkflowError(); err != nil && !temporal.IsCanceledError(err) {
+		t.Errorf("the run ended with %v, want it ended as cancelled", err)
+	}
+	if c := h.recs.campaign; c == nil || c.Status != domain.StatusCancelled {
+		t.Errorf("the record after the cancel: %+v, want it cancelled", c)
 	}
 }

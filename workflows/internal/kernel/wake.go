@@ -107,6 +107,13 @@ func (ts *Tasks) startWaking(root workflow.Context) {
 			stop  workflow.CancelFunc
 		)
 		for {
+			if ctx.Err() != nil {
+				// The run is being cancelled in Temporal. Without this, a timer
+				// made on the cancelled context is ready at once, Await's
+				// condition holds without yielding, and the loop spins until the
+				// SDK reports a deadlock.
+				return
+			}
 			now := workflow.Now(ctx)
 			for {
 				at, id, reminder, ok := ts.next()
