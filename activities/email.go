@@ -92,6 +92,9 @@ func (a *Activities) mailOne(ctx context.Context, n domain.Notification) error {
 	if err != nil {
 		return fmt.Errorf("look up %s: %w", n.Recipient, err)
 	}
+	if !p.Active() {
+		return nil // disabled: their address may be someone else's by now
+	}
 	if err := a.Mail.send(p.Email, message(a.Mail.From, p.Email, n)); err != nil {
 		return fmt.Errorf("e-mail %s to %s: %w", n.Key, n.Recipient, err)
 	}

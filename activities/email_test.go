@@ -125,7 +125,12 @@ func (mailDirectory) Person(_ context.Context, h string) (domain.Person, error) 
 	if h == "ghost" {
 		return domain.Person{}, domain.ErrNotFound
 	}
-	return domain.Person{Handle: h, Email: h + "@example.com"}, nil
+	p := domain.Person{Handle: h, Email: h + "@example.com"}
+	if h == "lev" { // disabled: left the company
+		left := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+		p.DisabledAt = &left
+	}
+	return p, nil
 }
 
 func TestSendEmailOncePerRecipient(t *testing.T) {
@@ -136,6 +141,8 @@ func TestSendEmailOncePerRecipient(t *testing.T) {
 		// Who chose the digest, or the app only, for reminders gets no e-mail now.
 		{Key: "cmp_1/notify/4", Recipient: "dee", Kind: domain.NotifyReminder, Subject: "Reminder", Process: domain.ProcessCampaign, ProcessID: "cmp_1"},
 		{Key: "cmp_1/notify/4", Recipient: "ian", Kind: domain.NotifyReminder, Subject: "Reminder", Process: domain.ProcessCampaign, ProcessID: "cmp_1"},
+		// Someone disabled gets nothing, whatever their preferences said.
+		{Key: "cmp_1/notify/4", Recipient: "lev", Kind: domain.NotifyReminder, Subject: "Reminder", Process: domain.ProcessCampaign, ProcessID: "cmp_1"},
 	}, prefs: map[string]domain.NotificationSettings{
 		"dee": {Channels: map[domain.NotificationKind]domain.NotifyChannel{domain.NotifyReminder: domain.NotifyDigest}},
 		"ian": {Channels: map[domain.NotificationKind]domain.NotifyChannel{domain.NotifyReminder: domain.NotifyInApp}},
@@ -151,7 +158,7 @@ func TestSendEmailOncePerRecipient(t *testing.T) {
 	srv.mu.Lock()
 	defer srv.mu.Unlock()
 	if len(srv.msgs) != 1 {
-		t.Fatalf("%d messages, want 1 (pat once; ghost has no address; dee and ian chose no e-mail now): %q", len(srv.msgs), srv.msgs)
+		t.Fatalf("%d messages, want 1 (pat once; ghost has no address; dee and ian chose no e-mail now; lev is disabled): %q", len(srv.msgs), srv.msgs)
 	}
 	m := srv.msgs[0]
 	if !strings.Contains(m, "RCPT <pat@example.com>") || !strings.Contains(m, "To: pat@example.com\r\n") || !strings.Contains(m, "cmp_1") {
