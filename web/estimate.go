@@ -83,22 +83,5 @@ func (a *App) estimateTask(w http.ResponseWriter, r *http.Request, s *session) {
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
-	if p, ok := asPending(err); ok {
-		a.sent(w, r, p, back)
-		return
-	}
-	ae, ok := asAPIError(err)
-	if !ok || ae.Status >= http.StatusInternalServerError && ae.Status != http.StatusServiceUnavailable {
-		a.fail(w, r, s, err)
-		return
-	}
-	a.knowTask(r, s, t)
-	attempt.Problem, attempt.Fields = a.say(r, s, refusal(ae)), fieldProblems(ae)
-	switch {
-	case keyReused(ae):
-		attempt.Problem = reusedKeyProblem
-	case ae.Status == http.StatusForbidden:
-		attempt.Problem = a.say(r, s, "You may not change this task's estimate: "+ae.Message+".")
-	}
-	a.redrawTask(w, r, s, t, back, ae.Status, attempt)
+	a.taskNotDone(w, r, s, t, back, err, attempt, "You may not change this task's estimate")
 }

@@ -307,6 +307,14 @@ func (a *App) reassignTask(w http.ResponseWriter, r *http.Request, s *session) {
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
+	a.taskNotDone(w, r, s, t, back, err, attempt, "You may not reassign this task")
+}
+
+// taskNotDone answers a command on task t from the page at back that did not
+// go through: sent and pending, failed (an error page), or refused, which is
+// drawn next to the task with what was typed; forbidden begins the words a
+// 403 is said in.
+func (a *App) taskNotDone(w http.ResponseWriter, r *http.Request, s *session, t domain.Task, back string, err error, attempt *taskAttempt, forbidden string) {
 	if p, ok := asPending(err); ok {
 		a.sent(w, r, p, back)
 		return
@@ -322,7 +330,7 @@ func (a *App) reassignTask(w http.ResponseWriter, r *http.Request, s *session) {
 	case keyReused(ae):
 		attempt.Problem = reusedKeyProblem
 	case ae.Status == http.StatusForbidden:
-		attempt.Problem = a.say(r, s, "You may not reassign this task: "+ae.Message+".")
+		attempt.Problem = a.say(r, s, forbidden+": "+ae.Message+".")
 	}
 	a.redrawTask(w, r, s, t, back, ae.Status, attempt)
 }
