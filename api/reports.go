@@ -56,6 +56,7 @@ func (s *Server) reportOverview(c *gin.Context) {
 	o.EscalatedTasks = nonNil(o.EscalatedTasks)
 	o.RisksRaised = nonNil(o.RisksRaised)
 	o.KPIAttainment.Campaigns = nonNil(o.KPIAttainment.Campaigns)
+	o.KPIAttainment.TemplateRuns = nonNil(o.KPIAttainment.TemplateRuns)
 	c.JSON(http.StatusOK, o)
 }
 

@@ -26,6 +26,10 @@ func TestReportOverview200(t *testing.T) {
 		ApprovalCycleTimes: []domain.CycleTime{{Process: domain.ProcessHiring, Key: "finance", Count: 3,
 			Median: domain.Duration(90 * time.Minute), P90: domain.Duration(48 * time.Hour)}},
 		SLA: domain.NewSLABreaches(3, 1, 1),
+		EscalatedTasks: []domain.ProcessCount{{Process: domain.ProcessCampaign, Count: 1},
+			{Process: domain.ProcessTemplate, TemplateOf: domain.TemplateOf{Template: "webinar", TemplateName: "Webinar"}, Count: 2}},
+		KPIAttainment: domain.KPIAttainment{TemplateRuns: []domain.TemplateRunKPIs{{ID: "tpr_000000000001", Title: "Launch week live",
+			Template: "webinar", TemplateName: "Webinar", Met: 1, Missed: 1, Unmeasured: 1, Total: 3}}, Attained: 1, Total: 3, Rate: 1.0 / 3},
 	}
 	rr := e.do("GET", "/api/v1/reports/overview?from=2030-01-01T00:00:00Z&to=2030-01-07T00:00:00%2B01:00", "tok-dina", "")
 	want(t, rr, sOK, "")
@@ -43,8 +47,11 @@ func TestReportOverview200(t *testing.T) {
 		"approval_cycle_times": `[{"process":"hiring","key":"finance","count":3,"median":"1h30m","p90":"48h"}]`,
 		"sla":                  `{"completed":3,"completed_late":1,"open_overdue":1,"measured":4,"breached":2,"rate":0.5}`,
 		// Lists the records left nil are arrays all the same.
-		"open_processes": `[]`, "escalated_tasks": `[]`, "risks_raised": `[]`,
-		"kpi_attainment": `{"campaigns":[],"attained":0,"total":0,"rate":0}`,
+		"open_processes": `[]`, "risks_raised": `[]`,
+		// A template's figures name the template; the built-in processes' do not.
+		"escalated_tasks": `[{"process":"campaign","count":1},{"process":"template","template":"webinar","template_name":"Webinar","count":2}]`,
+		"kpi_attainment": `{"campaigns":[],"template_runs":[{"id":"tpr_000000000001","title":"Launch week live","template":"webinar",` +
+			`"template_name":"Webinar","met":1,"missed":1,"unmeasured":1,"total":3}],"attained":1,"total":3,"rate":0.3333333333333333}`,
 	} {
 		if got := string(body[field]); got != wantJSON {
 			t.Errorf("%s = %s, want %s", field, got, wantJSON)

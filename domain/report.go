@@ -30,17 +30,21 @@ func (w ReportWindow) Check() error {
 type Overview struct {
 	Window      ReportWindow `json:"window"`
 	GeneratedAt time.Time    `json:"generated_at"`
-	// OpenProcesses counts the processes still running, by process and stage. A risk
-	// has no stage: its status (open, acknowledged, materialized) stands in for one.
+	// OpenProcesses counts the processes still running, by process and stage, and
+	// the runs of each template by stage (their stages are the template's own). A
+	// risk has no stage: its status (open, acknowledged, materialized) stands in
+	// for one.
 	OpenProcesses []StageCount `json:"open_processes"`
 	// OverdueTasks counts the open tasks whose due time has passed, by team.
 	OverdueTasks []TeamCount `json:"overdue_tasks"`
-	// ApprovalCycleTimes describes, per approval step, how long the approval tasks
-	// completed inside the window took from opening to completion.
+	// ApprovalCycleTimes describes, per approval step (of each template, for the
+	// runs of templates), how long the approval tasks completed inside the window
+	// took from opening to completion.
 	ApprovalCycleTimes []CycleTime `json:"approval_cycle_times"`
 	SLA                SLABreaches `json:"sla"`
 	// EscalatedTasks counts the tasks created inside the window at an escalation
-	// level above zero (each escalation opens such a task), by process.
+	// level above zero (each escalation opens such a task), by process, and by
+	// template for the runs of templates.
 	EscalatedTasks []ProcessCount `json:"escalated_tasks"`
 	// RisksRaised counts the risks created inside the window, by their severity now.
 	RisksRaised   []SeverityCount `json:"risks_raised"`
@@ -50,8 +54,20 @@ type Overview struct {
 // StageCount is how many running processes of a kind are in one stage.
 type StageCount struct {
 	Process Process `json:"process"`
-	Stage   string  `json:"stage"`
-	Count   int     `json:"count"`
+	TemplateOf
+	Stage string `json:"stage"`
+	Count int    `json:"count"`
+}
+
+// TemplateOf names the template a figure about template runs counts: every
+// template is a process of its own, so the report breaks their figures down by
+// template where it breaks the others' down by process. Empty for the
+// built-in processes.
+type TemplateOf struct {
+	// Template is the template's key; TemplateName the name of its latest
+	// version, which is what the board calls it.
+	Template     string `json:"template,omitempty"`
+	TemplateName string `json:"template_name,omitempty"`
 }
 
 // TeamCount is a count for one team.
@@ -60,10 +76,11 @@ type TeamCount struct {
 	Count int  `json:"count"`
 }
 
-// ProcessCount is a count for one process.
+// ProcessCount is a count for one process (one template, for template runs).
 type ProcessCount struct {
 	Process Process `json:"process"`
-	Count   int     `json:"count"`
+	TemplateOf
+	Count int `json:"count"`
 }
 
 // SeverityCount is a count for one severity.
@@ -75,11 +92,13 @@ type SeverityCount struct {
 // CycleTime is the nearest-rank median and 90th percentile of the time approval
 // tasks of one step took, from created_at to completed_at, to the second.
 type CycleTime struct {
-	Process Process  `json:"process"`
-	Key     string   `json:"key"`
-	Count   int      `json:"count"`
-	Median  Duration `json:"median"`
-	P90     Duration `json:"p90"`
+	Process Process `json:"process"`
+	TemplateOf
+	// Key is the approval step: the task's key (in its template, for template runs).
+	Key    string   `json:"key"`
+	Count  int      `json:"count"`
+	Median Duration `json:"median"`
+	P90    Duration `json:"p90"`
 }
 
 // SLABreaches measures due dates kept. Measured are the tasks completed (status
@@ -104,14 +123,19 @@ func NewSLABreaches(completed, completedLate, openOverdue int) SLABreaches {
 	return s
 }
 
-// KPIAttainment is how the campaigns completed inside the window did against their
-// KPIs. A KPI counts as attained when its latest actual met the target in the
-// campaign's final KPI report; a KPI without an actual counts as not attained.
+// KPIAttainment is how the campaigns and the template runs completed inside the
+// window did against their KPIs. A campaign's KPI counts as attained when its
+// latest actual met the target in the campaign's final KPI report; a template
+// run's when its result is met. A KPI without an actual (a run's unmeasured
+// one) counts as not attained.
 type KPIAttainment struct {
 	Campaigns []CampaignKPIs `json:"campaigns"`
-	Attained  int            `json:"attained"`
-	Total     int            `json:"total"`
-	Rate      float64        `json:"rate"` // Attained / Total over all those campaigns; 0 without KPIs
+	// TemplateRuns are the completed runs of templates with KPIs; a run whose
+	// template has none is not scored.
+	TemplateRuns []TemplateRunKPIs `json:"template_runs"`
+	Attained     int               `json:"attained"`
+	Total        int               `json:"total"`
+	Rate         float64           `json:"rate"` // Attained / Total over all of them; 0 without KPIs
 }
 
 // CampaignKPIs is one completed campaign's KPI score.
@@ -122,15 +146,38 @@ type CampaignKPIs struct {
 	Total    int    `json:"total"`
 }
 
-// NewKPIAttainment totals the campaigns' scores.
-func NewKPIAttainment(cs []CampaignKPIs) KPIAttainment {
-	a := KPIAttainment{Campaigns: cs}
+// TemplateRunKPIs is one completed template run's KPI results: each KPI's
+// window had ended, so each is met, missed or unmeasured.
+type TemplateRunKPIs struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	// Template is the run's template's key, TemplateName the name of the
+	// version it ran.
+	Template     string `json:"template"`
+	TemplateName string `json:"template_name"`
+	Met          int    `json:"met"`
+	Missed       int    `json:"missed"`
+	Unmeasured   int    `json:"unmeasured"`
+	Total        int    `json:"total"`
+}
+
+// NewKPIAttainment totals the campaigns' and the template runs' scores: a
+// run's met KPIs are attained, its missed and unmeasured ones not.
+func NewKPIAttainment(cs []CampaignKPIs, runs []TemplateRunKPIs) KPIAttainment {
+	a := KPIAttainment{Campaigns: cs, TemplateRuns: runs}
 	if a.Campaigns == nil {
 		a.Campaigns = []CampaignKPIs{}
+	}
+	if a.TemplateRuns == nil {
+		a.TemplateRuns = []TemplateRunKPIs{}
 	}
 	for _, c := range cs {
 		a.Attained += c.Attained
 		a.Total += c.Total
+	}
+	for _, r := range runs {
+		a.Attained += r.Met
+		a.Total += r.Total
 	}
 	a.Rate = Ratio(a.Attained, a.Total)
 	return a

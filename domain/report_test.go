@@ -44,13 +44,18 @@ func TestRates(t *testing.T) {
 	if z := NewSLABreaches(0, 0, 0); z.Rate != 0 {
 		t.Errorf("empty SLA rate = %v, want 0", z.Rate)
 	}
-	k := NewKPIAttainment([]CampaignKPIs{{ID: "a", Attained: 1, Total: 2}, {ID: "b", Attained: 2, Total: 2}})
+	k := NewKPIAttainment([]CampaignKPIs{{ID: "a", Attained: 1, Total: 2}, {ID: "b", Attained: 2, Total: 2}}, nil)
 	if k.Attained != 3 || k.Total != 4 || k.Rate != 0.75 {
 		t.Errorf("KPIs = %+v, want 3 of 4", k)
 	}
+	// A template run's met KPIs are attained; its missed and unmeasured ones not.
+	k = NewKPIAttainment([]CampaignKPIs{{ID: "a", Attained: 1, Total: 2}}, []TemplateRunKPIs{{ID: "r", Met: 2, Missed: 1, Unmeasured: 1, Total: 4}})
+	if k.Attained != 3 || k.Total != 6 || k.Rate != 0.5 {
+		t.Errorf("KPIs with a template run = %+v, want 3 of 6", k)
+	}
 	// No campaigns: an empty list and a zero rate, both valid JSON.
-	b, err := json.Marshal(NewKPIAttainment(nil))
-	if err != nil || string(b) != `{"campaigns":[],"attained":0,"total":0,"rate":0}` {
+	b, err := json.Marshal(NewKPIAttainment(nil, nil))
+	if err != nil || string(b) != `{"campaigns":[],"template_runs":[],"attained":0,"total":0,"rate":0}` {
 		t.Errorf("empty attainment = %s, %v", b, err)
 	}
 }
@@ -58,6 +63,11 @@ func TestRates(t *testing.T) {
 func TestCycleTimeJSON(t *testing.T) {
 	b, err := json.Marshal(CycleTime{Process: ProcessHiring, Key: "finance", Count: 3, Median: Duration(90 * time.Minute), P90: Duration(48 * time.Hour)})
 	if err != nil || string(b) != `{"process":"hiring","key":"finance","count":3,"median":"1h30m","p90":"48h"}` {
+		t.Errorf("JSON = %s, %v", b, err)
+	}
+	// A template's step names its template, flat beside the process.
+	b, err = json.Marshal(CycleTime{Process: ProcessTemplate, TemplateOf: TemplateOf{Template: "webinar", TemplateName: "Webinar"}, Key: "agenda_review", Count: 1})
+	if err != nil || string(b) != `{"process":"template","template":"webinar","template_name":"Webinar","key":"agenda_review","count":1,"median":"0s","p90":"0s"}` {
 		t.Errorf("JSON = %s, %v", b, err)
 	}
 }

@@ -42,22 +42,35 @@ func (st *Store) Overview(ctx context.Context, w domain.ReportWindow, now time.T
 	return o, nil
 }
 
-// openProcesses counts the running processes by stage; a risk's status stands in
-// for the stage it does not have.
+// templateNames is a CTE naming each template by its latest version, as the
+// board does: the report counts a template's runs of every version under one name.
+const templateNames = `template_names AS (
+	SELECT t.template_key, t.name FROM templates AS t
+	WHERE t.version = (SELECT MAX(v.version) FROM templates AS v WHERE v.template_key = t.template_key)
+)`
+
+// openProcesses counts the running processes by stage, the runs of templates by
+// template and stage; a risk's status stands in for the stage it does not have.
 func openProcesses(db *gorm.DB) ([]domain.StageCount, error) {
 	out := []domain.StageCount{}
 	err := db.Raw(`
-SELECT process, stage, COUNT(*) AS count FROM (
-	SELECT 'campaign' AS process, stage FROM campaigns WHERE status = ?
-	UNION ALL
-	SELECT 'hiring', stage FROM hiring_requests WHERE status = ?
-	UNION ALL
-	SELECT 'risk', status FROM risks WHERE status IN ?
-) AS running
-GROUP BY process, stage
-ORDER BY process, stage`,
+WITH `+templateNames+`
+SELECT g.process, g.template, COALESCE(n.name, '') AS template_name, g.stage, g.count FROM (
+	SELECT process, template, stage, COUNT(*) AS count FROM (
+		SELECT 'campaign' AS process, '' AS template, stage FROM campaigns WHERE status = ?
+		UNION ALL
+		SELECT 'hiring', '', stage FROM hiring_requests WHERE status = ?
+		UNION ALL
+		SELECT 'risk', '', status FROM risks WHERE status IN ?
+		UNION ALL
+		SELECT 'template', template_key, stage FROM template_runs WHERE status = ?
+	) AS running
+	GROUP BY process, template, stage
+) AS g LEFT JOIN template_names AS n ON n.template_key = g.template
+ORDER BY g.process, g.template, g.stage`,
 		domain.StatusActive, domain.StatusActive,
 		[]domain.RiskStatus{domain.RiskOpen, domain.RiskAcknowledged, domain.RiskMaterialized},
+		domain.StatusActive,
 	).Scan(&out).Error
 	return out, err
 }
@@ -71,39 +84,47 @@ func overdueTasks(db *gorm.DB, now time.Time) ([]domain.TeamCount, error) {
 	return out, err
 }
 
-// approvalCycleTimes ranks, per approval step, the cycle times of the approval tasks
-// completed in [from, to), and picks the nearest-rank median and 90th percentile:
+// approvalCycleTimes ranks, per approval step (per template and step, for the runs
+// of templates, whose tasks name their run in process_id), the cycle times of the
+// approval tasks completed in [from, to), and picks the nearest-rank median and 90th percentile:
 // the values at ranks ceil(n/2) and ceil(9n/10), in integer arithmetic so both
 // databases agree. ROW_NUMBER and COUNT as window functions work on both, where
 // PostgreSQL's percentile_disc does not exist on SQLite.
 func (st *Store) approvalCycleTimes(db *gorm.DB, from, to time.Time) ([]domain.CycleTime, error) {
 	var rows []struct {
-		Process, TaskKey string
-		Count            int
-		Median, P90      int64
+		Process, Template, TemplateName, TaskKey string
+		Count                                    int
+		Median, P90                              int64
 	}
 	err := db.Raw(`
-SELECT process, task_key, MAX(n) AS count,
-	MAX(CASE WHEN rn = (n * 50 + 99) / 100 THEN secs END) AS median,
-	MAX(CASE WHEN rn = (n * 90 + 99) / 100 THEN secs END) AS p90
-FROM (
-	SELECT process, task_key, secs,
-		ROW_NUMBER() OVER (PARTITION BY process, task_key ORDER BY secs) AS rn,
-		COUNT(*) OVER (PARTITION BY process, task_key) AS n
+WITH `+templateNames+`
+SELECT g.process, g.template, COALESCE(n.name, '') AS template_name, g.task_key, g.count, g.median, g.p90 FROM (
+	SELECT process, template, task_key, MAX(n) AS count,
+		MAX(CASE WHEN rn = (n * 50 + 99) / 100 THEN secs END) AS median,
+		MAX(CASE WHEN rn = (n * 90 + 99) / 100 THEN secs END) AS p90
 	FROM (
-		SELECT process, task_key, `+st.cycleSeconds()+` AS secs
-		FROM tasks
-		WHERE kind = ? AND status = ? AND completed_at >= ? AND completed_at < ?
-	) AS cycles
-) AS ranked
-GROUP BY process, task_key
-ORDER BY process, task_key`,
-		domain.KindApproval, domain.TaskDone, from, to,
+		SELECT process, template, task_key, secs,
+			ROW_NUMBER() OVER (PARTITION BY process, template, task_key ORDER BY secs) AS rn,
+			COUNT(*) OVER (PARTITION BY process, template, task_key) AS n
+		FROM (
+			SELECT c.process, COALESCE(r.template_key, '') AS template, c.task_key, c.secs
+			FROM (
+				SELECT process, process_id, task_key, `+st.cycleSeconds()+` AS secs
+				FROM tasks
+				WHERE kind = ? AND status = ? AND completed_at >= ? AND completed_at < ?
+			) AS c LEFT JOIN template_runs AS r ON c.process = ? AND r.id = c.process_id
+		) AS cycles
+	) AS ranked
+	GROUP BY process, template, task_key
+) AS g LEFT JOIN template_names AS n ON n.template_key = g.template
+ORDER BY g.process, g.template, g.task_key`,
+		domain.KindApproval, domain.TaskDone, from, to, domain.ProcessTemplate,
 	).Scan(&rows).Error
 	out := make([]domain.CycleTime, len(rows))
 	for i, r := range rows {
 		out[i] = domain.CycleTime{
-			Process: domain.Process(r.Process), Key: r.TaskKey, Count: r.Count,
+			Process: domain.Process(r.Process), TemplateOf: domain.TemplateOf{Template: r.Template, TemplateName: r.TemplateName},
+			Key: r.TaskKey, Count: r.Count,
 			Median: domain.Duration(time.Duration(r.Median) * time.Second),
 			P90:    domain.Duration(time.Duration(r.P90) * time.Second),
 		}
@@ -146,12 +167,23 @@ func minTime(a, b time.Time) time.Time {
 	return a
 }
 
-// escalatedTasks counts the tasks opened in [from, to) by an escalation, by process.
+// escalatedTasks counts the tasks opened in [from, to) by an escalation, by process
+// (by template, for the runs of templates).
 func escalatedTasks(db *gorm.DB, from, to time.Time) ([]domain.ProcessCount, error) {
 	out := []domain.ProcessCount{}
-	err := db.Model(&taskRow{}).Select("process, COUNT(*) AS count").
-		Where("escalation_level > 0 AND created_at >= ? AND created_at < ?", from, to).
-		Group("process").Order("process").Scan(&out).Error
+	err := db.Raw(`
+WITH `+templateNames+`
+SELECT g.process, g.template, COALESCE(n.name, '') AS template_name, g.count FROM (
+	SELECT e.process, COALESCE(r.template_key, '') AS template, COUNT(*) AS count
+	FROM (
+		SELECT process, process_id FROM tasks
+		WHERE escalation_level > 0 AND created_at >= ? AND created_at < ?
+	) AS e LEFT JOIN template_runs AS r ON e.process = ? AND r.id = e.process_id
+	GROUP BY e.process, COALESCE(r.template_key, '')
+) AS g LEFT JOIN template_names AS n ON n.template_key = g.template
+ORDER BY g.process, g.template`,
+		from, to, domain.ProcessTemplate,
+	).Scan(&out).Error
 	return out, err
 }
 
@@ -167,31 +199,69 @@ func risksRaised(db *gorm.DB, from, to time.Time) ([]domain.SeverityCount, error
 }
 
 // kpiAttainment scores the campaigns completed in [from, to) against their final
-// KPI report. A completed campaign is never written again, so its updated_at is
-// when it completed. The KPI report is a JSON array in both databases; each
-// dialect unnests it its own way, and a report that is not an array (a campaign
-// stored without one) counts as no KPIs.
+// KPI report, and the template runs completed in it by their KPIs' results. A
+// completed campaign or run is never written again, so its updated_at is when it
+// completed. The KPI report and a run's KPIs are JSON arrays in both databases;
+// each dialect unnests them its own way, and a column that is not an array (a
+// campaign stored without a report, a run whose template has no KPIs) counts as
+// no KPIs.
 func (st *Store) kpiAttainment(db *gorm.DB, from, to time.Time) (domain.KPIAttainment, error) {
-	name, kpis, attained := "json_extract(c.brief, '$.name')",
-		"json_each(CASE WHEN json_type(c.kpi_report) = 'array' THEN c.kpi_report ELSE '[]' END) AS k",
-		"json_extract(k.value, '$.attained') = 1"
-	if st.postgres {
-		name, kpis, attained = "c.brief->>'name'",
-			"LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(c.kpi_report) = 'array' THEN c.kpi_report ELSE '[]'::jsonb END) AS k(value)",
-			"k.value->>'attained' = 'true'"
-	}
-	out := []domain.CampaignKPIs{}
+	campaigns := []domain.CampaignKPIs{}
 	err := db.Raw(`
-SELECT c.id, `+name+` AS name,
+SELECT c.id, `+st.jsonText("c.brief", "name")+` AS name,
 	COUNT(k.value) AS total,
-	COALESCE(SUM(CASE WHEN `+attained+` THEN 1 ELSE 0 END), 0) AS attained
-FROM campaigns AS c LEFT JOIN `+kpis+` ON true
+	COALESCE(SUM(CASE WHEN `+st.attained("k.value")+` THEN 1 ELSE 0 END), 0) AS attained
+FROM campaigns AS c LEFT JOIN `+st.elements("c.kpi_report")+` ON true
 WHERE c.status = ? AND c.updated_at >= ? AND c.updated_at < ?
-GROUP BY c.id, `+name+`
+GROUP BY c.id, `+st.jsonText("c.brief", "name")+`
 ORDER BY c.id`,
 		domain.StatusCompleted, from, to,
-	).Scan(&out).Error
-	return domain.NewKPIAttainment(out), err
+	).Scan(&campaigns).Error
+	if err != nil {
+		return domain.KPIAttainment{}, err
+	}
+	// Every KPI of a completed run has its result: its window ended before the
+	// run could (the run tracks its KPIs until then).
+	runs := []domain.TemplateRunKPIs{}
+	result := st.jsonText("k.value", "result")
+	err = db.Raw(`
+SELECT r.id, r.name AS title, r.template_key AS template, r.template_name,
+	COALESCE(SUM(CASE WHEN `+result+` = ? THEN 1 ELSE 0 END), 0) AS met,
+	COALESCE(SUM(CASE WHEN `+result+` = ? THEN 1 ELSE 0 END), 0) AS missed,
+	COALESCE(SUM(CASE WHEN `+result+` = ? THEN 1 ELSE 0 END), 0) AS unmeasured,
+	COUNT(*) AS total
+FROM template_runs AS r JOIN `+st.elements("r.kpis")+` ON true
+WHERE r.status = ? AND r.updated_at >= ? AND r.updated_at < ?
+GROUP BY r.id, r.name, r.template_key, r.template_name
+ORDER BY r.id`,
+		domain.KPIMet, domain.KPIMissed, domain.KPIUnmeasured, domain.StatusCompleted, from, to,
+	).Scan(&runs).Error
+	return domain.NewKPIAttainment(campaigns, runs), err
+}
+
+// elements unnests the JSON array in column col as rows k(value); what is not an
+// array gives no rows.
+func (st *Store) elements(col string) string {
+	if st.postgres {
+		return "LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(" + col + ") = 'array' THEN " + col + " ELSE '[]'::jsonb END) AS k(value)"
+	}
+	return "json_each(CASE WHEN json_type(" + col + ") = 'array' THEN " + col + " ELSE '[]' END) AS k"
+}
+
+// jsonText is the text of member key of the JSON object in col.
+func (st *Store) jsonText(col, key string) string {
+	if st.postgres {
+		return col + "->>'" + key + "'"
+	}
+	return "json_extract(" + col + ", '$." + key + "')"
+}
+
+// attained is whether the KPI result in col (a campaign's) says attained.
+func (st *Store) attained(col string) string {
+	if st.postgres {
+		return col + "->>'attained' = 'true'"
+	}
+	return "json_extract(" + col + ", '$.attained') = 1"
 }
 
 // Workload computes the workload report as of now, with tasks due in

@@ -25,6 +25,8 @@ type reportSeed struct {
 	hiring    []domain.HiringRequest
 	risks     []domain.Risk
 	tasks     []domain.Task
+	templates []domain.StoredTemplate
+	runs      []domain.TemplateRun
 }
 
 // seedReport makes a varied population from a fixed seed, plus the edge cases the
@@ -37,14 +39,46 @@ func seedReport() reportSeed {
 	minutes := func(lo, hi int) time.Duration { return time.Duration(lo+pick(hi-lo)) * time.Minute }
 	var s reportSeed
 
-	processes := []domain.Process{domain.ProcessCampaign, domain.ProcessHiring, domain.ProcessRisk}
+	// Two templates, the webinar renamed in its second version: the report
+	// names a template by its latest version, whichever version its runs run.
+	s.templates = []domain.StoredTemplate{storedTemplate("webinar", 1, "Webinar"), storedTemplate("webinar", 2, "Webinars"),
+		storedTemplate("trade_show", 1, "Trade show")}
+	run := func(id, key string, version int, status domain.Status, stage domain.Stage, updated time.Time, results ...domain.KPIResultKind) {
+		r := testTemplateRun(id, key, "pat", status, at(-20*24*time.Hour))
+		r.TemplateVersion, r.Stage, r.UpdatedAt = version, stage, updated
+		// The name of the version it runs.
+		r.TemplateName = s.templates[slices.IndexFunc(s.templates, func(tpl domain.StoredTemplate) bool {
+			return tpl.Key == key && tpl.Version == version
+		})].Name
+		for i, res := range results {
+			r.KPIs = append(r.KPIs, domain.TemplateKPI{Key: fmt.Sprintf("kpi%d", i), Name: fmt.Sprintf("KPI %d", i), Target: 10,
+				Direction: domain.Higher, Result: res})
+		}
+		s.runs = append(s.runs, r)
+	}
+	run("tpr_active000001", "webinar", 2, domain.StatusActive, domain.StageTriage, at(0))
+	run("tpr_active000002", "webinar", 2, domain.StatusActive, "promote", at(0))
+	run("tpr_active000003", "webinar", 1, domain.StatusActive, "promote", at(0))
+	run("tpr_active000004", "trade_show", 1, domain.StatusActive, "plan", at(0))
+	run("tpr_active000005", "webinar", 2, domain.StatusActive, domain.StageTracking, at(0), "", "")
+	run("tpr_ended0000000", "webinar", 2, domain.StatusCompleted, domain.StageRetrospective, at(2*24*time.Hour), domain.KPIMet, domain.KPIMissed, domain.KPIUnmeasured)
+	run("tpr_ended0000001", "trade_show", 1, domain.StatusCompleted, domain.StageTracking, reportWindow.From, domain.KPIMet, domain.KPIMet)
+	run("tpr_ended0000002", "webinar", 1, domain.StatusCompleted, "follow_up", at(3*24*time.Hour))                         // no KPIs: not scored
+	run("tpr_ended0000003", "webinar", 2, domain.StatusCompleted, domain.StageTracking, reportWindow.To, domain.KPIMet)    // outside
+	run("tpr_ended0000004", "webinar", 2, domain.StatusCancelled, domain.StageTracking, at(4*24*time.Hour), domain.KPIMet) // not completed
+
+	processes := []domain.Process{domain.ProcessCampaign, domain.ProcessHiring, domain.ProcessRisk, domain.ProcessTemplate}
 	teams := []domain.Team{domain.TeamCreative, domain.TeamFinance, domain.TeamLegal, domain.TeamMarketingOps}
 	statuses := []domain.TaskStatus{domain.TaskOpen, domain.TaskDone, domain.TaskDone, domain.TaskCancelled, domain.TaskExpired}
 	keys := []string{"brief_review", "finance", "mops"}
 	for i := range 150 {
 		task := newTask(fmt.Sprintf("tsk_%012d", i), at(minutes(-3*24*60, 12*24*60)+time.Duration(pick(60))*time.Second))
-		task.Process, task.Team, task.Status = processes[pick(3)], teams[pick(4)], statuses[pick(5)]
+		task.Process, task.Team, task.Status = processes[pick(4)], teams[pick(4)], statuses[pick(5)]
 		task.Key = keys[pick(3)]
+		if task.Process == domain.ProcessTemplate {
+			r := s.runs[pick(len(s.runs))]
+			task.ProcessID, task.WorkflowID = r.ID, r.WorkflowID
+		}
 		if pick(2) == 0 {
 			task.Kind = domain.KindApproval
 		}
@@ -136,6 +170,33 @@ func (s reportSeed) apply(t *testing.T, st *Store) {
 	for _, r := range s.risks {
 		mustApply(t, st, domain.Batch{Risk: &r})
 	}
+	for _, tpl := range s.templates {
+		mustCreateTemplate(t, st, tpl)
+	}
+	for _, r := range s.runs {
+		mustApply(t, st, domain.Batch{TemplateRun: &r})
+	}
+}
+
+// templateOf names the template of a template task or run by its key, with the
+// name of the template's latest version; the built-in processes have none.
+func (s reportSeed) templateOf(p domain.Process, processID string) domain.TemplateOf {
+	if p != domain.ProcessTemplate {
+		return domain.TemplateOf{}
+	}
+	var key string
+	for _, r := range s.runs {
+		if r.ID == processID {
+			key = r.TemplateKey
+		}
+	}
+	latest := domain.StoredTemplate{}
+	for _, tpl := range s.templates {
+		if tpl.Key == key && tpl.Version > latest.Version {
+			latest = tpl
+		}
+	}
+	return domain.TemplateOf{Template: key, TemplateName: latest.Name}
 }
 
 func inWindow(t time.Time, w domain.ReportWindow) bool { return !t.Before(w.From) && t.Before(w.To) }
@@ -160,17 +221,27 @@ func (s reportSeed) expect(w domain.ReportWindow, now time.Time) domain.Overview
 			open[domain.StageCount{Process: domain.ProcessRisk, Stage: string(r.Status)}]++
 		}
 	}
+	for _, r := range s.runs {
+		if r.Status == domain.StatusActive {
+			open[domain.StageCount{Process: domain.ProcessTemplate, TemplateOf: s.templateOf(domain.ProcessTemplate, r.ID), Stage: string(r.Stage)}]++
+		}
+	}
 	for k, n := range open {
 		k.Count = n
 		o.OpenProcesses = append(o.OpenProcesses, k)
 	}
 	slices.SortFunc(o.OpenProcesses, func(a, b domain.StageCount) int {
-		return cmp.Or(cmp.Compare(a.Process, b.Process), cmp.Compare(a.Stage, b.Stage))
+		return cmp.Or(cmp.Compare(a.Process, b.Process), cmp.Compare(a.Template, b.Template), cmp.Compare(a.Stage, b.Stage))
 	})
 
+	type step struct {
+		process domain.Process
+		domain.TemplateOf
+		key string
+	}
 	overdue := map[domain.Team]int{}
-	cycles := map[[2]string][]time.Duration{}
-	escalated := map[domain.Process]int{}
+	cycles := map[step][]time.Duration{}
+	escalated := map[domain.ProcessCount]int{}
 	var completed, late, openLate int
 	for _, t := range s.tasks {
 		if t.Status == domain.TaskOpen && t.DueAt.Before(now) {
@@ -185,12 +256,12 @@ func (s reportSeed) expect(w domain.ReportWindow, now time.Time) domain.Overview
 				late++
 			}
 			if t.Kind == domain.KindApproval {
-				k := [2]string{string(t.Process), t.Key}
+				k := step{t.Process, s.templateOf(t.Process, t.ProcessID), t.Key}
 				cycles[k] = append(cycles[k], t.CompletedAt.Sub(t.CreatedAt).Round(time.Second))
 			}
 		}
 		if t.EscalationLevel > 0 && inWindow(t.CreatedAt, w) {
-			escalated[t.Process]++
+			escalated[domain.ProcessCount{Process: t.Process, TemplateOf: s.templateOf(t.Process, t.ProcessID)}]++
 		}
 	}
 	for team, n := range overdue {
@@ -203,11 +274,11 @@ func (s reportSeed) expect(w domain.ReportWindow, now time.Time) domain.Overview
 	for k, ds := range cycles {
 		slices.Sort(ds)
 		o.ApprovalCycleTimes = append(o.ApprovalCycleTimes, domain.CycleTime{
-			Process: domain.Process(k[0]), Key: k[1], Count: len(ds), Median: nearestRank(ds, 0.5), P90: nearestRank(ds, 0.9),
+			Process: k.process, TemplateOf: k.TemplateOf, Key: k.key, Count: len(ds), Median: nearestRank(ds, 0.5), P90: nearestRank(ds, 0.9),
 		})
 	}
 	slices.SortFunc(o.ApprovalCycleTimes, func(a, b domain.CycleTime) int {
-		return cmp.Or(cmp.Compare(a.Process, b.Process), cmp.Compare(a.Key, b.Key))
+		return cmp.Or(cmp.Compare(a.Process, b.Process), cmp.Compare(a.Template, b.Template), cmp.Compare(a.Key, b.Key))
 	})
 	o.SLA = domain.SLABreaches{Completed: completed, CompletedLate: late, OpenOverdue: openLate,
 		Measured: completed + openLate, Breached: late + openLate}
@@ -215,9 +286,12 @@ func (s reportSeed) expect(w domain.ReportWindow, now time.Time) domain.Overview
 		o.SLA.Rate = float64(o.SLA.Breached) / float64(o.SLA.Measured)
 	}
 	for p, n := range escalated {
-		o.EscalatedTasks = append(o.EscalatedTasks, domain.ProcessCount{Process: p, Count: n})
+		p.Count = n
+		o.EscalatedTasks = append(o.EscalatedTasks, p)
 	}
-	slices.SortFunc(o.EscalatedTasks, func(a, b domain.ProcessCount) int { return cmp.Compare(a.Process, b.Process) })
+	slices.SortFunc(o.EscalatedTasks, func(a, b domain.ProcessCount) int {
+		return cmp.Or(cmp.Compare(a.Process, b.Process), cmp.Compare(a.Template, b.Template))
+	})
 
 	for _, sev := range domain.Severities {
 		n := 0
@@ -247,6 +321,27 @@ func (s reportSeed) expect(w domain.ReportWindow, now time.Time) domain.Overview
 		o.KPIAttainment.Total += ck.Total
 	}
 	slices.SortFunc(o.KPIAttainment.Campaigns, func(a, b domain.CampaignKPIs) int { return cmp.Compare(a.ID, b.ID) })
+	o.KPIAttainment.TemplateRuns = []domain.TemplateRunKPIs{}
+	for _, r := range s.runs {
+		if r.Status != domain.StatusCompleted || !inWindow(r.UpdatedAt, w) || len(r.KPIs) == 0 {
+			continue
+		}
+		rk := domain.TemplateRunKPIs{ID: r.ID, Title: r.Title, Template: r.TemplateKey, TemplateName: r.TemplateName, Total: len(r.KPIs)}
+		for _, k := range r.KPIs {
+			switch k.Result {
+			case domain.KPIMet:
+				rk.Met++
+			case domain.KPIMissed:
+				rk.Missed++
+			case domain.KPIUnmeasured:
+				rk.Unmeasured++
+			}
+		}
+		o.KPIAttainment.TemplateRuns = append(o.KPIAttainment.TemplateRuns, rk)
+		o.KPIAttainment.Attained += rk.Met
+		o.KPIAttainment.Total += rk.Total
+	}
+	slices.SortFunc(o.KPIAttainment.TemplateRuns, func(a, b domain.TemplateRunKPIs) int { return cmp.Compare(a.ID, b.ID) })
 	o.KPIAttainment.Rate = float64(o.KPIAttainment.Attained) / float64(o.KPIAttainment.Total)
 	return o
 }
@@ -255,9 +350,15 @@ func TestOverviewMatchesIndependentCounts(t *testing.T) {
 	seed := seedReport()
 	want := seed.expect(reportWindow, reportNow)
 	// The seed must exercise every figure, or a match would prove little.
-	if len(want.OpenProcesses) < 5 || len(want.OverdueTasks) < 3 || len(want.ApprovalCycleTimes) < 4 ||
-		want.SLA.CompletedLate == 0 || want.SLA.OpenOverdue == 0 || len(want.EscalatedTasks) != 3 ||
-		len(want.RisksRaised) != 4 || len(want.KPIAttainment.Campaigns) != 4 {
+	templateCycles := 0
+	for _, c := range want.ApprovalCycleTimes {
+		if c.Process == domain.ProcessTemplate {
+			templateCycles++
+		}
+	}
+	if len(want.OpenProcesses) < 5 || len(want.OverdueTasks) < 3 || len(want.ApprovalCycleTimes) < 4 || templateCycles < 4 ||
+		want.SLA.CompletedLate == 0 || want.SLA.OpenOverdue == 0 || len(want.EscalatedTasks) != 5 ||
+		len(want.RisksRaised) != 4 || len(want.KPIAttainment.Campaigns) != 4 || len(want.KPIAttainment.TemplateRuns) != 2 {
 		t.Fatalf("the seed is too thin: %+v", want)
 	}
 	eachBackend(t, func(t *testing.T, st *Store) {
@@ -267,7 +368,7 @@ func TestOverviewMatchesIndependentCounts(t *testing.T) {
 		}
 		// An empty database answers empty lists, never null, and zero rates.
 		if empty.OpenProcesses == nil || empty.OverdueTasks == nil || empty.ApprovalCycleTimes == nil ||
-			empty.EscalatedTasks == nil || empty.RisksRaised == nil || empty.KPIAttainment.Campaigns == nil ||
+			empty.EscalatedTasks == nil || empty.RisksRaised == nil || empty.KPIAttainment.Campaigns == nil || empty.KPIAttainment.TemplateRuns == nil ||
 			empty.SLA != (domain.SLABreaches{}) || empty.KPIAttainment.Rate != 0 {
 			t.Errorf("empty overview = %+v", empty)
 		}
@@ -295,15 +396,24 @@ func TestOverviewMatchesIndependentCounts(t *testing.T) {
 			{ID: "cmp_ended0000002", Name: "Spring launch cmp_ended0000002", Attained: 0, Total: 2},
 			{ID: "cmp_ended0000003", Name: "Spring launch cmp_ended0000003", Attained: 0, Total: 0},
 		}
-		if !reflect.DeepEqual(got.KPIAttainment.Campaigns, wantKPIs) || got.KPIAttainment.Rate != 0.5 {
-			t.Errorf("KPI attainment = %+v, want %+v at 3/6", got.KPIAttainment, wantKPIs)
+		wantRuns := []domain.TemplateRunKPIs{
+			{ID: "tpr_ended0000000", Title: "Spring webinar tpr_ended0000000", Template: "webinar", TemplateName: "Webinars", Met: 1, Missed: 1, Unmeasured: 1, Total: 3},
+			{ID: "tpr_ended0000001", Title: "Spring webinar tpr_ended0000001", Template: "trade_show", TemplateName: "Trade show", Met: 2, Total: 2},
+		}
+		// Campaigns 3 of 6, runs 3 of 5.
+		if !reflect.DeepEqual(got.KPIAttainment.Campaigns, wantKPIs) || !reflect.DeepEqual(got.KPIAttainment.TemplateRuns, wantRuns) ||
+			got.KPIAttainment.Attained != 6 || got.KPIAttainment.Total != 11 {
+			t.Errorf("KPI attainment = %+v, want %+v and %+v at 6/11", got.KPIAttainment, wantKPIs, wantRuns)
 		}
 		running := map[string]int{}
 		for _, c := range got.OpenProcesses {
-			running[string(c.Process)+"/"+c.Stage] = c.Count
+			running[string(c.Process)+"/"+c.Template+"/"+c.TemplateName+"/"+c.Stage] = c.Count
 		}
-		if running["campaign/production"] != 2 || running["campaign/brief_review"] != 1 ||
-			running["hiring/approval"] != 2 || running["hiring/offer"] != 1 {
+		// Both versions' webinars under the latest name.
+		if running["campaign///production"] != 2 || running["campaign///brief_review"] != 1 ||
+			running["hiring///approval"] != 2 || running["hiring///offer"] != 1 ||
+			running["template/webinar/Webinars/promote"] != 2 || running["template/webinar/Webinars/triage"] != 1 ||
+			running["template/webinar/Webinars/tracking"] != 1 || running["template/trade_show/Trade show/plan"] != 1 {
 			t.Errorf("open processes = %v", running)
 		}
 
@@ -314,7 +424,8 @@ func TestOverviewMatchesIndependentCounts(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !reflect.DeepEqual(old.OverdueTasks, want.OverdueTasks) || len(old.ApprovalCycleTimes) != 0 ||
-			old.SLA != (domain.SLABreaches{}) || len(old.RisksRaised) != 0 || len(old.KPIAttainment.Campaigns) != 0 {
+			old.SLA != (domain.SLABreaches{}) || len(old.RisksRaised) != 0 || len(old.KPIAttainment.Campaigns) != 0 ||
+			len(old.KPIAttainment.TemplateRuns) != 0 || !reflect.DeepEqual(old.OpenProcesses, want.OpenProcesses) {
 			t.Errorf("past window = %+v", old)
 		}
 	})
@@ -361,10 +472,15 @@ func seedWorkload() workloadSeed {
 	// Legal has tasks but no members; "" is a task without a team.
 	teams := []domain.Team{domain.TeamPMO, domain.TeamMarketingOps, domain.TeamCreative, domain.TeamWeb, domain.TeamFinance, domain.TeamLegal, ""}
 	statuses := []domain.TaskStatus{domain.TaskOpen, domain.TaskOpen, domain.TaskOpen, domain.TaskDone, domain.TaskCancelled, domain.TaskExpired}
-	processes := []domain.Process{domain.ProcessCampaign, domain.ProcessHiring, domain.ProcessRisk}
+	// Every process's tasks count, the runs of templates' too: the workload is of
+	// the tasks table, whatever process a task belongs to.
+	processes := []domain.Process{domain.ProcessCampaign, domain.ProcessHiring, domain.ProcessRisk, domain.ProcessTemplate}
 	for i := range 200 {
 		task := newTask(fmt.Sprintf("tsk_wl%010d", i), reportNow.Add(-10*24*time.Hour))
-		task.Process, task.Status = processes[pick(3)], statuses[pick(len(statuses))]
+		task.Process, task.Status = processes[pick(len(processes))], statuses[pick(len(statuses))]
+		if task.Process == domain.ProcessTemplate {
+			task.ProcessID, task.WorkflowID = "tpr_000000000001", "template/tpr_000000000001"
+		}
 		task.Assignee, task.Team = assignees[pick(len(assignees))], teams[pick(len(teams))]
 		// Due from four days ago to four days ahead, to the second.
 		task.DueAt = reportNow.Add(time.Duration(pick(8*24*3600)-4*24*3600) * time.Second)
@@ -472,6 +588,15 @@ func TestWorkloadMatchesIndependentCounts(t *testing.T) {
 		teamless == 0 || want.Totals.Overdue == 0 || want.Totals.DueSoon == 0 || want.Totals.Unassigned == 0 ||
 		want.People[0].Overdue == want.People[len(want.People)-1].Overdue {
 		t.Fatalf("the seed is too thin: %+v", want)
+	}
+	templateOpen := 0
+	for _, task := range seed.tasks {
+		if task.Process == domain.ProcessTemplate && task.Status == domain.TaskOpen {
+			templateOpen++
+		}
+	}
+	if templateOpen == 0 {
+		t.Fatal("the seed has no open task of a template run")
 	}
 	withoutEdges := workloadSeed{people: seed.people, tasks: seed.tasks[:len(seed.tasks)-3]}.expect(reportNow, workloadSoon)
 	eachBackend(t, func(t *testing.T, st *Store) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/templates"
 )
 
 // The overview report as a page: the API's GET /reports/overview, for the
@@ -33,6 +34,7 @@ type reportPage struct {
 	CycleRows          []cycleRow
 	SLARate, KPIRate   string // as percentages
 	KPIRows            []kpiRow
+	RunKPIRows         []runKPIRow
 	// Estimates is estimated against actual hours over the last quarters
 	// (GET /reports/estimates), with its tables' rows.
 	Estimates      domain.EstimateReport
@@ -48,6 +50,13 @@ type kpiRow struct {
 	Name, Link      string
 	Attained, Total int
 	Rate            string
+}
+
+// runKPIRow is a template run's KPI results.
+type runKPIRow struct {
+	Title, Link, Template          string
+	Met, Missed, Unmeasured, Total int
+	Rate                           string
 }
 
 func (a *App) reports(w http.ResponseWriter, r *http.Request, s *session) {
@@ -77,61 +86,77 @@ func (a *App) reports(w http.ResponseWriter, r *http.Request, s *session) {
 		a.fail(w, r, s, err)
 		return
 	}
-	page := newReportPage(o, days, wd.Name)
-	page.Estimates, page.EstimateTables = est, []estimateTable{
-		{Caption: "Per team", ID: "est-teams", Rows: estimateRows(est.Teams, true), Quarters: est.Quarters},
-		{Caption: "Per kind of task", ID: "est-kinds", Rows: estimateRows(est.Kinds, false), Quarters: est.Quarters},
-	}
-	runs, err := a.templateCharts(r, s)
+	tmpls, err := a.reportTemplates(r, s, o)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return
 	}
-	page.Open = append(page.Open, runs...)
+	page := newReportPage(o, days, wd.Name, tmpls)
+	page.Estimates, page.EstimateTables = est, []estimateTable{
+		{Caption: "Per team", ID: "est-teams", Rows: estimateRows(est.Teams, true), Quarters: est.Quarters},
+		{Caption: "Per kind of task", ID: "est-kinds", Rows: estimateRows(est.Kinds, false), Quarters: est.Quarters},
+	}
 	a.render(w, r, http.StatusOK, "reports", view{Session: s, Title: "Overview report", Nav: "reports", Poll: true, Data: page})
 }
 
-// templateCharts are the running runs of each template that has some, by
-// stage (triage, then the stages of its latest version), from the API's list
-// of runs: the overview counts the built-in processes, and the stages of
-// templates are each template's own.
-func (a *App) templateCharts(r *http.Request, s *session) ([]barChart, error) {
-	runs, _, err := list[domain.TemplateRun](a.api, r, s.auth, "/template-runs", url.Values{"status": {string(domain.StatusActive)}}, maxCards*4)
-	if err != nil {
-		return nil, err
+// reportTemplates are the templates whose runs the report counts by stage or
+// step, by key, for their words: their stages' names in order and their tasks'
+// titles. The figures are all the API's.
+func (a *App) reportTemplates(r *http.Request, s *session, o domain.Overview) (map[string]templates.Template, error) {
+	keys := map[string]bool{}
+	for _, c := range o.OpenProcesses {
+		keys[c.Template] = true
 	}
-	byKey := map[string][]domain.TemplateRun{}
-	for _, run := range runs {
-		byKey[run.TemplateKey] = append(byKey[run.TemplateKey], run)
+	for _, c := range o.ApprovalCycleTimes {
+		keys[c.Template] = true
 	}
-	var out []barChart
-	for _, key := range slices.Sorted(maps.Keys(byKey)) {
+	delete(keys, "") // the built-in processes' figures
+	out := map[string]templates.Template{}
+	for _, key := range slices.Sorted(maps.Keys(keys)) {
 		t, err := a.template(r, s, key)
 		if err != nil {
 			return nil, err
 		}
+		out[key] = t.Document
+	}
+	return out, nil
+}
+
+// templateCharts are the running runs of each template that has some, by
+// stage: triage, then the stages of its latest version, then any other stage
+// runs are in (tracking its KPIs, its retrospective, or a stage of an older
+// version).
+func templateCharts(o domain.Overview, tmpls map[string]templates.Template) []barChart {
+	byKey := map[string][]domain.StageCount{}
+	for _, c := range o.OpenProcesses {
+		if c.Process == domain.ProcessTemplate {
+			byKey[c.Template] = append(byKey[c.Template], c)
+		}
+	}
+	var out []barChart
+	for _, key := range slices.Sorted(maps.Keys(byKey)) {
 		stages := []string{string(domain.StageTriage)}
 		names := []string{"Triage"}
-		for _, st := range t.Document.Stages {
+		for _, st := range tmpls[key].Stages {
 			stages, names = append(stages, st.Key), append(names, st.Name)
 		}
 		count := map[string]int{}
-		for _, run := range byKey[key] {
-			if !slices.Contains(stages, string(run.Stage)) { // a stage of an older version
-				stages, names = append(stages, string(run.Stage)), append(names, label(run.Stage))
+		for _, c := range byKey[key] {
+			if !slices.Contains(stages, c.Stage) {
+				stages, names = append(stages, c.Stage), append(names, label(c.Stage))
 			}
-			count[string(run.Stage)]++
+			count[c.Stage] = c.Count
 		}
 		rows := make([]barDatum, len(stages))
 		for i, st := range stages {
 			rows[i] = barDatum{Label: names[i], Value: float64(count[st]), Text: strconv.Itoa(count[st])}
 		}
-		out = append(out, newBarChart("open-template-"+fieldID(key), "Running "+t.Name+" by stage", rows))
+		out = append(out, newBarChart("open-template-"+fieldID(key), "Running "+byKey[key][0].TemplateName+" by stage", rows))
 	}
-	return out, nil
+	return out
 }
 
-func newReportPage(o domain.Overview, days int, name func(string) string) reportPage {
+func newReportPage(o domain.Overview, days int, name func(string) string, tmpls map[string]templates.Template) reportPage {
 	p := reportPage{Overview: o, Days: days, Choices: reportDays,
 		SLARate: percent(o.SLA.Rate), KPIRate: percent(o.KPIAttainment.Rate)}
 
@@ -156,6 +181,7 @@ func newReportPage(o domain.Overview, days int, name func(string) string) report
 		}
 		p.Open = append(p.Open, newBarChart("open-"+string(proc.p), proc.title, rows))
 	}
+	p.Open = append(p.Open, templateCharts(o, tmpls)...)
 
 	var rows []barDatum
 	for _, t := range o.OverdueTasks {
@@ -165,7 +191,11 @@ func newReportPage(o domain.Overview, days int, name func(string) string) report
 
 	rows = nil
 	for _, e := range o.EscalatedTasks {
-		rows = append(rows, barDatum{Label: label(e.Process), Value: float64(e.Count), Text: plural(e.Count, "escalation")})
+		what := label(e.Process)
+		if e.Process == domain.ProcessTemplate {
+			what = e.TemplateName
+		}
+		rows = append(rows, barDatum{Label: what, Value: float64(e.Count), Text: plural(e.Count, "escalation")})
 	}
 	p.Escalated = newBarChart("escalated", "Escalations by process", rows)
 
@@ -184,6 +214,9 @@ func newReportPage(o domain.Overview, days int, name func(string) string) report
 	rows = nil
 	for _, c := range o.ApprovalCycleTimes {
 		step := approvalStep(c.Process, c.Key, name)
+		if c.Process == domain.ProcessTemplate {
+			step = templateStep(c, tmpls[c.Template])
+		}
 		rows = append(rows, barDatum{Label: step, Value: c.Median.D().Seconds(), Text: took(c.Median.D())})
 		p.CycleRows = append(p.CycleRows, cycleRow{Step: step, Count: c.Count, Median: took(c.Median.D()), P90: took(c.P90.D())})
 	}
@@ -193,7 +226,28 @@ func newReportPage(o domain.Overview, days int, name func(string) string) report
 		p.KPIRows = append(p.KPIRows, kpiRow{Name: c.Name, Link: processLink(domain.ProcessCampaign, c.ID),
 			Attained: c.Attained, Total: c.Total, Rate: percent(domain.Ratio(c.Attained, c.Total))})
 	}
+	for _, r := range o.KPIAttainment.TemplateRuns {
+		p.RunKPIRows = append(p.RunKPIRows, runKPIRow{Title: r.Title, Link: runPath(r.ID), Template: r.TemplateName,
+			Met: r.Met, Missed: r.Missed, Unmeasured: r.Unmeasured, Total: r.Total, Rate: percent(domain.Ratio(r.Met, r.Total))})
+	}
 	return p
+}
+
+// templateStep names an approval step of a template by its template's name and
+// the task's title in it. The run's own step, the triage of its intake, is
+// keyed intake:triage, outside the template's keys.
+func templateStep(c domain.CycleTime, t templates.Template) string {
+	if step, ok := strings.CutPrefix(c.Key, "intake:"); ok {
+		return c.TemplateName + ": " + step
+	}
+	for _, st := range t.Stages {
+		for _, task := range st.Tasks {
+			if task.Key == c.Key {
+				return c.TemplateName + ": " + task.Title
+			}
+		}
+	}
+	return c.TemplateName + ": " + label(c.Key) // a task of an older version
 }
 
 // approvalStep names an approval step by its task key, in words: the keys of

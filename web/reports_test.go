@@ -28,7 +28,9 @@ func overview(from, to time.Time) domain.Overview {
 		SLA:            domain.NewSLABreaches(20, 3, 2),
 		EscalatedTasks: []domain.ProcessCount{{Process: domain.ProcessHiring, Count: 2}},
 		RisksRaised:    []domain.SeverityCount{{Severity: domain.SeverityHigh, Count: 2}, {Severity: domain.SeverityLow, Count: 1}},
-		KPIAttainment:  domain.NewKPIAttainment([]domain.CampaignKPIs{{ID: "cmp_spring", Name: "Spring launch", Attained: 2, Total: 3}}),
+		KPIAttainment: domain.NewKPIAttainment([]domain.CampaignKPIs{{ID: "cmp_spring", Name: "Spring launch", Attained: 2, Total: 3}},
+			[]domain.TemplateRunKPIs{{ID: "tpr_launch", Title: "Launch week live", Template: "webinar", TemplateName: "Webinar",
+				Met: 1, Missed: 1, Unmeasured: 1, Total: 3}}),
 	}
 }
 
@@ -70,7 +72,9 @@ func TestTheOverviewReportIsDrawnAsChartsWithWords(t *testing.T) {
 		`<th scope="row">Campaign: brief review</th><td>6</td><td>5 hours</td><td>30 hours</td>`,
 		`Campaign: sign-off by Pat Manager`, `<td>2 days</td>`, `Hiring: offer approval by MOps`,
 		`<strong>23%</strong> of due dates missed`, "Of 22 tasks due, 5 missed their due date: 3 of the 20 done were done late, and 2 are still open past it.",
-		`<strong>67%</strong> of KPIs met (2 of 3)`, `<a href="/campaigns/cmp_spring">Spring launch</a>`,
+		// Campaigns' and template runs' KPIs, together and each.
+		`<strong>50%</strong> of KPIs met (3 of 6)`, `<a href="/campaigns/cmp_spring">Spring launch</a>`,
+		`<th scope="row"><a href="/template-runs/tpr_launch">Launch week live</a></th><td>Webinar</td><td>1 of 3</td><td>1</td><td>1</td><td>33%</td>`,
 		`<time datetime="2026-11-15T09:00:00Z" title="Sunday 15 November 2026, 09:00 UTC" data-local>Sun 15 Nov 09:00 UTC</time>`)
 	mustNotContain(t, w, "cnd_abc", "sign_off:", "brief_review")
 
