@@ -310,10 +310,14 @@ type commentOnPage struct {
 // CommentOf pairs c with the page.
 func (d detailCommon) CommentOf(c commentView) commentOnPage { return commentOnPage{d, c} }
 
-// Noun is what the page's process is called.
+// Noun is what the page's process is called. A template run's page is a
+// run's: the template is what many runs share.
 func (d detailCommon) Noun() string {
-	if d.Kind == domain.ProcessHiring {
+	switch d.Kind {
+	case domain.ProcessHiring:
 		return "hiring request"
+	case domain.ProcessTemplate:
+		return "run"
 	}
 	return string(d.Kind)
 }

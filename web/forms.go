@@ -609,8 +609,8 @@ func validIdempotencyKey(k string) bool {
 	return true
 }
 
-// quoted is a name in a notice.
-func quoted(s string) string { return "“" + s + "”" }
+// quoted is a name in a notice or a text, the quotes it holds nested.
+func quoted(s string) string { return nestQuotes("“" + s + "”") }
 
 // startTabs is the sub-navigation between the forms.
 func startTabs() []startTab {

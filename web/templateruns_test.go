@@ -229,7 +229,8 @@ func runAPI(t *testing.T, f *fakeAPI, tmpl templates.Template, run domain.Templa
 		return http.StatusOK, runBody{TemplateRun: run, Template: tmpl, detailPart: detailPart{Tasks: tasks, Waiting: waiting, Live: true}}
 	})
 	f.on("GET /api/v1/template-runs/{id}/timeline", func(*http.Request, domain.Person) (int, any) {
-		return http.StatusOK, pageOf(domain.Event{Kind: "started", At: run.CreatedAt, Message: "pat started a run of Webinar"})
+		return http.StatusOK, pageOf(domain.Event{Kind: "started", At: run.CreatedAt, Message: "pat started “Webinar” (version 1): “Launch week live”"},
+			domain.Event{Kind: "task_completed", At: run.CreatedAt.Add(time.Hour), Actor: "maya", Message: "maya completed “Triage the Webinar request “Launch week live””: approved"})
 	})
 	f.on("GET /api/v1/tasks", func(r *http.Request, me domain.Person) (int, any) {
 		q := r.URL.Query()
@@ -298,7 +299,11 @@ func TestARunsPageShowsItsStageIntakeTasksAndTimeline(t *testing.T) {
 		// The host's task with its form, to complete here.
 		`action="/tasks/tsk_agenda/complete"`, `name="data.speakers"`, `name="back" value="/template-runs/tpr_launch"`,
 		// Finished tasks and the timeline.
-		"Approved by Maya Ops", "Pat Manager started a run of Webinar",
+		"Approved by Maya Ops", "Pat Manager started “Webinar” (version 1): “Launch week live”",
+		// A task's title quoting the run's, quoted in turn, reads with single quotes inside.
+		"Maya Ops completed “Triage the Webinar request ‘Launch week live’”: approved",
+		// A comment is about a task or the whole run.
+		`<option value="">The whole run</option>`,
 		// Who asked for it may cancel it.
 		`action="/template-runs/tpr_launch/cancel"`, "Cancel the run",
 	)
@@ -415,9 +420,10 @@ func TestTheOverviewReportShowsTheAPIsFiguresOfTemplateRuns(t *testing.T) {
 			t.Error("the page listed runs to count them itself")
 		}
 	}
-	// Every stage of the template in its order, the runs tracking their KPIs after.
+	// Every stage of the template in its order, the tracking of its KPI after, as
+	// a run's page lists them.
 	mustContain(t, w, `<figcaption id="open-template-webinar-title" class="chart-title">Running Webinar by stage</figcaption>`,
-		`<desc id="open-template-webinar-desc">Triage: 0. Plan: 1. Promote: 2. Run: 0. Follow-up: 0. Tracking: 4.</desc>`,
+		`<desc id="open-template-webinar-desc">Triage: 0. Plan: 1. Promote: 2. Run: 0. Follow-up: 0. Tracking KPIs: 4.</desc>`,
 		`<th scope="row">Webinar: Review the agenda</th><td>3</td><td>3 hours</td><td>7 hours</td>`,
 		`<th scope="row">Webinar: triage</th><td>5</td>`,
 		`<th scope="row">Webinar</th><td>3 escalations</td>`)

@@ -301,7 +301,10 @@ var notCurrencies = map[string]bool{"KPI": true, "SLA": true, "UTC": true}
 // people by name, times in the reader's zone, amounts with separators and
 // currency, Go durations in words, team and role keys as labels. What the text
 // quotes (“…”: a name someone typed, or a task's title) is left as it is but
-// for its IDs: a quoted title may be a workflow's, with its candidate's ID.
+// for its IDs: a quoted title may be a workflow's, with its candidate's ID; and
+// for the quotes inside it, which read ‘so’. A task's title often quotes its
+// process's name, and a text quoting the title would otherwise close two
+// quotes at once (“Triage the request “Launch week””).
 func (w *words) Text(s string) string {
 	var b strings.Builder
 	depth, start := 0, 0
@@ -322,16 +325,42 @@ func (w *words) Text(s string) string {
 			if depth > 0 {
 				depth--
 				if depth == 0 {
-					b.WriteString(w.ids(s[start : i+len("”")]))
+					b.WriteString(nestQuotes(w.ids(s[start : i+len("”")])))
 					start = i + len("”")
 				}
 			}
 		}
 	}
 	if depth > 0 { // an unclosed quote: the rest is as typed
-		b.WriteString(w.ids(s[start:]))
+		b.WriteString(nestQuotes(w.ids(s[start:])))
 	} else {
 		flush(len(s))
+	}
+	return b.String()
+}
+
+// nestQuotes writes the quotes inside a quote as single ones, and those inside
+// those as double again, as quotes nest in print.
+func nestQuotes(s string) string {
+	if strings.Count(s, "“") < 2 {
+		return s
+	}
+	var b strings.Builder
+	depth := 0
+	for _, r := range s {
+		switch {
+		case r == '“':
+			depth++
+			if depth%2 == 0 {
+				r = '‘'
+			}
+		case r == '”' && depth > 0:
+			if depth%2 == 0 {
+				r = '’'
+			}
+			depth--
+		}
+		b.WriteRune(r)
 	}
 	return b.String()
 }

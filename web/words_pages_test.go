@@ -338,9 +338,10 @@ func TestTheTimelineIsAStoryWithRefusalsThatCanBeHidden(t *testing.T) {
 	w := get(t, h, sesPat, page)
 	mustContain(t, w,
 		"Pat Manager started the campaign launch “Spring launch”",
-		`<span class="ev-kind">Refused:</span> Pat Manager tried to decide “Review the brief of “Spring launch”” — not allowed: Pat Manager raised this campaign and may not approve it.`,
-		"Maya Ops completed “Review the brief of “Spring launch””: approved",
-		"The task “Creative assets for “Spring launch”” for the Creative team was due today 04:00 UTC and is not done.",
+		`<span class="ev-kind">Refused:</span> Pat Manager tried to decide “Review the brief of ‘Spring launch’” — not allowed: Pat Manager raised this campaign and may not approve it.`,
+		// A title quoting the campaign's name, quoted in turn, nests its quotes.
+		"Maya Ops completed “Review the brief of ‘Spring launch’”: approved",
+		"The task “Creative assets for ‘Spring launch’” for the Creative team was due today 04:00 UTC and is not done.",
 		`<a href="`+page+`?refused=hide#timeline-h">Hide the 1 refused command</a>`)
 	mustNotContain(t, w, "/api/v1/", ":id")
 

@@ -55,6 +55,10 @@ func TestTextPutsWorkflowTextsInPeoplesWords(t *testing.T) {
 		{"an SLA of two units", nil, "not acknowledged within the 1h30m SLA of a high risk", "not acknowledged within the SLA of 1 hour 30 minutes of a high risk"},
 		{"what is quoted stays as typed but for its IDs", nil, "pat started “pat's 10000 2026-11-22T04:00:00Z”", "Pat Morgan started “pat's 10000 2026-11-22T04:00:00Z”"},
 		{"a quoted title's candidate", nil, "Reminder: “Interview feedback on candidate cnd_jane” is due", "Reminder: “Interview feedback on Jane Roe” is due"},
+		// A title quoting its run's name, quoted in turn: the inner quotes read single.
+		{"quotes inside a quote", nil, "pat completed “Triage the Webinar request “Launch week live””: approved",
+			"Pat Morgan completed “Triage the Webinar request ‘Launch week live’”: approved"},
+		{"quotes three deep", nil, "Task “Review “A “B” A”” opened", "Task “Review ‘A “B” A’” opened"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := testWords(tc.zone).Text(tc.in); got != tc.want {
