@@ -123,9 +123,8 @@ func (a *App) reportTemplates(r *http.Request, s *session, o domain.Overview) (m
 }
 
 // templateCharts are the running runs of each template that has some, by
-// stage: triage, then the stages of its latest version, then any other stage
-// runs are in (tracking its KPIs, its retrospective, or a stage of an older
-// version).
+// stage: those of its latest version as a run's page lists them, then any
+// other stage runs are in (one of an older version).
 func templateCharts(o domain.Overview, tmpls map[string]templates.Template) []barChart {
 	byKey := map[string][]domain.StageCount{}
 	for _, c := range o.OpenProcesses {
@@ -135,17 +134,14 @@ func templateCharts(o domain.Overview, tmpls map[string]templates.Template) []ba
 	}
 	var out []barChart
 	for _, key := range slices.Sorted(maps.Keys(byKey)) {
-		stages := []string{string(domain.StageTriage)}
-		names := []string{"Triage"}
-		for _, st := range tmpls[key].Stages {
-			stages, names = append(stages, st.Key), append(names, st.Name)
-		}
-		count := map[string]int{}
+		stages, names := templateStages(tmpls[key])
+		count := map[domain.Stage]int{}
 		for _, c := range byKey[key] {
-			if !slices.Contains(stages, c.Stage) {
-				stages, names = append(stages, c.Stage), append(names, label(c.Stage))
+			st := domain.Stage(c.Stage)
+			if !slices.Contains(stages, st) {
+				stages, names = append(stages, st), append(names, label(st))
 			}
-			count[c.Stage] = c.Count
+			count[st] = c.Count
 		}
 		rows := make([]barDatum, len(stages))
 		for i, st := range stages {

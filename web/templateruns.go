@@ -403,18 +403,7 @@ func (a *App) showRun(w http.ResponseWriter, r *http.Request, s *session, status
 // version, then the tracking of its KPIs and its retrospective when the
 // template has them, with the round it is in.
 func runSteps(run runBody) ([]stageStep, string) {
-	stages := []domain.Stage{domain.StageTriage}
-	names := []string{"Triage"}
-	for _, st := range run.Template.Stages {
-		stages = append(stages, domain.Stage(st.Key))
-		names = append(names, st.Name)
-	}
-	if len(run.Template.KPIs) > 0 {
-		stages, names = append(stages, domain.StageTracking), append(names, "Tracking KPIs")
-	}
-	if run.Template.Retrospective {
-		stages, names = append(stages, domain.StageRetrospective), append(names, "Retrospective")
-	}
+	stages, names := templateStages(run.Template)
 	steps := progress(stages, run.Stage, run.Status, domain.StatusCompleted)
 	for i := range steps {
 		steps[i].Label = names[i]
@@ -423,6 +412,25 @@ func runSteps(run runBody) ([]stageStep, string) {
 		}
 	}
 	return steps, ended(run.Status, run.Reason)
+}
+
+// templateStages are the stages a run of template t goes through, with their
+// names: triage, the template's stages, then the tracking of its KPIs and its
+// retrospective when it has them.
+func templateStages(t templates.Template) ([]domain.Stage, []string) {
+	stages := []domain.Stage{domain.StageTriage}
+	names := []string{"Triage"}
+	for _, st := range t.Stages {
+		stages = append(stages, domain.Stage(st.Key))
+		names = append(names, st.Name)
+	}
+	if len(t.KPIs) > 0 {
+		stages, names = append(stages, domain.StageTracking), append(names, "Tracking KPIs")
+	}
+	if t.Retrospective {
+		stages, names = append(stages, domain.StageRetrospective), append(names, "Retrospective")
+	}
+	return stages, names
 }
 
 // StageName is the name of the stage the run is in, as its template calls it.
