@@ -56,7 +56,6 @@ type kpiRow struct {
 type runKPIRow struct {
 	Title, Link, Template          string
 	Met, Missed, Unmeasured, Total int
-	Rate                           string
 }
 
 func (a *App) reports(w http.ResponseWriter, r *http.Request, s *session) {
@@ -147,7 +146,7 @@ func templateCharts(o domain.Overview, tmpls map[string]templates.Template) []ba
 		for i, st := range stages {
 			rows[i] = barDatum{Label: names[i], Value: float64(count[st]), Text: strconv.Itoa(count[st])}
 		}
-		out = append(out, newBarChart("open-template-"+fieldID(key), "Running "+byKey[key][0].TemplateName+" by stage", rows))
+		out = append(out, newBarChart("open-template-"+fieldID(key), byKey[key][0].TemplateName+" runs by stage", rows))
 	}
 	return out
 }
@@ -213,7 +212,9 @@ func newReportPage(o domain.Overview, days int, name func(string) string, tmpls 
 		if c.Process == domain.ProcessTemplate {
 			step = templateStep(c, tmpls[c.Template])
 		}
-		rows = append(rows, barDatum{Label: step, Value: c.Median.D().Seconds(), Text: took(c.Median.D())})
+		// A step decided within the second still draws (a hair of a bar): the
+		// chart says "None" only when nothing was decided.
+		rows = append(rows, barDatum{Label: step, Value: max(c.Median.D().Seconds(), 1), Text: took(c.Median.D())})
 		p.CycleRows = append(p.CycleRows, cycleRow{Step: step, Count: c.Count, Median: took(c.Median.D()), P90: took(c.P90.D())})
 	}
 	p.Cycles = newBarChart("cycles", "Median time to decide, per approval step", rows)
@@ -224,7 +225,7 @@ func newReportPage(o domain.Overview, days int, name func(string) string, tmpls 
 	}
 	for _, r := range o.KPIAttainment.TemplateRuns {
 		p.RunKPIRows = append(p.RunKPIRows, runKPIRow{Title: r.Title, Link: runPath(r.ID), Template: r.TemplateName,
-			Met: r.Met, Missed: r.Missed, Unmeasured: r.Unmeasured, Total: r.Total, Rate: percent(domain.Ratio(r.Met, r.Total))})
+			Met: r.Met, Missed: r.Missed, Unmeasured: r.Unmeasured, Total: r.Total})
 	}
 	return p
 }

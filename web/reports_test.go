@@ -74,7 +74,7 @@ func TestTheOverviewReportIsDrawnAsChartsWithWords(t *testing.T) {
 		`<strong>23%</strong> of due dates missed`, "Of 22 tasks due, 5 missed their due date: 3 of the 20 done were done late, and 2 are still open past it.",
 		// Campaigns' and template runs' KPIs, together and each.
 		`<strong>50%</strong> of KPIs met (3 of 6)`, `<a href="/campaigns/cmp_spring">Spring launch</a>`,
-		`<th scope="row"><a href="/template-runs/tpr_launch">Launch week live</a></th><td>Webinar</td><td>1 of 3</td><td>1</td><td>1</td><td>33%</td>`,
+		`<th scope="row"><a href="/template-runs/tpr_launch">Launch week live</a><span class="comment">Webinar</span></th><td>1 of 3</td><td>1</td><td>1</td>`,
 		`<time datetime="2026-11-15T09:00:00Z" title="Sunday 15 November 2026, 09:00 UTC" data-local>Sun 15 Nov 09:00 UTC</time>`)
 	mustNotContain(t, w, "cnd_abc", "sign_off:", "brief_review")
 

@@ -343,6 +343,11 @@ func runKPIs(kpis []domain.TemplateKPI, wd *words, now time.Time) []runKPI {
 	for _, k := range kpis {
 		v := runKPI{Key: k.Key, Name: k.Name, Better: "higher is better", TargetText: kpiValue(k.Target, k.Unit),
 			From: wd.Day(k.TrackedFrom), Until: wd.Day(k.TrackedUntil), Open: k.Result == "" && now.Before(k.TrackedUntil)}
+		// A window of a day or two (the hours after a send) reads with its
+		// times: "Sun 6 Dec to Sun 6 Dec" would not say how long it is.
+		if k.TrackedUntil.Sub(k.TrackedFrom) < 3*24*time.Hour {
+			v.From, v.Until = wd.When(k.TrackedFrom), wd.When(k.TrackedUntil)
+		}
 		if k.Direction == domain.Lower {
 			v.Better = "lower is better"
 		}

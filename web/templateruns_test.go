@@ -422,7 +422,7 @@ func TestTheOverviewReportShowsTheAPIsFiguresOfTemplateRuns(t *testing.T) {
 	}
 	// Every stage of the template in its order, the tracking of its KPI after, as
 	// a run's page lists them.
-	mustContain(t, w, `<figcaption id="open-template-webinar-title" class="chart-title">Running Webinar by stage</figcaption>`,
+	mustContain(t, w, `<figcaption id="open-template-webinar-title" class="chart-title">Webinar runs by stage</figcaption>`,
 		`<desc id="open-template-webinar-desc">Triage: 0. Plan: 1. Promote: 2. Run: 0. Follow-up: 0. Tracking KPIs: 4.</desc>`,
 		`<th scope="row">Webinar: Review the agenda</th><td>3</td><td>3 hours</td><td>7 hours</td>`,
 		`<th scope="row">Webinar: triage</th><td>5</td>`,
@@ -489,6 +489,9 @@ func TestARunTrackingItsKPIsTakesTheirActuals(t *testing.T) {
 	runAPI(t, f, tmpl, run)
 	page := get(t, h, sesPat, "/template-runs/tpr_launch")
 	mustContain(t, page, "Registrations", "being tracked", "not measured", "Record KPI actuals", `name="kpi_name" value="registrations"`)
+	// A window of weeks reads in days, one of hours with its times.
+	mustContain(t, page, `>Fri 20 Nov</time> to <time datetime="2026-11-29T09:00:00Z" title="Sunday 29 November 2026">Sun 29 Nov</time>`,
+		`>Fri 09:00 UTC</time> to <time datetime="2026-11-22T08:00:00Z" title="Sunday 22 November 2026, 08:00 UTC" data-local>today 08:00 UTC</time>`)
 	// The window of no-shows has ended: no input for it.
 	mustNotContain(t, page, `name="kpi_name" value="no_shows"`)
 

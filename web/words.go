@@ -289,7 +289,7 @@ var (
 	numberPattern   = regexp.MustCompile(`\b\d+(?:\.\d+)?(?:e\+\d+)?\b`)
 	slaPattern      = regexp.MustCompile(`\bthe (\d+(?:\.\d+)?[hms](?:\d+(?:\.\d+)?[ms])*) SLA\b`)
 	durationPattern = regexp.MustCompile(`\b\d+(?:\.\d+)?[hms](?:\d+(?:\.\d+)?[ms])*\b`)
-	teamRolePattern = regexp.MustCompile(`\bthe (?:([a-z]+(?:-[a-z]+)*) )? ?team(?: \(([a-z_]+)(?:, assigned)?\))?`)
+	teamRolePattern = regexp.MustCompile(`\bthe (?:([a-z]+(?:-[a-z]+)*) )? ?team(?: \(([a-z_]*)(?:, assigned)?\))?`)
 	neededPattern   = regexp.MustCompile(`\bneeded[ _]by (\d{4}-\d{2}-\d{2}T[0-9:.]+(?:Z|[+-]\d{2}:\d{2}))`)
 	tokenPattern    = regexp.MustCompile(`\b[a-z0-9][a-z0-9._-]*`)
 )

@@ -47,6 +47,8 @@ func TestTextPutsWorkflowTextsInPeoplesWords(t *testing.T) {
 		{"a bare ID", nil, "refused on tsk_assets", "refused on “Make the assets”"},
 		{"people by name", nil, "pat completed “Review the brief”: changes_requested", "Pat Morgan completed “Review the brief”: changes requested"},
 		{"a handle that spells a team is left, the team labelled", nil, "the web team", "the Web team"},
+		// A template's task for a team and no role.
+		{"a team without a role", nil, "Task “Draft” opened for the content team (), due 2026-11-22T04:00:00Z", "Task “Draft” opened for the Content team, due today 04:00 UTC"},
 		{"Tandem itself", nil, "tandem raised the high risk “Late” (score 12), owned by maya", "Tandem raised the high risk “Late” (score 12), owned by Maya Ortiz"},
 		{"money and a range", nil, "Offer 85000 EUR a year; the budget is 70000–90000 EUR.", "Offer €85,000 a year; the budget is €70,000–€90,000."},
 		{"a large amount in exponent form", nil, "Approve the budget increase to 1.2e+06 USD", "Approve the budget increase to $1,200,000"},
