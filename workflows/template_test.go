@@ -394,6 +394,16 @@ func TestTemplateWebinarChangesRequestedRunsTheStageAgain(t *testing.T) {
 	if round != 2 || h.recs.record().Round != 2 {
 		t.Errorf("round %d during, %d at the end; want 2", round, h.recs.record().Round)
 	}
+	// The timeline names the round once a stage runs again, not before.
+	var plan []string
+	for _, e := range h.recs.eventsOf(domain.EventStage) {
+		if strings.Contains(e.Message, "Plan") {
+			plan = append(plan, e.Message)
+		}
+	}
+	if !slices.Equal(plan, []string{"Stage: Plan", "Stage: Plan (round 2)"}) {
+		t.Errorf("the plan stage's events: %q", plan)
+	}
 }
 
 // on_reject: end — a rejected agenda ends the run as rejected, with the

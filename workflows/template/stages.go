@@ -90,7 +90,13 @@ func (r *run) stage(ctx workflow.Context, i int) (int, error) {
 	for _, t := range s.Tasks {
 		delete(r.answers, t.Key) // this pass answers them anew
 	}
-	r.Event(now, domain.EventStage, "", "", "Stage: %s (round %d)", s.Name, r.rec.Round)
+	// The round is news only once a stage runs again: "Stage: Plan (round 1)"
+	// read as if something had already gone round.
+	if r.rec.Round > 1 {
+		r.Event(now, domain.EventStage, "", "", "Stage: %s (round %d)", s.Name, r.rec.Round)
+	} else {
+		r.Event(now, domain.EventStage, "", "", "Stage: %s", s.Name)
+	}
 	if s.When != "" && !r.holds(ctx, "stage "+s.Key, s.When) {
 		r.Event(now, domain.EventChanged, "", "", "Stage %s skipped: its condition is false", s.Name)
 		return i + 1, r.save(ctx)
