@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/tandemhq/tandem/domain"
 	"github.com/tandemhq/tandem/templates"
 )
 
@@ -157,4 +158,138 @@ func TestTemplateInTheBoard(t *testing.T) {
 	for _, b := range tabs {
 		b.checkErrors()
 	}
+}
+
+// newsletter is a short template with a KPI: a content task, then the opens it
+// gets, tracked for an hour from when the issue was sent, against the intake's
+// figure.
+const newsletter = `key: newsletter
+version: 1
+name: Newsletter
+description: An issue of the customer newsletter, from the draft to the opens it gets.
+triage: {role: marketing_ops_manager}
+intake:
+  - {name: title, type: text, label: Title, required: true}
+  - {name: sent_at, type: date_time, label: Sent at, required: true}
+  - {name: expected_opens, type: number, label: Opens expected, required: true, min: 1}
+stages:
+  - key: write
+    name: Write
+    tasks:
+      - key: draft
+        title: Draft the issue
+        kind: work
+        assignee: {team: content}
+        due: 2 days after start
+kpis:
+  - key: opens
+    name: Opens
+    unit: people
+    direction: higher
+    target: {field: expected_opens}
+    tracking: {from: sent_at, for: 1 hour}
+board:
+  title: title
+  card: [sent_at]
+`
+
+// TestTemplateRunKPIsInTheBoard follows a run of a template with a KPI through
+// its tracking in the board: its last stage done (over the API), the run
+// tracks its KPI; Pat, who asked for it, records the actual on the run's page,
+// which shows it; the window ends, the KPI is met and the run completes; the
+// overview report then scores it beside the template's running runs.
+//
+// The KPI's window is an hour from the intake's send time, set a little less
+// than an hour before the run starts, so it ends within the test.
+//
+// With TANDEM_SCREENSHOTS=<dir> it saves the run's page while it tracks its
+// KPI and once it has ended, and the report, at desktop and phone widths, as
+// <width>-template-kpis-<page>.png.
+func TestTemplateRunKPIsInTheBoard(t *testing.T) {
+	ctx := browser(t)
+	s := start(t, seconds())
+	shots := os.Getenv("TANDEM_SCREENSHOTS")
+	tmpl, err := templates.Parse([]byte(newsletter))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.must(http.StatusCreated, "maya", http.MethodPost, "/api/v1/templates", tmpl, nil)
+
+	// The window ends 100 s after the start: time to answer the tasks and
+	// record the actual in the browser first.
+	sentAt := time.Now().Add(-time.Hour + 100*time.Second).UTC().Truncate(time.Second)
+	startRun := func(title string) templateRunAnswer {
+		var run templateRunAnswer
+		s.must(http.StatusCreated, "pat", http.MethodPost, "/api/v1/template-runs", map[string]any{"template": "newsletter",
+			"intake": map[string]any{"title": title, "sent_at": sentAt.Format(time.RFC3339), "expected_opens": 1200}}, &run)
+		return run
+	}
+	run := startRun("December issue")
+	startRun("January issue") // stays in triage: the report counts it running
+	path := "/api/v1/template-runs/" + run.ID
+	for deadline := time.Now().Add(time.Minute); run.Stage != string(domain.StageTracking); time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the run is %s in %s", run.Status, run.Stage)
+		}
+		s.must(http.StatusOK, "pat", http.MethodGet, path, nil, &run)
+		for _, tk := range run.Tasks {
+			if !tk.IsOpen() {
+				continue
+			}
+			who, outcome := "colin", domain.OutcomeDone
+			if tk.Kind == domain.KindApproval {
+				who, outcome = "maya", domain.OutcomeApproved
+			}
+			// A task opened a moment ago may not be in the records yet: 404 until it is.
+			if st := s.call(who, http.MethodPost, "/api/v1/tasks/"+tk.ID+"/complete", map[string]any{"outcome": outcome}, nil); st != http.StatusOK && st != http.StatusNotFound {
+				t.Fatalf("complete %s as %s: %d", tk.Key, who, st)
+			}
+		}
+	}
+
+	b := newTab(t, ctx, s.url, chromedp.WithNewBrowserContext())
+	b.goTo("/")
+	b.signIn(s.tokens["pat"], "Pat Morgan")
+	page := "/template-runs/" + run.ID
+	b.goTo(page)
+	b.inStage("Tracking KPIs")
+	b.sees("the KPI being tracked", "Opens", "1,200 people", "being tracked")
+	b.click("#action-kpis summary")
+	b.typeInto("#kpi-0", "1350")
+	if shots != "" {
+		b.shoot(shots, "template-kpis-form", "")
+	}
+	b.click("#action-kpis button[type=submit]")
+	b.wait("the actual recorded", `(m => m.includes('1,350 people') && m.includes('being tracked'))(document.querySelector('main').innerText)`)
+	b.sees("the recording in the timeline", "Pat Morgan recorded KPI actuals: Opens = 1,350")
+	if shots != "" {
+		b.shoot(shots, "template-kpis-tracking", "")
+	}
+
+	// The window ends: the KPI is met, and the run, which has no retrospective, completes.
+	for deadline := time.Now().Add(3 * time.Minute); run.Status != domain.StatusCompleted; time.Sleep(time.Second) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the run is %s in %s, KPIs %+v", run.Status, run.Stage, run.KPIs)
+		}
+		s.must(http.StatusOK, "pat", http.MethodGet, path, nil, &run)
+	}
+	b.goTo(page)
+	b.sees("the KPI met", "1,350 people", "met", "This run has ended")
+	if shots != "" {
+		b.shoot(shots, "template-kpis-ended", "")
+	}
+
+	// Maya reads the report: the run's KPI met, the other run in triage.
+	maya := newTab(t, ctx, s.url, chromedp.WithNewBrowserContext())
+	maya.goTo("/")
+	maya.signIn(s.tokens["maya"], "Maya Ortiz")
+	maya.goTo("/reports")
+	maya.sees("the run's KPIs", "KPIs of the campaigns and runs completed", "100% of KPIs met (1 of 1)", "December issue", "Newsletter")
+	maya.sees("the running runs", "Newsletter runs by stage")
+	maya.wait("the January issue in triage", `document.querySelector('#open-template-newsletter-desc').textContent.includes('Triage: 1. Write: 0. Tracking KPIs: 0.')`)
+	if shots != "" {
+		maya.shoot(shots, "template-kpis-report", "")
+	}
+	b.checkErrors()
+	maya.checkErrors()
 }
