@@ -86,10 +86,10 @@ func overdueTasks(db *gorm.DB, now time.Time) ([]domain.TeamCount, error) {
 
 // approvalCycleTimes ranks, per approval step (per template and step, for the runs
 // of templates, whose tasks name their run in process_id), the cycle times of the
-// approval tasks completed in [from, to), and picks the nearest-rank median and 90th percentile:
-// the values at ranks ceil(n/2) and ceil(9n/10), in integer arithmetic so both
-// databases agree. ROW_NUMBER and COUNT as window functions work on both, where
-// PostgreSQL's percentile_disc does not exist on SQLite.
+// approval tasks completed in [from, to), and picks the nearest-rank median and
+// 90th percentile: the values at ranks ceil(n/2) and ceil(9n/10), in integer
+// arithmetic so both databases agree. ROW_NUMBER and COUNT as window functions
+// work on both, where PostgreSQL's percentile_disc does not exist on SQLite.
 func (st *Store) approvalCycleTimes(db *gorm.DB, from, to time.Time) ([]domain.CycleTime, error) {
 	var rows []struct {
 		Process, Template, TemplateName, TaskKey string

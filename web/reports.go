@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"math"
@@ -188,7 +189,7 @@ func newReportPage(o domain.Overview, days int, name func(string) string, tmpls 
 	for _, e := range o.EscalatedTasks {
 		what := label(e.Process)
 		if e.Process == domain.ProcessTemplate {
-			what = e.TemplateName
+			what = cmp.Or(e.TemplateName, what) // a run's record missing: "Template"
 		}
 		rows = append(rows, barDatum{Label: what, Value: float64(e.Count), Text: plural(e.Count, "escalation")})
 	}
@@ -209,7 +210,7 @@ func newReportPage(o domain.Overview, days int, name func(string) string, tmpls 
 	rows = nil
 	for _, c := range o.ApprovalCycleTimes {
 		step := approvalStep(c.Process, c.Key, name)
-		if c.Process == domain.ProcessTemplate {
+		if c.Process == domain.ProcessTemplate && c.TemplateName != "" {
 			step = templateStep(c, tmpls[c.Template])
 		}
 		// A step decided within the second still draws (a hair of a bar): the
