@@ -52,7 +52,9 @@ WHERE actual_hours IS NOT NULL AND completed_at >= @from AND completed_at < @to
 // their own) less the weekdays they are out of office. One query: the
 // estimates of the open tasks due before the last week ends (an overdue one
 // counts in the current week), summed per week by assignee and by team,
-// beside every active person's hours and out-of-office window.
+// beside every active person's hours and out-of-office window. The open tasks
+// are read from idx_tasks_open_plan alone (migration 00014), which holds
+// nothing else: 'open' is a literal, as that partial index needs.
 func (st *Store) Capacity(ctx context.Context, now time.Time, defaultWeekly float64) (domain.Capacity, error) {
 	now = utc(now)
 	weeks := domain.WeekStarts(now)
@@ -80,7 +82,7 @@ WITH planned AS (
 		SUM(CASE WHEN due_at >= @w2 AND due_at < @w3 THEN estimate_hours ELSE 0 END) AS h2,
 		SUM(CASE WHEN due_at >= @w3 THEN estimate_hours ELSE 0 END) AS h3
 	FROM tasks
-	WHERE status = @open AND estimate_hours IS NOT NULL AND due_at < @w4
+	WHERE status = 'open' AND estimate_hours IS NOT NULL AND due_at < @w4
 	GROUP BY assignee, team
 ), mine AS (
 	SELECT assignee, SUM(h0) AS h0, SUM(h1) AS h1, SUM(h2) AS h2, SUM(h3) AS h3
@@ -97,7 +99,6 @@ SELECT 'team', '', '', team, NULL, NULL, NULL, SUM(h0), SUM(h1), SUM(h2), SUM(h3
 	SUM(CASE WHEN assignee = '' THEN h2 ELSE 0 END), SUM(CASE WHEN assignee = '' THEN h3 ELSE 0 END)
 FROM planned WHERE team <> '' GROUP BY team`, []any{
 			sql.Named("w1", weeks[1]), sql.Named("w2", weeks[2]), sql.Named("w3", weeks[3]), sql.Named("w4", weeks[4]),
-			sql.Named("open", domain.TaskOpen),
 		}
 }
 
