@@ -286,6 +286,10 @@ type Capacity struct {
 	DefaultWeeklyHours float64     `json:"default_weekly_hours"`
 	// People are the active members of the directory, most over capacity first.
 	People []PersonCapacity `json:"people"`
+	// PeopleTotal is how many people the whole report has, of the team asked
+	// for when the request named one: the API answers a window of them
+	// (?offset=, ?limit=), as Workload.PeopleTotal.
+	PeopleTotal int `json:"people_total"`
 	// Teams are the teams with active members or planned work.
 	Teams []TeamCapacity `json:"teams"`
 }
