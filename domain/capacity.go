@@ -310,9 +310,12 @@ func NewWeekLoad(capacity, planned float64) WeekLoad {
 // PersonCapacity is one person's weeks. WeeklyHours is theirs, or the
 // policy's when they have none of their own (OwnWeeklyHours false).
 type PersonCapacity struct {
-	Handle         string     `json:"handle"`
-	Name           string     `json:"name"`
-	Team           Team       `json:"team,omitempty"`
+	Handle string `json:"handle"`
+	Name   string `json:"name"`
+	Team   Team   `json:"team,omitempty"`
+	// Manager is the person's manager, who may set their weekly hours (as
+	// admins may): the board offers the people it shows to whoever may.
+	Manager        string     `json:"manager,omitempty"`
 	WeeklyHours    float64    `json:"weekly_hours"`
 	OwnWeeklyHours bool       `json:"own_weekly_hours"`
 	Weeks          []WeekLoad `json:"weeks"`

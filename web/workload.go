@@ -136,12 +136,7 @@ func (a *App) showWorkload(w http.ResponseWriter, r *http.Request, s *session, s
 	for _, t := range d.Teams {
 		d.MaxTeam = max(d.MaxTeam, t.Open)
 	}
-	people, err := a.everyone(r, s)
-	if err != nil {
-		a.fail(w, r, s, err)
-		return
-	}
-	d.WeeklyHours = weeklyHoursFor(people, s, d.Capacity.DefaultWeeklyHours, at)
+	d.WeeklyHours = weeklyHoursFor(d.Capacity.People, s, d.Capacity.DefaultWeeklyHours, at)
 	v := view{Session: s, Title: "Workload", Nav: "workload", Poll: true, Data: d}
 	if at != nil {
 		v.Fields = at.Fields // the problem is said in the form, opened
@@ -152,9 +147,12 @@ func (a *App) showWorkload(w http.ResponseWriter, r *http.Request, s *session, s
 }
 
 // weeklyHoursFor is the weekly-hours form offered to s: a picker of the
-// active people whose hours they may set (domain.CheckSetWeeklyHours, the
-// API's rule), or nil when there is nobody.
-func weeklyHoursFor(people []domain.Person, s *session, policy float64, at *detailAttempt) *weeklyHoursForm {
+// people the page shows (the capacity report's window of active people)
+// whose hours they may set (domain.CheckSetWeeklyHours, the API's rule), or
+// nil when there is nobody. The people shown, not the whole directory: an
+// admin's picker of 2,000 people was as long to read as to draw, and the
+// person to set is the one just seen over or under capacity.
+func weeklyHoursFor(people []domain.PersonCapacity, s *session, policy float64, at *detailAttempt) *weeklyHoursForm {
 	me := domain.ActorOf(s.me)
 	vals := url.Values{}
 	if at != nil {
@@ -162,11 +160,12 @@ func weeklyHoursFor(people []domain.Person, s *session, policy float64, at *deta
 	}
 	who := input{Name: "person", Label: "Person", Kind: "select", Value: vals.Get("person"), Required: true,
 		Options: []option{{"", "Choose a person…"}}}
-	for _, p := range people {
-		if p.Active() && domain.CheckSetWeeklyHours(p, me) == nil {
+	for _, c := range people {
+		p := domain.Person{Handle: c.Handle, Name: c.Name, Team: c.Team, Manager: c.Manager}
+		if domain.CheckSetWeeklyHours(p, me) == nil {
 			opt := personLabel(p)
-			if p.WeeklyHours != nil {
-				opt += " — " + hours(p.WeeklyHours) + " a week"
+			if c.OwnWeeklyHours {
+				opt += " — " + hours(c.WeeklyHours) + " a week"
 			}
 			who.Options = append(who.Options, option{Value: p.Handle, Label: opt})
 		}
