@@ -336,7 +336,8 @@ func calendarDays(v calendarView, from, to, now time.Time, entries []domain.Cale
 }
 
 // foldMonth keeps at most monthPerDay entries on each day of a month view,
-// counting the rest, with a link to the day in the week view; when the
+// launches first, counting the rest, with a link to the day in the week
+// view; when the
 // calendar's answer was cut, the days from its last entry's on say so.
 func foldMonth(v calendarView, days []calDay, cal domain.Calendar) {
 	var cutAt time.Time
@@ -352,10 +353,24 @@ func foldMonth(v calendarView, days []calDay, cal domain.Calendar) {
 			d.Cut = true
 		}
 		if len(d.Entries) > monthPerDay {
+			// The launches first: they are what a marketing calendar's month
+			// is read for, and an overlap must not be folded out of sight.
+			slices.SortStableFunc(d.Entries, func(x, y calItem) int {
+				return cmp.Compare(rankInMonth(x), rankInMonth(y))
+			})
 			d.More = len(d.Entries) - (monthPerDay - 1)
 			d.Entries = d.Entries[:monthPerDay-1]
 		}
 	}
+}
+
+// rankInMonth orders a folded day's entries: launches, then the rest in their
+// order.
+func rankInMonth(it calItem) int {
+	if it.Kind == domain.CalendarLaunch {
+		return 0
+	}
+	return 1
 }
 
 // dateOf is the day a date such as a hire's needed-by names, as a midnight in

@@ -161,6 +161,9 @@ func TestCalendarMonthFoldsBusyDays(t *testing.T) {
 	for i := range 6 {
 		entries = append(entries, due(3, 8+i, fmt.Sprintf("Busy task %d", i+1)))
 	}
+	// The day's last entry is a launch: the month draws it first.
+	entries = append(entries, domain.CalendarEntry{Kind: domain.CalendarLaunch, At: time.Date(2026, 12, 3, 18, 0, 0, 0, time.UTC), Title: "Busy launch",
+		Process: domain.ProcessCampaign, ProcessID: "cmp_bbbbbbbbbbbb", Audience: "smb owners", Overlaps: true})
 	entries = append(entries, due(4, 9, "Quiet task"))
 	truncated := false
 	f.on("GET /api/v1/calendar", func(*http.Request, domain.Person) (int, any) {
@@ -173,12 +176,15 @@ func TestCalendarMonthFoldsBusyDays(t *testing.T) {
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", w.Code, w.Body)
 	}
-	mustContain(t, w, "Busy task 1", "Busy task 3", "Quiet task", "7 dated things",
-		`<a class="more" href="/calendar?date=2026-12-03&amp;view=week#day-2026-12-03">+3 more<span class="visually-hidden"> on Thursday 3 December</span></a>`)
-	mustNotContain(t, w, "Busy task 4", "Busy task 6", "More may be due")
+	mustContain(t, w, "Busy launch", "Overlaps another launch", "Busy task 1", "Busy task 2", "Quiet task", "8 dated things",
+		`<a class="more" href="/calendar?date=2026-12-03&amp;view=week#day-2026-12-03">+4 more<span class="visually-hidden"> on Thursday 3 December</span></a>`)
+	mustNotContain(t, w, "Busy task 3", "Busy task 6", "More may be due")
+	if b := w.Body.String(); strings.Index(b, "Busy launch") > strings.Index(b, "Busy task 1") {
+		t.Error("the folded day draws its launch after its tasks")
+	}
 
 	w = get(t, h, sesCleo, "/calendar?date=2026-12-03&view=week")
-	mustContain(t, w, "Busy task 1", "Busy task 4", "Busy task 6")
+	mustContain(t, w, "Busy task 1", "Busy task 4", "Busy task 6", "Busy launch")
 	mustNotContain(t, w, `class="more"`)
 
 	truncated = true
