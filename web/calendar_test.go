@@ -198,3 +198,12 @@ func TestCalendarMonthFoldsBusyDays(t *testing.T) {
 		}
 	}
 }
+
+// The person filter's options are written escaped, the one chosen selected.
+func TestPersonOptionsAreEscaped(t *testing.T) {
+	got := string(personOptions([]personChoice{{Handle: "ann", Name: `Ann <script>alert("x")</script> & Co`}, {Handle: `b"o`, Name: "Bo"}}, `b"o`))
+	want := `<option value="ann">Ann &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Co</option><option value="b&#34;o" selected>Bo</option>`
+	if got != want {
+		t.Errorf("options\n%s\nwant\n%s", got, want)
+	}
+}
