@@ -288,6 +288,7 @@ func TestReportsAnswerAWindowOfPeople(t *testing.T) {
 		{"capacity", "?team=creative&offset=1&limit=2", "cara cleo", 4, 0},
 		{"capacity", "?team=web", "wes", 1, 0},
 		{"capacity", "?team=legal", "", 0, 0},
+		{"capacity", "?team=&limit=1", "cole", 5, 0}, // an empty team is no team, as in the other lists
 		{"workload", "", "cole ghost wes cara", 4, 2},
 		{"workload", "?limit=1&offset=1", "ghost", 4, 2},
 		{"workload", "?team=creative", "cole cara", 2, 2},

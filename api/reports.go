@@ -125,13 +125,8 @@ type peopleWindow struct {
 }
 
 func readPeopleWindow(c *gin.Context) (peopleWindow, error) {
-	var w peopleWindow
 	var p domain.Problems
-	if v, ok := c.GetQuery("team"); ok {
-		if w.team = domain.Team(v); !w.team.Valid() {
-			p.Add("team", "must be one of the teams")
-		}
-	}
+	w := peopleWindow{team: enumParam(c, &p, "team", domain.Teams)}
 	if v, ok := c.GetQuery("limit"); ok {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > domain.MaxLimit {
