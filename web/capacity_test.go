@@ -255,3 +255,36 @@ func TestSetWeeklyHoursFromTheWorkloadPage(t *testing.T) {
 	}
 	mustContain(t, w, `<details class="action" id="weekly-hours" open>`, "You may not set these weekly hours: only an admin or Cleo Creative&#39;s manager may")
 }
+
+// The weekly-hours form sends the window of people it was drawn with, so the
+// page after it (the redirect, or the form again when refused) shows the same
+// people, among them the person chosen.
+func TestWeeklyHoursFormKeepsThePeopleShown(t *testing.T) {
+	h, f := newTestApp(t)
+	var asked []string
+	f.on("GET /api/v1/reports/workload", func(*http.Request, domain.Person) (int, any) {
+		return http.StatusOK, domain.Workload{AsOf: testNow, PeopleTotal: 60}
+	})
+	f.on("GET /api/v1/reports/capacity", func(r *http.Request, _ domain.Person) (int, any) {
+		asked = append(asked, r.URL.Query().Encode())
+		return http.StatusOK, domain.Capacity{AsOf: testNow, Weeks: domain.WeekStarts(testNow)[:4], DefaultWeeklyHours: 40, PeopleTotal: 60,
+			People: []domain.PersonCapacity{{Handle: "cleo", Name: "Cleo Creative", Team: domain.TeamCreative, Manager: "maya", WeeklyHours: 40,
+				Weeks: []domain.WeekLoad{{}, {}, {}, {}}}}}
+	})
+	f.on("PUT /api/v1/people/{handle}/weekly-hours", func(*http.Request, domain.Person) (int, any) {
+		return http.StatusOK, f.people[sesCleo]
+	})
+	form := formWith(get(t, h, sesMaya, "/workload?team=creative&page=2"), "/workload/weekly-hours")
+	mustHold(t, "the form", form, `<input type="hidden" name="team" value="creative">`, `<input type="hidden" name="page" value="2">`)
+
+	w := post(t, h, sesMaya, "/workload/weekly-hours", url.Values{"person": {"cleo"}, "weekly_hours": {"30"}, "team": {"creative"}, "page": {"2"}})
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/workload?page=2&team=creative#capacity" {
+		t.Errorf("status %d to %q", w.Code, w.Header().Get("Location"))
+	}
+	asked = nil
+	w = post(t, h, sesMaya, "/workload/weekly-hours", url.Values{"person": {"cleo"}, "weekly_hours": {"lots"}, "team": {"creative"}, "page": {"2"}})
+	if w.Code != http.StatusUnprocessableEntity || len(asked) != 1 || asked[0] != "limit=25&offset=25&team=creative" {
+		t.Errorf("refused: status %d, the capacity asked %v", w.Code, asked)
+	}
+	mustContain(t, w, `<option value="cleo" selected>`)
+}

@@ -64,8 +64,12 @@ func (p peoplePage) query() url.Values {
 	return q
 }
 
-// link is the workload page at page n of the same team.
-func (p peoplePage) link(n int) string {
+// link is the workload page at page n of the same team, at its people.
+func (p peoplePage) link(n int) string { return p.at(n, "people") }
+
+// at is the workload page at page n of the same team, at the part whose ID
+// is anchor.
+func (p peoplePage) at(n int, anchor string) string {
 	q := url.Values{}
 	if p.Team != "" {
 		q.Set("team", string(p.Team))
@@ -74,9 +78,9 @@ func (p peoplePage) link(n int) string {
 		q.Set("page", strconv.Itoa(n))
 	}
 	if len(q) == 0 {
-		return "/workload#people"
+		return "/workload#" + anchor
 	}
-	return "/workload?" + q.Encode() + "#people"
+	return "/workload?" + q.Encode() + "#" + anchor
 }
 
 // TeamLink is the workload page showing team's people.
@@ -105,6 +109,9 @@ type weeklyHoursForm struct {
 	Problem string
 	Open    bool
 	CSRF    string
+	// Window is the people the page shows, whom the picker offers: the form
+	// sends it, so that the page drawn after it shows them again.
+	Window peoplePage
 }
 
 func (a *App) workloadRoutes(m *http.ServeMux) {
@@ -119,7 +126,11 @@ func (a *App) workloadRoutes(m *http.ServeMux) {
 // who is free; and capacity, with the form that sets weekly hours. at, when
 // set, is a refused weekly-hours form, drawn again next to its inputs.
 func (a *App) showWorkload(w http.ResponseWriter, r *http.Request, s *session, status int, at *detailAttempt) {
-	d := workloadData{Window: peoplePageOf(r.URL.Query())}
+	window := r.URL.Query()
+	if at != nil {
+		window = at.Values // the form carries the window it was sent from
+	}
+	d := workloadData{Window: peoplePageOf(window)}
 	q := d.Window.query()
 	if err := a.api.call(r, s.auth, http.MethodGet, "/reports/workload", q, nil, &d.Workload); err != nil {
 		a.fail(w, r, s, err)
@@ -137,6 +148,9 @@ func (a *App) showWorkload(w http.ResponseWriter, r *http.Request, s *session, s
 		d.MaxTeam = max(d.MaxTeam, t.Open)
 	}
 	d.WeeklyHours = weeklyHoursFor(d.Capacity.People, s, d.Capacity.DefaultWeeklyHours, at)
+	if d.WeeklyHours != nil {
+		d.WeeklyHours.Window = d.Window
+	}
 	v := view{Session: s, Title: "Workload", Nav: "workload", Poll: true, Data: d}
 	if at != nil {
 		v.Fields = at.Fields // the problem is said in the form, opened
@@ -230,7 +244,9 @@ func (a *App) setWeeklyHours(w http.ResponseWriter, r *http.Request, s *session)
 			notice += "the policy's"
 		}
 		a.setNotice(w, notice)
-		http.Redirect(w, r, "/workload#capacity", http.StatusSeeOther)
+		// Back to the people the form was sent from, at the capacity.
+		back := peoplePageOf(v)
+		http.Redirect(w, r, back.at(back.Page, "capacity"), http.StatusSeeOther)
 		return
 	}
 	ae, ok := asAPIError(err)
