@@ -139,6 +139,11 @@ func (s *Server) reportCapacity(c *gin.Context) {
 	if !s.readsReports(c) {
 		return
 	}
+	win, err := readPeopleWindow(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
 	r, err := s.records.Capacity(ctx, s.now().UTC(), s.policy.Capacity.WeeklyHours)
@@ -146,7 +151,8 @@ func (s *Server) reportCapacity(c *gin.Context) {
 		s.fail(c, fmt.Errorf("capacity report: %w", err))
 		return
 	}
-	r.Weeks, r.People, r.Teams = nonNil(r.Weeks), nonNil(r.People), nonNil(r.Teams)
+	r.People, r.PeopleTotal = windowOf(r.People, win, func(p domain.PersonCapacity) domain.Team { return p.Team })
+	r.Weeks, r.Teams = nonNil(r.Weeks), nonNil(r.Teams)
 	c.JSON(http.StatusOK, r)
 }
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -253,5 +254,63 @@ func TestAddingATaskToSomeoneOverCapacityWarns(t *testing.T) {
 				t.Errorf("warning = %+v, with room %v; want cole's 52h against 40h, cleo then cara with room", w, room)
 			}
 		})
+	}
+}
+
+// The capacity and workload reports answer a window of their people: those
+// of ?team=, from ?offset= on, at most ?limit=, in the report's order, with
+// how many there are; the team rows stay whole. Without the parameters,
+// everyone.
+func TestReportsAnswerAWindowOfPeople(t *testing.T) {
+	e := permEnv(t)
+	withCapacity(e)
+	e.records.report().workload = domain.Workload{AsOf: testNow,
+		People: []domain.PersonLoad{{Handle: "cole", Team: domain.TeamCreative, Open: 3}, {Handle: "ghost", Open: 2},
+			{Handle: "wes", Team: domain.TeamWeb, Open: 1}, {Handle: "cara", Team: domain.TeamCreative}},
+		Teams: []domain.TeamLoad{{Team: domain.TeamCreative, Open: 3}, {Team: domain.TeamWeb, Open: 1}}}
+	type answer struct {
+		People []struct {
+			Handle string `json:"handle"`
+		} `json:"people"`
+		PeopleTotal int               `json:"people_total"`
+		Teams       []json.RawMessage `json:"teams"`
+	}
+	for _, tc := range []struct {
+		route, query string
+		want         string // the handles answered
+		total, teams int
+	}{
+		{"capacity", "", "cole cara cleo fay wes", 5, 0},
+		{"capacity", "?limit=2", "cole cara", 5, 0},
+		{"capacity", "?limit=2&offset=2", "cleo fay", 5, 0},
+		{"capacity", "?limit=2&offset=4", "wes", 5, 0},
+		{"capacity", "?offset=9", "", 5, 0},
+		{"capacity", "?team=creative&offset=1&limit=2", "cara cleo", 4, 0},
+		{"capacity", "?team=web", "wes", 1, 0},
+		{"capacity", "?team=legal", "", 0, 0},
+		{"capacity", "?team=&limit=1", "cole", 5, 0}, // an empty team is no team, as in the other lists
+		{"workload", "", "cole ghost wes cara", 4, 2},
+		{"workload", "?limit=1&offset=1", "ghost", 4, 2},
+		{"workload", "?team=creative", "cole cara", 2, 2},
+	} {
+		rr := e.do("GET", "/api/v1/reports/"+tc.route+tc.query, "tok-paula", "")
+		want(t, rr, http.StatusOK, "")
+		got := decodeJSON[answer](t, rr)
+		var handles []string
+		for _, p := range got.People {
+			handles = append(handles, p.Handle)
+		}
+		if strings.Join(handles, " ") != tc.want || got.PeopleTotal != tc.total || len(got.Teams) != tc.teams || got.People == nil {
+			t.Errorf("%s%s: people %v of %d, %d teams; want %q of %d, %d teams", tc.route, tc.query, handles, got.PeopleTotal, len(got.Teams), tc.want, tc.total, tc.teams)
+		}
+	}
+	for _, route := range []string{"capacity", "workload"} {
+		for query, field := range map[string]string{"?limit=0": "limit", "?limit=201": "limit", "?limit=x": "limit",
+			"?offset=-1": "offset", "?offset=x": "offset", "?team=nobody": "team"} {
+			o := want(t, e.do("GET", "/api/v1/reports/"+route+query, "tok-paula", ""), http.StatusUnprocessableEntity, domain.CodeInvalid)
+			if !hasProblem(o, field, "") {
+				t.Errorf("%s%s: details %+v, want a problem with %s", route, query, o.Details, field)
+			}
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -97,6 +98,11 @@ func (s *Server) reportWorkload(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	win, err := readPeopleWindow(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
 	w, err := s.records.Workload(ctx, s.now().UTC(), dueSoon)
@@ -104,7 +110,57 @@ func (s *Server) reportWorkload(c *gin.Context) {
 		s.fail(c, fmt.Errorf("workload report: %w", err))
 		return
 	}
-	w.People = nonNil(w.People)
+	w.People, w.PeopleTotal = windowOf(w.People, win, func(p domain.PersonLoad) domain.Team { return p.Team })
 	w.Teams = nonNil(w.Teams)
 	c.JSON(http.StatusOK, w)
+}
+
+// peopleWindow is which people a report that lists them answers: those of
+// ?team= (every team without it), from the ?offset=-th in the report's order
+// on, at most ?limit= of them (all without it). The report is computed whole,
+// as its team rows sum every person; only the answer is cut, so a board page
+// draws a page of people rather than 2,000 (`tandem bench`, plan pages).
+type peopleWindow struct {
+	team          domain.Team
+	limit, offset int
+}
+
+func readPeopleWindow(c *gin.Context) (peopleWindow, error) {
+	var p domain.Problems
+	w := peopleWindow{team: enumParam(c, &p, "team", domain.Teams)}
+	if v, ok := c.GetQuery("limit"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > domain.MaxLimit {
+			p.Add("limit", "must be a whole number from 1 to %d", domain.MaxLimit)
+		}
+		w.limit = n
+	}
+	if v, ok := c.GetQuery("offset"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			p.Add("offset", "must be a whole number, 0 or more")
+		}
+		w.offset = n
+	}
+	return w, p.Err()
+}
+
+// windowOf cuts people to w, keeping their order, and answers how many there
+// are of w's team; never nil.
+func windowOf[T any](people []T, w peopleWindow, team func(T) domain.Team) ([]T, int) {
+	if w.team != "" {
+		var mine []T
+		for _, x := range people {
+			if team(x) == w.team {
+				mine = append(mine, x)
+			}
+		}
+		people = mine
+	}
+	total := len(people)
+	people = people[min(w.offset, total):]
+	if w.limit > 0 && len(people) > w.limit {
+		people = people[:w.limit]
+	}
+	return nonNil(people), total
 }

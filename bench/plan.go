@@ -41,8 +41,8 @@ type PlanPage struct {
 	P50       float64 `json:"p50_ms"`
 	P95       float64 `json:"p95_ms"`
 	// Shape and the rest are read from EXPLAIN (ANALYZE, BUFFERS) of the
-	// store's statement (store.ExplainCalendar, ExplainCapacity); empty for
-	// the other pages.
+	// store's statement (store.ExplainCalendar, ExplainCapacity,
+	// ExplainWorkload); empty for the board's pages.
 	Shape       string   `json:"plan_shape,omitempty"`
 	Indexes     []string `json:"indexes,omitempty"`
 	SeqScan     bool     `json:"seq_scan,omitempty"`
@@ -148,7 +148,7 @@ func (h *httpClient) boardSession(ctx context.Context, who string) (string, erro
 
 // measurePlan times the plan pages as who at the current table size, each
 // opts.Requests times after opts.Warmup untimed, taking turns, and reads the
-// plans of the calendar's and the capacity's queries.
+// plans of the calendar's, the capacity's and the workload's queries.
 func measurePlan(ctx context.Context, st *store.Store, h *httpClient, t *serverTimer, session, who string, tasks, processes int,
 	opts InboxOptions, w io.Writer) ([]PlanPage, error) {
 	now := time.Now().UTC()
@@ -201,6 +201,7 @@ func measurePlan(ctx context.Context, st *store.Store, h *httpClient, t *serverT
 			return st.ExplainCalendar(ctx, domain.CalendarFilter{From: month, To: next, Person: who})
 		},
 		2: func() (string, error) { return st.ExplainCapacity(ctx, now) },
+		3: func() (string, error) { return st.ExplainWorkload(ctx, now, domain.DefaultDueSoon) },
 	} {
 		raw, err := explain()
 		if err != nil {

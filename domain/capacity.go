@@ -286,6 +286,10 @@ type Capacity struct {
 	DefaultWeeklyHours float64     `json:"default_weekly_hours"`
 	// People are the active members of the directory, most over capacity first.
 	People []PersonCapacity `json:"people"`
+	// PeopleTotal is how many people the whole report has, of the team asked
+	// for when the request named one: the API answers a window of them
+	// (?offset=, ?limit=), as Workload.PeopleTotal.
+	PeopleTotal int `json:"people_total"`
 	// Teams are the teams with active members or planned work.
 	Teams []TeamCapacity `json:"teams"`
 }
@@ -306,9 +310,12 @@ func NewWeekLoad(capacity, planned float64) WeekLoad {
 // PersonCapacity is one person's weeks. WeeklyHours is theirs, or the
 // policy's when they have none of their own (OwnWeeklyHours false).
 type PersonCapacity struct {
-	Handle         string     `json:"handle"`
-	Name           string     `json:"name"`
-	Team           Team       `json:"team,omitempty"`
+	Handle string `json:"handle"`
+	Name   string `json:"name"`
+	Team   Team   `json:"team,omitempty"`
+	// Manager is the person's manager, who may set their weekly hours (as
+	// admins may): the board offers the people it shows to whoever may.
+	Manager        string     `json:"manager,omitempty"`
 	WeeklyHours    float64    `json:"weekly_hours"`
 	OwnWeeklyHours bool       `json:"own_weekly_hours"`
 	Weeks          []WeekLoad `json:"weeks"`

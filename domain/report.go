@@ -225,6 +225,10 @@ type Workload struct {
 	// open task is on exactly one row. Most overdue first, then most open, then by
 	// handle.
 	People []PersonLoad `json:"people"`
+	// PeopleTotal is how many rows People has in the whole report, of the
+	// team asked for when the request named one: the API answers a window of
+	// them (?offset=, ?limit=), as a page of 2,000 people is too long to read.
+	PeopleTotal int `json:"people_total"`
 	// Teams has a row for every team that has members or open tasks. A task counts
 	// for the team it belongs to (its candidate group), whoever it is assigned to; a
 	// task without a team (a retrospective, assigned to a person) counts in Totals

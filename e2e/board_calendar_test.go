@@ -141,6 +141,42 @@ func TestCalendarInTheBoard(t *testing.T) {
 		t.Errorf("the replaced address answers %d, want 404", resp.StatusCode)
 	}
 	fetchFeed(t, evalJS[string](cleo, `document.querySelector('#feed-url').value`))
+
+	// A busy day folds: two tasks more due with the deliverable make six
+	// entries on its day, which the month draws as three, the launch first,
+	// and "+3 more", linking to the day in the week view, which draws all six.
+	for i, title := range []string{"Print the flyers", "Brief the printer"} {
+		s.must(http.StatusCreated, "pat", http.MethodPost, "/api/v1/campaigns/"+created.ID+"/tasks",
+			map[string]any{"title": title, "team": "creative", "role": "creative", "due_at": creative.DueAt.Format(time.RFC3339)}, nil,
+			"Idempotency-Key", fmt.Sprintf("calendar-fold-%d", i))
+	}
+	s.projected(s.waitFor(created.ID, "the added tasks", func(c campaign) bool { return len(c.open("added:")) == 2 }))
+	cleo.goTo(month)
+	dayID := "#day-" + dueThere.Format(time.DateOnly)
+	cleo.wait("the folded day", fmt.Sprintf(`!!document.querySelector('%s a.more')`, dayID))
+	if n := evalJS[int](cleo, fmt.Sprintf(`document.querySelectorAll('%s .entry').length`, dayID)); n != 3 {
+		t.Errorf("the folded day draws %d entries, want 3", n)
+	}
+	if first := evalJS[string](cleo, fmt.Sprintf(`document.querySelector('%s .entry').textContent`, dayID)); !strings.Contains(first, "Kiritimati launch") {
+		t.Errorf("the folded day's first entry is %q, want the launch", first)
+	}
+	if more := evalJS[string](cleo, fmt.Sprintf(`document.querySelector('%s a.more').textContent`, dayID)); !strings.HasPrefix(more, "+3 more") {
+		t.Errorf("the folded day says %q, want +3 more", more)
+	}
+	if shots != "" {
+		cleo.shoot(shots, "calendar-month-folded", "")
+	}
+	cleo.click(dayID + " a.more")
+	cleo.wait("the week of the busy day", `!!document.querySelector('.cal.week')`)
+	if n := evalJS[int](cleo, fmt.Sprintf(`document.querySelectorAll('%s .entry').length`, dayID)); n != 6 {
+		t.Errorf("the week draws %d entries on the busy day, want 6", n)
+	}
+	for _, title := range []string{"Print the flyers", "Brief the printer", "Kiritimati launch", creative.Title} {
+		if !inDay(dueThere, title) {
+			t.Errorf("%q is not on the busy day in the week view", title)
+		}
+	}
+	cleo.checkErrors()
 }
 
 // fetchFeed gets a feed as a calendar application does, and parses it.

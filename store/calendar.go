@@ -152,8 +152,16 @@ WHERE p.ooo_from < @to AND p.ooo_to > @from`+
 			cond(f.Person != "", " AND p.handle = @person"))
 	}
 	// One more than the most kept, to tell a full answer from a cut one.
-	q := "SELECT * FROM (" + strings.Join(parts, "\nUNION ALL") + "\n) AS entries ORDER BY at, kind, title, process_id, task_id, person" +
-		fmt.Sprintf(" LIMIT %d", domain.MaxCalendarEntries+1)
+	// Each part is cut to that many in the answer's order as well: the
+	// answer's first rows are among each part's first, and a part so cut
+	// reads its index in due order and stops, where the parts whole read
+	// every task due in the range (at 1M tasks, 12,000 rows fetched to keep
+	// 2,000: most of the month's 46 ms; `tandem bench`, plan pages).
+	order, limit := " ORDER BY at, kind, title, process_id, task_id, person", fmt.Sprintf(" LIMIT %d", domain.MaxCalendarEntries+1)
+	for i, p := range parts {
+		parts[i] = fmt.Sprintf("\nSELECT * FROM (%s%s%s) AS part%d", p, order, limit, i)
+	}
+	q := "SELECT * FROM (" + strings.Join(parts, "\nUNION ALL") + "\n) AS entries" + order + limit
 	return q, args
 }
 

@@ -278,7 +278,9 @@ func TestCalendarIsWhatTheRecordsSay(t *testing.T) {
 }
 
 // A range with more entries than an answer holds is cut at the limit, and
-// says so.
+// says so. The entries kept are the earliest of every kind together: each
+// kind's part of the query is cut too, and two out-of-office windows that
+// start between the tasks take the place of the last two tasks.
 func TestCalendarIsCutAtItsLimit(t *testing.T) {
 	eachBackend(t, func(t *testing.T, st *Store) {
 		tasks := make([]domain.Task, domain.MaxCalendarEntries+1)
@@ -287,6 +289,13 @@ func TestCalendarIsCutAtItsLimit(t *testing.T) {
 			tasks[i].DueAt = at(time.Duration(i) * time.Minute)
 		}
 		mustApply(t, st, domain.Batch{Tasks: tasks})
+		var people []domain.Person
+		for i, start := range []time.Duration{10, 1000, 2500} {
+			p := person(fmt.Sprintf("away%d", i), domain.TeamWeb)
+			p.OutOfOffice = &domain.OutOfOffice{From: at(start*time.Minute + 30*time.Second), To: at(start*time.Minute + 48*time.Hour), Delegate: "pat"}
+			people = append(people, p)
+		}
+		mustUpsert(t, st, people...)
 		got, err := st.Calendar(t.Context(), domain.CalendarFilter{From: at(0), To: at(60 * 24 * time.Hour)})
 		if err != nil {
 			t.Fatal(err)
@@ -294,8 +303,17 @@ func TestCalendarIsCutAtItsLimit(t *testing.T) {
 		if !got.Truncated || len(got.Entries) != domain.MaxCalendarEntries {
 			t.Errorf("truncated %v with %d entries, want true with %d", got.Truncated, len(got.Entries), domain.MaxCalendarEntries)
 		}
-		if last := got.Entries[len(got.Entries)-1]; last.TaskID != tasks[domain.MaxCalendarEntries-1].ID {
-			t.Errorf("the last entry kept is %s, want the earliest %d", last.TaskID, domain.MaxCalendarEntries)
+		if last := got.Entries[len(got.Entries)-1]; last.TaskID != tasks[domain.MaxCalendarEntries-3].ID {
+			t.Errorf("the last entry kept is %s %s, want task %d", last.Kind, last.TaskID, domain.MaxCalendarEntries-3)
+		}
+		var away []string
+		for _, e := range got.Entries {
+			if e.Kind == domain.CalendarOutOfOffice {
+				away = append(away, e.Person)
+			}
+		}
+		if !slices.Equal(away, []string{"away0", "away1"}) {
+			t.Errorf("out of office %v, want away0 and away1 (away2 starts after the cut)", away)
 		}
 	})
 }

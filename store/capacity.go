@@ -52,7 +52,9 @@ WHERE actual_hours IS NOT NULL AND completed_at >= @from AND completed_at < @to
 // their own) less the weekdays they are out of office. One query: the
 // estimates of the open tasks due before the last week ends (an overdue one
 // counts in the current week), summed per week by assignee and by team,
-// beside every active person's hours and out-of-office window.
+// beside every active person's hours and out-of-office window. The open tasks
+// are read from idx_tasks_open_plan alone (migration 00014), which holds
+// nothing else: 'open' is a literal, as that partial index needs.
 func (st *Store) Capacity(ctx context.Context, now time.Time, defaultWeekly float64) (domain.Capacity, error) {
 	now = utc(now)
 	weeks := domain.WeekStarts(now)
@@ -80,24 +82,23 @@ WITH planned AS (
 		SUM(CASE WHEN due_at >= @w2 AND due_at < @w3 THEN estimate_hours ELSE 0 END) AS h2,
 		SUM(CASE WHEN due_at >= @w3 THEN estimate_hours ELSE 0 END) AS h3
 	FROM tasks
-	WHERE status = @open AND estimate_hours IS NOT NULL AND due_at < @w4
+	WHERE status = 'open' AND estimate_hours IS NOT NULL AND due_at < @w4
 	GROUP BY assignee, team
 ), mine AS (
 	SELECT assignee, SUM(h0) AS h0, SUM(h1) AS h1, SUM(h2) AS h2, SUM(h3) AS h3
 	FROM planned WHERE assignee <> '' GROUP BY assignee
 )
-SELECT 'person' AS row_kind, p.handle, p.name, p.team, p.weekly_hours, p.ooo_from, p.ooo_to,
+SELECT 'person' AS row_kind, p.handle, p.name, p.team, p.manager, p.weekly_hours, p.ooo_from, p.ooo_to,
 	COALESCE(m.h0, 0) AS h0, COALESCE(m.h1, 0) AS h1, COALESCE(m.h2, 0) AS h2, COALESCE(m.h3, 0) AS h3,
 	0 AS u0, 0 AS u1, 0 AS u2, 0 AS u3
 FROM people AS p LEFT JOIN mine AS m ON m.assignee = p.handle
 WHERE p.disabled_at IS NULL
 UNION ALL
-SELECT 'team', '', '', team, NULL, NULL, NULL, SUM(h0), SUM(h1), SUM(h2), SUM(h3),
+SELECT 'team', '', '', team, '', NULL, NULL, NULL, SUM(h0), SUM(h1), SUM(h2), SUM(h3),
 	SUM(CASE WHEN assignee = '' THEN h0 ELSE 0 END), SUM(CASE WHEN assignee = '' THEN h1 ELSE 0 END),
 	SUM(CASE WHEN assignee = '' THEN h2 ELSE 0 END), SUM(CASE WHEN assignee = '' THEN h3 ELSE 0 END)
 FROM planned WHERE team <> '' GROUP BY team`, []any{
 			sql.Named("w1", weeks[1]), sql.Named("w2", weeks[2]), sql.Named("w3", weeks[3]), sql.Named("w4", weeks[4]),
-			sql.Named("open", domain.TaskOpen),
 		}
 }
 
@@ -111,11 +112,11 @@ func readCapacity(rows *sql.Rows, weeks []time.Time, defaultWeekly float64, c *d
 		return teams[t]
 	}
 	for rows.Next() {
-		var kind, handle, name, teamName string
+		var kind, handle, name, teamName, manager string
 		var weekly sql.NullFloat64
 		var from, to anyTime
 		var h, u [domain.CapacityWeeks]float64
-		if err := rows.Scan(&kind, &handle, &name, &teamName, &weekly, &from, &to,
+		if err := rows.Scan(&kind, &handle, &name, &teamName, &manager, &weekly, &from, &to,
 			&h[0], &h[1], &h[2], &h[3], &u[0], &u[1], &u[2], &u[3]); err != nil {
 			return wrap(err, "capacity")
 		}
@@ -126,7 +127,7 @@ func readCapacity(rows *sql.Rows, weeks []time.Time, defaultWeekly float64, c *d
 			}
 			continue
 		}
-		p := domain.PersonCapacity{Handle: handle, Name: name, Team: domain.Team(teamName), WeeklyHours: defaultWeekly,
+		p := domain.PersonCapacity{Handle: handle, Name: name, Team: domain.Team(teamName), Manager: manager, WeeklyHours: defaultWeekly,
 			OwnWeeklyHours: weekly.Valid, Weeks: make([]domain.WeekLoad, domain.CapacityWeeks)}
 		if weekly.Valid {
 			p.WeeklyHours = weekly.Float64

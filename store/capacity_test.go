@@ -38,6 +38,7 @@ func seedCapacity() capacitySeed {
 	for i, h := range handles {
 		s.people = append(s.people, person(h, teams[i]))
 	}
+	s.people[2].Manager = "cleo" // cory reports to cleo, who may set cory's hours
 	// Tuesday to the next Monday morning: four weekdays of this week off; the
 	// window ends before Monday noon, so that Monday counts.
 	s.people[1].OutOfOffice = &domain.OutOfOffice{From: time.Date(2026, 5, 12, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 5, 18, 9, 0, 0, 0, time.UTC), Delegate: "cory"}
@@ -224,6 +225,9 @@ func TestCapacityIsWhatTheRecordsSay(t *testing.T) {
 		}
 		if c := byHandle["cleo"]; c.WeeklyHours != 30 || !c.OwnWeeklyHours || c.Weeks[0].CapacityHours != 6 || c.Weeks[1].CapacityHours != 30 {
 			t.Errorf("cleo (30h, off Tuesday to Friday) = %+v, want 6h this week and 30h the next", c)
+		}
+		if byHandle["cory"].Manager != "cleo" || byHandle["cleo"].Manager != "" {
+			t.Errorf("managers: cory's %q, cleo's %q; want cleo and none", byHandle["cory"].Manager, byHandle["cleo"].Manager)
 		}
 		if a := byHandle["ana"]; a.OwnWeeklyHours || a.Weeks[2].CapacityHours != 24 || a.Weeks[3].CapacityHours != 0 {
 			t.Errorf("ana (policy's 40h, off from Thursday of week 3) = %+v, want 24h then 0h", a)

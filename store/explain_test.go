@@ -23,6 +23,7 @@ func TestExplainTheCalendarAndCapacityQueries(t *testing.T) {
 			return st.ExplainCalendar(t.Context(), domain.CalendarFilter{From: month, To: month.AddDate(0, 1, 0), Person: "cole"})
 		},
 		"capacity": func() (string, error) { return st.ExplainCapacity(t.Context(), t0) },
+		"workload": func() (string, error) { return st.ExplainWorkload(t.Context(), t0, domain.DefaultDueSoon) },
 	} {
 		raw, err := explain()
 		if err != nil {
@@ -35,7 +36,7 @@ func TestExplainTheCalendarAndCapacityQueries(t *testing.T) {
 		if err := json.Unmarshal([]byte(raw), &plans); err != nil || len(plans) != 1 || plans[0].Plan["Node Type"] == nil {
 			t.Errorf("%s: not one plan (%v): %.300s", name, err, raw)
 		}
-		if want := map[string]string{"calendar": "campaigns", "a person's calendar": "campaigns", "capacity": "tasks"}[name]; !strings.Contains(raw, `"Relation Name": "`+want+`"`) {
+		if want := map[string]string{"calendar": "campaigns", "a person's calendar": "campaigns", "capacity": "tasks", "workload": "tasks"}[name]; !strings.Contains(raw, `"Relation Name": "`+want+`"`) {
 			t.Errorf("%s: the plan reads no %s: %.300s", name, want, raw)
 		}
 	}

@@ -265,22 +265,31 @@ func (st *Store) attained(col string) string {
 }
 
 // Workload computes the workload report as of now, with tasks due in
-// [now, now+dueSoon) counted as due soon. Two grouped statements, one per person and
-// one per team; the totals are summed from the team rows, so the two always agree.
+// [now, now+dueSoon) counted as due soon. One statement: the open tasks,
+// grouped by assignee and team from idx_tasks_open_plan alone (migration
+// 00014: 'open' is a literal, as that partial index needs), summed once per
+// person and once per team; the totals are summed from the team rows, so the
+// two always agree.
 func (st *Store) Workload(ctx context.Context, now time.Time, dueSoon time.Duration) (domain.Workload, error) {
 	now = utc(now)
-	w := domain.Workload{AsOf: now, DueSoonWithin: domain.Duration(dueSoon)}
-	db := st.reads.WithContext(ctx)
-	var err error
-	if w.People, err = peopleLoad(db, now, now.Add(dueSoon)); err != nil {
-		return domain.Workload{}, fmt.Errorf("workload: per person: %w", classify(err))
+	w := domain.Workload{AsOf: now, DueSoonWithin: domain.Duration(dueSoon), People: []domain.PersonLoad{}}
+	var rows []struct {
+		RowKind, Handle, Name, Team                 string
+		OutOfOffice                                 int
+		Members, Open, Overdue, DueSoon, Unassigned int
 	}
-	teams, err := teamsLoad(db, now, now.Add(dueSoon))
+	err := st.reads.WithContext(ctx).Raw(workloadQuery, workloadArgs(now, dueSoon)...).Scan(&rows).Error
 	if err != nil {
-		return domain.Workload{}, fmt.Errorf("workload: per team: %w", classify(err))
+		return domain.Workload{}, fmt.Errorf("workload: %w", classify(err))
 	}
-	w.Teams = make([]domain.TeamLoad, 0, len(teams))
-	for _, t := range teams {
+	w.Teams = []domain.TeamLoad{}
+	for _, r := range rows {
+		if r.RowKind == "person" {
+			w.People = append(w.People, domain.PersonLoad{Handle: r.Handle, Name: r.Name, Team: domain.Team(r.Team),
+				OutOfOffice: r.OutOfOffice == 1, Open: r.Open, Overdue: r.Overdue, DueSoon: r.DueSoon})
+			continue
+		}
+		t := domain.TeamLoad{Team: domain.Team(r.Team), Members: r.Members, Open: r.Open, Overdue: r.Overdue, DueSoon: r.DueSoon, Unassigned: r.Unassigned}
 		w.Totals.Open += t.Open
 		w.Totals.Overdue += t.Overdue
 		w.Totals.DueSoon += t.DueSoon
@@ -294,57 +303,44 @@ func (st *Store) Workload(ctx context.Context, now time.Time, dueSoon time.Durat
 	return w, nil
 }
 
-// openCounts aggregates open tasks: how many, how many overdue (due before @now)
-// and how many due soon (due in [@now, @soon)).
-const openCounts = `COUNT(*) AS open,
-		SUM(CASE WHEN due_at < @now THEN 1 ELSE 0 END) AS overdue,
-		SUM(CASE WHEN due_at >= @now AND due_at < @soon THEN 1 ELSE 0 END) AS due_soon`
-
-// peopleLoad is a row per person in the directory, free ones included, plus a row
-// per assignee missing from it.
-func peopleLoad(db *gorm.DB, now, soon time.Time) ([]domain.PersonLoad, error) {
-	out := []domain.PersonLoad{}
-	err := db.Raw(`
-WITH assigned AS (
-	SELECT assignee, `+openCounts+`
-	FROM tasks WHERE status = @open AND assignee <> ''
-	GROUP BY assignee
-)
-SELECT p.handle, p.name, p.team,
-	CASE WHEN p.ooo_from <= @now AND p.ooo_to > @now THEN 1 ELSE 0 END AS out_of_office,
-	COALESCE(a.open, 0) AS open, COALESCE(a.overdue, 0) AS overdue, COALESCE(a.due_soon, 0) AS due_soon
-FROM people AS p LEFT JOIN assigned AS a ON a.assignee = p.handle
-UNION ALL
-SELECT a.assignee, '', '', 0, a.open, a.overdue, a.due_soon
-FROM assigned AS a
-WHERE NOT EXISTS (SELECT 1 FROM people AS p WHERE p.handle = a.assignee)
-ORDER BY overdue DESC, open DESC, handle`,
-		sql.Named("now", now), sql.Named("soon", soon), sql.Named("open", domain.TaskOpen),
-	).Scan(&out).Error
-	return out, err
+func workloadArgs(now time.Time, dueSoon time.Duration) []any {
+	return []any{sql.Named("now", now), sql.Named("soon", now.Add(dueSoon))}
 }
 
-// teamsLoad is a row per team with members or open tasks; the open tasks without
-// a team make a row with an empty team.
-func teamsLoad(db *gorm.DB, now, soon time.Time) ([]domain.TeamLoad, error) {
-	out := []domain.TeamLoad{}
-	err := db.Raw(`
-WITH queued AS (
-	SELECT team, `+openCounts+`,
-		SUM(CASE WHEN assignee = '' THEN 1 ELSE 0 END) AS unassigned
-	FROM tasks WHERE status = @open
-	GROUP BY team
+// workloadQuery is Workload's statement: a row per person in the directory,
+// free ones included, plus a row per assignee missing from it (row_kind
+// 'person'); a row per team with members or open tasks, the open tasks
+// without a team making one with an empty team ('team'). Each kind most
+// overdue first, then most open, then by handle or team.
+const workloadQuery = `
+WITH grouped AS (
+	SELECT assignee, team, COUNT(*) AS open,
+		SUM(CASE WHEN due_at < @now THEN 1 ELSE 0 END) AS overdue,
+		SUM(CASE WHEN due_at >= @now AND due_at < @soon THEN 1 ELSE 0 END) AS due_soon
+	FROM tasks WHERE status = 'open'
+	GROUP BY assignee, team
+), assigned AS (
+	SELECT assignee, SUM(open) AS open, SUM(overdue) AS overdue, SUM(due_soon) AS due_soon
+	FROM grouped WHERE assignee <> '' GROUP BY assignee
+), queued AS (
+	SELECT team, SUM(open) AS open, SUM(overdue) AS overdue, SUM(due_soon) AS due_soon,
+		SUM(CASE WHEN assignee = '' THEN open ELSE 0 END) AS unassigned
+	FROM grouped GROUP BY team
 ), members AS (
 	SELECT team, COUNT(*) AS members FROM people GROUP BY team
 )
-SELECT t.team, COALESCE(m.members, 0) AS members,
-	COALESCE(q.open, 0) AS open, COALESCE(q.overdue, 0) AS overdue,
-	COALESCE(q.due_soon, 0) AS due_soon, COALESCE(q.unassigned, 0) AS unassigned
+SELECT 'person' AS row_kind, p.handle, p.name, p.team,
+	CASE WHEN p.ooo_from <= @now AND p.ooo_to > @now THEN 1 ELSE 0 END AS out_of_office, 0 AS members,
+	COALESCE(a.open, 0) AS open, COALESCE(a.overdue, 0) AS overdue, COALESCE(a.due_soon, 0) AS due_soon, 0 AS unassigned
+FROM people AS p LEFT JOIN assigned AS a ON a.assignee = p.handle
+UNION ALL
+SELECT 'person', a.assignee, '', '', 0, 0, a.open, a.overdue, a.due_soon, 0
+FROM assigned AS a
+WHERE NOT EXISTS (SELECT 1 FROM people AS p WHERE p.handle = a.assignee)
+UNION ALL
+SELECT 'team', '', '', t.team, 0, COALESCE(m.members, 0),
+	COALESCE(q.open, 0), COALESCE(q.overdue, 0), COALESCE(q.due_soon, 0), COALESCE(q.unassigned, 0)
 FROM (SELECT team FROM queued UNION SELECT team FROM members) AS t
 LEFT JOIN queued AS q ON q.team = t.team
 LEFT JOIN members AS m ON m.team = t.team
-ORDER BY overdue DESC, open DESC, t.team`,
-		sql.Named("now", now), sql.Named("soon", soon), sql.Named("open", domain.TaskOpen),
-	).Scan(&out).Error
-	return out, err
-}
+ORDER BY row_kind, overdue DESC, open DESC, handle, team`

@@ -3,9 +3,11 @@ package web
 import (
 	"cmp"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tandemhq/tandem/domain"
@@ -101,8 +103,9 @@ type calendarPage struct {
 	// Truncated says the range held more than the API answers.
 	Truncated bool
 
-	Teams     []domain.Team
-	People    []personChoice
+	Teams []domain.Team
+	// People are the person filter's options, everyone in the directory.
+	People    template.HTML
 	Processes []domain.Process
 
 	Feeds []feedChoice
@@ -112,6 +115,26 @@ type calendarPage struct {
 }
 
 type personChoice struct{ Handle, Name string }
+
+// personOptions writes the person filter's <option>s, escaped here: with
+// 2,000 people, the template's loop (three escapers and a comparison per
+// option, called by reflection, for each of the page's three drawings) was
+// the largest part of drawing the month (`tandem bench`, plan pages).
+func personOptions(people []personChoice, selected string) template.HTML {
+	var b strings.Builder
+	for _, p := range people {
+		b.WriteString(`<option value="`)
+		b.WriteString(template.HTMLEscapeString(p.Handle))
+		b.WriteString(`"`)
+		if p.Handle == selected {
+			b.WriteString(" selected")
+		}
+		b.WriteString(">")
+		b.WriteString(template.HTMLEscapeString(p.Name))
+		b.WriteString("</option>")
+	}
+	return template.HTML(b.String()) //nolint:gosec // every text in it is escaped above
+}
 
 // feedChoice is one of the two feeds the page offers: the person's own work,
 // and their team's.
@@ -130,7 +153,21 @@ type calDay struct {
 	Other   bool // outside the month shown
 	Today   bool
 	Entries []calItem
+	// More is how many of the day's entries the month leaves out, drawn as
+	// "+N more" linking to the day in the week view (Week), which shows them
+	// all. Cut says the calendar's answer stopped before this day ended (it
+	// answers at most domain.MaxCalendarEntries), so the day may hold more
+	// than it shows.
+	More int
+	Cut  bool
+	Week string
 }
+
+// monthPerDay is the most entries a day of the month view draws: one with
+// more draws monthPerDay-1 and "+N more". A busy month at 1M tasks was 2,000
+// entries, 759 kB of HTML and over 200 ms to draw (`tandem bench`, plan
+// pages); a month is read for where the work lands, a day's list in the week.
+const monthPerDay = 4
 
 type calItem struct {
 	Kind     domain.CalendarKind
@@ -143,6 +180,9 @@ type calItem struct {
 	Overlaps bool
 	Audience string
 	Done     bool
+	// text says Title is a workflow's text, to be put in people's words
+	// (words.Text) once the page knows which entries it draws.
+	text bool
 }
 
 func (a *App) showCalendar(w http.ResponseWriter, r *http.Request, s *session, made *feedChoice) {
@@ -178,14 +218,29 @@ func (a *App) showCalendar(w http.ResponseWriter, r *http.Request, s *session, m
 		a.fail(w, r, s, err)
 		return
 	}
-	var texts []string
-	for _, e := range cal.Entries {
-		texts = append(texts, e.Title)
-	}
-	a.lookup(r, s, wd, texts...)
-
 	p := calendarPage{View: v, Zone: wd.ZoneName(), Truncated: cal.Truncated, Teams: domain.Teams, Processes: calendarProcesses, CSRF: s.csrf, NewLink: made}
 	p.Days = calendarDays(v, from, to, a.now().In(wd.loc), cal.Entries, wd)
+	if !v.Week {
+		foldMonth(v, p.Days, cal)
+	}
+	// Only the titles drawn are put in words: finding the IDs in 2,000 of
+	// them took longer than drawing the folded month.
+	var texts []string
+	for _, d := range p.Days {
+		for _, e := range d.Entries {
+			if e.text {
+				texts = append(texts, e.Title)
+			}
+		}
+	}
+	a.lookup(r, s, wd, texts...)
+	for _, d := range p.Days {
+		for i, e := range d.Entries {
+			if e.text {
+				d.Entries[i].Title = wd.Text(e.Title)
+			}
+		}
+	}
 	for _, d := range p.Days {
 		for _, e := range d.Entries {
 			if e.Kind == domain.CalendarLaunch && e.Overlaps {
@@ -214,14 +269,16 @@ func (a *App) showCalendar(w http.ResponseWriter, r *http.Request, s *session, m
 	for i := range 7 {
 		p.Weekdays = append(p.Weekdays, from.AddDate(0, 0, i).Format("Mon"))
 	}
+	var people []personChoice
 	for h, n := range wd.people {
 		if h != systemActor {
-			p.People = append(p.People, personChoice{Handle: h, Name: n})
+			people = append(people, personChoice{Handle: h, Name: n})
 		}
 	}
-	slices.SortFunc(p.People, func(x, y personChoice) int {
+	slices.SortFunc(people, func(x, y personChoice) int {
 		return cmp.Or(cmp.Compare(x.Name, y.Name), cmp.Compare(x.Handle, y.Handle))
 	})
+	p.People = personOptions(people, v.Person)
 
 	p.Feeds = []feedChoice{{Label: "My work"}}
 	if s.me.Team != "" {
@@ -258,7 +315,7 @@ func calendarDays(v calendarView, from, to, now time.Time, entries []domain.Cale
 		}
 	}
 	for _, e := range entries {
-		it := calItem{Kind: e.Kind, Title: wd.Text(e.Title), Who: wd.Name(e.Person), Link: entryLink(e), Overlaps: e.Overlaps, Audience: e.Audience,
+		it := calItem{Kind: e.Kind, Title: e.Title, text: true, Who: wd.Name(e.Person), Link: entryLink(e), Overlaps: e.Overlaps, Audience: e.Audience,
 			Stamp: e.At.UTC().Format(time.RFC3339), Time: e.At.In(loc).Format("15:04")}
 		if e.Person == "" {
 			it.Who = ""
@@ -281,7 +338,7 @@ func calendarDays(v calendarView, from, to, now time.Time, entries []domain.Cale
 			add(dateOf(e.At, loc), it)
 			continue
 		case domain.CalendarOutOfOffice:
-			it.What, it.Title = "Out of office", wd.Name(e.Person)
+			it.What, it.Title, it.text = "Out of office", wd.Name(e.Person), false
 			it.Who = ""
 			start, end := e.At.In(loc), e.End.In(loc)
 			for d := startOfDay(start); d.Before(end); d = d.AddDate(0, 0, 1) {
@@ -301,6 +358,44 @@ func calendarDays(v calendarView, from, to, now time.Time, entries []domain.Cale
 		add(e.At.In(loc), it)
 	}
 	return days
+}
+
+// foldMonth keeps at most monthPerDay entries on each day of a month view,
+// launches first, counting the rest, with a link to the day in the week
+// view; when the
+// calendar's answer was cut, the days from its last entry's on say so.
+func foldMonth(v calendarView, days []calDay, cal domain.Calendar) {
+	var cutAt time.Time
+	if cal.Truncated && len(cal.Entries) > 0 {
+		cutAt = cal.Entries[len(cal.Entries)-1].At
+	}
+	for i := range days {
+		d := &days[i]
+		week := v
+		week.Week = true
+		d.Week = week.query(d.Date) + "#day-" + d.Key
+		if !cutAt.IsZero() && !d.Date.AddDate(0, 0, 1).Before(cutAt) {
+			d.Cut = true
+		}
+		if len(d.Entries) > monthPerDay {
+			// The launches first: they are what a marketing calendar's month
+			// is read for, and an overlap must not be folded out of sight.
+			slices.SortStableFunc(d.Entries, func(x, y calItem) int {
+				return cmp.Compare(rankInMonth(x), rankInMonth(y))
+			})
+			d.More = len(d.Entries) - (monthPerDay - 1)
+			d.Entries = d.Entries[:monthPerDay-1]
+		}
+	}
+}
+
+// rankInMonth orders a folded day's entries: launches, then the rest in their
+// order.
+func rankInMonth(it calItem) int {
+	if it.Kind == domain.CalendarLaunch {
+		return 0
+	}
+	return 1
 }
 
 // dateOf is the day a date such as a hire's needed-by names, as a midnight in

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -144,4 +145,65 @@ func zonedGet(session, path, zone string) *http.Request {
 	r.AddCookie(&http.Cookie{Name: sessionCookie, Value: session})
 	r.AddCookie(&http.Cookie{Name: zoneCookie, Value: zone})
 	return r
+}
+
+// A busy day of the month view draws its first entries and "+N more",
+// linking to the day in the week view, which draws them all. When the
+// calendar's answer was cut, the days from its last entry's on say that more
+// may be due.
+func TestCalendarMonthFoldsBusyDays(t *testing.T) {
+	h, f := newTestApp(t)
+	var entries []domain.CalendarEntry
+	due := func(day, hour int, title string) domain.CalendarEntry {
+		return domain.CalendarEntry{Kind: domain.CalendarTaskDue, At: time.Date(2026, 12, day, hour, 0, 0, 0, time.UTC), Title: title,
+			Process: domain.ProcessCampaign, ProcessID: "cmp_aaaaaaaaaaaa", TaskKind: domain.KindWork, Status: domain.TaskOpen, Team: domain.TeamContent}
+	}
+	for i := range 6 {
+		entries = append(entries, due(3, 8+i, fmt.Sprintf("Busy task %d", i+1)))
+	}
+	// The day's last entry is a launch: the month draws it first.
+	entries = append(entries, domain.CalendarEntry{Kind: domain.CalendarLaunch, At: time.Date(2026, 12, 3, 18, 0, 0, 0, time.UTC), Title: "Busy launch",
+		Process: domain.ProcessCampaign, ProcessID: "cmp_bbbbbbbbbbbb", Audience: "smb owners", Overlaps: true})
+	entries = append(entries, due(4, 9, "Quiet task"))
+	truncated := false
+	f.on("GET /api/v1/calendar", func(*http.Request, domain.Person) (int, any) {
+		return http.StatusOK, domain.Calendar{Entries: entries, Truncated: truncated}
+	})
+	f.on("GET /api/v1/calendar/feeds", func(*http.Request, domain.Person) (int, any) {
+		return http.StatusOK, map[string]any{"items": []any{}}
+	})
+	w := get(t, h, sesCleo, "/calendar?date=2026-12-01")
+	if w.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", w.Code, w.Body)
+	}
+	mustContain(t, w, "Busy launch", "Overlaps another launch", "Busy task 1", "Busy task 2", "Quiet task", "8 dated things",
+		`<a class="more" href="/calendar?date=2026-12-03&amp;view=week#day-2026-12-03">+4 more<span class="visually-hidden"> on Thursday 3 December</span></a>`)
+	mustNotContain(t, w, "Busy task 3", "Busy task 6", "More may be due")
+	if b := w.Body.String(); strings.Index(b, "Busy launch") > strings.Index(b, "Busy task 1") {
+		t.Error("the folded day draws its launch after its tasks")
+	}
+
+	w = get(t, h, sesCleo, "/calendar?date=2026-12-03&view=week")
+	mustContain(t, w, "Busy task 1", "Busy task 4", "Busy task 6", "Busy launch")
+	mustNotContain(t, w, `class="more"`)
+
+	truncated = true
+	w = get(t, h, sesCleo, "/calendar?date=2026-12-01")
+	body := w.Body.String()
+	for key, cut := range map[string]bool{"2026-12-02": false, "2026-12-03": false, "2026-12-04": true, "2026-12-20": true} {
+		i := strings.Index(body, `id="day-`+key+`"`)
+		j := strings.Index(body[i:], "</li>\n  \n    <li")
+		if got := strings.Contains(body[i:i+j], "More may be due"); got != cut {
+			t.Errorf("%s says more may be due: %v, want %v", key, got, cut)
+		}
+	}
+}
+
+// The person filter's options are written escaped, the one chosen selected.
+func TestPersonOptionsAreEscaped(t *testing.T) {
+	got := string(personOptions([]personChoice{{Handle: "ann", Name: `Ann <script>alert("x")</script> & Co`}, {Handle: `b"o`, Name: "Bo"}}, `b"o`))
+	want := `<option value="ann">Ann &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Co</option><option value="b&#34;o" selected>Bo</option>`
+	if got != want {
+		t.Errorf("options\n%s\nwant\n%s", got, want)
+	}
 }

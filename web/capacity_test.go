@@ -9,15 +9,15 @@ import (
 	"github.com/tandemhq/tandem/domain"
 )
 
-// capacityAPI answers the capacity report: cleo over in the first week,
-// wes with room, over four weeks from testNow's Monday.
+// capacityAPI answers the capacity report: cleo (maya's report) over in the
+// first week, wes with room, over four weeks from testNow's Monday.
 func capacityAPI(f *fakeAPI) {
 	f.on("GET /api/v1/reports/capacity", func(*http.Request, domain.Person) (int, any) {
 		weeks := domain.WeekStarts(testNow)[:4]
 		week := func(c, p float64) domain.WeekLoad { return domain.NewWeekLoad(c, p) }
 		return http.StatusOK, domain.Capacity{AsOf: testNow, Weeks: weeks, DefaultWeeklyHours: 40,
 			People: []domain.PersonCapacity{
-				{Handle: "cleo", Name: "Cleo Creative", Team: domain.TeamCreative, WeeklyHours: 32, OwnWeeklyHours: true,
+				{Handle: "cleo", Name: "Cleo Creative", Team: domain.TeamCreative, Manager: "maya", WeeklyHours: 32, OwnWeeklyHours: true,
 					Weeks: []domain.WeekLoad{week(32, 44.5), week(32, 8), week(32, 0), week(19.2, 0)}, Over: true},
 				{Handle: "wes", Name: "Wes Web", Team: domain.TeamWeb, WeeklyHours: 40,
 					Weeks: []domain.WeekLoad{week(40, 6), week(40, 0), week(40, 0), week(40, 0)}},
@@ -170,16 +170,18 @@ func workloadAPI(f *fakeAPI) {
 	capacityAPI(f)
 }
 
-// The workload page offers to set the weekly hours of the people the viewer
-// may set them of: maya, cleo's manager, cleo's alone; pat, nobody's, no form.
+// The workload page offers to set the weekly hours of the people it shows
+// whom the viewer may set them of: maya, cleo's manager, cleo's alone; pat,
+// nobody's, no form. Someone maya manages whom the page does not show (pat,
+// in the directory, not in the capacity report's window) is not offered.
 func TestWeeklyHoursAreOfferedByTheRule(t *testing.T) {
 	h, f := newTestApp(t)
 	workloadAPI(f)
-	cleo := f.people[sesCleo]
-	cleo.Manager = "maya"
-	f.people[sesCleo] = cleo
+	pat := f.people[sesPat]
+	pat.Manager = "maya"
+	f.people[sesPat] = pat
 	form := formWith(get(t, h, sesMaya, "/workload"), "/workload/weekly-hours")
-	mustHold(t, "maya's form", form, `<option value="cleo">Cleo Creative (cleo, Creative)</option>`,
+	mustHold(t, "maya's form", form, `<option value="cleo">Cleo Creative (cleo, Creative) — 32h a week</option>`,
 		`type="number" id="f-weekly-weekly-hours" name="weekly_hours" value="" min="0" max="168" step="0.5"`, "go back to the policy&#39;s 40h")
 	for _, who := range []string{`value="pat"`, `value="maya"`} {
 		if strings.Contains(form, who) {
@@ -252,4 +254,37 @@ func TestSetWeeklyHoursFromTheWorkloadPage(t *testing.T) {
 		t.Fatalf("status %d", w.Code)
 	}
 	mustContain(t, w, `<details class="action" id="weekly-hours" open>`, "You may not set these weekly hours: only an admin or Cleo Creative&#39;s manager may")
+}
+
+// The weekly-hours form sends the window of people it was drawn with, so the
+// page after it (the redirect, or the form again when refused) shows the same
+// people, among them the person chosen.
+func TestWeeklyHoursFormKeepsThePeopleShown(t *testing.T) {
+	h, f := newTestApp(t)
+	var asked []string
+	f.on("GET /api/v1/reports/workload", func(*http.Request, domain.Person) (int, any) {
+		return http.StatusOK, domain.Workload{AsOf: testNow, PeopleTotal: 60}
+	})
+	f.on("GET /api/v1/reports/capacity", func(r *http.Request, _ domain.Person) (int, any) {
+		asked = append(asked, r.URL.Query().Encode())
+		return http.StatusOK, domain.Capacity{AsOf: testNow, Weeks: domain.WeekStarts(testNow)[:4], DefaultWeeklyHours: 40, PeopleTotal: 60,
+			People: []domain.PersonCapacity{{Handle: "cleo", Name: "Cleo Creative", Team: domain.TeamCreative, Manager: "maya", WeeklyHours: 40,
+				Weeks: []domain.WeekLoad{{}, {}, {}, {}}}}}
+	})
+	f.on("PUT /api/v1/people/{handle}/weekly-hours", func(*http.Request, domain.Person) (int, any) {
+		return http.StatusOK, f.people[sesCleo]
+	})
+	form := formWith(get(t, h, sesMaya, "/workload?team=creative&page=2"), "/workload/weekly-hours")
+	mustHold(t, "the form", form, `<input type="hidden" name="team" value="creative">`, `<input type="hidden" name="page" value="2">`)
+
+	w := post(t, h, sesMaya, "/workload/weekly-hours", url.Values{"person": {"cleo"}, "weekly_hours": {"30"}, "team": {"creative"}, "page": {"2"}})
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/workload?page=2&team=creative#capacity" {
+		t.Errorf("status %d to %q", w.Code, w.Header().Get("Location"))
+	}
+	asked = nil
+	w = post(t, h, sesMaya, "/workload/weekly-hours", url.Values{"person": {"cleo"}, "weekly_hours": {"lots"}, "team": {"creative"}, "page": {"2"}})
+	if w.Code != http.StatusUnprocessableEntity || len(asked) != 1 || asked[0] != "limit=25&offset=25&team=creative" {
+		t.Errorf("refused: status %d, the capacity asked %v", w.Code, asked)
+	}
+	mustContain(t, w, `<option value="cleo" selected>`)
 }

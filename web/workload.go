@@ -12,13 +12,93 @@ import (
 
 type workloadData struct {
 	domain.Workload
-	MaxPerson, MaxTeam int // the largest open count, the full length of a bar
+	MaxPerson, MaxTeam int // the largest open count of the rows shown, the full length of a bar
 	// Capacity is the planned hours against people's hours over the next
 	// four weeks (GET /reports/capacity).
 	Capacity domain.Capacity
 	// WeeklyHours sets a person's weekly hours, for a viewer who may set
 	// someone's (admins, managers of their reports); nil for others.
 	WeeklyHours *weeklyHoursForm
+	// Window is which people the page shows: a page of them, of one team
+	// when the viewer chose one. The team rows are always whole.
+	Window peoplePage
+}
+
+// workloadPageSize is how many people the workload page draws in each of its
+// two per-person tables: with 2,000 people in the directory the whole list
+// was 1.6 MB of HTML and half a second to draw (`tandem bench`, plan pages).
+// The over-capacity and most overdue come first, so the first page is the one
+// to read; the team tables say where to look next.
+const workloadPageSize = 25
+
+// peoplePage is the window of people a workload page shows, with its links.
+type peoplePage struct {
+	Team        domain.Team
+	Teams       []domain.Team // the team filter's choices
+	Page        int           // from 1
+	First, Last int           // the rows shown of either table, from 1; Last < First when none
+	Total       int           // the most people either table has
+	Prev, Next  string        // links to the pages before and after; "" at the ends
+}
+
+// peoplePageOf reads the page's ?team= and ?page=: what it cannot read is
+// left at its default (every team, the first page), as a link typed by hand
+// may be.
+func peoplePageOf(q url.Values) peoplePage {
+	p := peoplePage{Page: 1, Teams: domain.Teams}
+	if t := domain.Team(q.Get("team")); t.Valid() {
+		p.Team = t
+	}
+	if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 1 && n <= 1_000_000 {
+		p.Page = n
+	}
+	return p
+}
+
+// query is the window's query to the API's reports.
+func (p peoplePage) query() url.Values {
+	q := url.Values{"limit": {strconv.Itoa(workloadPageSize)}, "offset": {strconv.Itoa((p.Page - 1) * workloadPageSize)}}
+	if p.Team != "" {
+		q.Set("team", string(p.Team))
+	}
+	return q
+}
+
+// link is the workload page at page n of the same team, at its people.
+func (p peoplePage) link(n int) string { return p.at(n, "people") }
+
+// at is the workload page at page n of the same team, at the part whose ID
+// is anchor.
+func (p peoplePage) at(n int, anchor string) string {
+	q := url.Values{}
+	if p.Team != "" {
+		q.Set("team", string(p.Team))
+	}
+	if n > 1 {
+		q.Set("page", strconv.Itoa(n))
+	}
+	if len(q) == 0 {
+		return "/workload#" + anchor
+	}
+	return "/workload?" + q.Encode() + "#" + anchor
+}
+
+// TeamLink is the workload page showing team's people.
+func (p peoplePage) TeamLink(team domain.Team) string {
+	return peoplePage{Team: team}.link(1)
+}
+
+// shown sets what the page shows of total people, and its links.
+func (p *peoplePage) shown(total int) {
+	p.Total = total
+	p.First = (p.Page-1)*workloadPageSize + 1
+	p.Last = min(p.Page*workloadPageSize, total)
+	if p.Page > 1 {
+		p.Prev = p.link(min(p.Page-1, max(1, (total+workloadPageSize-1)/workloadPageSize)))
+	}
+	if p.Last < total {
+		p.Next = p.link(p.Page + 1)
+	}
 }
 
 // weeklyHoursForm is the workload page's form that sets a person's weekly
@@ -29,6 +109,9 @@ type weeklyHoursForm struct {
 	Problem string
 	Open    bool
 	CSRF    string
+	// Window is the people the page shows, whom the picker offers: the form
+	// sends it, so that the page drawn after it shows them again.
+	Window peoplePage
 }
 
 func (a *App) workloadRoutes(m *http.ServeMux) {
@@ -43,27 +126,31 @@ func (a *App) workloadRoutes(m *http.ServeMux) {
 // who is free; and capacity, with the form that sets weekly hours. at, when
 // set, is a refused weekly-hours form, drawn again next to its inputs.
 func (a *App) showWorkload(w http.ResponseWriter, r *http.Request, s *session, status int, at *detailAttempt) {
-	var d workloadData
-	if err := a.api.call(r, s.auth, http.MethodGet, "/reports/workload", nil, nil, &d.Workload); err != nil {
+	window := r.URL.Query()
+	if at != nil {
+		window = at.Values // the form carries the window it was sent from
+	}
+	d := workloadData{Window: peoplePageOf(window)}
+	q := d.Window.query()
+	if err := a.api.call(r, s.auth, http.MethodGet, "/reports/workload", q, nil, &d.Workload); err != nil {
 		a.fail(w, r, s, err)
 		return
 	}
-	if err := a.api.call(r, s.auth, http.MethodGet, "/reports/capacity", nil, nil, &d.Capacity); err != nil {
+	if err := a.api.call(r, s.auth, http.MethodGet, "/reports/capacity", q, nil, &d.Capacity); err != nil {
 		a.fail(w, r, s, err)
 		return
 	}
+	d.Window.shown(max(d.Workload.PeopleTotal, d.Capacity.PeopleTotal))
 	for _, p := range d.People {
 		d.MaxPerson = max(d.MaxPerson, p.Open)
 	}
 	for _, t := range d.Teams {
 		d.MaxTeam = max(d.MaxTeam, t.Open)
 	}
-	people, err := a.everyone(r, s)
-	if err != nil {
-		a.fail(w, r, s, err)
-		return
+	d.WeeklyHours = weeklyHoursFor(d.Capacity.People, s, d.Capacity.DefaultWeeklyHours, at)
+	if d.WeeklyHours != nil {
+		d.WeeklyHours.Window = d.Window
 	}
-	d.WeeklyHours = weeklyHoursFor(people, s, d.Capacity.DefaultWeeklyHours, at)
 	v := view{Session: s, Title: "Workload", Nav: "workload", Poll: true, Data: d}
 	if at != nil {
 		v.Fields = at.Fields // the problem is said in the form, opened
@@ -74,9 +161,12 @@ func (a *App) showWorkload(w http.ResponseWriter, r *http.Request, s *session, s
 }
 
 // weeklyHoursFor is the weekly-hours form offered to s: a picker of the
-// active people whose hours they may set (domain.CheckSetWeeklyHours, the
-// API's rule), or nil when there is nobody.
-func weeklyHoursFor(people []domain.Person, s *session, policy float64, at *detailAttempt) *weeklyHoursForm {
+// people the page shows (the capacity report's window of active people)
+// whose hours they may set (domain.CheckSetWeeklyHours, the API's rule), or
+// nil when there is nobody. The people shown, not the whole directory: an
+// admin's picker of 2,000 people was as long to read as to draw, and the
+// person to set is the one just seen over or under capacity.
+func weeklyHoursFor(people []domain.PersonCapacity, s *session, policy float64, at *detailAttempt) *weeklyHoursForm {
 	me := domain.ActorOf(s.me)
 	vals := url.Values{}
 	if at != nil {
@@ -84,11 +174,12 @@ func weeklyHoursFor(people []domain.Person, s *session, policy float64, at *deta
 	}
 	who := input{Name: "person", Label: "Person", Kind: "select", Value: vals.Get("person"), Required: true,
 		Options: []option{{"", "Choose a person…"}}}
-	for _, p := range people {
-		if p.Active() && domain.CheckSetWeeklyHours(p, me) == nil {
+	for _, c := range people {
+		p := domain.Person{Handle: c.Handle, Name: c.Name, Team: c.Team, Manager: c.Manager}
+		if domain.CheckSetWeeklyHours(p, me) == nil {
 			opt := personLabel(p)
-			if p.WeeklyHours != nil {
-				opt += " — " + hours(p.WeeklyHours) + " a week"
+			if c.OwnWeeklyHours {
+				opt += " — " + hours(c.WeeklyHours) + " a week"
 			}
 			who.Options = append(who.Options, option{Value: p.Handle, Label: opt})
 		}
@@ -153,7 +244,9 @@ func (a *App) setWeeklyHours(w http.ResponseWriter, r *http.Request, s *session)
 			notice += "the policy's"
 		}
 		a.setNotice(w, notice)
-		http.Redirect(w, r, "/workload#capacity", http.StatusSeeOther)
+		// Back to the people the form was sent from, at the capacity.
+		back := peoplePageOf(v)
+		http.Redirect(w, r, back.at(back.Page, "capacity"), http.StatusSeeOther)
 		return
 	}
 	ae, ok := asAPIError(err)
