@@ -2,10 +2,13 @@ package web
 
 import (
 	"cmp"
+	"html"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tandemhq/tandem/domain"
@@ -47,9 +50,10 @@ type boardData struct {
 	Team    string
 	Owner   string
 	Teams   []domain.Team
-	People  []domain.Person
-	Total   int
-	More    bool // more processes than the board shows (a template's board)
+	// OwnerOptions are the owner filter's options, one per person.
+	OwnerOptions template.HTML
+	Total        int
+	More         bool // more processes than the board shows (a template's board)
 	// Paged says a column shows only some of its cards, PerColumn at a
 	// time: Total counts those shown, not all that run.
 	Paged     bool
@@ -148,8 +152,28 @@ func (a *App) board(w http.ResponseWriter, r *http.Request, s *session) {
 		d.Columns = append(d.Columns, col)
 	}
 	sortByDue(d.Columns)
-	d.People = s.dir
+	d.OwnerOptions = ownerOptions(s.dir, d.Owner)
 	a.render(w, r, http.StatusOK, "board", view{Session: s, Title: b.Title + " board", Nav: "board", Poll: true, Data: d})
+}
+
+// ownerOptions writes the owner filter's options, owner's selected. It is
+// written here rather than by a range in the template: with a directory of
+// 2,000 people that loop, run twice for a polling page (the page and its
+// version), was most of a board's server time. Every value is escaped.
+func ownerOptions(people []domain.Person, owner string) template.HTML {
+	var b strings.Builder
+	for _, p := range people {
+		b.WriteString(`<option value="`)
+		b.WriteString(html.EscapeString(p.Handle))
+		b.WriteByte('"')
+		if p.Handle == owner {
+			b.WriteString(" selected")
+		}
+		b.WriteByte('>')
+		b.WriteString(html.EscapeString(p.Name + " (" + p.Handle + ")"))
+		b.WriteString("</option>")
+	}
+	return template.HTML(b.String()) //nolint:gosec // built from escaped values above
 }
 
 // columnLink is the board with its filters and key's column starting at

@@ -162,3 +162,15 @@ func TestAnUnknownBoard(t *testing.T) {
 		t.Errorf("status %d, want 404", w.Code)
 	}
 }
+
+// The owner filter's options are written by the board itself, not the
+// template: a name is text there, whatever it holds.
+func TestTheOwnerFilterEscapesNames(t *testing.T) {
+	h, f := newTestApp(t)
+	f.on("GET /api/v1/people", func(*http.Request, domain.Person) (int, any) {
+		return http.StatusOK, pageOf(domain.Person{Handle: "eve", Name: `<b>Eve & "co"</b>`}, domain.Person{Handle: "pat", Name: "Pat Manager"})
+	})
+	w := get(t, h, sesCleo, "/board/risks?owner=pat")
+	mustContain(t, w, `<option value="eve">&lt;b&gt;Eve &amp; &#34;co&#34;&lt;/b&gt; (eve)</option>`, `<option value="pat" selected>Pat Manager (pat)</option>`)
+	mustNotContain(t, w, "<b>Eve")
+}
