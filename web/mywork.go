@@ -186,6 +186,17 @@ func (a *App) taskViews(r *http.Request, s *session, back string, tasks []domain
 	if attempt != nil && (attempt.Reassign || attempt.Estimate) {
 		answered = nil
 	}
+	// Who could complete a task depends on its status, kind, requester, role
+	// and team alone once its assignee is left out: the reassign pickers of
+	// tasks alike share one pass over the directory (my work holds hundreds
+	// of tasks of a few kinds; a pass per task was most of its time).
+	type alike struct {
+		status            domain.TaskStatus
+		kind              domain.TaskKind
+		requestedBy, role string
+		team              domain.Team
+	}
+	could := map[alike][]domain.Person{}
 	out := make([]taskView, 0, len(tasks))
 	for _, t := range tasks {
 		tv := taskView{Task: t, Link: processLink(t.Process, t.ProcessID), Due: w.Due(t.DueAt), CSRF: s.csrf, Back: back, W: w,
@@ -194,7 +205,13 @@ func (a *App) taskViews(r *http.Request, s *session, back string, tasks []domain
 			tv.AssigneeName = w.Name(t.Assignee)
 		}
 		if domain.CheckReassign(t, managers, me) == nil {
-			tv.Reassign = reassignFor(t, d, attempt)
+			k := alike{t.Status, t.Kind, t.RequestedBy, string(t.Role), t.Team}
+			people, ok := could[k]
+			if !ok {
+				people = couldComplete(t, d)
+				could[k] = people
+			}
+			tv.Reassign = reassignFor(t, people, d.morePeople, attempt)
 		}
 		if domain.CheckEstimate(t, managers, me) == nil {
 			tv.Estimate = estimateFor(t, attempt)
@@ -245,23 +262,21 @@ func taskTexts(tasks []domain.Task) []string {
 	return out
 }
 
-// reassignFor is task t's reassign form: a picker of the people who could
-// complete it (the API's check of a new assignee: the task's role, in its team
-// where the role is team-bound, not the person who raised what it approves),
-// the assignee left out. attempt, when it is a refused reassignment of t, fills
+// reassignFor is task t's reassign form: a picker of could, the people who
+// could complete it (couldComplete: the API's check of a new assignee, the
+// task's role, in its team where the role is team-bound, not the person who
+// raised what it approves), the assignee left out. attempt, when it is a refused reassignment of t, fills
 // it in as it was sent.
-func reassignFor(t domain.Task, d directory, attempt *taskAttempt) *reassignForm {
+func reassignFor(t domain.Task, could []domain.Person, morePeople map[domain.Role]bool, attempt *taskAttempt) *reassignForm {
 	f := &reassignForm{}
 	value := ""
 	if attempt != nil && attempt.ID == t.ID && attempt.Reassign {
 		f.Open, f.Problem, f.Reason, value = true, attempt.Problem, attempt.Comment, attempt.Assignee
 		f.ReasonProblem = attempt.Fields["reason"]
 	}
-	unassigned := t
-	unassigned.Assignee = ""
-	eligible := directory{people: map[domain.Role][]domain.Person{}, morePeople: d.morePeople}
-	for _, p := range d.people[""] {
-		if p.Handle != t.Assignee && unassigned.CheckEligible(domain.ActorOf(p)) == nil {
+	eligible := directory{people: map[domain.Role][]domain.Person{}, morePeople: morePeople}
+	for _, p := range could {
+		if p.Handle != t.Assignee {
 			eligible.people[""] = append(eligible.people[""], p)
 		}
 	}
@@ -271,6 +286,20 @@ func reassignFor(t domain.Task, d directory, attempt *taskAttempt) *reassignForm
 		f.Assignee.Problem = attempt.Fields["assignee"]
 	}
 	return f
+}
+
+// couldComplete are the people of the directory who could complete t were
+// it unassigned.
+func couldComplete(t domain.Task, d directory) []domain.Person {
+	unassigned := t
+	unassigned.Assignee = ""
+	var out []domain.Person
+	for _, p := range d.people[""] {
+		if unassigned.CheckEligible(domain.ActorOf(p)) == nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // reassignTask gives a task to someone else from its card. Success goes back
