@@ -186,15 +186,16 @@ func (a *App) taskViews(r *http.Request, s *session, back string, tasks []domain
 	if attempt != nil && (attempt.Reassign || attempt.Estimate) {
 		answered = nil
 	}
-	// Who could complete a task depends on its status, kind, requester, role
-	// and team alone once its assignee is left out: the reassign pickers of
-	// tasks alike share one pass over the directory (my work holds hundreds
-	// of tasks of a few kinds; a pass per task was most of its time).
+	// Who could complete a task depends on its status, kind, role and team
+	// alone once its assignee and requester are left out: the reassign
+	// pickers of tasks alike share one pass over the directory (my work holds
+	// hundreds of tasks of a few kinds; a pass per task was most of its time),
+	// and each picker checks the few people that pass leaves again, whole.
 	type alike struct {
-		status            domain.TaskStatus
-		kind              domain.TaskKind
-		requestedBy, role string
-		team              domain.Team
+		status domain.TaskStatus
+		kind   domain.TaskKind
+		role   domain.Role
+		team   domain.Team
 	}
 	could := map[alike][]domain.Person{}
 	out := make([]taskView, 0, len(tasks))
@@ -205,7 +206,7 @@ func (a *App) taskViews(r *http.Request, s *session, back string, tasks []domain
 			tv.AssigneeName = w.Name(t.Assignee)
 		}
 		if domain.CheckReassign(t, managers, me) == nil {
-			k := alike{t.Status, t.Kind, t.RequestedBy, string(t.Role), t.Team}
+			k := alike{t.Status, t.Kind, t.Role, t.Team}
 			people, ok := could[k]
 			if !ok {
 				people = couldComplete(t, d)
@@ -262,10 +263,10 @@ func taskTexts(tasks []domain.Task) []string {
 	return out
 }
 
-// reassignFor is task t's reassign form: a picker of could, the people who
-// could complete it (couldComplete: the API's check of a new assignee, the
-// task's role, in its team where the role is team-bound, not the person who
-// raised what it approves), the assignee left out. attempt, when it is a refused reassignment of t, fills
+// reassignFor is task t's reassign form: a picker of the people who could
+// complete it (the API's check of a new assignee: the task's role, in its
+// team where the role is team-bound, not the person who raised what it
+// approves), the assignee left out, found among could (couldComplete). attempt, when it is a refused reassignment of t, fills
 // it in as it was sent.
 func reassignFor(t domain.Task, could []domain.Person, morePeople map[domain.Role]bool, attempt *taskAttempt) *reassignForm {
 	f := &reassignForm{}
@@ -274,9 +275,11 @@ func reassignFor(t domain.Task, could []domain.Person, morePeople map[domain.Rol
 		f.Open, f.Problem, f.Reason, value = true, attempt.Problem, attempt.Comment, attempt.Assignee
 		f.ReasonProblem = attempt.Fields["reason"]
 	}
+	unassigned := t
+	unassigned.Assignee = ""
 	eligible := directory{people: map[domain.Role][]domain.Person{}, morePeople: morePeople}
 	for _, p := range could {
-		if p.Handle != t.Assignee {
+		if p.Handle != t.Assignee && unassigned.CheckEligible(domain.ActorOf(p)) == nil {
 			eligible.people[""] = append(eligible.people[""], p)
 		}
 	}
@@ -289,10 +292,11 @@ func reassignFor(t domain.Task, could []domain.Person, morePeople map[domain.Rol
 }
 
 // couldComplete are the people of the directory who could complete t were
-// it unassigned.
+// it unassigned and raised by nobody: those who may complete it are among
+// them (a requester may not approve what they raised, and is only left out).
 func couldComplete(t domain.Task, d directory) []domain.Person {
 	unassigned := t
-	unassigned.Assignee = ""
+	unassigned.Assignee, unassigned.RequestedBy = "", ""
 	var out []domain.Person
 	for _, p := range d.people[""] {
 		if unassigned.CheckEligible(domain.ActorOf(p)) == nil {
