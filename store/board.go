@@ -47,7 +47,7 @@ var boardTables = map[domain.Process]struct {
 // f.Stage), oldest first, a page at a time, each with whom it waits on: two
 // queries, a range scan of the column's index (idx_campaigns_board,
 // idx_hiring_board, idx_risks_status) and one of the page's open tasks by
-// process ID (idx_tasks_open_process).
+// process ID (idx_tasks_process_id).
 func (st *Store) BoardCards(ctx context.Context, f domain.BoardFilter) (domain.Page[domain.BoardCard], error) {
 	k, ok := boardTables[f.Process]
 	if !ok || !domain.ValidBoardStage(f.Process, f.Stage) {
@@ -108,18 +108,16 @@ func (st *Store) openTasksOf(db *gorm.DB, rows []boardRow) (map[string][]domain.
 	for i, r := range rows {
 		ids[i] = r.ID
 	}
-	// The status is a literal, which the partial index idx_tasks_open_process
-	// needs to be chosen. No ORDER BY: the rows come from an IN-list scan of
-	// that index, and the few of them are put in order here rather than by a
-	// sort in the plan.
 	// SQLite, without statistics, takes an index on the status for a better
 	// choice than a list of a few process IDs, and reads every open task: it
-	// is told which index to use.
+	// is told which index to use. No ORDER BY: the rows come from an IN-list
+	// scan of the index, and the few of them are put in order here rather
+	// than by a sort in the plan.
 	table := "tasks"
 	if !st.postgres {
-		table = "tasks INDEXED BY idx_tasks_open_process"
+		table = "tasks INDEXED BY idx_tasks_process_id"
 	}
-	tasks, err := scanTasks(db.Table(table).Select(taskColumns).Where("process_id IN ? AND status = 'open'", ids))
+	tasks, err := scanTasks(db.Table(table).Select(taskColumns).Where("process_id IN ? AND status = ?", ids, domain.TaskOpen))
 	if err != nil {
 		return nil, wrap(err, "board column's open tasks")
 	}
