@@ -128,6 +128,7 @@ type fakeRecords struct {
 	lastSessionStart domain.SessionStart
 
 	lastCampaigns domain.CampaignFilter
+	lastBoard     domain.BoardFilter
 	lastTasks     domain.TaskFilter
 	lastPeople    domain.PeopleFilter
 	lastNotify    domain.ListOptions

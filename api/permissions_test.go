@@ -446,6 +446,9 @@ func permRows(t testing.TB) []permRow {
 		{route: "GET /api/v1/reports/estimates", path: "/api/v1/reports/estimates", ok: http.StatusOK, allowed: processLeads},
 		{route: "GET /api/v1/reports/capacity", path: "/api/v1/reports/capacity", ok: http.StatusOK, allowed: processLeads},
 
+		// A board's column holds only what the lists show everyone.
+		{route: "GET /api/v1/boards/:process", path: "/api/v1/boards/campaigns?stage=production", ok: http.StatusOK},
+
 		// The calendar holds only what the lists show everyone; each caller's
 		// feed links are their own. The feed answers its secret, whoever asks.
 		{route: "GET /api/v1/calendar", path: "/api/v1/calendar?from=2030-01-01T00:00:00Z&to=2030-02-01T00:00:00Z", ok: http.StatusOK},

@@ -116,6 +116,7 @@ type Records interface {
 	TemplateRecords
 	CapacityRecords
 	TemplateRunRecords
+	BoardRecords
 }
 
 // Config is what the server needs.
@@ -335,6 +336,7 @@ func (s *Server) routes() {
 	s.webhookRoutes(v1)
 	s.commentRoutes(v1)
 	s.calendarRoutes(v1)
+	v1.GET("/boards/:process", s.boardColumn)
 	s.templateRoutes(v1)
 	s.templateRunRoutes(v1)
 	v1.GET("/reports/overview", s.reportOverview)

@@ -65,6 +65,10 @@ type Inbox struct {
 	PlanDistribution string     `json:"plan_distribution"`
 	Plan             []PlanPage `json:"plan_pages"`
 	PlanTarget       float64    `json:"plan_target_ms"`
+	// Board is the board pages at each size (boardpages.go), on the same tables.
+	BoardDistribution string     `json:"board_distribution"`
+	Board             []PlanPage `json:"board_pages"`
+	BoardTarget       float64    `json:"board_target_ms"`
 }
 
 // InboxSeed is how long adding tasks up to Tasks took, the vacuum and analyze
@@ -192,6 +196,7 @@ func measureInbox(ctx context.Context, opts InboxOptions, progress io.Writer, lo
 		Schema: schema, People: opts.People, Requests: opts.Requests, TargetP99: ms(TargetInboxP99),
 		Distribution:     fmt.Sprintf(inboxDistribution, opts.People),
 		PlanDistribution: fmt.Sprintf(planDistribution, opts.Processes), PlanTarget: ms(TargetPlanPage),
+		BoardDistribution: fmt.Sprintf(boardDistribution, boardHiring, boardRisks), BoardTarget: ms(TargetBoardPage),
 	}
 
 	conn, err := pgx.Connect(ctx, opts.DSN)
@@ -244,6 +249,9 @@ func measureInbox(ctx context.Context, opts InboxOptions, progress io.Writer, lo
 	}
 	if _, err := conn.Exec(ctx, seedCampaignsSQL, opts.Processes, opts.People); err != nil {
 		return nil, fmt.Errorf("inbox: seed campaigns: %w", err)
+	}
+	if err := seedBoard(ctx, conn, opts.People, teams, roles); err != nil {
+		return nil, err
 	}
 	for _, table := range []string{"campaigns", "people"} {
 		if _, err := conn.Exec(ctx, "VACUUM (ANALYZE) "+table); err != nil {
@@ -329,6 +337,11 @@ func measureInbox(ctx context.Context, opts InboxOptions, progress io.Writer, lo
 			return nil, err
 		}
 		res.Plan = append(res.Plan, plan...)
+		board, err := measureBoard(ctx, h, handler, session, busiest, size, opts.Processes, opts, progress)
+		if err != nil {
+			return nil, err
+		}
+		res.Board = append(res.Board, board...)
 	}
 	return res, nil
 }

@@ -70,6 +70,7 @@ sustained %s, open loop (latency from each operation's scheduled start):
 	if in := r.Inbox; in != nil {
 		writeInbox(ew, in)
 		writePlan(ew, in)
+		writeBoard(ew, in)
 	}
 	for _, s := range r.Skipped {
 		fmt.Fprintf(ew, "\nskipped %s\n", s)

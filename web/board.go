@@ -1,9 +1,14 @@
 package web
 
 import (
+	"cmp"
+	"html"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tandemhq/tandem/domain"
@@ -15,9 +20,6 @@ type board struct {
 	Title   string
 	Process domain.Process
 	Columns []string // stage (or, for risks, status) values in their order
-	// cards lists the running processes of this kind for the owner filter, each
-	// with its column set.
-	cards func(a *App, r *http.Request, s *session, owner string) ([]card, bool, error)
 }
 
 // card is one process on a board.
@@ -29,8 +31,6 @@ type card struct {
 	Waiting        []string
 	NextDue        moment
 	teams          []domain.Team // the teams it waits on, for the team filter
-	// decisions are what it waits on besides its tasks: a risk holding its launch.
-	decisions []domain.WaitingOn
 	// Fields are what a template's card shows of its intake (board.card).
 	Fields []fact
 }
@@ -38,6 +38,9 @@ type card struct {
 type column struct {
 	Key, Label string
 	Cards      []card
+	// More is the link to the column's next cards, First back to its first
+	// ones once paged on; "" when there is nothing that way.
+	More, First string
 }
 
 type boardData struct {
@@ -47,29 +50,31 @@ type boardData struct {
 	Team    string
 	Owner   string
 	Teams   []domain.Team
-	People  []domain.Person
-	Total   int
-	More    bool // more processes than the board shows
+	// OwnerOptions are the owner filter's options, one per person.
+	OwnerOptions template.HTML
+	Total        int
+	More         bool // more processes than the board shows (a template's board)
+	// Paged says a column shows only some of its cards, PerColumn at a
+	// time: Total counts those shown, not all that run.
+	Paged     bool
+	PerColumn int
 	// Templates are the tabs of the templates' boards.
 	Templates []startTab
 	// OwnerLabel names whom the owner filter picks; "" is "Owner".
 	OwnerLabel string
 }
 
-// maxCards bounds what one board draws; past it the page says so.
+// maxCards bounds what a template's board draws; past it the page says so.
 const maxCards = 600
 
+// columnCards is how many cards a column of a process's board shows at a
+// time; its "More" link shows the next ones.
+const columnCards = 50
+
 var boards = []board{
-	{Slug: "campaigns", Title: "Campaigns", Process: domain.ProcessCampaign,
-		Columns: strs(domain.StageBriefReview, domain.StagePlanning, domain.StageProduction, domain.StageReadiness,
-			domain.StageScheduled, domain.StageTracking, domain.StageRetrospective),
-		cards: campaignCards},
-	{Slug: "hiring-requests", Title: "Hiring", Process: domain.ProcessHiring,
-		Columns: strs(domain.StageApproval, domain.StageRecruiting, domain.StageOffer, domain.StageOnboarding),
-		cards:   hiringCards},
-	{Slug: "risks", Title: "Risks", Process: domain.ProcessRisk,
-		Columns: strs(domain.RiskOpen, domain.RiskAcknowledged, domain.RiskMaterialized),
-		cards:   riskCards},
+	{Slug: "campaigns", Title: "Campaigns", Process: domain.ProcessCampaign, Columns: domain.BoardStages[domain.ProcessCampaign]},
+	{Slug: "hiring-requests", Title: "Hiring", Process: domain.ProcessHiring, Columns: domain.BoardStages[domain.ProcessHiring]},
+	{Slug: "risks", Title: "Risks", Process: domain.ProcessRisk, Columns: domain.BoardStages[domain.ProcessRisk]},
 }
 
 func strs[T ~string](v ...T) []string {
@@ -87,6 +92,11 @@ func (a *App) boardRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /board/{process}", a.authed(a.board))
 }
 
+// board draws a process's board a column at a time: each column is one
+// call to the API's board route (GET /api/v1/boards/{process}), which
+// answers the stage's cards with whom they wait on, a page at a time. The
+// column named by ?column= starts at ?cursor=, so its "More" link pages it on
+// while the others stay at their first cards.
 func (a *App) board(w http.ResponseWriter, r *http.Request, s *session) {
 	i := slices.IndexFunc(boards, func(b board) bool { return b.Slug == r.PathValue("process") })
 	if i < 0 {
@@ -95,7 +105,7 @@ func (a *App) board(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	b := boards[i]
 	q := r.URL.Query()
-	d := boardData{Board: b, Boards: boards, Team: q.Get("team"), Owner: q.Get("owner"), Teams: domain.Teams}
+	d := boardData{Board: b, Boards: boards, Team: q.Get("team"), Owner: q.Get("owner"), Teams: domain.Teams, PerColumn: columnCards}
 	if d.Team != "" && !domain.Team(d.Team).Valid() {
 		d.Team = ""
 	}
@@ -105,33 +115,121 @@ func (a *App) board(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	d.Templates = tabs
-
-	cards, more, err := b.cards(a, r, s, d.Owner)
-	if err != nil {
-		a.fail(w, r, s, err)
-		return
-	}
-	open, _, err := list[domain.Task](a.api, r, s.auth, "/tasks", url.Values{"process": {string(b.Process)}, "status": {"open"}}, maxCards*4)
-	if err != nil {
-		a.fail(w, r, s, err)
-		return
-	}
 	wd, err := a.words(r, s)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return
 	}
-	d.People, d.More = s.dir, more
-	d.Columns = a.columns(b, cards, open, domain.Team(d.Team), wd)
-	for _, c := range d.Columns {
-		d.Total += len(c.Cards)
+	filter := url.Values{}
+	for k, v := range map[string]string{"team": d.Team, "owner": d.Owner} {
+		if v != "" {
+			filter.Set(k, v)
+		}
 	}
+	for _, key := range b.Columns {
+		ask := url.Values{"stage": {key}, "limit": {strconv.Itoa(columnCards)}}
+		for k, v := range filter {
+			ask[k] = v
+		}
+		col := column{Key: key, Label: label(key)}
+		if q.Get("column") == key && q.Get("cursor") != "" {
+			ask.Set("cursor", q.Get("cursor"))
+			col.First = columnLink(b, filter, key, "")
+		}
+		var page domain.Page[domain.BoardCard]
+		if err := a.api.call(r, s.auth, http.MethodGet, "/boards/"+b.Slug, ask, nil, &page); err != nil {
+			a.fail(w, r, s, err)
+			return
+		}
+		for _, c := range page.Items {
+			col.Cards = append(col.Cards, boardCard(c, wd))
+		}
+		if page.NextCursor != "" {
+			col.More = columnLink(b, filter, key, page.NextCursor)
+		}
+		d.Paged = d.Paged || col.More != "" || col.First != ""
+		d.Total += len(col.Cards)
+		d.Columns = append(d.Columns, col)
+	}
+	sortByDue(d.Columns)
+	d.OwnerOptions = ownerOptions(s.dir, d.Owner)
 	a.render(w, r, http.StatusOK, "board", view{Session: s, Title: b.Title + " board", Nav: "board", Poll: true, Data: d})
 }
 
-// columns sorts cards into the board's columns, after adding to each what it
-// waits on and its next due time from the open tasks. A team filter keeps the
-// cards waiting on that team. Cards come soonest due first.
+// ownerOptions writes the owner filter's options, owner's selected. It is
+// written here rather than by a range in the template: with a directory of
+// 2,000 people that loop, run twice for a polling page (the page and its
+// version), was most of a board's server time. Every value is escaped.
+func ownerOptions(people []domain.Person, owner string) template.HTML {
+	var b strings.Builder
+	for _, p := range people {
+		b.WriteString(`<option value="`)
+		b.WriteString(html.EscapeString(p.Handle))
+		b.WriteByte('"')
+		if p.Handle == owner {
+			b.WriteString(" selected")
+		}
+		b.WriteByte('>')
+		b.WriteString(html.EscapeString(p.Name + " (" + p.Handle + ")"))
+		b.WriteString("</option>")
+	}
+	return template.HTML(b.String()) //nolint:gosec // built from escaped values above
+}
+
+// columnLink is the board with its filters and key's column starting at
+// cursor, scrolled to that column.
+func columnLink(b board, filter url.Values, key, cursor string) string {
+	q := url.Values{}
+	for k, v := range filter {
+		q[k] = v
+	}
+	if cursor != "" {
+		q.Set("column", key)
+		q.Set("cursor", cursor)
+	}
+	link := "/board/" + b.Slug
+	if len(q) > 0 {
+		link += "?" + q.Encode()
+	}
+	return link + "#stage-" + key
+}
+
+// boardCard is the API's card in the reader's words: whom it waits on by name
+// (a team when a task has no assignee), a held launch's decision by who may
+// make it.
+func boardCard(c domain.BoardCard, wd *words) card {
+	k := card{ID: c.ID, Name: c.Name, Link: processLink(c.Process, c.ID), Owner: wd.Name(c.Owner), Column: c.Stage, NextDue: wd.Due(c.NextDue)}
+	switch {
+	case c.HeldBy != "":
+		k.Badge = "Launch held by a risk"
+	case c.Step != "":
+		k.Badge = "Step: " + label(c.Step)
+	case c.Severity != "":
+		k.Badge = label(c.Severity)
+	}
+	for _, w := range c.WaitingOn {
+		var who string
+		switch {
+		case w.TaskID != "":
+			who = wd.Name(w.Assignee)
+			if who == "" {
+				who = label(w.Team) + " team"
+			}
+		case w.Assignee != "":
+			who = wd.Name(w.Assignee) + " (risk owner)"
+		default:
+			who = cmp.Or(anyOf(w.Roles), "the risk's owner")
+		}
+		if !slices.Contains(k.Waiting, who) {
+			k.Waiting = append(k.Waiting, who)
+		}
+	}
+	return k
+}
+
+// columns sorts a template's cards into the board's columns, after adding to
+// each what it waits on and its next due time from the open tasks. A team
+// filter keeps the cards waiting on that team. Cards come soonest due first.
 func (a *App) columns(b board, cards []card, open []domain.Task, team domain.Team, wd *words) []column {
 	byProcess := map[string][]domain.Task{}
 	for _, t := range open {
@@ -156,18 +254,6 @@ func (a *App) columns(b board, cards []card, open []domain.Task, team domain.Tea
 				next = t.DueAt
 			}
 		}
-		for _, w := range c.decisions {
-			who := anyOf(w.Roles)
-			switch {
-			case w.Assignee != "":
-				who = wd.Name(w.Assignee) + " (risk owner)"
-			case who == "":
-				who = "the risk's owner"
-			}
-			if !slices.Contains(c.Waiting, who) {
-				c.Waiting = append(c.Waiting, who)
-			}
-		}
 		if team != "" && !slices.Contains(c.teams, team) {
 			continue
 		}
@@ -180,6 +266,14 @@ func (a *App) columns(b board, cards []card, open []domain.Task, team domain.Tea
 		}
 		cols[i].Cards = append(cols[i].Cards, c)
 	}
+	sortByDue(cols)
+	return cols
+}
+
+// sortByDue puts each column's cards soonest due first, those without a due
+// time last. A process's board pages a column oldest first, so the order
+// holds within the page shown.
+func sortByDue(cols []column) {
 	for _, col := range cols {
 		slices.SortStableFunc(col.Cards, func(x, y card) int {
 			switch {
@@ -192,58 +286,4 @@ func (a *App) columns(b board, cards []card, open []domain.Task, team domain.Tea
 			return x.NextDue.At.Compare(y.NextDue.At)
 		})
 	}
-	return cols
-}
-
-func campaignCards(a *App, r *http.Request, s *session, owner string) ([]card, bool, error) {
-	q := url.Values{"status": {string(domain.StatusActive)}}
-	if owner != "" {
-		q.Set("owner", owner)
-	}
-	items, more, err := list[domain.Campaign](a.api, r, s.auth, "/campaigns", q, maxCards)
-	cards := make([]card, 0, len(items))
-	for _, c := range items {
-		k := card{ID: c.ID, Name: c.Brief.Name, Link: processLink(domain.ProcessCampaign, c.ID), Owner: c.Brief.ProjectManager, Column: string(c.Stage)}
-		if c.HeldBy != "" {
-			k.Badge = "Launch held by a risk"
-			k.decisions = c.WaitingOn(nil)
-		}
-		cards = append(cards, k)
-	}
-	return cards, more, err
-}
-
-func hiringCards(a *App, r *http.Request, s *session, owner string) ([]card, bool, error) {
-	q := url.Values{"status": {string(domain.StatusActive)}}
-	if owner != "" {
-		q.Set("requested_by", owner)
-	}
-	items, more, err := list[domain.HiringRequest](a.api, r, s.auth, "/hiring-requests", q, maxCards)
-	cards := make([]card, 0, len(items))
-	for _, h := range items {
-		k := card{ID: h.ID, Name: h.Request.Title, Link: processLink(domain.ProcessHiring, h.ID), Owner: h.RequestedBy, Column: string(h.Stage)}
-		if h.Step != "" {
-			k.Badge = "Step: " + label(h.Step)
-		}
-		cards = append(cards, k)
-	}
-	return cards, more, err
-}
-
-func riskCards(a *App, r *http.Request, s *session, owner string) ([]card, bool, error) {
-	q := url.Values{}
-	if owner != "" {
-		q.Set("owner", owner)
-	}
-	// Ended risks are most of the register over time; the board shows the live ones.
-	items, more, err := list[domain.Risk](a.api, r, s.auth, "/risks", q, maxCards*4)
-	cards := make([]card, 0, len(items))
-	for _, k := range items {
-		if k.Status.Terminal() {
-			continue
-		}
-		cards = append(cards, card{ID: k.ID, Name: k.Title, Link: processLink(domain.ProcessRisk, k.ID), Owner: k.Owner,
-			Column: string(k.Status), Badge: label(k.Severity)})
-	}
-	return cards, more, err
 }

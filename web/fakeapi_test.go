@@ -138,6 +138,8 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 	// No process templates, until a test publishes some (templateruns_test.go).
 	f.on("GET /api/v1/templates", func(*http.Request, domain.Person) (int, any) { return http.StatusOK, pageOf[map[string]any]() })
 	f.on("GET /api/v1/template-runs", func(*http.Request, domain.Person) (int, any) { return http.StatusOK, pageOf[domain.TemplateRun]() })
+	// Every board's columns are empty, until a test says otherwise (boardOf).
+	f.on("GET /api/v1/boards/{process}", func(*http.Request, domain.Person) (int, any) { return http.StatusOK, pageOf[domain.BoardCard]() })
 	// Nobody has notifications, until a test says otherwise.
 	f.on("GET /api/v1/notifications", func(*http.Request, domain.Person) (int, any) {
 		return http.StatusOK, map[string]any{"items": []domain.Notification{}, "seen_through": 0, "unread": 0}

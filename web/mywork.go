@@ -186,6 +186,18 @@ func (a *App) taskViews(r *http.Request, s *session, back string, tasks []domain
 	if attempt != nil && (attempt.Reassign || attempt.Estimate) {
 		answered = nil
 	}
+	// Who could complete a task depends on its status, kind, role and team
+	// alone once its assignee and requester are left out: the reassign
+	// pickers of tasks alike share one pass over the directory (my work holds
+	// hundreds of tasks of a few kinds; a pass per task was most of its time),
+	// and each picker checks the few people that pass leaves again, whole.
+	type alike struct {
+		status domain.TaskStatus
+		kind   domain.TaskKind
+		role   domain.Role
+		team   domain.Team
+	}
+	could := map[alike][]domain.Person{}
 	out := make([]taskView, 0, len(tasks))
 	for _, t := range tasks {
 		tv := taskView{Task: t, Link: processLink(t.Process, t.ProcessID), Due: w.Due(t.DueAt), CSRF: s.csrf, Back: back, W: w,
@@ -194,7 +206,13 @@ func (a *App) taskViews(r *http.Request, s *session, back string, tasks []domain
 			tv.AssigneeName = w.Name(t.Assignee)
 		}
 		if domain.CheckReassign(t, managers, me) == nil {
-			tv.Reassign = reassignFor(t, d, attempt)
+			k := alike{t.Status, t.Kind, t.Role, t.Team}
+			people, ok := could[k]
+			if !ok {
+				people = couldComplete(t, d)
+				could[k] = people
+			}
+			tv.Reassign = reassignFor(t, people, d.morePeople, attempt)
 		}
 		if domain.CheckEstimate(t, managers, me) == nil {
 			tv.Estimate = estimateFor(t, attempt)
@@ -246,11 +264,11 @@ func taskTexts(tasks []domain.Task) []string {
 }
 
 // reassignFor is task t's reassign form: a picker of the people who could
-// complete it (the API's check of a new assignee: the task's role, in its team
-// where the role is team-bound, not the person who raised what it approves),
-// the assignee left out. attempt, when it is a refused reassignment of t, fills
+// complete it (the API's check of a new assignee: the task's role, in its
+// team where the role is team-bound, not the person who raised what it
+// approves), the assignee left out, found among could (couldComplete). attempt, when it is a refused reassignment of t, fills
 // it in as it was sent.
-func reassignFor(t domain.Task, d directory, attempt *taskAttempt) *reassignForm {
+func reassignFor(t domain.Task, could []domain.Person, morePeople map[domain.Role]bool, attempt *taskAttempt) *reassignForm {
 	f := &reassignForm{}
 	value := ""
 	if attempt != nil && attempt.ID == t.ID && attempt.Reassign {
@@ -259,8 +277,8 @@ func reassignFor(t domain.Task, d directory, attempt *taskAttempt) *reassignForm
 	}
 	unassigned := t
 	unassigned.Assignee = ""
-	eligible := directory{people: map[domain.Role][]domain.Person{}, morePeople: d.morePeople}
-	for _, p := range d.people[""] {
+	eligible := directory{people: map[domain.Role][]domain.Person{}, morePeople: morePeople}
+	for _, p := range could {
 		if p.Handle != t.Assignee && unassigned.CheckEligible(domain.ActorOf(p)) == nil {
 			eligible.people[""] = append(eligible.people[""], p)
 		}
@@ -271,6 +289,21 @@ func reassignFor(t domain.Task, d directory, attempt *taskAttempt) *reassignForm
 		f.Assignee.Problem = attempt.Fields["assignee"]
 	}
 	return f
+}
+
+// couldComplete are the people of the directory who could complete t were
+// it unassigned and raised by nobody: those who may complete it are among
+// them (a requester may not approve what they raised, and is only left out).
+func couldComplete(t domain.Task, d directory) []domain.Person {
+	unassigned := t
+	unassigned.Assignee, unassigned.RequestedBy = "", ""
+	var out []domain.Person
+	for _, p := range d.people[""] {
+		if unassigned.CheckEligible(domain.ActorOf(p)) == nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // reassignTask gives a task to someone else from its card. Success goes back

@@ -279,7 +279,7 @@ func (a *App) templateBoard(w http.ResponseWriter, r *http.Request, s *session) 
 		}
 		cards = append(cards, c)
 	}
-	d.People, d.More = s.dir, more
+	d.OwnerOptions, d.More = ownerOptions(s.dir, d.Owner), more
 	d.Columns = a.columns(b, cards, open, domain.Team(d.Team), wd)
 	for i := range d.Columns {
 		d.Columns[i].Label = cmp.Or(names[d.Columns[i].Key], d.Columns[i].Label)

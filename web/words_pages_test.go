@@ -160,6 +160,20 @@ func world(f *fakeAPI) {
 		}
 		return http.StatusOK, pageOf(risk)
 	})
+	// The boards' columns, as the API's board route answers them from the
+	// same records.
+	campaignCard := domain.BoardCard{ID: worldCampaign, Process: domain.ProcessCampaign, Name: brief.Name, Stage: string(campaign.Stage),
+		Owner: brief.ProjectManager, HeldBy: campaign.HeldBy}
+	campaignCard.SetWaiting(worldOf(domain.ProcessCampaign, tasks), campaign.WaitingOn(nil))
+	hireCard := domain.BoardCard{ID: worldHiring, Process: domain.ProcessHiring, Name: hire.Request.Title, Stage: string(hire.Stage),
+		Owner: hire.RequestedBy, Step: hire.Step}
+	hireCard.SetWaiting(worldOf(domain.ProcessHiring, tasks), nil)
+	riskCard := domain.BoardCard{ID: worldRisk, Process: domain.ProcessRisk, Name: risk.Title, Stage: string(risk.Status),
+		Owner: risk.Owner, Severity: risk.Severity}
+	riskCard.SetWaiting(worldOf(domain.ProcessRisk, tasks), nil)
+	f.on("GET /api/v1/boards/campaigns", boardOf(campaignCard))
+	f.on("GET /api/v1/boards/hiring-requests", boardOf(hireCard))
+	f.on("GET /api/v1/boards/risks", boardOf(riskCard))
 
 	f.on("GET /api/v1/tasks", func(r *http.Request, me domain.Person) (int, any) {
 		q := r.URL.Query()

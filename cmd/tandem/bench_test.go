@@ -160,6 +160,20 @@ func TestBenchSmokeInboxOnPostgres(t *testing.T) {
 	if !strings.Contains(out.String(), "plan pages (calendar, workload and capacity)") || !strings.Contains(out.String(), "target ≤ 100 ms") {
 		t.Errorf("the printed report lacks the plan pages:\n%s", out.String())
 	}
+	// The board pages (issue 21): five at each size, each timed and answered.
+	boardPages := map[int]int{}
+	for _, p := range in.Board {
+		boardPages[p.Tasks]++
+		if p.P50 <= 0 || p.P95 < p.P50 || p.Bytes == 0 {
+			t.Errorf("board page %s at %d: %+v", p.Page, p.Tasks, p)
+		}
+	}
+	if boardPages[200] != 5 || boardPages[1000] != 5 {
+		t.Errorf("board pages per size = %v, want 5 at 200 and at 1000", boardPages)
+	}
+	if !strings.Contains(out.String(), "board pages on the inbox's tables") || !strings.Contains(out.String(), "target p95 ≤ 50 ms") {
+		t.Errorf("the printed report lacks the board pages:\n%s", out.String())
+	}
 
 	conn, err := pgx.Connect(t.Context(), dsn)
 	if err != nil {

@@ -194,6 +194,7 @@ func Handler(c *Client, cfg Config) http.Handler {
 		Records: cfg.Records, Policy: a.Policy, Logger: cfg.logger(), TemporalUIURL: a.UIURL,
 		WebhookGuard: cfg.Webhooks, TrustedProxies: a.TrustedProxies, RateLimit: a.RateLimit, Sessions: a.Sessions,
 	}
+	ac.Temporal = noTemporal{}
 	if c != nil {
 		ac.Temporal, ac.Namespace = api.NewTemporal(c.Client, c.Namespace), c.Namespace
 		// The codec endpoint decodes for people reading runs in the UI, runs
@@ -208,6 +209,22 @@ func Handler(c *Client, cfg Config) http.Handler {
 		DemoPeople: a.DemoPeople, OIDC: a.OIDC, TokenSignIn: a.TokenSignIn,
 	}).Handler()
 }
+
+// noTemporal is the API's Temporal in a process without one (the bench's
+// inbox): whatever needs Temporal is unavailable, and a process's detail is
+// answered from the records, as when Temporal cannot be reached, instead of
+// failing on a nil client.
+type noTemporal struct{}
+
+var errNoTemporal = fmt.Errorf("%w: this process has no Temporal", domain.ErrUnavailable)
+
+func (noTemporal) Start(context.Context, api.StartRequest) error { return errNoTemporal }
+func (noTemporal) Update(context.Context, api.UpdateRequest, any) (string, error) {
+	return "", errNoTemporal
+}
+func (noTemporal) Query(context.Context, string, string, any) error { return errNoTemporal }
+func (noTemporal) CheckHealth(context.Context) error                { return errNoTemporal }
+func (noTemporal) Workers(context.Context) (int, error)             { return 0, errNoTemporal }
 
 // refreshTokens is the purpose of the keys refresh tokens are sealed with,
 // derived from the payload keys: whoever has those has these.

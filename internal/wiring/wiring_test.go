@@ -564,3 +564,23 @@ func TestBoardRechecksOIDCSessionsWithTheProvider(t *testing.T) {
 		t.Errorf("%d audit entries after the refusal, want %d (Tandem disabling her)", got, before+1)
 	}
 }
+
+// Without Temporal (the bench's inbox), a process's detail is answered from
+// the records, saying so, and a start is unavailable: nothing panics on a nil
+// client.
+func TestWithoutTemporalADetailIsTheRecordsView(t *testing.T) {
+	st, tokens := records(t)
+	c := domain.Campaign{ID: "cmp_0000000000w1", WorkflowID: "campaign/cmp_0000000000w1", Status: domain.StatusActive, Stage: domain.StageProduction,
+		Brief: domain.Brief{Name: "Records only", ProjectManager: "pat"}, CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	if err := st.Apply(t.Context(), domain.Batch{Campaign: &c}); err != nil {
+		t.Fatal(err)
+	}
+	h := Handler(nil, Config{Records: st, API: API{Policy: domain.DefaultPolicy()}})
+	rec := do(t, h, tokens["pat"], http.MethodGet, "/api/v1/campaigns/"+c.ID, nil)
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Temporal cannot be reached") || !strings.Contains(rec.Body.String(), "Records only") {
+		t.Errorf("GET the campaign without Temporal: %d %s, want the records' view", rec.Code, rec.Body)
+	}
+	if rec := do(t, h, tokens["pat"], http.MethodGet, "/readyz", nil); rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("/readyz without Temporal: %d %s, want 503", rec.Code, rec.Body)
+	}
+}
