@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime/trace"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -33,7 +34,7 @@ func measure(ctx context.Context, opts Options, name string, n, ops int, op func
 		wg.Go(func() {
 			for i := range next {
 				t := time.Now()
-				if err := op(ctx, i); err != nil {
+				if err := traced(ctx, name, i, op); err != nil {
 					cancel(fmt.Errorf("%s at concurrency %d: %w", name, n, err))
 					return
 				}
@@ -168,4 +169,12 @@ func phaseName(label string) string {
 		}
 	}
 	return b.String()
+}
+
+// traced calls op as a task of a --trace, named after its batch, so the trace
+// shows each operation's latency and when it ran.
+func traced(ctx context.Context, name string, i int, op func(ctx context.Context, i int) error) error {
+	ctx, task := trace.NewTask(ctx, name)
+	defer task.End()
+	return op(ctx, i)
 }

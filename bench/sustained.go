@@ -194,7 +194,7 @@ func openLoop(ctx context.Context, opts Options, label string, rate float64, n i
 		}
 		res.maxLag = max(res.maxLag, time.Since(at))
 		wg.Go(func() {
-			err := op(ctx, i)
+			err := traced(ctx, label, i, op)
 			end := time.Now()
 			mu.Lock()
 			defer mu.Unlock()
