@@ -507,7 +507,8 @@ func temporalOptions(opts Options, p ports, frontend string, persistence config.
 			// new run's first workflow task waited 40 ms for that read on an
 			// idle server, so a start, or a create that waits for its first
 			// task, took 50 ms. Busy, the reader still takes every pending task
-			// in one read, so the bound only costs latency here.
+			// in one read: the extra reads cost a few per cent of CPU at most
+			// (docs/performance.md).
 			dynamicconfig.TransferProcessorMaxPollRPS.Key(): 1000,
 		}),
 	}
