@@ -80,6 +80,13 @@ type Options struct {
 	Inbox InboxOptions
 	// Dev configures the `tandem dev` part, which is skipped without a binary.
 	Dev DevOptions
+	// Timed, when set, is called as each timed phase starts (one batch of the
+	// levels, one sustained run), with a name for it that fits in a file name;
+	// the func it returns is called as the phase ends, before the run goes on.
+	// Preparation, seeding and the waits for an idle process between phases
+	// are outside every phase. The CLI's --cpuprofile and --trace use it to
+	// profile and trace only what is timed.
+	Timed func(phase string) (end func() error, err error)
 	// Progress receives progress lines (a terminal's stderr).
 	Progress io.Writer
 	// Logger receives the stack's own logs.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime/trace"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,7 +13,8 @@ import (
 
 // measure does ops calls of op with n in flight at once (closed loop: a call starts
 // when one ends), showing a counter on opts.Progress, and summarizes their
-// latencies and the CPU time the process spent meanwhile. The first error stops
+// latencies and the CPU time the process spent meanwhile. It is a timed phase
+// (Options.Timed) unless opts says otherwise (untimed). The first error stops
 // the batch and is returned: a latency table over failed calls would mislead.
 func measure(ctx context.Context, opts Options, name string, n, ops int, op func(ctx context.Context, i int) error) (Result, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -21,13 +24,17 @@ func measure(ctx context.Context, opts Options, name string, n, ops int, op func
 	var done atomic.Int64
 	var wg sync.WaitGroup
 	settle(ctx)
+	endPhase, err := opts.startPhase(fmt.Sprintf("%s-c%d", name, n))
+	if err != nil {
+		return Result{}, err
+	}
 	cpu := startCPU()
 	started := time.Now()
 	for range n {
 		wg.Go(func() {
 			for i := range next {
 				t := time.Now()
-				if err := op(ctx, i); err != nil {
+				if err := traced(ctx, name, i, op); err != nil {
 					cancel(fmt.Errorf("%s at concurrency %d: %w", name, n, err))
 					return
 				}
@@ -49,9 +56,13 @@ feed:
 	wg.Wait()
 	wall := time.Since(started)
 	cpuPerOp, codecPerOp := cpu.perOp(ops), cpu.codecPerOp(ops)
+	endErr := endPhase()
 	stopProgress()
 	if err := context.Cause(ctx); err != nil {
 		return Result{}, err
+	}
+	if endErr != nil {
+		return Result{}, endErr
 	}
 	r := summarize(name, n, latencies, wall)
 	r.CPUPerOp, r.CodecPerOp = cpuPerOp, codecPerOp
@@ -119,4 +130,51 @@ func progress(w io.Writer, label string, done *atomic.Int64, total int) func() {
 		draw()
 		fmt.Fprintln(w)
 	}
+}
+
+// startPhase tells opts.Timed, if any, that the timed phase named name starts,
+// and returns what ends it.
+func (o Options) startPhase(name string) (end func() error, err error) {
+	if o.Timed == nil {
+		return func() error { return nil }, nil
+	}
+	end, err = o.Timed(phaseName(name))
+	if err != nil {
+		return nil, fmt.Errorf("bench: start of the timed phase %s: %w", name, err)
+	}
+	return end, nil
+}
+
+// untimed is o for work that is not measured (preparing a sustained run), so no
+// profile or trace covers it.
+func (o Options) untimed() Options {
+	o.Timed = nil
+	return o
+}
+
+// phaseName makes a label such as "POST /tasks/{id}/complete-c16" fit a file
+// name: "post-tasks-id-complete-c16".
+func phaseName(label string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(label) {
+		if ('a' <= r && r <= 'z') || ('0' <= r && r <= '9') || r == '.' {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+		} else {
+			dash = true
+		}
+	}
+	return b.String()
+}
+
+// traced calls op as a task of a --trace, named after its batch, so the trace
+// shows each operation's latency and when it ran.
+func traced(ctx context.Context, name string, i int, op func(ctx context.Context, i int) error) error {
+	ctx, task := trace.NewTask(ctx, name)
+	defer task.End()
+	return op(ctx, i)
 }

@@ -106,16 +106,17 @@ func (s *stack) sustained(ctx context.Context, opts Options, rate Rate, floor fl
 	}
 	n := max(1, int(math.Round(res.OfferedRate*opts.Duration.Seconds())))
 
-	prep := min(16, n)
+	// Preparing is neither timed nor profiled.
+	prep, prepOpts := min(16, n), opts.untimed()
 	campaigns := make([]string, n)
-	if _, err := measure(ctx, opts, "preparing: "+OpCreateCampaign, prep, n, func(ctx context.Context, i int) (err error) {
+	if _, err := measure(ctx, prepOpts, "preparing: "+OpCreateCampaign, prep, n, func(ctx context.Context, i int) (err error) {
 		campaigns[i], err = s.http.createCampaign(ctx)
 		return err
 	}); err != nil {
 		return nil, err
 	}
 	tasks := make([]string, n)
-	if _, err := measure(ctx, opts, "preparing: brief reviews in the records", prep, n, func(ctx context.Context, i int) (err error) {
+	if _, err := measure(ctx, prepOpts, "preparing: brief reviews in the records", prep, n, func(ctx context.Context, i int) (err error) {
 		tasks[i], err = s.http.briefReview(ctx, campaigns[i])
 		return err
 	}); err != nil {
@@ -124,16 +125,23 @@ func (s *stack) sustained(ctx context.Context, opts Options, rate Rate, floor fl
 
 	label := fmt.Sprintf("sustained %s at %.1f/s", OpCompleteTask, res.OfferedRate)
 	settle(ctx)
+	endPhase, err := opts.startPhase(fmt.Sprintf("sustained-%.1f-per-s", res.OfferedRate))
+	if err != nil {
+		return nil, err
+	}
 	cpu := startCPU()
 	o := openLoop(ctx, opts, label, res.OfferedRate, n, func(ctx context.Context, i int) error {
 		return s.http.completeTask(ctx, tasks[i])
 	})
+	res.CPUPerOp, res.CodecPerOp = cpu.perOp(n), cpu.codecPerOp(n)
+	if err := endPhase(); err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	res.Duration = opts.Duration.Seconds()
 	res.Ops, res.Errors, res.MaxSendLag = n, o.errors, ms(o.maxLag)
-	res.CPUPerOp, res.CodecPerOp = cpu.perOp(n), cpu.codecPerOp(n)
 	if o.firstErr != nil {
 		res.FirstError = o.firstErr.Error()
 	}
@@ -186,7 +194,7 @@ func openLoop(ctx context.Context, opts Options, label string, rate float64, n i
 		}
 		res.maxLag = max(res.maxLag, time.Since(at))
 		wg.Go(func() {
-			err := op(ctx, i)
+			err := traced(ctx, label, i, op)
 			end := time.Now()
 			mu.Lock()
 			defer mu.Unlock()

@@ -501,6 +501,15 @@ func temporalOptions(opts Options, p ports, frontend string, persistence config.
 			// would be forwarded between them.
 			dynamicconfig.MatchingNumTaskqueueReadPartitions.Key():  1,
 			dynamicconfig.MatchingNumTaskqueueWritePartitions.Key(): 1,
+			// The history service reads new transfer tasks (a workflow or
+			// activity task to hand to matching, a run's close) at most 20
+			// times a second per shard by default, and there is one shard: a
+			// new run's first workflow task waited 40 ms for that read on an
+			// idle server, so a start, or a create that waits for its first
+			// task, took 50 ms. Busy, the reader still takes every pending task
+			// in one read: the extra reads cost a few per cent of CPU at most
+			// (docs/performance.md).
+			dynamicconfig.TransferProcessorMaxPollRPS.Key(): 1000,
 		}),
 	}
 }

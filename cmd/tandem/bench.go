@@ -4,12 +4,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,17 +41,12 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 	binary := f.str("tandem-binary", "TANDEM_BENCH_BINARY", "", "tandem executable whose `tandem dev` is measured (default: this one)")
 	settle := f.Duration("dev-settle", 5*time.Second, "how long after ready `tandem dev`'s memory is read again")
 	smoke := f.Bool("smoke", false, "check that the bench works, in seconds: tiny sizes everywhere (CI)")
-	cpuProfile := f.String("cpuprofile", "", "write a CPU profile of the whole run (stack, floor and API) to this file, for go tool pprof")
+	cpuProfile := f.String("cpuprofile", "", "write a CPU profile of each timed phase (a batch of the levels, a sustained run; not the preparation or the idle waits) to a file named after this one and the phase, cpu.pprof giving cpu.01-<phase>.pprof and so on; go tool pprof merges several")
+	tracePath := f.String("trace", "", "write an execution trace (runtime/trace) of each timed phase to a file named after this one and the phase, as --cpuprofile does, for go tool trace")
 	if err := f.Parse(args); err != nil {
 		return err
 	}
-	if *cpuProfile != "" {
-		stop, err := startCPUProfile(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer stop()
-	}
+	capture := &phaseCapture{cpu: *cpuProfile, trace: *tracePath, progress: os.Stderr}
 	opts := bench.Options{
 		Ops: *ops, DB: *db, Duration: *duration, Progress: os.Stderr,
 		Temporal: bench.TemporalOptions{PostgresURL: *temporalDB, Shards: *shards, MaxConns: *temporalConns},
@@ -59,6 +57,9 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 		// an overloaded sustained run answers thousands of 503s, which the bench
 		// counts and reports, and which would bury the progress lines.
 		Logger: slog.New(withoutRequestLines{slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})}),
+	}
+	if capture.cpu != "" || capture.trace != "" {
+		opts.Timed = capture.start
 	}
 	for _, s := range splitList(*parts) {
 		if !slices.Contains(bench.Parts, bench.Part(s)) {
@@ -151,18 +152,86 @@ func numbers(flag, s string) ([]int, error) {
 	return ns, nil
 }
 
-// startCPUProfile profiles the process until the returned func is called.
-func startCPUProfile(path string) (stop func(), err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("--cpuprofile: %w", err)
+// phaseCapture profiles (cpu) and traces (trace) each timed phase of a bench
+// run into files of its own, named after the flag's path, the phase's number
+// and its name. One file per phase rather than one for the run: neither a CPU
+// profile nor a trace can be paused, and one per phase also lets a batch be
+// read alone (go tool pprof merges several into one).
+type phaseCapture struct {
+	cpu, trace string
+	progress   io.Writer
+	seq        int
+}
+
+// start starts the CPU profile and the trace of the phase; the func it returns
+// stops them and closes their files.
+func (p *phaseCapture) start(phase string) (end func() error, err error) {
+	p.seq++
+	var files []*os.File
+	closeAll := func() error {
+		var errs []error
+		for _, f := range files {
+			errs = append(errs, f.Close())
+		}
+		return errors.Join(errs...)
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	create := func(flag, path string) (*os.File, error) {
+		f, err := os.Create(phaseFile(path, p.seq, phase))
+		if err != nil {
+			return nil, fmt.Errorf("--%s: %w", flag, err)
+		}
+		files = append(files, f)
+		return f, nil
 	}
-	return func() {
-		pprof.StopCPUProfile()
-		f.Close()
+	tracing := false
+	defer func() {
+		if err != nil {
+			if tracing {
+				trace.Stop()
+			}
+			_ = closeAll()
+		}
+	}()
+	if p.trace != "" {
+		f, err := create("trace", p.trace)
+		if err != nil {
+			return nil, err
+		}
+		if err := trace.Start(f); err != nil {
+			return nil, fmt.Errorf("--trace: %w", err)
+		}
+		tracing = true
+	}
+	profiling := false
+	if p.cpu != "" {
+		f, err := create("cpuprofile", p.cpu)
+		if err != nil {
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return nil, fmt.Errorf("--cpuprofile: %w", err)
+		}
+		profiling = true
+	}
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f.Name()
+	}
+	fmt.Fprintf(p.progress, "  timed phase %d, to %s\n", p.seq, strings.Join(names, " and "))
+	return func() error {
+		if profiling {
+			pprof.StopCPUProfile()
+		}
+		if tracing {
+			trace.Stop()
+		}
+		return closeAll()
 	}, nil
+}
+
+// phaseFile is path with the phase's number and name before its extension:
+// cpu.pprof, 3 and post-campaigns-c1 give cpu.03-post-campaigns-c1.pprof.
+func phaseFile(path string, seq int, phase string) string {
+	ext := filepath.Ext(path)
+	return fmt.Sprintf("%s.%02d-%s%s", strings.TrimSuffix(path, ext), seq, phase, ext)
 }

@@ -6,10 +6,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -40,13 +42,16 @@ func TestBenchSmokeMeasuresEveryPart(t *testing.T) {
 	}
 	t.Setenv(asTandem, "1") // inherited by the `tandem dev` the bench starts
 	path := filepath.Join(t.TempDir(), "bench.json")
+	captures := t.TempDir()
 	var out bytes.Buffer
 	err := run(context.Background(), []string{"bench", "--smoke", "--parts", "dev,levels,sustained",
-		"--tandem-binary", os.Args[0], "--out", path}, &out)
+		"--tandem-binary", os.Args[0], "--out", path,
+		"--cpuprofile", filepath.Join(captures, "cpu.pprof"), "--trace", filepath.Join(captures, "run.trace")}, &out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rep := readReport(t, path)
+	checkPhaseCaptures(t, captures)
 	measured := map[string]map[int]int{}
 	for _, r := range rep.Results {
 		if measured[r.Operation] == nil {
@@ -103,6 +108,48 @@ func TestBenchSmokeMeasuresEveryPart(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the printed table lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// checkPhaseCaptures checks that --cpuprofile and --trace wrote a profile and a
+// trace of each timed phase of the smoke run, and of nothing else: the eight
+// batches of the levels (four operations at concurrency 1 and 2) and the
+// sustained run, not the sustained run's two preparing batches.
+func checkPhaseCaptures(t *testing.T, dir string) {
+	t.Helper()
+	var phases []string
+	for _, level := range []string{"c1", "c2"} {
+		for _, op := range []string{"floor-sdk-start-update", "post-campaigns", "post-template-runs", "post-tasks-id-complete"} {
+			phases = append(phases, op+"-"+level)
+		}
+	}
+	phases = append(phases, "sustained-5.0-per-s")
+	var want []string
+	for i, phase := range phases {
+		want = append(want, fmt.Sprintf("cpu.%02d-%s.pprof", i+1, phase), fmt.Sprintf("run.%02d-%s.trace", i+1, phase))
+	}
+	slices.Sort(want)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name())
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		magic := []byte("\x1f\x8b") // a CPU profile is gzipped
+		if strings.HasSuffix(e.Name(), ".trace") {
+			magic = []byte("go 1.") // a trace starts with its Go version
+		}
+		if !bytes.HasPrefix(b, magic) {
+			t.Errorf("%s does not start with %q", e.Name(), magic)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("files written:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 
