@@ -84,10 +84,6 @@ func TestRiskSearchAttributesFollowTheClimb(t *testing.T) {
 	}
 }
 
-// onlyChangesChangeID is the kernel's change ID for upserting only the search
-// attributes that changed, named by its value as runs in flight hold it.
-const onlyChangesChangeID = "unchanged-search-attributes"
-
 // upsertCount is how many upserts a run made in each window of the scripted
 // campaign, and the attributes at checkpoints and at the end.
 type upsertCount struct {
@@ -102,7 +98,8 @@ type upsertCount struct {
 func campaignUpserts(t *testing.T, all bool) upsertCount {
 	h := newHarness(t)
 	if all {
-		h.env.OnGetVersion(onlyChangesChangeID, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+		// Version 1 of the kernel's change: one wake-up timer, every attribute.
+		h.env.OnGetVersion(wakeChangeID, workflow.DefaultVersion, 2).Return(workflow.Version(1))
 	}
 	upserts := recordUpserts(h)
 	var c upsertCount

@@ -99,7 +99,7 @@ func New(ctx workflow.Context, p Process, cfg Config) (*Core, error) {
 	k.out.progress = k.ShowProgress
 	k.Tasks = newTasks(ctx, k.out, k.workflowID, cfg.ReminderBefore, p.Managers)
 	k.Tasks.onOverdue, k.Tasks.authorize = cfg.OnOverdue, cfg.Authorize
-	k.onlyChanges = workflow.GetVersion(ctx, onlyChangesChangeID, workflow.DefaultVersion, onlyChangesVersion) >= onlyChangesVersion
+	k.onlyChanges = workflow.GetVersion(ctx, wakeChangeID, workflow.DefaultVersion, kernelVersion) >= onlyChangesVersion
 	updates := []Update{
 		On(k, contract.UpdateCompleteTask, k.Tasks.complete, k.Tasks.validateComplete),
 		On(k, contract.UpdateReassignTask, k.Tasks.reassign, k.Tasks.validateReassign),

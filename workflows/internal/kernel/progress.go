@@ -77,16 +77,12 @@ func (k *Core) ShowProgress(ctx workflow.Context) error {
 	return nil
 }
 
-// onlyChangesChangeID versions whether ShowProgress upserts every search
-// attribute on every write or only those whose value changed. Each upsert is a
-// command, a history event and a visibility write on the server (a REPLACE
-// into a table with dozens of indexes), whatever it carries. Runs started
-// before keep upserting everything, so their histories replay.
-const onlyChangesChangeID = "unchanged-search-attributes"
-
-// onlyChangesVersion upserts only the search attributes whose value changed,
-// and none at all when nothing did.
-const onlyChangesVersion workflow.Version = 1
+// onlyChangesVersion, of wakeChangeID, upserts only the search attributes
+// whose value changed, and none at all when nothing did; older runs upsert
+// every one on every write, and keep doing so, so their histories replay. Each
+// upsert is a command, a history event and a visibility write on the server (a
+// REPLACE into a table with dozens of indexes), whatever it carries.
+const onlyChangesVersion workflow.Version = 2
 
 // changedOnly returns the updates that would change current: those that set a
 // value current does not hold. An update that removes an attribute says
