@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"strings"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -153,33 +155,91 @@ func lastByID(tasks []domain.Task) []taskRow {
 // expandNotifications makes one row per recipient. A notification without a
 // recipient goes to everyone in the directory who holds its role (in its team when
 // one is set; everyone in the team when only a team is set), as the directory is now.
+// However many teams and roles the batch names, their members are read with one
+// query: a step that opens work for four teams was four queries, about an eighth
+// of the write's time.
 func expandNotifications(tx *gorm.DB, ns []domain.Notification) ([]notificationRow, error) {
-	type group struct{ team, role string }
-	members := map[group][]string{}
+	members, err := groupMembers(tx, ns)
+	if err != nil {
+		return nil, err
+	}
 	var rows []notificationRow
 	for _, n := range ns {
 		if n.Recipient != "" {
 			rows = append(rows, notificationFromDomain(n, n.Recipient))
 			continue
 		}
-		g := group{string(n.Team), string(n.Role)}
-		handles, ok := members[g]
-		if !ok {
-			q := tx.Model(&personRow{})
-			if g.team != "" {
-				q = q.Where("team = ?", g.team)
-			}
-			if g.role != "" {
-				q = q.Where("handle IN (?)", tx.Model(&personRoleRow{}).Select("handle").Where("role = ?", g.role))
-			}
-			if err := q.Order("handle").Pluck("handle", &handles).Error; err != nil {
-				return nil, fmt.Errorf("expand notification %s: %w", n.Key, err)
-			}
-			members[g] = handles
-		}
-		for _, h := range handles {
+		for _, h := range members[group{n.Team, n.Role}] {
 			rows = append(rows, notificationFromDomain(n, h))
 		}
 	}
 	return rows, nil
+}
+
+// group is whom a notification without a recipient goes to: the holders of
+// role in team; of role in any team when team is empty; everyone in team when
+// role is empty.
+type group struct {
+	team domain.Team
+	role domain.Role
+}
+
+// groupMembers answers the handles of each group the recipientless
+// notifications of ns name, in handle order, with one query: everyone in the
+// groups' teams with all their roles (a person without a role too), and the
+// holders of a role that a group asks for in any team.
+func groupMembers(tx *gorm.DB, ns []domain.Notification) (map[group][]string, error) {
+	members := map[group][]string{}
+	var teams, roles []string
+	for _, n := range ns {
+		g := group{n.Team, n.Role}
+		if _, ok := members[g]; ok || n.Recipient != "" {
+			continue
+		}
+		members[g] = nil
+		if g.team != "" {
+			teams = append(teams, string(g.team))
+		} else {
+			roles = append(roles, string(g.role))
+		}
+	}
+	if len(members) == 0 {
+		return members, nil
+	}
+	var where []string
+	var args []any
+	if len(teams) > 0 {
+		where, args = append(where, "p.team IN ?"), append(args, teams)
+	}
+	if len(roles) > 0 {
+		where, args = append(where, "r.role IN ?"), append(args, roles)
+	}
+	rows, err := tx.Raw(`SELECT p.handle, p.team, r.role FROM people p LEFT JOIN person_roles r ON r.handle = p.handle
+WHERE `+strings.Join(where, " OR ")+` ORDER BY p.handle`, args...).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("expand notifications: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var handle, team string
+		var role sql.NullString
+		if err := rows.Scan(&handle, &team, &role); err != nil {
+			return nil, fmt.Errorf("expand notifications: %w", err)
+		}
+		gs := []group{{domain.Team(team), ""}}
+		if role.Valid {
+			gs = append(gs, group{domain.Team(team), domain.Role(role.String)}, group{"", domain.Role(role.String)})
+		}
+		for _, g := range gs {
+			// A person comes once per role held, their rows together (by
+			// handle): added to a group on the first row that qualifies them.
+			if hs, ok := members[g]; ok && (len(hs) == 0 || hs[len(hs)-1] != handle) {
+				members[g] = append(hs, handle)
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("expand notifications: %w", err)
+	}
+	return members, nil
 }

@@ -2,9 +2,12 @@ package store
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/tandemhq/tandem/domain"
 )
@@ -272,6 +275,57 @@ func TestNotificationExpansion(t *testing.T) {
 			Key: "n-team-role", Recipient: "cleo", Team: domain.TeamCreative, Role: domain.RoleCreative,
 			Kind: domain.NotifyAssigned, Subject: "creative work", CreatedAt: t0,
 		})
+	})
+}
+
+// However many groups a write's notifications name, their members are read
+// with one query, and each group gets whom it got with a query of its own:
+// the holders of a role in a team (not those of the team without it, nor the
+// holders elsewhere), of a role anywhere, everyone in a team (one without any
+// role too), and nobody for a role nobody holds.
+func TestNotificationExpansionIsOneQuery(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st *Store) {
+		seedPeople(t, st)
+		mustUpsert(t, st, person("wren", domain.TeamWeb))
+		var reads []string
+		capture := func(db *gorm.DB) {
+			if strings.Contains(db.Statement.SQL.String(), "people") {
+				reads = append(reads, db.Statement.SQL.String())
+			}
+		}
+		for name, cb := range map[string]interface {
+			Register(string, func(*gorm.DB)) error
+		}{"query": st.db.Callback().Query(), "row": st.db.Callback().Row(), "raw": st.db.Callback().Raw()} {
+			if err := cb.Register("test:capture-"+name, capture); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mustApply(t, st, domain.Batch{Notifications: []domain.Notification{
+			{Key: "n1", Team: domain.TeamCreative, Role: domain.RoleCreative, Kind: domain.NotifyAssigned, Subject: "s", CreatedAt: t0},
+			{Key: "n2", Team: domain.TeamWeb, Role: domain.RoleWeb, Kind: domain.NotifyAssigned, Subject: "s", CreatedAt: t0},
+			{Key: "n3", Role: domain.RoleCreative, Kind: domain.NotifyOverdue, Subject: "s", CreatedAt: t0},
+			{Key: "n4", Role: domain.RoleProjectManager, Kind: domain.NotifyOverdue, Subject: "s", CreatedAt: t0},
+			{Key: "n5", Team: domain.TeamWeb, Kind: domain.NotifyUpdate, Subject: "s", CreatedAt: t0},
+			{Key: "n6", Team: domain.TeamCreative, Role: domain.RoleCreative, Kind: domain.NotifyUpdate, Subject: "again", CreatedAt: t0},
+			{Key: "n7", Role: domain.RoleLegal, Kind: domain.NotifyUpdate, Subject: "s", CreatedAt: t0},
+			{Key: "n8", Recipient: "maya", Kind: domain.NotifyEscalated, Subject: "s", CreatedAt: t0},
+		}})
+		if len(reads) != 1 {
+			t.Errorf("%d statements read the directory, want 1: %q", len(reads), reads)
+		}
+		want := map[string][]string{
+			"n1": {"cara", "cleo"}, "n2": {"walt", "wes"}, "n3": {"cara", "cleo", "walt"}, "n4": {"pat", "sam"},
+			"n5": {"walt", "wes", "wren"}, "n6": {"cara", "cleo"}, "n8": {"maya"},
+		}
+		var rows []notificationRow
+		if err := st.db.Order("notification_key, recipient").Find(&rows).Error; err != nil {
+			t.Fatal(err)
+		}
+		got := map[string][]string{}
+		for _, r := range rows {
+			got[r.NotificationKey] = append(got[r.NotificationKey], r.Recipient)
+		}
+		equal(t, "recipients by notification", got, want)
 	})
 }
 

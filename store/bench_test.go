@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/tandemhq/tandem/domain"
 	"github.com/tandemhq/tandem/store/storetest"
@@ -53,6 +54,47 @@ func BenchmarkApply(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkApplyDecision is the records write of approving a brief, the
+// bench's task completion: the campaign, the review closed and a task opened
+// for each of five teams, their events, and a notification to each team's
+// role and one to the requester.
+func BenchmarkApplyDecision(b *testing.B) {
+	st := openStore(b, storetest.SQLiteDSN(b))
+	seedPeople(b, st)
+	mustUpsert(b, st,
+		person("cole", domain.TeamContent, domain.RoleContent), person("cody", domain.TeamContent, domain.RoleContent),
+		person("ana", domain.TeamAnalytics, domain.RoleAnalytics), person("lee", domain.TeamLegal, domain.RoleLegal))
+	groups := []struct {
+		team domain.Team
+		role domain.Role
+	}{
+		{domain.TeamCreative, domain.RoleCreative}, {domain.TeamContent, domain.RoleContent}, {domain.TeamWeb, domain.RoleWeb},
+		{domain.TeamAnalytics, domain.RoleAnalytics}, {domain.TeamLegal, domain.RoleLegal},
+	}
+	var n int
+	for b.Loop() {
+		n++
+		c := newCampaign(fmt.Sprintf("cmp_%012d", n), "pat", "maya", domain.StatusActive, t0)
+		review := newTask(fmt.Sprintf("tsk_%010d00", n), t0)
+		review.ProcessID, review.Status, review.CompletedAt = c.ID, domain.TaskDone, ptr(at(time.Hour))
+		batch := domain.Batch{Campaign: &c, Tasks: []domain.Task{review}}
+		batch.Notifications = append(batch.Notifications, domain.Notification{Key: fmt.Sprintf("n%d-0", n), Recipient: "pat",
+			Kind: domain.NotifyUpdate, Subject: "Brief approved", Process: domain.ProcessCampaign, ProcessID: c.ID, CreatedAt: at(time.Hour)})
+		for i, g := range groups {
+			t := newTask(fmt.Sprintf("tsk_%010d%02d", n, i+1), at(time.Hour))
+			t.ProcessID, t.Team, t.Role = c.ID, g.team, g.role
+			batch.Tasks = append(batch.Tasks, t)
+			batch.Events = append(batch.Events, domain.Event{Key: fmt.Sprintf("e%d-%d", n, i), Process: domain.ProcessCampaign, ProcessID: c.ID,
+				Kind: domain.EventTaskOpened, TaskID: t.ID, Message: "opened", At: at(time.Hour)})
+			batch.Notifications = append(batch.Notifications, domain.Notification{Key: fmt.Sprintf("n%d-%d", n, i+1), Team: g.team, Role: g.role,
+				Kind: domain.NotifyAssigned, Subject: "New task", Process: domain.ProcessCampaign, ProcessID: c.ID, TaskID: t.ID, CreatedAt: at(time.Hour)})
+		}
+		if err := st.Apply(b.Context(), batch); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

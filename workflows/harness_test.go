@@ -452,7 +452,8 @@ func isWork(t domain.Task) bool {
 	return strings.HasPrefix(t.Key, campaign.KeyDeliverable) || strings.HasPrefix(t.Key, campaign.KeyAdded) || strings.HasPrefix(t.Key, campaign.KeyRework)
 }
 
-// saUpsert is one search-attribute upsert, as the Temporal UI's run list sees it.
+// saUpsert is the search attributes after an upsert, as the Temporal UI's run
+// list sees them.
 type saUpsert struct {
 	process, stage, status, severity string
 	level                            int64
@@ -460,22 +461,54 @@ type saUpsert struct {
 	nextDue                          *time.Time
 }
 
-// recordUpserts collects every search-attribute upsert the run makes, in order.
+// recordUpserts collects, after every search-attribute upsert the run makes,
+// in order, the attributes as they then stand: an upsert changes the keys it
+// names and leaves the others as they were.
 func recordUpserts(h *harness) *[]saUpsert {
 	var seen []saUpsert
+	var u saUpsert
 	h.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
 		sa := args.Get(0).(temporal.SearchAttributes)
-		var u saUpsert
-		u.process, _ = sa.GetKeyword(workflows.AttrProcess)
-		u.stage, _ = sa.GetKeyword(workflows.AttrStage)
-		u.status, _ = sa.GetKeyword(workflows.AttrStatus)
-		u.severity, _ = sa.GetKeyword(workflows.AttrSeverity)
-		u.level, _ = sa.GetInt64(workflows.AttrLevel)
-		u.waiting, _ = sa.GetKeywordList(workflows.AttrWaitingOn)
+		keyword := func(k temporal.SearchAttributeKeyKeyword, to *string) {
+			if v, ok := sa.GetKeyword(k); ok {
+				*to = v
+			}
+		}
+		keyword(workflows.AttrProcess, &u.process)
+		keyword(workflows.AttrStage, &u.stage)
+		keyword(workflows.AttrStatus, &u.status)
+		keyword(workflows.AttrSeverity, &u.severity)
+		if v, ok := sa.GetInt64(workflows.AttrLevel); ok {
+			u.level = v
+		}
+		if v, ok := sa.GetKeywordList(workflows.AttrWaitingOn); ok {
+			u.waiting = v
+		}
 		if due, ok := sa.GetTime(workflows.AttrNextDue); ok {
 			u.nextDue = &due
+		}
+		if slices.Contains(unsetNames(h.t, sa), workflows.AttrNextDue.GetName()) {
+			u.nextDue = nil
 		}
 		seen = append(seen, u)
 	}).Return(nil)
 	return &seen
+}
+
+// unsetNames names the attributes an upsert removes. The SDK's
+// SearchAttributes answers only the values it sets (a removal is a key held
+// with no value), so they are read from its map; if the SDK stops holding them
+// so, this fails rather than seeing no removal.
+func unsetNames(t *testing.T, sa temporal.SearchAttributes) []string {
+	m := reflect.ValueOf(sa).FieldByName("untypedValue")
+	if m.Kind() != reflect.Map {
+		t.Fatalf("temporal.SearchAttributes has no map untypedValue: read its removals another way")
+	}
+	var names []string
+	for _, k := range m.MapKeys() {
+		if m.MapIndex(k).IsNil() {
+			names = append(names, k.Elem().FieldByName("name").String())
+		}
+	}
+	return names
 }

@@ -22,8 +22,9 @@ import (
 	"github.com/tandemhq/tandem/workflows/internal/kernel"
 )
 
-// wakeChangeID is the kernel's change ID for the one wake-up timer, named by
-// its value as runs in flight hold it.
+// wakeChangeID is the kernel's change ID for the one wake-up timer (version 1)
+// and for upserting only the search attributes that changed (version 2),
+// named by its value as runs in flight hold it.
 const wakeChangeID = "one-wake-up-timer"
 
 // timerCount counts the timers a run starts, cancels and sees fire: each
@@ -52,7 +53,7 @@ func countTimers(env *testsuite.TestWorkflowEnvironment) *timerCount {
 // otherwise it starts, as every new run does, on the one wake-up timer.
 func onVersion(env *testsuite.TestWorkflowEnvironment, old bool) {
 	if old {
-		env.OnGetVersion(wakeChangeID, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+		env.OnGetVersion(wakeChangeID, workflow.DefaultVersion, 2).Return(workflow.DefaultVersion)
 	}
 }
 

@@ -81,6 +81,9 @@ type Core struct {
 	cancelledBy  string
 	cancelReason string
 	finished     bool // Finish has recorded the end and saved it
+	// onlyChanges is whether ShowProgress upserts only the search attributes
+	// that changed (onlyChangesVersion); older runs upsert all of them.
+	onlyChanges bool
 }
 
 // New makes the kernel of a run of process p and installs on the workflow
@@ -96,6 +99,7 @@ func New(ctx workflow.Context, p Process, cfg Config) (*Core, error) {
 	k.out.progress = k.ShowProgress
 	k.Tasks = newTasks(ctx, k.out, k.workflowID, cfg.ReminderBefore, p.Managers)
 	k.Tasks.onOverdue, k.Tasks.authorize = cfg.OnOverdue, cfg.Authorize
+	k.onlyChanges = workflow.GetVersion(ctx, wakeChangeID, workflow.DefaultVersion, kernelVersion) >= onlyChangesVersion
 	updates := []Update{
 		On(k, contract.UpdateCompleteTask, k.Tasks.complete, k.Tasks.validateComplete),
 		On(k, contract.UpdateReassignTask, k.Tasks.reassign, k.Tasks.validateReassign),

@@ -30,7 +30,10 @@ type Progress struct {
 // search attributes every process has (stage, status, the teams it waits on,
 // the next due time) plus any of its own, and the current details. A run of
 // the recorder's local version shows it with each write; an older one with
-// each Save, and the process calls it where it changed without saving.
+// each Save, and the process calls it where it changed without saving. A run
+// of onlyChangesVersion upserts only the attributes that changed, and nothing
+// when none did: a reassignment or a re-plan, for one, changes no stage,
+// status, team waited on or due time.
 func (k *Core) ShowProgress(ctx workflow.Context) error {
 	open := k.Tasks.OpenTasks(nil)
 	var waiting []string
@@ -50,16 +53,76 @@ func (k *Core) ShowProgress(ctx workflow.Context) error {
 		workflows.AttrStatus.ValueSet(p.Status),
 		workflows.AttrWaitingOn.ValueSet(slices.Compact(waiting)),
 	}
-	if next.IsZero() {
-		updates = append(updates, workflows.AttrNextDue.ValueUnset())
-	} else {
+	unsetNext := next.IsZero()
+	if !unsetNext {
 		updates = append(updates, workflows.AttrNextDue.ValueSet(next))
 	}
-	if err := workflow.UpsertTypedSearchAttributes(ctx, append(updates, p.Attributes...)...); err != nil {
-		return err
+	updates = append(updates, p.Attributes...)
+	if k.onlyChanges {
+		current := workflow.GetTypedSearchAttributes(ctx)
+		updates = changedOnly(current, updates)
+		unsetNext = unsetNext && current.ContainsKey(workflows.AttrNextDue)
 	}
+	if unsetNext {
+		updates = append(updates, workflows.AttrNextDue.ValueUnset())
+	}
+	if len(updates) > 0 {
+		if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
+			return err
+		}
+	}
+	// The current details are no command: the SDK keeps them in memory and
+	// answers them to whoever opens the run, so setting them costs nothing.
 	workflow.SetCurrentDetails(ctx, p.Details)
 	return nil
+}
+
+// onlyChangesVersion, of wakeChangeID, upserts only the search attributes
+// whose value changed, and none at all when nothing did; older runs upsert
+// every one on every write, and keep doing so, so their histories replay. Each
+// upsert is a command, a history event and a visibility write on the server (a
+// REPLACE into a table with dozens of indexes), whatever it carries.
+const onlyChangesVersion workflow.Version = 2
+
+// changedOnly returns the updates that would change current: those that set a
+// value current does not hold. An update that removes an attribute says
+// nothing of which (the SDK answers only values set), so it is kept; the
+// kernel removes its own, the next due time, knowing which it is.
+func changedOnly(current temporal.SearchAttributes, updates []temporal.SearchAttributeUpdate) []temporal.SearchAttributeUpdate {
+	held := map[string]any{}
+	for key, v := range current.GetUntypedValues() {
+		held[key.GetName()] = v
+	}
+	var out []temporal.SearchAttributeUpdate
+	for _, u := range updates {
+		set := temporal.NewSearchAttributes(u).GetUntypedValues()
+		changed := len(set) == 0
+		for key, v := range set {
+			was, ok := held[key.GetName()]
+			changed = changed || !ok || !sameValue(was, v)
+		}
+		if changed {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// sameValue reports whether two search-attribute values are equal: times as
+// instants (a value read back from the run's history has lost its monotonic
+// clock and zone), keyword lists element by element, the rest (strings,
+// int64, float64, bool) as they are.
+func sameValue(a, b any) bool {
+	switch a := a.(type) {
+	case time.Time:
+		b, ok := b.(time.Time)
+		return ok && a.Equal(b)
+	case []string:
+		b, ok := b.([]string)
+		return ok && slices.Equal(a, b)
+	default:
+		return a == b
+	}
 }
 
 // WaitingOn writes, for current details, whom the open tasks wait on: each

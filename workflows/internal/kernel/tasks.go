@@ -91,7 +91,7 @@ func newTasks(root workflow.Context, out *recorder, workflowID string, reminderB
 		byID: map[string]*domain.Task{}, specs: map[string]TaskSpec{}, checks: map[string]func(domain.Completion) error{},
 		stops: map[string]workflow.CancelFunc{}, overdue: map[string]bool{},
 	}
-	if ts.oneTimer = workflow.GetVersion(root, wakeChangeID, workflow.DefaultVersion, oneTimerVersion) >= oneTimerVersion; ts.oneTimer {
+	if ts.oneTimer = workflow.GetVersion(root, wakeChangeID, workflow.DefaultVersion, kernelVersion) >= oneTimerVersion; ts.oneTimer {
 		ts.wakes = map[string]*wake{}
 		ts.startWaking(root)
 	}

@@ -7,8 +7,15 @@ import (
 )
 
 // wakeChangeID versions how a run wakes for its tasks' reminders and due
-// times. Each run keeps the way it started with, so its history replays.
+// times (oneTimerVersion), then also how it shows its progress
+// (onlyChangesVersion). Each run keeps the version it started with, so its
+// history replays. One change ID for both: each GetVersion a run meets first
+// is a marker and an upsert of TemporalChangeVersion, a visibility write, on
+// every run's start.
 const wakeChangeID = "one-wake-up-timer"
+
+// kernelVersion is the latest version of wakeChangeID, which new runs start on.
+const kernelVersion = onlyChangesVersion
 
 // oneTimerVersion wakes a run with one timer for all its open tasks, set to
 // the earliest time any of them waits for, instead of a reminder timer and a
