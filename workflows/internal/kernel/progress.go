@@ -89,14 +89,20 @@ const onlyChangesVersion workflow.Version = 2
 // nothing of which (the SDK answers only values set), so it is kept; the
 // kernel removes its own, the next due time, knowing which it is.
 func changedOnly(current temporal.SearchAttributes, updates []temporal.SearchAttributeUpdate) []temporal.SearchAttributeUpdate {
+	// The maps below are only filled and looked up (and changed is an OR over
+	// one update's keys), so the order they are walked in cannot change the
+	// result: workflowcheck cannot see that.
 	held := map[string]any{}
+	//workflowcheck:ignore
 	for key, v := range current.GetUntypedValues() {
 		held[key.GetName()] = v
 	}
 	var out []temporal.SearchAttributeUpdate
 	for _, u := range updates {
+		//workflowcheck:ignore
 		set := temporal.NewSearchAttributes(u).GetUntypedValues()
 		changed := len(set) == 0
+		//workflowcheck:ignore
 		for key, v := range set {
 			was, ok := held[key.GetName()]
 			changed = changed || !ok || !sameValue(was, v)
