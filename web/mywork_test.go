@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -181,4 +182,41 @@ func TestARefreshSaysWhetherAnythingMoved(t *testing.T) {
 	if got := refresh(); got == drawn {
 		t.Errorf("a task changed, yet the version stayed %q", got)
 	}
+}
+
+// TestMyWorkDrawsAPageOfEachListSoonestDueFirst: a busy person's sixty open
+// tasks, created latest due first, two overdue: the page draws the first
+// myWorkPage soonest due (the overdue ones leading), each with its form, says
+// how many there are in all and how many are overdue, and links the next
+// ones, which draw the rest with a way back.
+func TestMyWorkDrawsAPageOfEachListSoonestDueFirst(t *testing.T) {
+	h, f := newTestApp(t)
+	var mine []domain.Task
+	for i := 60; i >= 1; i-- {
+		tk := approval
+		tk.ID = fmt.Sprintf("tsk_m%02d", i)
+		tk.DueAt = testNow.Add(time.Duration(i-3) * time.Hour) // 1 and 2 are overdue
+		mine = append(mine, tk)
+	}
+	f.on("GET /api/v1/tasks", func(r *http.Request, me domain.Person) (int, any) {
+		if r.URL.Query().Get("assignee") == "me" {
+			return http.StatusOK, pageOf(mine...)
+		}
+		return http.StatusOK, pageOf[domain.Task]()
+	})
+	w := get(t, h, sesMaya, "/")
+	body := w.Body.String()
+	mustContain(t, w, `<span class="count">60</span>`, "2 overdue", "Showing 1–25 of 60, soonest due first.",
+		`href="/?mine=25#mine"`, `action="/tasks/tsk_m01/complete"`, `action="/tasks/tsk_m25/complete"`)
+	mustNotContain(t, w, "tsk_m26", "Previous tasks")
+	if i, j := strings.Index(body, `id="task-tsk_m01"`), strings.Index(body, `id="task-tsk_m02"`); i < 0 || j < i {
+		t.Errorf("the soonest due is not first")
+	}
+	w = get(t, h, sesMaya, "/?mine=25")
+	mustContain(t, w, "Showing 26–50 of 60", `href="/?mine=50#mine"`, `href="/#mine"`, `action="/tasks/tsk_m26/complete"`,
+		`name="back" value="/?mine=25"`)
+	mustNotContain(t, w, `id="task-tsk_m25"`, `id="task-tsk_m51"`)
+	w = get(t, h, sesMaya, "/?mine=999")
+	mustContain(t, w, "Showing 51–60 of 60", `id="task-tsk_m60"`)
+	mustNotContain(t, w, "Next tasks")
 }
