@@ -177,6 +177,15 @@ func TestARefreshSaysWhetherAnythingMoved(t *testing.T) {
 	if got := refresh(); got != drawn {
 		t.Errorf("nothing moved, yet the refresh answers version %q, the page %q", got, drawn)
 	}
+	// The page drawn just after an action, with its notice, names the same
+	// version: a notice is no change of what the page shows.
+	r := newGet("/")
+	r.AddCookie(&http.Cookie{Name: sessionCookie, Value: sesMaya})
+	r.AddCookie(&http.Cookie{Name: flashCookie, Value: url.QueryEscape("ok:Approved: something")})
+	noticed := serve(h, r).Body.String()
+	if !strings.Contains(noticed, "Approved: something") || !strings.Contains(noticed, `data-version="`+drawn+`"`) {
+		t.Errorf("the page with a notice names another version than %q, or shows no notice", drawn)
+	}
 	approval.Title = "Review the brief of Spring launch, second round"
 	defer func() { approval.Title = "Review the brief of Spring launch" }()
 	if got := refresh(); got == drawn {

@@ -35,9 +35,6 @@ type words struct {
 	// named is what each ID the page knows stands for; an ID asked for and not
 	// found is there with no name.
 	named map[string]domain.NamedID
-	// keyless draws forms without their Idempotency-Key: a page's version is
-	// hashed that way, so new keys alone never make an open page redraw.
-	keyless bool
 }
 
 // systemActor is the handle the processes act under themselves (a risk
@@ -575,9 +572,6 @@ func (w *words) Due(t time.Time) moment {
 // drawing of the form, so sending it twice (a double click, a retry) is one
 // command.
 func (w *words) Key() string {
-	if w.keyless {
-		return ""
-	}
 	return newIdempotencyKey()
 }
 
