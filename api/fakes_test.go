@@ -3,9 +3,12 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -165,6 +168,22 @@ func (r *fakeRecords) Person(_ context.Context, handle string) (domain.Person, e
 		return p, domain.NotFoundf("person %s", handle)
 	}
 	return p, nil
+}
+
+// DirectoryVersion is a digest of the fake's people as they are.
+func (r *fakeRecords) DirectoryVersion(context.Context) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.enter("DirectoryVersion"); err != nil {
+		return "", err
+	}
+	handles := slices.Sorted(maps.Keys(r.people))
+	h := sha256.New()
+	for _, k := range handles {
+		b, _ := json.Marshal(r.people[k])
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func (r *fakeRecords) People(_ context.Context, f domain.PeopleFilter) (domain.Page[domain.Person], error) {
