@@ -296,20 +296,19 @@ func (a *App) directory(r *http.Request, s *session, f *startForm) (directory, e
 func (a *App) people(r *http.Request, s *session, roles []domain.Role) (directory, error) {
 	d := directory{people: map[domain.Role][]domain.Person{}, morePeople: map[domain.Role]bool{}}
 	for _, role := range roles {
-		people, more, err := slices.Clone(s.dir), s.dirMore, error(nil)
-		if role != "" || !s.dirRead {
-			q := url.Values{}
-			if role != "" {
-				q.Set("role", string(role))
-			}
-			people, more, err = list[domain.Person](a.api, r, s.auth, "/people", q, maxPeople)
+		var people []domain.Person
+		var more bool
+		var err error
+		if role == "" {
+			people, err = a.everyone(r, s)
+			more = s.dirMore
+		} else {
+			people, more, err = a.peopleOf(r, s, role)
 		}
 		if err != nil {
 			return d, err
 		}
-		if role == "" && !s.dirRead {
-			s.dir, s.dirMore, s.dirRead = slices.Clone(people), more, true
-		}
+		people = slices.Clone(people) // sorted here, and kept by the directory's cache
 		slices.SortFunc(people, func(x, y domain.Person) int {
 			return cmp.Or(strings.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name)), strings.Compare(x.Handle, y.Handle))
 		})

@@ -229,3 +229,32 @@ func TestMyWorkDrawsAPageOfEachListSoonestDueFirst(t *testing.T) {
 	mustContain(t, w, "Showing 51–60 of 60", `id="task-tsk_m60"`)
 	mustNotContain(t, w, "Next tasks")
 }
+
+// TestTheDirectoryIsKeptWhileTheAPISaysNobodyChanged: the pages keep the
+// directory between requests and ask for it again with its ETag: while the
+// API answers 304 it is not read again; once someone changed (mo renamed),
+// the next page draws the new name.
+func TestTheDirectoryIsKeptWhileTheAPISaysNobodyChanged(t *testing.T) {
+	h, f := newTestApp(t)
+	inbox(f)
+	version, name, reads, asked := 1, "Mo Before", 0, 0
+	f.on("GET /api/v1/people", func(r *http.Request, _ domain.Person) (int, any) {
+		asked++
+		etag := fmt.Sprintf(`"v%d"`, version)
+		if r.Header.Get("If-None-Match") == etag {
+			return http.StatusNotModified, tagged{etag: etag}
+		}
+		reads++
+		return http.StatusOK, tagged{etag: etag, body: pageOf(domain.Person{Handle: "mo", Name: name, Team: domain.TeamMarketingOps})}
+	})
+	mustContain(t, get(t, h, sesMaya, "/"), "Assigned to Mo Before")
+	mustContain(t, get(t, h, sesMaya, "/"), "Assigned to Mo Before")
+	if reads != 1 || asked < 2 {
+		t.Errorf("the directory was read %d times in %d asks, want once, then 304", reads, asked)
+	}
+	version, name = 2, "Mo After"
+	mustContain(t, get(t, h, sesMaya, "/"), "Assigned to Mo After")
+	if reads != 2 {
+		t.Errorf("after a change the directory was read %d times in all, want 2", reads)
+	}
+}

@@ -108,13 +108,82 @@ func (a *App) bareWords(s *session) *words {
 // everyone is the directory (up to maxPeople), read once per request.
 func (a *App) everyone(r *http.Request, s *session) ([]domain.Person, error) {
 	if !s.dirRead {
-		people, more, err := list[domain.Person](a.api, r, s.auth, "/people", nil, maxPeople)
+		people, more, err := a.peopleOf(r, s, "")
 		if err != nil {
 			return nil, err
 		}
 		s.dir, s.dirMore, s.dirRead = people, more, true
 	}
 	return s.dir, nil
+}
+
+// dirCache keeps the directory's lists (everyone, or the holders of a role)
+// between requests, each with the ETag of its first page: reading 1,000
+// people through the API on every page was about a quarter of a board's
+// time. The lists are the same for every viewer (GET /api/v1/people answers
+// everyone the same), and each is still asked for on every use, as the
+// viewer, with If-None-Match: the API answers 304 only while nobody in the
+// directory changed (its ETag digests everyone's last change), so a rename
+// or a disabled person is never drawn stale, and a viewer the API would
+// refuse is refused.
+type dirCache struct {
+	mu    sync.Mutex
+	lists map[domain.Role]dirList
+}
+
+type dirList struct {
+	etag   string
+	people []domain.Person
+	more   bool
+}
+
+// peopleOf is the directory's people holding role (everyone for ""), up
+// to maxPeople, and whether there are more: from the cache while the API
+// answers that nobody changed, else read again and kept. Callers must not
+// change the slice.
+func (a *App) peopleOf(r *http.Request, s *session, role domain.Role) ([]domain.Person, bool, error) {
+	a.dir.mu.Lock()
+	kept := a.dir.lists[role]
+	a.dir.mu.Unlock()
+	q := url.Values{"limit": {"200"}}
+	if role != "" {
+		q.Set("role", string(role))
+	}
+	var header http.Header
+	if kept.etag != "" {
+		header = http.Header{"If-None-Match": {kept.etag}}
+	}
+	w, err := a.api.send(r, s.auth, http.MethodGet, "/people", q, header, nil)
+	if err != nil {
+		return nil, false, err
+	}
+	if w.status == http.StatusNotModified && kept.etag != "" {
+		return kept.people, kept.more, nil
+	}
+	var first domain.Page[domain.Person]
+	if err := w.answer(http.MethodGet, "/people", &first); err != nil {
+		return nil, false, err
+	}
+	people, more := first.Items, false
+	if first.NextCursor != "" && len(people) < maxPeople {
+		q.Set("cursor", first.NextCursor)
+		var rest []domain.Person
+		if rest, more, err = list[domain.Person](a.api, r, s.auth, "/people", q, maxPeople-len(people)); err != nil {
+			return nil, false, err
+		}
+		people = append(people, rest...)
+	} else if first.NextCursor != "" {
+		people, more = people[:maxPeople], true
+	}
+	// The first page's ETag names the directory as it was when it was read:
+	// a change while the rest was read makes the next ask miss, and read it
+	// all again.
+	if etag := w.Header().Get("ETag"); etag != "" {
+		a.dir.mu.Lock()
+		a.dir.lists[role] = dirList{etag: etag, people: people, more: more}
+		a.dir.mu.Unlock()
+	}
+	return people, more, nil
 }
 
 // know records what the page knows already an ID stands for, so lookup does
