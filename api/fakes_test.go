@@ -279,7 +279,8 @@ func (r *fakeRecords) Tasks(_ context.Context, f domain.TaskFilter) (domain.Page
 	for _, t := range r.tasks {
 		if (f.Assignee == "" || t.Assignee == f.Assignee) && (f.Team == "" || t.Team == f.Team) &&
 			(f.Role == "" || t.Role == f.Role) && (f.Status == "" || t.Status == f.Status) &&
-			(f.Process == "" || t.Process == f.Process) && (f.ProcessID == "" || t.ProcessID == f.ProcessID) {
+			(f.Process == "" || t.Process == f.Process) && (f.ProcessID == "" || t.ProcessID == f.ProcessID) &&
+			(!f.Unheld || t.Team == "" && t.Assignee == "") {
 			out = append(out, t)
 		}
 	}

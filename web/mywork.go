@@ -229,13 +229,15 @@ func (a *App) roleQueues(r *http.Request, s *session) ([]domain.Task, bool, erro
 	var out []domain.Task
 	more := false
 	for _, role := range s.me.Roles {
-		tasks, m, err := list[domain.Task](a.api, r, s.auth, "/tasks", url.Values{"role": {string(role)}, "status": {"open"}}, maxTasks)
+		// unheld: only the queue's own tasks; a role's open tasks held by a
+		// team are thousands at scale, all in the teams' lists already.
+		tasks, m, err := list[domain.Task](a.api, r, s.auth, "/tasks", url.Values{"role": {string(role)}, "status": {"open"}, "unheld": {"true"}}, maxTasks)
 		if err != nil {
 			return nil, false, err
 		}
 		more = more || m
 		for _, t := range tasks {
-			if t.Team == "" && t.Assignee == "" && !slices.ContainsFunc(out, func(o domain.Task) bool { return o.ID == t.ID }) {
+			if !slices.ContainsFunc(out, func(o domain.Task) bool { return o.ID == t.ID }) {
 				out = append(out, t)
 			}
 		}
