@@ -296,23 +296,20 @@ func (a *App) directory(r *http.Request, s *session, f *startForm) (directory, e
 func (a *App) people(r *http.Request, s *session, roles []domain.Role) (directory, error) {
 	d := directory{people: map[domain.Role][]domain.Person{}, morePeople: map[domain.Role]bool{}}
 	for _, role := range roles {
-		var people []domain.Person
-		var more bool
-		var err error
+		// Sorted by name once, when the directory was read: shared, and
+		// kept by its cache, so never changed here.
 		if role == "" {
-			people, err = a.everyone(r, s)
-			more = s.dirMore
-		} else {
-			people, more, err = a.peopleOf(r, s, role)
+			if _, err := a.everyone(r, s); err != nil {
+				return d, err
+			}
+			d.people[role], d.morePeople[role] = s.dirByName, s.dirMore
+			continue
 		}
+		l, err := a.peopleOf(r, s, role)
 		if err != nil {
 			return d, err
 		}
-		people = slices.Clone(people) // sorted here, and kept by the directory's cache
-		slices.SortFunc(people, func(x, y domain.Person) int {
-			return cmp.Or(strings.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name)), strings.Compare(x.Handle, y.Handle))
-		})
-		d.people[role], d.morePeople[role] = people, more
+		d.people[role], d.morePeople[role] = l.byName, l.more
 	}
 	return d, nil
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"math"
 	"net/http"
 	"net/url"
@@ -108,11 +109,11 @@ func (a *App) bareWords(s *session) *words {
 // everyone is the directory (up to maxPeople), read once per request.
 func (a *App) everyone(r *http.Request, s *session) ([]domain.Person, error) {
 	if !s.dirRead {
-		people, more, err := a.peopleOf(r, s, "")
+		l, err := a.peopleOf(r, s, "")
 		if err != nil {
 			return nil, err
 		}
-		s.dir, s.dirMore, s.dirRead = people, more, true
+		s.dir, s.dirByName, s.dirMore, s.dirRead = l.people, l.byName, l.more, true
 	}
 	return s.dir, nil
 }
@@ -133,15 +134,16 @@ type dirCache struct {
 
 type dirList struct {
 	etag   string
-	people []domain.Person
+	people []domain.Person // in the API's order, by handle
+	byName []domain.Person // the same sorted by name, as the pickers list them
 	more   bool
 }
 
 // peopleOf is the directory's people holding role (everyone for ""), up
 // to maxPeople, and whether there are more: from the cache while the API
 // answers that nobody changed, else read again and kept. Callers must not
-// change the slice.
-func (a *App) peopleOf(r *http.Request, s *session, role domain.Role) ([]domain.Person, bool, error) {
+// change its slices.
+func (a *App) peopleOf(r *http.Request, s *session, role domain.Role) (dirList, error) {
 	a.dir.mu.Lock()
 	kept := a.dir.lists[role]
 	a.dir.mu.Unlock()
@@ -155,35 +157,39 @@ func (a *App) peopleOf(r *http.Request, s *session, role domain.Role) ([]domain.
 	}
 	w, err := a.api.send(r, s.auth, http.MethodGet, "/people", q, header, nil)
 	if err != nil {
-		return nil, false, err
+		return dirList{}, err
 	}
 	if w.status == http.StatusNotModified && kept.etag != "" {
-		return kept.people, kept.more, nil
+		return kept, nil
 	}
 	var first domain.Page[domain.Person]
 	if err := w.answer(http.MethodGet, "/people", &first); err != nil {
-		return nil, false, err
+		return dirList{}, err
 	}
-	people, more := first.Items, false
-	if first.NextCursor != "" && len(people) < maxPeople {
+	l := dirList{etag: w.Header().Get("ETag"), people: first.Items}
+	if first.NextCursor != "" && len(l.people) < maxPeople {
 		q.Set("cursor", first.NextCursor)
 		var rest []domain.Person
-		if rest, more, err = list[domain.Person](a.api, r, s.auth, "/people", q, maxPeople-len(people)); err != nil {
-			return nil, false, err
+		if rest, l.more, err = list[domain.Person](a.api, r, s.auth, "/people", q, maxPeople-len(l.people)); err != nil {
+			return dirList{}, err
 		}
-		people = append(people, rest...)
+		l.people = append(l.people, rest...)
 	} else if first.NextCursor != "" {
-		people, more = people[:maxPeople], true
+		l.people, l.more = l.people[:maxPeople], true
 	}
+	l.byName = slices.Clone(l.people)
+	slices.SortFunc(l.byName, func(x, y domain.Person) int {
+		return cmp.Or(strings.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name)), strings.Compare(x.Handle, y.Handle))
+	})
 	// The first page's ETag names the directory as it was when it was read:
 	// a change while the rest was read makes the next ask miss, and read it
 	// all again.
-	if etag := w.Header().Get("ETag"); etag != "" {
+	if l.etag != "" {
 		a.dir.mu.Lock()
-		a.dir.lists[role] = dirList{etag: etag, people: people, more: more}
+		a.dir.lists[role] = l
 		a.dir.mu.Unlock()
 	}
-	return people, more, nil
+	return l, nil
 }
 
 // know records what the page knows already an ID stands for, so lookup does
