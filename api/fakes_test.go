@@ -3,9 +3,12 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -167,6 +170,22 @@ func (r *fakeRecords) Person(_ context.Context, handle string) (domain.Person, e
 	return p, nil
 }
 
+// DirectoryVersion is a digest of the fake's people as they are.
+func (r *fakeRecords) DirectoryVersion(context.Context) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.enter("DirectoryVersion"); err != nil {
+		return "", err
+	}
+	handles := slices.Sorted(maps.Keys(r.people))
+	h := sha256.New()
+	for _, k := range handles {
+		b, _ := json.Marshal(r.people[k])
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
 func (r *fakeRecords) People(_ context.Context, f domain.PeopleFilter) (domain.Page[domain.Person], error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -260,7 +279,8 @@ func (r *fakeRecords) Tasks(_ context.Context, f domain.TaskFilter) (domain.Page
 	for _, t := range r.tasks {
 		if (f.Assignee == "" || t.Assignee == f.Assignee) && (f.Team == "" || t.Team == f.Team) &&
 			(f.Role == "" || t.Role == f.Role) && (f.Status == "" || t.Status == f.Status) &&
-			(f.Process == "" || t.Process == f.Process) && (f.ProcessID == "" || t.ProcessID == f.ProcessID) {
+			(f.Process == "" || t.Process == f.Process) && (f.ProcessID == "" || t.ProcessID == f.ProcessID) &&
+			(!f.Unheld || t.Team == "" && t.Assignee == "") {
 			out = append(out, t)
 		}
 	}

@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 
@@ -14,17 +16,38 @@ func (s *Server) me(c *gin.Context) {
 	c.JSON(http.StatusOK, caller(c))
 }
 
+// listPeople answers a page of the directory, with an ETag naming the
+// directory as it is and the page asked for: a client that keeps the
+// directory (the board, on every page) asks again with If-None-Match and is
+// answered 304 without the people while nobody changed.
 func (s *Server) listPeople(c *gin.Context) {
 	var p domain.Problems
 	f := domain.PeopleFilter{
 		Team: enumParam(c, &p, "team", domain.Teams),
 		Role: enumParam(c, &p, "role", domain.Roles),
 	}
+	if p.Err() == nil {
+		ctx, cancel := s.ctx(c)
+		version, err := s.records.DirectoryVersion(ctx)
+		cancel()
+		if err != nil {
+			s.fail(c, fmt.Errorf("directory version: %w", err))
+			return
+		}
+		sum := sha256.Sum256([]byte(version + "?" + c.Request.URL.Query().Encode()))
+		etag := `"` + hex.EncodeToString(sum[:12]) + `"`
+		c.Header("ETag", etag)
+		if c.GetHeader("If-None-Match") == etag {
+			c.Status(http.StatusNotModified)
+			return
+		}
+	}
 	page, ok := listPage(s, c, p, "people", func(ctx context.Context, o domain.ListOptions) (domain.Page[domain.Person], error) {
 		f.ListOptions = o
 		return s.records.People(ctx, f)
 	})
 	if !ok {
+		c.Header("ETag", "")
 		return
 	}
 	c.JSON(http.StatusOK, page)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +39,38 @@ func TestListPeople(t *testing.T) {
 	want(t, e.do("GET", "/api/v1/people", "", ""), sUnauth, "unauthorized")
 	e.records.fail["People"] = domain.ErrUnavailable
 	want(t, e.do("GET", "/api/v1/people", "tok-cara", ""), sUnavail, codeUnavailable)
+}
+
+// TestListPeopleAnswersNotModifiedWhileNobodyChanged: a page of the
+// directory carries an ETag; asked again with it, the API answers 304
+// without the people, until someone changes (disabled here), or for
+// another page, or for someone who is not signed in.
+func TestListPeopleAnswersNotModifiedWhileNobodyChanged(t *testing.T) {
+	e := newEnv(t)
+	rr := e.do("GET", "/api/v1/people?limit=2", "tok-cara", "")
+	want(t, rr, sOK, "")
+	etag := rr.Header().Get("ETag")
+	if etag == "" {
+		t.Fatal("no ETag")
+	}
+	rr = e.do("GET", "/api/v1/people?limit=2", "tok-cara", "", "If-None-Match", etag)
+	if rr.Code != http.StatusNotModified || rr.Body.Len() != 0 || rr.Header().Get("ETag") != etag {
+		t.Errorf("unchanged: %d %q, ETag %q", rr.Code, rr.Body.String(), rr.Header().Get("ETag"))
+	}
+	if rr := e.do("GET", "/api/v1/people?limit=3", "tok-cara", "", "If-None-Match", etag); rr.Code != http.StatusOK {
+		t.Errorf("another page: %d", rr.Code)
+	}
+	want(t, e.do("GET", "/api/v1/people?limit=2", "", "", "If-None-Match", etag), sUnauth, "unauthorized")
+	e.records.mu.Lock()
+	cole := e.records.people["cole"]
+	now := time.Now()
+	cole.DisabledAt = &now
+	e.records.people["cole"] = cole
+	e.records.mu.Unlock()
+	rr = e.do("GET", "/api/v1/people?limit=2", "tok-cara", "", "If-None-Match", etag)
+	if rr.Code != http.StatusOK || rr.Header().Get("ETag") == etag {
+		t.Errorf("after a change: %d, ETag %q", rr.Code, rr.Header().Get("ETag"))
+	}
 }
 
 const oooBody = `{"from": "2030-01-10T00:00:00Z", "to": "2030-01-20T00:00:00Z", "delegate": "cole"}`

@@ -73,6 +73,9 @@ type Records interface {
 	PersonByToken(ctx context.Context, token string) (domain.Person, error)
 	Person(ctx context.Context, handle string) (domain.Person, error)
 	People(ctx context.Context, f domain.PeopleFilter) (domain.Page[domain.Person], error)
+	// DirectoryVersion names the directory as it is: it changes with any
+	// change of anyone in it.
+	DirectoryVersion(ctx context.Context) (string, error)
 	SetOutOfOffice(ctx context.Context, handle string, o *domain.OutOfOffice) error
 	Campaign(ctx context.Context, id string) (domain.Campaign, error)
 	Campaigns(ctx context.Context, f domain.CampaignFilter) (domain.Page[domain.Campaign], error)

@@ -24,6 +24,13 @@ func (s *Server) listTasks(c *gin.Context) {
 		Process:   enumParam(c, &p, "process", taskProcesses),
 		ProcessID: c.Query("process_id"),
 	}
+	switch c.Query("unheld") {
+	case "", "false":
+	case "true":
+		f.Unheld = true
+	default:
+		p.Add("unheld", "must be true or false")
+	}
 	if f.Assignee == "me" {
 		f.Assignee = caller(c).Handle
 	}

@@ -60,6 +60,22 @@ func TestListTasksAssigneeMe(t *testing.T) {
 	}
 }
 
+// TestListTasksUnheld: ?unheld=true asks the records for the tasks no team
+// and nobody holds; anything but true or false is refused.
+func TestListTasksUnheld(t *testing.T) {
+	e := newEnv(t)
+	withTasks(e)
+	want(t, e.do("GET", "/api/v1/tasks?role=creative&unheld=true", "tok-cara", ""), sOK, "")
+	if f := e.records.lastTasks; !f.Unheld || f.Role != domain.RoleCreative {
+		t.Errorf("filter = %+v", f)
+	}
+	want(t, e.do("GET", "/api/v1/tasks?unheld=false", "tok-cara", ""), sOK, "")
+	if e.records.lastTasks.Unheld {
+		t.Error("unheld=false asked for the unheld tasks")
+	}
+	want(t, e.do("GET", "/api/v1/tasks?unheld=yes", "tok-cara", ""), sInvalid, domain.CodeInvalid)
+}
+
 func TestListTasksAssigneeHandleAndPagination(t *testing.T) {
 	e := newEnv(t)
 	withTasks(e)

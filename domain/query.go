@@ -40,6 +40,9 @@ type TaskFilter struct {
 	Status    TaskStatus
 	Process   Process
 	ProcessID string
+	// Unheld keeps the tasks no team and nobody holds: a role's own queue
+	// (a template's task for "an analyst"), which no list of a team has.
+	Unheld bool
 	ListOptions
 }
 

@@ -122,6 +122,34 @@ func (st *Store) People(ctx context.Context, f domain.PeopleFilter) (domain.Page
 	return pageOf(rows, f.ListOptions, personRow.toDomain, func(r personRow) cursor { return cursor{ID: r.Handle} }), nil
 }
 
+// DirectoryVersion names the directory as it is now: a digest of every
+// person's handle and last change (updated_at, which every write of a person
+// sets, disabling and enabling included). Any change of the directory
+// changes it, whichever process's clock wrote the time, and it reads two
+// short columns rather than the people with their roles: the board keeps
+// the directory between requests while this answers the same
+// (GET /api/v1/people's ETag).
+func (st *Store) DirectoryVersion(ctx context.Context) (string, error) {
+	rows, err := st.reads.WithContext(ctx).Raw("SELECT handle, updated_at FROM people ORDER BY handle").Rows()
+	if err != nil {
+		return "", wrap(err, "directory version")
+	}
+	defer rows.Close()
+	h := sha256.New()
+	for rows.Next() {
+		var handle string
+		var at time.Time
+		if err := rows.Scan(&handle, &at); err != nil {
+			return "", wrap(err, "directory version")
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", handle, at.UnixNano())
+	}
+	if err := rows.Err(); err != nil {
+		return "", wrap(err, "directory version")
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12]), nil
+}
+
 // SetOutOfOffice sets a person's out-of-office window and delegate; nil clears it.
 func (st *Store) SetOutOfOffice(ctx context.Context, handle string, o *domain.OutOfOffice) error {
 	updates := map[string]any{"ooo_from": nil, "ooo_to": nil, "ooo_delegate": nil, "updated_at": time.Now().UTC()}

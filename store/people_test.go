@@ -456,3 +456,59 @@ func TestAddPersonNeverOverwrites(t *testing.T) {
 		equal(t, "after the refused add", got, nia)
 	})
 }
+
+// TestDirectoryVersionChangesWithEveryChangeOfAPerson: the directory's
+// version stays while nothing changes, and moves with a rename, a disabling,
+// an enabling, out-of-office, weekly hours and a new person.
+func TestDirectoryVersionChangesWithEveryChangeOfAPerson(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st *Store) {
+		seedPeople(t, st)
+		ctx := t.Context()
+		version := func() string {
+			t.Helper()
+			v, err := st.DirectoryVersion(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		last := version()
+		if again := version(); again != last {
+			t.Fatalf("nothing changed, yet the version moved from %s to %s", last, again)
+		}
+		moved := func(what string) {
+			t.Helper()
+			if v := version(); v == last {
+				t.Errorf("%s: the version stayed %s", what, v)
+			} else {
+				last = v
+			}
+		}
+		maya, err := st.Person(ctx, "maya")
+		if err != nil {
+			t.Fatal(err)
+		}
+		maya.Name = "Maya Renamed"
+		mustUpsert(t, st, maya)
+		moved("a rename")
+		if _, _, err := st.DisablePerson(ctx, "maya", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		moved("disabling")
+		if _, err := st.EnablePerson(ctx, "maya"); err != nil {
+			t.Fatal(err)
+		}
+		moved("enabling")
+		if err := st.SetOutOfOffice(ctx, "maya", &domain.OutOfOffice{From: time.Now(), To: time.Now().Add(48 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		moved("out of office")
+		hours := 20.0
+		if _, err := st.SetWeeklyHours(ctx, "maya", &hours); err != nil {
+			t.Fatal(err)
+		}
+		moved("weekly hours")
+		mustUpsert(t, st, person("newt", domain.TeamWeb, domain.RoleWeb))
+		moved("a new person")
+	})
+}

@@ -74,6 +74,9 @@ func (st *Store) Tasks(ctx context.Context, f domain.TaskFilter) (domain.Page[do
 			q = q.Where(c.col+" = ?", c.v)
 		}
 	}
+	if f.Unheld {
+		q = q.Where("team = '' AND assignee = ''")
+	}
 	q, err := afterCreated(q, f.ListOptions)
 	if err != nil {
 		return domain.Page[domain.Task]{}, err

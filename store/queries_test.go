@@ -374,3 +374,22 @@ func TestSearchByNameReadsABoundedRangeAPage(t *testing.T) {
 		}
 	})
 }
+
+// TestUnheldTasksAreThoseNoTeamAndNobodyHolds: a role's own queue lists the
+// open task no team and nobody holds, not the team's nor the one taken.
+func TestUnheldTasksAreThoseNoTeamAndNobodyHolds(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st *Store) {
+		queued := newTask("tsk_queue_free", at(3*time.Hour))
+		queued.Team, queued.Role = "", domain.RoleAnalytics
+		taken := newTask("tsk_queue_taken", at(3*time.Hour))
+		taken.Team, taken.Role, taken.Assignee = "", domain.RoleAnalytics, "cleo"
+		teamed := newTask("tsk_queue_team", at(3*time.Hour))
+		teamed.Team, teamed.Role = domain.TeamAnalytics, domain.RoleAnalytics
+		mustApply(t, st, domain.Batch{Tasks: append(inboxTasks(), queued, taken, teamed)})
+		p, err := st.Tasks(t.Context(), domain.TaskFilter{Role: domain.RoleAnalytics, Status: domain.TaskOpen, Unheld: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		equal(t, "unheld", ids(p.Items, taskID), []string{"tsk_queue_free"})
+	})
+}

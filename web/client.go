@@ -79,6 +79,16 @@ func (c client) call(r *http.Request, auth, method, path string, query url.Value
 // callWith is call with extra request headers, such as a create's
 // Idempotency-Key. They cannot replace the headers call sets itself.
 func (c client) callWith(r *http.Request, auth, method, path string, query url.Values, header http.Header, body, out any) error {
+	w, err := c.send(r, auth, method, path, query, header, body)
+	if err != nil {
+		return err
+	}
+	return w.answer(method, path, out)
+}
+
+// send sends one request to the API as call does and answers what the API
+// wrote, whatever its status.
+func (c client) send(r *http.Request, auth, method, path string, query url.Values, header http.Header, body any) (*capture, error) {
 	target := "/api/v1" + path
 	if len(query) > 0 {
 		target += "?" + query.Encode()
@@ -87,13 +97,13 @@ func (c client) callWith(r *http.Request, auth, method, path string, query url.V
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return fmt.Errorf("encode %s %s: %w", method, path, err)
+			return nil, fmt.Errorf("encode %s %s: %w", method, path, err)
 		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(r.Context(), method, target, rd)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
+		return nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	for k, vs := range header {
 		for _, v := range vs {
@@ -118,8 +128,15 @@ func (c client) callWith(r *http.Request, auth, method, path string, query url.V
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	var w capture
-	c.h.ServeHTTP(&w, req)
+	w := &capture{}
+	c.h.ServeHTTP(w, req)
+	return w, nil
+}
+
+// answer is the API's answer w to method path: a refusal as *apiError, a
+// command admitted and not processed as *pending, else out decoded (when
+// out is not nil).
+func (w *capture) answer(method, path string, out any) error {
 	if w.status >= 300 {
 		e := struct {
 			Error apiError `json:"error"`

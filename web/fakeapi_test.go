@@ -171,10 +171,24 @@ func (f *fakeAPI) on(pattern string, h apiHandler) {
 			h := f.handlers[pattern]
 			f.mu.Unlock()
 			status, body := h(r, r.Context().Value(meKey{}).(domain.Person))
+			if t, ok := body.(tagged); ok {
+				w.Header().Set("ETag", t.etag)
+				if status == http.StatusNotModified {
+					w.WriteHeader(status)
+					return
+				}
+				body = t.body
+			}
 			writeJSON(w, status, body)
 		})
 	}
 	f.handlers[pattern] = h
+}
+
+// tagged is an answer with an ETag; with 304, only the ETag is sent.
+type tagged struct {
+	etag string
+	body any
 }
 
 // name says what IDs stand for, as GET /names answers it.

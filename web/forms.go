@@ -296,24 +296,20 @@ func (a *App) directory(r *http.Request, s *session, f *startForm) (directory, e
 func (a *App) people(r *http.Request, s *session, roles []domain.Role) (directory, error) {
 	d := directory{people: map[domain.Role][]domain.Person{}, morePeople: map[domain.Role]bool{}}
 	for _, role := range roles {
-		people, more, err := slices.Clone(s.dir), s.dirMore, error(nil)
-		if role != "" || !s.dirRead {
-			q := url.Values{}
-			if role != "" {
-				q.Set("role", string(role))
+		// Sorted by name once, when the directory was read: shared, and
+		// kept by its cache, so never changed here.
+		if role == "" {
+			if _, err := a.everyone(r, s); err != nil {
+				return d, err
 			}
-			people, more, err = list[domain.Person](a.api, r, s.auth, "/people", q, maxPeople)
+			d.people[role], d.morePeople[role] = s.dirByName, s.dirMore
+			continue
 		}
+		l, err := a.peopleOf(r, s, role)
 		if err != nil {
 			return d, err
 		}
-		if role == "" && !s.dirRead {
-			s.dir, s.dirMore, s.dirRead = slices.Clone(people), more, true
-		}
-		slices.SortFunc(people, func(x, y domain.Person) int {
-			return cmp.Or(strings.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name)), strings.Compare(x.Handle, y.Handle))
-		})
-		d.people[role], d.morePeople[role] = people, more
+		d.people[role], d.morePeople[role] = l.byName, l.more
 	}
 	return d, nil
 }

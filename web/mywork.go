@@ -64,26 +64,51 @@ type reassignForm struct {
 }
 
 type myWorkData struct {
-	Mine []taskView
-	Team []taskView // the team's open tasks not assigned to the viewer
+	Mine taskList
+	Team taskList // the team's open tasks not assigned to the viewer
 	// Roles are the open tasks of a queue of one of the viewer's roles that
 	// no team holds (a template's task for "a marketing ops manager"), which
 	// neither list above has.
-	Roles []taskView
-	// MoreMine, MoreTeam and MoreRoles say a list was cut at maxTasks.
-	MoreMine, MoreTeam, MoreRoles bool
+	Roles taskList
 }
 
-// maxTasks bounds each list on my work: past this, the page says so.
-const maxTasks = 400
+// taskList is one list of my work, a page of it drawn: soonest due first, so
+// the overdue ones lead, with how many the whole list holds, so a page of
+// myWorkPage never reads as all there is.
+type taskList struct {
+	Tasks []taskView // the page drawn
+	// Total is how many open tasks the list holds, Overdue how many of them
+	// are overdue; AtMost says the list was read up to maxTasks and holds
+	// more, so Total is a floor.
+	Total, Overdue int
+	AtMost         bool
+	// From is the place of the first task drawn (1-based), To of the last.
+	From, To int
+	// Next and Prev are the links to the list's next and previous page,
+	// the other lists staying where they are; "" when there is none.
+	Next, Prev string
+}
+
+// maxTasks bounds how many tasks of each list my work reads, to sort them by
+// due time and count them; past this, the page says "more than".
+const maxTasks = 1000
+
+// myWorkPage is how many tasks each list of my work draws at a time, each
+// with its forms: drawing every open task of a busy person (hundreds, each
+// with its decision, reassign and estimate forms) made the page megabytes.
+const myWorkPage = 25
+
+// myWorkLists are the query parameters naming where each list's page starts.
+var myWorkLists = [...]string{"mine", "queue", "roles"}
 
 func (a *App) myWork(w http.ResponseWriter, r *http.Request, s *session) {
-	a.renderMyWork(w, r, s, http.StatusOK, nil)
+	a.renderMyWork(w, r, s, http.StatusOK, r.URL.Query(), nil)
 }
 
-// renderMyWork draws my work; after a refused decision, attempt carries the task
-// and what was sent, so the card shows why next to the form.
-func (a *App) renderMyWork(w http.ResponseWriter, r *http.Request, s *session, status int, attempt *taskAttempt) {
+// renderMyWork draws my work, each list from where q says it starts; after a
+// refused decision, attempt carries the task and what was sent, so the card
+// shows why next to the form.
+func (a *App) renderMyWork(w http.ResponseWriter, r *http.Request, s *session, status int, q url.Values, attempt *taskAttempt) {
 	mine, moreMine, err := list[domain.Task](a.api, r, s.auth, "/tasks", url.Values{"assignee": {"me"}, "status": {"open"}}, maxTasks)
 	if err != nil {
 		a.fail(w, r, s, err)
@@ -104,18 +129,57 @@ func (a *App) renderMyWork(w http.ResponseWriter, r *http.Request, s *session, s
 		a.fail(w, r, s, err)
 		return
 	}
-	d := myWorkData{MoreMine: moreMine, MoreTeam: moreTeam, MoreRoles: moreRoles}
+	// The pages' offsets, each kept in the links and the forms' way back.
+	from := map[string]int{}
+	keep := url.Values{}
+	for _, k := range myWorkLists {
+		if n, err := strconv.Atoi(q.Get(k)); err == nil && n > 0 {
+			from[k] = n
+			keep.Set(k, strconv.Itoa(n))
+		}
+	}
+	back := "/"
+	if len(keep) > 0 {
+		back += "?" + keep.Encode()
+	}
+	now := a.now()
+	pages := map[string][]domain.Task{}
+	d := myWorkData{}
+	for _, l := range []struct {
+		key   string
+		tasks []domain.Task
+		more  bool
+		out   *taskList
+	}{{"mine", mine, moreMine, &d.Mine}, {"queue", team, moreTeam, &d.Team}, {"roles", roles, moreRoles, &d.Roles}} {
+		slices.SortStableFunc(l.tasks, byDue)
+		start := min(from[l.key], max(len(l.tasks)-1, 0))
+		start -= start % myWorkPage
+		end := min(start+myWorkPage, len(l.tasks))
+		*l.out = taskList{Total: len(l.tasks), AtMost: l.more, From: start + 1, To: end}
+		for _, t := range l.tasks {
+			if !t.DueAt.IsZero() && t.DueAt.Before(now) {
+				l.out.Overdue++
+			}
+		}
+		if end < len(l.tasks) {
+			l.out.Next = myWorkLink(keep, l.key, end)
+		}
+		if start > 0 {
+			l.out.Prev = myWorkLink(keep, l.key, start-myWorkPage)
+		}
+		pages[l.key] = l.tasks[start:end]
+	}
 	wd, err := a.words(r, s)
 	if err != nil {
 		a.fail(w, r, s, err)
 		return
 	}
-	a.lookup(r, s, wd, taskTexts(slices.Concat(mine, team, roles))...) // the lists' IDs in one lookup
-	if d.Mine, err = a.taskViews(r, s, "/", mine, nil, attempt); err == nil {
-		d.Team, err = a.taskViews(r, s, "/", team, nil, attempt)
+	a.lookup(r, s, wd, taskTexts(slices.Concat(pages["mine"], pages["queue"], pages["roles"]))...) // the pages' IDs in one lookup
+	if d.Mine.Tasks, err = a.taskViews(r, s, back, pages["mine"], nil, attempt); err == nil {
+		d.Team.Tasks, err = a.taskViews(r, s, back, pages["queue"], nil, attempt)
 	}
 	if err == nil {
-		d.Roles, err = a.taskViews(r, s, "/", roles, nil, attempt)
+		d.Roles.Tasks, err = a.taskViews(r, s, back, pages["roles"], nil, attempt)
 	}
 	if err != nil {
 		a.fail(w, r, s, err)
@@ -129,6 +193,35 @@ func (a *App) renderMyWork(w http.ResponseWriter, r *http.Request, s *session, s
 	a.render(w, r, status, "mywork", v)
 }
 
+// myWorkLink is my work with list key's page starting at from, the other
+// lists' pages as in keep, scrolled to that list.
+func myWorkLink(keep url.Values, key string, from int) string {
+	q := url.Values{}
+	for k, v := range keep {
+		q[k] = v
+	}
+	q.Del(key)
+	if from > 0 {
+		q.Set(key, strconv.Itoa(from))
+	}
+	link := "/"
+	if len(q) > 0 {
+		link += "?" + q.Encode()
+	}
+	return link + "#" + map[string]string{"mine": "mine", "queue": "team", "roles": "roles"}[key]
+}
+
+// byDue orders tasks soonest due first, those without a due time last.
+func byDue(x, y domain.Task) int {
+	if x.DueAt.IsZero() != y.DueAt.IsZero() {
+		if x.DueAt.IsZero() {
+			return 1
+		}
+		return -1
+	}
+	return x.DueAt.Compare(y.DueAt)
+}
+
 // roleQueues are the open tasks no team and nobody holds, in the queue of
 // one of the viewer's roles: a template may give a task to "an analyst"
 // without naming a team, and such a task is on nobody's list of a team.
@@ -136,13 +229,15 @@ func (a *App) roleQueues(r *http.Request, s *session) ([]domain.Task, bool, erro
 	var out []domain.Task
 	more := false
 	for _, role := range s.me.Roles {
-		tasks, m, err := list[domain.Task](a.api, r, s.auth, "/tasks", url.Values{"role": {string(role)}, "status": {"open"}}, maxTasks)
+		// unheld: only the queue's own tasks; a role's open tasks held by a
+		// team are thousands at scale, all in the teams' lists already.
+		tasks, m, err := list[domain.Task](a.api, r, s.auth, "/tasks", url.Values{"role": {string(role)}, "status": {"open"}, "unheld": {"true"}}, maxTasks)
 		if err != nil {
 			return nil, false, err
 		}
 		more = more || m
 		for _, t := range tasks {
-			if t.Team == "" && t.Assignee == "" && !slices.ContainsFunc(out, func(o domain.Task) bool { return o.ID == t.ID }) {
+			if !slices.ContainsFunc(out, func(o domain.Task) bool { return o.ID == t.ID }) {
 				out = append(out, t)
 			}
 		}
@@ -158,7 +253,7 @@ func (a *App) roleQueues(r *http.Request, s *session) ([]domain.Task, bool, erro
 // assignee and admins alone. attempt, when set, is a refused answer to one of
 // them, drawn again as it was sent.
 func (a *App) taskViews(r *http.Request, s *session, back string, tasks []domain.Task, managers []string, attempt *taskAttempt) ([]taskView, error) {
-	slices.SortStableFunc(tasks, func(x, y domain.Task) int { return x.DueAt.Compare(y.DueAt) })
+	slices.SortStableFunc(tasks, byDue)
 	me := domain.ActorOf(s.me)
 	roles := []domain.Role{""} // the person pickers' filters; everyone, for names and reassigning
 	for _, t := range tasks {
@@ -480,8 +575,8 @@ func (a *App) completeTask(w http.ResponseWriter, r *http.Request, s *session) {
 // what was typed. Any other refusal is a notice on the page the form came from,
 // drawn afresh.
 func (a *App) redrawTask(w http.ResponseWriter, r *http.Request, s *session, t domain.Task, back string, status int, attempt *taskAttempt) {
-	if back == "/" {
-		a.renderMyWork(w, r, s, status, attempt)
+	if u, err := url.Parse(back); err == nil && u.Path == "/" {
+		a.renderMyWork(w, r, s, status, u.Query(), attempt)
 		return
 	}
 	show := map[domain.Process]showFunc{domain.ProcessCampaign: a.showCampaign, domain.ProcessHiring: a.showHiring, domain.ProcessRisk: a.showRisk,

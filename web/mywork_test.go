@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -176,9 +177,84 @@ func TestARefreshSaysWhetherAnythingMoved(t *testing.T) {
 	if got := refresh(); got != drawn {
 		t.Errorf("nothing moved, yet the refresh answers version %q, the page %q", got, drawn)
 	}
+	// The page drawn just after an action, with its notice, names the same
+	// version: a notice is no change of what the page shows.
+	r := newGet("/")
+	r.AddCookie(&http.Cookie{Name: sessionCookie, Value: sesMaya})
+	r.AddCookie(&http.Cookie{Name: flashCookie, Value: url.QueryEscape("ok:Approved: something")})
+	noticed := serve(h, r).Body.String()
+	if !strings.Contains(noticed, "Approved: something") || !strings.Contains(noticed, `data-version="`+drawn+`"`) {
+		t.Errorf("the page with a notice names another version than %q, or shows no notice", drawn)
+	}
 	approval.Title = "Review the brief of Spring launch, second round"
 	defer func() { approval.Title = "Review the brief of Spring launch" }()
 	if got := refresh(); got == drawn {
 		t.Errorf("a task changed, yet the version stayed %q", got)
+	}
+}
+
+// TestMyWorkDrawsAPageOfEachListSoonestDueFirst: a busy person's sixty open
+// tasks, created latest due first, two overdue: the page draws the first
+// myWorkPage soonest due (the overdue ones leading), each with its form, says
+// how many there are in all and how many are overdue, and links the next
+// ones, which draw the rest with a way back.
+func TestMyWorkDrawsAPageOfEachListSoonestDueFirst(t *testing.T) {
+	h, f := newTestApp(t)
+	var mine []domain.Task
+	for i := 60; i >= 1; i-- {
+		tk := approval
+		tk.ID = fmt.Sprintf("tsk_m%02d", i)
+		tk.DueAt = testNow.Add(time.Duration(i-3) * time.Hour) // 1 and 2 are overdue
+		mine = append(mine, tk)
+	}
+	f.on("GET /api/v1/tasks", func(r *http.Request, me domain.Person) (int, any) {
+		if r.URL.Query().Get("assignee") == "me" {
+			return http.StatusOK, pageOf(mine...)
+		}
+		return http.StatusOK, pageOf[domain.Task]()
+	})
+	w := get(t, h, sesMaya, "/")
+	body := w.Body.String()
+	mustContain(t, w, `<span class="count">60</span>`, "2 overdue", "Showing 1–25 of 60, soonest due first.",
+		`href="/?mine=25#mine"`, `action="/tasks/tsk_m01/complete"`, `action="/tasks/tsk_m25/complete"`)
+	mustNotContain(t, w, "tsk_m26", "Previous tasks")
+	if i, j := strings.Index(body, `id="task-tsk_m01"`), strings.Index(body, `id="task-tsk_m02"`); i < 0 || j < i {
+		t.Errorf("the soonest due is not first")
+	}
+	w = get(t, h, sesMaya, "/?mine=25")
+	mustContain(t, w, "Showing 26–50 of 60", `href="/?mine=50#mine"`, `href="/#mine"`, `action="/tasks/tsk_m26/complete"`,
+		`name="back" value="/?mine=25"`)
+	mustNotContain(t, w, `id="task-tsk_m25"`, `id="task-tsk_m51"`)
+	w = get(t, h, sesMaya, "/?mine=999")
+	mustContain(t, w, "Showing 51–60 of 60", `id="task-tsk_m60"`)
+	mustNotContain(t, w, "Next tasks")
+}
+
+// TestTheDirectoryIsKeptWhileTheAPISaysNobodyChanged: the pages keep the
+// directory between requests and ask for it again with its ETag: while the
+// API answers 304 it is not read again; once someone changed (mo renamed),
+// the next page draws the new name.
+func TestTheDirectoryIsKeptWhileTheAPISaysNobodyChanged(t *testing.T) {
+	h, f := newTestApp(t)
+	inbox(f)
+	version, name, reads, asked := 1, "Mo Before", 0, 0
+	f.on("GET /api/v1/people", func(r *http.Request, _ domain.Person) (int, any) {
+		asked++
+		etag := fmt.Sprintf(`"v%d"`, version)
+		if r.Header.Get("If-None-Match") == etag {
+			return http.StatusNotModified, tagged{etag: etag}
+		}
+		reads++
+		return http.StatusOK, tagged{etag: etag, body: pageOf(domain.Person{Handle: "mo", Name: name, Team: domain.TeamMarketingOps})}
+	})
+	mustContain(t, get(t, h, sesMaya, "/"), "Assigned to Mo Before")
+	mustContain(t, get(t, h, sesMaya, "/"), "Assigned to Mo Before")
+	if reads != 1 || asked < 2 {
+		t.Errorf("the directory was read %d times in %d asks, want once, then 304", reads, asked)
+	}
+	version, name = 2, "Mo After"
+	mustContain(t, get(t, h, sesMaya, "/"), "Assigned to Mo After")
+	if reads != 2 {
+		t.Errorf("after a change the directory was read %d times in all, want 2", reads)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"net/http"
 	"path"
@@ -28,7 +29,9 @@ type view struct {
 	Poll   bool // the page refreshes itself while open
 	// Version names what the main part shows, for the refresh (set by render).
 	Version string
-	Data    any
+	// Main is the page's main part as drawn, for the layout (set by render).
+	Main template.HTML
+	Data any
 	// W is how the page says names, times and amounts (set by render when the
 	// handler made none).
 	W *words
@@ -102,23 +105,25 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name st
 	if v.W == nil {
 		v.W = a.bareWords(v.Session)
 	}
-	tmpl := "layout"
-	if isFragment(r) {
-		tmpl = "main"
-		if v.Session != nil {
-			w.Header().Set(unreadHeader, strconv.Itoa(v.Session.unread))
-		}
+	if isFragment(r) && v.Session != nil {
+		w.Header().Set(unreadHeader, strconv.Itoa(v.Session.unread))
 	}
+	// The main part is drawn once: a polling page's version is hashed from
+	// it, and the layout takes it as drawn. (Drawing the page, then main again
+	// for its version, then the page again with it was most of a board's
+	// time in drawing.)
 	var b bytes.Buffer
-	err := t.ExecuteTemplate(&b, tmpl, v)
+	err := t.ExecuteTemplate(&b, "main", v)
 	if err == nil && v.Poll {
-		v.Version, err = version(t, v)
+		v.Version, err = version(t, v, b.Bytes())
 		if isFragment(r) {
 			w.Header().Set("X-Tandem-Version", v.Version)
-		} else {
-			b.Reset()
-			err = t.ExecuteTemplate(&b, tmpl, v)
 		}
+	}
+	if err == nil && !isFragment(r) {
+		v.Main = template.HTML(b.String()) //nolint:gosec // drawn by the page's own template just above
+		b = bytes.Buffer{}
+		err = t.ExecuteTemplate(&b, "layout", v)
 	}
 	if err != nil {
 		a.log.Error("render page", "page", name, "err", err)
@@ -130,17 +135,43 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name st
 	_, _ = b.WriteTo(w)
 }
 
-// version names what a polling page's main part shows, notices left out: the
-// page's script redraws only when a refresh answers another version.
-func version(t *template.Template, v view) (string, error) {
-	v.Notice, v.Problem = "", ""
-	v.W.keyless = true // each drawing's new form keys are no change
-	defer func() { v.W.keyless = false }()
-	h := sha256.New()
-	if err := t.ExecuteTemplate(h, "main", v); err != nil {
-		return "", err
+// version names what a polling page's main part shows, from main as drawn:
+// its forms' Idempotency-Keys (new in each drawing) are left out, so new
+// keys alone never make an open page redraw, and so are its notices, for
+// which main is drawn again without them (only just after an action).
+func version(t *template.Template, v view, main []byte) (string, error) {
+	if v.Notice != "" || v.Problem != "" {
+		v.Notice, v.Problem = "", ""
+		var b bytes.Buffer
+		if err := t.ExecuteTemplate(&b, "main", v); err != nil {
+			return "", err
+		}
+		main = b.Bytes()
 	}
+	h := sha256.New()
+	writeKeyless(h, main)
 	return hex.EncodeToString(h.Sum(nil)[:8]), nil
+}
+
+// keyAttr is how every form writes its Idempotency-Key (words.Key).
+var keyAttr = []byte(`name="idempotency_key" value="`)
+
+// writeKeyless writes page to w without the values of its forms'
+// Idempotency-Keys.
+func writeKeyless(w io.Writer, page []byte) {
+	for {
+		i := bytes.Index(page, keyAttr)
+		if i < 0 {
+			_, _ = w.Write(page)
+			return
+		}
+		i += len(keyAttr)
+		_, _ = w.Write(page[:i])
+		page = page[i:]
+		if j := bytes.IndexByte(page, '"'); j >= 0 {
+			page = page[j:]
+		}
+	}
 }
 
 // fail answers an error no page can recover from: the API's refusal in words, or

@@ -39,6 +39,7 @@ type session struct {
 	// dir is the directory, read once per request (everyone); words is the
 	// page's words, made from it.
 	dir              []domain.Person
+	dirByName        []domain.Person // dir sorted by name, for the pickers
 	dirMore, dirRead bool
 	words            *words
 }

@@ -440,8 +440,8 @@ func TestMyWorkListsTheTasksOfMyRolesQueueThatNoTeamHolds(t *testing.T) {
 	f.on("GET /api/v1/tasks", func(r *http.Request, me domain.Person) (int, any) {
 		q := r.URL.Query()
 		switch {
-		case q.Get("role") == string(domain.RoleMarketingOpsManager) && q.Get("status") == "open":
-			return http.StatusOK, pageOf(triage, teamTask)
+		case q.Get("role") == string(domain.RoleMarketingOpsManager) && q.Get("status") == "open" && q.Get("unheld") == "true":
+			return http.StatusOK, pageOf(triage) // as the API answers: not the team's task
 		case q.Get("team") == string(domain.TeamMarketingOps) && q.Get("status") == "open":
 			return http.StatusOK, pageOf(teamTask)
 		}

@@ -47,6 +47,7 @@ type Config struct {
 // App serves the pages.
 type App struct {
 	api    client
+	dir    dirCache // the directory between requests (words.go)
 	log    *slog.Logger
 	now    func() time.Time
 	poll   time.Duration
@@ -67,6 +68,7 @@ type App struct {
 func New(cfg Config) *App {
 	a := &App{
 		api:  client{h: cfg.API},
+		dir:  dirCache{lists: map[domain.Role]dirList{}},
 		log:  cfg.Logger,
 		now:  cfg.Now,
 		poll: cfg.PollInterval,
