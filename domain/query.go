@@ -43,7 +43,23 @@ type TaskFilter struct {
 	// Unheld keeps the tasks no team and nobody holds: a role's own queue
 	// (a template's task for "an analyst"), which no list of a team has.
 	Unheld bool
+	// ByDue orders the list soonest due first, ties by ID, the tasks without
+	// a due time last, instead of oldest first: the overdue ones lead.
+	ByDue bool
 	ListOptions
+}
+
+// MaxTaskCount bounds what TaskCounts counts: past it a list is "more than"
+// that many, so a count costs the same however big a list grows.
+const MaxTaskCount = 1000
+
+// TaskCounts are how many tasks a TaskFilter's list holds and how many of them
+// are overdue, each at most MaxTaskCount; More says the list holds more than
+// that, so Total is a floor.
+type TaskCounts struct {
+	Total   int  `json:"total"`
+	Overdue int  `json:"overdue"`
+	More    bool `json:"more"`
 }
 
 // CampaignFilter selects campaigns. Owner matches the project manager or the

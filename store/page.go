@@ -20,7 +20,7 @@ import (
 // costs the same however deep it is, and rows written meanwhile neither repeat nor
 // vanish between pages. Which fields are set depends on the list's order.
 type cursor struct {
-	At  time.Time `json:"t,omitzero"`   // created_at, for lists ordered by (created_at, id)
+	At  time.Time `json:"t,omitzero"`   // created_at, for lists ordered by (created_at, id); due_at by (due_at, id)
 	ID  string    `json:"id,omitempty"` // id or handle
 	Seq uint64    `json:"n,omitempty"`  // notification id
 }
@@ -33,6 +33,7 @@ const (
 	byCreated cursorOrder = iota // At and ID
 	byHandle                     // ID
 	bySeq                        // Seq
+	byDue                        // ID, and At unless the task has no due time
 )
 
 const (
@@ -74,6 +75,7 @@ func decodeCursor(s string, order cursorOrder) (cursor, error) {
 	case order == byCreated && !(hasAt && hasID && !hasSeq),
 		order == byHandle && !(hasID && !hasAt && !hasSeq),
 		order == bySeq && !(hasSeq && !hasAt && !hasID),
+		order == byDue && !(hasID && !hasSeq),
 		c.Seq > math.MaxInt64,
 		len(c.ID) > maxCursorID || strings.ContainsFunc(c.ID, unicode.IsControl),
 		hasAt && (c.At.UTC().Year() < 1 || c.At.UTC().Year() > 9999):

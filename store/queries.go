@@ -60,9 +60,27 @@ func (st *Store) Task(ctx context.Context, id string) (domain.Task, error) {
 	return row.toDomain(), nil
 }
 
-// Tasks lists tasks oldest first: the inbox, filtered by assignee, team, role,
-// status, process and process ID.
+// Tasks lists tasks oldest first, or soonest due first (f.ByDue): the inbox,
+// filtered by assignee, team, role, status, process and process ID.
 func (st *Store) Tasks(ctx context.Context, f domain.TaskFilter) (domain.Page[domain.Task], error) {
+	if f.ByDue {
+		return st.tasksByDue(ctx, f)
+	}
+	q, err := afterCreated(st.taskQuery(ctx, f), f.ListOptions)
+	if err != nil {
+		return domain.Page[domain.Task]{}, err
+	}
+	rows, err := scanTasks(q.Select(taskColumns))
+	if err != nil {
+		return domain.Page[domain.Task]{}, wrap(err, "list tasks")
+	}
+	return pageOf(rows, f.ListOptions, taskRow.toDomain, func(r taskRow) cursor {
+		return cursor{At: r.CreatedAt, ID: r.ID}
+	}), nil
+}
+
+// taskQuery is the tasks f's filters select, in no order.
+func (st *Store) taskQuery(ctx context.Context, f domain.TaskFilter) *gorm.DB {
 	q := st.reads.WithContext(ctx).Model(&taskRow{})
 	// A fixed order of conditions gives one SQL text per combination of filters,
 	// which the PostgreSQL driver's statement cache reuses.
@@ -77,17 +95,77 @@ func (st *Store) Tasks(ctx context.Context, f domain.TaskFilter) (domain.Page[do
 	if f.Unheld {
 		q = q.Where("team = '' AND assignee = ''")
 	}
-	q, err := afterCreated(q, f.ListOptions)
-	if err != nil {
-		return domain.Page[domain.Task]{}, err
+	return q
+}
+
+// noDue is the due time of a task without one, as stored: the zero time.
+var noDue = time.Time{}
+
+// tasksByDue pages f's list soonest due first, by keyset on (due_at, id): the tasks
+// with a due time, then those without one (stored as the zero time, which
+// would sort first), each part one range of idx_tasks_assignee_due or
+// idx_tasks_team_due (migration 00016) when the list is an assignee's or a
+// team's. A cursor without a time is in the second part.
+func (st *Store) tasksByDue(ctx context.Context, f domain.TaskFilter) (domain.Page[domain.Task], error) {
+	var c cursor
+	if f.Cursor != "" {
+		var err error
+		if c, err = decodeCursor(f.Cursor, byDue); err != nil {
+			return domain.Page[domain.Task]{}, err
+		}
 	}
-	rows, err := scanTasks(q.Select(taskColumns))
-	if err != nil {
-		return domain.Page[domain.Task]{}, wrap(err, "list tasks")
+	limit := limitOf(f.ListOptions)
+	var rows []taskRow
+	if f.Cursor == "" || !c.At.IsZero() {
+		dated := st.taskQuery(ctx, f).Where("due_at > ?", noDue)
+		if f.Cursor != "" {
+			// A row-value comparison, an index condition on PostgreSQL.
+			dated = dated.Where("(due_at, id) > (?, ?)", utc(c.At), c.ID)
+		}
+		var err error
+		if rows, err = scanTasks(dated.Select(taskColumns).Order("due_at, id").Limit(limit + 1)); err != nil {
+			return domain.Page[domain.Task]{}, wrap(err, "list tasks by due time")
+		}
+	}
+	if len(rows) <= limit {
+		undated := st.taskQuery(ctx, f).Where("due_at = ?", noDue)
+		if f.Cursor != "" && c.At.IsZero() {
+			undated = undated.Where("id > ?", c.ID)
+		}
+		more, err := scanTasks(undated.Select(taskColumns).Order("due_at, id").Limit(limit + 1 - len(rows)))
+		if err != nil {
+			return domain.Page[domain.Task]{}, wrap(err, "list tasks without a due time")
+		}
+		rows = append(rows, more...)
 	}
 	return pageOf(rows, f.ListOptions, taskRow.toDomain, func(r taskRow) cursor {
-		return cursor{At: r.CreatedAt, ID: r.ID}
+		return cursor{At: fromDB(r.DueAt), ID: r.ID}
 	}), nil
+}
+
+// TaskCounts counts the tasks of f's list (its filters; its order and page do
+// not matter) and those of them overdue at now, each up to
+// domain.MaxTaskCount: two short range scans of the index that serves the
+// list, however long it is.
+func (st *Store) TaskCounts(ctx context.Context, f domain.TaskFilter, now time.Time) (domain.TaskCounts, error) {
+	var out domain.TaskCounts
+	for _, c := range []struct {
+		n    *int
+		cond string
+		args []any
+	}{{&out.Total, "", nil}, {&out.Overdue, "due_at > ? AND due_at < ?", []any{noDue, utc(now)}}} {
+		sub := st.taskQuery(ctx, f).Select("1").Limit(domain.MaxTaskCount + 1)
+		if c.cond != "" {
+			sub = sub.Where(c.cond, c.args...)
+		}
+		var n int64
+		if err := st.reads.WithContext(ctx).Table("(?) AS listed", sub).Count(&n).Error; err != nil {
+			return out, wrap(err, "count tasks")
+		}
+		*c.n = min(int(n), domain.MaxTaskCount)
+		out.More = out.More || n > domain.MaxTaskCount
+	}
+	return out, nil
 }
 
 // Timeline returns a process's events in time order, events of the same time in the
