@@ -133,6 +133,7 @@ type fakeRecords struct {
 	lastCampaigns domain.CampaignFilter
 	lastBoard     domain.BoardFilter
 	lastTasks     domain.TaskFilter
+	lastCounts    domain.TaskFilter
 	lastPeople    domain.PeopleFilter
 	lastNotify    domain.ListOptions
 }
@@ -275,6 +276,13 @@ func (r *fakeRecords) Tasks(_ context.Context, f domain.TaskFilter) (domain.Page
 	if err := r.enter("Tasks"); err != nil {
 		return domain.Page[domain.Task]{}, err
 	}
+	out := r.listed(f)
+	slices.SortFunc(out, func(a, b domain.Task) int { return strings.Compare(a.ID, b.ID) })
+	return page(out, f.ListOptions)
+}
+
+// listed are the tasks f's filters select, in no order.
+func (r *fakeRecords) listed(f domain.TaskFilter) []domain.Task {
 	var out []domain.Task
 	for _, t := range r.tasks {
 		if (f.Assignee == "" || t.Assignee == f.Assignee) && (f.Team == "" || t.Team == f.Team) &&
@@ -284,8 +292,25 @@ func (r *fakeRecords) Tasks(_ context.Context, f domain.TaskFilter) (domain.Page
 			out = append(out, t)
 		}
 	}
-	slices.SortFunc(out, func(a, b domain.Task) int { return strings.Compare(a.ID, b.ID) })
-	return page(out, f.ListOptions)
+	return out
+}
+
+// TaskCounts counts what Tasks would list, as the store does (its cap aside).
+func (r *fakeRecords) TaskCounts(_ context.Context, f domain.TaskFilter, now time.Time) (domain.TaskCounts, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lastCounts = f
+	if err := r.enter("TaskCounts"); err != nil {
+		return domain.TaskCounts{}, err
+	}
+	var n domain.TaskCounts
+	for _, t := range r.listed(f) {
+		n.Total++
+		if !t.DueAt.IsZero() && t.DueAt.Before(now) {
+			n.Overdue++
+		}
+	}
+	return n, nil
 }
 
 func (r *fakeRecords) Timeline(_ context.Context, p domain.Process, id string) ([]domain.Event, error) {

@@ -81,6 +81,7 @@ type Records interface {
 	Campaigns(ctx context.Context, f domain.CampaignFilter) (domain.Page[domain.Campaign], error)
 	Task(ctx context.Context, id string) (domain.Task, error)
 	Tasks(ctx context.Context, f domain.TaskFilter) (domain.Page[domain.Task], error)
+	TaskCounts(ctx context.Context, f domain.TaskFilter, now time.Time) (domain.TaskCounts, error)
 	Timeline(ctx context.Context, p domain.Process, processID string) ([]domain.Event, error)
 	Notifications(ctx context.Context, recipient string, o domain.ListOptions) (domain.Page[domain.Notification], error)
 	// NotificationMark is how far recipient has read their notifications.

@@ -13,7 +13,10 @@ import (
 )
 
 // listTasks is the inbox: tasks by assignee (me or a handle), team, role, status and
-// process, one indexed query on the records.
+// process, one indexed query on the records; oldest first, or soonest due first
+// (?order=due). With ?counts=true the answer also says how many tasks the whole
+// list holds and how many are overdue, so a client draws one page and says how
+// long the list is without reading it all.
 func (s *Server) listTasks(c *gin.Context) {
 	var p domain.Problems
 	f := domain.TaskFilter{
@@ -24,12 +27,14 @@ func (s *Server) listTasks(c *gin.Context) {
 		Process:   enumParam(c, &p, "process", taskProcesses),
 		ProcessID: c.Query("process_id"),
 	}
-	switch c.Query("unheld") {
-	case "", "false":
-	case "true":
-		f.Unheld = true
+	f.Unheld = boolParam(c, &p, "unheld")
+	counts := boolParam(c, &p, "counts")
+	switch c.Query("order") {
+	case "", "created":
+	case "due":
+		f.ByDue = true
 	default:
-		p.Add("unheld", "must be true or false")
+		p.Add("order", "must be created or due")
 	}
 	if f.Assignee == "me" {
 		f.Assignee = caller(c).Handle
@@ -48,7 +53,40 @@ func (s *Server) listTasks(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, domain.Page[taskBody]{Items: each(page.Items, taskOf), NextCursor: page.NextCursor})
+	answer := taskList{Items: each(page.Items, taskOf), NextCursor: page.NextCursor}
+	if counts {
+		// The list itself leaves no task out (a hiring task the caller may not
+		// read is listed with its description and data hidden), so neither do
+		// its counts.
+		f.ListOptions = domain.ListOptions{}
+		n, err := s.records.TaskCounts(ctx, f, s.now())
+		if err != nil {
+			s.fail(c, fmt.Errorf("count tasks: %w", err))
+			return
+		}
+		answer.Counts = &n
+	}
+	c.JSON(http.StatusOK, answer)
+}
+
+// taskList is GET /tasks's answer: a page, and with ?counts=true the counts of
+// the whole list.
+type taskList struct {
+	Items      []taskBody         `json:"items"`
+	NextCursor string             `json:"next_cursor,omitempty"`
+	Counts     *domain.TaskCounts `json:"counts,omitempty"`
+}
+
+// boolParam reads a query parameter that is true or false, false when absent.
+func boolParam(c *gin.Context, p *domain.Problems, name string) bool {
+	switch c.Query(name) {
+	case "", "false":
+		return false
+	case "true":
+		return true
+	}
+	p.Add(name, "must be true or false")
+	return false
 }
 
 // loadTask reads the {id} task; an ID that cannot be a task's is not found without

@@ -439,3 +439,51 @@ func getTaskOK(t *testing.T, e *env, path, token, body string) domain.Task {
 	want(t, rr, sOK, "")
 	return decodeJSON[domain.Task](t, rr)
 }
+
+// TestListTasksByDueWithCounts: ?order=due asks the records for the list soonest
+// due first; ?counts=true adds how many tasks the whole list holds and how many
+// are overdue at the server's now, counted on the list's own filters, the page
+// aside. Without it the answer has no counts; anything but the values the
+// contract names is refused.
+func TestListTasksByDueWithCounts(t *testing.T) {
+	e := newEnv(t)
+	withTasks(e)
+	late := e.records.tasks[poolTask]
+	late.DueAt = testNow.Add(-time.Hour)
+	e.records.tasks[poolTask] = late
+	rr := e.do("GET", "/api/v1/tasks?team=creative&status=open&order=due&counts=true&limit=1", "tok-cara", "")
+	want(t, rr, sOK, "")
+	got := decodeJSON[struct {
+		Items  []domain.Task      `json:"items"`
+		Counts *domain.TaskCounts `json:"counts"`
+	}](t, rr)
+	if len(got.Items) != 1 {
+		t.Errorf("a page of %d, want 1", len(got.Items))
+	}
+	if got.Counts == nil || *got.Counts != (domain.TaskCounts{Total: 2, Overdue: 1}) {
+		t.Errorf("counts = %+v, want 2 tasks, 1 overdue", got.Counts)
+	}
+	if f := e.records.lastTasks; !f.ByDue || f.Team != domain.TeamCreative || f.Status != domain.TaskOpen || f.Limit != 1 {
+		t.Errorf("list filter = %+v", f)
+	}
+	if f := e.records.lastCounts; !f.ByDue || f.Team != domain.TeamCreative || f.Status != domain.TaskOpen || f.ListOptions != (domain.ListOptions{}) {
+		t.Errorf("counts filter = %+v, want the list's without its page", f)
+	}
+
+	rr = e.do("GET", "/api/v1/tasks?team=creative&order=created", "tok-cara", "")
+	want(t, rr, sOK, "")
+	if strings.Contains(rr.Body.String(), `"counts"`) {
+		t.Errorf("counts not asked for, answered: %s", rr.Body)
+	}
+	if e.records.lastTasks.ByDue {
+		t.Error("order=created listed by due time")
+	}
+	for _, q := range []string{"order=soonest", "counts=yes"} {
+		field, _, _ := strings.Cut(q, "=")
+		if got := want(t, e.do("GET", "/api/v1/tasks?"+q, "tok-cara", ""), sInvalid, domain.CodeInvalid); !hasProblem(got, field, "") {
+			t.Errorf("%s: details = %v", q, got.Details)
+		}
+	}
+	e.records.fail["TaskCounts"] = domain.ErrUnavailable
+	want(t, e.do("GET", "/api/v1/tasks?counts=true", "tok-cara", ""), sUnavail, codeUnavailable)
+}
