@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -295,6 +296,39 @@ func pageOf[T any](items ...T) any {
 		items = []T{}
 	}
 	return map[string]any{"items": items}
+}
+
+// taskPage answers GET /api/v1/tasks as the API does, tasks being the whole
+// list: soonest due first for ?order=due, a page of ?limit= from ?cursor= (an
+// offset here), and for ?counts=true how many there are and how many are
+// overdue at testNow.
+func taskPage(r *http.Request, tasks ...domain.Task) any {
+	q := r.URL.Query()
+	list := slices.Clone(tasks)
+	if q.Get("order") == "due" {
+		slices.SortStableFunc(list, byDue)
+	}
+	from, _ := strconv.Atoi(q.Get("cursor"))
+	limit := domain.DefaultLimit
+	if n, err := strconv.Atoi(q.Get("limit")); err == nil {
+		limit = n
+	}
+	from = min(from, len(list))
+	end := min(from+limit, len(list))
+	answer := map[string]any{"items": append([]domain.Task{}, list[from:end]...)}
+	if end < len(list) {
+		answer["next_cursor"] = strconv.Itoa(end)
+	}
+	if q.Get("counts") == "true" {
+		n := domain.TaskCounts{Total: len(list)}
+		for _, t := range list {
+			if !t.DueAt.IsZero() && t.DueAt.Before(testNow) {
+				n.Overdue++
+			}
+		}
+		answer["counts"] = n
+	}
+	return answer
 }
 
 func writeJSON(w http.ResponseWriter, status int, body any) {

@@ -89,8 +89,8 @@ type taskList struct {
 	Next, Prev string
 }
 
-// maxTasks bounds how many tasks of each list my work reads, to sort them by
-// due time and count them; past this, the page says "more than".
+// maxTasks bounds how many tasks of a role's queue my work reads, to sort them
+// by due time and count them; past this, the page says "more than".
 const maxTasks = 1000
 
 // myWorkPage is how many tasks each list of my work draws at a time, each
@@ -109,26 +109,6 @@ func (a *App) myWork(w http.ResponseWriter, r *http.Request, s *session) {
 // refused decision, attempt carries the task and what was sent, so the card
 // shows why next to the form.
 func (a *App) renderMyWork(w http.ResponseWriter, r *http.Request, s *session, status int, q url.Values, attempt *taskAttempt) {
-	mine, moreMine, err := list[domain.Task](a.api, r, s.auth, "/tasks", url.Values{"assignee": {"me"}, "status": {"open"}}, maxTasks)
-	if err != nil {
-		a.fail(w, r, s, err)
-		return
-	}
-	var team []domain.Task
-	var moreTeam bool
-	if s.me.Team != "" {
-		team, moreTeam, err = list[domain.Task](a.api, r, s.auth, "/tasks", url.Values{"team": {string(s.me.Team)}, "status": {"open"}}, maxTasks)
-		if err != nil {
-			a.fail(w, r, s, err)
-			return
-		}
-		team = slices.DeleteFunc(team, func(t domain.Task) bool { return t.Assignee == s.me.Handle })
-	}
-	roles, moreRoles, err := a.roleQueues(r, s)
-	if err != nil {
-		a.fail(w, r, s, err)
-		return
-	}
 	// The pages' offsets, each kept in the links and the forms' way back.
 	from := map[string]int{}
 	keep := url.Values{}
@@ -142,26 +122,69 @@ func (a *App) renderMyWork(w http.ResponseWriter, r *http.Request, s *session, s
 	if len(keep) > 0 {
 		back += "?" + keep.Encode()
 	}
+	// Mine and the team's are read soonest due first from the API, only as
+	// far as the page drawn, with their counts: a busy team's list is
+	// thousands of tasks, and reading them all to sort and count them was
+	// most of the page's time.
 	now := a.now()
+	mine, nMine, err := a.dueTasks(r, s, url.Values{"assignee": {"me"}, "status": {"open"}}, nil, from["mine"])
+	if err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	var team []domain.Task
+	var nTeam domain.TaskCounts
+	if s.me.Team != "" {
+		// The team's list leaves out the viewer's own tasks, listed as mine:
+		// skipped as they come, and taken off its counts.
+		mineOnly := func(t domain.Task) bool { return t.Assignee == s.me.Handle }
+		team, nTeam, err = a.dueTasks(r, s, url.Values{"team": {string(s.me.Team)}, "status": {"open"}}, mineOnly, from["queue"])
+		var held domain.TaskCounts // the viewer's open tasks of the team
+		switch {
+		case err != nil:
+		case !nMine.More && len(mine) >= nMine.Total: // all of mine read: counted here
+			for _, t := range mine {
+				if t.Team == s.me.Team {
+					held.Total++
+					if !t.DueAt.IsZero() && t.DueAt.Before(now) {
+						held.Overdue++
+					}
+				}
+			}
+		default:
+			held, err = a.taskCounts(r, s, url.Values{"assignee": {"me"}, "team": {string(s.me.Team)}, "status": {"open"}})
+		}
+		nTeam.Total, nTeam.Overdue = max(nTeam.Total-held.Total, 0), max(nTeam.Overdue-held.Overdue, 0)
+		if err != nil {
+			a.fail(w, r, s, err)
+			return
+		}
+	}
+	roles, moreRoles, err := a.roleQueues(r, s)
+	if err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	slices.SortStableFunc(roles, byDue)
+	nRoles := domain.TaskCounts{Total: len(roles), More: moreRoles}
+	for _, t := range roles {
+		if !t.DueAt.IsZero() && t.DueAt.Before(now) {
+			nRoles.Overdue++
+		}
+	}
 	pages := map[string][]domain.Task{}
 	d := myWorkData{}
 	for _, l := range []struct {
 		key   string
-		tasks []domain.Task
-		more  bool
+		tasks []domain.Task // the list soonest due first, at least up to the page drawn
+		n     domain.TaskCounts
 		out   *taskList
-	}{{"mine", mine, moreMine, &d.Mine}, {"queue", team, moreTeam, &d.Team}, {"roles", roles, moreRoles, &d.Roles}} {
-		slices.SortStableFunc(l.tasks, byDue)
+	}{{"mine", mine, nMine, &d.Mine}, {"queue", team, nTeam, &d.Team}, {"roles", roles, nRoles, &d.Roles}} {
 		start := min(from[l.key], max(len(l.tasks)-1, 0))
 		start -= start % myWorkPage
 		end := min(start+myWorkPage, len(l.tasks))
-		*l.out = taskList{Total: len(l.tasks), AtMost: l.more, From: start + 1, To: end}
-		for _, t := range l.tasks {
-			if !t.DueAt.IsZero() && t.DueAt.Before(now) {
-				l.out.Overdue++
-			}
-		}
-		if end < len(l.tasks) {
+		*l.out = taskList{Total: max(l.n.Total, end), Overdue: l.n.Overdue, AtMost: l.n.More, From: start + 1, To: end}
+		if end < l.out.Total {
 			l.out.Next = myWorkLink(keep, l.key, end)
 		}
 		if start > 0 {
@@ -191,6 +214,58 @@ func (a *App) renderMyWork(w http.ResponseWriter, r *http.Request, s *session, s
 		v.Problem = attempt.Problem
 	}
 	a.render(w, r, status, "mywork", v)
+}
+
+// dueTasks reads the open tasks query selects, soonest due first, as far as
+// the page of my work starting at from (skip's tasks left out), and the
+// list's counts: a page of the API when from is 0. from is bounded by what
+// the counts count, so a made-up offset cannot make the page read a
+// thousand lists.
+func (a *App) dueTasks(r *http.Request, s *session, query url.Values, skip func(domain.Task) bool, from int) ([]domain.Task, domain.TaskCounts, error) {
+	q := url.Values{"order": {"due"}, "counts": {"true"}}
+	for k, v := range query {
+		q[k] = v
+	}
+	want := min(from, domain.MaxTaskCount-1) + myWorkPage
+	var tasks []domain.Task
+	var n domain.TaskCounts
+	for {
+		q.Set("limit", strconv.Itoa(min(want-len(tasks), domain.MaxLimit)))
+		var p struct {
+			Items      []domain.Task      `json:"items"`
+			NextCursor string             `json:"next_cursor"`
+			Counts     *domain.TaskCounts `json:"counts"`
+		}
+		if err := a.api.call(r, s.auth, http.MethodGet, "/tasks", q, nil, &p); err != nil {
+			return nil, n, err
+		}
+		if p.Counts != nil {
+			n = *p.Counts
+		}
+		q.Del("counts") // the first page's answer has them
+		for _, t := range p.Items {
+			if skip == nil || !skip(t) {
+				tasks = append(tasks, t)
+			}
+		}
+		if len(tasks) >= want || p.NextCursor == "" {
+			return tasks, n, nil
+		}
+		q.Set("cursor", p.NextCursor)
+	}
+}
+
+// taskCounts are the counts of the tasks query selects, read with one task.
+func (a *App) taskCounts(r *http.Request, s *session, query url.Values) (domain.TaskCounts, error) {
+	q := url.Values{"counts": {"true"}, "limit": {"1"}}
+	for k, v := range query {
+		q[k] = v
+	}
+	var p struct {
+		Counts domain.TaskCounts `json:"counts"`
+	}
+	err := a.api.call(r, s.auth, http.MethodGet, "/tasks", q, nil, &p)
+	return p.Counts, err
 }
 
 // myWorkLink is my work with list key's page starting at from, the other

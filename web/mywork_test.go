@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -25,9 +27,9 @@ func inbox(f *fakeAPI) {
 		q := r.URL.Query()
 		switch {
 		case q.Get("assignee") == "me" && q.Get("status") == "open" && me.Handle == "maya":
-			return http.StatusOK, pageOf(approval)
+			return http.StatusOK, taskPage(r, approval)
 		case q.Get("team") == string(domain.TeamMarketingOps) && q.Get("status") == "open":
-			return http.StatusOK, pageOf(approval, othersTask)
+			return http.StatusOK, taskPage(r, approval, othersTask)
 		}
 		return http.StatusOK, pageOf[domain.Task]()
 	})
@@ -209,7 +211,7 @@ func TestMyWorkDrawsAPageOfEachListSoonestDueFirst(t *testing.T) {
 	}
 	f.on("GET /api/v1/tasks", func(r *http.Request, me domain.Person) (int, any) {
 		if r.URL.Query().Get("assignee") == "me" {
-			return http.StatusOK, pageOf(mine...)
+			return http.StatusOK, taskPage(r, mine...)
 		}
 		return http.StatusOK, pageOf[domain.Task]()
 	})
@@ -257,4 +259,79 @@ func TestTheDirectoryIsKeptWhileTheAPISaysNobodyChanged(t *testing.T) {
 	if reads != 2 {
 		t.Errorf("after a change the directory was read %d times in all, want 2", reads)
 	}
+}
+
+// TestMyWorkReadsOnlyThePageItDraws: my work asks the API for its lists
+// soonest due first, as far as the page it draws (25 tasks, not the whole
+// list), with their counts; the team's list leaves out the viewer's own
+// tasks, from its page and from its counts, which, as mine are more than a
+// page, are asked for apart. A list counted past the API's cap reads "more
+// than".
+func TestMyWorkReadsOnlyThePageItDraws(t *testing.T) {
+	h, f := newTestApp(t)
+	var all []domain.Task
+	for i := range 60 { // maya's, of her team, 10 overdue
+		tk := approval
+		tk.ID, tk.DueAt = fmt.Sprintf("tsk_m%02d", i), testNow.Add(time.Duration(i-10)*time.Hour+time.Minute)
+		all = append(all, tk)
+	}
+	for i := range 40 { // mo's, of her team, 5 overdue
+		tk := othersTask
+		tk.ID, tk.DueAt = fmt.Sprintf("tsk_o%02d", i), testNow.Add(time.Duration(i-5)*time.Hour+30*time.Minute)
+		all = append(all, tk)
+	}
+	f.on("GET /api/v1/tasks", func(r *http.Request, me domain.Person) (int, any) {
+		q := r.URL.Query()
+		if q.Get("role") != "" {
+			return http.StatusOK, taskPage(r)
+		}
+		var out []domain.Task
+		for _, tk := range all {
+			if (q.Get("assignee") != "me" || tk.Assignee == me.Handle) && (q.Get("team") == "" || string(tk.Team) == q.Get("team")) {
+				out = append(out, tk)
+			}
+		}
+		return http.StatusOK, taskPage(r, out...)
+	})
+	w := get(t, h, sesMaya, "/")
+	mustContain(t, w, `<h2 id="mine">Assigned to me <span class="count">60</span>`, "10 overdue",
+		`Open for the Marketing ops team <span class="count">40</span>`, "5 overdue", "Showing 1–25 of 40",
+		`id="task-tsk_m00"`, `id="task-tsk_o00"`, `id="task-tsk_o24"`)
+	mustNotContain(t, w, `id="task-tsk_m25"`, `id="task-tsk_o25"`)
+	if n := strings.Count(w.Body.String(), `id="task-tsk_m00"`); n != 1 {
+		t.Errorf("maya's first task shows %d times, want once, as hers", n)
+	}
+	var asked []string
+	f.mu.Lock()
+	for _, c := range f.calls {
+		if c.Path == "/api/v1/tasks" {
+			asked = append(asked, c.Query)
+		}
+	}
+	f.mu.Unlock()
+	for _, q := range asked {
+		v, _ := url.ParseQuery(q)
+		if n, _ := strconv.Atoi(v.Get("limit")); v.Get("role") == "" && n > myWorkPage {
+			t.Errorf("my work asked for %s: more than its page", q)
+		}
+	}
+	if !slices.ContainsFunc(asked, func(q string) bool {
+		v, _ := url.ParseQuery(q)
+		return v.Get("assignee") == "me" && v.Get("team") == string(domain.TeamMarketingOps) && v.Get("counts") == "true"
+	}) {
+		t.Errorf("the count of maya's tasks of her team was not asked for: %v", asked)
+	}
+
+	f.on("GET /api/v1/tasks", func(r *http.Request, me domain.Person) (int, any) {
+		if r.URL.Query().Get("assignee") != "me" {
+			return http.StatusOK, taskPage(r)
+		}
+		p := taskPage(r, all[:60]...).(map[string]any)
+		if _, ok := p["counts"]; ok {
+			p["counts"] = domain.TaskCounts{Total: domain.MaxTaskCount, Overdue: 10, More: true}
+		}
+		return http.StatusOK, p
+	})
+	mustContain(t, get(t, h, sesMaya, "/"), fmt.Sprintf(`<span class="count">%d+</span>`, domain.MaxTaskCount),
+		fmt.Sprintf("Showing 1–25 of more than %d", domain.MaxTaskCount))
 }

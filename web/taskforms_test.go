@@ -59,7 +59,7 @@ var (
 func withFormTasks(f *fakeAPI) {
 	f.on("GET /api/v1/tasks", func(r *http.Request, me domain.Person) (int, any) {
 		if r.URL.Query().Get("assignee") == "me" && me.Handle == "maya" {
-			return http.StatusOK, pageOf(formTasks...)
+			return http.StatusOK, taskPage(r, formTasks...)
 		}
 		return http.StatusOK, pageOf[domain.Task]()
 	})
@@ -327,7 +327,7 @@ func TestAPersonFieldListsTheDirectory(t *testing.T) {
 	task.Form = &domain.Form{Name: "pick", Fields: []domain.FormField{{Name: "owner", Type: domain.FieldPerson, Label: "New owner", Required: true, Role: domain.RoleProjectManager}}}
 	f.on("GET /api/v1/tasks", func(r *http.Request, _ domain.Person) (int, any) {
 		if r.URL.Query().Get("assignee") == "me" {
-			return http.StatusOK, pageOf(task)
+			return http.StatusOK, taskPage(r, task)
 		}
 		return http.StatusOK, pageOf[domain.Task]()
 	})
@@ -357,7 +357,7 @@ func TestATeamFieldListsTheTeams(t *testing.T) {
 	task.Form = &domain.Form{Name: "pick", Fields: []domain.FormField{{Name: "team", Type: domain.FieldTeam, Label: "Which team", Required: true}}}
 	f.on("GET /api/v1/tasks", func(r *http.Request, _ domain.Person) (int, any) {
 		if r.URL.Query().Get("assignee") == "me" {
-			return http.StatusOK, pageOf(task)
+			return http.StatusOK, taskPage(r, task)
 		}
 		return http.StatusOK, pageOf[domain.Task]()
 	})

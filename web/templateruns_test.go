@@ -240,7 +240,7 @@ func runAPI(t *testing.T, f *fakeAPI, tmpl templates.Template, run domain.Templa
 				out = append(out, k)
 			}
 		}
-		return http.StatusOK, pageOf(out...)
+		return http.StatusOK, taskPage(r, out...)
 	})
 	f.knowTasks(tasks...)
 }
@@ -443,7 +443,7 @@ func TestMyWorkListsTheTasksOfMyRolesQueueThatNoTeamHolds(t *testing.T) {
 		case q.Get("role") == string(domain.RoleMarketingOpsManager) && q.Get("status") == "open" && q.Get("unheld") == "true":
 			return http.StatusOK, pageOf(triage) // as the API answers: not the team's task
 		case q.Get("team") == string(domain.TeamMarketingOps) && q.Get("status") == "open":
-			return http.StatusOK, pageOf(teamTask)
+			return http.StatusOK, taskPage(r, teamTask)
 		}
 		return http.StatusOK, pageOf[domain.Task]()
 	})

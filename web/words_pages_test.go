@@ -184,7 +184,7 @@ func world(f *fakeAPI) {
 				out = append(out, t)
 			}
 		}
-		return http.StatusOK, pageOf(out...)
+		return http.StatusOK, taskPage(r, out...)
 	})
 	f.on("GET /api/v1/notifications", func(*http.Request, domain.Person) (int, any) {
 		return http.StatusOK, map[string]any{"items": []domain.Notification{
