@@ -78,8 +78,8 @@ type myWorkData struct {
 type taskList struct {
 	Tasks []taskView // the page drawn
 	// Total is how many open tasks the list holds, Overdue how many of them
-	// are overdue; AtMost says the list was read up to maxTasks and holds
-	// more, so Total is a floor.
+	// are overdue; AtMost says it holds more than were counted (the API's
+	// domain.MaxTaskCount, or maxTasks of a role's queue), so Total is a floor.
 	Total, Overdue int
 	AtMost         bool
 	// From is the place of the first task drawn (1-based), To of the last.
@@ -216,11 +216,11 @@ func (a *App) renderMyWork(w http.ResponseWriter, r *http.Request, s *session, s
 	a.render(w, r, status, "mywork", v)
 }
 
-// dueTasks reads the open tasks query selects, soonest due first, as far as
-// the page of my work starting at from (skip's tasks left out), and the
-// list's counts: a page of the API when from is 0. from is bounded by what
-// the counts count, so a made-up offset cannot make the page read a
-// thousand lists.
+// dueTasks reads the tasks query selects, soonest due first, as far as the
+// page of my work starting at from (skip's tasks left out), and the list's
+// counts (skip's tasks in them): one call of the API when from is 0 and
+// nothing is skipped. from is bounded by what the counts count, so a made-up
+// offset cannot make the page read a list whole.
 func (a *App) dueTasks(r *http.Request, s *session, query url.Values, skip func(domain.Task) bool, from int) ([]domain.Task, domain.TaskCounts, error) {
 	q := url.Values{"order": {"due"}, "counts": {"true"}}
 	for k, v := range query {
