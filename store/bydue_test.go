@@ -1,7 +1,10 @@
 package store
 
 import (
+	"database/sql"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -168,4 +171,144 @@ func TestTasksByDueAreIndexRangeScans(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A list's counts are range scans of the index its list by due time uses,
+// which stop at domain.MaxTaskCount + 1 entries: the total on the list's
+// filter columns, the overdue ones on due_at too, no row filtered nor sorted.
+func TestTaskCountsAreIndexRangeScans(t *testing.T) {
+	cases := []struct {
+		name   string
+		filter domain.TaskFilter
+		index  string
+	}{
+		{"assignee and status", domain.TaskFilter{Assignee: "dana", Status: domain.TaskOpen}, "idx_tasks_assignee_due"},
+		{"team and status", domain.TaskFilter{Team: domain.TeamCreative, Status: domain.TaskOpen}, "idx_tasks_team_due"},
+	}
+	eachBackend(t, func(t *testing.T, st *Store) {
+		taskIndexes := secondaryIndexes(t, st, "tasks")
+		mustApply(t, st, domain.Batch{Tasks: dueTasks()})
+		type statement struct {
+			sql  string
+			vars []any
+		}
+		var stmts []statement
+		capture := func(db *gorm.DB) {
+			if !db.DryRun { // a subquery is built by a dry run of its own
+				stmts = append(stmts, statement{db.Statement.SQL.String(), db.Statement.Vars})
+			}
+		}
+		if err := st.reads.Callback().Query().After("gorm:query").Register("test:capture", capture); err != nil {
+			t.Fatal(err)
+		}
+		sqlDB, err := st.reads.DB()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cases {
+			stmts = nil
+			if _, err := st.TaskCounts(t.Context(), c.filter, at(0)); err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			if len(stmts) != 2 {
+				t.Fatalf("%s: %d statements captured, want the total's and the overdue's: %v", c.name, len(stmts), stmts)
+			}
+			for _, s := range stmts {
+				if problem := countScan(t, st, sqlDB, s.sql, s.vars, c.index, taskIndexes); problem != "" {
+					t.Errorf("%s: %s\n%s", c.name, problem, s.sql)
+				}
+			}
+		}
+	})
+}
+
+// countScan says what keeps a count's statement from being range scans of
+// index alone (on PostgreSQL with the tasks' other indexes dropped, as
+// postgresRangeScan does), or "" when it is.
+func countScan(t *testing.T, st *Store, db *sql.DB, query string, vars []any, index string, all []string) string {
+	t.Helper()
+	if !st.postgres {
+		rows, err := db.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+query, vars...)
+		if err != nil {
+			t.Fatalf("explain %s: %v", query, err)
+		}
+		defer rows.Close()
+		var steps []string
+		searched := false
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			steps = append(steps, detail)
+			searched = searched || strings.HasPrefix(detail, "SEARCH tasks USING COVERING INDEX "+index+" (")
+			if strings.HasPrefix(detail, "SCAN tasks") || strings.Contains(detail, "TEMP B-TREE") {
+				return "a scan of the table or a sort: " + strings.Join(steps, "; ")
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if !searched {
+			return "want a search of " + index + " alone, got " + strings.Join(steps, "; ")
+		}
+		return ""
+	}
+	tx, err := db.BeginTx(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	for _, other := range all {
+		if other != index {
+			if _, err := tx.ExecContext(t.Context(), "DROP INDEX "+other); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, set := range []string{"enable_sort", "enable_incremental_sort", "enable_seqscan", "enable_bitmapscan"} {
+		if _, err := tx.ExecContext(t.Context(), "SET LOCAL "+set+" = off"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var raw string
+	if err := tx.QueryRowContext(t.Context(), "EXPLAIN (FORMAT JSON) "+query, vars...).Scan(&raw); err != nil {
+		t.Fatalf("explain %s: %v", query, err)
+	}
+	type node struct {
+		NodeType  string `json:"Node Type"`
+		Relation  string `json:"Relation Name"`
+		IndexName string `json:"Index Name"`
+		Filter    string `json:"Filter"`
+		Plans     []node `json:"Plans"`
+	}
+	var plans []struct{ Plan node }
+	if err := json.Unmarshal([]byte(raw), &plans); err != nil || len(plans) != 1 {
+		t.Fatalf("read the plan %s: %v", raw, err)
+	}
+	limited, scanned := false, false
+	var walk func(n node, underLimit bool) string
+	walk = func(n node, underLimit bool) string {
+		underLimit = underLimit || n.NodeType == "Limit"
+		if n.Relation == "tasks" {
+			if !strings.HasPrefix(n.NodeType, "Index") || n.IndexName != index || n.Filter != "" {
+				return "want only index scans of " + index + " without a filter, got " + raw
+			}
+			scanned, limited = true, underLimit
+		}
+		for _, c := range n.Plans {
+			if p := walk(c, underLimit); p != "" {
+				return p
+			}
+		}
+		return ""
+	}
+	if p := walk(plans[0].Plan, false); p != "" {
+		return p
+	}
+	if !scanned || !limited {
+		return "want a scan of " + index + " under a limit, got " + raw
+	}
+	return ""
 }
