@@ -63,7 +63,8 @@ func TestTasksByDuePageSoonestFirst(t *testing.T) {
 		if err != nil || len(p.Items) != 1 || !p.Items[0].DueAt.Equal(at(-7*time.Hour)) {
 			t.Fatalf("first page = %+v, %v", p.Items, err)
 		}
-		// A cursor of the order by creation is not one of this order's, and back.
+		// Another list's cursor is refused, and so is one of this order's
+		// without a due time by the order by creation, which needs one.
 		if _, err := st.Tasks(t.Context(), domain.TaskFilter{Assignee: "dana", ByDue: true, ListOptions: domain.ListOptions{Cursor: cursor{Seq: 4}.encode()}}); err != domain.ErrBadCursor {
 			t.Errorf("a notification cursor: %v, want ErrBadCursor", err)
 		}
