@@ -22,9 +22,10 @@ func (r *Report) WriteTable(w io.Writer) error {
 tandem dev, a separate process (%s), fresh data directory, Web UI on:
   ready in %s (first 200 from /readyz after start; target < %s)
   resident memory %s once ready, %s %gs later, peak %s (target < %s)
+  %gs later: %s its own (RssAnon), %s mapped files, mostly the executable (RssFile)
   stopped %s after SIGINT; target %s
 `, d.Binary, dur(d.Ready), TargetDevReady, mib(d.RSSReady), mib(d.RSSSettled), d.Settle, mib(d.RSSPeak),
-			mib(TargetDevRSS), dur(d.Shutdown), metText(d.Met))
+			mib(TargetDevRSS), d.Settle, mib(d.RSSAnon), mib(d.RSSFile), dur(d.Shutdown), metText(d.Met))
 	}
 	if len(r.Results) > 0 || len(r.Sustained) > 0 {
 		fmt.Fprintf(ew, "\nin-process stack, records in %s\n", r.Database)

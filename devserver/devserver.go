@@ -496,6 +496,16 @@ func temporalOptions(opts Options, p ports, frontend string, persistence config.
 			dynamicconfig.MemoryTimerProcessorSchedulerWorkerCount.Key():            4,
 			dynamicconfig.ReplicationProcessorSchedulerWorkerCount.Key():            1,
 			dynamicconfig.ReplicationLowPriorityProcessorSchedulerWorkerCount.Key(): 1,
+			// Temporal's own workers that a laptop's server barely uses keep
+			// long polls open all the time: the scanner (clean-ups on a daily
+			// schedule) 8 workflow and 8 activity polls, the parent-close
+			// worker 4 and 4. Each poll is a few idle goroutines and buffers
+			// across the SDK, gRPC and matching. Two each is the SDK's least
+			// for workflow polls.
+			dynamicconfig.WorkerScannerMaxConcurrentActivityTaskPollers.Key():     2,
+			dynamicconfig.WorkerScannerMaxConcurrentWorkflowTaskPollers.Key():     2,
+			dynamicconfig.WorkerParentCloseMaxConcurrentActivityTaskPollers.Key(): 2,
+			dynamicconfig.WorkerParentCloseMaxConcurrentWorkflowTaskPollers.Key(): 2,
 			// One partition per task queue: partitions spread load across
 			// matching hosts, and there is one. Each costs goroutines, and tasks
 			// would be forwarded between them.

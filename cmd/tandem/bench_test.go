@@ -97,6 +97,8 @@ func TestBenchSmokeMeasuresEveryPart(t *testing.T) {
 		t.Error("no tandem dev measurement in the report")
 	} else if d.Ready <= 0 || d.RSSReady <= 0 || d.RSSSettled <= 0 || d.RSSPeak < d.RSSReady || d.Shutdown <= 0 {
 		t.Errorf("tandem dev = %+v, want a time to ready, memory and a shutdown", *d)
+	} else if d.RSSAnon <= 0 || d.RSSFile <= 0 || d.RSSAnon >= d.RSSSettled || d.RSSFile >= d.RSSSettled {
+		t.Errorf("tandem dev = %+v, want its resident memory split into its own and mapped files", *d)
 	}
 	if rep.Inbox != nil {
 		t.Error("the inbox was measured although --parts left it out")
@@ -104,7 +106,7 @@ func TestBenchSmokeMeasuresEveryPart(t *testing.T) {
 	if tp := rep.Temporal; tp == nil || tp.Persistence != "sqlite" || tp.HistoryShards != 1 {
 		t.Errorf("temporal = %+v, want SQLite with one history shard", tp)
 	}
-	for _, want := range []string{bench.OpCompleteTask, "not a separate tandem dev", "open loop", "tandem dev, a separate process", path} {
+	for _, want := range []string{bench.OpCompleteTask, "not a separate tandem dev", "open loop", "tandem dev, a separate process", "its own (RssAnon)", path} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the printed table lacks %q:\n%s", want, out.String())
 		}
