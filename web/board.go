@@ -68,8 +68,10 @@ type boardData struct {
 const maxCards = 600
 
 // columnCards is how many cards a column of a process's board shows at a
-// time; its "More" link shows the next ones.
-const columnCards = 50
+// time; its "More" link shows the next ones. 25 is more than a person scans
+// in a column at once, and a board of four or seven columns stays one page:
+// drawing a card is most of what a board costs (docs/performance.md).
+const columnCards = 25
 
 var boards = []board{
 	{Slug: "campaigns", Title: "Campaigns", Process: domain.ProcessCampaign, Columns: domain.BoardStages[domain.ProcessCampaign]},

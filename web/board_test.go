@@ -84,7 +84,7 @@ func TestTheBoardFiltersByTeamAndOwner(t *testing.T) {
 	mustNotContain(t, w, `id="card-cmp_fall"`)
 	var asked bool
 	for _, c := range f.calls {
-		if c.Path == "/api/v1/boards/campaigns" && c.Query == "limit=50&owner=pat&stage=production" {
+		if c.Path == "/api/v1/boards/campaigns" && c.Query == "limit=25&owner=pat&stage=production" {
 			asked = true
 		}
 	}
@@ -104,7 +104,7 @@ func TestTheRiskBoardShowsLiveRisksByStatus(t *testing.T) {
 	}
 	mustContain(t, w, "High", "nobody", "no due date", `id="stage-open"`, `id="stage-materialized"`)
 	for _, stage := range []string{"open", "acknowledged", "materialized"} {
-		if !slices.ContainsFunc(f.calls, func(c apiCall) bool { return c.Path == "/api/v1/boards/risks" && c.Query == "limit=50&stage="+stage }) {
+		if !slices.ContainsFunc(f.calls, func(c apiCall) bool { return c.Path == "/api/v1/boards/risks" && c.Query == "limit=25&stage="+stage }) {
 			t.Errorf("the board did not ask for the %s column: %+v", stage, f.calls)
 		}
 	}
