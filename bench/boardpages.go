@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"slices"
-	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -153,36 +151,7 @@ func measureBoard(ctx context.Context, h *httpClient, t *serverTimer, session, w
 		{"board /board/risks", "/board/risks", true},
 		{"board /campaigns/{id} (detail)", "/campaigns/" + boardDetail, true},
 	}
-	out := make([]PlanPage, len(pages))
-	latencies := make([][]time.Duration, len(pages))
-	for i, p := range pages {
-		out[i] = PlanPage{Tasks: tasks, Processes: processes, Page: p.label, Caller: who}
-		for range opts.Warmup + 1 {
-			_, n, err := h.timed(ctx, t, session, who, p)
-			if err != nil {
-				return nil, fmt.Errorf("board: %w", err)
-			}
-			out[i].Bytes = n
-		}
-	}
-	var done atomic.Int64
-	stop := progress(w, fmt.Sprintf("board pages at %d tasks: %d pages, rounds", tasks, len(pages)), &done, opts.Requests)
-	defer stop()
-	for range opts.Requests {
-		for i, p := range pages {
-			d, _, err := h.timed(ctx, t, session, who, p)
-			if err != nil {
-				return nil, fmt.Errorf("board: %w", err)
-			}
-			latencies[i] = append(latencies[i], d)
-		}
-		done.Add(1)
-	}
-	for i := range pages {
-		slices.Sort(latencies[i])
-		out[i].P50, out[i].P95 = ms(percentile(latencies[i], 50)), ms(percentile(latencies[i], 95))
-	}
-	return out, nil
+	return timePages(ctx, h, t, session, who, "board", tasks, processes, pages, opts, w)
 }
 
 // writeBoard writes the board pages' rows.

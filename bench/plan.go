@@ -165,34 +165,9 @@ func measurePlan(ctx context.Context, st *store.Store, h *httpClient, t *serverT
 		{"board /calendar?person=" + who, "/calendar?person=" + who, true},
 		{"board /workload (capacity included)", "/workload", true},
 	}
-	out := make([]PlanPage, len(pages))
-	latencies := make([][]time.Duration, len(pages))
-	for i, p := range pages {
-		out[i] = PlanPage{Tasks: tasks, Processes: processes, Page: p.label, Caller: who}
-		for range opts.Warmup + 1 {
-			_, n, err := h.timed(ctx, t, session, who, p)
-			if err != nil {
-				return nil, fmt.Errorf("plan: %w", err)
-			}
-			out[i].Bytes = n
-		}
-	}
-	var done atomic.Int64
-	stop := progress(w, fmt.Sprintf("plan pages at %d tasks: %d pages, rounds", tasks, len(pages)), &done, opts.Requests)
-	defer stop()
-	for range opts.Requests {
-		for i, p := range pages {
-			d, _, err := h.timed(ctx, t, session, who, p)
-			if err != nil {
-				return nil, fmt.Errorf("plan: %w", err)
-			}
-			latencies[i] = append(latencies[i], d)
-		}
-		done.Add(1)
-	}
-	for i := range pages {
-		slices.Sort(latencies[i])
-		out[i].P50, out[i].P95 = ms(percentile(latencies[i], 50)), ms(percentile(latencies[i], 95))
+	out, err := timePages(ctx, h, t, session, who, "plan", tasks, processes, pages, opts, w)
+	if err != nil {
+		return nil, err
 	}
 	// The plans, of the store's own statements with the pages' arguments.
 	for i, explain := range map[int]func() (string, error){
@@ -239,4 +214,41 @@ func writePlan(w io.Writer, in *Inbox) {
 			verdict, sqlMs, p.ScannedRows, strings.TrimSpace(p.Shape))
 	}
 	_ = tw.Flush()
+}
+
+// timePages times pages as who, each opts.Requests times after opts.Warmup
+// untimed, taking turns, so that every page meets the same moments of the
+// machine; what names the part in errors and progress.
+func timePages(ctx context.Context, h *httpClient, t *serverTimer, session, who, what string, tasks, processes int,
+	pages []planRequest, opts InboxOptions, w io.Writer) ([]PlanPage, error) {
+	out := make([]PlanPage, len(pages))
+	latencies := make([][]time.Duration, len(pages))
+	for i, p := range pages {
+		out[i] = PlanPage{Tasks: tasks, Processes: processes, Page: p.label, Caller: who}
+		for range opts.Warmup + 1 {
+			_, n, err := h.timed(ctx, t, session, who, p)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", what, err)
+			}
+			out[i].Bytes = n
+		}
+	}
+	var done atomic.Int64
+	stop := progress(w, fmt.Sprintf("%s pages at %d tasks: %d pages, rounds", what, tasks, len(pages)), &done, opts.Requests)
+	defer stop()
+	for range opts.Requests {
+		for i, p := range pages {
+			d, _, err := h.timed(ctx, t, session, who, p)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", what, err)
+			}
+			latencies[i] = append(latencies[i], d)
+		}
+		done.Add(1)
+	}
+	for i := range pages {
+		slices.Sort(latencies[i])
+		out[i].P50, out[i].P95 = ms(percentile(latencies[i], 50)), ms(percentile(latencies[i], 95))
+	}
+	return out, nil
 }
