@@ -4,5 +4,5 @@ package store
 
 import "time"
 
-// cpuTime is unknown here: the CPU columns stay empty.
+// cpuTime is unknown here: benchmarks report no CPU time.
 func cpuTime() (time.Duration, bool) { return 0, false }

@@ -79,11 +79,16 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Not prepared, unlike the reads below: GORM prepares a statement first met in
-	// a transaction on that transaction, and database/sql prepares it again in every
-	// later one, so the writer's statements, which run in transactions, would gain
-	// nothing.
-	if st.db, err = openGorm(sqliteDialect(writeDSN), false); err != nil {
+	// Not prepared by GORM, unlike the reads below: GORM prepares a statement first
+	// met in a transaction on that transaction, and database/sql prepares it again
+	// in every later one. The writer's connection keeps its statements itself
+	// (stmtcache.go).
+	writer, err := openCachingSQLite(writeDSN, writerStatements)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if st.db, err = openGorm(sqliteDialect(sqlite.Config{Conn: writer}), false); err != nil {
+		_ = writer.Close()
 		return nil, err
 	}
 	st.reads = st.db
@@ -117,7 +122,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	// by ID): prepared once per connection and kept, they are not parsed again on
 	// every request. The read pool never changes the schema, and SQLite prepares a
 	// kept statement again by itself when another connection has changed it.
-	reads, err := openGorm(sqliteDialect(sqliteReadDSN(writeDSN)), true)
+	reads, err := openGorm(sqliteDialect(sqlite.Config{DriverName: "sqlite", DSN: sqliteReadDSN(writeDSN)}), true)
 	if err != nil {
 		_ = st.Close()
 		return nil, err
@@ -163,8 +168,8 @@ func openGorm(dialector gorm.Dialector, prepare bool) (*gorm.DB, error) {
 	return db, nil
 }
 
-func sqliteDialect(dsn string) gorm.Dialector {
-	return sqliteDialector{sqlite.New(sqlite.Config{DriverName: "sqlite", DSN: dsn}).(*sqlite.Dialector)}
+func sqliteDialect(c sqlite.Config) gorm.Dialector {
+	return sqliteDialector{sqlite.New(c).(*sqlite.Dialector)}
 }
 
 // sqliteDSN turns a SQLite path into the writer's modernc DSN: WAL with
@@ -325,7 +330,8 @@ func classify(err error) error {
 		// Class 08: connection exceptions; 57P0x: the server is shutting down or
 		// starting; 53300: too many connections.
 		unavailable = unavailable || strings.HasPrefix(pgErr.Code, "08") ||
-			strings.HasPrefix(pgErr.Code, "57P0") || pgErr.Code == "53300"
+			strings.HasPrefix(pgErr.Code, "57P0") || pgErr.Code == "53300" ||
+			staleStatement(pgErr)
 	}
 	if errors.As(err, &se) {
 		// Still locked by another process after the busy timeout.
@@ -335,6 +341,16 @@ func classify(err error) error {
 		return fmt.Errorf("%w: %w", domain.ErrUnavailable, err)
 	}
 	return err
+}
+
+// staleStatement is "cached plan must not change result type": a statement pgx
+// kept prepared (its statement cache, by SQL text, per connection) whose result
+// columns a migration changed since, a "SELECT *" on a table that gained a column.
+// pgx drops the statement on the error and prepares it again on the next run, so
+// the next try succeeds: a caller may retry. Told by where the server raised it,
+// not by its message, which the server's locale translates.
+func staleStatement(e *pgconn.PgError) bool {
+	return e.Code == "0A000" && e.Routine == "RevalidateCachedQuery"
 }
 
 // wrap gives a database error short context and its domain meaning: a missing
