@@ -29,6 +29,13 @@ import (
 // least recently used is closed past the bound.
 const writerStatements = 128
 
+// keptParams bounds the parameters of a statement the cache keeps: a program grows
+// with its values (one of 10 rows of 26 columns holds about 50 kB of SQLite's
+// memory, one of 100 rows about 250 kB), and a write of many rows is rare, so it
+// runs unprepared, as without the cache. 320 is 12 rows of a task; approving a
+// brief writes six tasks and about ten notifications of 12 columns.
+const keptParams = 320
+
 // sqliteConn is what modernc's connection implements and the cache passes on.
 type sqliteConn interface {
 	driver.Conn
@@ -103,7 +110,7 @@ type cachedStmt struct {
 
 // ExecContext runs query with its kept statement.
 func (c *stmtCacheConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	cs, err := c.statement(ctx, query)
+	cs, err := c.statement(ctx, query, len(args))
 	if err != nil || cs == nil {
 		if err != nil {
 			return nil, err
@@ -120,7 +127,7 @@ func (c *stmtCacheConn) ExecContext(ctx context.Context, query string, args []dr
 // QueryContext runs query with its kept statement, which is busy until the rows
 // are closed: the same query asked again meanwhile runs unprepared.
 func (c *stmtCacheConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	cs, err := c.statement(ctx, query)
+	cs, err := c.statement(ctx, query, len(args))
 	if err != nil || cs == nil {
 		if err != nil {
 			return nil, err
@@ -143,8 +150,12 @@ func (c *stmtCacheConn) QueryContext(ctx context.Context, query string, args []d
 }
 
 // statement answers query's kept statement, prepared now if need be; nil when it
-// is busy.
-func (c *stmtCacheConn) statement(ctx context.Context, query string) (*cachedStmt, error) {
+// is busy or is not to be kept, having more than keptParams parameters (params:
+// the run's arguments, one a parameter).
+func (c *stmtCacheConn) statement(ctx context.Context, query string, params int) (*cachedStmt, error) {
+	if params > keptParams {
+		return nil, nil
+	}
 	if e, ok := c.byQuery[query]; ok {
 		cs := e.Value.(*cachedStmt)
 		if cs.busy {

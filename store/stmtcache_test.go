@@ -114,9 +114,10 @@ func TestStatementCacheIsBounded(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Twenty texts, each run twice.
+	// Twenty texts, each run twice, and one with more parameters than are kept.
+	long := keptParams + 1
 	for round := 0; round < 2; round++ {
-		for k := 1; k <= 20; k++ {
+		for _, k := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, long} {
 			args := make([]any, k)
 			for i := range args {
 				args[i] = i + 1
@@ -126,14 +127,19 @@ func TestStatementCacheIsBounded(t *testing.T) {
 			if err := db.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
 				t.Fatal(err)
 			}
-			if n != k {
-				t.Fatalf("IN list of %d: counted %d", k, n)
+			if want := min(k, 20); n != want {
+				t.Fatalf("IN list of %d: counted %d, want %d", k, n, want)
 			}
 		}
 	}
 	writerCache(t, db, func(c *stmtCacheConn) {
 		if len(c.byQuery) > size || c.lru.Len() > size {
 			t.Errorf("cache holds %d statements (%d in order); want at most %d", len(c.byQuery), c.lru.Len(), size)
+		}
+		for q := range c.byQuery {
+			if strings.Count(q, "?") > keptParams {
+				t.Errorf("kept a statement of %d parameters, more than %d", strings.Count(q, "?"), keptParams)
+			}
 		}
 	})
 
