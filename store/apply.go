@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"gorm.io/gorm"
@@ -64,7 +65,7 @@ func applyBatch(tx *gorm.DB, b domain.Batch) error {
 	}
 	if len(b.Tasks) > 0 {
 		rows := lastByID(b.Tasks)
-		if err := tx.Clauses(upsertByID).CreateInBatches(&rows, batchSize).Error; err != nil {
+		if err := tx.Clauses(upsertTask).CreateInBatches(&rows, batchSize).Error; err != nil {
 			return fmt.Errorf("tasks: %w", err)
 		}
 	}
@@ -103,6 +104,17 @@ func applyBatch(tx *gorm.DB, b domain.Batch) error {
 
 // upsertByID inserts a row, or overwrites every column of the row with its ID.
 var upsertByID = clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, UpdateAll: true}
+
+// upsertTask inserts a task, or sets what a step can change of the task with its
+// ID: every column but those saying what the task is (taskIdentity), which are
+// written once. SQLite writes again every index on a column an UPDATE sets,
+// whether or not its value changed, and GORM builds an assignment per column.
+var upsertTask = clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, DoUpdates: clause.AssignmentColumns(
+	slices.DeleteFunc(slices.Clone(taskColumns), func(c string) bool { return slices.Contains(taskIdentity, c) }))}
+
+// taskIdentity is the columns of a task that never change: a task ID is its
+// process's and a number the process never gives twice (continue-as-new carries it).
+var taskIdentity = []string{"id", "process", "process_id", "workflow_id", "kind", "task_key", "requested_by", "created_at"}
 
 // checkBatch refuses records without the keys that make writing them idempotent.
 func checkBatch(b domain.Batch) error {

@@ -184,6 +184,21 @@ func TestApplyTaskUpsertOverwrites(t *testing.T) {
 			t.Errorf("tasks = %d, want 1", n)
 		}
 
+		// What a task is stays as first written (taskIdentity): a step never
+		// changes it, and the upsert does not set it again.
+		other := reopened
+		other.Process, other.ProcessID, other.WorkflowID = domain.ProcessHiring, "hir_000000000009", "hiring/hir_000000000009"
+		other.Kind, other.Key, other.RequestedBy, other.CreatedAt = domain.KindApproval, "other", "sam", at(5*time.Hour)
+		other.Title = "Renamed"
+		mustApply(t, st, domain.Batch{Tasks: []domain.Task{other}})
+		got, err = st.Task(t.Context(), open.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := reopened
+		want.Title = "Renamed"
+		equal(t, "task given with other identity columns", got, want)
+
 		_, err = st.Task(t.Context(), "tsk_missing")
 		wantErr(t, err, domain.ErrNotFound, "Task of an unknown ID")
 	})
