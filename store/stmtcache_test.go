@@ -13,8 +13,9 @@ import (
 	"github.com/tandemhq/tandem/store/storetest"
 )
 
-// writerCache runs f on the SQLite writer's one connection, idle.
-func writerCache(t *testing.T, db *sql.DB, f func(c *stmtCacheConn)) {
+// onCachingConn runs f on the one connection of db, a pool of openCachingSQLite (the
+// SQLite writer is one), while it is idle.
+func onCachingConn(t *testing.T, db *sql.DB, f func(c *stmtCacheConn)) {
 	t.Helper()
 	conn, err := db.Conn(t.Context())
 	if err != nil {
@@ -63,7 +64,7 @@ func TestWriterKeepsItsStatements(t *testing.T) {
 		t.Fatal(err)
 	}
 	var first int
-	writerCache(t, sqlDB, func(c *stmtCacheConn) { first = c.prepared })
+	onCachingConn(t, sqlDB, func(c *stmtCacheConn) { first = c.prepared })
 	if first == 0 {
 		t.Fatal("the first write prepared no statement for the cache")
 	}
@@ -72,7 +73,7 @@ func TestWriterKeepsItsStatements(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	writerCache(t, sqlDB, func(c *stmtCacheConn) {
+	onCachingConn(t, sqlDB, func(c *stmtCacheConn) {
 		if c.prepared != first {
 			t.Errorf("statements prepared: %d after the first write, %d after four more of its shape; want no more", first, c.prepared)
 		}
@@ -132,7 +133,7 @@ func TestStatementCacheIsBounded(t *testing.T) {
 			}
 		}
 	}
-	writerCache(t, db, func(c *stmtCacheConn) {
+	onCachingConn(t, db, func(c *stmtCacheConn) {
 		if len(c.byQuery) > size || c.lru.Len() > size {
 			t.Errorf("cache holds %d statements (%d in order); want at most %d", len(c.byQuery), c.lru.Len(), size)
 		}
