@@ -281,3 +281,9 @@ tool (
 	go.temporal.io/server/cmd/server
 	go.temporal.io/server/cmd/tools/sql
 )
+
+// The embedded Temporal's auto-scaled workers without their Kubernetes, AWS and
+// Cloud Run compute providers, which a laptop never uses and which made a
+// quarter of tandem dev's executable and resident memory
+// (third_party/auto-scaled-workers/TANDEM.md).
+replace go.temporal.io/auto-scaled-workers => ./third_party/auto-scaled-workers
