@@ -18,6 +18,8 @@ ENV GOTOOLCHAIN=local
 
 # Modules in their own layer: it is rebuilt only when go.mod or go.sum change, not on
 # every source edit.
+# go.mod replaces a module with this directory, so its go.mod is part of the module graph.
+COPY third_party/auto-scaled-workers/go.mod third_party/auto-scaled-workers/go.sum ./third_party/auto-scaled-workers/
 COPY go.mod go.sum ./
 RUN go mod download
 

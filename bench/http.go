@@ -75,6 +75,30 @@ func (h *httpClient) completeTask(ctx context.Context, task string) error {
 	return h.call(ctx, "maya", http.MethodPost, "/api/v1/tasks/"+task+"/complete", map[string]any{"outcome": "approved"}, http.StatusOK, nil)
 }
 
+// get reads url, with cookie when not nil, and returns the body of its 200.
+func (h *httpClient) get(ctx context.Context, url string, cookie *http.Cookie) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	if cookie != nil {
+		req.AddCookie(cookie)
+	}
+	resp, err := h.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s %.300s", url, resp.Status, body)
+	}
+	return body, nil
+}
+
 // call sends body as JSON as person who and decodes the answer into out (when not
 // nil); any status but want is an error carrying the answer.
 func (h *httpClient) call(ctx context.Context, who, method, path string, body any, want int, out any, headers ...string) error {

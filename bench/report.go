@@ -23,9 +23,12 @@ tandem dev, a separate process (%s), fresh data directory, Web UI on:
   ready in %s (first 200 from /readyz after start; target < %s)
   resident memory %s once ready, %s %gs later, peak %s (target < %s)
   %gs later: %s its own (RssAnon), %s mapped files, mostly the executable (RssFile)
+  after a little use (a campaign created and approved, two board pages, the Temporal UI's page and workflow list),
+  %gs later: %s resident, %s its own, %s mapped files; peak %s
   stopped %s after SIGINT; target %s
 `, d.Binary, dur(d.Ready), TargetDevReady, mib(d.RSSReady), mib(d.RSSSettled), d.Settle, mib(d.RSSPeak),
-			mib(TargetDevRSS), d.Settle, mib(d.RSSAnon), mib(d.RSSFile), dur(d.Shutdown), metText(d.Met))
+			mib(TargetDevRSS), d.Settle, mib(d.RSSAnon), mib(d.RSSFile),
+			d.Settle, mib(d.Used.RSS), mib(d.Used.Anon), mib(d.Used.File), mib(d.Used.Peak), dur(d.Shutdown), metText(d.Met))
 	}
 	if len(r.Results) > 0 || len(r.Sustained) > 0 {
 		fmt.Fprintf(ew, "\nin-process stack, records in %s\n", r.Database)

@@ -99,6 +99,8 @@ func TestBenchSmokeMeasuresEveryPart(t *testing.T) {
 		t.Errorf("tandem dev = %+v, want a time to ready, memory and a shutdown", *d)
 	} else if d.RSSAnon <= 0 || d.RSSFile <= 0 || d.RSSAnon >= d.RSSSettled || d.RSSFile >= d.RSSSettled {
 		t.Errorf("tandem dev = %+v, want its resident memory split into its own and mapped files", *d)
+	} else if u := d.Used; u.Anon <= 0 || u.File <= 0 || u.Anon+u.File > u.RSS || u.Peak < u.RSS {
+		t.Errorf("tandem dev after use = %+v, want its resident memory, split, and a peak", u)
 	}
 	if rep.Inbox != nil {
 		t.Error("the inbox was measured although --parts left it out")
@@ -106,7 +108,7 @@ func TestBenchSmokeMeasuresEveryPart(t *testing.T) {
 	if tp := rep.Temporal; tp == nil || tp.Persistence != "sqlite" || tp.HistoryShards != 1 {
 		t.Errorf("temporal = %+v, want SQLite with one history shard", tp)
 	}
-	for _, want := range []string{bench.OpCompleteTask, "not a separate tandem dev", "open loop", "tandem dev, a separate process", "its own (RssAnon)", path} {
+	for _, want := range []string{bench.OpCompleteTask, "not a separate tandem dev", "open loop", "tandem dev, a separate process", "its own (RssAnon)", "after a little use", path} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the printed table lacks %q:\n%s", want, out.String())
 		}
