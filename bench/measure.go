@@ -13,7 +13,7 @@ import (
 
 // measure does ops calls of op with n in flight at once (closed loop: a call starts
 // when one ends), showing a counter on opts.Progress, and summarizes their
-// latencies and the CPU time the process spent meanwhile. It is a timed phase
+// latencies, the CPU time the process spent and what it allocated meanwhile. It is a timed phase
 // (Options.Timed) unless opts says otherwise (untimed). The first error stops
 // the batch and is returned: a latency table over failed calls would mislead.
 func measure(ctx context.Context, opts Options, name string, n, ops int, op func(ctx context.Context, i int) error) (Result, error) {
@@ -28,7 +28,7 @@ func measure(ctx context.Context, opts Options, name string, n, ops int, op func
 	if err != nil {
 		return Result{}, err
 	}
-	cpu := startCPU()
+	meter := startMeter()
 	started := time.Now()
 	for range n {
 		wg.Go(func() {
@@ -55,7 +55,8 @@ feed:
 	close(next)
 	wg.Wait()
 	wall := time.Since(started)
-	cpuPerOp, codecPerOp := cpu.perOp(ops), cpu.codecPerOp(ops)
+	cpuPerOp, codecPerOp := meter.perOp(ops), meter.codecPerOp(ops)
+	allocKB, allocs := meter.allocPerOp(ops)
 	endErr := endPhase()
 	stopProgress()
 	if err := context.Cause(ctx); err != nil {
@@ -66,6 +67,7 @@ feed:
 	}
 	r := summarize(name, n, latencies, wall)
 	r.CPUPerOp, r.CodecPerOp = cpuPerOp, codecPerOp
+	r.AllocKBPerOp, r.AllocsPerOp = allocKB, allocs
 	return r, nil
 }
 

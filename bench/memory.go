@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -54,35 +55,51 @@ func loadAverage() string {
 // so each batch's share is its own operation's.
 var codecSpent atomic.Int64
 
-// cpuMeter measures the CPU time this process spends from startCPU on, and the
-// part of it the codec took.
-type cpuMeter struct {
+// meter measures the CPU time this process spends from startMeter on, the
+// part of it the codec took, and what it allocated meanwhile.
+type meter struct {
 	start time.Duration
 	ok    bool
 	codec int64
+	heap  runtime.MemStats
 }
 
-func startCPU() cpuMeter {
-	t, ok := cpuTime()
-	return cpuMeter{start: t, ok: ok, codec: codecSpent.Load()}
+func startMeter() meter {
+	m := meter{codec: codecSpent.Load()}
+	runtime.ReadMemStats(&m.heap)
+	m.start, m.ok = cpuTime()
+	return m
 }
 
-// codecPerOp is the time the codec spent since startCPU over ops operations, in
+// codecPerOp is the time the codec spent since startMeter over ops operations, in
 // milliseconds: sealing and opening is CPU work, so this is the part of
 // perOp that encryption costs.
-func (m cpuMeter) codecPerOp(ops int) float64 {
+func (m meter) codecPerOp(ops int) float64 {
 	if ops == 0 {
 		return 0
 	}
 	return ms(time.Duration(codecSpent.Load()-m.codec)) / float64(ops)
 }
 
-// perOp is the CPU time spent since startCPU over ops operations, in milliseconds;
+// perOp is the CPU time spent since startMeter over ops operations, in milliseconds;
 // zero when it cannot be read.
-func (m cpuMeter) perOp(ops int) float64 {
+func (m meter) perOp(ops int) float64 {
 	now, ok := cpuTime()
 	if !m.ok || !ok || ops == 0 {
 		return 0
 	}
 	return ms(now-m.start) / float64(ops)
+}
+
+// allocPerOp is what the process allocated on the heap since startMeter over
+// ops operations: kilobytes (1,000 bytes) and objects. Unlike CPU time it does
+// not depend on what else runs on the machine, and it is the garbage the
+// collector has to catch up with.
+func (m meter) allocPerOp(ops int) (kB, objects float64) {
+	if ops == 0 {
+		return 0, 0
+	}
+	var now runtime.MemStats
+	runtime.ReadMemStats(&now)
+	return float64(now.TotalAlloc-m.heap.TotalAlloc) / 1000 / float64(ops), float64(now.Mallocs-m.heap.Mallocs) / float64(ops)
 }

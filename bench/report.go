@@ -38,10 +38,10 @@ tandem dev, a separate process (%s), fresh data directory, Web UI on:
 	}
 	if len(r.Results) > 0 {
 		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "operation\tconcurrency\tops\tops/s\tp50 ms\tp95 ms\tp99 ms\tp50 / floor\tCPU ms/op\tof it codec\t")
+		fmt.Fprintln(tw, "operation\tconcurrency\tops\tops/s\tp50 ms\tp95 ms\tp99 ms\tp50 / floor\tCPU ms/op\tof it codec\talloc kB/op\tallocs/op\t")
 		for _, res := range r.Results {
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t%.2f\t%.1f\t%.2f\t\n",
-				res.Operation, res.Concurrency, res.Ops, res.Throughput, res.P50, res.P95, res.P99, res.RatioToFloor, res.CPUPerOp, res.CodecPerOp)
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t%.2f\t%.1f\t%.2f\t%.0f\t%.0f\t\n",
+				res.Operation, res.Concurrency, res.Ops, res.Throughput, res.P50, res.P95, res.P99, res.RatioToFloor, res.CPUPerOp, res.CodecPerOp, res.AllocKBPerOp, res.AllocsPerOp)
 		}
 		_ = tw.Flush()
 		writeTemplateRatio(ew, r.Results)
@@ -64,9 +64,9 @@ resident memory of this bench process (not a separate tandem dev): %s once ready
 		fmt.Fprintf(ew, `
 sustained %s, open loop (latency from each operation's scheduled start):
   offered %.1f ops/s (%s) for %gs: %d operations
-  achieved %.1f ops/s, %d errors; p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms; sent at most %.1f ms late; %.1f ms of CPU per operation, %.2f of it sealing and opening payloads
+  achieved %.1f ops/s, %d errors; p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms; sent at most %.1f ms late; %.1f ms of CPU per operation, %.2f of it sealing and opening payloads; %.0f kB allocated per operation (%.0f objects)
   %s
-`, s.Operation, s.OfferedRate, s.RateSource, s.Duration, s.Ops, s.AchievedRate, s.Errors, s.P50, s.P95, s.P99, s.Max, s.MaxSendLag, s.CPUPerOp, s.CodecPerOp, target)
+`, s.Operation, s.OfferedRate, s.RateSource, s.Duration, s.Ops, s.AchievedRate, s.Errors, s.P50, s.P95, s.P99, s.Max, s.MaxSendLag, s.CPUPerOp, s.CodecPerOp, s.AllocKBPerOp, s.AllocsPerOp, target)
 		if s.FirstError != "" {
 			fmt.Fprintf(ew, "  first error: %s\n", s.FirstError)
 		}

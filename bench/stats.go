@@ -21,6 +21,13 @@ type Result struct {
 	CPUPerOp float64 `json:"cpu_ms_per_op"`
 	// CodecPerOp is the part of CPUPerOp spent sealing and opening payloads.
 	CodecPerOp float64 `json:"codec_ms_per_op"`
+	// AllocKBPerOp is what the whole process allocated on the heap during the
+	// batch (runtime.MemStats.TotalAlloc), in kilobytes, over its operations,
+	// and AllocsPerOp the number of objects: the garbage one operation leaves
+	// the collector, stack and load generator alike, like CPUPerOp. It does
+	// not depend on the machine's load.
+	AllocKBPerOp float64 `json:"alloc_kb_per_op"`
+	AllocsPerOp  float64 `json:"allocs_per_op"`
 	// RatioToFloor is this operation's p50 over the floor's p50 at the same
 	// concurrency: how many raw SDK round trips one Tandem call costs.
 	RatioToFloor float64 `json:"ratio_p50_to_floor"`

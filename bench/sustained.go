@@ -80,6 +80,10 @@ type Sustained struct {
 	CPUPerOp float64 `json:"cpu_ms_per_op"`
 	// CodecPerOp is the part of CPUPerOp spent sealing and opening payloads.
 	CodecPerOp float64 `json:"codec_ms_per_op"`
+	// AllocKBPerOp and AllocsPerOp are the process's heap allocations over the
+	// same time and operations, as in Result.
+	AllocKBPerOp float64 `json:"alloc_kb_per_op"`
+	AllocsPerOp  float64 `json:"allocs_per_op"`
 	// FloorThroughput is the floor's best throughput at the levels of this run
 	// (zero when the levels were not run), TargetRate TargetShare of it.
 	FloorThroughput float64 `json:"floor_best_ops_per_s,omitempty"`
@@ -129,11 +133,12 @@ func (s *stack) sustained(ctx context.Context, opts Options, rate Rate, floor fl
 	if err != nil {
 		return nil, err
 	}
-	cpu := startCPU()
+	meter := startMeter()
 	o := openLoop(ctx, opts, label, res.OfferedRate, n, func(ctx context.Context, i int) error {
 		return s.http.completeTask(ctx, tasks[i])
 	})
-	res.CPUPerOp, res.CodecPerOp = cpu.perOp(n), cpu.codecPerOp(n)
+	res.CPUPerOp, res.CodecPerOp = meter.perOp(n), meter.codecPerOp(n)
+	res.AllocKBPerOp, res.AllocsPerOp = meter.allocPerOp(n)
 	if err := endPhase(); err != nil {
 		return nil, err
 	}

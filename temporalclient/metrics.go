@@ -26,12 +26,18 @@ import (
 // declares nothing up front and reports each series it has seen.
 type SDKMetrics struct {
 	mu     sync.Mutex
-	series map[string]prometheus.Collector // by name and labels, see seriesKey
+	series map[seriesKey]prometheus.Collector
 }
+
+// seriesKey names a series: its kind, its name and its handler's tags (see
+// tagsKey). A struct of strings rather than one string built per call: the
+// SDK asks for a series on every request and workflow task it measures, and
+// looking one up then allocates nothing.
+type seriesKey struct{ kind, name, tags string }
 
 // NewSDKMetrics returns an empty collector.
 func NewSDKMetrics() *SDKMetrics {
-	return &SDKMetrics{series: map[string]prometheus.Collector{}}
+	return &SDKMetrics{series: map[seriesKey]prometheus.Collector{}}
 }
 
 // Handler is the SDK's metrics handler, without tags.
@@ -54,15 +60,15 @@ func (m *SDKMetrics) Collect(ch chan<- prometheus.Metric) {
 // millisecond to a long poll or a schedule-to-start latency of minutes.
 var timerBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300}
 
-// get returns the series of name with tags, made by build on first use.
-func (m *SDKMetrics) get(kind, name string, tags map[string]string, build func(prometheus.Opts) prometheus.Collector) prometheus.Collector {
-	key := seriesKey(kind, name, tags)
+// get returns the series of name with h's tags, made by build on first use.
+func (m *SDKMetrics) get(kind, name string, h sdkHandler, build func(prometheus.Opts) prometheus.Collector) prometheus.Collector {
+	key := seriesKey{kind: kind, name: name, tags: h.tagsKey}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c, ok := m.series[key]
 	if !ok {
-		labels := make(prometheus.Labels, len(tags))
-		for k, v := range tags {
+		labels := make(prometheus.Labels, len(h.tags))
+		for k, v := range h.tags {
 			labels[sanitize(k)] = v
 		}
 		c = build(prometheus.Opts{Name: sanitize(name), Help: "Temporal SDK metric " + name + ".", ConstLabels: labels})
@@ -71,12 +77,18 @@ func (m *SDKMetrics) get(kind, name string, tags map[string]string, build func(p
 	return c
 }
 
-func seriesKey(kind, name string, tags map[string]string) string {
+// tagsKey is tags as one string, in the order of their names.
+func tagsKey(tags map[string]string) string {
+	names := make([]string, 0, len(tags))
+	size := 0
+	for k, v := range tags {
+		names = append(names, k)
+		size += 2 + len(k) + len(v)
+	}
+	slices.Sort(names)
 	var b strings.Builder
-	b.WriteString(kind)
-	b.WriteByte(0)
-	b.WriteString(name)
-	for _, k := range slices.Sorted(maps.Keys(tags)) {
+	b.Grow(size)
+	for _, k := range names {
 		b.WriteByte(0)
 		b.WriteString(k)
 		b.WriteByte(0)
@@ -96,10 +108,12 @@ func sanitize(s string) string {
 	}, s)
 }
 
-// sdkHandler is the SDK's view of SDKMetrics: the tags of a WithTags chain.
+// sdkHandler is the SDK's view of SDKMetrics: the tags of a WithTags chain,
+// and tagsKey of them, made once for all the series the handler is asked for.
 type sdkHandler struct {
-	m    *SDKMetrics
-	tags map[string]string
+	m       *SDKMetrics
+	tags    map[string]string
+	tagsKey string
 }
 
 func (h sdkHandler) WithTags(tags map[string]string) client.MetricsHandler {
@@ -108,11 +122,11 @@ func (h sdkHandler) WithTags(tags map[string]string) client.MetricsHandler {
 		merged = make(map[string]string, len(tags))
 	}
 	maps.Copy(merged, tags)
-	return sdkHandler{m: h.m, tags: merged}
+	return sdkHandler{m: h.m, tags: merged, tagsKey: tagsKey(merged)}
 }
 
 func (h sdkHandler) Counter(name string) client.MetricsCounter {
-	c := h.m.get("counter", name, h.tags, func(o prometheus.Opts) prometheus.Collector {
+	c := h.m.get("counter", name, h, func(o prometheus.Opts) prometheus.Collector {
 		o.Name += "_total"
 		return prometheus.NewCounter(prometheus.CounterOpts(o))
 	}).(prometheus.Counter)
@@ -120,14 +134,14 @@ func (h sdkHandler) Counter(name string) client.MetricsCounter {
 }
 
 func (h sdkHandler) Gauge(name string) client.MetricsGauge {
-	g := h.m.get("gauge", name, h.tags, func(o prometheus.Opts) prometheus.Collector {
+	g := h.m.get("gauge", name, h, func(o prometheus.Opts) prometheus.Collector {
 		return prometheus.NewGauge(prometheus.GaugeOpts(o))
 	}).(prometheus.Gauge)
 	return gauge{g}
 }
 
 func (h sdkHandler) Timer(name string) client.MetricsTimer {
-	hist := h.m.get("timer", name, h.tags, func(o prometheus.Opts) prometheus.Collector {
+	hist := h.m.get("timer", name, h, func(o prometheus.Opts) prometheus.Collector {
 		return prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: o.Name + "_seconds", Help: o.Help, ConstLabels: o.ConstLabels, Buckets: timerBuckets,
 		})

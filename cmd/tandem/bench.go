@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -11,12 +12,17 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
+	"runtime"
 	"runtime/pprof"
 	"runtime/trace"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/google/pprof/profile"
 
 	"github.com/tandemhq/tandem/bench"
 	"github.com/tandemhq/tandem/devserver"
@@ -43,10 +49,11 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 	smoke := f.Bool("smoke", false, "check that the bench works, in seconds: tiny sizes everywhere (CI)")
 	cpuProfile := f.String("cpuprofile", "", "write a CPU profile of each timed phase (a batch of the levels, a sustained run; not the preparation or the idle waits) to a file named after this one and the phase, cpu.pprof giving cpu.01-<phase>.pprof and so on; go tool pprof merges several")
 	tracePath := f.String("trace", "", "write an execution trace (runtime/trace) of each timed phase to a file named after this one and the phase, as --cpuprofile does, for go tool trace")
+	memProfile := f.String("memprofile", "", "write an allocation profile of each timed phase to a file named after this one and the phase, as --cpuprofile does: the allocations made during the phase only (the process's allocs profile at the phase's end less the one at its start, each after a forced collection, sampled every 512 KiB on average, finer with GODEBUG=memprofilerate=16384); go tool pprof -sample_index=alloc_space (or alloc_objects) reads it, and merges several")
 	if err := f.Parse(args); err != nil {
 		return err
 	}
-	capture := &phaseCapture{cpu: *cpuProfile, trace: *tracePath, progress: os.Stderr}
+	capture := &phaseCapture{cpu: *cpuProfile, trace: *tracePath, mem: *memProfile, progress: os.Stderr}
 	opts := bench.Options{
 		Ops: *ops, DB: *db, Duration: *duration, Progress: os.Stderr,
 		Temporal: bench.TemporalOptions{PostgresURL: *temporalDB, Shards: *shards, MaxConns: *temporalConns},
@@ -58,7 +65,7 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 		// counts and reports, and which would bury the progress lines.
 		Logger: slog.New(withoutRequestLines{slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})}),
 	}
-	if capture.cpu != "" || capture.trace != "" {
+	if capture.cpu != "" || capture.trace != "" || capture.mem != "" {
 		opts.Timed = capture.start
 	}
 	for _, s := range splitList(*parts) {
@@ -152,19 +159,21 @@ func numbers(flag, s string) ([]int, error) {
 	return ns, nil
 }
 
-// phaseCapture profiles (cpu) and traces (trace) each timed phase of a bench
-// run into files of its own, named after the flag's path, the phase's number
-// and its name. One file per phase rather than one for the run: neither a CPU
-// profile nor a trace can be paused, and one per phase also lets a batch be
-// read alone (go tool pprof merges several into one).
+// phaseCapture profiles (cpu), traces (trace) and profiles the allocations
+// (mem) of each timed phase of a bench run into files of its own, named after
+// the flag's path, the phase's number and its name. One file per phase rather
+// than one for the run: neither a CPU profile nor a trace can be paused, the
+// allocation profile counts from the process's start, and one per phase also
+// lets a batch be read alone (go tool pprof merges several into one).
 type phaseCapture struct {
-	cpu, trace string
-	progress   io.Writer
-	seq        int
+	cpu, trace, mem string
+	progress        io.Writer
+	seq             int
 }
 
-// start starts the CPU profile and the trace of the phase; the func it returns
-// stops them and closes their files.
+// start starts the CPU profile and the trace of the phase and takes the
+// allocation profile at its start; the func it returns stops them, writes the
+// phase's allocations and closes the files.
 func (p *phaseCapture) start(phase string) (end func() error, err error) {
 	p.seq++
 	var files []*os.File
@@ -192,6 +201,18 @@ func (p *phaseCapture) start(phase string) (end func() error, err error) {
 			_ = closeAll()
 		}
 	}()
+	// The allocation profile first and last, so that the forced collections
+	// it takes are in neither the trace nor the CPU profile.
+	var memFile *os.File
+	var memBase []byte
+	if p.mem != "" {
+		if memFile, err = create("memprofile", p.mem); err != nil {
+			return nil, err
+		}
+		if memBase, err = allocsProfile(); err != nil {
+			return nil, fmt.Errorf("--memprofile: %w", err)
+		}
+	}
 	if p.trace != "" {
 		f, err := create("trace", p.trace)
 		if err != nil {
@@ -225,8 +246,59 @@ func (p *phaseCapture) start(phase string) (end func() error, err error) {
 		if tracing {
 			trace.Stop()
 		}
-		return closeAll()
+		var memErr error
+		if memFile != nil {
+			if err := writePhaseAllocs(memFile, memBase); err != nil {
+				memErr = fmt.Errorf("--memprofile: %w", err)
+			}
+		}
+		return errors.Join(memErr, closeAll())
 	}, nil
+}
+
+// allocsProfile is the process's allocation profile so far, after a
+// collection: the runtime publishes a cycle's allocations to the profile only
+// once a collection has ended, so without one the last ones would be missing.
+func allocsProfile() ([]byte, error) {
+	runtime.GC()
+	var b bytes.Buffer
+	if err := pprof.Lookup("allocs").WriteTo(&b, 0); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// writePhaseAllocs writes to w the allocations made since start was taken: the
+// allocation profile now less start, as go tool pprof -base would show it.
+func writePhaseAllocs(w io.Writer, start []byte) error {
+	end, err := allocsProfile()
+	if err != nil {
+		return err
+	}
+	now, err := profile.ParseData(end)
+	if err != nil {
+		return err
+	}
+	base, err := profile.ParseData(start)
+	if err != nil {
+		return err
+	}
+	started := base.TimeNanos
+	base.Scale(-1)
+	diff, err := profile.Merge([]*profile.Profile{now, base})
+	if err != nil {
+		return err
+	}
+	// Writing the profile at the phase's start allocated in the phase: that is
+	// the measuring, not the measured. Call stacks that allocated nothing in
+	// the phase cancel out to zero.
+	measuring := runtime.FuncForPC(reflect.ValueOf(allocsProfile).Pointer()).Name()
+	diff.FilterSamplesByName(nil, regexp.MustCompile("^"+regexp.QuoteMeta(measuring)+"$"), nil, nil)
+	diff.Sample = slices.DeleteFunc(diff.Sample, func(s *profile.Sample) bool {
+		return !slices.ContainsFunc(s.Value, func(v int64) bool { return v != 0 })
+	})
+	diff.TimeNanos, diff.DurationNanos = started, now.TimeNanos-started
+	return diff.Write(w)
 }
 
 // phaseFile is path with the phase's number and name before its extension:

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/pprof/profile"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tandemhq/tandem/bench"
@@ -46,7 +47,8 @@ func TestBenchSmokeMeasuresEveryPart(t *testing.T) {
 	var out bytes.Buffer
 	err := run(context.Background(), []string{"bench", "--smoke", "--parts", "dev,levels,sustained",
 		"--tandem-binary", os.Args[0], "--out", path,
-		"--cpuprofile", filepath.Join(captures, "cpu.pprof"), "--trace", filepath.Join(captures, "run.trace")}, &out)
+		"--cpuprofile", filepath.Join(captures, "cpu.pprof"), "--trace", filepath.Join(captures, "run.trace"),
+		"--memprofile", filepath.Join(captures, "mem.pprof")}, &out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,6 +77,9 @@ func TestBenchSmokeMeasuresEveryPart(t *testing.T) {
 		if r.CodecPerOp <= 0 || (r.CPUPerOp > 0 && r.CodecPerOp > r.CPUPerOp) {
 			t.Errorf("%s at %d: codec %.3f ms/op of %.3f ms CPU, want a part of it above zero", r.Operation, r.Concurrency, r.CodecPerOp, r.CPUPerOp)
 		}
+		if r.AllocKBPerOp <= 0 || r.AllocsPerOp <= 0 {
+			t.Errorf("%s at %d: %.1f kB and %.0f objects allocated per operation, want some", r.Operation, r.Concurrency, r.AllocKBPerOp, r.AllocsPerOp)
+		}
 	}
 
 	// Smoke: 5 decisions a second for a second.
@@ -87,6 +92,9 @@ func TestBenchSmokeMeasuresEveryPart(t *testing.T) {
 		}
 		if s.CodecPerOp <= 0 {
 			t.Errorf("sustained run reports no codec time: %+v", s)
+		}
+		if s.AllocKBPerOp <= 0 || s.AllocsPerOp <= 0 {
+			t.Errorf("sustained run reports no allocations: %+v", s)
 		}
 		if s.TargetRate <= 0 {
 			t.Errorf("sustained run has no target rate although the floor was measured: %+v", s)
@@ -108,17 +116,19 @@ func TestBenchSmokeMeasuresEveryPart(t *testing.T) {
 	if tp := rep.Temporal; tp == nil || tp.Persistence != "sqlite" || tp.HistoryShards != 1 {
 		t.Errorf("temporal = %+v, want SQLite with one history shard", tp)
 	}
-	for _, want := range []string{bench.OpCompleteTask, "not a separate tandem dev", "open loop", "tandem dev, a separate process", "its own (RssAnon)", "after a little use", path} {
+	for _, want := range []string{bench.OpCompleteTask, "not a separate tandem dev", "open loop", "tandem dev, a separate process", "its own (RssAnon)", "after a little use", "alloc kB/op", "kB allocated per operation", path} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the printed table lacks %q:\n%s", want, out.String())
 		}
 	}
 }
 
-// checkPhaseCaptures checks that --cpuprofile and --trace wrote a profile and a
-// trace of each timed phase of the smoke run, and of nothing else: the eight
-// batches of the levels (four operations at concurrency 1 and 2) and the
-// sustained run, not the sustained run's two preparing batches.
+// checkPhaseCaptures checks that --cpuprofile, --trace and --memprofile wrote a
+// profile, a trace and an allocation profile of each timed phase of the smoke
+// run, and of nothing else: the eight batches of the levels (four operations
+// at concurrency 1 and 2) and the sustained run, not the sustained run's two
+// preparing batches. Each allocation profile holds the phase's allocations
+// only: the stack's, and none of what started it.
 func checkPhaseCaptures(t *testing.T, dir string) {
 	t.Helper()
 	var phases []string
@@ -130,7 +140,8 @@ func checkPhaseCaptures(t *testing.T, dir string) {
 	phases = append(phases, "sustained-5.0-per-s")
 	var want []string
 	for i, phase := range phases {
-		want = append(want, fmt.Sprintf("cpu.%02d-%s.pprof", i+1, phase), fmt.Sprintf("run.%02d-%s.trace", i+1, phase))
+		want = append(want, fmt.Sprintf("cpu.%02d-%s.pprof", i+1, phase), fmt.Sprintf("run.%02d-%s.trace", i+1, phase),
+			fmt.Sprintf("mem.%02d-%s.pprof", i+1, phase))
 	}
 	slices.Sort(want)
 	entries, err := os.ReadDir(dir)
@@ -151,9 +162,45 @@ func checkPhaseCaptures(t *testing.T, dir string) {
 		if !bytes.HasPrefix(b, magic) {
 			t.Errorf("%s does not start with %q", e.Name(), magic)
 		}
+		if strings.HasPrefix(e.Name(), "mem.") {
+			checkPhaseAllocs(t, e.Name(), b)
+		}
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("files written:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// checkPhaseAllocs checks that an allocation profile of a phase has
+// allocations in it, none negative (a sample less its start), and none made
+// before the phase, such as by starting the stack.
+func checkPhaseAllocs(t *testing.T, name string, b []byte) {
+	t.Helper()
+	p, err := profile.ParseData(b)
+	if err != nil {
+		t.Errorf("%s: %v", name, err)
+		return
+	}
+	if len(p.SampleType) < 2 || p.SampleType[1].Type != "alloc_space" {
+		t.Errorf("%s: sample types %v, want an allocs profile", name, p.SampleType)
+		return
+	}
+	var total int64
+	for _, s := range p.Sample {
+		if s.Value[1] < 0 {
+			t.Errorf("%s: a sample with %d bytes allocated", name, s.Value[1])
+		}
+		total += s.Value[1]
+		for _, loc := range s.Location {
+			for _, line := range loc.Line {
+				if name := line.Function.Name; strings.Contains(name, "startStack") || strings.Contains(name, "allocsProfile") {
+					t.Errorf("%s: allocations of %s, which ran before the phase", name, line.Function.Name)
+				}
+			}
+		}
+	}
+	if total <= 0 {
+		t.Errorf("%s: %d bytes allocated in the phase, want some", name, total)
 	}
 }
 
@@ -269,6 +316,9 @@ func TestBenchSmokeTemporalOnPostgres(t *testing.T) {
 	for _, r := range rep.Results {
 		if r.CodecPerOp <= 0 || (r.CPUPerOp > 0 && r.CodecPerOp > r.CPUPerOp) {
 			t.Errorf("%s at %d: codec %.3f ms/op of %.3f ms CPU, want a part of it above zero", r.Operation, r.Concurrency, r.CodecPerOp, r.CPUPerOp)
+		}
+		if r.AllocKBPerOp <= 0 || r.AllocsPerOp <= 0 {
+			t.Errorf("%s at %d: %.1f kB and %.0f objects allocated per operation, want some", r.Operation, r.Concurrency, r.AllocKBPerOp, r.AllocsPerOp)
 		}
 	}
 	tp := rep.Temporal

@@ -420,9 +420,28 @@ func (ts *Tasks) List() []domain.Task {
 	return out
 }
 
-// OpenTasks returns copies of the open tasks that match selects (all when nil).
+// OpenTasks returns copies of the open tasks that match selects (all when nil),
+// in the order opened. It copies only those, into a slice of their number: a
+// process's conditions call it each time they are checked, and most of a
+// process's tasks are closed or do not match.
 func (ts *Tasks) OpenTasks(match func(domain.Task) bool) []domain.Task {
-	return slices.DeleteFunc(ts.List(), func(t domain.Task) bool { return !t.IsOpen() || (match != nil && !match(t)) })
+	selected := func(t *domain.Task) bool { return t.IsOpen() && (match == nil || match(*t)) }
+	n := 0
+	for _, id := range ts.order {
+		if selected(ts.byID[id]) {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]domain.Task, 0, n)
+	for _, id := range ts.order {
+		if t := ts.byID[id]; selected(t) {
+			out = append(out, *t)
+		}
+	}
+	return out
 }
 
 // find returns a task of the process. A task closed in an earlier run of a
