@@ -46,8 +46,6 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := f.Parse(args); err != nil {
 		return err
 	}
-	// The stack of the levels and the sustained runs runs in this process.
-	fmt.Fprintln(os.Stderr, setStackGC())
 	capture := &phaseCapture{cpu: *cpuProfile, trace: *tracePath, progress: os.Stderr}
 	opts := bench.Options{
 		Ops: *ops, DB: *db, Duration: *duration, Progress: os.Stderr,
