@@ -122,6 +122,8 @@ type Report struct {
 	// cores, which every number above competes with.
 	LoadBefore string `json:"load_before,omitempty"`
 	LoadAfter  string `json:"load_after,omitempty"`
+	// GC is the garbage collector's settings this process ran with.
+	GC string `json:"gc"`
 }
 
 // Run does the parts opts asks for: `tandem dev` as a separate process first,
@@ -135,7 +137,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	rep := &Report{Date: time.Now().UTC(), GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), LoadBefore: loadAverage()}
+	rep := &Report{Date: time.Now().UTC(), GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), LoadBefore: loadAverage(), GC: gcSettings()}
 	defer func() { rep.LoadAfter = loadAverage() }()
 	if opts.has(PartDev) {
 		if opts.Dev.Binary == "" {

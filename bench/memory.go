@@ -3,8 +3,10 @@ package bench
 import (
 	"bufio"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -102,4 +104,27 @@ func (m meter) allocPerOp(ops int) (kB, objects float64) {
 	var now runtime.MemStats
 	runtime.ReadMemStats(&now)
 	return float64(now.TotalAlloc-m.heap.TotalAlloc) / 1000 / float64(ops), float64(now.Mallocs-m.heap.Mallocs) / float64(ops)
+}
+
+// gcCycles is the garbage collections this process has completed.
+func gcCycles() uint64 {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// gcSettings is the garbage collector's pace and soft memory limit as the
+// process runs with them ($GOGC and $GOMEMLIMIT, or what the program set).
+func gcSettings() string {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}, {Name: "/gc/gomemlimit:bytes"}}
+	metrics.Read(s)
+	pace := "GOGC=off"
+	if p := s[0].Value.Uint64(); p > 0 {
+		pace = fmt.Sprintf("GOGC=%d", p)
+	}
+	limit := "no memory limit"
+	if l := s[1].Value.Uint64(); l < math.MaxInt64 {
+		limit = "memory limit " + mib(int64(l))
+	}
+	return pace + ", " + limit
 }

@@ -52,8 +52,8 @@ tandem dev, a separate process (%s), fresh data directory, Web UI on:
 			what = "embedded Temporal with its databases created and migrated"
 		}
 		fmt.Fprintf(ew, `stack ready in %s (%s, records, workers, API; in this process)
-resident memory of this bench process (not a separate tandem dev): %s once ready, %s at peak
-`, dur(r.StackReady), what, mib(r.RSSReady), mib(r.RSSPeak))
+resident memory of this bench process (not a separate tandem dev): %s once ready, %s at peak; garbage collector at %s
+`, dur(r.StackReady), what, mib(r.RSSReady), mib(r.RSSPeak), r.GC)
 	}
 	for _, s := range r.Sustained {
 		target := "no floor measured in this run, so no target"
@@ -64,9 +64,11 @@ resident memory of this bench process (not a separate tandem dev): %s once ready
 		fmt.Fprintf(ew, `
 sustained %s, open loop (latency from each operation's scheduled start):
   offered %.1f ops/s (%s) for %gs: %d operations
-  achieved %.1f ops/s, %d errors; p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms; sent at most %.1f ms late; %.1f ms of CPU per operation, %.2f of it sealing and opening payloads; %.0f kB allocated per operation (%.0f objects)
+  achieved %.1f ops/s, %d errors; p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms; sent at most %.1f ms late, %d held back by %d already in flight
+  %.1f ms of CPU per operation, %.2f of it sealing and opening payloads; %.0f kB allocated per operation (%.0f objects); %d garbage collections
   %s
-`, s.Operation, s.OfferedRate, s.RateSource, s.Duration, s.Ops, s.AchievedRate, s.Errors, s.P50, s.P95, s.P99, s.Max, s.MaxSendLag, s.CPUPerOp, s.CodecPerOp, s.AllocKBPerOp, s.AllocsPerOp, target)
+`, s.Operation, s.OfferedRate, s.RateSource, s.Duration, s.Ops, s.AchievedRate, s.Errors, s.P50, s.P95, s.P99, s.Max, s.MaxSendLag, s.HeldBack, MaxInFlight,
+			s.CPUPerOp, s.CodecPerOp, s.AllocKBPerOp, s.AllocsPerOp, s.GCs, target)
 		if s.FirstError != "" {
 			fmt.Fprintf(ew, "  first error: %s\n", s.FirstError)
 		}

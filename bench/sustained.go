@@ -50,11 +50,20 @@ func ParseRate(s string) (Rate, error) {
 	return Rate{PerSecond: v}, nil
 }
 
+// MaxInFlight is the most operations a sustained run has waiting for an answer;
+// the next waits for one of them to answer before it is sent. A stack that has
+// fallen behind this far answers an operation no sooner than MaxInFlight ÷ rate
+// after it was due (1.8 s at 140 a second), far past TargetP99, so the cap
+// cannot hide a miss. What it stops is a backlog of thousands of requests,
+// each with its goroutines and buffers in the bench, the API and Temporal,
+// that made the process's peak memory grow with how far behind it fell.
+const MaxInFlight = 256
+
 // Sustained is task decisions through the API at a fixed arrival rate, open loop:
 // each operation is sent at its scheduled time whether or not earlier ones have
-// answered, and its latency is counted from that scheduled time, so a server that
-// falls behind shows it in the latencies instead of slowing the arrivals down
-// (no coordinated omission).
+// answered (up to MaxInFlight waiting), and its latency is counted from that
+// scheduled time, so a server that falls behind shows it in the latencies
+// instead of slowing the arrivals down (no coordinated omission).
 type Sustained struct {
 	Operation string `json:"operation"`
 	// OfferedRate is the arrival rate, and RateSource where it came from.
@@ -75,6 +84,13 @@ type Sustained struct {
 	// MaxSendLag is how late the generator itself sent an operation: a large one
 	// means the bench, not the server, could not keep the rate.
 	MaxSendLag float64 `json:"max_send_lag_ms"`
+	// HeldBack is the operations sent late because MaxInFlight others were
+	// waiting for their answers; their latency still counts from their
+	// scheduled start.
+	HeldBack int `json:"held_back"`
+	// GCs is the garbage collections the process ran from the first arrival
+	// to the last answer.
+	GCs uint64 `json:"gc_cycles"`
 	// CPUPerOp is the process's CPU time from the first arrival to the last answer
 	// over the operations, as in Result.
 	CPUPerOp float64 `json:"cpu_ms_per_op"`
@@ -90,7 +106,8 @@ type Sustained struct {
 	TargetRate      float64 `json:"target_ops_per_s,omitempty"`
 	TargetP99       float64 `json:"target_p99_ms"`
 	// Met says whether the run meets the target: an offered rate of at least
-	// TargetRate, every operation answered without error, p99 under TargetP99.
+	// TargetRate, none held back, every operation answered without error, p99
+	// under TargetP99.
 	Met bool `json:"met"`
 }
 
@@ -133,11 +150,11 @@ func (s *stack) sustained(ctx context.Context, opts Options, rate Rate, floor fl
 	if err != nil {
 		return nil, err
 	}
-	meter := startMeter()
+	meter, gcs := startMeter(), gcCycles()
 	o := openLoop(ctx, opts, label, res.OfferedRate, n, func(ctx context.Context, i int) error {
 		return s.http.completeTask(ctx, tasks[i])
 	})
-	res.CPUPerOp, res.CodecPerOp = meter.perOp(n), meter.codecPerOp(n)
+	res.CPUPerOp, res.CodecPerOp, res.GCs = meter.perOp(n), meter.codecPerOp(n), gcCycles()-gcs
 	res.AllocKBPerOp, res.AllocsPerOp = meter.allocPerOp(n)
 	if err := endPhase(); err != nil {
 		return nil, err
@@ -146,7 +163,7 @@ func (s *stack) sustained(ctx context.Context, opts Options, rate Rate, floor fl
 		return nil, err
 	}
 	res.Duration = opts.Duration.Seconds()
-	res.Ops, res.Errors, res.MaxSendLag = n, o.errors, ms(o.maxLag)
+	res.Ops, res.Errors, res.MaxSendLag, res.HeldBack = n, o.errors, ms(o.maxLag), o.heldBack
 	if o.firstErr != nil {
 		res.FirstError = o.firstErr.Error()
 	}
@@ -158,7 +175,7 @@ func (s *stack) sustained(ctx context.Context, opts Options, rate Rate, floor fl
 	if len(sorted) > 0 {
 		res.Max = ms(sorted[len(sorted)-1])
 	}
-	res.Met = res.TargetRate > 0 && res.OfferedRate >= res.TargetRate && res.Errors == 0 && res.P99 < res.TargetP99
+	res.Met = res.TargetRate > 0 && res.OfferedRate >= res.TargetRate && res.Errors == 0 && res.HeldBack == 0 && res.P99 < res.TargetP99
 	return res, nil
 }
 
@@ -169,11 +186,13 @@ type openLoopResult struct {
 	firstErr  error
 	span      time.Duration // from the first scheduled start to the last answer
 	maxLag    time.Duration // the latest an operation was sent after its scheduled time
+	heldBack  int           // operations sent late because MaxInFlight were waiting
 }
 
 // openLoop calls op n times, the i-th at start + i/rate, each in its own goroutine
-// so a slow answer never delays the next arrival. Errors are counted, not fatal:
-// under overload they are part of the answer.
+// so a slow answer never delays the next arrival, unless MaxInFlight are
+// waiting: then it is sent as soon as one answers, and counted as held back.
+// Errors are counted, not fatal: under overload they are part of the answer.
 func openLoop(ctx context.Context, opts Options, label string, rate float64, n int, op func(ctx context.Context, i int) error) openLoopResult {
 	var (
 		mu        sync.Mutex
@@ -181,6 +200,7 @@ func openLoop(ctx context.Context, opts Options, label string, rate float64, n i
 		lastDone  time.Time
 		wg        sync.WaitGroup
 		completed atomic.Int64
+		inFlight  = make(chan struct{}, MaxInFlight)
 	)
 	stopProgress := progress(opts.Progress, label, &completed, n)
 	start := time.Now()
@@ -194,12 +214,22 @@ func openLoop(ctx context.Context, opts Options, label string, rate float64, n i
 				t.Stop()
 			}
 		}
+		select {
+		case inFlight <- struct{}{}:
+		default:
+			res.heldBack++
+			select {
+			case inFlight <- struct{}{}:
+			case <-ctx.Done():
+			}
+		}
 		if ctx.Err() != nil {
 			break
 		}
 		res.maxLag = max(res.maxLag, time.Since(at))
 		wg.Go(func() {
 			err := traced(ctx, label, i, op)
+			<-inFlight
 			end := time.Now()
 			mu.Lock()
 			defer mu.Unlock()
