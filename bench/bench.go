@@ -69,8 +69,7 @@ type Options struct {
 	// means SQLite in a temporary directory.
 	DB string
 	// Temporal is where the embedded Temporal server of the levels and the
-	// sustained run persists: a SQLite file in the run's temporary directory,
-	// as `tandem dev` keeps it, unless it says PostgreSQL.
+	// sustained run persists: SQLite in memory unless it says PostgreSQL.
 	Temporal TemporalOptions
 	// Rates are the sustained runs' arrival rates, one run each; none means one
 	// run at TargetShare of the floor's best throughput at the levels.
@@ -290,7 +289,7 @@ func (s *stack) level(ctx context.Context, opts Options, n int) ([]Result, error
 }
 
 // stack is Tandem running in this process, wired as `tandem dev` wires it: an
-// embedded Temporal server (on a SQLite file, or on PostgreSQL), the records, Tandem's
+// embedded Temporal server (in memory, or on PostgreSQL), the records, Tandem's
 // worker and reconciler, the API with the board in front on a loopback port, and
 // the floor's worker.
 type stack struct {
@@ -309,27 +308,17 @@ func startStack(ctx context.Context, opts Options) (s *stack, err error) {
 			s.stop()
 		}
 	}()
-	// In a temporary directory or in databases dropped at the end, and without
-	// the Web UI: nothing of a bench run is kept.
-	dir, err := os.MkdirTemp("", "tandem-bench-")
-	if err != nil {
-		return s, err
-	}
-	s.stops = append(s.stops, func() { _ = os.RemoveAll(dir) })
+	// In memory or in databases dropped at the end, and without the Web UI:
+	// nothing of a bench run is kept.
 	pg, err := devserverPostgres(opts.Temporal)
 	if err != nil {
 		return s, err
 	}
-	// Temporal's SQLite is a file, as tandem dev keeps it: in memory its
-	// database was the process's own memory (267 MiB of a 1.8 GiB peak,
-	// docs/performance.md), not the page cache's, and not what tandem dev runs.
-	temporalDir := filepath.Join(dir, "temporal")
 	if pg != nil {
-		temporalDir = ""
 		fmt.Fprintf(opts.Progress, "  embedded Temporal on PostgreSQL: creating databases %s and %s_visibility\n", pg.Database, pg.Database)
 	}
 	temporal, err := devserver.Start(ctx, devserver.Options{
-		DataDir: temporalDir, UIPort: -1, SearchAttributes: workflows.SearchAttributes, Logger: opts.Logger, Postgres: pg,
+		UIPort: -1, SearchAttributes: workflows.SearchAttributes, Logger: opts.Logger, Postgres: pg,
 	})
 	if err != nil {
 		return s, fmt.Errorf("start Temporal: %w", err)
@@ -351,6 +340,11 @@ func startStack(ctx context.Context, opts Options) (s *stack, err error) {
 
 	s.database = opts.DB
 	if s.database == "" {
+		dir, err := os.MkdirTemp("", "tandem-bench-")
+		if err != nil {
+			return s, err
+		}
+		s.stops = append(s.stops, func() { _ = os.RemoveAll(dir) })
 		s.database = filepath.Join(dir, "tandem.db")
 	}
 	st, err := store.Open(ctx, s.database)

@@ -6,9 +6,8 @@
 //     (the raw SDK starting a one-step workflow and completing it through an
 //     Update) and Tandem over HTTP (starting a campaign, completing a task) at
 //     several concurrency levels, closed loop, with p50, p95 and p99 per operation
-//     and the ratio of each to the floor. The server persists on a SQLite file
-//     in the run's temporary directory, as `tandem dev` does (one history shard,
-//     one connection), or, with Options.Temporal, on
+//     and the ratio of each to the floor. The server persists on SQLite in memory
+//     (one history shard, one connection) or, with Options.Temporal, on
 //     PostgreSQL with several shards, in databases made for the run and dropped
 //     afterwards; the report says which.
 //   - sustained: on the same stack, task decisions at a fixed arrival rate, open

@@ -47,7 +47,7 @@ tandem dev, a separate process (%s), fresh data directory, Web UI on:
 		writeTemplateRatio(ew, r.Results)
 	}
 	if r.StackReady > 0 {
-		what := "embedded Temporal on a SQLite file"
+		what := "embedded Temporal in memory"
 		if r.Temporal != nil && r.Temporal.Persistence == "postgresql" {
 			what = "embedded Temporal with its databases created and migrated"
 		}

@@ -19,9 +19,8 @@ import (
 type TemporalOptions struct {
 	// PostgresURL puts it on PostgreSQL, as a user who may create databases: in
 	// two databases of its own made for the run (schema by the server's schema
-	// tool) and dropped afterwards. Empty means a SQLite file in the run's
-	// temporary directory with one history shard and one connection, as
-	// `tandem dev` runs it.
+	// tool) and dropped afterwards. Empty means SQLite in memory with one history
+	// shard and one connection, as `tandem dev` runs it but without the file.
 	PostgresURL string
 	// Shards is the number of history shards on PostgreSQL (default
 	// devserver.DefaultHistoryShards).

@@ -35,7 +35,7 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 	ops := f.num("ops", "TANDEM_BENCH_OPS", 200, "operations of each kind at each level")
 	out := f.str("out", "TANDEM_BENCH_OUT", "bench.json", "JSON file the results are written to")
 	db := f.str("db", "TANDEM_BENCH_DB", "", "records database of the levels and the sustained run (default: SQLite in a temporary directory)")
-	temporalDB := f.str("temporal-db", "TANDEM_BENCH_TEMPORAL_DB", "", "PostgreSQL URL (a user who may create databases) to run the embedded Temporal of the levels and the sustained run on, in two databases made for the run and dropped afterwards (default: a SQLite file in a temporary directory, one history shard, as tandem dev runs it)")
+	temporalDB := f.str("temporal-db", "TANDEM_BENCH_TEMPORAL_DB", "", "PostgreSQL URL (a user who may create databases) to run the embedded Temporal of the levels and the sustained run on, in two databases made for the run and dropped afterwards (default: SQLite in memory, one history shard)")
 	shards := f.num("shards", "TANDEM_BENCH_SHARDS", devserver.DefaultHistoryShards, "history shards of the embedded Temporal on PostgreSQL (--temporal-db)")
 	temporalConns := f.num("temporal-conns", "TANDEM_BENCH_TEMPORAL_CONNS", devserver.DefaultMaxConns, "connection pool size of each embedded Temporal service on PostgreSQL (--temporal-db)")
 	rates := f.str("rate", "TANDEM_BENCH_RATE", fmt.Sprintf("%.0f%%", 100*bench.TargetShare), "comma-separated arrival rates of the sustained runs, one run each: task decisions per second (120) or a share of the floor's best throughput at the levels (80%)")
