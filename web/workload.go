@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 
 	"github.com/tandemhq/tandem/domain"
 )
@@ -132,11 +133,17 @@ func (a *App) showWorkload(w http.ResponseWriter, r *http.Request, s *session, s
 	}
 	d := workloadData{Window: peoplePageOf(window)}
 	q := d.Window.query()
-	if err := a.api.call(r, s.auth, http.MethodGet, "/reports/workload", q, nil, &d.Workload); err != nil {
-		a.fail(w, r, s, err)
-		return
-	}
-	if err := a.api.call(r, s.auth, http.MethodGet, "/reports/capacity", q, nil, &d.Capacity); err != nil {
+	// The two reports are independent queries of about the same cost: read
+	// together, the page waits for the slower one, not for their sum (the
+	// board's workload was 53 ms at the median at 1M tasks when read in turn).
+	var capacityErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		capacityErr = a.api.call(r, s.auth, http.MethodGet, "/reports/capacity", q, nil, &d.Capacity)
+	})
+	workloadErr := a.api.call(r, s.auth, http.MethodGet, "/reports/workload", q, nil, &d.Workload)
+	wg.Wait()
+	if err := cmp.Or(workloadErr, capacityErr); err != nil {
 		a.fail(w, r, s, err)
 		return
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"sync"
 	"testing"
 	"time"
 
@@ -41,9 +42,12 @@ func TestWorkloadShowsWhoIsOverloaded(t *testing.T) {
 
 func TestWorkloadForSomeoneWhoMayNotReadReports(t *testing.T) {
 	h, f := newTestApp(t)
-	f.on("GET /api/v1/reports/workload", func(*http.Request, domain.Person) (int, any) {
-		return http.StatusForbidden, apiErr("forbidden", "reports need the project_manager, marketing_ops_manager, director or admin role")
-	})
+	// The API refuses both reports to her; the page asks for them together.
+	for _, report := range []string{"workload", "capacity"} {
+		f.on("GET /api/v1/reports/"+report, func(*http.Request, domain.Person) (int, any) {
+			return http.StatusForbidden, apiErr("forbidden", "reports need the project_manager, marketing_ops_manager, director or admin role")
+		})
+	}
 	w := get(t, h, sesCleo, "/workload")
 	if w.Code != http.StatusForbidden {
 		t.Errorf("status %d, want 403", w.Code)
@@ -57,15 +61,21 @@ func TestWorkloadForSomeoneWhoMayNotReadReports(t *testing.T) {
 // links the pages before and after and each team's people.
 func TestWorkloadShowsAPageOfPeople(t *testing.T) {
 	h, f := newTestApp(t)
+	var mu sync.Mutex // the page asks for both reports at once
 	var asked []url.Values
-	f.on("GET /api/v1/reports/workload", func(r *http.Request, _ domain.Person) (int, any) {
+	ask := func(r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
 		asked = append(asked, r.URL.Query())
+	}
+	f.on("GET /api/v1/reports/workload", func(r *http.Request, _ domain.Person) (int, any) {
+		ask(r)
 		return http.StatusOK, domain.Workload{AsOf: testNow, PeopleTotal: 60,
 			People: []domain.PersonLoad{{Handle: "cleo", Name: "Cleo Creative", Team: domain.TeamCreative, Open: 4}},
 			Teams:  []domain.TeamLoad{{Team: domain.TeamCreative, Members: 60, Open: 4}}}
 	})
 	f.on("GET /api/v1/reports/capacity", func(r *http.Request, _ domain.Person) (int, any) {
-		asked = append(asked, r.URL.Query())
+		ask(r)
 		return http.StatusOK, domain.Capacity{AsOf: testNow, Weeks: domain.WeekStarts(testNow)[:4], DefaultWeeklyHours: 40, PeopleTotal: 58}
 	})
 	for _, tc := range []struct {
