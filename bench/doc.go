@@ -25,6 +25,6 @@
 // only where it says (no per-token rate limit, no Temporal Web UI).
 //
 // Only cmd/tandem (outside its services build) and tests import bench; it may
-// import devserver, internal/wiring, worker, api, store, workflows, domain, and
+// import devserver, internal/wiring, internal/cputime, worker, api, store, workflows, domain, and
 // codec and temporalclient to seal its clients' payloads as Tandem's are.
 package bench

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tandemhq/tandem/internal/cputime"
 )
 
 // measure does ops calls of op with n in flight at once (closed loop: a call starts
@@ -77,7 +79,7 @@ feed:
 // records), which would otherwise be timed, and charged, in the next batch.
 func settle(ctx context.Context) {
 	const window = 250 * time.Millisecond
-	prev, ok := cpuTime()
+	prev, ok := cputime.Self()
 	if !ok {
 		return
 	}
@@ -87,7 +89,7 @@ func settle(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		}
-		now, _ := cpuTime()
+		now, _ := cputime.Self()
 		if float64(now-prev) < idleShare*float64(window) {
 			return
 		}

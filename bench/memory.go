@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/tandemhq/tandem/internal/cputime"
 )
 
 // memory reads one field of /proc/<pid>/status ("VmRSS", "VmHWM") in bytes: the
@@ -69,7 +71,7 @@ type meter struct {
 func startMeter() meter {
 	m := meter{codec: codecSpent.Load()}
 	runtime.ReadMemStats(&m.heap)
-	m.start, m.ok = cpuTime()
+	m.start, m.ok = cputime.Self()
 	return m
 }
 
@@ -86,7 +88,7 @@ func (m meter) codecPerOp(ops int) float64 {
 // perOp is the CPU time spent since startMeter over ops operations, in milliseconds;
 // zero when it cannot be read.
 func (m meter) perOp(ops int) float64 {
-	now, ok := cpuTime()
+	now, ok := cputime.Self()
 	if !m.ok || !ok || ops == 0 {
 		return 0
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem/domain"
+	"github.com/tandemhq/tandem/internal/cputime"
 	"github.com/tandemhq/tandem/store/storetest"
 )
 
@@ -124,11 +125,11 @@ func benchmarkApplyDecision(b *testing.B, st *Store, existing bool) {
 			batch.Notifications = append(batch.Notifications, domain.Notification{Key: fmt.Sprintf("n%d-%d", n, i+1), Team: g.team, Role: g.role,
 				Kind: domain.NotifyAssigned, Subject: "New task", Process: domain.ProcessCampaign, ProcessID: c.ID, TaskID: t.ID, CreatedAt: at(time.Hour)})
 		}
-		before, ok := cpuTime()
+		before, ok := cputime.Self()
 		if err := st.Apply(b.Context(), batch); err != nil {
 			b.Fatal(err)
 		}
-		after, _ := cpuTime()
+		after, _ := cputime.Self()
 		cpu, measured = cpu+after-before, ok
 	}
 	if measured {
