@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/tandemhq/tandem/domain"
 )
 
@@ -157,19 +155,8 @@ func TestBoardQueriesAreIndexScans(t *testing.T) {
 	}
 	eachBackend(t, func(t *testing.T, st *Store) {
 		boardRecords(t, st)
-		type stmt struct {
-			sql  string
-			vars []any
-		}
-		var stmts []stmt
-		capture := func(db *gorm.DB) { stmts = append(stmts, stmt{db.Statement.SQL.String(), db.Statement.Vars}) }
-		if err := st.reads.Callback().Row().After("gorm:row").Register("test:capture", capture); err != nil {
-			t.Fatal(err)
-		}
-		sqlDB, err := st.reads.DB()
-		if err != nil {
-			t.Fatal(err)
-		}
+		reads := captureReads(t, st, "row")
+		sqlDB := reads.pool
 		taskIndexes := secondaryIndexes(t, st, "tasks")
 		for _, c := range cases {
 			for _, page := range []string{"first", "next"} {
@@ -179,7 +166,7 @@ func TestBoardQueriesAreIndexScans(t *testing.T) {
 				} else {
 					f.Cursor = ""
 				}
-				stmts = nil
+				reads.stmts = nil
 				p, err := st.BoardCards(t.Context(), f)
 				if err != nil {
 					t.Fatalf("%s, %s page: %v", c.table, page, err)
@@ -187,30 +174,30 @@ func TestBoardQueriesAreIndexScans(t *testing.T) {
 				if len(p.Items) == 0 && page == "first" {
 					t.Fatalf("%s: nothing in the column, so no tasks query to check", c.table)
 				}
-				if want := 1 + min(len(p.Items), 1); len(stmts) != want {
-					t.Fatalf("%s, %s page: %d statements, want %d", c.table, page, len(stmts), want)
+				if want := 1 + min(len(p.Items), 1); len(reads.stmts) != want {
+					t.Fatalf("%s, %s page: %d statements, want %d", c.table, page, len(reads.stmts), want)
 				}
 				var problem string
 				if st.postgres {
-					problem = postgresRangeScan(t.Context(), t, sqlDB, stmts[0].sql, stmts[0].vars, c.index, secondaryIndexes(t, st, c.table))
+					problem = postgresRangeScan(t.Context(), t, sqlDB, reads.stmts[0].sql, reads.stmts[0].vars, c.index, secondaryIndexes(t, st, c.table))
 				} else {
-					problem = sqliteRangeScan(t.Context(), t, sqlDB, stmts[0].sql, stmts[0].vars, c.table, c.index)
+					problem = sqliteRangeScan(t.Context(), t, sqlDB, reads.stmts[0].sql, reads.stmts[0].vars, c.table, c.index)
 				}
 				if problem != "" {
-					t.Errorf("%s, %s page: %s\n%s", c.table, page, problem, stmts[0].sql)
+					t.Errorf("%s, %s page: %s\n%s", c.table, page, problem, reads.stmts[0].sql)
 				}
-				if len(stmts) < 2 {
+				if len(reads.stmts) < 2 {
 					continue
 				}
 				// The open tasks: a few per process, so the status is a filter
 				// on the process's index entries, not a range of its own.
 				if st.postgres {
-					problem = postgresIndexScan(t.Context(), t, sqlDB, stmts[1].sql, stmts[1].vars, "idx_tasks_process_id", taskIndexes)
+					problem = postgresIndexScan(t.Context(), t, sqlDB, reads.stmts[1].sql, reads.stmts[1].vars, "idx_tasks_process_id", taskIndexes)
 				} else {
-					problem = sqliteRangeScan(t.Context(), t, sqlDB, stmts[1].sql, stmts[1].vars, "tasks", "idx_tasks_process_id")
+					problem = sqliteRangeScan(t.Context(), t, sqlDB, reads.stmts[1].sql, reads.stmts[1].vars, "tasks", "idx_tasks_process_id")
 				}
 				if problem != "" {
-					t.Errorf("%s's tasks, %s page: %s\n%s", c.table, page, problem, stmts[1].sql)
+					t.Errorf("%s's tasks, %s page: %s\n%s", c.table, page, problem, reads.stmts[1].sql)
 				}
 			}
 		}

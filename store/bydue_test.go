@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/tandemhq/tandem/domain"
 )
 
@@ -128,21 +126,8 @@ func TestTasksByDueAreIndexRangeScans(t *testing.T) {
 	eachBackend(t, func(t *testing.T, st *Store) {
 		taskIndexes := secondaryIndexes(t, st, "tasks")
 		mustApply(t, st, domain.Batch{Tasks: dueTasks()})
-		type statement struct {
-			sql  string
-			vars []any
-		}
-		var stmts []statement
-		capture := func(db *gorm.DB) {
-			stmts = append(stmts, statement{db.Statement.SQL.String(), db.Statement.Vars})
-		}
-		if err := st.reads.Callback().Row().After("gorm:row").Register("test:capture", capture); err != nil {
-			t.Fatal(err)
-		}
-		sqlDB, err := st.reads.DB()
-		if err != nil {
-			t.Fatal(err)
-		}
+		reads := captureReads(t, st, "row")
+		sqlDB := reads.pool
 		for _, c := range cases {
 			for _, page := range []struct{ name, cursor string }{
 				{"first", ""},
@@ -151,14 +136,14 @@ func TestTasksByDueAreIndexRangeScans(t *testing.T) {
 			} {
 				f := c.filter
 				f.ByDue, f.Limit, f.Cursor = true, 2, page.cursor
-				stmts = nil
+				reads.stmts = nil
 				if _, err := st.Tasks(t.Context(), f); err != nil {
 					t.Fatalf("%s, %s page: %v", c.name, page.name, err)
 				}
-				if len(stmts) == 0 {
+				if len(reads.stmts) == 0 {
 					t.Fatalf("%s, %s page: no statement captured", c.name, page.name)
 				}
-				for _, s := range stmts {
+				for _, s := range reads.stmts {
 					var problem string
 					if st.postgres {
 						problem = postgresRangeScan(t.Context(), t, sqlDB, s.sql, s.vars, c.index, taskIndexes)
@@ -189,32 +174,17 @@ func TestTaskCountsAreIndexRangeScans(t *testing.T) {
 	eachBackend(t, func(t *testing.T, st *Store) {
 		taskIndexes := secondaryIndexes(t, st, "tasks")
 		mustApply(t, st, domain.Batch{Tasks: dueTasks()})
-		type statement struct {
-			sql  string
-			vars []any
-		}
-		var stmts []statement
-		capture := func(db *gorm.DB) {
-			if !db.DryRun { // a subquery is built by a dry run of its own
-				stmts = append(stmts, statement{db.Statement.SQL.String(), db.Statement.Vars})
-			}
-		}
-		if err := st.reads.Callback().Query().After("gorm:query").Register("test:capture", capture); err != nil {
-			t.Fatal(err)
-		}
-		sqlDB, err := st.reads.DB()
-		if err != nil {
-			t.Fatal(err)
-		}
+		reads := captureReads(t, st, "query") // a count's subquery is a dry run of its own, not captured
+		sqlDB := reads.pool
 		for _, c := range cases {
-			stmts = nil
+			reads.stmts = nil
 			if _, err := st.TaskCounts(t.Context(), c.filter, at(0)); err != nil {
 				t.Fatalf("%s: %v", c.name, err)
 			}
-			if len(stmts) != 2 {
-				t.Fatalf("%s: %d statements captured, want the total's and the overdue's: %v", c.name, len(stmts), stmts)
+			if len(reads.stmts) != 2 {
+				t.Fatalf("%s: %d statements captured, want the total's and the overdue's: %v", c.name, len(reads.stmts), reads.stmts)
 			}
-			for _, s := range stmts {
+			for _, s := range reads.stmts {
 				if problem := countScan(t, st, sqlDB, s.sql, s.vars, c.index, taskIndexes); problem != "" {
 					t.Errorf("%s: %s\n%s", c.name, problem, s.sql)
 				}

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/tandemhq/tandem/domain"
 )
 
@@ -134,18 +132,8 @@ func TestCommentsAreIndexRangeScans(t *testing.T) {
 			addComment(t, st, domain.Comment{Process: domain.ProcessCampaign, ProcessID: fmt.Sprintf("cmp_%d", i%3), TaskID: fmt.Sprintf("tsk_%d", i%4),
 				Author: "pat", Body: "b", CreatedAt: at(time.Duration(i) * time.Minute)})
 		}
-		var stmt struct {
-			sql  string
-			vars []any
-		}
-		capture := func(db *gorm.DB) { stmt.sql, stmt.vars = db.Statement.SQL.String(), db.Statement.Vars }
-		if err := st.reads.Callback().Query().After("gorm:query").Register("test:capture", capture); err != nil {
-			t.Fatal(err)
-		}
-		sqlDB, err := st.reads.DB()
-		if err != nil {
-			t.Fatal(err)
-		}
+		reads := captureReads(t, st, "query")
+		sqlDB := reads.pool
 		all := secondaryIndexes(t, st, "comments")
 		for _, c := range []struct {
 			name   string
@@ -164,6 +152,7 @@ func TestCommentsAreIndexRangeScans(t *testing.T) {
 				if _, err := st.Comments(t.Context(), f); err != nil {
 					t.Fatal(err)
 				}
+				stmt := reads.last()
 				var problem string
 				if st.postgres {
 					problem = postgresRangeScan(t.Context(), t, sqlDB, stmt.sql, stmt.vars, c.index, all)

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/tandemhq/tandem/domain"
 )
 
@@ -42,20 +40,9 @@ func TestInboxQueriesAreIndexRangeScans(t *testing.T) {
 	eachBackend(t, func(t *testing.T, st *Store) {
 		taskIndexes := secondaryIndexes(t, st, "tasks")
 		mustApply(t, st, domain.Batch{Tasks: inboxTasks()})
-		var stmt struct {
-			sql  string
-			vars []any
-		}
-		// Reads run on the read pool (on SQLite, one of its own; on PostgreSQL, the one
-		// pool). Task lists read their rows themselves (scanTasks), through GORM's Rows.
-		capture := func(db *gorm.DB) { stmt.sql, stmt.vars = db.Statement.SQL.String(), db.Statement.Vars }
-		if err := st.reads.Callback().Row().After("gorm:row").Register("test:capture", capture); err != nil {
-			t.Fatal(err)
-		}
-		sqlDB, err := st.reads.DB()
-		if err != nil {
-			t.Fatal(err)
-		}
+		// Task lists read their rows themselves (scanTasks), through GORM's Rows.
+		reads := captureReads(t, st, "row")
+		sqlDB := reads.pool
 		for _, c := range cases {
 			for _, page := range []string{"first", "next"} {
 				f := c.filter
@@ -65,6 +52,7 @@ func TestInboxQueriesAreIndexRangeScans(t *testing.T) {
 				if _, err := st.Tasks(t.Context(), f); err != nil {
 					t.Fatalf("%s, %s page: %v", c.name, page, err)
 				}
+				stmt := reads.last()
 				var problem string
 				if st.postgres {
 					problem = postgresRangeScan(t.Context(), t, sqlDB, stmt.sql, stmt.vars, c.index, taskIndexes)
@@ -182,21 +170,11 @@ func TestDeliveryLogIsAnIndexRangeScan(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		var stmt struct {
-			sql  string
-			vars []any
-		}
-		capture := func(db *gorm.DB) { stmt.sql, stmt.vars = db.Statement.SQL.String(), db.Statement.Vars }
-		if err := st.reads.Callback().Query().After("gorm:query").Register("test:capture", capture); err != nil {
-			t.Fatal(err)
-		}
+		reads := captureReads(t, st, "query")
 		if log, err := st.WebhookDeliveries(t.Context(), "whk_1", 5); err != nil || len(log) != 5 {
 			t.Fatalf("WebhookDeliveries = %d, %v", len(log), err)
 		}
-		sqlDB, err := st.reads.DB()
-		if err != nil {
-			t.Fatal(err)
-		}
+		sqlDB, stmt := reads.pool, reads.last()
 		const index = "idx_webhook_deliveries_log"
 		var problem string
 		if st.postgres {

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/tandemhq/tandem/domain"
 )
 
@@ -243,18 +241,8 @@ func TestNotificationInboxIsAnIndexRangeScan(t *testing.T) {
 				Kind: domain.NotifyAssigned, Subject: "s", CreatedAt: at(time.Duration(i))})
 		}
 		mustApply(t, st, domain.Batch{Notifications: ns})
-		var stmt struct {
-			sql  string
-			vars []any
-		}
-		capture := func(db *gorm.DB) { stmt.sql, stmt.vars = db.Statement.SQL.String(), db.Statement.Vars }
-		if err := st.reads.Callback().Query().After("gorm:query").Register("test:capture", capture); err != nil {
-			t.Fatal(err)
-		}
-		sqlDB, err := st.reads.DB()
-		if err != nil {
-			t.Fatal(err)
-		}
+		reads := captureReads(t, st, "query")
+		sqlDB := reads.pool
 		const index = "idx_notifications_recipient"
 		for _, page := range []string{"first", "next"} {
 			o := domain.ListOptions{Limit: 5}
@@ -264,6 +252,7 @@ func TestNotificationInboxIsAnIndexRangeScan(t *testing.T) {
 			if _, err := st.Notifications(t.Context(), "maya", o); err != nil {
 				t.Fatal(err)
 			}
+			stmt := reads.last()
 			var problem string
 			if st.postgres {
 				problem = postgresRangeScan(t.Context(), t, sqlDB, stmt.sql, stmt.vars, index, secondaryIndexes(t, st, "notifications"))
