@@ -111,10 +111,10 @@ type cachedStmt struct {
 // ExecContext runs query with its kept statement.
 func (c *stmtCacheConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	cs, err := c.statement(ctx, query, len(args))
-	if err != nil || cs == nil {
-		if err != nil {
-			return nil, err
-		}
+	if err != nil {
+		return nil, err
+	}
+	if cs == nil { // busy, or not to be kept
 		return c.sqliteConn.ExecContext(ctx, query, args)
 	}
 	res, err := cs.stmt.(driver.StmtExecContext).ExecContext(ctx, args)
@@ -128,10 +128,10 @@ func (c *stmtCacheConn) ExecContext(ctx context.Context, query string, args []dr
 // are closed: the same query asked again meanwhile runs unprepared.
 func (c *stmtCacheConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	cs, err := c.statement(ctx, query, len(args))
-	if err != nil || cs == nil {
-		if err != nil {
-			return nil, err
-		}
+	if err != nil {
+		return nil, err
+	}
+	if cs == nil { // busy, or not to be kept
 		return c.sqliteConn.QueryContext(ctx, query, args)
 	}
 	rows, err := cs.stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
