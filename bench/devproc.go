@@ -135,36 +135,32 @@ func measureDev(ctx context.Context, opts DevOptions, progress io.Writer) (res *
 	}
 	fmt.Fprintf(progress, "  tandem dev: ready in %s, %s resident; reading it again in %s\n",
 		time.Duration(res.Ready*float64(time.Millisecond)).Round(time.Millisecond), mib(res.RSSReady), opts.Settle)
-	select {
-	case <-time.After(opts.Settle):
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-gone:
-		return nil, fmt.Errorf("tandem dev exited after ready: %v", waitErr)
+	// settle waits opts.Settle, unless the run is cancelled or tandem dev exits.
+	settle := func(after string) error {
+		select {
+		case <-time.After(opts.Settle):
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-gone:
+			return fmt.Errorf("tandem dev exited after %s: %v", after, waitErr)
+		}
 	}
-	if res.RSSSettled, err = memory(pid, "VmRSS"); err != nil {
+	if err := settle("ready"); err != nil {
 		return nil, err
 	}
-	if res.RSSPeak, err = memory(pid, "VmHWM"); err != nil {
+	settled, err := readResident(pid)
+	if err != nil {
 		return nil, err
 	}
-	if res.RSSAnon, err = memory(pid, "RssAnon"); err != nil {
-		return nil, err
-	}
-	if res.RSSFile, err = memory(pid, "RssFile"); err != nil {
-		return nil, err
-	}
+	res.RSSSettled, res.RSSPeak, res.RSSAnon, res.RSSFile = settled.RSS, settled.Peak, settled.Anon, settled.File
 
 	fmt.Fprintf(progress, "  tandem dev: %s resident; using it a little, then reading it again in %s\n", mib(res.RSSSettled), opts.Settle)
 	if err := use(ctx, "http://"+addr, dir, banner.String()); err != nil {
 		return nil, fmt.Errorf("tandem dev: %w", err)
 	}
-	select {
-	case <-time.After(opts.Settle):
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-gone:
-		return nil, fmt.Errorf("tandem dev exited after use: %v", waitErr)
+	if err := settle("use"); err != nil {
+		return nil, err
 	}
 	if res.Used, err = readResident(pid); err != nil {
 		return nil, err
