@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"strings"
 
 	"gorm.io/gorm"
@@ -50,7 +49,7 @@ func (st *Store) Apply(ctx context.Context, b domain.Batch) error {
 func applyBatch(tx *gorm.DB, b domain.Batch) error {
 	if b.Campaign != nil {
 		row := campaignFromDomain(*b.Campaign)
-		if err := tx.Clauses(upsertByID).Create(&row).Error; err != nil {
+		if err := insertCampaign.exec(tx, []campaignRow{row}); err != nil {
 			return fmt.Errorf("campaign %s: %w", row.ID, err)
 		}
 	}
@@ -65,7 +64,7 @@ func applyBatch(tx *gorm.DB, b domain.Batch) error {
 	}
 	if len(b.Tasks) > 0 {
 		rows := lastByID(b.Tasks)
-		if err := tx.Clauses(upsertTask).CreateInBatches(&rows, batchSize).Error; err != nil {
+		if err := insertTask.exec(tx, rows); err != nil {
 			return fmt.Errorf("tasks: %w", err)
 		}
 	}
@@ -75,9 +74,7 @@ func applyBatch(tx *gorm.DB, b domain.Batch) error {
 			rows[i] = eventFromDomain(e)
 		}
 		// In the batch's order, so the IDs keep the order of same-time events.
-		err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "event_key"}}, DoNothing: true}).
-			CreateInBatches(&rows, batchSize).Error
-		if err != nil {
+		if err := insertEvent.exec(tx, rows); err != nil {
 			return fmt.Errorf("events: %w", err)
 		}
 	}
@@ -90,11 +87,7 @@ func applyBatch(tx *gorm.DB, b domain.Batch) error {
 			return err
 		}
 		if len(rows) > 0 {
-			err := tx.Clauses(clause.OnConflict{
-				Columns:   []clause.Column{{Name: "notification_key"}, {Name: "recipient"}},
-				DoNothing: true,
-			}).CreateInBatches(&rows, batchSize).Error
-			if err != nil {
+			if err := insertNotification.exec(tx, rows); err != nil {
 				return fmt.Errorf("notifications: %w", err)
 			}
 		}
@@ -102,19 +95,10 @@ func applyBatch(tx *gorm.DB, b domain.Batch) error {
 	return nil
 }
 
-// upsertByID inserts a row, or overwrites every column of the row with its ID.
+// upsertByID inserts a row, or overwrites every column of the row with its ID: the
+// hiring, risk and template-run records, which GORM writes (a campaign's decisions,
+// the hot path, use insertCampaign).
 var upsertByID = clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, UpdateAll: true}
-
-// upsertTask inserts a task, or sets what a step can change of the task with its
-// ID: every column but those saying what the task is (taskIdentity), which are
-// written once. SQLite writes again every index on a column an UPDATE sets,
-// whether or not its value changed, and GORM builds an assignment per column.
-var upsertTask = clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, DoUpdates: clause.AssignmentColumns(
-	slices.DeleteFunc(slices.Clone(taskColumns), func(c string) bool { return slices.Contains(taskIdentity, c) }))}
-
-// taskIdentity is the columns of a task that never change: a task ID is its
-// process's and a number the process never gives twice (continue-as-new carries it).
-var taskIdentity = []string{"id", "process", "process_id", "workflow_id", "kind", "task_key", "requested_by", "created_at"}
 
 // checkBatch refuses records without the keys that make writing them idempotent.
 func checkBatch(b domain.Batch) error {

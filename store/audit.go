@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -106,14 +107,16 @@ func (st *Store) appendAudit(tx *gorm.DB, e domain.AuditEntry, commandID string)
 	if e.At.IsZero() {
 		e.At = time.Now()
 	}
+	d := 0
 	if st.postgres {
-		if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", auditLock).Error; err != nil {
+		d = 1
+		if err := execTx(tx, "SELECT pg_advisory_xact_lock($1)", []any{auditLock}); err != nil {
 			return fmt.Errorf("lock the audit chain: %w", err)
 		}
 	}
 	if commandID != "" {
 		var n int64
-		if err := tx.Model(&auditRow{}).Where("command_id = ?", commandID).Count(&n).Error; err != nil {
+		if err := queryRowTx(tx, auditOfCommand[d], []any{commandID}, &n); err != nil {
 			return fmt.Errorf("look for the audit entry of command %s: %w", commandID, err)
 		}
 		if n > 0 {
@@ -122,23 +125,35 @@ func (st *Store) appendAudit(tx *gorm.DB, e domain.AuditEntry, commandID string)
 	}
 	var last auditRow
 	var prev *domain.AuditEntry
-	err := tx.Order("seq DESC").Take(&last).Error
+	err := queryRowTx(tx, lastAudit, nil, &last.Seq, &last.At, &last.Actor, &last.OnBehalfOf, &last.Action, &last.Object,
+		&last.Outcome, &last.Status, &last.Reason, &last.RequestID, &last.ClientIP, &last.PrevHash, &last.Hash)
 	switch {
 	case err == nil:
 		p := last.entry()
 		prev = &p
-	case !errors.Is(err, gorm.ErrRecordNotFound):
+	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("read the last audit entry: %w", err)
 	}
 	row := auditRowOf(e.Chained(prev))
 	if commandID != "" {
 		row.CommandID = &commandID
 	}
-	if err := tx.Create(&row).Error; err != nil {
+	if err := insertAudit.exec(tx, []auditRow{row}); err != nil {
 		return fmt.Errorf("insert audit entry %d: %w", row.Seq, err)
 	}
 	return nil
 }
+
+// appendAudit's reads, by hand as its insert (rawwrite.go): it runs in every
+// decision's records write. auditOfCommand by database (SQLite, PostgreSQL).
+var (
+	auditOfCommand = [2]string{
+		"SELECT count(*) FROM audit_log WHERE command_id = ?",
+		numbered("SELECT count(*) FROM audit_log WHERE command_id = ?"),
+	}
+	lastAudit = `SELECT seq, at, actor, on_behalf_of, action, object, outcome, status, reason, request_id, client_ip, prev_hash, hash
+FROM audit_log ORDER BY seq DESC LIMIT 1`
+)
 
 // auditPage is how many entries VerifyAudit reads at a time, so its memory does not
 // grow with the trail.

@@ -213,8 +213,8 @@ func TestStatementCacheIsBounded(t *testing.T) {
 // On PostgreSQL the writer needs no cache of its own: pgx keeps each
 // connection's statements prepared, so a records write of a shape written
 // before prepares nothing more. A statement kept from before a migration that
-// changed its result columns fails once, as unavailable (a caller may retry),
-// and runs again prepared afresh.
+// changed its result columns (a SELECT * of a table that gained one) fails
+// once, as unavailable (a caller may retry), and runs again prepared afresh.
 func TestPostgresKeepsStatementsPrepared(t *testing.T) {
 	t.Parallel()
 	st := openStore(t, storetest.PostgresDSN(t))
@@ -245,14 +245,21 @@ func TestPostgresKeepsStatementsPrepared(t *testing.T) {
 		t.Errorf("prepared statements: %d after the first write, %d after two more of its shape; want the same, not none", first, prepared())
 	}
 
-	// The write reads the last audit entry with SELECT *.
+	// The write names the columns it reads, so a column added does not fail
+	// it; a read of SELECT * kept from before fails once.
+	if _, _, err := st.VerifyAudit(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	if err := st.db.Exec("ALTER TABLE audit_log ADD COLUMN extra text").Error; err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Apply(t.Context(), decisionBatch(4)); !errors.Is(err, domain.ErrUnavailable) {
-		t.Fatalf("first write after the migration: %v; want it unavailable", err)
-	}
 	if err := st.Apply(t.Context(), decisionBatch(4)); err != nil {
-		t.Fatalf("the write after the migration, tried again: %v", err)
+		t.Fatalf("the write after the migration: %v", err)
+	}
+	if _, _, err := st.VerifyAudit(t.Context()); !errors.Is(err, domain.ErrUnavailable) {
+		t.Fatalf("first SELECT * after the migration: %v; want it unavailable", err)
+	}
+	if checked, _, err := st.VerifyAudit(t.Context()); err != nil || checked != 4 {
+		t.Fatalf("the read after the migration, tried again: %d entries, %v; want 4", checked, err)
 	}
 }
