@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -124,20 +125,16 @@ func dropMuted(tx *gorm.DB, rows []notificationRow) ([]notificationRow, error) {
 			handles = append(handles, r.Recipient)
 		}
 	}
-	var muted []notificationPreferenceRow
+	// Read by hand, as the rows are written (rawwrite.go): this runs in every
+	// records write that notifies.
+	off := map[[2]string]bool{}
 	for chunk := range chunks(handles, batchSize) {
-		var part []notificationPreferenceRow
-		if err := tx.Where("channel = ? AND handle IN ?", string(domain.NotifyOff), chunk).Find(&part).Error; err != nil {
+		if err := mutedOf(tx, chunk, off); err != nil {
 			return nil, fmt.Errorf("muted notifications: %w", err)
 		}
-		muted = append(muted, part...)
 	}
-	if len(muted) == 0 {
+	if len(off) == 0 {
 		return rows, nil
-	}
-	off := make(map[[2]string]bool, len(muted))
-	for _, m := range muted {
-		off[[2]string{m.Handle, m.Kind}] = true
 	}
 	kept := rows[:0]
 	for _, r := range rows {
@@ -146,6 +143,36 @@ func dropMuted(tx *gorm.DB, rows []notificationRow) ([]notificationRow, error) {
 		}
 	}
 	return kept, nil
+}
+
+// mutedOf adds to off the (handle, kind) each of handles turned off.
+func mutedOf(tx *gorm.DB, handles []string, off map[[2]string]bool) error {
+	postgres := onPostgres(tx)
+	var q strings.Builder
+	q.WriteString("SELECT handle, kind FROM notification_preferences WHERE channel = " + placeholder(postgres, 1) + " AND handle IN (")
+	args := make([]any, 0, 1+len(handles))
+	args = append(args, string(domain.NotifyOff))
+	for i, h := range handles {
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteString(placeholder(postgres, i+2))
+		args = append(args, h)
+	}
+	q.WriteByte(')')
+	rows, err := tx.Statement.ConnPool.QueryContext(tx.Statement.Context, q.String(), args...)
+	if err != nil {
+		return translated(tx, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var handle, kind string
+		if err := rows.Scan(&handle, &kind); err != nil {
+			return err
+		}
+		off[[2]string{handle, kind}] = true
+	}
+	return rows.Err()
 }
 
 // chunks splits s into slices of at most n, for IN lists a database bounds.
