@@ -61,28 +61,29 @@ func BenchmarkApply(b *testing.B) {
 // BenchmarkApplyDecision is the records write of approving a brief, the
 // bench's task completion: the campaign, the review closed and a task opened
 // for each of five teams, their events, and a notification to each team's
-// role and one to the requester. On each database two ways: "new" writes the
+// role and one to the requester. On each database three ways: "new" writes the
 // campaign and the review for the first time; "existing" finds them written
-// by the step before (untimed), as approving a brief does, so both are updates.
+// by the step before (untimed), as approving a brief does, so both are updates;
+// "audited" is "existing" with the completion command's audit entry, which a
+// decision through the API writes with its records.
 // cpu-ns/op is the process's CPU time over the timed writes, which other load
 // on the machine moves less than ns/op (on PostgreSQL, the server's is not in it).
 //
 //	go test ./store -run '^$' -bench ApplyDecision -benchmem
 func BenchmarkApplyDecision(b *testing.B) {
 	for _, be := range backends {
-		for _, existing := range []bool{false, true} {
-			name := be.name + "/new"
-			if existing {
-				name = be.name + "/existing"
-			}
-			b.Run(name, func(b *testing.B) {
-				benchmarkApplyDecision(b, openStore(b, be.dsn(b)), existing)
+		for _, way := range []struct {
+			name              string
+			existing, audited bool
+		}{{"new", false, false}, {"existing", true, false}, {"audited", true, true}} {
+			b.Run(be.name+"/"+way.name, func(b *testing.B) {
+				benchmarkApplyDecision(b, openStore(b, be.dsn(b)), way.existing, way.audited)
 			})
 		}
 	}
 }
 
-func benchmarkApplyDecision(b *testing.B, st *Store, existing bool) {
+func benchmarkApplyDecision(b *testing.B, st *Store, existing, audited bool) {
 	seedPeople(b, st)
 	mustUpsert(b, st,
 		person("cole", domain.TeamContent, domain.RoleContent), person("cody", domain.TeamContent, domain.RoleContent),
@@ -124,6 +125,10 @@ func benchmarkApplyDecision(b *testing.B, st *Store, existing bool) {
 				Kind: domain.EventTaskOpened, TaskID: t.ID, Message: "opened", At: at(time.Hour)})
 			batch.Notifications = append(batch.Notifications, domain.Notification{Key: fmt.Sprintf("n%d-%d", n, i+1), Team: g.team, Role: g.role,
 				Kind: domain.NotifyAssigned, Subject: "New task", Process: domain.ProcessCampaign, ProcessID: c.ID, TaskID: t.ID, CreatedAt: at(time.Hour)})
+		}
+		if audited {
+			batch.Audit = []domain.CommandAudit{{CommandID: fmt.Sprintf("cmd_%d", n), Entry: domain.AuditEntry{Actor: "maya",
+				Action: "POST /api/v1/tasks/:id/complete", Object: review.ID, Outcome: domain.AuditAllowed, Status: 200, At: at(time.Hour)}}}
 		}
 		before, ok := cputime.Self()
 		if err := st.Apply(b.Context(), batch); err != nil {
