@@ -95,9 +95,9 @@ func applyBatch(tx *gorm.DB, b domain.Batch) error {
 	return nil
 }
 
-// upsertByID inserts a row, or overwrites every column of the row with its ID: the
-// hiring, risk and template-run records, which GORM writes (a campaign's decisions,
-// the hot path, use insertCampaign).
+// upsertByID inserts a row, or overwrites every column of the row with its ID: for
+// the hiring, risk and template-run records, which stay on GORM's Create; the
+// campaign, written on every decision, has insertCampaign (rawwrite.go).
 var upsertByID = clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, UpdateAll: true}
 
 // checkBatch refuses records without the keys that make writing them idempotent.
