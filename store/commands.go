@@ -2,10 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"time"
-
-	"gorm.io/gorm"
 
 	"github.com/tandemhq/tandem/domain"
 )
@@ -89,10 +88,12 @@ func (st *Store) ClaimCommand(ctx context.Context, c domain.SentCommand) (domain
 // Command reads a sent command; domain.ErrNotFound when there is none.
 func (st *Store) Command(ctx context.Context, id string) (domain.SentCommand, error) {
 	var r commandRow
-	if err := st.reads.WithContext(ctx).Where("id = ?", id).Take(&r).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return domain.SentCommand{}, domain.NotFoundf("command %s not found", id)
-		}
+	err := st.reads.ConnPool.QueryRowContext(ctx, st.sqlText(commandByID), id).Scan(&r.ID, &r.Caller, &r.Kind, &r.Target,
+		&r.WorkflowID, &r.UpdateName, &r.BodyHash, &r.Input, &r.Status, &r.RunID, &r.Refusal, &r.CreatedAt, &r.UpdatedAt)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return domain.SentCommand{}, domain.NotFoundf("command %s not found", id)
+	case err != nil:
 		return domain.SentCommand{}, wrap(err, "command "+id)
 	}
 	return r.command(), nil

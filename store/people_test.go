@@ -513,7 +513,7 @@ func TestDirectoryVersionChangesWithEveryChangeOfAPerson(t *testing.T) {
 	})
 }
 
-// Person and PersonByToken read a person by hand (rawread.go); the directory's
+// Person, PersonByToken and PersonBySession read a person by hand (rawread.go); the directory's
 // list reads them through GORM. Every field, on both: the same person.
 func TestPersonReadsAgreeWithTheDirectory(t *testing.T) {
 	eachBackend(t, func(t *testing.T, st *Store) {
@@ -556,6 +556,16 @@ func TestPersonReadsAgreeWithTheDirectory(t *testing.T) {
 				t.Fatal(err)
 			}
 			equal(t, "PersonByToken "+want.Handle, got, want)
+			start := domain.SessionStart{Handle: want.Handle, Method: domain.SignInToken, Token: tok, Idle: time.Hour, Lifetime: 2 * time.Hour}
+			id, _, err := st.CreateSession(t.Context(), start, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _, err = st.PersonBySession(t.Context(), id, time.Now(), time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			equal(t, "PersonBySession "+want.Handle, got, want)
 		}
 		got, err := st.Person(t.Context(), "walt")
 		if err != nil {

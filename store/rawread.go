@@ -68,10 +68,18 @@ WHERE p.handle = ? ORDER BY r.position`)
 	personByTokenHash = newFixedSQL(`SELECT t.hash, t.last_used_at, t.expires_at, ` + personColumns + `
 FROM api_tokens t JOIN people p ON p.handle = t.handle ` + personRoles + `
 WHERE t.hash = ? AND t.revoked_at IS NULL ORDER BY r.position`)
+	// personBySessionHash reads an unrevoked board session, the token it was
+	// signed in with if it was (t.hash NULL then, or when that token is gone),
+	// and its person at once.
+	personBySessionHash = newFixedSQL(`SELECT s.hash, s.method, s.token_hash, s.created_at, s.last_seen_at, s.idle_expires_at,
+s.expires_at, s.recheck_at, t.hash, t.revoked_at, t.expires_at, ` + personColumns + `
+FROM board_sessions s JOIN people p ON p.handle = s.handle LEFT JOIN api_tokens t ON t.hash = s.token_hash ` + personRoles + `
+WHERE s.hash = ? AND s.revoked_at IS NULL ORDER BY r.position`)
 )
 
-// scanPerson reads the rows of personByHandle, or of personByTokenHash with
-// the token's columns first into lead; found is false when there are none.
+// scanPerson reads the rows of personByHandle, or of personByTokenHash or
+// personBySessionHash with the columns before the person's into lead; found is
+// false when there are none.
 func scanPerson(rows *sql.Rows, lead ...any) (r personRow, found bool, err error) {
 	defer rows.Close()
 	var role sql.NullString
@@ -92,6 +100,8 @@ func scanPerson(rows *sql.Rows, lead ...any) (r personRow, found bool, err error
 var taskByID = newFixedSQL(`SELECT ` + strings.Join(taskColumns, ", ") + ` FROM tasks WHERE id = ?`)
 
 var (
+	commandByID = newFixedSQL(`SELECT id, caller, kind, target, workflow_id, update_name, body_hash, input, status, run_id,
+refusal, created_at, updated_at FROM commands WHERE id = ?`)
 	insertCommand = newFixedSQL(`INSERT INTO commands (id, caller, kind, target, workflow_id, update_name, body_hash, input,
 status, run_id, refusal, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
 	settleCommand = newFixedSQL(`UPDATE commands SET status = ?, run_id = ?, refusal = ?, updated_at = ?
