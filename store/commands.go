@@ -2,11 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"time"
-
-	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/tandemhq/tandem/domain"
 )
@@ -65,16 +63,20 @@ func (st *Store) ClaimCommand(ctx context.Context, c domain.SentCommand) (domain
 		ID: c.ID, Caller: c.Caller, Kind: c.Kind, Target: c.Target, WorkflowID: c.WorkflowID, UpdateName: c.Update,
 		BodyHash: c.BodyHash, Input: string(c.Input), Status: string(domain.CommandPending), CreatedAt: now, UpdatedAt: now,
 	}
-	db := st.db.WithContext(ctx)
-	res := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
-	if res.Error != nil {
-		return c, false, wrap(res.Error, "claim command "+c.ID)
+	res, err := st.execWrites(ctx, insertCommand, row.ID, row.Caller, row.Kind, row.Target, row.WorkflowID, row.UpdateName,
+		row.BodyHash, row.Input, row.Status, row.RunID, row.Refusal, row.CreatedAt, row.UpdatedAt)
+	if err != nil {
+		return c, false, wrap(err, "claim command "+c.ID)
 	}
-	if res.RowsAffected == 1 {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return c, false, wrap(err, "claim command "+c.ID)
+	}
+	if n == 1 {
 		return row.command(), true, nil
 	}
 	var prev commandRow
-	if err := db.Where("id = ?", c.ID).Take(&prev).Error; err != nil {
+	if err := st.db.WithContext(ctx).Where("id = ?", c.ID).Take(&prev).Error; err != nil {
 		return c, false, wrap(err, "command "+c.ID)
 	}
 	if prev.BodyHash != c.BodyHash || prev.Caller != c.Caller || prev.Kind != c.Kind || prev.Target != c.Target {
@@ -86,10 +88,12 @@ func (st *Store) ClaimCommand(ctx context.Context, c domain.SentCommand) (domain
 // Command reads a sent command; domain.ErrNotFound when there is none.
 func (st *Store) Command(ctx context.Context, id string) (domain.SentCommand, error) {
 	var r commandRow
-	if err := st.reads.WithContext(ctx).Where("id = ?", id).Take(&r).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return domain.SentCommand{}, domain.NotFoundf("command %s not found", id)
-		}
+	err := st.reads.ConnPool.QueryRowContext(ctx, st.sqlText(commandByID), id).Scan(&r.ID, &r.Caller, &r.Kind, &r.Target,
+		&r.WorkflowID, &r.UpdateName, &r.BodyHash, &r.Input, &r.Status, &r.RunID, &r.Refusal, &r.CreatedAt, &r.UpdatedAt)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return domain.SentCommand{}, domain.NotFoundf("command %s not found", id)
+	case err != nil:
 		return domain.SentCommand{}, wrap(err, "command "+id)
 	}
 	return r.command(), nil
@@ -102,8 +106,6 @@ func (st *Store) SettleCommand(ctx context.Context, id string, status domain.Com
 	if status != domain.CommandDone && status != domain.CommandRefused {
 		return domain.Invalid(domain.FieldProblem{Field: "status", Problem: "must be done or refused"})
 	}
-	err := st.db.WithContext(ctx).Model(&commandRow{}).
-		Where("id = ? AND status = ?", id, string(domain.CommandPending)).
-		Updates(map[string]any{"status": string(status), "run_id": runID, "refusal": string(refusal), "updated_at": utc(time.Now())}).Error
+	_, err := st.execWrites(ctx, settleCommand, string(status), runID, string(refusal), utc(time.Now()), id, string(domain.CommandPending))
 	return wrap(err, "settle command "+id)
 }

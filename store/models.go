@@ -1,6 +1,7 @@
 package store
 
 import (
+	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
@@ -182,6 +183,11 @@ func scanTasks(q *gorm.DB) ([]taskRow, error) {
 		return nil, err
 	}
 	defer rows.Close()
+	return readTaskRows(rows)
+}
+
+// readTaskRows reads rows of taskColumns.
+func readTaskRows(rows *sql.Rows) ([]taskRow, error) {
 	var out []taskRow
 	for rows.Next() {
 		var r taskRow

@@ -90,11 +90,18 @@ func withRoles(q *gorm.DB) *gorm.DB {
 
 // Person returns one member of the directory.
 func (st *Store) Person(ctx context.Context, handle string) (domain.Person, error) {
-	var row personRow
-	if err := withRoles(st.reads.WithContext(ctx)).Where("handle = ?", handle).Take(&row).Error; err != nil {
+	rows, err := st.queryReads(ctx, personByHandle, handle)
+	if err != nil {
 		return domain.Person{}, wrap(err, "person "+handle)
 	}
-	return row.toDomain(), nil
+	r, found, err := scanPerson(rows)
+	switch {
+	case err != nil:
+		return domain.Person{}, wrap(err, "person "+handle)
+	case !found:
+		return domain.Person{}, domain.NotFoundf("person %s", handle)
+	}
+	return r.toDomain(), nil
 }
 
 // People lists the directory by handle, filtered by team and role.
@@ -218,14 +225,20 @@ const lastUsedEvery = time.Minute
 // expired token is domain.ErrNotFound, the same for all three, so a caller learns
 // nothing about which tokens once existed.
 func (st *Store) PersonByToken(ctx context.Context, token string) (domain.Person, error) {
-	tok, err := st.liveToken(ctx, token)
+	// The token and its person in one statement.
+	rows, err := st.queryReads(ctx, personByTokenHash, hashToken(token))
 	if err != nil {
-		return domain.Person{}, err
+		return domain.Person{}, wrap(err, "token")
 	}
-	p, err := st.Person(ctx, tok.Handle)
-	if err != nil {
-		return domain.Person{}, err
+	var tok tokenRow
+	r, found, err := scanPerson(rows, &tok.Hash, &tok.LastUsedAt, &tok.ExpiresAt)
+	switch {
+	case err != nil:
+		return domain.Person{}, wrap(err, "token")
+	case !found || tok.ExpiresAt != nil && !time.Now().Before(*tok.ExpiresAt):
+		return domain.Person{}, domain.NotFoundf("token")
 	}
+	p := r.toDomain()
 	// Disabling revokes a person's tokens; this refuses any that escaped it
 	// (one made in the same instant), so a disabled person's token never works.
 	if !p.Active() {

@@ -512,3 +512,70 @@ func TestDirectoryVersionChangesWithEveryChangeOfAPerson(t *testing.T) {
 		moved("a new person")
 	})
 }
+
+// Person, PersonByToken and PersonBySession read a person by hand (rawread.go); the directory's
+// list reads them through GORM. Every field, on both: the same person.
+func TestPersonReadsAgreeWithTheDirectory(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st *Store) {
+		seedPeople(t, st)
+		walt := person("walt", domain.TeamWeb, domain.RoleAdmin, domain.RoleWeb, domain.RoleCreative)
+		walt.Manager, walt.Email = "maya", "walt@example.com"
+		nora := person("nora", domain.TeamWeb) // no role
+		mustUpsert(t, st, walt, nora)
+		o := &domain.OutOfOffice{From: at(time.Hour), To: at(48 * time.Hour), Delegate: "nora"}
+		if err := st.SetOutOfOffice(t.Context(), "walt", o); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.SetWeeklyHours(t.Context(), "walt", ptr(12.5)); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := st.DisablePerson(t.Context(), "wes", at(0)); err != nil {
+			t.Fatal(err)
+		}
+		listed := collect(t, 50, func(o domain.ListOptions) (domain.Page[domain.Person], error) {
+			return st.People(t.Context(), domain.PeopleFilter{ListOptions: o})
+		})
+		if len(listed) < 8 {
+			t.Fatalf("the directory lists %d people, want at least 8", len(listed))
+		}
+		for _, want := range listed {
+			got, err := st.Person(t.Context(), want.Handle)
+			if err != nil {
+				t.Fatal(err)
+			}
+			equal(t, "Person "+want.Handle, got, want)
+			if !want.Active() {
+				continue
+			}
+			tok, err := st.CreateToken(t.Context(), want.Handle, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err = st.PersonByToken(t.Context(), tok)
+			if err != nil {
+				t.Fatal(err)
+			}
+			equal(t, "PersonByToken "+want.Handle, got, want)
+			start := domain.SessionStart{Handle: want.Handle, Method: domain.SignInToken, Token: tok, Idle: time.Hour, Lifetime: 2 * time.Hour}
+			id, _, err := st.CreateSession(t.Context(), start, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _, err = st.PersonBySession(t.Context(), id, time.Now(), time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			equal(t, "PersonBySession "+want.Handle, got, want)
+		}
+		got, err := st.Person(t.Context(), "walt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Roles) != 3 || got.OutOfOffice == nil || got.WeeklyHours == nil || *got.WeeklyHours != 12.5 {
+			t.Errorf("walt reads back as %+v: want three roles, the window and 12.5 hours", got)
+		}
+		if got, err := st.Person(t.Context(), "wes"); err != nil || got.DisabledAt == nil {
+			t.Errorf("wes reads back as %+v, %v: want disabled", got, err)
+		}
+	})
+}

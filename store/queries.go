@@ -53,11 +53,19 @@ func (st *Store) Campaigns(ctx context.Context, f domain.CampaignFilter) (domain
 
 // Task returns one task.
 func (st *Store) Task(ctx context.Context, id string) (domain.Task, error) {
-	var row taskRow
-	if err := st.reads.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+	rows, err := st.queryReads(ctx, taskByID, id)
+	if err != nil {
 		return domain.Task{}, wrap(err, "task "+id)
 	}
-	return row.toDomain(), nil
+	defer rows.Close()
+	tasks, err := readTaskRows(rows)
+	switch {
+	case err != nil:
+		return domain.Task{}, wrap(err, "task "+id)
+	case len(tasks) == 0:
+		return domain.Task{}, domain.NotFoundf("task %s", id)
+	}
+	return tasks[0].toDomain(), nil
 }
 
 // Tasks lists tasks oldest first, or soonest due first (f.ByDue): the inbox,

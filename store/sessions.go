@@ -133,28 +133,34 @@ func (st *Store) CreateSession(ctx context.Context, s domain.SessionStart, now t
 // absolute expiry), written at most once a minute like a token's last use.
 func (st *Store) PersonBySession(ctx context.Context, id string, now time.Time, idle time.Duration) (domain.Person, domain.Session, error) {
 	now = utc(now)
-	var row sessionRow
-	if err := st.reads.WithContext(ctx).Where("hash = ? AND revoked_at IS NULL", hashToken(id)).Take(&row).Error; err != nil {
+	// The session, its token and its person in one statement.
+	rows, err := st.queryReads(ctx, personBySessionHash, hashToken(id))
+	if err != nil {
 		return domain.Person{}, domain.Session{}, wrap(err, "session")
 	}
+	var row sessionRow
+	var tok struct {
+		hash                 *string
+		revokedAt, expiresAt *time.Time
+	}
+	r, found, err := scanPerson(rows, &row.Hash, &row.Method, &row.TokenHash, &row.CreatedAt, &row.LastSeenAt, &row.IdleExpiresAt,
+		&row.ExpiresAt, &row.RecheckAt, &tok.hash, &tok.revokedAt, &tok.expiresAt)
+	switch {
+	case err != nil:
+		return domain.Person{}, domain.Session{}, wrap(err, "session")
+	case !found:
+		return domain.Person{}, domain.Session{}, domain.NotFoundf("session")
+	}
+	row.Handle = r.Handle
 	// Compared here rather than in SQL, as for tokens: the row is read by its
 	// key anyway.
 	if !now.Before(row.IdleExpiresAt) || !now.Before(row.ExpiresAt) {
 		return domain.Person{}, domain.Session{}, domain.NotFoundf("session")
 	}
-	if row.TokenHash != nil {
-		var tok tokenRow
-		if err := st.reads.WithContext(ctx).Where("hash = ?", *row.TokenHash).Take(&tok).Error; err != nil {
-			return domain.Person{}, domain.Session{}, wrap(err, "session's token")
-		}
-		if tok.RevokedAt != nil || tok.ExpiresAt != nil && !now.Before(*tok.ExpiresAt) {
-			return domain.Person{}, domain.Session{}, domain.NotFoundf("session")
-		}
+	if row.TokenHash != nil && (tok.hash == nil || tok.revokedAt != nil || tok.expiresAt != nil && !now.Before(*tok.expiresAt)) {
+		return domain.Person{}, domain.Session{}, domain.NotFoundf("session")
 	}
-	p, err := st.Person(ctx, row.Handle)
-	if err != nil {
-		return domain.Person{}, domain.Session{}, err
-	}
+	p := r.toDomain()
 	if !p.Active() {
 		// Disabling revokes the sessions too; this holds for one that raced it.
 		return domain.Person{}, domain.Session{}, domain.NotFoundf("session")
