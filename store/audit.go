@@ -107,16 +107,14 @@ func (st *Store) appendAudit(tx *gorm.DB, e domain.AuditEntry, commandID string)
 	if e.At.IsZero() {
 		e.At = time.Now()
 	}
-	d := 0
 	if st.postgres {
-		d = 1
 		if err := execTx(tx, "SELECT pg_advisory_xact_lock($1)", []any{auditLock}); err != nil {
 			return fmt.Errorf("lock the audit chain: %w", err)
 		}
 	}
 	if commandID != "" {
 		var n int64
-		if err := queryRowTx(tx, auditOfCommand[d], []any{commandID}, &n); err != nil {
+		if err := queryRowTx(tx, auditOfCommand.text(st.postgres), []any{commandID}, &n); err != nil {
 			return fmt.Errorf("look for the audit entry of command %s: %w", commandID, err)
 		}
 		if n > 0 {
@@ -145,13 +143,10 @@ func (st *Store) appendAudit(tx *gorm.DB, e domain.AuditEntry, commandID string)
 }
 
 // appendAudit's reads, by hand as its insert (rawwrite.go): it runs in every
-// decision's records write. auditOfCommand by database (SQLite, PostgreSQL).
+// decision's records write.
 var (
-	auditOfCommand = [2]string{
-		"SELECT count(*) FROM audit_log WHERE command_id = ?",
-		numbered("SELECT count(*) FROM audit_log WHERE command_id = ?"),
-	}
-	lastAudit = `SELECT seq, at, actor, on_behalf_of, action, object, outcome, status, reason, request_id, client_ip, prev_hash, hash
+	auditOfCommand = newFixedSQL("SELECT count(*) FROM audit_log WHERE command_id = ?")
+	lastAudit      = `SELECT seq, at, actor, on_behalf_of, action, object, outcome, status, reason, request_id, client_ip, prev_hash, hash
 FROM audit_log ORDER BY seq DESC LIMIT 1`
 )
 

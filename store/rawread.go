@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"strconv"
 	"strings"
 )
 
@@ -27,7 +26,7 @@ func newFixedSQL(query string) fixedSQL {
 	for _, r := range query {
 		if r == '?' {
 			p++
-			b.WriteString("$" + strconv.Itoa(p))
+			b.WriteString(placeholder(true, p))
 			continue
 		}
 		b.WriteRune(r)
@@ -35,12 +34,15 @@ func newFixedSQL(query string) fixedSQL {
 	return fixedSQL{sqlite: query, postgres: b.String()}
 }
 
-func (st *Store) sqlText(q fixedSQL) string {
-	if st.postgres {
+// text is q in the spelling of PostgreSQL or SQLite.
+func (q fixedSQL) text(postgres bool) string {
+	if postgres {
 		return q.postgres
 	}
 	return q.sqlite
 }
+
+func (st *Store) sqlText(q fixedSQL) string { return q.text(st.postgres) }
 
 // queryReads runs q on the read pool's connections directly (through GORM's
 // kept prepared statements where it keeps them).

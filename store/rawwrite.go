@@ -101,22 +101,6 @@ func placeholder(postgres bool, p int) string {
 	return "?"
 }
 
-// numbered is query with its ? placeholders numbered for PostgreSQL; query has
-// no ? in a literal.
-func numbered(query string) string {
-	var b strings.Builder
-	p := 0
-	for _, r := range query {
-		if r == '?' {
-			p++
-			b.WriteString(placeholder(true, p))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
 // execTx runs query inside transaction tx as GORM's Exec would, without building
 // a statement: on the transaction's connection, its error translated by the
 // dialector (TranslateError) as GORM translates its own.
