@@ -107,7 +107,7 @@ type Report struct {
 	Temporal   *Temporal `json:"temporal,omitempty"`
 	StackReady float64   `json:"stack_ready_ms,omitempty"`
 	// RSSReady and RSSPeak are this bench process's own resident memory (VmRSS
-	// once the stack is ready, VmHWM at the end), not a separate `tandem dev`
+	// once the stack is ready, the highest VmHWM), not a separate `tandem dev`
 	// (that is Dev); zero where /proc/self/status is missing.
 	RSSReady  int64       `json:"rss_ready_bytes,omitempty"`
 	RSSPeak   int64       `json:"rss_peak_bytes,omitempty"`
@@ -209,6 +209,7 @@ func runStack(ctx context.Context, opts Options, rep *Report) error {
 	rep.Database = s.database
 	rep.Temporal = s.temporalStore
 	rep.RSSReady, _ = memory("self", "VmRSS")
+	var hw highWater
 
 	if levels {
 		for _, n := range opts.Concurrency {
@@ -227,14 +228,19 @@ func runStack(ctx context.Context, opts Options, rep *Report) error {
 			}
 		}
 		for _, rate := range opts.Rates {
+			_, own := hw.mark()
 			run, err := s.sustained(ctx, opts, rate, floor)
 			if err != nil {
 				return err
 			}
+			if peak, _ := hw.mark(); own {
+				run.RSSPeak = peak
+			}
 			rep.Sustained = append(rep.Sustained, *run)
 		}
 	}
-	rep.RSSPeak, _ = memory("self", "VmHWM")
+	hw.mark()
+	rep.RSSPeak = hw.peak
 	return nil
 }
 

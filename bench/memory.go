@@ -130,3 +130,20 @@ func gcSettings() string {
 	}
 	return pace + ", " + limit
 }
+
+// highWater tracks this process's peak resident memory part by part. Linux keeps
+// one high-water mark per process (VmHWM); writing 5 to /proc/self/clear_refs
+// sets it back to the resident memory of the moment, so each part's own peak can
+// be read, and the whole run's is the highest of them.
+type highWater struct {
+	peak int64 // the highest mark read so far
+}
+
+// mark reads the peak since the last mark (or since the process started) and
+// starts a new part. own is false when the mark could not be set back, so the
+// next peak is again the process's since it started.
+func (h *highWater) mark() (peak int64, own bool) {
+	peak, _ = memory("self", "VmHWM")
+	h.peak = max(h.peak, peak)
+	return peak, os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+}

@@ -65,10 +65,10 @@ resident memory of this bench process (not a separate tandem dev): %s once ready
 sustained %s, open loop (latency from each operation's scheduled start):
   offered %.1f ops/s (%s) for %gs: %d operations
   achieved %.1f ops/s, %d errors; p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms; sent at most %.1f ms late, %d held back by %d already in flight
-  %.1f ms of CPU per operation, %.2f of it sealing and opening payloads; %.0f kB allocated per operation (%.0f objects); %d garbage collections
+  %.1f ms of CPU per operation, %.2f of it sealing and opening payloads; %.0f kB allocated per operation (%.0f objects); %d garbage collections%s
   %s
 `, s.Operation, s.OfferedRate, s.RateSource, s.Duration, s.Ops, s.AchievedRate, s.Errors, s.P50, s.P95, s.P99, s.Max, s.MaxSendLag, s.HeldBack, MaxInFlight,
-			s.CPUPerOp, s.CodecPerOp, s.AllocKBPerOp, s.AllocsPerOp, s.GCs, target)
+			s.CPUPerOp, s.CodecPerOp, s.AllocKBPerOp, s.AllocsPerOp, s.GCs, runPeak(s.RSSPeak), target)
 		if s.FirstError != "" {
 			fmt.Fprintf(ew, "  first error: %s\n", s.FirstError)
 		}
@@ -199,4 +199,13 @@ func (e *errWriter) Write(p []byte) (int, error) {
 	n, err := e.w.Write(p)
 	e.err = err
 	return n, err
+}
+
+// runPeak is a sustained run's own peak memory as its line ends, or nothing
+// when it was not measured apart.
+func runPeak(peak int64) string {
+	if peak == 0 {
+		return ""
+	}
+	return "; resident memory at most " + mib(peak) + " (preparing included)"
 }

@@ -100,6 +100,10 @@ type Sustained struct {
 	// same time and operations, as in Result.
 	AllocKBPerOp float64 `json:"alloc_kb_per_op"`
 	AllocsPerOp  float64 `json:"allocs_per_op"`
+	// RSSPeak is this process's peak resident memory from the start of the
+	// run's preparing to its last answer; zero where it cannot be told apart
+	// from the process's peak before (no /proc/self/clear_refs).
+	RSSPeak int64 `json:"rss_peak_bytes,omitempty"`
 	// FloorThroughput is the floor's best throughput at the levels of this run
 	// (zero when the levels were not run), TargetRate TargetShare of it.
 	FloorThroughput float64 `json:"floor_best_ops_per_s,omitempty"`
