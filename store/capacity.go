@@ -73,14 +73,16 @@ func (st *Store) Capacity(ctx context.Context, now time.Time, defaultWeekly floa
 }
 
 // capacityQuery is Capacity's one query for the weeks starting at weeks.
+// Each task's estimate is added to its own week's sum only (FILTER): with a
+// CASE of 0 elsewhere, PostgreSQL added four numerics a task.
 func capacityQuery(weeks []time.Time) (string, []any) {
 	return `
 WITH planned AS (
 	SELECT assignee, team,
-		SUM(CASE WHEN due_at < @w1 THEN estimate_hours ELSE 0 END) AS h0,
-		SUM(CASE WHEN due_at >= @w1 AND due_at < @w2 THEN estimate_hours ELSE 0 END) AS h1,
-		SUM(CASE WHEN due_at >= @w2 AND due_at < @w3 THEN estimate_hours ELSE 0 END) AS h2,
-		SUM(CASE WHEN due_at >= @w3 THEN estimate_hours ELSE 0 END) AS h3
+		COALESCE(SUM(estimate_hours) FILTER (WHERE due_at < @w1), 0) AS h0,
+		COALESCE(SUM(estimate_hours) FILTER (WHERE due_at >= @w1 AND due_at < @w2), 0) AS h1,
+		COALESCE(SUM(estimate_hours) FILTER (WHERE due_at >= @w2 AND due_at < @w3), 0) AS h2,
+		COALESCE(SUM(estimate_hours) FILTER (WHERE due_at >= @w3), 0) AS h3
 	FROM tasks
 	WHERE status = 'open' AND estimate_hours IS NOT NULL AND due_at < @w4
 	GROUP BY assignee, team
