@@ -119,13 +119,16 @@ func readCapacity(rows *sql.Rows, weeks []time.Time, defaultWeekly float64, c *d
 		}
 		return teams[t]
 	}
+	// One set of destinations for every row: declared in the loop, each row
+	// put its sixteen on the heap (they escape through Scan's arguments).
+	var kind, handle, name, teamName, manager string
+	var weekly sql.NullFloat64
+	var from, to anyTime
+	var h, u [domain.CapacityWeeks]float64
+	dest := []any{&kind, &handle, &name, &teamName, &manager, &weekly, &from, &to,
+		&h[0], &h[1], &h[2], &h[3], &u[0], &u[1], &u[2], &u[3]}
 	for rows.Next() {
-		var kind, handle, name, teamName, manager string
-		var weekly sql.NullFloat64
-		var from, to anyTime
-		var h, u [domain.CapacityWeeks]float64
-		if err := rows.Scan(&kind, &handle, &name, &teamName, &manager, &weekly, &from, &to,
-			&h[0], &h[1], &h[2], &h[3], &u[0], &u[1], &u[2], &u[3]); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return wrap(err, "capacity")
 		}
 		if kind == "team" {

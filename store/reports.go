@@ -284,18 +284,20 @@ func (st *Store) Workload(ctx context.Context, now time.Time, dueSoon time.Durat
 		return domain.Workload{}, wrap(err, "workload")
 	}
 	defer rows.Close()
+	// One set of destinations for every row, as readCapacity's.
+	var kind, handle, name, team string
+	var ooo, members, open, overdue, soon, unassigned int
+	dest := []any{&kind, &handle, &name, &team, &ooo, &members, &open, &overdue, &soon, &unassigned}
 	for rows.Next() {
-		var kind, handle, name, team string
-		var ooo, members, open, overdue, dueSoon, unassigned int
-		if err := rows.Scan(&kind, &handle, &name, &team, &ooo, &members, &open, &overdue, &dueSoon, &unassigned); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return domain.Workload{}, wrap(err, "workload")
 		}
 		if kind == "person" {
 			w.People = append(w.People, domain.PersonLoad{Handle: handle, Name: name, Team: domain.Team(team),
-				OutOfOffice: ooo == 1, Open: open, Overdue: overdue, DueSoon: dueSoon})
+				OutOfOffice: ooo == 1, Open: open, Overdue: overdue, DueSoon: soon})
 			continue
 		}
-		t := domain.TeamLoad{Team: domain.Team(team), Members: members, Open: open, Overdue: overdue, DueSoon: dueSoon, Unassigned: unassigned}
+		t := domain.TeamLoad{Team: domain.Team(team), Members: members, Open: open, Overdue: overdue, DueSoon: soon, Unassigned: unassigned}
 		w.Totals.Open += t.Open
 		w.Totals.Overdue += t.Overdue
 		w.Totals.DueSoon += t.DueSoon
