@@ -265,9 +265,13 @@ func WeekStarts(now time.Time) []time.Time {
 // its noon, so a window ending on a morning leaves that day in.
 func WeekCapacity(weekly float64, monday time.Time, ooo *OutOfOffice) float64 {
 	days := 5
-	for d := range 5 {
-		if ooo.Covers(monday.AddDate(0, 0, d).Add(12 * time.Hour)) {
-			days--
+	// Without a window every day is in, as for most people most weeks: the
+	// days' dates were a quarter of the capacity report's time in Go.
+	if ooo != nil {
+		for d := range 5 {
+			if ooo.Covers(monday.AddDate(0, 0, d).Add(12 * time.Hour)) {
+				days--
+			}
 		}
 	}
 	return round3(weekly * float64(days) / 5)

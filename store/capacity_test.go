@@ -341,3 +341,42 @@ func TestEstimateReportIsWhatTheRecordsSay(t *testing.T) {
 		}
 	})
 }
+
+// TestCapacityHoursAreTheExactSums holds PostgreSQL's capacity to its numeric
+// sums, converted once: estimates in tenths, which float64 cannot add exactly
+// (0.1 + 0.1 + 0.1 is 0.30000000000000004), and weekly hours in tenths, read
+// from the sums answered as doubles. SQLite keeps these columns as doubles
+// and adds them so, which the seed above avoids with halves.
+func TestCapacityHoursAreTheExactSums(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st *Store) {
+		if !st.postgres {
+			t.Skip("SQLite stores estimates as doubles")
+		}
+		mustUpsert(t, st, person("tia", domain.TeamWeb))
+		if _, err := st.SetWeeklyHours(t.Context(), "tia", ptr(37.3)); err != nil {
+			t.Fatal(err)
+		}
+		due := domain.WeekStarts(capNow)[1].Add(24 * time.Hour)
+		var tasks []domain.Task
+		for i, who := range []string{"tia", "tia", "tia", ""} {
+			task := newTask(fmt.Sprintf("tsk_tenth%05d", i), capNow.Add(-time.Hour))
+			task.Assignee, task.Team, task.DueAt, task.EstimateHours = who, domain.TeamWeb, due, ptr(0.1)
+			tasks = append(tasks, task)
+		}
+		mustApply(t, st, domain.Batch{Tasks: tasks})
+		got, err := st.Capacity(t.Context(), capNow, 40)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.People) != 1 || len(got.Teams) != 1 {
+			t.Fatalf("capacity = %+v, want tia and web", got)
+		}
+		p, web := got.People[0], got.Teams[0]
+		if p.WeeklyHours != 37.3 || p.Weeks[1].PlannedHours != 0.3 {
+			t.Errorf("tia: weekly %v, planned in week 1 %v; want 37.3 and 0.3", p.WeeklyHours, p.Weeks[1].PlannedHours)
+		}
+		if web.Weeks[1].PlannedHours != 0.4 || web.UnassignedHours[1] != 0.1 {
+			t.Errorf("web: planned in week 1 %v, unassigned %v; want 0.4 and 0.1", web.Weeks[1].PlannedHours, web.UnassignedHours[1])
+		}
+	})
+}
