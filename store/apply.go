@@ -202,18 +202,31 @@ func groupMembers(tx *gorm.DB, ns []domain.Notification) (map[group][]string, er
 	if len(members) == 0 {
 		return members, nil
 	}
+	// The statement on the transaction's connection, as the records write's
+	// others (rawwrite.go), not through GORM's Raw, which built a statement and
+	// expanded the lists on every write; its text is the same for the same
+	// number of teams and roles, which the statement caches key on.
+	postgres := onPostgres(tx)
 	var where []string
 	var args []any
+	in := func(column string, values []string) {
+		ps := make([]string, len(values))
+		for i, v := range values {
+			args = append(args, v)
+			ps[i] = placeholder(postgres, len(args))
+		}
+		where = append(where, column+" IN ("+strings.Join(ps, ", ")+")")
+	}
 	if len(teams) > 0 {
-		where, args = append(where, "p.team IN ?"), append(args, teams)
+		in("p.team", teams)
 	}
 	if len(roles) > 0 {
-		where, args = append(where, "r.role IN ?"), append(args, roles)
+		in("r.role", roles)
 	}
-	rows, err := tx.Raw(`SELECT p.handle, p.team, r.role FROM people p LEFT JOIN person_roles r ON r.handle = p.handle
-WHERE `+strings.Join(where, " OR ")+` ORDER BY p.handle`, args...).Rows()
+	rows, err := tx.Statement.ConnPool.QueryContext(tx.Statement.Context, `SELECT p.handle, p.team, r.role FROM people p LEFT JOIN person_roles r ON r.handle = p.handle
+WHERE `+strings.Join(where, " OR ")+` ORDER BY p.handle`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("expand notifications: %w", err)
+		return nil, fmt.Errorf("expand notifications: %w", translated(tx, err))
 	}
 	defer rows.Close()
 	for rows.Next() {
