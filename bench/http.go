@@ -75,6 +75,11 @@ func (h *httpClient) completeTask(ctx context.Context, task string) error {
 	return h.call(ctx, "maya", http.MethodPost, "/api/v1/tasks/"+task+"/complete", map[string]any{"outcome": "approved"}, http.StatusOK, nil)
 }
 
+// cancelCampaign cancels campaign id as pat, its project manager.
+func (h *httpClient) cancelCampaign(ctx context.Context, id string) error {
+	return h.call(ctx, "pat", http.MethodPost, "/api/v1/campaigns/"+id+"/cancel", map[string]any{"reason": "bench run over"}, http.StatusOK, nil)
+}
+
 // get reads url, with cookie when not nil, and returns the body of its 200.
 func (h *httpClient) get(ctx context.Context, url string, cookie *http.Cookie) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)

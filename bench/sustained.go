@@ -166,6 +166,15 @@ func (s *stack) sustained(ctx context.Context, opts Options, rate Rate, floor fl
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	// The decisions moved the campaigns on without closing them: open, each
+	// would stay in the SDK's workflow cache and Temporal's history cache, and
+	// the next sustained run's peak would carry them (docs/performance.md, "The
+	// bench's peak, run by run").
+	if _, err := measure(ctx, prepOpts, "closing: cancelling the campaigns", prep, n, func(ctx context.Context, i int) error {
+		return s.http.cancelCampaign(ctx, campaigns[i])
+	}); err != nil {
+		return nil, err
+	}
 	res.Duration = opts.Duration.Seconds()
 	res.Ops, res.Errors, res.MaxSendLag, res.HeldBack = n, o.errors, ms(o.maxLag), o.heldBack
 	if o.firstErr != nil {
