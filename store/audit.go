@@ -93,7 +93,9 @@ func (st *Store) AppendCommandAudit(ctx context.Context, e domain.AuditEntry, id
 // CommandAudited reports whether the entry of command id is in the trail.
 func (st *Store) CommandAudited(ctx context.Context, id string) (bool, error) {
 	var n int64
-	if err := st.db.WithContext(ctx).Model(&auditRow{}).Where("command_id = ?", id).Count(&n).Error; err != nil {
+	// On the writer's connections, as before: the API asks right after a write.
+	rows, err := st.db.ConnPool.QueryContext(ctx, st.sqlText(auditOfCommand), id)
+	if err = scanOne(rows, translated(st.db, err), &n); err != nil {
 		return false, wrap(err, "audit entry of command "+id)
 	}
 	return n > 0, nil

@@ -88,7 +88,8 @@ func (st *Store) ClaimCommand(ctx context.Context, c domain.SentCommand) (domain
 // Command reads a sent command; domain.ErrNotFound when there is none.
 func (st *Store) Command(ctx context.Context, id string) (domain.SentCommand, error) {
 	var r commandRow
-	err := st.reads.ConnPool.QueryRowContext(ctx, st.sqlText(commandByID), id).Scan(&r.ID, &r.Caller, &r.Kind, &r.Target,
+	rows, err := st.queryReads(ctx, commandByID, id)
+	err = scanOne(rows, err, &r.ID, &r.Caller, &r.Kind, &r.Target,
 		&r.WorkflowID, &r.UpdateName, &r.BodyHash, &r.Input, &r.Status, &r.RunID, &r.Refusal, &r.CreatedAt, &r.UpdatedAt)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):

@@ -2,6 +2,8 @@ package store
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"testing"
 
 	"github.com/tandemhq/tandem/domain"
@@ -64,5 +66,22 @@ func TestCommands(t *testing.T) {
 		wantErr(t, st.SettleCommand(t.Context(), refused.ID, domain.CommandPending, "", nil), domain.ErrInvalid, "settle as pending")
 		_, _, err = st.ClaimCommand(t.Context(), domain.SentCommand{ID: "cmd_c"})
 		wantErr(t, err, domain.ErrInvalid, "claim without what to send")
+	})
+}
+
+// TestReadsOfOneRowAnswerACancelledRequest checks that the hand-written reads of
+// one row say a cancelled request's error: the SQLite read pool's prepared
+// statements answer a statement they could not prepare with an empty sql.Row,
+// whose Scan panics, so these reads must not go through QueryRowContext.
+func TestReadsOfOneRowAnswerACancelledRequest(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st *Store) {
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		if _, err := st.Command(ctx, "cmd_never_prepared"); err == nil || errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("Command with a cancelled context: %v, want the cancellation's error", err)
+		}
+		if _, err := st.CommandAudited(ctx, "cmd_never_prepared"); err == nil {
+			t.Error("CommandAudited with a cancelled context answered no error")
+		}
 	})
 }

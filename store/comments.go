@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/tandemhq/tandem/domain"
 )
@@ -105,10 +104,7 @@ func notifyOfComment(tx *gorm.DB, c domain.Comment, notify []domain.Notification
 	if err != nil || len(rows) == 0 {
 		return err
 	}
-	return tx.Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "notification_key"}, {Name: "recipient"}},
-		DoNothing: true,
-	}).CreateInBatches(&rows, batchSize).Error
+	return insertNotification.exec(tx, rows)
 }
 
 // Comment reads one comment; a missing one is domain.ErrNotFound.

@@ -47,12 +47,14 @@ func (st *Store) sqlText(q fixedSQL) string { return q.text(st.postgres) }
 // queryReads runs q on the read pool's connections directly (through GORM's
 // kept prepared statements where it keeps them).
 func (st *Store) queryReads(ctx context.Context, q fixedSQL, args ...any) (*sql.Rows, error) {
-	return st.reads.ConnPool.QueryContext(ctx, st.sqlText(q), args...)
+	rows, err := st.reads.ConnPool.QueryContext(ctx, st.sqlText(q), args...)
+	return rows, translated(st.reads, err)
 }
 
 // execWrites runs q on the writer's connections directly.
 func (st *Store) execWrites(ctx context.Context, q fixedSQL, args ...any) (sql.Result, error) {
-	return st.db.ConnPool.ExecContext(ctx, st.sqlText(q), args...)
+	res, err := st.db.ConnPool.ExecContext(ctx, st.sqlText(q), args...)
+	return res, translated(st.db, err)
 }
 
 // personColumns are what a person is read with (personRow.toDomain), then each

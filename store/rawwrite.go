@@ -1,6 +1,8 @@
 package store
 
 import (
+	"cmp"
+	"database/sql"
 	"slices"
 	"strconv"
 	"strings"
@@ -112,7 +114,27 @@ func execTx(tx *gorm.DB, query string, args []any) error {
 // queryRowTx reads the one row of query into dest inside transaction tx, as
 // execTx runs a statement; no row is sql.ErrNoRows.
 func queryRowTx(tx *gorm.DB, query string, args []any, dest ...any) error {
-	return translated(tx, tx.Statement.ConnPool.QueryRowContext(tx.Statement.Context, query, args...).Scan(dest...))
+	rows, err := tx.Statement.ConnPool.QueryContext(tx.Statement.Context, query, args...)
+	return translated(tx, scanOne(rows, err, dest...))
+}
+
+// scanOne reads the first row of rows, the answer of a query that failed with
+// err or not, into dest; no row is sql.ErrNoRows. Reads of one row go through
+// it, not QueryRowContext: GORM's pool of prepared statements (the SQLite read
+// pool's) answers a statement it could not prepare, a cancelled request's say,
+// with an empty sql.Row, whose Scan panics.
+func scanOne(rows *sql.Rows, err error, dest ...any) error {
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return cmp.Or(rows.Err(), sql.ErrNoRows)
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	return rows.Close()
 }
 
 func translated(tx *gorm.DB, err error) error {
