@@ -72,6 +72,9 @@ sustained %s, open loop (latency from each operation's scheduled start):
 		if s.FirstError != "" {
 			fmt.Fprintf(ew, "  first error: %s\n", s.FirstError)
 		}
+		if s.LeftOpen > 0 {
+			fmt.Fprintf(ew, "  %d of its campaigns could not be cancelled afterwards and stay open\n", s.LeftOpen)
+		}
 	}
 	if in := r.Inbox; in != nil {
 		writeInbox(ew, in)
@@ -207,5 +210,5 @@ func runPeak(peak int64) string {
 	if peak == 0 {
 		return ""
 	}
-	return "; resident memory at most " + mib(peak) + " (preparing included)"
+	return "; resident memory at most " + mib(peak) + " (preparing and closing included)"
 }

@@ -101,9 +101,12 @@ type Sustained struct {
 	AllocKBPerOp float64 `json:"alloc_kb_per_op"`
 	AllocsPerOp  float64 `json:"allocs_per_op"`
 	// RSSPeak is this process's peak resident memory from the start of the
-	// run's preparing to its last answer; zero where it cannot be told apart
-	// from the process's peak before (no /proc/self/clear_refs).
+	// run's preparing to the end of its closing (its campaigns cancelled); zero
+	// where it cannot be told apart from the process's peak before (no
+	// /proc/self/clear_refs).
 	RSSPeak int64 `json:"rss_peak_bytes,omitempty"`
+	// LeftOpen is the campaigns the closing could not cancel.
+	LeftOpen int `json:"campaigns_left_open,omitempty"`
 	// FloorThroughput is the floor's best throughput at the levels of this run
 	// (zero when the levels were not run), TargetRate TargetShare of it.
 	FloorThroughput float64 `json:"floor_best_ops_per_s,omitempty"`
@@ -170,11 +173,18 @@ func (s *stack) sustained(ctx context.Context, opts Options, rate Rate, floor fl
 	// would stay in the SDK's workflow cache and Temporal's history cache, and
 	// the next sustained run's peak would carry them (docs/performance.md, "The
 	// bench's peak, run by run").
+	// Best effort: a campaign left open only weighs on the runs after, so it is
+	// counted, and the run just measured is kept.
+	var leftOpen atomic.Int64
 	if _, err := measure(ctx, prepOpts, "closing: cancelling the campaigns", prep, n, func(ctx context.Context, i int) error {
-		return s.http.cancelCampaign(ctx, campaigns[i])
+		if err := s.http.cancelCampaign(ctx, campaigns[i]); err != nil && ctx.Err() == nil {
+			leftOpen.Add(1)
+		}
+		return nil
 	}); err != nil {
 		return nil, err
 	}
+	res.LeftOpen = int(leftOpen.Load())
 	res.Duration = opts.Duration.Seconds()
 	res.Ops, res.Errors, res.MaxSendLag, res.HeldBack = n, o.errors, ms(o.maxLag), o.heldBack
 	if o.firstErr != nil {
