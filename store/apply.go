@@ -209,19 +209,11 @@ func groupMembers(tx *gorm.DB, ns []domain.Notification) (map[group][]string, er
 	postgres := onPostgres(tx)
 	var where []string
 	var args []any
-	in := func(column string, values []string) {
-		ps := make([]string, len(values))
-		for i, v := range values {
-			args = append(args, v)
-			ps[i] = placeholder(postgres, len(args))
-		}
-		where = append(where, column+" IN ("+strings.Join(ps, ", ")+")")
-	}
 	if len(teams) > 0 {
-		in("p.team", teams)
+		where = append(where, "p.team IN "+inList(postgres, &args, teams))
 	}
 	if len(roles) > 0 {
-		in("r.role", roles)
+		where = append(where, "r.role IN "+inList(postgres, &args, roles))
 	}
 	rows, err := tx.Statement.ConnPool.QueryContext(tx.Statement.Context, `SELECT p.handle, p.team, r.role FROM people p LEFT JOIN person_roles r ON r.handle = p.handle
 WHERE `+strings.Join(where, " OR ")+` ORDER BY p.handle`, args...)

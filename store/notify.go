@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -148,19 +147,11 @@ func dropMuted(tx *gorm.DB, rows []notificationRow) ([]notificationRow, error) {
 // mutedOf adds to off the (handle, kind) each of handles turned off.
 func mutedOf(tx *gorm.DB, handles []string, off map[[2]string]bool) error {
 	postgres := onPostgres(tx)
-	var q strings.Builder
-	q.WriteString("SELECT handle, kind FROM notification_preferences WHERE channel = " + placeholder(postgres, 1) + " AND handle IN (")
 	args := make([]any, 0, 1+len(handles))
 	args = append(args, string(domain.NotifyOff))
-	for i, h := range handles {
-		if i > 0 {
-			q.WriteByte(',')
-		}
-		q.WriteString(placeholder(postgres, i+2))
-		args = append(args, h)
-	}
-	q.WriteByte(')')
-	rows, err := tx.Statement.ConnPool.QueryContext(tx.Statement.Context, q.String(), args...)
+	q := "SELECT handle, kind FROM notification_preferences WHERE channel = " + placeholder(postgres, 1) +
+		" AND handle IN " + inList(postgres, &args, handles)
+	rows, err := tx.Statement.ConnPool.QueryContext(tx.Statement.Context, q, args...)
 	if err != nil {
 		return translated(tx, err)
 	}

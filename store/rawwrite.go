@@ -144,6 +144,17 @@ func translated(tx *gorm.DB, err error) error {
 	return err
 }
 
+// inList appends values to args and returns the parenthesised list of their
+// placeholders, numbered after the args before them on PostgreSQL.
+func inList(postgres bool, args *[]any, values []string) string {
+	ps := make([]string, len(values))
+	for i, v := range values {
+		*args = append(*args, v)
+		ps[i] = placeholder(postgres, len(*args))
+	}
+	return "(" + strings.Join(ps, ", ") + ")"
+}
+
 // upsertSet is ON CONFLICT (key) DO UPDATE SET each of columns but keep to the
 // value the statement brought.
 func upsertSet(key string, columns, keep []string) string {
