@@ -119,7 +119,8 @@ type Sustained struct {
 }
 
 // sustained prepares one open brief review per operation (not measured), then
-// completes them at rate, floor being the floor's best throughput.
+// completes them at rate, floor being the floor's best throughput, and last
+// cancels their campaigns (not measured).
 func (s *stack) sustained(ctx context.Context, opts Options, rate Rate, floor float64) (*Sustained, error) {
 	res := &Sustained{Operation: OpCompleteTask, FloorThroughput: floor, TargetP99: ms(TargetP99)}
 	if floor > 0 {
@@ -172,9 +173,8 @@ func (s *stack) sustained(ctx context.Context, opts Options, rate Rate, floor fl
 	// The decisions moved the campaigns on without closing them: open, each
 	// would stay in the SDK's workflow cache and Temporal's history cache, and
 	// the next sustained run's peak would carry them (docs/performance.md, "The
-	// bench's peak, run by run").
-	// Best effort: a campaign left open only weighs on the runs after, so it is
-	// counted, and the run just measured is kept.
+	// bench's peak, run by run"). Best effort: a campaign left open only weighs
+	// on the runs after, so it is counted, and the run just measured is kept.
 	var leftOpen atomic.Int64
 	if _, err := measure(ctx, prepOpts, "closing: cancelling the campaigns", prep, n, func(ctx context.Context, i int) error {
 		if err := s.http.cancelCampaign(ctx, campaigns[i]); err != nil && ctx.Err() == nil {
